@@ -1,0 +1,51 @@
+# Rapport: `make demo` runs a demo clinic, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test check format lint typecheck install install-test train-coder bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/rapport demo --port $(PORT) $(DEMO_ARGS)
+
+test: $(TEST_STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format src tests bench scripts
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+train-coder: $(TEST_STAMP)
+	$(BIN)/python scripts/train_coder.py
+
+bench: $(TEST_STAMP)
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

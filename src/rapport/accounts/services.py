@@ -1,0 +1,94 @@
+"""Writes to staff accounts and supervision links (clinic admins only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.audit.services import Action, audit_record
+
+__all__ = ["supervision_link_create", "supervision_link_delete", "user_create", "user_update"]
+
+
+def _require_admin(actor) -> None:
+    if not (actor is None or actor.is_clinic_admin):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor,
+    clinic,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    is_trainee: bool = False,
+    request=None,
+) -> User:
+    """Create a staff account. ``actor`` None means the command line (an operator)."""
+    _require_admin(actor)
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A user with this email address already exists."})
+    user = User(email=email, role=role, clinic=clinic, full_name=full_name.strip(), is_trainee=is_trainee)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_record(actor=actor, action=Action.CREATE, target=f"user:{user.pk}", request=request)
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, request=None, **fields) -> User:
+    _require_admin(actor)
+    allowed = {"full_name", "role", "is_active", "is_trainee"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {sorted(unknown)}")
+    if actor is not None and user.pk == actor.pk and (
+        fields.get("is_active") is False or fields.get("role", Role.ADMIN) != Role.ADMIN
+    ):
+        raise ValidationError("You cannot remove your own admin access.")
+    if fields.get("role", user.role) != Role.THERAPIST and user.role == Role.THERAPIST:
+        if user.clients.exists() and fields.get("role") == Role.ADMIN:
+            raise ValidationError({"role": "Move this therapist's clients to a colleague first."})
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save()
+    audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
+    return user
+
+
+@transaction.atomic
+def supervision_link_create(*, actor, supervisor: User, supervisee: User, request=None) -> SupervisionLink:
+    _require_admin(actor)
+    if supervisor.role != Role.SUPERVISOR:
+        raise ValidationError({"supervisor": "Choose a user with the supervisor role."})
+    if supervisee.role not in (Role.THERAPIST, Role.SUPERVISOR) or supervisee.pk == supervisor.pk:
+        raise ValidationError({"supervisee": "Choose a therapist to supervise."})
+    if supervisor.clinic_id != supervisee.clinic_id:
+        raise ValidationError("Supervisor and supervisee must work in the same clinic.")
+    try:
+        with transaction.atomic():
+            link = SupervisionLink.objects.create(supervisor=supervisor, supervisee=supervisee)
+    except IntegrityError:
+        raise ValidationError("This supervision link already exists.") from None
+    audit_record(actor=actor, action=Action.CREATE, target=f"supervision:{link.pk}", request=request)
+    return link
+
+
+@transaction.atomic
+def supervision_link_delete(*, actor, link: SupervisionLink, request=None) -> None:
+    _require_admin(actor)
+    pk = link.pk
+    link.delete()
+    audit_record(actor=actor, action=Action.DELETE, target=f"supervision:{pk}", request=request)

@@ -1,0 +1,134 @@
+"""Clinic admin pages: users, supervision links, clinic settings and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport.accounts import services
+from rapport.accounts.forms import (
+    AuditFilterForm,
+    ClinicSettingsForm,
+    SupervisionForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from rapport.accounts.models import SupervisionLink, User
+from rapport.audit.selectors import audit_events_for
+from rapport.clinic.services import clinic_update
+from rapport.core.decorators import admin_required
+from rapport.core.forms import add_service_errors
+
+
+def _user_in_my_clinic(request, user_id) -> User:
+    try:
+        return User.objects.get(pk=int(user_id), clinic=request.user.clinic)
+    except (User.DoesNotExist, ValueError):
+        raise Http404("No such user") from None
+
+
+@admin_required
+def users(request):
+    staff = User.objects.filter(clinic=request.user.clinic).order_by("role", "email")
+    return render(request, "accounts/users.html", {"staff": staff})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_create(actor=request.user, clinic=request.user.clinic, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("User created."))
+            return redirect("manage_users")
+    return render(request, "clinic/form.html", {"form": form, "title": _("New user")}, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, user_id):
+    user = _user_in_my_clinic(request, user_id)
+    initial = {f: getattr(user, f) for f in ("full_name", "role", "is_trainee", "is_active")}
+    form = UserEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("User saved."))
+            return redirect("manage_users")
+    return render(
+        request, "clinic/form.html", {"form": form, "title": _("Edit %(email)s") % {"email": user.email}},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def supervision(request):
+    form = SupervisionForm(request.POST or None, clinic=request.user.clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supervision_link_create(actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Supervision link added."))
+            return redirect("manage_supervision")
+    links = SupervisionLink.objects.filter(supervisor__clinic=request.user.clinic).select_related(
+        "supervisor", "supervisee"
+    )
+    return render(
+        request, "accounts/supervision.html", {"form": form, "links": links}, status=400 if form.errors else 200
+    )
+
+
+@admin_required
+@require_POST
+def supervision_delete(request, link_id):
+    try:
+        link = SupervisionLink.objects.get(pk=int(link_id), supervisor__clinic=request.user.clinic)
+    except (SupervisionLink.DoesNotExist, ValueError):
+        raise Http404("No such link") from None
+    services.supervision_link_delete(actor=request.user, link=link, request=request)
+    messages.success(request, _("Supervision link removed."))
+    return redirect("manage_supervision")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request):
+    clinic = request.user.clinic
+    initial = {f: getattr(clinic, f) for f in ("name", "require_mfa", "crisis_text", "transcript_retention_days")}
+    form = ClinicSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        clinic_update(actor=request.user, clinic=clinic, request=request, **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("manage_clinic")
+    return render(
+        request, "clinic/form.html", {"form": form, "title": _("Clinic settings")}, status=400 if form.errors else 200
+    )
+
+
+@admin_required
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events_for(
+        request.user,
+        actor_email=filters.get("actor") or "",
+        client_id=filters.get("client"),
+        action=filters.get("action") or "",
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit.html", {"form": form, "page": page})

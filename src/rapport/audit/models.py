@@ -1,0 +1,64 @@
+"""The access log: who saw or changed which client's data, when, from where (DESIGN §5).
+
+Append-only from the application: rows cannot be updated or deleted through the ORM.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Audit rows are never changed or removed by the application."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("the audit log is append-only")
+
+    def delete(self):
+        raise AppendOnlyError("the audit log is append-only")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    SUBMIT = "submit", _("Client submitted")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Kept as plain values so the record survives the deletion of the user or client.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(max_length=254)
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # What was touched, e.g. "client", "caseload", "goal:12". Never client free text.
+    target = models.CharField(max_length=100)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("the audit log is append-only")

@@ -1,0 +1,215 @@
+"""The ``rapport`` command: the entry point for people (DESIGN §2).
+
+Commands that need the database start Django; researcher commands (signals from a CSV,
+transcript coding) do not. Configuration errors print one clear line and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["main"]
+
+DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - documented demo credential, demo mode only
+DEMO_LOGINS = (
+    ("alex@demo.test", "therapist"),
+    ("sam@demo.test", "therapist (trainee)"),
+    ("morgan@demo.test", "supervisor of Alex and Sam"),
+    ("admin@demo.test", "clinic admin"),
+)
+
+
+class CommandError(Exception):
+    """A command cannot run; the message is shown to the user as is."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    import django
+
+    django.setup()
+
+
+def _check_database() -> None:
+    from django.db import connection
+    from django.db.utils import Error as DatabaseError
+
+    try:
+        connection.ensure_connection()
+    except DatabaseError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CommandError(f"cannot connect to the database (RAPPORT_DATABASE_URL): {first_line}") from None
+
+
+def _call(name: str, *args, **options) -> None:
+    from django.core.management import call_command
+
+    call_command(name, *args, **options)
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    _call("migrate", interactive=False, verbosity=args.verbosity)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    os.environ["RAPPORT_DEMO"] = "1"
+    os.environ["RAPPORT_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    os.environ.setdefault("RAPPORT_BASE_URL", f"http://127.0.0.1:{args.port}")
+    _setup_django()
+    _check_database()
+    _call("migrate", interactive=False, verbosity=0)
+    _call("seed_demo")
+    url = f"http://127.0.0.1:{args.port}/"
+    print(f"\nRapport demo clinic: {url}")
+    print(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
+    for email, role in DEMO_LOGINS:
+        print(f"  {email:<20} {role}")
+    print("Synthetic people only. Press Ctrl+C to stop.\n", flush=True)
+    if not args.no_browser:
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    # Bound to loopback only: the demo has known passwords.
+    _call("runserver", f"127.0.0.1:{args.port}", use_reloader=False, use_threading=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from django.conf import settings
+
+    if not settings.WHITENOISE_USE_FINDERS:
+        _call("collectstatic", interactive=False, verbosity=0)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
+        "rapport.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+    ]
+    os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+def cmd_createuser(args: argparse.Namespace) -> None:
+    import getpass
+
+    _setup_django()
+    _check_database()
+    from django.core.exceptions import ValidationError
+
+    from rapport.accounts.services import user_create
+    from rapport.clinic.models import Clinic
+
+    clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(name=args.clinic)
+    password = os.environ.get("RAPPORT_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        user = user_create(
+            actor=None, clinic=clinic, email=args.email, role=args.role, password=password, full_name=args.name
+        )
+    except ValidationError as error:
+        raise CommandError("; ".join(error.messages)) from None
+    print(f"Created {user.role} {user.email} in {clinic.name}.")
+
+
+def cmd_keygen(args: argparse.Namespace) -> None:
+    from rapport.lib.crypto import generate_key
+
+    print(generate_key())
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from rapport.core.rotation import rotate_all
+
+    counts = rotate_all()
+    for label, count in counts.items():
+        print(f"{label}: {count} values re-encrypted")
+
+
+# --- parser -----------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace], None]
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
+    """Packages add their commands here (see ``rapport.commands``)."""
+    _EXTRA_COMMANDS.append(add)
+    return add
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rapport", description="Rapport: build, measure and strengthen the therapeutic relationship."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser("demo", help="run a demo clinic on SQLite at http://127.0.0.1:PORT")
+    demo.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    demo.add_argument("--data-dir", default="data", help="folder for the SQLite database and keys")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run the production server (gunicorn); settings from RAPPORT_*")
+    serve.add_argument("--bind", default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("RAPPORT_WORKERS", "3")))
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="create or update the database tables")
+    migrate.add_argument("-v", "--verbosity", type=int, default=1)
+    migrate.set_defaults(handler=cmd_migrate)
+
+    createuser = sub.add_parser(
+        "createuser", help="create a staff account (password from RAPPORT_NEW_USER_PASSWORD or a prompt)"
+    )
+    createuser.add_argument("--email", required=True)
+    createuser.add_argument("--role", required=True, choices=["admin", "supervisor", "therapist"])
+    createuser.add_argument("--name", default="", help="full name")
+    createuser.add_argument("--clinic", default="My clinic", help="clinic name, if none exists yet")
+    createuser.set_defaults(handler=cmd_createuser)
+
+    keygen = sub.add_parser("keygen", help="print a new encryption key for RAPPORT_ENCRYPTION_KEYS")
+    keygen.set_defaults(handler=cmd_keygen)
+
+    rotate = sub.add_parser(
+        "rotate-key", help="re-encrypt all client free text with the first (newest) key"
+    )
+    rotate.set_defaults(handler=cmd_rotate_key)
+
+    for add in _EXTRA_COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import rapport.commands  # noqa: F401 - registers the packages' commands
+
+    args = build_parser().parse_args(argv)
+    from rapport.lib.env import ConfigError
+
+    try:
+        args.handler(args)
+    except (ConfigError, CommandError) as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Input validation for clinic pages. Forms validate; services write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.clinic.models import (
+    Attendance,
+    AttendanceBasis,
+    EndReason,
+    GoalStatus,
+    Modality,
+    Phase,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class ClientForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("As the client likes to be called.")
+    )
+    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
+    email = forms.EmailField(label=_("Email for reminders"), required=False)
+    phone = forms.CharField(label=_("Phone for reminders"), required=False, max_length=40)
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError(_("The birth year cannot be in the future."))
+        return year
+
+
+class EpisodeForm(forms.Form):
+    started_on = forms.DateField(label=_("Start date"), widget=DateInput)
+    attendance_basis = forms.ChoiceField(label=_("Attendance"), choices=AttendanceBasis.choices)
+    referral_source = forms.CharField(label=_("Referral source"), required=False, max_length=200)
+
+
+class EpisodeEditForm(EpisodeForm):
+    phase = forms.ChoiceField(
+        label=_("Phase"), choices=[c for c in Phase.choices if c[0] != Phase.CLOSED]
+    )
+
+
+class EndEpisodeForm(forms.Form):
+    ended_on = forms.DateField(label=_("End date"), widget=DateInput)
+    end_reason = forms.ChoiceField(
+        label=_("Why did the episode end?"), choices=[("", "—"), *EndReason.choices]
+    )
+    summary = forms.CharField(
+        label=_("Ending summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Goals reviewed, progress made, how the relationship felt."),
+    )
+
+
+class GoalForm(forms.Form):
+    text = forms.CharField(
+        label=_("Goal, in the client's own words"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class GoalEditForm(GoalForm):
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+
+
+class AppointmentForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("Date and time"), widget=DateTimeInput)
+    modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
+    duration_minutes = forms.IntegerField(
+        label=_("Length (minutes)"), min_value=5, max_value=480, initial=50
+    )
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.ChoiceField(label=_("What happened?"), choices=Attendance.choices)

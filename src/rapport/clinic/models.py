@@ -1,0 +1,177 @@
+"""Clinics, clients, episodes of care, goals and appointments.
+
+Free text about a client (name, contact details, goals, notes) is encrypted at rest with
+:class:`~rapport.core.fields.EncryptedTextField` (DESIGN §5). Writes go through
+``services.py``; reads through ``selectors.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.fields import EncryptedTextField
+
+DEFAULT_CRISIS_TEXT = (
+    "If you are thinking about harming yourself or feel unsafe, please tell your therapist "
+    "today. If you are in immediate danger, call your local emergency number now."
+)
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication for all staff"), default=False
+    )
+    # Shown to a client who reports thoughts of self-harm (PHQ-9 item 9); editable by admins.
+    crisis_text = models.TextField(_("crisis text shown to clients"), default=DEFAULT_CRISIS_TEXT)
+    # Delete transcript text after this many days, keeping codes and metrics (0 = keep).
+    transcript_retention_days = models.PositiveIntegerField(
+        _("delete transcript text after (days, 0 = keep)"), default=0
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    display_name = EncryptedTextField(_("display name"))
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    email = EncryptedTextField(_("email for reminders"), blank=True, default="")
+    phone = EncryptedTextField(_("phone for reminders"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["therapist"])]
+
+    def __str__(self) -> str:
+        return f"Client {self.pk}"
+
+
+class Phase(models.TextChoices):
+    # The relationship's stages, as nursing practice standards frame them (PRACTICES.md).
+    ESTABLISHING = "establishing", _("Establishing")
+    MAINTAINING = "maintaining", _("Maintaining")
+    ENDING = "ending", _("Ending")
+    CLOSED = "closed", _("Closed")
+
+
+class AttendanceBasis(models.TextChoices):
+    # Mandated clients need the obligation acknowledged and a goal of their own (PRACTICES.md).
+    VOLUNTARY = "voluntary", _("Voluntary")
+    MANDATED_LEGAL = "mandated_legal", _("Mandated: legal obligation")
+    MANDATED_FAMILY = "mandated_family", _("Mandated: family obligation")
+    MANDATED_WORK = "mandated_work", _("Mandated: work obligation")
+
+
+class EndReason(models.TextChoices):
+    PLANNED = "planned", _("Planned ending")
+    DROPPED_OUT = "dropped_out", _("Client dropped out")
+    REFERRED = "referred", _("Referred on")
+
+
+class Episode(models.Model):
+    """One course of care for a client, from first contact to ending."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="episodes")
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.ESTABLISHING
+    )
+    attendance_basis = models.CharField(
+        _("attendance"),
+        max_length=20,
+        choices=AttendanceBasis.choices,
+        default=AttendanceBasis.VOLUNTARY,
+    )
+    referral_source = models.CharField(_("referral source"), max_length=200, blank=True)
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    ending_summary = EncryptedTextField(_("ending summary"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="episode_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase != Phase.CLOSED
+
+    @property
+    def is_mandated(self) -> bool:
+        return self.attendance_basis != AttendanceBasis.VOLUNTARY
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "active", _("Working on it")
+    ACHIEVED = "achieved", _("Achieved")
+    SET_ASIDE = "set_aside", _("Set aside")
+
+
+class Goal(models.Model):
+    """A goal in the client's own words: agreement on goals is one part of the alliance."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="goals")
+    text = EncryptedTextField(_("goal, in the client's own words"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=GoalStatus.choices, default=GoalStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+    PHONE = "phone", _("Phone")
+
+
+class Attendance(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    ATTENDED = "attended", _("Attended")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("Did not attend")
+
+
+class Appointment(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=50)
+    modality = models.CharField(
+        _("modality"), max_length=20, choices=Modality.choices, default=Modality.IN_PERSON
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=20, choices=Attendance.choices, default=Attendance.SCHEDULED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["episode", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk}"

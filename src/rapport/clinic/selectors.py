@@ -1,0 +1,153 @@
+"""Reads of client data, always scoped to the requesting user (DESIGN §3, §5).
+
+A therapist sees their own clients; a supervisor sees their supervisees' clients (and
+their own, if they also carry a caseload); a clinic admin manages users and settings but
+sees no client data. Views reach a client's objects only through the ``get_*_for_user``
+helpers, which raise 404 for anything outside the user's scope, so an id in a URL never
+reveals whether someone else's client exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
+
+__all__ = [
+    "CaseloadRow",
+    "caseload_for",
+    "clients_for",
+    "get_appointment_for_user",
+    "get_client_for_user",
+    "get_episode_for_user",
+    "get_goal_for_user",
+    "therapists_visible_to",
+    "visible_therapist_ids",
+]
+
+
+def visible_therapist_ids(user) -> list[int]:
+    """Ids of the staff whose clients ``user`` may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.role == Role.THERAPIST:
+        return [user.pk]
+    if user.role == Role.SUPERVISOR:
+        supervisees = SupervisionLink.objects.filter(
+            supervisor=user, supervisee__clinic=user.clinic
+        ).values_list("supervisee_id", flat=True)
+        return [user.pk, *supervisees]
+    return []
+
+
+def therapists_visible_to(user) -> QuerySet[User]:
+    return User.objects.filter(pk__in=visible_therapist_ids(user), clinic=user.clinic)
+
+
+def clients_for(user) -> QuerySet[Client]:
+    ids = visible_therapist_ids(user)
+    if not ids:
+        return Client.objects.none()
+    return Client.objects.filter(therapist_id__in=ids, clinic_id=user.clinic_id)
+
+
+def get_client_for_user(user, client_id) -> Client:
+    try:
+        return clients_for(user).select_related("therapist").get(pk=int(client_id))
+    except (Client.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such client") from None
+
+
+def get_episode_for_user(user, episode_id) -> Episode:
+    try:
+        return Episode.objects.select_related("client", "client__therapist").get(
+            pk=int(episode_id), client__in=clients_for(user)
+        )
+    except (Episode.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such episode") from None
+
+
+def get_goal_for_user(user, goal_id) -> Goal:
+    try:
+        return Goal.objects.select_related("episode", "episode__client").get(
+            pk=int(goal_id), episode__client__in=clients_for(user)
+        )
+    except (Goal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such goal") from None
+
+
+def get_appointment_for_user(user, appointment_id) -> Appointment:
+    try:
+        return Appointment.objects.select_related("episode", "episode__client").get(
+            pk=int(appointment_id), episode__client__in=clients_for(user)
+        )
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such appointment") from None
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: Client
+    episode: Episode | None
+    last_appointment: datetime | None
+    next_appointment: datetime | None
+
+
+def caseload_for(user, *, now: datetime | None = None, include_closed: bool = False) -> list[CaseloadRow]:
+    """The user's clients with their current episode and last/next appointment.
+
+    Runs a fixed number of queries whatever the caseload size (annotations, no per-row
+    lookups): the caseload is the page therapists open most.
+    """
+    now = now or timezone.now()
+    latest_episode = Episode.objects.filter(client=OuterRef("pk")).order_by("-started_on", "-pk")
+    clients = (
+        clients_for(user)
+        .select_related("therapist")
+        .annotate(
+            current_episode_id=Subquery(latest_episode.values("pk")[:1]),
+            last_appointment=Max(
+                "episodes__appointments__starts_at",
+                filter=Q(episodes__appointments__starts_at__lte=now)
+                & ~Q(episodes__appointments__attendance=Attendance.CANCELLED),
+            ),
+            next_appointment=Min(
+                "episodes__appointments__starts_at",
+                filter=Q(episodes__appointments__starts_at__gt=now)
+                & Q(episodes__appointments__attendance=Attendance.SCHEDULED),
+            ),
+        )
+    )
+    episodes = Episode.objects.in_bulk([c.current_episode_id for c in clients if c.current_episode_id])
+    rows = [
+        CaseloadRow(
+            client=client,
+            episode=episodes.get(client.current_episode_id),
+            last_appointment=client.last_appointment,
+            next_appointment=client.next_appointment,
+        )
+        for client in clients
+    ]
+    if not include_closed:
+        rows = [row for row in rows if row.episode is None or row.episode.phase != Phase.CLOSED]
+    return sorted(rows, key=lambda row: row.client.display_name.casefold())
+
+
+def client_episodes(client: Client) -> list[Episode]:
+    """Episodes of an already-scoped client, newest first, with goals and appointments."""
+    return list(
+        client.episodes.prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.order_by("created_at", "pk")),
+            Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at", "pk")),
+        )
+    )
+
+
+def open_episode(client: Client) -> Episode | None:
+    return client.episodes.exclude(phase=Phase.CLOSED).order_by("-started_on", "-pk").first()

@@ -1,0 +1,281 @@
+"""Writes to clinic data: one transaction each, validated, and audited (DESIGN §3, §5).
+
+Callers pass already-scoped objects (from ``selectors.get_*_for_user``) and the acting
+user; every function records an audit row in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.audit.services import Action, audit_record
+from rapport.clinic.models import (
+    Appointment,
+    Attendance,
+    AttendanceBasis,
+    Client,
+    Clinic,
+    EndReason,
+    Episode,
+    Goal,
+    GoalStatus,
+    Modality,
+    Phase,
+)
+
+__all__ = [
+    "appointment_create",
+    "appointment_record_attendance",
+    "client_create",
+    "client_update",
+    "episode_create",
+    "episode_end",
+    "episode_update",
+    "goal_create",
+    "goal_update",
+]
+
+
+def _current_year() -> int:
+    return timezone.localdate().year
+
+
+def _validate_birth_year(birth_year: int | None) -> None:
+    if birth_year is not None and not (1900 <= birth_year <= _current_year()):
+        raise ValidationError({"birth_year": f"Enter a year between 1900 and {_current_year()}."})
+
+
+@transaction.atomic
+def client_create(
+    *,
+    actor,
+    therapist,
+    display_name: str,
+    birth_year: int | None = None,
+    email: str = "",
+    phone: str = "",
+    request=None,
+) -> Client:
+    if not display_name.strip():
+        raise ValidationError({"display_name": "Enter a name for this client."})
+    _validate_birth_year(birth_year)
+    client = Client.objects.create(
+        clinic=therapist.clinic,
+        therapist=therapist,
+        display_name=display_name.strip(),
+        birth_year=birth_year,
+        email=email.strip(),
+        phone=phone.strip(),
+    )
+    audit_record(actor=actor, action=Action.CREATE, target="client", client_id=client.pk, request=request)
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor, client: Client, request=None, **fields) -> Client:
+    allowed = {"display_name", "birth_year", "email", "phone", "therapist"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {sorted(unknown)}")
+    if "display_name" in fields and not str(fields["display_name"]).strip():
+        raise ValidationError({"display_name": "Enter a name for this client."})
+    _validate_birth_year(fields.get("birth_year", client.birth_year))
+    for name, value in fields.items():
+        setattr(client, name, value.strip() if isinstance(value, str) else value)
+    client.save()
+    audit_record(actor=actor, action=Action.UPDATE, target="client", client_id=client.pk, request=request)
+    return client
+
+
+@transaction.atomic
+def episode_create(
+    *,
+    actor,
+    client: Client,
+    started_on: date,
+    attendance_basis: str = AttendanceBasis.VOLUNTARY,
+    referral_source: str = "",
+    request=None,
+) -> Episode:
+    # One open episode at a time keeps "the current relationship" unambiguous.
+    if client.episodes.exclude(phase=Phase.CLOSED).exists():
+        raise ValidationError("This client already has an open episode. End it before starting another.")
+    episode = Episode.objects.create(
+        client=client,
+        started_on=started_on,
+        attendance_basis=attendance_basis,
+        referral_source=referral_source.strip(),
+        phase=Phase.ESTABLISHING,
+    )
+    audit_record(
+        actor=actor, action=Action.CREATE, target=f"episode:{episode.pk}", client_id=client.pk, request=request
+    )
+    return episode
+
+
+@transaction.atomic
+def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episode:
+    allowed = {"phase", "attendance_basis", "referral_source", "started_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {sorted(unknown)}")
+    if fields.get("phase") == Phase.CLOSED:
+        raise ValidationError({"phase": "Use “End episode” to close an episode, with its reason."})
+    if not episode.is_open:
+        raise ValidationError("This episode has ended and can no longer be changed.")
+    for name, value in fields.items():
+        setattr(episode, name, value)
+    episode.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"episode:{episode.pk}",
+        client_id=episode.client_id,
+        request=request,
+    )
+    return episode
+
+
+@transaction.atomic
+def episode_end(
+    *,
+    actor,
+    episode: Episode,
+    ended_on: date,
+    end_reason: str,
+    summary: str = "",
+    request=None,
+) -> Episode:
+    if not episode.is_open:
+        raise ValidationError("This episode has already ended.")
+    if end_reason not in EndReason.values:
+        raise ValidationError({"end_reason": "Choose why the episode ended."})
+    if ended_on < episode.started_on:
+        raise ValidationError({"ended_on": "The end date cannot be before the start date."})
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": "The end date cannot be in the future."})
+    episode.phase = Phase.CLOSED
+    episode.ended_on = ended_on
+    episode.end_reason = end_reason
+    episode.ending_summary = summary.strip()
+    episode.save()
+    # Appointments booked after the ending will not happen.
+    episode.appointments.filter(
+        attendance=Attendance.SCHEDULED, starts_at__gt=timezone.now()
+    ).update(attendance=Attendance.CANCELLED)
+    audit_record(
+        actor=actor, action=Action.UPDATE, target=f"episode:{episode.pk}:end", client_id=episode.client_id, request=request
+    )
+    return episode
+
+
+def _require_open(episode: Episode) -> None:
+    if not episode.is_open:
+        raise ValidationError("This episode has ended and can no longer be changed.")
+
+
+@transaction.atomic
+def goal_create(*, actor, episode: Episode, text: str, request=None) -> Goal:
+    _require_open(episode)
+    if not text.strip():
+        raise ValidationError({"text": "Write the goal in the client's own words."})
+    goal = Goal.objects.create(episode=episode, text=text.strip())
+    audit_record(
+        actor=actor, action=Action.CREATE, target=f"goal:{goal.pk}", client_id=episode.client_id, request=request
+    )
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> Goal:
+    _require_open(goal.episode)
+    if not text.strip():
+        raise ValidationError({"text": "Write the goal in the client's own words."})
+    if status not in GoalStatus.values:
+        raise ValidationError({"status": "Choose a status."})
+    goal.text = text.strip()
+    goal.status = status
+    goal.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"goal:{goal.pk}",
+        client_id=goal.episode.client_id,
+        request=request,
+    )
+    return goal
+
+
+@transaction.atomic
+def appointment_create(
+    *,
+    actor,
+    episode: Episode,
+    starts_at: datetime,
+    modality: str = Modality.IN_PERSON,
+    duration_minutes: int = 50,
+    request=None,
+) -> Appointment:
+    _require_open(episode)
+    if starts_at.date() < episode.started_on:
+        raise ValidationError({"starts_at": "The appointment is before the episode started."})
+    appointment = Appointment.objects.create(
+        episode=episode, starts_at=starts_at, modality=modality, duration_minutes=duration_minutes
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=f"appointment:{appointment.pk}",
+        client_id=episode.client_id,
+        request=request,
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_record_attendance(
+    *, actor, appointment: Appointment, attendance: str, request=None, now: datetime | None = None
+) -> Appointment:
+    if attendance not in Attendance.values:
+        raise ValidationError({"attendance": "Choose what happened."})
+    now = now or timezone.now()
+    if attendance in (Attendance.ATTENDED, Attendance.NO_SHOW) and appointment.starts_at > now:
+        raise ValidationError(
+            {"attendance": "This appointment has not happened yet: it can only be cancelled."}
+        )
+    appointment.attendance = attendance
+    appointment.save(update_fields=["attendance"])
+    # A first attended session moves a new relationship from establishing onwards only by
+    # the therapist's choice, so the phase is left alone here.
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"appointment:{appointment.pk}",
+        client_id=appointment.episode.client_id,
+        request=request,
+    )
+    _after_attendance_change(appointment)
+    return appointment
+
+
+def _after_attendance_change(appointment: Appointment) -> None:
+    """Hook for monitoring (attendance feeds dropout risk); replaced when monitoring lands."""
+    from rapport.core import hooks
+
+    hooks.attendance_changed(appointment)
+
+
+def clinic_update(*, actor, clinic: Clinic, request=None, **fields) -> Clinic:
+    allowed = {"name", "require_mfa", "crisis_text", "transcript_retention_days"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(clinic, name, value)
+    clinic.save()
+    audit_record(actor=actor, action=Action.UPDATE, target="clinic-settings", request=request)
+    return clinic

@@ -1,0 +1,276 @@
+"""Django settings, read from the environment with safe defaults.
+
+Every ``RAPPORT_*`` variable is documented in docs/configuration.md. A bad value stops
+start-up with a :class:`rapport.lib.env.ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from rapport.lib.crypto import generate_key, read_key_file
+from rapport.lib.env import (
+    ConfigError,
+    check_database_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+DEBUG = env_bool("RAPPORT_DEBUG", False)
+# Demo mode: a single practitioner's laptop, bound to 127.0.0.1 by `rapport demo`.
+DEMO = env_bool("RAPPORT_DEMO", False)
+
+DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "data")) or "data").resolve()
+
+
+def _local_secret(filename: str, make: object) -> str:
+    """A secret kept in the data folder, created on first use (demo and debug only)."""
+    path = DATA_DIR / filename
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(make() + "\n", encoding="ascii")  # type: ignore[operator]
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+_secret = env_str("RAPPORT_SECRET_KEY")
+if _secret is None:
+    if not (DEBUG or DEMO):
+        raise ConfigError(
+            "RAPPORT_SECRET_KEY is required outside demo/debug mode "
+            "(generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+        )
+    _secret = _local_secret("secret-key", lambda: secrets.token_urlsafe(50))
+elif len(_secret) < 32:
+    raise ConfigError("RAPPORT_SECRET_KEY must be at least 32 characters long.")
+SECRET_KEY = _secret
+
+# Encryption keys for free-text client data: newest first. From RAPPORT_ENCRYPTION_KEYS
+# (comma-separated) or RAPPORT_ENCRYPTION_KEY_FILE (one per line).
+_key_file = env_str("RAPPORT_ENCRYPTION_KEY_FILE")
+if env_str("RAPPORT_ENCRYPTION_KEYS"):
+    ENCRYPTION_KEYS = env_list("RAPPORT_ENCRYPTION_KEYS", [])
+elif _key_file:
+    try:
+        ENCRYPTION_KEYS = read_key_file(_key_file)
+    except Exception as error:  # noqa: BLE001 - re-raised with the variable's name
+        raise ConfigError(f"RAPPORT_ENCRYPTION_KEY_FILE: {error}") from None
+elif DEBUG or DEMO:
+    ENCRYPTION_KEYS = [_local_secret("encryption-key", generate_key)]
+else:
+    raise ConfigError(
+        "RAPPORT_ENCRYPTION_KEYS or RAPPORT_ENCRYPTION_KEY_FILE is required outside "
+        "demo/debug mode (create a key with `rapport keygen`)."
+    )
+if not ENCRYPTION_KEYS:
+    raise ConfigError("RAPPORT_ENCRYPTION_KEYS names no key.")
+
+ALLOWED_HOSTS = env_list(
+    "RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else []
+)
+if not ALLOWED_HOSTS and not (DEBUG or DEMO):
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", [])
+
+# Public base URL used in check-in links and QR codes (e.g. https://rapport.example.org).
+BASE_URL = (env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "csp",
+    "rapport.core",
+    "rapport.accounts",
+    "rapport.audit",
+    "rapport.clinic",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "rapport.accounts.middleware.RequireMFAMiddleware",
+    "rapport.core.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "rapport.urls"
+WSGI_APPLICATION = "rapport.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "rapport.core.context_processors.rapport",
+            ],
+        },
+    }
+]
+
+_database_url = env_str("RAPPORT_DATABASE_URL")
+if _database_url:
+    check_database_url(_database_url)
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback
+        raise ConfigError(f"RAPPORT_DATABASE_URL could not be read: {error}") from None
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "rapport.sqlite3",
+            # WAL and a busy timeout let the web process and a worker share the file.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Argon2 first: new and re-hashed passwords use it (DESIGN §5).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "caseload"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# django-allauth: staff accounts are created by a clinic admin, never by sign-up.
+ACCOUNT_ADAPTER = "rapport.accounts.adapter.ClinicAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Throttle failed logins: 5 per 5 minutes per account-and-address (allauth's limiter).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip"),
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Rapport"
+
+# Log out after inactivity (default 30 minutes): the session expires that long after
+# the last request, and closing the browser ends it.
+SESSION_TIMEOUT_MINUTES = env_int("RAPPORT_SESSION_TIMEOUT_MINUTES", 30, minimum=1, maximum=24 * 60)
+SESSION_COOKIE_AGE = SESSION_TIMEOUT_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Served over HTTPS (behind a proxy that sets X-Forwarded-Proto): secure cookies, HSTS.
+HTTPS = env_bool("RAPPORT_HTTPS", not (DEBUG or DEMO))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): only our own scripts, styles and images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env_str("RAPPORT_TIME_ZONE", "Europe/London") or "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Demo and debug serve static files straight from the package; `rapport serve` collects them.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO or env_bool("RAPPORT_STATIC_FROM_PACKAGE", False)
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT = None  # nothing is collected; WhiteNoise serves from the package
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("RAPPORT_EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("RAPPORT_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("RAPPORT_EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("RAPPORT_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("RAPPORT_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("RAPPORT_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("RAPPORT_EMAIL_FROM", "rapport@localhost")
+EMAIL_CONFIGURED = bool(env_str("RAPPORT_EMAIL_HOST"))
+
+# Logs never carry client free text: only ids, actions and counts are logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,22 @@
+"""Test settings: the production settings module with test-only secrets.
+
+RAPPORT_DATABASE_URL passes through, so CI runs the same suite on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("RAPPORT_SECRET_KEY", "test-only-secret-key-not-for-production-use-000")
+# Two keys: the first encrypts, the second proves old ciphertext still reads after rotation.
+os.environ.setdefault(
+    "RAPPORT_ENCRYPTION_KEYS",
+    "dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMTI=,dGVzdC1vbmx5LWtleS0yLXRlc3Qtb25seS1rZXktMTI=",
+)
+os.environ.setdefault("RAPPORT_HTTPS", "0")
+os.environ.setdefault("RAPPORT_STATIC_FROM_PACKAGE", "1")
+os.environ.setdefault("RAPPORT_DATA_DIR", "/tmp/rapport-test-data")
+
+from rapport.settings import *  # noqa: E402,F403
+
+# Argon2 is deliberately slow; tests that check hashing assert on the production list.
+PRODUCTION_PASSWORD_HASHERS = PASSWORD_HASHERS  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
