@@ -1,0 +1,632 @@
+"""Explainable flags on a coded session: moments the literature links to weaker rapport.
+
+Pure module: no Django import. Each :class:`Flag` points at one turn, quotes the span that
+triggered it, says why it matters and cites where the rule comes from, because a flag a
+clinician cannot check is a flag they cannot learn from.
+
+Two kinds of evidence are used:
+
+* **lexicons** (``lexicons/*.json``, data with their own comment and source): precise
+  phrases for judgmental language, medical and religious advice, self-disclosure and
+  small talk. Each is checked one sentence at a time, and skipped when the phrase is
+  negated or attributed to someone else earlier in the sentence ("it's *not* your
+  fault", "*you said* the weather was awful"), when it is a question (where the lexicon
+  says so), or when it echoes what the client just said. False positives cost trust,
+  so the phrases are narrow on purpose.
+* **codes** from the utterance coder (``coding.py``): advice, interventions without a
+  reflection first, runs of closed questions, change vs sustain talk. Without codes
+  (``codes=None``) only the lexicon and word-count flags are raised.
+
+Only therapist speech is checked for the therapist's behaviour: a client talking about a
+film is not the therapist's small talk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from .parsing import CLIENT, THERAPIST, Turn
+
+__all__ = [
+    "FLAG_KINDS",
+    "SOURCES",
+    "CodeLike",
+    "Flag",
+    "FlagSettings",
+    "detect_flags",
+    "load_lexicon",
+]
+
+FLAG_KINDS: tuple[str, ...] = (
+    "judgmental_language",
+    "advice",
+    "medical_advice",
+    "religious_advice",
+    "self_disclosure",
+    "off_topic_small_talk",
+    "intervention_without_reflection",
+    "closed_question_run",
+    "client_quiet",
+    "change_sustain_balance",
+)
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+
+MITI = "Moyers, Manuel & Ernst (2016) Motivational Interviewing Treatment Integrity 4.2.1"
+MI3 = "Miller & Rollnick (2013) Motivational Interviewing: Helping People Change, 3rd ed."
+NORCROSS = "Norcross & Lambert (2019) Psychotherapy Relationships That Work, 3rd ed."
+SOURCES: dict[str, str] = {
+    "intervention_without_reflection": (
+        f"{MI3}, ch. 5 and 11 (reflective listening; ask-offer-ask); "
+        "PRACTICES.md 'a reflection before advice or information'"
+    ),
+    "closed_question_run": (
+        f"{MITI} (open vs closed questions); {MI3}, ch. 6 (the question-answer trap)"
+    ),
+    "client_quiet": (
+        f"{NORCROSS} (rupture and repair); PRACTICES.md 'When a client goes quiet, do not "
+        "label them difficult: make the space safer'"
+    ),
+    "change_sustain_balance": (
+        f"{MI3}, ch. 12-13 (evoking change talk, responding to sustain talk); "
+        "Magill et al. (2018) J Consult Clin Psychol 86(2):140-157"
+    ),
+}
+
+
+class CodeLike(Protocol):
+    """What flags need from a code (``coding.Code`` satisfies it)."""
+
+    code: str
+    subcode: str | None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One explainable observation.
+
+    ``utterance`` is the index of the turn it points at (for session-wide flags, the turn
+    where the pattern shows first). ``text`` is the span that triggered it, ``start`` and
+    ``end`` its timing in seconds when known.
+    """
+
+    kind: str
+    utterance: int
+    start: float | None
+    end: float | None
+    text: str
+    explanation: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Thresholds, with why each is where it is."""
+
+    # The opening of a session is for greetings; PRACTICES.md objects to small talk that
+    # fills the session, not to "lovely day, isn't it?" at the door.
+    opening_seconds: float = 180.0
+    opening_turns: int = 4
+    # Three closed questions in a row is the start of the question-answer trap (MI3 ch. 6).
+    closed_question_run: int = 3
+    # A client answering in a few words four times in a row has stopped elaborating.
+    quiet_streak: int = 4
+    quiet_words: int = 4
+    # Client's share of words in the last third below half its share in the first third.
+    quiet_share_drop: float = 0.5
+    quiet_min_turns: int = 9
+    # A change/sustain balance needs a few client statements before it means anything.
+    min_change_sustain: int = 3
+
+
+# ---------------------------------------------------------------------------------------
+# Lexicons
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A compiled lexicon file."""
+
+    kind: str
+    explanation: str
+    source: str
+    patterns: re.Pattern[str] | None
+    skip_before: re.Pattern[str] | None
+    skip_sentence: re.Pattern[str] | None
+    skip_questions: bool
+    lists: Mapping[str, re.Pattern[str]]
+
+
+def _compile(patterns: Sequence[str] | None) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+@cache
+def load_lexicon(name: str) -> Lexicon:
+    """Load ``lexicons/<name>.json`` (cached)."""
+    data = json.loads((LEXICON_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    named = ("patterns", "skip_before", "skip_sentence")
+    lists = {
+        key: pattern
+        for key, value in data.items()
+        if isinstance(value, list) and key not in named
+        for pattern in [_compile(value)]
+        if pattern is not None
+    }
+    return Lexicon(
+        kind=data["kind"],
+        explanation=data["explanation"],
+        source=data["source"],
+        patterns=_compile(data.get("patterns")),
+        skip_before=_compile(data.get("skip_before")),
+        skip_sentence=_compile(data.get("skip_sentence")),
+        skip_questions=bool(data.get("skip_questions", False)),
+        lists=lists,
+    )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s+(?=[-–—]{1,2}\s)")
+# Words that carry no topic: an echo of the client needs a shared word beyond these.
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "about",
+        "you",
+        "your",
+        "you're",
+        "i",
+        "i'm",
+        "me",
+        "my",
+        "it",
+        "it's",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "do",
+        "did",
+        "does",
+        "that",
+        "that's",
+        "this",
+        "those",
+        "these",
+        "there",
+        "what",
+        "who",
+        "how",
+        "just",
+        "really",
+        "very",
+        "so",
+        "too",
+        "not",
+        "no",
+        "yes",
+        "ever",
+        "seen",
+        "see",
+        "saw",
+        "watch",
+        "watched",
+        "new",
+        "last",
+        "any",
+        "much",
+        "more",
+        "some",
+        "one",
+        "out",
+        "today",
+    ]
+)
+_WORD = re.compile(r"[a-z][a-z'’-]+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2}
+
+
+def _lexicon_hit(lexicon: Lexicon, text: str, echo_of: str = "") -> tuple[str, str] | None:
+    """First ``(sentence, phrase)`` in ``text`` that the lexicon flags, if any.
+
+    ``echo_of`` is what the client just said: a phrase whose topic words all come from
+    it is the therapist following the client, not introducing the topic.
+    """
+    if lexicon.patterns is None:
+        return None
+    echo_words = _content_words(echo_of)
+    for sentence in _sentences(text):
+        if lexicon.skip_questions and sentence.rstrip().endswith("?"):
+            continue
+        if lexicon.skip_sentence is not None and lexicon.skip_sentence.search(sentence):
+            continue
+        for match in lexicon.patterns.finditer(sentence):
+            before = sentence[: match.start()]
+            if lexicon.skip_before is not None and lexicon.skip_before.search(before):
+                continue
+            topic = _content_words(match.group(0))
+            if topic and echo_words and topic & echo_words:
+                continue
+            return sentence.strip(), match.group(0)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers over turns
+# ---------------------------------------------------------------------------------------
+
+
+def _role(turn: Turn, roles: Mapping[str, str]) -> str:
+    return roles.get(turn.speaker, CLIENT)
+
+
+def _code(codes: Sequence[CodeLike | None] | None, index: int) -> CodeLike | None:
+    if codes is None or index >= len(codes):
+        return None
+    return codes[index]
+
+
+def _previous_client_text(turns: Sequence[Turn], roles: Mapping[str, str], index: int) -> str:
+    for turn in reversed(turns[:index]):
+        if _role(turn, roles) == CLIENT:
+            return turn.text
+    return ""
+
+
+def _in_opening(turn: Turn, settings: FlagSettings) -> bool:
+    if turn.index < settings.opening_turns:
+        return True
+    return turn.start is not None and turn.start < settings.opening_seconds
+
+
+def _flag(kind: str, turn: Turn, text: str, explanation: str, source: str) -> Flag:
+    return Flag(kind, turn.index, turn.start, turn.end, _clip(text), explanation, source)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+# ---------------------------------------------------------------------------------------
+# Lexicon flags
+# ---------------------------------------------------------------------------------------
+
+_LEXICON_FLAGS = (
+    ("judgmental_language", "judgmental"),
+    ("medical_advice", "medical_advice"),
+    ("religious_advice", "religious_advice"),
+    ("self_disclosure", "self_disclosure"),
+    ("off_topic_small_talk", "small_talk"),
+)
+
+
+def _lexicon_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+    settings: FlagSettings,
+) -> Iterator[Flag]:
+    for turn in turns:
+        if _role(turn, roles) != THERAPIST:
+            continue
+        client_said = _previous_client_text(turns, roles, turn.index)
+        code = _code(codes, turn.index)
+        is_reflection = code is not None and code.code == "reflection"
+        for kind, name in _LEXICON_FLAGS:
+            if kind == "off_topic_small_talk" and _in_opening(turn, settings):
+                continue
+            # Small talk: any shared topic word means the client raised it. Other kinds:
+            # only a reflection that repeats the client's words is an echo.
+            echo = client_said if (kind == "off_topic_small_talk" or is_reflection) else ""
+            lexicon = load_lexicon(name)
+            hit = _lexicon_hit(lexicon, turn.text, echo_of=echo)
+            if hit is not None:
+                sentence, phrase = hit
+                explanation = f'"{phrase}": {lexicon.explanation}'
+                yield _flag(kind, turn, sentence, explanation, lexicon.source)
+
+
+# ---------------------------------------------------------------------------------------
+# Code-based flags
+# ---------------------------------------------------------------------------------------
+
+_INTERVENTION_SUBCODES = frozenset({"advice", "information", "options", None})
+
+
+def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
+    if code is None or code.code != "therapist_input":
+        return False
+    if code.subcode is not None:
+        return code.subcode == "advice"
+    phrases = load_lexicon("advice").lists.get("advice_phrases")
+    return phrases is not None and phrases.search(turn.text) is not None
+
+
+def _was_solicited(
+    turns: Sequence[Turn], roles: Mapping[str, str], index: int, lookback: int = 4
+) -> bool:
+    """True when the client asked, or the therapist asked permission or stressed choice.
+
+    Looks at the advice turn itself and the few turns before it: ask-offer-ask often
+    spans "Would it be OK if I shared an idea?" / "Sure." / the idea.
+    """
+    lists = load_lexicon("advice").lists
+    permission, autonomy = lists.get("permission"), lists.get("autonomy")
+    own = turns[index].text
+    if autonomy is not None and autonomy.search(own):
+        return True
+    if permission is not None and permission.search(own):
+        return True
+    for turn in turns[max(0, index - lookback) : index]:
+        if _role(turn, roles) == CLIENT:
+            if _client_asked(turn.text):
+                return True
+        elif permission is not None and permission.search(turn.text):
+            return True
+    return False
+
+
+def _client_asked(text: str) -> bool:
+    requests = load_lexicon("advice").lists.get("client_requests")
+    return "?" in text or (requests is not None and requests.search(text) is not None)
+
+
+def _advice_flags(
+    turns: Sequence[Turn], roles: Mapping[str, str], codes: Sequence[CodeLike | None]
+) -> Iterator[Flag]:
+    lexicon = load_lexicon("advice")
+    for turn in turns:
+        if _role(turn, roles) != THERAPIST or not _is_advice(turn, _code(codes, turn.index)):
+            continue
+        if _was_solicited(turns, roles, turn.index):
+            continue
+        yield _flag("advice", turn, turn.text, lexicon.explanation, lexicon.source)
+
+
+def _starts_with_reflection(text: str) -> bool:
+    openers = load_lexicon("advice").lists.get("reflection_openers")
+    sentences = _sentences(text)
+    if openers is None or not sentences or sentences[0].rstrip().endswith("?"):
+        return False
+    return openers.search(sentences[0].strip()) is not None
+
+
+def _intervention_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None],
+    settings: FlagSettings,
+) -> Iterator[Flag]:
+    """Advice/information right after a substantive client statement, with no reflection.
+
+    "What the client just said" is the last client turn of at least ``quiet_words``
+    words: after a "mm-hmm" the therapist is still answering the earlier statement. A
+    client question asks for the information, so answering it directly is fine. Only the
+    first intervention after each client statement is flagged, not every sentence of it.
+    """
+    reflected = True  # nothing to reflect before the client has spoken
+    for turn in turns:
+        code = _code(codes, turn.index)
+        if _role(turn, roles) == CLIENT:
+            if _words(turn.text) >= settings.quiet_words:
+                reflected = _client_asked(turn.text)
+            continue
+        if code is None:
+            continue
+        if code.code == "reflection" or _starts_with_reflection(turn.text):
+            reflected = True
+            continue
+        if (
+            code.code == "therapist_input"
+            and code.subcode in _INTERVENTION_SUBCODES
+            and not reflected
+        ):
+            yield _flag(
+                "intervention_without_reflection",
+                turn,
+                turn.text,
+                "Advice or information came straight after the client spoke, without first "
+                "reflecting what they said. Showing understanding before intervening helps "
+                "the client feel heard and makes the information easier to take in.",
+                SOURCES["intervention_without_reflection"],
+            )
+            reflected = True  # one flag per client statement
+
+
+def _closed_question_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None],
+    settings: FlagSettings,
+) -> Iterator[Flag]:
+    """Runs of closed questions by the therapist; client answers do not break a run."""
+    run: list[Turn] = []
+
+    def close_run() -> Iterator[Flag]:
+        if len(run) >= settings.closed_question_run:
+            first, last = run[0], run[-1]
+            yield Flag(
+                "closed_question_run",
+                first.index,
+                first.start,
+                last.end if last.end is not None else last.start,
+                _clip(" / ".join(t.text for t in run)),
+                f"{len(run)} closed questions in a row (turns {first.index + 1}-"
+                f"{last.index + 1}). A run of closed questions turns the session into an "
+                "interview and leaves the client answering rather than exploring; an open "
+                "question or a reflection invites them to say more.",
+                SOURCES["closed_question_run"],
+            )
+
+    for turn in turns:
+        if _role(turn, roles) != THERAPIST:
+            continue
+        code = _code(codes, turn.index)
+        if code is not None and code.code == "question" and code.subcode == "closed":
+            run.append(turn)
+            continue
+        yield from close_run()
+        run = []
+    yield from close_run()
+
+
+def _quiet_streak_flags(
+    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+) -> Iterator[Flag]:
+    streak: list[Turn] = []
+
+    def close_streak() -> Iterator[Flag]:
+        if len(streak) >= settings.quiet_streak:
+            first, last = streak[0], streak[-1]
+            yield Flag(
+                "client_quiet",
+                first.index,
+                first.start,
+                last.end if last.end is not None else last.start,
+                _clip(" / ".join(t.text for t in streak)),
+                f"The client answered in fewer than {settings.quiet_words} words "
+                f"{len(streak)} times in a row. A client who goes quiet may be disengaging "
+                "or feeling pushed; make the space safer (a reflection, an open question, "
+                "asking how the session feels) rather than pressing on.",
+                SOURCES["client_quiet"],
+            )
+
+    for turn in turns:
+        if _role(turn, roles) != CLIENT:
+            continue
+        if _words(turn.text) < settings.quiet_words:
+            streak.append(turn)
+            continue
+        yield from close_streak()
+        streak = []
+    yield from close_streak()
+
+
+def _client_share(turns: Sequence[Turn], roles: Mapping[str, str]) -> float | None:
+    client = sum(_words(t.text) for t in turns if _role(t, roles) == CLIENT)
+    total = sum(_words(t.text) for t in turns)
+    return client / total if total else None
+
+
+def _quiet_share_flags(
+    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+) -> Iterator[Flag]:
+    """The client's share of words in the last third under half of the first third's."""
+    if len(turns) < settings.quiet_min_turns:
+        return
+    third = len(turns) // 3
+    first_share = _client_share(turns[:third], roles)
+    last_turns = turns[len(turns) - third :]
+    last_share = _client_share(last_turns, roles)
+    if not first_share or last_share is None:
+        return
+    if last_share < first_share * settings.quiet_share_drop:
+        anchor = next((t for t in last_turns if _role(t, roles) == CLIENT), last_turns[0])
+        yield _flag(
+            "client_quiet",
+            anchor,
+            anchor.text,
+            f"The client's share of the words fell from {first_share:.0%} in the first third "
+            f"of the session to {last_share:.0%} in the last third. A client who talks less "
+            "and less may be disengaging; check in with them about how the session is going.",
+            SOURCES["client_quiet"],
+        )
+
+
+def _change_sustain_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None],
+    settings: FlagSettings,
+) -> Iterator[Flag]:
+    client_codes = [
+        (turn, code)
+        for turn in turns
+        if _role(turn, roles) == CLIENT
+        for code in [_code(codes, turn.index)]
+        if code is not None and code.code in ("change", "sustain")
+    ]
+    change = sum(1 for _t, c in client_codes if c.code == "change")
+    sustain = len(client_codes) - change
+    if len(client_codes) < settings.min_change_sustain or sustain <= change:
+        return
+    first_sustain = next(t for t, c in client_codes if c.code == "sustain")
+    yield _flag(
+        "change_sustain_balance",
+        first_sustain,
+        first_sustain.text,
+        f"The client voiced more sustain talk ({sustain}) than change talk ({change}) over "
+        "the session. The balance of the client's own arguments for and against change "
+        "predicts what they do next; evoking and reflecting change talk, and not arguing "
+        "with sustain talk, tilts it.",
+        SOURCES["change_sustain_balance"],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------
+
+
+def detect_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None = None,
+    settings: FlagSettings | None = None,
+) -> list[Flag]:
+    """All flags for a session, ordered by turn then by :data:`FLAG_KINDS`.
+
+    ``roles`` maps each speaker to ``"therapist"``/``"client"`` (unknown speakers count
+    as clients); ``codes`` is aligned with ``turns`` (one code per turn) or ``None``.
+    """
+    settings = settings or FlagSettings()
+    turns = list(turns)
+    flags: list[Flag] = list(_lexicon_flags(turns, roles, codes, settings))
+    flags.extend(_quiet_streak_flags(turns, roles, settings))
+    flags.extend(_quiet_share_flags(turns, roles, settings))
+    if codes is not None:
+        flags.extend(_advice_flags(turns, roles, codes))
+        flags.extend(_intervention_flags(turns, roles, codes, settings))
+        flags.extend(_closed_question_flags(turns, roles, codes, settings))
+        flags.extend(_change_sustain_flags(turns, roles, codes, settings))
+    order = {kind: i for i, kind in enumerate(FLAG_KINDS)}
+    return sorted(flags, key=lambda f: (f.utterance, order[f.kind]))
