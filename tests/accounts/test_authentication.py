@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from rapport.accounts.models import User
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_therapist_signs_in_with_email_and_password_and_lands_on_the_caseload(client, therapist_a):
+    response = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/caseload/"
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_are_throttled(client, therapist_a):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": therapist_a.email, "password": "wrong-password"})
+    # Even the right password is refused while throttled.
+    response = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
+    assert response.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_sign_up_is_closed(client):
+    client.post("/accounts/signup/", {"email": "new@test.invalid", "password1": "x" * 20})
+    assert not User.objects.filter(email="new@test.invalid").exists()
+
+
+def test_production_passwords_are_hashed_with_argon2():
+    assert settings.PRODUCTION_PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_sessions_expire_after_thirty_minutes_of_inactivity():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+@pytest.mark.django_db
+def test_when_the_clinic_requires_mfa_staff_without_it_are_sent_to_set_it_up(login, therapist_a, clinic):
+    clinic.require_mfa = True
+    clinic.save()
+    response = login(therapist_a).get("/caseload/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+@pytest.mark.django_db
+def test_staff_with_totp_pass_the_mfa_requirement(login, therapist_a, clinic):
+    from allauth.mfa.models import Authenticator
+
+    clinic.require_mfa = True
+    clinic.save()
+    Authenticator.objects.create(user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert login(therapist_a).get("/caseload/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_totp_and_recovery_codes_can_be_set_up(client, therapist_a):
+    client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
+    # allauth asks for the password again before security changes.
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    assert "svg" in page.content.decode().lower()  # the QR code to scan
+    assert set(settings.MFA_SUPPORTED_TYPES) >= {"totp", "recovery_codes"}
+
+
+@pytest.mark.django_db
+def test_pages_send_csp_and_security_headers(client):
+    response = client.get("/accounts/login/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]

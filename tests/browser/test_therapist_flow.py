@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_therapist_logs_in_opens_the_caseload_and_a_client(page, live_server, therapist_a, client_a, client_b):
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Email").fill(therapist_a.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    page.wait_for_url(f"{live_server.url}/caseload/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Caseload"
+    rows = page.locator("table.caseload tbody tr")
+    assert rows.count() == 1
+    assert client_a.display_name in rows.first.inner_text()
+    assert "Establishing" in rows.first.inner_text()
+    assert client_b.display_name not in page.content()
+
+    page.get_by_role("link", name=client_a.display_name).click()
+    page.wait_for_url(f"{live_server.url}/clients/{client_a.pk}/")
+    assert page.get_by_role("heading", level=1).inner_text() == client_a.display_name
+    assert page.get_by_role("heading", name="Current episode").is_visible()
+    assert "goal in own words" in page.locator("ul.goals").inner_text()
+    assert page.locator("table.appointments tbody tr").count() == 2

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from rapport.clinic.models import Client, Goal
+from rapport.core.fields import _keyring_for
+from rapport.core.rotation import rotate_all
+from rapport.lib.crypto import CryptoError, KeyRing, generate_key
+
+
+def raw_column(table: str, column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_free_text_is_not_stored_in_plaintext(client_a):
+    goal = Goal.objects.get(episode__client=client_a)
+    for table, column, pk, plaintext in [
+        ("clinic_goal", "text", goal.pk, goal.text),
+        ("clinic_client", "display_name", client_a.pk, client_a.display_name),
+        ("clinic_client", "email", client_a.pk, client_a.email),
+    ]:
+        stored = raw_column(table, column, pk)
+        assert plaintext not in stored
+        assert stored.startswith("enc1:")
+    assert Goal.objects.get(pk=goal.pk).text.endswith("goal in own words")
+
+
+@pytest.mark.django_db
+def test_rotation_re_encrypts_with_the_newest_key_and_old_keys_still_read(settings, client_a):
+    old_keys = list(settings.ENCRYPTION_KEYS)
+    new_key = generate_key()
+    with override_settings(ENCRYPTION_KEYS=[new_key, *old_keys]):
+        _keyring_for.cache_clear()
+        counts = rotate_all()
+        assert counts["clinic.Client"] >= 1
+        stored = raw_column("clinic_client", "display_name", client_a.pk)
+        assert KeyRing([new_key]).decrypt(stored) == client_a.display_name
+    # After rotation the data no longer depends on the old keys.
+    with override_settings(ENCRYPTION_KEYS=[new_key]):
+        _keyring_for.cache_clear()
+        assert Client.objects.get(pk=client_a.pk).display_name == client_a.display_name
+    _keyring_for.cache_clear()
+
+
+def test_a_value_from_an_unknown_key_fails_loudly():
+    stored = KeyRing([generate_key()]).encrypt("hello")
+    with pytest.raises(CryptoError, match="cannot be decrypted"):
+        KeyRing([generate_key()]).decrypt(stored)
+
+
+def test_a_malformed_key_is_rejected_with_a_clear_message():
+    with pytest.raises(CryptoError, match="malformed"):
+        KeyRing(["not-a-key"])
