@@ -1,0 +1,222 @@
+"""Alliance signals: low alliance, ruptures, their repair, and feeling pushed.
+
+Alliance scales here run higher-is-better (SRS, the session check-in, WAI-SR). A rupture
+is a drop *beyond measurement error* relative to the client's own recent level: a single
+drop between two ratings is a weak marker (Zlotnick et al. 2020) and alerts that cry wolf
+teach therapists to ignore them. Rupture patterns appear in about 1 in 10 treatments and
+repair patterns in about 1 in 7 (Larsson et al. 2018); repair goes with better outcome
+(Eubanks, Muran & Safran 2018).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapport.monitoring.signals._util import number, onsets
+from rapport.monitoring.signals.criteria import EPS, AllianceCriteria
+from rapport.monitoring.signals.model import PUSHED_ANSWERS, ClientSeries, Observation, Signal
+from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018, ZLOTNICK_2020
+
+__all__ = [
+    "RuptureEpisode",
+    "detect_alliance_low",
+    "detect_pushed",
+    "detect_ruptures",
+    "rupture_episodes",
+]
+
+PUSHED_SOURCE = (
+    "Rapport check-in: the client is invited every session to say whether they felt pushed "
+    "or overridden (Rapport relationship practices: invite it every session, not once)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuptureEpisode:
+    """A rupture and, if it came within the window, its repair."""
+
+    session: int
+    level: float
+    score: float
+    prior_sessions: tuple[int, ...]
+    repaired_session: int | None = None
+    repaired_score: float | None = None
+
+    @property
+    def drop(self) -> float:
+        return self.level - self.score
+
+
+def detect_alliance_low(series: ClientSeries, criteria: AllianceCriteria) -> tuple[Signal, ...]:
+    """``alliance_low`` at each session where the total first falls below the threshold."""
+    if criteria.low_threshold is None:
+        return ()
+    threshold = float(criteria.low_threshold.value)
+    observations = series.of(criteria.instrument)
+    below = [o.score < threshold for o in observations]
+    return tuple(_low(criteria, observations[i]) for i in onsets(below))
+
+
+def _low(criteria: AllianceCriteria, now: Observation) -> Signal:
+    assert criteria.low_threshold is not None
+    threshold = criteria.low_threshold
+    return Signal(
+        kind="alliance_low",
+        severity="medium",
+        session=now.session,
+        evidence={
+            "instrument": criteria.instrument,
+            "score": number(now.score),
+            "threshold": number(threshold.value),
+            "rule": f"total below {number(threshold.value)}",
+            "subscales": {k: number(v) for k, v in sorted(now.subscales.items())},
+        },
+        explanation=(
+            f"The client rated the relationship {number(now.score)} at session {now.session}, "
+            f"below {number(threshold.value)}. Ask, without defending, what would make the "
+            f"sessions fit them better (goals, way of working, bond)."
+        ),
+        source=threshold.source,
+    )
+
+
+def rupture_episodes(
+    observations: Sequence[Observation], criteria: AllianceCriteria
+) -> list[RuptureEpisode]:
+    """Ruptures and repairs in one alliance series, oldest first.
+
+    While a rupture awaits repair (within ``repair_window`` sessions) no new rupture is
+    opened: a continuing fall is the same rupture, and one alert is enough.
+    """
+    drop = float(criteria.rupture_drop.value)
+    window = int(criteria.recent_window.value)
+    repair_window = int(criteria.repair_window.value)
+    tolerance = float(criteria.repair_tolerance.value)
+    episodes: list[RuptureEpisode] = []
+    open_episode: RuptureEpisode | None = None
+    for index, now in enumerate(observations):
+        if open_episode is not None:
+            if now.session - open_episode.session <= repair_window:
+                if now.score >= open_episode.level - tolerance - EPS:
+                    episodes[-1] = _repaired(open_episode, now)
+                    open_episode = None
+                continue
+            open_episode = None  # window passed unrepaired; this rating is judged afresh
+        prior = observations[max(0, index - window) : index]
+        if not prior:
+            continue
+        level = sum(p.score for p in prior) / len(prior)
+        if level - now.score >= drop - EPS:
+            open_episode = RuptureEpisode(
+                session=now.session,
+                level=level,
+                score=now.score,
+                prior_sessions=tuple(p.session for p in prior),
+            )
+            episodes.append(open_episode)
+    return episodes
+
+
+def _repaired(episode: RuptureEpisode, now: Observation) -> RuptureEpisode:
+    return RuptureEpisode(
+        session=episode.session,
+        level=episode.level,
+        score=episode.score,
+        prior_sessions=episode.prior_sessions,
+        repaired_session=now.session,
+        repaired_score=now.score,
+    )
+
+
+def detect_ruptures(series: ClientSeries, criteria: AllianceCriteria) -> tuple[Signal, ...]:
+    """``alliance_rupture`` and ``alliance_repaired`` signals for one alliance measure."""
+    signals: list[Signal] = []
+    for episode in rupture_episodes(series.of(criteria.instrument), criteria):
+        signals.append(_rupture(criteria, episode))
+        if episode.repaired_session is not None:
+            signals.append(_repair(criteria, episode))
+    return tuple(signals)
+
+
+def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
+    drop = criteria.rupture_drop
+    return Signal(
+        kind="alliance_rupture",
+        severity="medium",
+        session=episode.session,
+        evidence={
+            "instrument": criteria.instrument,
+            "score": number(episode.score),
+            "recent_level": number(episode.level),
+            "recent_sessions": list(episode.prior_sessions),
+            "drop": number(episode.drop),
+            "threshold": number(drop.value),
+            "rule": (
+                f"drop of at least {number(drop.value)} points below the mean of the previous "
+                f"{int(criteria.recent_window.value)} ratings"
+            ),
+        },
+        explanation=(
+            f"The relationship rating fell to {number(episode.score)} at session "
+            f"{episode.session}, {number(episode.drop)} points below the client's recent "
+            f"level of {number(episode.level)} (more than the {number(drop.value)}-point "
+            f"measurement error). A single drop is a weak marker, so treat it as a prompt: "
+            f"name it, invite the client's view, and take your share of it."
+        ),
+        source=f"{drop.source} {ZLOTNICK_2020} {LARSSON_2018}",
+    )
+
+
+def _repair(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
+    assert episode.repaired_session is not None and episode.repaired_score is not None
+    tolerance = float(criteria.repair_tolerance.value)
+    return Signal(
+        kind="alliance_repaired",
+        severity="info",
+        session=episode.repaired_session,
+        evidence={
+            "instrument": criteria.instrument,
+            "rupture_session": episode.session,
+            "pre_rupture_level": number(episode.level),
+            "rupture_score": number(episode.score),
+            "score": number(episode.repaired_score),
+            "sessions_after_rupture": episode.repaired_session - episode.session,
+            "rule": (
+                f"back to at least the pre-rupture level less {number(tolerance)} within "
+                f"{int(criteria.repair_window.value)} sessions"
+            ),
+        },
+        explanation=(
+            f"The relationship rating is back to {number(episode.repaired_score)} at session "
+            f"{episode.repaired_session}, near its level before the drop at session "
+            f"{episode.session}. Repaired ruptures go with better outcomes."
+        ),
+        source=f"{criteria.repair_window.source} {EUBANKS_2018}",
+    )
+
+
+def detect_pushed(series: ClientSeries) -> tuple[Signal, ...]:
+    """``pushed_or_overridden`` whenever the client answered "a little" or "yes"."""
+    return tuple(_pushed(o) for o in series.observations if o.pushed)
+
+
+def _pushed(now: Observation) -> Signal:
+    assert now.pushed is not None
+    answer = PUSHED_ANSWERS[now.pushed]
+    return Signal(
+        kind="pushed_or_overridden",
+        severity="medium" if now.pushed == 2 else "low",
+        session=now.session,
+        evidence={
+            "instrument": now.instrument,
+            "answer": answer,
+            "value": now.pushed,
+            "rule": "pushed answer is 'a little' (low) or 'yes' (medium)",
+        },
+        explanation=(
+            f"At session {now.session} the client answered '{answer}' to feeling pushed or "
+            f"overridden. Thank them for saying so, ask what it was, and agree how to go on."
+        ),
+        source=PUSHED_SOURCE,
+    )

@@ -1,0 +1,111 @@
+"""Missing check-ins: feedback only helps when it keeps coming.
+
+Feedback works mostly when it reaches the therapist in time (Lambert, Whipple &
+Kleinstauber 2018; de Jong et al. 2021), so silence is itself worth a gentle signal. All
+dates are compared with ``series.today``; nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rapport.monitoring.signals.criteria import FeedbackCriteria
+from rapport.monitoring.signals.model import ClientSeries, ExpectedCheckin, Signal
+
+__all__ = ["detect_feedback_missing", "expected_checkins"]
+
+FEEDBACK_SOURCE = (
+    "Lambert, Whipple & Kleinstauber (2018); de Jong et al. (2021): routine feedback helps "
+    "when it arrives session by session."
+)
+
+
+def expected_checkins(series: ClientSeries, criteria: FeedbackCriteria) -> list[ExpectedCheckin]:
+    """Check-ins that should have arrived by ``today``.
+
+    The series' own expectations if it has any; otherwise one check-in of
+    ``criteria.checkin_instrument`` per attended session. A check-in for a session held
+    today is not yet missing: the client may still answer later that day.
+    """
+    if series.expected_checkins:
+        expected = list(series.expected_checkins)
+    elif criteria.checkin_instrument is not None:
+        expected = [
+            ExpectedCheckin(session=a.session, instrument=criteria.checkin_instrument, date=a.date)
+            for a in series.attendance
+            if a.status == "attended"
+        ]
+    else:
+        return []
+    return [e for e in expected if e.date is None or e.date < series.today]
+
+
+def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) -> tuple[Signal, ...]:
+    """One ``feedback_missing`` signal when check-ins have stopped, as of ``today``."""
+    expected = expected_checkins(series, criteria)
+    session = series.latest_session
+    if not expected or session is None:
+        return ()
+    received = {(o.instrument, o.session) for o in series.observations}
+    rules: list[str] = []
+    evidence: dict[str, Any] = {"today": series.today.isoformat()}
+    in_a_row = int(criteria.consecutive_missing.value)
+    recent = expected[-in_a_row:]
+    if len(recent) == in_a_row and all((e.instrument, e.session) not in received for e in recent):
+        rules.append(f"the last {in_a_row} expected check-ins are missing")
+        evidence["missing_sessions"] = [e.session for e in recent]
+    gap = _days_without_checkin(series, expected, received)
+    if gap is not None and gap >= int(criteria.max_days.value) and _still_attending(series, gap):
+        rules.append(f"no check-in for {gap} days while sessions continue")
+        evidence["days_without_checkin"] = gap
+    if not rules:
+        return ()
+    evidence["rule"] = " and ".join(rules)
+    evidence["thresholds"] = {
+        "consecutive_missing": in_a_row,
+        "max_days": int(criteria.max_days.value),
+    }
+    return (
+        Signal(
+            kind="feedback_missing",
+            severity="low",
+            session=session,
+            evidence=evidence,
+            explanation=(
+                f"Check-ins have stopped coming: {evidence['rule']}. Ask the client whether "
+                f"the link works for them and whether they still want to give feedback; "
+                f"silence can also be a sign of a strained relationship."
+            ),
+            source=(
+                f"{criteria.consecutive_missing.source} {criteria.max_days.source} "
+                f"{FEEDBACK_SOURCE}"
+            ),
+        ),
+    )
+
+
+def _days_without_checkin(
+    series: ClientSeries,
+    expected: list[ExpectedCheckin],
+    received: set[tuple[str, int]],
+) -> int | None:
+    """Days since the last check-in arrived (or since the first was due), if dates are known."""
+    instruments = {e.instrument for e in expected}
+    answered = [
+        o.date for o in series.observations if o.instrument in instruments and o.date is not None
+    ]
+    due = [e.date for e in expected if e.date is not None]
+    since: dt.date | None = max(answered) if answered else (min(due) if due else None)
+    if since is None:
+        return None
+    return (series.today - since).days
+
+
+def _still_attending(series: ClientSeries, gap: int) -> bool:
+    """Some session was attended inside the silent stretch, so therapy continues."""
+    start = series.today - dt.timedelta(days=gap)
+    return any(
+        a.status == "attended" and a.date is not None and start < a.date <= series.today
+        for a in series.attendance
+    )
