@@ -97,6 +97,12 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.audit",
     "rapport.clinic",
+    "rapport.measures",
+    "rapport.checkins",
+    "rapport.monitoring",
+    "rapport.guidance",
+    "rapport.transcripts",
+    "rapport.api",
 ]
 
 MIDDLEWARE = [

@@ -32,4 +32,9 @@ urlpatterns = [
     ),
     path("manage/clinic/", account_views.clinic_settings, name="manage_clinic"),
     path("manage/audit/", account_views.audit_log, name="manage_audit"),
+    path("", include("rapport.checkins.urls")),
+    path("", include("rapport.monitoring.urls")),
+    path("", include("rapport.guidance.urls")),
+    path("", include("rapport.transcripts.urls")),
+    path("", include("rapport.api.urls")),
 ]

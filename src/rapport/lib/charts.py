@@ -1,0 +1,113 @@
+"""Server-side SVG charts (matplotlib), shown as <img> with an accessible table beside them.
+
+Framework-free. Charts are returned as SVG text; pages embed them as a data: URI image so
+the strict Content-Security-Policy (no inline styles) still holds, and every chart has a
+text alternative plus a table of the same numbers in the template.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["Band", "Line", "Marker", "Threshold", "line_chart_svg", "svg_data_uri"]
+
+PALETTE = ["#0b5c6b", "#b35900", "#5a3d99", "#1a6b36", "#a40e26"]
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    x: Sequence[float]
+    y: Sequence[float | None]
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    x: Sequence[float]
+    low: Sequence[float]
+    high: Sequence[float]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    label: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Marker:
+    label: str
+    x: float
+    y: float
+    symbol: str = "v"  # matplotlib marker: v rupture, ^ repair, D action, o other
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    x_label: str
+    y_label: str
+    lines: Sequence[Line] = ()
+    bands: Sequence[Band] = ()
+    thresholds: Sequence[Threshold] = ()
+    markers: Sequence[Marker] = ()
+    y_range: tuple[float, float] | None = None
+    size: tuple[float, float] = (7.0, 2.8)
+    extra: dict = field(default_factory=dict)
+
+
+def line_chart_svg(chart: Chart) -> str:
+    fig, ax = plt.subplots(figsize=chart.size, dpi=100)
+    try:
+        for band in chart.bands:
+            ax.fill_between(band.x, band.low, band.high, color="#9ec1f7", alpha=0.35, label=band.label, linewidth=0)
+        for i, line in enumerate(chart.lines):
+            points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
+            if not points:
+                continue
+            xs, ys = zip(*points, strict=True)
+            ax.plot(
+                xs, ys, marker="o", markersize=3.5, linewidth=1.8, label=line.label,
+                color=PALETTE[i % len(PALETTE)], linestyle="--" if line.dashed else "-",
+            )
+        for threshold in chart.thresholds:
+            ax.axhline(threshold.value, color="#57606a", linestyle=":", linewidth=1.2, label=threshold.label)
+        seen: set[str] = set()
+        for marker in chart.markers:
+            ax.plot(
+                [marker.x], [marker.y], marker=marker.symbol, markersize=9, linestyle="none",
+                color="#a40e26" if marker.symbol == "v" else "#1a6b36" if marker.symbol == "^" else "#b35900",
+                label=None if marker.label in seen else marker.label,
+            )
+            seen.add(marker.label)
+        if chart.y_range:
+            ax.set_ylim(*chart.y_range)
+        ax.set_title(chart.title, fontsize=10, loc="left")
+        ax.set_xlabel(chart.x_label, fontsize=9)
+        ax.set_ylabel(chart.y_label, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -1,0 +1,59 @@
+"""Stored responses to instruments, and each clinic's instrument settings.
+
+A Response keeps the validated numeric item answers and the scores computed by
+:func:`rapport.measures.scoring.score` in the same row, written in one transaction.
+Free-text answers are encrypted at rest. ``idempotency_key`` is unique, so a double
+click, a retry or a second tab can never store a second response (issue: exactly once).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.fields import EncryptedTextField
+
+
+class ResponseSource(models.TextChoices):
+    LINK = "link", _("Client link")
+    TABLET = "tablet", _("Tablet in the room")
+    IMPORT = "import", _("Imported")
+    API = "api", _("API")
+
+
+class Response(models.Model):
+    client = models.ForeignKey("clinic.Client", on_delete=models.CASCADE, related_name="responses")
+    episode = models.ForeignKey(
+        "clinic.Episode", on_delete=models.CASCADE, related_name="responses", null=True, blank=True
+    )
+    appointment = models.ForeignKey(
+        "clinic.Appointment", on_delete=models.SET_NULL, related_name="responses", null=True, blank=True
+    )
+    instrument_id = models.CharField(max_length=50)
+    instrument_version = models.CharField(max_length=20)
+    # When the client answered (for imports: the historical date).
+    administered_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=10, choices=ResponseSource.choices)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+
+    item_values = models.JSONField(default=dict)  # numeric answers only, as given
+    text_answers = EncryptedTextField(blank=True, default="")  # JSON object, encrypted
+    total = models.FloatField(null=True, blank=True)
+    subscales = models.JSONField(default=dict)
+    band = models.CharField(max_length=100, blank=True)
+    completeness = models.FloatField(default=1.0)
+    prorated = models.BooleanField(default=False)
+    warnings = models.JSONField(default=list)
+    risk_flags = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["administered_at", "pk"]
+        indexes = [models.Index(fields=["client", "instrument_id", "administered_at"])]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} ({self.instrument_id})"
