@@ -229,10 +229,7 @@ def _parse_option_sets(root: Node) -> dict[str, tuple[Option, ...]]:
     sets_node = root.optional_child("option_sets")
     if sets_node is None:
         return {}
-    return {
-        name: _parse_options(Node({"options": value}, root.file, sets_node.path), "options")
-        for name, value in sets_node.data.items()
-    }
+    return {name: _parse_options(sets_node, name) for name in sets_node.data}
 
 
 def _parse_options(node: Node, key: str) -> tuple[Option, ...]:
@@ -490,8 +487,8 @@ def _bands_source(root: Node) -> str:
 # -- published figures --------------------------------------------------------------------
 
 
-def _figure(node: Node) -> Figure:
-    node.check_keys(("value", "source", "note", "clinical_range"))
+def _figure(node: Node, *extra_keys: str) -> Figure:
+    node.check_keys(("value", "source", "note", *extra_keys))
     return Figure(
         node.number("value"), node.text("source"), node.text("note", "", allow_empty=True)
     )
@@ -512,7 +509,7 @@ def _parse_cutoff(root: Node, direction: str | None) -> tuple[Figure | None, str
     expected = "at_or_above" if direction == "higher_is_worse" else "below"
     if clinical_range != expected:
         raise node.error("clinical_range", f"must be {expected!r} when {direction}")
-    return _figure(node), clinical_range
+    return _figure(node, "clinical_range"), clinical_range
 
 
 def _parse_alert(root: Node, direction: str | None, total: Total | None) -> Figure | None:
