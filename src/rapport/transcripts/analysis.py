@@ -1,0 +1,290 @@
+"""Orchestration: transcript -> codes -> flags -> metrics -> quality estimate.
+
+Pure module: no Django import. Used by the CLI (``rapport analyze INPUT --json``,
+``rapport code-csv``) and by the session report pages, so both show the same numbers.
+
+The JSON shape of :func:`analysis_to_json` is a public contract::
+
+    {
+      "metrics": {"reflection_to_question_ratio", "percent_open_questions",
+                  "percent_complex_reflections", "percent_therapist_input",
+                  "therapist_talk_share", "change_talk_ratio"},
+      "quality_estimate": float | null,
+      "flags": [{"kind", "utterance", "start", "end", "text", "explanation", "source"}],
+      "utterances": [{"speaker", "role", "text", "code", "subcode", "confidence"}],
+      ... extra keys: "ratings", "reference_values", "quality_reasons", "flag_counts",
+      "therapist_talk_share_by_time", "counts", "notes", "format", "speakers", "roles"
+    }
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from .flags import Flag, FlagSettings, detect_flags
+from .metrics import REFERENCES, SessionMetrics, session_metrics
+from .parsing import (
+    CsvColumnsError,
+    Transcript,
+    TranscriptError,
+    guess_roles,
+    normalise_role,
+    transcript_from_rows,
+)
+from .quality import QualityEstimate, QualityModelError, quality_estimate
+
+__all__ = [
+    "CoderLike",
+    "SessionAnalysis",
+    "analysis_to_json",
+    "analyze",
+    "code_csv",
+]
+
+JSON_METRICS: tuple[str, ...] = (
+    "reflection_to_question_ratio",
+    "percent_open_questions",
+    "percent_complex_reflections",
+    "percent_therapist_input",
+    "therapist_talk_share",
+    "change_talk_ratio",
+)
+
+
+class CodeLike(Protocol):
+    code: str
+    subcode: str | None
+    confidence: float
+
+
+class CoderLike(Protocol):
+    """What analysis needs from a coder (``coding.Coder`` satisfies it)."""
+
+    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> Sequence[CodeLike]: ...
+
+
+@dataclass(frozen=True)
+class SessionAnalysis:
+    """Everything the report shows about one session."""
+
+    transcript: Transcript
+    roles: Mapping[str, str]
+    codes: tuple[CodeLike, ...]
+    flags: tuple[Flag, ...]
+    metrics: SessionMetrics
+    quality: QualityEstimate | None
+    notes: tuple[str, ...] = ()
+
+
+def analyze(
+    transcript: Transcript,
+    roles: Mapping[str, str] | None,
+    coder: CoderLike,
+    *,
+    flag_settings: FlagSettings | None = None,
+    quality_model: str | Path | None = None,
+) -> SessionAnalysis:
+    """Code every turn, then derive flags, metrics and the quality estimate.
+
+    ``roles`` maps speakers to therapist/client; ``None`` guesses them
+    (:func:`parsing.guess_roles`). A missing quality model leaves ``quality`` as
+    ``None`` with a note rather than failing the whole analysis.
+    """
+    roles = dict(roles) if roles is not None else guess_roles(transcript)
+    turns = transcript.turns
+    pairs = [(roles.get(turn.speaker, "client"), turn.text) for turn in turns]
+    codes = tuple(coder.code_conversation(pairs))
+    if len(codes) != len(turns):
+        raise ValueError(f"the coder returned {len(codes)} codes for {len(turns)} turns")
+    flags = tuple(detect_flags(turns, roles, codes, flag_settings))
+    metrics = session_metrics(turns, roles, codes, flags)
+    notes = list(transcript.notes) + list(metrics.notes)
+    quality: QualityEstimate | None
+    try:
+        quality = quality_estimate(metrics, quality_model)
+    except QualityModelError as exc:
+        quality = None
+        notes.append(f"No quality estimate: {exc}.")
+    return SessionAnalysis(transcript, roles, codes, flags, metrics, quality, tuple(notes))
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
+    """The JSON-ready dict described in the module docstring."""
+    metrics = analysis.metrics
+    quality = analysis.quality
+    return {
+        "metrics": {name: _round(metrics.value(name)) for name in JSON_METRICS},
+        "quality_estimate": None if quality is None else round(quality.score, 3),
+        "flags": [
+            {
+                "kind": f.kind,
+                "utterance": f.utterance,
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "explanation": f.explanation,
+                "source": f.source,
+            }
+            for f in analysis.flags
+        ],
+        "utterances": [
+            {
+                "speaker": turn.speaker,
+                "role": analysis.roles.get(turn.speaker, "client"),
+                "text": turn.text,
+                "code": code.code,
+                "subcode": code.subcode,
+                "confidence": round(float(code.confidence), 3),
+            }
+            for turn, code in zip(analysis.transcript.turns, analysis.codes, strict=True)
+        ],
+        "ratings": metrics.ratings(),
+        "reference_values": {
+            name: {
+                "good": ref.good,
+                "fair": ref.fair,
+                "higher_is_better": ref.higher_is_better,
+                "text": ref.text,
+                "source": ref.source,
+            }
+            for name, ref in REFERENCES.items()
+        },
+        "quality_reasons": [] if quality is None else list(quality.top_reasons),
+        "flag_counts": dict(metrics.flag_counts),
+        "therapist_talk_share_by_time": _round(metrics.therapist_talk_share_by_time),
+        "counts": {k: _round(float(v)) for k, v in metrics.counts.items()},
+        "notes": list(analysis.notes),
+        "format": analysis.transcript.format,
+        "speakers": list(analysis.transcript.speakers),
+        "roles": dict(analysis.roles),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Coding a CSV of utterances
+# ---------------------------------------------------------------------------------------
+
+ADDED_COLUMNS: tuple[str, ...] = ("code", "subcode", "confidence")
+
+
+def _column(header: Sequence[str], name: str) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    return lowered.index(name) if name in lowered else None
+
+
+def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack) -> IO[str]:
+    if isinstance(target, str | os.PathLike):
+        encoding = "utf-8-sig" if mode == "r" else "utf-8"
+        return stack.enter_context(open(target, mode, encoding=encoding, newline=""))  # noqa: SIM115
+    return target
+
+
+def _conversation_roles(
+    rows: list[list[str]], line_numbers: list[int], speaker_col: int, text_col: int, label: str
+) -> list[str]:
+    """Guess therapist/client per speaker for one conversation (``speaker`` column only)."""
+    for row, line in zip(rows, line_numbers, strict=True):
+        if not row[speaker_col].strip():
+            raise CsvColumnsError(f"Line {line} has no speaker.")
+    try:
+        transcript = transcript_from_rows(
+            (row[speaker_col], row[text_col] or "…", None, None) for row in rows
+        )
+        roles = guess_roles(transcript)
+    except TranscriptError as exc:
+        raise type(exc)(f"{label}: {exc}") from exc
+    by_key = {speaker.casefold(): role for speaker, role in roles.items()}
+    return [by_key[" ".join(row[speaker_col].split()).casefold()] for row in rows]
+
+
+def code_csv(
+    in_file: str | os.PathLike[str] | IO[str],
+    out_file: str | os.PathLike[str] | IO[str],
+    coder: CoderLike,
+) -> int:
+    """Add ``code``, ``subcode``, ``confidence`` to every row of a CSV of utterances.
+
+    Input columns: ``role`` (therapist/client) or ``speaker`` (roles are then guessed per
+    conversation), ``text``, and optionally ``transcript`` (conversation id; rows are in
+    order within each conversation, conversations may interleave). Every row and column
+    is written back in its original order; existing code columns are overwritten in
+    place. Each row is coded as its own utterance (rows are not merged into turns, so
+    the output lines up with the input). Returns the number of rows coded.
+    """
+    with ExitStack() as stack:
+        reader = csv.reader(_open(in_file, "r", stack))
+        header = next(reader, None)
+        if not header:
+            raise CsvColumnsError("The CSV file is empty; it needs a header row.")
+        body = [list(row) for row in reader]
+    role_col, speaker_col = _column(header, "role"), _column(header, "speaker")
+    text_col, conv_col = _column(header, "text"), _column(header, "transcript")
+    missing = []
+    if role_col is None and speaker_col is None:
+        missing.append("'role' (or 'speaker')")
+    if text_col is None:
+        missing.append("'text'")
+    if missing:
+        raise CsvColumnsError(
+            f"The CSV file needs a {' and a '.join(missing)} column "
+            f"(found: {', '.join(repr(h) for h in header)})."
+        )
+    assert text_col is not None
+    out_header = list(header)
+    positions = []
+    for name in ADDED_COLUMNS:
+        existing = _column(out_header, name)
+        if existing is None:
+            out_header.append(name)
+            existing = len(out_header) - 1
+        positions.append(existing)
+    width = len(out_header)
+    rows = [row + [""] * (width - len(row)) for row in body]
+    lines = [i + 2 for i in range(len(rows))]  # line 1 is the header
+
+    # Blank rows are written back untouched and not coded.
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if any(cell.strip() for cell in row):
+            key = row[conv_col].strip() if conv_col is not None else ""
+            groups.setdefault(key, []).append(i)
+
+    for conv_id, idx in groups.items():
+        label = f"Conversation {conv_id!r}" if conv_col is not None else "The conversation"
+        group_rows, group_lines = [rows[i] for i in idx], [lines[i] for i in idx]
+        if role_col is not None:
+            roles = []
+            for row, line in zip(group_rows, group_lines, strict=True):
+                try:
+                    roles.append(normalise_role(row[role_col]))
+                except TranscriptError as exc:
+                    raise type(exc)(f"Line {line}: {exc}") from exc
+        else:
+            assert speaker_col is not None
+            roles = _conversation_roles(group_rows, group_lines, speaker_col, text_col, label)
+        codes = coder.code_conversation(
+            [(role, row[text_col]) for role, row in zip(roles, group_rows, strict=True)]
+        )
+        for row, code in zip(group_rows, codes, strict=True):
+            row[positions[0]] = code.code
+            row[positions[1]] = code.subcode or ""
+            row[positions[2]] = f"{float(code.confidence):.3f}"
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(out_header)
+    writer.writerows(rows)
+    with ExitStack() as stack:
+        _open(out_file, "w", stack).write(buffer.getvalue())
+    return sum(len(idx) for idx in groups.values())

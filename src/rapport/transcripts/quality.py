@@ -1,0 +1,208 @@
+"""A 0-1 estimate of how closely a session resembles expert-rated high-quality MI practice.
+
+Pure module: no Django import, no pickle. The model is a small L2-regularised logistic
+regression over session metrics, trained by ``scripts/train_quality.py`` on the AnnoMI
+transcripts labelled high or low MI quality (Wu et al., ICASSP 2022; Future Internet
+15(3):110, 2023) and shipped as a JSON file of coefficients (``quality_model/``). Its
+cross-validated accuracy and what it was trained on are in ``docs/transcripts.md``.
+
+What the score is, and is not: AnnoMI's sessions are demonstration videos chosen to show
+good or poor MI, so the score says how much a session's *coded behaviour* looks like the
+good demonstrations. It is not a measure of outcome or of the alliance, and it is only as
+good as the utterance codes it is computed from. Each estimate comes with the metrics that
+moved it most, in plain language, so the number can be checked against the transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .metrics import SessionMetrics
+
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "FEATURES",
+    "Contribution",
+    "QualityEstimate",
+    "QualityModelError",
+    "load_quality_model",
+    "quality_estimate",
+    "quality_features",
+]
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "quality_model" / "quality.json"
+
+# Feature name -> (plain text when the value is below the training mean, when above).
+# The text describes the session; whether that raised or lowered the estimate is the
+# fitted coefficient's business and is said separately, so a surprising sign is visible.
+FEATURES: dict[str, tuple[str, str]] = {
+    "log_reflection_to_question_ratio": (
+        "few reflections relative to questions",
+        "many reflections relative to questions",
+    ),
+    "share_open_questions": ("mostly closed questions", "mostly open questions"),
+    "share_complex_reflections": (
+        "reflections that mostly repeat rather than add meaning",
+        "reflections that add meaning (complex reflections)",
+    ),
+    "share_therapist_input": (
+        "little of the therapist's talk is information or advice",
+        "much of the therapist's talk is information or advice",
+    ),
+    "therapist_talk_share": (
+        "the client did most of the talking",
+        "the therapist did much of the talking",
+    ),
+    "change_talk_ratio": (
+        "more sustain talk than usual from the client",
+        "more change talk than usual from the client",
+    ),
+    "unsolicited_advice_rate": (
+        "little or no unsolicited advice",
+        "advice given without the client asking or agreeing",
+    ),
+    "intervention_without_reflection_rate": (
+        "interventions preceded by reflections",
+        "information or advice given without reflecting first",
+    ),
+}
+
+# A ratio of 10 reflections per question already means "reflects a great deal"; the log
+# keeps one unusual session from dominating the fit.
+_MAX_RQ = 10.0
+
+
+class QualityModelError(Exception):
+    """The quality model file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one feature moved the estimate (log-odds), with its plain-language reading."""
+
+    feature: str
+    value: float | None
+    contribution: float
+    text: str
+
+
+@dataclass(frozen=True)
+class QualityEstimate:
+    """``score`` in 0-1; ``top_reasons`` are plain-language texts, strongest first."""
+
+    score: float
+    top_reasons: tuple[str, ...]
+    contributions: tuple[Contribution, ...]
+    model_version: str = ""
+
+
+def quality_features(metrics: SessionMetrics) -> dict[str, float | None]:
+    """Model inputs from session metrics (``None`` where a metric is undefined).
+
+    Shared by training and run time so that both see exactly the same features.
+    """
+    rq = metrics.reflection_to_question_ratio
+    therapist_utterances = float(metrics.counts.get("therapist_utterances", 0))
+
+    def per_utterance(kind: str) -> float | None:
+        if not therapist_utterances:
+            return None
+        return metrics.flag_counts.get(kind, 0) / therapist_utterances
+
+    def share(percent: float | None) -> float | None:
+        return None if percent is None else percent / 100.0
+
+    return {
+        "log_reflection_to_question_ratio": None if rq is None else math.log1p(min(rq, _MAX_RQ)),
+        "share_open_questions": share(metrics.percent_open_questions),
+        "share_complex_reflections": share(metrics.percent_complex_reflections),
+        "share_therapist_input": share(metrics.percent_therapist_input),
+        "therapist_talk_share": metrics.therapist_talk_share,
+        "change_talk_ratio": metrics.change_talk_ratio,
+        "unsolicited_advice_rate": per_utterance("advice"),
+        "intervention_without_reflection_rate": per_utterance("intervention_without_reflection"),
+    }
+
+
+@dataclass(frozen=True)
+class _Model:
+    intercept: float
+    names: tuple[str, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coefs: tuple[float, ...]
+    version: str
+
+
+@cache
+def _load(path: str) -> _Model:
+    try:
+        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        features = data["features"]
+        model = _Model(
+            intercept=float(data["intercept"]),
+            names=tuple(str(f["name"]) for f in features),
+            means=tuple(float(f["mean"]) for f in features),
+            scales=tuple(float(f["scale"]) or 1.0 for f in features),
+            coefs=tuple(float(f["coef"]) for f in features),
+            version=str(data.get("version", "")),
+        )
+    except FileNotFoundError as exc:
+        raise QualityModelError(f"quality model not found at {path}") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QualityModelError(f"quality model at {path} is malformed: {exc!r}") from exc
+    unknown = set(model.names) - set(FEATURES)
+    if unknown:
+        raise QualityModelError(f"quality model uses unknown features: {sorted(unknown)}")
+    return model
+
+
+def load_quality_model(path: str | Path | None = None) -> Mapping[str, Any]:
+    """The raw model JSON (for reports and the docs); raises QualityModelError."""
+    target = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    _load(str(target))
+    return dict(json.loads(target.read_text(encoding="utf-8")))
+
+
+def quality_estimate(
+    metrics: SessionMetrics, path: str | Path | None = None, top: int = 3
+) -> QualityEstimate:
+    """Estimate from session metrics with the shipped (or given) model.
+
+    A metric that is undefined for this session (e.g. no questions asked) is set to the
+    training mean, so it neither raises nor lowers the estimate.
+    """
+    model = _load(str(Path(path) if path is not None else DEFAULT_MODEL_PATH))
+    values = quality_features(metrics)
+    logit = model.intercept
+    contributions: list[Contribution] = []
+    for name, mean, scale, coef in zip(
+        model.names, model.means, model.scales, model.coefs, strict=True
+    ):
+        value = values.get(name)
+        z = 0.0 if value is None else (value - mean) / scale
+        part = coef * z
+        logit += part
+        below, above = FEATURES[name]
+        contributions.append(Contribution(name, value, part, below if z < 0 else above))
+    contributions.sort(key=lambda c: abs(c.contribution), reverse=True)
+    reasons = tuple(
+        f"{c.text} ({'raises' if c.contribution > 0 else 'lowers'} the estimate)"
+        for c in contributions
+        # Under 0.05 log-odds a feature moves the score by about one percentage point.
+        if abs(c.contribution) >= 0.05
+    )[:top]
+    return QualityEstimate(_sigmoid(logit), reasons, tuple(contributions), model.version)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)

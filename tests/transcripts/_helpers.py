@@ -1,0 +1,48 @@
+"""Shared test helpers for the transcript pipeline: fixtures path, a fake coder, turns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rapport.transcripts.coding import Code
+from rapport.transcripts.parsing import Turn
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROLES = {"T": "therapist", "C": "client"}
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def code(name: str, sub: str | None = None, confidence: float = 0.9) -> Code:
+    return Code(name, sub, confidence)
+
+
+class FakeCoder:
+    """Satisfies the coder protocol: codes by exact text, else therapist 'other'/'neutral'.
+
+    Records what it was asked, so tests can check the roles and texts it saw.
+    """
+
+    def __init__(self, table: Mapping[str, Code] | None = None) -> None:
+        self.table = dict(table or {})
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[Code]:
+        self.calls.append(list(turns))
+        return [
+            self.table.get(text, Code("other" if role == "therapist" else "neutral", None, 0.5))
+            for role, text in turns
+        ]
+
+
+def turns_of(*spoken: tuple[str, str], step: float | None = None) -> list[Turn]:
+    """Turns from ("T"|"C", text) pairs; with ``step``, each lasts ``step`` seconds."""
+    out = []
+    for i, (speaker, text) in enumerate(spoken):
+        start = None if step is None else i * step
+        end = None if step is None else (i + 1) * step
+        out.append(Turn(i, speaker, text, start, end))
+    return out
