@@ -19,19 +19,28 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def make_user(clinic, email, role, **extra) -> User:
-    user = User(email=email, role=role, clinic=clinic, full_name=email.split("@")[0].title(), **extra)
+    user = User(
+        email=email, role=role, clinic=clinic, full_name=email.split("@")[0].title(), **extra
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
 
 
-def make_client(therapist, name="Test Client", *, goal="Feel calmer at work", with_episode=True) -> Client:
+def make_client(
+    therapist, name="Test Client", *, goal="Feel calmer at work", with_episode=True
+) -> Client:
     client = Client.objects.create(
-        clinic=therapist.clinic, therapist=therapist, display_name=name, birth_year=1990,
+        clinic=therapist.clinic,
+        therapist=therapist,
+        display_name=name,
+        birth_year=1990,
         email="client@example.invalid",
     )
     if with_episode:
-        episode = Episode.objects.create(client=client, started_on=timezone.localdate() - timedelta(days=60))
+        episode = Episode.objects.create(
+            client=client, started_on=timezone.localdate() - timedelta(days=60)
+        )
         Goal.objects.create(episode=episode, text=goal)
         Appointment.objects.create(episode=episode, starts_at=timezone.now() - timedelta(days=7))
         Appointment.objects.create(episode=episode, starts_at=timezone.now() + timedelta(days=7))

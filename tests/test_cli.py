@@ -27,7 +27,9 @@ def test_every_command_has_help(command, capsys):
 
 
 def test_demo_options():
-    args = build_parser().parse_args(["demo", "--port", "9001", "--data-dir", "/tmp/x", "--no-browser"])
+    args = build_parser().parse_args(
+        ["demo", "--port", "9001", "--data-dir", "/tmp/x", "--no-browser"]
+    )
     assert (args.port, args.data_dir, args.no_browser) == (9001, "/tmp/x", True)
 
 

@@ -11,7 +11,12 @@ from rapport.demo import DEMO_PASSWORD, seed_demo
 
 
 def counts():
-    return (User.objects.count(), Client.objects.count(), Episode.objects.count(), Appointment.objects.count())
+    return (
+        User.objects.count(),
+        Client.objects.count(),
+        Episode.objects.count(),
+        Appointment.objects.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -27,15 +32,26 @@ def test_the_demo_clinic_has_the_documented_logins_and_about_thirty_clients():
         user = User.objects.get(email=email)
         assert user.role == role and user.check_password(DEMO_PASSWORD)
     morgan = User.objects.get(email="morgan@demo.test")
-    assert set(SupervisionLink.objects.filter(supervisor=morgan).values_list("supervisee__email", flat=True)) == {
+    assert set(
+        SupervisionLink.objects.filter(supervisor=morgan).values_list(
+            "supervisee__email", flat=True
+        )
+    ) == {
         "alex@demo.test",
         "sam@demo.test",
     }
     assert 25 <= clinic.clients.count() <= 35
-    assert set(Episode.objects.values_list("phase", flat=True)) == {"establishing", "maintaining", "ending", "closed"}
+    assert set(Episode.objects.values_list("phase", flat=True)) == {
+        "establishing",
+        "maintaining",
+        "ending",
+        "closed",
+    }
     now = timezone.now()
     assert Appointment.objects.filter(starts_at__lt=now - timedelta(days=120)).exists()
-    assert Appointment.objects.filter(starts_at__gt=now, starts_at__lt=now + timedelta(days=15)).exists()
+    assert Appointment.objects.filter(
+        starts_at__gt=now, starts_at__lt=now + timedelta(days=15)
+    ).exists()
     assert not Appointment.objects.filter(starts_at__gt=now + timedelta(days=15)).exists()
 
 

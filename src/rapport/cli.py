@@ -43,8 +43,12 @@ def _check_database() -> None:
     try:
         connection.ensure_connection()
     except DatabaseError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CommandError(f"cannot connect to the database (RAPPORT_DATABASE_URL): {first_line}") from None
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise CommandError(
+            f"cannot connect to the database (RAPPORT_DATABASE_URL): {first_line}"
+        ) from None
 
 
 def _call(name: str, *args, **options) -> None:
@@ -117,7 +121,12 @@ def cmd_createuser(args: argparse.Namespace) -> None:
     password = os.environ.get("RAPPORT_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
     try:
         user = user_create(
-            actor=None, clinic=clinic, email=args.email, role=args.role, password=password, full_name=args.name
+            actor=None,
+            clinic=clinic,
+            email=args.email,
+            role=args.role,
+            password=password,
+            full_name=args.name,
         )
     except ValidationError as error:
         raise CommandError("; ".join(error.messages)) from None
@@ -154,7 +163,8 @@ def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rapport", description="Rapport: build, measure and strengthen the therapeutic relationship."
+        prog="rapport",
+        description="Rapport: build, measure and strengthen the therapeutic relationship.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -164,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.set_defaults(handler=cmd_demo)
 
-    serve = sub.add_parser("serve", help="run the production server (gunicorn); settings from RAPPORT_*")
+    serve = sub.add_parser(
+        "serve", help="run the production server (gunicorn); settings from RAPPORT_*"
+    )
     serve.add_argument("--bind", default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("RAPPORT_WORKERS", "3")))
     serve.set_defaults(handler=cmd_serve)
@@ -174,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     createuser = sub.add_parser(
-        "createuser", help="create a staff account (password from RAPPORT_NEW_USER_PASSWORD or a prompt)"
+        "createuser",
+        help="create a staff account (password from RAPPORT_NEW_USER_PASSWORD or a prompt)",
     )
     createuser.add_argument("--email", required=True)
     createuser.add_argument("--role", required=True, choices=["admin", "supervisor", "therapist"])

@@ -36,9 +36,36 @@ SEED = 20261127
 
 # Invented names, not real people.
 FIRST_NAMES = [
-    "Ada", "Bram", "Cleo", "Dario", "Elin", "Farah", "Gus", "Hana", "Ivo", "Juno", "Kai", "Lena",
-    "Milo", "Nora", "Otto", "Pia", "Quinn", "Rafa", "Suri", "Teo", "Uma", "Vik", "Wren", "Xena",
-    "Yara", "Zeno", "Alba", "Bo", "Cyra", "Dov",
+    "Ada",
+    "Bram",
+    "Cleo",
+    "Dario",
+    "Elin",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Juno",
+    "Kai",
+    "Lena",
+    "Milo",
+    "Nora",
+    "Otto",
+    "Pia",
+    "Quinn",
+    "Rafa",
+    "Suri",
+    "Teo",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Xena",
+    "Yara",
+    "Zeno",
+    "Alba",
+    "Bo",
+    "Cyra",
+    "Dov",
 ]
 LAST_INITIALS = "ABCDEFGHJKLMNPRSTVW"
 GOALS = [
@@ -53,7 +80,14 @@ GOALS = [
     "Understand why I keep shutting down in arguments",
     "Cope with my dad's illness without falling apart",
 ]
-REFERRALS = ["GP", "Self-referral", "Employee assistance programme", "Court order", "School nurse", "Family"]
+REFERRALS = [
+    "GP",
+    "Self-referral",
+    "Employee assistance programme",
+    "Court order",
+    "School nurse",
+    "Family",
+]
 
 _extensions: list[Callable[[Clinic, random.Random], None]] = []
 
@@ -98,10 +132,14 @@ def _create_staff(clinic: Clinic) -> dict[str, User]:
 
 def _phase_plan(index: int) -> str:
     # Roughly: a third establishing, a third maintaining, some ending, some closed.
-    return [Phase.ESTABLISHING, Phase.MAINTAINING, Phase.MAINTAINING, Phase.ENDING, Phase.CLOSED][index % 5]
+    return [Phase.ESTABLISHING, Phase.MAINTAINING, Phase.MAINTAINING, Phase.ENDING, Phase.CLOSED][
+        index % 5
+    ]
 
 
-def _create_clients(clinic: Clinic, staff: dict[str, User], rng: random.Random, now: datetime) -> None:
+def _create_clients(
+    clinic: Clinic, staff: dict[str, User], rng: random.Random, now: datetime
+) -> None:
     therapists = [staff["alex"], staff["sam"]]
     today = timezone.localdate(now)
     for index, first in enumerate(FIRST_NAMES):
@@ -117,17 +155,29 @@ def _create_clients(clinic: Clinic, staff: dict[str, User], rng: random.Random, 
         _create_episode(client, phase, rng, now, today)
 
 
-def _create_episode(client: Client, phase: str, rng: random.Random, now: datetime, today) -> Episode:
-    weeks_ago = {Phase.ESTABLISHING: rng.randint(1, 4), Phase.MAINTAINING: rng.randint(8, 24),
-                 Phase.ENDING: rng.randint(14, 26), Phase.CLOSED: rng.randint(16, 26)}[phase]
+def _create_episode(
+    client: Client, phase: str, rng: random.Random, now: datetime, today
+) -> Episode:
+    weeks_ago = {
+        Phase.ESTABLISHING: rng.randint(1, 4),
+        Phase.MAINTAINING: rng.randint(8, 24),
+        Phase.ENDING: rng.randint(14, 26),
+        Phase.CLOSED: rng.randint(16, 26),
+    }[phase]
     started_on = today - timedelta(weeks=weeks_ago)
     mandated = rng.random() < 0.2
     episode = Episode.objects.create(
         client=client,
         phase=Phase.ESTABLISHING if phase == Phase.CLOSED else phase,
         attendance_basis=rng.choice(
-            [AttendanceBasis.MANDATED_LEGAL, AttendanceBasis.MANDATED_WORK, AttendanceBasis.MANDATED_FAMILY]
-        ) if mandated else AttendanceBasis.VOLUNTARY,
+            [
+                AttendanceBasis.MANDATED_LEGAL,
+                AttendanceBasis.MANDATED_WORK,
+                AttendanceBasis.MANDATED_FAMILY,
+            ]
+        )
+        if mandated
+        else AttendanceBasis.VOLUNTARY,
         referral_source=rng.choice(REFERRALS),
         started_on=started_on,
     )
@@ -137,13 +187,17 @@ def _create_episode(client: Client, phase: str, rng: random.Random, now: datetim
     if phase == Phase.CLOSED:
         episode.phase = Phase.CLOSED
         episode.ended_on = last_session
-        episode.end_reason = rng.choice([EndReason.PLANNED, EndReason.PLANNED, EndReason.DROPPED_OUT, EndReason.REFERRED])
+        episode.end_reason = rng.choice(
+            [EndReason.PLANNED, EndReason.PLANNED, EndReason.DROPPED_OUT, EndReason.REFERRED]
+        )
         episode.ending_summary = "Reviewed goals together; agreed how to keep going."
         episode.save()
     return episode
 
 
-def _create_appointments(episode: Episode, rng: random.Random, now: datetime, started_on, *, closed: bool):
+def _create_appointments(
+    episode: Episode, rng: random.Random, now: datetime, started_on, *, closed: bool
+):
     """Weekly sessions from the start; past ones attended (a few missed), future ones booked."""
     hour = rng.choice([9, 10, 11, 14, 15, 16, 17])
     tz = timezone.get_current_timezone()
@@ -158,12 +212,19 @@ def _create_appointments(episode: Episode, rng: random.Random, now: datetime, st
         starts_at = timezone.make_aware(datetime.combine(day, time(hour, 0)), tz)
         if starts_at < now:
             roll = rng.random()
-            attendance = Attendance.ATTENDED if roll > 0.15 else (
-                Attendance.CANCELLED if roll > 0.07 else Attendance.NO_SHOW)
+            attendance = (
+                Attendance.ATTENDED
+                if roll > 0.15
+                else (Attendance.CANCELLED if roll > 0.07 else Attendance.NO_SHOW)
+            )
             last_session = day
         else:
             attendance = Attendance.SCHEDULED
-        rows.append(Appointment(episode=episode, starts_at=starts_at, modality=modality, attendance=attendance))
+        rows.append(
+            Appointment(
+                episode=episode, starts_at=starts_at, modality=modality, attendance=attendance
+            )
+        )
         day += timedelta(days=7)
     Appointment.objects.bulk_create(rows)
     return last_session

@@ -10,11 +10,17 @@ urlpatterns = [
     path("clients/new/", clinic_views.client_create, name="client_create"),
     path("clients/<int:client_id>/", clinic_views.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", clinic_views.client_edit, name="client_edit"),
-    path("clients/<int:client_id>/episodes/new/", clinic_views.episode_create, name="episode_create"),
+    path(
+        "clients/<int:client_id>/episodes/new/", clinic_views.episode_create, name="episode_create"
+    ),
     path("episodes/<int:episode_id>/edit/", clinic_views.episode_edit, name="episode_edit"),
     path("episodes/<int:episode_id>/end/", clinic_views.episode_end, name="episode_end"),
     path("episodes/<int:episode_id>/goals/new/", clinic_views.goal_create, name="goal_create"),
-    path("episodes/<int:episode_id>/appointments/new/", clinic_views.appointment_create, name="appointment_create"),
+    path(
+        "episodes/<int:episode_id>/appointments/new/",
+        clinic_views.appointment_create,
+        name="appointment_create",
+    ),
     path("goals/<int:goal_id>/edit/", clinic_views.goal_edit, name="goal_edit"),
     path(
         "appointments/<int:appointment_id>/attendance/",

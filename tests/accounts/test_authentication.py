@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from tests.conftest import PASSWORD
 
 from rapport.accounts.models import User
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +16,9 @@ def _clear_rate_limits():
 
 
 @pytest.mark.django_db
-def test_a_therapist_signs_in_with_email_and_password_and_lands_on_the_caseload(client, therapist_a):
+def test_a_therapist_signs_in_with_email_and_password_and_lands_on_the_caseload(
+    client, therapist_a
+):
     response = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/caseload/"
@@ -48,7 +50,9 @@ def test_sessions_expire_after_thirty_minutes_of_inactivity():
 
 
 @pytest.mark.django_db
-def test_when_the_clinic_requires_mfa_staff_without_it_are_sent_to_set_it_up(login, therapist_a, clinic):
+def test_when_the_clinic_requires_mfa_staff_without_it_are_sent_to_set_it_up(
+    login, therapist_a, clinic
+):
     clinic.require_mfa = True
     clinic.save()
     response = login(therapist_a).get("/caseload/")
@@ -62,7 +66,9 @@ def test_staff_with_totp_pass_the_mfa_requirement(login, therapist_a, clinic):
 
     clinic.require_mfa = True
     clinic.save()
-    Authenticator.objects.create(user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    Authenticator.objects.create(
+        user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
     assert login(therapist_a).get("/caseload/").status_code == 200
 
 

@@ -53,7 +53,9 @@ def test_audit_rows_cannot_be_changed_or_deleted(login, therapist_a, client_a):
 
 
 @pytest.mark.django_db
-def test_admins_can_filter_the_audit_log_by_user_and_client(login, therapist_a, therapist_b, client_a, client_b, admin_user):
+def test_admins_can_filter_the_audit_log_by_user_and_client(
+    login, therapist_a, therapist_b, client_a, client_b, admin_user
+):
     login(therapist_a).get(f"/clients/{client_a.pk}/")
     login(therapist_b).get(f"/clients/{client_b.pk}/")
     http = login(admin_user)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_therapist_logs_in_opens_the_caseload_and_a_client(page, live_server, therapist_a, client_a, client_b):
+def test_a_therapist_logs_in_opens_the_caseload_and_a_client(
+    page, live_server, therapist_a, client_a, client_b
+):
     page.goto(f"{live_server.url}/")
     page.get_by_label("Email").fill(therapist_a.email)
     page.get_by_label("Password").fill(PASSWORD)

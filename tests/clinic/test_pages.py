@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.conftest import make_client
 
 from rapport.clinic.models import Appointment, Client, Episode, Goal
-from tests.conftest import make_client
 
 
 @pytest.mark.django_db
-def test_the_caseload_lists_my_clients_with_phase_and_appointments(login, therapist_a, client_a, client_b):
+def test_the_caseload_lists_my_clients_with_phase_and_appointments(
+    login, therapist_a, client_a, client_b
+):
     page = login(therapist_a).get("/caseload/").content.decode()
     assert client_a.display_name in page
     assert client_b.display_name not in page
@@ -30,7 +32,9 @@ def test_the_client_page_shows_episode_goals_and_appointments(login, therapist_a
 
 
 @pytest.mark.django_db
-def test_creating_a_client_with_no_name_re_renders_with_the_message_and_saves_nothing(login, therapist_a):
+def test_creating_a_client_with_no_name_re_renders_with_the_message_and_saves_nothing(
+    login, therapist_a
+):
     response = login(therapist_a).post("/clients/new/", {"display_name": " ", "birth_year": "1990"})
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
@@ -40,7 +44,9 @@ def test_creating_a_client_with_no_name_re_renders_with_the_message_and_saves_no
 @pytest.mark.django_db
 def test_a_future_birth_year_is_refused_next_to_the_field(login, therapist_a):
     year = timezone.localdate().year + 1
-    response = login(therapist_a).post("/clients/new/", {"display_name": "Ivo", "birth_year": str(year)})
+    response = login(therapist_a).post(
+        "/clients/new/", {"display_name": "Ivo", "birth_year": str(year)}
+    )
     assert 'id="id_birth_year_error"' in response.content.decode()
     assert Client.objects.count() == 0
 
@@ -54,7 +60,11 @@ def test_a_therapist_adds_a_client_starts_an_episode_and_records_a_goal(login, t
     assert client.therapist == therapist_a
     http.post(
         f"/clients/{client.pk}/episodes/new/",
-        {"started_on": timezone.localdate().isoformat(), "attendance_basis": "mandated_work", "referral_source": "GP"},
+        {
+            "started_on": timezone.localdate().isoformat(),
+            "attendance_basis": "mandated_work",
+            "referral_source": "GP",
+        },
     )
     episode = Episode.objects.get(client=client)
     assert episode.is_mandated and episode.phase == "establishing"
@@ -75,8 +85,12 @@ def test_a_second_open_episode_is_refused(login, therapist_a, client_a):
 
 @pytest.mark.django_db
 def test_recording_attendance_for_a_future_appointment_is_refused(login, therapist_a, client_a):
-    future = Appointment.objects.filter(episode__client=client_a, starts_at__gt=timezone.now()).get()
-    response = login(therapist_a).post(f"/appointments/{future.pk}/attendance/", {"attendance": "attended"})
+    future = Appointment.objects.filter(
+        episode__client=client_a, starts_at__gt=timezone.now()
+    ).get()
+    response = login(therapist_a).post(
+        f"/appointments/{future.pk}/attendance/", {"attendance": "attended"}
+    )
     assert response.status_code == 400
     assert "has not happened yet" in response.content.decode()
     future.refresh_from_db()
@@ -92,15 +106,23 @@ def test_recording_a_no_show(login, therapist_a, client_a):
 
 
 @pytest.mark.django_db
-def test_ending_an_episode_records_the_reason_and_cancels_future_appointments(login, therapist_a, client_a):
+def test_ending_an_episode_records_the_reason_and_cancels_future_appointments(
+    login, therapist_a, client_a
+):
     episode = client_a.episodes.get()
     login(therapist_a).post(
         f"/episodes/{episode.pk}/end/",
-        {"ended_on": timezone.localdate().isoformat(), "end_reason": "dropped_out", "summary": "Stopped coming."},
+        {
+            "ended_on": timezone.localdate().isoformat(),
+            "end_reason": "dropped_out",
+            "summary": "Stopped coming.",
+        },
     )
     episode.refresh_from_db()
     assert (episode.phase, episode.end_reason) == ("closed", "dropped_out")
-    assert not episode.appointments.filter(attendance="scheduled", starts_at__gt=timezone.now()).exists()
+    assert not episode.appointments.filter(
+        attendance="scheduled", starts_at__gt=timezone.now()
+    ).exists()
     assert episode.appointments.filter(attendance="cancelled").count() == 1
 
 
@@ -108,7 +130,9 @@ def test_ending_an_episode_records_the_reason_and_cancels_future_appointments(lo
 def test_ending_an_episode_before_it_started_is_refused(login, therapist_a, client_a):
     episode = client_a.episodes.get()
     before = (episode.started_on - timedelta(days=1)).isoformat()
-    response = login(therapist_a).post(f"/episodes/{episode.pk}/end/", {"ended_on": before, "end_reason": "planned"})
+    response = login(therapist_a).post(
+        f"/episodes/{episode.pk}/end/", {"ended_on": before, "end_reason": "planned"}
+    )
     assert "cannot be before the start date" in response.content.decode()
     episode.refresh_from_db()
     assert episode.phase == "establishing" and episode.ended_on is None
@@ -117,16 +141,24 @@ def test_ending_an_episode_before_it_started_is_refused(login, therapist_a, clie
 @pytest.mark.django_db
 def test_booking_an_appointment(login, therapist_a, client_a):
     episode = client_a.episodes.get()
-    when = (timezone.localtime() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    when = (timezone.localtime() + timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
     login(therapist_a).post(
         f"/episodes/{episode.pk}/appointments/new/",
-        {"starts_at": when.strftime("%Y-%m-%dT%H:%M"), "modality": "video", "duration_minutes": "50"},
+        {
+            "starts_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "modality": "video",
+            "duration_minutes": "50",
+        },
     )
     assert episode.appointments.filter(modality="video", starts_at=when).exists()
 
 
 @pytest.mark.django_db
-def test_the_supervisor_caseload_shows_each_clients_therapist(login, supervisor, therapist_a, client_a):
+def test_the_supervisor_caseload_shows_each_clients_therapist(
+    login, supervisor, therapist_a, client_a
+):
     page = login(supervisor).get("/caseload/").content.decode()
     assert client_a.display_name in page and str(therapist_a) in page
 
@@ -138,13 +170,19 @@ def test_the_admin_manages_users_and_supervision_links(login, admin_user, therap
     http = login(admin_user)
     http.post(
         "/manage/users/new/",
-        {"email": "new.sup@test.invalid", "role": "supervisor", "password": "a-long-enough-passphrase"},
+        {
+            "email": "new.sup@test.invalid",
+            "role": "supervisor",
+            "password": "a-long-enough-passphrase",
+        },
     )
     sup = User.objects.get(email="new.sup@test.invalid")
     assert sup.role == Role.SUPERVISOR and sup.clinic == clinic
     http.post("/manage/supervision/", {"supervisor": sup.pk, "supervisee": therapist_b.pk})
     assert SupervisionLink.objects.filter(supervisor=sup, supervisee=therapist_b).exists()
-    duplicate = http.post("/manage/supervision/", {"supervisor": sup.pk, "supervisee": therapist_b.pk})
+    duplicate = http.post(
+        "/manage/supervision/", {"supervisor": sup.pk, "supervisee": therapist_b.pk}
+    )
     assert "already exists" in duplicate.content.decode()
     assert SupervisionLink.objects.filter(supervisor=sup).count() == 1
 
@@ -153,13 +191,17 @@ def test_the_admin_manages_users_and_supervision_links(login, admin_user, therap
 def test_a_weak_password_for_a_new_user_is_refused(login, admin_user):
     from rapport.accounts.models import User
 
-    response = login(admin_user).post("/manage/users/new/", {"email": "x@test.invalid", "role": "therapist", "password": "short"})
+    response = login(admin_user).post(
+        "/manage/users/new/", {"email": "x@test.invalid", "role": "therapist", "password": "short"}
+    )
     assert response.status_code == 400
     assert not User.objects.filter(email="x@test.invalid").exists()
 
 
 @pytest.mark.django_db
-def test_caseload_queries_do_not_grow_with_the_caseload(login, therapist_a, django_assert_max_num_queries):
+def test_caseload_queries_do_not_grow_with_the_caseload(
+    login, therapist_a, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -2,18 +2,18 @@
 
 The patterns are enumerated from the URL resolver, not from a hand-kept list: a new
 pattern is covered automatically, and a pattern with a URL parameter this test does not
-know how to fill fails the test until someone teaches it (``FILLERS`` below).
+know how to fill fails the test until someone adds it to the ``world`` fixture's values.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from tests.conftest import CANARY
 
 from rapport.accounts.models import SupervisionLink
 from rapport.audit.models import AuditEvent
 from rapport.clinic.models import Appointment, Client, Episode, Goal
-from tests.conftest import CANARY
 
 
 def iter_patterns(patterns=None, prefix=""):
@@ -32,8 +32,8 @@ def _fill(route: str, values: dict) -> str:
         name = match.group("name")
         if name not in values:
             pytest.fail(
-                f"URL parameter <{name}> in {route!r} has no filler: add it to FILLERS in {__file__} "
-                "so the scope test covers the new pattern."
+                f"URL parameter <{name}> in {route!r} has no value: add it to the `values` of "
+                f"the `world` fixture in {__file__} so the scope test covers the new pattern."
             )
         return str(values[name])
 
@@ -75,11 +75,6 @@ def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, cl
     }
 
 
-FILLERS = (
-    "client_id, episode_id, goal_id, appointment_id, user_id, link_id, uidb36, key, provider_id, token, pk"
-)
-
-
 def snapshot():
     """Everything about client data that a forbidden POST must not change."""
     return (
@@ -115,8 +110,12 @@ def test_every_url_pattern_keeps_client_a_data_inside_its_scope(client, world):
                 response = getattr(client, method)(path, follow=False)
                 body = response.content.decode("utf-8", "replace")
                 if not in_scope(role, route):
-                    assert CANARY not in body, f"{role} saw client A's data via {method.upper()} {path}"
-                    assert snapshot() == before, f"{role} changed client A's data via {method.upper()} {path}"
+                    assert CANARY not in body, (
+                        f"{role} saw client A's data via {method.upper()} {path}"
+                    )
+                    assert snapshot() == before, (
+                        f"{role} changed client A's data via {method.upper()} {path}"
+                    )
                 checked += 1
     assert checked >= len(routes) * 10
 
@@ -126,8 +125,12 @@ def test_every_url_pattern_keeps_client_a_data_inside_its_scope(client, world):
 def test_object_urls_answer_404_outside_scope(client, world, role):
     client.force_login(world["users"][role])
     object_routes = [
-        route for route, _ in iter_patterns()
-        if any(f"<int:{name}>" in route for name in ("client_id", "episode_id", "goal_id", "appointment_id"))
+        route
+        for route, _ in iter_patterns()
+        if any(
+            f"<int:{name}>" in route
+            for name in ("client_id", "episode_id", "goal_id", "appointment_id")
+        )
     ]
     assert object_routes
     for route in object_routes:
@@ -145,7 +148,9 @@ def test_anonymous_visitors_are_sent_to_login_for_every_client_page(client, worl
             continue
         path = _fill(route, world["values"])
         response = client.get(path)
-        assert response.status_code in (302, 404), f"anonymous got {response.status_code} for {path}"
+        assert response.status_code in (302, 404), (
+            f"anonymous got {response.status_code} for {path}"
+        )
         if response.status_code == 302:
             assert "/accounts/login/" in response["Location"]
 

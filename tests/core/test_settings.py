@@ -18,7 +18,11 @@ def run_rapport(*args, **env_overrides):
     env.update(env_overrides)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "-m", "rapport.cli", *args], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "rapport.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
 
@@ -29,7 +33,12 @@ def test_env_bool_names_the_variable():
 
 def test_env_int_checks_range():
     with pytest.raises(ConfigError, match="RAPPORT_SESSION_TIMEOUT_MINUTES"):
-        env_int("RAPPORT_SESSION_TIMEOUT_MINUTES", 30, minimum=1, environ={"RAPPORT_SESSION_TIMEOUT_MINUTES": "0"})
+        env_int(
+            "RAPPORT_SESSION_TIMEOUT_MINUTES",
+            30,
+            minimum=1,
+            environ={"RAPPORT_SESSION_TIMEOUT_MINUTES": "0"},
+        )
 
 
 def test_unknown_database_scheme_is_refused():
@@ -38,7 +47,9 @@ def test_unknown_database_scheme_is_refused():
 
 
 def test_missing_secret_key_stops_start_up_with_one_line(tmp_path):
-    result = run_rapport("migrate", RAPPORT_DATA_DIR=str(tmp_path), RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS)
+    result = run_rapport(
+        "migrate", RAPPORT_DATA_DIR=str(tmp_path), RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "RAPPORT_SECRET_KEY" in result.stderr
@@ -59,17 +70,35 @@ def test_wrong_database_url_gives_one_clear_line(tmp_path):
         RAPPORT_DATABASE_URL="postgres://nobody:nothing@127.0.0.1:1/none",
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("rapport: cannot connect to the database (RAPPORT_DATABASE_URL)")
+    assert result.stderr.startswith(
+        "rapport: cannot connect to the database (RAPPORT_DATABASE_URL)"
+    )
     assert "Traceback" not in result.stderr
     bad_scheme = run_rapport(
-        "migrate", RAPPORT_SECRET_KEY="x" * 40, RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS, RAPPORT_DATABASE_URL="nonsense"
+        "migrate",
+        RAPPORT_SECRET_KEY="x" * 40,
+        RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_DATABASE_URL="nonsense",
     )
     assert bad_scheme.returncode == 2 and "RAPPORT_DATABASE_URL" in bad_scheme.stderr
 
 
 def test_debug_is_off_by_default(tmp_path):
-    code = "import rapport.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.PASSWORD_HASHERS[0])"
+    code = (
+        "import rapport.settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.PASSWORD_HASHERS[0])"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
-    env.update(RAPPORT_SECRET_KEY="x" * 40, RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS, RAPPORT_DATA_DIR=str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    assert out.stdout.split() == ["False", "True", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    env.update(
+        RAPPORT_SECRET_KEY="x" * 40,
+        RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_DATA_DIR=str(tmp_path),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.split() == [
+        "False",
+        "True",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]

@@ -56,4 +56,6 @@ class ClinicSettingsForm(forms.Form):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("User email contains"), required=False, max_length=254)
     client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any")), *Action.choices])
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any")), *Action.choices]
+    )

@@ -36,7 +36,9 @@ def user_create(
         raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "A user with this email address already exists."})
-    user = User(email=email, role=role, clinic=clinic, full_name=full_name.strip(), is_trainee=is_trainee)
+    user = User(
+        email=email, role=role, clinic=clinic, full_name=full_name.strip(), is_trainee=is_trainee
+    )
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -54,13 +56,15 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"cannot update {sorted(unknown)}")
-    if actor is not None and user.pk == actor.pk and (
-        fields.get("is_active") is False or fields.get("role", Role.ADMIN) != Role.ADMIN
+    if (
+        actor is not None
+        and user.pk == actor.pk
+        and (fields.get("is_active") is False or fields.get("role", Role.ADMIN) != Role.ADMIN)
     ):
         raise ValidationError("You cannot remove your own admin access.")
-    if fields.get("role", user.role) != Role.THERAPIST and user.role == Role.THERAPIST:
-        if user.clients.exists() and fields.get("role") == Role.ADMIN:
-            raise ValidationError({"role": "Move this therapist's clients to a colleague first."})
+    # An admin sees no client data, so a therapist with clients cannot simply become one.
+    if fields.get("role") == Role.ADMIN and user.role != Role.ADMIN and user.clients.exists():
+        raise ValidationError({"role": "Move this therapist's clients to a colleague first."})
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
@@ -69,7 +73,9 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
 
 
 @transaction.atomic
-def supervision_link_create(*, actor, supervisor: User, supervisee: User, request=None) -> SupervisionLink:
+def supervision_link_create(
+    *, actor, supervisor: User, supervisee: User, request=None
+) -> SupervisionLink:
     _require_admin(actor)
     if supervisor.role != Role.SUPERVISOR:
         raise ValidationError({"supervisor": "Choose a user with the supervisor role."})
@@ -82,7 +88,9 @@ def supervision_link_create(*, actor, supervisor: User, supervisee: User, reques
             link = SupervisionLink.objects.create(supervisor=supervisor, supervisee=supervisee)
     except IntegrityError:
         raise ValidationError("This supervision link already exists.") from None
-    audit_record(actor=actor, action=Action.CREATE, target=f"supervision:{link.pk}", request=request)
+    audit_record(
+        actor=actor, action=Action.CREATE, target=f"supervision:{link.pk}", request=request
+    )
     return link
 
 

@@ -44,13 +44,20 @@ def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_create(actor=request.user, clinic=request.user.clinic, request=request, **form.cleaned_data)
+            services.user_create(
+                actor=request.user, clinic=request.user.clinic, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("User created."))
             return redirect("manage_users")
-    return render(request, "clinic/form.html", {"form": form, "title": _("New user")}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "clinic/form.html",
+        {"form": form, "title": _("New user")},
+        status=400 if form.errors else 200,
+    )
 
 
 @admin_required
@@ -61,14 +68,18 @@ def user_edit(request, user_id):
     form = UserEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update(actor=request.user, user=user, request=request, **form.cleaned_data)
+            services.user_update(
+                actor=request.user, user=user, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("User saved."))
             return redirect("manage_users")
     return render(
-        request, "clinic/form.html", {"form": form, "title": _("Edit %(email)s") % {"email": user.email}},
+        request,
+        "clinic/form.html",
+        {"form": form, "title": _("Edit %(email)s") % {"email": user.email}},
         status=400 if form.errors else 200,
     )
 
@@ -79,7 +90,9 @@ def supervision(request):
     form = SupervisionForm(request.POST or None, clinic=request.user.clinic)
     if request.method == "POST" and form.is_valid():
         try:
-            services.supervision_link_create(actor=request.user, request=request, **form.cleaned_data)
+            services.supervision_link_create(
+                actor=request.user, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -89,7 +102,10 @@ def supervision(request):
         "supervisor", "supervisee"
     )
     return render(
-        request, "accounts/supervision.html", {"form": form, "links": links}, status=400 if form.errors else 200
+        request,
+        "accounts/supervision.html",
+        {"form": form, "links": links},
+        status=400 if form.errors else 200,
     )
 
 
@@ -109,14 +125,20 @@ def supervision_delete(request, link_id):
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request):
     clinic = request.user.clinic
-    initial = {f: getattr(clinic, f) for f in ("name", "require_mfa", "crisis_text", "transcript_retention_days")}
+    initial = {
+        f: getattr(clinic, f)
+        for f in ("name", "require_mfa", "crisis_text", "transcript_retention_days")
+    }
     form = ClinicSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         clinic_update(actor=request.user, clinic=clinic, request=request, **form.cleaned_data)
         messages.success(request, _("Settings saved."))
         return redirect("manage_clinic")
     return render(
-        request, "clinic/form.html", {"form": form, "title": _("Clinic settings")}, status=400 if form.errors else 200
+        request,
+        "clinic/form.html",
+        {"form": form, "title": _("Clinic settings")},
+        status=400 if form.errors else 200,
     )
 
 

@@ -55,6 +55,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.target}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("the audit log is append-only")

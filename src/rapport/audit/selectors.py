@@ -9,12 +9,14 @@ from rapport.audit.models import AuditEvent
 __all__ = ["audit_events_for"]
 
 
-def audit_events_for(user, *, actor_email: str = "", client_id: int | None = None, action: str = ""):
+def audit_events_for(
+    user, *, actor_email: str = "", client_id: int | None = None, action: str = ""
+):
     if not (user.is_authenticated and user.is_clinic_admin):
         raise PermissionDenied
-    events = AuditEvent.objects.filter(actor_label__in=_labels_in_clinic(user)) | AuditEvent.objects.filter(
-        client_id__in=_client_ids_in_clinic(user)
-    )
+    events = AuditEvent.objects.filter(
+        actor_label__in=_labels_in_clinic(user)
+    ) | AuditEvent.objects.filter(client_id__in=_client_ids_in_clinic(user))
     if actor_email:
         events = events.filter(actor_label__icontains=actor_email.strip().lower())
     if client_id is not None:

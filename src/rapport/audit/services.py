@@ -37,8 +37,6 @@ def audit_record_many(
     ip = client_ip(request) if request is not None else None
     path = request.path[:300] if request is not None else ""
     AuditEvent.objects.bulk_create(
-        AuditEvent(
-            **base, action=action, target=target, client_id=cid, ip_address=ip, path=path
-        )
+        AuditEvent(**base, action=action, target=target, client_id=cid, ip_address=ip, path=path)
         for cid in client_ids
     )

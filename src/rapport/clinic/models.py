@@ -103,7 +103,8 @@ class Episode(models.Model):
         ordering = ["-started_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
                 name="episode_ends_after_start",
             ),
         ]

@@ -99,7 +99,9 @@ class CaseloadRow:
     next_appointment: datetime | None
 
 
-def caseload_for(user, *, now: datetime | None = None, include_closed: bool = False) -> list[CaseloadRow]:
+def caseload_for(
+    user, *, now: datetime | None = None, include_closed: bool = False
+) -> list[CaseloadRow]:
     """The user's clients with their current episode and last/next appointment.
 
     Runs a fixed number of queries whatever the caseload size (annotations, no per-row
@@ -124,7 +126,9 @@ def caseload_for(user, *, now: datetime | None = None, include_closed: bool = Fa
             ),
         )
     )
-    episodes = Episode.objects.in_bulk([c.current_episode_id for c in clients if c.current_episode_id])
+    episodes = Episode.objects.in_bulk(
+        [c.current_episode_id for c in clients if c.current_episode_id]
+    )
     rows = [
         CaseloadRow(
             client=client,

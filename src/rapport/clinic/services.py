@@ -71,7 +71,9 @@ def client_create(
         email=email.strip(),
         phone=phone.strip(),
     )
-    audit_record(actor=actor, action=Action.CREATE, target="client", client_id=client.pk, request=request)
+    audit_record(
+        actor=actor, action=Action.CREATE, target="client", client_id=client.pk, request=request
+    )
     return client
 
 
@@ -87,7 +89,9 @@ def client_update(*, actor, client: Client, request=None, **fields) -> Client:
     for name, value in fields.items():
         setattr(client, name, value.strip() if isinstance(value, str) else value)
     client.save()
-    audit_record(actor=actor, action=Action.UPDATE, target="client", client_id=client.pk, request=request)
+    audit_record(
+        actor=actor, action=Action.UPDATE, target="client", client_id=client.pk, request=request
+    )
     return client
 
 
@@ -103,7 +107,9 @@ def episode_create(
 ) -> Episode:
     # One open episode at a time keeps "the current relationship" unambiguous.
     if client.episodes.exclude(phase=Phase.CLOSED).exists():
-        raise ValidationError("This client already has an open episode. End it before starting another.")
+        raise ValidationError(
+            "This client already has an open episode. End it before starting another."
+        )
     episode = Episode.objects.create(
         client=client,
         started_on=started_on,
@@ -112,7 +118,11 @@ def episode_create(
         phase=Phase.ESTABLISHING,
     )
     audit_record(
-        actor=actor, action=Action.CREATE, target=f"episode:{episode.pk}", client_id=client.pk, request=request
+        actor=actor,
+        action=Action.CREATE,
+        target=f"episode:{episode.pk}",
+        client_id=client.pk,
+        request=request,
     )
     return episode
 
@@ -168,7 +178,11 @@ def episode_end(
         attendance=Attendance.SCHEDULED, starts_at__gt=timezone.now()
     ).update(attendance=Attendance.CANCELLED)
     audit_record(
-        actor=actor, action=Action.UPDATE, target=f"episode:{episode.pk}:end", client_id=episode.client_id, request=request
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"episode:{episode.pk}:end",
+        client_id=episode.client_id,
+        request=request,
     )
     return episode
 
@@ -185,7 +199,11 @@ def goal_create(*, actor, episode: Episode, text: str, request=None) -> Goal:
         raise ValidationError({"text": "Write the goal in the client's own words."})
     goal = Goal.objects.create(episode=episode, text=text.strip())
     audit_record(
-        actor=actor, action=Action.CREATE, target=f"goal:{goal.pk}", client_id=episode.client_id, request=request
+        actor=actor,
+        action=Action.CREATE,
+        target=f"goal:{goal.pk}",
+        client_id=episode.client_id,
+        request=request,
     )
     return goal
 

@@ -54,7 +54,13 @@ def caseload(request):
 @clinician_required
 def client_detail(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
-    audit_record(actor=request.user, action=Action.VIEW, target="client", client_id=client.pk, request=request)
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target="client",
+        client_id=client.pk,
+        request=request,
+    )
     episodes = selectors.client_episodes(client)
     context = {
         "client": client,
@@ -93,11 +99,19 @@ def client_edit(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
     initial = {f: getattr(client, f) for f in ("display_name", "birth_year", "email", "phone")}
     if request.method == "GET":
-        audit_record(actor=request.user, action=Action.VIEW, target="client-edit", client_id=client.pk, request=request)
+        audit_record(
+            actor=request.user,
+            action=Action.VIEW,
+            target="client-edit",
+            client_id=client.pk,
+            request=request,
+        )
     form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(actor=request.user, client=client, request=request, **form.cleaned_data)
+            services.client_update(
+                actor=request.user, client=client, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -113,13 +127,17 @@ def episode_create(request, client_id):
     form = EpisodeForm(request.POST or None, initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.episode_create(actor=request.user, client=client, request=request, **form.cleaned_data)
+            services.episode_create(
+                actor=request.user, client=client, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Episode started."))
             return redirect("client_detail", client_id=client.pk)
-    return _form_page(request, "clinic/form.html", form, title=_("Start an episode of care"), client=client)
+    return _form_page(
+        request, "clinic/form.html", form, title=_("Start an episode of care"), client=client
+    )
 
 
 @clinician_required
@@ -135,13 +153,17 @@ def episode_edit(request, episode_id):
     form = EpisodeEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.episode_update(actor=request.user, episode=episode, request=request, **form.cleaned_data)
+            services.episode_update(
+                actor=request.user, episode=episode, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Episode saved."))
             return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(request, "clinic/form.html", form, title=_("Edit episode"), client=episode.client)
+    return _form_page(
+        request, "clinic/form.html", form, title=_("Edit episode"), client=episode.client
+    )
 
 
 @clinician_required
@@ -164,7 +186,9 @@ def episode_end(request, episode_id):
         else:
             messages.success(request, _("Episode ended."))
             return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(request, "clinic/form.html", form, title=_("End this episode"), client=episode.client)
+    return _form_page(
+        request, "clinic/form.html", form, title=_("End this episode"), client=episode.client
+    )
 
 
 @clinician_required
@@ -174,13 +198,17 @@ def goal_create(request, episode_id):
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_create(actor=request.user, episode=episode, request=request, **form.cleaned_data)
+            services.goal_create(
+                actor=request.user, episode=episode, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Goal added."))
             return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(request, "clinic/form.html", form, title=_("Add a goal"), client=episode.client)
+    return _form_page(
+        request, "clinic/form.html", form, title=_("Add a goal"), client=episode.client
+    )
 
 
 @clinician_required
@@ -189,11 +217,19 @@ def goal_edit(request, goal_id):
     goal = selectors.get_goal_for_user(request.user, goal_id)
     client = goal.episode.client
     if request.method == "GET":
-        audit_record(actor=request.user, action=Action.VIEW, target=f"goal:{goal.pk}", client_id=client.pk, request=request)
+        audit_record(
+            actor=request.user,
+            action=Action.VIEW,
+            target=f"goal:{goal.pk}",
+            client_id=client.pk,
+            request=request,
+        )
     form = GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status})
     if request.method == "POST" and form.is_valid():
         try:
-            services.goal_update(actor=request.user, goal=goal, request=request, **form.cleaned_data)
+            services.goal_update(
+                actor=request.user, goal=goal, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -209,13 +245,17 @@ def appointment_create(request, episode_id):
     form = AppointmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appointment_create(actor=request.user, episode=episode, request=request, **form.cleaned_data)
+            services.appointment_create(
+                actor=request.user, episode=episode, request=request, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Appointment booked."))
             return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(request, "clinic/form.html", form, title=_("Book an appointment"), client=episode.client)
+    return _form_page(
+        request, "clinic/form.html", form, title=_("Book an appointment"), client=episode.client
+    )
 
 
 @clinician_required
@@ -235,5 +275,10 @@ def appointment_attendance(request, appointment_id):
             messages.success(request, _("Attendance recorded."))
             return redirect("client_detail", client_id=client.pk)
     return _form_page(
-        request, "clinic/form.html", form, title=_("Record attendance"), client=client, appointment=appointment
+        request,
+        "clinic/form.html",
+        form,
+        title=_("Record attendance"),
+        client=client,
+        appointment=appointment,
     )

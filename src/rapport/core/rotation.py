@@ -10,39 +10,40 @@ from rapport.core.fields import EncryptedTextField, keyring
 __all__ = ["rotate_all"]
 
 
-def _encrypted_fields():
+def _encrypted_columns():
     for model in apps.get_models():
-        names = [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-        if names:
-            yield model, names
+        columns = [
+            field.column
+            for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedTextField)
+        ]
+        if columns:
+            yield model, columns
 
 
 @transaction.atomic
 def rotate_all() -> dict[str, int]:
-    """Read raw ciphertext and write it back under the first key; plaintext never leaves SQL."""
+    """Rewrite each encrypted value under the first key. Values are read raw (the ORM would
+    decrypt them) and never leave this function as plaintext."""
     ring = keyring()
+    quote = connection.ops.quote_name
     counts: dict[str, int] = {}
-    for model, names in _encrypted_fields():
-        label = model._meta.label
-        counts[label] = 0
-        # The ORM would decrypt on read, so raw values come through a plain cursor.
-        table = model._meta.db_table
-        quoted = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
-        pk_col = connection.ops.quote_name(model._meta.pk.column)
+    for model, columns in _encrypted_columns():
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        selected = ", ".join(quote(c) for c in columns)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {pk_col}, {quoted} FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            raw_rows = cursor.fetchall()
-        for pk, *values in raw_rows:
-            updates = {
-                model._meta.get_field(n).column: ring.rotate(v) for n, v in zip(names, values, strict=True) if v
-            }
+            cursor.execute(f"SELECT {pk}, {selected} FROM {table}")  # noqa: S608 - names quoted
+            rows = cursor.fetchall()
+        counts[model._meta.label] = 0
+        for row_pk, *values in rows:
+            updates = {c: ring.rotate(v) for c, v in zip(columns, values, strict=True) if v}
             if not updates:
                 continue
-            assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in updates)
+            assignments = ", ".join(f"{quote(c)} = %s" for c in updates)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE {pk_col} = %s",  # noqa: S608
-                    [*updates.values(), pk],
+                    f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+                    [*updates.values(), row_pk],
                 )
-            counts[label] += 1
+            counts[model._meta.label] += 1
     return counts

@@ -70,23 +70,51 @@ def line_chart_svg(chart: Chart) -> str:
     fig, ax = plt.subplots(figsize=chart.size, dpi=100)
     try:
         for band in chart.bands:
-            ax.fill_between(band.x, band.low, band.high, color="#9ec1f7", alpha=0.35, label=band.label, linewidth=0)
+            ax.fill_between(
+                band.x,
+                band.low,
+                band.high,
+                color="#9ec1f7",
+                alpha=0.35,
+                label=band.label,
+                linewidth=0,
+            )
         for i, line in enumerate(chart.lines):
             points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
             if not points:
                 continue
             xs, ys = zip(*points, strict=True)
             ax.plot(
-                xs, ys, marker="o", markersize=3.5, linewidth=1.8, label=line.label,
-                color=PALETTE[i % len(PALETTE)], linestyle="--" if line.dashed else "-",
+                xs,
+                ys,
+                marker="o",
+                markersize=3.5,
+                linewidth=1.8,
+                label=line.label,
+                color=PALETTE[i % len(PALETTE)],
+                linestyle="--" if line.dashed else "-",
             )
         for threshold in chart.thresholds:
-            ax.axhline(threshold.value, color="#57606a", linestyle=":", linewidth=1.2, label=threshold.label)
+            ax.axhline(
+                threshold.value,
+                color="#57606a",
+                linestyle=":",
+                linewidth=1.2,
+                label=threshold.label,
+            )
         seen: set[str] = set()
         for marker in chart.markers:
             ax.plot(
-                [marker.x], [marker.y], marker=marker.symbol, markersize=9, linestyle="none",
-                color="#a40e26" if marker.symbol == "v" else "#1a6b36" if marker.symbol == "^" else "#b35900",
+                [marker.x],
+                [marker.y],
+                marker=marker.symbol,
+                markersize=9,
+                linestyle="none",
+                color="#a40e26"
+                if marker.symbol == "v"
+                else "#1a6b36"
+                if marker.symbol == "^"
+                else "#b35900",
                 label=None if marker.label in seen else marker.label,
             )
             seen.add(marker.label)

@@ -24,7 +24,9 @@ def _get(name: str, environ: Mapping[str, str] | None) -> str | None:
     return (os.environ if environ is None else environ).get(name)
 
 
-def env_str(name: str, default: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+def env_str(
+    name: str, default: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
     value = _get(name, environ)
     return default if value is None or value.strip() == "" else value.strip()
 

@@ -6,47 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('clinic', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("clinic", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='clinic',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='clinic.clinic'),
+            model_name="user",
+            name="clinic",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="clinic.clinic",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='groups',
-            field=models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups'),
+            model_name="user",
+            name="groups",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.group",
+                verbose_name="groups",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='user_permissions',
-            field=models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'),
+            model_name="user",
+            name="user_permissions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Specific permissions for this user.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.permission",
+                verbose_name="user permissions",
+            ),
         ),
         migrations.AddField(
-            model_name='supervisionlink',
-            name='supervisee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervisor_links', to=settings.AUTH_USER_MODEL),
+            model_name="supervisionlink",
+            name="supervisee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="supervisor_links",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='supervisionlink',
-            name='supervisor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supervisee_links', to=settings.AUTH_USER_MODEL),
+            model_name="supervisionlink",
+            name="supervisor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="supervisee_links",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supervisionlink',
-            constraint=models.UniqueConstraint(fields=('supervisor', 'supervisee'), name='unique_supervision_link'),
+            model_name="supervisionlink",
+            constraint=models.UniqueConstraint(
+                fields=("supervisor", "supervisee"), name="unique_supervision_link"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supervisionlink',
-            constraint=models.CheckConstraint(condition=models.Q(('supervisor', models.F('supervisee')), _negated=True), name='no_self_supervision'),
+            model_name="supervisionlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("supervisor", models.F("supervisee")), _negated=True),
+                name="no_self_supervision",
+            ),
         ),
     ]

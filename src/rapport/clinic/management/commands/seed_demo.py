@@ -9,6 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         clinic, created = seed_demo()
         if created:
-            self.stdout.write(f"Seeded {clinic.name} with {clinic.clients.count()} synthetic clients.")
+            self.stdout.write(
+                f"Seeded {clinic.name} with {clinic.clients.count()} synthetic clients."
+            )
         else:
             self.stdout.write(f"{clinic.name} already exists; nothing changed.")
