@@ -147,7 +147,10 @@ def test_a_colon_inside_speech_is_not_taken_for_a_speaker():
 
 
 def test_unlabelled_text_before_the_first_speaker_is_skipped_with_a_note():
-    data = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nRecording started\n\n00:00:01.000 --> 00:00:02.000\nA: Hi.\n\n00:00:02.000 --> 00:00:03.000\nB: Hello.\n"
+    data = (
+        b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nRecording started\n\n"
+        b"00:00:01.000 --> 00:00:02.000\nA: Hi.\n\n00:00:02.000 --> 00:00:03.000\nB: Hello.\n"
+    )
     t = parse_transcript(data, "x.vtt")
     assert t.turns[0].text == "Hi."
     assert t.notes == ("Skipped 1 line at the start with no speaker label.",)
