@@ -90,3 +90,8 @@ def test_it_rejects_slider_values_off_the_0_to_10_grid(value):
 def test_it_accepts_pushed_only_as_no_a_little_or_yes():
     with pytest.raises(InvalidAnswer, match="pushed"):
         checkin(pushed=3)
+
+
+def test_a_declined_question_is_named_as_declined_in_the_warning():
+    result = checkin(pushed=DECLINED)
+    assert any("pushed (declined)" in warning for warning in result.warnings)

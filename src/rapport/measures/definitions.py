@@ -24,6 +24,7 @@ __all__ = [
     "Norms",
     "Number",
     "Option",
+    "Prorate",
     "Reliability",
     "ResponseType",
     "RiskItem",
@@ -39,6 +40,7 @@ Kind = Literal["outcome", "alliance", "preferences", "feedback"]
 ResponseType = Literal["options", "slider", "text"]
 Direction = Literal["higher_is_worse", "higher_is_better"]
 Rule = Literal["sum", "mean"]
+Prorate = Literal["mean_of_answered"]
 # Which side of the clinical cut-off counts as the clinical range: PHQ-9 "10 or more" is
 # ``at_or_above``; ORS "below 25" is ``below``.
 ClinicalRange = Literal["at_or_above", "below"]
@@ -114,7 +116,12 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Total:
-    """How the items combine into a total, and how much may be missing."""
+    """How the items combine into a total, and how much may be missing.
+
+    ``prorate`` names the proration method; the only one so far is ``mean_of_answered``: a
+    sum with missing items becomes mean(answered) x number of items, a mean is the mean of
+    the answered items. Results are rounded half up to ``decimals`` places.
+    """
 
     rule: Rule
     items: tuple[str, ...]
@@ -123,6 +130,7 @@ class Total:
     max_missing: int
     decimals: int
     missing_source: str
+    prorate: Prorate = "mean_of_answered"
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,7 +331,9 @@ def _parse_total(root: Node, items: Mapping[str, Item]) -> Total | None:
     node = root.optional_child("total")
     if node is None:
         return None
-    node.check_keys(("rule", "items", "range", "decimals", "max_missing", "missing_source"))
+    node.check_keys(
+        ("rule", "items", "range", "decimals", "max_missing", "missing_source", "prorate")
+    )
     rule = node.choice("rule", _RULES)
     item_ids = _scored_item_list(node, "items", items)
     low, high = _declared_range(node, _computed_range(rule, [items[i] for i in item_ids]))
@@ -349,6 +351,7 @@ def _parse_total(root: Node, items: Mapping[str, Item]) -> Total | None:
         max_missing=max_missing,
         decimals=_decimals(node, 0),
         missing_source=missing_source,
+        prorate=node.choice("prorate", ("mean_of_answered",), "mean_of_answered"),  # type: ignore[arg-type]
     )
 
 

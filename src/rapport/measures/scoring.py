@@ -109,11 +109,26 @@ class _Combined:
     missing: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Warnings:
+    """Collects the plain-English warnings of one scoring run."""
+
+    declined: frozenset[str]
+    messages: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    def listed(self, item_ids: Iterable[str]) -> str:
+        """``core10_5, pushed (declined)``: say which gaps were a choice of the client."""
+        return ", ".join(f"{i} (declined)" if i in self.declined else i for i in item_ids)
+
+
 def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
     """Validate ``answers`` and score them with ``instrument``'s rules."""
     given = _validate(instrument, answers)
     keyed = _keyed_values(instrument, given.values)
-    warnings: list[str] = []
+    warnings = _Warnings(frozenset(given.declined))
     total = _score_total(instrument.total, keyed, warnings)
     subscales = _score_subscales(instrument.subscales, keyed, warnings)
     risk_flags = _risk_flags(instrument, given.values, warnings)
@@ -128,7 +143,7 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
         answered=len(required) - len(missing),
         required=len(required),
         prorated=total.prorated,
-        warnings=tuple(warnings),
+        warnings=tuple(warnings.messages),
         risk_flags=risk_flags,
         text_answers=MappingProxyType(given.texts),
         item_values=MappingProxyType({k: _number(v) for k, v in given.values.items()}),
@@ -239,23 +254,23 @@ def _combine(
 
 
 def _score_total(
-    total: Total | None, keyed: Mapping[str, Decimal], warnings: list[str]
+    total: Total | None, keyed: Mapping[str, Decimal], warnings: _Warnings
 ) -> _Combined:
     if total is None:
         return _Combined(None, False, ())
     combined = _combine(total.rule, total.items, keyed, total.max_missing, total.decimals)
     if combined.value is None:
-        warnings.append(_too_many_missing("the total", combined.missing, total.max_missing))
+        _too_many_missing(warnings, "the total", combined.missing, total.max_missing)
     elif combined.prorated:
-        warnings.append(
+        warnings.add(
             f"Total prorated: {_count(len(combined.missing))} missing "
-            f"({', '.join(combined.missing)})."
+            f"({warnings.listed(combined.missing)})."
         )
     return combined
 
 
 def _score_subscales(
-    subscales: Iterable[Subscale], keyed: Mapping[str, Decimal], warnings: list[str]
+    subscales: Iterable[Subscale], keyed: Mapping[str, Decimal], warnings: _Warnings
 ) -> dict[str, Number | None]:
     scores: dict[str, Number | None] = {}
     for subscale in subscales:
@@ -264,14 +279,16 @@ def _score_subscales(
         )
         if combined.value is None:
             name = f"subscale {subscale.id!r}"
-            warnings.append(_too_many_missing(name, combined.missing, subscale.max_missing))
+            _too_many_missing(warnings, name, combined.missing, subscale.max_missing)
         scores[subscale.id] = combined.value
     return scores
 
 
-def _too_many_missing(what: str, missing: tuple[str, ...], allowed: int) -> str:
-    return (
-        f"Cannot score {what}: {_count(len(missing))} missing ({', '.join(missing)}), "
+def _too_many_missing(
+    warnings: _Warnings, what: str, missing: tuple[str, ...], allowed: int
+) -> None:
+    warnings.add(
+        f"Cannot score {what}: {_count(len(missing))} missing ({warnings.listed(missing)}), "
         f"at most {allowed} allowed."
     )
 
@@ -320,14 +337,14 @@ def _below_alert(instrument: Instrument, total: Number | None) -> bool | None:
 
 
 def _risk_flags(
-    instrument: Instrument, values: Mapping[str, Decimal], warnings: list[str]
+    instrument: Instrument, values: Mapping[str, Decimal], warnings: _Warnings
 ) -> tuple[str, ...]:
     """Any answer at or above a risk item's threshold is flagged (PHQ-9 item 9: any
     non-zero answer). An unanswered risk item is a warning: nobody should assume "no risk"."""
     flags = []
     for risk in instrument.risk_items:
         if risk.item not in values:
-            warnings.append(f"Risk item {risk.item} was not answered; ask about it directly.")
+            warnings.add(f"Risk item {risk.item} was not answered; ask about it directly.")
         elif values[risk.item] >= Decimal(str(risk.at_or_above)):
             flags.append(risk.item)
     return tuple(flags)
