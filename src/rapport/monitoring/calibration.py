@@ -1,0 +1,279 @@
+"""Re-estimate the expected-response bands (and the dropout model) from a clinic's history.
+
+``calibrate`` fits, per intake-severity band, the log-linear course of Finch, Lambert &
+Schaalje (2001) as a linear mixed model (statsmodels ``MixedLM``)::
+
+    severity_t - severity_intake = beta * ln(t) + u0 + u1 * ln(t) + e
+
+with a random intercept (the intake's own measurement error) and a random slope per
+episode. The band's ``slope`` is beta, ``slope_sd`` is sd(u1) and ``residual_sd`` is
+sqrt(var(u0) + var(e)) (their covariance is ignored: the reported held-out coverage shows
+what that costs). It runs only with at least ``min_episodes`` episodes of at least
+``min_observations`` scores; bands with too few episodes keep the previous parameters.
+A quarter of the episodes is held out, and the result reports the share of held-out scores
+inside the band next to the nominal share (90% for the default z = 1.2816), for both the
+previous and the re-estimated model, so a clinic can see whether the new bands fit better.
+
+``recalibrate_dropout`` re-scales the dropout model to a clinic's own outcomes (logistic
+recalibration of the model's log-odds, Platt scaling), again only with enough data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from rapport.monitoring.signals.criteria import (
+    EPS,
+    ChangeCriteria,
+    TrajectoryBand,
+    TrajectoryModel,
+    default_trajectory,
+)
+from rapport.monitoring.signals.dropout import DEFAULT_DROPOUT_MODEL, DropoutModel
+from rapport.monitoring.signals.errors import MonitoringError, NotEnoughDataError
+from rapport.monitoring.signals.model import CitedValue
+
+__all__ = [
+    "BandFit",
+    "CalibrationResult",
+    "DropoutRecalibration",
+    "calibrate",
+    "recalibrate_dropout",
+]
+
+METHOD = "statsmodels MixedLM (REML), random intercept and slope on ln(session index)"
+
+
+@dataclass(frozen=True, slots=True)
+class BandFit:
+    """The estimate for one intake band (``fitted`` is False when it kept the old values)."""
+
+    name: str
+    episodes: int
+    observations: int
+    fitted: bool
+    slope: float
+    slope_sd: float
+    residual_sd: float
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The re-estimated model and how well its band fits held-out episodes."""
+
+    model: TrajectoryModel
+    method: str
+    episodes: int
+    training_episodes: int
+    heldout_episodes: int
+    heldout_observations: int
+    bands: tuple[BandFit, ...]
+    nominal_coverage: float
+    heldout_coverage: float
+    previous_heldout_coverage: float
+
+
+def calibrate(
+    history: pd.DataFrame,
+    criteria: ChangeCriteria,
+    *,
+    base: TrajectoryModel | None = None,
+    min_episodes: int = 50,
+    min_observations: int = 3,
+    min_band_episodes: int = 20,
+    holdout: float = 0.25,
+    seed: int = 0,
+) -> CalibrationResult:
+    """Re-estimate ``base`` (default: ``default_trajectory(criteria)``) from ``history``.
+
+    ``history`` has columns ``episode`` (or ``client``), ``session`` and ``score``, plus
+    optionally ``instrument`` (then only ``criteria.instrument`` rows are used).
+    """
+    base = base or default_trajectory(criteria)
+    frame = _prepare(history, criteria, base)
+    sizes = frame.groupby("episode").size()
+    eligible = sizes[sizes >= min_observations].index
+    if len(eligible) < min_episodes:
+        raise NotEnoughDataError(
+            f"Not enough data to calibrate {criteria.instrument}: {len(eligible)} episodes "
+            f"with at least {min_observations} scores, {min_episodes} needed. The default "
+            f"bands stay in use.",
+            needed=min_episodes,
+            found=len(eligible),
+        )
+    frame = frame[frame["episode"].isin(eligible)]
+    rng = np.random.default_rng(seed)
+    episodes = np.array(sorted(eligible, key=str), dtype=object)
+    held = set(
+        rng.choice(episodes, size=max(1, int(round(holdout * len(episodes)))), replace=False)
+    )
+    test = frame[frame["episode"].isin(held)]
+    train = frame[~frame["episode"].isin(held)]
+    fits = tuple(
+        _fit_band(train[train["band"] == i], band, min_band_episodes)
+        for i, band in enumerate(base.bands)
+    )
+    model = replace(
+        base,
+        bands=tuple(
+            TrajectoryBand(old.name, old.intake_from, f.slope, f.slope_sd, f.residual_sd)
+            for old, f in zip(base.bands, fits, strict=True)
+        ),
+        source=f"calibrated on {len(episodes) - len(held)} episodes of this clinic ({METHOD})",
+    )
+    judged = test[test["index"] >= int(base.first_session_index.value)]
+    return CalibrationResult(
+        model=model,
+        method=METHOD,
+        episodes=len(episodes),
+        training_episodes=len(episodes) - len(held),
+        heldout_episodes=len(held),
+        heldout_observations=len(judged),
+        bands=fits,
+        nominal_coverage=float(norm.cdf(float(base.tolerance_z.value))),
+        heldout_coverage=_coverage(judged, model),
+        previous_heldout_coverage=_coverage(judged, base),
+    )
+
+
+def _prepare(
+    history: pd.DataFrame, criteria: ChangeCriteria, base: TrajectoryModel
+) -> pd.DataFrame:
+    key = "episode" if "episode" in history.columns else "client"
+    missing = [c for c in (key, "session", "score") if c not in history.columns]
+    if missing:
+        raise MonitoringError("calibrate needs columns episode (or client), session, score")
+    frame = history
+    if "instrument" in frame.columns:
+        frame = frame[frame["instrument"] == criteria.instrument]
+    frame = frame[[key, "session", "score"]].rename(columns={key: "episode"})
+    frame = frame.dropna().sort_values(["episode", "session"], kind="stable")
+    severity = criteria.sign * frame["score"].astype(float)
+    first = frame.groupby("episode")["session"].transform("first")
+    intake = severity.groupby(frame["episode"]).transform("first")
+    starts = np.array([b.intake_from for b in base.bands])
+    return frame.assign(
+        severity=severity,
+        intake=intake,
+        change=severity - intake,
+        index=frame["session"] - first + 1,
+        band=np.searchsorted(starts, intake.to_numpy(), side="right") - 1,
+    )
+
+
+def _fit_band(data: pd.DataFrame, band: TrajectoryBand, min_episodes: int) -> BandFit:
+    later = data[data["index"] >= 2]
+    episodes = int(later["episode"].nunique())
+    keep = BandFit(
+        band.name, episodes, len(later), False, band.slope, band.slope_sd, band.residual_sd
+    )
+    if episodes < min_episodes:
+        return keep
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    log_t = np.log(later["index"].to_numpy(dtype=float))
+    exog_re = np.column_stack([np.ones_like(log_t), log_t])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = MixedLM(
+                later["change"].to_numpy(dtype=float),
+                log_t[:, None],
+                groups=later["episode"].astype(str).to_numpy(),
+                exog_re=exog_re,
+            ).fit(reml=True)
+    except (np.linalg.LinAlgError, ValueError):
+        return keep
+    cov = np.asarray(result.cov_re)
+    slope = float(np.asarray(result.fe_params)[0])
+    residual = float(np.sqrt(max(float(result.scale), 0.0) + max(cov[0, 0], 0.0)))
+    if not np.isfinite([slope, residual, cov[1, 1]]).all():
+        return keep
+    return BandFit(
+        band.name,
+        episodes,
+        len(later),
+        True,
+        slope,
+        float(np.sqrt(max(cov[1, 1], 0.0))),
+        residual,
+    )
+
+
+def _coverage(judged: pd.DataFrame, model: TrajectoryModel) -> float:
+    """Share of scores at or inside the tolerance bound."""
+    if judged.empty:
+        return float("nan")
+    bands = judged["band"].to_numpy()
+    slope = np.array([b.slope for b in model.bands])[bands]
+    slope_sd = np.array([b.slope_sd for b in model.bands])[bands]
+    residual = np.array([b.residual_sd for b in model.bands])[bands]
+    log_t = np.log(judged["index"].to_numpy(dtype=float))
+    spread = np.sqrt((slope_sd * log_t) ** 2 + residual**2)
+    bound = judged["intake"].to_numpy() + slope * log_t + float(model.tolerance_z.value) * spread
+    return float(np.mean(judged["severity"].to_numpy() <= bound + EPS))
+
+
+@dataclass(frozen=True)
+class DropoutRecalibration:
+    """The re-scaled model and the fitted recalibration line."""
+
+    model: DropoutModel
+    intercept_shift: float
+    slope: float
+    episodes: int
+    events: int
+
+
+def recalibrate_dropout(
+    features: Sequence[Mapping[str, float]],
+    dropped_out: Sequence[bool],
+    model: DropoutModel = DEFAULT_DROPOUT_MODEL,
+    *,
+    min_episodes: int = 200,
+    min_events: int = 20,
+) -> DropoutRecalibration:
+    """Platt-scale the model to a clinic's outcomes: logit(p) = a + b * model log-odds.
+
+    Every weight is multiplied by b and the intercept becomes a + b * intercept, so the
+    factors keep their meaning and order; only their size and the base rate adapt.
+    """
+    from statsmodels.discrete.discrete_model import Logit
+
+    outcomes = np.asarray(dropped_out, dtype=float)
+    events = int(outcomes.sum())
+    if len(outcomes) != len(features):
+        raise MonitoringError("features and outcomes must have the same length")
+    if len(outcomes) < min_episodes or min(events, len(outcomes) - events) < min_events:
+        raise NotEnoughDataError(
+            f"Not enough data to recalibrate the dropout model: {len(outcomes)} episodes "
+            f"with {events} dropouts; need {min_episodes} episodes and {min_events} of each "
+            f"outcome. The published defaults stay in use.",
+            needed=min_episodes,
+            found=len(outcomes),
+        )
+    weights = {f.name: float(f.log_odds.value) for f in model.factors}
+    base = float(model.intercept.value)
+    linear = np.array(
+        [base + sum(w * row.get(name, 0.0) for name, w in weights.items()) for row in features]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = Logit(outcomes, np.column_stack([np.ones_like(linear), linear])).fit(disp=0)
+    shift, slope = (float(v) for v in np.asarray(fit.params))
+    source = f"recalibrated on {len(outcomes)} episodes of this clinic (Platt scaling)"
+    new = replace(
+        model,
+        intercept=CitedValue(shift + slope * base, source),
+        factors=tuple(
+            replace(f, log_odds=CitedValue(slope * float(f.log_odds.value), source))
+            for f in model.factors
+        ),
+    )
+    return DropoutRecalibration(new, shift, slope, len(outcomes), events)
