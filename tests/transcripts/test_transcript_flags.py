@@ -1,0 +1,526 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from rapport.transcripts.flags import FLAG_KINDS, Flag, FlagSettings, detect_flags, load_lexicon
+from tests.transcripts._helpers import ROLES, code, turns_of
+
+OPENING = [("T", "Hello, come in."), ("C", "Thanks."), ("T", "Take a seat."), ("C", "Okay.")]
+
+
+def kinds(flags: list[Flag]) -> list[str]:
+    return [f.kind for f in flags]
+
+
+def therapist_says(text: str, client_before: str = "I had a rough week at work.") -> list[Flag]:
+    """Flags for one therapist turn after the opening, following a client statement."""
+    turns = turns_of(*OPENING, ("C", client_before), ("T", text))
+    return [f for f in detect_flags(turns, ROLES) if f.utterance == len(turns) - 1]
+
+
+def test_every_lexicon_has_a_kind_a_source_and_an_explanation():
+    for name in (
+        "judgmental",
+        "medical_advice",
+        "religious_advice",
+        "self_disclosure",
+        "small_talk",
+    ):
+        lexicon = load_lexicon(name)
+        assert lexicon.kind in FLAG_KINDS
+        assert lexicon.source and lexicon.explanation and lexicon.patterns is not None
+
+
+def test_a_flag_is_frozen_and_carries_turn_timing_text_explanation_and_source():
+    turns = turns_of(
+        *OPENING, ("C", "I forgot again."), ("T", "You should have known better."), step=60
+    )
+    (flag,) = detect_flags(turns, ROLES)
+    assert flag.kind == "judgmental_language"
+    assert (flag.utterance, flag.start, flag.end) == (5, 300.0, 360.0)
+    assert flag.text == "You should have known better."
+    assert "blaming or labelling" in flag.explanation and "MITI 4.2.1" in flag.source
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        flag.kind = "other"  # type: ignore[misc]
+
+
+# --- judgmental language -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You should have known better than that.",
+        "Honestly, that's stupid.",
+        "You're just being lazy.",
+        "Well, it's your own fault.",
+        "What were you thinking?",
+        "You only have yourself to blame.",
+        "Just get over it.",
+    ],
+)
+def test_blaming_or_labelling_the_client_is_judgmental(text):
+    assert kinds(therapist_says(text)) == ["judgmental_language"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's not your fault.",
+        "That wasn't your fault at all.",
+        "I don't think you're lazy.",
+        "You feel it's your fault.",
+        "Your boss called you lazy, and that stung.",
+        "You're worried people think you're selfish.",
+        "You've been working so hard.",
+    ],
+)
+def test_reassurance_negation_and_reflecting_others_words_are_not_judgmental(text):
+    assert therapist_says(text) == []
+
+
+def test_a_reflection_echoing_the_clients_own_label_is_not_judgmental():
+    turns = turns_of(
+        *OPENING, ("C", "I'm just lazy, that's all."), ("T", "You're lazy, that's all.")
+    )
+    codes = [None] * 5 + [code("reflection", "simple")]
+    assert detect_flags(turns, ROLES, codes) == []
+
+
+def test_the_client_judging_themselves_is_not_flagged():
+    turns = turns_of(*OPENING, ("C", "That was stupid of me, it's my own fault."), ("T", "Mm."))
+    assert detect_flags(turns, ROLES) == []
+
+
+# --- medical and religious advice --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just stop taking them for a week.",
+        "Try 50 mg at night instead.",
+        "You could take some melatonin before bed.",
+        "You don't need those antidepressants.",
+        "Double your dose when it gets bad.",
+    ],
+)
+def test_directives_about_medication_are_medical_advice(text):
+    assert kinds(therapist_says(text)) == ["medical_advice"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How many mg are you taking now?",
+        "It may be worth asking your GP whether to reduce the dose.",
+        "You said you want to stop taking them.",
+        "Don't stop taking anything without talking to your doctor.",
+        "You're thinking about coming off your medication.",
+    ],
+)
+def test_questions_referrals_and_reflections_about_medication_are_not_medical_advice(text):
+    assert therapist_says(text) == []
+
+
+def test_the_client_describing_their_dose_is_not_medical_advice():
+    turns = turns_of(*OPENING, ("C", "I take 20 mg and want to stop taking it."), ("T", "Okay."))
+    assert detect_flags(turns, ROLES) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You should pray about it.",
+        "God wants you to forgive him.",
+        "It's all part of God's plan.",
+        "Maybe you should go back to church.",
+        "Put it in God's hands.",
+    ],
+)
+def test_prescribing_faith_is_religious_advice(text):
+    assert kinds(therapist_says(text)) == ["religious_advice"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does your faith help you at times like this?",
+        "You find that praying gives you some peace.",
+        "Your pastor has been a support to you.",
+        "You said God's plan is hard to see right now.",
+    ],
+)
+def test_exploring_or_reflecting_the_clients_faith_is_not_religious_advice(text):
+    assert therapist_says(text) == []
+
+
+# --- self-disclosure ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When I went through my divorce, I felt the same.",
+        "I also struggled with that at your age.",
+        "I've been through something similar.",
+        "The same thing happened to me.",
+        "I used to drink a lot myself.",
+    ],
+)
+def test_the_therapist_telling_their_own_story_is_self_disclosure(text):
+    assert kinds(therapist_says(text)) == ["self_disclosure"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm moved by what you just said.",
+        "I also wonder what your sister would say.",
+        "You said 'my husband left' very quietly.",
+        "I hear how hard this has been.",
+    ],
+)
+def test_self_involving_statements_and_quotes_are_not_self_disclosure(text):
+    assert therapist_says(text) == []
+
+
+# --- small talk --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did you see the football match last night?",
+        "Lovely weather we're having.",
+        "Any holiday plans this summer?",
+        "I just watched a great film on Netflix.",
+        "Are you going to the fireworks on Saturday?",
+    ],
+)
+def test_therapist_small_talk_after_the_opening_is_flagged(text):
+    assert kinds(therapist_says(text)) == ["off_topic_small_talk"]
+
+
+def test_small_talk_in_the_opening_turns_is_courtesy():
+    turns = turns_of(("T", "Lovely weather today, isn't it?"), ("C", "It is."), ("T", "Come in."))
+    assert detect_flags(turns, ROLES) == []
+
+
+def test_small_talk_in_the_first_three_minutes_is_courtesy_even_after_four_turns():
+    spoken = [*OPENING, ("C", "So."), ("T", "Did you see the football match last night?")]
+    assert detect_flags(turns_of(*spoken, step=20.0), ROLES) == []  # starts at 100 s
+    flagged = detect_flags(turns_of(*spoken, step=40.0), ROLES)  # starts at 200 s
+    assert kinds(flagged) == ["off_topic_small_talk"]
+
+
+def test_the_opening_window_is_configurable():
+    turns = turns_of(*OPENING, ("C", "So."), ("T", "Any holiday plans this summer?"))
+    settings = FlagSettings(opening_turns=10)
+    assert detect_flags(turns, ROLES, settings=settings) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll weather the storm together.",
+        "It sounds like you're trying to weather the storm.",
+        "What would you do with a free weekend?",
+    ],
+)
+def test_figures_of_speech_are_not_small_talk(text):
+    assert therapist_says(text) == []
+
+
+def test_following_the_client_into_a_film_they_raised_is_not_small_talk():
+    flags = therapist_says(
+        "Did you see the film with your dad?", client_before="I watched a film that made me cry."
+    )
+    assert flags == []
+
+
+def test_the_client_talking_about_a_film_is_not_the_therapists_small_talk():
+    turns = turns_of(
+        *OPENING, ("C", "Did you see the football match last night? I just watched a great film.")
+    )
+    assert detect_flags(turns, ROLES) == []
+
+
+# --- advice --------------------------------------------------------------------------------
+
+
+def _advice_session(client_text: str, therapist_text: str, subcode: str | None = "advice"):
+    turns = turns_of(*OPENING, ("C", client_text), ("T", therapist_text))
+    codes = [None] * 5 + [code("therapist_input", subcode)]
+    return [f for f in detect_flags(turns, ROLES, codes) if f.kind == "advice"]
+
+
+def test_advice_the_client_did_not_ask_for_is_flagged():
+    (flag,) = _advice_session("My evenings are so empty.", "You should join a gym.")
+    assert flag.utterance == 5 and "Persuade" in flag.source
+
+
+def test_advice_the_client_asked_for_is_not_flagged():
+    assert _advice_session("What should I do about the evenings?", "You could join a gym.") == []
+
+
+def test_advice_after_asking_permission_is_not_flagged():
+    turns = turns_of(
+        *OPENING,
+        ("C", "My evenings are so empty."),
+        ("T", "Would it be okay if I shared an idea some people find useful?"),
+        ("C", "Sure."),
+        ("T", "Some people join a gym."),
+    )
+    codes = [None] * 5 + [
+        code("question", "closed"),
+        code("neutral"),
+        code("therapist_input", "advice"),
+    ]
+    assert [f for f in detect_flags(turns, ROLES, codes) if f.kind == "advice"] == []
+
+
+def test_advice_that_leaves_the_choice_to_the_client_is_not_flagged():
+    flags = _advice_session("My evenings are so empty.", "A class might help, but it's up to you.")
+    assert flags == []
+
+
+def test_information_is_not_advice():
+    assert _advice_session("My evenings are empty.", "Gyms open late here.", "information") == []
+
+
+def test_without_a_subcode_advice_is_recognised_by_its_wording():
+    assert len(_advice_session("My evenings are empty.", "You need to get out more.", None)) == 1
+    assert _advice_session("My evenings are empty.", "Gyms open late here.", None) == []
+
+
+# --- intervention without reflection -------------------------------------------------------
+
+
+def _iwr(*spoken, codes) -> list[Flag]:
+    turns = turns_of(*spoken)
+    return [
+        f for f in detect_flags(turns, ROLES, codes) if f.kind == "intervention_without_reflection"
+    ]
+
+
+def test_information_straight_after_a_client_statement_is_flagged():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[code("neutral"), code("therapist_input", "information")],
+    )
+    assert [f.utterance for f in flags] == [1]
+
+
+def test_a_reflection_before_the_information_is_not_flagged():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "Most nights, it's become a habit."),
+        ("C", "Yeah."),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[
+            code("neutral"),
+            code("reflection", "simple"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert flags == []
+
+
+def test_a_reflection_opening_the_same_turn_counts():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "It sounds like it has crept up on you. The guideline is fourteen units a week."),
+        codes=[code("neutral"), code("therapist_input", "information")],
+    )
+    assert flags == []
+
+
+def test_answering_the_clients_question_directly_is_not_flagged():
+    flags = _iwr(
+        ("C", "How much is too much for someone like me?"),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[code("neutral"), code("therapist_input", "information")],
+    )
+    assert flags == []
+
+
+def test_a_long_run_of_information_is_flagged_once_per_client_statement():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "The guideline is fourteen units a week."),
+        ("C", "Mm-hmm."),
+        ("T", "And a beer is about two units."),
+        codes=[
+            code("neutral"),
+            code("therapist_input", "information"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert [f.utterance for f in flags] == [1]
+
+
+# --- closed questions ----------------------------------------------------------------------
+
+
+def test_three_closed_questions_in_a_row_are_one_run_despite_client_answers():
+    spoken = [
+        ("T", "Do you drink?"),
+        ("C", "Yes."),
+        ("T", "Every day?"),
+        ("C", "No."),
+        ("T", "Is it beer?"),
+        ("C", "Mostly."),
+        ("T", "Does your wife mind?"),
+        ("C", "A bit."),
+    ]
+    codes = [code("question", "closed") if s == "T" else code("neutral") for s, _ in spoken]
+    flags = [
+        f for f in detect_flags(turns_of(*spoken), ROLES, codes) if f.kind == "closed_question_run"
+    ]
+    assert len(flags) == 1
+    assert flags[0].utterance == 0
+    assert flags[0].explanation.startswith("4 closed questions in a row (turns 1-7)")
+    assert flags[0].text.startswith("Do you drink? / Every day?")
+
+
+def test_an_open_question_or_reflection_breaks_the_run():
+    spoken = [
+        ("T", "Do you drink?"),
+        ("C", "Yes."),
+        ("T", "Every day?"),
+        ("C", "No."),
+        ("T", "What do you enjoy about it?"),
+        ("C", "It relaxes me."),
+        ("T", "Is it beer?"),
+    ]
+    codes = [
+        code("question", "closed"),
+        code("neutral"),
+        code("question", "closed"),
+        code("neutral"),
+        code("question", "open"),
+        code("neutral"),
+        code("question", "closed"),
+    ]
+    assert "closed_question_run" not in kinds(detect_flags(turns_of(*spoken), ROLES, codes))
+
+
+# --- client quiet --------------------------------------------------------------------------
+
+
+def test_four_very_short_client_turns_in_a_row_are_a_quiet_client():
+    spoken = [
+        ("T", "What happened?"),
+        ("C", "Nothing."),
+        ("T", "Nothing?"),
+        ("C", "I guess."),
+        ("T", "And work?"),
+        ("C", "Fine."),
+        ("T", "Home?"),
+        ("C", "Same as usual."),
+    ]
+    flags = [f for f in detect_flags(turns_of(*spoken), ROLES) if f.kind == "client_quiet"]
+    assert [f.utterance for f in flags] == [1]
+    assert "fewer than 4 words 4 times in a row" in flags[0].explanation
+
+
+def test_three_short_answers_are_not_a_quiet_client():
+    spoken = [
+        ("T", "What happened?"),
+        ("C", "Nothing."),
+        ("T", "Nothing?"),
+        ("C", "I guess."),
+        ("T", "And work?"),
+        ("C", "Fine."),
+        ("T", "Home?"),
+        ("C", "Home is where it all started."),
+    ]
+    assert detect_flags(turns_of(*spoken), ROLES) == []
+
+
+def test_a_falling_share_of_client_words_is_a_quiet_client():
+    long = "I have been thinking a lot about what happened with my brother this month"
+    spoken = [
+        ("T", "Tell me."),
+        ("C", long),
+        ("T", "Go on."),
+        ("C", long),
+        ("T", "Yes."),
+        ("C", long),
+        ("T", "So that matters a great deal to you and to your family as a whole."),
+        ("C", long),
+        ("T", "It sounds like it is still painful to think about and you want it resolved."),
+        ("C", "I suppose it is."),
+        ("T", "And I wonder what you think might happen next with your brother and you."),
+        ("C", "Not sure, really."),
+    ]
+    flags = [f for f in detect_flags(turns_of(*spoken), ROLES) if f.kind == "client_quiet"]
+    assert len(flags) == 1
+    assert flags[0].utterance == 9
+    assert "fell from" in flags[0].explanation
+
+
+def test_a_steady_share_of_client_words_is_not_flagged():
+    long = "I have been thinking a lot about what happened with my brother this month"
+    spoken = [("T", "Tell me more."), ("C", long)] * 6
+    assert detect_flags(turns_of(*spoken), ROLES) == []
+
+
+# --- change / sustain ----------------------------------------------------------------------
+
+
+def _balance(client_codes: list[str]) -> list[Flag]:
+    spoken, codes = [], []
+    for i, c in enumerate(client_codes):
+        spoken += [("T", f"Question {i}?"), ("C", f"Answer number {i} with enough words.")]
+        codes += [code("question", "open"), code(c)]
+    return [
+        f
+        for f in detect_flags(turns_of(*spoken), ROLES, codes)
+        if f.kind == "change_sustain_balance"
+    ]
+
+
+def test_more_sustain_than_change_talk_is_flagged_at_the_first_sustain_talk():
+    (flag,) = _balance(["change", "sustain", "sustain", "neutral"])
+    assert flag.utterance == 3
+    assert "more sustain talk (2) than change talk (1)" in flag.explanation
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ["change", "sustain"],
+        ["change", "change", "sustain", "sustain"],
+        ["sustain", "change", "change"],
+    ],
+)
+def test_balanced_or_change_leaning_or_too_little_talk_is_not_flagged(codes):
+    assert _balance(codes) == []
+
+
+def test_without_codes_only_lexicon_and_word_count_flags_are_raised():
+    spoken = [
+        ("T", "Do you drink?"),
+        ("C", "Yes."),
+        ("T", "Every day?"),
+        ("C", "No."),
+        ("T", "Is it beer?"),
+    ]
+    assert detect_flags(turns_of(*spoken), ROLES, None) == []
+
+
+def test_flags_are_ordered_by_turn():
+    turns = turns_of(
+        *OPENING,
+        ("C", "Hi."),
+        ("T", "Did you see the football match? You should have known better."),
+    )
+    flags = detect_flags(turns, ROLES)
+    assert kinds(flags) == ["judgmental_language", "off_topic_small_talk"]
