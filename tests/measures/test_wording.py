@@ -130,6 +130,13 @@ def test_it_refuses_wording_that_would_leave_placeholders_for_the_client():
         apply_wording(get_instrument("ors"), wording)
 
 
+def test_a_wording_file_without_labels_for_licensed_anchors_is_refused_on_upload():
+    wording = ors_wording()
+    del wording["anchors"]
+    with pytest.raises(WordingError, match="placeholder text in: items.ors_1.anchors.0"):
+        parse_wording_file(json.dumps(wording))
+
+
 def test_it_refuses_text_that_is_not_json():
     with pytest.raises(WordingError, match="not valid JSON"):
         parse_wording_file("{ not json")

@@ -62,7 +62,9 @@ def parse_wording_file(text: str, instrument: Instrument | None = None) -> dict[
         raise WordingError("Wording file: 'instrument' must name an instrument id.")
     if instrument is None:
         instrument = get_instrument(instrument_id)
-    return _normalise(instrument, data)
+    normal = _normalise(instrument, data)
+    apply_wording(instrument, normal)  # refuse at upload time what could not be applied later
+    return normal
 
 
 def apply_wording(instrument: Instrument, wording: Mapping[str, Any]) -> Instrument:
