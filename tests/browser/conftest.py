@@ -54,3 +54,15 @@ def phone_page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core (bundled by axe-playwright-python, no network) on the current page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]

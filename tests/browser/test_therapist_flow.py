@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser.conftest import serious_accessibility_violations
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,11 +17,15 @@ def test_a_therapist_logs_in_opens_the_caseload_and_a_client(
 
     page.wait_for_url(f"{live_server.url}/caseload/")
     assert page.get_by_role("heading", level=1).inner_text() == "Caseload"
+    # The stylesheet is served (no CDN): the top bar carries the brand colour.
+    topbar = page.locator("header.topbar")
+    assert topbar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 92, 107)"
     rows = page.locator("table.caseload tbody tr")
     assert rows.count() == 1
     assert client_a.display_name in rows.first.inner_text()
     assert "Establishing" in rows.first.inner_text()
     assert client_b.display_name not in page.content()
+    assert serious_accessibility_violations(page) == []
 
     page.get_by_role("link", name=client_a.display_name).click()
     page.wait_for_url(f"{live_server.url}/clients/{client_a.pk}/")
@@ -28,3 +33,4 @@ def test_a_therapist_logs_in_opens_the_caseload_and_a_client(
     assert page.get_by_role("heading", name="Current episode").is_visible()
     assert "goal in own words" in page.locator("ul.goals").inner_text()
     assert page.locator("table.appointments tbody tr").count() == 2
+    assert serious_accessibility_violations(page) == []
