@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["number", "onsets"]
+__all__ = ["number", "onsets", "spoken"]
 
 
 def onsets(conditions: Sequence[bool]) -> list[int]:
@@ -25,3 +25,10 @@ def number(value: float) -> float | int:
     if float(value).is_integer():
         return int(value)
     return round(float(value), 3)
+
+
+def spoken(value: float) -> str:
+    """A number as a therapist reads it: whole numbers plain, others to one decimal."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{float(value):.1f}"

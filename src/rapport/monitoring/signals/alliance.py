@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapport.monitoring.signals._util import number, onsets
+from rapport.monitoring.signals._util import number, onsets, spoken
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria
 from rapport.monitoring.signals.model import PUSHED_ANSWERS, ClientSeries, Observation, Signal
-from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018, ZLOTNICK_2020
+from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018
 
 __all__ = [
     "RuptureEpisode",
@@ -159,12 +159,12 @@ def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
         },
         explanation=(
             f"The relationship rating fell to {number(episode.score)} at session "
-            f"{episode.session}, {number(episode.drop)} points below the client's recent "
-            f"level of {number(episode.level)} (more than the {number(drop.value)}-point "
+            f"{episode.session}, {spoken(episode.drop)} points below the client's recent "
+            f"level of {spoken(episode.level)} (more than the {number(drop.value)}-point "
             f"measurement error). A single drop is a weak marker, so treat it as a prompt: "
             f"name it, invite the client's view, and take your share of it."
         ),
-        source=f"{drop.source} {ZLOTNICK_2020} {LARSSON_2018}",
+        source=f"{drop.source}; {LARSSON_2018}",
     )
 
 
@@ -192,7 +192,7 @@ def _repair(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             f"{episode.repaired_session}, near its level before the drop at session "
             f"{episode.session}. Repaired ruptures go with better outcomes."
         ),
-        source=f"{criteria.repair_window.source} {EUBANKS_2018}",
+        source=f"{criteria.repair_window.source}; {EUBANKS_2018}",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from rapport.monitoring.signals._util import number, onsets
+from rapport.monitoring.signals._util import number, onsets, spoken
 from rapport.monitoring.signals.criteria import EPS, TrajectoryBand, TrajectoryModel
 from rapport.monitoring.signals.model import ClientSeries, Observation, Signal
 
@@ -81,9 +81,9 @@ def _signal(
             ),
         },
         explanation=(
-            f"At session {now.session}, {model.instrument} is {number(now.score)}; clients who "
-            f"started in the {band.name} range are expected to be near {number(expected)} by "
-            f"now, and {number(now.score)} is {worse} the tolerance limit of {number(bound)}. "
+            f"At session {now.session}, {model.instrument} is {spoken(now.score)}; clients who "
+            f"started in the {band.name} range are expected to be near {spoken(expected)} by "
+            f"now, and {spoken(now.score)} is {worse} the tolerance limit of {spoken(bound)}. "
             f"The client is not on track: check in about progress, the plan and the "
             f"relationship."
         ),
