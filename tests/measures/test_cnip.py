@@ -9,11 +9,11 @@ from tests.measures._helpers import answers_for, instrument, score_of
 
 
 def cnip(values):
-    return score_of("c-nip", answers_for("cnip", values))
+    return score_of("cnip", answers_for("cnip", values))
 
 
 def test_it_has_eighteen_items_on_four_scales():
-    cnip_instrument = instrument("c-nip")
+    cnip_instrument = instrument("cnip")
     assert len(cnip_instrument.items) == 18
     sizes = {s.id: len(s.items) for s in cnip_instrument.subscales}
     assert sizes == {
@@ -73,6 +73,6 @@ def test_it_does_not_score_a_scale_with_two_items_skipped():
 
 
 def test_every_c_nip_item_is_marked_as_a_paraphrase_to_verify():
-    for item in instrument("c-nip").items:
+    for item in instrument("cnip").items:
         assert item.wording_status == "paraphrase, verify against Cooper & Norcross 2016"
         assert [a.value for a in item.anchors] == [-3, 3]

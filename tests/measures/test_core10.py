@@ -8,7 +8,7 @@ from tests.measures._helpers import answers_for, instrument, score_of
 
 
 def core10(values):
-    return score_of("core-10", answers_for("core10", values))
+    return score_of("core10", answers_for("core10", values))
 
 
 def keyed_to(total: int) -> list[int]:
@@ -24,7 +24,7 @@ def keyed_to(total: int) -> list[int]:
 
 
 def test_items_2_and_3_are_the_reverse_keyed_ones():
-    assert instrument("core-10").reverse_keyed == ("core10_2", "core10_3")
+    assert instrument("core10").reverse_keyed == ("core10_2", "core10_3")
 
 
 def test_it_reverse_scores_core10_items_2_and_3():
@@ -108,5 +108,5 @@ def test_it_flags_item_6_plans_to_end_life_as_risk():
 
 
 def test_core10_carries_the_core_system_trust_attribution():
-    assert "CORE System Trust" in instrument("core-10").attribution
-    assert "CC BY-ND" in instrument("core-10").licence
+    assert "CORE System Trust" in instrument("core10").attribution
+    assert "CC BY-ND" in instrument("core10").licence

@@ -8,7 +8,7 @@ from tests.measures._helpers import answers_for, filled_to, score_of
 
 
 def gad7(values):
-    return score_of("gad-7", answers_for("gad7", values))
+    return score_of("gad7", answers_for("gad7", values))
 
 
 def test_it_sums_seven_items_into_the_total():

@@ -8,7 +8,7 @@ from tests.measures._helpers import answers_for, filled_to, score_of
 
 
 def phq9(values):
-    return score_of("phq-9", answers_for("phq9", values))
+    return score_of("phq9", answers_for("phq9", values))
 
 
 def test_it_sums_nine_items_into_the_total():
@@ -104,7 +104,7 @@ def test_it_refuses_a_total_when_three_items_are_missing():
 
 def test_the_difficulty_question_is_recorded_but_not_scored():
     answers = answers_for("phq9", [0] * 9) | {"phq9_10": 3}
-    result = score_of("phq-9", answers)
+    result = score_of("phq9", answers)
     assert result.total == 0
     assert result.item_values["phq9_10"] == 3
     assert result.required == 9

@@ -139,4 +139,4 @@ def test_scoring_accepts_a_read_only_mapping(case):
 
 
 def test_the_registry_returns_the_instruments_used_here():
-    assert get_instrument("core-10") in INSTRUMENTS
+    assert get_instrument("core10") in INSTRUMENTS

@@ -161,9 +161,9 @@ def test_it_reports_every_problem_at_once():
 
 
 def test_a_free_instrument_can_take_a_translation_without_anchors():
-    phq9 = get_instrument("phq-9")
+    phq9 = get_instrument("phq9")
     wording = {
-        "instrument": "phq-9",
+        "instrument": "phq9",
         "version": "1.0",
         "items": {item.id: f"Übersetzung {item.id}" for item in phq9.items},
     }

@@ -1,7 +1,7 @@
 """Typed access to one JSON object of an instrument file, with errors that name the field.
 
 Private helper for ``registry.py``. Every read says which file and which field went wrong
-(``phq-9.json: items[8].options[2].value: expected a whole number``), because the people
+(``phq9.json: items[8].options[2].value: expected a whole number``), because the people
 adding an instrument are clinicians and developers editing JSON by hand.
 """
 
