@@ -117,10 +117,10 @@ def default_spec() -> SimulationSpec:
     """PHQ-9 and the session check-in, with their figures from the instrument registry."""
     from rapport.monitoring.signals.adapter import criteria_for, find_instrument
 
-    outcome = criteria_for("phq-9")
+    outcome = criteria_for("phq9")
     alliance = criteria_for("session-checkin")
     assert isinstance(outcome, ChangeCriteria) and isinstance(alliance, AllianceCriteria)
-    total = find_instrument("phq-9").total
+    total = find_instrument("phq9").total
     assert total is not None
     return SimulationSpec(
         outcome=outcome, alliance=alliance, outcome_range=(float(total.min), float(total.max))
