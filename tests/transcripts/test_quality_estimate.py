@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from rapport.transcripts.metrics import SessionMetrics
+from rapport.transcripts.quality import (
+    DEFAULT_MODEL_PATH,
+    FEATURES,
+    QualityModelError,
+    load_quality_model,
+    quality_estimate,
+    quality_features,
+)
+
+
+def _metrics(**overrides) -> SessionMetrics:
+    values = {
+        "reflection_to_question_ratio": 1.0,
+        "percent_open_questions": 50.0,
+        "percent_complex_reflections": 40.0,
+        "percent_therapist_input": 20.0,
+        "therapist_talk_share": 0.5,
+        "therapist_talk_share_by_time": None,
+        "change_talk_ratio": 0.5,
+        "flag_counts": {"advice": 0, "intervention_without_reflection": 0},
+        "counts": {"therapist_utterances": 10},
+    }
+    values.update(overrides)
+    return SessionMetrics(**values)
+
+
+def _model(tmp_path, coefs: dict[str, float], intercept: float = 0.0):
+    features = [
+        {
+            "name": name,
+            "mean": 0.0 if name != "log_reflection_to_question_ratio" else math.log(2),
+            "scale": 1.0,
+            "coef": coefs.get(name, 0.0),
+        }
+        for name in FEATURES
+    ]
+    path = tmp_path / "quality.json"
+    path.write_text(json.dumps({"version": "test", "intercept": intercept, "features": features}))
+    return path
+
+
+def test_features_are_derived_from_metrics_in_shared_units():
+    m = _metrics(flag_counts={"advice": 2, "intervention_without_reflection": 1})
+    f = quality_features(m)
+    assert f["log_reflection_to_question_ratio"] == pytest.approx(math.log(2))
+    assert f["share_open_questions"] == pytest.approx(0.5)
+    assert f["share_complex_reflections"] == pytest.approx(0.4)
+    assert f["share_therapist_input"] == pytest.approx(0.2)
+    assert f["unsolicited_advice_rate"] == pytest.approx(0.2)
+    assert f["intervention_without_reflection_rate"] == pytest.approx(0.1)
+    assert set(f) == set(FEATURES)
+
+
+def test_undefined_metrics_become_missing_features():
+    f = quality_features(_metrics(reflection_to_question_ratio=None, counts={}))
+    assert f["log_reflection_to_question_ratio"] is None
+    assert f["unsolicited_advice_rate"] is None
+
+
+def test_the_score_is_the_logistic_of_the_linear_model(tmp_path):
+    path = _model(tmp_path, {"share_open_questions": 2.0}, intercept=0.5)
+    estimate = quality_estimate(_metrics(percent_open_questions=75.0), path)
+    assert estimate.score == pytest.approx(1 / (1 + math.exp(-(0.5 + 2.0 * 0.75))))
+    assert estimate.model_version == "test"
+
+
+def test_reasons_say_what_the_session_did_and_which_way_it_moved_the_estimate(tmp_path):
+    path = _model(
+        tmp_path, {"log_reflection_to_question_ratio": 1.0, "unsolicited_advice_rate": -3.0}
+    )
+    m = _metrics(reflection_to_question_ratio=0.25, flag_counts={"advice": 3})
+    estimate = quality_estimate(m, path)
+    assert estimate.top_reasons == (
+        "advice given without the client asking or agreeing (lowers the estimate)",
+        "few reflections relative to questions (lowers the estimate)",
+    )
+    assert estimate.contributions[0].feature == "unsolicited_advice_rate"
+
+
+def test_a_missing_metric_neither_raises_nor_lowers_the_estimate(tmp_path):
+    path = _model(tmp_path, {"log_reflection_to_question_ratio": 1.0})
+    estimate = quality_estimate(_metrics(reflection_to_question_ratio=None), path)
+    assert estimate.score == pytest.approx(0.5)
+    assert estimate.top_reasons == ()
+
+
+def test_a_missing_or_malformed_model_raises_a_quality_model_error(tmp_path):
+    with pytest.raises(QualityModelError, match="not found"):
+        quality_estimate(_metrics(), tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"intercept": 0}')
+    with pytest.raises(QualityModelError, match="malformed"):
+        quality_estimate(_metrics(), bad)
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL_PATH.is_file(), reason="quality model not trained yet")
+def test_the_shipped_model_rates_mi_consistent_practice_above_persuading():
+    model = load_quality_model()
+    assert {f["name"] for f in model["features"]} <= set(FEATURES)
+    assert model["evaluation"]["repeated_cv"]["auc_mean"] > 0.5
+    good = _metrics(
+        reflection_to_question_ratio=2.5,
+        percent_open_questions=80.0,
+        percent_complex_reflections=60.0,
+        percent_therapist_input=5.0,
+        therapist_talk_share=0.35,
+        change_talk_ratio=0.8,
+    )
+    poor = _metrics(
+        reflection_to_question_ratio=0.2,
+        percent_open_questions=20.0,
+        percent_complex_reflections=10.0,
+        percent_therapist_input=60.0,
+        therapist_talk_share=0.75,
+        change_talk_ratio=0.2,
+        flag_counts={"advice": 4, "intervention_without_reflection": 3},
+    )
+    assert 0.0 <= quality_estimate(poor).score < quality_estimate(good).score <= 1.0
+    assert quality_estimate(poor).top_reasons
