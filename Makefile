@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test check format lint typecheck install install-test train-coder bench clean
+.PHONY: demo test chromium check format lint typecheck install install-test train-coder bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,19 @@ install-test: $(TEST_STAMP)
 demo: $(STAMP)
 	$(BIN)/rapport demo --port $(PORT) $(DEMO_ARGS)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) chromium
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; install it when we can (root with apt).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format src tests bench scripts
