@@ -48,7 +48,7 @@ _DEFAULT_DROP_SHARE = 0.10
 
 
 def find_instrument(instrument_id: str) -> Instrument:
-    """The registered instrument, accepting ids written without hyphens (``phq9``)."""
+    """The registered instrument, accepting ids written with or without hyphens (``phq-9``)."""
     from rapport.measures.errors import InstrumentNotFound
     from rapport.measures.registry import all_instruments, get_instrument
 
@@ -75,14 +75,18 @@ def _cited(figure: Figure | None) -> CitedValue | None:
 def criteria_for(instrument_id: str) -> ChangeCriteria | AllianceCriteria:
     """Criteria for one instrument, built from its registered definition."""
     instrument = find_instrument(instrument_id)
-    if instrument.direction is None or instrument.total is None:
-        raise CriteriaError(f"{instrument.id} has no scored total; it raises no signals")
     # Keep the caller's spelling of the id so the criteria match the series' observations.
     if instrument.kind == "outcome":
-        return _change_criteria(instrument, instrument_id)
+        return _change_criteria(_scored(instrument), instrument_id)
     if instrument.kind == "alliance":
-        return _alliance_criteria(instrument, instrument_id)
+        return _alliance_criteria(_scored(instrument), instrument_id)
     raise CriteriaError(f"{instrument.id} is a {instrument.kind} measure; it raises no signals")
+
+
+def _scored(instrument: Instrument) -> Instrument:
+    if instrument.direction is None or instrument.total is None:
+        raise CriteriaError(f"{instrument.id} has no scored total; it raises no signals")
+    return instrument
 
 
 def _reliability(instrument: Instrument) -> CitedValue | None:
