@@ -40,7 +40,7 @@ def test_each_detector_finds_most_of_what_it_is_for_without_flagging_everyone():
     for detector, floor in floors.items():
         assert scores[detector].sensitivity >= floor, detector
         assert scores[detector].false_alarm_rate < 0.4, detector
-    assert scores["not_on_track"].median_lead >= 3  # warns sessions before the end
+    assert scores["not_on_track"].median_sessions >= 3  # warns sessions before the end
 
 
 def test_the_table_has_a_row_per_detector():

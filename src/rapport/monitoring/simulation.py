@@ -26,10 +26,10 @@ reliable-change threshold *u* and cut-off *c*):
   attending; everyone else skips a single check-in now and then (5%).
 
 Scores per detector: *sensitivity* (share of clients with the condition flagged),
-*false-alarm rate* (share of clients without it flagged at any session), and *lead*
-(median sessions between the flag and the moment the condition shows: for deterioration
-and not-on-track the end of treatment, for dropout the first session missed for good;
-for ruptures, repairs and missing feedback the *delay* after the true event, as negative).
+*false-alarm rate* (share of clients without it flagged at any session), and *timing*:
+for deterioration and not-on-track the median *lead* in sessions before the end of
+treatment, for dropout the lead before the first session missed for good, and for
+ruptures, repairs and missing feedback the median *delay* after the true event.
 """
 
 from __future__ import annotations
@@ -302,8 +302,8 @@ class DetectorScore:
     without_condition: int
     sensitivity: float
     false_alarm_rate: float
-    median_lead: float | None
-    lead_meaning: str
+    median_sessions: float | None
+    timing: str
 
 
 def _first(signals: Sequence[Signal], kind: str, after: int = 0) -> int | None:
@@ -328,12 +328,19 @@ def _score(
     detector: str,
     condition: str,
     results: Sequence[tuple[bool, int | None, int | None]],
-    lead_meaning: str,
+    timing: str,
 ) -> DetectorScore:
-    """``results``: (has condition, first flag session, reference session) per client."""
+    """``results``: (has condition, first flag session, reference session) per client.
+
+    ``timing`` starting with "lead" counts sessions from the flag to the reference (how
+    early the warning came); otherwise sessions from the reference to the flag (delay).
+    """
     positives = [r for r in results if r[0]]
     negatives = [r for r in results if not r[0]]
-    leads = [ref - flag for has, flag, ref in positives if flag is not None and ref is not None]
+    sign = 1 if timing.startswith("lead") else -1
+    leads = [
+        sign * (ref - flag) for _, flag, ref in positives if flag is not None and ref is not None
+    ]
     return DetectorScore(
         detector=detector,
         condition=condition,
@@ -341,8 +348,8 @@ def _score(
         without_condition=len(negatives),
         sensitivity=_share(r[1] is not None for r in positives),
         false_alarm_rate=_share(r[1] is not None for r in negatives),
-        median_lead=float(np.median(leads)) if leads else None,
-        lead_meaning=lead_meaning,
+        median_sessions=float(np.median(leads)) if leads else None,
+        timing=timing,
     )
 
 
@@ -391,17 +398,17 @@ def evaluate_detectors(
         rows["feed"].append(_feedback_row(series, truth, config.feedback))
     return [
         _score("reliable_deterioration", "latent score ends >= 1 RC worse", rows["det"],
-               "sessions before the end of treatment"),
+               "lead before the end of treatment"),
         _score("not_on_track", "latent score ends no better than intake", rows["not"],
-               "sessions before the end of treatment"),
+               "lead before the end of treatment"),
         _score("alliance_rupture", "simulated rupture (flag within 1 session)", rows["rup"],
-               "minus the delay after the rupture"),
+               "delay after the rupture"),
         _score("alliance_repaired", "rupture repaired (vs not), ruptured clients only",
-               rows["rep"], "minus the delay after the repair"),
+               rows["rep"], "delay after the repair"),
         _score("dropout_risk", "client leaves early", rows["drop"],
-               "sessions before the first session missed for good"),
+               "lead before the first session missed for good"),
         _score("feedback_missing", "client stops answering check-ins", rows["feed"],
-               "minus the delay after the first missing check-in"),
+               "delay after the first missing check-in"),
     ]  # fmt: skip
 
 
@@ -438,11 +445,11 @@ def scores_table(scores: Sequence[DetectorScore]) -> str:
     """A Markdown table of detector scores."""
     lines = [
         "| detector | condition (truth) | with / without | sensitivity | false alarms "
-        "| median lead (sessions) |",
+        "| median timing (sessions) |",
         "|---|---|---|---|---|---|",
     ]
     for s in scores:
-        lead = "n/a" if s.median_lead is None else f"{s.median_lead:g} ({s.lead_meaning})"
+        lead = "n/a" if s.median_sessions is None else f"{s.median_sessions:g} ({s.timing})"
         lines.append(
             f"| `{s.detector}` | {s.condition} | {s.with_condition} / {s.without_condition} "
             f"| {s.sensitivity:.0%} | {s.false_alarm_rate:.0%} | {lead} |"
@@ -458,10 +465,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    scores = evaluate_detectors(args.clients, seed=args.seed)
+    spec = default_spec()
+    scores = evaluate_detectors(args.clients, spec=spec, seed=args.seed)
     print(f"Simulated cohort: {args.clients} clients, seed {args.seed}\n")
     print(scores_table(scores))
+    print()
+    print(_calibration_summary(spec, args.clients, args.seed))
     return 0
+
+
+def _calibration_summary(spec: SimulationSpec, clients: int, seed: int) -> str:
+    """How the default and the re-estimated bands fit the same simulated history."""
+    from rapport.monitoring.calibration import calibrate
+
+    history = cohort_frame(simulate_cohort(clients, spec, seed=seed))
+    result = calibrate(history, spec.outcome)
+    return (
+        f"Calibration ({result.method}) on {result.training_episodes} episodes, "
+        f"{result.heldout_episodes} held out ({result.heldout_observations} scores judged): "
+        f"inside the band {result.previous_heldout_coverage:.1%} with the default "
+        f"parameters, {result.heldout_coverage:.1%} after calibration "
+        f"(nominal {result.nominal_coverage:.0%})."
+    )
 
 
 if __name__ == "__main__":
