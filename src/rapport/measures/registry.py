@@ -154,7 +154,9 @@ def parse_instrument(data: Any, file: str = "<instrument>") -> Instrument:
     root.check_keys(_TOP_KEYS)
     instrument_id = root.text("id")
     if not _INSTRUMENT_ID.match(instrument_id):
-        raise root.error("id", "use lower-case letters, digits and single hyphens, e.g. 'phq9' or 'session-checkin'")
+        raise root.error(
+            "id", "use lower-case letters, digits and single hyphens, e.g. 'session-checkin'"
+        )
     items = _parse_items(root)
     by_id = {item.id: item for item in items}
     total = _parse_total(root, by_id)
