@@ -3,6 +3,8 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rapport.transcripts.parsing import (
     MAX_TRANSCRIPT_BYTES,
@@ -315,3 +317,47 @@ def test_with_three_speakers_one_is_therapist_and_the_others_clients():
     data = b"Therapist: What brings you both?\nAna: Arguments.\nBen: Constant ones.\n"
     roles = guess_roles(parse_transcript(data, "x.txt"))
     assert roles == {"Therapist": "therapist", "Ana": "client", "Ben": "client"}
+
+
+# --- robustness ----------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "WEBVTT\n",
+        "\n",
+        "00:00:01.000 --> 00:00:02.000\n",
+        "1\n",
+        "<v A>",
+        "</v>",
+        "A: ",
+        "B: ",
+        "hi",
+        "?",
+        ":",
+        "\r\n",
+        "\ufeff",
+        "speaker,text\n",
+        ",",
+        "00:01 ",
+        "[",
+        "]",
+        "é",
+        "\x00",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300), st.lists(_PIECES, max_size=40).map(lambda p: "".join(p).encode())
+    )
+)
+def test_any_input_gives_a_transcript_or_a_transcript_error(data):
+    try:
+        t = parse_transcript(data, "upload")
+    except TranscriptError as exc:
+        assert str(exc)
+    else:
+        assert len(t.speakers) >= 2 and t.turns
+        assert [turn.index for turn in t.turns] == list(range(len(t.turns)))
