@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rapport.api.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+]

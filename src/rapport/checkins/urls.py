@@ -1,3 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rapport.checkins import views
+
+urlpatterns = [
+    # The client's page: no account, the token is the credential (MFA middleware lets /c/ by).
+    path("c/<str:token>/", views.answer, name="checkin_answer"),
+    path(
+        "appointments/<int:appointment_id>/checkins/new/",
+        views.checkin_new,
+        name="checkin_new",
+    ),
+    path("checkins/<int:checkin_id>/revoke/", views.checkin_revoke, name="checkin_revoke"),
+    path(
+        "responses/<int:response_id>/risk-reviewed/",
+        views.response_risk_reviewed,
+        name="response_risk_reviewed",
+    ),
+    path(
+        "episodes/<int:episode_id>/checkins/",
+        views.episode_schedule,
+        name="episode_checkin_schedule",
+    ),
+    path("manage/checkins/", views.clinic_settings, name="manage_checkins"),
+    path("manage/checkins/wording/", views.wording_upload, name="manage_checkins_wording"),
+    path(
+        "manage/checkins/wording/delete/",
+        views.wording_delete,
+        name="manage_checkins_wording_delete",
+    ),
+]

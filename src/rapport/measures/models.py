@@ -28,7 +28,11 @@ class Response(models.Model):
         "clinic.Episode", on_delete=models.CASCADE, related_name="responses", null=True, blank=True
     )
     appointment = models.ForeignKey(
-        "clinic.Appointment", on_delete=models.SET_NULL, related_name="responses", null=True, blank=True
+        "clinic.Appointment",
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        null=True,
+        blank=True,
     )
     instrument_id = models.CharField(max_length=50)
     instrument_version = models.CharField(max_length=20)
@@ -47,7 +51,15 @@ class Response(models.Model):
     prorated = models.BooleanField(default=False)
     warnings = models.JSONField(default=list)
     risk_flags = models.JSONField(default=list)
+    # Items the client chose "prefer not to answer" for (they count as missing).
+    declined = models.JSONField(default=list)
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A risk answer (PHQ-9 item 9) stays at the top of the client page until a clinician
+    # records that they have followed it up.
+    risk_reviewed_at = models.DateTimeField(null=True, blank=True)
+    risk_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
@@ -57,3 +69,34 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"Response {self.pk} ({self.instrument_id})"
+
+    @property
+    def has_unreviewed_risk(self) -> bool:
+        return bool(self.risk_flags) and self.risk_reviewed_at is None
+
+
+class ClinicWording(models.Model):
+    """A clinic's licensed wording for one instrument (WAI-SR, ORS, SRS), from its own file.
+
+    Licensed wording never enters the repository (DESIGN §3): it lives here, per clinic, in
+    the normalised form :func:`rapport.measures.wording.parse_wording_file` returns.
+    """
+
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.CASCADE, related_name="wordings")
+    instrument_id = models.CharField(max_length=50)
+    version = models.CharField(max_length=20)
+    wording = models.JSONField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_id"], name="one_wording_per_clinic_instrument"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Wording for {self.instrument_id} (clinic {self.clinic_id})"

@@ -7,42 +7,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinic', '0001_initial'),
+        ("clinic", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument_id', models.CharField(max_length=50)),
-                ('instrument_version', models.CharField(max_length=20)),
-                ('administered_at', models.DateTimeField(db_index=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(choices=[('link', 'Client link'), ('tablet', 'Tablet in the room'), ('import', 'Imported'), ('api', 'API')], max_length=10)),
-                ('idempotency_key', models.CharField(max_length=100, unique=True)),
-                ('item_values', models.JSONField(default=dict)),
-                ('text_answers', rapport.core.fields.EncryptedTextField(blank=True, default='')),
-                ('total', models.FloatField(blank=True, null=True)),
-                ('subscales', models.JSONField(default=dict)),
-                ('band', models.CharField(blank=True, max_length=100)),
-                ('completeness', models.FloatField(default=1.0)),
-                ('prorated', models.BooleanField(default=False)),
-                ('warnings', models.JSONField(default=list)),
-                ('risk_flags', models.JSONField(default=list)),
-                ('appointment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='clinic.appointment')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='clinic.client')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='clinic.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument_id", models.CharField(max_length=50)),
+                ("instrument_version", models.CharField(max_length=20)),
+                ("administered_at", models.DateTimeField(db_index=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("link", "Client link"),
+                            ("tablet", "Tablet in the room"),
+                            ("import", "Imported"),
+                            ("api", "API"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=100, unique=True)),
+                ("item_values", models.JSONField(default=dict)),
+                ("text_answers", rapport.core.fields.EncryptedTextField(blank=True, default="")),
+                ("total", models.FloatField(blank=True, null=True)),
+                ("subscales", models.JSONField(default=dict)),
+                ("band", models.CharField(blank=True, max_length=100)),
+                ("completeness", models.FloatField(default=1.0)),
+                ("prorated", models.BooleanField(default=False)),
+                ("warnings", models.JSONField(default=list)),
+                ("risk_flags", models.JSONField(default=list)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="responses",
+                        to="clinic.appointment",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="clinic.client",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="clinic.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['administered_at', 'pk'],
-                'indexes': [models.Index(fields=['client', 'instrument_id', 'administered_at'], name='measures_re_client__a1476d_idx')],
+                "ordering": ["administered_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["client", "instrument_id", "administered_at"],
+                        name="measures_re_client__a1476d_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,92 @@
+"""The versioned REST API (``/api/v1/``), built with django-ninja.
+
+Authentication is a personal access token (``Authorization: Bearer rpt_...``) created with
+``rapport token create``. A token acts as its user and sees exactly what that user sees on
+the pages: the same scoped selectors answer 404 outside scope, and every read is audited.
+Ninja's interactive docs page loads assets from a CDN, which the CSP forbids, so only the
+OpenAPI document is served (``/api/v1/openapi.json``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from rapport.api.selectors import user_for_token
+from rapport.audit.services import Action, audit_record
+from rapport.clinic.selectors import get_client_for_user
+from rapport.measures.selectors import responses_for_client
+
+__all__ = ["api"]
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A personal access token from `rapport token create --email ...`."
+
+    def authenticate(self, request, token):
+        return user_for_token(token)
+
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    description="Scoped, audited access to Rapport's data. See docs/api.md.",
+    urls_namespace="api-v1",
+    docs_url=None,
+    auth=TokenAuth(),
+)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ResponseOut(Schema):
+    id: int
+    instrument: str
+    instrument_version: str
+    date: datetime
+    total: float | None
+    subscales: dict[str, float | None]
+    band: str | None
+    source: str
+    prorated: bool
+    completeness: float
+    risk_flags: list[str]
+
+
+@api.get(
+    "/clients/{client_id}/responses",
+    response={200: list[ResponseOut], 401: ErrorOut, 404: ErrorOut},
+    summary="A client's responses to questionnaires, oldest first",
+    tags=["responses"],
+)
+def client_responses(request, client_id: int):
+    """Each response with its instrument, date, total, subscales and band.
+
+    404 when the client does not exist or is outside the token owner's scope.
+    """
+    user = request.auth
+    client = get_client_for_user(user, client_id)
+    responses = responses_for_client(client)
+    audit_record(
+        actor=user, action=Action.VIEW, target="api:responses", client_id=client.pk, request=request
+    )
+    return [
+        ResponseOut(
+            id=r.pk,
+            instrument=r.instrument_id,
+            instrument_version=r.instrument_version,
+            date=r.administered_at,
+            total=r.total,
+            subscales=r.subscales,
+            band=r.band or None,
+            source=r.source,
+            prorated=r.prorated,
+            completeness=r.completeness,
+            risk_flags=r.risk_flags,
+        )
+        for r in responses
+    ]

@@ -1,0 +1,29 @@
+"""Personal access tokens for the REST API.
+
+The raw token is printed once (``rapport token create``); only its SHA-256 is stored. A token
+acts as its user: it sees exactly what that user sees on the pages.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters, so a person can tell their tokens apart; not enough to use one.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of user {self.user_id}"

@@ -1,0 +1,33 @@
+"""Reads for the API: who a bearer token belongs to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rapport.api.models import ApiToken
+from rapport.api.tokens import PREFIX, hash_token
+
+__all__ = ["user_for_token"]
+
+# Writing last_used_at on every call would turn each read into a write; once a minute is
+# enough to see which tokens are alive.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def user_for_token(raw: str):
+    """The active user a live token belongs to, or None."""
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__clinic")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,131 @@
+"""``rapport checkin-link`` and ``rapport import-responses``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rapport.cli import CommandError, _check_database, _setup_django, register
+
+__all__ = ["add_commands"]
+
+
+def cmd_checkin_link(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from django.core.exceptions import ValidationError
+
+    from rapport.checkins.models import Timing
+    from rapport.checkins.selectors import appointment_current_or_next
+    from rapport.checkins.services import checkin_create, checkin_url
+    from rapport.clinic.models import Client
+    from rapport.measures.errors import InstrumentNotFound
+    from rapport.measures.registry import get_instrument
+
+    try:
+        get_instrument(args.instrument)
+    except InstrumentNotFound:
+        raise CommandError(f"unknown instrument {args.instrument!r}") from None
+    client = Client.objects.filter(pk=args.client).first()
+    if client is None:
+        raise CommandError(f"no client with id {args.client}")
+    appointment = appointment_current_or_next(client)
+    if appointment is None:
+        raise CommandError(
+            f"client {client.pk} has no current or upcoming appointment: book one first"
+        )
+    timing = args.timing or (Timing.BEFORE if appointment.starts_at > _now() else Timing.AFTER)
+    try:
+        _checkin, token = checkin_create(
+            actor=None,
+            appointment=appointment,
+            instrument_id=args.instrument,
+            timing=timing,
+            valid_for=_hours(args.hours),
+        )
+    except ValidationError as error:
+        raise CommandError("; ".join(error.messages)) from None
+    print(checkin_url(token))
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _hours(hours: int):
+    from datetime import timedelta
+
+    if hours < 1:
+        raise CommandError("--hours must be at least 1")
+    return timedelta(hours=hours)
+
+
+def cmd_import_responses(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+    _setup_django()
+    _check_database()
+    from rapport.checkins.csv_import import read_rows
+    from rapport.checkins.services import responses_import
+    from rapport.measures.registry import all_instruments
+
+    known = {item_id for i in all_instruments() for item_id in i.item_ids}
+    rows, file_errors = read_rows(text, known)
+    if file_errors:
+        raise CommandError("; ".join(str(e) for e in file_errors))
+    report = responses_import(rows=rows, skip_invalid=args.skip_invalid)
+    for error in report.errors:
+        print(f"{path.name}: {error}")
+    if not report.imported:
+        raise CommandError(
+            f"nothing imported: {len({e.row for e in report.errors})} of {len(rows)} rows are "
+            "invalid (fix them, or use --skip-invalid to import the others)"
+        )
+    print(
+        f"Imported {report.created} responses; {report.existing} were already there; "
+        f"{report.skipped} invalid rows skipped."
+    )
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    link = sub.add_parser(
+        "checkin-link",
+        help="create a check-in link for a client's current or next appointment and print it",
+        description=(
+            "Create a single-use check-in link for the client's appointment under way, else "
+            "the next one booked, else one from the last 24 hours, and print its URL. The URL "
+            "is shown once: only a fingerprint of it is stored."
+        ),
+    )
+    link.add_argument("--client", type=int, required=True, help="client id")
+    link.add_argument("--instrument", required=True, help="instrument id, e.g. phq9")
+    link.add_argument(
+        "--timing",
+        choices=["before", "after", "other"],
+        help="before or after the session (default: from the appointment time)",
+    )
+    link.add_argument("--hours", type=int, default=72, help="how long the link works (default 72)")
+    link.set_defaults(handler=cmd_checkin_link)
+
+    imp = sub.add_parser(
+        "import-responses",
+        help="import historical responses from a CSV file (all or nothing)",
+        description=(
+            "Columns: client, date, instrument, then one column per item (phq9_1, ...). "
+            "Every invalid row is reported; nothing is imported if any row is invalid unless "
+            "--skip-invalid. Importing the same rows twice adds nothing."
+        ),
+    )
+    imp.add_argument("file", help="CSV file (UTF-8)")
+    imp.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows and skip the others"
+    )
+    imp.set_defaults(handler=cmd_import_responses)
+
+
+register(add_commands)

@@ -1,0 +1,268 @@
+"""Forms for check-ins. The client's questionnaire is built from the instrument's data.
+
+Forms validate input and turn it into answers for the scoring engine; services write.
+Field names are item ids, so the engine's per-item errors land next to their question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.checkins.models import NONE, Mode, Timing
+from rapport.measures.definitions import DECLINED, Instrument, Item
+
+__all__ = [
+    "CheckinCreateForm",
+    "ClinicScheduleForm",
+    "EpisodeScheduleForm",
+    "Question",
+    "QuestionnaireForm",
+    "WordingUploadForm",
+]
+
+# Radio groups for whole-number sliders up to this many points (0-10 is 11); finer scales
+# (ORS/SRS read to 0.1) get a number field instead of a hundred radio buttons.
+_MAX_SCALE_POINTS = 11
+MAX_TEXT = 2000
+
+
+def _is_whole(value) -> bool:
+    return float(value) == int(value)
+
+
+def _scale_values(item: Item) -> list[int] | None:
+    slider = item.slider
+    if slider is None or not all(_is_whole(v) for v in (slider.min, slider.max, slider.step)):
+        return None
+    values = list(range(int(slider.min), int(slider.max) + 1, int(slider.step)))
+    return values if len(values) <= _MAX_SCALE_POINTS else None
+
+
+def _kind(item: Item) -> str:
+    if item.response == "text":
+        return "text"
+    if item.response == "options":
+        return "choices"
+    return "scale" if _scale_values(item) is not None else "number"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    anchor: str = ""
+    checked: bool = False
+    decline: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item as the template shows it: numbered, with its choices and errors."""
+
+    id: str
+    number: int
+    total: int
+    wording: str
+    kind: str  # "choices", "scale", "number" or "text"
+    required: bool
+    choices: tuple[Choice, ...]
+    anchors: tuple[tuple[str, str], ...]
+    value: str
+    errors: tuple[str, ...]
+    minimum: str = ""
+    maximum: str = ""
+    step: str = ""
+
+
+def _prefer_not() -> str:
+    return str(_("Prefer not to answer"))
+
+
+class QuestionnaireForm(forms.Form):
+    """All of an instrument's items on one page, plus the hidden idempotency key."""
+
+    form_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, instrument: Instrument, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for item in instrument.items:
+            self.fields[item.id] = self._field(item)
+
+    def _field(self, item: Item) -> forms.Field:
+        required_message = (
+            _("Please choose an answer, or “Prefer not to answer”.")
+            if item.allow_decline
+            else _("Please answer this question.")
+        )
+        messages = {"required": required_message, "invalid_choice": _("Please choose an answer.")}
+        kind = _kind(item)
+        if kind == "text":
+            return forms.CharField(
+                required=item.required, max_length=MAX_TEXT, strip=True, error_messages=messages
+            )
+        if kind == "number":
+            assert item.slider is not None
+            field = forms.CharField(required=item.required, max_length=10, error_messages=messages)
+            return field
+        values = (
+            [str(o.value) for o in item.options]
+            if kind == "choices"
+            else [str(v) for v in _scale_values(item) or []]
+        )
+        if item.allow_decline:
+            values.append(DECLINED)
+        return forms.ChoiceField(
+            required=item.required, choices=[(v, v) for v in values], error_messages=messages
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in self.instrument.items:
+            if _kind(item) != "number" or not cleaned.get(item.id):
+                continue
+            raw = cleaned[item.id].replace(",", ".")
+            try:
+                cleaned[item.id] = str(Decimal(raw))
+            except ArithmeticError:
+                self.add_error(item.id, _("Enter a number, for example 7.5."))
+        return cleaned
+
+    def answers(self) -> dict[str, object]:
+        """The cleaned answers in the engine's terms (ints, floats, text, DECLINED)."""
+        answers: dict[str, object] = {}
+        for item in self.instrument.items:
+            value = self.cleaned_data.get(item.id)
+            if value in (None, ""):
+                continue
+            if value == DECLINED or item.response == "text":
+                answers[item.id] = value
+            elif _kind(item) == "number":
+                number = Decimal(value)
+                answers[item.id] = int(number) if number == number.to_integral() else float(number)
+            else:
+                answers[item.id] = int(value)
+        return answers
+
+    def questions(self) -> list[Question]:
+        total = len(self.instrument.items)
+        return [self._question(n, total, item) for n, item in enumerate(self.instrument.items, 1)]
+
+    def _question(self, number: int, total: int, item: Item) -> Question:
+        bound = self[item.id]
+        value = "" if bound.value() is None else str(bound.value())
+        kind = _kind(item)
+        anchors = {a.value: a.label for a in item.anchors}
+        choices: list[Choice] = []
+        if kind == "choices":
+            choices = [
+                Choice(str(o.value), o.label, checked=value == str(o.value)) for o in item.options
+            ]
+        elif kind == "scale":
+            choices = [
+                Choice(str(v), str(v), anchor=anchors.get(v, ""), checked=value == str(v))
+                for v in _scale_values(item) or []
+            ]
+        if item.allow_decline and kind in ("choices", "scale"):
+            choices.append(Choice(DECLINED, _prefer_not(), checked=value == DECLINED, decline=True))
+        slider = item.slider
+        return Question(
+            id=item.id,
+            number=number,
+            total=total,
+            wording=item.wording,
+            kind=kind,
+            required=item.required,
+            choices=tuple(choices),
+            anchors=tuple((str(v), label) for v, label in sorted(anchors.items())),
+            value=value,
+            errors=tuple(str(e) for e in bound.errors),
+            minimum=f"{slider.min:g}" if slider else "",
+            maximum=f"{slider.max:g}" if slider else "",
+            step=f"{slider.step:g}" if slider else "",
+        )
+
+
+def _instrument_choices(statuses, *, blank_label=None, none_label=None):
+    choices = []
+    if blank_label is not None:
+        choices.append(("", blank_label))
+    if none_label is not None:
+        choices.append((NONE, none_label))
+    for status in statuses:
+        label = status.instrument.short_title
+        if not status.sendable:
+            label = _("%(name)s (licensed wording not loaded)") % {"name": label}
+        choices.append((status.instrument.id, label))
+    return choices
+
+
+class ClinicScheduleForm(forms.Form):
+    before_instrument = forms.ChoiceField(label=_("Before each appointment"))
+    after_instrument = forms.ChoiceField(label=_("After each appointment"))
+
+    def __init__(self, *args, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _instrument_choices(statuses, blank_label=_("Nothing"))
+        for name in ("before_instrument", "after_instrument"):
+            self.fields[name].choices = choices
+
+
+class EpisodeScheduleForm(forms.Form):
+    before_instrument = forms.ChoiceField(label=_("Before each appointment"), required=False)
+    after_instrument = forms.ChoiceField(label=_("After each appointment"), required=False)
+
+    def __init__(self, *args, statuses, defaults, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, default in zip(("before_instrument", "after_instrument"), defaults, strict=True):
+            self.fields[name].choices = _instrument_choices(
+                statuses,
+                blank_label=_("Clinic default (%(name)s)") % {"name": default or _("nothing")},
+                none_label=_("Nothing for this episode"),
+            )
+
+
+class CheckinCreateForm(forms.Form):
+    instrument = forms.ChoiceField(label=_("Questionnaire"))
+    timing = forms.ChoiceField(label=_("When"), choices=Timing.choices, initial=Timing.AFTER)
+    mode = forms.ChoiceField(
+        label=_("How"),
+        choices=Mode.choices,
+        initial=Mode.LINK,
+        widget=forms.RadioSelect,
+        help_text=_("Tablet mode signs you out and hands this device to the client."),
+    )
+    email = forms.BooleanField(
+        label=_("Also email the link to the client"), required=False, initial=False
+    )
+
+    def __init__(self, *args, statuses, email_available: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = _instrument_choices(statuses)
+        if not email_available:
+            del self.fields["email"]
+
+
+class WordingUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Licensed wording file (JSON)"),
+        help_text=_("The file your licence holder gave you, in Rapport's wording format."),
+    )
+    MAX_BYTES = 512 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large (at most 512 KB)."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file must be UTF-8 text.")) from None
+
+
+class WordingDeleteForm(forms.Form):
+    instrument = forms.CharField(max_length=50)

@@ -1,0 +1,123 @@
+"""Check-in links and the schedule of what clients are asked before and after sessions.
+
+A :class:`CheckIn` is one single-use, expiring link bound to one client, appointment and
+instrument. The raw token is shown once to the therapist (URL, QR code, email) and only its
+SHA-256 is stored. Its one-to-one link to the stored :class:`~rapport.measures.models.Response`
+is a database unique constraint: one check-in can never store two responses.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.checkins.instruments import DEFAULT_AFTER, DEFAULT_BEFORE
+
+#: Episode override value meaning "send nothing at this point".
+NONE = "none"
+
+
+class Timing(models.TextChoices):
+    BEFORE = "before", _("Before the session")
+    AFTER = "after", _("After the session")
+    OTHER = "other", _("Other")
+
+
+class Mode(models.TextChoices):
+    LINK = "link", _("Link or QR code")
+    TABLET = "tablet", _("Tablet in the room")
+
+
+class ClinicSchedule(models.Model):
+    """The clinic's default: which instrument before each appointment and which after."""
+
+    clinic = models.OneToOneField(
+        "clinic.Clinic", on_delete=models.CASCADE, related_name="checkin_schedule"
+    )
+    before_instrument = models.CharField(
+        _("before each appointment"), max_length=50, blank=True, default=DEFAULT_BEFORE
+    )
+    after_instrument = models.CharField(
+        _("after each appointment"), max_length=50, blank=True, default=DEFAULT_AFTER
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Check-in schedule of clinic {self.clinic_id}"
+
+
+class EpisodeSchedule(models.Model):
+    """An episode's override of the clinic default. "" keeps the default; "none" sends nothing."""
+
+    episode = models.OneToOneField(
+        "clinic.Episode", on_delete=models.CASCADE, related_name="checkin_schedule"
+    )
+    before_instrument = models.CharField(max_length=50, blank=True, default="")
+    after_instrument = models.CharField(max_length=50, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Check-in schedule of episode {self.episode_id}"
+
+
+class CheckIn(models.Model):
+    token_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey("clinic.Client", on_delete=models.CASCADE, related_name="checkins")
+    episode = models.ForeignKey(
+        "clinic.Episode", on_delete=models.CASCADE, related_name="checkins", null=True, blank=True
+    )
+    appointment = models.ForeignKey(
+        "clinic.Appointment", on_delete=models.CASCADE, related_name="checkins"
+    )
+    instrument_id = models.CharField(max_length=50)
+    timing = models.CharField(max_length=10, choices=Timing.choices, default=Timing.OTHER)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LINK)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    response = models.OneToOneField(
+        "measures.Response",
+        on_delete=models.PROTECT,
+        related_name="checkin",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["client", "created_at"])]
+        constraints = [
+            # A used check-in always points at its response, and only a used one does.
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True, response__isnull=True)
+                | models.Q(used_at__isnull=False, response__isnull=False),
+                name="checkin_used_iff_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk} ({self.instrument_id})"
+
+    def status(self, now) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "open"
+
+    @property
+    def status_now(self) -> str:
+        from django.utils import timezone
+
+        return self.status(timezone.now())
+
+    def is_open(self, now) -> bool:
+        return self.status(now) == "open"

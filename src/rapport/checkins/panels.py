@@ -1,0 +1,203 @@
+"""Sections of the client page: risk notices at the top, and check-ins with scores over time.
+
+Providers get an already-scoped client (the page 404s outside scope) and audit what they
+read. Free-text comments are decrypted here, for the people the scoped selectors let in:
+the client's therapist and their supervisor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from rapport.audit.services import Action, audit_record
+from rapport.checkins import selectors
+from rapport.checkins.instruments import (
+    COMMENT_ITEM,
+    PHQ9_RISK_ITEM,
+    PUSHED_ITEM,
+    SESSION_CHECKIN,
+)
+from rapport.checkins.models import Timing
+from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
+from rapport.measures import selectors as measure_selectors
+from rapport.measures.definitions import Instrument
+from rapport.measures.errors import InstrumentNotFound
+from rapport.measures.registry import get_instrument
+
+__all__ = ["checkins_panel", "risk_panel"]
+
+RISK_ORDER = 1
+CHECKINS_ORDER = 20
+_LATEST_COMMENTS = 5
+
+
+def _option_label(instrument: Instrument, item_id: str, value) -> str:
+    try:
+        item = instrument.item(item_id)
+    except KeyError:
+        return str(value)
+    for option in item.options:
+        if option.value == value:
+            return option.label
+    return str(value)
+
+
+def risk_panel(request, client) -> dict | None:
+    responses = measure_selectors.unreviewed_risk_responses(client)
+    if not responses:
+        return None
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target="risk-notices",
+        client_id=client.pk,
+        request=request,
+    )
+    notices = []
+    for response in responses:
+        try:
+            instrument = get_instrument(response.instrument_id)
+        except InstrumentNotFound:
+            continue
+        for item_id in response.risk_flags:
+            value = response.item_values.get(item_id)
+            notices.append(
+                {
+                    "response": response,
+                    "instrument": instrument,
+                    "item_number": instrument.item_ids.index(item_id) + 1
+                    if item_id in instrument.item_ids
+                    else None,
+                    "wording": instrument.item(item_id).wording
+                    if item_id in instrument.item_ids
+                    else item_id,
+                    "answer": _option_label(instrument, item_id, value),
+                    "is_phq9_item9": item_id == PHQ9_RISK_ITEM,
+                }
+            )
+    return {"template": "checkins/panels/risk.html", "notices": notices}
+
+
+@dataclass(frozen=True)
+class Series:
+    instrument: Instrument
+    rows: list
+    chart_uri: str
+    chart_alt: str
+    subscale_labels: list
+
+
+def _chart(instrument: Instrument, responses) -> tuple[str, str]:
+    scored = [r for r in responses if r.total is not None]
+    xs = list(range(1, len(scored) + 1))
+    thresholds = []
+    if instrument.clinical_cutoff is not None:
+        thresholds.append(Threshold(_("Clinical cut-off"), float(instrument.clinical_cutoff.value)))
+    if instrument.alert_threshold is not None:
+        thresholds.append(Threshold(_("Alert below"), float(instrument.alert_threshold.value)))
+    total = instrument.total
+    chart = Chart(
+        title=instrument.short_title,
+        x_label=_("Administration (dates in the table)"),
+        y_label=_("Total"),
+        lines=[Line(_("Total"), xs, [float(r.total) for r in scored])],
+        thresholds=thresholds,
+        y_range=(float(total.min), float(total.max)) if total else None,
+    )
+    if scored:
+        first, last = scored[0], scored[-1]
+        alt = _(
+            "%(name)s total over %(count)s administrations, from %(first)s on %(first_date)s "
+            "to %(last)s on %(last_date)s. The same numbers are in the table below."
+        ) % {
+            "name": instrument.short_title,
+            "count": len(scored),
+            "first": f"{first.total:g}",
+            "first_date": date_format(timezone.localtime(first.administered_at), "j M Y"),
+            "last": f"{last.total:g}",
+            "last_date": date_format(timezone.localtime(last.administered_at), "j M Y"),
+        }
+    else:
+        alt = _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
+    return svg_data_uri(line_chart_svg(chart)), alt
+
+
+def _series(instrument: Instrument, responses) -> Series:
+    subscales = [s for s in instrument.subscales if s.id != PUSHED_ITEM]
+    rows = [
+        {
+            "response": r,
+            "subscales": [r.subscales.get(s.id) for s in subscales],
+        }
+        for r in reversed(responses)
+    ]
+    uri, alt = _chart(instrument, responses) if instrument.total else ("", "")
+    return Series(instrument, rows, uri, alt, [s.label for s in subscales])
+
+
+def _comments(responses) -> list[dict]:
+    comments = []
+    for response in reversed(responses):
+        text = measure_selectors.text_answers(response).get(COMMENT_ITEM)
+        if text:
+            comments.append({"response": response, "text": text})
+        if len(comments) >= _LATEST_COMMENTS:
+            break
+    return comments
+
+
+def _pushed(instrument: Instrument, responses) -> list[dict]:
+    return [
+        {"response": r, "label": _option_label(instrument, PUSHED_ITEM, r.item_values[PUSHED_ITEM])}
+        for r in reversed(responses)
+        if r.item_values.get(PUSHED_ITEM, 0) >= 1
+    ]
+
+
+def _labelled(checkins):
+    for checkin in checkins:
+        checkin.instrument_label = selectors.instrument_label(checkin.instrument_id)
+    return checkins
+
+
+def checkins_panel(request, client) -> dict:
+    grouped = measure_selectors.responses_by_instrument(client)
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target="responses",
+        client_id=client.pk,
+        request=request,
+    )
+    series = []
+    for instrument_id, responses in sorted(grouped.items()):
+        try:
+            instrument = get_instrument(instrument_id)
+        except InstrumentNotFound:
+            continue
+        series.append(_series(instrument, responses))
+    checkin_responses = grouped.get(SESSION_CHECKIN, [])
+    try:
+        session_checkin = get_instrument(SESSION_CHECKIN)
+    except InstrumentNotFound:
+        session_checkin = None
+    episode = client.episodes.exclude(phase="closed").order_by("-started_on", "-pk").first()
+    schedule = selectors.episode_schedule(episode) if episode else None
+    return {
+        "template": "checkins/panels/checkins.html",
+        "series": series,
+        "comments": _comments(checkin_responses),
+        "pushed": _pushed(session_checkin, checkin_responses) if session_checkin else [],
+        "appointments": selectors.appointments_for_checkins(client) if episode else [],
+        "schedule": schedule,
+        "before_label": selectors.instrument_label(schedule.before) if schedule else "",
+        "after_label": selectors.instrument_label(schedule.after) if schedule else "",
+        "episode": episode,
+        "checkins": _labelled(selectors.checkins_for_client(client)),
+        "now": timezone.now(),
+        "timing": Timing,
+    }

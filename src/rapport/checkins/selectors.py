@@ -1,0 +1,166 @@
+"""Reads for check-ins: the link behind a token, schedules, and a client's check-ins.
+
+Staff-facing reads take an already-scoped object (from ``rapport.clinic.selectors``). The
+token lookup is the only read without a user: the token itself is the credential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Timing
+from rapport.checkins.tokens import hash_token, looks_like_token
+from rapport.clinic.models import Appointment, Attendance
+from rapport.clinic.selectors import clients_for
+from rapport.measures.errors import InstrumentNotFound
+from rapport.measures.registry import get_instrument
+
+__all__ = [
+    "Schedule",
+    "TokenLookup",
+    "appointment_current_or_next",
+    "appointments_for_checkins",
+    "checkin_for_token",
+    "checkins_for_client",
+    "clinic_schedule",
+    "episode_override",
+    "episode_schedule",
+    "get_checkin_for_user",
+    "instrument_label",
+]
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    """``checkin`` is set when the token matches a link; ``usable`` when it may be answered."""
+
+    checkin: CheckIn | None
+    status: str  # "open", "used", "expired", "revoked" or "unknown"
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "open"
+
+
+def checkin_for_token(token: str, *, now: datetime | None = None) -> TokenLookup:
+    if not looks_like_token(token):
+        return TokenLookup(None, "unknown")
+    checkin = (
+        CheckIn.objects.select_related("client", "client__clinic", "appointment", "response")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if checkin is None:
+        return TokenLookup(None, "unknown")
+    return TokenLookup(checkin, checkin.status(now or timezone.now()))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Which instrument (id, or "" for none) before and after each appointment."""
+
+    before: str
+    after: str
+    before_is_default: bool = True
+    after_is_default: bool = True
+
+    def for_timing(self, timing: str) -> str:
+        return self.before if timing == Timing.BEFORE else self.after
+
+
+def clinic_schedule(clinic) -> Schedule:
+    stored = ClinicSchedule.objects.filter(clinic=clinic).first() or ClinicSchedule(clinic=clinic)
+    return Schedule(stored.before_instrument, stored.after_instrument)
+
+
+def episode_schedule(episode) -> Schedule:
+    """The clinic default with the episode's overrides ("none" switches a slot off)."""
+    default = clinic_schedule(episode.client.clinic)
+    override = EpisodeSchedule.objects.filter(episode=episode).first()
+    if override is None:
+        return default
+
+    def pick(own: str, fallback: str) -> tuple[str, bool]:
+        if not own:
+            return fallback, True
+        return ("" if own == NONE else own), False
+
+    before, before_default = pick(override.before_instrument, default.before)
+    after, after_default = pick(override.after_instrument, default.after)
+    return Schedule(before, after, before_default, after_default)
+
+
+def instrument_label(instrument_id: str) -> str:
+    try:
+        return get_instrument(instrument_id).short_title
+    except InstrumentNotFound:
+        return instrument_id
+
+
+def checkins_for_client(client, *, limit: int = 10) -> list[CheckIn]:
+    return list(
+        CheckIn.objects.filter(client=client)
+        .select_related("appointment")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def _live(client):
+    return Appointment.objects.filter(episode__client=client).exclude(
+        attendance__in=[Attendance.CANCELLED, Attendance.NO_SHOW]
+    )
+
+
+def appointment_current_or_next(client, *, now: datetime | None = None) -> Appointment | None:
+    """The appointment a check-in is for: the one under way, else the next one booked, else
+    one that ended in the last 24 hours (an after-session check-in sent later that day)."""
+    now = now or timezone.now()
+    candidates = list(
+        _live(client)
+        .filter(starts_at__gte=now - timedelta(hours=24))
+        .select_related("episode")
+        .order_by("starts_at", "pk")
+    )
+    for appointment in candidates:
+        ends = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+        if appointment.starts_at <= now <= ends:
+            return appointment
+    upcoming = [a for a in candidates if a.starts_at > now]
+    if upcoming:
+        return upcoming[0]
+    recent = [a for a in candidates if a.starts_at <= now]
+    return recent[-1] if recent else None
+
+
+def appointments_for_checkins(client, *, now: datetime | None = None) -> list[Appointment]:
+    """The appointments a therapist most likely wants a check-in for: the last two that took
+    place (or should have) and the next two, oldest first."""
+    now = now or timezone.now()
+    live = _live(client).select_related("episode")
+    past = list(live.filter(starts_at__lte=now).order_by("-starts_at", "-pk")[:2])
+    future = list(live.filter(starts_at__gt=now).order_by("starts_at", "pk")[:2])
+    return [*reversed(past), *future]
+
+
+def get_checkin_for_user(user, checkin_id) -> CheckIn:
+    try:
+        return CheckIn.objects.select_related("client").get(
+            pk=int(checkin_id), client__in=clients_for(user)
+        )
+    except (CheckIn.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such check-in") from None
+
+
+def episode_override(episode) -> dict[str, str]:
+    """The episode's own choices as stored ("" = clinic default, "none" = nothing)."""
+    override = EpisodeSchedule.objects.filter(episode=episode).first()
+    if override is None:
+        return {"before_instrument": "", "after_instrument": ""}
+    return {
+        "before_instrument": override.before_instrument,
+        "after_instrument": override.after_instrument,
+    }

@@ -1,0 +1,423 @@
+"""Writes for check-ins: creating, emailing, revoking and answering links; schedules.
+
+Each function is one transaction with its audit row (DESIGN §3, §5). The client's
+submission (:func:`checkin_submit`) locks the check-in row, stores the response through
+:func:`rapport.measures.services.response_record` and marks the link used in the same
+transaction, so a double click, a second tab or a retry can never store two responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.audit.services import Action, audit_record
+from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
+from rapport.checkins.tokens import hash_token, new_token
+from rapport.clinic.models import Attendance
+from rapport.measures.errors import InstrumentNotFound
+from rapport.measures.models import Response, ResponseSource
+from rapport.measures.selectors import instrument_for_clinic
+from rapport.measures.services import response_record
+
+__all__ = [
+    "DEFAULT_VALID_FOR",
+    "CheckinUnavailable",
+    "checkin_create",
+    "checkin_email",
+    "checkin_revoke",
+    "checkin_submit",
+    "checkin_url",
+    "clinic_schedule_update",
+    "episode_schedule_update",
+    "ImportReport",
+    "responses_import",
+    "new_form_key",
+    "valid_form_key",
+]
+
+logger = logging.getLogger(__name__)
+
+# Issue 3: a link is valid for 72 hours unless the clinic configures otherwise.
+DEFAULT_VALID_FOR = timedelta(hours=getattr(settings, "CHECKIN_LINK_HOURS", 72))
+_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class CheckinUnavailable(Exception):
+    """The link is expired, used by another submission, or revoked."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(status)
+
+
+def checkin_url(token: str) -> str:
+    return f"{settings.BASE_URL}/c/{token}/"
+
+
+def new_form_key() -> str:
+    """The idempotency key put in the form when it is rendered (a hidden field)."""
+    return secrets.token_urlsafe(16)
+
+
+def valid_form_key(key: str) -> bool:
+    return bool(_FORM_KEY.match(key or ""))
+
+
+def _sendable_instrument(clinic, instrument_id: str):
+    try:
+        instrument = instrument_for_clinic(clinic, instrument_id)
+    except InstrumentNotFound:
+        raise ValidationError({"instrument": _("Unknown instrument.")}) from None
+    if not instrument.sendable:
+        raise ValidationError(
+            {
+                "instrument": _(
+                    "%(name)s uses licensed wording that this clinic has not loaded yet, so it "
+                    "cannot be sent. A clinic admin can upload the wording file under "
+                    "Check-in settings."
+                )
+                % {"name": instrument.short_title}
+            }
+        )
+    return instrument
+
+
+@transaction.atomic
+def checkin_create(
+    *,
+    actor,
+    appointment,
+    instrument_id: str,
+    timing: str = Timing.OTHER,
+    mode: str = Mode.LINK,
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+    request=None,
+) -> tuple[CheckIn, str]:
+    """Create a single-use link for one client, appointment and instrument.
+
+    Returns ``(checkin, raw_token)``: the raw token exists only in this return value (for
+    the URL, QR code or email) and is never stored. An older open link for the same
+    appointment and instrument is revoked, so only one can be answered.
+    """
+    now = now or timezone.now()
+    episode = appointment.episode
+    client = episode.client
+    instrument = _sendable_instrument(client.clinic, instrument_id)
+    if timing not in Timing.values:
+        raise ValidationError({"timing": _("Choose before or after the session.")})
+    if mode not in Mode.values:
+        raise ValidationError({"mode": _("Choose a link or tablet mode.")})
+    if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
+        raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
+    valid_for = valid_for or DEFAULT_VALID_FOR
+    if valid_for <= timedelta(0):
+        raise ValidationError({"valid_for": _("A link must be valid for some time.")})
+    CheckIn.objects.filter(
+        appointment=appointment,
+        instrument_id=instrument.id,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).update(revoked_at=now)
+    token = new_token()
+    checkin = CheckIn.objects.create(
+        token_hash=hash_token(token),
+        client=client,
+        episode=episode,
+        appointment=appointment,
+        instrument_id=instrument.id,
+        timing=timing,
+        mode=mode,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=now + valid_for,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=f"checkin:{checkin.pk}:{instrument.id}:{mode}",
+        client_id=client.pk,
+        request=request,
+    )
+    return checkin, token
+
+
+def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:
+    """Email the link to the client, if the clinic configured email and the client gave an
+    address. Returns False (and changes nothing) when it cannot be sent."""
+    if not settings.EMAIL_CONFIGURED:
+        return False
+    address = checkin.client.email  # decrypted; read under the audit row written below
+    if not address:
+        return False
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=Action.VIEW,
+            target=f"checkin:{checkin.pk}:email-address",
+            client_id=checkin.client_id,
+            request=request,
+        )
+        expires = timezone.localtime(checkin.expires_at)
+        body = _(
+            "Hello,\n\nYour therapist would like you to answer a few short questions. It takes "
+            "a minute or two:\n\n%(url)s\n\nThe link works once and until %(expires)s.\n\n"
+            "If you did not expect this message, you can ignore it."
+        ) % {"url": checkin_url(token), "expires": expires.strftime("%d %b %Y %H:%M")}
+        try:
+            send_mail(
+                _("A few questions from your therapist"),
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+            )
+        except (smtplib.SMTPException, OSError) as error:
+            # Never log the address or the link: only which check-in and the error type.
+            logger.warning("check-in %s: email failed (%s)", checkin.pk, type(error).__name__)
+            return False
+        checkin.emailed_at = timezone.now()
+        checkin.save(update_fields=["emailed_at"])
+    return True
+
+
+@transaction.atomic
+def checkin_revoke(*, actor, checkin: CheckIn, request=None, now: datetime | None = None):
+    if checkin.used_at is not None:
+        raise ValidationError(_("This check-in has already been answered."))
+    if checkin.revoked_at is None:
+        checkin.revoked_at = now or timezone.now()
+        checkin.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=f"checkin:{checkin.pk}:revoked",
+            client_id=checkin.client_id,
+            request=request,
+        )
+    return checkin
+
+
+def submission_key(checkin: CheckIn, form_key: str) -> str:
+    return f"checkin:{checkin.pk}:{form_key}"
+
+
+@transaction.atomic
+def checkin_submit(
+    *,
+    checkin: CheckIn,
+    answers: Mapping[str, object],
+    form_key: str,
+    request=None,
+    now: datetime | None = None,
+) -> tuple[Response, bool]:
+    """Store the client's answers exactly once and mark the link used.
+
+    The row lock (``select_for_update`` on PostgreSQL; SQLite takes its write lock when the
+    transaction begins, ``transaction_mode=IMMEDIATE``) serialises concurrent submissions of
+    one link. A repeat of the stored submission (same form key) returns ``(response, False)``;
+    any other submission of a used, expired or revoked link raises
+    :class:`CheckinUnavailable`. Bad answers raise ``ValidationError`` per item.
+    """
+    now = now or timezone.now()
+    if not valid_form_key(form_key):
+        raise ValidationError(_("This form has expired. Please answer the questions again."))
+    locked = (
+        CheckIn.objects.select_for_update()
+        .select_related("client", "episode", "appointment", "response")
+        .get(pk=checkin.pk)
+    )
+    key = submission_key(locked, form_key)
+    if locked.used_at is not None:
+        if locked.response is not None and locked.response.idempotency_key == key:
+            return locked.response, False
+        raise CheckinUnavailable("used")
+    status = locked.status(now)
+    if status != "open":
+        raise CheckinUnavailable(status)
+    response, created = response_record(
+        client=locked.client,
+        instrument_id=locked.instrument_id,
+        answers=answers,
+        source=ResponseSource.TABLET if locked.mode == Mode.TABLET else ResponseSource.LINK,
+        idempotency_key=key,
+        administered_at=now,
+        episode=locked.episode,
+        appointment=locked.appointment,
+        actor="client-link",
+        request=request,
+    )
+    locked.used_at = now
+    locked.response = response
+    locked.save(update_fields=["used_at", "response"])
+    return response, created
+
+
+def _check_schedule_choice(clinic, value: str, field: str, *, allow_none: bool) -> None:
+    if value == "" or (allow_none and value == NONE):
+        return
+    try:
+        instrument = instrument_for_clinic(clinic, value)
+    except InstrumentNotFound:
+        raise ValidationError({field: _("Unknown instrument.")}) from None
+    if not instrument.sendable:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(name)s cannot be scheduled until the clinic's licensed wording is loaded."
+                )
+                % {"name": instrument.short_title}
+            }
+        )
+
+
+@transaction.atomic
+def clinic_schedule_update(
+    *, actor, clinic, before_instrument: str, after_instrument: str, request=None
+) -> ClinicSchedule:
+    _check_schedule_choice(clinic, before_instrument, "before_instrument", allow_none=False)
+    _check_schedule_choice(clinic, after_instrument, "after_instrument", allow_none=False)
+    schedule, _created = ClinicSchedule.objects.update_or_create(
+        clinic=clinic,
+        defaults={"before_instrument": before_instrument, "after_instrument": after_instrument},
+    )
+    audit_record(actor=actor, action=Action.UPDATE, target="checkin-schedule", request=request)
+    return schedule
+
+
+@transaction.atomic
+def episode_schedule_update(
+    *, actor, episode, before_instrument: str, after_instrument: str, request=None
+) -> EpisodeSchedule:
+    clinic = episode.client.clinic
+    _check_schedule_choice(clinic, before_instrument, "before_instrument", allow_none=True)
+    _check_schedule_choice(clinic, after_instrument, "after_instrument", allow_none=True)
+    schedule, _created = EpisodeSchedule.objects.update_or_create(
+        episode=episode,
+        defaults={"before_instrument": before_instrument, "after_instrument": after_instrument},
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"episode:{episode.pk}:checkin-schedule",
+        client_id=episode.client_id,
+        request=request,
+    )
+    return schedule
+
+
+# -- importing historical responses -------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    existing: int = 0
+    errors: list = field(default_factory=list)  # RowError, in file order
+    imported: bool = False
+
+    @property
+    def skipped(self) -> int:
+        return len({e.row for e in self.errors}) if self.imported else 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _episode_on(client, day):
+    return (
+        client.episodes.filter(started_on__lte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+        .order_by("-started_on", "-pk")
+        .first()
+    )
+
+
+def _when(row, episode):
+    """The time of a dated row: its appointment that day if there is exactly one, else noon."""
+    if isinstance(row.administered, datetime):
+        value = row.administered
+        return (value if timezone.is_aware(value) else timezone.make_aware(value)), None
+    appointment = None
+    if episode is not None:
+        same_day = [
+            a
+            for a in episode.appointments.all()
+            if timezone.localdate(a.starts_at) == row.administered
+        ]
+        appointment = same_day[0] if len(same_day) == 1 else None
+    if appointment is not None:
+        return appointment.starts_at, appointment
+    return timezone.make_aware(datetime.combine(row.administered, time(12, 0))), None
+
+
+def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportReport:
+    """Store imported rows through ``response_record``: all or nothing, unless
+    ``skip_invalid``. Rows already imported (same idempotency key) are counted, not added."""
+    from rapport.checkins.csv_import import RowError, idempotency_key
+    from rapport.clinic.models import Client
+
+    report = ImportReport()
+    clients = Client.objects.in_bulk({row.client_id for row in rows if row.client_id})
+    valid = []
+    for row in rows:
+        problems = list(row.errors)
+        if row.client_id and row.client_id not in clients:
+            problems.append(f"no client with id {row.client_id}")
+        if problems:
+            report.errors.extend(RowError(row.row, p) for p in problems)
+        else:
+            valid.append(row)
+    if report.errors and not skip_invalid:
+        return report
+    try:
+        with transaction.atomic():
+            for row in valid:
+                client = clients[row.client_id]
+                day = (
+                    row.administered.date()
+                    if isinstance(row.administered, datetime)
+                    else row.administered
+                )
+                episode = _episode_on(client, day)
+                when, appointment = _when(row, episode)
+                try:
+                    _response, created = response_record(
+                        client=client,
+                        instrument_id=row.instrument_id,
+                        answers=row.answers,
+                        source=ResponseSource.IMPORT,
+                        idempotency_key=idempotency_key(row),
+                        administered_at=when,
+                        episode=episode,
+                        appointment=appointment,
+                        actor=actor,
+                    )
+                except ValidationError as error:
+                    report.errors.append(RowError(row.row, "; ".join(error.messages)))
+                    if not skip_invalid:
+                        raise _Rollback from None
+                    continue
+                if created:
+                    report.created += 1
+                else:
+                    report.existing += 1
+    except _Rollback:
+        report.created = report.existing = 0
+        return report
+    report.imported = True
+    return report

@@ -1,0 +1,363 @@
+"""Check-in pages: the client's questionnaire behind a link, and the staff pages around it.
+
+The client's page (``/c/<token>/``) needs no account: the token is the credential. A
+tampered, expired, used or revoked link gets one calm page that names nobody, so a link
+reveals nothing about anyone. Staff pages reach objects only through the scoped selectors.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from rapport.checkins import selectors, services
+from rapport.checkins.forms import (
+    CheckinCreateForm,
+    ClinicScheduleForm,
+    EpisodeScheduleForm,
+    QuestionnaireForm,
+    WordingDeleteForm,
+    WordingUploadForm,
+)
+from rapport.checkins.models import Mode, Timing
+from rapport.checkins.qr import qr_images
+from rapport.clinic import selectors as clinic_selectors
+from rapport.core.decorators import admin_required, clinician_required
+from rapport.core.forms import add_service_errors
+from rapport.measures import selectors as measure_selectors
+from rapport.measures import services as measure_services
+from rapport.measures.errors import InstrumentNotFound
+
+# -- the client's page --------------------------------------------------------------------
+
+
+def _unavailable(request, status: int):
+    response = render(request, "checkins/unavailable.html", status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _thanks(request, checkin, response):
+    context = {
+        "risk": bool(response.risk_flags),
+        "crisis_text": checkin.client.clinic.crisis_text if response.risk_flags else "",
+        "tablet": checkin.mode == Mode.TABLET,
+    }
+    page = render(request, "checkins/thanks.html", context)
+    page["X-Robots-Tag"] = "noindex"
+    return page
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request, token):
+    lookup = selectors.checkin_for_token(token)
+    checkin = lookup.checkin
+    if checkin is None:
+        return _unavailable(request, 404)
+    if not lookup.usable and request.method == "GET":
+        return _unavailable(request, 410)
+    try:
+        instrument = measure_selectors.instrument_for_clinic(
+            checkin.client.clinic, checkin.instrument_id
+        )
+    except InstrumentNotFound:
+        return _unavailable(request, 410)
+    if not instrument.sendable:
+        return _unavailable(request, 410)
+    if request.method == "GET":
+        form = QuestionnaireForm(instrument, initial={"form_key": services.new_form_key()})
+        return _questionnaire(request, instrument, form, checkin, status=200)
+    form = QuestionnaireForm(instrument, request.POST)
+    if form.is_valid():
+        try:
+            response, _created = services.checkin_submit(
+                checkin=checkin,
+                answers=form.answers(),
+                form_key=form.cleaned_data["form_key"],
+                request=request,
+            )
+        except services.CheckinUnavailable:
+            return _unavailable(request, 410)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _thanks(request, checkin, response)
+    if not lookup.usable:
+        return _unavailable(request, 410)
+    if not services.valid_form_key(request.POST.get("form_key", "")):
+        # Keep the answers but issue a fresh key, so the next submit can be stored.
+        data = request.POST.copy()
+        data["form_key"] = services.new_form_key()
+        form = QuestionnaireForm(instrument, data)
+        form.is_valid()
+    return _questionnaire(request, instrument, form, checkin, status=400)
+
+
+def _questionnaire(request, instrument, form, checkin, *, status):
+    questions = form.questions()
+    missing = [q for q in questions if q.errors]
+    response = render(
+        request,
+        "checkins/answer.html",
+        {
+            "instrument": instrument,
+            "form": form,
+            "questions": questions,
+            "missing": missing,
+            "tablet": checkin.mode == Mode.TABLET,
+        },
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# -- therapist pages ----------------------------------------------------------------------
+
+
+def _email_available() -> bool:
+    return bool(settings.EMAIL_CONFIGURED)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def checkin_new(request, appointment_id):
+    appointment = clinic_selectors.get_appointment_for_user(request.user, appointment_id)
+    client = appointment.episode.client
+    statuses = measure_selectors.instrument_statuses(client.clinic)
+    schedule = selectors.episode_schedule(appointment.episode)
+    timing = request.GET.get("timing")
+    if timing not in Timing.values:
+        timing = Timing.BEFORE if appointment.starts_at > timezone.now() else Timing.AFTER
+    initial = {"timing": timing, "instrument": schedule.for_timing(timing), "mode": Mode.LINK}
+    form = CheckinCreateForm(
+        request.POST or None,
+        initial=initial,
+        statuses=statuses,
+        email_available=_email_available(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin, token = services.checkin_create(
+                actor=request.user,
+                appointment=appointment,
+                instrument_id=form.cleaned_data["instrument"],
+                timing=form.cleaned_data["timing"],
+                mode=form.cleaned_data["mode"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if checkin.mode == Mode.TABLET:
+                return _hand_over(request, token)
+            emailed = False
+            if form.cleaned_data.get("email"):
+                emailed = services.checkin_email(
+                    actor=request.user, checkin=checkin, token=token, request=request
+                )
+                if not emailed:
+                    messages.error(
+                        request,
+                        _("The email could not be sent. Share the link or QR code instead."),
+                    )
+            return _created_page(request, checkin, token, emailed=emailed)
+    return render(
+        request,
+        "checkins/new.html",
+        {"form": form, "client": client, "appointment": appointment},
+        status=400 if form.errors else 200,
+    )
+
+
+def _hand_over(request, token):
+    """Tablet mode: sign the therapist out before the client holds the device, so the only
+    way back to any staff page is a fresh login."""
+    logout(request)
+    return redirect("checkin_answer", token=token)
+
+
+def _created_page(request, checkin, token, *, emailed: bool):
+    url = services.checkin_url(token)
+    svg, png = qr_images(url)
+    return render(
+        request,
+        "checkins/created.html",
+        {
+            "checkin": checkin,
+            "client": checkin.client,
+            "appointment": checkin.appointment,
+            "instrument_label": selectors.instrument_label(checkin.instrument_id),
+            "url": url,
+            "qr_svg": svg,
+            "qr_png": png,
+            "emailed": emailed,
+        },
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def checkin_revoke(request, checkin_id):
+    checkin = selectors.get_checkin_for_user(request.user, checkin_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.checkin_revoke(actor=request.user, checkin=checkin, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The link no longer works."))
+    return redirect("client_detail", client_id=checkin.client_id)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def response_risk_reviewed(request, response_id):
+    response = measure_selectors.get_response_for_user(request.user, response_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        measure_services.response_risk_review(
+            actor=request.user, response=response, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Recorded that you followed this up."))
+    return redirect("client_detail", client_id=response.client_id)
+
+
+def _labels(statuses) -> dict[str, str]:
+    return {s.instrument.id: s.instrument.short_title for s in statuses}
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def episode_schedule(request, episode_id):
+    episode = clinic_selectors.get_episode_for_user(request.user, episode_id)
+    client = episode.client
+    statuses = measure_selectors.instrument_statuses(client.clinic)
+    labels = _labels(statuses)
+    default = selectors.clinic_schedule(client.clinic)
+    override = selectors.episode_override(episode)
+    form = EpisodeScheduleForm(
+        request.POST or None,
+        initial=override,
+        statuses=statuses,
+        defaults=(labels.get(default.before, ""), labels.get(default.after, "")),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_schedule_update(
+                actor=request.user, episode=episode, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Check-in schedule saved for this episode."))
+            return redirect("client_detail", client_id=client.pk)
+    return render(
+        request,
+        "checkins/episode_schedule.html",
+        {"form": form, "client": client, "episode": episode},
+        status=400 if form.errors else 200,
+    )
+
+
+# -- clinic admin -------------------------------------------------------------------------
+
+
+def _settings_page(request, *, schedule_form=None, upload_form=None, status=200):
+    clinic = request.user.clinic
+    statuses = measure_selectors.instrument_statuses(clinic)
+    if schedule_form is None:
+        current = selectors.clinic_schedule(clinic)
+        schedule_form = ClinicScheduleForm(
+            initial={"before_instrument": current.before, "after_instrument": current.after},
+            statuses=statuses,
+        )
+    return render(
+        request,
+        "checkins/settings.html",
+        {
+            "schedule_form": schedule_form,
+            "upload_form": upload_form or WordingUploadForm(),
+            "licensed": [s for s in statuses if s.instrument.requires_licensed_wording],
+            "translations": [
+                s for s in statuses if s.wording and not s.instrument.requires_licensed_wording
+            ],
+        },
+        status=status,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request):
+    if request.method == "GET":
+        return _settings_page(request)
+    clinic = request.user.clinic
+    statuses = measure_selectors.instrument_statuses(clinic)
+    form = ClinicScheduleForm(request.POST, statuses=statuses)
+    if form.is_valid():
+        try:
+            services.clinic_schedule_update(
+                actor=request.user, clinic=clinic, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Check-in schedule saved."))
+            return redirect("manage_checkins")
+    return _settings_page(request, schedule_form=form, status=400)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def wording_upload(request):
+    if request.method == "GET":
+        return redirect("manage_checkins")
+    form = WordingUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            wording = measure_services.wording_upload(
+                actor=request.user,
+                clinic=request.user.clinic,
+                text=form.cleaned_data["file"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Wording loaded for %(name)s: it can now be sent to clients.")
+                % {"name": selectors.instrument_label(wording.instrument_id)},
+            )
+            return redirect("manage_checkins")
+    return _settings_page(request, upload_form=form, status=400)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def wording_delete(request):
+    if request.method == "GET":
+        return redirect("manage_checkins")
+    form = WordingDeleteForm(request.POST)
+    if form.is_valid():
+        measure_services.wording_delete(
+            actor=request.user,
+            clinic=request.user.clinic,
+            instrument_id=form.cleaned_data["instrument"],
+            request=request,
+        )
+        messages.success(request, _("Wording removed."))
+    return redirect("manage_checkins")

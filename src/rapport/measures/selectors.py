@@ -1,0 +1,119 @@
+"""Reads of measure data. Client-scoped reads take an already-scoped client (from
+``rapport.clinic.selectors.get_client_for_user``) or the requesting user."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from rapport.clinic.selectors import clients_for
+from rapport.measures.definitions import Instrument
+from rapport.measures.models import ClinicWording, Response
+from rapport.measures.registry import all_instruments, get_instrument
+from rapport.measures.wording import apply_wording
+
+__all__ = [
+    "InstrumentStatus",
+    "clients_with_unreviewed_risk",
+    "get_response_for_user",
+    "instrument_for_clinic",
+    "instrument_statuses",
+    "responses_by_instrument",
+    "responses_for_client",
+    "text_answers",
+    "unreviewed_risk_responses",
+]
+
+
+def _wording(stored: ClinicWording) -> dict:
+    data = dict(stored.wording)
+    data["anchors"] = {
+        key: {int(value): label for value, label in labels.items()}
+        for key, labels in data.get("anchors", {}).items()
+    }
+    return data
+
+
+def instrument_for_clinic(clinic, instrument_id: str) -> Instrument:
+    """The instrument as this clinic shows it: with its licensed wording applied, if loaded.
+
+    Raises :class:`~rapport.measures.errors.InstrumentNotFound` for an unknown id. A licensed
+    instrument without the clinic's wording comes back with ``sendable`` False.
+    """
+    instrument = get_instrument(instrument_id)
+    stored = ClinicWording.objects.filter(clinic=clinic, instrument_id=instrument.id).first()
+    if stored is None or stored.version != instrument.version:
+        return instrument
+    return apply_wording(instrument, _wording(stored))
+
+
+@dataclass(frozen=True)
+class InstrumentStatus:
+    instrument: Instrument
+    wording: ClinicWording | None
+
+    @property
+    def sendable(self) -> bool:
+        return not self.instrument.requires_licensed_wording or (
+            self.wording is not None and self.wording.version == self.instrument.version
+        )
+
+
+def instrument_statuses(clinic) -> list[InstrumentStatus]:
+    """Every registered instrument, with the clinic wording (if any) and whether it is sendable."""
+    wordings = {w.instrument_id: w for w in ClinicWording.objects.filter(clinic=clinic)}
+    return [InstrumentStatus(i, wordings.get(i.id)) for i in all_instruments()]
+
+
+def get_response_for_user(user, response_id) -> Response:
+    try:
+        return Response.objects.select_related("client").get(
+            pk=int(response_id), client__in=clients_for(user)
+        )
+    except (Response.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such response") from None
+
+
+def responses_for_client(client, *, instrument_id: str | None = None) -> list[Response]:
+    """An already-scoped client's responses, oldest first."""
+    responses = Response.objects.filter(client=client)
+    if instrument_id is not None:
+        responses = responses.filter(instrument_id=instrument_id)
+    return list(responses.order_by("administered_at", "pk"))
+
+
+def responses_by_instrument(client) -> dict[str, list[Response]]:
+    grouped: dict[str, list[Response]] = defaultdict(list)
+    for response in responses_for_client(client):
+        grouped[response.instrument_id].append(response)
+    return dict(grouped)
+
+
+def text_answers(response: Response) -> dict[str, str]:
+    """Decrypted free-text answers; only call for clients the requesting user may see."""
+    if not response.text_answers:
+        return {}
+    return json.loads(response.text_answers)
+
+
+def unreviewed_risk_responses(client) -> list[Response]:
+    return [
+        r
+        for r in Response.objects.filter(client=client, risk_reviewed_at__isnull=True)
+        .exclude(risk_flags=[])
+        .order_by("-administered_at", "-pk")
+        if r.risk_flags
+    ]
+
+
+def clients_with_unreviewed_risk(user) -> set[int]:
+    """Ids of the user's clients with a risk answer nobody has followed up yet."""
+    rows = (
+        Response.objects.filter(client__in=clients_for(user), risk_reviewed_at__isnull=True)
+        .exclude(risk_flags=[])
+        .values_list("client_id", "risk_flags")
+    )
+    return {client_id for client_id, flags in rows if flags}

@@ -1,0 +1,218 @@
+"""Writes of measure data: stored responses, risk follow-up, clinics' licensed wording.
+
+Every function runs in one transaction and writes an audit row beside its change
+(DESIGN §3, §5). Callers pass already-scoped objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rapport.audit.services import Action, audit_record
+from rapport.core import hooks
+from rapport.measures.definitions import Instrument
+from rapport.measures.errors import InstrumentNotFound, InvalidAnswer, MeasuresError
+from rapport.measures.models import ClinicWording, Response, ResponseSource
+from rapport.measures.registry import get_instrument
+from rapport.measures.scoring import score
+from rapport.measures.wording import apply_wording, parse_wording_file
+
+__all__ = [
+    "answer_errors",
+    "response_record",
+    "response_risk_review",
+    "wording_delete",
+    "wording_upload",
+]
+
+# Where the client answered: these are the client's own submissions (audited as such).
+_CLIENT_SOURCES = (ResponseSource.LINK, ResponseSource.TABLET)
+
+
+def answer_errors(instrument: Instrument, answers: Mapping[str, object]) -> dict[str, str]:
+    """Every invalid answer with its message, item by item (the engine stops at the first)."""
+    errors: dict[str, str] = {}
+    for item_id, value in answers.items():
+        try:
+            score(instrument, {item_id: value})  # type: ignore[dict-item]
+        except InvalidAnswer as error:
+            errors[str(item_id)] = _answer_message(error)
+    return errors
+
+
+def _answer_message(error: InvalidAnswer) -> str:
+    problem = error.problem
+    return problem[0].upper() + problem[1:] + ("" if problem.endswith(".") else ".")
+
+
+def _administered_at(value: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError({"administered_at": "Give the date and time of the answers."})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _check_links(client, episode, appointment):
+    if appointment is not None:
+        if episode is None:
+            episode = appointment.episode
+        if appointment.episode_id != episode.pk:
+            raise ValidationError("The appointment belongs to another episode.")
+    if episode is not None and episode.client_id != client.pk:
+        raise ValidationError("The episode belongs to another client.")
+    return episode
+
+
+@transaction.atomic
+def response_record(
+    *,
+    client,
+    instrument_id: str,
+    answers: Mapping[str, object],
+    source: str,
+    idempotency_key: str,
+    administered_at: datetime,
+    episode=None,
+    appointment=None,
+    actor=None,
+    request=None,
+) -> tuple[Response, bool]:
+    """Validate, score and store one administration of an instrument, exactly once.
+
+    Returns ``(response, created)``. A second call with the same ``idempotency_key`` (a
+    double click, a retry, a re-imported file) returns the stored response and ``False``
+    without writing anything. Bad answers raise ``ValidationError`` with one message per
+    item. ``actor`` is the staff user, ``"client-link"`` for the client's own link, or None
+    for the system (imports from the command line). Listeners of
+    :func:`rapport.core.hooks.response_stored` run inside this transaction.
+    """
+    if source not in ResponseSource.values:
+        raise ValidationError({"source": f"Unknown source {source!r}."})
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise ValidationError({"idempotency_key": "Give an idempotency key of 1-100 characters."})
+    existing = Response.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_submission(existing, client, instrument_id), False
+    try:
+        instrument = get_instrument(instrument_id)
+    except InstrumentNotFound:
+        raise ValidationError({"instrument_id": f"Unknown instrument {instrument_id!r}."}) from None
+    errors = answer_errors(instrument, answers)
+    if errors:
+        raise ValidationError(errors)
+    result = score(instrument, answers)  # type: ignore[arg-type]
+    episode = _check_links(client, episode, appointment)
+    response = Response(
+        client=client,
+        episode=episode,
+        appointment=appointment,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        administered_at=_administered_at(administered_at),
+        source=source,
+        idempotency_key=key,
+        item_values=dict(result.item_values),
+        text_answers=json.dumps(dict(result.text_answers)) if result.text_answers else "",
+        total=result.total,
+        subscales=dict(result.subscales),
+        band=result.band or "",
+        completeness=result.completeness,
+        prorated=result.prorated,
+        warnings=list(result.warnings),
+        risk_flags=list(result.risk_flags),
+        declined=list(result.declined),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    try:
+        # A savepoint: on PostgreSQL two concurrent first submissions can both pass the
+        # lookup above; the unique key lets exactly one insert win.
+        with transaction.atomic():
+            response.save(force_insert=True)
+    except IntegrityError:
+        existing = Response.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _same_submission(existing, client, instrument_id), False
+    audit_record(
+        actor=actor,
+        action=Action.SUBMIT if source in _CLIENT_SOURCES else Action.CREATE,
+        target=f"response:{response.pk}:{instrument.id}",
+        client_id=client.pk,
+        request=request,
+    )
+    hooks.response_stored(response)
+    return response, True
+
+
+def _same_submission(existing: Response, client, instrument_id: str) -> Response:
+    if existing.client_id != client.pk or existing.instrument_id != instrument_id:
+        raise ValidationError(
+            {"idempotency_key": "This key already belongs to a different response."}
+        )
+    return existing
+
+
+@transaction.atomic
+def response_risk_review(*, actor, response: Response, request=None, now=None) -> Response:
+    """Record that a clinician followed up a risk answer; the notice then leaves the page."""
+    if not response.risk_flags:
+        raise ValidationError("This response raised no risk notice.")
+    if response.risk_reviewed_at is None:
+        response.risk_reviewed_at = now or timezone.now()
+        response.risk_reviewed_by = actor
+        response.save(update_fields=["risk_reviewed_at", "risk_reviewed_by"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=f"response:{response.pk}:risk-reviewed",
+            client_id=response.client_id,
+            request=request,
+        )
+    return response
+
+
+@transaction.atomic
+def wording_upload(*, actor, clinic, text: str, request=None) -> ClinicWording:
+    """Store a clinic's licensed wording file (one per instrument; a new file replaces it)."""
+    try:
+        normalised = parse_wording_file(text)
+        apply_wording(get_instrument(normalised["instrument"]), normalised)
+    except MeasuresError as error:
+        raise ValidationError({"file": str(error)}) from None
+    # JSON object keys are strings: anchors by value are kept as text and read back as ints.
+    stored = {
+        **normalised,
+        "anchors": {
+            key: {str(value): label for value, label in labels.items()}
+            for key, labels in normalised["anchors"].items()
+        },
+    }
+    wording, _ = ClinicWording.objects.update_or_create(
+        clinic=clinic,
+        instrument_id=normalised["instrument"],
+        defaults={"version": normalised["version"], "wording": stored, "uploaded_by": actor},
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"wording:{wording.instrument_id}",
+        request=request,
+    )
+    return wording
+
+
+@transaction.atomic
+def wording_delete(*, actor, clinic, instrument_id: str, request=None) -> None:
+    deleted, _ = ClinicWording.objects.filter(clinic=clinic, instrument_id=instrument_id).delete()
+    if deleted:
+        audit_record(
+            actor=actor, action=Action.DELETE, target=f"wording:{instrument_id}", request=request
+        )

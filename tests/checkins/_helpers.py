@@ -1,0 +1,42 @@
+"""Builders shared by the check-in tests."""
+
+from __future__ import annotations
+
+import re
+
+from rapport.checkins.services import checkin_create
+
+PHQ9_ZERO = {f"phq9_{n}": "0" for n in range(1, 10)}
+CHECKIN_ANSWERS = {
+    "goals": "8",
+    "approach": "7",
+    "relationship": "9",
+    "overall": "8",
+    "pushed": "0",
+    "differently": "",
+}
+
+
+def appointment_of(client, *, past: bool = True):
+    appointments = client.episodes.get().appointments.order_by("starts_at")
+    return appointments.first() if past else appointments.last()
+
+
+def make_link(client, instrument_id="phq9", *, actor=None, **kwargs):
+    """Create a check-in for the client's past appointment; returns (checkin, token)."""
+    return checkin_create(
+        actor=actor, appointment=appointment_of(client), instrument_id=instrument_id, **kwargs
+    )
+
+
+def form_key(page: str) -> str:
+    match = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert match, "the questionnaire carries its idempotency key"
+    return match.group(1)
+
+
+def open_and_answer(http, token, answers, *, key=None):
+    """GET the questionnaire (for its key) and POST the answers; returns the POST response."""
+    if key is None:
+        key = form_key(http.get(f"/c/{token}/").content.decode())
+    return http.post(f"/c/{token}/", {**answers, "form_key": key})
