@@ -1,3 +1,5 @@
 """Registers each package's ``rapport`` subcommands (kept apart so cli.py stays small)."""
 
 from __future__ import annotations
+
+import rapport.transcripts.cli  # noqa: F401 - rapport code / analyze / purge-transcripts

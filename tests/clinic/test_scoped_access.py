@@ -44,6 +44,16 @@ def _fill(route: str, values: dict) -> str:
     return "/" + path
 
 
+def _transcript_object(appointment):
+    """A transcript of client A (awaiting roles), whose speech carries the canary."""
+    from rapport.transcripts.parsing import parse_transcript
+    from rapport.transcripts.services import transcript_upload
+
+    data = f"Therapist: How was the week?\nClient: {CANARY} was a hard week.\n".encode()
+    parsed = parse_transcript(data, "session.txt")
+    return transcript_upload(actor=None, appointment=appointment, parsed=parsed, filename="s.txt")
+
+
 @pytest.fixture
 def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, client_b):
     episode = client_a.episodes.get()
@@ -61,6 +71,7 @@ def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, cl
             "episode_id": episode.pk,
             "goal_id": episode.goals.get().pk,
             "appointment_id": episode.appointments.first().pk,
+            "transcript_id": _transcript_object(episode.appointments.first()).pk,
             # Staff objects (admin pages).
             "user_id": therapist_a.pk,
             "link_id": SupervisionLink.objects.get().pk,
@@ -166,6 +177,8 @@ def test_the_supervisor_sees_supervisees_clients_but_not_others(client, world, c
 
 @pytest.mark.django_db
 def test_forbidden_requests_write_no_client_audit_rows(client, world):
+    # The world's own set-up is audited; the forbidden request adds nothing.
+    before = AuditEvent.objects.filter(client_id=world["client_a"].pk).count()
     client.force_login(world["users"]["therapist_b"])
     client.get(f"/clients/{world['client_a'].pk}/")
-    assert not AuditEvent.objects.filter(client_id=world["client_a"].pk).exists()
+    assert AuditEvent.objects.filter(client_id=world["client_a"].pk).count() == before

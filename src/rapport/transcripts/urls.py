@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rapport.transcripts import views
+
+urlpatterns = [
+    path(
+        "appointments/<int:appointment_id>/transcripts/new/",
+        views.transcript_upload,
+        name="transcript_upload",
+    ),
+    path("transcripts/<int:transcript_id>/", views.transcript_report, name="transcript_report"),
+    path("transcripts/<int:transcript_id>/roles/", views.transcript_roles, name="transcript_roles"),
+    path(
+        "transcripts/<int:transcript_id>/delete/",
+        views.transcript_delete,
+        name="transcript_delete",
+    ),
+]

@@ -1,0 +1,249 @@
+"""``rapport code``, ``rapport analyze`` and ``rapport purge-transcripts``.
+
+``code`` and ``analyze`` are researcher tools: they run the pure pipeline on files and
+need no database, no settings and no Django. ``purge-transcripts`` applies the clinics'
+retention rule to the database (for cron or a systemd timer).
+
+Bad input prints one clear line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from rapport.cli import CommandError, register
+
+__all__ = ["JSON_KEYS", "SUFFIXES", "add_commands"]
+
+SUFFIXES = (".vtt", ".srt", ".txt", ".csv")
+# The public shape of ``rapport analyze --json`` (docs/transcripts-app.md).
+JSON_KEYS = ("metrics", "quality_estimate", "flags", "utterances")
+
+
+def _load_coder(model: str | None):
+    from rapport.transcripts.coding import CoderError, load_coder
+
+    try:
+        return load_coder(model)
+    except CoderError as error:
+        raise CommandError(f"cannot load the utterance coder: {error}") from None
+
+
+# --- rapport code -----------------------------------------------------------------------
+
+
+def cmd_code(args: argparse.Namespace) -> None:
+    import csv
+
+    from rapport.transcripts.analysis import code_csv
+    from rapport.transcripts.parsing import TranscriptError
+
+    source = Path(args.input)
+    if not source.is_file():
+        raise CommandError(f"{args.input}: no such file")
+    coder = _load_coder(args.model)
+    try:
+        count = code_csv(source, sys.stdout if args.output == "-" else Path(args.output), coder)
+    except TranscriptError as error:
+        raise CommandError(f"{args.input}: {error}") from None
+    except UnicodeDecodeError:
+        raise CommandError(
+            f"{args.input}: not UTF-8 text; save the CSV with the UTF-8 encoding"
+        ) from None
+    except csv.Error as error:
+        raise CommandError(f"{args.input}: not a readable CSV file ({error})") from None
+    except OSError as error:
+        raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+    if args.output != "-":
+        print(f"Coded {count} utterances into {args.output}.", file=sys.stderr)
+
+
+# --- rapport analyze --------------------------------------------------------------------
+
+
+def _inputs(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(
+            (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES),
+            key=lambda p: p.name,
+        )
+        if not files:
+            raise CommandError(f"{path}: no .vtt, .srt, .txt or .csv files in this folder")
+        return files
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file or folder")
+    return [path]
+
+
+def _analyze_file(path: Path, therapist: str | None, coder) -> tuple[dict[str, Any], Any]:
+    from rapport.transcripts.analysis import analysis_to_json, analyze
+    from rapport.transcripts.parsing import guess_roles, parse_transcript
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"{path.name}: cannot read the file ({error.strerror})") from None
+    transcript = parse_transcript(data, path.name)
+    roles = guess_roles(transcript, therapist)
+    analysis = analyze(transcript, roles, coder)
+    full = analysis_to_json(analysis)
+    return {key: full[key] for key in JSON_KEYS}, analysis
+
+
+def _progress(stream: IO[str], done: int, total: int, name: str) -> None:
+    """A plain progress bar: redrawn in place on a terminal, one line per file otherwise."""
+    width = 24
+    filled = width * done // total
+    line = f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {name}"
+    if stream.isatty():
+        stream.write("\r" + line[:78].ljust(78) + ("\n" if done == total else ""))
+    else:
+        stream.write(line + "\n")
+    stream.flush()
+
+
+def _summary(name: str, analysis, out: IO[str]) -> None:
+    from rapport.transcripts.metrics import REFERENCES
+
+    transcript, metrics = analysis.transcript, analysis.metrics
+    roles = ", ".join(f"{speaker} ({role})" for speaker, role in analysis.roles.items())
+    print(f"{name}: {len(transcript.turns)} utterances ({transcript.format}); {roles}", file=out)
+    labels = {
+        "reflection_to_question_ratio": ("Reflections per question", "{:.2f}", 1),
+        "percent_open_questions": ("Open questions", "{:.0f}%", 1),
+        "percent_complex_reflections": ("Complex reflections", "{:.0f}%", 1),
+        "percent_therapist_input": ("Information and advice", "{:.0f}%", 1),
+        "therapist_talk_share": ("Therapist talk share", "{:.0f}%", 100),
+        "change_talk_ratio": ("Change talk ratio", "{:.0f}%", 100),
+    }
+    for metric, (label, fmt, scale) in labels.items():
+        value = metrics.value(metric)
+        shown = "n/a" if value is None else fmt.format(value * scale)
+        rating = metrics.rating(metric)
+        ref = REFERENCES.get(metric)
+        hint = f"  [{rating}]" if rating else ("  [not rated]" if ref else "")
+        print(f"  {label:<26}{shown:>8}{hint}", file=out)
+    if analysis.quality is None:
+        print("  Quality estimate: not available", file=out)
+    else:
+        print(
+            f"  Quality estimate: {analysis.quality.score:.2f} (0-1, an estimate of how much "
+            "the session resembles expert-rated high-quality MI)",
+            file=out,
+        )
+    if analysis.flags:
+        kinds: dict[str, list[int]] = {}
+        for flag in analysis.flags:
+            kinds.setdefault(flag.kind, []).append(flag.utterance + 1)
+        print(f"  Flags ({len(analysis.flags)}):", file=out)
+        for kind, turns in kinds.items():
+            shown = ", ".join(str(t) for t in turns[:8]) + (", …" if len(turns) > 8 else "")
+            print(f"    {kind.replace('_', ' ')}: utterance {shown}", file=out)
+    else:
+        print("  Flags: none", file=out)
+
+
+def cmd_analyze(args: argparse.Namespace) -> None:
+    from rapport.transcripts.parsing import TranscriptError
+
+    path = Path(args.input)
+    files = _inputs(path)
+    folder = path.is_dir()
+    coder = _load_coder(args.model)
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for number, file in enumerate(files, start=1):
+        try:
+            data, analysis = _analyze_file(file, args.therapist, coder)
+        except (TranscriptError, CommandError) as error:
+            if not folder:
+                raise CommandError(f"{file.name}: {error}") from None
+            failed += 1
+            print(f"rapport: {file.name}: {error}", file=sys.stderr)
+        else:
+            if args.json:
+                results.append({"file": file.name, **data} if folder else data)
+            else:
+                _summary(file.name, analysis, sys.stdout)
+        if folder:
+            _progress(sys.stderr, number, len(files), file.name)
+    if args.json:
+        json.dump(results if folder else results[0], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    if failed:
+        raise CommandError(f"{failed} of {len(files)} files could not be analysed (see above)")
+
+
+# --- rapport purge-transcripts ---------------------------------------------------------
+
+
+def cmd_purge(args: argparse.Namespace) -> None:
+    from rapport.cli import _check_database, _setup_django
+
+    _setup_django()
+    _check_database()
+    from rapport.transcripts.services import transcripts_purge_expired
+
+    count = transcripts_purge_expired()
+    print(f"Deleted the text of {count} transcript{'s' if count != 1 else ''}.")
+
+
+# --- registration -----------------------------------------------------------------------
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    code = sub.add_parser(
+        "code",
+        help="add MI codes to each utterance of a CSV (no database needed)",
+        description=(
+            "Code each row of a CSV of utterances. INPUT needs a 'role' (therapist/client) "
+            "or 'speaker' column and a 'text' column, and may have a 'transcript' column "
+            "naming the conversation. OUTPUT keeps every row and column in order and adds "
+            "'code', 'subcode' and 'confidence'."
+        ),
+    )
+    code.add_argument("input", metavar="INPUT.csv", help="CSV of utterances")
+    code.add_argument(
+        "-o", "--output", required=True, metavar="OUT.csv", help="where to write ('-' = stdout)"
+    )
+    code.add_argument("--model", metavar="PATH", help="coder model file (default: shipped model)")
+    code.set_defaults(handler=cmd_code)
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse a session transcript, or a folder of them (no database needed)",
+        description=(
+            "Parse, code and analyse a .vtt, .srt, .txt or .csv transcript (or every such "
+            "file in a folder): session metrics, flags, quality estimate and coded "
+            "utterances. Roles are guessed; name the therapist with --therapist."
+        ),
+    )
+    analyze.add_argument("input", metavar="INPUT", help="transcript file or folder")
+    analyze.add_argument(
+        "--therapist", metavar="NAME", help="the speaker who is the therapist (default: guessed)"
+    )
+    analyze.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (a list with a 'file' key per object for a folder)",
+    )
+    analyze.add_argument("--model", metavar="PATH", help="coder model file")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    purge = sub.add_parser(
+        "purge-transcripts",
+        help="delete transcript text older than each clinic's retention setting",
+        description=(
+            "Delete the text of transcripts uploaded more than the clinic's 'delete "
+            "transcript text after (days)' ago, keeping codes and metrics. Run it daily "
+            "(cron or a systemd timer). Clinics with 0 days keep the text."
+        ),
+    )
+    purge.set_defaults(handler=cmd_purge)
+
+
+register(add_commands)

@@ -1,0 +1,119 @@
+"""Input validation for transcript pages. Forms validate (and parse); services write."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.transcripts.parsing import CLIENT, THERAPIST, TranscriptError, parse_transcript
+
+__all__ = ["ALLOWED_SUFFIXES", "MAX_UPLOAD_BYTES", "DeleteForm", "RolesForm", "UploadForm"]
+
+logger = logging.getLogger(__name__)
+
+# A one-hour session exported as WebVTT is about 100-150 kB; 2 MB allows a long session
+# with chatty caption splitting while keeping a web worker's memory and time bounded.
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+ALLOWED_SUFFIXES = (".vtt", ".srt", ".txt", ".csv")
+
+ROLE_CHOICES = [(THERAPIST, _("Therapist")), (CLIENT, _("Client"))]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Transcript file"),
+        help_text=_(
+            "WebVTT (.vtt) or SubRip (.srt) captions from your video platform, plain text "
+            "(.txt) with one 'Speaker: words' line per turn, or CSV (.csv) with 'speaker' "
+            "and 'text' columns. Up to 2 MB."
+        ),
+        widget=forms.FileInput(attrs={"accept": ",".join(ALLOWED_SUFFIXES)}),
+        error_messages={
+            "required": _("Choose the transcript file to upload."),
+            "empty": _("This file is empty."),
+        },
+    )
+
+    parsed = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = PurePath(upload.name or "").suffix.lower()
+        if suffix not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError(
+                _(
+                    "Upload a .vtt, .srt, .txt or .csv file. Export the transcript from your "
+                    "video platform as WebVTT (.vtt) if you can."
+                )
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _(
+                    "This file is %(size).1f MB; transcripts are limited to 2 MB. Split the "
+                    "session into parts or remove anything that is not the transcript."
+                )
+                % {"size": upload.size / (1024 * 1024)}
+            )
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            self.parsed = parse_transcript(data, upload.name, max_bytes=MAX_UPLOAD_BYTES)
+        except TranscriptError as error:
+            raise forms.ValidationError(str(error)) from None
+        except Exception as error:  # noqa: BLE001 - a bad file must never become a 500
+            # The exception type only: its message could quote the file.
+            logger.warning("transcript parser failed unexpectedly: %s", type(error).__name__)
+            raise forms.ValidationError(
+                _(
+                    "This file could not be read as a transcript. Export it again from your "
+                    "video platform as WebVTT (.vtt), or save it as plain text with one "
+                    "'Speaker: words' line per turn."
+                )
+            ) from None
+        return upload
+
+
+class RolesForm(forms.Form):
+    """One role choice per speaker, pre-filled with the guess (or the last confirmed roles)."""
+
+    def __init__(self, *args, speakers: list[str], roles: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.speakers = speakers
+        for index, name in enumerate(speakers):
+            self.fields[f"speaker_{index}"] = forms.ChoiceField(
+                label=name,
+                choices=ROLE_CHOICES,
+                initial=roles.get(name, CLIENT),
+                widget=forms.Select,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = {cleaned.get(f"speaker_{i}") for i in range(len(self.speakers))}
+        if not self.errors:
+            if THERAPIST not in chosen:
+                raise forms.ValidationError(_("Choose which speaker is the therapist."))
+            if CLIENT not in chosen:
+                raise forms.ValidationError(_("At least one speaker must be the client."))
+        return cleaned
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[f"speaker_{index}"] for index, name in enumerate(self.speakers)
+        }
+
+
+class DeleteForm(forms.Form):
+    TEXT, EVERYTHING = "text", "everything"
+    what = forms.ChoiceField(
+        label=_("What should be deleted?"),
+        choices=[
+            (TEXT, _("The text only: keep the codes, metrics and flags (without quotes)")),
+            (EVERYTHING, _("Everything: the transcript and its analysis")),
+        ],
+        initial="text",
+        error_messages={"required": _("Choose what to delete.")},
+    )

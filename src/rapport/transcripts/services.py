@@ -1,0 +1,326 @@
+"""Writes to transcripts: one transaction each, validated, and audited (DESIGN §3, §5).
+
+Callers pass already-scoped objects (from ``selectors.get_*_for_user``) and the acting
+user (``None`` for the system, e.g. the retention job). The analysis itself is the pure
+pipeline in :mod:`rapport.transcripts.analysis`; this module only stores its result, split
+into encrypted free text and unencrypted codes and numbers (see ``models.py``).
+
+Logs carry ids and counts only, never a word of the transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.audit.services import Action, audit_record
+from rapport.clinic.models import Appointment, Clinic
+from rapport.transcripts.analysis import analysis_to_json, analyze
+from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
+from rapport.transcripts.parsing import CLIENT, ROLES, THERAPIST, Turn, guess_roles
+from rapport.transcripts.parsing import Transcript as ParsedTranscript
+
+__all__ = [
+    "CoderUnavailable",
+    "get_coder",
+    "transcript_analyse",
+    "transcript_delete",
+    "transcript_delete_text",
+    "transcript_set_roles",
+    "transcript_upload",
+    "transcripts_purge_expired",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class CoderUnavailable(Exception):
+    """The utterance coder model cannot be loaded on this server."""
+
+
+def get_coder():
+    """The utterance coder (cached by ``coding.load_coder``). Tests replace this function."""
+    from rapport.transcripts.coding import CoderError, load_coder
+
+    try:
+        return load_coder()
+    except CoderError as error:
+        logger.error("transcript coder unavailable: %s", error)
+        raise CoderUnavailable(str(error)) from None
+
+
+def _target(transcript: Transcript, suffix: str = "") -> str:
+    return f"transcript:{transcript.pk}{':' + suffix if suffix else ''}"
+
+
+def _client_id(appointment: Appointment) -> int:
+    return appointment.episode.client_id
+
+
+# --- upload ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transcript_upload(
+    *, actor, appointment: Appointment, parsed: ParsedTranscript, filename: str, request=None
+) -> Transcript:
+    """Store a parsed transcript, encrypted, with guessed roles awaiting confirmation."""
+    speakers = list(parsed.speakers)
+    index = {name: i for i, name in enumerate(speakers)}
+    guessed = guess_roles(parsed)
+    content = {
+        # Only the base name: a path can say more about the uploader's machine than needed.
+        "filename": PurePath(filename or "").name[:200],
+        "speakers": speakers,
+        "guessed_roles": guessed,
+        "roles": dict(guessed),
+        "turns": [[index[t.speaker], t.text, t.start, t.end] for t in parsed.turns],
+        "notes": list(parsed.notes),
+        "flags": [],
+    }
+    transcript = Transcript(
+        appointment=appointment,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        source_format=parsed.format,
+        status=TranscriptStatus.ROLES_PENDING,
+        speaker_count=len(speakers),
+        turn_count=len(parsed.turns),
+    )
+    transcript.write_content(content)
+    transcript.save()
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=_target(transcript),
+        client_id=_client_id(appointment),
+        request=request,
+    )
+    logger.info(
+        "transcript %s uploaded: %s turns, %s speakers",
+        transcript.pk,
+        transcript.turn_count,
+        transcript.speaker_count,
+    )
+    return transcript
+
+
+# --- roles and analysis ---------------------------------------------------------------
+
+
+def _validate_roles(speakers: list[str], roles: Mapping[str, str]) -> dict[str, str]:
+    if set(roles) != set(speakers):
+        raise ValidationError("Give a role to every speaker in the transcript.")
+    if any(role not in ROLES for role in roles.values()):
+        raise ValidationError("Each speaker is either the therapist or a client.")
+    chosen = set(roles.values())
+    if THERAPIST not in chosen:
+        raise ValidationError("Choose which speaker is the therapist.")
+    if CLIENT not in chosen:
+        raise ValidationError("At least one speaker must be the client.")
+    return {name: roles[name] for name in speakers}
+
+
+def _parsed_from_content(transcript: Transcript, content: dict[str, Any]) -> ParsedTranscript:
+    speakers = content["speakers"]
+    turns = tuple(
+        Turn(i, speakers[s], text, start, end)
+        for i, (s, text, start, end) in enumerate(content["turns"])
+    )
+    return ParsedTranscript(
+        turns, tuple(speakers), transcript.source_format, tuple(content.get("notes", ()))
+    )
+
+
+def _generic_explanation(explanation: str) -> str:
+    """A flag's explanation without the words it quotes.
+
+    Lexicon flags begin with the phrase that triggered them (``"phrase": why...``); that
+    phrase is the therapist's or client's words, so it stays in the encrypted content and
+    the unencrypted copy keeps only the general reason.
+    """
+    if explanation.startswith('"') and '": ' in explanation:
+        return explanation.split('": ', 1)[1]
+    return explanation
+
+
+def _store_analysis(
+    transcript: Transcript, content: dict[str, Any], parsed: ParsedTranscript, data: dict
+) -> None:
+    utterances = []
+    index = {name: i for i, name in enumerate(content["speakers"])}
+    for turn, coded in zip(parsed.turns, data["utterances"], strict=True):
+        confidence = coded.get("confidence")
+        utterances.append(
+            {
+                "speaker": index[turn.speaker],
+                "role": coded["role"],
+                "code": coded["code"],
+                "subcode": coded.get("subcode"),
+                "confidence": None if confidence is None else round(float(confidence), 3),
+                "start": turn.start,
+                "end": turn.end,
+                "words": len(turn.text.split()),
+            }
+        )
+    flags = data.get("flags", [])
+    transcript.utterances = utterances
+    transcript.flags = [
+        {
+            "kind": flag["kind"],
+            "utterance": flag["utterance"],
+            "start": flag.get("start"),
+            "end": flag.get("end"),
+            "source": flag.get("source", ""),
+            "explanation": _generic_explanation(flag.get("explanation", "")),
+        }
+        for flag in flags
+    ]
+    content["flags"] = [
+        {"text": flag.get("text", ""), "explanation": flag.get("explanation", "")} for flag in flags
+    ]
+    transcript.metrics = {
+        "values": dict(data["metrics"]),
+        "ratings": dict(data.get("ratings", {})),
+        "counts": dict(data.get("counts", {})),
+        "flag_counts": dict(data.get("flag_counts", {})),
+        "therapist_talk_share_by_time": data.get("therapist_talk_share_by_time"),
+    }
+    transcript.quality_estimate = data.get("quality_estimate")
+    transcript.quality_reasons = list(data.get("quality_reasons", []))
+    parser_notes = set(content.get("notes", []))
+    transcript.analysis_notes = [n for n in data.get("notes", []) if n not in parser_notes]
+    transcript.write_content(content)
+    transcript.status = TranscriptStatus.ANALYSED
+    transcript.analysed_at = timezone.now()
+
+
+def transcript_analyse(transcript: Transcript, roles: Mapping[str, str], coder=None) -> None:
+    """Run the pure pipeline on the stored text with ``roles`` and keep the result.
+
+    Does not save or audit: :func:`transcript_set_roles` does both.
+    """
+    content = transcript.read_content()
+    if content is None:
+        raise ValidationError(
+            "The text of this transcript has been deleted, so it cannot be analysed again."
+        )
+    parsed = _parsed_from_content(transcript, content)
+    if coder is None:
+        try:
+            coder = get_coder()
+        except CoderUnavailable:
+            raise ValidationError(
+                "The utterance coder is not installed on this server, so the session "
+                "cannot be analysed. Ask your administrator to install the coder model."
+            ) from None
+    result = analyze(parsed, dict(roles), coder)
+    content["roles"] = dict(roles)
+    _store_analysis(transcript, content, parsed, analysis_to_json(result))
+
+
+@transaction.atomic
+def transcript_set_roles(
+    *, actor, transcript: Transcript, roles: Mapping[str, str], request=None, coder=None
+) -> Transcript:
+    """Confirm or correct who is the therapist and who the client, then (re)analyse."""
+    if not transcript.has_text:
+        raise ValidationError(
+            "The text of this transcript has been deleted, so its roles can no longer be "
+            "changed. The codes and metrics from the last analysis are kept."
+        )
+    transcript = (
+        Transcript.objects.select_for_update()
+        .select_related("appointment__episode")
+        .get(pk=transcript.pk)
+    )
+    content = transcript.read_content() or {}
+    checked = _validate_roles(content.get("speakers", []), roles)
+    transcript_analyse(transcript, checked, coder)
+    transcript.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=_target(transcript, "roles"),
+        client_id=transcript.appointment.episode.client_id,
+        request=request,
+    )
+    logger.info("transcript %s analysed: %s turns", transcript.pk, transcript.turn_count)
+    return transcript
+
+
+# --- deletion and retention -----------------------------------------------------------
+
+
+@transaction.atomic
+def transcript_delete_text(
+    *,
+    actor,
+    transcript: Transcript,
+    request=None,
+    reason: str = TextDeletion.BY_HAND,
+    now: datetime | None = None,
+) -> Transcript:
+    """Delete everything anyone said (and the speakers' names); keep codes and metrics."""
+    transcript = (
+        Transcript.objects.select_for_update()
+        .select_related("appointment__episode")
+        .get(pk=transcript.pk)
+    )
+    if transcript.text_deleted_at is not None:
+        return transcript
+    transcript.write_content(None)
+    transcript.text_deleted_at = now or timezone.now()
+    transcript.text_deletion = reason
+    transcript.save(update_fields=["content", "text_deleted_at", "text_deletion"])
+    audit_record(
+        actor=actor,
+        action=Action.DELETE,
+        target=_target(transcript, "text" if reason == TextDeletion.BY_HAND else "text-retention"),
+        client_id=transcript.appointment.episode.client_id,
+        request=request,
+    )
+    return transcript
+
+
+@transaction.atomic
+def transcript_delete(*, actor, transcript: Transcript, request=None) -> None:
+    """Delete a transcript with its analysis (e.g. uploaded to the wrong session)."""
+    client_id = transcript.appointment.episode.client_id
+    target = _target(transcript)
+    transcript.delete()
+    audit_record(
+        actor=actor, action=Action.DELETE, target=target, client_id=client_id, request=request
+    )
+
+
+def transcripts_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete transcript text older than each clinic's ``transcript_retention_days``.
+
+    For a periodic job (and ``rapport purge-transcripts``). Codes and metrics stay. Each
+    transcript is purged in its own transaction, so an interrupted run keeps its progress
+    and the next run picks up the rest. Returns how many transcripts lost their text.
+    """
+    now = now or timezone.now()
+    purged = 0
+    for clinic in Clinic.objects.filter(transcript_retention_days__gt=0):
+        cutoff = now - timedelta(days=clinic.transcript_retention_days)
+        due = Transcript.objects.filter(
+            appointment__episode__client__clinic=clinic,
+            text_deleted_at__isnull=True,
+            uploaded_at__lt=cutoff,
+        ).select_related("appointment__episode")
+        for transcript in due:
+            transcript_delete_text(
+                actor=None, transcript=transcript, reason=TextDeletion.RETENTION, now=now
+            )
+            purged += 1
+    if purged:
+        logger.info("transcript retention: text deleted from %s transcripts", purged)
+    return purged

@@ -1,0 +1,436 @@
+"""Transcript pages: upload, role confirmation, session report, deletion.
+
+Views only translate HTTP into selector and service calls: every object comes from a
+``get_*_for_user`` helper (404 outside scope) and every read of client data is audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from rapport.audit.services import Action, audit_record
+from rapport.clinic.selectors import get_appointment_for_user
+from rapport.core.decorators import clinician_required
+from rapport.core.forms import add_service_errors
+from rapport.lib.charts import Chart, Line, line_chart_svg, svg_data_uri
+from rapport.transcripts import selectors, services
+from rapport.transcripts.forms import DeleteForm, RolesForm, UploadForm
+from rapport.transcripts.metrics import REFERENCES
+from rapport.transcripts.models import TextDeletion, Transcript
+
+# --- labels -----------------------------------------------------------------------------
+
+CODE_LABELS = {
+    "reflection": gettext_lazy("Reflection"),
+    "question": gettext_lazy("Question"),
+    "therapist_input": gettext_lazy("Information or advice"),
+    "other": gettext_lazy("Other (therapist)"),
+    "change": gettext_lazy("Change talk"),
+    "neutral": gettext_lazy("Neutral (client)"),
+    "sustain": gettext_lazy("Sustain talk"),
+}
+SUBCODE_LABELS = {
+    "open": gettext_lazy("open"),
+    "closed": gettext_lazy("closed"),
+    "simple": gettext_lazy("simple"),
+    "complex": gettext_lazy("complex"),
+    "information": gettext_lazy("information"),
+    "advice": gettext_lazy("advice"),
+    "negotiation": gettext_lazy("negotiation"),
+    "options": gettext_lazy("options"),
+}
+# Timeline categories: questions split by open/closed because runs of closed questions are
+# what the clinician looks for. Order = legend order.
+TIMELINE_CLASSES = (
+    ("reflection", gettext_lazy("Reflection")),
+    ("question-open", gettext_lazy("Open question")),
+    ("question-closed", gettext_lazy("Closed question")),
+    ("therapist_input", gettext_lazy("Information or advice")),
+    ("other", gettext_lazy("Other (therapist)")),
+    ("change", gettext_lazy("Change talk (client)")),
+    ("neutral", gettext_lazy("Neutral (client)")),
+    ("sustain", gettext_lazy("Sustain talk (client)")),
+)
+FLAG_LABELS = {
+    "judgmental_language": gettext_lazy("Judgmental language"),
+    "advice": gettext_lazy("Advice the client did not ask for"),
+    "medical_advice": gettext_lazy("Medical advice"),
+    "religious_advice": gettext_lazy("Religious advice"),
+    "self_disclosure": gettext_lazy("Therapist self-disclosure"),
+    "off_topic_small_talk": gettext_lazy("Off-topic small talk"),
+    "intervention_without_reflection": gettext_lazy("Intervention without a reflection first"),
+    "closed_question_run": gettext_lazy("A run of closed questions"),
+    "client_quiet": gettext_lazy("The client went quiet"),
+    "change_sustain_balance": gettext_lazy("More sustain talk than change talk"),
+}
+METRIC_LABELS = {
+    "reflection_to_question_ratio": gettext_lazy("Reflections per question"),
+    "percent_open_questions": gettext_lazy("Open questions (% of questions)"),
+    "percent_complex_reflections": gettext_lazy("Complex reflections (% of reflections)"),
+    "percent_therapist_input": gettext_lazy("Information and advice (% of therapist turns)"),
+    "therapist_talk_share": gettext_lazy("Therapist's share of the words"),
+    "therapist_talk_share_by_time": gettext_lazy("Therapist's share of the speaking time"),
+    "change_talk_ratio": gettext_lazy("Change talk (share of change and sustain talk)"),
+}
+RATING_LABELS = {
+    "good": gettext_lazy("Good"),
+    "fair": gettext_lazy("Fair"),
+    "below": gettext_lazy("Below the standard"),
+}
+ROLE_LABELS = {"therapist": gettext_lazy("Therapist"), "client": gettext_lazy("Client")}
+
+
+def _format_metric(name: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if name.startswith("percent_"):
+        return f"{value:.0f}%"
+    if name.endswith("_ratio") and name != "reflection_to_question_ratio":
+        return f"{value * 100:.0f}%"
+    if name.endswith("_share") or name.endswith("_by_time"):
+        return f"{value * 100:.0f}%"
+    return f"{value:.2f}"
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _timeline_class(code: str, subcode: str | None) -> str:
+    if code == "question":
+        return "question-closed" if subcode == "closed" else "question-open"
+    return code
+
+
+def _code_label(code: str, subcode: str | None) -> str:
+    label = str(CODE_LABELS.get(code, code))
+    return f"{label} ({SUBCODE_LABELS.get(subcode, subcode)})" if subcode else label
+
+
+def _highlight(turn_text: str | None, span: str) -> dict[str, str]:
+    """Split the utterance around the flagged span, for a <mark> in the template."""
+    needle = span.rstrip("…").strip()
+    if turn_text and needle:
+        at = turn_text.find(needle)
+        if at >= 0:
+            return {
+                "before": turn_text[:at],
+                "mark": turn_text[at : at + len(needle)],
+                "after": turn_text[at + len(needle) :],
+            }
+    return {"before": "", "mark": span, "after": ""}
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def _audit_view(request, transcript: Transcript, suffix: str = "") -> None:
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=f"transcript:{transcript.pk}{':' + suffix if suffix else ''}",
+        client_id=transcript.appointment.episode.client_id,
+        request=request,
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def transcript_upload(request, appointment_id):
+    appointment = get_appointment_for_user(request.user, appointment_id)
+    client = appointment.episode.client
+    form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    if request.method == "POST" and form.is_valid():
+        transcript = services.transcript_upload(
+            actor=request.user,
+            appointment=appointment,
+            parsed=form.parsed,
+            filename=form.cleaned_data["file"].name,
+            request=request,
+        )
+        messages.success(request, _("Transcript uploaded. Check who is who before the analysis."))
+        return redirect("transcript_roles", transcript_id=transcript.pk)
+    return render(
+        request,
+        "transcripts/upload.html",
+        {"form": form, "client": client, "appointment": appointment},
+        status=400 if form.errors else 200,
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def transcript_roles(request, transcript_id):
+    transcript = selectors.get_transcript_for_user(request.user, transcript_id)
+    client = transcript.appointment.episode.client
+    content = transcript.read_content()
+    if content is None:
+        messages.error(
+            request,
+            _(
+                "The text of this transcript has been deleted, so its roles can no longer be "
+                "changed."
+            ),
+        )
+        return redirect("transcript_report", transcript_id=transcript.pk)
+    form = RolesForm(
+        request.POST if request.method == "POST" else None,
+        speakers=content["speakers"],
+        roles=content.get("roles", {}),
+    )
+    if request.method == "GET":
+        _audit_view(request, transcript, "roles")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transcript_set_roles(
+                actor=request.user, transcript=transcript, roles=form.roles, request=request
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Session analysed."))
+            return redirect("transcript_report", transcript_id=transcript.pk)
+    context = {
+        "form": form,
+        "transcript": transcript,
+        "client": client,
+        "appointment": transcript.appointment,
+        "speakers": selectors.speaker_samples(content),
+        "role_labels": ROLE_LABELS,
+        "notes": content.get("notes", []),
+    }
+    return render(request, "transcripts/roles.html", context, status=400 if form.errors else 200)
+
+
+@clinician_required
+def transcript_report(request, transcript_id):
+    transcript = selectors.get_transcript_for_user(request.user, transcript_id)
+    if not transcript.is_analysed and transcript.has_text:
+        return redirect("transcript_roles", transcript_id=transcript.pk)
+    _audit_view(request, transcript)
+    client = transcript.appointment.episode.client
+    content = transcript.read_content()
+    context = {
+        "transcript": transcript,
+        "client": client,
+        "appointment": transcript.appointment,
+        "has_text": content is not None,
+        "deleted_by_retention": transcript.text_deletion == TextDeletion.RETENTION,
+        **_report(transcript, content),
+        **_trend(client),
+    }
+    return render(request, "transcripts/report.html", context)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def transcript_delete(request, transcript_id):
+    transcript = selectors.get_transcript_for_user(request.user, transcript_id)
+    client = transcript.appointment.episode.client
+    form = DeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["what"] == DeleteForm.EVERYTHING:
+            services.transcript_delete(actor=request.user, transcript=transcript, request=request)
+            messages.success(request, _("Transcript and analysis deleted."))
+            return redirect("client_detail", client_id=client.pk)
+        services.transcript_delete_text(actor=request.user, transcript=transcript, request=request)
+        messages.success(request, _("Transcript text deleted. The codes and metrics are kept."))
+        return redirect("transcript_report", transcript_id=transcript.pk)
+    return render(
+        request,
+        "transcripts/delete.html",
+        {"form": form, "transcript": transcript, "client": client},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- report building --------------------------------------------------------------------
+
+
+def _speaker_name(content: dict[str, Any] | None, index: int, role: str) -> str:
+    if content is not None:
+        return content["speakers"][index]
+    # Names were deleted with the text: say what the speaker was.
+    return f"{ROLE_LABELS.get(role, role)} {index + 1}"
+
+
+def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str, Any]:
+    texts = [turn[1] for turn in content["turns"]] if content else None
+    flag_texts = content.get("flags", []) if content else []
+    flagged_kinds: dict[int, list[str]] = {}
+    flags = []
+    for i, flag in enumerate(transcript.flags):
+        private = flag_texts[i] if i < len(flag_texts) else {}
+        turn_text = texts[flag["utterance"]] if texts and flag["utterance"] < len(texts) else None
+        flags.append(
+            {
+                "kind": flag["kind"],
+                "label": FLAG_LABELS.get(flag["kind"], flag["kind"]),
+                "turn": flag["utterance"] + 1,
+                "anchor": f"u{flag['utterance'] + 1}",
+                "at": _clock(flag.get("start")),
+                "explanation": private.get("explanation") or flag["explanation"],
+                "source": flag["source"],
+                "span": _highlight(turn_text, private["text"]) if private.get("text") else None,
+            }
+        )
+        flagged_kinds.setdefault(flag["utterance"], []).append(
+            str(FLAG_LABELS.get(flag["kind"], flag["kind"]))
+        )
+
+    utterances = []
+    counts: Counter[str] = Counter()
+    for i, u in enumerate(transcript.utterances):
+        css = _timeline_class(u["code"], u.get("subcode"))
+        counts[css] += 1
+        utterances.append(
+            {
+                "number": i + 1,
+                "anchor": f"u{i + 1}",
+                "speaker": _speaker_name(content, u["speaker"], u["role"]),
+                "role": u["role"],
+                "role_label": ROLE_LABELS.get(u["role"], u["role"]),
+                "code_label": _code_label(u["code"], u.get("subcode")),
+                "css": css,
+                "confidence": u.get("confidence"),
+                "at": _clock(u.get("start")),
+                "text": texts[i] if texts else None,
+                "flags": flagged_kinds.get(i, []),
+            }
+        )
+    legend = [
+        {"css": css, "label": label, "count": counts.get(css, 0)} for css, label in TIMELINE_CLASSES
+    ]
+    timeline_summary = _(
+        "Timeline of %(n)s utterances in order, therapist above and client below, coloured by "
+        "code: %(parts)s. The coded utterances are listed below."
+    ) % {
+        "n": len(utterances),
+        "parts": "; ".join(f"{item['label']} {item['count']}" for item in legend if item["count"]),
+    }
+
+    values = dict(transcript.metrics.get("values", {}))
+    ratings = transcript.metrics.get("ratings", {})
+    share_time = transcript.metrics.get("therapist_talk_share_by_time")
+    names = list(values)
+    if share_time is not None:
+        values["therapist_talk_share_by_time"] = share_time
+        at = names.index("therapist_talk_share") + 1 if "therapist_talk_share" in names else 0
+        names.insert(at, "therapist_talk_share_by_time")
+    metric_rows = []
+    for name in names:
+        ref = REFERENCES.get(name)
+        rating = ratings.get(name)
+        metric_rows.append(
+            {
+                "name": name,
+                "label": METRIC_LABELS.get(name, name),
+                "value": _format_metric(name, values.get(name)),
+                "rating": rating,
+                "rating_label": RATING_LABELS.get(rating, _("Not rated")),
+                "reference": ref.text if ref else "",
+                "source": ref.source if ref else "",
+            }
+        )
+
+    share = values.get("therapist_talk_share")
+    counts_all = transcript.metrics.get("counts", {})
+    return {
+        "flags": flags,
+        "utterances": utterances,
+        "legend": legend,
+        "timeline_summary": timeline_summary,
+        "metric_rows": metric_rows,
+        "talk": {
+            "therapist_percent": None if share is None else round(share * 100),
+            "client_percent": None if share is None else 100 - round(share * 100),
+            "therapist_time_percent": None if share_time is None else round(share_time * 100),
+            "client_time_percent": None if share_time is None else 100 - round(share_time * 100),
+            "therapist_words": int(counts_all.get("therapist_words", 0) or 0),
+            "client_words": int(counts_all.get("client_words", 0) or 0),
+        },
+        "quality_percent": (
+            None
+            if transcript.quality_estimate is None
+            else round(transcript.quality_estimate * 100)
+        ),
+        "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
+    }
+
+
+TREND_LINES = (
+    ("percent_open_questions", 1.0, gettext_lazy("Open questions %")),
+    ("percent_complex_reflections", 1.0, gettext_lazy("Complex reflections %")),
+    ("therapist_talk_share", 100.0, gettext_lazy("Therapist talk share %")),
+    ("change_talk_ratio", 100.0, gettext_lazy("Change talk %")),
+)
+
+
+def _trend(client) -> dict[str, Any]:
+    rows = selectors.client_trend(client)
+    table = [
+        {
+            "number": i + 1,
+            "transcript_id": row.transcript_id,
+            "starts_at": row.starts_at,
+            "values": [
+                _format_metric(name, row.values.get(name)) for name in selectors.TREND_METRICS
+            ],
+            "quality_estimate": row.quality_estimate,
+            "flag_total": row.flag_total,
+        }
+        for i, row in enumerate(rows)
+    ]
+    chart = None
+    if len(rows) >= 2:
+        xs = list(range(1, len(rows) + 1))
+        lines = [
+            Line(
+                str(label),
+                xs,
+                [None if r.values.get(name) is None else r.values[name] * scale for r in rows],
+            )
+            for name, scale, label in TREND_LINES
+        ]
+        lines.append(
+            Line(
+                _("Quality estimate %"),
+                xs,
+                [None if r.quality_estimate is None else r.quality_estimate * 100 for r in rows],
+                dashed=True,
+            )
+        )
+        chart = svg_data_uri(
+            line_chart_svg(
+                Chart(
+                    title=_("This client's sessions"),
+                    x_label=_("Session (in date order)"),
+                    y_label="%",
+                    lines=lines,
+                    y_range=(0, 100),
+                )
+            )
+        )
+    return {
+        "trend_rows": table,
+        "trend_headers": [METRIC_LABELS[name] for name in selectors.TREND_METRICS],
+        "trend_chart": chart,
+        "trend_alt": _(
+            "Line chart of open questions, complex reflections, therapist talk share, change "
+            "talk and the quality estimate (all in %%) across this client's %(n)s analysed "
+            "sessions. The same numbers are in the table below."
+        )
+        % {"n": len(rows)},
+    }
