@@ -59,6 +59,7 @@ def test_a_flag_is_frozen_and_carries_turn_timing_text_explanation_and_source():
         "What were you thinking?",
         "You only have yourself to blame.",
         "Just get over it.",
+        "You need to grow up.",
     ],
 )
 def test_blaming_or_labelling_the_client_is_judgmental(text):
@@ -75,6 +76,7 @@ def test_blaming_or_labelling_the_client_is_judgmental(text):
         "Your boss called you lazy, and that stung.",
         "You're worried people think you're selfish.",
         "You've been working so hard.",
+        "So you want your son to grow up somewhere safe.",
     ],
 )
 def test_reassurance_negation_and_reflecting_others_words_are_not_judgmental(text):
@@ -119,6 +121,7 @@ def test_directives_about_medication_are_medical_advice(text):
         "You said you want to stop taking them.",
         "Don't stop taking anything without talking to your doctor.",
         "You're thinking about coming off your medication.",
+        "You can pick up your medicine on the way out.",
     ],
 )
 def test_questions_referrals_and_reflections_about_medication_are_not_medical_advice(text):
