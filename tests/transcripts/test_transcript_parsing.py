@@ -361,3 +361,8 @@ def test_any_input_gives_a_transcript_or_a_transcript_error(data):
     else:
         assert len(t.speakers) >= 2 and t.turns
         assert [turn.index for turn in t.turns] == list(range(len(t.turns)))
+
+
+def test_a_role_in_brackets_after_a_teams_name_marks_the_therapist():
+    t = parse_transcript(fixture_bytes("teams.vtt"), "teams.vtt")
+    assert guess_roles(t) == {"Jordan Lee (Counsellor)": "therapist", "Riley Park": "client"}
