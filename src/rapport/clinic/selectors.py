@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -97,34 +98,51 @@ class CaseloadRow:
     episode: Episode | None
     last_appointment: datetime | None
     next_appointment: datetime | None
+    # Filled in by monitoring's triage: open alerts that ask for action (most severe first),
+    # good news, whether check-ins are overdue, the sort key, and the trend lines.
+    alerts: tuple = ()
+    good_news: tuple = ()
+    feedback_overdue: bool = False
+    need: tuple[int, ...] = (-1, 0, 0)
+    alliance_trend: Any = None
+    outcome_trend: Any = None
 
 
 def caseload_for(
-    user, *, now: datetime | None = None, include_closed: bool = False
+    user,
+    *,
+    now: datetime | None = None,
+    include_closed: bool = False,
+    kind: str = "",
+    therapist_id: int | None = None,
 ) -> list[CaseloadRow]:
-    """The user's clients with their current episode and last/next appointment.
+    """The triage caseload: the user's clients ordered by need, with their current episode,
+    last and next appointment, open alerts and alliance/outcome trends.
 
-    Runs a fixed number of queries whatever the caseload size (annotations, no per-row
-    lookups): the caseload is the page therapists open most.
+    Runs a fixed number of queries whatever the caseload size (annotations and one query
+    each for episodes, alerts and trends; no per-row lookups): the caseload is the page
+    therapists open most. ``kind`` keeps clients with an open alert of that kind;
+    ``therapist_id`` (supervisors) keeps one supervisee's clients.
     """
+    from rapport.monitoring.selectors import triage
+
     now = now or timezone.now()
     latest_episode = Episode.objects.filter(client=OuterRef("pk")).order_by("-started_on", "-pk")
-    clients = (
-        clients_for(user)
-        .select_related("therapist")
-        .annotate(
-            current_episode_id=Subquery(latest_episode.values("pk")[:1]),
-            last_appointment=Max(
-                "episodes__appointments__starts_at",
-                filter=Q(episodes__appointments__starts_at__lte=now)
-                & ~Q(episodes__appointments__attendance=Attendance.CANCELLED),
-            ),
-            next_appointment=Min(
-                "episodes__appointments__starts_at",
-                filter=Q(episodes__appointments__starts_at__gt=now)
-                & Q(episodes__appointments__attendance=Attendance.SCHEDULED),
-            ),
-        )
+    scope = clients_for(user)
+    if therapist_id is not None:
+        scope = scope.filter(therapist_id=therapist_id)
+    clients = scope.select_related("therapist").annotate(
+        current_episode_id=Subquery(latest_episode.values("pk")[:1]),
+        last_appointment=Max(
+            "episodes__appointments__starts_at",
+            filter=Q(episodes__appointments__starts_at__lte=now)
+            & ~Q(episodes__appointments__attendance=Attendance.CANCELLED),
+        ),
+        next_appointment=Min(
+            "episodes__appointments__starts_at",
+            filter=Q(episodes__appointments__starts_at__gt=now)
+            & Q(episodes__appointments__attendance=Attendance.SCHEDULED),
+        ),
     )
     episodes = Episode.objects.in_bulk(
         [c.current_episode_id for c in clients if c.current_episode_id]
@@ -140,7 +158,10 @@ def caseload_for(
     ]
     if not include_closed:
         rows = [row for row in rows if row.episode is None or row.episode.phase != Phase.CLOSED]
-    return sorted(rows, key=lambda row: row.client.display_name.casefold())
+    rows = triage(rows, now=now)
+    if kind:
+        rows = [r for r in rows if any(a.kind == kind for a in (*r.alerts, *r.good_news))]
+    return rows
 
 
 def client_episodes(client: Client) -> list[Episode]:

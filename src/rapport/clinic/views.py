@@ -40,15 +40,43 @@ def home(request):
 
 @clinician_required
 def caseload(request):
-    rows = selectors.caseload_for(request.user)
+    """The triage caseload: clients who need attention first, filterable by alert kind
+    (and, for supervisors, by therapist), with the team's figures. A fixed number of
+    queries whatever the caseload size."""
+    from rapport.monitoring.forms import TriageFilterForm
+    from rapport.monitoring.selectors import team_figures
+
+    now = timezone.now()
+    therapists = list(selectors.therapists_visible_to(request.user))
+    form = TriageFilterForm(request.GET or None, therapists=therapists)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    rows = selectors.caseload_for(request.user, now=now)
+    figures = team_figures(request.user, rows, now=now)
+    kind = filters.get("kind") or ""
+    therapist_id = filters.get("therapist")
+    shown = [
+        row
+        for row in rows
+        if (not kind or any(a.kind == kind for a in (*row.alerts, *row.good_news)))
+        and (therapist_id is None or row.client.therapist_id == therapist_id)
+    ]
     audit_record_many(
         actor=request.user,
         action=Action.VIEW,
         target="caseload",
-        client_ids=[row.client.pk for row in rows],
+        client_ids=[row.client.pk for row in shown],
         request=request,
     )
-    return render(request, "clinic/caseload.html", {"rows": rows, "now": timezone.now()})
+    context = {
+        "rows": shown,
+        "now": now,
+        "filter_form": form,
+        "filtered": bool(kind or therapist_id),
+        "figures": figures,
+        "show_therapist": len(therapists) > 1,
+    }
+    return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
 
 
 @clinician_required

@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rapport.guidance import views
+
+urlpatterns = [
+    path("manage/guidance/", views.strategy_list, name="manage_guidance"),
+    path("manage/guidance/new/", views.strategy_create, name="manage_guidance_create"),
+    path("manage/guidance/<int:strategy_id>/", views.strategy_edit, name="manage_guidance_edit"),
+    path(
+        "manage/guidance/<int:strategy_id>/toggle/",
+        views.strategy_toggle,
+        name="manage_guidance_toggle",
+    ),
+]

@@ -17,7 +17,16 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["Band", "Line", "Marker", "Threshold", "line_chart_svg", "svg_data_uri"]
+__all__ = [
+    "Band",
+    "Chart",
+    "Line",
+    "Marker",
+    "Threshold",
+    "line_chart_svg",
+    "sparkline_svg",
+    "svg_data_uri",
+]
 
 PALETTE = ["#0b5c6b", "#b35900", "#5a3d99", "#1a6b36", "#a40e26"]
 
@@ -139,3 +148,49 @@ def line_chart_svg(chart: Chart) -> str:
 
 def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def sparkline_svg(
+    values: Sequence[float],
+    *,
+    low: float,
+    high: float,
+    threshold: float | None = None,
+    width: int = 96,
+    height: int = 24,
+    color: str = PALETTE[0],
+) -> str:
+    """A tiny trend line (no axes, no text) for tables: plain SVG, no matplotlib, so a
+    caseload of hundreds of rows renders in milliseconds. The page gives the numbers in
+    the image's alt text."""
+    pad = 2.0
+    span = (high - low) or 1.0
+
+    def y(value: float) -> float:
+        clipped = min(max(value, low), high)
+        return round(height - pad - (clipped - low) / span * (height - 2 * pad), 2)
+
+    count = len(values)
+    step = (width - 2 * pad) / (count - 1) if count > 1 else 0.0
+    points = [(round(pad + i * step, 2), y(v)) for i, v in enumerate(values)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
+    ]
+    if threshold is not None:
+        ty = y(threshold)
+        parts.append(
+            f'<line x1="0" y1="{ty}" x2="{width}" y2="{ty}" stroke="#8c959f" '
+            f'stroke-width="1" stroke-dasharray="2,2"/>'
+        )
+    if count > 1:
+        path = " ".join(f"{px},{py}" for px, py in points)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6" '
+            f'stroke-linejoin="round" stroke-linecap="round"/>'
+        )
+    if points:
+        lx, ly = points[-1]
+        parts.append(f'<circle cx="{lx}" cy="{ly}" r="2.2" fill="{color}"/>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,61 @@
+"""Input validation for the clinic admins' guidance library pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.guidance.library import CONDITIONS
+from rapport.monitoring.kinds import KIND_LABELS
+from rapport.monitoring.signals.model import KINDS
+
+KIND_CHOICES = [(k, KIND_LABELS[k]) for k in KINDS]
+CONDITION_CHOICES = list(CONDITIONS.items())
+
+
+class StrategyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("What to do"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        help_text=_("Concrete and short: what the therapist can say or do in the next session."),
+    )
+    sources = forms.CharField(
+        label=_("Sources"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("One citation per line. Every strategy says where it comes from."),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Shown with these signals"),
+        choices=KIND_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    conditions = forms.MultipleChoiceField(
+        label=_("Only when all of these hold"),
+        choices=CONDITION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    unless = forms.MultipleChoiceField(
+        label=_("Never when any of these hold"),
+        choices=CONDITION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    priority = forms.IntegerField(
+        label=_("Priority"),
+        min_value=0,
+        max_value=100,
+        initial=50,
+        help_text=_("Among strategies that fit equally well, higher comes first."),
+    )
+    show_goals = forms.BooleanField(label=_("Show the client's goals with it"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        both = set(data.get("conditions") or ()) & set(data.get("unless") or ())
+        if both:
+            self.add_error("unless", _("A condition cannot be both required and excluded."))
+        return data

@@ -1,0 +1,239 @@
+"""The guidance library as plain data: strategies mapped to signal kinds and client context.
+
+Pure (no Django): the shipped strategies live in ``strategies.json`` beside this module,
+each with the signal kinds it answers, the context conditions under which it fits, and the
+sources it rests on. :func:`choose` picks the two to four strategies shown with an alert.
+The Django side (``models.Strategy``) copies the library into each clinic so admins can edit,
+disable and add strategies; the same :func:`choose` ranks the clinic's rows.
+
+Errors::
+
+    GuidanceError
+    └── LibraryError      the strategies file is malformed (names the entry and field)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapport.monitoring.kinds import POSITIVE_KINDS
+from rapport.monitoring.signals.model import KINDS
+
+__all__ = [
+    "CONDITIONS",
+    "LIBRARY_PATH",
+    "MAX_SHOWN",
+    "MIN_SHOWN",
+    "POSITIVE_KINDS",
+    "GuidanceError",
+    "LibraryError",
+    "StrategySpec",
+    "choose",
+    "load_library",
+    "parse_library",
+]
+
+LIBRARY_PATH = Path(__file__).with_name("strategies.json")
+
+#: Each alert shows two to four strategies: enough to choose from, few enough to read.
+MIN_SHOWN = 2
+MAX_SHOWN = 4
+
+
+#: The context conditions a strategy can require (all must hold) or exclude (none may).
+#: Computed for each alert from the client's episode (``rapport.guidance.selectors``).
+CONDITIONS: Mapping[str, str] = {
+    "goals_low": "Goals was the lowest part of the last check-in, below 9 of 10",
+    "tasks_low": "The way of working (tasks) was the lowest part of the last check-in, below 9",
+    "bond_low": "Feeling heard and respected (bond) was the lowest part, below 9 of 10",
+    "has_goals": "Goals are recorded in the client's own words",
+    "no_goals": "No goals are recorded for this episode yet",
+    "mandated": "Attendance is mandated (legal, family or work obligation)",
+    "quiet_client": "The client has gone quiet (check-ins stopped, or a transcript flagged it)",
+    "early_phase": "Three sessions or fewer (up to six while still marked establishing)",
+    "ending_phase": "The episode is in its ending phase",
+    "repeated_rupture": "Two or more alliance ruptures in this episode",
+    "poor_fit": "Persistent poor fit: repeated ruptures, or alliance below threshold three "
+    "check-ins in a row",
+    "trainee": "The therapist is a trainee",
+    "pushed": "The client felt pushed or overridden at the last check-in",
+    "missed_sessions": "Two or more missed or cancelled appointments",
+    "young": "The client is under 25",
+    "not_improving": "Not on track, or no improvement since intake",
+}
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_KEYS = {
+    "slug",
+    "title",
+    "text",
+    "sources",
+    "kinds",
+    "conditions",
+    "unless",
+    "priority",
+    "show_goals",
+}
+
+
+class GuidanceError(Exception):
+    """Base class for the guidance library's errors."""
+
+
+class LibraryError(GuidanceError, ValueError):
+    """The strategies file cannot be used as it is; the message names entry and field."""
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """One strategy: what to do, when it fits, and where it comes from.
+
+    ``conditions`` must all hold in the client's context and ``unless`` must all be absent.
+    ``priority`` orders strategies that fit equally well (higher first). ``show_goals``
+    asks the page to show the client's own goals next to the strategy.
+    """
+
+    slug: str
+    title: str
+    text: str
+    sources: tuple[str, ...]
+    kinds: tuple[str, ...]
+    conditions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    priority: int = 50
+    show_goals: bool = False
+    enabled: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def fits(self, kind: str, context: Iterable[str]) -> bool:
+        present = set(context)
+        return (
+            self.enabled
+            and kind in self.kinds
+            and all(c in present for c in self.conditions)
+            and not any(c in present for c in self.unless)
+        )
+
+
+def load_library(path: Path | None = None) -> tuple[StrategySpec, ...]:
+    """The shipped strategies (or those in ``path``), validated."""
+    path = Path(path or LIBRARY_PATH)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise LibraryError(
+            f"{path.name}: not valid JSON ({error.msg}, line {error.lineno})"
+        ) from None
+    return parse_library(data, path.name)
+
+
+def parse_library(data: Any, name: str = "<library>") -> tuple[StrategySpec, ...]:
+    if not isinstance(data, dict) or not isinstance(data.get("strategies"), list):
+        raise LibraryError(f"{name}: expected an object with a 'strategies' list")
+    specs: list[StrategySpec] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data["strategies"]):
+        spec = _parse_entry(entry, f"{name}: strategies[{index}]")
+        if spec.slug in seen:
+            raise LibraryError(f"{name}: duplicate slug {spec.slug!r}")
+        seen.add(spec.slug)
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _parse_entry(entry: Any, where: str) -> StrategySpec:
+    if not isinstance(entry, dict):
+        raise LibraryError(f"{where}: expected an object")
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise LibraryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    slug = _text(entry, "slug", where)
+    if not _SLUG.match(slug):
+        raise LibraryError(f"{where}.slug: use lower-case words joined by hyphens")
+    kinds = _strings(entry, "kinds", where)
+    if not kinds:
+        raise LibraryError(f"{where}.kinds: map the strategy to at least one signal kind")
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise LibraryError(f"{where}.kinds: unknown signal kind(s) {', '.join(bad)}")
+    conditions = _strings(entry, "conditions", where, required=False)
+    unless = _strings(entry, "unless", where, required=False)
+    bad = [c for c in (*conditions, *unless) if c not in CONDITIONS]
+    if bad:
+        raise LibraryError(f"{where}: unknown condition(s) {', '.join(bad)}")
+    sources = _strings(entry, "sources", where)
+    if not sources:
+        raise LibraryError(f"{where}.sources: every strategy cites at least one source")
+    priority = entry.get("priority", 50)
+    if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
+        raise LibraryError(f"{where}.priority: a whole number from 0 to 100")
+    show_goals = entry.get("show_goals", False)
+    if not isinstance(show_goals, bool):
+        raise LibraryError(f"{where}.show_goals: true or false")
+    return StrategySpec(
+        slug=slug,
+        title=_text(entry, "title", where),
+        text=_text(entry, "text", where),
+        sources=sources,
+        kinds=kinds,
+        conditions=conditions,
+        unless=unless,
+        priority=priority,
+        show_goals=show_goals,
+    )
+
+
+def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise LibraryError(f"{where}.{key}: required text")
+    return value.strip()
+
+
+def _strings(
+    entry: Mapping[str, Any], key: str, where: str, *, required: bool = True
+) -> tuple[str, ...]:
+    value = entry.get(key, None if required else [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LibraryError(f"{where}.{key}: a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def choose(
+    strategies: Sequence[Any],
+    *,
+    kind: str,
+    context: Iterable[str],
+    limit: int = MAX_SHOWN,
+) -> list[Any]:
+    """The strategies to show with an alert of ``kind`` for a client in ``context``.
+
+    Works on :class:`StrategySpec` or anything with the same attributes (the clinic's
+    ``Strategy`` rows). The best general strategy for the kind comes first, so the core
+    move (e.g. naming a rupture) is never crowded out; then the strategies written for this
+    client's context, most specific first; then other general ones, up to ``limit``.
+    """
+    present = frozenset(context)
+    fitting = [s for s in strategies if _fits(s, kind, present)]
+
+    def rank(s: Any) -> tuple[int, int, str]:
+        return (-len(s.conditions), -int(s.priority), str(s.title))
+
+    general = sorted((s for s in fitting if not s.conditions), key=rank)
+    specific = sorted((s for s in fitting if s.conditions), key=rank)
+    ordered = general[:1] + specific + general[1:]
+    return ordered[:limit]
+
+
+def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:
+    return (
+        bool(strategy.enabled)
+        and kind in strategy.kinds
+        and all(c in present for c in strategy.conditions)
+        and not any(c in present for c in (strategy.unless or ()))
+    )

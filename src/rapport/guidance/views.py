@@ -1,0 +1,94 @@
+"""Clinic admins' pages for the guidance library: list, add, edit, disable/enable."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from rapport.core.decorators import admin_required
+from rapport.core.forms import add_service_errors
+from rapport.guidance import selectors, services
+from rapport.guidance.forms import StrategyForm
+from rapport.guidance.library import CONDITIONS
+from rapport.monitoring.kinds import KIND_LABELS
+
+_FIELDS = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
+
+
+@admin_required
+def strategy_list(request):
+    services.library_load(clinic=request.user.clinic)
+    strategies = selectors.strategies_for_clinic(request.user.clinic)
+    rows = [
+        {
+            "strategy": s,
+            "kinds": [KIND_LABELS.get(k, k) for k in s.kinds],
+            "conditions": [CONDITIONS.get(c, c) for c in s.conditions],
+            "unless": [CONDITIONS.get(c, c) for c in s.unless],
+        }
+        for s in strategies
+    ]
+    return render(request, "guidance/list.html", {"rows": rows})
+
+
+def _form_page(request, form, title, strategy=None):
+    return render(
+        request,
+        "guidance/form.html",
+        {"form": form, "title": title, "strategy": strategy},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def strategy_create(request):
+    form = StrategyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.strategy_create(
+                actor=request.user, clinic=request.user.clinic, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Strategy added."))
+            return redirect("manage_guidance")
+    return _form_page(request, form, _("Add a strategy"))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def strategy_edit(request, strategy_id):
+    strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
+    initial = {name: getattr(strategy, name) for name in _FIELDS}
+    form = StrategyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.strategy_update(
+                actor=request.user, strategy=strategy, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Strategy saved."))
+            return redirect("manage_guidance")
+    return _form_page(request, form, _("Edit strategy"), strategy)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def strategy_toggle(request, strategy_id):
+    strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
+    if request.method == "POST":
+        services.strategy_set_enabled(
+            actor=request.user, strategy=strategy, enabled=not strategy.enabled, request=request
+        )
+        messages.success(
+            request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
+        )
+        return redirect("manage_guidance")
+    return render(request, "guidance/toggle.html", {"strategy": strategy})

@@ -1,0 +1,298 @@
+"""The client page's charts and the accessible table of the same numbers.
+
+* Outcome: each outcome measure's scores with the expected course and its tolerance band
+  (the pure library's trajectory model for the client's intake band) and the clinical
+  cut-off.
+* Alliance: the check-in total per session with the alert threshold, and markers for
+  ruptures (▼), repairs (▲) and the therapist's logged actions (◆).
+* Parts: goals, tasks and bond (the check-in's subscales) with the "low part" line.
+
+Charts are SVG images (``rapport.lib.charts``) with alt text; the table carries every
+number, so nothing is only visible in a picture.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapport.lib.charts import Band, Chart, Line, Marker, Threshold, line_chart_svg, svg_data_uri
+from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
+from rapport.monitoring.series import EpisodeSeries
+from rapport.monitoring.signals import DetectorConfig, rupture_episodes
+from rapport.monitoring.signals.adapter import find_instrument
+from rapport.monitoring.signals.model import PUSHED_ANSWERS
+from rapport.monitoring.signals.trajectory import expected_severity, tolerance_severity
+
+__all__ = ["ChartImage", "TableRow", "build_charts"]
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    title: str
+    uri: str
+    alt: str
+
+
+@dataclass
+class TableRow:
+    session: int
+    date: str = ""
+    outcome: dict[str, str] = field(default_factory=dict)
+    expected: dict[str, str] = field(default_factory=dict)
+    alliance: str = ""
+    parts: dict[str, str] = field(default_factory=dict)
+    pushed: str = ""
+    events: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Charts:
+    images: list[ChartImage]
+    outcome_instruments: list[tuple[str, str]]  # (id, short title)
+    part_labels: list[tuple[str, str]]
+    rows: list[TableRow]
+    alliance_title: str = ""
+    columns: list[str] = field(default_factory=list)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _title(instrument_id: str) -> str:
+    try:
+        return find_instrument(instrument_id).short_title
+    except Exception:  # noqa: BLE001 - an unknown id still gets a readable label
+        return instrument_id
+
+
+def _range(instrument_id: str) -> tuple[float, float] | None:
+    try:
+        total = find_instrument(instrument_id).total
+    except Exception:  # noqa: BLE001
+        return None
+    return (float(total.min), float(total.max)) if total else None
+
+
+def _outcome_chart(
+    data: EpisodeSeries, config: DetectorConfig, instrument: str, rows: dict[int, TableRow]
+) -> ChartImage | None:
+    observations = data.series.of(instrument)
+    if not observations:
+        return None
+    criteria = config.change.get(instrument)
+    model = config.trajectories.get(instrument)
+    title = _title(instrument)
+    xs = [o.session for o in observations]
+    ys = [o.score for o in observations]
+    for o in observations:
+        rows[o.session].outcome[instrument] = _fmt(o.score)
+    bands, lines, thresholds = [], [Line(title, xs, ys)], []
+    intake = observations[0]
+    if model is not None:
+        sign = model.sign
+        severity = sign * intake.score
+        band = model.bands[model.band_index(severity)]
+        z = float(model.tolerance_z.value)
+        last = max(xs[-1] + 2, intake.session + 4)
+        grid = list(range(intake.session, last + 1))
+        expected, low, high = [], [], []
+        for session in grid:
+            index = session - intake.session + 1
+            centre = expected_severity(band, severity, index)
+            edge = tolerance_severity(band, severity, index, z)
+            spread = edge - centre
+            expected.append(sign * centre)
+            low.append(min(sign * (centre - spread), sign * (centre + spread)))
+            high.append(max(sign * (centre - spread), sign * (centre + spread)))
+            if session in rows or session <= xs[-1]:
+                worse = "above" if sign > 0 else "below"
+                rows[session].expected[instrument] = (
+                    f"{_fmt(sign * centre)} (off track {worse} {_fmt(sign * edge)})"
+                    if index >= int(model.first_session_index.value)
+                    else _fmt(sign * centre)
+                )
+        bands.append(Band("Expected range (90%)", grid, low, high))
+        lines.append(Line("Expected course", grid, expected, dashed=True))
+    if criteria is not None and criteria.clinical_cutoff is not None:
+        thresholds.append(
+            Threshold(
+                f"Clinical cut-off ({_fmt(float(criteria.clinical_cutoff.value))})",
+                float(criteria.clinical_cutoff.value),
+            )
+        )
+    chart = Chart(
+        title=f"{title}: scores and expected course",
+        x_label="Session",
+        y_label="Score",
+        lines=lines,
+        bands=bands,
+        thresholds=thresholds,
+        y_range=_range(instrument),
+    )
+    direction = "lower is better" if (criteria and criteria.sign > 0) else "higher is better"
+    alt = (
+        f"{title} by session ({direction}): "
+        + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+        + ". The table below gives the expected course for each session."
+    )
+    return ChartImage(chart.title, svg_data_uri(line_chart_svg(chart)), alt)
+
+
+def _alliance_instrument(data: EpisodeSeries, config: DetectorConfig) -> str | None:
+    present = [i for i in config.alliance if data.series.of(i)]
+    if CHECKIN in present:
+        return CHECKIN
+    return present[0] if present else None
+
+
+def _alliance_charts(
+    data: EpisodeSeries,
+    config: DetectorConfig,
+    actions: Sequence,
+    rows: dict[int, TableRow],
+) -> tuple[list[ChartImage], list[tuple[str, str]], str]:
+    instrument = _alliance_instrument(data, config)
+    if instrument is None:
+        return [], [], ""
+    criteria = config.alliance[instrument]
+    observations = data.series.of(instrument)
+    title = _title(instrument)
+    score_at = {o.session: o.score for o in observations}
+    for o in observations:
+        rows[o.session].alliance = _fmt(o.score)
+        if o.pushed is not None:
+            rows[o.session].pushed = PUSHED_ANSWERS[o.pushed]
+    markers: list[Marker] = []
+    for episode in rupture_episodes(observations, criteria):
+        markers.append(Marker("Rupture", episode.session, episode.score, "v"))
+        rows[episode.session].events.append(
+            f"Rupture: {_fmt(episode.score)}, {_fmt(episode.drop)} below the recent level "
+            f"of {_fmt(episode.level)}"
+        )
+        if episode.repaired_session is not None:
+            markers.append(
+                Marker("Repair", episode.repaired_session, episode.repaired_score or 0, "^")
+            )
+            rows[episode.repaired_session].events.append(
+                f"Repaired: back to {_fmt(episode.repaired_score)}"
+            )
+    for action in actions:
+        x = data.session_on(action.performed_on)
+        before = [s for s in score_at if s <= x]
+        y = score_at[max(before)] if before else (observations[0].score if observations else 0)
+        markers.append(Marker("Action logged", x, y, "D"))
+        what = action.strategy_title or "Own words"
+        at = int(x) if float(x).is_integer() else int(x)
+        rows[at].events.append(f"Action ({action.performed_on:%d %b}): {what}")
+    thresholds = []
+    if criteria.low_threshold is not None:
+        value = float(criteria.low_threshold.value)
+        thresholds.append(Threshold(f"Alert threshold ({_fmt(value)})", value))
+    chart = Chart(
+        title=f"Alliance: {title} total per session",
+        x_label="Session",
+        y_label="Total",
+        lines=[Line(title, [o.session for o in observations], [o.score for o in observations])],
+        thresholds=thresholds,
+        markers=markers,
+        y_range=_range(instrument),
+    )
+    marker_text = (
+        "; ".join(f"{m.label.lower()} at session {_fmt(m.x)}" for m in markers)
+        or "no ruptures, repairs or actions"
+    )
+    images = [
+        ChartImage(
+            chart.title,
+            svg_data_uri(line_chart_svg(chart)),
+            f"Alliance ({title}) by session: "
+            + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+            + f". Markers: {marker_text}.",
+        )
+    ]
+    parts = [
+        (p, label) for p, label in CHECKIN_PARTS if any(p in o.subscales for o in observations)
+    ]
+    if parts:
+        lines = []
+        for part, label in parts:
+            points = [(o.session, o.subscales.get(part)) for o in observations]
+            lines.append(Line(label, [p[0] for p in points], [p[1] for p in points]))
+            for session, value in points:
+                if value is not None:
+                    rows[session].parts[part] = _fmt(value)
+        chart = Chart(
+            title="Parts of the alliance: goals, tasks, bond",
+            x_label="Session",
+            y_label="0-10",
+            lines=lines,
+            thresholds=[Threshold(f"Low below {PART_LOW_BELOW}", PART_LOW_BELOW)],
+            y_range=(0, 10),
+        )
+        alt = "Goals, tasks and bond by session: " + "; ".join(
+            f"session {o.session}: "
+            + ", ".join(f"{label} {_fmt(o.subscales.get(p))}" for p, label in parts)
+            for o in observations
+        )
+        images.append(ChartImage(chart.title, svg_data_uri(line_chart_svg(chart)), alt))
+    return images, parts, title
+
+
+def build_charts(data: EpisodeSeries, config: DetectorConfig, actions: Sequence) -> Charts:
+    rows: dict[int, TableRow] = defaultdict(lambda: TableRow(session=0))
+    images: list[ChartImage] = []
+    outcome = [i for i in config.change if data.series.of(i)]
+    for instrument in outcome:
+        image = _outcome_chart(data, config, instrument, rows)
+        if image is not None:
+            images.append(image)
+    alliance_images, parts, alliance_title = _alliance_charts(data, config, actions, rows)
+    images.extend(alliance_images)
+    dates = {s.number: s.date for s in data.sessions}
+    observed = {o.session for o in data.series.observations} | {
+        s for s, r in rows.items() if r.events
+    }
+    table = []
+    for session in sorted(observed):
+        row = rows[session]
+        row.session = session
+        day = dates.get(session)
+        if day is None:
+            dated = [o.date for o in data.series.observations if o.session == session and o.date]
+            day = min(dated) if dated else None
+        row.date = f"{day:%d %b %Y}" if day else ""
+        row.cells = [
+            *[
+                cell
+                for instrument in outcome
+                for cell in (row.outcome.get(instrument, ""), row.expected.get(instrument, ""))
+            ],
+            *([row.alliance] if alliance_title else []),
+            *[row.parts.get(part, "") for part, _ in parts],
+            *([row.pushed] if alliance_title else []),
+        ]
+        table.append(row)
+    columns = [
+        *[
+            heading
+            for _, title in ((i, _title(i)) for i in outcome)
+            for heading in (title, f"{title} expected")
+        ],
+        *([f"Alliance ({alliance_title})"] if alliance_title else []),
+        *[label for _, label in parts],
+        *(["Felt pushed or overridden"] if alliance_title else []),
+    ]
+    return Charts(
+        columns=columns,
+        images=images,
+        outcome_instruments=[(i, _title(i)) for i in outcome],
+        part_labels=parts,
+        rows=table,
+        alliance_title=alliance_title,
+    )

@@ -1,0 +1,376 @@
+"""Reads of monitoring data, scoped to the requesting user through ``clinic.selectors``.
+
+* ``get_alert_for_user``: the one way views reach an alert (404 outside the user's scope).
+* ``client_monitoring``: everything the client page shows (alerts with their strategies,
+  series for the charts, repair actions).
+* ``triage``: decorates caseload rows with open alerts and trend lines, in a fixed number
+  of queries, and orders them by need.
+* ``team_figures``: the supervisor's figures per therapist, also in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.clinic.models import Attendance, Client, EndReason, Episode, GoalStatus, Phase
+from rapport.clinic.selectors import clients_for
+from rapport.guidance.models import Strategy
+from rapport.guidance.selectors import suggestions
+from rapport.measures.models import Response
+from rapport.monitoring.context import guidance_context
+from rapport.monitoring.instruments import CHECKIN, canonical, kind_of, stored_ids
+from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
+from rapport.monitoring.models import ACTIVE_STATUSES, Alert, AlertStatus, RepairAction
+from rapport.monitoring.series import EpisodeSeries, detector_config, load_episode_series
+from rapport.monitoring.signals import BASE_RATE, DetectorConfig
+from rapport.monitoring.signals.model import KINDS
+from rapport.monitoring.trajectories import clinic_trajectories
+
+__all__ = [
+    "AlertView",
+    "ClientMonitoring",
+    "TeamFigures",
+    "TherapistFigures",
+    "Trend",
+    "client_monitoring",
+    "get_alert_for_user",
+    "team_figures",
+    "triage",
+]
+
+#: Points in each caseload trend line: about three months of weekly sessions.
+TREND_POINTS = 12
+#: Check-in completion is judged over the last twelve weeks.
+COMPLETION_WINDOW_DAYS = 84
+
+
+def get_alert_for_user(user, alert_id) -> Alert:
+    try:
+        return Alert.objects.select_related("client", "client__therapist", "episode").get(
+            pk=int(alert_id), client__in=clients_for(user)
+        )
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such alert") from None
+
+
+# -- the client page ---------------------------------------------------------------------
+
+
+@dataclass
+class AlertView:
+    alert: Alert
+    strategies: list[Strategy] = field(default_factory=list)
+    actions: list[RepairAction] = field(default_factory=list)
+    needs_action: bool = False
+    snoozed: bool = False
+    forms: dict = field(default_factory=dict)
+
+
+@dataclass
+class ClientMonitoring:
+    episode: Episode | None
+    episode_series: EpisodeSeries | None
+    config: DetectorConfig | None
+    alerts: list[AlertView]
+    good_news: list[AlertView]
+    snoozed: list[AlertView]
+    actions: list[RepairAction]
+    goals: list
+    context: frozenset[str]
+
+
+def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> ClientMonitoring:
+    """Monitoring for an already-scoped client's current (open) episode."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    episode = (
+        client.episodes.exclude(phase=Phase.CLOSED)
+        .select_related("client", "client__therapist")
+        .order_by("-started_on", "-pk")
+        .first()
+    )
+    if episode is None:
+        return ClientMonitoring(None, None, None, [], [], [], [], [], frozenset())
+    episode_series = load_episode_series(episode, now=now)
+    config = detector_config(
+        episode_series.series.instruments, clinic_trajectories(client.clinic_id)
+    )
+    alerts = list(Alert.objects.filter(episode=episode, status__in=ACTIVE_STATUSES).order_by("pk"))
+    actions = list(RepairAction.objects.filter(episode=episode).select_related("strategy", "alert"))
+    goals = [g for g in episode.goals.all() if g.status == GoalStatus.ACTIVE]
+    context = guidance_context(
+        episode_series.series,
+        config,
+        phase=episode.phase,
+        mandated=episode.is_mandated,
+        trainee=bool(client.therapist.is_trainee),
+        has_goals=bool(goals),
+        active_kinds=[a.kind for a in alerts],
+    )
+    library = list(Strategy.objects.filter(clinic_id=client.clinic_id, enabled=True))
+    by_alert: dict[int, list[RepairAction]] = defaultdict(list)
+    for action in actions:
+        by_alert[action.alert_id].append(action)
+    views = [
+        AlertView(
+            alert=alert,
+            strategies=suggestions(library, kind=alert.kind, context=context),
+            actions=by_alert.get(alert.pk, []),
+            needs_action=alert.needs_action(today),
+            snoozed=alert.is_snoozed(today),
+        )
+        for alert in alerts
+    ]
+    views.sort(key=lambda v: (-SEVERITY_RANK[v.alert.severity], KINDS.index(v.alert.kind)))
+    return ClientMonitoring(
+        episode=episode,
+        episode_series=episode_series,
+        config=config,
+        alerts=[v for v in views if v.needs_action],
+        good_news=[v for v in views if v.alert.is_positive],
+        snoozed=[v for v in views if v.snoozed and not v.alert.is_positive],
+        actions=actions,
+        goals=goals,
+        context=context,
+    )
+
+
+# -- the caseload ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The last few totals of one instrument, oldest first."""
+
+    instrument: str
+    values: tuple[float, ...]
+
+
+def _trends(episode_ids: Sequence[int], client_ids: Sequence[int]) -> dict[int, dict[str, Trend]]:
+    """The latest totals per client and instrument in one query (a window function keeps
+    the last ``TREND_POINTS`` of each)."""
+    if not episode_ids:
+        return {}
+    ranked = (
+        Response.objects.filter(instrument_id__in=stored_ids(), total__isnull=False)
+        .filter(Q(episode_id__in=episode_ids) | Q(episode__isnull=True, client_id__in=client_ids))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("client_id"), F("instrument_id")],
+                order_by=[F("administered_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=TREND_POINTS)
+        .values_list("client_id", "instrument_id", "administered_at", "total")
+    )
+    collected: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for client_id, instrument_id, at, total in ranked:
+        instrument = canonical(instrument_id) or instrument_id
+        collected[client_id][instrument].append((at, total))
+    return {
+        client_id: {
+            instrument: Trend(instrument, tuple(float(t) for _, t in sorted(points)))
+            for instrument, points in by_instrument.items()
+        }
+        for client_id, by_instrument in collected.items()
+    }
+
+
+def _pick(trends: dict[str, Trend], kind: str) -> Trend | None:
+    """The check-in for alliance (else another alliance measure); for outcome the measure
+    with the most points."""
+    options = [t for i, t in trends.items() if kind_of(i) == kind]
+    if kind == "alliance":
+        options.sort(key=lambda t: (t.instrument != CHECKIN, -len(t.values)))
+    else:
+        options.sort(key=lambda t: (-len(t.values), t.instrument))
+    return options[0] if options else None
+
+
+def triage(rows: list, *, now: dt.datetime) -> list:
+    """Attach alerts and trends to caseload rows and order them by need (two queries).
+
+    Need: the most severe alert that asks for action, then how many there are, then
+    whether check-ins are overdue; good news never raises a client.
+    """
+    from dataclasses import replace
+
+    today = timezone.localdate(now)
+    episode_ids = [r.episode.pk for r in rows if r.episode is not None]
+    alerts: dict[int, list[Alert]] = defaultdict(list)
+    if episode_ids:
+        for alert in Alert.objects.filter(
+            episode_id__in=episode_ids, status__in=ACTIVE_STATUSES
+        ).order_by("pk"):
+            alerts[alert.episode_id].append(alert)
+    trends = _trends(episode_ids, [r.client.pk for r in rows])
+    decorated = []
+    for row in rows:
+        mine = alerts.get(row.episode.pk, []) if row.episode is not None else []
+        needing = sorted(
+            (a for a in mine if a.needs_action(today)),
+            key=lambda a: (-SEVERITY_RANK[a.severity], KINDS.index(a.kind)),
+        )
+        good = [a for a in mine if a.kind in POSITIVE_KINDS and a.status == AlertStatus.OPEN]
+        overdue = any(a.kind == "feedback_missing" for a in needing)
+        serious = [a for a in needing if a.kind != "feedback_missing"]
+        need = (
+            max((SEVERITY_RANK[a.severity] for a in serious), default=-1),
+            len(serious),
+            int(overdue),
+        )
+        client_trends = trends.get(row.client.pk, {})
+        decorated.append(
+            replace(
+                row,
+                alerts=tuple(needing),
+                good_news=tuple(good),
+                feedback_overdue=overdue,
+                need=need,
+                alliance_trend=_pick(client_trends, "alliance"),
+                outcome_trend=_pick(client_trends, "outcome"),
+            )
+        )
+    decorated.sort(key=lambda r: (tuple(-n for n in r.need), r.client.display_name.casefold()))
+    return decorated
+
+
+# -- team figures ------------------------------------------------------------------------
+
+
+@dataclass
+class TherapistFigures:
+    therapist_id: int
+    name: str
+    clients: int = 0
+    mean_alliance: float | None = None
+    alliance_clients: int = 0
+    not_on_track: int = 0
+    outcome_clients: int = 0
+    ended: int = 0
+    dropped_out: int = 0
+    attended: int = 0
+    checkins: int = 0
+
+    @property
+    def not_on_track_share(self) -> float | None:
+        return self.not_on_track / self.outcome_clients if self.outcome_clients else None
+
+    @property
+    def dropout_rate(self) -> float | None:
+        return self.dropped_out / self.ended if self.ended else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return min(1.0, self.checkins / self.attended) if self.attended else None
+
+
+@dataclass
+class TeamFigures:
+    therapists: list[TherapistFigures]
+    total: TherapistFigures
+    benchmark_dropout: float = float(BASE_RATE.value)
+    benchmark_source: str = BASE_RATE.source
+    window_days: int = COMPLETION_WINDOW_DAYS
+
+
+def _combine(parts: Iterable[TherapistFigures], name: str) -> TherapistFigures:
+    total = TherapistFigures(therapist_id=0, name=name)
+    weighted = 0.0
+    for part in parts:
+        for attr in (
+            "clients",
+            "alliance_clients",
+            "not_on_track",
+            "outcome_clients",
+            "ended",
+            "dropped_out",
+            "attended",
+            "checkins",
+        ):
+            setattr(total, attr, getattr(total, attr) + getattr(part, attr))
+        if part.mean_alliance is not None:
+            weighted += part.mean_alliance * part.alliance_clients
+    total.mean_alliance = weighted / total.alliance_clients if total.alliance_clients else None
+    return total
+
+
+def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
+    """Per-therapist figures for the user's visible caseload (three queries).
+
+    Mean alliance: each client's latest alliance total. Not on track: clients with an open
+    not-on-track alert among those with two or more outcome scores. Dropout: episodes that
+    ended with "client dropped out" among all ended episodes, against the 19.7% base rate
+    (Swift & Greenberg 2012). Check-in completion: check-ins received per attended session
+    over the last twelve weeks.
+    """
+    figures: dict[int, TherapistFigures] = {}
+    for row in rows:
+        therapist = row.client.therapist
+        item = figures.setdefault(
+            therapist.pk, TherapistFigures(therapist_id=therapist.pk, name=str(therapist))
+        )
+        item.clients += 1
+        if row.alliance_trend is not None and row.alliance_trend.values:
+            latest = row.alliance_trend.values[-1]
+            item.mean_alliance = ((item.mean_alliance or 0.0) * item.alliance_clients + latest) / (
+                item.alliance_clients + 1
+            )
+            item.alliance_clients += 1
+        if row.outcome_trend is not None and len(row.outcome_trend.values) >= 2:
+            item.outcome_clients += 1
+            if any(a.kind == "not_on_track" for a in row.alerts):
+                item.not_on_track += 1
+    scope = clients_for(user)
+    since = now - dt.timedelta(days=COMPLETION_WINDOW_DAYS)
+    for therapist_id, ended, dropped in (
+        Episode.objects.filter(client__in=scope, phase=Phase.CLOSED)
+        .values_list("client__therapist_id")
+        .annotate(
+            ended=Count("pk"), dropped=Count("pk", filter=Q(end_reason=EndReason.DROPPED_OUT))
+        )
+        .values_list("client__therapist_id", "ended", "dropped")
+    ):
+        if therapist_id in figures:
+            figures[therapist_id].ended = ended
+            figures[therapist_id].dropped_out = dropped
+    from rapport.clinic.models import Appointment
+
+    for therapist_id, attended in (
+        Appointment.objects.filter(
+            episode__client__in=scope,
+            attendance=Attendance.ATTENDED,
+            starts_at__gte=since,
+            starts_at__lte=now,
+        )
+        .values_list("episode__client__therapist_id")
+        .annotate(n=Count("pk"))
+        .values_list("episode__client__therapist_id", "n")
+    ):
+        if therapist_id in figures:
+            figures[therapist_id].attended = attended
+    checkin_ids = [i for i in stored_ids(("alliance",)) if canonical(i) == CHECKIN]
+    for therapist_id, received in (
+        Response.objects.filter(
+            client__in=scope,
+            instrument_id__in=checkin_ids,
+            administered_at__gte=since,
+            administered_at__lte=now,
+        )
+        .values_list("client__therapist_id")
+        .annotate(n=Count("pk"))
+        .values_list("client__therapist_id", "n")
+    ):
+        if therapist_id in figures:
+            figures[therapist_id].checkins = received
+    ordered = sorted(figures.values(), key=lambda f: f.name.casefold())
+    return TeamFigures(therapists=ordered, total=_combine(ordered, "Team"))

@@ -1,0 +1,310 @@
+"""From the database to the pure library: one episode's responses and appointments as a
+:class:`~rapport.monitoring.signals.ClientSeries`.
+
+Session numbers are the order of the episode's *attended* appointments (1, 2, 3...), so the
+outcome measure before session 4 and the check-in after it share the number 4, and
+"one check-in per attended session" can be checked. A response is placed at:
+
+1. the appointment it was given for (check-in links carry it), else
+2. the attended session on the same day, else
+3. for outcome measures (asked before a session) the next session within three days, else
+   the previous one; for alliance check-ins (asked after) the previous session, else the
+   next one; else session 0 (intake, before any session).
+
+Two responses of one instrument at one session: the newer counts (the client corrected
+themselves). An episode with responses but no attended appointment numbers each
+instrument's responses in order. Missed and cancelled appointments are attendance records
+at the number of the last session before them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db.models import Q
+from django.utils import timezone
+
+from rapport.clinic.models import Appointment, Attendance, Episode
+from rapport.measures.models import Response
+from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
+from rapport.monitoring.signals import (
+    AttendanceRecord,
+    ChangeCriteria,
+    ClientAttributes,
+    ClientSeries,
+    DetectorConfig,
+    FeedbackCriteria,
+    Observation,
+    TrajectoryModel,
+    criteria_for,
+    default_trajectory,
+)
+from rapport.monitoring.signals.errors import CriteriaError, MonitoringError
+
+__all__ = [
+    "EpisodeSeries",
+    "ResponseRow",
+    "SessionPoint",
+    "build_series",
+    "detector_config",
+    "load_episode_series",
+    "load_many",
+]
+
+#: An outcome measure answered up to three days before a session belongs to it.
+PRE_SESSION_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPoint:
+    number: int
+    date: dt.date
+    appointment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRow:
+    pk: int
+    instrument_id: str  # as stored
+    administered_at: dt.datetime
+    total: float | None
+    subscales: dict
+    item_values: dict
+    appointment_id: int | None
+
+
+@dataclass(frozen=True)
+class EpisodeSeries:
+    """An episode's series for the detectors, and how its sessions map to dates."""
+
+    episode: Episode
+    series: ClientSeries
+    sessions: tuple[SessionPoint, ...]
+    #: The response behind each observation: (instrument, session) -> response pk.
+    response_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def session_on(self, day: dt.date) -> float:
+        """Where a date falls on the session axis: k for the day of session k, k + 0.5
+        between sessions k and k + 1 (used to place a repair action on the chart)."""
+        dates = [s.date for s in self.sessions]
+        index = bisect.bisect_right(dates, day)
+        if index == 0:
+            return 0.5 if self.sessions else 0.0
+        before = self.sessions[index - 1]
+        return float(before.number) if before.date == day else before.number + 0.5
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def _pushed(row: ResponseRow) -> int | None:
+    value = row.item_values.get(PUSHED_ITEM)
+    if value is None:
+        value = row.subscales.get(PUSHED_ITEM)
+    return int(value) if isinstance(value, int | float) and int(value) in (0, 1, 2) else None
+
+
+def _observation(row: ResponseRow, instrument: str, session: int) -> Observation:
+    parts = {
+        k: float(v)
+        for k, v in row.subscales.items()
+        if k != PUSHED_ITEM and isinstance(v, int | float)
+    }
+    return Observation(
+        instrument=instrument,
+        session=session,
+        score=float(row.total),  # type: ignore[arg-type] - rows without a total are skipped
+        date=_local_date(row.administered_at),
+        subscales=parts,
+        pushed=_pushed(row) if kind_of(instrument) == "alliance" else None,
+    )
+
+
+def _place(row: ResponseRow, kind: str, sessions: Sequence[SessionPoint], by_appt, by_date) -> int:
+    if row.appointment_id in by_appt:
+        return by_appt[row.appointment_id]
+    day = _local_date(row.administered_at)
+    if day in by_date:
+        return by_date[day]
+    dates = [s.date for s in sessions]
+    index = bisect.bisect_right(dates, day)
+    previous = sessions[index - 1] if index > 0 else None
+    following = sessions[index] if index < len(sessions) else None
+    if kind == "outcome":
+        if following and (following.date - day).days <= PRE_SESSION_DAYS:
+            return following.number
+        return previous.number if previous else 0
+    if previous:
+        return previous.number
+    return following.number if following else 0
+
+
+def build_series(
+    episode: Episode,
+    *,
+    appointments: Iterable[tuple[int, dt.datetime, str]],
+    responses: Iterable[ResponseRow],
+    now: dt.datetime,
+    birth_year: int | None,
+    trainee: bool,
+) -> EpisodeSeries:
+    """The series of one episode from plain rows (no queries)."""
+    today = timezone.localdate(now)
+    past = sorted((a for a in appointments if a[1] <= now), key=lambda a: (a[1], a[0]))
+    sessions: list[SessionPoint] = []
+    attendance: list[AttendanceRecord] = []
+    for pk, starts_at, status in past:
+        day = _local_date(starts_at)
+        if status == Attendance.ATTENDED:
+            sessions.append(SessionPoint(len(sessions) + 1, day, pk))
+            attendance.append(AttendanceRecord(len(sessions), "attended", day))
+        elif status in (Attendance.NO_SHOW, Attendance.CANCELLED):
+            attendance.append(AttendanceRecord(len(sessions), status, day))
+    by_appt = {s.appointment_id: s.number for s in sessions}
+    by_date: dict[dt.date, int] = {}
+    for s in sessions:
+        by_date.setdefault(s.date, s.number)
+
+    chosen: dict[tuple[str, int], tuple[dt.datetime, int, Observation]] = {}
+    counters: dict[str, int] = defaultdict(int)
+    for row in sorted(responses, key=lambda r: (r.administered_at, r.pk)):
+        instrument = canonical(row.instrument_id)
+        kind = kind_of(row.instrument_id)
+        if instrument is None or kind not in ("outcome", "alliance") or row.total is None:
+            continue
+        if sessions:
+            session = _place(row, kind, sessions, by_appt, by_date)
+        else:
+            counters[instrument] += 1
+            session = counters[instrument]
+        key = (instrument, session)
+        chosen[key] = (row.administered_at, row.pk, _observation(row, instrument, session))
+
+    age = today.year - birth_year if birth_year else None
+    series = ClientSeries(
+        client=str(episode.client_id),
+        today=today,
+        observations=tuple(item[2] for item in chosen.values()),
+        attendance=tuple(attendance),
+        attributes=ClientAttributes(
+            age=age, mandated=episode.is_mandated, trainee_therapist=trainee
+        ),
+    )
+    return EpisodeSeries(
+        episode=episode,
+        series=series,
+        sessions=tuple(sessions),
+        response_ids={key: item[1] for key, item in chosen.items()},
+    )
+
+
+def _response_rows(queryset) -> list[tuple[int | None, int, ResponseRow]]:
+    fields = (
+        "episode_id",
+        "client_id",
+        "pk",
+        "instrument_id",
+        "administered_at",
+        "total",
+        "subscales",
+        "item_values",
+        "appointment_id",
+    )
+    return [
+        (episode_id, client_id, ResponseRow(pk, iid, at, total, subs or {}, items or {}, appt))
+        for episode_id, client_id, pk, iid, at, total, subs, items, appt in queryset.values_list(
+            *fields
+        )
+    ]
+
+
+def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeSeries]:
+    """Series for many episodes in two queries (episodes with client and therapist loaded).
+
+    Responses stored without an episode count for the client's episode that was running
+    when they were given.
+    """
+    if not episodes:
+        return []
+    ids = [e.pk for e in episodes]
+    client_ids = [e.client_id for e in episodes]
+    appointments: dict[int, list] = defaultdict(list)
+    for pk, episode_id, starts_at, status in Appointment.objects.filter(
+        episode_id__in=ids
+    ).values_list("pk", "episode_id", "starts_at", "attendance"):
+        appointments[episode_id].append((pk, starts_at, status))
+    responses: dict[int, list[ResponseRow]] = defaultdict(list)
+    loose: dict[int, list[ResponseRow]] = defaultdict(list)
+    queryset = Response.objects.filter(instrument_id__in=stored_ids()).filter(
+        Q(episode_id__in=ids) | Q(episode__isnull=True, client_id__in=client_ids)
+    )
+    for episode_id, client_id, row in _response_rows(queryset):
+        if episode_id is not None:
+            responses[episode_id].append(row)
+        else:
+            loose[client_id].append(row)
+    result = []
+    for episode in episodes:
+        rows = list(responses[episode.pk])
+        for row in loose.get(episode.client_id, ()):
+            day = _local_date(row.administered_at)
+            if day >= episode.started_on and (episode.ended_on is None or day <= episode.ended_on):
+                rows.append(row)
+        result.append(
+            build_series(
+                episode,
+                appointments=appointments[episode.pk],
+                responses=rows,
+                now=now,
+                birth_year=episode.client.birth_year,
+                trainee=bool(episode.client.therapist.is_trainee),
+            )
+        )
+    return result
+
+
+def load_episode_series(episode: Episode, *, now: dt.datetime | None = None) -> EpisodeSeries:
+    return load_many([episode], now=now or timezone.now())[0]
+
+
+# -- detector configuration --------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _criteria(instrument: str):
+    try:
+        return criteria_for(instrument)
+    except MonitoringError:
+        return None
+
+
+def detector_config(
+    instruments: Iterable[str], trajectories: dict[str, TrajectoryModel] | None = None
+) -> DetectorConfig:
+    """Criteria from the registry for these instruments plus the session check-in (which is
+    always expected, so silence can be noticed); the clinic's calibrated trajectories where
+    it has them, the library's defaults elsewhere."""
+    wanted = dict.fromkeys([CHECKIN, *instruments])
+    criteria = [c for c in (_criteria(i) for i in wanted) if c is not None]
+    models: dict[str, TrajectoryModel] = {}
+    for c in criteria:
+        if not isinstance(c, ChangeCriteria):
+            continue
+        if trajectories and c.instrument in trajectories:
+            models[c.instrument] = trajectories[c.instrument]
+            continue
+        try:
+            models[c.instrument] = default_trajectory(c)
+        except CriteriaError:
+            continue  # no cut-off: reliable change still works, a trajectory does not
+    return DetectorConfig.from_criteria(
+        criteria,
+        trajectories=models,
+        feedback=FeedbackCriteria(checkin_instrument=CHECKIN),
+    )

@@ -1,0 +1,429 @@
+"""Writes of monitoring data: alerts follow the signals; therapists act on them.
+
+* ``alerts_recompute_episode`` / ``alerts_recompute_many``: run the detectors and bring the
+  episode's alerts in line (create, update, resolve when the signal clears, re-open after a
+  snooze). Called by the response and attendance hooks, and by the periodic recompute.
+* ``alert_acknowledge``, ``alert_log_action``, ``alert_dismiss``, ``alert_snooze``: the
+  therapist's side of the lifecycle (see ``models.Alert``).
+* ``trajectory_calibration_store``: a clinic's re-estimated expected-response parameters.
+
+Every function runs in one transaction and records what it read and changed in the audit
+log. Dismissal reasons and repair notes are client free text: encrypted, never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rapport.audit.models import AuditEvent
+from rapport.audit.services import Action, audit_record, audit_record_many
+from rapport.clinic.models import Episode, Phase
+from rapport.monitoring.current import CurrentSignal, current_signals
+from rapport.monitoring.models import (
+    ACTIVE_STATUSES,
+    Alert,
+    AlertStatus,
+    RepairAction,
+    TrajectoryCalibration,
+)
+from rapport.monitoring.series import EpisodeSeries, detector_config, load_many
+from rapport.monitoring.signals import TrajectoryModel
+from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
+
+__all__ = [
+    "MAX_SNOOZE_DAYS",
+    "SyncResult",
+    "alert_acknowledge",
+    "alert_dismiss",
+    "alert_log_action",
+    "alert_snooze",
+    "alerts_recompute_episode",
+    "alerts_recompute_many",
+    "audit_cli",
+    "trajectory_calibration_store",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Snoozing longer than a season hides a signal rather than deferring it.
+MAX_SNOOZE_DAYS = 90
+_REASON_MAX = 2000
+
+
+@dataclass
+class SyncResult:
+    episodes: int = 0
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+    reopened: int = 0
+
+    def add(self, other: SyncResult) -> None:
+        for name in ("episodes", "created", "updated", "resolved", "reopened"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "episodes": self.episodes,
+            "created": self.created,
+            "updated": self.updated,
+            "resolved": self.resolved,
+            "reopened": self.reopened,
+        }
+
+
+def audit_cli(*, action: str, target: str, client_id: int | None = None) -> None:
+    """An audit row for the operator's command line (``rapport signals --client``).
+
+    ``audit_record`` labels actor-less rows "system"; reads an operator makes by hand are
+    labelled "cli" so they can be told apart from scheduled work.
+    """
+    AuditEvent.objects.create(
+        actor=None, actor_label="cli", action=action, target=target[:100], client_id=client_id
+    )
+
+
+# -- following the signals ---------------------------------------------------------------
+
+
+def _fields(current: CurrentSignal) -> dict:
+    signal = current.signal
+    return {
+        "severity": signal.severity,
+        "signal_key": current.key[:200],
+        "instrument_id": current.instrument[:50],
+        "onset_session": current.onset_session,
+        "session": signal.session,
+        "evidence": dict(signal.evidence),
+        "explanation": signal.explanation,
+        "source": signal.source,
+    }
+
+
+def _audit(actor, alert: Alert, what: str, action: str = Action.UPDATE) -> None:
+    audit_record(
+        actor=actor, action=action, target=f"alert:{alert.pk}:{what}", client_id=alert.client_id
+    )
+
+
+def _sync(
+    episode_series: EpisodeSeries,
+    current: dict[str, CurrentSignal],
+    active: dict[str, Alert],
+    dismissed: set[tuple[str, str]],
+    *,
+    now: dt.datetime,
+    actor,
+) -> SyncResult:
+    episode = episode_series.episode
+    today = timezone.localdate(now)
+    result = SyncResult(episodes=1)
+    for kind, item in current.items():
+        fields = _fields(item)
+        alert = active.get(kind)
+        if alert is None:
+            if (kind, fields["signal_key"]) in dismissed:
+                continue  # the therapist dismissed this very instance
+            alert = Alert(
+                client_id=episode.client_id,
+                episode=episode,
+                kind=kind,
+                status=AlertStatus.OPEN,
+                first_detected_at=now,
+                last_detected_at=now,
+                **fields,
+            )
+            try:
+                with transaction.atomic():
+                    alert.save(force_insert=True)
+            except IntegrityError:
+                continue  # a concurrent recompute created it a moment ago
+            _audit(actor, alert, "raised", Action.CREATE)
+            result.created += 1
+            continue
+        changes = [name for name, value in fields.items() if getattr(alert, name) != value]
+        new_instance = "signal_key" in changes
+        for name in changes:
+            setattr(alert, name, fields[name])
+        what = "updated"
+        if (
+            alert.status == AlertStatus.SNOOZED
+            and alert.snoozed_until
+            and alert.snoozed_until <= today
+        ):
+            alert.status, alert.snoozed_until = AlertStatus.OPEN, None
+            what = "reopened-after-snooze"
+            result.reopened += 1
+        elif new_instance and alert.status in (AlertStatus.ACKNOWLEDGED, AlertStatus.ACTION_LOGGED):
+            # Same kind, new occurrence (a new rupture, another "pushed"): new information.
+            alert.status = AlertStatus.OPEN
+            what = "reopened-new-occurrence"
+            result.reopened += 1
+        elif not changes:
+            continue
+        else:
+            result.updated += 1
+        alert.last_detected_at = now
+        alert.save()
+        _audit(actor, alert, what)
+    for kind, alert in active.items():
+        if kind not in current:
+            _resolve(alert, now=now, actor=actor, why="signal-cleared")
+            result.resolved += 1
+    return result
+
+
+def _resolve(alert: Alert, *, now: dt.datetime, actor, why: str) -> None:
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at = now
+    alert.snoozed_until = None
+    alert.save(update_fields=["status", "resolved_at", "snoozed_until", "updated_at"])
+    _audit(actor, alert, f"resolved-{why}")
+
+
+def alerts_recompute_many(
+    *,
+    episodes: Sequence[Episode],
+    now: dt.datetime | None = None,
+    actor=None,
+    request=None,
+    trajectories: dict[int, dict[str, TrajectoryModel]] | None = None,
+) -> SyncResult:
+    """Recompute the alerts of these episodes (client and therapist loaded) in one
+    transaction; closed episodes have their remaining alerts resolved."""
+    now = now or timezone.now()
+    result = SyncResult()
+    if not episodes:
+        return result
+    with transaction.atomic():
+        ids = [e.pk for e in episodes]
+        active: dict[int, dict[str, Alert]] = defaultdict(dict)
+        for alert in Alert.objects.filter(episode_id__in=ids, status__in=ACTIVE_STATUSES):
+            active[alert.episode_id][alert.kind] = alert
+        dismissed: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for episode_id, kind, key in Alert.objects.filter(
+            episode_id__in=ids, status=AlertStatus.DISMISSED
+        ).values_list("episode_id", "kind", "signal_key"):
+            dismissed[episode_id].add((kind, key))
+        open_episodes = [e for e in episodes if e.phase != Phase.CLOSED]
+        for episode in episodes:
+            if episode.phase == Phase.CLOSED:
+                for alert in active[episode.pk].values():
+                    _resolve(alert, now=now, actor=actor, why="episode-ended")
+                    result.resolved += 1
+        known = trajectories if trajectories is not None else {}
+        for item in load_many(open_episodes, now=now):
+            clinic_id = item.episode.client.clinic_id
+            if clinic_id not in known:
+                known[clinic_id] = clinic_trajectories(clinic_id)
+            config = detector_config(item.series.instruments, known[clinic_id])
+            current = current_signals(item.series, config)
+            result.add(
+                _sync(
+                    item,
+                    current,
+                    active[item.episode.pk],
+                    dismissed[item.episode.pk],
+                    now=now,
+                    actor=actor,
+                )
+            )
+        # Reading a client's responses to compute signals is a read of client data.
+        audit_record_many(
+            actor=actor,
+            action=Action.VIEW,
+            target="signals-recompute",
+            client_ids=[e.client_id for e in open_episodes],
+            request=request,
+        )
+    return result
+
+
+def alerts_recompute_episode(
+    *, episode: Episode, now: dt.datetime | None = None, actor=None, request=None
+) -> SyncResult:
+    episode = Episode.objects.select_related("client", "client__therapist").get(pk=episode.pk)
+    return alerts_recompute_many(episodes=[episode], now=now, actor=actor, request=request)
+
+
+# -- the therapist's side of the lifecycle ------------------------------------------------
+
+
+def _require_active(alert: Alert) -> None:
+    if not alert.is_active:
+        raise ValidationError("This alert is closed: it was resolved or dismissed.")
+
+
+def _locked(alert: Alert) -> Alert:
+    """Re-read the alert under a row lock so two clicks cannot interleave."""
+    fresh = Alert.objects.select_for_update().get(pk=alert.pk)
+    alert.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_state"})
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(
+    *, actor, alert: Alert, request=None, now: dt.datetime | None = None
+) -> Alert:
+    alert = _locked(alert)
+    _require_active(alert)
+    now = now or timezone.now()
+    if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.snoozed_until = None
+        alert.acknowledged_at = now
+        alert.acknowledged_by = actor
+        alert.save()
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=f"alert:{alert.pk}:acknowledged",
+            client_id=alert.client_id,
+            request=request,
+        )
+    return alert
+
+
+@transaction.atomic
+def alert_log_action(
+    *,
+    actor,
+    alert: Alert,
+    strategy=None,
+    note: str = "",
+    performed_on: dt.date | None = None,
+    request=None,
+    now: dt.datetime | None = None,
+) -> RepairAction:
+    """Record what the therapist did (a suggested strategy, their own words, or both)."""
+    alert = _locked(alert)
+    _require_active(alert)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    note = (note or "").strip()
+    performed_on = performed_on or today
+    errors: dict[str, str] = {}
+    if strategy is None and not note:
+        errors["note"] = "Choose a strategy or describe what you did."
+    if strategy is not None and (
+        strategy.clinic_id != alert.client.clinic_id or not strategy.enabled
+    ):
+        errors["strategy"] = "Choose one of the suggested strategies."
+    if len(note) > _REASON_MAX:
+        errors["note"] = f"Keep the note under {_REASON_MAX} characters."
+    if performed_on > today:
+        errors["performed_on"] = "The date cannot be in the future."
+    elif performed_on < alert.episode.started_on:
+        errors["performed_on"] = "The date is before this episode started."
+    if errors:
+        raise ValidationError(errors)
+    action = RepairAction.objects.create(
+        alert=alert,
+        client_id=alert.client_id,
+        episode_id=alert.episode_id,
+        strategy=strategy,
+        strategy_title=strategy.title[:200] if strategy is not None else "",
+        note=note,
+        performed_on=performed_on,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    alert.status = AlertStatus.ACTION_LOGGED
+    alert.snoozed_until = None
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, actor
+    alert.save()
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=f"repair-action:{action.pk}:alert:{alert.pk}",
+        client_id=alert.client_id,
+        request=request,
+    )
+    return action
+
+
+@transaction.atomic
+def alert_dismiss(
+    *, actor, alert: Alert, reason: str, request=None, now: dt.datetime | None = None
+) -> Alert:
+    """Close an alert the therapist judges not to apply; the reason is kept (encrypted)."""
+    alert = _locked(alert)
+    _require_active(alert)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this alert does not need action."})
+    if len(reason) > _REASON_MAX:
+        raise ValidationError({"reason": f"Keep the reason under {_REASON_MAX} characters."})
+    alert.status = AlertStatus.DISMISSED
+    alert.dismissed_at = now or timezone.now()
+    alert.dismissed_by = actor
+    alert.dismiss_reason = reason
+    alert.snoozed_until = None
+    alert.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"alert:{alert.pk}:dismissed",
+        client_id=alert.client_id,
+        request=request,
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_snooze(
+    *, actor, alert: Alert, until: dt.date, request=None, now: dt.datetime | None = None
+) -> Alert:
+    """Put an alert aside until a date; it opens again on that date if the signal holds."""
+    alert = _locked(alert)
+    _require_active(alert)
+    today = timezone.localdate(now or timezone.now())
+    if until <= today:
+        raise ValidationError({"until": "Choose a date after today."})
+    if until > today + dt.timedelta(days=MAX_SNOOZE_DAYS):
+        raise ValidationError(
+            {"until": f"Snooze for at most {MAX_SNOOZE_DAYS} days, or dismiss the alert."}
+        )
+    alert.status = AlertStatus.SNOOZED
+    alert.snoozed_until = until
+    alert.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"alert:{alert.pk}:snoozed",
+        client_id=alert.client_id,
+        request=request,
+    )
+    return alert
+
+
+# -- calibration --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trajectory_calibration_store(
+    *, clinic, model: TrajectoryModel, episodes_used: int, actor_label: str = "cli"
+) -> TrajectoryCalibration:
+    """Keep a clinic's re-estimated expected-response model; the newest one is used."""
+    row = TrajectoryCalibration.objects.create(
+        clinic=clinic,
+        instrument_id=model.instrument,
+        parameters=trajectory_to_json(model),
+        episodes_used=episodes_used,
+        created_by_label=actor_label[:254],
+    )
+    AuditEvent.objects.create(
+        actor=None,
+        actor_label=actor_label[:254],
+        action=Action.UPDATE,
+        target=f"trajectory-calibration:{row.instrument_id}",
+    )
+    return row

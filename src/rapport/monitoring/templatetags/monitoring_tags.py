@@ -1,0 +1,100 @@
+"""Template filters for monitoring pages: trend sparklines, labels, evidence."""
+
+from __future__ import annotations
+
+from django import template
+
+from rapport.lib.charts import PALETTE, sparkline_svg, svg_data_uri
+from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
+from rapport.monitoring.signals.adapter import find_instrument
+from rapport.monitoring.signals.errors import MonitoringError
+
+register = template.Library()
+
+
+def _instrument(trend):
+    try:
+        return find_instrument(trend.instrument)
+    except MonitoringError:
+        return None
+
+
+def _reference(instrument) -> float | None:
+    """The line drawn in a sparkline: the alliance alert threshold or the clinical cut-off."""
+    if instrument is None:
+        return None
+    figure = instrument.alert_threshold or instrument.clinical_cutoff
+    return float(figure.value) if figure is not None else None
+
+
+@register.filter
+def sparkline(trend) -> str:
+    """A trend as a data: URI tiny SVG (empty string when there is nothing to draw)."""
+    if trend is None or not trend.values:
+        return ""
+    instrument = _instrument(trend)
+    if instrument is not None and instrument.total is not None:
+        low, high = float(instrument.total.min), float(instrument.total.max)
+    else:
+        low, high = min(trend.values), max(trend.values)
+    color = PALETTE[0] if instrument is None or instrument.kind == "alliance" else PALETTE[2]
+    svg = sparkline_svg(
+        trend.values, low=low, high=high, threshold=_reference(instrument), color=color
+    )
+    return svg_data_uri(svg)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+@register.filter
+def trend_text(trend) -> str:
+    """The same numbers as words, for the image's alt text."""
+    if trend is None or not trend.values:
+        return ""
+    instrument = _instrument(trend)
+    name = instrument.short_title if instrument is not None else trend.instrument
+    text = f"{name}, last {len(trend.values)}: " + ", ".join(_number(v) for v in trend.values)
+    reference = _reference(instrument)
+    if reference is not None and instrument is not None:
+        if instrument.alert_threshold is not None:
+            text += f" (below {_number(reference)} is low)"
+        else:
+            text += f" (cut-off {_number(reference)})"
+    return text
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+@register.filter
+def kind_short(kind: str) -> str:
+    return KIND_SHORT.get(kind, kind)
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return _number(value) if abs(value) >= 1 or value == 0 else f"{value:.3f}"
+    if isinstance(value, list):
+        return ", ".join(_format(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_format(v)}" for k, v in value.items())
+    return str(value)
+
+
+@register.filter
+def evidence_items(evidence) -> list[tuple[str, str]]:
+    """The detector's evidence as (label, readable value) pairs."""
+    if not isinstance(evidence, dict):
+        return []
+    return [(key.replace("_", " ").capitalize(), _format(value)) for key, value in evidence.items()]
+
+
+@register.filter
+def percent(value) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f}%"

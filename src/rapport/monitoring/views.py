@@ -1,0 +1,186 @@
+"""Alert pages and the client page's monitoring panel.
+
+Views translate HTTP into selector and service calls: every alert comes from
+``selectors.get_alert_for_user`` (404 outside the user's scope) and every read of client
+data is audited. Invalid input re-renders the form with status 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from rapport.audit.services import Action, audit_record
+from rapport.core.decorators import clinician_required
+from rapport.core.forms import add_service_errors
+from rapport.guidance.services import library_load
+from rapport.monitoring import selectors, services
+from rapport.monitoring.charts import build_charts
+from rapport.monitoring.forms import AcknowledgeForm, DismissForm, LogActionForm, SnoozeForm
+
+__all__ = ["alert_acknowledge", "alert_action", "alert_dismiss", "alert_snooze", "client_panel"]
+
+
+def _back(alert) -> str:
+    return reverse("client_detail", args=[alert.client_id]) + f"#alert-{alert.pk}"
+
+
+def _view_for(alert):
+    """The alert as the client page shows it, with the strategies that fit it."""
+    library_load(clinic=alert.client.clinic)
+    monitoring = selectors.client_monitoring(alert.client)
+    for view in (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed):
+        if view.alert.pk == alert.pk:
+            return view, monitoring
+    return None, monitoring
+
+
+def _page(request, alert, form, title, *, view=None, goals=()):
+    return render(
+        request,
+        "monitoring/alert_form.html",
+        {
+            "alert": alert,
+            "client": alert.client,
+            "form": form,
+            "title": title,
+            "view": view,
+            "goals": goals,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _audit_view(request, alert) -> None:
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=f"alert:{alert.pk}",
+        client_id=alert.client_id,
+        request=request,
+    )
+
+
+def _alert_form_view(request, alert_id, *, form_class, title, run, success, form_kwargs=None):
+    alert = selectors.get_alert_for_user(request.user, alert_id)
+    if request.method == "GET":
+        _audit_view(request, alert)
+    form = form_class(request.POST or None, **(form_kwargs or {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(alert, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(_back(alert))
+    return _page(request, alert, form, title)
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def alert_acknowledge(request, alert_id):
+    return _alert_form_view(
+        request,
+        alert_id,
+        form_class=AcknowledgeForm,
+        title=_("Acknowledge this alert"),
+        run=lambda alert, data: services.alert_acknowledge(
+            actor=request.user, alert=alert, request=request
+        ),
+        success=_("Alert acknowledged."),
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def alert_dismiss(request, alert_id):
+    return _alert_form_view(
+        request,
+        alert_id,
+        form_class=DismissForm,
+        title=_("Dismiss this alert"),
+        run=lambda alert, data: services.alert_dismiss(
+            actor=request.user, alert=alert, reason=data["reason"], request=request
+        ),
+        success=_("Alert dismissed."),
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def alert_snooze(request, alert_id):
+    return _alert_form_view(
+        request,
+        alert_id,
+        form_class=SnoozeForm,
+        title=_("Snooze this alert"),
+        run=lambda alert, data: services.alert_snooze(
+            actor=request.user, alert=alert, until=data["until"], request=request
+        ),
+        success=_("Alert snoozed."),
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def alert_action(request, alert_id):
+    alert = selectors.get_alert_for_user(request.user, alert_id)
+    if request.method == "GET":
+        _audit_view(request, alert)
+    view, monitoring = _view_for(alert)
+    strategies = view.strategies if view is not None else []
+    form = LogActionForm(request.POST or None, strategies=strategies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alert_log_action(
+                actor=request.user,
+                alert=alert,
+                strategy=form.cleaned_data["strategy"],
+                note=form.cleaned_data["note"],
+                performed_on=form.cleaned_data["performed_on"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Action logged."))
+            return redirect(_back(alert))
+    return _page(request, alert, form, _("Log what you did"), view=view, goals=monitoring.goals)
+
+
+def client_panel(request, client):
+    """The client page's monitoring section: alerts with strategies, charts, table."""
+    if not getattr(request.user, "is_authenticated", False):
+        return None
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target="monitoring",
+        client_id=client.pk,
+        request=request,
+    )
+    library_load(clinic=client.clinic)
+    monitoring = selectors.client_monitoring(client)
+    if monitoring.episode is None:
+        return None
+    charts = build_charts(monitoring.episode_series, monitoring.config, monitoring.actions)
+    for view in (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed):
+        # Field names stay plain (the alert pages read them); ids are unique on the page.
+        auto_id = f"id_a{view.alert.pk}_%s"
+        view.forms = {
+            "action": LogActionForm(strategies=view.strategies, auto_id=auto_id),
+            "dismiss": DismissForm(auto_id=auto_id),
+            "snooze": SnoozeForm(auto_id=auto_id),
+        }
+    return {
+        "template": "monitoring/panel.html",
+        "monitoring": monitoring,
+        "charts": charts,
+        "today": timezone.localdate(),
+    }
