@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 
-from rapport.clinic.models import Appointment, Attendance, Clinic
 from rapport.transcripts.parsing import parse_transcript
 
 __all__ = ["DEMO_SESSIONS", "add_demo_transcripts", "demo_vtt"]
@@ -47,18 +46,33 @@ DIRECTIVE_SESSION: tuple[tuple[str, str, float], ...] = (
     (T, "Hello Ada. Come in, sit down.", 4),
     (C, "Hi. Thanks.", 2),
     (T, "So, how was your week?", 3),
-    (C, "Not great. The sleep is still bad and work is piling up again.", 180),
+    (
+        C,
+        "Not great. The sleep is still bad and work is piling up again. My manager moved two "
+        "deadlines forward, so I stayed late on Monday and Tuesday, and by Wednesday I was "
+        "so tired I made a mistake in the report that I then had to fix on Thursday. I kept "
+        "thinking about it all weekend. I did write the list a couple of times, like we "
+        "said, but then I stopped. I don't really know why. I suppose it felt like one more "
+        "thing to do. My sister asked if I wanted to go walking on Saturday and I said no, "
+        "which I regretted afterwards.",
+        180,
+    ),
     (T, "Lovely weather out there today, isn't it? Did you get out at the weekend?", 40),
     (C, "Not really. I stayed in most of the time.", 30),
     (T, "I just watched a brilliant film at the weekend, you should see it.", 30),
     (C, "Maybe.", 3),
-    (T, "You should go to bed at the same time every night and stop looking at your phone.", 8),
+    (
+        T,
+        "I would recommend that you stop using your phone after nine. You need to go to bed "
+        "at the same time every night.",
+        8,
+    ),
     (C, "I have tried that before, it didn't really work for me.", 6),
     (T, "Maybe just take some melatonin, it works for most people.", 6),
     (C, "Okay.", 2),
     (T, "Do you drink coffee in the afternoon?", 3),
     (C, "Sometimes.", 2),
-    (T, "Do you exercise?", 2),
+    (T, "Do you have a TV in your bedroom?", 2),
     (C, "Not much.", 2),
     (T, "Is your bedroom dark?", 2),
     (C, "Yes.", 2),
@@ -92,8 +106,10 @@ def demo_vtt(session: tuple[tuple[str, str, float], ...]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def add_demo_transcripts(clinic: Clinic, rng: random.Random) -> None:
+def add_demo_transcripts(clinic, rng: random.Random) -> None:
     """Attach the two sessions to the demo client Ada's two most recent attended sessions."""
+    # Imported here so the scripted sessions above stay importable without Django.
+    from rapport.clinic.models import Appointment, Attendance
     from rapport.transcripts import services
 
     client = next(

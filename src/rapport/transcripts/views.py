@@ -295,13 +295,17 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
     for i, u in enumerate(transcript.utterances):
         css = _timeline_class(u["code"], u.get("subcode"))
         counts[css] += 1
+        speaker = _speaker_name(content, u["speaker"], u["role"])
+        role_label = str(ROLE_LABELS.get(u["role"], u["role"]))
         utterances.append(
             {
                 "number": i + 1,
                 "anchor": f"u{i + 1}",
-                "speaker": _speaker_name(content, u["speaker"], u["role"]),
+                "speaker": speaker,
                 "role": u["role"],
-                "role_label": ROLE_LABELS.get(u["role"], u["role"]),
+                "role_label": role_label,
+                # "Jo (Therapist) (Therapist)" says nothing twice.
+                "name_says_role": role_label.casefold() in speaker.casefold(),
                 "code_label": _code_label(u["code"], u.get("subcode")),
                 "css": css,
                 "confidence": u.get("confidence"),
@@ -395,7 +399,10 @@ def _trend(client) -> dict[str, Any]:
     ]
     chart = None
     if len(rows) >= 2:
-        xs = list(range(1, len(rows) + 1))
+        # Days since the first analysed session: shows the spacing of sessions, and keeps
+        # the axis in whole numbers.
+        first = rows[0].starts_at
+        xs = [(row.starts_at - first).total_seconds() / 86400 for row in rows]
         lines = [
             Line(
                 str(label),
@@ -416,7 +423,7 @@ def _trend(client) -> dict[str, Any]:
             line_chart_svg(
                 Chart(
                     title=_("This client's sessions"),
-                    x_label=_("Session (in date order)"),
+                    x_label=_("Days since the first analysed session"),
                     y_label="%",
                     lines=lines,
                     y_range=(0, 100),

@@ -1,0 +1,235 @@
+"""``rapport code`` and ``rapport analyze``: researcher tools that need no database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rapport.cli import main
+from rapport.transcripts.coding import CoderError
+from tests.transcripts.fixtures_db import HERE, RuleCoder
+
+METRIC_KEYS = {
+    "reflection_to_question_ratio",
+    "percent_open_questions",
+    "percent_complex_reflections",
+    "percent_therapist_input",
+    "therapist_talk_share",
+    "change_talk_ratio",
+}
+FLAG_KEYS = {"kind", "utterance", "start", "end", "text", "explanation", "source"}
+UTTERANCE_KEYS = {"speaker", "role", "text", "code", "subcode", "confidence"}
+
+
+@pytest.fixture(autouse=True)
+def rule_coder(monkeypatch):
+    coder = RuleCoder()
+    monkeypatch.setattr("rapport.transcripts.coding.load_coder", lambda path=None: coder)
+    return coder
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+# --- rapport code -----------------------------------------------------------------------
+
+
+def test_code_keeps_every_row_and_column_in_order_and_adds_the_codes(tmp_path, capsys):
+    source = tmp_path / "utterances.csv"
+    source.write_text(
+        "transcript,role,text,note\n"
+        "a,therapist,How are you today?,first\n"
+        "b,therapist,What brings you here?,\n"
+        "a,client,Fine thanks.,\n"
+        ",,,\n"
+        "b,client,I want to sleep better.,x\n"
+        "a,therapist,It sounds like the week went well.,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "coded.csv"
+    assert main(["code", str(source), "-o", str(out)]) == 0
+    rows = read_csv(out)
+    original = read_csv(source)
+    assert rows[0] == [*original[0], "code", "subcode", "confidence"]
+    assert [row[:4] for row in rows] == original  # every row and column, in order
+    assert [row[4:6] for row in rows[1:]] == [
+        ["question", "open"],
+        ["question", "open"],
+        ["neutral", ""],
+        ["", ""],  # the blank row is kept, uncoded
+        ["change", ""],
+        ["reflection", "simple"],
+    ]
+    assert rows[1][6] == "0.800"
+    assert "Coded 5 utterances" in capsys.readouterr().err
+
+
+def test_code_with_a_speaker_column_guesses_each_conversations_roles(tmp_path):
+    source = tmp_path / "speakers.csv"
+    source.write_text(
+        "speaker,text\nDr Lee,What would you like to change?\nSam,I want to drink less.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    assert main(["code", str(source), "-o", str(out)]) == 0
+    assert [row[2] for row in read_csv(out)[1:]] == ["question", "change"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("role,words\ntherapist,hello\n", "The CSV file needs a 'text' column"),
+        ("role,text\ndoctor,hello\n", "Line 2: Unknown role 'doctor'"),
+        (None, "no such file"),
+    ],
+)
+def test_code_refuses_bad_input_with_one_line_and_exit_2(tmp_path, capsys, content, message):
+    source = tmp_path / "in.csv"
+    if content is not None:
+        source.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["code", str(source), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("rapport: ") and message in err
+    assert not out.exists()
+
+
+def test_a_missing_coder_model_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    def missing(path=None):
+        raise CoderError("coder model not found at /nowhere/coder.joblib")
+
+    monkeypatch.setattr("rapport.transcripts.coding.load_coder", missing)
+    assert main(["analyze", str(HERE / "session.vtt"), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "rapport: cannot load the utterance coder: coder model not found at "
+        "/nowhere/coder.joblib\n"
+    )
+
+
+# --- rapport analyze --------------------------------------------------------------------
+
+
+def check_shape(result: dict) -> None:
+    assert set(result) == {"metrics", "quality_estimate", "flags", "utterances"}
+    assert set(result["metrics"]) == METRIC_KEYS
+    assert result["quality_estimate"] is None or 0 <= result["quality_estimate"] <= 1
+    assert all(set(flag) == FLAG_KEYS for flag in result["flags"])
+    assert result["utterances"] and all(set(u) == UTTERANCE_KEYS for u in result["utterances"])
+
+
+def test_analyze_json_on_a_file_prints_exactly_the_documented_shape(capsys):
+    assert main(["analyze", str(HERE / "session.vtt"), "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    check_shape(result)
+    assert result["utterances"][0] == {
+        "speaker": "Jo Counsellor",
+        "role": "therapist",
+        "text": "Hello Robin. What would you like to talk about today?",
+        "code": "question",
+        "subcode": "open",
+        "confidence": 0.8,
+    }
+    assert {"advice", "closed_question_run"} <= {flag["kind"] for flag in result["flags"]}
+    assert captured.err == ""
+
+
+def test_analyze_json_on_a_folder_gives_one_object_per_file_with_progress_on_stderr(
+    tmp_path, capsys
+):
+    for name in ("session.vtt", "session.srt", "session.txt", "session.csv"):
+        shutil.copy(HERE / name, tmp_path / name)
+    (tmp_path / "readme.md").write_text("not a transcript", encoding="utf-8")
+    assert main(["analyze", str(tmp_path), "--json"]) == 0
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)
+    assert [r["file"] for r in results] == [
+        "session.csv",
+        "session.srt",
+        "session.txt",
+        "session.vtt",
+    ]
+    for result in results:
+        check_shape({k: v for k, v in result.items() if k != "file"})
+    assert "4/4 session.vtt" in captured.err
+    assert "[" in captured.err and "#" in captured.err
+
+
+def test_a_bad_file_in_a_folder_is_named_and_the_others_are_still_analysed(tmp_path, capsys):
+    shutil.copy(HERE / "session.vtt", tmp_path / "good.vtt")
+    shutil.copy(HERE / "latin1.txt", tmp_path / "bad.txt")
+    assert main(["analyze", str(tmp_path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert [r["file"] for r in json.loads(captured.out)] == ["good.vtt"]
+    assert "rapport: bad.txt: This file is not UTF-8 text" in captured.err
+    assert "rapport: 1 of 2 files could not be analysed" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("latin1.txt", "This file is not UTF-8 text"),
+        ("one_speaker.txt", "Only one speaker (Therapist) was found"),
+        ("not_a_transcript.txt", "No speaker labels were found"),
+        ("missing.vtt", "no such file or folder"),
+    ],
+)
+def test_analyze_refuses_a_bad_file_with_one_line_and_exit_2(capsys, name, message):
+    assert main(["analyze", str(HERE / name), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and message in captured.err
+
+
+def test_analyze_takes_the_therapist_by_name(capsys):
+    assert main(["analyze", str(HERE / "session.vtt"), "--json", "--therapist", "robin"]) == 0
+    roles = {u["speaker"]: u["role"] for u in json.loads(capsys.readouterr().out)["utterances"]}
+    assert roles == {"Jo Counsellor": "client", "Robin": "therapist"}
+    assert main(["analyze", str(HERE / "session.vtt"), "--therapist", "Kim"]) == 2
+    assert "There is no speaker called 'Kim'" in capsys.readouterr().err
+
+
+def test_analyze_without_json_prints_a_short_summary(capsys):
+    assert main(["analyze", str(HERE / "session.vtt")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("session.vtt: 14 utterances (vtt); Jo Counsellor (therapist), Robin")
+    assert "Reflections per question" in out and "Open questions" in out
+    assert "Quality estimate" in out
+    assert "closed question run: utterance 7" in out
+    assert len(out.splitlines()) < 20
+
+
+def test_the_researcher_commands_run_without_django_settings(tmp_path):
+    """No database, no RAPPORT_* settings: the pure pipeline only."""
+    script = (
+        "import sys, json\n"
+        "import rapport.transcripts.coding as coding\n"
+        "from tests.transcripts.fixtures_db import RuleCoder\n"
+        "coding.load_coder = lambda path=None: RuleCoder()\n"
+        "from rapport.cli import main\n"
+        f"code = main(['analyze', {str(HERE / 'session.txt')!r}, '--json'])\n"
+        "assert code == 0, code\n"
+        "assert 'rapport.settings' not in sys.modules\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("RAPPORT_", "DJANGO_"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join([str(Path("src").resolve()), str(Path(".").resolve())])
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    check_shape(json.loads(io.StringIO(result.stdout).read()))
