@@ -189,7 +189,8 @@ def cmd_purge(args: argparse.Namespace) -> None:
     from rapport.transcripts.services import transcripts_purge_expired
 
     count = transcripts_purge_expired()
-    print(f"Deleted the text of {count} transcript{'s' if count != 1 else ''}.")
+    if count or not args.quiet:
+        print(f"Deleted the text of {count} transcript{'s' if count != 1 else ''}.")
 
 
 # --- registration -----------------------------------------------------------------------
@@ -240,8 +241,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description=(
             "Delete the text of transcripts uploaded more than the clinic's 'delete "
             "transcript text after (days)' ago, keeping codes and metrics. Run it daily "
-            "(cron or a systemd timer). Clinics with 0 days keep the text."
+            "(cron or a systemd timer), e.g. '40 3 * * * rapport purge-transcripts --quiet'. "
+            "Clinics with 0 days keep the text."
         ),
+    )
+    purge.add_argument(
+        "--quiet", action="store_true", help="print nothing when there was nothing to delete"
     )
     purge.set_defaults(handler=cmd_purge)
 

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="var-annotated"
+# Model field types are known to Django at run time; mypy here runs without its plugin.
 """Session transcripts and their analysis (issue 5, DESIGN §1.5).
 
 What is stored where, and why:

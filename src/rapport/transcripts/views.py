@@ -382,6 +382,10 @@ TREND_LINES = (
 )
 
 
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
+
+
 def _trend(client) -> dict[str, Any]:
     rows = selectors.client_trend(client)
     table = [
@@ -404,11 +408,7 @@ def _trend(client) -> dict[str, Any]:
         first = rows[0].starts_at
         xs = [(row.starts_at - first).total_seconds() / 86400 for row in rows]
         lines = [
-            Line(
-                str(label),
-                xs,
-                [None if r.values.get(name) is None else r.values[name] * scale for r in rows],
-            )
+            Line(str(label), xs, [_scaled(r.values.get(name), scale) for r in rows])
             for name, scale, label in TREND_LINES
         ]
         lines.append(
