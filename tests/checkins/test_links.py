@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -15,7 +14,7 @@ from rapport.checkins.models import CheckIn
 from rapport.checkins.tokens import hash_token
 from rapport.measures.models import Response
 
-FIXED = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
+FIXED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.django_db

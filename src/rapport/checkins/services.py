@@ -236,14 +236,17 @@ def checkin_submit(
     if not valid_form_key(form_key):
         raise ValidationError(_("This form has expired. Please answer the questions again."))
     locked = (
-        CheckIn.objects.select_for_update()
-        .select_related("client", "episode", "appointment", "response")
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("client", "episode", "appointment")
         .get(pk=checkin.pk)
     )
     key = submission_key(locked, form_key)
     if locked.used_at is not None:
-        if locked.response is not None and locked.response.idempotency_key == key:
-            return locked.response, False
+        # Read the response in a statement of its own: on PostgreSQL a join in the locking
+        # query would still see the snapshot from before the lock wait.
+        stored = Response.objects.filter(pk=locked.response_id).first()
+        if stored is not None and stored.idempotency_key == key:
+            return stored, False
         raise CheckinUnavailable("used")
     status = locked.status(now)
     if status != "open":

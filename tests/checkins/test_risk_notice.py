@@ -1,0 +1,80 @@
+"""PHQ-9 item 9: any non-zero answer raises a notice for the therapist and shows the client
+the clinic's crisis text."""
+
+from __future__ import annotations
+
+import pytest
+from tests.checkins._helpers import PHQ9_ZERO, make_link, open_and_answer
+
+from rapport.audit.models import AuditEvent
+from rapport.measures.models import Response
+
+
+@pytest.mark.django_db
+def test_a_non_zero_item_9_shows_the_clinics_crisis_text_to_the_client(client, client_a, clinic):
+    clinic.crisis_text = "Call the Test Clinic duty line on 0100 000 000 today."
+    clinic.save()
+    _, token = make_link(client_a)
+    thanks = open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
+    assert thanks.status_code == 200
+    page = thanks.content.decode()
+    assert "If you are struggling right now" in page
+    assert "0100 000 000" in page
+
+
+@pytest.mark.django_db
+def test_a_zero_item_9_shows_no_crisis_text(client, client_a, clinic):
+    _, token = make_link(client_a)
+    page = open_and_answer(client, token, PHQ9_ZERO).content.decode()
+    assert clinic.crisis_text not in page
+    assert "If you are struggling right now" not in page
+
+
+@pytest.mark.django_db
+def test_the_therapist_sees_the_notice_at_the_top_of_the_client_page(
+    client, client_a, login, therapist_a
+):
+    _, token = make_link(client_a)
+    open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "2"})
+    page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
+    assert "Risk answer to follow up" in page
+    assert "More than half the days" in page
+    assert page.index("Risk answer to follow up") < page.index("Current episode")
+    assert AuditEvent.objects.filter(target="risk-notices", client_id=client_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_notice_shows_on_the_caseload_row(client, client_a, client_b, login, therapist_a):
+    _, token = make_link(client_a)
+    open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
+    page = login(therapist_a).get("/caseload/").content.decode()
+    row = page[page.index(client_a.display_name) :]
+    row = row[: row.index("</tr>")]
+    assert "Risk answer" in row
+
+
+@pytest.mark.django_db
+def test_following_up_clears_the_notice_and_is_audited(client, client_a, login, therapist_a):
+    _, token = make_link(client_a)
+    open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
+    response = Response.objects.get()
+    http = login(therapist_a)
+    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    response.refresh_from_db()
+    assert response.risk_reviewed_by == therapist_a and response.risk_reviewed_at
+    assert "Risk answer to follow up" not in http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert AuditEvent.objects.filter(target=f"response:{response.pk}:risk-reviewed").exists()
+
+
+@pytest.mark.django_db
+def test_another_therapist_can_neither_see_nor_clear_the_notice(
+    client, client_a, login, therapist_b
+):
+    _, token = make_link(client_a)
+    open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
+    response = Response.objects.get()
+    http = login(therapist_b)
+    assert http.post(f"/responses/{response.pk}/risk-reviewed/").status_code == 404
+    response.refresh_from_db()
+    assert response.risk_reviewed_at is None
+    assert "Risk answer" not in http.get("/caseload/").content.decode()
