@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 import rapport.transcripts.cli  # noqa: F401 - rapport code / analyze / purge-transcripts
+import rapport.monitoring.cli  # noqa: F401 - rapport signals / recompute-alerts / calibrate

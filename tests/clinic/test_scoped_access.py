@@ -54,9 +54,33 @@ def _transcript_object(appointment):
     return transcript_upload(actor=None, appointment=appointment, parsed=parsed, filename="s.txt")
 
 
+def _monitoring_objects(client, episode):
+    """An alert on client A's episode, and a strategy of the clinic's guidance library."""
+    from django.utils import timezone
+
+    from rapport.guidance.models import Strategy
+    from rapport.guidance.services import library_load
+    from rapport.monitoring.models import Alert
+
+    library_load(clinic=client.clinic)
+    alert = Alert.objects.filter(episode=episode).first() or Alert.objects.create(
+        client=client,
+        episode=episode,
+        kind="not_on_track",
+        severity="medium",
+        signal_key="not_on_track:scope-test:1",
+        explanation="Scope test alert.",
+        source="Scope test.",
+        first_detected_at=timezone.now(),
+        last_detected_at=timezone.now(),
+    )
+    return alert, Strategy.objects.filter(clinic=client.clinic).first()
+
+
 @pytest.fixture
 def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, client_b):
     episode = client_a.episodes.get()
+    alert, strategy = _monitoring_objects(client_a, episode)
     return {
         "users": {
             "therapist_a": therapist_a,
@@ -72,7 +96,9 @@ def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, cl
             "goal_id": episode.goals.get().pk,
             "appointment_id": episode.appointments.first().pk,
             "transcript_id": _transcript_object(episode.appointments.first()).pk,
+            "alert_id": alert.pk,
             # Staff objects (admin pages).
+            "strategy_id": strategy.pk,
             "user_id": therapist_a.pk,
             "link_id": SupervisionLink.objects.get().pk,
             # allauth's tokens and keys: meaningless values are fine, they must not leak.

@@ -46,7 +46,7 @@ def _form_page(request, form, title, strategy=None):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def strategy_create(request):
-    form = StrategyForm(request.POST or None)
+    form = StrategyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.strategy_create(
@@ -65,7 +65,7 @@ def strategy_create(request):
 def strategy_edit(request, strategy_id):
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
     initial = {name: getattr(strategy, name) for name in _FIELDS}
-    form = StrategyForm(request.POST or None, initial=initial)
+    form = StrategyForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.strategy_update(

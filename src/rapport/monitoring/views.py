@@ -70,7 +70,7 @@ def _alert_form_view(request, alert_id, *, form_class, title, run, success, form
     alert = selectors.get_alert_for_user(request.user, alert_id)
     if request.method == "GET":
         _audit_view(request, alert)
-    form = form_class(request.POST or None, **(form_kwargs or {}))
+    form = form_class(request.POST if request.method == "POST" else None, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
             run(alert, form.cleaned_data)
@@ -135,7 +135,7 @@ def alert_action(request, alert_id):
         _audit_view(request, alert)
     view, monitoring = _view_for(alert)
     strategies = view.strategies if view is not None else []
-    form = LogActionForm(request.POST or None, strategies=strategies)
+    form = LogActionForm(request.POST if request.method == "POST" else None, strategies=strategies)
     if request.method == "POST" and form.is_valid():
         try:
             services.alert_log_action(

@@ -1,0 +1,290 @@
+"""``rapport signals``, ``rapport recompute-alerts`` and ``rapport calibrate``.
+
+* ``signals --from-csv FILE`` is the researcher's tool: the pure library on a CSV file, no
+  database, no settings, no Django.
+* ``signals --client ID`` gives the same output from the database. The command line is an
+  operator's tool: it reads any client, and writes an audit row with the actor "cli".
+* ``recompute-alerts`` brings every open episode's alerts up to date (run it from cron).
+* ``calibrate`` re-estimates the expected-response bands from the clinic's own history and
+  stores them for the clinic (clear message when there are not enough episodes).
+
+Bad input prints one clear line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rapport.cli import CommandError, register
+
+__all__ = ["add_commands"]
+
+
+def _today(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--today must be a date like 2025-06-30, not {text!r}") from None
+
+
+def _print_human(results: list[dict[str, Any]]) -> None:
+    for entry in results:
+        signals = entry["signals"]
+        risk = entry.get("dropout_risk") or {}
+        print(f"Client {entry['client']}: {len(signals)} signal(s)")
+        for signal in signals:
+            print(
+                f"  session {signal['session']:>3}  {signal['kind']} ({signal['severity']}): "
+                f"{signal['explanation']}"
+            )
+        if "probability" in risk:
+            print(f"  estimated dropout risk: {risk['probability']:.0%}")
+
+
+# --- rapport signals ---------------------------------------------------------------------
+
+
+def _signals_from_csv(path: str, today: dt.date | None) -> list[dict[str, Any]]:
+    # Pure path: nothing here may import Django (researchers run it without a database).
+    from rapport.monitoring.csvio import signals_from_csv
+    from rapport.monitoring.signals.errors import MonitoringError
+
+    source = Path(path)
+    if not source.is_file():
+        raise CommandError(f"{path}: no such file")
+    try:
+        return signals_from_csv(source, today=today)
+    except MonitoringError as error:
+        raise CommandError(f"{path}: {error}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+
+
+def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[str, Any]]:
+    from rapport.cli import _check_database, _setup_django
+
+    _setup_django()
+    _check_database()
+    from django.utils import timezone
+
+    from rapport.audit.models import Action
+    from rapport.clinic.models import Client, Phase
+    from rapport.monitoring.csvio import signals_for_series
+    from rapport.monitoring.series import detector_config, load_episode_series
+    from rapport.monitoring.services import audit_cli
+    from rapport.monitoring.trajectories import clinic_trajectories
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        raise CommandError(f"no client with id {client_id}")
+    episodes = client.episodes.select_related("client", "client__therapist")
+    episode = (
+        episodes.exclude(phase=Phase.CLOSED).order_by("-started_on", "-pk").first()
+        or episodes.order_by("-started_on", "-pk").first()
+    )
+    if episode is None:
+        raise CommandError(f"client {client_id} has no episode of care")
+    now = timezone.now()
+    if today is not None:
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
+    audit_cli(action=Action.VIEW, target="signals-cli", client_id=client.pk)
+    data = load_episode_series(episode, now=now)
+    config = detector_config(data.series.instruments, clinic_trajectories(client.clinic_id))
+    return [signals_for_series(data.series, config)]
+
+
+def cmd_signals(args: argparse.Namespace) -> None:
+    today = _today(args.today)
+    if args.from_csv:
+        results = _signals_from_csv(args.from_csv, today)
+    else:
+        results = _signals_from_database(args.client, today)
+    if args.json:
+        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        _print_human(results)
+
+
+# --- rapport recompute-alerts --------------------------------------------------------------
+
+
+def cmd_recompute(args: argparse.Namespace) -> None:
+    from rapport.cli import _check_database, _setup_django
+
+    _setup_django()
+    _check_database()
+    from rapport.monitoring.tasks import recompute_alerts
+
+    result = recompute_alerts(clinic_id=args.clinic, client_id=args.client)
+    if not args.quiet:
+        print(
+            f"Recomputed alerts for {result.episodes} open episode(s): {result.created} raised, "
+            f"{result.updated} updated, {result.reopened} re-opened, {result.resolved} resolved."
+        )
+
+
+# --- rapport calibrate ---------------------------------------------------------------------
+
+
+def _history(clinic) -> dict[str, list[tuple[int, int, float]]]:
+    """(episode, session, score) per outcome instrument, numbered as the detectors see them."""
+    from django.utils import timezone
+
+    from rapport.clinic.models import Episode
+    from rapport.monitoring.instruments import kind_of
+    from rapport.monitoring.series import load_many
+
+    episodes = list(
+        Episode.objects.filter(client__clinic=clinic).select_related("client", "client__therapist")
+    )
+    rows: dict[str, list[tuple[int, int, float]]] = {}
+    for start in range(0, len(episodes), 500):
+        for data in load_many(episodes[start : start + 500], now=timezone.now()):
+            for o in data.series.observations:
+                if kind_of(o.instrument) == "outcome":
+                    rows.setdefault(o.instrument, []).append((data.episode.pk, o.session, o.score))
+    return rows
+
+
+def cmd_calibrate(args: argparse.Namespace) -> None:
+    from rapport.cli import _check_database, _setup_django
+
+    _setup_django()
+    _check_database()
+    import pandas as pd
+
+    from rapport.audit.models import Action
+    from rapport.clinic.models import Clinic
+    from rapport.monitoring.calibration import calibrate
+    from rapport.monitoring.instruments import canonical
+    from rapport.monitoring.series import _criteria
+    from rapport.monitoring.services import audit_cli, trajectory_calibration_store
+    from rapport.monitoring.signals.errors import MonitoringError, NotEnoughDataError
+    from rapport.monitoring.tasks import recompute_alerts
+    from rapport.monitoring.trajectories import clinic_trajectories
+
+    clinics = Clinic.objects.order_by("pk")
+    if args.clinic is not None:
+        clinics = clinics.filter(pk=args.clinic)
+        if not clinics.exists():
+            raise CommandError(f"no clinic with id {args.clinic}")
+    stored = 0
+    problems: list[str] = []
+    for clinic in clinics:
+        history = _history(clinic)
+        audit_cli(action=Action.VIEW, target=f"calibration-history:clinic:{clinic.pk}")
+        current = clinic_trajectories(clinic.pk)
+        wanted = (
+            [canonical(i) or i for i in args.instrument] if args.instrument else sorted(history)
+        )
+        stored_here = 0
+        if not wanted:
+            problems.append(f"{clinic.name}: no outcome scores yet; the default bands stay in use.")
+        for instrument in wanted:
+            criteria = _criteria(instrument)
+            if criteria is None or instrument not in history:
+                problems.append(f"{clinic.name}: no {instrument} scores to calibrate from.")
+                continue
+            frame = pd.DataFrame(history[instrument], columns=["episode", "session", "score"])
+            try:
+                result = calibrate(
+                    frame,
+                    criteria,
+                    base=current.get(criteria.instrument),
+                    min_episodes=args.min_episodes,
+                )
+            except NotEnoughDataError as error:
+                problems.append(f"{clinic.name}: {error}")
+                continue
+            except MonitoringError as error:
+                problems.append(f"{clinic.name}: {instrument}: {error}")
+                continue
+            print(
+                f"{clinic.name}: {instrument} calibrated on {result.training_episodes} episodes "
+                f"({result.heldout_episodes} held out): {result.heldout_coverage:.1%} of "
+                f"held-out scores inside the band (previous {result.previous_heldout_coverage:.1%},"
+                f" nominal {result.nominal_coverage:.0%})"
+                + (" [dry run: not stored]" if args.dry_run else "")
+            )
+            if not args.dry_run:
+                trajectory_calibration_store(
+                    clinic=clinic,
+                    model=result.model,
+                    episodes_used=result.training_episodes,
+                    actor_label="cli",
+                )
+                stored += 1
+                stored_here += 1
+        if stored_here:
+            recompute_alerts(clinic_id=clinic.pk)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems and not stored and not args.dry_run:
+        raise CommandError("nothing was calibrated; the default expected-response bands stay")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    signals = sub.add_parser(
+        "signals",
+        help="signals for a researcher's CSV file (no database) or one client in the database",
+        description=(
+            "Run the signal detectors. --from-csv needs no database (columns: client, session, "
+            "date, instrument, score; optional attended, mandated, age, trainee_therapist, "
+            "pushed; see docs/monitoring.md). --client reads the database as an operator and "
+            "writes an audit row with the actor 'cli'."
+        ),
+    )
+    source = signals.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-csv", metavar="FILE", help="a CSV file, one row per score")
+    source.add_argument("--client", type=int, metavar="ID", help="a client id in the database")
+    signals.add_argument("--json", action="store_true", help="print JSON (one entry per client)")
+    signals.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="analyse as of this date (default: latest date in the file, or today for --client)",
+    )
+    signals.set_defaults(handler=cmd_signals)
+
+    recompute = sub.add_parser(
+        "recompute-alerts",
+        help="bring every open episode's alerts up to date (run from cron)",
+        description=(
+            "Recompute alerts from the latest responses and appointments: raise new ones, "
+            "resolve those whose signal cleared, re-open snoozed ones whose date has come. "
+            "Example cron line: 17 * * * * rapport recompute-alerts --quiet"
+        ),
+    )
+    recompute.add_argument("--clinic", type=int, metavar="ID", help="only this clinic")
+    recompute.add_argument("--client", type=int, metavar="ID", help="only this client")
+    recompute.add_argument("--quiet", action="store_true", help="print nothing on success")
+    recompute.set_defaults(handler=cmd_recompute)
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="re-estimate the expected-response bands from the clinic's own history",
+        description=(
+            "Fit the not-on-track bands to the clinic's episodes (at least --min-episodes "
+            "episodes with three or more scores), report how well they fit held-out episodes, "
+            "and store them for the clinic. Alerts are recomputed afterwards."
+        ),
+    )
+    calibrate.add_argument("--clinic", type=int, metavar="ID", help="only this clinic")
+    calibrate.add_argument(
+        "--instrument", action="append", metavar="ID", help="only this outcome measure (repeatable)"
+    )
+    calibrate.add_argument(
+        "--min-episodes", type=int, default=50, help="episodes needed (default 50)"
+    )
+    calibrate.add_argument("--dry-run", action="store_true", help="report, store nothing")
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+
+register(add_commands)

@@ -1,0 +1,163 @@
+"""The triage caseload: clients who need attention first, trends, filters, team figures,
+and a fixed number of queries whatever the caseload size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from rapport.accounts.models import Role, SupervisionLink
+from rapport.audit.models import AuditEvent
+from rapport.clinic.models import EndReason, Episode, Phase
+from rapport.clinic.selectors import caseload_for
+from rapport.monitoring.tasks import recompute_alerts
+from tests.conftest import make_user
+from tests.monitoring.db.helpers import bulk_history, make_episode
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
+
+
+def names(rows):
+    return [row.client.display_name for row in rows]
+
+
+@pytest.fixture
+def caseload(therapist_a):
+    """Four clients: steady, a rupture, check-ins stopped, and reliably worse."""
+    now = timezone.now()
+    built = {}
+    for name, alliance, outcome in [
+        ("Ada Steady", [38, 38, 39, 38, 39], [14, 12, 11, 10, 9]),
+        ("Bram Rupture", [38, 38, 38, 28, 29], [14, 14, 13, 13, 12]),
+        ("Cleo Quiet", [38, 38, 38, None, None], [14, 13, 12, 12, 11]),
+        ("Dario Worse", [38, 38, 37, 38, 38], [10, 12, 14, 16, 18]),
+    ]:
+        client, episode, held = make_episode(therapist_a, name, sessions=5, now=now)
+        bulk_history(client, held, alliance=alliance, outcome=outcome)
+        built[name] = client
+    recompute_alerts(now=now)
+    return built
+
+
+def test_clients_are_ordered_by_need_with_overdue_feedback_after_open_alerts(therapist_a, caseload):
+    rows = caseload_for(therapist_a)
+    # Reliably worse is high severity; the rupture medium; stopped check-ins come after any
+    # open alert; the steady client last.
+    assert names(rows) == ["Dario Worse", "Bram Rupture", "Cleo Quiet", "Ada Steady"]
+    worse, rupture, quiet, steady = rows
+    assert [a.kind for a in worse.alerts][0] == "reliable_deterioration"
+    assert {a.kind for a in rupture.alerts} >= {"alliance_rupture", "alliance_low"}
+    assert quiet.feedback_overdue and [a.kind for a in quiet.alerts] == ["feedback_missing"]
+    assert steady.alerts == () and steady.alliance_trend.values == (38, 38, 39, 38, 39)
+    assert steady.outcome_trend.values == (14, 12, 11, 10, 9)
+
+
+def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapist_a, caseload):
+    page = login(therapist_a).get("/caseload/").content.decode()
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    order = [m for m in re.findall(r">([A-Z][a-z]+ [A-Z][a-z]+)</a></th>", body)]
+    assert order == ["Dario Worse", "Bram Rupture", "Cleo Quiet", "Ada Steady"]
+    assert ">Rupture</li>" in body and ">No check-ins</li>" in body and ">Worse</li>" in body
+    assert 'alt="Check-in, last 5: 38, 38, 38, 28, 29 (below 36 is low)"' in body
+    assert 'alt="PHQ-9, last 5: 10, 12, 14, 16, 18 (cut-off 10)"' in body
+    assert body.count('class="spark"') == 8
+    assert AuditEvent.objects.filter(target="caseload").count() == 4
+
+
+def test_the_caseload_filters_by_alert_kind(login, therapist_a, caseload):
+    http = login(therapist_a)
+    page = http.get("/caseload/", {"kind": "alliance_rupture"}).content.decode()
+    assert "Bram Rupture" in page and "Ada Steady" not in page and "Dario Worse" not in page
+    assert AuditEvent.objects.filter(target="caseload").count() == 1
+    response = http.get("/caseload/", {"kind": "no_such_kind"})
+    assert response.status_code == 400
+    assert names(caseload_for(therapist_a, kind="feedback_missing")) == ["Cleo Quiet"]
+
+
+def test_a_supervisor_sees_each_supervisees_caseload_filterable_by_therapist(
+    login, therapist_a, therapist_b, supervisor, caseload
+):
+    SupervisionLink.objects.create(supervisor=supervisor, supervisee=therapist_b)
+    make_episode(therapist_b, "Eli Other", sessions=2)
+    outsider = make_user(therapist_a.clinic, "outsider@test.invalid", Role.THERAPIST)
+    make_episode(outsider, "Zed Outside", sessions=2)
+    http = login(supervisor)
+    page = http.get("/caseload/").content.decode()
+    assert "Eli Other" in page and "Bram Rupture" in page and "Zed Outside" not in page
+    assert "Team figures" in page
+    page = http.get("/caseload/", {"therapist": therapist_b.pk}).content.decode()
+    table = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "Eli Other" in table and "Bram Rupture" not in table
+    assert http.get("/caseload/", {"therapist": outsider.pk}).status_code == 400
+
+
+def test_team_figures_give_alliance_not_on_track_dropout_and_completion(
+    login, therapist_a, supervisor, caseload
+):
+    # Two ended episodes of therapist A, one a dropout: 50% against the 19.7% benchmark.
+    for name, reason in (("Ended One", EndReason.DROPPED_OUT), ("Ended Two", EndReason.PLANNED)):
+        _, episode, _ = make_episode(therapist_a, name, sessions=2)
+        Episode.objects.filter(pk=episode.pk).update(
+            phase=Phase.CLOSED, ended_on=timezone.localdate(), end_reason=reason
+        )
+    page = login(supervisor).get("/caseload/").content.decode()
+    figures = page[page.index('id="figures-h"') :]
+    row = figures[figures.index("Therapist.A") :]
+    row = row[: row.index("</tr>")]
+    # Latest alliance: 39, 29, 38 (Cleo's last check-in), 38 -> mean 36.0 over 4 clients.
+    assert "36.0" in row and "(n=4)" in row
+    assert "50.0%" in row and "(1/2)" in row
+    # 20 sessions attended in the last 12 weeks (the ended episodes are older), 18 check-ins.
+    assert "(18/20)" in row and "90.0%" in row
+    # Not on track: Dario of the 4 clients with outcome scores.
+    assert "25.0%" in row and "(1/4)" in row
+    assert "19.7%" in figures and "Swift &amp; Greenberg (2012)" in figures
+
+
+def _grow(therapist, count, start):
+    now = timezone.now()
+    for i in range(count):
+        client, episode, held = make_episode(therapist, f"Client {start + i:03d}", sessions=4)
+        alliance = [38, 38, 38, 28] if i % 3 == 0 else [38, 37, 38, 38]
+        bulk_history(client, held, alliance=alliance, outcome=[16, 15, 17, 19])
+    recompute_alerts(now=now)
+
+
+@pytest.mark.parametrize("role", ["therapist", "supervisor"])
+def test_the_caseload_runs_the_same_number_of_queries_for_10_and_100_clients(
+    login, therapist_a, supervisor, role
+):
+    http = login(therapist_a if role == "therapist" else supervisor)
+    _grow(therapist_a, 10, 0)
+    with CaptureQueriesContext(connection) as small:
+        assert http.get("/caseload/").status_code == 200
+    _grow(therapist_a, 90, 10)
+    with CaptureQueriesContext(connection) as large:
+        page = http.get("/caseload/").content.decode()
+    assert page.count('<th scope="row"><a href="/clients/') == 100
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_good_news_is_shown_but_never_raises_a_client(therapist_a):
+    now = timezone.now()
+    for name, outcome in (("Ann Recovered", [18, 14, 10, 7, 5]), ("Bob Plain", [12] * 5)):
+        client, _, held = make_episode(therapist_a, name, sessions=5, now=now)
+        bulk_history(client, held, alliance=[38] * 5, outcome=outcome)
+    recompute_alerts(now=now)
+    rows = caseload_for(therapist_a)
+    assert names(rows) == ["Ann Recovered", "Bob Plain"]  # alphabetical: nobody needs action
+    assert [a.kind for a in rows[0].good_news] == ["recovered"] and rows[0].alerts == ()
+    assert rows[0].need == rows[1].need
+
+
+def test_closed_episodes_leave_the_caseload(therapist_a, caseload):
+    episode = caseload["Ada Steady"].episodes.get()
+    Episode.objects.filter(pk=episode.pk).update(
+        phase=Phase.CLOSED, ended_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert "Ada Steady" not in names(caseload_for(therapist_a))
