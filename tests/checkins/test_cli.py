@@ -1,0 +1,165 @@
+"""``rapport checkin-link`` and ``rapport import-responses``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from tests.conftest import make_client
+
+from rapport.checkins.models import CheckIn
+from rapport.checkins.tokens import hash_token
+from rapport.cli import main
+from rapport.clinic.models import Appointment, Attendance
+from rapport.measures.models import Response
+
+HEADER = "client,date,instrument," + ",".join(f"phq9_{n}" for n in range(1, 11))
+
+
+def phq9_row(client_id, day, values, extra=""):
+    return f"{client_id},{day},phq9," + ",".join(str(v) for v in values) + f",{extra}"
+
+
+@pytest.mark.django_db
+def test_checkin_link_prints_a_url_for_the_next_appointment(capsys, client_a, settings):
+    settings.BASE_URL = "https://rapport.example.org"
+    assert main(["checkin-link", "--client", str(client_a.pk), "--instrument", "phq9"]) == 0
+    url = capsys.readouterr().out.strip()
+    assert url.startswith("https://rapport.example.org/c/") and url.endswith("/")
+    token = url.rsplit("/", 2)[1]
+    checkin = CheckIn.objects.get(token_hash=hash_token(token))
+    upcoming = client_a.episodes.get().appointments.order_by("starts_at").last()
+    assert checkin.appointment == upcoming and checkin.timing == "before"
+
+
+@pytest.mark.django_db
+def test_checkin_link_prefers_the_appointment_under_way(capsys, client_a):
+    episode = client_a.episodes.get()
+    now_on = Appointment.objects.create(
+        episode=episode, starts_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert main(["checkin-link", "--client", str(client_a.pk), "--instrument", "phq9"]) == 0
+    assert CheckIn.objects.get().appointment == now_on
+
+
+@pytest.mark.django_db
+def test_checkin_link_explains_a_missing_appointment(capsys, therapist_a):
+    lonely = make_client(therapist_a, "No Appointments", with_episode=False)
+    assert main(["checkin-link", "--client", str(lonely.pk), "--instrument", "phq9"]) == 2
+    assert "no current or upcoming appointment" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_checkin_link_ignores_cancelled_appointments(capsys, client_a):
+    client_a.episodes.get().appointments.update(attendance=Attendance.CANCELLED)
+    assert main(["checkin-link", "--client", str(client_a.pk), "--instrument", "phq9"]) == 2
+    assert "no current or upcoming appointment" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_checkin_link_refuses_unknown_instruments_and_clients(capsys, client_a):
+    assert main(["checkin-link", "--client", str(client_a.pk), "--instrument", "phq-99"]) == 2
+    assert "unknown instrument 'phq-99'" in capsys.readouterr().err
+    assert main(["checkin-link", "--client", "999999", "--instrument", "phq9"]) == 2
+    assert "no client with id 999999" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_checkin_link_refuses_a_licensed_instrument_without_wording(capsys, client_a):
+    assert main(["checkin-link", "--client", str(client_a.pk), "--instrument", "srs"]) == 2
+    assert "licensed wording" in capsys.readouterr().err
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_is_all_or_nothing_with_a_row_by_row_report(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "2026-01-05", [1] * 9),
+                phq9_row(client_a.pk, "2026-01-12", [1, 1, 1, 4, 1, 1, 1, 1, 1]),
+                phq9_row(999999, "2026-01-19", [0] * 9),
+                phq9_row(client_a.pk, "12/01/2026", [0] * 9),
+            ]
+        )
+        + "\n"
+    )
+    assert main(["import-responses", str(csv)]) == 2
+    captured = capsys.readouterr()
+    assert "history.csv: row 3: phq9_4: 4 is not one of the allowed values" in captured.out
+    assert "row 4: no client with id 999999" in captured.out
+    assert "row 5: date '12/01/2026' is not a date" in captured.out
+    assert "nothing imported: 3 of 4 rows are invalid" in captured.err
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_skip_invalid_imports_the_valid_rows(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "2026-01-05", [2] * 9),
+                phq9_row(client_a.pk, "2026-01-12", [1, 1, 1, 9, 1, 1, 1, 1, 1]),
+            ]
+        )
+    )
+    assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "row 3: phq9_4" in out
+    assert "Imported 1 responses; 0 were already there; 1 invalid rows skipped." in out
+    stored = Response.objects.get()
+    assert (stored.total, stored.source, stored.client) == (18, "import", client_a)
+    assert timezone.localdate(stored.administered_at).isoformat() == "2026-01-05"
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_twice_never_duplicates(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "2026-01-05", [1] * 9),
+                phq9_row(client_a.pk, "2026-01-12", [0] * 9, extra="2"),
+            ]
+        )
+    )
+    assert main(["import-responses", str(csv)]) == 0
+    assert main(["import-responses", str(csv)]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 2 responses" in out
+    assert "Imported 0 responses; 2 were already there" in out
+    assert Response.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_file_may_mix_instruments_but_not_their_items(tmp_path, capsys, client_a):
+    csv = tmp_path / "mixed.csv"
+    csv.write_text(
+        "client,date,instrument,phq9_1,goals,approach,relationship,overall,pushed,differently\n"
+        f'{client_a.pk},2026-02-02,session-checkin,,9,8,9,9,0,"More, please"\n'
+        f"{client_a.pk},2026-02-09,session-checkin,2,9,8,9,9,0,\n"
+    )
+    assert main(["import-responses", str(csv)]) == 2
+    assert "row 3: column 'phq9_1' is an item of another instrument" in capsys.readouterr().out
+    assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
+    stored = Response.objects.get()
+    assert stored.total == 35 and "More, please" in stored.text_answers
+
+
+@pytest.mark.django_db
+def test_a_file_without_the_required_columns_is_refused(tmp_path, capsys):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("who,when,phq9_1\n1,2026-01-01,0\n")
+    assert main(["import-responses", str(csv)]) == 2
+    assert "missing column(s) client, date, instrument" in capsys.readouterr().err
+
+
+def test_a_missing_file_is_a_clear_error(capsys, tmp_path):
+    assert main(["import-responses", str(tmp_path / "nope.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
