@@ -44,6 +44,42 @@ def _fill(route: str, values: dict) -> str:
     return "/" + path
 
 
+def _checkin_objects(client, appointment):
+    """A check-in link and a stored response of client A, whose comment carries the canary."""
+    from rapport.checkins.services import checkin_create
+    from rapport.measures.services import response_record
+
+    checkin, _token = checkin_create(
+        actor=None, appointment=appointment, instrument_id="session-checkin"
+    )
+    response, _ = response_record(
+        client=client,
+        instrument_id="phq9",
+        answers={f"phq9_{n}": 1 for n in range(1, 10)},
+        source="import",
+        idempotency_key="scope-test",
+        administered_at=appointment.starts_at,
+        appointment=appointment,
+    )
+    response_record(
+        client=client,
+        instrument_id="session-checkin",
+        answers={
+            "goals": 8,
+            "approach": 8,
+            "relationship": 8,
+            "overall": 8,
+            "pushed": 0,
+            "differently": f"{CANARY} comment",
+        },
+        source="import",
+        idempotency_key="scope-test-2",
+        administered_at=appointment.starts_at,
+        appointment=appointment,
+    )
+    return checkin, response
+
+
 def _transcript_object(appointment):
     """A transcript of client A (awaiting roles), whose speech carries the canary."""
     from rapport.transcripts.parsing import parse_transcript
@@ -80,6 +116,7 @@ def _monitoring_objects(client, episode):
 @pytest.fixture
 def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, client_b):
     episode = client_a.episodes.get()
+    checkin, response = _checkin_objects(client_a, episode.appointments.first())
     alert, strategy = _monitoring_objects(client_a, episode)
     return {
         "users": {
@@ -95,6 +132,8 @@ def world(clinic, therapist_a, therapist_b, supervisor, admin_user, client_a, cl
             "episode_id": episode.pk,
             "goal_id": episode.goals.get().pk,
             "appointment_id": episode.appointments.first().pk,
+            "checkin_id": checkin.pk,
+            "response_id": response.pk,
             "transcript_id": _transcript_object(episode.appointments.first()).pk,
             "alert_id": alert.pk,
             # Staff objects (admin pages).
@@ -183,6 +222,11 @@ def test_anonymous_visitors_are_sent_to_login_for_every_client_page(client, worl
     for route, _ in iter_patterns():
         if route.startswith(("accounts/", "static/")) or route == "":
             continue
+        if route.startswith("api/"):
+            # The API answers 401 instead of redirecting (tests/api/test_api.py).
+            status = client.get(_fill(route, world["values"])).status_code
+            assert status in (401, 404) or route.endswith("openapi.json"), route
+            continue
         path = _fill(route, world["values"])
         response = client.get(path)
         assert response.status_code in (302, 404), (
@@ -203,7 +247,7 @@ def test_the_supervisor_sees_supervisees_clients_but_not_others(client, world, c
 
 @pytest.mark.django_db
 def test_forbidden_requests_write_no_client_audit_rows(client, world):
-    # The world's own set-up is audited; the forbidden request adds nothing.
+    # The world's own set-up (check-in objects) is audited; the forbidden request adds nothing.
     before = AuditEvent.objects.filter(client_id=world["client_a"].pk).count()
     client.force_login(world["users"]["therapist_b"])
     client.get(f"/clients/{world['client_a'].pk}/")
