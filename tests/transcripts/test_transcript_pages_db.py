@@ -88,6 +88,19 @@ def test_each_format_uploads_through_the_page_and_is_analysed(
     assert "Across this client&#x27;s sessions" in page or "Across this client's sessions" in page
 
 
+def test_uploading_the_same_file_twice_keeps_one_transcript(login, therapist_a, appointment):
+    http = login(therapist_a)
+    first = upload(http, appointment, "session.vtt")
+    second = upload(http, appointment, "session.vtt")  # a double click, a retry
+    transcript = Transcript.objects.get()
+    assert first["Location"] == second["Location"] == f"/transcripts/{transcript.pk}/roles/"
+    assert len(transcript.digest) == 64
+    # Once its text is deleted, the same file can be uploaded again.
+    services.transcript_delete_text(actor=therapist_a, transcript=transcript)
+    upload(http, appointment, "session.vtt")
+    assert Transcript.objects.count() == 2
+
+
 def test_the_role_page_shows_each_speaker_with_sample_lines_and_the_guess(
     login, therapist_a, appointment, rule_coder
 ):

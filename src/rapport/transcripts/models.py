@@ -62,6 +62,10 @@ class Transcript(models.Model):
     status = models.CharField(
         max_length=20, choices=TranscriptStatus.choices, default=TranscriptStatus.ROLES_PENDING
     )
+    # Keyed hash (HMAC with the secret key) of the parsed turns, so uploading the same file
+    # to the same session twice (a double click, a retry) gives back the first transcript.
+    # Keyed, so it cannot be used to test guesses about what was said.
+    digest = models.CharField(max_length=64, blank=True, db_index=True)
     speaker_count = models.PositiveSmallIntegerField(default=0)
     turn_count = models.PositiveIntegerField(default=0)
 
@@ -104,7 +108,8 @@ class Transcript(models.Model):
 
     @property
     def has_text(self) -> bool:
-        return self.text_deleted_at is None and bool(self.content)
+        # Not reading ``content`` keeps lists cheap: they defer the encrypted column.
+        return self.text_deleted_at is None
 
     @property
     def is_analysed(self) -> bool:

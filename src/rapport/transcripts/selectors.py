@@ -41,9 +41,11 @@ def get_transcript_for_user(user, transcript_id) -> Transcript:
 
 def transcripts_for_client(client: Client) -> QuerySet[Transcript]:
     """Transcripts of an already-scoped client, in session order."""
+    # Lists never need the text: the encrypted column is left unread (and undecrypted).
     return (
         Transcript.objects.filter(appointment__episode__client=client)
         .select_related("appointment")
+        .defer("content", "utterances")
         .order_by("appointment__starts_at", "uploaded_at", "pk")
     )
 

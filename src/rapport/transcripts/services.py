@@ -10,12 +10,16 @@ Logs carry ids and counts only, never a word of the transcript.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +64,13 @@ def _target(transcript: Transcript, suffix: str = "") -> str:
     return f"transcript:{transcript.pk}{':' + suffix if suffix else ''}"
 
 
+def _digest(parsed: ParsedTranscript) -> str:
+    turns = [[t.speaker, t.text, t.start, t.end] for t in parsed.turns]
+    message = json.dumps(turns, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    key = f"rapport.transcripts.digest:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def _client_id(appointment: Appointment) -> int:
     return appointment.episode.client_id
 
@@ -71,7 +82,19 @@ def _client_id(appointment: Appointment) -> int:
 def transcript_upload(
     *, actor, appointment: Appointment, parsed: ParsedTranscript, filename: str, request=None
 ) -> Transcript:
-    """Store a parsed transcript, encrypted, with guessed roles awaiting confirmation."""
+    """Store a parsed transcript, encrypted, with guessed roles awaiting confirmation.
+
+    The same transcript uploaded again to the same session, while its text is kept, gives
+    back the stored one instead of a duplicate.
+    """
+    digest = _digest(parsed)
+    existing = (
+        Transcript.objects.select_for_update()
+        .filter(appointment=appointment, digest=digest, text_deleted_at__isnull=True)
+        .first()
+    )
+    if existing is not None:
+        return existing
     speakers = list(parsed.speakers)
     index = {name: i for i, name in enumerate(speakers)}
     guessed = guess_roles(parsed)
@@ -89,6 +112,7 @@ def transcript_upload(
         appointment=appointment,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         source_format=parsed.format,
+        digest=digest,
         status=TranscriptStatus.ROLES_PENDING,
         speaker_count=len(speakers),
         turn_count=len(parsed.turns),
