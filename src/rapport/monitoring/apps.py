@@ -8,40 +8,61 @@ logger = logging.getLogger(__name__)
 PANEL_ORDER = 20
 
 
-def _recompute_safely(episode) -> None:
-    """Recompute one episode's alerts inside the caller's transaction, in a savepoint.
+def _recompute_safely(episode_id: int) -> None:
+    """Recompute one episode's alerts; a failure is logged (ids only), never raised.
 
-    A failure here must never lose the client's submission or the attendance change that
-    triggered it: the savepoint is rolled back, the error logged (ids only), and the
-    periodic recompute catches up.
+    Whatever goes wrong here must not turn the client's stored answers or the therapist's
+    attendance change into an error page; the periodic recompute catches up.
     """
-    from django.db import transaction
-
+    from rapport.clinic.models import Episode
     from rapport.monitoring.services import alerts_recompute_episode
 
     try:
-        with transaction.atomic():
-            alerts_recompute_episode(episode=episode)
+        alerts_recompute_episode(episode=Episode(pk=episode_id))
     except Exception:  # noqa: BLE001 - see docstring
-        logger.exception("monitoring: recomputing alerts for episode %s failed", episode.pk)
+        logger.exception("monitoring: recomputing alerts for episode %s failed", episode_id)
+
+
+def _schedule(episode_id: int) -> None:
+    """Recompute once the caller's transaction has committed, once per episode.
+
+    After the commit, so the recompute can never roll back (or slow the locks of) the
+    transaction that stored a client's answers; once per episode, so a transaction storing
+    many responses (an import, the demo) recomputes each episode once, not per response.
+    Outside a transaction ``on_commit`` runs at once.
+    """
+    from django.db import connection, transaction
+
+    for _savepoints, queued, _robust in connection.run_on_commit:
+        if getattr(queued, "monitoring_episode_id", None) == episode_id and not queued.done:
+            return
+
+    def run() -> None:
+        run.done = True  # type: ignore[attr-defined]
+        _recompute_safely(episode_id)
+
+    run.monitoring_episode_id = episode_id  # type: ignore[attr-defined]
+    run.done = False  # type: ignore[attr-defined]
+    transaction.on_commit(run)
 
 
 def on_response(response) -> None:
     from rapport.clinic.models import Phase
 
-    episode = response.episode
-    if episode is None:
-        episode = (
+    episode_id = response.episode_id
+    if episode_id is None:
+        episode_id = (
             response.client.episodes.exclude(phase=Phase.CLOSED)
             .order_by("-started_on", "-pk")
+            .values_list("pk", flat=True)
             .first()
         )
-    if episode is not None:
-        _recompute_safely(episode)
+    if episode_id is not None:
+        _schedule(episode_id)
 
 
 def on_attendance(appointment) -> None:
-    _recompute_safely(appointment.episode)
+    _schedule(appointment.episode_id)
 
 
 def demo_alerts(clinic, rng) -> None:

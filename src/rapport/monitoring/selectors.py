@@ -87,6 +87,20 @@ class ClientMonitoring:
     context: frozenset[str]
 
 
+def _quiet_in_last_transcript(episode: Episode) -> bool:
+    """Whether the latest analysed transcript of the episode flagged a client going quiet
+    (``rapport.transcripts`` flag ``client_quiet``; flags carry no client words)."""
+    from rapport.transcripts.models import Transcript
+
+    flags = (
+        Transcript.objects.filter(appointment__episode=episode, analysed_at__isnull=False)
+        .order_by("-appointment__starts_at", "-pk")
+        .values_list("flags", flat=True)
+        .first()
+    )
+    return any(isinstance(f, dict) and f.get("kind") == "client_quiet" for f in flags or ())
+
+
 def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> ClientMonitoring:
     """Monitoring for an already-scoped client's current (open) episode."""
     now = now or timezone.now()
@@ -114,6 +128,7 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
         trainee=bool(client.therapist.is_trainee),
         has_goals=bool(goals),
         active_kinds=[a.kind for a in alerts],
+        quiet_flag=_quiet_in_last_transcript(episode),
     )
     library = list(Strategy.objects.filter(clinic_id=client.clinic_id, enabled=True))
     by_alert: dict[int, list[RepairAction]] = defaultdict(list)
