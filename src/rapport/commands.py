@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import rapport.transcripts.cli  # noqa: F401 - rapport code / analyze / purge-transcripts
-import rapport.checkins.cli  # noqa: F401 - rapport checkin-link / import-responses
 import rapport.api.cli  # noqa: F401 - rapport token
+import rapport.checkins.cli  # noqa: F401 - rapport checkin-link / import-responses
 import rapport.monitoring.cli  # noqa: F401 - rapport signals / recompute-alerts / calibrate
+import rapport.transcripts.cli  # noqa: F401 - rapport code / analyze / purge-transcripts
