@@ -58,13 +58,18 @@ clinic = Clinic.objects.create(name="Bench Clinic")
 therapist = User.objects.create_user(
     "bench@bench.invalid", "bench-password-123", role=Role.THERAPIST, clinic=clinic
 )
-client = Client.objects.create(clinic=clinic, therapist=therapist, display_name="Bench Client")
-episode = Episode.objects.create(
-    client=client, started_on=timezone.localdate() - timedelta(days=30)
-)
+# Links spread over many clients, as in a clinic: about six answers per client.
+clients = max(1, count // 6)
+episodes = []
+for n in range(clients):
+    client = Client.objects.create(clinic=clinic, therapist=therapist, display_name=f"Bench {n}")
+    episodes.append(
+        Episode.objects.create(client=client, started_on=timezone.localdate() - timedelta(days=60))
+    )
 start = timezone.now() - timedelta(hours=1)
 appointments = Appointment.objects.bulk_create(
-    Appointment(episode=episode, starts_at=start - timedelta(minutes=i)) for i in range(count)
+    Appointment(episode=episodes[i % clients], starts_at=start - timedelta(days=i // clients))
+    for i in range(count)
 )
 tokens = []
 for appointment in appointments:
