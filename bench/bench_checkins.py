@@ -2,7 +2,7 @@
 
 Run ``python bench/bench_checkins.py`` (options: ``--requests``, ``--threads``,
 ``--workers``, ``--distinct``, ``--same``). It creates a temporary SQLite data folder,
-migrates it, seeds one clinic with single-use links, starts ``gunicorn`` on 127.0.0.1 on a
+migrates it, seeds one clinic with single-use links (about six per client), starts ``gunicorn`` on 127.0.0.1 on a
 free port, drives it with a bounded thread pool of ``http.client`` connections, stops it,
 prints one JSON object and writes nothing into the repository.
 
