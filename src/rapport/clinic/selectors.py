@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -128,21 +128,28 @@ def caseload_for(
 
     now = now or timezone.now()
     latest_episode = Episode.objects.filter(client=OuterRef("pk")).order_by("-started_on", "-pk")
+    appointments = Appointment.objects.filter(episode__client=OuterRef("pk"))
     scope = clients_for(user)
     if therapist_id is not None:
         scope = scope.filter(therapist_id=therapist_id)
-    clients = scope.select_related("therapist").annotate(
-        current_episode_id=Subquery(latest_episode.values("pk")[:1]),
-        last_appointment=Max(
-            "episodes__appointments__starts_at",
-            filter=Q(episodes__appointments__starts_at__lte=now)
-            & ~Q(episodes__appointments__attendance=Attendance.CANCELLED),
-        ),
-        next_appointment=Min(
-            "episodes__appointments__starts_at",
-            filter=Q(episodes__appointments__starts_at__gt=now)
-            & Q(episodes__appointments__attendance=Attendance.SCHEDULED),
-        ),
+    clients = (
+        scope.select_related("therapist")
+        # Contact details are encrypted and not shown here: not read, not decrypted.
+        .defer("email", "phone")
+        .annotate(
+            current_episode_id=Subquery(latest_episode.values("pk")[:1]),
+            last_appointment=Subquery(
+                appointments.filter(starts_at__lte=now)
+                .exclude(attendance=Attendance.CANCELLED)
+                .order_by("-starts_at")
+                .values("starts_at")[:1]
+            ),
+            next_appointment=Subquery(
+                appointments.filter(starts_at__gt=now, attendance=Attendance.SCHEDULED)
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+        )
     )
     episodes = Episode.objects.in_bulk(
         [c.current_episode_id for c in clients if c.current_episode_id]

@@ -164,33 +164,34 @@ def sparkline_svg(
     caseload of hundreds of rows renders in milliseconds. The page gives the numbers in
     the image's alt text."""
     pad = 2.0
-    span = (high - low) or 1.0
+    scale = (height - 2 * pad) / ((high - low) or 1.0)
+    bottom = height - pad
 
     def y(value: float) -> float:
-        clipped = min(max(value, low), high)
-        return round(height - pad - (clipped - low) / span * (height - 2 * pad), 2)
+        return bottom - (min(max(value, low), high) - low) * scale
 
     count = len(values)
     step = (width - 2 * pad) / (count - 1) if count > 1 else 0.0
-    points = [(round(pad + i * step, 2), y(v)) for i, v in enumerate(values)]
+    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">'
     ]
     if threshold is not None:
-        ty = y(threshold)
+        ty = f"{y(threshold):.1f}"
         parts.append(
             f'<line x1="0" y1="{ty}" x2="{width}" y2="{ty}" stroke="#8c959f" '
             f'stroke-width="1" stroke-dasharray="2,2"/>'
         )
     if count > 1:
-        path = " ".join(f"{px},{py}" for px, py in points)
         parts.append(
-            f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6" '
+            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.6" '
             f'stroke-linejoin="round" stroke-linecap="round"/>'
         )
-    if points:
-        lx, ly = points[-1]
-        parts.append(f'<circle cx="{lx}" cy="{ly}" r="2.2" fill="{color}"/>')
+    if count:
+        parts.append(
+            f'<circle cx="{pad + (count - 1) * step:.1f}" cy="{y(values[-1]):.1f}" r="2.2" '
+            f'fill="{color}"/>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -173,3 +173,31 @@ class TrajectoryCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"Calibration {self.pk} ({self.instrument_id})"
+
+
+class EpisodeSnapshot(models.Model):
+    """What the caseload shows about an episode's measures, kept by the alert recompute.
+
+    The caseload is the page therapists open most; reading one small row per client keeps
+    it fast and its query count fixed, instead of ranking every stored response. The
+    recompute (after each response, attendance change and the periodic run) rewrites it
+    from the same series the detectors read, so trends and alerts always agree.
+    """
+
+    episode = models.OneToOneField(
+        "clinic.Episode",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="monitoring_snapshot",
+    )
+    alliance_instrument = models.CharField(max_length=50, blank=True)
+    # The latest totals, oldest first (at most TREND_POINTS).
+    alliance_values = models.JSONField(default=list)
+    outcome_instrument = models.CharField(max_length=50, blank=True)
+    outcome_values = models.JSONField(default=list)
+    # All outcome scores of the episode (the trend keeps only the latest few).
+    outcome_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Snapshot of episode {self.episode_id}"

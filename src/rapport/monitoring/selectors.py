@@ -15,8 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,9 +25,15 @@ from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
 from rapport.measures.models import Response
 from rapport.monitoring.context import guidance_context
-from rapport.monitoring.instruments import CHECKIN, canonical, kind_of, stored_ids
+from rapport.monitoring.instruments import CHECKIN, canonical, stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
-from rapport.monitoring.models import ACTIVE_STATUSES, Alert, AlertStatus, RepairAction
+from rapport.monitoring.models import (
+    ACTIVE_STATUSES,
+    Alert,
+    AlertStatus,
+    EpisodeSnapshot,
+    RepairAction,
+)
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_episode_series
 from rapport.monitoring.signals import BASE_RATE, DetectorConfig
 from rapport.monitoring.signals.model import KINDS
@@ -46,8 +51,6 @@ __all__ = [
     "triage",
 ]
 
-#: Points in each caseload trend line: about three months of weekly sessions.
-TREND_POINTS = 12
 #: Check-in completion is judged over the last twelve weeks.
 COMPLETION_WINDOW_DAYS = 84
 
@@ -163,52 +166,22 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
 
 @dataclass(frozen=True)
 class Trend:
-    """The last few totals of one instrument, oldest first."""
+    """The last few totals of one instrument, oldest first; ``count`` is all of them."""
 
     instrument: str
     values: tuple[float, ...]
+    count: int = 0
 
 
-def _trends(episode_ids: Sequence[int], client_ids: Sequence[int]) -> dict[int, dict[str, Trend]]:
-    """The latest totals per client and instrument in one query (a window function keeps
-    the last ``TREND_POINTS`` of each)."""
-    if not episode_ids:
-        return {}
-    ranked = (
-        Response.objects.filter(instrument_id__in=stored_ids(), total__isnull=False)
-        .filter(Q(episode_id__in=episode_ids) | Q(episode__isnull=True, client_id__in=client_ids))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("client_id"), F("instrument_id")],
-                order_by=[F("administered_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(rank__lte=TREND_POINTS)
-        .values_list("client_id", "instrument_id", "administered_at", "total")
-    )
-    collected: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for client_id, instrument_id, at, total in ranked:
-        instrument = canonical(instrument_id) or instrument_id
-        collected[client_id][instrument].append((at, total))
-    return {
-        client_id: {
-            instrument: Trend(instrument, tuple(float(t) for _, t in sorted(points)))
-            for instrument, points in by_instrument.items()
-        }
-        for client_id, by_instrument in collected.items()
-    }
-
-
-def _pick(trends: dict[str, Trend], kind: str) -> Trend | None:
-    """The check-in for alliance (else another alliance measure); for outcome the measure
-    with the most points."""
-    options = [t for i, t in trends.items() if kind_of(i) == kind]
-    if kind == "alliance":
-        options.sort(key=lambda t: (t.instrument != CHECKIN, -len(t.values)))
-    else:
-        options.sort(key=lambda t: (-len(t.values), t.instrument))
-    return options[0] if options else None
+def _trend(snapshot: EpisodeSnapshot | None, kind: str) -> Trend | None:
+    if snapshot is None:
+        return None
+    instrument = getattr(snapshot, f"{kind}_instrument")
+    values = getattr(snapshot, f"{kind}_values")
+    if not instrument or not values:
+        return None
+    count = snapshot.outcome_count if kind == "outcome" else len(values)
+    return Trend(instrument, tuple(float(v) for v in values), count)
 
 
 def triage(rows: list, *, now: dt.datetime) -> list:
@@ -222,12 +195,16 @@ def triage(rows: list, *, now: dt.datetime) -> list:
     today = timezone.localdate(now)
     episode_ids = [r.episode.pk for r in rows if r.episode is not None]
     alerts: dict[int, list[Alert]] = defaultdict(list)
+    snapshots: dict[int, EpisodeSnapshot] = {}
     if episode_ids:
-        for alert in Alert.objects.filter(
-            episode_id__in=episode_ids, status__in=ACTIVE_STATUSES
-        ).order_by("pk"):
+        # The caseload needs kinds and severities, not the evidence or encrypted reasons.
+        for alert in (
+            Alert.objects.filter(episode_id__in=episode_ids, status__in=ACTIVE_STATUSES)
+            .defer("evidence", "explanation", "source", "dismiss_reason")
+            .order_by("pk")
+        ):
             alerts[alert.episode_id].append(alert)
-    trends = _trends(episode_ids, [r.client.pk for r in rows])
+        snapshots = EpisodeSnapshot.objects.in_bulk(episode_ids)
     decorated = []
     for row in rows:
         mine = alerts.get(row.episode.pk, []) if row.episode is not None else []
@@ -243,7 +220,7 @@ def triage(rows: list, *, now: dt.datetime) -> list:
             len(serious),
             int(overdue),
         )
-        client_trends = trends.get(row.client.pk, {})
+        snapshot = snapshots.get(row.episode.pk) if row.episode is not None else None
         decorated.append(
             replace(
                 row,
@@ -251,8 +228,8 @@ def triage(rows: list, *, now: dt.datetime) -> list:
                 good_news=tuple(good),
                 feedback_overdue=overdue,
                 need=need,
-                alliance_trend=_pick(client_trends, "alliance"),
-                outcome_trend=_pick(client_trends, "outcome"),
+                alliance_trend=_trend(snapshot, "alliance"),
+                outcome_trend=_trend(snapshot, "outcome"),
             )
         )
     decorated.sort(key=lambda r: (tuple(-n for n in r.need), r.client.display_name.casefold()))
@@ -341,7 +318,7 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
                 item.alliance_clients + 1
             )
             item.alliance_clients += 1
-        if row.outcome_trend is not None and len(row.outcome_trend.values) >= 2:
+        if row.outcome_trend is not None and row.outcome_trend.count >= 2:
             item.outcome_clients += 1
             if any(a.kind == "not_on_track" for a in row.alerts):
                 item.not_on_track += 1

@@ -27,10 +27,12 @@ from rapport.audit.models import AuditEvent
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring.current import CurrentSignal, current_signals
+from rapport.monitoring.instruments import CHECKIN, kind_of
 from rapport.monitoring.models import (
     ACTIVE_STATUSES,
     Alert,
     AlertStatus,
+    EpisodeSnapshot,
     RepairAction,
     TrajectoryCalibration,
 )
@@ -189,6 +191,53 @@ def _resolve(alert: Alert, *, now: dt.datetime, actor, why: str) -> None:
     _audit(actor, alert, f"resolved-{why}")
 
 
+#: Points kept for each caseload trend line: about three months of weekly sessions.
+TREND_POINTS = 12
+
+
+def _snapshot(item: EpisodeSeries, now: dt.datetime) -> EpisodeSnapshot:
+    """The caseload's view of the episode: the check-in's (else another alliance
+    measure's) latest totals, and those of the outcome measure with the most scores."""
+    series = item.series
+    alliance = [i for i in series.instruments if kind_of(i) == "alliance"]
+    alliance.sort(key=lambda i: (i != CHECKIN, -len(series.of(i))))
+    outcome = [i for i in series.instruments if kind_of(i) == "outcome"]
+    outcome.sort(key=lambda i: (-len(series.of(i)), i))
+
+    def latest(instrument: str | None) -> list[float]:
+        if instrument is None:
+            return []
+        return [o.score for o in series.of(instrument)][-TREND_POINTS:]
+
+    a = alliance[0] if alliance else None
+    o = outcome[0] if outcome else None
+    return EpisodeSnapshot(
+        episode_id=item.episode.pk,
+        alliance_instrument=a or "",
+        alliance_values=latest(a),
+        outcome_instrument=o or "",
+        outcome_values=latest(o),
+        outcome_count=len(series.of(o)) if o else 0,
+        updated_at=now,
+    )
+
+
+def _store_snapshots(items: Sequence[EpisodeSeries], now: dt.datetime) -> None:
+    fields = ("alliance_instrument", "alliance_values", "outcome_instrument", "outcome_values")
+    fields += ("outcome_count",)
+    stored = EpisodeSnapshot.objects.in_bulk([i.episode.pk for i in items])
+    new, changed = [], []
+    for item in items:
+        fresh = _snapshot(item, now)
+        old = stored.get(item.episode.pk)
+        if old is None:
+            new.append(fresh)
+        elif any(getattr(old, f) != getattr(fresh, f) for f in fields):
+            changed.append(fresh)
+    EpisodeSnapshot.objects.bulk_create(new)
+    EpisodeSnapshot.objects.bulk_update(changed, [*fields, "updated_at"])
+
+
 def alerts_recompute_many(
     *,
     episodes: Sequence[Episode],
@@ -220,7 +269,9 @@ def alerts_recompute_many(
                     _resolve(alert, now=now, actor=actor, why="episode-ended")
                     result.resolved += 1
         known = trajectories if trajectories is not None else {}
-        for item in load_many(open_episodes, now=now):
+        loaded = load_many(open_episodes, now=now)
+        _store_snapshots(loaded, now)
+        for item in loaded:
             clinic_id = item.episode.client.clinic_id
             if clinic_id not in known:
                 known[clinic_id] = clinic_trajectories(clinic_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
 
 from rapport.lib.charts import PALETTE, sparkline_svg, svg_data_uri
@@ -12,19 +14,23 @@ from rapport.monitoring.signals.errors import MonitoringError
 register = template.Library()
 
 
-def _instrument(trend):
+@lru_cache(maxsize=64)
+def _scale(instrument_id: str) -> tuple[str, str, float, float, float | None, bool]:
+    """(name, kind, low, high, reference line, reference is an alert threshold)."""
     try:
-        return find_instrument(trend.instrument)
+        instrument = find_instrument(instrument_id)
     except MonitoringError:
-        return None
-
-
-def _reference(instrument) -> float | None:
-    """The line drawn in a sparkline: the alliance alert threshold or the clinical cut-off."""
-    if instrument is None:
-        return None
+        return instrument_id, "", 0.0, 0.0, None, False
     figure = instrument.alert_threshold or instrument.clinical_cutoff
-    return float(figure.value) if figure is not None else None
+    total = instrument.total
+    return (
+        instrument.short_title,
+        instrument.kind,
+        float(total.min) if total else 0.0,
+        float(total.max) if total else 0.0,
+        float(figure.value) if figure is not None else None,
+        instrument.alert_threshold is not None,
+    )
 
 
 @register.filter
@@ -32,15 +38,11 @@ def sparkline(trend) -> str:
     """A trend as a data: URI tiny SVG (empty string when there is nothing to draw)."""
     if trend is None or not trend.values:
         return ""
-    instrument = _instrument(trend)
-    if instrument is not None and instrument.total is not None:
-        low, high = float(instrument.total.min), float(instrument.total.max)
-    else:
+    _name, kind, low, high, reference, _alert = _scale(trend.instrument)
+    if low == high:
         low, high = min(trend.values), max(trend.values)
-    color = PALETTE[0] if instrument is None or instrument.kind == "alliance" else PALETTE[2]
-    svg = sparkline_svg(
-        trend.values, low=low, high=high, threshold=_reference(instrument), color=color
-    )
+    color = PALETTE[0] if kind in ("alliance", "") else PALETTE[2]
+    svg = sparkline_svg(trend.values, low=low, high=high, threshold=reference, color=color)
     return svg_data_uri(svg)
 
 
@@ -53,15 +55,12 @@ def trend_text(trend) -> str:
     """The same numbers as words, for the image's alt text."""
     if trend is None or not trend.values:
         return ""
-    instrument = _instrument(trend)
-    name = instrument.short_title if instrument is not None else trend.instrument
+    name, _kind, _low, _high, reference, alert = _scale(trend.instrument)
     text = f"{name}, last {len(trend.values)}: " + ", ".join(_number(v) for v in trend.values)
-    reference = _reference(instrument)
-    if reference is not None and instrument is not None:
-        if instrument.alert_threshold is not None:
-            text += f" (below {_number(reference)} is low)"
-        else:
-            text += f" (cut-off {_number(reference)})"
+    if reference is not None:
+        text += (
+            f" (below {_number(reference)} is low)" if alert else f" (cut-off {_number(reference)})"
+        )
     return text
 
 

@@ -1,0 +1,244 @@
+"""Benchmark: the triage caseload page, and whole-clinic signal re-detection.
+
+Run ``python bench/bench_caseload.py`` (options: ``--clients``, ``--sessions``,
+``--requests``, ``--skip-signals``). It prints one JSON object and writes nothing into the
+repository: the database is a temporary SQLite file, deleted afterwards.
+
+1. **Caseload**: a therapist with ``--clients`` clients (default 150) of ``--sessions``
+   attended weekly sessions each (default 40), a PHQ-9 before and a check-in after every
+   session (12,000 responses), alerts computed. The p95 time of ``GET /caseload/`` is
+   reported against a baseline page measured in the same run: ``GET /clients/new/``, a
+   signed-in page with the same base template, middleware and session but no client data.
+   The query count of both pages is reported too (it must not grow with the caseload).
+2. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
+   responses, vectorised ``detect_clinic`` against a per-client ``detect_all`` loop) and
+   reports its figures, so the two benchmarks never disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _environment(data_dir: Path) -> None:
+    import base64
+    import secrets
+
+    os.environ.pop("RAPPORT_DATABASE_URL", None)  # always a throw-away SQLite file
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "rapport.settings",
+            "RAPPORT_DATA_DIR": str(data_dir),
+            "RAPPORT_SECRET_KEY": secrets.token_urlsafe(50),
+            "RAPPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "RAPPORT_HTTPS": "0",
+            "RAPPORT_ALLOWED_HOSTS": "testserver",
+            "RAPPORT_STATIC_FROM_PACKAGE": "1",
+            "RAPPORT_LOG_LEVEL": "WARNING",
+        }
+    )
+    sys.path.insert(0, str(ROOT / "src"))
+
+
+def _seed(clients: int, sessions: int):
+    """One therapist's caseload with weekly sessions, scores and check-ins (bulk inserts)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rapport.accounts.models import Role, User
+    from rapport.clinic.models import Appointment, Attendance, Client, Clinic, Episode, Goal
+    from rapport.measures.models import Response
+    from rapport.monitoring.instruments import CHECKIN
+    from rapport.monitoring.signals.adapter import find_instrument
+
+    phq9 = find_instrument("phq9").id
+    rng = random.Random(20261127)
+    clinic = Clinic.objects.create(name="Bench clinic")
+    therapist = User.objects.create_user(
+        "bench@bench.invalid", "bench-password-not-secret", role=Role.THERAPIST, clinic=clinic
+    )
+    now = timezone.now()
+    first = now - dt.timedelta(days=1 + 7 * (sessions - 1))
+    people = Client.objects.bulk_create(
+        Client(clinic=clinic, therapist=therapist, display_name=f"Client {i:04d}", birth_year=1980)
+        for i in range(clients)
+    )
+    episodes = Episode.objects.bulk_create(
+        Episode(client=c, started_on=timezone.localdate(first), phase="maintaining") for c in people
+    )
+    Goal.objects.bulk_create(Goal(episode=e, text="Sleep through the night") for e in episodes)
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            episode=e,
+            starts_at=first + dt.timedelta(days=7 * k),
+            attendance=Attendance.ATTENDED,
+        )
+        for e in episodes
+        for k in range(sessions)
+    )
+    Appointment.objects.bulk_create(
+        Appointment(episode=e, starts_at=now + dt.timedelta(days=6)) for e in episodes
+    )
+    rows = []
+    for index, appointment in enumerate(appointments):
+        client_index, k = divmod(index, sessions)
+        episode = episodes[client_index]
+        intake = 8 + client_index % 15
+        phq = max(0, min(27, round(intake - 1.5 * (k**0.5) + rng.gauss(0, 1.5))))
+        level = 9.5 - (3 if client_index % 7 == 0 and k >= sessions - 3 else 0)
+        parts = [max(0, min(10, round(level + rng.gauss(0, 0.4)))) for _ in range(4)]
+        for instrument, total, subscales, items, at in (
+            (phq9, phq, {}, {}, appointment.starts_at - dt.timedelta(hours=1)),
+            (
+                CHECKIN,
+                sum(parts),
+                dict(zip(("goals", "tasks", "bond", "overall"), parts, strict=True)),
+                {"pushed": 0},
+                appointment.starts_at + dt.timedelta(hours=1),
+            ),
+        ):
+            rows.append(
+                Response(
+                    client_id=episode.client_id,
+                    episode=episode,
+                    appointment=appointment,
+                    instrument_id=instrument,
+                    instrument_version="1",
+                    administered_at=at,
+                    source="import",
+                    idempotency_key=f"bench-{len(rows)}",
+                    total=total,
+                    subscales={**subscales, "pushed": 0} if subscales else {},
+                    item_values=items,
+                )
+            )
+    Response.objects.bulk_create(rows, batch_size=2000)
+    return therapist, len(rows)
+
+
+def _time_page(http, path: str, requests: int) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):  # warm caches (templates, registry, connection)
+        assert http.get(path).status_code == 200, path
+    with CaptureQueriesContext(connection) as queries:
+        http.get(path)
+    # Read now: the next request resets Django's query log.
+    query_count = len(queries.captured_queries)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = http.get(path)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, path
+    return times, query_count
+
+
+def _p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20, method="inclusive")[18]
+
+
+def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    # Keep one connection across requests, as a server with persistent connections does
+    # (and so the query counter sees every request's queries).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    from django.test import Client as HttpClient
+
+    from rapport.monitoring.tasks import recompute_alerts
+
+    call_command("migrate", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    therapist, responses = _seed(clients, sessions)
+    seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    result = recompute_alerts()
+    recompute = time.perf_counter() - started
+    http = HttpClient()
+    http.force_login(therapist)
+    caseload, caseload_queries = _time_page(http, "/caseload/", requests)
+    baseline, baseline_queries = _time_page(http, "/clients/new/", requests)
+    return {
+        "clients": clients,
+        "sessions_per_client": sessions,
+        "responses": responses,
+        "alerts_open": result.created,
+        "seed_seconds": round(seeded, 2),
+        "recompute_alerts_seconds": round(recompute, 2),
+        "recompute_alerts_episodes_per_second": round(result.episodes / recompute, 1),
+        "requests_per_page": requests,
+        "caseload_p50_ms": round(statistics.median(caseload) * 1000, 1),
+        "caseload_p95_ms": round(_p95(caseload) * 1000, 1),
+        "baseline_p50_ms": round(statistics.median(baseline) * 1000, 1),
+        "baseline_p95_ms": round(_p95(baseline) * 1000, 1),
+        "caseload_p95_vs_baseline_p95": round(_p95(caseload) / _p95(baseline), 1),
+        "caseload_queries": caseload_queries,
+        "baseline_queries": baseline_queries,
+    }
+
+
+def signals_bench() -> dict:
+    """The colleague's whole-clinic benchmark, run as is (100,000 clients x 20 responses)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_signals.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    figures = json.loads(done.stdout)
+    keep = (
+        "clients",
+        "responses_per_client",
+        "detect_clinic_seconds",
+        "detect_all_extrapolated_seconds",
+        "speedup_vs_detect_all",
+        "sample_results_equal",
+    )
+    return {key: figures[key] for key in keep}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the triage caseload page.")
+    parser.add_argument("--clients", type=int, default=150)
+    parser.add_argument("--sessions", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--skip-signals", action="store_true", help="only the caseload part")
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-caseload-"))
+    try:
+        _environment(data_dir)
+        report = {"caseload": caseload_bench(args.clients, args.sessions, args.requests)}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if not args.skip_signals:
+        report["whole_clinic_redetection"] = signals_bench()
+    report["python"] = platform.python_version()
+    report["cpu_count"] = os.cpu_count()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
