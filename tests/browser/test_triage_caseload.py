@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from tests.browser.conftest import serious_accessibility_violations
+from tests.conftest import PASSWORD
+from tests.monitoring.db.helpers import bulk_history, make_episode
 
 from rapport.guidance.services import library_load
 from rapport.monitoring.tasks import recompute_alerts
-from tests.conftest import PASSWORD
-from tests.monitoring.db.helpers import bulk_history, make_episode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,7 @@ def test_the_client_with_a_rupture_comes_first_with_strategies_on_the_client_pag
     assert "Cleo Quiet" in rows.nth(1).inner_text()  # overdue check-ins come next
     sparkline = rows.first.locator("img.spark").first
     assert "38, 37, 28, 29" in sparkline.get_attribute("alt")
+    assert serious_accessibility_violations(page) == []
 
     page.get_by_role("link", name="Nora Rupture").click()
     page.wait_for_url(f"{live_server.url}/clients/**")
@@ -59,6 +61,7 @@ def test_the_client_with_a_rupture_comes_first_with_strategies_on_the_client_pag
     assert 2 <= strategies.count() <= 4
     assert "Name what you noticed" in strategies.first.inner_text()
     assert page.locator("figure img[alt*='rupture at session 5']").count() == 1
+    assert serious_accessibility_violations(page) == []
 
     alert.get_by_role("button", name="Acknowledge").click()
     page.wait_for_url(f"{live_server.url}/clients/**")
