@@ -1,0 +1,119 @@
+#!/usr/bin/env python
+"""Benchmark the utterance coder: model load time and throughput. Prints JSON.
+
+    python bench/bench_coder.py [--model PATH] [--utterances 2000] [--repeats 3]
+
+Uses a synthetic conversation built from sentences written for this benchmark (no
+AnnoMI text, so it runs on a fresh clone). Load time is measured in a fresh interpreter,
+imports included, because that is what a worker pays on its first transcript.
+Targets: >= 300 utterances/s on 2 CPU cores, load < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from rapport.transcripts.coding import DEFAULT_MODEL_PATH, load_coder  # noqa: E402
+
+__all__ = ["synthetic_conversation", "main"]
+
+_THERAPIST = [
+    "What brings you here today?",
+    "How has your week been since we last met?",
+    "So you're feeling torn about making a change.",
+    "It sounds like your health matters a lot to you, and the worry keeps coming back.",
+    "Do you smoke every day?",
+    "Would it be okay if I shared some information about what other people have tried?",
+    "Many people find that setting a quit date helps them stay on track.",
+    "You could try cutting down first, or you could stop all at once; what fits you better?",
+    "Mm-hmm.",
+    "Okay, let's see where we are with the plan we talked about last time, and then we can "
+    "decide together what to focus on for the rest of our session today.",
+    "On the one hand you enjoy it, and on the other hand you're tired of feeling unwell.",
+    "What would be different if you exercised a bit more?",
+]
+_CLIENT = [
+    "I really want to quit.",
+    "I don't know, it's just how things are.",
+    "Yeah.",
+    "I don't see why I should stop, everybody I know does it.",
+    "My doctor told me my blood pressure is too high, so I guess I should do something.",
+    "I've tried before and it never lasts more than a couple of weeks, so I'm not sure.",
+    "Right.",
+    "I'd like to be able to play with my kids without getting out of breath.",
+    "Work has been really stressful and that's when I reach for a cigarette.",
+]
+
+
+def synthetic_conversation(n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """An alternating therapist/client conversation of ``n`` turns (deterministic)."""
+    rng = random.Random(seed)
+    return [
+        ("therapist", rng.choice(_THERAPIST)) if i % 2 == 0 else ("client", rng.choice(_CLIENT))
+        for i in range(n)
+    ]
+
+
+def _load_time(model: Path) -> float:
+    code = (
+        "import sys, time; t = time.perf_counter(); "
+        f"sys.path.insert(0, {str(REPO / 'src')!r}); "
+        "from rapport.transcripts.coding import load_coder; "
+        f"load_coder({str(model)!r}); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="utterance coder benchmark")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--utterances", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    load_s = min(_load_time(args.model) for _ in range(args.repeats))
+    coder = load_coder(args.model)
+    # Realistic batching: sessions of 100-200 turns coded together by code_many.
+    turns = synthetic_conversation(args.utterances)
+    sessions = [turns[i : i + 150] for i in range(0, len(turns), 150)]
+    coder.code_many(sessions[:1])  # warm-up (lazy initialisations, caches)
+    best = float("inf")
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        coder.code_many(sessions)
+        best = min(best, time.perf_counter() - started)
+    # One conversation at a time, as the web app codes an uploaded transcript.
+    started = time.perf_counter()
+    for session in sessions:
+        coder.code_conversation(session)
+    single = time.perf_counter() - started
+    result = {
+        "model": str(args.model),
+        "model_mb": round(args.model.stat().st_size / 1e6, 2),
+        "load_s": round(load_s, 3),
+        "utterances": len(turns),
+        "utterances_per_s": round(len(turns) / best, 1),
+        "utterances_per_s_one_conversation_at_a_time": round(len(turns) / single, 1),
+        "cpu_count": os.cpu_count(),
+        "threads": coder.meta.get("threads", 1),
+        "targets": {"utterances_per_s": 300, "load_s": 2.0, "model_mb": 50},
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""Fit the scikit-learn coder bundle that ``rapport.transcripts.coding`` loads.
+
+Training-side helper for ``scripts/train_coder.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from rapport.transcripts.coding import (
+    FEATURE_VERSION,
+    SUBCODES,
+    Utterance,
+    _matrix,
+    conversation_features,
+)
+
+__all__ = ["DEFAULT_CONFIG", "fit_bundle", "rows_for"]
+
+SEED = 20240501
+
+# Chosen by transcript-level cross-validation on the 99 training transcripts (see
+# docs/coder.md); no per-fold tuning.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "text_word": {"ngram_range": (1, 3), "min_df": 2, "max_features": 60000},
+    "text_char": {"ngram_range": (2, 5), "min_df": 3, "max_features": 120000},
+    "context_word": {"ngram_range": (1, 2), "min_df": 2, "max_features": 30000},
+    "context_fields": ("prev_text", "prev_other", "next_text"),
+    "C": {"therapist": 4.0, "client": 2.0, "sub": 4.0},
+    "class_weight": {"therapist": None, "client": "balanced", "sub": "balanced"},
+}
+
+
+def _vectorizer(kind: str, params: dict[str, Any]) -> TfidfVectorizer:
+    if kind == "char":
+        return TfidfVectorizer(
+            analyzer="char_wb", lowercase=True, sublinear_tf=True, dtype=np.float32, **params
+        )
+    return TfidfVectorizer(
+        analyzer="word",
+        lowercase=True,
+        sublinear_tf=True,
+        dtype=np.float32,
+        # Keep contractions whole ("don't", "you're"): they carry the stance of the turn.
+        token_pattern=r"(?u)\b\w[\w']*\b",  # noqa: S106 - a regex, not a password
+        **params,
+    )
+
+
+def rows_for(df: pd.DataFrame) -> list[Utterance]:
+    """Feature rows for every utterance of ``df``, aligned with ``df``'s order."""
+    rows: list[Utterance] = []
+    for _tid, group in df.groupby("transcript_id", sort=False):
+        rows.extend(conversation_features(list(zip(group["role"], group["text"], strict=True))))
+    return rows
+
+
+def _fit_blocks(rows: list[Utterance], config: dict[str, Any]) -> dict[str, TfidfVectorizer]:
+    """One word and one character vectorizer, fitted on the utterances themselves.
+
+    The context blocks reuse the word vectorizer (same vocabulary, one pickled object), so
+    the shipped file holds each vocabulary once and loads fast.
+    """
+    texts = [u.text for u in rows if u.text]
+    word = _vectorizer("word", config["text_word"]).fit(texts)
+    char = _vectorizer("char", config["text_char"]).fit(texts)
+    blocks: dict[str, TfidfVectorizer] = {"text:word": word, "text:char": char}
+    for field in config["context_fields"]:
+        blocks[f"{field}:word"] = word
+    return blocks
+
+
+def _fit_clf(features: Any, labels: list[str], config: dict[str, Any], task: str) -> Any:
+    group = "sub" if task in SUBCODES else task
+    clf = LogisticRegression(
+        C=config["C"][group],
+        class_weight=config["class_weight"][group],
+        max_iter=3000,
+        random_state=SEED,
+    )
+    return clf.fit(features, labels)
+
+
+def fit_bundle(df: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train every task on ``df`` (ordered utterances of whole transcripts).
+
+    ``df`` needs columns transcript_id, role, text, code and subcode (None where none).
+    """
+    config = DEFAULT_CONFIG if config is None else config
+    df = df.reset_index(drop=True)
+    rows = rows_for(df)
+    blocks = _fit_blocks(rows, config)
+    features = _matrix(blocks, rows)
+    has_text = np.array([bool(u.text) for u in rows])
+    codes = df["code"].to_numpy()
+    subcodes = df["subcode"].to_numpy()
+    tasks: dict[str, dict[str, Any]] = {}
+    for role in ("therapist", "client"):
+        idx = np.flatnonzero((df["role"].to_numpy() == role) & has_text)
+        tasks[role] = {"clf": _fit_clf(features[idx], codes[idx].tolist(), config, role)}
+    for parent in SUBCODES:
+        known = np.array([isinstance(s, str) and bool(s) for s in subcodes])
+        idx = np.flatnonzero((codes == parent) & known & has_text)
+        tasks[parent] = {"clf": _fit_clf(features[idx], subcodes[idx].tolist(), config, parent)}
+    return {"feature_version": FEATURE_VERSION, "blocks": blocks, "tasks": tasks, "meta": {}}

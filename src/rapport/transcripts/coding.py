@@ -1,0 +1,284 @@
+"""Code each utterance of a therapy conversation (MI-style behaviour codes).
+
+Therapist utterances get one of ``reflection``, ``question``, ``therapist_input`` or
+``other``, with a sub-code for the first three (open/closed question, simple/complex
+reflection, information/advice/negotiation/options input). Client utterances get
+``change``, ``neutral`` or ``sustain`` talk. The scheme follows the AnnoMI annotation
+of motivational-interviewing sessions (Wu et al., ICASSP 2022; Future Internet 15(3):110,
+2023), which the shipped model was trained on; see ``docs/coder.md`` for its accuracy.
+
+Pure module: no Django import. The model is a scikit-learn bundle (TF-IDF blocks for the
+utterance *and its neighbours*, a linear classifier per task) stored with joblib. Context
+matters clinically as much as statistically: whether "You want to stop." is a reflection
+or advice depends on what the client just said, and a client's answer tells whether the
+therapist's previous turn was an open or a closed question.
+
+Only load model files you trust: joblib files are pickles and can run code when loaded.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "CLIENT_CODES",
+    "Code",
+    "Coder",
+    "CoderError",
+    "DEFAULT_MODEL_PATH",
+    "ROLES",
+    "SUBCODES",
+    "THERAPIST_CODES",
+    "Utterance",
+    "conversation_features",
+    "load_coder",
+]
+
+THERAPIST_CODES: tuple[str, ...] = ("reflection", "question", "therapist_input", "other")
+CLIENT_CODES: tuple[str, ...] = ("change", "neutral", "sustain")
+# Which sub-codes belong to which main code; ``other`` and client codes have none.
+SUBCODES: dict[str, tuple[str, ...]] = {
+    "question": ("open", "closed"),
+    "reflection": ("simple", "complex"),
+    "therapist_input": ("information", "advice", "negotiation", "options"),
+}
+ROLES: tuple[str, ...] = ("therapist", "client")
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "coder.joblib"
+# Bumped whenever the feature layout below changes, so an old model file fails loudly
+# instead of silently coding with misaligned features.
+FEATURE_VERSION = 2
+
+
+class CoderError(Exception):
+    """The coder cannot run: model file missing or corrupt, or bad input (unknown role)."""
+
+
+@dataclass(frozen=True)
+class Code:
+    """The code of one utterance."""
+
+    code: str  # reflection|question|therapist_input|other|change|neutral|sustain
+    subcode: str | None  # open|closed|simple|complex|information|advice|negotiation|options|None
+    confidence: float  # probability of the main code, 0-1
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One utterance with the context the classifiers look at (all strings may be empty)."""
+
+    role: str
+    text: str
+    prev_text: str  # the turn just before, whoever spoke it
+    prev_other: str  # the last turn of the other speaker before this one
+    next_text: str  # the turn just after, whoever speaks it
+    numeric: tuple[float, ...]
+
+
+def _normalise_role(role: object, index: int) -> str:
+    if not isinstance(role, str) or role.strip().lower() not in ROLES:
+        raise CoderError(f"turn {index}: unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    return role.strip().lower()
+
+
+def _clean(text: object) -> str:
+    return text.strip() if isinstance(text, str) else ""
+
+
+def conversation_features(turns: Sequence[tuple[str, str]]) -> list[Utterance]:
+    """Attach to each turn of ONE conversation the context used for coding it.
+
+    Shared by training and run time so that both see exactly the same features.
+    """
+    roles = [_normalise_role(role, i) for i, (role, _text) in enumerate(turns)]
+    texts = [_clean(text) for _role, text in turns]
+    n = len(texts)
+    out: list[Utterance] = []
+    last_by_role: dict[str, str] = {"therapist": "", "client": ""}
+    for i, (role, text) in enumerate(zip(roles, texts, strict=True)):
+        other = "client" if role == "therapist" else "therapist"
+        prev_role = roles[i - 1] if i > 0 else ""
+        next_role = roles[i + 1] if i + 1 < n else ""
+        next_text = texts[i + 1] if i + 1 < n else ""
+        words = len(text.split())
+        numeric = (
+            # Position: openings are full of greetings and agenda-setting questions,
+            # endings of summaries and plans.
+            i / max(n - 1, 1),
+            1.0 if i < 3 else 0.0,
+            1.0 if i >= n - 3 else 0.0,
+            math.log1p(words) / 4.0,
+            min(text.count("?"), 3) / 3.0,
+            1.0 if text.endswith("?") else 0.0,
+            # Same speaker again: a split turn, usually the continuation of the previous code.
+            1.0 if prev_role == role else 0.0,
+            1.0 if next_role == role else 0.0,
+            # A very short reply from the other speaker often follows a closed question.
+            math.log1p(len(next_text.split())) / 4.0 if next_role == other else 0.0,
+        )
+        out.append(
+            Utterance(
+                role=role,
+                text=text,
+                prev_text=texts[i - 1] if i > 0 else "",
+                prev_other=last_by_role[other],
+                next_text=next_text,
+                numeric=numeric,
+            )
+        )
+        last_by_role[role] = text
+    return out
+
+
+def _matrix(blocks: dict[str, Any], rows: Sequence[Utterance]) -> sp.csr_matrix:
+    """Stack the TF-IDF blocks and numeric features of ``rows`` into one sparse matrix."""
+    parts: list[sp.spmatrix] = []
+    for name, vectorizer in blocks.items():
+        field = name.split(":", 1)[0]
+        parts.append(vectorizer.transform([getattr(u, field) for u in rows]))
+    parts.append(sp.csr_matrix(np.asarray([u.numeric for u in rows], dtype=np.float64)))
+    return sp.hstack(parts, format="csr")
+
+
+class Coder:
+    """Codes the utterances of conversations with a loaded model bundle.
+
+    The bundle holds feature blocks shared by all tasks (so each utterance is vectorised
+    once) and one classifier per task: ``therapist``, ``client`` and one per main code
+    with sub-codes.
+    """
+
+    def __init__(self, bundle: dict[str, Any]) -> None:
+        try:
+            if bundle.get("feature_version") != FEATURE_VERSION:
+                raise CoderError(
+                    f"model feature version {bundle.get('feature_version')!r} does not match "
+                    f"this code ({FEATURE_VERSION}); retrain with scripts/train_coder.py"
+                )
+            self._blocks: dict[str, Any] = dict(bundle["blocks"])
+            self._tasks: dict[str, Any] = {}
+            self._classes: dict[str, list[str]] = {}
+            for task in ("therapist", "client", *SUBCODES):
+                clf = bundle["tasks"][task]["clf"]
+                self._tasks[task] = clf
+                # Fail now, at load time, rather than in the middle of coding a session.
+                self._classes[task] = [str(c) for c in clf.classes_]
+        except (KeyError, AttributeError, TypeError) as exc:
+            raise CoderError(f"model bundle is malformed: {exc!r}") from exc
+        if set(self._classes["therapist"]) != set(THERAPIST_CODES) or set(
+            self._classes["client"]
+        ) != set(CLIENT_CODES):
+            raise CoderError("model bundle codes do not match the coding scheme")
+        self.meta: dict[str, Any] = dict(bundle.get("meta", {}))
+
+    def _features(self, rows: Sequence[Utterance]) -> sp.csr_matrix:
+        return _matrix(self._blocks, rows)
+
+    def _proba(self, task: str, features: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(self._tasks[task].predict_proba(features))
+
+    def _code_rows(self, rows: list[Utterance]) -> list[Code]:
+        codes: list[Code | None] = [None] * len(rows)
+        for i, u in enumerate(rows):
+            if not u.text:
+                # Nothing to read: say so with a uniform ("no information") confidence.
+                if u.role == "therapist":
+                    codes[i] = Code("other", None, 1.0 / len(THERAPIST_CODES))
+                else:
+                    codes[i] = Code("neutral", None, 1.0 / len(CLIENT_CODES))
+        live = [i for i, u in enumerate(rows) if u.text]
+        if live:
+            features = self._features([rows[i] for i in live])
+            for role in ROLES:
+                pos = np.array([k for k, i in enumerate(live) if rows[i].role == role], dtype=int)
+                if len(pos):
+                    self._code_role(role, features[pos], [live[k] for k in pos], codes)
+        return [c for c in codes if c is not None]
+
+    def _code_role(
+        self, task: str, features: sp.csr_matrix, where: list[int], codes: list[Code | None]
+    ) -> None:
+        proba = self._proba(task, features)
+        best = proba.argmax(axis=1)
+        main = [self._classes[task][b] for b in best]
+        subs: dict[int, str] = {}
+        for parent in SUBCODES if task == "therapist" else ():
+            pos = np.array([k for k, m in enumerate(main) if m == parent], dtype=int)
+            if len(pos):
+                sub_best = self._proba(parent, features[pos]).argmax(axis=1)
+                for k, b in zip(pos, sub_best, strict=True):
+                    subs[int(k)] = self._classes[parent][b]
+        for k, i in enumerate(where):
+            codes[i] = Code(main[k], subs.get(k), float(proba[k, best[k]]))
+
+    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[Code]:
+        """Code every turn of ONE conversation; ``turns`` are ``(role, text)`` in order."""
+        return self._code_rows(conversation_features(turns))
+
+    def subcodes_for(self, turns: Sequence[tuple[str, str]], parent: str) -> list[str | None]:
+        """The sub-code each therapist turn would get if its main code were ``parent``.
+
+        For evaluation (scoring sub-codes separately from the main code) and for callers that
+        already know the main code, e.g. from a human coder.
+        """
+        if parent not in SUBCODES:
+            raise CoderError(f"{parent!r} has no sub-codes; expected one of {', '.join(SUBCODES)}")
+        rows = conversation_features(turns)
+        idx = [i for i, u in enumerate(rows) if u.role == "therapist" and u.text]
+        out: list[str | None] = [None] * len(rows)
+        if idx:
+            best = self._proba(parent, self._features([rows[i] for i in idx])).argmax(axis=1)
+            for i, b in zip(idx, best, strict=True):
+                out[i] = self._classes[parent][b]
+        return out
+
+    def code_many(self, conversations: Sequence[Sequence[tuple[str, str]]]) -> list[list[Code]]:
+        """Code several conversations, batching the classifier calls for speed."""
+        rows: list[Utterance] = []
+        sizes: list[int] = []
+        for turns in conversations:
+            conv = conversation_features(turns)
+            rows.extend(conv)
+            sizes.append(len(conv))
+        flat = self._code_rows(rows)
+        out: list[list[Code]] = []
+        start = 0
+        for size in sizes:
+            out.append(flat[start : start + size])
+            start += size
+        return out
+
+
+_cache: dict[str, Coder] = {}
+_lock = threading.Lock()
+
+
+def load_coder(path: str | os.PathLike[str] | None = None) -> Coder:
+    """Load a coder (default: the shipped model). Loaded models are cached per path."""
+    target = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    key = str(target.resolve())
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        if not target.is_file():
+            raise CoderError(f"coder model not found at {target}")
+        import joblib  # deferred: importing it costs time the callers without a coder skip
+
+        try:
+            bundle = joblib.load(target)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupt
+            raise CoderError(f"coder model at {target} is unreadable: {exc}") from exc
+        if not isinstance(bundle, dict):
+            raise CoderError(f"coder model at {target} is not a coder bundle")
+        coder = Coder(bundle)
+        _cache[key] = coder
+        return coder
