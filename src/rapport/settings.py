@@ -79,6 +79,9 @@ if not ALLOWED_HOSTS and not (DEBUG or DEMO):
     ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", [])
 
+# How long a client's check-in link stays valid (single use either way).
+CHECKIN_LINK_HOURS = env_int("RAPPORT_CHECKIN_LINK_HOURS", 72, minimum=1, maximum=24 * 14)
+
 # Public base URL used in check-in links and QR codes (e.g. https://rapport.example.org).
 BASE_URL = (env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 

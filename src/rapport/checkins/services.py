@@ -52,7 +52,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Issue 3: a link is valid for 72 hours unless the clinic configures otherwise.
-DEFAULT_VALID_FOR = timedelta(hours=getattr(settings, "CHECKIN_LINK_HOURS", 72))
+DEFAULT_VALID_FOR = timedelta(hours=settings.CHECKIN_LINK_HOURS)
 _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
