@@ -129,6 +129,11 @@ def line_chart_svg(chart: Chart) -> str:
             seen.add(marker.label)
         if chart.y_range:
             ax.set_ylim(*chart.y_range)
+        if chart.extra.get("integer_x"):
+            # Session numbers: no 1.5 ticks on a short series.
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(chart.title, fontsize=10, loc="left")
         ax.set_xlabel(chart.x_label, fontsize=9)
         ax.set_ylabel(chart.y_label, fontsize=9)

@@ -241,9 +241,10 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
         appointments[episode_id].append((pk, starts_at, status))
     responses: dict[int, list[ResponseRow]] = defaultdict(list)
     loose: dict[int, list[ResponseRow]] = defaultdict(list)
-    queryset = Response.objects.filter(instrument_id__in=stored_ids()).filter(
-        Q(episode_id__in=ids) | Q(episode__isnull=True, client_id__in=client_ids)
-    )
+    # As of ``now``: a recompute for a past moment sees only what had arrived by then.
+    queryset = Response.objects.filter(
+        instrument_id__in=stored_ids(), administered_at__lte=now
+    ).filter(Q(episode_id__in=ids) | Q(episode__isnull=True, client_id__in=client_ids))
     for episode_id, client_id, row in _response_rows(queryset):
         if episode_id is not None:
             responses[episode_id].append(row)

@@ -104,6 +104,8 @@ def test_acknowledging_and_logging_an_action_from_the_page(login, therapist_a, r
     assert state(alert)[0] == AlertStatus.ACTION_LOGGED
     page = http.get(f"/clients/{client.pk}/").content.decode()
     assert "Asked what felt off" in page
+    log = page[page.index("Repair log") :]
+    assert "Alliance rupture: in your own words: Asked what felt off" in log
 
 
 @pytest.mark.parametrize(
