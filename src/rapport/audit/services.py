@@ -11,9 +11,14 @@ __all__ = ["Action", "audit_record", "audit_record_many"]
 
 
 def _actor_fields(actor) -> dict:
+    """A signed-in user, or a label for who else acted: "client link", "cli", "system"."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return {"actor": actor, "actor_label": actor.email}
-    return {"actor": None, "actor_label": "client link" if actor == "client-link" else "system"}
+    if actor == "client-link":
+        return {"actor": None, "actor_label": "client link"}
+    if isinstance(actor, str) and actor:
+        return {"actor": None, "actor_label": actor[:254]}
+    return {"actor": None, "actor_label": "system"}
 
 
 def audit_record(

@@ -31,7 +31,7 @@ from rapport.measures.registry import get_instrument
 __all__ = ["checkins_panel", "risk_panel"]
 
 RISK_ORDER = 1
-CHECKINS_ORDER = 20
+CHECKINS_ORDER = 30
 _LATEST_COMMENTS = 5
 
 

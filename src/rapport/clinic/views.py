@@ -90,12 +90,14 @@ def client_detail(request, client_id):
         request=request,
     )
     episodes = selectors.client_episodes(client)
+    notices, sections = client_panels(request, client)
     context = {
         "client": client,
         "episodes": episodes,
         "current": episodes[0] if episodes and episodes[0].is_open else None,
         "now": timezone.now(),
-        "panels": client_panels(request, client),
+        "notices": notices,
+        "panels": sections,
     }
     return render(request, "clinic/client_detail.html", context)
 

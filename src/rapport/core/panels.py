@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["client_panels", "register_client_panel"]
+__all__ = ["NOTICE_ORDER_BELOW", "client_panels", "register_client_panel"]
+
+#: Panels registered with an order below this are urgent notices (e.g. a risk answer) and
+#: are shown above everything else on the client page; the rest follow the episode summary.
+NOTICE_ORDER_BELOW = 5
 
 _providers: list[tuple[int, Callable]] = []
 
@@ -19,10 +23,12 @@ def register_client_panel(order: int, provider: Callable) -> None:
         _providers.sort(key=lambda item: item[0])
 
 
-def client_panels(request, client) -> list[dict]:
-    panels = []
-    for _, provider in _providers:
+def client_panels(request, client) -> tuple[list[dict], list[dict]]:
+    """(notices, sections) for the client page, each in registration order."""
+    notices: list[dict] = []
+    sections: list[dict] = []
+    for order, provider in _providers:
         panel = provider(request, client)
         if panel:
-            panels.append(panel)
-    return panels
+            (notices if order < NOTICE_ORDER_BELOW else sections).append(panel)
+    return notices, sections

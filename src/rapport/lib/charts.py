@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 __all__ = [
     "Band",
@@ -129,10 +130,8 @@ def line_chart_svg(chart: Chart) -> str:
             seen.add(marker.label)
         if chart.y_range:
             ax.set_ylim(*chart.y_range)
-        if chart.extra.get("integer_x"):
-            # Session numbers: no 1.5 ticks on a short series.
-            from matplotlib.ticker import MaxNLocator
-
+        if _all_whole(chart):
+            # Sessions and days are counted in whole numbers: no "2.25" ticks.
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(chart.title, fontsize=10, loc="left")
         ax.set_xlabel(chart.x_label, fontsize=9)
@@ -149,6 +148,11 @@ def line_chart_svg(chart: Chart) -> str:
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _all_whole(chart: Chart) -> bool:
+    xs = [x for line in chart.lines for x in line.x] + [x for band in chart.bands for x in band.x]
+    return bool(xs) and all(float(x).is_integer() for x in xs)
 
 
 def svg_data_uri(svg: str) -> str:

@@ -5,7 +5,7 @@ from django.apps import AppConfig
 logger = logging.getLogger(__name__)
 
 #: The monitoring section sits near the top of the client page, after the risk notices.
-PANEL_ORDER = 20
+PANEL_ORDER = 10
 
 
 def _recompute_safely(episode_id: int) -> None:

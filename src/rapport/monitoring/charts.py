@@ -129,7 +129,6 @@ def _outcome_chart(
     chart = Chart(
         title=f"{title}: scores and expected course",
         x_label="Session",
-        extra={"integer_x": True},
         y_label="Score",
         lines=lines,
         bands=bands,
@@ -198,7 +197,6 @@ def _alliance_charts(
     chart = Chart(
         title=f"Alliance: {title} total per session",
         x_label="Session",
-        extra={"integer_x": True},
         y_label="Total",
         lines=[Line(title, [o.session for o in observations], [o.score for o in observations])],
         thresholds=thresholds,
@@ -232,7 +230,6 @@ def _alliance_charts(
         chart = Chart(
             title="Parts of the alliance: goals, tasks, bond",
             x_label="Session",
-            extra={"integer_x": True},
             y_label="0-10",
             lines=lines,
             thresholds=[Threshold(f"Low below {PART_LOW_BELOW}", PART_LOW_BELOW)],

@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rapport.audit.models import AuditEvent
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring.current import CurrentSignal, current_signals
@@ -83,14 +82,9 @@ class SyncResult:
 
 
 def audit_cli(*, action: str, target: str, client_id: int | None = None) -> None:
-    """An audit row for the operator's command line (``rapport signals --client``).
-
-    ``audit_record`` labels actor-less rows "system"; reads an operator makes by hand are
-    labelled "cli" so they can be told apart from scheduled work.
-    """
-    AuditEvent.objects.create(
-        actor=None, actor_label="cli", action=action, target=target[:100], client_id=client_id
-    )
+    """An audit row for the operator's command line (``rapport signals --client``), labelled
+    "cli" so reads an operator makes by hand can be told apart from scheduled work."""
+    audit_record(actor="cli", action=action, target=target, client_id=client_id)
 
 
 # -- following the signals ---------------------------------------------------------------
@@ -471,10 +465,7 @@ def trajectory_calibration_store(
         episodes_used=episodes_used,
         created_by_label=actor_label[:254],
     )
-    AuditEvent.objects.create(
-        actor=None,
-        actor_label=actor_label[:254],
-        action=Action.UPDATE,
-        target=f"trajectory-calibration:{row.instrument_id}",
+    audit_record(
+        actor=actor_label, action=Action.UPDATE, target=f"trajectory-calibration:{row.instrument_id}"
     )
     return row
