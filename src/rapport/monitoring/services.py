@@ -465,7 +465,6 @@ def trajectory_calibration_store(
         episodes_used=episodes_used,
         created_by_label=actor_label[:254],
     )
-    audit_record(
-        actor=actor_label, action=Action.UPDATE, target=f"trajectory-calibration:{row.instrument_id}"
-    )
+    target = f"trajectory-calibration:{row.instrument_id}"
+    audit_record(actor=actor_label, action=Action.UPDATE, target=target)
     return row
