@@ -50,7 +50,7 @@ def _phq9_items(total: int, rng: random.Random, *, item9: int = 0) -> dict[str, 
 
 def _checkin(level: float, rng: random.Random, *, pushed: int = 0, comment: str = "") -> dict:
     def scale() -> int:
-        return max(0, min(10, round(level + rng.uniform(-1, 1))))
+        return max(0, min(10, round(level + rng.uniform(-0.6, 0.6))))
 
     answers: dict[str, object] = {
         "goals": scale(),
@@ -71,7 +71,9 @@ def add_demo_responses(clinic: Clinic, rng: random.Random) -> None:
 
 def _client_story(client: Client, position: int, rng: random.Random) -> None:
     intake = rng.randint(8, 22)
-    alliance = rng.uniform(8.0, 9.6)
+    # Most clients rate the relationship high (alliance scales show a ceiling effect), so
+    # only the demo's planned stories should stand out.
+    alliance = rng.uniform(9.0, 9.8)
     for episode in client.episodes.all():
         attended = list(
             episode.appointments.filter(attendance=Attendance.ATTENDED).order_by("starts_at")
