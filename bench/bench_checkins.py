@@ -2,9 +2,10 @@
 
 Run ``python bench/bench_checkins.py`` (options: ``--requests``, ``--threads``,
 ``--workers``, ``--distinct``, ``--same``). It creates a temporary SQLite data folder,
-migrates it, seeds one clinic with single-use links (about six per client), starts ``gunicorn`` on 127.0.0.1 on a
-free port, drives it with a bounded thread pool of ``http.client`` connections, stops it,
-prints one JSON object and writes nothing into the repository.
+migrates it, seeds one clinic with single-use links (about six per client), starts
+``gunicorn`` on 127.0.0.1 on a free port, drives it with a bounded thread pool of
+``http.client`` connections, stops it, prints one JSON object
+and writes nothing into the repository.
 
 * **Throughput.** Submissions per second (the POST of a complete PHQ-9; each form is
   fetched beforehand, as a client's phone does) against a bare Django page on the same
