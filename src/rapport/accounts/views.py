@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +23,7 @@ from rapport.accounts.models import SupervisionLink, User
 from rapport.audit.selectors import audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, service_form_page
 
 
 def _user_in_my_clinic(request, user_id) -> User:
@@ -41,22 +42,15 @@ def users(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_create(request):
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_create(
-                actor=request.user, clinic=request.user.clinic, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("User created."))
-            return redirect("manage_users")
-    return render(
+    return service_form_page(
         request,
-        "clinic/form.html",
-        {"form": form, "title": _("New user")},
-        status=400 if form.errors else 200,
+        UserCreateForm(request.POST or None),
+        lambda data: services.user_create(
+            actor=request.user, clinic=request.user.clinic, request=request, **data
+        ),
+        success=_("User created."),
+        next_url=reverse("manage_users"),
+        title=_("New user"),
     )
 
 
@@ -65,22 +59,13 @@ def user_create(request):
 def user_edit(request, user_id):
     user = _user_in_my_clinic(request, user_id)
     initial = {f: getattr(user, f) for f in ("full_name", "role", "is_trainee", "is_active")}
-    form = UserEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(
-                actor=request.user, user=user, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("User saved."))
-            return redirect("manage_users")
-    return render(
+    return service_form_page(
         request,
-        "clinic/form.html",
-        {"form": form, "title": _("Edit %(email)s") % {"email": user.email}},
-        status=400 if form.errors else 200,
+        UserEditForm(request.POST or None, initial=initial),
+        lambda data: services.user_update(actor=request.user, user=user, request=request, **data),
+        success=_("User saved."),
+        next_url=reverse("manage_users"),
+        title=_("Edit %(email)s") % {"email": user.email},
     )
 
 
@@ -125,20 +110,14 @@ def supervision_delete(request, link_id):
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request):
     clinic = request.user.clinic
-    initial = {
-        f: getattr(clinic, f)
-        for f in ("name", "require_mfa", "crisis_text", "transcript_retention_days")
-    }
-    form = ClinicSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        clinic_update(actor=request.user, clinic=clinic, request=request, **form.cleaned_data)
-        messages.success(request, _("Settings saved."))
-        return redirect("manage_clinic")
-    return render(
+    fields = ("name", "require_mfa", "crisis_text", "transcript_retention_days")
+    return service_form_page(
         request,
-        "clinic/form.html",
-        {"form": form, "title": _("Clinic settings")},
-        status=400 if form.errors else 200,
+        ClinicSettingsForm(request.POST or None, initial={f: getattr(clinic, f) for f in fields}),
+        lambda data: clinic_update(actor=request.user, clinic=clinic, request=request, **data),
+        success=_("Settings saved."),
+        next_url=reverse("manage_clinic"),
+        title=_("Clinic settings"),
     )
 
 

@@ -6,9 +6,8 @@ Views only translate HTTP into selector and service calls: every object comes fr
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -26,7 +25,7 @@ from rapport.clinic.forms import (
     GoalForm,
 )
 from rapport.core.decorators import clinician_required
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import service_form_page
 from rapport.core.panels import client_panels
 
 
@@ -102,71 +101,70 @@ def client_detail(request, client_id):
     return render(request, "clinic/client_detail.html", context)
 
 
-def _form_page(request, template, form, **context):
-    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)
+def _client_url(client_id) -> str:
+    return reverse("client_detail", kwargs={"client_id": client_id})
+
+
+def _audit_view(request, target: str, client_id: int) -> None:
+    """Edit pages show client data before any change: that read is audited too."""
+    if request.method == "GET":
+        audit_record(
+            actor=request.user,
+            action=Action.VIEW,
+            target=target,
+            client_id=client_id,
+            request=request,
+        )
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def client_create(request):
-    form = ClientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(
-                actor=request.user, therapist=request.user, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Client added."))
-            return redirect("client_detail", client_id=client.pk)
-    return _form_page(request, "clinic/form.html", form, title=_("New client"))
+    return service_form_page(
+        request,
+        ClientForm(request.POST or None),
+        lambda data: services.client_create(
+            actor=request.user, therapist=request.user, request=request, **data
+        ),
+        success=_("Client added."),
+        next_url=lambda client: _client_url(client.pk),
+        title=_("New client"),
+    )
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def client_edit(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
+    _audit_view(request, "client-edit", client.pk)
     initial = {f: getattr(client, f) for f in ("display_name", "birth_year", "email", "phone")}
-    if request.method == "GET":
-        audit_record(
-            actor=request.user,
-            action=Action.VIEW,
-            target="client-edit",
-            client_id=client.pk,
-            request=request,
-        )
-    form = ClientForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_update(
-                actor=request.user, client=client, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Client details saved."))
-            return redirect("client_detail", client_id=client.pk)
-    return _form_page(request, "clinic/form.html", form, title=_("Edit client"), client=client)
+    return service_form_page(
+        request,
+        ClientForm(request.POST or None, initial=initial),
+        lambda data: services.client_update(
+            actor=request.user, client=client, request=request, **data
+        ),
+        success=_("Client details saved."),
+        next_url=_client_url(client.pk),
+        title=_("Edit client"),
+        client=client,
+    )
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def episode_create(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
-    form = EpisodeForm(request.POST or None, initial={"started_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_create(
-                actor=request.user, client=client, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Episode started."))
-            return redirect("client_detail", client_id=client.pk)
-    return _form_page(
-        request, "clinic/form.html", form, title=_("Start an episode of care"), client=client
+    return service_form_page(
+        request,
+        EpisodeForm(request.POST or None, initial={"started_on": timezone.localdate()}),
+        lambda data: services.episode_create(
+            actor=request.user, client=client, request=request, **data
+        ),
+        success=_("Episode started."),
+        next_url=_client_url(client.pk),
+        title=_("Start an episode of care"),
+        client=client,
     )
 
 
@@ -174,25 +172,17 @@ def episode_create(request, client_id):
 @require_http_methods(["GET", "POST"])
 def episode_edit(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
-    initial = {
-        "started_on": episode.started_on,
-        "attendance_basis": episode.attendance_basis,
-        "referral_source": episode.referral_source,
-        "phase": episode.phase,
-    }
-    form = EpisodeEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_update(
-                actor=request.user, episode=episode, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Episode saved."))
-            return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(
-        request, "clinic/form.html", form, title=_("Edit episode"), client=episode.client
+    fields = ("started_on", "attendance_basis", "referral_source", "phase")
+    return service_form_page(
+        request,
+        EpisodeEditForm(request.POST or None, initial={f: getattr(episode, f) for f in fields}),
+        lambda data: services.episode_update(
+            actor=request.user, episode=episode, request=request, **data
+        ),
+        success=_("Episode saved."),
+        next_url=_client_url(episode.client_id),
+        title=_("Edit episode"),
+        client=episode.client,
     )
 
 
@@ -200,24 +190,16 @@ def episode_edit(request, episode_id):
 @require_http_methods(["GET", "POST"])
 def episode_end(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
-    form = EndEpisodeForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_end(
-                actor=request.user,
-                episode=episode,
-                request=request,
-                ended_on=form.cleaned_data["ended_on"],
-                end_reason=form.cleaned_data["end_reason"],
-                summary=form.cleaned_data["summary"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Episode ended."))
-            return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(
-        request, "clinic/form.html", form, title=_("End this episode"), client=episode.client
+    return service_form_page(
+        request,
+        EndEpisodeForm(request.POST or None, initial={"ended_on": timezone.localdate()}),
+        lambda data: services.episode_end(
+            actor=request.user, episode=episode, request=request, **data
+        ),
+        success=_("Episode ended."),
+        next_url=_client_url(episode.client_id),
+        title=_("End this episode"),
+        client=episode.client,
     )
 
 
@@ -225,19 +207,16 @@ def episode_end(request, episode_id):
 @require_http_methods(["GET", "POST"])
 def goal_create(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
-    form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_create(
-                actor=request.user, episode=episode, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Goal added."))
-            return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(
-        request, "clinic/form.html", form, title=_("Add a goal"), client=episode.client
+    return service_form_page(
+        request,
+        GoalForm(request.POST or None),
+        lambda data: services.goal_create(
+            actor=request.user, episode=episode, request=request, **data
+        ),
+        success=_("Goal added."),
+        next_url=_client_url(episode.client_id),
+        title=_("Add a goal"),
+        client=episode.client,
     )
 
 
@@ -246,45 +225,32 @@ def goal_create(request, episode_id):
 def goal_edit(request, goal_id):
     goal = selectors.get_goal_for_user(request.user, goal_id)
     client = goal.episode.client
-    if request.method == "GET":
-        audit_record(
-            actor=request.user,
-            action=Action.VIEW,
-            target=f"goal:{goal.pk}",
-            client_id=client.pk,
-            request=request,
-        )
-    form = GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_update(
-                actor=request.user, goal=goal, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("client_detail", client_id=client.pk)
-    return _form_page(request, "clinic/form.html", form, title=_("Edit goal"), client=client)
+    _audit_view(request, f"goal:{goal.pk}", client.pk)
+    return service_form_page(
+        request,
+        GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status}),
+        lambda data: services.goal_update(actor=request.user, goal=goal, request=request, **data),
+        success=_("Goal saved."),
+        next_url=_client_url(client.pk),
+        title=_("Edit goal"),
+        client=client,
+    )
 
 
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def appointment_create(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
-    form = AppointmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_create(
-                actor=request.user, episode=episode, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Appointment booked."))
-            return redirect("client_detail", client_id=episode.client_id)
-    return _form_page(
-        request, "clinic/form.html", form, title=_("Book an appointment"), client=episode.client
+    return service_form_page(
+        request,
+        AppointmentForm(request.POST or None),
+        lambda data: services.appointment_create(
+            actor=request.user, episode=episode, request=request, **data
+        ),
+        success=_("Appointment booked."),
+        next_url=_client_url(episode.client_id),
+        title=_("Book an appointment"),
+        client=episode.client,
     )
 
 
@@ -293,21 +259,14 @@ def appointment_create(request, episode_id):
 def appointment_attendance(request, appointment_id):
     appointment = selectors.get_appointment_for_user(request.user, appointment_id)
     client = appointment.episode.client
-    form = AttendanceForm(request.POST or None, initial={"attendance": appointment.attendance})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appointment_record_attendance(
-                actor=request.user, appointment=appointment, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Attendance recorded."))
-            return redirect("client_detail", client_id=client.pk)
-    return _form_page(
+    return service_form_page(
         request,
-        "clinic/form.html",
-        form,
+        AttendanceForm(request.POST or None, initial={"attendance": appointment.attendance}),
+        lambda data: services.appointment_record_attendance(
+            actor=request.user, appointment=appointment, request=request, **data
+        ),
+        success=_("Attendance recorded."),
+        next_url=_client_url(client.pk),
         title=_("Record attendance"),
         client=client,
         appointment=appointment,
