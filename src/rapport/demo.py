@@ -163,7 +163,7 @@ def _create_episode(
         Phase.MAINTAINING: rng.randint(8, 24),
         Phase.ENDING: rng.randint(14, 26),
         Phase.CLOSED: rng.randint(16, 26),
-    }[phase]
+    }[Phase(phase)]
     started_on = today - timedelta(weeks=weeks_ago)
     mandated = rng.random() < 0.2
     episode = Episode.objects.create(

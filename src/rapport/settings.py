@@ -154,7 +154,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "rapport.sqlite3",
+            "NAME": str(DATA_DIR / "rapport.sqlite3"),
             # WAL and a busy timeout let the web process and a worker share the file.
             "OPTIONS": {
                 "timeout": 20,
@@ -251,7 +251,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT: Path | None = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -79,8 +79,8 @@ def cmd_import_responses(args: argparse.Namespace) -> None:
     if file_errors:
         raise CommandError("; ".join(str(e) for e in file_errors))
     report = responses_import(rows=rows, skip_invalid=args.skip_invalid)
-    for error in report.errors:
-        print(f"{path.name}: {error}")
+    for problem in report.errors:
+        print(f"{path.name}: {problem}")
     if not report.imported:
         raise CommandError(
             f"nothing imported: {len({e.row for e in report.errors})} of {len(rows)} rows are "

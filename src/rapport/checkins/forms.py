@@ -242,7 +242,9 @@ class CheckinCreateForm(forms.Form):
 
     def __init__(self, *args, statuses, email_available: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = _instrument_choices(statuses)
+        instrument = self.fields["instrument"]
+        assert isinstance(instrument, forms.ChoiceField)
+        instrument.choices = _instrument_choices(statuses)
         if not email_available:
             del self.fields["email"]
 

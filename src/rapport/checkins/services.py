@@ -244,7 +244,11 @@ def checkin_submit(
     if locked.used_at is not None:
         # Read the response in a statement of its own: on PostgreSQL a join in the locking
         # query would still see the snapshot from before the lock wait.
-        stored = Response.objects.filter(pk=locked.response_id).first()
+        stored = (
+            Response.objects.filter(pk=locked.response_id).first()
+            if locked.response_id is not None
+            else None
+        )
         if stored is not None and stored.idempotency_key == key:
             return stored, False
         raise CheckinUnavailable("used")

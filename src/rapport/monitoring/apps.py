@@ -33,7 +33,9 @@ def _schedule(episode_id: int) -> None:
     """
     from django.db import connection, transaction
 
-    for _savepoints, queued, _robust in connection.run_on_commit:
+    # Django keeps (savepoint ids, callable, robust) tuples here; reading it avoids queueing
+    # a second recompute of the same episode in one transaction.
+    for _savepoints, queued, _robust in connection.run_on_commit:  # type: ignore[misc]
         if getattr(queued, "monitoring_episode_id", None) == episode_id and not queued.done:
             return
 

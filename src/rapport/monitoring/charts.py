@@ -224,9 +224,9 @@ def _alliance_charts(
         for part, label in parts:
             points = [(o.session, o.subscales.get(part)) for o in observations]
             lines.append(Line(label, [p[0] for p in points], [p[1] for p in points]))
-            for session, value in points:
-                if value is not None:
-                    rows[session].parts[part] = _fmt(value)
+            for session, part_value in points:
+                if part_value is not None:
+                    rows[session].parts[part] = _fmt(part_value)
         chart = Chart(
             title="Parts of the alliance: goals, tasks, bond",
             x_label="Session",

@@ -45,6 +45,7 @@ from rapport.monitoring.signals import (
     default_trajectory,
 )
 from rapport.monitoring.signals.errors import CriteriaError, MonitoringError
+from rapport.monitoring.signals.model import AttendanceStatus
 
 __all__ = [
     "EpisodeSeries",
@@ -119,7 +120,7 @@ def _observation(row: ResponseRow, instrument: str, session: int) -> Observation
     return Observation(
         instrument=instrument,
         session=session,
-        score=float(row.total),  # type: ignore[arg-type] - rows without a total are skipped
+        score=float(row.total),  # type: ignore[arg-type]  # rows without a total are skipped
         date=_local_date(row.administered_at),
         subscales=parts,
         pushed=_pushed(row) if kind_of(instrument) == "alliance" else None,
@@ -165,7 +166,8 @@ def build_series(
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
         elif status in (Attendance.NO_SHOW, Attendance.CANCELLED):
-            attendance.append(AttendanceRecord(len(sessions), status, day))
+            missed: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
+            attendance.append(AttendanceRecord(len(sessions), missed, day))
     by_appt = {s.appointment_id: s.number for s in sessions}
     by_date: dict[dt.date, int] = {}
     for s in sessions:
@@ -245,9 +247,9 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
     queryset = Response.objects.filter(
         instrument_id__in=stored_ids(), administered_at__lte=now
     ).filter(Q(episode_id__in=ids) | Q(episode__isnull=True, client_id__in=client_ids))
-    for episode_id, client_id, row in _response_rows(queryset):
-        if episode_id is not None:
-            responses[episode_id].append(row)
+    for row_episode_id, client_id, row in _response_rows(queryset):
+        if row_episode_id is not None:
+            responses[row_episode_id].append(row)
         else:
             loose[client_id].append(row)
     result = []

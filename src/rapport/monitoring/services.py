@@ -217,8 +217,13 @@ def _snapshot(item: EpisodeSeries, now: dt.datetime) -> EpisodeSnapshot:
 
 
 def _store_snapshots(items: Sequence[EpisodeSeries], now: dt.datetime) -> None:
-    fields = ("alliance_instrument", "alliance_values", "outcome_instrument", "outcome_values")
-    fields += ("outcome_count",)
+    fields = (
+        "alliance_instrument",
+        "alliance_values",
+        "outcome_instrument",
+        "outcome_values",
+        "outcome_count",
+    )
     stored = EpisodeSnapshot.objects.in_bulk([i.episode.pk for i in items])
     new, changed = [], []
     for item in items:

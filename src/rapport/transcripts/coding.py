@@ -13,11 +13,17 @@ matters clinically as much as statistically: whether "You want to stop." is a re
 or advice depends on what the client just said, and a client's answer tells whether the
 therapist's previous turn was an open or a closed question.
 
+The bundle may also carry a small fine-tuned sentence encoder (MiniLM, int8 ONNX) whose
+main-code probabilities are averaged with the linear model's. It runs with onnxruntime and
+tokenizers (no torch). Without those packages the coder still works, on the linear model
+alone, and says so in ``Coder.meta["encoder_active"]``.
+
 Only load model files you trust: joblib files are pickles and can run code when loaded.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -35,11 +41,13 @@ __all__ = [
     "Coder",
     "CoderError",
     "DEFAULT_MODEL_PATH",
+    "ENCODER_LABELS",
     "ROLES",
     "SUBCODES",
     "THERAPIST_CODES",
     "Utterance",
     "conversation_features",
+    "encoder_input",
     "load_coder",
 ]
 
@@ -57,6 +65,10 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "coder.joblib"
 # Bumped whenever the feature layout below changes, so an old model file fails loudly
 # instead of silently coding with misaligned features.
 FEATURE_VERSION = 2
+# Order of the encoder's output logits (therapist codes, then client codes).
+ENCODER_LABELS: tuple[str, ...] = THERAPIST_CODES + CLIENT_CODES
+
+log = logging.getLogger(__name__)
 
 
 class CoderError(Exception):
@@ -149,6 +161,57 @@ def _matrix(blocks: dict[str, Any], rows: Sequence[Utterance]) -> sp.csr_matrix:
     return sp.hstack(parts, format="csr")
 
 
+def encoder_input(role: str, text: str) -> str:
+    """The text the fine-tuned encoder reads: the speaker role, then the utterance."""
+    return f"{role}: {text}"
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+class _Encoder:
+    """The fine-tuned MiniLM classifier, run with onnxruntime (no torch)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        import onnxruntime as ort  # optional at run time: see the module docstring
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.inter_op_num_threads = 1
+        threads = os.environ.get("RAPPORT_CODER_THREADS", "").strip()
+        if threads.isdigit() and int(threads) > 0:
+            options.intra_op_num_threads = int(threads)
+        self._session = ort.InferenceSession(
+            spec["onnx"], options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_str(spec["tokenizer"])
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(int(spec["max_length"]))
+        if tuple(spec["labels"]) != ENCODER_LABELS:
+            raise CoderError("encoder labels do not match the coding scheme")
+
+    def logits(self, rows: Sequence[Utterance], batch_size: int = 64) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch([encoder_input(u.role, u.text) for u in rows])
+        out = np.zeros((len(rows), len(ENCODER_LABELS)), dtype=np.float32)
+        # Sort by length so each batch pads little: most turns are short, a few are long.
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for r, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[r, :n] = encodings[i].ids
+                mask[r, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[batch] = self._session.run(None, feed)[0]
+        return out
+
+
 class Coder:
     """Codes the utterances of conversations with a loaded model bundle.
 
@@ -179,6 +242,31 @@ class Coder:
         ) != set(CLIENT_CODES):
             raise CoderError("model bundle codes do not match the coding scheme")
         self.meta: dict[str, Any] = dict(bundle.get("meta", {}))
+        self._encoder: _Encoder | None = None
+        self._encoder_weight = 0.0
+        spec = bundle.get("encoder")
+        if spec:
+            try:
+                self._encoder = _Encoder(spec)
+                self._encoder_weight = float(spec["weight"])
+            except ImportError as exc:
+                # Degrade rather than fail: the linear model alone is a working coder.
+                log.warning("coder: %s; coding with the linear model alone", exc)
+            except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
+                raise CoderError(f"model encoder is unreadable: {exc}") from exc
+        self.meta["encoder_active"] = self._encoder is not None
+
+    def _encoder_logits(self, rows: Sequence[Utterance]) -> np.ndarray | None:
+        """Encoder logits in ``ENCODER_LABELS`` order, or None when there is no encoder."""
+        return self._encoder.logits(rows) if self._encoder is not None else None
+
+    def _fuse(self, task: str, proba: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
+        """Average the linear model's and the encoder's probabilities for a main-code task."""
+        if logits is None or self._encoder_weight <= 0:
+            return proba
+        columns = [ENCODER_LABELS.index(c) for c in self._classes[task]]
+        w = self._encoder_weight
+        return np.asarray((1 - w) * proba + w * _softmax(logits[:, columns]))
 
     def _features(self, rows: Sequence[Utterance]) -> sp.csr_matrix:
         return _matrix(self._blocks, rows)
@@ -198,16 +286,23 @@ class Coder:
         live = [i for i, u in enumerate(rows) if u.text]
         if live:
             features = self._features([rows[i] for i in live])
+            logits = self._encoder_logits([rows[i] for i in live])
             for role in ROLES:
                 pos = np.array([k for k, i in enumerate(live) if rows[i].role == role], dtype=int)
                 if len(pos):
-                    self._code_role(role, features[pos], [live[k] for k in pos], codes)
+                    role_logits = logits[pos] if logits is not None else None
+                    self._code_role(role, features[pos], role_logits, [live[k] for k in pos], codes)
         return [c for c in codes if c is not None]
 
     def _code_role(
-        self, task: str, features: sp.csr_matrix, where: list[int], codes: list[Code | None]
+        self,
+        task: str,
+        features: sp.csr_matrix,
+        logits: np.ndarray | None,
+        where: list[int],
+        codes: list[Code | None],
     ) -> None:
-        proba = self._proba(task, features)
+        proba = self._fuse(task, self._proba(task, features), logits)
         best = proba.argmax(axis=1)
         main = [self._classes[task][b] for b in best]
         subs: dict[int, str] = {}
