@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         "utterances_per_s": round(len(turns) / best, 1),
         "utterances_per_s_one_conversation_at_a_time": round(len(turns) / single, 1),
         "cpu_count": os.cpu_count(),
-        "threads": coder.meta.get("threads", 1),
+        "encoder_active": coder.meta.get("encoder_active", False),
+        "threads_env": os.environ.get("RAPPORT_CODER_THREADS", "default (all cores)"),
         "targets": {"utterances_per_s": 300, "load_s": 2.0, "model_mb": 50},
     }
     print(json.dumps(result, indent=2))

@@ -23,6 +23,7 @@ from rapport.transcripts.coding import (
 )
 
 __all__ = [
+    "OofEncoderCoder",
     "SESSION_METRICS",
     "cross_validate",
     "icc_a1",
@@ -34,6 +35,40 @@ __all__ = [
 N_FOLDS = 5
 
 
+class OofEncoderCoder(Coder):
+    """A coder whose encoder logits come from a table of out-of-fold predictions.
+
+    Fine-tuning the encoder needs torch, so it happens once, in
+    ``scripts/finetune_coder.py``, with the same folds; its logits for each held-out
+    utterance are looked up here, by (role, text), among the held-out rows of the fold. The
+    encoder reads only the role and the text, so the lookup is exact.
+    """
+
+    def __init__(
+        self,
+        bundle: dict[str, Any],
+        test: pd.DataFrame,
+        oof: dict[tuple[int, int], np.ndarray],
+        weight: float,
+    ) -> None:
+        super().__init__({**bundle, "encoder": None})
+        self._encoder_weight = weight
+        self._lookup = {
+            (role, str(text).strip()): oof[(int(tid), int(uid))]
+            for role, text, tid, uid in zip(
+                test["role"],
+                test["text"],
+                test["transcript_id"],
+                test["utterance_id"],
+                strict=True,
+            )
+        }
+        self.meta["encoder_active"] = True
+
+    def _encoder_logits(self, rows: Any) -> np.ndarray | None:
+        return np.stack([self._lookup[(u.role, u.text)] for u in rows])
+
+
 def _conv(group: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(group["role"], group["text"], strict=True))
 
@@ -42,7 +77,7 @@ def cross_validate(
     df: pd.DataFrame,
     fit: Callable[[pd.DataFrame], dict[str, Any]],
     seed: int,
-    make_coder: Callable[[dict[str, Any]], Coder] = Coder,
+    make_coder: Callable[[dict[str, Any], pd.DataFrame], Coder] | None = None,
     log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
     """Out-of-fold predictions, folds split BY TRANSCRIPT.
@@ -63,8 +98,11 @@ def cross_validate(
     for fold, (train_idx, test_idx) in enumerate(
         splitter.split(df, df["mi_quality"], groups=df["transcript_id"])
     ):
-        coder = make_coder(fit(df.iloc[train_idx]))
         test = df.iloc[test_idx]
+        bundle = fit(df.iloc[train_idx])
+        # make_coder sees the held-out rows so an evaluation coder can look up the
+        # out-of-fold encoder logits for exactly these utterances.
+        coder = make_coder(bundle, test) if make_coder else Coder(bundle)
         ids: list[int] = []
         convs: list[list[tuple[str, str]]] = []
         for tid, group in test.groupby("transcript_id", sort=False):

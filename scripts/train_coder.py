@@ -3,6 +3,12 @@
 
     python scripts/train_coder.py                 # data from ../shared/data/annomi
     python scripts/train_coder.py --data-dir DIR --no-write   # CV only, nothing written
+    python scripts/train_coder.py --encoder-dir DIR   # ship a new fine-tuned encoder
+
+The main codes average a linear model (trained here, scikit-learn only) with a fine-tuned
+MiniLM encoder made by ``scripts/finetune_coder.py`` in a separate torch virtualenv. Without
+``--encoder-dir`` the encoder already shipped (and its out-of-fold logits, kept in the model
+file) is reused, so this script runs with the app's own virtualenv and no arguments.
 
 Writes ``src/rapport/transcripts/model/coder.joblib`` and ``docs/coder.md``. Reproducible:
 fixed seeds for the fold split and the classifiers, and the report names the data hash.
@@ -28,10 +34,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import sklearn  # noqa: E402
 from coder_data import data_hash, load_annomi  # noqa: E402
-from coder_eval import cross_validate, metric_agreement, summarise  # noqa: E402
+from coder_eval import (  # noqa: E402
+    OofEncoderCoder,
+    cross_validate,
+    metric_agreement,
+    summarise,
+)
 from coder_model import DEFAULT_CONFIG, SEED, fit_bundle  # noqa: E402
 
-from rapport.transcripts.coding import DEFAULT_MODEL_PATH  # noqa: E402
+from rapport.transcripts.coding import DEFAULT_MODEL_PATH, ENCODER_LABELS  # noqa: E402
 
 __all__ = ["main", "render_report"]
 
@@ -56,7 +67,12 @@ def _confusion_md(name: str, res: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def render_report(summary: dict[str, Any], agreement: pd.DataFrame, info: dict[str, Any]) -> str:
+def render_report(
+    summary: dict[str, Any],
+    agreement: pd.DataFrame,
+    info: dict[str, Any],
+    linear: dict[str, Any] | None = None,
+) -> str:
     """The markdown accuracy report and model card."""
     out: list[str] = [
         "# Utterance coder: accuracy report and model card",
@@ -113,6 +129,19 @@ def render_report(summary: dict[str, Any], agreement: pd.DataFrame, info: dict[s
             f"| {name} | {res['n']} | {res['mean']:.3f} ± {res['sd']:.3f} | "
             f"{res['pooled']:.3f} | {folds} |"
         )
+    if linear is not None and linear is not summary:
+        out += [
+            "",
+            "The linear model alone (what runs if onnxruntime/tokenizers are missing), same folds:",
+            "",
+            "| task | macro-F1 mean ± sd (linear alone) | shipped model |",
+            "|---|---:|---:|",
+        ]
+        for name, res in linear.items():
+            out.append(
+                f"| {name} | {res['mean']:.3f} ± {res['sd']:.3f} | "
+                f"{summary[name]['mean']:.3f} ± {summary[name]['sd']:.3f} |"
+            )
     out += ["", "### Per-class F1 (pooled)", "", "| task | class | F1 |", "|---|---|---:|"]
     for name, res in summary.items():
         for lab, f1 in res["per_class"].items():
@@ -212,7 +241,10 @@ def _load_once(model_path: Path) -> float:
 
 
 def _write_report_for_existing(
-    args: argparse.Namespace, summary: dict[str, Any], agreement: pd.DataFrame
+    args: argparse.Namespace,
+    summary: dict[str, Any],
+    agreement: pd.DataFrame,
+    linear: dict[str, Any],
 ) -> int:
     from rapport.transcripts.coding import CoderError, load_coder
 
@@ -226,9 +258,49 @@ def _write_report_for_existing(
     info = {**meta, "model_file": args.model.name}
     info["model_mb"] = args.model.stat().st_size / 1e6
     info["load_s"] = measure_load_time(args.model)
-    args.report.write_text(render_report(summary, agreement, info), encoding="utf-8")
+    args.report.write_text(render_report(summary, agreement, info, linear), encoding="utf-8")
     print(f"wrote {args.report}")
     return 0
+
+
+ENCODER_WEIGHT = 0.5  # fixed a priori (equal say for both models), not tuned on the folds
+ENCODER_MAX_LENGTH = 64  # must match scripts/finetune_coder.py --max-length
+
+
+def _encoder_source(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The fine-tuned encoder to ship: from --encoder-dir, else the one already shipped."""
+    if args.no_encoder:
+        return None
+    if args.encoder_dir is not None:
+        oof = np.load(args.encoder_dir / "oof.npz")
+        return {
+            "onnx": (args.encoder_dir / "encoder.int8.onnx").read_bytes(),
+            "tokenizer": (args.encoder_dir / "tokenizer.json").read_text(encoding="utf-8"),
+            "oof": {k: oof[k] for k in ("transcript_id", "utterance_id", "logits")},
+        }
+    if args.model.is_file():
+        shipped = joblib.load(args.model)
+        if shipped.get("encoder") and shipped.get("encoder_oof"):
+            # Retraining without torch: keep the shipped encoder and its CV evidence.
+            return {
+                "onnx": shipped["encoder"]["onnx"],
+                "tokenizer": shipped["encoder"]["tokenizer"],
+                "oof": shipped["encoder_oof"],
+            }
+    return None
+
+
+def _oof_table(oof: dict[str, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+    return {
+        (int(t), int(u)): row
+        for t, u, row in zip(oof["transcript_id"], oof["utterance_id"], oof["logits"], strict=True)
+    }
+
+
+def _print_summary(label: str, summary: dict[str, Any]) -> None:
+    print(label)
+    for name, res in summary.items():
+        print(f"  {name}: {res['mean']:.3f} ± {res['sd']:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,6 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     parser.add_argument("--report", type=Path, default=REPORT_PATH)
+    parser.add_argument(
+        "--encoder-dir",
+        type=Path,
+        default=None,
+        help="output of scripts/finetune_coder.py (default: keep the shipped encoder)",
+    )
+    parser.add_argument("--no-encoder", action="store_true", help="linear model only")
     parser.add_argument("--no-write", action="store_true", help="cross-validate only")
     parser.add_argument(
         "--report-only",
@@ -250,23 +329,53 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     df = load_annomi(args.data_dir)
+    encoder = _encoder_source(args)
     print(f"{len(df)} utterances, {df['transcript_id'].nunique()} transcripts")
-    print("cross-validating by transcript ...")
-    oof = cross_validate(df, lambda d: fit_bundle(d, DEFAULT_CONFIG), seed=args.seed)
+    print("cross-validating by transcript (linear model) ...")
+    fit = lambda d: fit_bundle(d, DEFAULT_CONFIG)  # noqa: E731
+    oof = cross_validate(df, fit, seed=args.seed)
+    linear = summarise(oof)
+    _print_summary("linear model alone:", linear)
+    if encoder is not None:
+        print("cross-validating by transcript (linear + fine-tuned encoder) ...")
+        table = _oof_table(encoder["oof"])
+        oof = cross_validate(
+            df,
+            fit,
+            seed=args.seed,
+            make_coder=lambda b, test: OofEncoderCoder(b, test, table, ENCODER_WEIGHT),
+        )
+        _print_summary("linear + encoder:", summarise(oof))
     summary = summarise(oof)
     agreement = metric_agreement(oof)
-    for name, res in summary.items():
-        print(f"  {name}: {res['mean']:.3f} ± {res['sd']:.3f}")
     if args.no_write:
         return 0
     if args.report_only:
-        return _write_report_for_existing(args, summary, agreement)
+        return _write_report_for_existing(args, summary, agreement, linear)
 
     print("fitting the final model on all transcripts ...")
     bundle = fit_bundle(df, DEFAULT_CONFIG)
+    kind = (
+        "TF-IDF (word and character n-grams) of the utterance and of its neighbouring "
+        "turns + position features, one logistic regression per task"
+    )
+    if encoder is not None:
+        bundle["encoder"] = {
+            "onnx": encoder["onnx"],
+            "tokenizer": encoder["tokenizer"],
+            "max_length": ENCODER_MAX_LENGTH,
+            "weight": ENCODER_WEIGHT,
+            "labels": list(ENCODER_LABELS),
+        }
+        # Kept so that retraining the linear part (no torch needed) can still
+        # cross-validate the combination honestly.
+        bundle["encoder_oof"] = encoder["oof"]
+        kind += (
+            f"; main codes averaged ({ENCODER_WEIGHT:.0%} weight) with a fine-tuned "
+            "all-MiniLM-L6-v2 classifier of the utterance (int8 ONNX, onnxruntime)"
+        )
     info: dict[str, Any] = {
-        "kind": "TF-IDF (word and character n-grams) of the utterance and of its "
-        "neighbouring turns + position features, one logistic regression per task",
+        "kind": kind,
         "model_file": args.model.name,
         "date": dt.date.today().isoformat(),
         "data_hash": data_hash(args.data_dir),
@@ -280,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     bundle["meta"] = {
         **info,
         "cv": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in summary.items()},
+        "cv_linear_alone": {k: {"mean": v["mean"], "sd": v["sd"]} for k, v in linear.items()},
     }
     args.model.parent.mkdir(parents=True, exist_ok=True)
     # compress=3: a fraction of the size for a few hundred ms more load time
@@ -287,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     info["model_mb"] = args.model.stat().st_size / 1e6
     info["load_s"] = measure_load_time(args.model)
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(render_report(summary, agreement, info), encoding="utf-8")
+    args.report.write_text(render_report(summary, agreement, info, linear), encoding="utf-8")
     print(f"wrote {args.model} ({info['model_mb']:.1f} MB, loads in {info['load_s']:.2f} s)")
     print(f"wrote {args.report}")
     return 0

@@ -164,6 +164,42 @@ def test_the_model_records_how_it_was_trained(coder: Coder) -> None:
     assert {"date", "data_hash", "seed", "cv"} <= set(coder.meta)
 
 
+def _shipped_bundle() -> dict:
+    import joblib
+
+    return joblib.load(DEFAULT_MODEL_PATH)
+
+
+def test_the_shipped_encoder_runs_when_onnxruntime_is_installed(coder: Coder) -> None:
+    pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
+    pytest.importorskip("tokenizers", reason="tokenizers not installed: linear model only")
+    assert coder.meta["encoder_active"] is bool(_shipped_bundle().get("encoder"))
+
+
+def test_without_onnxruntime_it_codes_with_the_linear_model_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    bundle = _shipped_bundle()
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes the import fail
+    fallback = Coder(bundle)
+    assert fallback.meta["encoder_active"] is False
+    codes = fallback.code_conversation(CONVERSATION)
+    assert codes[0].code == "question" and codes[3].code == "change"
+
+
+def test_a_corrupt_encoder_is_a_coder_error() -> None:
+    pytest.importorskip("onnxruntime", reason="onnxruntime not installed")
+    pytest.importorskip("tokenizers", reason="tokenizers not installed")
+    bundle = _shipped_bundle()
+    if not bundle.get("encoder"):
+        pytest.skip("the shipped model has no encoder")
+    bundle["encoder"] = {**bundle["encoder"], "onnx": b"not an onnx graph"}
+    with pytest.raises(CoderError, match="encoder"):
+        Coder(bundle)
+
+
 @pytest.mark.skipif(
     not (ANNOMI / "annomi-simple-train.csv").is_file(),
     reason="AnnoMI training data not present (../shared/data/annomi); it is not in the repo",
