@@ -33,6 +33,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "context_fields": ("prev_text", "prev_other", "next_text"),
     "C": {"therapist": 4.0, "client": 2.0, "sub": 4.0},
     "class_weight": {"therapist": None, "client": "balanced", "sub": "balanced"},
+    # Low-quality sessions are 8% of the utterances but where session metrics matter most
+    # (a coder trained on good MI sees reflections everywhere); weight them up.
+    "low_quality_weight": 1.0,
 }
 
 
@@ -75,7 +78,9 @@ def _fit_blocks(rows: list[Utterance], config: dict[str, Any]) -> dict[str, Tfid
     return blocks
 
 
-def _fit_clf(features: Any, labels: list[str], config: dict[str, Any], task: str) -> Any:
+def _fit_clf(
+    features: Any, labels: list[str], config: dict[str, Any], task: str, weight: np.ndarray
+) -> Any:
     group = "sub" if task in SUBCODES else task
     clf = LogisticRegression(
         C=config["C"][group],
@@ -83,7 +88,7 @@ def _fit_clf(features: Any, labels: list[str], config: dict[str, Any], task: str
         max_iter=3000,
         random_state=SEED,
     )
-    return clf.fit(features, labels)
+    return clf.fit(features, labels, sample_weight=weight)
 
 
 def fit_bundle(df: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -99,12 +104,18 @@ def fit_bundle(df: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[s
     has_text = np.array([bool(u.text) for u in rows])
     codes = df["code"].to_numpy()
     subcodes = df["subcode"].to_numpy()
+    quality = df["mi_quality"].to_numpy() if "mi_quality" in df else np.full(len(df), "high")
+    weight = np.where(quality == "low", float(config.get("low_quality_weight", 1.0)), 1.0)
     tasks: dict[str, dict[str, Any]] = {}
     for role in ("therapist", "client"):
         idx = np.flatnonzero((df["role"].to_numpy() == role) & has_text)
-        tasks[role] = {"clf": _fit_clf(features[idx], codes[idx].tolist(), config, role)}
+        tasks[role] = {
+            "clf": _fit_clf(features[idx], codes[idx].tolist(), config, role, weight[idx])
+        }
     for parent in SUBCODES:
         known = np.array([isinstance(s, str) and bool(s) for s in subcodes])
         idx = np.flatnonzero((codes == parent) & known & has_text)
-        tasks[parent] = {"clf": _fit_clf(features[idx], subcodes[idx].tolist(), config, parent)}
+        tasks[parent] = {
+            "clf": _fit_clf(features[idx], subcodes[idx].tolist(), config, parent, weight[idx])
+        }
     return {"feature_version": FEATURE_VERSION, "blocks": blocks, "tasks": tasks, "meta": {}}

@@ -193,22 +193,24 @@ class _Encoder:
         if tuple(spec["labels"]) != ENCODER_LABELS:
             raise CoderError("encoder labels do not match the coding scheme")
 
-    def logits(self, rows: Sequence[Utterance], batch_size: int = 64) -> np.ndarray:
+    def logits(self, rows: Sequence[Utterance]) -> np.ndarray:
+        """Encoder logits in ``ENCODER_LABELS`` order, one utterance per run.
+
+        One at a time on purpose: dynamic int8 quantisation scales activations per batch,
+        so batching would make a turn's code depend on which other turns it was batched
+        with. Unbatched, a transcript always gets the same codes (and it is still fast:
+        no padding, short inputs).
+        """
         encodings = self._tokenizer.encode_batch([encoder_input(u.role, u.text) for u in rows])
         out = np.zeros((len(rows), len(ENCODER_LABELS)), dtype=np.float32)
-        # Sort by length so each batch pads little: most turns are short, a few are long.
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for r, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[r, :n] = encodings[i].ids
-                mask[r, :n] = 1
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[batch] = self._session.run(None, feed)[0]
+        for i, encoding in enumerate(encodings):
+            ids = np.asarray([encoding.ids], dtype=np.int64)
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.zeros_like(ids),
+            }
+            out[i] = self._session.run(None, feed)[0][0]
         return out
 
 
