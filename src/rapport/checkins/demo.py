@@ -28,7 +28,8 @@ COMMENTS = [
 ]
 # Client positions (in creation order) with a story the demo should show.
 DROP_REPAIRED = 1
-DROP_UNREPAIRED = 6
+# One unrepaired drop in each demo therapist's caseload (clients alternate Alex, Sam).
+DROP_UNREPAIRED = (6, 7)
 A_LITTLE_PUSHED = 2
 RISK_ANSWER = 11
 
@@ -108,10 +109,10 @@ def _client_story(client: Client, position: int, rng: random.Random) -> None:
 def _alliance(position: int, week: int, count: int, base: float) -> tuple[float, int]:
     """(scale level, pushed answer) for this session of this client's story."""
     drop_at = max(2, count // 2)
-    if position in (DROP_REPAIRED, DROP_UNREPAIRED) and week >= drop_at:
+    if (position == DROP_REPAIRED or position in DROP_UNREPAIRED) and week >= drop_at:
         if week == drop_at:
-            return base - 3.5, 2 if position == DROP_UNREPAIRED else 1
-        if position == DROP_UNREPAIRED:
+            return base - 3.5, 2 if position in DROP_UNREPAIRED else 1
+        if position in DROP_UNREPAIRED:
             return base - 3.0, 0
         return base - (1.5 if week == drop_at + 1 else 0.2), 0
     if position == A_LITTLE_PUSHED and week == max(1, count - 2):
