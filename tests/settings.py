@@ -21,3 +21,6 @@ from rapport.settings import *  # noqa: E402,F403
 # Argon2 is deliberately slow; tests that check hashing assert on the production list.
 PRODUCTION_PASSWORD_HASHERS = production.PASSWORD_HASHERS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Keep test output readable: the suite asserts on behaviour, not on INFO lines.
+LOGGING = {**production.LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
