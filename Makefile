@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test chromium check format lint typecheck install install-test train-coder bench clean
+.PHONY: demo test chromium check format lint typecheck install install-test train-coder train-encoders bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +52,27 @@ typecheck: $(TEST_STAMP)
 
 check: lint typecheck test
 
+# Retrains the linear part and rewrites docs/coder.md, keeping the shipped encoders and
+# their cross-validation evidence (minutes, no torch).
 train-coder: $(TEST_STAMP)
 	$(BIN)/python scripts/train_coder.py
+
+# Everything from scratch: fine-tunes the MiniLM encoders in a separate torch virtualenv
+# (about 2 hours on 2 CPU cores), then ships them with a retrained linear model.
+TRAIN_VENV ?= .train-venv
+ENCODERS   ?= build/encoders
+train-encoders: $(TEST_STAMP)
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/pip install --quiet -r requirements-train.txt
+	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --epochs 4 --lr 5e-5 \
+	  --out $(ENCODERS)/utterance
+	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --context --max-length 128 \
+	  --out $(ENCODERS)/context
+	$(BIN)/python scripts/train_coder.py --encoder-dir $(ENCODERS)/utterance@therapist \
+	  --encoder-dir $(ENCODERS)/context@client
 
 bench: $(TEST_STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TRAIN_VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

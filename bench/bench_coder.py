@@ -23,7 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from rapport.transcripts.coding import DEFAULT_MODEL_PATH, load_coder  # noqa: E402
+import joblib  # noqa: E402
+
+from rapport.transcripts.coding import DEFAULT_MODEL_PATH, Coder, load_coder  # noqa: E402
 
 __all__ = ["synthetic_conversation", "main"]
 
@@ -77,6 +79,16 @@ def _load_time(model: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _best_time(coder: Coder, sessions: list[list[tuple[str, str]]], repeats: int) -> float:
+    coder.code_many(sessions[:1])  # warm-up (lazy initialisations, caches)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        coder.code_many(sessions)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="utterance coder benchmark")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
@@ -89,12 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     # Realistic batching: sessions of 100-200 turns coded together by code_many.
     turns = synthetic_conversation(args.utterances)
     sessions = [turns[i : i + 150] for i in range(0, len(turns), 150)]
-    coder.code_many(sessions[:1])  # warm-up (lazy initialisations, caches)
-    best = float("inf")
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        coder.code_many(sessions)
-        best = min(best, time.perf_counter() - started)
+    best = _best_time(coder, sessions, args.repeats)
+    # Baselines measured in this same run (machines are noisy): the linear model alone,
+    # and the encoders on one worker thread.
+    bundle = joblib.load(args.model)
+    linear = _best_time(Coder({**bundle, "encoders": [], "encoder": None}), sessions, args.repeats)
+    previous = os.environ.get("RAPPORT_CODER_THREADS")
+    os.environ["RAPPORT_CODER_THREADS"] = "1"
+    try:
+        one_thread = _best_time(Coder(bundle), sessions, args.repeats)
+    finally:
+        if previous is None:
+            del os.environ["RAPPORT_CODER_THREADS"]
+        else:
+            os.environ["RAPPORT_CODER_THREADS"] = previous
     # One conversation at a time, as the web app codes an uploaded transcript.
     started = time.perf_counter()
     for session in sessions:
@@ -107,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         "utterances": len(turns),
         "utterances_per_s": round(len(turns) / best, 1),
         "utterances_per_s_one_conversation_at_a_time": round(len(turns) / single, 1),
+        "utterances_per_s_one_thread": round(len(turns) / one_thread, 1),
+        "speedup_vs_one_thread": round(one_thread / best, 2),
+        "utterances_per_s_linear_alone": round(len(turns) / linear, 1),
+        "time_ratio_vs_linear_alone": round(best / linear, 2),
         "cpu_count": os.cpu_count(),
         "encoder_active": coder.meta.get("encoder_active", False),
         "threads_env": os.environ.get("RAPPORT_CODER_THREADS", "default (all cores)"),

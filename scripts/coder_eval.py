@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from coder_model import rows_for
 from scipy.stats import spearmanr
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -20,6 +21,8 @@ from rapport.transcripts.coding import (
     SUBCODES,
     THERAPIST_CODES,
     Coder,
+    Utterance,
+    encoder_context,
 )
 
 __all__ = [
@@ -40,33 +43,47 @@ class OofEncoderCoder(Coder):
 
     Fine-tuning the encoder needs torch, so it happens once, in
     ``scripts/finetune_coder.py``, with the same folds; its logits for each held-out
-    utterance are looked up here, by (role, text), among the held-out rows of the fold. The
-    encoder reads only the role and the text, so the lookup is exact.
+    utterance are looked up here among the held-out rows of the fold, keyed by exactly what
+    the encoder reads (role and text, plus the neighbouring turns for a context encoder),
+    so the lookup is exact: two rows with the same key had the same encoder input.
     """
 
     def __init__(
         self,
         bundle: dict[str, Any],
         test: pd.DataFrame,
-        oof: dict[tuple[int, int], np.ndarray],
-        weight: float,
+        encoders: list[tuple[dict[tuple[int, int], np.ndarray], bool, dict[str, float]]],
     ) -> None:
-        super().__init__({**bundle, "encoder": None})
-        self._encoder_weight = weight
-        self._lookup = {
-            (role, str(text).strip()): oof[(int(tid), int(uid))]
-            for role, text, tid, uid in zip(
-                test["role"],
-                test["text"],
-                test["transcript_id"],
-                test["utterance_id"],
-                strict=True,
+        """``encoders``: per encoder, its out-of-fold logits by (transcript, utterance), whether
+        it reads context, and its weight in the average for each task."""
+        super().__init__({**bundle, "encoders": []})
+        self._encoder_weights = [weights for _oof, _context, weights in encoders]
+        self._contexts = [context for _oof, context, _weight in encoders]
+        test = test.reset_index(drop=True)
+        self._lookups: list[dict[tuple[str, str, str], np.ndarray]] = []
+        for oof, context, _weight in encoders:
+            self._lookups.append(
+                {
+                    self._key(u, context): oof[(int(tid), int(uid))]
+                    for u, tid, uid in zip(
+                        rows_for(test), test["transcript_id"], test["utterance_id"], strict=True
+                    )
+                }
             )
-        }
         self.meta["encoder_active"] = True
 
+    @staticmethod
+    def _key(u: Utterance, context: bool) -> tuple[str, str, str]:
+        return (u.role, u.text, encoder_context(u) if context else "")
+
     def _encoder_logits(self, rows: Any) -> np.ndarray | None:
-        return np.stack([self._lookup[(u.role, u.text)] for u in rows])
+        return np.stack(
+            [
+                np.stack([lookup[self._key(u, ctx)] for u in rows])
+                for lookup, ctx in zip(self._lookups, self._contexts, strict=True)
+            ],
+            axis=1,
+        )
 
 
 def _conv(group: pd.DataFrame) -> list[tuple[str, str]]:

