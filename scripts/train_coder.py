@@ -107,7 +107,8 @@ def render_report(
         f"- Load time (fresh process, incl. imports): {info['load_s']:.2f} s",
         f"- Trained: {info['date']} on AnnoMI training portion, data hash `{info['data_hash']}` "
         f"({info['n_utterances']} utterances, {info['n_transcripts']} transcripts)",
-        f"- Seeds: fold split {info['seed']}, classifiers {info['seed']}; "
+        f"- Seeds: fold split {info['seed']}, classifiers and encoder fine-tuning "
+        f"{info['seed']}; "
         f"scikit-learn {info['sklearn']}",
         f"- Training time: {info['train_s']:.0f} s for cross-validation and final fit "
         "(2 CPU cores)",
@@ -276,9 +277,13 @@ def render_report(
         "whitespace-only turns are coded `other`/`neutral` with a uniform, i.e. "
         "uninformative, confidence.",
         "- **Privacy**: the model runs locally; no transcript text leaves the server.",
-        "- **Reproduce**: `python scripts/train_coder.py` (data in `../shared/data/annomi`), "
-        "`python bench/accuracy_report.py` to regenerate this report, "
-        "`python bench/bench_coder.py` for throughput and load time.",
+        "- **Reproduce**: `make train-encoders` fine-tunes both encoders (torch, in "
+        "`.train-venv`, pinned in `requirements-train.txt`; fixed seeds; about 2 hours on "
+        "2 CPU cores) and ships them with a new linear model; `make train-coder` (or "
+        "`python scripts/train_coder.py`) retrains the linear part only, keeping the shipped "
+        "encoders and their out-of-fold logits (data in `../shared/data/annomi`); "
+        "`python bench/accuracy_report.py` regenerates this report, "
+        "`python bench/bench_coder.py` measures throughput and load time.",
         "",
     ]
     return "\n".join(out)
