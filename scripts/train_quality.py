@@ -133,10 +133,23 @@ def _seconds(value: str) -> float | None:
 
 
 def predicted_codes(df: pd.DataFrame, log: Any = print) -> pd.DataFrame:
-    """Out-of-fold coder predictions: each transcript coded by a coder not trained on it."""
-    from coder_model import fit_bundle  # training helper of the coder (scripts/)
+    """Out-of-fold coder predictions: each transcript coded by a coder not trained on it.
 
-    from rapport.transcripts.coding import Coder
+    The coder is the shipped one: its linear part is refitted on the other folds here, and
+    its encoders' logits for each transcript are their out-of-fold logits kept in the model
+    file (from encoders never trained on that transcript, whatever this split is).
+    """
+    from coder_eval import OofEncoderCoder  # training helpers of the coder (scripts/)
+    from coder_model import fit_bundle
+    from train_coder import _encoder_weights, _oof_table, _shipped_encoders
+
+    from rapport.transcripts.coding import DEFAULT_MODEL_PATH
+
+    encoders = _shipped_encoders(DEFAULT_MODEL_PATH)
+    tables = [
+        (_oof_table(e["oof"]), e["context"], w)
+        for e, w in zip(encoders, _encoder_weights(encoders), strict=True)
+    ]
 
     per_transcript = df.groupby("transcript_id")["mi_quality"].first()
     ids = per_transcript.index.to_numpy()
@@ -146,7 +159,8 @@ def predicted_codes(df: pd.DataFrame, log: Any = print) -> pd.DataFrame:
     out["subcode"] = None
     for fold, (train, test) in enumerate(splitter.split(ids, per_transcript.to_numpy())):
         train_df = df[df["transcript_id"].isin(ids[train])].reset_index(drop=True)
-        coder = Coder(fit_bundle(train_df))
+        test_df = df[df["transcript_id"].isin(ids[test])].reset_index(drop=True)
+        coder = OofEncoderCoder(fit_bundle(train_df), test_df, tables)
         test_ids = [int(t) for t in ids[test]]
         groups = [df[df["transcript_id"] == t] for t in test_ids]
         convs = [list(zip(g["role"], g["text"], strict=True)) for g in groups]
@@ -342,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print("Coding every transcript with a coder trained on the other folds...")
             df = predicted_codes(df)
-            codes_used = "predicted (coder, out-of-fold, 5-fold by transcript)"
+            codes_used = (
+                "predicted (shipped coder: linear part refitted per fold, encoders' "
+                "out-of-fold logits; 5-fold by transcript)"
+            )
         except Exception as exc:  # noqa: BLE001 - any failure of the coder helper
             if args.codes == "predicted":
                 raise
