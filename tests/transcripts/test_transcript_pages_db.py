@@ -134,6 +134,9 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     # Metrics with MITI reference values and ratings.
     assert "at least 1 is fair, at least 2 is good" in page
     assert "MITI 4.2.1" in page
+    # ... read as estimates from automatic codes, with the coder's known bias (docs/coder.md).
+    assert "come from automatic codes, so they are estimates" in page
+    assert "raises the reflection-to-question ratio" in page
     # Timeline: one cell per utterance, with a text alternative and a legend.
     assert page.count('<span class="cell ') == transcript.turn_count
     assert 'role="img" aria-label="Timeline of 14 utterances' in page
