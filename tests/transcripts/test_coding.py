@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rapport.transcripts.coding import (
@@ -19,6 +20,7 @@ from rapport.transcripts.coding import (
     Code,
     Coder,
     CoderError,
+    adapt_to_session,
     conversation_features,
     encoder_context,
     load_coder,
@@ -281,3 +283,49 @@ def test_the_model_was_trained_on_the_annomi_data_present_here(coder: Coder) -> 
     from coder_data import data_hash
 
     assert coder.meta["data_hash"] == data_hash(ANNOMI)
+
+
+# --- adapting to a session's own mix of codes (Saerens et al. 2002) ---------------------
+
+PRIOR = np.array([0.3, 0.3, 0.1, 0.3])  # reflection, question, therapist_input, other
+AMBIGUOUS = [0.5, 0.05, 0.4, 0.05]  # reflection or input: "You need to cut down."
+ADVICE = [0.05, 0.05, 0.85, 0.05]
+
+
+def test_a_session_full_of_advice_tips_an_ambiguous_turn_towards_advice() -> None:
+    session = np.array([ADVICE] * 40 + [AMBIGUOUS])
+    adjusted = adapt_to_session(session, PRIOR)
+    assert session[-1].argmax() == 0 and adjusted[-1].argmax() == 2
+
+
+def test_a_short_session_stays_close_to_the_training_mix() -> None:
+    short = adapt_to_session(np.array([ADVICE] * 3 + [AMBIGUOUS]), PRIOR)
+    long = adapt_to_session(np.array([ADVICE] * 40 + [AMBIGUOUS]), PRIOR)
+    assert short[-1, 2] < long[-1, 2]
+
+
+def test_a_session_whose_mix_matches_the_training_mix_is_left_unchanged() -> None:
+    # Half reflections, half questions, each calibrated: on average exactly the prior.
+    session = np.array([[0.5, 0.1, 0.1, 0.3], [0.1, 0.5, 0.1, 0.3]] * 50)
+    adjusted = adapt_to_session(session, PRIOR)
+    assert np.allclose(adjusted, session)
+    assert np.allclose(adjusted.sum(axis=1), 1.0)
+
+
+def test_adapting_an_empty_session_is_a_no_op() -> None:
+    assert adapt_to_session(np.zeros((0, 4)), PRIOR).shape == (0, 4)
+
+
+def test_code_many_adapts_each_conversation_on_its_own(coder: Coder) -> None:
+    # Another conversation in the same batch must not shift this one's codes.
+    advice_heavy = [("therapist", "You should stop drinking now."), ("client", "Okay.")] * 30
+    alone = coder.code_conversation(CONVERSATION)
+    batched = coder.code_many([advice_heavy, CONVERSATION])[1]
+    assert batched == alone
+
+
+def test_the_shipped_model_adapts_therapist_codes_only() -> None:
+    priors = _shipped_bundle()["session_priors"]
+    assert set(priors) == {"therapist"}
+    assert set(priors["therapist"]) == set(THERAPIST_CODES)
+    assert abs(sum(priors["therapist"].values()) - 1.0) < 1e-9
