@@ -457,6 +457,17 @@ def _oof_table(oof: dict[str, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
     }
 
 
+def oof_encoder_tables(
+    encoders: list[dict[str, Any]],
+) -> list[tuple[dict[tuple[int, int], np.ndarray], bool, dict[str, float]]]:
+    """What ``OofEncoderCoder`` needs of each encoder: its out-of-fold logits by (transcript,
+    utterance), whether it reads context, and its weights per task."""
+    return [
+        (_oof_table(e["oof"]), e["context"], w)
+        for e, w in zip(encoders, _encoder_weights(encoders), strict=True)
+    ]
+
+
 def _print_summary(label: str, summary: dict[str, Any]) -> None:
     print(label)
     for name, res in summary.items():
@@ -500,9 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = _encoder_weights(encoders)
     if encoders:
         print(f"cross-validating by transcript (linear + {len(encoders)} fine-tuned encoders) ...")
-        tables = [
-            (_oof_table(e["oof"]), e["context"], w) for e, w in zip(encoders, weights, strict=True)
-        ]
+        tables = oof_encoder_tables(encoders)
         oof = cross_validate(
             df, fit, seed=args.seed, make_coder=lambda b, test: OofEncoderCoder(b, test, tables)
         )

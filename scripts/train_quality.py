@@ -141,15 +141,11 @@ def predicted_codes(df: pd.DataFrame, log: Any = print) -> pd.DataFrame:
     """
     from coder_eval import OofEncoderCoder  # training helpers of the coder (scripts/)
     from coder_model import fit_bundle
-    from train_coder import _encoder_weights, _oof_table, _shipped_encoders
+    from train_coder import _shipped_encoders, oof_encoder_tables
 
     from rapport.transcripts.coding import DEFAULT_MODEL_PATH
 
-    encoders = _shipped_encoders(DEFAULT_MODEL_PATH)
-    tables = [
-        (_oof_table(e["oof"]), e["context"], w)
-        for e, w in zip(encoders, _encoder_weights(encoders), strict=True)
-    ]
+    tables = oof_encoder_tables(_shipped_encoders(DEFAULT_MODEL_PATH))
 
     per_transcript = df.groupby("transcript_id")["mi_quality"].first()
     ids = per_transcript.index.to_numpy()
