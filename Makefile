@@ -64,12 +64,11 @@ ENCODERS   ?= build/encoders
 train-encoders: $(TEST_STAMP)
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/pip install --quiet -r requirements-train.txt
-	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --epochs 4 --lr 5e-5 \
-	  --out $(ENCODERS)/utterance
+	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --out $(ENCODERS)/utterance
 	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --context --max-length 128 \
 	  --out $(ENCODERS)/context
 	$(BIN)/python scripts/train_coder.py --encoder-dir $(ENCODERS)/utterance@therapist \
-	  --encoder-dir $(ENCODERS)/context@client
+	  --encoder-dir $(ENCODERS)/context
 
 bench: $(TEST_STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

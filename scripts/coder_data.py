@@ -10,9 +10,18 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["SIMPLE_FILE", "FULL_FILE", "data_hash", "load_annomi", "conversations"]
+__all__ = [
+    "EXISTS_COLUMNS",
+    "FULL_FILE",
+    "SIMPLE_FILE",
+    "conversations",
+    "data_hash",
+    "exists_flags",
+    "load_annomi",
+]
 
 SIMPLE_FILE = "annomi-simple-train.csv"
 FULL_FILE = "annomi-full-train.csv"
@@ -90,6 +99,23 @@ def load_annomi(data_dir: Path) -> pd.DataFrame:
         subcodes.append(_vote(entry[1:], code) if entry and entry[0] == code else None)
     out["subcode"] = subcodes
     return out
+
+
+EXISTS_COLUMNS = ("reflection_exists", "question_exists", "therapist_input_exists")
+
+
+def exists_flags(data_dir: Path, df: pd.DataFrame) -> np.ndarray:
+    """For each row of ``load_annomi``'s table: the share of annotators who marked a
+    reflection, a question and therapist input as present (columns of EXISTS_COLUMNS).
+
+    Client turns (never annotated for these) get NaN."""
+    full = pd.read_csv(data_dir / FULL_FILE, keep_default_na=False)
+    full = full[full["interlocutor"] == "therapist"]
+    flags = full[list(EXISTS_COLUMNS)].apply(lambda col: col.astype(str).str.lower() == "true")
+    flags[["transcript_id", "utterance_id"]] = full[["transcript_id", "utterance_id"]]
+    shares = flags.groupby(["transcript_id", "utterance_id"]).mean()
+    keys = pd.MultiIndex.from_arrays([df["transcript_id"], df["utterance_id"]])
+    return shares.reindex(keys).to_numpy(dtype=float)
 
 
 def conversations(df: pd.DataFrame) -> tuple[list[int], list[list[tuple[str, str]]]]:

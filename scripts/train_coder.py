@@ -347,6 +347,8 @@ def _write_report_for_existing(
     return 0
 
 
+# The out-of-fold tables an encoder folder holds (sub_logits: encoders with a sub-code head).
+OOF_KEYS = ("transcript_id", "utterance_id", "logits", "sub_logits")
 # What finetune_coder.py wrote in settings.json; older encoder folders have none.
 LEGACY_ENCODER_SETTINGS = {"context": False, "max_length": 64, "epochs": 2.0}
 
@@ -382,7 +384,7 @@ def _encoders_from_dirs(values: list[str]) -> list[dict[str, Any]]:
             {
                 "onnx": (encoder_dir / "encoder.int8.onnx").read_bytes(),
                 "tokenizer": (encoder_dir / "tokenizer.json").read_text(encoding="utf-8"),
-                "oof": {k: oof[k] for k in ("transcript_id", "utterance_id", "logits")},
+                "oof": {k: oof[k] for k in OOF_KEYS if k in oof},
                 "tasks": tasks,
                 **_encoder_settings(encoder_dir),
             }
@@ -434,9 +436,12 @@ def _encoder_description(encoder: dict[str, Any]) -> str:
         else "the utterance"
     )
     tasks = "" if set(encoder["tasks"]) == set(ROLES) else f", {encoder['tasks'][0]} codes only"
+    heads = (
+        ", with a sub-code head that votes on sub-codes" if "sub_logits" in encoder["oof"] else ""
+    )
     return (
         f"a fine-tuned all-MiniLM-L6-v2 classifier of {reads} "
-        f"({encoder.get('epochs', 2):g} epochs{tasks}; int8 ONNX, onnxruntime)"
+        f"({encoder.get('epochs', 2):g} epochs{tasks}{heads}; int8 ONNX, onnxruntime)"
     )
 
 
@@ -451,9 +456,14 @@ def _encoder_weights(encoders: list[dict[str, Any]]) -> list[dict[str, float]]:
 
 
 def _oof_table(oof: dict[str, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+    """Out-of-fold logits by (transcript, utterance): main codes, then the sub-codes of an
+    encoder with a sub-code head."""
+    logits = np.asarray(oof["logits"])
+    if "sub_logits" in oof:
+        logits = np.hstack([logits, np.asarray(oof["sub_logits"])])
     return {
         (int(t), int(u)): row
-        for t, u, row in zip(oof["transcript_id"], oof["utterance_id"], oof["logits"], strict=True)
+        for t, u, row in zip(oof["transcript_id"], oof["utterance_id"], logits, strict=True)
     }
 
 

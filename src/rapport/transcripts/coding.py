@@ -45,6 +45,7 @@ __all__ = [
     "ENCODER_LABELS",
     "ROLES",
     "SUBCODES",
+    "SUB_LABELS",
     "THERAPIST_CODES",
     "Utterance",
     "adapt_to_session",
@@ -70,6 +71,11 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "coder.joblib"
 FEATURE_VERSION = 2
 # Order of the encoder's output logits (therapist codes, then client codes).
 ENCODER_LABELS: tuple[str, ...] = THERAPIST_CODES + CLIENT_CODES
+# Order of the optional second output, the sub-code logits ("parent/sub"), of an encoder
+# trained with a sub-code head (scripts/finetune_coder.py --aux-weight).
+SUB_LABELS: tuple[str, ...] = tuple(f"{p}/{s}" for p, subs in SUBCODES.items() for s in subs)
+# Width of one encoder's logits in Coder._encoder_logits: main codes, then sub-codes.
+ENCODER_WIDTH = len(ENCODER_LABELS) + len(SUB_LABELS)
 
 log = logging.getLogger(__name__)
 
@@ -228,11 +234,16 @@ class _Encoder:
         self._tokenizer.enable_truncation(int(spec["max_length"]))
         # Encoders trained with dialogue context read (utterance, context) pairs.
         self._context = bool(spec.get("context", False))
+        # Encoders trained with a sub-code head also output sub-code logits (SUB_LABELS).
+        outputs = [o.name for o in self._session.get_outputs()]
+        self.has_subcodes = outputs[1:2] == ["sub_logits"]
+        self.width = len(ENCODER_LABELS) + (len(SUB_LABELS) if self.has_subcodes else 0)
         if tuple(spec["labels"]) != ENCODER_LABELS:
             raise CoderError("encoder labels do not match the coding scheme")
 
     def logits(self, rows: Sequence[Utterance]) -> np.ndarray:
-        """Encoder logits in ``ENCODER_LABELS`` order, one utterance per run.
+        """Encoder logits in ``ENCODER_LABELS`` order (then ``SUB_LABELS`` for an encoder
+        with a sub-code head: ``self.width`` columns), one utterance per run.
 
         One at a time on purpose: dynamic int8 quantisation scales activations per batch,
         so batching would make a turn's code depend on which other turns it was batched
@@ -245,7 +256,7 @@ class _Encoder:
             encodings = self._tokenizer.encode_batch(pairs)
         else:
             encodings = self._tokenizer.encode_batch(texts)
-        out = np.zeros((len(rows), len(ENCODER_LABELS)), dtype=np.float32)
+        out = np.zeros((len(rows), self.width), dtype=np.float32)
         workers = min(self._workers, max(1, len(encodings)))
 
         def run(start: int) -> None:
@@ -267,7 +278,8 @@ class _Encoder:
             "attention_mask": np.ones_like(ids),
             "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
         }
-        return np.asarray(self._session.run(None, feed)[0][0])
+        results = self._session.run(None, feed)
+        return np.concatenate([np.asarray(r[0]) for r in results[: 2 if self.has_subcodes else 1]])
 
 
 # How many turns of evidence a session needs before its own mix of codes moves halfway
@@ -371,20 +383,34 @@ class Coder:
                 break
             except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
                 raise CoderError(f"model encoder is unreadable: {exc}") from exc
+        self._set_subcode_voters([e.has_subcodes for e in self._encoders])
         self.meta["encoder_active"] = bool(self._encoders)
+        self.meta["encoder_subcodes"] = bool(self._subcode_voters)
+
+    def _set_subcode_voters(self, has_subcodes: Sequence[bool]) -> None:
+        """The encoders whose sub-code head votes on sub-codes: those that have one and
+        vote on therapist codes. Each gets an equal vote with the linear sub-code model,
+        fixed a priori like the main-code weights."""
+        self._subcode_voters = [
+            k
+            for k, (has, weights) in enumerate(
+                zip(has_subcodes, self._encoder_weights, strict=True)
+            )
+            if has and weights["therapist"] > 0
+        ]
 
     def _encoder_logits(self, rows: Sequence[Utterance]) -> np.ndarray | None:
         """Logits of every encoder, shape (rows, encoders, ``ENCODER_LABELS``), or None."""
         if not self._encoders:
             return None
-        out = np.zeros((len(rows), len(self._encoders), len(ENCODER_LABELS)), dtype=np.float32)
+        out = np.zeros((len(rows), len(self._encoders), ENCODER_WIDTH), dtype=np.float32)
         for k, (encoder, weights) in enumerate(
             zip(self._encoders, self._encoder_weights, strict=True)
         ):
             # An encoder that votes on one task only never reads the other role's turns.
             voting = [i for i, u in enumerate(rows) if weights[u.role] > 0]
             if voting:
-                out[voting, k] = encoder.logits([rows[i] for i in voting])
+                out[voting, k, : encoder.width] = encoder.logits([rows[i] for i in voting])
         return out
 
     def _fuse(self, task: str, proba: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
@@ -398,6 +424,27 @@ class Coder:
             if w > 0:
                 fused = fused + w * _softmax(logits[:, k, columns])
         return np.asarray(fused)
+
+    def _fuse_subcodes(
+        self, parent: str, proba: np.ndarray, logits: np.ndarray | None
+    ) -> np.ndarray:
+        """Sub-code probabilities for turns coded ``parent``: the linear sub-code model and
+        each encoder with a sub-code head, equal votes (the linear model alone if none)."""
+        if logits is None or not self._subcode_voters:
+            return proba
+        columns = [
+            len(ENCODER_LABELS) + SUB_LABELS.index(f"{parent}/{c}") for c in self._classes[parent]
+        ]
+        weight = 1.0 / (len(self._subcode_voters) + 1)
+        fused = weight * proba
+        for k in self._subcode_voters:
+            fused = fused + weight * _softmax(logits[:, k, columns])
+        return np.asarray(fused)
+
+    def _subcode_proba(
+        self, parent: str, features: sp.csr_matrix, logits: np.ndarray | None
+    ) -> np.ndarray:
+        return self._fuse_subcodes(parent, self._proba(parent, features), logits)
 
     def _features(self, rows: Sequence[Utterance]) -> sp.csr_matrix:
         return _matrix(self._blocks, rows)
@@ -453,7 +500,8 @@ class Coder:
         for parent in SUBCODES if task == "therapist" else ():
             pos = np.array([k for k, m in enumerate(main) if m == parent], dtype=int)
             if len(pos):
-                sub_best = self._proba(parent, features[pos]).argmax(axis=1)
+                sub_logits = logits[pos] if logits is not None else None
+                sub_best = self._subcode_proba(parent, features[pos], sub_logits).argmax(axis=1)
                 for k, b in zip(pos, sub_best, strict=True):
                     subs[int(k)] = self._classes[parent][b]
         for k, i in enumerate(where):
@@ -469,15 +517,26 @@ class Coder:
         For evaluation (scoring sub-codes separately from the main code) and for callers that
         already know the main code, e.g. from a human coder.
         """
+        proba = self.subcode_probabilities(turns, parent)
+        return [SUBCODES[parent][int(np.argmax(p))] if p is not None else None for p in proba]
+
+    def subcode_probabilities(
+        self, turns: Sequence[tuple[str, str]], parent: str
+    ) -> list[np.ndarray | None]:
+        """For each turn, the probabilities of ``parent``'s sub-codes (in ``SUBCODES`` order)
+        if the turn's main code were ``parent``; None for client and empty turns."""
         if parent not in SUBCODES:
             raise CoderError(f"{parent!r} has no sub-codes; expected one of {', '.join(SUBCODES)}")
         rows = conversation_features(turns)
         idx = [i for i, u in enumerate(rows) if u.role == "therapist" and u.text]
-        out: list[str | None] = [None] * len(rows)
+        out: list[np.ndarray | None] = [None] * len(rows)
         if idx:
-            best = self._proba(parent, self._features([rows[i] for i in idx])).argmax(axis=1)
-            for i, b in zip(idx, best, strict=True):
-                out[i] = self._classes[parent][b]
+            chosen = [rows[i] for i in idx]
+            logits = self._encoder_logits(chosen) if self._subcode_voters else None
+            proba = self._subcode_proba(parent, self._features(chosen), logits)
+            order = [self._classes[parent].index(c) for c in SUBCODES[parent]]
+            for i, p in zip(idx, proba[:, order], strict=True):
+                out[i] = p
         return out
 
     def code_many(self, conversations: Sequence[Sequence[tuple[str, str]]]) -> list[list[Code]]:
