@@ -81,11 +81,13 @@ def _client_story(client: Client, position: int, rng: random.Random) -> None:
         )
         count = len(attended)
         for week, appointment in enumerate(attended):
-            if rng.random() < 0.12:
-                continue  # not every session has answers
             last = week == count - 1
-            symptoms = intake * math.exp(-0.09 * week) + rng.uniform(-2, 2)
             item9 = 1 if position == RISK_ANSWER and last else 0
+            # Not every session has answers, but the planned risk answer is always there
+            # (which session comes last depends on the day the demo is built).
+            if rng.random() < 0.12 and not item9:
+                continue
+            symptoms = intake * math.exp(-0.09 * week) + rng.uniform(-2, 2)
             _record(
                 client,
                 appointment,
