@@ -83,7 +83,7 @@ class OofEncoderCoder(Coder):
     def _key(u: Utterance, context: bool) -> tuple[str, str, str]:
         return (u.role, u.text, encoder_context(u) if context else "")
 
-    def _encoder_logits(self, rows: Any) -> np.ndarray | None:
+    def _encoder_logits(self, rows: Any, conversation: Any = None) -> np.ndarray | None:
         out = np.zeros((len(rows), len(self._lookups), ENCODER_WIDTH), dtype=np.float32)
         for k, (lookup, ctx) in enumerate(zip(self._lookups, self._contexts, strict=True)):
             for i, u in enumerate(rows):

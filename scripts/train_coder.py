@@ -359,10 +359,16 @@ def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
         return dict(LEGACY_ENCODER_SETTINGS)
     settings = json.loads(path.read_text(encoding="utf-8"))
     return {
-        "context": bool(settings["context"]),
+        "context": bool(settings.get("context", False)),
         "max_length": int(settings["max_length"]),
         "epochs": float(settings.get("epochs", 2)),
     }
+
+
+def _session_graph(encoder_dir: Path) -> dict[str, bytes]:
+    """A session encoder's second graph (finetune_session_coder.py), else nothing."""
+    path = encoder_dir / "session.onnx"
+    return {"session": path.read_bytes()} if path.is_file() else {}
 
 
 def _parse_encoder_arg(value: str) -> tuple[Path, tuple[str, ...]]:
@@ -387,6 +393,7 @@ def _encoders_from_dirs(values: list[str]) -> list[dict[str, Any]]:
                 "oof": {k: oof[k] for k in OOF_KEYS if k in oof},
                 "tasks": tasks,
                 **_encoder_settings(encoder_dir),
+                **_session_graph(encoder_dir),
             }
         )
     return encoders
@@ -407,6 +414,7 @@ def _shipped_encoders(model: Path) -> list[dict[str, Any]]:
         {
             "onnx": spec["onnx"],
             "tokenizer": spec["tokenizer"],
+            **({"session": spec["session"]} if spec.get("session") else {}),
             "oof": oof,
             "context": bool(spec.get("context", False)),
             "max_length": int(spec["max_length"]),
@@ -430,11 +438,12 @@ def _encoder_sources(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _encoder_description(encoder: dict[str, Any]) -> str:
-    reads = (
-        "the utterance with the end of the turn before and the start of the turn after"
-        if encoder["context"]
-        else "the utterance"
-    )
+    if encoder.get("session"):
+        reads = "each utterance, then the whole session's utterances in order (a GRU)"
+    elif encoder["context"]:
+        reads = "the utterance with the end of the turn before and the start of the turn after"
+    else:
+        reads = "the utterance"
     tasks = "" if set(encoder["tasks"]) == set(ROLES) else f", {encoder['tasks'][0]} codes only"
     heads = (
         ", with a sub-code head that votes on sub-codes" if "sub_logits" in encoder["oof"] else ""
@@ -473,7 +482,10 @@ def oof_encoder_tables(
     """What ``OofEncoderCoder`` needs of each encoder: its out-of-fold logits by (transcript,
     utterance), whether it reads context, and its weights per task."""
     return [
-        (_oof_table(e["oof"]), e["context"], w)
+        # A session encoder's logits depend on the whole session: its rows are looked up by
+        # the utterance and its neighbours, as for a context encoder (in AnnoMI only 2 of
+        # 7,874 turns share role, text and neighbours with a turn of another session).
+        (_oof_table(e["oof"]), e["context"] or bool(e.get("session")), w)
         for e, w in zip(encoders, _encoder_weights(encoders), strict=True)
     ]
 
@@ -550,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
                 "epochs": e["epochs"],
                 "weights": w,
                 "labels": list(ENCODER_LABELS),
+                **({"session": e["session"]} if e.get("session") else {}),
             }
             for e, w in zip(encoders, weights, strict=True)
         ]

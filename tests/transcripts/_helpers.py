@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from rapport.transcripts.coding import Code
 from rapport.transcripts.parsing import Turn
@@ -46,3 +47,14 @@ def turns_of(*spoken: tuple[str, str], step: float | None = None) -> list[Turn]:
         end = None if step is None else (i + 1) * step
         out.append(Turn(i, speaker, text, start, end))
     return out
+
+
+def linear_coder_bundle() -> tuple[dict[str, Any], str]:
+    """The shipped model without its encoders, and the encoders' tokenizer (JSON), for tests
+    that plug tiny ONNX graphs in as encoders."""
+    import joblib
+
+    from rapport.transcripts.coding import DEFAULT_MODEL_PATH
+
+    bundle = joblib.load(DEFAULT_MODEL_PATH)
+    return {**bundle, "encoders": []}, str(bundle["encoders"][0]["tokenizer"])

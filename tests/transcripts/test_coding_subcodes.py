@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from rapport.transcripts.coding import (
-    DEFAULT_MODEL_PATH,
     ENCODER_LABELS,
     SUB_LABELS,
     SUBCODES,
     Coder,
     CoderError,
 )
+from tests.transcripts._helpers import linear_coder_bundle
 
 onnx = pytest.importorskip("onnx", reason="onnx (test extra) builds the tiny encoder graphs")
 pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
@@ -83,11 +83,8 @@ def _sub_logits() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def linear_bundle() -> dict[str, Any]:
-    import joblib
-
-    bundle = joblib.load(DEFAULT_MODEL_PATH)
-    tokenizer = bundle["encoders"][0]["tokenizer"]
-    return {**bundle, "encoders": [], "_tokenizer": tokenizer}
+    bundle, tokenizer = linear_coder_bundle()
+    return {**bundle, "_tokenizer": tokenizer}
 
 
 def _spec(bundle: dict[str, Any], onnx_bytes: bytes, therapist: float) -> dict[str, Any]:

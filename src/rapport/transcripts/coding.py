@@ -234,6 +234,18 @@ class _Encoder:
         self._tokenizer.enable_truncation(int(spec["max_length"]))
         # Encoders trained with dialogue context read (utterance, context) pairs.
         self._context = bool(spec.get("context", False))
+        # A session encoder's first graph turns each utterance into a vector and a second,
+        # small graph reads a conversation's vectors in order (scripts/finetune_session_coder.py).
+        self._conversation_model = None
+        self._vector_width = 0
+        if spec.get("session"):
+            self._conversation_model = ort.InferenceSession(
+                spec["session"], options, providers=["CPUExecutionProvider"]
+            )
+            width = self._session.get_outputs()[0].shape[-1]
+            if not isinstance(width, int):
+                raise CoderError("session encoder: utterance vectors have no fixed width")
+            self._vector_width = width
         # Encoders trained with a sub-code head also output sub-code logits (SUB_LABELS).
         outputs = [o.name for o in self._session.get_outputs()]
         self.has_subcodes = outputs[1:2] == ["sub_logits"]
@@ -241,9 +253,19 @@ class _Encoder:
         if tuple(spec["labels"]) != ENCODER_LABELS:
             raise CoderError("encoder labels do not match the coding scheme")
 
-    def logits(self, rows: Sequence[Utterance]) -> np.ndarray:
+    @property
+    def reads_sessions(self) -> bool:
+        """True for a session encoder: it needs every turn of a conversation, in order."""
+        return self._conversation_model is not None
+
+    def logits(
+        self, rows: Sequence[Utterance], conversation: np.ndarray | None = None
+    ) -> np.ndarray:
         """Encoder logits in ``ENCODER_LABELS`` order (then ``SUB_LABELS`` for an encoder
         with a sub-code head: ``self.width`` columns), one utterance per run.
+
+        A session encoder needs ``rows`` to be whole conversations in order, with
+        ``conversation`` (one id per row) telling them apart; None means one conversation.
 
         One at a time on purpose: dynamic int8 quantisation scales activations per batch,
         so batching would make a turn's code depend on which other turns it was batched
@@ -256,7 +278,9 @@ class _Encoder:
             encodings = self._tokenizer.encode_batch(pairs)
         else:
             encodings = self._tokenizer.encode_batch(texts)
-        out = np.zeros((len(rows), self.width), dtype=np.float32)
+        # A session encoder's first graph gives utterance vectors, read per conversation below.
+        width = self._vector_width if self.reads_sessions else self.width
+        out = np.zeros((len(rows), width), dtype=np.float32)
         workers = min(self._workers, max(1, len(encodings)))
 
         def run(start: int) -> None:
@@ -269,6 +293,21 @@ class _Encoder:
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(run, range(workers)))
+        if self.reads_sessions:
+            return self._read_conversations(out, conversation)
+        return out
+
+    def _read_conversations(
+        self, vectors: np.ndarray, conversation: np.ndarray | None
+    ) -> np.ndarray:
+        """The conversation model's logits for each conversation's utterance vectors."""
+        assert self._conversation_model is not None
+        ids = np.zeros(len(vectors), dtype=int) if conversation is None else conversation
+        out = np.zeros((len(vectors), self.width), dtype=np.float32)
+        for conv in np.unique(ids):
+            mask = ids == conv
+            (logits,) = self._conversation_model.run(None, {"vectors": vectors[mask][None]})
+            out[mask] = logits
         return out
 
     def _run_one(self, encoding: Any) -> np.ndarray:
@@ -399,14 +438,22 @@ class Coder:
             if has and weights["therapist"] > 0
         ]
 
-    def _encoder_logits(self, rows: Sequence[Utterance]) -> np.ndarray | None:
-        """Logits of every encoder, shape (rows, encoders, ``ENCODER_LABELS``), or None."""
+    def _encoder_logits(
+        self, rows: Sequence[Utterance], conversation: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Logits of every encoder, shape (rows, encoders, ``ENCODER_LABELS``), or None.
+
+        ``conversation`` tells consecutive conversations apart (None: one conversation)."""
         if not self._encoders:
             return None
         out = np.zeros((len(rows), len(self._encoders), ENCODER_WIDTH), dtype=np.float32)
         for k, (encoder, weights) in enumerate(
             zip(self._encoders, self._encoder_weights, strict=True)
         ):
+            if encoder.reads_sessions:
+                # Reads every turn, whoever speaks: the context is the whole conversation.
+                out[:, k, : encoder.width] = encoder.logits(rows, conversation)
+                continue
             # An encoder that votes on one task only never reads the other role's turns.
             voting = [i for i, u in enumerate(rows) if weights[u.role] > 0]
             if voting:
@@ -468,7 +515,7 @@ class Coder:
         live = [i for i, u in enumerate(rows) if u.text]
         if live:
             features = self._features([rows[i] for i in live])
-            logits = self._encoder_logits([rows[i] for i in live])
+            logits = self._encoder_logits([rows[i] for i in live], conversation[live])
             for role in ROLES:
                 pos = np.array([k for k, i in enumerate(live) if rows[i].role == role], dtype=int)
                 if len(pos):
@@ -528,11 +575,16 @@ class Coder:
         if parent not in SUBCODES:
             raise CoderError(f"{parent!r} has no sub-codes; expected one of {', '.join(SUBCODES)}")
         rows = conversation_features(turns)
-        idx = [i for i, u in enumerate(rows) if u.role == "therapist" and u.text]
+        live = [i for i, u in enumerate(rows) if u.text]
+        pos = [k for k, i in enumerate(live) if rows[i].role == "therapist"]
+        idx = [live[k] for k in pos]
         out: list[np.ndarray | None] = [None] * len(rows)
         if idx:
             chosen = [rows[i] for i in idx]
-            logits = self._encoder_logits(chosen) if self._subcode_voters else None
+            logits = None
+            if self._subcode_voters:
+                # Every live turn, not only the therapist's: a session encoder reads them all.
+                logits = self._encoder_logits([rows[i] for i in live])[pos]  # type: ignore[index]
             proba = self._subcode_proba(parent, self._features(chosen), logits)
             order = [self._classes[parent].index(c) for c in SUBCODES[parent]]
             for i, p in zip(idx, proba[:, order], strict=True):

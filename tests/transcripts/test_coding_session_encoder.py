@@ -1,0 +1,131 @@
+"""A session encoder reads every turn of a conversation, in order, and only that conversation.
+
+The encoder here is two tiny ONNX graphs shaped like the ones
+``scripts/finetune_session_coder.py`` exports: the first turns each utterance into a
+one-number "vector" (its token count), the second gives each turn logits that favour a
+reflection when the turn is shorter than its conversation's average and a question when it
+is longer. With a heavy vote for the encoder, the code of a turn then depends on the other
+turns of its own conversation, which the tests can predict exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rapport.transcripts.coding import ENCODER_LABELS, Coder
+from tests.transcripts._helpers import linear_coder_bundle
+
+onnx = pytest.importorskip("onnx", reason="onnx (test extra) builds the tiny encoder graphs")
+pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
+pytest.importorskip("tokenizers", reason="tokenizers not installed: linear model only")
+
+THERAPIST_TURN = "You would like exercise to fit around your job."
+LONG_CLIENT_TURN = (
+    "Mostly whether I can keep going to the gym after work, because by the time I get home "
+    "I am tired and the kids need dinner and there is always something else to do first."
+)
+
+
+def _model(graph: Any) -> bytes:
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return bytes(model.SerializeToString())
+
+
+def _token_count_encoder() -> bytes:
+    """input ids -> (batch, 1): each utterance's number of tokens."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
+        for name in ("input_ids", "attention_mask", "token_type_ids")
+    ]
+    nodes = [
+        helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["mask", "axis"], ["vectors"], keepdims=1),
+    ]
+    init = [numpy_helper.from_array(np.array([1], dtype=np.int64), "axis")]
+    outputs = [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["batch", 1])]
+    return _model(helper.make_graph(nodes, "token_count", inputs, outputs, init))
+
+
+def _longer_than_average_session(scale: float) -> bytes:
+    """(1, n, 1) vectors -> (n, codes) logits: (length - conversation's mean) * direction,
+    where the direction favours a question over a reflection (and change over neutral)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    direction = np.zeros(len(ENCODER_LABELS), dtype=np.float32)
+    direction[ENCODER_LABELS.index("question")] = scale
+    direction[ENCODER_LABELS.index("reflection")] = -scale
+    direction[ENCODER_LABELS.index("change")] = scale
+    direction[ENCODER_LABELS.index("neutral")] = -scale
+    nodes = [
+        helper.make_node("ReduceMean", ["vectors"], ["mean"], axes=[1], keepdims=1),
+        helper.make_node("Sub", ["vectors", "mean"], ["centred"]),
+        helper.make_node("Mul", ["centred", "direction"], ["scaled"]),
+        helper.make_node("Squeeze", ["scaled", "batch_axis"], ["logits"]),
+    ]
+    init = [
+        numpy_helper.from_array(direction, "direction"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "batch_axis"),
+    ]
+    inputs = [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, [1, "n", 1])]
+    outputs = [
+        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", len(ENCODER_LABELS)])
+    ]
+    return _model(helper.make_graph(nodes, "session", inputs, outputs, init))
+
+
+@pytest.fixture(scope="module")
+def session_coder() -> Coder:
+    bundle, tokenizer = linear_coder_bundle()
+    spec = {
+        "onnx": _token_count_encoder(),
+        "session": _longer_than_average_session(scale=10.0),
+        "tokenizer": tokenizer,
+        "max_length": 64,
+        "context": False,
+        # A heavy vote so the encoder decides (the shipped weights are equal votes).
+        "weights": {"therapist": 0.9, "client": 0.9},
+        "labels": list(ENCODER_LABELS),
+    }
+    return Coder({**bundle, "encoders": [spec]})
+
+
+def _conversation(client_turn: str) -> list[tuple[str, str]]:
+    return [
+        ("therapist", "How was the week?"),
+        ("client", client_turn),
+        ("therapist", THERAPIST_TURN),
+        ("client", client_turn),
+    ]
+
+
+def test_the_same_turn_is_coded_by_the_conversation_around_it(session_coder: Coder) -> None:
+    # Beside long client turns the therapist's turn is shorter than average: a reflection;
+    # beside one-word answers it is longer than average: a question. Only the client's
+    # turns differ, so the encoder reads them even where it codes the therapist.
+    beside_long = session_coder.code_conversation(_conversation(LONG_CLIENT_TURN))
+    beside_short = session_coder.code_conversation(_conversation("Fine."))
+    assert beside_long[2].code == "reflection"
+    assert beside_short[2].code == "question"
+    assert beside_long[1].code == "change"  # the long client turn, longer than average
+    assert beside_short[1].code == "neutral"
+
+
+def test_conversations_coded_together_do_not_read_each_other(session_coder: Coder) -> None:
+    first, second = _conversation(LONG_CLIENT_TURN), _conversation("Fine.")
+    together = session_coder.code_many([first, second])
+    assert together == [session_coder.code_conversation(c) for c in (first, second)]
+    assert together[0][2].code != together[1][2].code
+
+
+def test_the_session_encoder_counts_as_active(session_coder: Coder) -> None:
+    assert session_coder.meta["encoder_active"] is True
+    assert session_coder.meta["encoder_subcodes"] is False
