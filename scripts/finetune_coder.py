@@ -242,8 +242,6 @@ class Trainer:
 def export(net: Any, tok: Any, out: Path) -> Path:
     """Export to ONNX, quantise weights to int8 per channel (4x smaller, ~2x faster)."""
     torch = _torch()
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     enc = tok(["therapist: How are you?", "client: Fine."], padding=True, return_tensors="pt")
     fp32 = out / "encoder.fp32.onnx"
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -260,10 +258,35 @@ def export(net: Any, tok: Any, out: Path) -> Path:
         opset_version=17,
         dynamo=False,
     )
-    int8 = out / "encoder.int8.onnx"
+    return quantise(fp32)
+
+
+def quantise(fp32: Path) -> Path:
+    """``encoder.fp32.onnx`` -> ``encoder.int8.onnx`` beside it: weights to int8 per channel
+    (4x smaller, ~2x faster); the fp32 file is removed."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    int8 = fp32.with_name("encoder.int8.onnx")
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink()
     return int8
+
+
+def write_oof(out: Path, df: Any, **tables: np.ndarray) -> None:
+    """Out-of-fold tables keyed by transcript and utterance, as train_coder.py reads them."""
+    np.savez_compressed(
+        out / "oof.npz",
+        transcript_id=df["transcript_id"].to_numpy(),
+        utterance_id=df["utterance_id"].to_numpy(),
+        **tables,
+    )
+
+
+def write_settings(out: Path, settings: dict[str, Any], model_dir: Path) -> None:
+    """The run's settings and the tokenizer the exported encoder reads with."""
+    (out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    (out / "tokenizer.json").write_bytes((model_dir / "tokenizer.json").read_bytes())
+    print(f"wrote {out}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,12 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             # Saved after every fold so a long run can be inspected (or resumed by hand).
             np.save(args.out / "oof.partial.npy", oof)
         tables = {"logits": oof, **({"sub_logits": oof_sub} if args.aux_weight > 0 else {})}
-        np.savez_compressed(
-            args.out / "oof.npz",
-            transcript_id=df["transcript_id"].to_numpy(),
-            utterance_id=df["utterance_id"].to_numpy(),
-            **tables,
-        )
+        write_oof(args.out, df, **tables)
     print("  final model on all utterances")
     net = trainer.train(np.arange(len(df)))
     export(net, trainer.tok, args.out)
@@ -343,9 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_seed": args.train_seed,
         "aux_weight": args.aux_weight,
     }
-    (args.out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
-    (args.out / "tokenizer.json").write_bytes((trainer.model_dir / "tokenizer.json").read_bytes())
-    print(f"wrote {args.out}")
+    write_settings(args.out, settings, trainer.model_dir)
     return 0
 
 

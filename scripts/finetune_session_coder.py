@@ -23,7 +23,6 @@ Hierarchical dialogue-act tagging: Kumar et al., AAAI 2018 (arXiv:1709.04250).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -37,7 +36,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 import numpy as np  # noqa: E402
 from coder_data import load_annomi  # noqa: E402
 from coder_model import SEED  # noqa: E402
-from finetune_coder import N_THERAPIST, _torch  # noqa: E402
+from finetune_coder import N_THERAPIST, _torch, quantise, write_oof, write_settings  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
@@ -191,8 +190,6 @@ class SessionTrainer:
 def export(nets: tuple[Any, Any], tok: Any, out: Path, width: int) -> None:
     """Utterance encoder to int8 ONNX (as the other encoders); the session GRU to fp32 ONNX."""
     torch = _torch()
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     utterances, session = nets
     enc = tok(["therapist: How are you?", "client: Fine."], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -207,10 +204,7 @@ def export(nets: tuple[Any, Any], tok: Any, out: Path, width: int) -> None:
         opset_version=17,
         dynamo=False,
     )
-    quantize_dynamic(
-        str(fp32), str(out / "encoder.int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
-    )
-    fp32.unlink()
+    quantise(fp32)
     torch.onnx.export(
         session,
         (torch.zeros(1, 3, width),),
@@ -280,12 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             np.save(partial, oof)
         if args.folds:
             return 0
-        np.savez_compressed(
-            args.out / "oof.npz",
-            transcript_id=df["transcript_id"].to_numpy(),
-            utterance_id=df["utterance_id"].to_numpy(),
-            logits=oof,
-        )
+        write_oof(args.out, df, logits=oof)
     print("  final model on all utterances")
     nets = trainer.train(trainer.sessions)
     width = nets[0].enc.config.hidden_size
@@ -298,9 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "gru_size": args.gru_size,
         "train_seed": args.train_seed,
     }
-    (args.out / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
-    (args.out / "tokenizer.json").write_bytes((trainer.model_dir / "tokenizer.json").read_bytes())
-    print(f"wrote {args.out}")
+    write_settings(args.out, settings, trainer.model_dir)
     return 0
 
 
