@@ -390,10 +390,10 @@ def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
     }
 
 
-def _session_graph(encoder_dir: Path) -> dict[str, bytes]:
-    """A session encoder's second graph (finetune_session_coder.py), else nothing."""
+def _session_graph(encoder_dir: Path) -> bytes | None:
+    """A session encoder's second graph (finetune_session_coder.py), else None."""
     path = encoder_dir / "session.onnx"
-    return {"session": path.read_bytes()} if path.is_file() else {}
+    return path.read_bytes() if path.is_file() else None
 
 
 def _parse_encoder_arg(value: str) -> tuple[Path, tuple[str, ...]]:
@@ -418,7 +418,7 @@ def _encoders_from_dirs(values: list[str]) -> list[dict[str, Any]]:
                 "oof": {k: oof[k] for k in OOF_KEYS if k in oof},
                 "tasks": tasks,
                 **_encoder_settings(encoder_dir),
-                **_session_graph(encoder_dir),
+                "session": _session_graph(encoder_dir),
             }
         )
     return encoders
@@ -439,7 +439,7 @@ def _shipped_encoders(model: Path) -> list[dict[str, Any]]:
         {
             "onnx": spec["onnx"],
             "tokenizer": spec["tokenizer"],
-            **({"session": spec["session"]} if spec.get("session") else {}),
+            "session": spec.get("session"),
             "oof": oof,
             "context": bool(spec.get("context", False)),
             "max_length": int(spec["max_length"]),
@@ -463,7 +463,7 @@ def _encoder_sources(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _encoder_description(encoder: dict[str, Any]) -> str:
-    if encoder.get("session"):
+    if encoder["session"]:
         reads = "each utterance, then the whole session's utterances in order (a GRU)"
     elif encoder["context"]:
         reads = "the utterance with the end of the turn before and the start of the turn after"
@@ -510,7 +510,7 @@ def oof_encoder_tables(
         # A session encoder's logits depend on the whole session: its rows are looked up by
         # the utterance and its neighbours, as for a context encoder (in AnnoMI only 2 of
         # 7,874 turns share role, text and neighbours with a turn of another session).
-        (_oof_table(e["oof"]), e["context"] or bool(e.get("session")), w)
+        (_oof_table(e["oof"]), e["context"] or e["session"] is not None, w)
         for e, w in zip(encoders, _encoder_weights(encoders), strict=True)
     ]
 
@@ -587,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
                 "epochs": e["epochs"],
                 "weights": w,
                 "labels": list(ENCODER_LABELS),
-                **({"session": e["session"]} if e.get("session") else {}),
+                "session": e["session"],
             }
             for e, w in zip(encoders, weights, strict=True)
         ]
