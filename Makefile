@@ -57,18 +57,16 @@ check: lint typecheck test
 train-coder: $(TEST_STAMP)
 	$(BIN)/python scripts/train_coder.py
 
-# Everything from scratch: fine-tunes the MiniLM encoders in a separate torch virtualenv
-# (about 2 hours on 2 CPU cores), then ships them with a retrained linear model.
+# Everything from scratch: fine-tunes the session encoder (MiniLM per utterance, then a GRU
+# over the conversation) in a separate torch virtualenv (about 70 minutes on 2 CPU cores),
+# then ships it with a retrained linear model.
 TRAIN_VENV ?= .train-venv
 ENCODERS   ?= build/encoders
 train-encoders: $(TEST_STAMP)
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/pip install --quiet -r requirements-train.txt
-	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --out $(ENCODERS)/utterance
-	$(TRAIN_VENV)/bin/python scripts/finetune_coder.py --context --max-length 128 \
-	  --out $(ENCODERS)/context
-	$(BIN)/python scripts/train_coder.py --encoder-dir $(ENCODERS)/utterance@therapist \
-	  --encoder-dir $(ENCODERS)/context
+	$(TRAIN_VENV)/bin/python scripts/finetune_session_coder.py --out $(ENCODERS)/session
+	$(BIN)/python scripts/train_coder.py --encoder-dir $(ENCODERS)/session
 
 bench: $(TEST_STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -20,6 +20,7 @@ from rapport.transcripts.coding import (
     _matrix,
     conversation_features,
 )
+from rapport.transcripts.linear import LinearClassifier, TfidfFeatures
 
 __all__ = ["DEFAULT_CONFIG", "fit_bundle", "rows_for"]
 
@@ -79,6 +80,16 @@ def _fit_blocks(rows: list[Utterance], config: dict[str, Any]) -> dict[str, Tfid
     return blocks
 
 
+def _runtime_blocks(blocks: dict[str, TfidfVectorizer]) -> dict[str, TfidfFeatures]:
+    """numpy copies of the fitted vectorizers, so that loading the coder never imports
+    scikit-learn (see rapport.transcripts.linear); a vectorizer shared by several blocks
+    stays one object, so the file holds each vocabulary once."""
+    copies: dict[int, TfidfFeatures] = {}
+    for vectorizer in blocks.values():
+        copies.setdefault(id(vectorizer), TfidfFeatures.from_sklearn(vectorizer))
+    return {name: copies[id(v)] for name, v in blocks.items()}
+
+
 def _fit_clf(
     features: Any, labels: list[str], config: dict[str, Any], task: str, weight: np.ndarray
 ) -> Any:
@@ -127,8 +138,10 @@ def fit_bundle(df: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[s
     priors = {"therapist": {c: float(np.mean(therapist == c)) for c in THERAPIST_CODES}}
     return {
         "feature_version": FEATURE_VERSION,
-        "blocks": blocks,
-        "tasks": tasks,
+        "blocks": _runtime_blocks(blocks),
+        "tasks": {
+            task: {"clf": LinearClassifier.from_sklearn(t["clf"])} for task, t in tasks.items()
+        },
         "session_priors": priors,
         "meta": {},
     }

