@@ -103,6 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         str(args.workers),
         "--access-logfile",
         "-",
+        # Check-in tokens and password-reset keys never reach the access log.
+        "--logger-class",
+        "rapport.lib.access_log.RedactingLogger",
     ]
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
 

@@ -275,12 +275,24 @@ EMAIL_USE_TLS = env_bool("RAPPORT_EMAIL_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("RAPPORT_EMAIL_FROM", "rapport@localhost")
 EMAIL_CONFIGURED = bool(env_str("RAPPORT_EMAIL_HOST"))
 
-# Logs never carry client free text: only ids, actions and counts are logged.
+# Logs never carry client free text: only ids, actions and counts are logged. The request
+# loggers write paths, so check-in tokens and password-reset keys are redacted from them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"secret_paths": {"()": "rapport.lib.redact.RedactSecretPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["secret_paths"]},
+        # The development server's request lines (make demo); propagate=False as in Django.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "filters": ["secret_paths"],
+            "propagate": False,
+        },
+    },
 }

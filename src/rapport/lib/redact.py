@@ -1,0 +1,39 @@
+"""Keep secrets that travel in URLs out of the logs.
+
+A client's check-in link (``/c/<token>/``) is the only thing standing between anyone who
+reads it and that client's questionnaire, and a password-reset link
+(``/accounts/password/reset/key/<key>/``) is a therapist's account. Both end up in request
+logs: Django's development server and its "Not Found" warnings log the path, and
+gunicorn's access log the request line and the Referer of every asset the page loads.
+Logs are read and kept by more people, for longer, than the database (DESIGN.md §5), so
+the token is replaced before the line is written.
+
+Pure module: no Django import (gunicorn's logger class is in ``rapport.lib.access_log``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+__all__ = ["REDACTED", "RedactSecretPaths", "redact_secret_paths"]
+
+REDACTED = "[redacted]"
+# The path segment after /c/ (check-in links) or after /password/reset/key/ (allauth).
+_SECRET_PATHS = re.compile(r"(/c/|/password/reset/key/)[^/\s?#\"']+")
+
+
+def redact_secret_paths(text: str) -> str:
+    """``text`` with every check-in token and password-reset key replaced."""
+    return _SECRET_PATHS.sub(rf"\1{REDACTED}", text)
+
+
+class RedactSecretPaths(logging.Filter):
+    """A logging filter that rewrites a record whose message carries a secret path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_secret_paths(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
