@@ -156,10 +156,14 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "rapport.sqlite3"),
             # WAL and a busy timeout let the web process and a worker share the file.
+            # secure_delete: deleted rows are overwritten with zeros, so text that the
+            # retention rule deletes does not linger in the file's free pages.
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+                ),
             },
         }
     }

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import Appointment, Clinic
+from rapport.core.erase import forget_deleted_rows_after_commit
 from rapport.transcripts.analysis import analysis_to_json, analyze
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
 from rapport.transcripts.parsing import CLIENT, ROLES, THERAPIST, Turn, guess_roles
@@ -303,6 +304,7 @@ def transcript_delete_text(
     transcript.text_deleted_at = now or timezone.now()
     transcript.text_deletion = reason
     transcript.save(update_fields=["content", "text_deleted_at", "text_deletion"])
+    forget_deleted_rows_after_commit()
     audit_record(
         actor=actor,
         action=Action.DELETE,
@@ -319,6 +321,7 @@ def transcript_delete(*, actor, transcript: Transcript, request=None) -> None:
     client_id = transcript.appointment.episode.client_id
     target = _target(transcript)
     transcript.delete()
+    forget_deleted_rows_after_commit()
     audit_record(
         actor=actor, action=Action.DELETE, target=target, client_id=client_id, request=request
     )
