@@ -40,7 +40,7 @@ from finetune_coder import N_THERAPIST, _torch, quantise, write_oof, write_setti
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from rapport.transcripts.coding import ENCODER_LABELS, encoder_input  # noqa: E402
+from rapport.transcripts.coding import ENCODER_LABELS, encoder_input, head_and_tail  # noqa: E402
 
 __all__ = ["main"]
 
@@ -106,13 +106,27 @@ class SessionTrainer:
         return logits.masked_fill(therapist != col, -1e4)
 
     def _tokens(self, rows: np.ndarray) -> Any:
-        return self.tok(
-            [self.texts[i] for i in rows],
-            truncation=True,
-            max_length=self.args.max_length,
-            padding=True,
-            return_tensors="pt",
-        )
+        if self.args.truncation == "end":
+            return self.tok(
+                [self.texts[i] for i in rows],
+                truncation=True,
+                max_length=self.args.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
+        # Cut long turns in the middle, exactly as the run-time coder does.
+        torch = _torch()
+        full = self.tok([self.texts[i] for i in rows], truncation=False)["input_ids"]
+        ids = [head_and_tail(x, self.args.max_length) for x in full]
+        width = max(len(x) for x in ids)
+        pad = self.tok.pad_token_id
+        input_ids = torch.tensor([x + [pad] * (width - len(x)) for x in ids])
+        mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids])
+        return {
+            "input_ids": input_ids,
+            "attention_mask": mask,
+            "token_type_ids": torch.zeros_like(input_ids),
+        }
 
     def _windows(self, sessions: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
         """Consecutive stretches of ``--window`` utterances, cut at a random offset per epoch."""
@@ -237,6 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=32, help="utterances per training step")
     parser.add_argument("--gru-size", type=int, default=192)
     parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument(
+        "--truncation",
+        choices=("end", "head_tail"),
+        default="end",
+        help="how turns longer than --max-length are cut: drop the end, or the middle",
+    )
     parser.add_argument("--train-seed", type=int, default=SEED)
     parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
     parser.add_argument("--skip-cv", action="store_true")
@@ -282,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {
         "session": True,
         "max_length": args.max_length,
+        "truncation": args.truncation,
         "epochs": args.epochs,
         "window": args.window,
         "gru_size": args.gru_size,

@@ -382,7 +382,7 @@ def _write_report_for_existing(
 # The out-of-fold tables an encoder folder holds (sub_logits: encoders with a sub-code head).
 OOF_KEYS = ("transcript_id", "utterance_id", "logits", "sub_logits")
 # What finetune_coder.py wrote in settings.json; older encoder folders have none.
-LEGACY_ENCODER_SETTINGS = {"context": False, "max_length": 64, "epochs": 2.0}
+LEGACY_ENCODER_SETTINGS = {"context": False, "max_length": 64, "epochs": 2.0, "truncation": "end"}
 
 
 def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
@@ -394,6 +394,7 @@ def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
         "context": bool(settings.get("context", False)),
         "max_length": int(settings["max_length"]),
         "epochs": float(settings.get("epochs", 2)),
+        "truncation": str(settings.get("truncation", "end")),
     }
 
 
@@ -451,6 +452,7 @@ def _shipped_encoders(model: Path) -> list[dict[str, Any]]:
             "context": bool(spec.get("context", False)),
             "max_length": int(spec["max_length"]),
             "epochs": float(spec.get("epochs", 2)),
+            "truncation": str(spec.get("truncation", "end")),
             "tasks": tuple(
                 role for role in ROLES if spec.get("weights", {}).get(role, spec.get("weight"))
             ),
@@ -480,6 +482,8 @@ def _encoder_description(encoder: dict[str, Any]) -> str:
     heads = (
         ", with a sub-code head that votes on sub-codes" if "sub_logits" in encoder["oof"] else ""
     )
+    if encoder.get("truncation") == "head_tail":
+        heads += f"; turns over {encoder['max_length']} tokens keep their start and end"
     return (
         f"a fine-tuned all-MiniLM-L6-v2 classifier of {reads} "
         f"({encoder.get('epochs', 2):g} epochs{tasks}{heads}; int8 ONNX, onnxruntime)"
@@ -590,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
                 "onnx": e["onnx"],
                 "tokenizer": e["tokenizer"],
                 "max_length": e["max_length"],
+                "truncation": e["truncation"],
                 "context": e["context"],
                 "epochs": e["epochs"],
                 "weights": w,

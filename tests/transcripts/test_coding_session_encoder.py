@@ -129,3 +129,59 @@ def test_conversations_coded_together_do_not_read_each_other(session_coder: Code
 def test_the_session_encoder_counts_as_active(session_coder: Coder) -> None:
     assert session_coder.meta["encoder_active"] is True
     assert session_coder.meta["encoder_subcodes"] is False
+
+
+# --- cutting long turns as the encoder was trained to read them -------------------------
+
+
+def _token_sum_classifier() -> bytes:
+    """input ids -> (batch, codes) logits that all equal the sum of the ids read."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
+        for name in ("input_ids", "attention_mask", "token_type_ids")
+    ]
+    nodes = [
+        helper.make_node("Cast", ["input_ids"], ["ids"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["ids", "axis"], ["total"], keepdims=1),
+        helper.make_node("Mul", ["total", "ones"], ["logits"]),
+    ]
+    init = [
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis"),
+        numpy_helper.from_array(np.ones((1, len(ENCODER_LABELS)), dtype=np.float32), "ones"),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(ENCODER_LABELS)])
+    ]
+    return _model(helper.make_graph(nodes, "token_sum", inputs, outputs, init))
+
+
+@pytest.mark.parametrize("truncation", ["end", "head_tail"])
+def test_a_long_turn_is_cut_the_way_the_encoder_was_trained(truncation: str) -> None:
+    from tokenizers import Tokenizer
+
+    from rapport.transcripts.coding import _Encoder, conversation_features, encoder_input
+
+    _bundle, tokenizer = linear_coder_bundle()
+    spec = {
+        "onnx": _token_sum_classifier(),
+        "tokenizer": tokenizer,
+        "max_length": 10,
+        "truncation": truncation,
+        "labels": list(ENCODER_LABELS),
+    }
+    rows = conversation_features([("client", LONG_CLIENT_TURN), ("client", "Fine.")])
+    read = _Encoder(spec).logits(rows)[:, 0]
+    plain = Tokenizer.from_str(tokenizer)
+    plain.no_truncation()
+    plain.no_padding()
+    full = [plain.encode(encoder_input(u.role, u.text)).ids for u in rows]
+    assert len(full[0]) > 10 and len(full[1]) <= 10
+    if truncation == "end":
+        expected = [full[0][:9] + full[0][-1:], full[1]]
+    else:
+        # The first five ids ([CLS] "client" ":" "mostly" "whether") and the last five
+        # ("to" "do" "first" "." [SEP]): the turn's start and end, not its middle.
+        expected = [full[0][:5] + full[0][-5:], full[1]]
+    assert list(read) == [float(sum(ids)) for ids in expected]

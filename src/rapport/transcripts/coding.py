@@ -55,6 +55,7 @@ __all__ = [
     "conversation_features",
     "encoder_context",
     "encoder_input",
+    "head_and_tail",
     "load_coder",
 ]
 
@@ -202,6 +203,21 @@ def encoder_context(u: Utterance) -> str:
     return " | ".join(parts) or "(no other turn)"
 
 
+def head_and_tail(ids: Sequence[int], max_length: int) -> list[int]:
+    """Token ids cut to ``max_length`` by keeping the start and the end of the turn.
+
+    A long turn often ends where its behaviour is: advice after a preamble, a question
+    after a reflection, "but I don't think I'll stop" after an account. Keeping the head
+    and the tail beats keeping the head alone for long texts (Sun et al., "How to
+    fine-tune BERT for text classification?", CCL 2019). The first id ([CLS]) and the last
+    ([SEP]) are kept either way.
+    """
+    if len(ids) <= max_length:
+        return list(ids)
+    head = max_length // 2
+    return list(ids[:head]) + list(ids[len(ids) - (max_length - head) :])
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -234,7 +250,14 @@ class _Encoder:
         )
         self._tokenizer = Tokenizer.from_str(spec["tokenizer"])
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(int(spec["max_length"]))
+        self._max_length = int(spec["max_length"])
+        # How a turn longer than max_length was cut in training: its end dropped (the
+        # tokenizer's own truncation), or its middle (head_and_tail).
+        self._head_tail = spec.get("truncation", "end") == "head_tail"
+        if self._head_tail:
+            self._tokenizer.no_truncation()
+        else:
+            self._tokenizer.enable_truncation(self._max_length)
         # Encoders trained with dialogue context read (utterance, context) pairs.
         self._context = bool(spec.get("context", False))
         # A session encoder's first graph turns each utterance into a vector and a second,
@@ -314,11 +337,15 @@ class _Encoder:
         return out
 
     def _run_one(self, encoding: Any) -> np.ndarray:
-        ids = np.asarray([encoding.ids], dtype=np.int64)
+        ids, type_ids = encoding.ids, encoding.type_ids
+        if self._head_tail:
+            ids = head_and_tail(ids, self._max_length)
+            type_ids = head_and_tail(type_ids, self._max_length)
+        token_ids = np.asarray([ids], dtype=np.int64)
         feed = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+            "input_ids": token_ids,
+            "attention_mask": np.ones_like(token_ids),
+            "token_type_ids": np.asarray([type_ids], dtype=np.int64),
         }
         results = self._session.run(None, feed)
         return np.concatenate([np.asarray(r[0]) for r in results[: 2 if self.has_subcodes else 1]])
