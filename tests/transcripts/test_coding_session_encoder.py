@@ -10,13 +10,12 @@ turns of its own conversation, which the tests can predict exactly.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
 from rapport.transcripts.coding import ENCODER_LABELS, Coder
 from tests.transcripts._helpers import linear_coder_bundle
+from tests.transcripts._onnx import encoder_inputs, serialise
 
 onnx = pytest.importorskip("onnx", reason="onnx (test extra) builds the tiny encoder graphs")
 pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
@@ -29,30 +28,18 @@ LONG_CLIENT_TURN = (
 )
 
 
-def _model(graph: Any) -> bytes:
-    from onnx import helper
-
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return bytes(model.SerializeToString())
-
-
 def _token_count_encoder() -> bytes:
     """input ids -> (batch, 1): each utterance's number of tokens."""
     from onnx import TensorProto, helper, numpy_helper
 
-    inputs = [
-        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
-        for name in ("input_ids", "attention_mask", "token_type_ids")
-    ]
+    inputs = encoder_inputs()
     nodes = [
         helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
         helper.make_node("ReduceSum", ["mask", "axis"], ["vectors"], keepdims=1),
     ]
     init = [numpy_helper.from_array(np.array([1], dtype=np.int64), "axis")]
     outputs = [helper.make_tensor_value_info("vectors", TensorProto.FLOAT, ["batch", 1])]
-    return _model(helper.make_graph(nodes, "token_count", inputs, outputs, init))
+    return serialise(helper.make_graph(nodes, "token_count", inputs, outputs, init))
 
 
 def _longer_than_average_session(scale: float) -> bytes:
@@ -79,7 +66,7 @@ def _longer_than_average_session(scale: float) -> bytes:
     outputs = [
         helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", len(ENCODER_LABELS)])
     ]
-    return _model(helper.make_graph(nodes, "session", inputs, outputs, init))
+    return serialise(helper.make_graph(nodes, "session", inputs, outputs, init))
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +125,7 @@ def _token_sum_classifier() -> bytes:
     """input ids -> (batch, codes) logits that all equal the sum of the ids read."""
     from onnx import TensorProto, helper, numpy_helper
 
-    inputs = [
-        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
-        for name in ("input_ids", "attention_mask", "token_type_ids")
-    ]
+    inputs = encoder_inputs()
     nodes = [
         helper.make_node("Cast", ["input_ids"], ["ids"], to=TensorProto.FLOAT),
         helper.make_node("ReduceSum", ["ids", "axis"], ["total"], keepdims=1),
@@ -154,7 +138,7 @@ def _token_sum_classifier() -> bytes:
     outputs = [
         helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(ENCODER_LABELS)])
     ]
-    return _model(helper.make_graph(nodes, "token_sum", inputs, outputs, init))
+    return serialise(helper.make_graph(nodes, "token_sum", inputs, outputs, init))
 
 
 @pytest.mark.parametrize("truncation", ["end", "head_tail"])

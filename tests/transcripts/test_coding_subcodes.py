@@ -20,6 +20,7 @@ from rapport.transcripts.coding import (
     CoderError,
 )
 from tests.transcripts._helpers import linear_coder_bundle
+from tests.transcripts._onnx import encoder_inputs, serialise
 
 onnx = pytest.importorskip("onnx", reason="onnx (test extra) builds the tiny encoder graphs")
 pytest.importorskip("onnxruntime", reason="onnxruntime not installed: linear model only")
@@ -47,10 +48,7 @@ def _constant_encoder(main: np.ndarray, sub: np.ndarray | None) -> bytes:
     for every row of the batch."""
     from onnx import TensorProto, helper, numpy_helper
 
-    inputs = [
-        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
-        for name in ("input_ids", "attention_mask", "token_type_ids")
-    ]
+    inputs = encoder_inputs()
     nodes = [
         helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
         # One zero per row: (batch, 1), to broadcast the constants over the batch.
@@ -70,11 +68,7 @@ def _constant_encoder(main: np.ndarray, sub: np.ndarray | None) -> bytes:
         outputs.append(
             helper.make_tensor_value_info("sub_logits", TensorProto.FLOAT, ["batch", len(sub)])
         )
-    graph = helper.make_graph(nodes, "constant_encoder", inputs, outputs, init)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return bytes(model.SerializeToString())
+    return serialise(helper.make_graph(nodes, "constant_encoder", inputs, outputs, init))
 
 
 def _sub_logits() -> np.ndarray:
