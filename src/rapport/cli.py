@@ -86,6 +86,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _call("runserver", f"127.0.0.1:{args.port}", use_reloader=False, use_threading=True)
 
 
+def gunicorn_argv(bind: str, workers: int, app: str = "rapport.wsgi:application") -> list[str]:
+    """The gunicorn command line ``rapport serve`` runs (``app``: the WSGI application)."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return [
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
+        app,
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        # Check-in tokens and password-reset keys never reach the access log.
+        "--logger-class",
+        "rapport.lib.access_log.RedactingLogger",
+    ]
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
@@ -93,20 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if not settings.WHITENOISE_USE_FINDERS:
         _call("collectstatic", interactive=False, verbosity=0)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [
-        str(gunicorn) if gunicorn.exists() else "gunicorn",
-        "rapport.wsgi:application",
-        "--bind",
-        args.bind,
-        "--workers",
-        str(args.workers),
-        "--access-logfile",
-        "-",
-        # Check-in tokens and password-reset keys never reach the access log.
-        "--logger-class",
-        "rapport.lib.access_log.RedactingLogger",
-    ]
+    argv = gunicorn_argv(args.bind, args.workers)
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from rapport.cli import gunicorn_argv
 from rapport.lib.redact import REDACTED, redact_secret_paths
 
 TOKEN = "k3Jq-9xZ_secretTOKEN"
@@ -69,21 +70,11 @@ def _free_port() -> int:
 
 
 def test_gunicorns_access_log_has_no_token(tmp_path: Path):
-    # A real gunicorn with the logger class `rapport serve` passes it, serving a stub app.
+    # A real gunicorn with the command line `rapport serve` runs, serving a stub app.
     (tmp_path / "stub_app.py").write_text(_APP)
     port = _free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(  # noqa: S603 - our own interpreter's gunicorn, fixed arguments
-        [
-            str(gunicorn),
-            "stub_app:app",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "-",
-            "--logger-class",
-            "rapport.lib.access_log.RedactingLogger",
-        ],
+        gunicorn_argv(f"127.0.0.1:{port}", 1, app="stub_app:app"),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
