@@ -169,3 +169,37 @@ def test_a_long_turn_is_cut_the_way_the_encoder_was_trained(truncation: str) -> 
         # ("to" "do" "first" "." [SEP]): the turn's start and end, not its middle.
         expected = [full[0][:5] + full[0][-5:], full[1]]
     assert list(read) == [float(sum(ids)) for ids in expected]
+
+
+def test_a_repeated_turn_is_read_once_and_keeps_its_own_result(monkeypatch) -> None:
+    from tokenizers import Tokenizer
+
+    from rapport.transcripts.coding import _Encoder, conversation_features, encoder_input
+
+    _bundle, tokenizer = linear_coder_bundle()
+    spec = {
+        "onnx": _token_sum_classifier(),
+        "tokenizer": tokenizer,
+        "max_length": 64,
+        "labels": list(ENCODER_LABELS),
+    }
+    encoder = _Encoder(spec)
+    read_ids: list[list[int]] = []
+    run_one = encoder._run_one
+    monkeypatch.setattr(encoder, "_run_one", lambda e: read_ids.append(e.ids) or run_one(e))
+    rows = conversation_features(
+        [
+            ("therapist", "How was the week?"),
+            ("client", "Mm-hmm."),
+            ("therapist", "Mm-hmm."),  # the same words from the other speaker: another input
+            ("client", "Mm-hmm."),
+            ("therapist", "How was the week?"),
+        ]
+    )
+    logits = encoder.logits(rows)[:, 0]
+    plain = Tokenizer.from_str(tokenizer)
+    plain.no_padding()
+    expected = [float(sum(plain.encode(encoder_input(u.role, u.text)).ids)) for u in rows]
+    assert len(read_ids) == 3
+    assert list(logits) == expected
+    assert logits[1] == logits[3] != logits[2]
