@@ -311,16 +311,16 @@ class _Encoder:
         results = np.zeros((len(distinct), width), dtype=np.float32)
         workers = min(self._workers, max(1, len(encodings)))
 
-        def run(start: int) -> None:
-            # Worker k takes inputs k, k + n, k + 2n ...; onnxruntime releases the GIL.
-            for i in range(start, len(encodings), workers):
-                results[i] = self._run_one(encodings[i])
-
         if workers == 1:
-            run(0)
+            for i, encoding in enumerate(encodings):
+                results[i] = self._run_one(encoding)
         else:
+            # Longest turns first, each to whichever worker is free: the workers finish
+            # together instead of one waiting on another's last long turn.
+            order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(run, range(workers)))
+                for i, vector in zip(order, pool.map(self._run_one, [encodings[i] for i in order])):
+                    results[i] = vector
         position = {key: i for i, key in enumerate(distinct)}
         out = results[[position[key] for key in inputs]]
         if self.reads_sessions:
