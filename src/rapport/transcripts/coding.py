@@ -319,8 +319,8 @@ class _Encoder:
             # together instead of one waiting on another's last long turn.
             order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for i, vector in zip(order, pool.map(self._run_one, [encodings[i] for i in order])):
-                    results[i] = vector
+                vectors = list(pool.map(self._run_one, [encodings[i] for i in order]))
+            results[order] = np.stack(vectors)
         position = {key: i for i, key in enumerate(distinct)}
         out = results[[position[key] for key in inputs]]
         if self.reads_sessions:
@@ -538,7 +538,7 @@ class Coder:
         The encoders run on worker threads that release the GIL, while the TF-IDF features
         are Python that holds it; overlapping them keeps both cores busy (measured on AnnoMI:
         the features took a fifth of the time when they ran after the encoders)."""
-        if not self._encoders:
+        if not self._encoder_weights:  # no encoder votes (its logits may come from elsewhere)
             return self._features(rows), None
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(self._encoder_logits, rows, conversation)
