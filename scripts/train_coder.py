@@ -192,13 +192,25 @@ def render_report(
         "the 'linear alone' column above); `Coder.meta['encoder_active']` says which ran.",
         "- The encoders run one utterance at a time: dynamic int8 quantisation scales "
         "activations per batch, so batching would make a turn's code depend on its batch "
-        "neighbours. Turns run side by side on worker threads instead (one onnxruntime "
-        "thread each); `RAPPORT_CODER_THREADS` sets how many (default: all cores). The "
-        "codes never depend on the thread count (tested). A session encoder then runs its "
-        "small recurrent graph once per conversation, over every turn in order. An encoder "
-        "that votes on one task only reads only that role's turns.",
+        "neighbours (on AnnoMI, batches of 8-32 turns of similar length changed 0.3% of "
+        "main codes and were slower on 2 cores, 150-215 utterances/s against 261). Turns "
+        "run side by side on worker threads instead (one onnxruntime thread each, longest "
+        "turns first, each to whichever worker is free), while the TF-IDF features are "
+        "computed; `RAPPORT_CODER_THREADS` sets how many (default: all cores). The codes "
+        "never depend on the thread count (tested). Each distinct turn is encoded once per "
+        "call (a sixth of AnnoMI's turns repeat an earlier turn of their session, mostly "
+        "backchannels). A session encoder then runs its small recurrent graph once per "
+        "conversation, over every turn in order. An encoder that votes on one task only "
+        "reads only that role's turns.",
         "- Throughput and load time: `python bench/bench_coder.py` (targets: at least 300 "
-        "utterances/s on 2 cores, load under 2 s, model under 50 MB).",
+        "utterances/s on 2 cores, load under 2 s, model under 50 MB). Throughput depends "
+        "on turn length (the encoder's time grows with it): the benchmark's synthetic turns "
+        "are as long as real ones, and it also codes AnnoMI's real transcripts where the "
+        "data is present. On 2026-12-03 (a slower day for this host) it gave 263 "
+        "utterances/s on the synthetic sessions and 269 on AnnoMI, one conversation at a "
+        "time, under the 300 target; fusing the graph's attention and layer-norm "
+        "operators before quantising (onnxruntime's transformer optimiser) gained 7% on "
+        "one thread and was not shipped.",
         "",
         "## Development log: what was tried",
         "",
@@ -251,6 +263,9 @@ def render_report(
         "without it: .761 / .523) | .747 | .525 |",
         "| session encoder reading 96 tokens per turn, alone, first three folds (stopped; "
         "same folds at 64 tokens: .761 / .523) | .753 | .523 |",
+        "| linear + session encoder + utterance MiniLM on therapist turns (a second pass "
+        "over half the turns: about 1.5 times the encoder time, under 200 utterances/s) "
+        "| .778 | .521 |",
         "",
         "Every combination gives the linear model and each encoder an equal vote (fixed "
         "before looking at the folds; 60/40 and 70/30 for the first encoder gave "
@@ -279,7 +294,9 @@ def render_report(
         "It replaced the two-encoder ensemble on 2026-12-03 for speed: on that day's host "
         "the ensemble (two MiniLM passes, one of 128 tokens) coded about 200 utterances a "
         "second, under the 300 target, and linear + session encoder about 460, in a file of "
-        "28 MB instead of 44; the accuracy given up (.004 therapist, .011 client) is within "
+        "28 MB instead of 44 (both on the benchmark's short stock lines of that day; turns "
+        "as long as real ones run about 1.5 times slower, see Run time); the accuracy given "
+        "up (.004 therapist, .011 client) is within "
         "the spread across folds. Cutting long turns in the middle was tried because 8% of "
         "turns run past 64 tokens, among them 27% of therapist input and 18% of sustain "
         "talk, the weakest class; fold by fold it cost therapist codes (.757 .730 .755 "

@@ -21,7 +21,17 @@ def code(name: str, sub: str | None = None, confidence: float = 0.9) -> Code:
     return Code(name, sub, confidence)
 
 
-class FakeCoder:
+class CodesEachConversation:
+    """``code_many`` for a test coder: each conversation through its ``code_conversation``."""
+
+    def code_conversation(self, turns: Sequence[tuple[str, str]]) -> list[Code]:
+        raise NotImplementedError
+
+    def code_many(self, conversations: Sequence[Sequence[tuple[str, str]]]) -> list[list[Code]]:
+        return [self.code_conversation(turns) for turns in conversations]
+
+
+class FakeCoder(CodesEachConversation):
     """Satisfies the coder protocol: codes by exact text, else therapist 'other'/'neutral'.
 
     Records what it was asked, so tests can check the roles and texts it saw.

@@ -69,6 +69,10 @@ class CoderLike(Protocol):
 
     def code_conversation(self, turns: Sequence[tuple[str, str]]) -> Sequence[CodeLike]: ...
 
+    def code_many(
+        self, conversations: Sequence[Sequence[tuple[str, str]]]
+    ) -> Sequence[Sequence[CodeLike]]: ...
+
 
 @dataclass(frozen=True)
 class SessionAnalysis:
@@ -260,6 +264,8 @@ def code_csv(
             key = row[conv_col].strip() if conv_col is not None else ""
             groups.setdefault(key, []).append(i)
 
+    # Every conversation's roles first, so a bad row fails before any coding is done.
+    conversations = []
     for conv_id, idx in groups.items():
         label = f"Conversation {conv_id!r}" if conv_col is not None else "The conversation"
         group_rows, group_lines = [rows[i] for i in idx], [lines[i] for i in idx]
@@ -273,10 +279,14 @@ def code_csv(
         else:
             assert speaker_col is not None
             roles = _conversation_roles(group_rows, group_lines, speaker_col, text_col, label)
-        codes = coder.code_conversation(
+        conversations.append(
             [(role, row[text_col]) for role, row in zip(roles, group_rows, strict=True)]
         )
-        for row, code in zip(group_rows, codes, strict=True):
+    # Coded together (each still reads only its own turns): the encoder's workers stay busy
+    # across conversations instead of idling at the end of each.
+    coded = coder.code_many(conversations)
+    for idx, codes in zip(groups.values(), coded, strict=True):
+        for row, code in zip([rows[i] for i in idx], codes, strict=True):
             row[positions[0]] = code.code
             row[positions[1]] = code.subcode or ""
             row[positions[2]] = f"{float(code.confidence):.3f}"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rapport.transcripts.coding import Code
+from tests.transcripts._helpers import CodesEachConversation
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,7 +29,7 @@ def fixture_bytes(name: str) -> bytes:
     return (HERE / name).read_bytes()
 
 
-class RuleCoder:
+class RuleCoder(CodesEachConversation):
     """Codes by surface rules; records the (role, text) pairs it was given."""
 
     def __init__(self) -> None:
