@@ -193,6 +193,13 @@ def test_code_csv_names_the_line_of_an_unknown_role():
         _code_csv("role,text\ntherapist,Hi.\ndoctor,Hello.\n")
 
 
+def test_code_csv_checks_every_conversation_before_coding_any():
+    coder = FakeCoder()
+    with pytest.raises(UnknownRoleError, match="Line 4: Unknown role 'doctor'"):
+        _code_csv("transcript,role,text\n1,therapist,Hi.\n1,client,Hello.\n2,doctor,Hi.\n", coder)
+    assert coder.calls == []
+
+
 def test_code_csv_names_the_conversation_with_a_single_speaker():
     with pytest.raises(SingleSpeakerError, match="Conversation '7': Only one speaker"):
         _code_csv("transcript,speaker,text\n7,Ana,Hi.\n7,Ana,Hello?\n")
