@@ -208,9 +208,11 @@ def render_report(
         "are as long as real ones, and it also codes AnnoMI's real transcripts where the "
         "data is present. On 2026-12-03 (a slower day for this host) it gave 263 "
         "utterances/s on the synthetic sessions and 269 on AnnoMI, one conversation at a "
-        "time, under the 300 target; fusing the graph's attention and layer-norm "
-        "operators before quantising (onnxruntime's transformer optimiser) gained 7% on "
-        "one thread and was not shipped.",
+        "time, under the 300 target. Fusing the encoder graph's attention and layer-norm "
+        "operators before quantising (onnxruntime's transformer optimiser) gained 7% on one "
+        "thread for the bare MiniLM, and nothing measurable in the whole coder (AnnoMI, two "
+        "rounds: 275 and 272 utterances/s fused, 278 and 258 unfused, same weights); not "
+        "shipped.",
         "",
         "## Development log: what was tried",
         "",
@@ -350,7 +352,10 @@ def render_report(
         "- **Privacy**: the model runs locally; no transcript text leaves the server.",
         "- **Reproduce**: `make train-encoders` fine-tunes the session encoder (torch, in "
         "`.train-venv`, pinned in `requirements-train.txt`; fixed seeds; about 70 minutes "
-        "on 2 CPU cores) and ships it with a new linear model; `make train-coder` (or "
+        "on 2 CPU cores) and ships it with a new linear model. Torch's CPU training is not "
+        "bit-for-bit reproducible: re-training the final encoder with the same seed "
+        "(2026-12-03) gave one whose main codes agreed with the shipped one's on 99.7% of "
+        "AnnoMI's turns; `make train-coder` (or "
         "`python scripts/train_coder.py`) retrains the linear part only, keeping the shipped "
         "encoder and its out-of-fold logits (data in `../shared/data/annomi`); "
         "`python bench/accuracy_report.py` regenerates this report, "
