@@ -54,20 +54,23 @@ class OofEncoderCoder(Coder):
         self,
         bundle: dict[str, Any],
         test: pd.DataFrame,
-        encoders: list[tuple[dict[tuple[int, int], np.ndarray], bool, dict[str, float]]],
+        encoders: list[
+            tuple[dict[tuple[int, int], np.ndarray], bool, dict[str, float], dict[str, float]]
+        ],
     ) -> None:
         """``encoders``: per encoder, its out-of-fold logits by (transcript, utterance), whether
-        it reads context, and its weight in the average for each task."""
+        it reads context, its weight in the average for each task and its temperature."""
         super().__init__({**bundle, "encoders": []})
-        self._encoder_weights = [weights for _oof, _context, weights in encoders]
-        self._contexts = [context for _oof, context, _weight in encoders]
+        self._encoder_weights = [weights for _oof, _context, weights, _t in encoders]
+        self._encoder_temperatures = [temperatures for *_rest, temperatures in encoders]
+        self._contexts = [context for _oof, context, _weight, _t in encoders]
         # An encoder with a sub-code head has wider rows: main codes, then SUB_LABELS.
         self._set_subcode_voters(
-            [len(next(iter(oof.values()))) > len(ENCODER_LABELS) for oof, _c, _w in encoders]
+            [len(next(iter(oof.values()))) > len(ENCODER_LABELS) for oof, *_rest in encoders]
         )
         test = test.reset_index(drop=True)
         self._lookups: list[dict[tuple[str, str, str], np.ndarray]] = []
-        for oof, context, _weight in encoders:
+        for oof, context, *_rest in encoders:
             self._lookups.append(
                 {
                     self._key(u, context): oof[(int(tid), int(uid))]

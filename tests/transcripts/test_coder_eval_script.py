@@ -51,7 +51,9 @@ def _oof_table(therapist: str, client: str) -> dict[tuple[int, int], np.ndarray]
 def test_out_of_fold_logits_vote_on_every_turn(therapist: str, client: str) -> None:
     bundle, _tokenizer = linear_coder_bundle()
     weights = {"therapist": 0.9, "client": 0.9}  # a heavy vote, so the table decides
-    coder = OofEncoderCoder(bundle, _held_out(), [(_oof_table(therapist, client), True, weights)])
+    temperatures = {"therapist": 1.0, "client": 1.0}
+    encoder = (_oof_table(therapist, client), True, weights, temperatures)
+    coder = OofEncoderCoder(bundle, _held_out(), [encoder])
     (codes,) = coder.code_many([TURNS])
     assert [c.code for c in codes] == [therapist, client, therapist, client]
     assert coder.meta["encoder_active"] is True

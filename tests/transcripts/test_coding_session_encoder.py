@@ -203,3 +203,34 @@ def test_a_repeated_turn_is_read_once_and_keeps_its_own_result(monkeypatch) -> N
     assert len(read_ids) == 3
     assert list(logits) == expected
     assert logits[1] == logits[3] != logits[2]
+
+
+def test_a_temperature_sharpens_the_encoders_vote_on_its_own_task_only() -> None:
+    from rapport.transcripts.coding import conversation_features
+
+    bundle, tokenizer = linear_coder_bundle()
+    spec = {
+        "onnx": _token_count_encoder(),
+        "session": _longer_than_average_session(scale=0.05),  # modest logits: T shows
+        "tokenizer": tokenizer,
+        "max_length": 64,
+        "weights": {"therapist": 0.5, "client": 0.5},
+        "labels": list(ENCODER_LABELS),
+    }
+    plain = Coder({**bundle, "encoders": [spec]})
+    sharp = Coder({**bundle, "encoders": [{**spec, "temperatures": {"client": 0.5}}]})
+    turns = _conversation("Fine.")  # short client turns: the encoder leans to neutral
+    before, after = plain.code_conversation(turns), sharp.code_conversation(turns)
+    assert [c.confidence for c in before[0::2]] == [c.confidence for c in after[0::2]]
+    # Client turns: the fused probability of the chosen code moves by exactly half (the
+    # encoder's vote) the change in the encoder's own softmax.
+    logits = plain._encoder_logits(conversation_features(turns))[:, 0]
+    columns = [ENCODER_LABELS.index(c) for c in ("change", "neutral", "sustain")]
+    for i in (1, 3):
+        assert after[i].code == before[i].code
+        k = columns[("change", "neutral", "sustain").index(before[i].code)]
+        z = logits[i, columns]
+        moved = np.exp(2 * z) / np.exp(2 * z).sum() - np.exp(z) / np.exp(z).sum()
+        shift = 0.5 * moved[columns.index(k)]
+        assert abs(shift) > 0.01
+        assert after[i].confidence == pytest.approx(before[i].confidence + shift, abs=1e-6)

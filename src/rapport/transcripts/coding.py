@@ -406,6 +406,13 @@ def _task_weights(spec: dict[str, Any]) -> dict[str, float]:
     return {role: float(weights[role]) for role in ROLES}
 
 
+def _task_temperatures(spec: dict[str, Any]) -> dict[str, float]:
+    """The temperature an encoder's logits are divided by before its vote on each main-code
+    task: below 1 sharpens its probabilities, much like a heavier vote (1 if unset)."""
+    temperatures = spec.get("temperatures") or {}
+    return {role: float(temperatures.get(role, 1.0)) for role in ROLES}
+
+
 class Coder:
     """Codes the utterances of conversations with a loaded model bundle.
 
@@ -445,14 +452,16 @@ class Coder:
             )
         self._encoders: list[_Encoder] = []
         self._encoder_weights: list[dict[str, float]] = []
+        self._encoder_temperatures: list[dict[str, float]] = []
         for spec in _encoder_specs(bundle):
             try:
                 self._encoders.append(_Encoder(spec))
                 self._encoder_weights.append(_task_weights(spec))
+                self._encoder_temperatures.append(_task_temperatures(spec))
             except ImportError as exc:
                 # Degrade rather than fail: the linear model alone is a working coder.
                 log.warning("coder: %s; coding with the linear model alone", exc)
-                self._encoders, self._encoder_weights = [], []
+                self._encoders, self._encoder_weights, self._encoder_temperatures = [], [], []
                 break
             except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
                 raise CoderError(f"model encoder is unreadable: {exc}") from exc
@@ -503,7 +512,8 @@ class Coder:
         fused = (1 - sum(weights)) * proba
         for k, w in enumerate(weights):
             if w > 0:
-                fused = fused + w * _softmax(logits[:, k, columns])
+                temperature = self._encoder_temperatures[k][task]
+                fused = fused + w * _softmax(logits[:, k, columns] / temperature)
         return np.asarray(fused)
 
     def _fuse_subcodes(
