@@ -234,3 +234,21 @@ def test_a_temperature_sharpens_the_encoders_vote_on_its_own_task_only() -> None
         shift = 0.5 * moved[columns.index(k)]
         assert abs(shift) > 0.01
         assert after[i].confidence == pytest.approx(before[i].confidence + shift, abs=1e-6)
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0, float("inf")])
+def test_a_bundle_with_a_temperature_that_is_not_positive_is_refused(temperature: float) -> None:
+    from rapport.transcripts.coding import CoderError
+
+    bundle, tokenizer = linear_coder_bundle()
+    spec = {
+        "onnx": _token_count_encoder(),
+        "session": _longer_than_average_session(scale=1.0),
+        "tokenizer": tokenizer,
+        "max_length": 64,
+        "weights": {"therapist": 0.5, "client": 0.5},
+        "temperatures": {"client": temperature},
+        "labels": list(ENCODER_LABELS),
+    }
+    with pytest.raises(CoderError, match="temperatures"):
+        Coder({**bundle, "encoders": [spec]})

@@ -410,7 +410,10 @@ def _task_temperatures(spec: dict[str, Any]) -> dict[str, float]:
     """The temperature an encoder's logits are divided by before its vote on each main-code
     task: below 1 sharpens its probabilities, much like a heavier vote (1 if unset)."""
     temperatures = spec.get("temperatures") or {}
-    return {role: float(temperatures.get(role, 1.0)) for role in ROLES}
+    out = {role: float(temperatures.get(role, 1.0)) for role in ROLES}
+    if not all(t > 0 and math.isfinite(t) for t in out.values()):
+        raise CoderError(f"model bundle is malformed: encoder temperatures {out} must be > 0")
+    return out
 
 
 class Coder:
