@@ -69,20 +69,25 @@ def _longer_than_average_session(scale: float) -> bytes:
     return serialise(helper.make_graph(nodes, "session", inputs, outputs, init))
 
 
-@pytest.fixture(scope="module")
-def session_coder() -> Coder:
-    bundle, tokenizer = linear_coder_bundle()
-    spec = {
+def _session_spec(tokenizer: str, scale: float, vote: float, **extra: object) -> dict:
+    """The two tiny graphs as a session-encoder spec voting ``vote`` on both tasks."""
+    return {
         "onnx": _token_count_encoder(),
-        "session": _longer_than_average_session(scale=10.0),
+        "session": _longer_than_average_session(scale=scale),
         "tokenizer": tokenizer,
         "max_length": 64,
         "context": False,
-        # A heavy vote so the encoder decides (the shipped weights are equal votes).
-        "weights": {"therapist": 0.9, "client": 0.9},
+        "weights": {"therapist": vote, "client": vote},
         "labels": list(ENCODER_LABELS),
+        **extra,
     }
-    return Coder({**bundle, "encoders": [spec]})
+
+
+@pytest.fixture(scope="module")
+def session_coder() -> Coder:
+    bundle, tokenizer = linear_coder_bundle()
+    # A heavy vote so the encoder decides (the shipped weights are equal votes).
+    return Coder({**bundle, "encoders": [_session_spec(tokenizer, scale=10.0, vote=0.9)]})
 
 
 def _conversation(client_turn: str) -> list[tuple[str, str]]:
@@ -209,14 +214,7 @@ def test_a_temperature_sharpens_the_encoders_vote_on_its_own_task_only() -> None
     from rapport.transcripts.coding import conversation_features
 
     bundle, tokenizer = linear_coder_bundle()
-    spec = {
-        "onnx": _token_count_encoder(),
-        "session": _longer_than_average_session(scale=0.05),  # modest logits: T shows
-        "tokenizer": tokenizer,
-        "max_length": 64,
-        "weights": {"therapist": 0.5, "client": 0.5},
-        "labels": list(ENCODER_LABELS),
-    }
+    spec = _session_spec(tokenizer, scale=0.05, vote=0.5)  # modest logits: T shows
     plain = Coder({**bundle, "encoders": [spec]})
     sharp = Coder({**bundle, "encoders": [{**spec, "temperatures": {"client": 0.5}}]})
     turns = _conversation("Fine.")  # short client turns: the encoder leans to neutral
@@ -241,14 +239,6 @@ def test_a_bundle_with_a_temperature_that_is_not_positive_is_refused(temperature
     from rapport.transcripts.coding import CoderError
 
     bundle, tokenizer = linear_coder_bundle()
-    spec = {
-        "onnx": _token_count_encoder(),
-        "session": _longer_than_average_session(scale=1.0),
-        "tokenizer": tokenizer,
-        "max_length": 64,
-        "weights": {"therapist": 0.5, "client": 0.5},
-        "temperatures": {"client": temperature},
-        "labels": list(ENCODER_LABELS),
-    }
+    spec = _session_spec(tokenizer, 1.0, 0.5, temperatures={"client": temperature})
     with pytest.raises(CoderError, match="temperatures"):
         Coder({**bundle, "encoders": [spec]})
