@@ -69,6 +69,19 @@ def test_tfidf_matches_scikit_learn(make):
     assert ours[len(CORPUS) + 1].nnz == 0 and ours[-1].nnz == 0
 
 
+def test_char_ngrams_remembered_per_word_still_match_scikit_learn():
+    # The second pass reads every word's columns from the memo the first pass filled.
+    fitted = _char()
+    features = TfidfFeatures.from_sklearn(fitted)
+    first = features.transform(CORPUS + UNSEEN)
+    assert features._word_columns  # the memo is in use
+    again = features.transform(UNSEEN + CORPUS)
+    np.testing.assert_allclose(
+        again.toarray(), fitted.transform(UNSEEN + CORPUS).toarray(), rtol=1e-6
+    )
+    assert first.nnz == again.nnz
+
+
 def test_word_ngrams_without_unigrams_match_scikit_learn():
     fitted = TfidfVectorizer(ngram_range=(2, 2), sublinear_tf=False).fit(CORPUS)
     ours = TfidfFeatures.from_sklearn(fitted).transform(UNSEEN + CORPUS)
