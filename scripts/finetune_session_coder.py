@@ -40,14 +40,21 @@ from finetune_coder import N_THERAPIST, _torch, quantise, write_oof, write_setti
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from rapport.transcripts.coding import ENCODER_LABELS, encoder_input, head_and_tail  # noqa: E402
+from rapport.transcripts.coding import (  # noqa: E402
+    ENCODER_LABELS,
+    SUB_LABELS,
+    encoder_input,
+    head_and_tail,
+)
 
 __all__ = ["main"]
 
 DEFAULT_OUT = Path.home() / ".cache" / "rapport" / "coder-session-encoder"
 
 
-def _build(model_dir: Path, gru_size: int) -> Any:
+def _build(
+    model_dir: Path, gru_size: int, layers: int | None = None, sub_head: bool = False
+) -> Any:
     torch = _torch()
     from transformers import AutoModel
 
@@ -57,6 +64,12 @@ def _build(model_dir: Path, gru_size: int) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.enc = AutoModel.from_pretrained(model_dir)
+            if layers is not None:
+                # Keep the lower layers only: fewer FLOPs per token at run time. Dropping
+                # the top layers costs least (Sajjad et al., Computer Speech & Language
+                # 77, 2023, "On the effect of dropping layers of pre-trained models").
+                self.enc.encoder.layer = self.enc.encoder.layer[:layers]
+                self.enc.config.num_hidden_layers = layers
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             hidden = self.enc(
@@ -73,11 +86,19 @@ def _build(model_dir: Path, gru_size: int) -> Any:
             self.drop = torch.nn.Dropout(0.1)
             self.gru = torch.nn.GRU(width, gru_size, batch_first=True, bidirectional=True)
             self.head = torch.nn.Linear(width + 2 * gru_size, len(ENCODER_LABELS))
+            # Sub-codes read the same context: whether a question was open shows in the
+            # client's answer, whether a reflection was complex in what it reflected.
+            self.sub_head = (
+                torch.nn.Linear(width + 2 * gru_size, len(SUB_LABELS)) if sub_head else None
+            )
 
         def forward(self, vectors: Any) -> Any:
             vectors = self.drop(vectors)
             around, _ = self.gru(vectors)
-            return self.head(self.drop(torch.cat([vectors, around], dim=-1)))[0]
+            both = self.drop(torch.cat([vectors, around], dim=-1))
+            if self.sub_head is None:
+                return self.head(both)[0]
+            return self.head(both)[0], self.sub_head(both)[0]
 
     utterances = Utterances()
     return utterances, Session(utterances.enc.config.hidden_size)
@@ -93,6 +114,13 @@ class SessionTrainer:
         self.texts = [encoder_input(r, t) for r, t in zip(df["role"], df["text"], strict=True)]
         self.roles = df["role"].to_numpy()
         self.y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
+        # Index into SUB_LABELS, or -1 for a turn without an expert sub-code.
+        self.sub = np.array(
+            [
+                SUB_LABELS.index(f"{c}/{s}") if isinstance(s, str) else -1
+                for c, s in zip(df["code"], df["subcode"], strict=True)
+            ]
+        )
         self.args = args
         # Row indices of each session, in speaking order.
         self.sessions = [
@@ -144,7 +172,9 @@ class SessionTrainer:
         torch = _torch()
         torch.manual_seed(self.args.train_seed)
         rng = np.random.default_rng(self.args.train_seed)
-        utterances, session = _build(self.model_dir, self.args.gru_size)
+        utterances, session = _build(
+            self.model_dir, self.args.gru_size, self.args.layers, self.args.sub_weight > 0
+        )
         train_rows = np.concatenate(sessions)
         counts = np.bincount(self.y[train_rows], minlength=len(ENCODER_LABELS)).astype(float)
         # Inverse square-root class weights, as for the utterance encoders.
@@ -172,8 +202,11 @@ class SessionTrainer:
                 if step >= steps:
                     break
                 vectors = utterances(**self._tokens(rows)).unsqueeze(0)
-                logits = self._mask(session(vectors), rows)
-                loss = loss_fn(logits, torch.tensor(self.y[rows]))
+                out = session(vectors)
+                main, sub = out if session.sub_head is not None else (out, None)
+                loss = loss_fn(self._mask(main, rows), torch.tensor(self.y[rows]))
+                if sub is not None:
+                    loss = loss + self.args.sub_weight * self._sub_loss(sub, rows)
                 opt.zero_grad()
                 loss.backward()
                 params = [*utterances.parameters(), *session.parameters()]
@@ -186,8 +219,20 @@ class SessionTrainer:
                     print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
         return utterances.eval(), session.eval()
 
+    def _sub_loss(self, sub: Any, rows: np.ndarray) -> Any:
+        """Cross-entropy of the sub-code head on the turns with an expert sub-code."""
+        torch = _torch()
+        targets = self.sub[rows]
+        has_sub = np.flatnonzero(targets >= 0)
+        if not len(has_sub):
+            return sub.sum() * 0.0
+        return torch.nn.functional.cross_entropy(
+            sub[torch.tensor(has_sub)], torch.tensor(targets[has_sub])
+        )
+
     def logits(self, nets: tuple[Any, Any], sessions: list[np.ndarray]) -> dict[int, np.ndarray]:
-        """Logits of every row of ``sessions``, each session read whole."""
+        """Logits of every row of ``sessions``, each session read whole: main codes, then
+        sub-codes (``SUB_LABELS``) for a model with a sub-code head."""
         torch = _torch()
         utterances, session = nets
         out: dict[int, np.ndarray] = {}
@@ -196,7 +241,11 @@ class SessionTrainer:
                 vectors = torch.cat(
                     [utterances(**self._tokens(rows[k : k + 64])) for k in range(0, len(rows), 64)]
                 )
-                logits = self._mask(session(vectors.unsqueeze(0)), rows).numpy()
+                result = session(vectors.unsqueeze(0))
+                main, sub = result if session.sub_head is not None else (result, None)
+                logits = self._mask(main, rows).numpy()
+                if sub is not None:
+                    logits = np.hstack([logits, sub.numpy()])
                 out.update(zip(rows.tolist(), logits, strict=True))
         return out
 
@@ -219,13 +268,15 @@ def export(nets: tuple[Any, Any], tok: Any, out: Path, width: int) -> None:
         dynamo=False,
     )
     quantise(fp32)
+    # A model trained with the sub-code head exports it as a second output.
+    outputs = ["logits", "sub_logits"] if session.sub_head is not None else ["logits"]
     torch.onnx.export(
         session,
         (torch.zeros(1, 3, width),),
         str(out / "session.onnx"),
         input_names=["vectors"],
-        output_names=["logits"],
-        dynamic_axes={"vectors": {1: "utterances"}, "logits": {0: "utterances"}},
+        output_names=outputs,
+        dynamic_axes={"vectors": {1: "utterances"}, **{n: {0: "utterances"} for n in outputs}},
         opset_version=17,
         dynamo=False,
     )
@@ -252,10 +303,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gru-size", type=int, default=192)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument(
+        "--layers", type=int, help="keep only MiniLM's first N transformer layers (default: all 6)"
+    )
+    parser.add_argument(
         "--truncation",
         choices=("end", "head_tail"),
         default="end",
         help="how turns longer than --max-length are cut: drop the end, or the middle",
+    )
+    parser.add_argument(
+        "--sub-weight",
+        type=float,
+        default=0.0,
+        help="weight of a sub-code head's loss (0: no sub-code head)",
     )
     parser.add_argument("--train-seed", type=int, default=SEED)
     parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
@@ -274,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cv:
         # Same folds as train_coder.py (coder_eval.cross_validate).
         splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
-        oof = np.zeros((len(df), len(ENCODER_LABELS)), dtype=np.float32)
+        width = len(ENCODER_LABELS) + (len(SUB_LABELS) if args.sub_weight > 0 else 0)
+        oof = np.zeros((len(df), width), dtype=np.float32)
         partial = args.out / "oof.partial.npy"
         if args.resume and partial.is_file():
             oof = np.load(partial)
@@ -294,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
             np.save(partial, oof)
         if args.folds:
             return 0
-        write_oof(args.out, df, logits=oof)
+        tables = {"logits": oof[:, : len(ENCODER_LABELS)]}
+        if args.sub_weight > 0:
+            tables["sub_logits"] = oof[:, len(ENCODER_LABELS) :]
+        write_oof(args.out, df, **tables)
     print("  final model on all utterances")
     nets = trainer.train(trainer.sessions)
     width = nets[0].enc.config.hidden_size
@@ -306,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs,
         "window": args.window,
         "gru_size": args.gru_size,
+        "layers": args.layers or 6,
+        "sub_weight": args.sub_weight,
         "train_seed": args.train_seed,
     }
     write_settings(args.out, settings, trainer.model_dir)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rapport.transcripts.coding import ENCODER_LABELS, Coder
+from rapport.transcripts.coding import ENCODER_LABELS, SUB_LABELS, Coder
 from tests.transcripts._helpers import linear_coder_bundle
 from tests.transcripts._onnx import encoder_inputs, serialise
 
@@ -42,9 +42,10 @@ def _token_count_encoder() -> bytes:
     return serialise(helper.make_graph(nodes, "token_count", inputs, outputs, init))
 
 
-def _longer_than_average_session(scale: float) -> bytes:
+def _longer_than_average_session(scale: float, sub: np.ndarray | None = None) -> bytes:
     """(1, n, 1) vectors -> (n, codes) logits: (length - conversation's mean) * direction,
-    where the direction favours a question over a reflection (and change over neutral)."""
+    where the direction favours a question over a reflection (and change over neutral);
+    with ``sub``, a second output of those sub-code logits for every turn."""
     from onnx import TensorProto, helper, numpy_helper
 
     direction = np.zeros(len(ENCODER_LABELS), dtype=np.float32)
@@ -66,6 +67,19 @@ def _longer_than_average_session(scale: float) -> bytes:
     outputs = [
         helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", len(ENCODER_LABELS)])
     ]
+    if sub is not None:
+        nodes += [
+            helper.make_node("Squeeze", ["vectors", "batch_axis"], ["lengths"]),
+            helper.make_node("Mul", ["lengths", "zero"], ["zeros"]),
+            helper.make_node("Add", ["zeros", "sub_const"], ["sub_logits"]),
+        ]
+        init += [
+            numpy_helper.from_array(np.zeros((1, 1), dtype=np.float32), "zero"),
+            numpy_helper.from_array(sub.reshape(1, -1).astype(np.float32), "sub_const"),
+        ]
+        outputs.append(
+            helper.make_tensor_value_info("sub_logits", TensorProto.FLOAT, ["n", len(sub)])
+        )
     return serialise(helper.make_graph(nodes, "session", inputs, outputs, init))
 
 
@@ -121,6 +135,33 @@ def test_conversations_coded_together_do_not_read_each_other(session_coder: Code
 def test_the_session_encoder_counts_as_active(session_coder: Coder) -> None:
     assert session_coder.meta["encoder_active"] is True
     assert session_coder.meta["encoder_subcodes"] is False
+
+
+def test_a_session_encoder_with_a_sub_code_head_votes_on_sub_codes() -> None:
+    bundle, tokenizer = linear_coder_bundle()
+    # Sub-code logits that favour a complex reflection (and nothing else), every turn.
+    sub = np.zeros(len(SUB_LABELS), dtype=np.float32)
+    sub[SUB_LABELS.index("reflection/complex")] = 2.0
+    spec = _session_spec(tokenizer, scale=10.0, vote=0.9)
+    spec["session"] = _longer_than_average_session(scale=10.0, sub=sub)
+    coder = Coder({**bundle, "encoders": [spec]})
+    linear = Coder(bundle)
+    assert coder.meta["encoder_subcodes"] is True
+    turns = _conversation(LONG_CLIENT_TURN)
+    encoder_vote = np.exp([0.0, 2.0]) / np.exp([0.0, 2.0]).sum()  # simple, complex
+    got = coder.subcode_probabilities(turns, "reflection")
+    alone = linear.subcode_probabilities(turns, "reflection")
+    for (role, _text), g, a in zip(turns, got, alone, strict=True):
+        if role == "client":
+            assert g is None and a is None
+            continue
+        assert g is not None and a is not None
+        np.testing.assert_allclose(g, (a + encoder_vote) / 2, rtol=1e-6)
+    # The same votes when the turn is coded: the reflection gets the fused sub-code.
+    reflection = coder.code_conversation(turns)[2]
+    fused = (alone[2] + encoder_vote) / 2
+    assert reflection.code == "reflection"
+    assert reflection.subcode == ("simple", "complex")[int(np.argmax(fused))]
 
 
 # --- cutting long turns as the encoder was trained to read them -------------------------

@@ -272,8 +272,10 @@ class _Encoder:
             if not isinstance(width, int):
                 raise CoderError("session encoder: utterance vectors have no fixed width")
             self._vector_width = width
-        # Encoders trained with a sub-code head also output sub-code logits (SUB_LABELS).
-        outputs = [o.name for o in self._session.get_outputs()]
+        # Encoders trained with a sub-code head also output sub-code logits (SUB_LABELS):
+        # from the classifier itself, or from a session encoder's conversation graph.
+        final = self._conversation_model or self._session
+        outputs = [o.name for o in final.get_outputs()]
         self.has_subcodes = outputs[1:2] == ["sub_logits"]
         self.width = len(ENCODER_LABELS) + (len(SUB_LABELS) if self.has_subcodes else 0)
         if tuple(spec["labels"]) != ENCODER_LABELS:
@@ -336,8 +338,8 @@ class _Encoder:
         out = np.zeros((len(vectors), self.width), dtype=np.float32)
         for conv in np.unique(ids):
             mask = ids == conv
-            (logits,) = self._conversation_model.run(None, {"vectors": vectors[mask][None]})
-            out[mask] = logits
+            results = self._conversation_model.run(None, {"vectors": vectors[mask][None]})
+            out[mask] = np.hstack(results[: 2 if self.has_subcodes else 1])
         return out
 
     def _run_one(self, encoding: Any) -> np.ndarray:
