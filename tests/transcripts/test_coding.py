@@ -129,6 +129,26 @@ def test_code_many_matches_coding_one_conversation_at_a_time(coder: Coder) -> No
     assert together == [coder.code_conversation(CONVERSATION), coder.code_conversation(other)]
 
 
+def test_each_block_reads_its_own_field_though_shared_vectorisers_read_a_text_once(
+    coder: Coder,
+) -> None:
+    # The context blocks share the utterance's word vectoriser; the features must still be
+    # exactly each block's own transform of its field, side by side.
+    import scipy.sparse as sp
+
+    rows = conversation_features(CONVERSATION + [("client", "Yeah."), ("therapist", "Okay.")])
+    blocks = coder._blocks
+    assert len({id(v) for v in blocks.values()}) < len(blocks)  # some are shared
+    expected = sp.hstack(
+        [v.transform([getattr(u, n.split(":")[0]) for u in rows]) for n, v in blocks.items()]
+        + [sp.csr_matrix(np.asarray([u.numeric for u in rows]))],
+        format="csr",
+    )
+    got = coder._features(rows)
+    assert got.shape == expected.shape
+    assert (got != expected).nnz == 0
+
+
 def test_context_never_leaks_across_conversations() -> None:
     rows = conversation_features([("client", "Only me here.")])
     assert rows[0].prev_text == "" and rows[0].next_text == "" and rows[0].prev_other == ""
