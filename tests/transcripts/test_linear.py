@@ -69,17 +69,20 @@ def test_tfidf_matches_scikit_learn(make):
     assert ours[len(CORPUS) + 1].nnz == 0 and ours[-1].nnz == 0
 
 
-def test_char_ngrams_remembered_per_word_still_match_scikit_learn():
-    # The second pass reads every word's columns from the memo the first pass filled.
+def test_char_ngrams_worked_out_once_per_word_still_match_scikit_learn():
+    # Every word of the repeated corpus is read from the call's memo the second time.
     fitted = _char()
-    features = TfidfFeatures.from_sklearn(fitted)
-    first = features.transform(CORPUS + UNSEEN)
-    assert features._word_columns  # the memo is in use
-    again = features.transform(UNSEEN + CORPUS)
-    np.testing.assert_allclose(
-        again.toarray(), fitted.transform(UNSEEN + CORPUS).toarray(), rtol=1e-6
-    )
-    assert first.nnz == again.nnz
+    texts = CORPUS + UNSEEN + CORPUS
+    ours = TfidfFeatures.from_sklearn(fitted).transform(texts)
+    np.testing.assert_allclose(ours.toarray(), fitted.transform(texts).toarray(), rtol=1e-6)
+
+
+def test_nothing_of_the_text_outlives_a_transform_call():
+    features = TfidfFeatures.from_sklearn(_char())
+    before = dict(vars(features))
+    features.transform(["A name like Zebedee should not stay in memory."])
+    assert vars(features).keys() == before.keys()
+    assert "zebedee" not in repr(vars(features))
 
 
 def test_word_ngrams_without_unigrams_match_scikit_learn():

@@ -25,10 +25,6 @@ __all__ = ["LinearClassifier", "TfidfFeatures"]
 
 # scikit-learn's whitespace normalisation before character n-grams (text.py, _white_spaces).
 _WHITE_SPACES = re.compile(r"\s\s+")
-# How many distinct words a character n-gram vectoriser remembers the columns of. Words
-# repeat (a few hundred make up most of any session), so a bounded memo turns most of the
-# n-gram work into one lookup; 100,000 words is a few tens of MB at most.
-_WORD_MEMO_LIMIT = 100_000
 
 
 class TfidfFeatures:
@@ -56,19 +52,16 @@ class TfidfFeatures:
         self.token_pattern = token_pattern
         self.sublinear_tf = sublinear_tf
         self._tokens = re.compile(token_pattern) if token_pattern else None
-        self._word_columns: dict[str, list[int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_tokens")  # compiled on load, not pickled
-        state.pop("_word_columns", None)  # a run-time memo
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         pattern = state.get("token_pattern")
         self._tokens = re.compile(pattern) if pattern else None
-        self._word_columns = {}
 
     @classmethod
     def from_sklearn(cls, vectorizer: Any) -> TfidfFeatures:
@@ -130,23 +123,23 @@ class TfidfFeatures:
                 break  # a word shorter than n is counted once, as scikit-learn does
         return out
 
-    def _columns(self, text: str) -> list[int]:
-        """The vocabulary columns of ``text``'s n-grams, one entry per occurrence."""
+    def _columns(self, text: str, words: dict[str, list[int]]) -> list[int]:
+        """The vocabulary columns of ``text``'s n-grams, one entry per occurrence.
+
+        Character n-grams never cross a word boundary, so a text's columns are its words'
+        columns put together: ``words`` remembers them for the rest of one ``transform``
+        call (words repeat: a few hundred make up most of a session). Only for that call:
+        nothing of a transcript's text outlives the call that reads it."""
         vocabulary = self.vocabulary
         if self.analyzer != "char_wb":
             grams = self.analyse(text)
             return [c for c in map(vocabulary.get, grams) if c is not None]
-        # Character n-grams never cross a word boundary, so a text's columns are its
-        # words' columns put together: each distinct word is worked out once.
-        memo = self._word_columns
         out: list[int] = []
         for word in _WHITE_SPACES.sub(" ", text.lower()).split():
-            columns = memo.get(word)
+            columns = words.get(word)
             if columns is None:
                 grams = self._word_char_ngrams(word)
-                columns = [c for c in map(vocabulary.get, grams) if c is not None]
-                if len(memo) < _WORD_MEMO_LIMIT:
-                    memo[word] = columns
+                columns = words[word] = [c for c in map(vocabulary.get, grams) if c is not None]
             out += columns
         return out
 
@@ -155,9 +148,10 @@ class TfidfFeatures:
         indices: list[int] = []
         counts: list[int] = []
         indptr = [0]
+        words: dict[str, list[int]] = {}
         for text in texts:
             row: dict[int, int] = {}
-            for column in self._columns(text):
+            for column in self._columns(text, words):
                 row[column] = row.get(column, 0) + 1
             for column in sorted(row):
                 indices.append(column)
