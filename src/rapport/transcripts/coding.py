@@ -175,18 +175,19 @@ def _matrix(blocks: dict[str, Any], rows: Sequence[Utterance]) -> sp.csr_matrix:
     neighbours' context, so each vectoriser reads each distinct text once and its rows are
     picked for every block (a row depends on its text alone: the same matrix, less work)."""
     fields = {name: name.split(":", 1)[0] for name in blocks}
-    texts: dict[int, dict[str, int]] = {}
+    # Per vectoriser: each distinct text it reads -> its row in that vectoriser's matrix.
+    row_of: dict[int, dict[str, int]] = {}
     for name, vectorizer in blocks.items():
-        distinct = texts.setdefault(id(vectorizer), {})
+        distinct = row_of.setdefault(id(vectorizer), {})
         for u in rows:
             distinct.setdefault(getattr(u, fields[name]), len(distinct))
-    read: dict[int, sp.csr_matrix] = {}
+    matrices: dict[int, sp.csr_matrix] = {}
     parts: list[sp.spmatrix] = []
     for name, vectorizer in blocks.items():
-        key, position = id(vectorizer), texts[id(vectorizer)]
-        if key not in read:
-            read[key] = sp.csr_matrix(vectorizer.transform(list(position)))
-        parts.append(read[key][[position[getattr(u, fields[name])] for u in rows]])
+        key = id(vectorizer)
+        if key not in matrices:
+            matrices[key] = sp.csr_matrix(vectorizer.transform(list(row_of[key])))
+        parts.append(matrices[key][[row_of[key][getattr(u, fields[name])] for u in rows]])
     parts.append(sp.csr_matrix(np.asarray([u.numeric for u in rows], dtype=np.float64)))
     return sp.hstack(parts, format="csr")
 
