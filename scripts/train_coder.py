@@ -450,7 +450,13 @@ def _write_report_for_existing(
 # The out-of-fold tables an encoder folder holds (sub_logits: encoders with a sub-code head).
 OOF_KEYS = ("transcript_id", "utterance_id", "logits", "sub_logits")
 # What finetune_coder.py wrote in settings.json; older encoder folders have none.
-LEGACY_ENCODER_SETTINGS = {"context": False, "max_length": 64, "epochs": 2.0, "truncation": "end"}
+LEGACY_ENCODER_SETTINGS = {
+    "context": False,
+    "max_length": 64,
+    "epochs": 2.0,
+    "truncation": "end",
+    "layers": 6,
+}
 
 
 def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
@@ -463,6 +469,7 @@ def _encoder_settings(encoder_dir: Path) -> dict[str, Any]:
         "max_length": int(settings["max_length"]),
         "epochs": float(settings.get("epochs", 2)),
         "truncation": str(settings.get("truncation", "end")),
+        "layers": int(settings.get("layers", 6)),
     }
 
 
@@ -521,6 +528,7 @@ def _shipped_encoders(model: Path) -> list[dict[str, Any]]:
             "max_length": int(spec["max_length"]),
             "epochs": float(spec.get("epochs", 2)),
             "truncation": str(spec.get("truncation", "end")),
+            "layers": int(spec.get("layers", 6)),
             "tasks": tuple(
                 role for role in ROLES if spec.get("weights", {}).get(role, spec.get("weight"))
             ),
@@ -552,8 +560,10 @@ def _encoder_description(encoder: dict[str, Any]) -> str:
     )
     if encoder.get("truncation") == "head_tail":
         heads += f"; turns over {encoder['max_length']} tokens keep their start and end"
+    layers = int(encoder.get("layers", 6))
+    model = "all-MiniLM-L6-v2" if layers == 6 else f"all-MiniLM-L6-v2 (its first {layers} layers)"
     return (
-        f"a fine-tuned all-MiniLM-L6-v2 classifier of {reads} "
+        f"a fine-tuned {model} classifier of {reads} "
         f"({encoder.get('epochs', 2):g} epochs{tasks}{heads}; int8 ONNX, onnxruntime)"
     )
 
@@ -671,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
                 "tokenizer": e["tokenizer"],
                 "max_length": e["max_length"],
                 "truncation": e["truncation"],
+                "layers": e["layers"],
                 "context": e["context"],
                 "epochs": e["epochs"],
                 "weights": w,
