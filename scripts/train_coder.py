@@ -289,6 +289,10 @@ def render_report(
         "| linear + a session encoder that keeps only MiniLM's first four layers (`--layers "
         "4`, for speed: 1.45 times the throughput of six layers, five layers 1.23 times), "
         "first fold only (stopped; six layers on that fold: .785 / .590) | .763 | .598 |",
+        "| the four-layer session encoder, all five folds (alone: .760 / .517 against .768 "
+        "/ .520 for six layers; per fold .763 .760 .777 .788 .738 and .598 .454 .543 .499 "
+        ".548): .005 therapist and .001 client for 1.45 times the throughput, within the "
+        "spread across folds; final model not yet trained | .765 | .528 |",
         "| the same with five layers (`--layers 5`), first fold only (stopped). Three "
         "retrained variants scored .764-.770 on therapist codes alone on that fold against "
         ".783 for the shipped six layers: part of the gap is the draw of one training run "
