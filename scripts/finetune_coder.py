@@ -207,12 +207,7 @@ class Trainer:
         the parts apart (AnnoMI's *_exists and *_subtype columns)."""
         torch = _torch()
         assert self.sub is not None and self.exists is not None
-        loss = sub.sum() * 0.0
-        sub_y = self.sub[batch]
-        has_sub = sub_y >= 0
-        if has_sub.any():
-            pick = torch.tensor(np.flatnonzero(has_sub))
-            loss = loss + torch.nn.functional.cross_entropy(sub[pick], torch.tensor(sub_y[has_sub]))
+        loss = sub_code_loss(sub, self.sub[batch])
         target = self.exists[batch]
         has_exists = ~np.isnan(target[:, 0])
         if has_exists.any():
@@ -272,6 +267,27 @@ def quantise(fp32: Path) -> Path:
     return int8
 
 
+def sub_code_targets(df: Any) -> np.ndarray:
+    """Each row's index into ``SUB_LABELS``, or -1 for a turn without an expert sub-code."""
+    return np.array(
+        [
+            SUB_LABELS.index(f"{c}/{s}") if isinstance(s, str) else -1
+            for c, s in zip(df["code"], df["subcode"], strict=True)
+        ]
+    )
+
+
+def sub_code_loss(sub: Any, targets: np.ndarray) -> Any:
+    """Cross-entropy of a sub-code head on the rows with an expert sub-code (0 if none)."""
+    torch = _torch()
+    has_sub = np.flatnonzero(targets >= 0)
+    if not len(has_sub):
+        return sub.sum() * 0.0
+    return torch.nn.functional.cross_entropy(
+        sub[torch.tensor(has_sub)], torch.tensor(targets[has_sub])
+    )
+
+
 def write_oof(out: Path, df: Any, **tables: np.ndarray) -> None:
     """Out-of-fold tables keyed by transcript and utterance, as train_coder.py reads them."""
     np.savez_compressed(
@@ -326,12 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     contexts = [encoder_context(u) for u in rows] if args.context else None
     roles = df["role"].to_numpy()
     y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
-    sub = np.array(
-        [
-            SUB_LABELS.index(f"{c}/{s}") if isinstance(s, str) else -1
-            for c, s in zip(df["code"], df["subcode"], strict=True)
-        ]
-    )
+    sub = sub_code_targets(df)
     exists = exists_flags(args.data_dir, df)
     trainer = Trainer(texts, contexts, roles, y, args, sub=sub, exists=exists)
     if not args.skip_cv:

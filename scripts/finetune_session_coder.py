@@ -36,7 +36,15 @@ sys.path.insert(0, str(REPO / "scripts"))
 import numpy as np  # noqa: E402
 from coder_data import load_annomi  # noqa: E402
 from coder_model import SEED  # noqa: E402
-from finetune_coder import N_THERAPIST, _torch, quantise, write_oof, write_settings  # noqa: E402
+from finetune_coder import (  # noqa: E402
+    N_THERAPIST,
+    _torch,
+    quantise,
+    sub_code_loss,
+    sub_code_targets,
+    write_oof,
+    write_settings,
+)
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
@@ -114,13 +122,7 @@ class SessionTrainer:
         self.texts = [encoder_input(r, t) for r, t in zip(df["role"], df["text"], strict=True)]
         self.roles = df["role"].to_numpy()
         self.y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
-        # Index into SUB_LABELS, or -1 for a turn without an expert sub-code.
-        self.sub = np.array(
-            [
-                SUB_LABELS.index(f"{c}/{s}") if isinstance(s, str) else -1
-                for c, s in zip(df["code"], df["subcode"], strict=True)
-            ]
-        )
+        self.sub = sub_code_targets(df)
         self.args = args
         # Row indices of each session, in speaking order.
         self.sessions = [
@@ -206,7 +208,7 @@ class SessionTrainer:
                 main, sub = out if session.sub_head is not None else (out, None)
                 loss = loss_fn(self._mask(main, rows), torch.tensor(self.y[rows]))
                 if sub is not None:
-                    loss = loss + self.args.sub_weight * self._sub_loss(sub, rows)
+                    loss = loss + self.args.sub_weight * sub_code_loss(sub, self.sub[rows])
                 opt.zero_grad()
                 loss.backward()
                 params = [*utterances.parameters(), *session.parameters()]
@@ -218,17 +220,6 @@ class SessionTrainer:
                     elapsed = time.time() - started
                     print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
         return utterances.eval(), session.eval()
-
-    def _sub_loss(self, sub: Any, rows: np.ndarray) -> Any:
-        """Cross-entropy of the sub-code head on the turns with an expert sub-code."""
-        torch = _torch()
-        targets = self.sub[rows]
-        has_sub = np.flatnonzero(targets >= 0)
-        if not len(has_sub):
-            return sub.sum() * 0.0
-        return torch.nn.functional.cross_entropy(
-            sub[torch.tensor(has_sub)], torch.tensor(targets[has_sub])
-        )
 
     def logits(self, nets: tuple[Any, Any], sessions: list[np.ndarray]) -> dict[int, np.ndarray]:
         """Logits of every row of ``sessions``, each session read whole: main codes, then
