@@ -171,12 +171,27 @@ class SessionTrainer:
         return [windows[k] for k in order]
 
     def train(self, sessions: list[np.ndarray]) -> tuple[Any, Any]:
+        """The trained networks. With ``--soup N``: N runs from the same starting weights
+        that differ only in the order of the windows and the dropout, their weights averaged
+        (a uniform model soup: Wortsman et al., ICML 2022). Same cost at run time."""
+        runs = [self._train_once(sessions)]
+        runs += [
+            self._train_once(sessions, order_seed=self.args.train_seed + k)
+            for k in range(1, self.args.soup)
+        ]
+        return runs[0] if len(runs) == 1 else _average_weights(runs)
+
+    def _train_once(
+        self, sessions: list[np.ndarray], order_seed: int | None = None
+    ) -> tuple[Any, Any]:
         torch = _torch()
         torch.manual_seed(self.args.train_seed)
-        rng = np.random.default_rng(self.args.train_seed)
+        rng = np.random.default_rng(self.args.train_seed if order_seed is None else order_seed)
         utterances, session = _build(
             self.model_dir, self.args.gru_size, self.args.layers, self.args.sub_weight > 0
         )
+        if order_seed is not None:
+            torch.manual_seed(order_seed)  # other dropout masks, same starting weights
         train_rows = np.concatenate(sessions)
         counts = np.bincount(self.y[train_rows], minlength=len(ENCODER_LABELS)).astype(float)
         # Inverse square-root class weights, as for the utterance encoders.
@@ -239,6 +254,23 @@ class SessionTrainer:
                     logits = np.hstack([logits, sub.numpy()])
                 out.update(zip(rows.tolist(), logits, strict=True))
         return out
+
+
+def _average_weights(runs: list[tuple[Any, Any]]) -> tuple[Any, Any]:
+    """The first run's networks, holding every run's floating-point weights averaged."""
+    torch = _torch()
+    for index, module in enumerate(runs[0]):
+        states = [run[index].state_dict() for run in runs]
+        merged = {
+            name: (
+                torch.stack([state[name] for state in states]).mean(0)
+                if value.is_floating_point()
+                else value
+            )
+            for name, value in states[0].items()
+        }
+        module.load_state_dict(merged)
+    return runs[0]
 
 
 def export(nets: tuple[Any, Any], tok: Any, out: Path, width: int) -> None:
@@ -309,8 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of a sub-code head's loss (0: no sub-code head)",
     )
     parser.add_argument("--train-seed", type=int, default=SEED)
+    parser.add_argument(
+        "--soup", type=int, default=1, help="average the weights of N runs (see train)"
+    )
     parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
     parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument(
+        "--cv-only", action="store_true", help="write oof.npz, skip the final model (exploration)"
+    )
     parser.add_argument(
         "--resume", action="store_true", help="keep the folds already in --out/oof.partial.npy"
     )
@@ -350,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sub_weight > 0:
             tables["sub_logits"] = oof[:, len(ENCODER_LABELS) :]
         write_oof(args.out, df, **tables)
+        if args.cv_only:
+            return 0
     print("  final model on all utterances")
     nets = trainer.train(trainer.sessions)
     width = nets[0].enc.config.hidden_size
@@ -364,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         "layers": args.layers or 6,
         "sub_weight": args.sub_weight,
         "train_seed": args.train_seed,
+        "soup": args.soup,
     }
     write_settings(args.out, settings, trainer.model_dir)
     return 0
