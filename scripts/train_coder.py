@@ -314,7 +314,7 @@ def render_report(
         "| the same encoder, therapist temperature 0.7 or 0.5 (client 0.5) | .770, .767 | .528 |",
         "| the four-layer session encoder trained for 3 epochs on stretches of 64 turns "
         "(`--epochs 3 --window 64`: more of the session around each turn, as at run time, "
-        "where it reads the whole session), first encoder alone: .772 / .519 against .759 "
+        "where it reads the whole session); the encoder alone: .772 / .519 against .759 "
         "/ .518 (per fold .767 .745 .775 .792 .779 against .770 .745 .758 .764 .761); with "
         "the linear model, same temperatures | .767 | .524 |",
         "| **the 3-epoch, 64-turn encoder with its therapist logits at temperature 0.5 "
