@@ -168,10 +168,7 @@ class Trainer:
         loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
         opt = torch.optim.AdamW(net.parameters(), lr=self.args.lr, weight_decay=0.01)
         steps = int(math.ceil(len(idx) / self.args.batch_size) * self.args.epochs)
-        warm = max(1, int(0.1 * steps))
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: s / warm if s < warm else max(0.0, (steps - s) / (steps - warm))
-        )
+        sched = warmup_then_linear_decay(opt, steps)
         net.train()
         net.with_aux = self.args.aux_weight > 0
         step, started = 0, time.time()
@@ -265,6 +262,17 @@ def quantise(fp32: Path) -> Path:
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink()
     return int8
+
+
+def warmup_then_linear_decay(opt: Any, steps: int) -> Any:
+    """Learning rate up over the first tenth of ``steps``, then down to zero at the end
+    (the usual BERT fine-tuning schedule). Safe for very short smoke runs."""
+    torch = _torch()
+    warm = max(1, int(0.1 * steps))
+    decay = max(1, steps - warm)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: s / warm if s < warm else max(0.0, (steps - s) / decay)
+    )
 
 
 def sub_code_targets(df: Any) -> np.ndarray:

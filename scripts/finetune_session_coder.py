@@ -42,6 +42,7 @@ from finetune_coder import (  # noqa: E402
     quantise,
     sub_code_loss,
     sub_code_targets,
+    warmup_then_linear_decay,
     write_oof,
     write_settings,
 )
@@ -207,10 +208,7 @@ class SessionTrainer:
         )
         per_epoch = len(self._windows(sessions, np.random.default_rng(0)))
         steps = int(math.ceil(per_epoch * self.args.epochs))
-        warm = max(1, int(0.1 * steps))
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: s / warm if s < warm else max(0.0, (steps - s) / (steps - warm))
-        )
+        sched = warmup_then_linear_decay(opt, steps)
         utterances.train()
         session.train()
         step, started = 0, time.time()
