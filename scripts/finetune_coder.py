@@ -191,7 +191,9 @@ class Trainer:
                 step += 1
                 if step % 100 == 0:
                     elapsed = time.time() - started
-                    print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
+                    print(
+                        f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True
+                    )
         net.with_aux = False
         net.with_sub = self.args.aux_weight > 0
         return net.eval()

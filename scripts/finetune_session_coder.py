@@ -231,7 +231,9 @@ class SessionTrainer:
                 step += 1
                 if step % 100 == 0:
                     elapsed = time.time() - started
-                    print(f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s")
+                    print(
+                        f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True
+                    )
         return utterances.eval(), session.eval()
 
     def logits(self, nets: tuple[Any, Any], sessions: list[np.ndarray]) -> dict[int, np.ndarray]:
