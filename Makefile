@@ -65,7 +65,7 @@ ENCODERS   ?= build/encoders
 train-encoders: $(TEST_STAMP)
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/pip install --quiet -r requirements-train.txt
-	$(TRAIN_VENV)/bin/python scripts/finetune_session_coder.py --layers 4 --epochs 3 --window 64 --out $(ENCODERS)/session
+	$(TRAIN_VENV)/bin/python scripts/finetune_session_coder.py --layers 4 --epochs 4 --window 128 --out $(ENCODERS)/session
 	$(BIN)/python scripts/train_coder.py --encoder-dir $(ENCODERS)/session
 
 bench: $(TEST_STAMP)
