@@ -15,6 +15,7 @@ import pytest
 from rapport.transcripts.coding import (
     CLIENT_CODES,
     DEFAULT_MODEL_PATH,
+    QUESTION_STEM_FEATURES,
     SUBCODES,
     THERAPIST_CODES,
     Code,
@@ -24,6 +25,7 @@ from rapport.transcripts.coding import (
     conversation_features,
     encoder_context,
     load_coder,
+    question_stem,
 )
 
 ANNOMI = Path(__file__).resolve().parents[3] / "shared" / "data" / "annomi"
@@ -147,6 +149,61 @@ def test_each_block_reads_its_own_field_though_shared_vectorisers_read_a_text_on
     got = coder._features(rows)
     assert got.shape == expected.shape
     assert (got != expected).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "stem"),
+    [
+        ("Do you exercise?", (1.0, 0.0, 0.0)),
+        ("Is that right?", (1.0, 0.0, 0.0)),
+        ("Wouldn't it help?", (1.0, 0.0, 0.0)),
+        ("What would you like to change?", (0.0, 1.0, 0.0)),
+        ("Tell me more about that?", (0.0, 1.0, 0.0)),
+        ("How do you feel about it?", (0.0, 1.0, 0.0)),
+        ("How many drinks a day?", (0.0, 0.0, 1.0)),
+        # Leading fillers are skipped; the turn's last question is the one that counts.
+        ("So, um, did it help?", (1.0, 0.0, 0.0)),
+        ("What happened? Was it the weekend?", (1.0, 0.0, 0.0)),
+        ("You sound tired. Why is that?", (0.0, 1.0, 0.0)),
+        # No question, or one that starts some other way.
+        ("You want to stop drinking.", (0.0, 0.0, 0.0)),
+        ("You'd rather wait?", (0.0, 0.0, 0.0)),
+        ("", (0.0, 0.0, 0.0)),
+        ("So?", (0.0, 0.0, 0.0)),
+    ],
+)
+def test_question_stem_reads_how_the_last_question_starts(
+    text: str, stem: tuple[float, float, float]
+) -> None:
+    assert question_stem(text) == stem
+
+
+def test_the_question_stem_is_the_last_of_the_numeric_features() -> None:
+    rows = conversation_features([("therapist", "Okay. Do you smoke?"), ("client", "No.")])
+    assert rows[0].numeric[-QUESTION_STEM_FEATURES:] == (1.0, 0.0, 0.0)
+    assert rows[1].numeric[-QUESTION_STEM_FEATURES:] == (0.0, 0.0, 0.0)
+
+
+def test_only_the_open_closed_classifier_weighs_the_question_stem(coder: Coder) -> None:
+    stem = slice(-QUESTION_STEM_FEATURES, None)
+    for task, clf in coder._tasks.items():
+        weights = np.abs(clf.coef[:, stem])
+        if task == "question":
+            assert weights.max() > 0.1, "the open/closed task should use the stem"
+        else:
+            assert weights.max() == 0.0, f"{task} must not weigh the question stem"
+
+
+@pytest.mark.parametrize("question", ["Do you exercise?", "Are you sleeping well?"])
+def test_a_question_that_opens_with_a_verb_is_coded_closed(coder: Coder, question: str) -> None:
+    turns = [
+        ("therapist", "What would you like to talk about today?"),
+        ("client", "My sleep has been bad for months."),
+        ("therapist", question),
+        ("client", "Not really."),
+    ]
+    third = coder.code_conversation(turns)[2]
+    assert (third.code, third.subcode) == ("question", "closed")
 
 
 def test_context_never_leaks_across_conversations() -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ __all__ = [
     "CoderError",
     "DEFAULT_MODEL_PATH",
     "ENCODER_LABELS",
+    "QUESTION_STEM_FEATURES",
     "ROLES",
     "SUBCODES",
     "SUB_LABELS",
@@ -56,6 +58,7 @@ __all__ = [
     "encoder_context",
     "encoder_input",
     "head_and_tail",
+    "question_stem",
     "load_coder",
 ]
 
@@ -72,7 +75,7 @@ ROLES: tuple[str, ...] = ("therapist", "client")
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "coder.joblib"
 # Bumped whenever the feature layout below changes, so an old model file fails loudly
 # instead of silently coding with misaligned features.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 # Order of the encoder's output logits (therapist codes, then client codes).
 ENCODER_LABELS: tuple[str, ...] = THERAPIST_CODES + CLIENT_CODES
 # Order of the optional second output, the sub-code logits ("parent/sub"), of an encoder
@@ -121,6 +124,50 @@ def _clean(text: object) -> str:
     return text.strip() if isinstance(text, str) else ""
 
 
+# How the turn's last question starts tells an open question from a closed one: MITI 4
+# (Moyers et al. 2016) calls a question closed when it can be answered yes/no or with a
+# short fact ("Do you exercise?", "How many drinks?"), open when it invites the client to
+# tell more ("What would you like to change?"). Word n-grams alone cannot see that the
+# auxiliary verb comes first. Leading fillers ("So, ...", "And ...") are skipped.
+_QUESTION = re.compile(r"[^.!?]*\?")
+_WORD = re.compile(r"[a-z][a-z']*")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_FILLERS = _words("so and but okay ok well now then um uh oh right alright yeah yes hm hmm")
+_CLOSED_STARTS = _words(
+    "do does did is are was were am can could will would have has had should shall may might "
+    "must don't doesn't didn't isn't aren't wasn't weren't can't couldn't won't wouldn't "
+    "haven't hasn't shouldn't"
+)
+_OPEN_STARTS = _words("what why how where when who which tell describe")
+_HOW_MUCH = _words("many much often long old far")
+# question_stem's features come last in Utterance.numeric.
+QUESTION_STEM_FEATURES = 3
+
+
+def question_stem(text: str) -> tuple[float, float, float]:
+    """(closed start, open start, how-many start) of the turn's last question; 0s if none."""
+    questions = _QUESTION.findall(text.lower())
+    if not questions:
+        return (0.0, 0.0, 0.0)
+    words = _WORD.findall(questions[-1])
+    while words and words[0] in _FILLERS:
+        words.pop(0)
+    if not words:
+        return (0.0, 0.0, 0.0)
+    first, second = words[0], words[1] if len(words) > 1 else ""
+    how_much = first == "how" and second in _HOW_MUCH
+    return (
+        1.0 if first in _CLOSED_STARTS else 0.0,
+        1.0 if first in _OPEN_STARTS and not how_much else 0.0,
+        1.0 if how_much else 0.0,
+    )
+
+
 def conversation_features(turns: Sequence[tuple[str, str]]) -> list[Utterance]:
     """Attach to each turn of ONE conversation the context used for coding it.
 
@@ -151,6 +198,7 @@ def conversation_features(turns: Sequence[tuple[str, str]]) -> list[Utterance]:
             1.0 if next_role == role else 0.0,
             # A very short reply from the other speaker often follows a closed question.
             math.log1p(len(next_text.split())) / 4.0 if next_role == other else 0.0,
+            *question_stem(text),
         )
         out.append(
             Utterance(
