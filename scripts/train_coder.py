@@ -396,7 +396,10 @@ def render_report(
         "three features; word n-grams cannot tell that the verb comes first): macro-F1 "
         ".726 → .756, end to end .453 → .459 (2026-12-04, evening). Given to every "
         "classifier, the same features cost therapist main codes .003 (.775 → .772) and "
-        "input sub-codes .018, so only the open/closed classifier weighs them.",
+        "input sub-codes .018, so only the open/closed classifier weighs them. The same "
+        "idea for simple/complex reflections (the share of the turn's words the client had "
+        "just used, and its length against that turn: a simple reflection repeats, a "
+        "complex one adds meaning) gave .625 against .631, so it was left out.",
         "",
         "The accuracy targets (therapist ≥ .80, client ≥ .56) are **not** met: MiniLM-L6 "
         "variants and their ensembles level off near .77 / .53 in this 5-fold "
