@@ -330,6 +330,10 @@ def render_report(
         "(`--epochs 4 --window 128`: 85 of the 99 sessions whole, against 64 at 64 turns), "
         "alone: .767 / .536 against .772 / .519 (per fold therapist .767 .754 .772 .779 "
         ".765, client .591 .467 .529 .524 .571) | .767 | .536 |",
+        "| 4 epochs on stretches of 64 turns, to tell the extra epoch from the longer "
+        "stretch, alone, first three folds (stopped; on those folds 3 epochs on 64 turns "
+        "gave .762 / .510 and 4 on 128 .764 / .529): per fold therapist .769 .749 .773, "
+        "client .569 .480 .525. Most of the client gain is the fourth epoch | .764 | .525 |",
         "| **the 4-epoch, 128-turn encoder with the linear model, logits at temperature 0.5 "
         "on both tasks (per fold therapist .777 .762 .781 .799 .755, client .615 .470 .545 "
         ".527 .552 against the previous row's .565 .464 .547 .499 .544; nested choices of "
