@@ -159,7 +159,8 @@ def question_stem(text: str) -> tuple[float, float, float]:
         words.pop(0)
     if not words:
         return (0.0, 0.0, 0.0)
-    first, second = words[0], words[1] if len(words) > 1 else ""
+    first = words[0]
+    second = words[1] if len(words) > 1 else ""
     how_much = first == "how" and second in _HOW_MUCH
     return (
         1.0 if first in _CLOSED_STARTS else 0.0,
