@@ -5,6 +5,7 @@ Training-side helper for ``scripts/train_coder.py`` and ``bench/accuracy_report.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "OofEncoderCoder",
     "SESSION_METRICS",
     "cross_validate",
+    "expert_agreement",
     "icc_a1",
     "metric_agreement",
     "session_metrics",
@@ -316,3 +318,75 @@ def metric_agreement(oof: pd.DataFrame, min_utterances: int = 10) -> pd.DataFram
     table = pd.DataFrame(rows)
     table["_o"] = table["metric"].map(order)
     return table.sort_values(["quality", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+# The full AnnoMI file's label column for each role.
+_FULL_LABEL = {"therapist": "main_therapist_behaviour", "client": "client_talk_type"}
+
+
+def expert_agreement(full: pd.DataFrame, oof: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """How far the experts agree with each other, and the coder with them, per task.
+
+    AnnoMI had some transcripts coded by several annotators (``full``: one row per
+    annotator and utterance). On those utterances: the macro-F1 of every pair of
+    annotators (one expert scored against another, the yardstick for a coder trained on
+    one expert's codes) and of each annotator against the majority of the others (ties
+    left out); then the coder's out-of-fold codes (``oof``, from ``cross_validate``)
+    against each annotator (mean over annotators, comparable to the pairs) and against
+    the majority, which is the released code it was trained on.
+    """
+    key = ["transcript_id", "utterance_id"]
+    counts = full.groupby(key).size()
+    multi = full.set_index(key).loc[counts[counts > 1].index].reset_index()
+    out: dict[str, dict[str, Any]] = {}
+    for role, labels in (("therapist", THERAPIST_CODES), ("client", CLIENT_CODES)):
+        rows = multi[multi["interlocutor"] == role]
+        if rows.empty:
+            continue
+        grid = rows.pivot_table(
+            index=key, columns="annotator_id", values=_FULL_LABEL[role], aggfunc="first"
+        )
+        pairs = [_pair_f1(grid[a], grid[b], labels) for a, b in itertools.combinations(grid, 2)]
+        predicted = oof.set_index(key)["pred_code"].reindex(grid.index)
+        vs_annotator = [_pair_f1(grid[a], predicted, labels) for a in grid]
+        majority = grid.apply(_majority, axis=1)
+        out[role] = {
+            "transcripts": int(grid.index.get_level_values(0).nunique()),
+            "utterances": len(grid),
+            "annotators": grid.shape[1],
+            "pairwise_mean": float(np.nanmean(pairs)),
+            "pairwise_min": float(np.nanmin(pairs)),
+            "pairwise_max": float(np.nanmax(pairs)),
+            "annotator_vs_others": _annotator_vs_others(grid, labels),
+            "coder_vs_annotator_mean": float(np.nanmean(vs_annotator)),
+            "coder_vs_majority": _pair_f1(majority, predicted, labels),
+        }
+    return out
+
+
+def _pair_f1(x: pd.Series, y: pd.Series, labels: tuple[str, ...]) -> float:
+    both = x.notna() & y.notna()
+    if not both.any():
+        return math.nan
+    return _f1(x[both], y[both], tuple(lab for lab in labels if (x[both] == lab).any()))
+
+
+def _majority(labels: pd.Series) -> Any:
+    """The most frequent label, or None on a tie for the top."""
+    counts = labels.dropna().value_counts()
+    if counts.empty or (len(counts) > 1 and counts.iloc[0] == counts.iloc[1]):
+        return None
+    return counts.index[0]
+
+
+def _annotator_vs_others(grid: pd.DataFrame, labels: tuple[str, ...]) -> float:
+    """Each annotator's code against the majority of the other annotators', pooled."""
+    gold: list[Any] = []
+    given: list[Any] = []
+    for annotator in grid:
+        others = grid.drop(columns=annotator).apply(_majority, axis=1)
+        both = grid[annotator].notna() & others.notna()
+        gold += others[both].tolist()
+        given += grid.loc[both, annotator].tolist()
+    present = tuple(lab for lab in labels if lab in gold)
+    return _f1(pd.Series(gold), pd.Series(given), present)

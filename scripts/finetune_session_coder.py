@@ -23,6 +23,7 @@ Hierarchical dialogue-act tagging: Kumar et al., AAAI 2018 (arXiv:1709.04250).
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import sys
 import time
@@ -125,6 +126,7 @@ class SessionTrainer:
         self.y = np.array([ENCODER_LABELS.index(c) for c in df["code"]])
         self.sub = sub_code_targets(df)
         self.args = args
+        self._last: tuple[Any, Any] | None = None
         # Row indices of each session, in speaking order.
         self.sessions = [
             np.asarray(group.index) for _, group in df.groupby("transcript_id", sort=True)
@@ -182,6 +184,11 @@ class SessionTrainer:
         ]
         return runs[0] if len(runs) == 1 else _average_weights(runs)
 
+    def last_weights(self) -> tuple[Any, Any] | None:
+        """With ``--average-last``: the networks as they stood at the last step of the
+        last run (to compare with the averaged ones in cross-validation)."""
+        return self._last
+
     def _train_once(
         self, sessions: list[np.ndarray], order_seed: int | None = None
     ) -> tuple[Any, Any]:
@@ -212,6 +219,9 @@ class SessionTrainer:
         utterances.train()
         session.train()
         step, started = 0, time.time()
+        average = _RunningAverage(
+            utterances, session, first=int(steps * (1 - self.args.average_last))
+        )
         while step < steps:
             for rows in self._windows(sessions, rng):
                 if step >= steps:
@@ -229,12 +239,16 @@ class SessionTrainer:
                 opt.step()
                 sched.step()
                 step += 1
+                average.update(step, steps)
                 if step % 100 == 0:
                     elapsed = time.time() - started
                     print(
                         f"    step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True
                     )
-        return utterances.eval(), session.eval()
+        if not average.used:
+            return utterances.eval(), session.eval()
+        self._last = (copy.deepcopy(utterances).eval(), copy.deepcopy(session).eval())
+        return average.load_into(utterances).eval(), average.load_into(session).eval()
 
     def logits(self, nets: tuple[Any, Any], sessions: list[np.ndarray]) -> dict[int, np.ndarray]:
         """Logits of every row of ``sessions``, each session read whole: main codes, then
@@ -254,6 +268,42 @@ class SessionTrainer:
                     logits = np.hstack([logits, sub.numpy()])
                 out.update(zip(rows.tolist(), logits, strict=True))
         return out
+
+
+class _RunningAverage:
+    """The mean of the networks' weights over the last steps of a run, taken every
+    ``EVERY`` steps from step ``first`` (stochastic weight averaging, Izmailov et al., UAI
+    2018; here over the tail of the decaying learning rate, as in latest-weight averaging,
+    Kaddour, 2022). ``first`` at or past the last step: nothing is averaged."""
+
+    EVERY = 25
+
+    def __init__(self, *modules: Any, first: int) -> None:
+        self.modules = modules
+        self.first = first
+        self.count = 0
+        self.sums: list[dict[str, Any]] = [{} for _ in modules]
+
+    @property
+    def used(self) -> bool:
+        return self.count > 0
+
+    def update(self, step: int, steps: int) -> None:
+        if step <= self.first or (step % self.EVERY and step != steps):
+            return
+        self.count += 1
+        for module, sums in zip(self.modules, self.sums, strict=True):
+            for name, value in module.state_dict().items():
+                if value.is_floating_point():
+                    held = value.detach().clone()
+                    sums[name] = held if name not in sums else sums[name] + held
+
+    def load_into(self, module: Any) -> Any:
+        sums = self.sums[self.modules.index(module)]
+        state = module.state_dict()
+        state.update({name: total / self.count for name, total in sums.items()})
+        module.load_state_dict(state)
+        return module
 
 
 def _average_weights(runs: list[tuple[Any, Any]]) -> tuple[Any, Any]:
@@ -344,6 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--soup", type=int, default=1, help="average the weights of N runs (see train)"
     )
+    parser.add_argument(
+        "--average-last",
+        type=float,
+        default=0.0,
+        help="average the weights over this last share of each run's steps (0: last weights)",
+    )
     parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument(
@@ -366,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         width = len(ENCODER_LABELS) + (len(SUB_LABELS) if args.sub_weight > 0 else 0)
         oof = np.zeros((len(df), width), dtype=np.float32)
         partial = args.out / "oof.partial.npy"
+        oof_last = np.zeros_like(oof)
         if args.resume and partial.is_file():
             oof = np.load(partial)
         folds = splitter.split(df, df["mi_quality"], groups=df["transcript_id"])
@@ -382,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
             oof[rows] = np.stack([found[r] for r in rows])
             print(f"  fold {fold}: {_fold_scores(df, rows, oof[rows])}", flush=True)
             np.save(partial, oof)
+            if trainer.last_weights() is not None:
+                last = trainer.logits(trainer.last_weights(), [by_id[t] for t in test_ids])
+                oof_last[rows] = np.stack([last[r] for r in rows])
+                print(f"  fold {fold}, last weights: {_fold_scores(df, rows, oof_last[rows])}")
+                np.save(args.out / "oof_last.partial.npy", oof_last)
         if args.folds:
             return 0
         tables = {"logits": oof[:, : len(ENCODER_LABELS)]}
@@ -405,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         "sub_weight": args.sub_weight,
         "train_seed": args.train_seed,
         "soup": args.soup,
+        "average_last": args.average_last,
     }
     write_settings(args.out, settings, trainer.model_dir)
     return 0
