@@ -373,6 +373,13 @@ def render_report(
         "stretch, alone, first three folds (stopped; on those folds 3 epochs on 64 turns "
         "gave .762 / .510 and 4 on 128 .764 / .529): per fold therapist .769 .749 .773, "
         "client .569 .480 .525. Most of the client gain is the fourth epoch | .764 | .525 |",
+        "| 5 epochs on stretches of 128 turns, alone, with the weights averaged over the "
+        "last 40% of training steps (`--average-last 0.4`, every 25 steps; stochastic "
+        "weight averaging) and, from the same runs, the last weights: averaged per fold "
+        "therapist .770 .750 .773 .778 .774, client .600 .478 .528 .507 .558; last weights "
+        ".767 / .525 (client .598 .499 .509 .486 .532). Against 4 epochs alone (.767 / "
+        ".536) neither is a gain beyond the spread across folds; not shipped (2026-12-04, "
+        "night) | .769 | .534 |",
         "| **the 4-epoch, 128-turn encoder with the linear model, logits at temperature 0.5 "
         "on both tasks (per fold therapist .777 .762 .781 .799 .755, client .615 .470 .545 "
         ".527 .552 against the previous row's .565 .464 .547 .499 .544; nested choices of "
