@@ -387,6 +387,16 @@ def render_report(
         "shipped row's .777 .762 .781 .799 .755 and .615 .470 .545 .527 .552. The offsets "
         "chosen differ from fold to fold (client sustain from -0.2 to +0.5): the class-weighted "
         "training already sets the balance; not shipped (2026-12-06) | .770 | .534 |",
+        "| the shipped encoder's recipe with label smoothing 0.1 within each role's codes "
+        "(`--label-smoothing 0.1`: two experts give the same code to about 80% of therapist "
+        "and 69% of client turns, so one expert's code is a soft target), with the "
+        "linear model at temperature 0.5, first three folds (stopped): per fold therapist "
+        ".773 .762 .778, client .606 .467 .535, against the shipped row's .777 .762 .781 and "
+        ".615 .470 .545 on those folds (.773 / .543). Alone it was .764 / .535 (therapist .776 "
+        ".755 .760, client .595 .474 .537); other temperatures (0.35 to 1) did no better, and "
+        "averaging its logits with the shipped encoder's (what a two-run soup approximates, at "
+        "twice the training time) gave .773 / .539: a second run of the same encoder adds "
+        "nothing once the linear model votes; not shipped (2026-12-06) | .771 | .536 |",
         "| **the 4-epoch, 128-turn encoder with the linear model, logits at temperature 0.5 "
         "on both tasks (per fold therapist .777 .762 .781 .799 .755, client .615 .470 .545 "
         ".527 .552 against the previous row's .565 .464 .547 .499 .544; nested choices of "
