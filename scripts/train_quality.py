@@ -301,7 +301,25 @@ def evaluate(x: pd.DataFrame, y: np.ndarray, repeats: int) -> dict[str, Any]:
             "brier": round(float(brier_score_loss(y, loo)), 3),
         },
         "base_rate_brier": round(base * (1 - base), 3),
+        "reference": reference_scores(loo, y),
     }
+
+
+def reference_scores(proba: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
+    """Quartiles of the held-out estimates of the sessions experts rated high and low.
+
+    The estimate is a ranking-style indicator, not a calibrated probability (see
+    docs/transcripts.md), so the session report shows a score beside what sessions of each
+    rating scored when the model had not seen them: that is what makes 0.74 readable."""
+    out: dict[str, dict[str, float]] = {}
+    for name, label in (("high", 1), ("low", 0)):
+        q1, median, q3 = np.percentile(proba[y == label], [25, 50, 75])
+        out[name] = {
+            "q1": round(float(q1), 2),
+            "median": round(float(median), 2),
+            "q3": round(float(q3), 2),
+        }
+    return out
 
 
 def fit_final(x: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from rapport.transcripts.quality import (
     DEFAULT_MODEL_PATH,
     FEATURES,
     QualityModelError,
+    ScoreRange,
     load_quality_model,
     quality_estimate,
     quality_features,
+    quality_reference,
 )
 
 
@@ -99,6 +101,44 @@ def test_a_missing_or_malformed_model_raises_a_quality_model_error(tmp_path):
     bad.write_text('{"intercept": 0}')
     with pytest.raises(QualityModelError, match="malformed"):
         quality_estimate(_metrics(), bad)
+
+
+def _with_reference(path, reference) -> None:
+    data = json.loads(path.read_text())
+    data["evaluation"] = {"reference": reference}
+    path.write_text(json.dumps(data))
+
+
+def test_the_reference_scores_are_read_from_the_model_file(tmp_path):
+    path = _model(tmp_path, {})
+    assert quality_reference(path) is None  # a model file from before the reference
+    _with_reference(
+        path,
+        {
+            "high": {"q1": 0.88, "median": 0.93, "q3": 0.96},
+            "low": {"q1": 0.41, "median": 0.62, "q3": 0.8},
+        },
+    )
+    reference = quality_reference(path)
+    assert reference is not None
+    assert reference.high == ScoreRange(0.88, 0.93, 0.96)
+    assert reference.low == ScoreRange(0.41, 0.62, 0.8)
+
+
+def test_a_malformed_reference_raises_a_quality_model_error(tmp_path):
+    path = _model(tmp_path, {})
+    _with_reference(path, {"high": {"q1": 0.88, "median": 0.93, "q3": 0.96}})
+    with pytest.raises(QualityModelError, match="reference is malformed"):
+        quality_reference(path)
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL_PATH.is_file(), reason="quality model not trained yet")
+def test_the_shipped_reference_puts_high_quality_sessions_above_low_quality_ones():
+    reference = quality_reference()
+    assert reference is not None
+    for group in (reference.high, reference.low):
+        assert 0.0 <= group.q1 <= group.median <= group.q3 <= 1.0
+    assert reference.high.median > reference.low.median
 
 
 @pytest.mark.skipif(not DEFAULT_MODEL_PATH.is_file(), reason="quality model not trained yet")

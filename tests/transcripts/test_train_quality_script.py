@@ -34,3 +34,11 @@ def test_the_sign_constrained_fit_holds_a_wrong_signed_coefficient_at_zero():
     held = module.SignConstrainedLogit(C=10.0, signs=(+1, +1)).fit(x, y)
     assert held.coef_[0][0] > 0 and held.coef_[0][1] == 0.0
     assert held.predict_proba(x).shape == (200, 2)
+
+
+def test_the_reference_gives_the_quartiles_of_each_ratings_held_out_estimates():
+    proba = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.2, 0.4, 0.3])
+    rated_high = np.array([1, 1, 1, 1, 1, 0, 0, 0])
+    reference = _script().reference_scores(proba, rated_high)
+    assert reference["high"] == {"q1": 0.6, "median": 0.7, "q3": 0.8}
+    assert reference["low"] == {"q1": 0.25, "median": 0.3, "q3": 0.35}

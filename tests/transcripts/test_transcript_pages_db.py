@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rapport.audit.models import Action, AuditEvent
 from rapport.transcripts import services
 from rapport.transcripts.models import Transcript, TranscriptStatus
+from rapport.transcripts.quality import quality_reference
 from tests.conftest import CANARY
 from tests.transcripts.fixtures_db import fixture_bytes, use_rule_coder
 
@@ -144,9 +145,17 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     # Talk share and the coded utterances.
     assert '<meter id="talk-therapist"' in page
     assert "<details>" in page and "I want to go for a walk after work" in page
-    # No quality model shipped yet, or an estimate: either way presented clearly.
+    # The estimate, beside what sessions experts rated high and low scored held out.
     assert "Quality estimate" in page
-    assert ("an estimate" in page) or ("No quality estimate is available" in page)
+    assert f"<strong>{transcript.quality_estimate:.2f}</strong>" in page
+    reference = quality_reference()
+    assert reference is not None
+    shown = re.search(r'<p class="help" id="quality-reference">(.*?)</p>', page, re.S)
+    assert shown is not None
+    assert f"rated high quality scored a median of {reference.high.median:.2f}" in shown[1]
+    assert f"middle half {reference.high.q1:.2f}–{reference.high.q3:.2f}" in shown[1]
+    low = reference.low
+    assert f"a median of {low.median:.2f} ({low.q1:.2f}–{low.q3:.2f})" in shown[1]
 
 
 def test_the_report_of_a_pending_transcript_goes_to_the_role_page(login, therapist_a, appointment):

@@ -31,9 +31,12 @@ __all__ = [
     "Contribution",
     "QualityEstimate",
     "QualityModelError",
+    "QualityReference",
+    "ScoreRange",
     "load_quality_model",
     "quality_estimate",
     "quality_features",
+    "quality_reference",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "quality_model" / "quality.json"
@@ -168,6 +171,43 @@ def load_quality_model(path: str | Path | None = None) -> Mapping[str, Any]:
     target = Path(path) if path is not None else DEFAULT_MODEL_PATH
     _load(str(target))
     return dict(json.loads(target.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class ScoreRange:
+    """Quartiles of a group of estimates."""
+
+    q1: float
+    median: float
+    q3: float
+
+
+@dataclass(frozen=True)
+class QualityReference:
+    """What the model's estimates were for sessions it had not seen, by expert rating
+    (leave-one-out over AnnoMI's transcripts; ``scripts/train_quality.py``). The estimate is
+    a ranking-style indicator, not a calibrated probability, so a score reads best beside
+    these."""
+
+    high: ScoreRange
+    low: ScoreRange
+
+
+def quality_reference(path: str | Path | None = None) -> QualityReference | None:
+    """The shipped (or given) model's reference scores; None for a model file that
+    predates them. Raises QualityModelError if the model or its reference is malformed."""
+    data = load_quality_model(path)
+    reference = data.get("evaluation", {}).get("reference")
+    if reference is None:
+        return None
+    try:
+        groups = {
+            name: ScoreRange(*(float(reference[name][k]) for k in ("q1", "median", "q3")))
+            for name in ("high", "low")
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QualityModelError(f"quality model reference is malformed: {exc!r}") from exc
+    return QualityReference(high=groups["high"], low=groups["low"])
 
 
 def quality_estimate(

@@ -25,6 +25,7 @@ from rapport.transcripts import selectors, services
 from rapport.transcripts.forms import DeleteForm, RolesForm, UploadForm
 from rapport.transcripts.metrics import REFERENCES
 from rapport.transcripts.models import TextDeletion, Transcript
+from rapport.transcripts.quality import QualityModelError, QualityReference, quality_reference
 
 # --- labels -----------------------------------------------------------------------------
 
@@ -370,8 +371,20 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             if transcript.quality_estimate is None
             else round(transcript.quality_estimate * 100)
         ),
+        "quality_reference": (
+            None if transcript.quality_estimate is None else _quality_reference()
+        ),
         "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
     }
+
+
+def _quality_reference() -> QualityReference | None:
+    """What sessions experts rated high and low scored, to read this session's estimate
+    against; a missing or malformed model file only hides it (the estimate is stored)."""
+    try:
+        return quality_reference()
+    except QualityModelError:
+        return None
 
 
 TREND_LINES = (
