@@ -132,6 +132,7 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     assert "Advice the client did not ask for" in page
     assert "Why it matters:" in page and "Miller &amp; Rollnick" in page
     assert "A run of closed questions" in page
+    assert f"{len(transcript.flags)} moments worth a second look." in page
     # Metrics with MITI reference values and ratings.
     assert "at least 1 is fair, at least 2 is good" in page
     assert "MITI 4.2.1" in page
@@ -156,6 +157,18 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     assert f"middle half {reference.high.q1:.2f}–{reference.high.q3:.2f}" in shown[1]
     low = reference.low
     assert f"a median of {low.median:.2f} ({low.q1:.2f}–{low.q3:.2f})" in shown[1]
+
+
+def test_a_session_without_flags_says_nothing_was_flagged(
+    login, therapist_a, appointment, rule_coder
+):
+    http = login(therapist_a)
+    transcript = upload_and_confirm(http, appointment, "session.vtt")
+    transcript.flags = []  # the report shows the stored analysis: here, nothing flagged
+    transcript.save(update_fields=["flags"])
+    page = http.get(f"/transcripts/{transcript.pk}/").content.decode()
+    assert "Nothing flagged in this session." in page
+    assert "worth a second look" not in page
 
 
 def test_the_report_of_a_pending_transcript_goes_to_the_role_page(login, therapist_a, appointment):
