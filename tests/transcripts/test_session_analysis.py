@@ -13,6 +13,7 @@ from rapport.transcripts.parsing import (
     UnknownRoleError,
     parse_transcript,
 )
+from rapport.transcripts.quality import load_quality_model
 from tests.transcripts._helpers import FIXTURES, FakeCoder, code, fixture_bytes
 
 METRIC_KEYS = {
@@ -107,7 +108,15 @@ def test_without_a_quality_model_the_analysis_still_completes_with_a_note(tmp_pa
     analysis = analyze(transcript, None, FakeCoder(), quality_model=tmp_path / "missing.json")
     assert analysis.quality is None
     assert analysis_to_json(analysis)["quality_estimate"] is None
+    assert analysis_to_json(analysis)["quality_model"] is None
     assert any(n.startswith("No quality estimate") for n in analysis.notes)
+
+
+def test_the_analysis_names_the_quality_model_that_made_the_estimate():
+    transcript = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")
+    result = analysis_to_json(analyze(transcript, None, FakeCoder()))
+    assert result["quality_estimate"] is not None
+    assert result["quality_model"] == load_quality_model()["version"]
 
 
 # --- code_csv ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rapport.audit.models import Action, AuditEvent
 from rapport.transcripts import services
 from rapport.transcripts.models import Transcript, TranscriptStatus
-from rapport.transcripts.quality import quality_reference
+from rapport.transcripts.quality import load_quality_model, quality_reference
 from tests.conftest import CANARY
 from tests.transcripts.fixtures_db import fixture_bytes, use_rule_coder
 
@@ -157,6 +157,21 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     assert f"middle half {reference.high.q1:.2f}–{reference.high.q3:.2f}" in shown[1]
     low = reference.low
     assert f"a median of {low.median:.2f} ({low.q1:.2f}–{low.q3:.2f})" in shown[1]
+
+
+def test_an_estimate_from_another_quality_model_is_shown_without_the_reference(
+    login, therapist_a, appointment, rule_coder
+):
+    http = login(therapist_a)
+    transcript = upload_and_confirm(http, appointment, "session.vtt")
+    assert transcript.metrics["quality_model"] == load_quality_model()["version"]
+    # Scored by an earlier model (or before versions were kept): its references are unknown.
+    for scored_by in ("quality-2020-01-01", None):
+        transcript.metrics["quality_model"] = scored_by
+        transcript.save(update_fields=["metrics"])
+        page = http.get(f"/transcripts/{transcript.pk}/").content.decode()
+        assert f"<strong>{transcript.quality_estimate:.2f}</strong>" in page
+        assert 'id="quality-reference"' not in page
 
 
 def test_a_session_without_flags_says_nothing_was_flagged(

@@ -12,7 +12,8 @@ The JSON shape of :func:`analysis_to_json` is a public contract::
       "quality_estimate": float | null,
       "flags": [{"kind", "utterance", "start", "end", "text", "explanation", "source"}],
       "utterances": [{"speaker", "role", "text", "code", "subcode", "confidence"}],
-      ... extra keys: "ratings", "reference_values", "quality_reasons", "flag_counts",
+      ... extra keys: "ratings", "reference_values", "quality_reasons", "quality_model"
+      (the version of the model that made the estimate), "flag_counts",
       "therapist_talk_share_by_time", "counts", "notes", "format", "speakers", "roles"
     }
 """
@@ -165,6 +166,7 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
             for name, ref in REFERENCES.items()
         },
         "quality_reasons": [] if quality is None else list(quality.top_reasons),
+        "quality_model": None if quality is None else quality.model_version,
         "flag_counts": dict(metrics.flag_counts),
         "therapist_talk_share_by_time": _round(metrics.therapist_talk_share_by_time),
         "counts": {k: _round(float(v)) for k, v in metrics.counts.items()},

@@ -216,6 +216,9 @@ def _store_analysis(
         "counts": dict(data.get("counts", {})),
         "flag_counts": dict(data.get("flag_counts", {})),
         "therapist_talk_share_by_time": data.get("therapist_talk_share_by_time"),
+        # Which quality model made the estimate: the report reads it against that
+        # model's reference scores only.
+        "quality_model": data.get("quality_model"),
     }
     transcript.quality_estimate = data.get("quality_estimate")
     transcript.quality_reasons = list(data.get("quality_reasons", []))

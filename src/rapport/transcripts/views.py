@@ -25,7 +25,12 @@ from rapport.transcripts import selectors, services
 from rapport.transcripts.forms import DeleteForm, RolesForm, UploadForm
 from rapport.transcripts.metrics import REFERENCES
 from rapport.transcripts.models import TextDeletion, Transcript
-from rapport.transcripts.quality import QualityModelError, QualityReference, quality_reference
+from rapport.transcripts.quality import (
+    QualityModelError,
+    QualityReference,
+    load_quality_model,
+    quality_reference,
+)
 
 # --- labels -----------------------------------------------------------------------------
 
@@ -372,16 +377,22 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             else round(transcript.quality_estimate * 100)
         ),
         "quality_reference": (
-            None if transcript.quality_estimate is None else _quality_reference()
+            None
+            if transcript.quality_estimate is None
+            else _quality_reference(transcript.metrics.get("quality_model"))
         ),
         "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
     }
 
 
-def _quality_reference() -> QualityReference | None:
+def _quality_reference(scored_by: str | None) -> QualityReference | None:
     """What sessions experts rated high and low scored, to read this session's estimate
-    against; a missing or malformed model file only hides it (the estimate is stored)."""
+    against: only when the estimate came from the installed model (``scored_by``, its
+    version), whose references they are. A missing or malformed model file only hides it
+    (the estimate is stored)."""
     try:
+        if scored_by is None or load_quality_model().get("version") != scored_by:
+            return None
         return quality_reference()
     except QualityModelError:
         return None
