@@ -403,6 +403,12 @@ def render_report(
         "shipped row's .777 .762 and .615 .470 (alone .772 .752 and .583 .449, against .767 "
         ".754 and .591 .467); at 1.2e-4, first fold only, .772 / .601 (alone .763 / .581). "
         "Neither way is a gain; not shipped (2026-12-06) | .770 | .533 |",
+        "| the shipped encoder's recipe with a recurrent layer twice as wide (`--gru-size 384`, "
+        "a negligible run-time cost beside MiniLM), first fold only (stopped), with the linear "
+        "model at temperature 0.5: .774 / .603 against the shipped .777 / .615 (alone .769 / "
+        ".581 against .767 / .591). Every variant this day scored under the shipped run's "
+        "client .615 in this fold, so part of that figure is the run's luck; not shipped "
+        "(2026-12-06) | .774 | .603 |",
         "| **the 4-epoch, 128-turn encoder with the linear model, logits at temperature 0.5 "
         "on both tasks (per fold therapist .777 .762 .781 .799 .755, client .615 .470 .545 "
         ".527 .552 against the previous row's .565 .464 .547 .499 .544; nested choices of "
@@ -498,7 +504,8 @@ def render_report(
         "metrics there are biased (see the table). Measured and not worth their cost on "
         "the evidence so far (rows above, 2026-12-06): a second run of the same encoder "
         "(soup or logit average), label smoothing, weight averaging over the tail of "
-        "training, per-class offsets, a stacked combiner, other learning rates.",
+        "training, per-class offsets, a stacked combiner, other learning rates, a wider "
+        "recurrent layer.",
         "",
         "## Model card",
         "",
