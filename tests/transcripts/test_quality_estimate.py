@@ -123,6 +123,7 @@ def test_the_reference_scores_are_read_from_the_model_file(tmp_path):
     assert reference is not None
     assert reference.high == ScoreRange(0.88, 0.93, 0.96)
     assert reference.low == ScoreRange(0.41, 0.62, 0.8)
+    assert reference.model_version == "test"
 
 
 def test_a_malformed_reference_raises_a_quality_model_error(tmp_path):

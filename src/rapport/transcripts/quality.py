@@ -191,6 +191,7 @@ class QualityReference:
 
     high: ScoreRange
     low: ScoreRange
+    model_version: str  # the model whose estimates these are
 
 
 def quality_reference(path: str | Path | None = None) -> QualityReference | None:
@@ -207,7 +208,7 @@ def quality_reference(path: str | Path | None = None) -> QualityReference | None
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise QualityModelError(f"quality model reference is malformed: {exc!r}") from exc
-    return QualityReference(high=groups["high"], low=groups["low"])
+    return QualityReference(groups["high"], groups["low"], str(data.get("version", "")))
 
 
 def quality_estimate(

@@ -28,7 +28,6 @@ from rapport.transcripts.models import TextDeletion, Transcript
 from rapport.transcripts.quality import (
     QualityModelError,
     QualityReference,
-    load_quality_model,
     quality_reference,
 )
 
@@ -391,11 +390,12 @@ def _quality_reference(scored_by: str | None) -> QualityReference | None:
     version), whose references they are. A missing or malformed model file only hides it
     (the estimate is stored)."""
     try:
-        if scored_by is None or load_quality_model().get("version") != scored_by:
-            return None
-        return quality_reference()
+        reference = quality_reference()
     except QualityModelError:
         return None
+    if reference is None or scored_by is None or reference.model_version != scored_by:
+        return None
+    return reference
 
 
 TREND_LINES = (
