@@ -177,6 +177,38 @@ def test_code_csv_guesses_roles_per_conversation_from_speakers():
     ]
 
 
+def test_code_csv_reads_annomi_style_column_names():
+    # AnnoMI's own export: conversation id, roles in 'interlocutor', text in 'utterance_text'.
+    coder = FakeCoder()
+    text = (
+        "transcript_id,utterance_id,interlocutor,utterance_text\n"
+        "4,0,therapist,How are you?\n4,1,client,Tired.\n"
+        "9,0,client,I wanted to talk about work.\n9,1,therapist,What about work?\n"
+    )
+    out = _code_csv(text, coder)
+    assert coder.calls == [
+        [("therapist", "How are you?"), ("client", "Tired.")],
+        [("client", "I wanted to talk about work."), ("therapist", "What about work?")],
+    ]
+    assert out.splitlines()[0] == (
+        "transcript_id,utterance_id,interlocutor,utterance_text,code,subcode,confidence"
+    )
+
+
+def test_code_csv_prefers_the_documented_column_names():
+    coder = FakeCoder()
+    _code_csv("transcript,session,role,text\n1,x,therapist,Hi.\n2,x,client,Hello.\n", coder)
+    assert coder.calls == [[("therapist", "Hi.")], [("client", "Hello.")]]
+
+
+def test_code_csv_takes_speakers_named_by_their_role_as_given():
+    # The client speaks first and says more: a guess from talk alone could swap them.
+    coder = FakeCoder()
+    text = "speaker,text\nClient,I have been drinking more since the move.\nTherapist,Say more.\n"
+    _code_csv(text, coder)
+    assert [role for role, _ in coder.calls[0]] == ["client", "therapist"]
+
+
 def test_code_csv_overwrites_existing_code_columns_in_place():
     out = _code_csv("code,role,text\nold,therapist,Hi.\nold,client,Hello.\n")
     assert out.splitlines()[0] == "code,role,text,subcode,confidence"

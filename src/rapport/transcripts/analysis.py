@@ -184,9 +184,26 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
 ADDED_COLUMNS: tuple[str, ...] = ("code", "subcode", "confidence")
 
 
-def _column(header: Sequence[str], name: str) -> int | None:
+# Column names accepted for each field of ``rapport code``'s input, the first one present
+# wins: the documented name, then the names of common exports (AnnoMI's own files use
+# transcript_id, interlocutor and utterance_text), so such a file is coded as it is instead
+# of being refused or, worse, read as one long conversation.
+_ROLE_COLUMNS = ("role",)
+_SPEAKER_COLUMNS = ("speaker", "interlocutor", "name")
+_TEXT_COLUMNS = ("text", "utterance_text", "utterance")
+_CONVERSATION_COLUMNS = (
+    "transcript",
+    "transcript_id",
+    "conversation",
+    "conversation_id",
+    "session",
+    "session_id",
+)
+
+
+def _column(header: Sequence[str], *names: str) -> int | None:
     lowered = [h.strip().lower() for h in header]
-    return lowered.index(name) if name in lowered else None
+    return next((lowered.index(name) for name in names if name in lowered), None)
 
 
 def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack) -> IO[str]:
@@ -199,10 +216,15 @@ def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack)
 def _conversation_roles(
     rows: list[list[str]], line_numbers: list[int], speaker_col: int, text_col: int, label: str
 ) -> list[str]:
-    """Guess therapist/client per speaker for one conversation (``speaker`` column only)."""
+    """Therapist/client per row of one conversation (``speaker`` column only): the
+    speakers' own names when every one is a role ('Therapist', 'Client'), else guessed."""
     for row, line in zip(rows, line_numbers, strict=True):
         if not row[speaker_col].strip():
             raise CsvColumnsError(f"Line {line} has no speaker.")
+    try:
+        return [normalise_role(row[speaker_col]) for row in rows]
+    except TranscriptError:
+        pass  # names, not roles: guess them below
     try:
         transcript = transcript_from_rows(
             (row[speaker_col], row[text_col] or "…", None, None) for row in rows
@@ -223,7 +245,8 @@ def code_csv(
 
     Input columns: ``role`` (therapist/client) or ``speaker`` (roles are then guessed per
     conversation), ``text``, and optionally ``transcript`` (conversation id; rows are in
-    order within each conversation, conversations may interleave). Every row and column
+    order within each conversation, conversations may interleave); other common names for
+    them are accepted (see ``_CONVERSATION_COLUMNS`` and its neighbours). Every row and column
     is written back in its original order; existing code columns are overwritten in
     place. Each row is coded as its own utterance (rows are not merged into turns, so
     the output lines up with the input). Returns the number of rows coded.
@@ -234,8 +257,8 @@ def code_csv(
         if not header:
             raise CsvColumnsError("The CSV file is empty; it needs a header row.")
         body = [list(row) for row in reader]
-    role_col, speaker_col = _column(header, "role"), _column(header, "speaker")
-    text_col, conv_col = _column(header, "text"), _column(header, "transcript")
+    role_col, speaker_col = _column(header, *_ROLE_COLUMNS), _column(header, *_SPEAKER_COLUMNS)
+    text_col, conv_col = _column(header, *_TEXT_COLUMNS), _column(header, *_CONVERSATION_COLUMNS)
     missing = []
     if role_col is None and speaker_col is None:
         missing.append("'role' (or 'speaker')")
