@@ -15,6 +15,7 @@ import pytest
 
 from rapport.cli import main
 from rapport.transcripts.coding import CoderError
+from rapport.transcripts.quality import quality_reference
 from tests.transcripts.fixtures_db import HERE, RuleCoder
 
 METRIC_KEYS = {
@@ -206,6 +207,11 @@ def test_analyze_without_json_prints_a_short_summary(capsys):
     assert out.startswith("session.vtt: 14 utterances (vtt); Jo Counsellor (therapist), Robin")
     assert "Reflections per question" in out and "Open questions" in out
     assert "Quality estimate" in out
+    reference = quality_reference()
+    assert (
+        f"sessions rated high quality scored a median of {reference.high.median:.2f}, "
+        f"those rated low {reference.low.median:.2f}"
+    ) in out
     assert "closed question run: utterance 7" in out
     assert len(out.splitlines()) < 20
 

@@ -106,6 +106,23 @@ def _progress(stream: IO[str], done: int, total: int, name: str) -> None:
     stream.flush()
 
 
+def _print_quality_reference(out: IO[str]) -> None:
+    """What expert-rated demonstrations scored, so a bare 0-1 figure is not read as a
+    probability (the estimate above comes from the installed model, whose reference it is)."""
+    from rapport.transcripts.quality import QualityModelError, quality_reference
+
+    try:
+        reference = quality_reference()
+    except QualityModelError:
+        return
+    if reference is not None:
+        print(
+            "    read as a ranking: demonstration sessions rated high quality scored a median of "
+            f"{reference.high.median:.2f}, those rated low {reference.low.median:.2f}",
+            file=out,
+        )
+
+
 def _summary(name: str, analysis, out: IO[str]) -> None:
     from rapport.transcripts.metrics import REFERENCES
 
@@ -135,6 +152,7 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
             "the session resembles expert-rated high-quality MI)",
             file=out,
         )
+        _print_quality_reference(out)
     if analysis.flags:
         kinds: dict[str, list[int]] = {}
         for flag in analysis.flags:
