@@ -22,6 +22,7 @@ from rapport.transcripts.coding import (
     Coder,
     CoderError,
     adapt_to_session,
+    coder_version,
     conversation_features,
     encoder_context,
     load_coder,
@@ -259,6 +260,17 @@ def test_a_copied_model_loads_from_its_own_path(tmp_path: Path) -> None:
     assert load_coder(copy).code_conversation([("client", "I want to quit.")])[0].code in (
         CLIENT_CODES
     )
+    # The same file is the same model, wherever it lies.
+    assert load_coder(copy).meta["version"] == load_coder().meta["version"]
+
+
+def test_the_coder_version_names_the_model_file_and_how_it_runs(coder: Coder) -> None:
+    data = DEFAULT_MODEL_PATH.read_bytes()
+    assert coder.meta["version"].startswith(f"coder-{coder.meta['date']}-")
+    assert coder.meta["version"] == coder_version(data, coder.meta)
+    assert coder_version(data + b"\0", coder.meta) != coder.meta["version"]
+    without_encoders = {**coder.meta, "encoder_active": False}
+    assert coder_version(data, without_encoders) == coder.meta["version"] + "+linear-only"
 
 
 def test_the_model_records_how_it_was_trained(coder: Coder) -> None:

@@ -119,6 +119,14 @@ def test_the_analysis_names_the_quality_model_that_made_the_estimate():
     assert result["quality_model"] == load_quality_model()["version"]
 
 
+def test_the_analysis_names_the_coder_that_made_the_codes():
+    transcript = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")
+    coder = FakeCoder()
+    assert analysis_to_json(analyze(transcript, None, coder))["coder_model"] is None
+    coder.meta = {"version": "coder-test"}
+    assert analysis_to_json(analyze(transcript, None, coder))["coder_model"] == "coder-test"
+
+
 # --- code_csv ----------------------------------------------------------------------------
 
 

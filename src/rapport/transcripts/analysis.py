@@ -86,6 +86,8 @@ class SessionAnalysis:
     metrics: SessionMetrics
     quality: QualityEstimate | None
     notes: tuple[str, ...] = ()
+    # The coder's version (``coding.coder_version``) when it has one.
+    coder_version: str | None = None
 
 
 def analyze(
@@ -117,7 +119,9 @@ def analyze(
     except QualityModelError as exc:
         quality = None
         notes.append(f"No quality estimate: {exc}.")
-    return SessionAnalysis(transcript, roles, codes, flags, metrics, quality, tuple(notes))
+    meta = getattr(coder, "meta", None)
+    version = meta.get("version") if isinstance(meta, dict) else None
+    return SessionAnalysis(transcript, roles, codes, flags, metrics, quality, tuple(notes), version)
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -167,6 +171,7 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
         },
         "quality_reasons": [] if quality is None else list(quality.top_reasons),
         "quality_model": None if quality is None else quality.model_version,
+        "coder_model": analysis.coder_version,
         "flag_counts": dict(metrics.flag_counts),
         "therapist_talk_share_by_time": _round(metrics.therapist_talk_share_by_time),
         "counts": {k: _round(float(v)) for k, v in metrics.counts.items()},

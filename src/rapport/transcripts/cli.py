@@ -1,8 +1,10 @@
-"""``rapport code``, ``rapport analyze`` and ``rapport purge-transcripts``.
+"""``rapport code``, ``rapport analyze``, ``rapport purge-transcripts`` and
+``rapport reanalyse-transcripts``.
 
 ``code`` and ``analyze`` are researcher tools: they run the pure pipeline on files and
 need no database, no settings and no Django. ``purge-transcripts`` applies the clinics'
-retention rule to the database (for cron or a systemd timer).
+retention rule to the database (for cron or a systemd timer); ``reanalyse-transcripts``
+brings stored analyses up to date after a model upgrade.
 
 Bad input prints one clear line on stderr and exits with status 2.
 """
@@ -211,6 +213,29 @@ def cmd_purge(args: argparse.Namespace) -> None:
         print(f"Deleted the text of {count} transcript{'s' if count != 1 else ''}.")
 
 
+def cmd_reanalyse(args: argparse.Namespace) -> None:
+    from rapport.cli import _check_database, _setup_django
+
+    _setup_django()
+    _check_database()
+    from rapport.transcripts.services import CoderUnavailable, transcripts_reanalyse
+
+    try:
+        done = transcripts_reanalyse(everything=args.all)
+    except CoderUnavailable as error:
+        raise CommandError(f"cannot load the utterance coder: {error}") from None
+    if done.reanalysed or not args.quiet:
+        print(
+            f"Re-analysed {_count(done.reanalysed, 'transcript')} with the installed models; "
+            f"{done.current} already up to date; {done.without_text} kept as they were "
+            "(text deleted)."
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 # --- registration -----------------------------------------------------------------------
 
 
@@ -267,6 +292,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--quiet", action="store_true", help="print nothing when there was nothing to delete"
     )
     purge.set_defaults(handler=cmd_purge)
+
+    reanalyse = sub.add_parser(
+        "reanalyse-transcripts",
+        help="analyse stored transcripts again after installing a new coder or quality model",
+        description=(
+            "Analyse again, with the installed coder and quality models, every analysed "
+            "transcript that still has its text and was analysed by another model, keeping "
+            "the roles people confirmed. Run it after upgrading Rapport or retraining a "
+            "model, so a client's sessions are compared on the same codes. Transcripts "
+            "whose text was deleted keep the analysis they have."
+        ),
+    )
+    reanalyse.add_argument(
+        "--all", action="store_true", help="also those already analysed by the installed models"
+    )
+    reanalyse.add_argument(
+        "--quiet", action="store_true", help="print nothing when there was nothing to do"
+    )
+    reanalyse.set_defaults(handler=cmd_reanalyse)
 
 
 register(add_commands)

@@ -26,6 +26,8 @@ Only load model files you trust: joblib files are pickles and can run code when 
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import math
 import os
@@ -751,12 +753,23 @@ def load_coder(path: str | os.PathLike[str] | None = None) -> Coder:
             raise CoderError(f"coder model not found at {target}")
         import joblib  # deferred: importing it costs time the callers without a coder skip
 
+        data = target.read_bytes()
         try:
-            bundle = joblib.load(target)
+            bundle = joblib.load(io.BytesIO(data))
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupt
             raise CoderError(f"coder model at {target} is unreadable: {exc}") from exc
         if not isinstance(bundle, dict):
             raise CoderError(f"coder model at {target} is not a coder bundle")
         coder = Coder(bundle)
+        coder.meta["version"] = coder_version(data, coder.meta)
         _cache[key] = coder
         return coder
+
+
+def coder_version(model_file: bytes, meta: dict[str, Any]) -> str:
+    """Which coder made a set of codes: the model's training date and a digest of its file,
+    marked when it runs without its encoders (other codes from the same file). Stored with
+    every analysis, so codes from different models are never mixed unknowingly."""
+    digest = hashlib.sha256(model_file).hexdigest()[:12]
+    linear_only = "" if meta.get("encoder_active", True) else "+linear-only"
+    return f"coder-{meta.get('date', 'undated')}-{digest}{linear_only}"

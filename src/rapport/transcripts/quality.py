@@ -166,6 +166,14 @@ def _load(path: str) -> _Model:
     return model
 
 
+def quality_model_version(path: str | Path | None = None) -> str | None:
+    """The installed (or given) model's version; None when it cannot be loaded."""
+    try:
+        return _load(str(Path(path) if path is not None else DEFAULT_MODEL_PATH)).version
+    except QualityModelError:
+        return None
+
+
 def load_quality_model(path: str | Path | None = None) -> Mapping[str, Any]:
     """The raw model JSON (for reports and the docs); raises QualityModelError."""
     target = Path(path) if path is not None else DEFAULT_MODEL_PATH

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -31,6 +32,7 @@ from rapport.transcripts.analysis import analysis_to_json, analyze
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
 from rapport.transcripts.parsing import CLIENT, ROLES, THERAPIST, Turn, guess_roles
 from rapport.transcripts.parsing import Transcript as ParsedTranscript
+from rapport.transcripts.quality import quality_model_version
 
 __all__ = [
     "CoderUnavailable",
@@ -41,6 +43,7 @@ __all__ = [
     "transcript_set_roles",
     "transcript_upload",
     "transcripts_purge_expired",
+    "transcripts_reanalyse",
 ]
 
 logger = logging.getLogger(__name__)
@@ -216,9 +219,11 @@ def _store_analysis(
         "counts": dict(data.get("counts", {})),
         "flag_counts": dict(data.get("flag_counts", {})),
         "therapist_talk_share_by_time": data.get("therapist_talk_share_by_time"),
-        # Which quality model made the estimate: the report reads it against that
-        # model's reference scores only.
+        # Which models made the codes and the estimate: the report reads the estimate
+        # against its own model's reference scores only, and re-analysis after a model
+        # upgrade (transcripts_reanalyse) finds the analyses that are out of date.
         "quality_model": data.get("quality_model"),
+        "coder_model": data.get("coder_model"),
     }
     transcript.quality_estimate = data.get("quality_estimate")
     transcript.quality_reasons = list(data.get("quality_reasons", []))
@@ -354,3 +359,68 @@ def transcripts_purge_expired(*, now: datetime | None = None) -> int:
     if purged:
         logger.info("transcript retention: text deleted from %s transcripts", purged)
     return purged
+
+
+# --- re-analysis after a model upgrade --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reanalysis:
+    """What :func:`transcripts_reanalyse` did, in counts."""
+
+    reanalysed: int
+    current: int  # already analysed by the installed models
+    without_text: int  # text deleted: their codes stay those of the model that made them
+
+
+def transcripts_reanalyse(*, everything: bool = False, coder=None) -> Reanalysis:
+    """Analyse again, with the installed models, every analysed transcript that still has
+    its text and was coded or estimated by another model (``everything``: all of them).
+
+    For after installing a retrained coder or quality model: a client's trend compares
+    sessions, and codes from two models differ in ways that are not the client's or the
+    therapist's doing. The roles a person confirmed are kept. Each transcript is analysed
+    in its own transaction and audited as a system action, so an interrupted run keeps
+    its progress and the next run picks up the rest.
+    """
+    coder = coder if coder is not None else get_coder()
+    installed = (_coder_version(coder), quality_model_version())
+    counts = {"reanalysed": 0, "current": 0, "without_text": 0}
+    analysed = Transcript.objects.filter(status=TranscriptStatus.ANALYSED).order_by("pk")
+    for pk, deleted_at, metrics in analysed.values_list("pk", "text_deleted_at", "metrics"):
+        made_by = ((metrics or {}).get("coder_model"), (metrics or {}).get("quality_model"))
+        if deleted_at is not None:
+            counts["without_text"] += 1
+        elif made_by == installed and not everything:
+            counts["current"] += 1
+        elif _reanalyse_one(pk, coder):
+            counts["reanalysed"] += 1
+        else:
+            counts["without_text"] += 1  # its text was deleted meanwhile
+    if counts["reanalysed"]:
+        logger.info("transcripts re-analysed with the installed models: %s", counts["reanalysed"])
+    return Reanalysis(**counts)
+
+
+def _coder_version(coder) -> str | None:
+    meta = getattr(coder, "meta", None)
+    return meta.get("version") if isinstance(meta, dict) else None
+
+
+@transaction.atomic
+def _reanalyse_one(pk: int, coder) -> bool:
+    transcript = (
+        Transcript.objects.select_for_update().select_related("appointment__episode").get(pk=pk)
+    )
+    content = transcript.read_content()
+    if content is None:
+        return False
+    transcript_analyse(transcript, content["roles"], coder)
+    transcript.save()
+    audit_record(
+        actor=None,
+        action=Action.UPDATE,
+        target=_target(transcript, "reanalysis"),
+        client_id=transcript.appointment.episode.client_id,
+    )
+    return True
