@@ -268,24 +268,31 @@ def transcript_set_roles(
             "The text of this transcript has been deleted, so its roles can no longer be "
             "changed. The codes and metrics from the last analysis are kept."
         )
-    transcript = (
-        Transcript.objects.select_for_update()
-        .select_related("appointment__episode")
-        .get(pk=transcript.pk)
-    )
+    transcript = _locked(transcript.pk)
     content = transcript.read_content() or {}
     checked = _validate_roles(content.get("speakers", []), roles)
-    transcript_analyse(transcript, checked, coder)
+    _analyse_and_audit(transcript, checked, coder, actor=actor, what="roles", request=request)
+    logger.info("transcript %s analysed: %s turns", transcript.pk, transcript.turn_count)
+    return transcript
+
+
+def _locked(pk: int) -> Transcript:
+    return Transcript.objects.select_for_update().select_related("appointment__episode").get(pk=pk)
+
+
+def _analyse_and_audit(
+    transcript: Transcript, roles: Mapping[str, str], coder, *, actor, what: str, request=None
+) -> None:
+    """Analyse with ``roles``, save, and audit as an update of ``transcript:N:<what>``."""
+    transcript_analyse(transcript, roles, coder)
     transcript.save()
     audit_record(
         actor=actor,
         action=Action.UPDATE,
-        target=_target(transcript, "roles"),
+        target=_target(transcript, what),
         client_id=transcript.appointment.episode.client_id,
         request=request,
     )
-    logger.info("transcript %s analysed: %s turns", transcript.pk, transcript.turn_count)
-    return transcript
 
 
 # --- deletion and retention -----------------------------------------------------------
@@ -301,11 +308,7 @@ def transcript_delete_text(
     now: datetime | None = None,
 ) -> Transcript:
     """Delete everything anyone said (and the speakers' names); keep codes and metrics."""
-    transcript = (
-        Transcript.objects.select_for_update()
-        .select_related("appointment__episode")
-        .get(pk=transcript.pk)
-    )
+    transcript = _locked(transcript.pk)
     if transcript.text_deleted_at is not None:
         return transcript
     transcript.write_content(None)
@@ -409,18 +412,9 @@ def _coder_version(coder) -> str | None:
 
 @transaction.atomic
 def _reanalyse_one(pk: int, coder) -> bool:
-    transcript = (
-        Transcript.objects.select_for_update().select_related("appointment__episode").get(pk=pk)
-    )
+    transcript = _locked(pk)
     content = transcript.read_content()
     if content is None:
         return False
-    transcript_analyse(transcript, content["roles"], coder)
-    transcript.save()
-    audit_record(
-        actor=None,
-        action=Action.UPDATE,
-        target=_target(transcript, "reanalysis"),
-        client_id=transcript.appointment.episode.client_id,
-    )
+    _analyse_and_audit(transcript, content["roles"], coder, actor=None, what="reanalysis")
     return True
