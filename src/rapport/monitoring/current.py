@@ -19,7 +19,7 @@ same state does not raise it again, a new instance does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from rapport.monitoring.signals import (
@@ -39,7 +39,10 @@ from rapport.monitoring.signals import (
 from rapport.monitoring.signals.criteria import EPS
 from rapport.monitoring.signals.model import KINDS, SEVERITIES
 
-__all__ = ["CurrentSignal", "current_signals"]
+__all__ = ["KEY_LENGTH", "CurrentSignal", "current_signals"]
+
+#: Keys are stored in ``Alert.signal_key`` (200 characters) and compared as stored.
+KEY_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def _make(signal: Signal, instrument: str, onset: int, key_part: str | int = "")
     part = key_part if key_part != "" else onset
     return CurrentSignal(
         signal=signal,
-        key=f"{signal.kind}:{instrument}:{part}",
+        key=f"{signal.kind}:{instrument}:{part}"[:KEY_LENGTH],
         onset_session=onset,
         instrument=instrument,
     )
@@ -183,8 +186,16 @@ def _feedback(series: ClientSeries, config: DetectorConfig) -> list[CurrentSigna
     return found
 
 
-def current_signals(series: ClientSeries, config: DetectorConfig) -> dict[str, CurrentSignal]:
-    """At most one current signal per kind, the most severe (then most recent) of its kind."""
+def current_signals(
+    series: ClientSeries,
+    config: DetectorConfig,
+    dismissed: Collection[tuple[str, str]] = (),
+) -> dict[str, CurrentSignal]:
+    """At most one current signal per kind, the most severe (then most recent) of its kind.
+
+    ``dismissed`` holds (kind, key) of instances the therapist dismissed: they are passed
+    over *before* choosing, so a dismissed GAD-7 deterioration does not hide a PHQ-9 one.
+    """
     candidates = (
         _outcome(series, config)
         + _alliance(series, config)
@@ -194,6 +205,8 @@ def current_signals(series: ClientSeries, config: DetectorConfig) -> dict[str, C
     )
     best: dict[str, CurrentSignal] = {}
     for item in candidates:
+        if (item.kind, item.key) in dismissed:
+            continue
         held = best.get(item.kind)
         if held is None or _urgency(item) > _urgency(held):
             best[item.kind] = item

@@ -3,7 +3,10 @@
 
 Session numbers are the order of the episode's *attended* appointments (1, 2, 3...), so the
 outcome measure before session 4 and the check-in after it share the number 4, and
-"one check-in per attended session" can be checked. A response is placed at:
+"one check-in per attended session" can be checked. An appointment not marked attended
+(not yet held, or nobody marked it) but not missed either, that a response was given for,
+is numbered as a session too: the PHQ-9 sent before the next session is that session's.
+A response is placed at:
 
 1. the appointment it was given for (check-in links carry it), else
 2. the attended session on the same day, else
@@ -12,7 +15,8 @@ outcome measure before session 4 and the check-in after it share the number 4, a
    next one; else session 0 (intake, before any session).
 
 Two responses of one instrument at one session: the newer counts (the client corrected
-themselves). An episode with responses but no attended appointment numbers each
+themselves), except that one placed there by its date never replaces one given for that
+session's own appointment. An episode with responses but no attended appointment numbers each
 instrument's responses in order. Missed and cancelled appointments are attendance records
 at the number of the last session before them.
 """
@@ -157,23 +161,31 @@ def build_series(
 ) -> EpisodeSeries:
     """The series of one episode from plain rows (no queries)."""
     today = timezone.localdate(now)
-    past = sorted((a for a in appointments if a[1] <= now), key=lambda a: (a[1], a[0]))
+    responses = list(responses)
+    answered_for = {r.appointment_id for r in responses if r.appointment_id is not None}
     sessions: list[SessionPoint] = []
     attendance: list[AttendanceRecord] = []
-    for pk, starts_at, status in past:
+    for pk, starts_at, status in sorted(appointments, key=lambda a: (a[1], a[0])):
         day = _local_date(starts_at)
-        if status == Attendance.ATTENDED:
+        missed = status in (Attendance.NO_SHOW, Attendance.CANCELLED)
+        if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
-        elif status in (Attendance.NO_SHOW, Attendance.CANCELLED):
-            missed: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
-            attendance.append(AttendanceRecord(len(sessions), missed, day))
+        elif starts_at <= now and missed:
+            kind: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
+            attendance.append(AttendanceRecord(len(sessions), kind, day))
+        elif pk in answered_for and not missed:
+            # Not (yet) marked attended, but the client answered for it: the PHQ-9 sent
+            # before the next session, or a session nobody marked. It is a session of its
+            # own, or its answers would replace the previous session's. No attendance
+            # record: a check-in is expected only after a session known to have happened.
+            sessions.append(SessionPoint(len(sessions) + 1, day, pk))
     by_appt = {s.appointment_id: s.number for s in sessions}
     by_date: dict[dt.date, int] = {}
     for s in sessions:
         by_date.setdefault(s.date, s.number)
 
-    chosen: dict[tuple[str, int], tuple[dt.datetime, int, Observation]] = {}
+    chosen: dict[tuple[str, int], tuple[bool, int, Observation]] = {}
     counters: dict[str, int] = defaultdict(int)
     for row in sorted(responses, key=lambda r: (r.administered_at, r.pk)):
         instrument = canonical(row.instrument_id)
@@ -186,7 +198,13 @@ def build_series(
             counters[instrument] += 1
             session = counters[instrument]
         key = (instrument, session)
-        chosen[key] = (row.administered_at, row.pk, _observation(row, instrument, session))
+        # The newer response counts, but never over one given for this very session's
+        # appointment by one placed here only by its date (e.g. given for an appointment
+        # that was then cancelled).
+        own = sessions != [] and by_appt.get(row.appointment_id) == session
+        if key in chosen and chosen[key][0] and not own:
+            continue
+        chosen[key] = (own, row.pk, _observation(row, instrument, session))
 
     age = today.year - birth_year if birth_year else None
     series = ClientSeries(

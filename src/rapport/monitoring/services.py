@@ -94,7 +94,7 @@ def _fields(current: CurrentSignal) -> dict:
     signal = current.signal
     return {
         "severity": signal.severity,
-        "signal_key": current.key[:200],
+        "signal_key": current.key,
         "instrument_id": current.instrument[:50],
         "onset_session": current.onset_session,
         "session": signal.session,
@@ -275,7 +275,7 @@ def alerts_recompute_many(
             if clinic_id not in known:
                 known[clinic_id] = clinic_trajectories(clinic_id)
             config = detector_config(item.series.instruments, known[clinic_id])
-            current = current_signals(item.series, config)
+            current = current_signals(item.series, config, dismissed[item.episode.pk])
             result.add(
                 _sync(
                     item,

@@ -311,3 +311,22 @@ def test_a_new_pushed_answer_reopens_an_acknowledged_alert(therapist_a):
     recompute_alerts(now=NOW + 14 * DAY)
     pushed.refresh_from_db()
     assert pushed.status == AlertStatus.RESOLVED
+
+
+def test_a_dismissed_alert_does_not_hide_the_same_kind_on_another_questionnaire(therapist_a):
+    # Both worsened reliably; one alert per kind shows the more urgent. Dismissing it
+    # ("expected: exams") must let the other questionnaire's deterioration through.
+    client, episode, held = make_episode(therapist_a, sessions=4)
+    outcomes(client, held, [8, 9, 12, 16], name="gad7")
+    outcomes(client, held, [8, 10, 14, 18], name="phq9")
+    checkins(client, held, [38, 38, 38, 38])
+    services.alerts_recompute_episode(episode=episode, now=NOW)
+    first = active(episode)["reliable_deterioration"]
+    services.alert_dismiss(actor=therapist_a, alert=first, reason="Expected: exams.", now=NOW)
+
+    services.alerts_recompute_episode(episode=episode, now=NOW + dt.timedelta(hours=1))
+
+    other = active(episode)["reliable_deterioration"]
+    assert other.pk != first.pk and other.instrument_id != first.instrument_id
+    first.refresh_from_db()
+    assert first.status == AlertStatus.DISMISSED

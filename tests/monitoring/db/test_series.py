@@ -90,3 +90,78 @@ def test_future_appointments_and_client_attributes(therapist_a):
     assert series.attributes.age == 22
     assert series.attributes.mandated and series.attributes.trainee_therapist
     assert series.today == NOW.date()
+
+
+def _next_appointment(episode) -> Appointment:
+    return Appointment.objects.get(episode=episode, attendance=Attendance.SCHEDULED)
+
+
+def test_the_measure_sent_before_the_next_session_belongs_to_that_session(therapist_a):
+    # The default schedule sends the PHQ-9 before each appointment, while it is still only
+    # booked: its answer is the next session's, not a correction of the last one's.
+    client, episode, held = make_episode(therapist_a, sessions=3)
+    for appointment, total in zip(held, (18, 14, 12), strict=True):
+        record(
+            client,
+            "phq9",
+            outcome_answers("phq9", total),
+            at=appointment.starts_at - HOUR,
+            appointment=appointment,
+        )
+    upcoming = _next_appointment(episode)
+    record(client, "phq9", outcome_answers("phq9", 24), at=NOW, appointment=upcoming)
+
+    data = load_episode_series(episode, now=NOW)
+
+    phq = instrument_id("phq9")
+    assert [(o.session, o.score) for o in data.series.of(phq)] == [
+        (1, 18),
+        (2, 14),
+        (3, 12),
+        (4, 24),
+    ]
+    assert [s.appointment_id for s in data.sessions] == [a.pk for a in held] + [upcoming.pk]
+    # Only sessions known to have happened expect a check-in.
+    assert [a.status for a in data.series.attendance] == ["attended"] * 3
+
+
+def test_a_check_in_for_a_session_nobody_marked_is_a_session_of_its_own(therapist_a):
+    client, episode, held = make_episode(therapist_a, sessions=4)
+    held[3].attendance = Attendance.SCHEDULED
+    held[3].save()
+    for appointment, score in zip(held, (9, 9, 9, 5), strict=True):
+        record(
+            client,
+            "session-checkin",
+            checkin_answers(score, score, score, score),
+            at=appointment.starts_at + HOUR,
+            appointment=appointment,
+        )
+    series = load_episode_series(episode, now=NOW).series
+    assert [(o.session, o.score) for o in series.of("session-checkin")] == [
+        (1, 36),
+        (2, 36),
+        (3, 36),
+        (4, 20),
+    ]
+
+
+def test_an_answer_placed_by_its_date_never_replaces_the_one_given_for_the_session(
+    therapist_a,
+):
+    client, episode, held = make_episode(therapist_a, sessions=2)
+    record(
+        client,
+        "phq9",
+        outcome_answers("phq9", 10),
+        at=held[1].starts_at - HOUR,
+        appointment=held[1],
+    )
+    # Answered later for an appointment that was then cancelled: by its date it falls on
+    # session 2, where the answer given for session 2 itself stands.
+    cancelled = Appointment.objects.create(
+        episode=episode, starts_at=NOW - 2 * HOUR, attendance=Attendance.CANCELLED
+    )
+    record(client, "phq9", outcome_answers("phq9", 20), at=NOW - 3 * HOUR, appointment=cancelled)
+    series = load_episode_series(episode, now=NOW).series
+    assert [(o.session, o.score) for o in series.of(instrument_id("phq9"))] == [(2, 10)]
