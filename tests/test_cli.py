@@ -14,7 +14,15 @@ def subcommands():
 
 
 def test_core_commands_exist():
-    assert {"demo", "serve", "migrate", "createuser", "keygen", "rotate-key"} <= set(subcommands())
+    assert {
+        "demo",
+        "serve",
+        "migrate",
+        "createuser",
+        "set-password",
+        "keygen",
+        "rotate-key",
+    } <= set(subcommands())
 
 
 @pytest.mark.parametrize("command", subcommands())
@@ -43,6 +51,23 @@ def test_createuser_creates_a_staff_account(monkeypatch, capsys, clinic):
     assert user.role == "supervisor" and user.check_password("a-long-enough-passphrase")
     assert main(["createuser", "--email", "new.person@test.invalid", "--role", "therapist"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_set_password_gives_a_staff_member_a_new_password_audited(monkeypatch, capsys, therapist_a):
+    from rapport.audit.models import AuditEvent
+
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "short")
+    assert main(["set-password", "--email", therapist_a.email]) == 2
+    assert "too short" in capsys.readouterr().err
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "a-new-long-enough-passphrase")
+    assert main(["set-password", "--email", "nobody@test.invalid"]) == 2
+    assert "no staff account" in capsys.readouterr().err
+    assert main(["set-password", "--email", therapist_a.email.upper()]) == 0
+    therapist_a.refresh_from_db()
+    assert therapist_a.check_password("a-new-long-enough-passphrase")
+    event = AuditEvent.objects.get(target=f"user:{therapist_a.pk}:password")
+    assert event.actor_label == "system"
 
 
 def test_createuser_refuses_an_unknown_role(capsys):

@@ -141,6 +141,27 @@ def cmd_createuser(args: argparse.Namespace) -> None:
     print(f"Created {user.role} {user.email} in {clinic.name}.")
 
 
+def cmd_set_password(args: argparse.Namespace) -> None:
+    import getpass
+
+    _setup_django()
+    _check_database()
+    from django.core.exceptions import ValidationError
+
+    from rapport.accounts.models import User
+    from rapport.accounts.services import user_set_password
+
+    user = User.objects.filter(email__iexact=args.email.strip()).first()
+    if user is None:
+        raise CommandError(f"no staff account with the email {args.email}")
+    password = os.environ.get("RAPPORT_NEW_USER_PASSWORD") or getpass.getpass("New password: ")
+    try:
+        user_set_password(actor=None, user=user, password=password)
+    except ValidationError as error:
+        raise CommandError("; ".join(error.messages)) from None
+    print(f"Set a new password for {user.email}; their other sessions have ended.")
+
+
 def cmd_keygen(args: argparse.Namespace) -> None:
     from rapport.lib.crypto import generate_key
 
@@ -202,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--name", default="", help="full name")
     createuser.add_argument("--clinic", default="My clinic", help="clinic name, if none exists yet")
     createuser.set_defaults(handler=cmd_createuser)
+
+    set_password = sub.add_parser(
+        "set-password",
+        help="set a new password for a staff account (from RAPPORT_NEW_USER_PASSWORD or a prompt)",
+    )
+    set_password.add_argument("--email", required=True)
+    set_password.set_defaults(handler=cmd_set_password)
 
     keygen = sub.add_parser("keygen", help="print a new encryption key for RAPPORT_ENCRYPTION_KEYS")
     keygen.set_defaults(handler=cmd_keygen)

@@ -266,18 +266,24 @@ WHITENOISE_USE_FINDERS = DEBUG or DEMO or env_bool("RAPPORT_STATIC_FROM_PACKAGE"
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT = None  # nothing is collected; WhiteNoise serves from the package
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if env_str("RAPPORT_EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_CONFIGURED = bool(env_str("RAPPORT_EMAIL_HOST"))
+# Without a mail server, mail is discarded: printing it (Django's console backend) would
+# put password-reset links in the server's logs. Demo and debug print it, for trying out.
+if EMAIL_CONFIGURED:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG or DEMO:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# "Forgot your password?" emails a link: offered only where mail can arrive. Elsewhere
+# the clinic's server administrator sets a new one (`rapport set-password`).
+PASSWORD_RESET_BY_EMAIL = EMAIL_CONFIGURED or DEBUG or DEMO
 EMAIL_HOST = env_str("RAPPORT_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("RAPPORT_EMAIL_PORT", 587, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("RAPPORT_EMAIL_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("RAPPORT_EMAIL_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("RAPPORT_EMAIL_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("RAPPORT_EMAIL_FROM", "rapport@localhost")
-EMAIL_CONFIGURED = bool(env_str("RAPPORT_EMAIL_HOST"))
 
 # Logs never carry client free text: only ids, actions and counts are logged. The request
 # loggers write paths, so check-in tokens and password-reset keys are redacted from them.

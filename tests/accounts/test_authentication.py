@@ -91,3 +91,38 @@ def test_pages_send_csp_and_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_without_a_mail_server_no_reset_link_is_made_and_the_page_says_who_can_help(
+    client, therapist_a, settings, mailoutbox
+):
+    settings.PASSWORD_RESET_BY_EMAIL = False
+    login_page = client.get("/accounts/login/").content.decode()
+    assert "/accounts/password/reset/" not in login_page
+    assert "Your clinic's administrator can set a new one." in login_page
+    page = client.post("/accounts/password/reset/", {"email": therapist_a.email})
+    assert "This server does not send email" in page.content.decode()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_with_a_mail_server_the_reset_link_is_emailed(client, therapist_a, settings, mailoutbox):
+    settings.PASSWORD_RESET_BY_EMAIL = True
+    assert "/accounts/password/reset/" in client.get("/accounts/login/").content.decode()
+    client.post("/accounts/password/reset/", {"email": therapist_a.email})
+    assert [m.to for m in mailoutbox] == [[therapist_a.email]]
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_staff_cannot_change_their_own_sign_in_email(login, therapist_a):
+    http = login(therapist_a)
+    assert http.get("/accounts/email/").status_code == 404
+    response = http.post(
+        "/accounts/email/", {"email": "someone.else@test.invalid", "action_add": ""}
+    )
+    assert response.status_code == 404
+    therapist_a.refresh_from_db()
+    assert therapist_a.email == "therapist.a@test.invalid"
+    assert not therapist_a.emailaddress_set.filter(email="someone.else@test.invalid").exists()

@@ -86,7 +86,8 @@ def test_wrong_database_url_gives_one_clear_line(tmp_path):
 def test_debug_is_off_by_default(tmp_path):
     code = (
         "import rapport.settings as s; "
-        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.PASSWORD_HASHERS[0])"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.PASSWORD_HASHERS[0], "
+        "s.EMAIL_BACKEND, s.PASSWORD_RESET_BY_EMAIL)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env.update(
@@ -101,4 +102,7 @@ def test_debug_is_off_by_default(tmp_path):
         "False",
         "True",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
+        # No mail server: mail (password-reset links) is dropped, never printed to the logs.
+        "django.core.mail.backends.dummy.EmailBackend",
+        "False",
     ]

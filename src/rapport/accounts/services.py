@@ -9,7 +9,13 @@ from django.db import IntegrityError, transaction
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.audit.services import Action, audit_record
 
-__all__ = ["supervision_link_create", "supervision_link_delete", "user_create", "user_update"]
+__all__ = [
+    "supervision_link_create",
+    "supervision_link_delete",
+    "user_create",
+    "user_set_password",
+    "user_update",
+]
 
 
 def _require_admin(actor) -> None:
@@ -46,6 +52,20 @@ def user_create(
         user.set_unusable_password()
     user.save()
     audit_record(actor=actor, action=Action.CREATE, target=f"user:{user.pk}", request=request)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor, user: User, password: str, request=None) -> User:
+    """A new password for a staff member who forgot theirs (``actor`` None: the command
+    line). Their other sessions end: Django checks each session against the password."""
+    _require_admin(actor)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor, action=Action.UPDATE, target=f"user:{user.pk}:password", request=request
+    )
     return user
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.account.views import password_reset as allauth_password_reset
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,6 +26,20 @@ from rapport.audit.selectors import audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
+
+
+def password_reset(request):
+    """allauth's reset by email where mail can arrive; elsewhere, who can help. (Without
+    a mail server the link would go nowhere, or into the server's logs.)"""
+    if settings.PASSWORD_RESET_BY_EMAIL:
+        return allauth_password_reset(request)
+    return render(request, "account/password_reset_unavailable.html")
+
+
+def email_management_closed(request):
+    """allauth's page to add or change one's own email address, closed: a staff member's
+    email is their sign-in and names them in the audit log, so the clinic admin sets it."""
+    raise Http404
 
 
 def _user_in_my_clinic(request, user_id) -> User:
