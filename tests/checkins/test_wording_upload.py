@@ -115,3 +115,35 @@ def test_removing_the_wording_makes_the_instrument_unsendable_again(login, admin
     upload(http, wording_file("srs"))
     http.post("/manage/checkins/wording/delete/", {"instrument": "srs"})
     assert not instrument_for_clinic(clinic, "srs").sendable
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Infinity", "Enter a number, for example 7.5."),
+        ("NaN", "Enter a number, for example 7.5."),
+        ("1e99999", "Enter a number, for example 7.5."),
+        ("11", "Enter a number from 0 to 10."),
+        ("-1", "Enter a number from 0 to 10."),
+    ],
+)
+def test_a_slider_typed_out_of_range_or_not_a_number_is_asked_again_and_nothing_is_stored(
+    login, admin_user, client_a, client, typed, message
+):
+    from tests.checkins._helpers import open_and_answer
+
+    from rapport.measures.models import Response
+
+    upload(login(admin_user), wording_file("ors"))
+    client.logout()
+    _, token = make_link(client_a, "ors")
+    answers = {"ors_1": typed, "ors_2": "5", "ors_3": "5", "ors_4": "5"}
+    response = open_and_answer(client, token, answers)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Response.objects.count() == 0
+    # A plain number with a decimal comma is taken.
+    response = open_and_answer(client, token, {**answers, "ors_1": "7,5"})
+    assert response.status_code == 200
+    assert Response.objects.get().total == 22.5

@@ -6,6 +6,7 @@ Field names are item ids, so the engine's per-item errors land next to their que
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -82,6 +83,18 @@ def _prefer_not() -> str:
     return str(_("Prefer not to answer"))
 
 
+# Digits with an optional decimal point or comma: what a person types on a slider's
+# keyboard fallback. Decimal() alone would also take "Infinity", "NaN" and "1e99999", which
+# crash the conversion to a score or take seconds of CPU on a public page.
+_PLAIN_NUMBER = re.compile(r"^\s*-?\d{1,4}(?:[.,]\d{1,3})?\s*$")
+
+
+def _plain_number(raw: str) -> Decimal | None:
+    if not _PLAIN_NUMBER.match(raw):
+        return None
+    return Decimal(raw.strip().replace(",", "."))
+
+
 class QuestionnaireForm(forms.Form):
     """All of an instrument's items on one page, plus the hidden idempotency key."""
 
@@ -125,11 +138,19 @@ class QuestionnaireForm(forms.Form):
         for item in self.instrument.items:
             if _kind(item) != "number" or not cleaned.get(item.id):
                 continue
-            raw = cleaned[item.id].replace(",", ".")
-            try:
-                cleaned[item.id] = str(Decimal(raw))
-            except ArithmeticError:
+            number = _plain_number(cleaned[item.id])
+            slider = item.slider
+            assert slider is not None
+            if number is None:
                 self.add_error(item.id, _("Enter a number, for example 7.5."))
+            elif not slider.min <= number <= slider.max:
+                self.add_error(
+                    item.id,
+                    _("Enter a number from %(min)s to %(max)s.")
+                    % {"min": slider.min, "max": slider.max},
+                )
+            else:
+                cleaned[item.id] = str(number)
         return cleaned
 
     def answers(self) -> dict[str, object]:
