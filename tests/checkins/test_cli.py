@@ -97,6 +97,18 @@ def test_import_is_all_or_nothing_with_a_row_by_row_report(tmp_path, capsys, cli
 
 
 @pytest.mark.django_db
+def test_a_client_id_of_zero_or_below_is_a_row_error_not_a_crash(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    rows = [HEADER, phq9_row(0, "2026-01-05", [1] * 9), phq9_row(-3, "2026-01-12", [1] * 9)]
+    csv.write_text("\n".join(rows) + "\n")
+    assert main(["import-responses", str(csv)]) == 2
+    captured = capsys.readouterr()
+    assert "row 2: client '0' is not a client id" in captured.out
+    assert "row 3: client '-3' is not a client id" in captured.out
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
 def test_skip_invalid_imports_the_valid_rows(tmp_path, capsys, client_a):
     csv = tmp_path / "history.csv"
     csv.write_text(

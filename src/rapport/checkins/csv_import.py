@@ -83,6 +83,8 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
     try:
         client_id = int(raw_client)
     except ValueError:
+        client_id = 0
+    if client_id <= 0:  # ids start at 1; 0 also stands for "unreadable" below
         errors.append(f"client {raw_client!r} is not a client id")
         client_id = 0
     try:

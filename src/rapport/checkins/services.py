@@ -383,7 +383,7 @@ def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportR
     valid = []
     for row in rows:
         problems = list(row.errors)
-        if row.client_id and row.client_id not in clients:
+        if not problems and row.client_id not in clients:
             problems.append(f"no client with id {row.client_id}")
         if problems:
             report.errors.extend(RowError(row.row, p) for p in problems)
