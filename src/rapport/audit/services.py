@@ -34,6 +34,21 @@ def audit_record(
     )
 
 
+def audit_page_view(request, client_id: int) -> AuditEvent:
+    """A page that shows a client's details is a read of client data (DESIGN §5), even a
+    form: booking an appointment shows whose, editing an episode shows its referral. The
+    target names the page (its URL name); the path names the object."""
+    match = request.resolver_match
+    page = match.url_name if match is not None and match.url_name else "unnamed"
+    return audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=f"page:{page}",
+        client_id=client_id,
+        request=request,
+    )
+
+
 def audit_record_many(
     *, actor, action: str, target: str, client_ids: Iterable[int], request=None
 ) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rapport.audit.services import audit_page_view
 from rapport.checkins import selectors, services
 from rapport.checkins.forms import (
     CheckinCreateForm,
@@ -169,6 +170,7 @@ def checkin_new(request, appointment_id):
                         _("The email could not be sent. Share the link or QR code instead."),
                     )
             return _created_page(request, checkin, token, emailed=emailed)
+    audit_page_view(request, client.pk)
     return render(
         request,
         "checkins/new.html",
@@ -264,6 +266,7 @@ def episode_schedule(request, episode_id):
         else:
             messages.success(request, _("Check-in schedule saved for this episode."))
             return redirect("client_detail", client_id=client.pk)
+    audit_page_view(request, client.pk)
     return render(
         request,
         "checkins/episode_schedule.html",

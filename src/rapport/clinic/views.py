@@ -105,18 +105,6 @@ def _client_url(client_id) -> str:
     return reverse("client_detail", kwargs={"client_id": client_id})
 
 
-def _audit_view(request, target: str, client_id: int) -> None:
-    """Edit pages show client data before any change: that read is audited too."""
-    if request.method == "GET":
-        audit_record(
-            actor=request.user,
-            action=Action.VIEW,
-            target=target,
-            client_id=client_id,
-            request=request,
-        )
-
-
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def client_create(request):
@@ -136,7 +124,6 @@ def client_create(request):
 @require_http_methods(["GET", "POST"])
 def client_edit(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
-    _audit_view(request, "client-edit", client.pk)
     initial = {f: getattr(client, f) for f in ("display_name", "birth_year", "email", "phone")}
     return service_form_page(
         request,
@@ -225,7 +212,6 @@ def goal_create(request, episode_id):
 def goal_edit(request, goal_id):
     goal = selectors.get_goal_for_user(request.user, goal_id)
     client = goal.episode.client
-    _audit_view(request, f"goal:{goal.pk}", client.pk)
     return service_form_page(
         request,
         GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status}),

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from rapport.audit.services import audit_page_view
+
 __all__ = ["add_service_errors", "service_form_page"]
 
 
@@ -40,6 +42,7 @@ def service_form_page(
     On a valid POST, ``save(cleaned_data)`` calls the service; a service ValidationError is
     shown next to its field and nothing is saved. Success flashes ``success`` and redirects to
     ``next_url`` (or ``next_url(result)``). Anything invalid re-renders with status 400.
+    A page about a ``client`` (in ``context``) is audited as a read of their data.
     """
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,4 +53,6 @@ def service_form_page(
             messages.success(request, success)
             return redirect(next_url(result) if callable(next_url) else next_url)
     status = 400 if form.errors else 200
+    if context.get("client") is not None:
+        audit_page_view(request, context["client"].pk)
     return render(request, template, {"form": form, **context}, status=status)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from rapport.audit.services import Action, audit_record
+from rapport.audit.services import Action, audit_page_view, audit_record
 from rapport.clinic.selectors import get_appointment_for_user
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
@@ -167,6 +167,7 @@ def transcript_upload(request, appointment_id):
         )
         messages.success(request, _("Transcript uploaded. Check who is who before the analysis."))
         return redirect("transcript_roles", transcript_id=transcript.pk)
+    audit_page_view(request, client.pk)
     return render(
         request,
         "transcripts/upload.html",
@@ -253,6 +254,7 @@ def transcript_delete(request, transcript_id):
         services.transcript_delete_text(actor=request.user, transcript=transcript, request=request)
         messages.success(request, _("Transcript text deleted. The codes and metrics are kept."))
         return redirect("transcript_report", transcript_id=transcript.pk)
+    audit_page_view(request, client.pk)
     return render(
         request,
         "transcripts/delete.html",
