@@ -172,8 +172,8 @@ def build_series(
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
         elif starts_at <= now and missed:
-            kind: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
-            attendance.append(AttendanceRecord(len(sessions), kind, day))
+            how: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
+            attendance.append(AttendanceRecord(len(sessions), how, day))
         elif pk in answered_for and not missed:
             # Not (yet) marked attended, but the client answered for it: the PHQ-9 sent
             # before the next session, or a session nobody marked. It is a session of its
