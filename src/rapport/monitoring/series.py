@@ -201,7 +201,7 @@ def build_series(
         # The newer response counts, but never over one given for this very session's
         # appointment by one placed here only by its date (e.g. given for an appointment
         # that was then cancelled).
-        own = sessions != [] and by_appt.get(row.appointment_id) == session
+        own = row.appointment_id is not None and by_appt.get(row.appointment_id) == session
         if key in chosen and chosen[key][0] and not own:
             continue
         chosen[key] = (own, row.pk, _observation(row, instrument, session))
