@@ -24,3 +24,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Keep test output readable: the suite asserts on behaviour, not on INFO lines.
 LOGGING = {**production.LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+
+# Each test process keeps its own cache (the login throttle's counts), so parallel test
+# workers never see each other's failed logins.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -226,6 +226,20 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+# How many proxies in front append to X-Forwarded-For (behind a TLS-terminating proxy, 1).
+# The client's address is that many entries from the right: entries further left are
+# whatever the client sent, and trusting them would let anyone choose the address that
+# the audit log records and the login throttle counts.
+TRUSTED_PROXIES = env_int("RAPPORT_TRUSTED_PROXIES", 1 if HTTPS else 0, minimum=0, maximum=5)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
+# Shared by the server's worker processes (per-process memory would give each worker its
+# own count of failed logins). One host; several hosts would need a shared cache server.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
