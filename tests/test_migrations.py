@@ -12,3 +12,42 @@ def test_every_model_change_has_its_migration():
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
     except SystemExit as exit_:
         pytest.fail(f"models changed without a migration (makemigrations exit {exit_.code})")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_referral_sources_already_stored_are_encrypted_in_place_and_back(therapist_a):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from rapport.clinic.models import Episode
+    from tests.conftest import make_client
+
+    episode = make_client(therapist_a).episodes.get()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("clinic", "0001_initial")])
+    with connection.cursor() as cursor:  # as a release before the change stored it
+        cursor.execute(
+            "UPDATE clinic_episode SET referral_source = %s WHERE id = %s",
+            ["Court order, probation officer", episode.pk],
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert "probation" not in _raw_referral(episode.pk)
+    assert Episode.objects.get(pk=episode.pk).referral_source == "Court order, probation officer"
+    executor = MigrationExecutor(connection)
+    executor.migrate([("clinic", "0001_initial")])
+    assert _raw_referral(episode.pk) == "Court order, probation officer"
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _raw_referral(pk: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT referral_source FROM clinic_episode WHERE id = %s", [pk])
+        return cursor.fetchone()[0]

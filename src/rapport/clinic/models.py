@@ -90,7 +90,8 @@ class Episode(models.Model):
         choices=AttendanceBasis.choices,
         default=AttendanceBasis.VOLUNTARY,
     )
-    referral_source = models.CharField(_("referral source"), max_length=200, blank=True)
+    # Free text about the client ("court order, probation officer ..."): encrypted.
+    referral_source = EncryptedTextField(_("referral source"), blank=True, default="")
     started_on = models.DateField(_("start date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     end_reason = models.CharField(
