@@ -69,3 +69,15 @@ def test_admins_can_filter_the_audit_log_by_user_and_client(
 @pytest.mark.django_db
 def test_clinicians_cannot_read_the_audit_log(login, therapist_a):
     assert login(therapist_a).get("/manage/audit/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_check_in_link_is_audited_without_its_token(client, client_a):
+    from tests.checkins._helpers import PHQ9_ZERO, form_key, make_link
+
+    _checkin, token = make_link(client_a)
+    page = client.get(f"/c/{token}/").content.decode()
+    assert client.post(f"/c/{token}/", {**PHQ9_ZERO, "form_key": form_key(page)}).status_code == 200
+    paths = list(AuditEvent.objects.filter(client_id=client_a.pk).values_list("path", flat=True))
+    assert "/c/[redacted]/" in paths
+    assert not any(token in path for path in paths)

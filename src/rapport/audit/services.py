@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from rapport.audit.models import Action, AuditEvent
 from rapport.core.http import client_ip
+from rapport.lib.redact import redact_secret_paths
 
-__all__ = ["Action", "audit_record", "audit_record_many"]
+__all__ = ["Action", "audit_page_view", "audit_record", "audit_record_many"]
 
 
 def _actor_fields(actor) -> dict:
@@ -30,8 +31,14 @@ def audit_record(
         target=target[:100],
         client_id=client_id,
         ip_address=client_ip(request) if request is not None else None,
-        path=(request.path[:300] if request is not None else ""),
+        path=_path(request),
     )
+
+
+def _path(request) -> str:
+    """The request's path, without a check-in token or reset key: the audit log is kept
+    for years and read by admins, and the token still opens a link until it is used."""
+    return redact_secret_paths(request.path)[:300] if request is not None else ""
 
 
 def audit_page_view(request, client_id: int) -> AuditEvent:
@@ -55,7 +62,7 @@ def audit_record_many(
     """One row per client, in one query: e.g. a caseload shows many clients at once."""
     base = _actor_fields(actor)
     ip = client_ip(request) if request is not None else None
-    path = request.path[:300] if request is not None else ""
+    path = _path(request)
     AuditEvent.objects.bulk_create(
         AuditEvent(**base, action=action, target=target, client_id=cid, ip_address=ip, path=path)
         for cid in client_ids
