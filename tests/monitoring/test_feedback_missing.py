@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from rapport.monitoring.signals import (
     AttendanceRecord,
@@ -60,6 +61,24 @@ def test_28_days_without_a_checkin_while_sessions_continue_is_a_signal():
     found = detect_feedback_missing(_fortnightly(dt.date(2025, 1, 29)), CRITERIA)
     assert found[0].evidence["days_without_checkin"] == 28
     assert "sessions continue" in found[0].evidence["rule"]
+
+
+def test_a_session_four_weeks_on_is_not_silence_before_the_client_could_answer():
+    # Sessions 28 days apart, every check-in received; today is a session day.
+    first = dt.date(2026, 1, 5)
+    days = [first + dt.timedelta(days=28 * i) for i in range(4)]
+    client = ClientSeries(
+        client="c1",
+        today=days[-1],
+        observations=tuple(
+            Observation("checkin", n, 38, date=d) for n, d in enumerate(days[:3], 1)
+        ),
+        attendance=tuple(AttendanceRecord(n, "attended", d) for n, d in enumerate(days, 1)),
+    )
+    assert detect_feedback_missing(client, CRITERIA) == ()
+    # Had nothing come since session 2, the stretch holds a session whose check-in is due.
+    silent = replace(client, observations=client.observations[:2], today=days[-1])
+    assert detect_feedback_missing(silent, CRITERIA)[0].evidence["days_without_checkin"] == 56
 
 
 def test_no_signal_when_sessions_have_stopped_too():

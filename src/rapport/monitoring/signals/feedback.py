@@ -103,9 +103,11 @@ def _days_without_checkin(
 
 
 def _still_attending(series: ClientSeries, gap: int) -> bool:
-    """Some session was attended inside the silent stretch, so therapy continues."""
+    """Some session was attended inside the silent stretch, so therapy continues. Not one
+    held today: its check-in is not due yet (with sessions four weeks apart, every session
+    day would otherwise look like 28 days of silence before the client could answer)."""
     start = series.today - dt.timedelta(days=gap)
     return any(
-        a.status == "attended" and a.date is not None and start < a.date <= series.today
+        a.status == "attended" and a.date is not None and start < a.date < series.today
         for a in series.attendance
     )
