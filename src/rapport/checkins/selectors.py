@@ -77,21 +77,43 @@ def clinic_schedule(clinic) -> Schedule:
     return Schedule(stored.before_instrument, stored.after_instrument)
 
 
+def _pick(own: str, default: str) -> tuple[str, bool]:
+    """An episode's choice for one slot: "" keeps the clinic's, "none" switches it off."""
+    if not own:
+        return default, True
+    return ("" if own == NONE else own), False
+
+
 def episode_schedule(episode) -> Schedule:
     """The clinic default with the episode's overrides ("none" switches a slot off)."""
     default = clinic_schedule(episode.client.clinic)
     override = EpisodeSchedule.objects.filter(episode=episode).first()
     if override is None:
         return default
-
-    def pick(own: str, fallback: str) -> tuple[str, bool]:
-        if not own:
-            return fallback, True
-        return ("" if own == NONE else own), False
-
-    before, before_default = pick(override.before_instrument, default.before)
-    after, after_default = pick(override.after_instrument, default.after)
+    before, before_default = _pick(override.before_instrument, default.before)
+    after, after_default = _pick(override.after_instrument, default.after)
     return Schedule(before, after, before_default, after_default)
+
+
+def after_session_instruments(episodes) -> dict[int, str]:
+    """What each episode asks after its appointments ("" for nothing), in two queries:
+    the instrument whose silence is worth noticing (episodes with client loaded)."""
+    clinic_ids = {e.client.clinic_id for e in episodes}
+    clinic_after = dict(
+        ClinicSchedule.objects.filter(clinic_id__in=clinic_ids).values_list(
+            "clinic_id", "after_instrument"
+        )
+    )
+    own = dict(
+        EpisodeSchedule.objects.filter(episode__in=episodes).values_list(
+            "episode_id", "after_instrument"
+        )
+    )
+    default = ClinicSchedule().after_instrument
+    return {
+        e.pk: _pick(own.get(e.pk, ""), clinic_after.get(e.client.clinic_id, default))[0]
+        for e in episodes
+    }
 
 
 def instrument_label(instrument_id: str) -> str:

@@ -96,7 +96,9 @@ def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[s
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
     audit_cli(action=Action.VIEW, target="signals-cli", client_id=client.pk)
     data = load_episode_series(episode, now=now)
-    config = detector_config(data.series.instruments, clinic_trajectories(client.clinic_id))
+    config = detector_config(
+        data.series.instruments, clinic_trajectories(client.clinic_id), data.checkin_instrument
+    )
     return [signals_for_series(data.series, config)]
 
 

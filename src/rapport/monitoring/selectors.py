@@ -118,7 +118,9 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
         return ClientMonitoring(None, None, None, [], [], [], [], [], frozenset())
     episode_series = load_episode_series(episode, now=now)
     config = detector_config(
-        episode_series.series.instruments, clinic_trajectories(client.clinic_id)
+        episode_series.series.instruments,
+        clinic_trajectories(client.clinic_id),
+        episode_series.checkin_instrument,
     )
     alerts = list(Alert.objects.filter(episode=episode, status__in=ACTIVE_STATUSES).order_by("pk"))
     actions = list(RepairAction.objects.filter(episode=episode).select_related("strategy", "alert"))

@@ -27,12 +27,13 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from django.db.models import Q
 from django.utils import timezone
 
+from rapport.checkins.selectors import after_session_instruments
 from rapport.clinic.models import Appointment, Attendance, Episode
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
@@ -92,6 +93,9 @@ class EpisodeSeries:
     sessions: tuple[SessionPoint, ...]
     #: The response behind each observation: (instrument, session) -> response pk.
     response_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: The check-in asked after each session (its schedule), whose silence is noticed;
+    #: None when the episode asks nothing after sessions.
+    checkin_instrument: str | None = CHECKIN
 
     def session_on(self, day: dt.date) -> float:
         """Where a date falls on the session axis: k for the day of session k, k + 0.5
@@ -270,6 +274,7 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
             responses[row_episode_id].append(row)
         else:
             loose[client_id].append(row)
+    after = after_session_instruments(episodes)
     result = []
     for episode in episodes:
         rows = list(responses[episode.pk])
@@ -277,16 +282,16 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
             day = _local_date(row.administered_at)
             if day >= episode.started_on and (episode.ended_on is None or day <= episode.ended_on):
                 rows.append(row)
-        result.append(
-            build_series(
-                episode,
-                appointments=appointments[episode.pk],
-                responses=rows,
-                now=now,
-                birth_year=episode.client.birth_year,
-                trainee=bool(episode.client.therapist.is_trainee),
-            )
+        built = build_series(
+            episode,
+            appointments=appointments[episode.pk],
+            responses=rows,
+            now=now,
+            birth_year=episode.client.birth_year,
+            trainee=bool(episode.client.therapist.is_trainee),
         )
+        checkin = canonical(after[episode.pk]) if after[episode.pk] else None
+        result.append(replace(built, checkin_instrument=checkin))
     return result
 
 
@@ -306,12 +311,15 @@ def _criteria(instrument: str):
 
 
 def detector_config(
-    instruments: Iterable[str], trajectories: dict[str, TrajectoryModel] | None = None
+    instruments: Iterable[str],
+    trajectories: dict[str, TrajectoryModel] | None = None,
+    checkin: str | None = CHECKIN,
 ) -> DetectorConfig:
-    """Criteria from the registry for these instruments plus the session check-in (which is
-    always expected, so silence can be noticed); the clinic's calibrated trajectories where
-    it has them, the library's defaults elsewhere."""
-    wanted = dict.fromkeys([CHECKIN, *instruments])
+    """Criteria from the registry for these instruments plus ``checkin``, the check-in the
+    episode asks after each session (expected even before any came, so silence can be
+    noticed; None when it asks nothing: then nothing is missing); the clinic's calibrated
+    trajectories where it has them, the library's defaults elsewhere."""
+    wanted = dict.fromkeys([*([checkin] if checkin else []), *instruments])
     criteria = [c for c in (_criteria(i) for i in wanted) if c is not None]
     models: dict[str, TrajectoryModel] = {}
     for c in criteria:
@@ -327,5 +335,5 @@ def detector_config(
     return DetectorConfig.from_criteria(
         criteria,
         trajectories=models,
-        feedback=FeedbackCriteria(checkin_instrument=CHECKIN),
+        feedback=FeedbackCriteria(checkin_instrument=checkin),
     )

@@ -274,7 +274,9 @@ def alerts_recompute_many(
             clinic_id = item.episode.client.clinic_id
             if clinic_id not in known:
                 known[clinic_id] = clinic_trajectories(clinic_id)
-            config = detector_config(item.series.instruments, known[clinic_id])
+            config = detector_config(
+                item.series.instruments, known[clinic_id], item.checkin_instrument
+            )
             current = current_signals(item.series, config, dismissed[item.episode.pk])
             result.add(
                 _sync(

@@ -330,3 +330,40 @@ def test_a_dismissed_alert_does_not_hide_the_same_kind_on_another_questionnaire(
     assert other.pk != first.pk and other.instrument_id != first.instrument_id
     first.refresh_from_db()
     assert first.status == AlertStatus.DISMISSED
+
+
+def _srs(value: float) -> dict:
+    return {f"srs_{n}": value for n in range(1, 5)}
+
+
+def test_silence_is_noticed_on_the_check_in_the_episode_actually_asks(therapist_a):
+    from rapport.checkins.models import ClinicSchedule
+    from rapport.checkins.services import episode_schedule_update
+    from tests.monitoring.db.helpers import record
+
+    # A clinic that asks the SRS after each session (its licensed wording loaded: set
+    # directly here), answered every time: nothing missing.
+    ClinicSchedule.objects.create(clinic=therapist_a.clinic, after_instrument="srs")
+    client, episode, held = make_episode(therapist_a, "SRS S.", sessions=4)
+    for appointment in held:
+        at = appointment.starts_at + dt.timedelta(hours=1)
+        record(client, "srs", _srs(9.5), at=at, appointment=appointment)
+    services.alerts_recompute_episode(episode=episode, now=NOW)
+    assert "feedback_missing" not in active(episode)
+
+    # An episode that asks nothing after sessions: nothing can be missing either.
+    quiet_client, quiet, quiet_held = make_episode(therapist_a, "None N.", sessions=4)
+    episode_schedule_update(
+        actor=therapist_a, episode=quiet, before_instrument="", after_instrument="none"
+    )
+    outcomes(quiet_client, quiet_held, [12, 11, 10, 9])
+    services.alerts_recompute_episode(episode=quiet, now=NOW)
+    assert "feedback_missing" not in active(quiet)
+
+    # The SRS stops coming: that silence is noticed.
+    silent_client, silent, silent_held = make_episode(therapist_a, "Quiet S.", sessions=4)
+    for appointment in silent_held[:2]:
+        at = appointment.starts_at + dt.timedelta(hours=1)
+        record(silent_client, "srs", _srs(9.5), at=at, appointment=appointment)
+    services.alerts_recompute_episode(episode=silent, now=NOW)
+    assert active(silent)["feedback_missing"].evidence["missing_sessions"] == [3, 4]
