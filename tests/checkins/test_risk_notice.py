@@ -78,3 +78,28 @@ def test_another_therapist_can_neither_see_nor_clear_the_notice(
     response.refresh_from_db()
     assert response.risk_reviewed_at is None
     assert "Risk answer" not in http.get("/caseload/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unanswered_item_9_asks_the_therapist_to_ask_about_it(login, therapist_a, client_a):
+    # An imported PHQ-9 with a severe total and item 9 left blank: no answer is not no risk.
+    from django.utils import timezone
+
+    from rapport.measures.services import response_record
+
+    answers = {f"phq9_{n}": 3 for n in range(1, 9)}
+    response, _ = response_record(
+        client=client_a,
+        instrument_id="phq9",
+        answers=answers,
+        source="import",
+        idempotency_key="import-1",
+        administered_at=timezone.now(),
+    )
+    assert response.risk_flags == ["phq9_9"] and response.endorsed_risk == []
+    http = login(therapist_a)
+    page = http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert "item 9 was not answered" in page and "ask about it directly" in page
+    assert "calls for a direct conversation about safety" not in page  # for answers given
+    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    assert "item 9 was not answered" not in http.get(f"/clients/{client_a.pk}/").content.decode()

@@ -65,6 +65,7 @@ def test_it_raises_no_risk_flag_when_item_9_is_zero():
 def test_it_warns_when_item_9_is_unanswered_instead_of_assuming_no_risk():
     result = phq9([0, 0, 0, 0, 0, 0, 0, 0, None])
     assert result.risk_flags == ()
+    assert result.unanswered_risk == ("phq9_9",)
     assert any("phq9_9" in warning and "not answered" in warning for warning in result.warnings)
 
 

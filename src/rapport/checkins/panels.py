@@ -65,6 +65,7 @@ def risk_panel(request, client) -> dict | None:
             continue
         for item_id in response.risk_flags:
             value = response.item_values.get(item_id)
+            answered = item_id in response.item_values
             notices.append(
                 {
                     "response": response,
@@ -75,7 +76,8 @@ def risk_panel(request, client) -> dict | None:
                     "wording": instrument.item(item_id).wording
                     if item_id in instrument.item_ids
                     else item_id,
-                    "answer": _option_label(instrument, item_id, value),
+                    "answered": answered,
+                    "answer": _option_label(instrument, item_id, value) if answered else "",
                     "is_phq9_item9": item_id == PHQ9_RISK_ITEM,
                 }
             )

@@ -47,8 +47,8 @@ def _unavailable(request, status: int):
 
 def _thanks(request, checkin, response):
     context = {
-        "risk": bool(response.risk_flags),
-        "crisis_text": checkin.client.clinic.crisis_text if response.risk_flags else "",
+        "risk": bool(response.endorsed_risk),
+        "crisis_text": checkin.client.clinic.crisis_text if response.endorsed_risk else "",
         "tablet": checkin.mode == Mode.TABLET,
     }
     page = render(request, "checkins/thanks.html", context)

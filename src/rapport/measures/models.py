@@ -74,6 +74,11 @@ class Response(models.Model):
     def has_unreviewed_risk(self) -> bool:
         return bool(self.risk_flags) and self.risk_reviewed_at is None
 
+    @property
+    def endorsed_risk(self) -> list[str]:
+        """Risk items answered at risk (``risk_flags`` also holds unanswered ones)."""
+        return [item for item in self.risk_flags if item in self.item_values]
+
 
 class ClinicWording(models.Model):
     """A clinic's licensed wording for one instrument (WAI-SR, ORS, SRS), from its own file.

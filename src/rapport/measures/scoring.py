@@ -82,6 +82,9 @@ class ScoreResult:
     warnings: tuple[str, ...]
     risk_flags: tuple[str, ...]
     text_answers: Mapping[str, str]
+    #: Risk items left unanswered or declined: "no answer" is not "no risk", so a
+    #: clinician asks about them directly.
+    unanswered_risk: tuple[str, ...] = ()
     item_values: Mapping[str, Number] = field(default_factory=lambda: MappingProxyType({}))
     missing: tuple[str, ...] = ()
     declined: tuple[str, ...] = ()
@@ -131,7 +134,7 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
     warnings = _Warnings(frozenset(given.declined))
     total = _score_total(instrument.total, keyed, warnings)
     subscales = _score_subscales(instrument.subscales, keyed, warnings)
-    risk_flags = _risk_flags(instrument, given.values, warnings)
+    risk_flags, unanswered_risk = _risk_flags(instrument, given.values, warnings)
     required = [item.id for item in instrument.items if item.required]
     missing = tuple(i for i in required if i not in given.values and i not in given.texts)
     return ScoreResult(
@@ -145,6 +148,7 @@ def score(instrument: Instrument, answers: Mapping[str, Answer]) -> ScoreResult:
         prorated=total.prorated,
         warnings=tuple(warnings.messages),
         risk_flags=risk_flags,
+        unanswered_risk=unanswered_risk,
         text_answers=MappingProxyType(given.texts),
         item_values=MappingProxyType({k: _number(v) for k, v in given.values.items()}),
         missing=missing,
@@ -338,16 +342,17 @@ def _below_alert(instrument: Instrument, total: Number | None) -> bool | None:
 
 def _risk_flags(
     instrument: Instrument, values: Mapping[str, Decimal], warnings: _Warnings
-) -> tuple[str, ...]:
-    """Any answer at or above a risk item's threshold is flagged (PHQ-9 item 9: any
-    non-zero answer). An unanswered risk item is a warning: nobody should assume "no risk"."""
-    flags = []
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Risk items answered at or above their threshold (PHQ-9 item 9: any non-zero answer),
+    and those not answered: a warning each, as nobody should assume "no risk"."""
+    flags, unanswered = [], []
     for risk in instrument.risk_items:
         if risk.item not in values:
             warnings.add(f"Risk item {risk.item} was not answered; ask about it directly.")
+            unanswered.append(risk.item)
         elif values[risk.item] >= Decimal(str(risk.at_or_above)):
             flags.append(risk.item)
-    return tuple(flags)
+    return tuple(flags), tuple(unanswered)
 
 
 def _leanings(

@@ -127,7 +127,10 @@ def response_record(
         completeness=result.completeness,
         prorated=result.prorated,
         warnings=list(result.warnings),
-        risk_flags=list(result.risk_flags),
+        # Every risk item a clinician must follow up: answered at risk, or not answered
+        # (the risk notice asks about those directly; the client's page shows the crisis
+        # text for answered ones only, see Response.endorsed_risk).
+        risk_flags=list(result.risk_flags) + list(result.unanswered_risk),
         declined=list(result.declined),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
