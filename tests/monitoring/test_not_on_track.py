@@ -27,6 +27,19 @@ def test_default_bands_are_reliable_change_steps_above_the_cutoff():
     assert [b.name for b in MODEL.bands] == ["below cut-off", "mild", "moderate", "severe"]
 
 
+@pytest.mark.parametrize(
+    ("criteria", "score"),
+    [(PHQ, 9), (PHQ, 10), (ORS, 24.9), (ORS, 25.0), (ORS, 25.1)],
+)
+def test_an_intake_falls_in_the_below_cut_off_band_exactly_when_it_is_not_clinical(
+    criteria, score
+):
+    # ORS is clinical *below* 25: an intake of exactly 25 is not (Miller et al. 2003).
+    model = default_trajectory(criteria)
+    band = model.bands[model.band_index(criteria.sign * score)]
+    assert (band.name != "below cut-off") == bool(criteria.is_clinical(score))
+
+
 def test_a_client_improving_as_expected_is_on_track():
     values = [18, 16, 14, 12, 11, 10, 9, 9]
     assert detect_not_on_track(series(scores("phq9", values)), MODEL) == ()

@@ -264,6 +264,10 @@ def default_trajectory(change: ChangeCriteria) -> TrajectoryModel:
     unit = change.rule().threshold
     cutoff = change.sign * float(change.clinical_cutoff.value)
     starts = (-math.inf, cutoff, cutoff + unit, cutoff + 2 * unit)
+    if change.clinical_range != "at_or_above":
+        # Clinical *below* the cut-off (ORS under 25): the cut-off itself is not clinical,
+        # so each band starts just past its boundary, as is_clinical() draws the line.
+        starts = (starts[0], *(math.nextafter(start, math.inf) for start in starts[1:]))
     names = ("below cut-off", "mild", "moderate", "severe")
     bands = tuple(
         TrajectoryBand(
