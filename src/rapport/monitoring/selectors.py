@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db.models import Count, Q
 from django.http import Http404
@@ -23,7 +24,9 @@ from rapport.clinic.models import Attendance, Client, EndReason, Episode, GoalSt
 from rapport.clinic.selectors import clients_for
 from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
+from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response
+from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
 from rapport.monitoring.instruments import CHECKIN, canonical, stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
@@ -298,10 +301,34 @@ def _combine(parts: Iterable[TherapistFigures], name: str) -> TherapistFigures:
     return total
 
 
+def _latest_alliance_share(trend: Trend | None) -> float | None:
+    """A client's latest alliance total as a percentage of its scale (0-100), so clients
+    on different measures (check-in and SRS 0-40, WAI-SR 1-5) can be averaged."""
+    if trend is None or not trend.values:
+        return None
+    scale = _scale(trend.instrument)
+    if scale is None:
+        return None
+    low, high = scale
+    return 100.0 * (trend.values[-1] - low) / (high - low)
+
+
+@lru_cache(maxsize=32)
+def _scale(instrument_id: str) -> tuple[float, float] | None:
+    try:
+        total = get_instrument(instrument_id).total
+    except InstrumentNotFound:
+        return None
+    if total is None or total.max <= total.min:
+        return None
+    return float(total.min), float(total.max)
+
+
 def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     """Per-therapist figures for the user's visible caseload (three queries).
 
-    Mean alliance: each client's latest alliance total. Not on track: clients with an open
+    Mean alliance: each client's latest alliance total, as a percentage of its scale. Not
+    on track: clients with an open
     not-on-track alert among those with two or more outcome scores. Dropout: episodes that
     ended with "client dropped out" among all ended episodes, against the 19.7% base rate
     (Swift & Greenberg 2012). Check-in completion: check-ins received per attended session
@@ -314,8 +341,8 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             therapist.pk, TherapistFigures(therapist_id=therapist.pk, name=str(therapist))
         )
         item.clients += 1
-        if row.alliance_trend is not None and row.alliance_trend.values:
-            latest = row.alliance_trend.values[-1]
+        latest = _latest_alliance_share(row.alliance_trend)
+        if latest is not None:
             item.mean_alliance = ((item.mean_alliance or 0.0) * item.alliance_clients + latest) / (
                 item.alliance_clients + 1
             )

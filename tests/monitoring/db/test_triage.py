@@ -109,8 +109,8 @@ def test_team_figures_give_alliance_not_on_track_dropout_and_completion(
     figures = page[page.index('id="figures-h"') :]
     row = figures[figures.index("Therapist.A") :]
     row = row[: row.index("</tr>")]
-    # Latest alliance: 39, 29, 38 (Cleo's last check-in), 38 -> mean 36.0 over 4 clients.
-    assert "36.0" in row and "(n=4)" in row
+    # Latest alliance: 39, 29, 38 (Cleo's last check-in), 38 of 40 -> mean 36.0, 90% of scale.
+    assert '90% <span class="muted">(n=4)</span>' in row
     assert "50.0%" in row and "(1/2)" in row
     # 20 sessions attended in the last 12 weeks (the ended episodes are older), 18 check-ins.
     assert "(18/20)" in row and "90.0%" in row
@@ -161,3 +161,14 @@ def test_closed_episodes_leave_the_caseload(therapist_a, caseload):
         phase=Phase.CLOSED, ended_on=timezone.localdate() - dt.timedelta(days=1)
     )
     assert "Ada Steady" not in names(caseload_for(therapist_a))
+
+
+def test_alliance_on_different_scales_is_averaged_as_a_share_of_each_scale():
+    from rapport.monitoring.selectors import Trend, _latest_alliance_share
+
+    # WAI-SR is a mean of 1-5; the check-in and the SRS run 0-40.
+    assert _latest_alliance_share(Trend("wai-sr", (3.0, 5.0))) == 100.0
+    assert _latest_alliance_share(Trend("wai-sr", (1.0,))) == 0.0
+    assert _latest_alliance_share(Trend("session-checkin", (40.0, 36.0))) == 90.0
+    assert _latest_alliance_share(Trend("session-checkin", ())) is None
+    assert _latest_alliance_share(None) is None

@@ -263,7 +263,7 @@ def default_trajectory(change: ChangeCriteria) -> TrajectoryModel:
         raise CriteriaError(f"{change.instrument}: a trajectory needs a clinical cut-off")
     unit = change.rule().threshold
     cutoff = change.sign * float(change.clinical_cutoff.value)
-    starts = (-math.inf, cutoff, cutoff + unit, cutoff + 2 * unit)
+    starts: tuple[float, ...] = (-math.inf, cutoff, cutoff + unit, cutoff + 2 * unit)
     if change.clinical_range != "at_or_above":
         # Clinical *below* the cut-off (ORS under 25): the cut-off itself is not clinical,
         # so each band starts just past its boundary, as is_clinical() draws the line.
