@@ -150,6 +150,34 @@ def test_importing_the_same_file_twice_never_duplicates(tmp_path, capsys, client
 
 
 @pytest.mark.django_db
+def test_a_corrected_file_never_stores_a_second_answer_for_the_same_day(tmp_path, capsys, client_a):
+    first = tmp_path / "history.csv"
+    first.write_text("\n".join([HEADER, phq9_row(client_a.pk, "2026-01-05", [1] * 9)]) + "\n")
+    assert main(["import-responses", str(first)]) == 0
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "2026-01-05", [2] * 9),
+                phq9_row(client_a.pk, "2026-01-12", [1] * 9),
+                phq9_row(client_a.pk, "2026-01-12", [3] * 9),
+            ]
+        )
+        + "\n"
+    )
+    capsys.readouterr()
+    assert main(["import-responses", str(corrected)]) == 2
+    out = capsys.readouterr().out
+    assert (
+        f"row 2: client {client_a.pk} already has a phq9 on 2026-01-05 from an earlier import, "
+        "with other answers"
+    ) in out
+    assert f"row 4: client {client_a.pk} already has a phq9 on 2026-01-12 in row 3" in out
+    assert [r.total for r in Response.objects.all()] == [9]
+
+
+@pytest.mark.django_db
 def test_a_file_may_mix_instruments_but_not_their_items(tmp_path, capsys, client_a):
     csv = tmp_path / "mixed.csv"
     csv.write_text(

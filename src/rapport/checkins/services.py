@@ -12,9 +12,10 @@ import logging
 import re
 import secrets
 import smtplib
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -372,6 +373,36 @@ def _when(row, episode):
     return timezone.make_aware(datetime.combine(row.administered, time(12, 0))), None
 
 
+def _day(row) -> date:
+    return row.administered.date() if isinstance(row.administered, datetime) else row.administered
+
+
+def _conflicting_rows(rows) -> list:
+    """Rows that would give a client a second, different answer to one questionnaire on one
+    day: another row of the file, or an earlier import, holds other answers for that day.
+    A corrected file re-imported would otherwise store both, counted twice, with nothing
+    to say which is right; the same rows again are fine (they add nothing)."""
+    from rapport.checkins.csv_import import RowError, idempotency_key
+
+    seen: dict[tuple, tuple[int, str]] = {}
+    stored: dict[tuple, set[str]] = defaultdict(set)
+    earlier = Response.objects.filter(
+        source=ResponseSource.IMPORT, client_id__in={row.client_id for row in rows}
+    ).values_list("client_id", "instrument_id", "administered_at", "idempotency_key")
+    for client_id, instrument_id, at, key in earlier:
+        stored[(client_id, instrument_id, timezone.localdate(at))].add(key)
+    clashes = []
+    for row in rows:
+        slot, key = (row.client_id, row.instrument_id, _day(row)), idempotency_key(row)
+        what = f"client {row.client_id} already has a {row.instrument_id} on {_day(row)}"
+        if slot in seen and seen[slot][1] != key:
+            clashes.append(RowError(row.row, f"{what} in row {seen[slot][0]}, with other answers"))
+        elif stored[slot] - {key}:
+            clashes.append(RowError(row.row, f"{what} from an earlier import, with other answers"))
+        seen.setdefault(slot, (row.row, key))
+    return clashes
+
+
 def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportReport:
     """Store imported rows through ``response_record``: all or nothing, unless
     ``skip_invalid``. Rows already imported (same idempotency key) are counted, not added."""
@@ -389,18 +420,17 @@ def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportR
             report.errors.extend(RowError(row.row, p) for p in problems)
         else:
             valid.append(row)
+    clashes = _conflicting_rows(valid)
+    if clashes:
+        report.errors = sorted([*report.errors, *clashes], key=lambda e: e.row)
+        valid = [row for row in valid if row.row not in {e.row for e in clashes}]
     if report.errors and not skip_invalid:
         return report
     try:
         with transaction.atomic():
             for row in valid:
                 client = clients[row.client_id]
-                day = (
-                    row.administered.date()
-                    if isinstance(row.administered, datetime)
-                    else row.administered
-                )
-                episode = _episode_on(client, day)
+                episode = _episode_on(client, _day(row))
                 when, appointment = _when(row, episode)
                 try:
                     _response, created = response_record(
