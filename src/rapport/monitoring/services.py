@@ -377,6 +377,10 @@ def alert_log_action(
         errors["performed_on"] = "The date is before this episode started."
     if errors:
         raise ValidationError(errors)
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    repeated = _same_action_just_logged(alert, strategy, note, performed_on, created_by, now)
+    if repeated is not None:
+        return repeated
     action = RepairAction.objects.create(
         alert=alert,
         client_id=alert.client_id,
@@ -385,7 +389,7 @@ def alert_log_action(
         strategy_title=strategy.title[:200] if strategy is not None else "",
         note=note,
         performed_on=performed_on,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=created_by,
     )
     alert.status = AlertStatus.ACTION_LOGGED
     alert.snoozed_until = None
@@ -400,6 +404,25 @@ def alert_log_action(
         request=request,
     )
     return action
+
+
+#: A second identical "log action" within this time is the same action sent twice (a
+#: double click, a resubmitted form), not a second repair.
+_REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
+def _same_action_just_logged(alert, strategy, note, performed_on, created_by, now):
+    """The identical action this person logged on this alert moments ago, if any (the alert
+    row is locked, so two submissions are seen one after the other)."""
+    recent = RepairAction.objects.filter(
+        alert=alert,
+        strategy=strategy,
+        performed_on=performed_on,
+        created_by=created_by,
+        created_at__gte=now - _REPEAT_WINDOW,
+    )
+    # The note is encrypted (randomised), so it is compared after reading.
+    return next((action for action in recent if action.note == note), None)
 
 
 @transaction.atomic

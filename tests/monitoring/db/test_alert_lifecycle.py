@@ -367,3 +367,24 @@ def test_silence_is_noticed_on_the_check_in_the_episode_actually_asks(therapist_
         record(silent_client, "srs", _srs(9.5), at=at, appointment=appointment)
     services.alerts_recompute_episode(episode=silent, now=NOW)
     assert active(silent)["feedback_missing"].evidence["missing_sessions"] == [3, 4]
+
+
+def test_logging_the_same_action_twice_in_a_row_stores_it_once(ruptured, therapist_a):
+    client, episode = ruptured
+    rupture = active(episode)["alliance_rupture"]
+    what = {"note": "Asked how the homework landed.", "performed_on": timezone.localdate(NOW)}
+    first = services.alert_log_action(actor=therapist_a, alert=rupture, now=NOW, **what)
+    again = services.alert_log_action(
+        actor=therapist_a, alert=rupture, now=NOW, **what
+    )  # double click
+    assert again.pk == first.pk
+    assert RepairAction.objects.filter(alert=rupture).count() == 1
+    assert AuditEvent.objects.filter(target__startswith="repair-action:").count() == 1
+    other = services.alert_log_action(
+        actor=therapist_a,
+        alert=rupture,
+        now=NOW,
+        note="Named the rupture.",
+        performed_on=what["performed_on"],
+    )
+    assert other.pk != first.pk and RepairAction.objects.filter(alert=rupture).count() == 2
