@@ -31,9 +31,7 @@ def test_default_bands_are_reliable_change_steps_above_the_cutoff():
     ("criteria", "score"),
     [(PHQ, 9), (PHQ, 10), (ORS, 24.9), (ORS, 25.0), (ORS, 25.1)],
 )
-def test_an_intake_falls_in_the_below_cut_off_band_exactly_when_it_is_not_clinical(
-    criteria, score
-):
+def test_an_intake_falls_in_the_below_cut_off_band_exactly_when_it_is_not_clinical(criteria, score):
     # ORS is clinical *below* 25: an intake of exactly 25 is not (Miller et al. 2003).
     model = default_trajectory(criteria)
     band = model.bands[model.band_index(criteria.sign * score)]
