@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from rapport.cli import build_parser, main
@@ -74,3 +76,23 @@ def test_createuser_refuses_an_unknown_role(capsys):
     with pytest.raises(SystemExit):
         main(["createuser", "--email", "a@b.invalid", "--role", "owner"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(monkeypatch, tmp_path, capsys):
+    # `rapport analyze sessions/ | head`: the pipe closes while the command still writes.
+    class ClosedPipe:
+        def __init__(self):
+            self.file = (tmp_path / "stdout").open("w")
+
+        def write(self, text):
+            raise BrokenPipeError
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return self.file.fileno()
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["keygen"]) == 141
+    assert capsys.readouterr().err == ""
