@@ -177,6 +177,17 @@ def test_a_bad_file_in_a_folder_is_named_and_the_others_are_still_analysed(tmp_p
     assert "rapport: 1 of 2 files could not be analysed" in captured.err
 
 
+def test_a_folder_listing_skips_hidden_and_macos_appledouble_files(tmp_path, capsys):
+    shutil.copy(HERE / "session.vtt", tmp_path / "good.vtt")
+    shutil.copy(HERE / "latin1.txt", tmp_path / ".draft.txt")
+    # What macOS writes beside a file copied to a USB stick: binary resource-fork data.
+    (tmp_path / "._good.vtt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    assert main(["analyze", str(tmp_path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [r["file"] for r in json.loads(captured.out)] == ["good.vtt"]
+    assert "could not be analysed" not in captured.err
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

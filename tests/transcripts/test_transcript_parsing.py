@@ -101,7 +101,8 @@ def test_it_reads_timestamps_written_before_labels_in_plain_text():
 
 def test_it_reads_timestamp_only_lines_and_speaker_header_lines():
     meet_doc = b"00:00:00\nAna: Shall we begin?\nBen: Yes.\n00:05:00\nAna: How is that?\n"
-    assert [t.start for t in parse_transcript(meet_doc, "m.txt").turns] == [0.0, 0.0, 300.0]
+    # A timestamp line times the next line only (see test_transcript_text_times.py).
+    assert [t.start for t in parse_transcript(meet_doc, "m.txt").turns] == [0.0, None, 300.0]
     otter = b"Speaker 1  0:03\nHow are you?\n\nSpeaker 2  0:10\nNot bad.\nThanks.\n"
     t = parse_transcript(otter, "o.txt")
     assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [

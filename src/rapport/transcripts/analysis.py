@@ -34,9 +34,13 @@ from .metrics import REFERENCES, SessionMetrics, session_metrics
 from .parsing import (
     CsvColumnsError,
     Transcript,
+    TranscriptEncodingError,
     TranscriptError,
+    find_csv_column,
     guess_roles,
     normalise_role,
+    read_csv_table,
+    speaker_key,
     transcript_from_rows,
 )
 from .quality import QualityEstimate, QualityModelError, quality_estimate
@@ -207,8 +211,8 @@ _CONVERSATION_COLUMNS = (
 
 
 def _column(header: Sequence[str], *names: str) -> int | None:
-    lowered = [h.strip().lower() for h in header]
-    return next((lowered.index(name) for name in names if name in lowered), None)
+    # Case, spaces and underscores do not matter; a repeated name means its first column.
+    return find_csv_column(header, names)
 
 
 def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack) -> IO[str]:
@@ -218,13 +222,21 @@ def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack)
     return target
 
 
+def _read_input(source: str | os.PathLike[str] | IO[str]) -> str | bytes:
+    """The input CSV: bytes from a path (decoded like an upload: UTF-8, or UTF-16 with a
+    byte-order mark as Excel's "Unicode text" writes), text from an open stream."""
+    if isinstance(source, str | os.PathLike):
+        return Path(source).read_bytes()
+    return source.read()
+
+
 def _conversation_roles(
     rows: list[list[str]], line_numbers: list[int], speaker_col: int, text_col: int, label: str
 ) -> list[str]:
     """Therapist/client per row of one conversation (``speaker`` column only): the
     speakers' own names when every one is a role ('Therapist', 'Client'), else guessed."""
     for row, line in zip(rows, line_numbers, strict=True):
-        if not row[speaker_col].strip():
+        if not speaker_key(row[speaker_col]):  # blank, or only dashes
             raise CsvColumnsError(f"Line {line} has no speaker.")
     try:
         return [normalise_role(row[speaker_col]) for row in rows]
@@ -237,8 +249,10 @@ def _conversation_roles(
         roles = guess_roles(transcript)
     except TranscriptError as exc:
         raise type(exc)(f"{label}: {exc}") from exc
-    by_key = {speaker.casefold(): role for speaker, role in roles.items()}
-    return [by_key[" ".join(row[speaker_col].split()).casefold()] for row in rows]
+    # Looked up the way the transcript matched them: "- Jo" and "jo" are one speaker (a
+    # plain whitespace-and-case key missed those and crashed with a KeyError).
+    by_key = {speaker_key(speaker): role for speaker, role in roles.items()}
+    return [by_key[speaker_key(row[speaker_col])] for row in rows]
 
 
 def code_csv(
@@ -251,17 +265,28 @@ def code_csv(
     Input columns: ``role`` (therapist/client) or ``speaker`` (roles are then guessed per
     conversation), ``text``, and optionally ``transcript`` (conversation id; rows are in
     order within each conversation, conversations may interleave); other common names for
-    them are accepted (see ``_CONVERSATION_COLUMNS`` and its neighbours). Every row and column
-    is written back in its original order; existing code columns are overwritten in
-    place. Each row is coded as its own utterance (rows are not merged into turns, so
-    the output lines up with the input). Returns the number of rows coded.
+    them are accepted (see ``_CONVERSATION_COLUMNS`` and its neighbours; case, spaces and
+    underscores in names do not matter). The delimiter (comma, semicolon or tab) is read
+    from the header line and used for the output too. Every row and column is written back
+    in its original order; existing code columns are overwritten in place. A row with more
+    cells than the header has them joined back into its text when ``text`` is the last
+    column (an unquoted comma), and is refused otherwise. Each row is coded as its own
+    utterance (rows are not merged into turns, so the output lines up with the input).
+    Returns the number of rows coded.
     """
-    with ExitStack() as stack:
-        reader = csv.reader(_open(in_file, "r", stack))
-        header = next(reader, None)
-        if not header:
-            raise CsvColumnsError("The CSV file is empty; it needs a header row.")
-        body = [list(row) for row in reader]
+    try:
+        # Rows with more cells than the header are joined back or refused here, so the
+        # added columns below never land on (and overwrite) cells of the input.
+        table = read_csv_table(_read_input(in_file), _TEXT_COLUMNS)
+    except TranscriptEncodingError:
+        raise CsvColumnsError(
+            "The CSV file is not UTF-8 text; save it again as 'CSV UTF-8' (or as UTF-16 "
+            "'Unicode text')."
+        ) from None
+    header = list(table.header)
+    if not header:
+        raise CsvColumnsError("The CSV file is empty; it needs a header row.")
+    body = [row.cells for row in table.rows]
     role_col, speaker_col = _column(header, *_ROLE_COLUMNS), _column(header, *_SPEAKER_COLUMNS)
     text_col, conv_col = _column(header, *_TEXT_COLUMNS), _column(header, *_CONVERSATION_COLUMNS)
     missing = []
@@ -285,7 +310,7 @@ def code_csv(
         positions.append(existing)
     width = len(out_header)
     rows = [row + [""] * (width - len(row)) for row in body]
-    lines = [i + 2 for i in range(len(rows))]  # line 1 is the header
+    lines = [row.line for row in table.rows]
 
     # Blank rows are written back untouched and not coded.
     groups: dict[str, list[int]] = {}
@@ -322,7 +347,8 @@ def code_csv(
             row[positions[2]] = f"{float(code.confidence):.3f}"
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # The input's delimiter, so a ";" file from a European Excel opens in it again.
+    writer = csv.writer(buffer, delimiter=table.delimiter, lineterminator="\n")
     writer.writerow(out_header)
     writer.writerows(rows)
     with ExitStack() as stack:

@@ -70,7 +70,7 @@ def cmd_code(args: argparse.Namespace) -> None:
 def _inputs(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(
-            (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES),
+            (p for p in path.iterdir() if _is_transcript_file(p)),
             key=lambda p: p.name,
         )
         if not files:
@@ -79,6 +79,15 @@ def _inputs(path: Path) -> list[Path]:
     if not path.is_file():
         raise CommandError(f"{path}: no such file or folder")
     return [path]
+
+
+def _is_transcript_file(path: Path) -> bool:
+    # Hidden files are not the user's transcripts: editors' and sync tools' leftovers, and
+    # the "._session.vtt" AppleDouble files macOS writes next to every file on a USB stick
+    # or network share, which are binary and would each be reported as unreadable.
+    if path.name.startswith("."):
+        return False
+    return path.is_file() and path.suffix.lower() in SUFFIXES
 
 
 def _analyze_file(path: Path, therapist: str | None, coder) -> tuple[dict[str, Any], Any]:

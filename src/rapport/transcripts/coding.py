@@ -131,7 +131,6 @@ def _clean(text: object) -> str:
 # short fact ("Do you exercise?", "How many drinks?"), open when it invites the client to
 # tell more ("What would you like to change?"). Word n-grams alone cannot see that the
 # auxiliary verb comes first. Leading fillers ("So, ...", "And ...") are skipped.
-_QUESTION = re.compile(r"[^.!?]*\?")
 _WORD = re.compile(r"[a-z][a-z']*")
 
 
@@ -151,14 +150,33 @@ _HOW_MUCH = _words("many much often long old far")
 QUESTION_STEM_FEATURES = 3
 
 
+def _last_question(text: str) -> str | None:
+    """The turn's last question: from just after the sentence end (".", "!" or "?") before
+    its last "?" up to and including that "?"; ``None`` when there is no "?".
+
+    The model was trained on ``re.findall(r"[^.!?]*\\?", text)[-1]``, which is exactly
+    this, but that regex retries from every character of a run without punctuation, so a
+    long unpunctuated turn took quadratic time (20 s for 100 kB). Reverse scans are
+    linear and give the same string for every input
+    (tests/transcripts/test_coding_question_features.py).
+    """
+    end = text.rfind("?")
+    if end < 0:
+        return None
+    start = max(text.rfind(stop, 0, end) for stop in ".!?") + 1
+    return text[start : end + 1]
+
+
 def question_stem(text: str) -> tuple[float, float, float]:
     """(closed start, open start, how-many start) of the turn's last question; 0s if none."""
-    questions = _QUESTION.findall(text.lower())
-    if not questions:
+    question = _last_question(text.lower())
+    if question is None:
         return (0.0, 0.0, 0.0)
-    words = _WORD.findall(questions[-1])
-    while words and words[0] in _FILLERS:
-        words.pop(0)
+    # Skip the fillers by index: popping them one by one off the front of the list was
+    # quadratic too, for a long question made of fillers.
+    words = _WORD.findall(question)
+    skip = next((i for i, word in enumerate(words) if word not in _FILLERS), len(words))
+    words = words[skip : skip + 2]
     if not words:
         return (0.0, 0.0, 0.0)
     first = words[0]

@@ -8,8 +8,9 @@ because the unit the rest of the pipeline (coding, metrics, flags) reasons about
 speaking turn, not a caption line that a platform cut at 40 characters.
 
 Cue parsing of WebVTT and SRT is left to webvtt-py, a maintained parser of both
-formats; this module only finds the speakers (``<v Name>`` voice tags or a "Name:"
-prefix) and merges cues.
+formats; this module tidies what it would refuse (blank lines before "WEBVTT", SRT
+without indexes), removes the cue tags, finds the speakers (``<v Name>`` voice tags or
+a "Name:" prefix) and merges cues.
 
 Every way an upload can be unusable is a :class:`TranscriptError` subclass with a
 message written for the person who uploaded it (see ``docs/transcripts.md``)::
@@ -30,11 +31,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import html
 import io
+import math
 import re
+import sys
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -47,7 +52,10 @@ __all__ = [
     "MAX_TRANSCRIPT_BYTES",
     "ROLES",
     "THERAPIST",
+    "CSV_DELIMITERS",
     "CsvColumnsError",
+    "CsvRow",
+    "CsvTable",
     "EmptyTranscriptError",
     "NotATranscriptError",
     "SingleSpeakerError",
@@ -59,10 +67,14 @@ __all__ = [
     "UnknownRoleError",
     "UnknownSpeakerError",
     "UnsupportedFormatError",
+    "csv_header_key",
+    "find_csv_column",
     "guess_roles",
     "normalise_role",
     "parse_timestamp",
     "parse_transcript",
+    "read_csv_table",
+    "speaker_key",
     "transcript_from_rows",
 ]
 
@@ -167,7 +179,10 @@ class _Segment:
     start: float | None = None
     end: float | None = None
     inherited: bool = False  # speaker carried over from an earlier label line
-    tagged: bool = False  # speaker from a WebVTT voice tag, not a "Name:" prefix
+    # Speaker from a WebVTT voice tag or a CSV speaker column, not a "Name:" prefix: such
+    # a name is never second-guessed as speech (_keep_frequent_labels).
+    tagged: bool = False
+    continuation: bool = False  # "Name:" at the start of a cue's second or later line
 
 
 # ---------------------------------------------------------------------------------------
@@ -233,6 +248,22 @@ def _decode(data: bytes) -> str:
 _SRT_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d", re.MULTILINE)
 
 
+@functools.cache
+def _format_characters() -> dict[int, None]:
+    """A ``str.translate`` table deleting invisible formatting characters (category Cf).
+
+    Exports put direction marks (U+200F), zero-width spaces and stray byte-order marks
+    before names, where they made "Therapist:" unrecognisable. The zero-width (non-)joiners
+    stay: they are part of words in Persian and Indic scripts, and of emoji.
+    """
+    joiners = {0x200C, 0x200D}
+    return dict.fromkeys(
+        code
+        for code in range(sys.maxunicode + 1)
+        if code not in joiners and unicodedata.category(chr(code)) == "Cf"
+    )
+
+
 def _detect_format(text: str, filename: str) -> str:
     """Pick the format from the content first, the file extension second.
 
@@ -247,33 +278,54 @@ def _detect_format(text: str, filename: str) -> str:
         return "srt"
     if suffix == "csv" or (suffix not in {"txt", "text", "vtt", "srt"} and _looks_like_csv(text)):
         return "csv"
+    if suffix in {"txt", "text"} and _looks_like_csv(text, delimiters=("\t",)):
+        # Excel's "Unicode text" is a tab-separated table saved as .txt; a plain-text
+        # transcript never starts with a tab-separated speaker/text header.
+        return "csv"
     return "txt"
 
 
-def _looks_like_csv(text: str) -> bool:
-    first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-    columns = {c.strip().strip('"') for c in first.split(",")}
-    return "text" in columns and bool(columns & {"speaker", "role"})
+def _looks_like_csv(text: str, delimiters: Sequence[str] = (",", ";", "\t")) -> bool:
+    """Whether the first line is a CSV header naming a speaker/role and a text column."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    for delimiter in delimiters:
+        columns = {csv_header_key(name) for name in _split_header(first, delimiter)}
+        if columns & set(_TEXT_COLUMNS) and columns & set(_SPEAKER_COLUMNS):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------
 # Speaker labels
 # ---------------------------------------------------------------------------------------
 
-# "Name: text". A label is short, starts with a letter and has no sentence punctuation,
-# so "Note, this: ..." or "I said: no" inside a sentence are less likely to be taken for
-# speakers; the frequency rule in _keep_frequent_labels removes the rest.
-_LABEL = re.compile(
-    r"^\s*(?P<label>[^\W\d_][\w.'’\- ]{0,38}?(?:\s*\(\w[\w ]{0,20}\))?)\s*:(?:\s+|$)(?P<text>.*)$"
-)
+# "Name: text". The candidate label is whatever comes before the first colon that is
+# followed by a space (so "3:30" never splits a line); _is_plausible_name then decides
+# whether it reads as a name. Names are wider than words: platforms show "Jo Smith,
+# LCSW", "Smith, Jo", "Jo (she/her)", "jane.doe@example.com", "Jo Smith | Clinic" or an
+# emoji, and refusing those made a therapist's words disappear into the client's turns.
+# The full-width colon of Chinese and Japanese text needs no space after it.
+# The label ends on a non-space and the spaces are possessive ("*+"), so a long run of
+# spaces is scanned once, not once per candidate label length.
+_LABEL = re.compile(r"^\s*+(?P<label>[^:：\n]{0,79}?[^:：\s])\s*+(?::(?:\s+|$)|：\s*)(?P<text>.*)$")
 _MAX_LABEL_WORDS = 5
+_MAX_LABEL_CHARS = 60
+# Punctuation seen in display names (initials, hyphens, apostrophes, "Last, First",
+# emails, "Name | Organisation", "Call-in User_1", "Tom & Jo", phone numbers).
+_NAME_PUNCTUATION = frozenset(" .'’-_,@|&+")
+# A short parenthetical after or inside a name: a role, pronouns, a credential.
+_PARENTHETICAL = re.compile(r"\([^()]{1,30}\)")
 # A leading timestamp on a text line: "[00:01:02] Name: text", "00:01 Name: text".
-_LEADING_TIME = re.compile(r"^\s*\[?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]?\s+")
+_LEADING_TIME = re.compile(
+    r"^\s*(?P<bracket>\[)?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)"
+    r"(?(bracket)\])\s+"
+)
 # A line that is only a timestamp (Google Meet transcripts, some note formats).
 _TIME_ONLY = re.compile(r"^\s*\[?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]?\s*$")
 # "Speaker 1  0:03" header lines followed by the speech (Otter.ai-style exports).
+# The label must pass _is_plausible_name, like a "Name:" label.
 _HEADER_WITH_TIME = re.compile(
-    r"^\s*(?P<label>[^\W\d_][\w.'’\- ]{0,38}?)\s{2,}(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$"
+    r"^\s*+(?P<label>[^:\n]{0,79}?[^:\s])\s{2,}+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$"
 )
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
@@ -286,23 +338,29 @@ def parse_timestamp(value: str | float | int | None) -> float | None:
     if value is None:
         return None
     if isinstance(value, int | float):
-        return float(value)
-    text = value.strip()
-    if not text:
+        seconds = float(value)
+    elif not value.strip():
         return None
+    else:
+        seconds = _seconds_from_text(value)
+    # Negative, NaN or infinite ("inf", "1e999"): no place in a recording, and an
+    # infinite start would poison every duration computed from it.
+    if seconds < 0 or not math.isfinite(seconds):
+        raise ValueError(f"not a time: {value!r}")
+    return float(seconds)
+
+
+def _seconds_from_text(value: str) -> float:
+    text = value.strip()
     try:
-        seconds = float(text)
+        return float(text)
     except ValueError:
         match = _CLOCK.match(text)
         if not match:
             raise ValueError(f"not a time: {value!r}") from None
-        hours, minutes, secs, frac = match.groups()
-        seconds = int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
-        if frac:
-            seconds += int(frac) / 10 ** len(frac)
-    if seconds < 0 or seconds != seconds:  # negative or NaN
-        raise ValueError(f"not a time: {value!r}")
-    return float(seconds)
+    hours, minutes, secs, frac = match.groups()
+    seconds = int(hours or 0) * 3600 + int(minutes) * 60 + int(secs)
+    return seconds + (int(frac) / 10 ** len(frac) if frac else 0)
 
 
 def _split_label(line: str) -> tuple[str | None, str]:
@@ -311,9 +369,39 @@ def _split_label(line: str) -> tuple[str | None, str]:
     if not match:
         return None, line.strip()
     label = _clean_name(match.group("label"))
-    if len(label.split()) > _MAX_LABEL_WORDS or label.lower() in _NOT_LABELS:
+    if not _is_plausible_name(label) or label.lower() in _NOT_LABELS:
         return None, line.strip()
     return label, match.group("text").strip()
+
+
+def _is_plausible_name(label: str) -> bool:
+    """Whether a candidate label reads as a display name rather than a sentence or a time.
+
+    It starts with a letter (or "+" and a digit: a dial-in phone number), is short, holds
+    only letters, digits, marks, emoji and the punctuation of names, and has at most
+    _MAX_LABEL_WORDS words outside its parentheticals. Speech that still passes ("Yes,
+    and then: ...") is caught by the frequency rule in _keep_frequent_labels.
+    """
+    if not label or len(label) > _MAX_LABEL_CHARS:
+        return False
+    if not (label[0].isalpha() or (label[0] == "+" and label[1:2].isdigit())):
+        return False
+    outside = _PARENTHETICAL.sub(" ", label)
+    if "(" in outside or ")" in outside:
+        return False
+    words = [w for w in outside.split() if any(c.isalnum() for c in w)]
+    if len(words) > _MAX_LABEL_WORDS:
+        return False
+    # Inside parentheses a slash is fine too: pronouns, "(she/her)".
+    inside = "".join(m.group()[1:-1] for m in _PARENTHETICAL.finditer(label))
+    return all(map(_is_name_char, outside + inside.replace("/", "")))
+
+
+def _is_name_char(char: str) -> bool:
+    # Letters, marks and digits of any script, and emoji (So) with their skin tones (Sk);
+    # not maths or currency symbols, which put "x > 5: ..." closer to speech than to names.
+    category = unicodedata.category(char)
+    return char in _NAME_PUNCTUATION or category[0] in "LMN" or category in ("So", "Sk")
 
 
 # Words that precede a colon in speech but are not speakers ("Note: ...", "Example: ...").
@@ -324,6 +412,12 @@ _NOT_LABELS = frozenset(
 
 def _clean_name(name: str) -> str:
     return " ".join(name.replace("\u00a0", " ").split()).strip(" -")
+
+
+def speaker_key(name: str) -> str:
+    """How a speaker name is matched across a transcript (and in :func:`guess_roles`'s
+    result): spacing, surrounding dashes and case do not matter. Empty for no name."""
+    return _clean_name(name).casefold()
 
 
 # First words of speech that, before a colon, make a "label" read as a sentence.
@@ -359,13 +453,24 @@ _SENTENCE_STARTERS = frozenset(
         "like",
         "just",
         "anyway",
+        "yes",
+        "no",
+        "okay",
+        "ok",
+        "yeah",
+        "oh",
+        "um",
+        "honestly",
+        "actually",
+        "dear",
     ]
 )
 
 
 def _looks_like_speech(label: str) -> bool:
     words = label.split()
-    return words[0].lower() in _SENTENCE_STARTERS or any(w[:1].islower() for w in words[1:])
+    first = words[0].strip(",.").lower()  # "Well, ..." starts like "Well ..."
+    return first in _SENTENCE_STARTERS or any(w[:1].islower() for w in words[1:])
 
 
 def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
@@ -397,6 +502,23 @@ def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
     return out
 
 
+def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segment]:
+    """Turn a "Word:" that starts a later line of a cue back into text, unless that name
+    speaks elsewhere in the file.
+
+    Captions wrap speech over lines, so "and the doctor told me / Warning: it could get
+    worse." is one speaker; a second speaker inside one cue ("- Jo: ... / - Sam: ...") is
+    someone who also speaks in other cues.
+    """
+    counts = Counter(seg.speaker.casefold() for seg in segments if seg.speaker)
+    return [
+        _Segment(None, f"{seg.speaker}: {seg.text}", seg.start, seg.end)
+        if seg.continuation and seg.speaker and counts[seg.speaker.casefold()] == 1
+        else seg
+        for seg in segments
+    ]
+
+
 # ---------------------------------------------------------------------------------------
 # Format readers: each returns segments in order
 # ---------------------------------------------------------------------------------------
@@ -413,15 +535,59 @@ def _caption_segments(captions: Iterable[webvtt.Caption]) -> list[_Segment]:
     for caption in captions:
         start = caption.start_time.in_milliseconds() / 1000
         end = caption.end_time.in_milliseconds() / 1000
-        for raw_line in caption.lines:
-            for voice, piece in _voice_pieces(raw_line):
-                text = html.unescape(webvtt.Caption(text=piece).text).strip()
-                tagged = voice is not None
-                if voice is None:
-                    voice, text = _split_label(text)
-                if text:
-                    segments.append(_Segment(voice, text, start, end, tagged=tagged))
+        segments.extend(_cue_segments(caption.lines, start, end))
     return segments
+
+
+def _cue_segments(lines: Sequence[str], start: float, end: float) -> list[_Segment]:
+    """The segments of one cue's raw lines.
+
+    Inside a ``<v Name>`` span that is still open, the next lines are Name's, whatever
+    they start with ("Mum: you never listen" is the client quoting her mother). A line
+    that is only a label ("Therapist:") names the speaker of the lines after it. A label
+    on a later line (without a dialogue dash) is marked ``continuation`` so that a
+    one-off "Warning: ..." can be read back as speech (_demote_one_off_continuation_labels).
+    """
+    segments: list[_Segment] = []
+    open_voice: str | None = None  # a <v Name> span not closed yet
+    bare_label: str | None = None  # the name on a "Name:" line with nothing after it
+    for number, raw_line in enumerate(lines):
+        for voice, piece in _voice_pieces(raw_line):
+            text = _cue_text(piece)
+            tagged = voice is not None or open_voice is not None
+            inherited = continuation = False
+            if voice is None and open_voice is not None:
+                voice = open_voice
+            elif voice is None:
+                # Subtitle convention: a dash opens the line of a new speaker in a cue.
+                dialogue_dash = text.startswith(("-", "–"))
+                voice, text = _split_label(text)
+                if voice is not None and not text:
+                    bare_label = voice
+                    continue
+                continuation = voice is not None and number > 0 and not dialogue_dash
+                if voice is None and bare_label is not None:
+                    voice, inherited = bare_label, True
+            if text:
+                segments.append(_Segment(voice, text, start, end, inherited, tagged, continuation))
+        open_voice = _voice_open_after(raw_line, open_voice)
+    return segments
+
+
+def _cue_text(piece: str) -> str:
+    # An entity can spell an invisible mark ("&rlm;"): drop it like a raw one.
+    text = html.unescape(_strip_cue_tags(piece)).translate(_format_characters())
+    return text.strip()
+
+
+def _voice_open_after(raw_line: str, open_voice: str | None) -> str | None:
+    """The voice whose span is still open at the end of ``raw_line`` (spans left open run
+    to the end of the cue, as in the WebVTT spec), given the one open before it."""
+    matches = list(webvtt.Caption.VOICE_SPAN_PATTERN.finditer(raw_line))
+    closed_at = raw_line.rfind("</v>")
+    if matches and matches[-1].start() > closed_at:
+        return _clean_name(html.unescape(matches[-1].group(1)))
+    return None if closed_at >= 0 else open_voice
 
 
 def _voice_pieces(raw_line: str) -> list[tuple[str | None, str]]:
@@ -434,16 +600,51 @@ def _voice_pieces(raw_line: str) -> list[tuple[str | None, str]]:
         pieces.append((None, raw_line[: matches[0].start()]))
     for i, match in enumerate(matches):
         stop = matches[i + 1].start() if i + 1 < len(matches) else len(raw_line)
-        pieces.append((_clean_name(match.group(1)), raw_line[match.end() : stop]))
+        name = _clean_name(html.unescape(match.group(1)))  # "<v Tom &amp; Jo>"
+        pieces.append((name, raw_line[match.end() : stop]))
     return pieces
+
+
+# The cue tags of WebVTT (and the <font> of SRT): "<i>", "</c>", "<c.yellow>",
+# "<v.loud Jo>", "<lang en>", "<00:00:02.000>". Only these are removed, because captions
+# also hold a "<" or ">" that people said ("is it <5 or >5?"), which webvtt-py's
+# "anything in angle brackets" rule deleted.
+_CUE_TAG = re.compile(
+    r"<(?:/?(?:[biu]|c|v|lang|ruby|rt|font|span)(?:[.\s][^<>]*)?|\d+:\d{2}(?::\d{2})?[.,]\d{1,3})>",
+    re.IGNORECASE,
+)
+
+
+def _strip_cue_tags(line: str) -> str:
+    return _CUE_TAG.sub("", line)
+
+
+def _normalise_srt(text: str) -> str:
+    """SRT as webvtt-py reads it: no blank lines before the first cue, and every cue timing
+    line preceded by a bare index line.
+
+    Hand-edited and converted SRT files often lack the first index (or all of them), have
+    a space after an index, or start with a blank line; the timings and text are intact,
+    so the missing numbers are supplied instead of refusing the file.
+    """
+    out: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        if _SRT_TIMING.match(line):
+            if out and out[-1].strip().isdigit():
+                out[-1] = out[-1].strip()
+            else:
+                out.append(str(len(out) + 1))  # any number: webvtt-py only checks digits
+        out.append(line)
+    return "\n".join(out)
 
 
 def _read_captions(text: str, fmt: str) -> list[_Segment]:
     try:
         if fmt == "vtt":
-            captions = webvtt.from_string(text).captions
+            # Spaces or blank lines before "WEBVTT" are harmless; webvtt-py refuses them.
+            captions = webvtt.from_string(text.lstrip()).captions
         else:
-            captions = webvtt.from_buffer(io.StringIO(text), format="srt").captions
+            captions = webvtt.from_buffer(io.StringIO(_normalise_srt(text)), format="srt").captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         name = "WebVTT" if fmt == "vtt" else "SubRip (SRT)"
         raise NotATranscriptError(
@@ -458,29 +659,51 @@ def _read_text(text: str) -> list[_Segment]:
     Also reads a timestamp before the label ("[00:01:02] Name: ..."), timestamp-only
     lines (Meet transcripts) and "Name  0:03" header lines (Otter-style). A line without
     a label belongs to the last labelled speaker.
+
+    A timestamp-only or header line times the next line only: a Google Meet document has a
+    timestamp every few minutes, and reusing it as the start of every later line made
+    every turn zero seconds long (a talk share by time of 0). Untimed turns leave the
+    time-based metrics unknown rather than wrong.
     """
     segments: list[_Segment] = []
     current: str | None = None
-    clock: float | None = None
+    pending: float | None = None  # time of the next segment, from a line of its own
     for line in text.splitlines():
         if not line.strip():
             continue
         if match := _TIME_ONLY.match(line):
-            clock = parse_timestamp(match.group("time"))
+            pending = parse_timestamp(match.group("time"))
             continue
-        if match := _HEADER_WITH_TIME.match(line):
+        if (match := _HEADER_WITH_TIME.match(line)) and _is_plausible_name(
+            _clean_name(match.group("label"))
+        ):
             current = _clean_name(match.group("label"))
-            clock = parse_timestamp(match.group("time"))
+            pending = parse_timestamp(match.group("time"))
             continue
-        if match := _LEADING_TIME.match(line):
-            clock = parse_timestamp(match.group("time"))
-            line = line[match.end() :]
+        clock, line = _leading_time(line)
         speaker, body = _split_label(line)
         if speaker is not None:
             current = speaker
         if body:
-            segments.append(_Segment(current, body, clock, None, inherited=speaker is None))
+            start = clock if clock is not None else pending
+            segments.append(_Segment(current, body, start, None, inherited=speaker is None))
+            pending = None
     return segments
+
+
+def _leading_time(line: str) -> tuple[float | None, str]:
+    """The timestamp at the start of a line and the rest of it, or ``(None, line)``.
+
+    A bare time is a timestamp only when a "Name:" label follows it: in "7:30 I think,
+    then" it is what the client said. A time in brackets ("[00:01:02] ...") is never speech.
+    """
+    match = _LEADING_TIME.match(line)
+    if not match:
+        return None, line
+    rest = line[match.end() :]
+    if match.group("bracket") or _split_label(rest)[0] is not None:
+        return parse_timestamp(match.group("time")), rest
+    return None, line
 
 
 _SPEAKER_COLUMNS = ("speaker", "role", "interlocutor", "name")
@@ -489,54 +712,185 @@ _START_COLUMNS = ("start", "timestamp", "start_time")
 _END_COLUMNS = ("end", "end_time")
 
 
-def _find_column(fieldnames: Sequence[str], candidates: Sequence[str]) -> str | None:
-    lowered = {name.strip().lower(): name for name in fieldnames}
-    for candidate in candidates:
-        if candidate in lowered:
-            return lowered[candidate]
-    return None
-
-
 def _read_csv(text: str) -> list[_Segment]:
-    reader = csv.DictReader(io.StringIO(text))
-    fieldnames = reader.fieldnames or []
-    speaker_col = _find_column(fieldnames, _SPEAKER_COLUMNS)
-    text_col = _find_column(fieldnames, _TEXT_COLUMNS)
+    table = read_csv_table(text, _TEXT_COLUMNS)
+    speaker_col = find_csv_column(table.header, _SPEAKER_COLUMNS)
+    text_col = find_csv_column(table.header, _TEXT_COLUMNS)
     missing = [
         what
         for what, col in (("'speaker' or 'role'", speaker_col), ("'text'", text_col))
         if col is None
     ]
     if missing:
-        found = ", ".join(repr(f) for f in fieldnames) or "none"
+        found = ", ".join(repr(f) for f in table.header) or "none"
         raise CsvColumnsError(
             f"The CSV file needs a {' and a '.join(missing)} column (found: {found})."
         )
     assert speaker_col is not None and text_col is not None
-    start_col = _find_column(fieldnames, _START_COLUMNS)
-    end_col = _find_column(fieldnames, _END_COLUMNS)
+    start_col = find_csv_column(table.header, _START_COLUMNS)
+    end_col = find_csv_column(table.header, _END_COLUMNS)
     segments: list[_Segment] = []
-    for line_no, row in enumerate(reader, start=2):
-        speaker = _clean_name(row.get(speaker_col) or "")
-        body = " ".join((row.get(text_col) or "").split())
-        start = _csv_time(row, start_col, line_no)
-        end = _csv_time(row, end_col, line_no)
+    for row in table.rows:
+        speaker = _clean_name(_cell(row.cells, speaker_col))
+        body = " ".join(_cell(row.cells, text_col).split())
+        start = _csv_time(table, row, start_col)
+        end = _csv_time(table, row, end_col)
         if body:
-            segments.append(_Segment(speaker or None, body, start, end))
+            segments.append(_Segment(speaker or None, body, start, end, tagged=True))
     return segments
 
 
-def _csv_time(row: Mapping[str, str | None], column: str | None, line_no: int) -> float | None:
+def _cell(cells: Sequence[str], column: int | None) -> str:
+    """The cell in ``column``; "" when the column is absent or the row is short."""
+    return cells[column] if column is not None and column < len(cells) else ""
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*\d+,\d+\s*$")
+
+
+def _csv_time(table: CsvTable, row: CsvRow, column: int | None) -> float | None:
     if column is None:
         return None
-    value = row.get(column)
+    value = _cell(row.cells, column)
+    if table.delimiter != "," and _DECIMAL_COMMA.match(value):
+        # Where Excel separates cells with ";", it writes 1.5 seconds as "1,5".
+        value = value.replace(",", ".")
     try:
         return parse_timestamp(value)
     except ValueError:
         raise CsvColumnsError(
-            f"Line {line_no} of the CSV file has {value!r} in the '{column}' column; "
-            "use seconds (e.g. 75.5) or a time like 00:01:15.5."
+            f"Line {row.line} of the CSV file has {value!r} in the "
+            f"'{table.header[column]}' column; use seconds (e.g. 75.5) or a time like "
+            "00:01:15.5."
         ) from None
+
+
+# ---------------------------------------------------------------------------------------
+# CSV tables (shared with ``rapport code``, analysis.code_csv)
+# ---------------------------------------------------------------------------------------
+
+# Excel writes ";" where the decimal separator is a comma (most of Europe) and tabs in
+# "Unicode text" files; the header line tells which one a file uses.
+CSV_DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One CSV record: its first line number in the file and its cells."""
+
+    line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read by :func:`read_csv_table`."""
+
+    header: tuple[str, ...]
+    rows: tuple[CsvRow, ...]
+    delimiter: str
+
+
+def csv_header_key(name: str) -> str:
+    """A column name as matched: case, spaces and underscores do not matter, so
+    "Start Time", "start_time" and " START_TIME " are the same column."""
+    return "_".join(name.replace("_", " ").casefold().split())
+
+
+def find_csv_column(header: Sequence[str], candidates: Sequence[str]) -> int | None:
+    """Index of the first of ``candidates`` present in ``header``; when a header repeats
+    a name, its first column is the one used."""
+    keys = [csv_header_key(name) for name in header]
+    for candidate in candidates:
+        key = csv_header_key(candidate)
+        if key in keys:
+            return keys.index(key)
+    return None
+
+
+def read_csv_table(data: str | bytes, text_columns: Sequence[str]) -> CsvTable:
+    """Read CSV text (or bytes: UTF-8, or UTF-16 with a byte-order mark) into a table.
+
+    The delimiter is detected from the header line. A row with more cells than the header
+    is a comma inside unquoted text: when the text column (the first of ``text_columns``
+    present) is the last column, its extra cells are joined back into the text; otherwise
+    the row cannot be read unambiguously and :class:`CsvColumnsError` names its line. Any
+    other unreadable CSV also gives a :class:`CsvColumnsError`, never ``csv.Error``.
+    """
+    text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    delimiter = _csv_delimiter(text, text_columns)
+    records = _csv_records(text, delimiter)
+    if not records:
+        return CsvTable((), (), delimiter)
+    header = tuple(records[0].cells)
+    text_col = find_csv_column(header, text_columns)
+    rows = tuple(_fit_to_header(row, len(header), text_col, delimiter) for row in records[1:])
+    return CsvTable(header, rows, delimiter)
+
+
+def _csv_delimiter(text: str, text_columns: Sequence[str]) -> str:
+    """The delimiter that splits the header line into a known text column, else the one
+    that splits it into the most columns (a comma when none splits it)."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+
+    def fit(delimiter: str) -> tuple[bool, int]:
+        header = _split_header(first_line, delimiter)
+        return find_csv_column(header, text_columns) is not None, len(header)
+
+    return max(CSV_DELIMITERS, key=fit)  # ties keep the earlier, so "," by default
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    """The cells of a would-be header line, for guessing only: a header is short, and a
+    long first line (a plain-text turn) must not trip csv's field size limit."""
+    try:
+        return next(csv.reader([line[:4096]], delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def _csv_records(text: str, delimiter: str) -> list[CsvRow]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[CsvRow] = []
+    line = 1  # where the next record starts
+    try:
+        for cells in reader:
+            records.append(CsvRow(line, cells))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise CsvColumnsError(_csv_error_message(line, exc)) from None
+    return records
+
+
+def _csv_error_message(line: int, exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        limit = csv.field_size_limit()
+        return (
+            f"Line {line} of the CSV file has a cell longer than {limit:,} characters, so "
+            'it cannot be read. This is usually an opening quote (") without its closing '
+            "quote, which swallows the rest of the file into one cell; otherwise split the "
+            "text over several rows."
+        )
+    return f"Line {line} of the CSV file cannot be read ({exc})."
+
+
+def _fit_to_header(row: CsvRow, width: int, text_col: int | None, delimiter: str) -> CsvRow:
+    """``row`` with no more cells than the header (see :func:`read_csv_table`)."""
+    cells = list(row.cells)
+    while len(cells) > width and not cells[-1].strip():
+        cells.pop()  # trailing empty cells (a stray delimiter at the end) hold nothing
+    if len(cells) <= width:
+        return CsvRow(row.line, cells)
+    if text_col is not None and text_col == width - 1:
+        # The writer did not quote a text holding the delimiter: put it back together.
+        return CsvRow(row.line, cells[:text_col] + [delimiter.join(cells[text_col:])])
+    name = "a tab" if delimiter == "\t" else f"'{delimiter}'"
+    raise CsvColumnsError(
+        f"Line {row.line} of the CSV file has {len(cells)} cells but the header names "
+        f"{width} columns, so its text cannot be told apart from the other columns. Put "
+        f"text that contains {name} in double quotes (spreadsheet programs do this when "
+        "they save a CSV), or make the text the last column."
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -588,7 +942,7 @@ def _build(segments: list[_Segment], fmt: str, *, had_text: bool) -> Transcript:
         raise EmptyTranscriptError(
             "This transcript has no spoken text in it." if had_text else "This file is empty."
         )
-    segments = _keep_frequent_labels(segments)
+    segments = _keep_frequent_labels(_demote_one_off_continuation_labels(segments))
     if not any(seg.speaker for seg in segments):
         raise NotATranscriptError(
             "No speaker labels were found, so the therapist and the client cannot be told "
@@ -624,6 +978,7 @@ def parse_transcript(
         raise EmptyTranscriptError("This file is empty.")
     _check_binary(data)
     text = _decode(data).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.translate(_format_characters())
     fmt = _detect_format(text, filename)
     if fmt in ("vtt", "srt"):
         segments = _read_captions(text, fmt)
@@ -642,7 +997,9 @@ def transcript_from_rows(
     Used for CSV files with several conversations; applies the same merging and checks.
     """
     segments = [
-        _Segment(_clean_name(s) or None, " ".join(t.split()), a, b) for s, t, a, b in rows if t
+        _Segment(_clean_name(s) or None, " ".join(t.split()), a, b, tagged=True)
+        for s, t, a, b in rows
+        if t
     ]
     return _build(segments, fmt, had_text=True)
 
@@ -658,7 +1015,9 @@ def _size(n: int) -> str:
 # Labels that name the role outright. Matched on whole words of the speaker label.
 _THERAPIST_LABEL = re.compile(
     r"\b(therapist|counsell?or|clinician|psychologist|psychotherapist|practitioner|"
-    r"interviewer|dr|doctor|prof|th|t)\b\.?",
+    r"interviewer|dr|doctor|prof|th|t|"
+    # Credentials clinicians put in their display name ("Jo Smith, LCSW").
+    r"lcsw|lmft|lpcc?|lcpc|mft|msw|psyd|phd)\b\.?",
     re.IGNORECASE,
 )
 _CLIENT_LABEL = re.compile(r"\b(client|patient|service user|interviewee|c|p|pt)\b", re.IGNORECASE)

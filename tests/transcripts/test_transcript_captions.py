@@ -1,0 +1,150 @@
+"""WebVTT and SRT files as exports and hand edits really leave them.
+
+All people are invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rapport.transcripts.parsing import parse_transcript
+
+CUES = (
+    "00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+    "00:00:03.500 --> 00:00:05.000\nClient: Not great.\n"
+)
+EXPECTED = [("Therapist", "How are you?", 1.0), ("Client", "Not great.", 3.5)]
+
+
+def _turns(data: str, name: str) -> list[tuple[str, str, float | None]]:
+    t = parse_transcript(data.encode(), name)
+    return [(turn.speaker, turn.text, turn.start) for turn in t.turns]
+
+
+# --- fix: leading blank lines and SRT without (clean) indexes ------------------------------
+
+
+@pytest.mark.parametrize("before", ["\n\n", "  ", "\n \n\t"])
+def test_blank_lines_or_spaces_before_webvtt_are_harmless(before: str) -> None:
+    assert _turns(f"{before}WEBVTT\n\n{CUES}", "session.vtt") == EXPECTED
+
+
+SRT_VARIANTS = {
+    "missing first index": (
+        "00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        "2\n00:00:03,500 --> 00:00:05,000\nClient: Not great.\n"
+    ),
+    "no indexes": (
+        "00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        "00:00:03,500 --> 00:00:05,000\nClient: Not great.\n"
+    ),
+    "leading blank lines": (
+        "\n\n1\n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        "2\n00:00:03,500 --> 00:00:05,000\nClient: Not great.\n"
+    ),
+    "index with a trailing space": (
+        "1 \n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        "2\t\n00:00:03,500 --> 00:00:05,000\nClient: Not great.\n"
+    ),
+    "no blank line between cues": (
+        "00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n"
+        "00:00:03,500 --> 00:00:05,000\nClient: Not great.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", SRT_VARIANTS)
+def test_an_srt_with_missing_or_untidy_indexes_is_read(variant: str) -> None:
+    assert _turns(SRT_VARIANTS[variant], "session.srt") == EXPECTED
+
+
+def test_a_headerless_webvtt_with_hours_is_read_like_srt() -> None:
+    assert _turns(CUES, "session.vtt") == EXPECTED
+
+
+# --- fix: only real cue tags are removed, voice names are unescaped ------------------------
+
+
+def test_angle_brackets_people_said_are_kept_and_cue_tags_removed() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n"
+        "Therapist: On a scale, is it <5 or >5? <i>Honestly</i> <c.yellow>now</c>.\n\n"
+        "00:00:03.000 --> 00:00:05.000\n"
+        "<v.loud Client>I'd say 3 <00:00:04.000>< 5 and x>2, <b>&lt;3</b> you.</v>\n"
+    )
+    assert [text for _, text, _ in _turns(data, "session.vtt")] == [
+        "On a scale, is it <5 or >5? Honestly now.",
+        "I'd say 3 < 5 and x>2, <3 you.",
+    ]
+
+
+def test_an_srt_font_tag_is_removed() -> None:
+    data = (
+        '1\n00:00:01,000 --> 00:00:03,000\n<font color="#fff">Therapist:</font> Hi.\n\n'
+        "2\n00:00:03,500 --> 00:00:05,000\nClient: Hello.\n"
+    )
+    assert _turns(data, "session.srt") == [("Therapist", "Hi.", 1.0), ("Client", "Hello.", 3.5)]
+
+
+def test_html_entities_in_a_voice_name_are_unescaped() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Tom &amp; Jo&#39;s Clinic>Hi.</v>\n\n"
+        "00:00:03.000 --> 00:00:05.000\n<v Sam>Hello.</v>\n"
+    )
+    assert parse_transcript(data.encode(), "x.vtt").speakers == ("Tom & Jo's Clinic", "Sam")
+
+
+# --- fix: continuation lines within a cue -------------------------------------------------
+
+
+def test_lines_inside_an_open_voice_span_belong_to_that_voice() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Therapist>How did it go?</v>\n\n"
+        "00:00:03.000 --> 00:00:06.000\n<v Client>Then my mum said\nMum: you never listen</v>\n\n"
+        "00:00:06.000 --> 00:00:08.000\n<v Therapist>That hurt.\n<v Client>It did.\n"
+    )
+    assert _turns(data, "teams.vtt") == [
+        ("Therapist", "How did it go?", 1.0),
+        ("Client", "Then my mum said Mum: you never listen", 3.0),
+        ("Therapist", "That hurt.", 6.0),
+        ("Client", "It did.", 6.0),
+    ]
+
+
+def test_a_one_off_word_and_colon_on_a_later_cue_line_is_speech() -> None:
+    data = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nTherapist: How did it go?\n\n"
+        "2\n00:00:03.000 --> 00:00:06.000\nClient: and the doctor told me\n"
+        "Warning: it could get worse.\n\n"
+        "3\n00:00:06.000 --> 00:00:08.000\nTherapist: That sounds scary.\n"
+    )
+    t = parse_transcript(data.encode(), "zoom.vtt")
+    assert t.speakers == ("Therapist", "Client")
+    assert t.turns[1].text == "and the doctor told me Warning: it could get worse."
+
+
+def test_a_second_speaker_inside_a_cue_who_speaks_elsewhere_is_kept() -> None:
+    data = (
+        "1\n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\nClient: Fine.\n\n"
+        "2\n00:00:03,000 --> 00:00:05,000\nClient: Really.\n\n"
+        "3\n00:00:05,000 --> 00:00:07,000\n- Therapist: Good.\n- Pat: And me.\n"
+    )
+    assert [speaker for speaker, _, _ in _turns(data, "session.srt")] == [
+        "Therapist",
+        "Client",
+        "Therapist",
+        "Pat",
+    ]
+
+
+def test_a_label_alone_on_the_first_line_of_a_cue_names_the_next_lines() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist:\nHow are you feeling today?\n\n"
+        "00:00:03.000 --> 00:00:05.000\nClient:\nNot great.\nAt all.\n\n"
+        "00:00:05.000 --> 00:00:07.000\nTherapist:\nTell me more.\n"
+    )
+    assert _turns(data, "session.vtt") == [
+        ("Therapist", "How are you feeling today?", 1.0),
+        ("Client", "Not great. At all.", 3.0),
+        ("Therapist", "Tell me more.", 5.0),
+    ]

@@ -1,0 +1,175 @@
+"""CSV transcripts and ``rapport code`` input as spreadsheets really write them.
+
+Unquoted commas in the text, semicolon and tab delimiters, UTF-16 "Unicode text", odd
+header spellings, and values the csv module cannot read. All people are invented.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from rapport.transcripts.analysis import code_csv
+from rapport.transcripts.parsing import CsvColumnsError, parse_timestamp, parse_transcript
+from tests.transcripts._helpers import FakeCoder
+
+
+def _coded(text: str, coder: FakeCoder | None = None) -> str:
+    out = io.StringIO()
+    code_csv(io.StringIO(text), out, coder or FakeCoder())
+    return out.getvalue()
+
+
+# --- unquoted commas in the text ---------------------------------------------------------
+
+
+def test_an_unquoted_comma_in_a_last_text_column_keeps_every_word() -> None:
+    data = b"speaker,text\nTherapist,How are you, really, today?\nClient,Fine, thanks\n"
+    t = parse_transcript(data, "session.csv")
+    assert [turn.text for turn in t.turns] == ["How are you, really, today?", "Fine, thanks"]
+
+
+def test_trailing_empty_cells_are_not_glued_to_the_text() -> None:
+    t = parse_transcript(b"speaker,text\nTherapist,Hello.,,\nClient,Hi.\n", "session.csv")
+    assert t.turns[0].text == "Hello."
+
+
+def test_extra_cells_when_the_text_is_not_last_name_the_line() -> None:
+    data = b"speaker,text,start\nTherapist,Hello.,0\nClient,Fine, thanks,3\n"
+    with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file has 4 cells but the header"):
+        parse_transcript(data, "session.csv")
+
+
+def test_code_csv_joins_an_unquoted_comma_back_and_adds_codes_after_the_header() -> None:
+    coder = FakeCoder()
+    out = _coded("role,text\ntherapist,How are you, really?\nclient,Fine\n", coder)
+    assert coder.calls == [[("therapist", "How are you, really?"), ("client", "Fine")]]
+    assert out.splitlines() == [
+        "role,text,code,subcode,confidence",
+        'therapist,"How are you, really?",other,,0.500',
+        "client,Fine,neutral,,0.500",
+    ]
+
+
+def test_code_csv_never_overwrites_extra_cells_it_cannot_place() -> None:
+    with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file has 5 cells"):
+        _coded("role,text,extra\ntherapist,How are you?\nclient,Fine,x,y,z\n")
+
+
+# --- delimiters and encodings ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_semicolon_or_tab_separated_csv_is_read(delimiter: str) -> None:
+    data = delimiter.join(["speaker", "text", "start"]) + "\n"
+    data += delimiter.join(["Therapist", "How are you, today?", "1,5"]) + "\n"
+    data += delimiter.join(["Client", "Fine", "3"]) + "\n"
+    t = parse_transcript(data.encode(), "session.csv")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you, today?", 1.5),
+        ("Client", "Fine", 3.0),
+    ]
+
+
+def test_excel_unicode_text_saved_as_txt_is_read_as_a_table() -> None:
+    data = "speaker\ttext\nTherapist\tHow are you?\nClient\tFine\n".encode("utf-16")
+    t = parse_transcript(data, "export.txt")
+    assert t.format == "csv" and t.speakers == ("Therapist", "Client")
+
+
+def test_code_csv_reads_a_semicolon_file_and_writes_semicolons_back() -> None:
+    out = _coded("role;text\ntherapist;How are you?\nclient;Fine, thanks\n")
+    assert out.splitlines() == [
+        "role;text;code;subcode;confidence",
+        "therapist;How are you?;other;;0.500",
+        "client;Fine, thanks;neutral;;0.500",
+    ]
+
+
+def test_code_csv_reads_utf16_unicode_text_from_a_file(tmp_path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes("role\ttext\ntherapist\tHow?\nclient\tFine\n".encode("utf-16"))
+    coder = FakeCoder()
+    assert code_csv(source, io.StringIO(), coder) == 2
+    assert coder.calls == [[("therapist", "How?"), ("client", "Fine")]]
+
+
+# --- unreadable values and header spellings ----------------------------------------------
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_clear_error_not_a_crash() -> None:
+    data = ('speaker,text\nTherapist,"' + "word " * 30000 + '"\nClient,Fine\n').encode()
+    with pytest.raises(CsvColumnsError, match=r"Line 2 of the CSV file has a cell longer than"):
+        parse_transcript(data, "session.csv")
+
+
+def test_code_csv_turns_an_unreadable_csv_into_a_clear_error() -> None:
+    with pytest.raises(CsvColumnsError, match=r"Line 2 of the CSV file has a cell longer"):
+        _coded('role,text\ntherapist,"' + "word " * 30000 + '"\n')
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity", "nan", "1e999"])
+def test_a_time_that_is_not_finite_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="not a time"):
+        parse_timestamp(value)
+    with pytest.raises(ValueError, match="not a time"):
+        parse_timestamp(float(value))
+    data = f"speaker,text,start\nTherapist,Hi.,{value}\nClient,Hello.,2\n".encode()
+    with pytest.raises(CsvColumnsError, match=r"Line 2 of the CSV file has .* in the 'start'"):
+        parse_transcript(data, "session.csv")
+
+
+def test_a_repeated_column_name_uses_its_first_column() -> None:
+    data = b"speaker,text,text\nTherapist,How are you?,dup\nClient,Fine,dup2\n"
+    t = parse_transcript(data, "session.csv")
+    assert [turn.text for turn in t.turns] == ["How are you?", "Fine"]
+
+
+def test_header_names_ignore_case_spaces_and_underscores() -> None:
+    data = b"Speaker,Utterance Text,Start Time,END_TIME\nTherapist,Hi.,1,2\nClient,Hello.,2,3\n"
+    t = parse_transcript(data, "session.csv")
+    assert [(turn.text, turn.start, turn.end) for turn in t.turns] == [
+        ("Hi.", 1.0, 2.0),
+        ("Hello.", 2.0, 3.0),
+    ]
+
+
+def test_code_csv_matches_header_names_like_the_parser() -> None:
+    coder = FakeCoder()
+    _coded("Transcript ID,Role,Utterance Text\n1,therapist,Hi.\n1,client,Hello.\n", coder)
+    assert coder.calls == [[("therapist", "Hi."), ("client", "Hello.")]]
+
+
+# --- speaker names from a column are taken as given ---------------------------------------
+
+
+def test_a_one_off_csv_speaker_whose_name_has_lowercase_words_keeps_their_turn() -> None:
+    data = (
+        b"speaker,text\nTherapist,How has the week been?\nClient,Hard.\n"
+        b"Therapist,What made it hard?\nClient,Arguments.\nMaria de la Cruz,We need a break.\n"
+    )
+    t = parse_transcript(data, "family.csv")
+    assert t.speakers == ("Therapist", "Client", "Maria de la Cruz")
+    assert t.turns[-1].text == "We need a break."
+
+
+def test_code_csv_matches_speakers_however_their_names_are_dashed_or_spaced() -> None:
+    coder = FakeCoder()
+    text = (
+        "speaker,text\n- Jo Kay,How are you?\nSam  Lee,Fine.\njo kay,What brings you here?\n"
+        "Sam Lee,My sleep.\nMaria de la Cruz,And mine.\n"
+    )
+    _coded(text, coder)
+    assert [role for role, _ in coder.calls[0]] == [
+        "therapist",
+        "client",
+        "therapist",
+        "client",
+        "client",
+    ]
+
+
+def test_code_csv_refuses_a_speaker_made_only_of_dashes_naming_the_line() -> None:
+    with pytest.raises(CsvColumnsError, match="Line 3 has no speaker"):
+        _coded("speaker,text\nJo,Hi.\n-,Hello.\n")

@@ -1,0 +1,52 @@
+"""Timestamps in plain-text transcripts: Google Meet documents and times inside speech.
+
+All people are invented.
+"""
+
+from __future__ import annotations
+
+from rapport.transcripts.analysis import analyze
+from rapport.transcripts.parsing import parse_transcript
+from tests.transcripts._helpers import FakeCoder, fixture_bytes
+
+
+def test_a_meet_timestamp_line_times_only_the_line_after_it() -> None:
+    t = parse_transcript(fixture_bytes("meet_doc.txt"), "meet_doc.txt")
+    assert t.speakers == ("Jo Smith", "Sam Lee")
+    starts = [turn.start for turn in t.turns]
+    assert starts == [0.0, None, None, None, 300.0, None, None, None, 600.0]
+
+
+def test_a_meet_document_has_no_talk_share_by_time_rather_than_zero() -> None:
+    t = parse_transcript(fixture_bytes("meet_doc.txt"), "meet_doc.txt")
+    analysis = analyze(t, None, FakeCoder())
+    assert analysis.metrics.therapist_talk_share_by_time is None
+    assert analysis.metrics.therapist_talk_share is not None
+
+
+def test_a_header_line_times_only_its_first_line_of_speech() -> None:
+    data = b"Speaker 1  0:03\nHow are you?\nAnd the week?\n\nSpeaker 2  0:10\nFine.\n"
+    t = parse_transcript(data, "otter.txt")
+    assert [(turn.text, turn.start) for turn in t.turns] == [
+        ("How are you? And the week?", 3.0),
+        ("Fine.", 10.0),
+    ]
+
+
+def test_a_line_of_speech_starting_with_a_time_keeps_the_time_as_words() -> None:
+    data = b"Therapist: When did you wake up?\nClient:\n7:30 I think, then\nTherapist: ok\n"
+    t = parse_transcript(data, "notes.txt")
+    assert [(turn.text, turn.start) for turn in t.turns] == [
+        ("When did you wake up?", None),
+        ("7:30 I think, then", None),
+        ("ok", None),
+    ]
+
+
+def test_a_bare_time_before_a_label_is_still_the_lines_timestamp() -> None:
+    data = b"00:05 Therapist: How are you?\n0:09 Client: Okay.\n[00:12] Not bad.\n"
+    t = parse_transcript(data, "notes.txt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you?", 5.0),
+        ("Client", "Okay. Not bad.", 9.0),
+    ]
