@@ -268,7 +268,11 @@ def test_a_missing_coder_model_is_a_clear_message_not_a_server_error(
         ("not_a_transcript.txt", None, "No speaker labels were found"),
         ("disguised_pdf.txt", None, "This file looks like a PDF document, not a transcript."),
         ("session.docx", b"PK\x03\x04 not really a document", "Upload a .vtt, .srt, .txt or .csv"),
-        ("huge.vtt", b"WEBVTT\n\n" + b"x" * (2 * 1024 * 1024), "transcripts are limited to 2 MB"),
+        (
+            "huge.vtt",
+            b"WEBVTT\n\n" + b"x" * (2 * 1024 * 1024),
+            "This file is 2.1 MB; transcripts are limited to 2 MB",
+        ),
         ("bad.csv", b"who,what\nT,hello\n", "The CSV file needs a"),
         ("bad.vtt", b"WEBVTT\n\nthis is --> not a cue\n", ""),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import PurePath
 
 from django import forms
@@ -55,7 +56,8 @@ class UploadForm(forms.Form):
                     "This file is %(size).1f MB; transcripts are limited to 2 MB. Split the "
                     "session into parts or remove anything that is not the transcript."
                 )
-                % {"size": upload.size / (1024 * 1024)}
+                # Rounded up: 2.04 MB must not read "This file is 2.0 MB".
+                % {"size": math.ceil(upload.size * 10 / (1024 * 1024)) / 10}
             )
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         try:

@@ -1005,7 +1005,10 @@ def transcript_from_rows(
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
+    """Rounded up, so a file just over the limit never reads as the limit itself."""
+    if n >= 1024 * 1024:
+        return f"{math.ceil(n * 10 / (1024 * 1024)) / 10:.1f} MB"
+    return f"{math.ceil(n / 1024):.0f} kB"
 
 
 # ---------------------------------------------------------------------------------------
