@@ -166,3 +166,15 @@ def test_the_shipped_model_rates_mi_consistent_practice_above_persuading():
     )
     assert 0.0 <= quality_estimate(poor).score < quality_estimate(good).score <= 1.0
     assert quality_estimate(poor).top_reasons
+
+
+def test_reflections_without_questions_get_the_capped_ratio_not_the_mean():
+    only_reflections = _metrics(
+        reflection_to_question_ratio=None,
+        counts={"therapist_utterances": 10, "reflections": 6, "questions": 0},
+    )
+    nothing = _metrics(reflection_to_question_ratio=None, counts={"therapist_utterances": 10})
+    assert quality_features(only_reflections)["log_reflection_to_question_ratio"] == (
+        pytest.approx(math.log1p(10.0))
+    )
+    assert quality_features(nothing)["log_reflection_to_question_ratio"] is None

@@ -75,7 +75,8 @@ def test_analysis_json_has_exactly_the_contracted_keys_and_is_serialisable():
         "confidence": 0.5,
     }
     assert data["metrics"]["percent_complex_reflections"] == 100.0
-    assert data["ratings"]["percent_complex_reflections"] == "good"
+    # One reflection: shown, but too few to rate.
+    assert data["ratings"]["percent_complex_reflections"] is None
     assert "MITI 4.2.1" in data["reference_values"]["reflection_to_question_ratio"]["source"]
     json.dumps(data)
 

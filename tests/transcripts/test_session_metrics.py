@@ -172,7 +172,65 @@ def test_the_sample_session_ratings():
     turns, codes = _session()
     ratings = session_metrics(turns, ROLES, codes).ratings()
     assert ratings["reflection_to_question_ratio"] == FAIR
-    assert ratings["percent_open_questions"] == FAIR
-    assert ratings["percent_complex_reflections"] == GOOD
+    # Two questions and two reflections: shown, but too few to rate.
+    assert ratings["percent_open_questions"] is None
+    assert ratings["percent_complex_reflections"] is None
     assert ratings["therapist_talk_share"] == BELOW
     assert ratings["change_talk_ratio"] == GOOD
+
+
+def _coded(spoken_codes):
+    spoken = [(role, text) for role, text, _ in spoken_codes]
+    return turns_of(*spoken), [c for _, _, c in spoken_codes]
+
+
+def test_reflections_without_questions_meet_the_two_to_one_standard():
+    turns, codes = _coded(
+        [("T", f"Reflection {i}.", code("reflection", "complex")) for i in range(4)]
+    )
+    m = session_metrics(turns, ROLES, codes)
+    assert m.reflection_to_question_ratio is None
+    assert m.rating("reflection_to_question_ratio") == GOOD
+    assert "4 reflections, no questions: rated as meeting the 2:1 standard." in m.notes
+
+
+def test_no_reflections_and_no_questions_is_not_rated():
+    turns, codes = _coded([("T", "Hello.", code("other"))])
+    m = session_metrics(turns, ROLES, codes)
+    assert m.rating("reflection_to_question_ratio") is None
+    assert "No questions were coded, so reflections per question is undefined." in m.notes
+
+
+@pytest.mark.parametrize(
+    ("metric", "count", "expected"),
+    [("percent_open_questions", 2, None), ("percent_open_questions", 3, GOOD)],
+)
+def test_a_value_resting_on_too_few_behaviours_is_not_rated(metric, count, expected):
+    assert rate(metric, 100.0, count) == expected
+
+
+def test_too_few_questions_are_shown_but_not_rated_with_a_note():
+    turns, codes = _coded(
+        [
+            ("T", "What brings you here?", code("question", "open")),
+            ("C", "My drinking, mostly.", code("neutral")),
+            ("T", "And how long?", code("question", "open")),
+            ("C", "I want to stop. I need to stop.", code("change")),
+            ("T", "You want to stop.", code("reflection", "simple")),
+            ("C", "I will stop.", code("change")),
+            ("T", "You are ready.", code("reflection", "complex")),
+            ("C", "I can do it.", code("change")),
+        ]
+    )
+    m = session_metrics(turns, ROLES, codes)
+    assert m.percent_open_questions == 100.0
+    assert m.rating("percent_open_questions") is None
+    assert m.rating("change_talk_ratio") == GOOD  # three change statements
+    assert any("% open questions rests on 2" in note for note in m.notes)
+
+
+def test_therapist_input_is_described_as_all_input_and_as_rapports_own_summary():
+    ref = REFERENCES["percent_therapist_input"]
+    assert "negotiation" in ref.text and "options" in ref.text
+    assert "Rapport's own summary" in ref.source
+    assert "no such summary score" in ref.source

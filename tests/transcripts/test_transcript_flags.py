@@ -5,9 +5,32 @@ import dataclasses
 import pytest
 
 from rapport.transcripts.flags import FLAG_KINDS, Flag, FlagSettings, detect_flags, load_lexicon
+from rapport.transcripts.parsing import Turn
 from tests.transcripts._helpers import ROLES, code, turns_of
 
-OPENING = [("T", "Hello, come in."), ("C", "Thanks."), ("T", "Take a seat."), ("C", "Okay.")]
+# Ten turns: without timestamps the opening (small talk is courtesy there) is ten turns.
+OPENING = [
+    ("T", "Hello, come in."),
+    ("C", "Thanks."),
+    ("T", "Take a seat."),
+    ("C", "Okay."),
+    ("T", "How was the journey?"),
+    ("C", "Fine."),
+    ("T", "Good."),
+    ("C", "Yes."),
+    ("T", "Shall we start?"),
+    ("C", "Sure."),
+]
+N = len(OPENING)
+# Six turns: without timestamps the closing (goodbyes) is the last six turns.
+CLOSING = [
+    ("C", "I will think about that."),
+    ("T", "Good."),
+    ("C", "Thanks for today."),
+    ("T", "See you next week."),
+    ("C", "See you then."),
+    ("T", "Take care."),
+]
 
 
 def kinds(flags: list[Flag]) -> list[str]:
@@ -16,8 +39,8 @@ def kinds(flags: list[Flag]) -> list[str]:
 
 def therapist_says(text: str, client_before: str = "I had a rough week at work.") -> list[Flag]:
     """Flags for one therapist turn after the opening, following a client statement."""
-    turns = turns_of(*OPENING, ("C", client_before), ("T", text))
-    return [f for f in detect_flags(turns, ROLES) if f.utterance == len(turns) - 1]
+    turns = turns_of(*OPENING, ("C", client_before), ("T", text), *CLOSING)
+    return [f for f in detect_flags(turns, ROLES) if f.utterance == N + 1]
 
 
 def test_every_lexicon_has_a_kind_a_source_and_an_explanation():
@@ -39,7 +62,7 @@ def test_a_flag_is_frozen_and_carries_turn_timing_text_explanation_and_source():
     )
     (flag,) = detect_flags(turns, ROLES)
     assert flag.kind == "judgmental_language"
-    assert (flag.utterance, flag.start, flag.end) == (5, 300.0, 360.0)
+    assert (flag.utterance, flag.start, flag.end) == (N + 1, 660.0, 720.0)
     assert flag.text == "You should have known better."
     assert "blaming or labelling" in flag.explanation and "MITI 4.2.1" in flag.source
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -87,8 +110,52 @@ def test_a_reflection_echoing_the_clients_own_label_is_not_judgmental():
     turns = turns_of(
         *OPENING, ("C", "I'm just lazy, that's all."), ("T", "You're lazy, that's all.")
     )
-    codes = [None] * 5 + [code("reflection", "simple")]
+    codes = [None] * (N + 1) + [code("reflection", "simple")]
     assert detect_flags(turns, ROLES, codes) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Part of you believes it's your fault, and another part knows how hard those three "
+        "weeks were.",
+        "You keep telling yourself you should have known better.",
+        "What were you thinking about just before you had the first drink?",
+        "There's no excuse for what he did to you.",
+        "That was really selfish of your brother.",
+        "It's unacceptable that your manager spoke to you that way.",
+        "It's ridiculous that you have to wait six months for an appointment.",
+        "It sounds like people keep telling you to get over it.",
+        "Everyone expects you to just snap out of it",
+        "You're really hopeless about things changing right now.",
+    ],
+)
+def test_empathic_reflections_and_siding_with_the_client_are_not_judgmental(text):
+    assert therapist_says(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're being lazy.",
+        "That's an excuse.",
+        "What were you thinking?!",
+        "That was selfish of you.",
+        "There's no excuse for this.",
+        "You're hopeless.",
+        "What were you thinking when you got in the car after six beers?",
+    ],
+)
+def test_judging_the_client_themselves_is_still_judgmental(text):
+    assert kinds(therapist_says(text)) == ["judgmental_language"]
+
+
+def test_a_turn_coded_as_a_reflection_is_not_judgmental():
+    spoken = [*OPENING, ("C", "I just sit on the sofa all day."), ("T", "You're being lazy.")]
+    as_reflection = [None] * (N + 1) + [code("reflection", "complex")]
+    as_input = [None] * (N + 1) + [code("therapist_input", "advice")]
+    assert "judgmental_language" not in kinds(detect_flags(turns_of(*spoken), ROLES, as_reflection))
+    assert "judgmental_language" in kinds(detect_flags(turns_of(*spoken), ROLES, as_input))
 
 
 def test_the_client_judging_themselves_is_not_flagged():
@@ -128,6 +195,44 @@ def test_questions_referrals_and_reflections_about_medication_are_not_medical_ad
     assert therapist_says(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Try to stop taking it personally when he criticises you.",
+        "Maybe it's time to stop taking on everyone else's problems.",
+        "You could stop taking the bus and walk to work instead.",
+        "I'm not saying you should stop taking your medication.",
+        "I would never tell you to stop taking your tablets.",
+        "Reducing the dose is something to discuss with your GP.",
+        "Talk to your GP about whether to come off the sertraline.",
+    ],
+)
+def test_other_things_to_stop_taking_negations_and_referrals_are_not_medical_advice(text):
+    assert therapist_says(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You should ask your GP to up your sertraline.",
+        "Forget what your doctor says, just stop taking the pills.",
+        "You don't need a psychiatrist, just take some melatonin.",
+        "Maybe come off the sertraline for a while.",
+        "Double your venlafaxine and see how you feel.",
+        "You don't need the fluoxetine any more.",
+        "Cut down on the diazepam.",
+        "Just stop taking the pills for a week, okay?",
+        "Cut down your meds a bit, yeah?",
+        "Stop taking the lorazepam, don't you think?",
+        "Increase your quetiapine at night, right?",
+    ],
+)
+def test_named_psychotropics_bare_doctor_mentions_and_tagged_directives_are_medical_advice(
+    text,
+):
+    assert kinds(therapist_says(text)) == ["medical_advice"]
+
+
 def test_the_client_describing_their_dose_is_not_medical_advice():
     turns = turns_of(*OPENING, ("C", "I take 20 mg and want to stop taking it."), ("T", "Okay."))
     assert detect_flags(turns, ROLES) == []
@@ -157,6 +262,34 @@ def test_prescribing_faith_is_religious_advice(text):
     ],
 )
 def test_exploring_or_reflecting_the_clients_faith_is_not_religious_advice(text):
+    assert therapist_says(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why don't you pray about it?",
+        "Why don't you go back to church?",
+        "Have you tried praying about it?",
+    ],
+)
+def test_suggesting_faith_as_a_question_is_still_religious_advice(text):
+    assert kinds(therapist_says(text)) == ["religious_advice"]
+
+
+def test_a_suggestion_phrased_as_a_question_is_still_medical_advice():
+    assert kinds(therapist_says("Why don't you take some melatonin?")) == ["medical_advice"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It sounds like you really trust God to see you through this.",
+        "You trust God to see you through.",
+        "Have you tried talking to your sister about it?",
+    ],
+)
+def test_reflecting_the_clients_trust_in_god_is_not_religious_advice(text):
     assert therapist_says(text) == []
 
 
@@ -190,6 +323,33 @@ def test_self_involving_statements_and_quotes_are_not_self_disclosure(text):
     assert therapist_says(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I went through a divorce myself, so I get it.",
+        "I went through the same thing with my dad.",
+        "I've been there myself.",
+        "I'm a recovering alcoholic too.",
+        "Personally, I found that quitting cold turkey worked for me.",
+    ],
+)
+def test_more_ways_of_telling_ones_own_story_are_self_disclosure(text):
+    assert kinds(therapist_says(text)) == ["self_disclosure"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When I went through my notes from last week, I noticed you mentioned your sister.",
+        "When I was going through your questionnaire, I saw you ticked most days.",
+        "I also had a call from your social worker this morning.",
+        "I've dealt with anxiety with lots of clients.",
+    ],
+)
+def test_the_therapists_work_is_not_self_disclosure(text):
+    assert therapist_says(text) == []
+
+
 # --- small talk --------------------------------------------------------------------------
 
 
@@ -212,16 +372,48 @@ def test_small_talk_in_the_opening_turns_is_courtesy():
     assert detect_flags(turns, ROLES) == []
 
 
-def test_small_talk_in_the_first_three_minutes_is_courtesy_even_after_four_turns():
+def test_small_talk_in_the_first_three_minutes_is_courtesy_even_after_ten_turns():
     spoken = [*OPENING, ("C", "So."), ("T", "Did you see the football match last night?")]
-    assert detect_flags(turns_of(*spoken, step=20.0), ROLES) == []  # starts at 100 s
-    flagged = detect_flags(turns_of(*spoken, step=40.0), ROLES)  # starts at 200 s
+    spoken += CLOSING * 2
+    assert detect_flags(turns_of(*spoken, step=15.0), ROLES) == []  # starts at 165 s
+    flagged = detect_flags(turns_of(*spoken, step=20.0), ROLES)  # starts at 220 s
     assert kinds(flagged) == ["off_topic_small_talk"]
 
 
+def test_with_timestamps_the_opening_is_three_minutes_from_the_first_turn():
+    spoken = [("T", "Hello, come in."), ("C", "Thanks."), ("C", "So.")]
+    spoken += [("T", "Did you see the football match last night?"), ("C", "I did.")]
+    spoken += [("T", "Let's get back to the drinking.")] * 8
+    wall_clock = [  # a transcript timed by the clock: [14:00:00] is 50,400 s
+        Turn(i, s, text, 50_400.0 + 100.0 * i, None) for i, (s, text) in enumerate(spoken)
+    ]
+    assert kinds(detect_flags(wall_clock, ROLES)) == ["off_topic_small_talk"]  # at 300 s
+    early = [Turn(t.index, t.speaker, t.text, 50_400.0 + 50.0 * t.index, None) for t in wall_clock]
+    assert detect_flags(early, ROLES) == []  # at 150 s
+
+
+def test_without_timestamps_the_opening_is_the_first_ten_turns():
+    late = turns_of(*OPENING, ("C", "So."), ("T", "Any holiday plans this summer?"), *CLOSING)
+    assert kinds(detect_flags(late, ROLES)) == ["off_topic_small_talk"]
+    early = turns_of(*OPENING[:8], ("C", "So."), ("T", "Any holiday plans this summer?"))
+    assert detect_flags(early, ROLES) == []
+
+
+def test_small_talk_in_the_closing_turns_is_courtesy():
+    spoken = [*OPENING, ("C", "I will try the diary this week.")]
+    spoken += [("T", "Good plan."), ("C", "Thanks."), ("T", "Any holiday plans this summer?")]
+    assert detect_flags(turns_of(*spoken, ("C", "Not really."), ("T", "Bye.")), ROLES) == []
+
+
+def test_the_closing_is_counted_in_turns_even_in_a_timed_session():
+    spoken = [*OPENING, ("C", "So."), ("T", "Any holiday plans this summer?"), *CLOSING]
+    assert kinds(detect_flags(turns_of(*spoken, step=30.0), ROLES)) == ["off_topic_small_talk"]
+    assert detect_flags(turns_of(*spoken[:-1], step=30.0), ROLES) == []
+
+
 def test_the_opening_window_is_configurable():
-    turns = turns_of(*OPENING, ("C", "So."), ("T", "Any holiday plans this summer?"))
-    settings = FlagSettings(opening_turns=10)
+    turns = turns_of(*OPENING, ("C", "So."), ("T", "Any holiday plans this summer?"), *CLOSING)
+    settings = FlagSettings(opening_turns=12)
     assert detect_flags(turns, ROLES, settings=settings) == []
 
 
@@ -235,6 +427,33 @@ def test_the_opening_window_is_configurable():
 )
 def test_figures_of_speech_are_not_small_talk(text):
     assert therapist_says(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Have you ever been to therapy before?",
+        "Have you ever been to an AA meeting?",
+        "What are your weekend plans, and where might drinking come up?",
+        "It sounds like there could be some fireworks with your brother.",
+        "Fireworks can be a trigger for a lot of veterans.",
+        "You've been binge-watching until 3am and then you can't get up.",
+    ],
+)
+def test_history_taking_figures_of_speech_and_the_clients_concerns_are_not_small_talk(text):
+    assert therapist_says(text, client_before="I have not been sleeping much at all.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I just got back from Spain, it was amazing.",
+        "Did you watch the Oscars?",
+        "Are you going away this summer?",
+    ],
+)
+def test_trips_and_awards_shows_are_small_talk(text):
+    assert kinds(therapist_says(text)) == ["off_topic_small_talk"]
 
 
 def test_following_the_client_into_a_film_they_raised_is_not_small_talk():
@@ -256,17 +475,45 @@ def test_the_client_talking_about_a_film_is_not_the_therapists_small_talk():
 
 def _advice_session(client_text: str, therapist_text: str, subcode: str | None = "advice"):
     turns = turns_of(*OPENING, ("C", client_text), ("T", therapist_text))
-    codes = [None] * 5 + [code("therapist_input", subcode)]
+    codes = [None] * (N + 1) + [code("therapist_input", subcode)]
     return [f for f in detect_flags(turns, ROLES, codes) if f.kind == "advice"]
 
 
 def test_advice_the_client_did_not_ask_for_is_flagged():
     (flag,) = _advice_session("My evenings are so empty.", "You should join a gym.")
-    assert flag.utterance == 5 and "Persuade" in flag.source
+    assert flag.utterance == N + 1 and "Persuade" in flag.source
 
 
 def test_advice_the_client_asked_for_is_not_flagged():
     assert _advice_session("What should I do about the evenings?", "You could join a gym.") == []
+
+
+def test_a_question_mark_in_the_clients_turn_is_not_a_request_for_advice():
+    flags = _advice_session(
+        "I've been drinking every single night since I lost my job, you know?",
+        "You need to stop drinking.",
+    )
+    assert [f.utterance for f in flags] == [N + 1]
+
+
+def test_only_the_clients_last_turn_can_ask_for_the_advice():
+    turns = turns_of(
+        *OPENING,
+        ("C", "Can we finish five minutes early today?"),
+        ("T", "Of course."),
+        ("C", "I drink every night now and I hate it."),
+        ("T", "You need to stop drinking."),
+    )
+    codes = [None] * (N + 3) + [code("therapist_input", "advice")]
+    flags = [f for f in detect_flags(turns, ROLES, codes) if f.kind == "advice"]
+    assert [f.utterance for f in flags] == [N + 3]
+
+
+@pytest.mark.parametrize(
+    "request_", ["I don't know what to do about the evenings.", "So can I cut down slowly?"]
+)
+def test_advice_the_client_asked_for_in_their_last_turn_is_not_flagged(request_):
+    assert _advice_session(request_, "You could cut down a drink a week.") == []
 
 
 def test_advice_after_asking_permission_is_not_flagged():
@@ -277,7 +524,7 @@ def test_advice_after_asking_permission_is_not_flagged():
         ("C", "Sure."),
         ("T", "Some people join a gym."),
     )
-    codes = [None] * 5 + [
+    codes = [None] * (N + 1) + [
         code("question", "closed"),
         code("neutral"),
         code("therapist_input", "advice"),
@@ -368,6 +615,71 @@ def test_a_long_run_of_information_is_flagged_once_per_client_statement():
     assert [f.utterance for f in flags] == [1]
 
 
+@pytest.mark.parametrize("consent", ["Yes, that would be really helpful.", "Sure."])
+def test_information_given_with_permission_is_not_flagged(consent):
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "Would it be okay if I shared what the guidelines say?"),
+        ("C", consent),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[
+            code("neutral"),
+            code("question", "closed"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert flags == []
+
+
+def test_information_after_the_client_confirms_a_reflection_is_not_flagged():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "It has become part of every evening."),
+        ("C", "Yes, that's exactly it."),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[
+            code("neutral"),
+            code("reflection", "simple"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert flags == []
+
+
+def test_a_new_statement_after_a_reflection_still_needs_its_own_reflection():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "It has become part of every evening."),
+        ("C", "Yes, and my wife says I get nasty when I have had a few."),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[
+            code("neutral"),
+            code("reflection", "simple"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert [f.utterance for f in flags] == [3]
+
+
+def test_agreeing_with_a_question_that_is_not_permission_does_not_solicit_information():
+    flags = _iwr(
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "Is that every night of the week?"),
+        ("C", "Yes, pretty much every single night."),
+        ("T", "The guideline is fourteen units a week."),
+        codes=[
+            code("neutral"),
+            code("question", "closed"),
+            code("neutral"),
+            code("therapist_input", "information"),
+        ],
+    )
+    assert [f.utterance for f in flags] == [3]
+
+
 # --- closed questions ----------------------------------------------------------------------
 
 
@@ -419,6 +731,7 @@ def test_an_open_question_or_reflection_breaks_the_run():
 
 def test_four_very_short_client_turns_in_a_row_are_a_quiet_client():
     spoken = [
+        *OPENING,
         ("T", "What happened?"),
         ("C", "Nothing."),
         ("T", "Nothing?"),
@@ -429,7 +742,7 @@ def test_four_very_short_client_turns_in_a_row_are_a_quiet_client():
         ("C", "Same as usual."),
     ]
     flags = [f for f in detect_flags(turns_of(*spoken), ROLES) if f.kind == "client_quiet"]
-    assert [f.utterance for f in flags] == [1]
+    assert [f.utterance for f in flags] == [N + 1]
     assert "fewer than 4 words 4 times in a row" in flags[0].explanation
 
 
@@ -467,6 +780,72 @@ def test_a_falling_share_of_client_words_is_a_quiet_client():
     assert len(flags) == 1
     assert flags[0].utterance == 9
     assert "fell from" in flags[0].explanation
+
+
+def _quiet(spoken, codes=None) -> list[Flag]:
+    return [f for f in detect_flags(turns_of(*spoken), ROLES, codes) if f.kind == "client_quiet"]
+
+
+def test_greetings_in_the_opening_are_not_a_quiet_client():
+    spoken = [
+        ("T", "Hi, come in."),
+        ("C", "Hi."),
+        ("T", "Find us all right?"),
+        ("C", "Yes, fine."),
+        ("T", "Coffee?"),
+        ("C", "No thanks."),
+        ("T", "Right, take a seat."),
+        ("C", "Thanks."),
+        ("T", "What would you like to talk about today?"),
+        ("C", "My drinking, it has been creeping up and my partner is worried."),
+    ]
+    assert _quiet(spoken) == []
+
+
+def test_short_answers_to_closed_questions_are_not_a_quiet_client():
+    screen = [
+        ("T", "Have you had any thoughts of ending your life?"),
+        ("C", "No."),
+        ("T", "Any plans to harm yourself?"),
+        ("C", "No, none."),
+        ("T", "Do you feel safe at home?"),
+        ("C", "Yes."),
+        ("T", "Is there anyone you could call?"),
+        ("C", "My sister."),
+    ]
+    assert _quiet([*OPENING, *screen]) == []
+    coded = [None] * N + [code("question", "closed") if s == "T" else None for s, _ in screen]
+    assert _quiet([*OPENING, *screen], coded) == []
+
+
+def test_short_answers_to_open_questions_still_are_a_quiet_client():
+    spoken = [
+        ("T", "Tell me about your week."),
+        ("C", "Nothing much."),
+        ("T", "What was hardest?"),
+        ("C", "Dunno."),
+        ("T", "How were things with your partner?"),
+        ("C", "Fine."),
+        ("T", "What would you like from today?"),
+        ("C", "Not sure."),
+    ]
+    assert [f.utterance for f in _quiet([*OPENING, *spoken])] == [N + 1]
+
+
+def test_a_closing_summary_is_left_out_of_the_share_comparison():
+    long = "I have been thinking a lot about what happened with my brother this month"
+    summary = (
+        "Let me pull together what you have said today. You have been thinking about your "
+        "brother a great deal, it still hurts, and you want to call him before his birthday "
+        "and see whether the two of you can start again. Did I miss anything?"
+    )
+    spoken = [("T", "Tell me more."), ("C", long)] * 5 + [
+        ("T", summary),
+        ("C", "No, that's it."),
+        ("T", "Good. See you next week then."),
+        ("C", "Thanks, see you."),
+    ]
+    assert _quiet(spoken) == []
 
 
 def test_a_steady_share_of_client_words_is_not_flagged():
@@ -524,6 +903,7 @@ def test_flags_are_ordered_by_turn():
         *OPENING,
         ("C", "Hi."),
         ("T", "Did you see the football match? You should have known better."),
+        *CLOSING,
     )
     flags = detect_flags(turns, ROLES)
     assert kinds(flags) == ["judgmental_language", "off_topic_small_talk"]

@@ -144,7 +144,7 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
         "reflection_to_question_ratio": ("Reflections per question", "{:.2f}", 1),
         "percent_open_questions": ("Open questions", "{:.0f}%", 1),
         "percent_complex_reflections": ("Complex reflections", "{:.0f}%", 1),
-        "percent_therapist_input": ("Information and advice", "{:.0f}%", 1),
+        "percent_therapist_input": ("Therapist input", "{:.0f}%", 1),
         "therapist_talk_share": ("Therapist talk share", "{:.0f}%", 100),
         "change_talk_ratio": ("Change talk ratio", "{:.0f}%", 100),
     }

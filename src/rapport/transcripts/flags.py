@@ -110,9 +110,15 @@ class FlagSettings:
     """Thresholds, with why each is where it is."""
 
     # The opening of a session is for greetings; PRACTICES.md objects to small talk that
-    # fills the session, not to "lovely day, isn't it?" at the door.
+    # fills the session, not to "lovely day, isn't it?" at the door. Timed turns: the
+    # first three minutes from the first turn's start (transcripts may carry wall-clock
+    # times). Untimed turns: the first ten turns, about three minutes of conversation.
     opening_seconds: float = 180.0
-    opening_turns: int = 4
+    opening_turns: int = 10
+    # Goodbyes at the door ("any plans for the summer?") are courtesy too: the last six
+    # turns. Counted in turns even when timed, because a closing is a few short
+    # exchanges however long the session ran.
+    closing_turns: int = 6
     # Three closed questions in a row is the start of the question-answer trap (MI3 ch. 6).
     closed_question_run: int = 3
     # A client answering in a few words four times in a row has stopped elaborating.
@@ -121,6 +127,8 @@ class FlagSettings:
     # Client's share of words in the last third below half its share in the first third.
     quiet_share_drop: float = 0.5
     quiet_min_turns: int = 9
+    # A therapist turn this long near the end is a summary, left out of the comparison.
+    summary_words: int = 30
     # A change/sustain balance needs a few client statements before it means anything.
     min_change_sustain: int = 3
 
@@ -260,6 +268,35 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2}
 
 
+# "Stop taking them, okay?" is a directive with a tag asking for agreement, not a
+# question exploring what the client thinks.
+_TAG_QUESTION = re.compile(
+    r",?\s*(?:okay|ok|alright|all right|yeah|yes|right|don't you think|won't you|will you|"
+    r"can you|agreed|deal)\s*\?+\s*$",
+    re.IGNORECASE,
+)
+
+
+# "Why don't you pray about it?" and "Have you tried praying?" are suggestions in the
+# form of a question (MITI 4.2.1 codes them by what they do: Persuade).
+_SUGGESTION_QUESTION = re.compile(
+    r"^\W*(?:(?:so|and|well|maybe|okay|ok|then),?\s+)?(?:why (?:don't|do not|not)|"
+    r"have you (?:ever )?tried|how about|what about)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_question(sentence: str) -> bool:
+    """True for a question that asks; false for a directive with a tag or a suggestion
+    phrased as a question."""
+    sentence = sentence.strip()
+    return (
+        sentence.endswith("?")
+        and _TAG_QUESTION.search(sentence) is None
+        and _SUGGESTION_QUESTION.search(sentence) is None
+    )
+
+
 def _lexicon_hit(lexicon: Lexicon, text: str, echo_of: str = "") -> tuple[str, str] | None:
     """First ``(sentence, phrase)`` in ``text`` that the lexicon flags, if any.
 
@@ -270,7 +307,7 @@ def _lexicon_hit(lexicon: Lexicon, text: str, echo_of: str = "") -> tuple[str, s
         return None
     echo_words = _content_words(echo_of)
     for sentence in _sentences(text):
-        if lexicon.skip_questions and sentence.rstrip().endswith("?"):
+        if lexicon.skip_questions and _is_question(sentence):
             continue
         if lexicon.skip_sentence is not None and lexicon.skip_sentence.search(sentence):
             continue
@@ -307,10 +344,20 @@ def _previous_client_text(turns: Sequence[Turn], roles: Mapping[str, str], index
     return ""
 
 
-def _in_opening(turn: Turn, settings: FlagSettings) -> bool:
-    if turn.index < settings.opening_turns:
-        return True
-    return turn.start is not None and turn.start < settings.opening_seconds
+def _session_start(turns: Sequence[Turn]) -> float | None:
+    return next((t.start for t in turns if t.start is not None), None)
+
+
+def _in_opening(turn: Turn, session_start: float | None, settings: FlagSettings) -> bool:
+    """Within the first ``opening_seconds`` of the session when the turn is timed, else
+    within the first ``opening_turns`` turns."""
+    if turn.start is not None and session_start is not None:
+        return turn.start - session_start < settings.opening_seconds
+    return turn.index < settings.opening_turns
+
+
+def _in_closing(turn: Turn, turns: Sequence[Turn], settings: FlagSettings) -> bool:
+    return turn.index >= len(turns) - settings.closing_turns
 
 
 def _flag(kind: str, turn: Turn, text: str, explanation: str, source: str) -> Flag:
@@ -345,14 +392,21 @@ def _lexicon_flags(
     codes: Sequence[CodeLike | None] | None,
     settings: FlagSettings,
 ) -> Iterator[Flag]:
+    session_start = _session_start(turns)
     for turn in turns:
         if _role(turn, roles) != THERAPIST:
             continue
+        courtesy = _in_opening(turn, session_start, settings) or _in_closing(turn, turns, settings)
         client_said = _previous_client_text(turns, roles, turn.index)
         code = _code(codes, turn.index)
         is_reflection = code is not None and code.code == "reflection"
         for kind, name in _LEXICON_FLAGS:
-            if kind == "off_topic_small_talk" and _in_opening(turn, settings):
+            if kind == "off_topic_small_talk" and courtesy:
+                continue
+            # A reflection voices the client's view of themselves ("you're hopeless about
+            # it changing"), not the therapist's judgement of them (MITI 4.2.1 codes it as
+            # a reflection, not Confront).
+            if kind == "judgmental_language" and is_reflection:
                 continue
             # Small talk: any shared topic word means the client raised it. Other kinds:
             # only a reflection that repeats the client's words is an echo.
@@ -384,10 +438,11 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
 def _was_solicited(
     turns: Sequence[Turn], roles: Mapping[str, str], index: int, lookback: int = 4
 ) -> bool:
-    """True when the client asked, or the therapist asked permission or stressed choice.
+    """True when the client's last turn asked for advice, or the therapist asked
+    permission or stressed choice.
 
-    Looks at the advice turn itself and the few turns before it: ask-offer-ask often
-    spans "Would it be OK if I shared an idea?" / "Sure." / the idea.
+    Looks at the advice turn itself and the few turns before it for permission:
+    ask-offer-ask often spans "Would it be OK if I shared an idea?" / "Sure." / the idea.
     """
     lists = load_lexicon("advice").lists
     permission, autonomy = lists.get("permission"), lists.get("autonomy")
@@ -396,13 +451,19 @@ def _was_solicited(
         return True
     if permission is not None and permission.search(own):
         return True
-    for turn in turns[max(0, index - lookback) : index]:
-        if _role(turn, roles) == CLIENT:
-            if _client_asked(turn.text):
-                return True
-        elif permission is not None and permission.search(turn.text):
-            return True
-    return False
+    if _client_requested(_previous_client_text(turns, roles, index)):
+        return True
+    return any(
+        _role(turn, roles) == THERAPIST and _asks_permission(turn.text)
+        for turn in turns[max(0, index - lookback) : index]
+    )
+
+
+def _client_requested(text: str) -> bool:
+    """The client asked for advice ("what should I do?"). A "?" alone is not a request:
+    "... since I lost my job, you know?" or "can we finish early?" ask for no advice."""
+    requests = load_lexicon("advice").lists.get("client_requests")
+    return requests is not None and requests.search(text) is not None
 
 
 def _client_asked(text: str) -> bool:
@@ -430,6 +491,22 @@ def _starts_with_reflection(text: str) -> bool:
     return openers.search(sentences[0].strip()) is not None
 
 
+# A reply of this many words or more is a new statement even when it opens with "yes".
+_AGREEMENT_MAX_WORDS = 8
+
+
+def _agrees(text: str) -> bool:
+    """A short "yes, that's it" / "sure, go ahead" reply."""
+    agreement = load_lexicon("advice").lists.get("client_agreement")
+    short = _words(text) <= _AGREEMENT_MAX_WORDS
+    return short and agreement is not None and agreement.search(text.strip()) is not None
+
+
+def _asks_permission(text: str) -> bool:
+    permission = load_lexicon("advice").lists.get("permission")
+    return permission is not None and permission.search(text) is not None
+
+
 def _intervention_flags(
     turns: Sequence[Turn],
     roles: Mapping[str, str],
@@ -440,21 +517,30 @@ def _intervention_flags(
 
     "What the client just said" is the last client turn of at least ``quiet_words``
     words: after a "mm-hmm" the therapist is still answering the earlier statement. A
-    client question asks for the information, so answering it directly is fine. Only the
-    first intervention after each client statement is flagged, not every sentence of it.
+    client question asks for the information, so answering it directly is fine. So is
+    information the therapist asked permission to give (ask-offer-ask, MI3 ch. 11), and
+    a client's "yes, that's exactly it" to a reflection or "sure" to a permission question
+    confirms rather than raising something new to reflect. Only the first intervention
+    after each client statement is flagged, not every sentence of it.
     """
     reflected = True  # nothing to reflect before the client has spoken
+    invited = False  # the last therapist turn reflected or asked permission
     for turn in turns:
         code = _code(codes, turn.index)
         if _role(turn, roles) == CLIENT:
-            if _words(turn.text) >= settings.quiet_words:
+            if _words(turn.text) >= settings.quiet_words and not (invited and _agrees(turn.text)):
                 reflected = _client_asked(turn.text)
             continue
+        if _asks_permission(turn.text):
+            reflected = invited = True
+            continue
         if code is None:
+            invited = False
             continue
         if code.code == "reflection" or _starts_with_reflection(turn.text):
-            reflected = True
+            reflected = invited = True
             continue
+        invited = False
         if (
             code.code == "therapist_input"
             and code.subcode in _INTERVENTION_SUBCODES
@@ -509,8 +595,55 @@ def _closed_question_flags(
     yield from close_run()
 
 
+# Without codes, a question opening with an auxiliary verb ("Do you...?", "Have you
+# had...?", "Any thoughts of...?") asks for a yes or a no.
+_CLOSED_QUESTION = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|right|now),?\s+)?(?:do|does|did|are|is|was|were|have|has|had|"
+    r"can|could|will|would|should|shall|may|might|any|anything|anyone|ever)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_closed_question(turn: Turn, code: CodeLike | None) -> bool:
+    if code is not None and code.code == "question":
+        return code.subcode == "closed"
+    sentences = _sentences(turn.text)
+    last = sentences[-1].strip() if sentences else ""
+    return last.endswith("?") and _CLOSED_QUESTION.search(last) is not None
+
+
+def _short_answers_counted(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+    settings: FlagSettings,
+) -> Iterator[Turn | None]:
+    """Client turns for the quiet streak: a short turn, or ``None`` for one that breaks it.
+
+    Greetings in the opening and a "No." to a closed question (a risk screen asks for
+    exactly that) say nothing about engagement, so they neither count nor break a streak.
+    """
+    session_start = _session_start(turns)
+    previous: Turn | None = None
+    for turn in turns:
+        if _role(turn, roles) != CLIENT:
+            previous = turn
+            continue
+        if _words(turn.text) >= settings.quiet_words:
+            yield None
+            continue
+        answers_closed = previous is not None and _asks_closed_question(
+            previous, _code(codes, previous.index)
+        )
+        if not (answers_closed or _in_opening(turn, session_start, settings)):
+            yield turn
+
+
 def _quiet_streak_flags(
-    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+    settings: FlagSettings,
 ) -> Iterator[Flag]:
     streak: list[Turn] = []
 
@@ -530,11 +663,9 @@ def _quiet_streak_flags(
                 SOURCES["client_quiet"],
             )
 
-    for turn in turns:
-        if _role(turn, roles) != CLIENT:
-            continue
-        if _words(turn.text) < settings.quiet_words:
-            streak.append(turn)
+    for short in _short_answers_counted(turns, roles, codes, settings):
+        if short is not None:
+            streak.append(short)
             continue
         yield from close_streak()
         streak = []
@@ -547,10 +678,31 @@ def _client_share(turns: Sequence[Turn], roles: Mapping[str, str]) -> float | No
     return client / total if total else None
 
 
+def _without_closing(
+    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+) -> Sequence[Turn]:
+    """The session without its closing: the last long therapist turn (a summary) in the
+    final third and what follows it, or else trailing therapist turns.
+
+    A closing summary is the therapist's turn to talk (MI3 ch. 5, summaries), and the
+    "yes, that's it" and goodbyes after it are not the client going quiet.
+    """
+    tail_start = len(turns) - len(turns) // 3
+    for i in range(len(turns) - 1, tail_start - 1, -1):
+        turn = turns[i]
+        if _role(turn, roles) == THERAPIST and _words(turn.text) >= settings.summary_words:
+            return turns[:i]
+    end = len(turns)
+    while end and _role(turns[end - 1], roles) == THERAPIST:
+        end -= 1
+    return turns[:end]
+
+
 def _quiet_share_flags(
     turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
 ) -> Iterator[Flag]:
     """The client's share of words in the last third under half of the first third's."""
+    turns = _without_closing(turns, roles, settings)
     if len(turns) < settings.quiet_min_turns:
         return
     third = len(turns) // 3
@@ -621,7 +773,7 @@ def detect_flags(
     settings = settings or FlagSettings()
     turns = list(turns)
     flags: list[Flag] = list(_lexicon_flags(turns, roles, codes, settings))
-    flags.extend(_quiet_streak_flags(turns, roles, settings))
+    flags.extend(_quiet_streak_flags(turns, roles, codes, settings))
     flags.extend(_quiet_share_flags(turns, roles, settings))
     if codes is not None:
         flags.extend(_advice_flags(turns, roles, codes))

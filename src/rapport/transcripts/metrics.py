@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .flags import FLAG_KINDS, Flag, detect_flags
@@ -28,6 +28,7 @@ __all__ = [
     "FAIR",
     "BELOW",
     "METRIC_NAMES",
+    "MIN_RATED",
     "REFERENCES",
     "CodeLike",
     "Reference",
@@ -52,6 +53,18 @@ MITI4 = "Moyers, Manuel & Ernst (2016) MITI 4.2.1, summary score thresholds"
 MITI3 = "Moyers, Martin, Manuel, Miller & Ernst (2010) MITI 3.1.1, competency thresholds"
 MI3 = "Miller & Rollnick (2013) Motivational Interviewing, 3rd ed."
 
+# Fewest behaviours (questions, reflections, change plus sustain statements) a rated
+# percentage or ratio rests on; one behaviour more or less should not flip a rating.
+MIN_RATED = 3
+
+# The counts (from SessionMetrics.counts) each rated metric rests on.
+_RATED_ON: dict[str, tuple[str, ...]] = {
+    "reflection_to_question_ratio": ("reflections", "questions"),
+    "percent_open_questions": ("open_questions", "closed_questions"),
+    "percent_complex_reflections": ("simple_reflections", "complex_reflections"),
+    "change_talk_ratio": ("change_talk", "sustain_talk"),
+}
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -67,6 +80,9 @@ class Reference:
     higher_is_better: bool
     text: str
     source: str
+    # Below this many of the counted behaviours the value is shown but not rated: two
+    # questions, one open, is "50% open" without saying anything about the therapist.
+    min_count: int = 0
 
 
 REFERENCES: dict[str, Reference] = {
@@ -77,6 +93,7 @@ REFERENCES: dict[str, Reference] = {
         higher_is_better=True,
         text="Reflections per question: at least 1 is fair, at least 2 is good.",
         source=MITI4,
+        min_count=MIN_RATED,
     ),
     "percent_open_questions": Reference(
         "percent_open_questions",
@@ -85,6 +102,7 @@ REFERENCES: dict[str, Reference] = {
         higher_is_better=True,
         text="Open questions as % of questions: at least 50% is fair, at least 70% is good.",
         source=f"{MITI3}; {MI3}",
+        min_count=MIN_RATED,
     ),
     "percent_complex_reflections": Reference(
         "percent_complex_reflections",
@@ -93,16 +111,19 @@ REFERENCES: dict[str, Reference] = {
         higher_is_better=True,
         text="Complex reflections as % of reflections: at least 40% is fair, at least 50% is good.",
         source=MITI4,
+        min_count=MIN_RATED,
     ),
     "percent_therapist_input": Reference(
         "percent_therapist_input",
         good=None,
         fair=None,
         higher_is_better=False,
-        text="Information and advice as % of therapist utterances. No practice threshold: "
-        "MITI codes information neutrally and advice by whether it was asked for; shown "
-        "for context.",
-        source=MITI4,
+        text="Therapist input (information, advice, options and negotiation) as % of "
+        "therapist utterances. No practice threshold: MITI codes information neutrally and "
+        "advice by whether it was asked for; shown for context.",
+        source="Rapport's own summary for context (MITI 4.2.1 has no such summary score; "
+        "its behaviour codes Giving Information, Persuade and Persuade with Permission are "
+        "what this groups)",
     ),
     "therapist_talk_share": Reference(
         "therapist_talk_share",
@@ -128,14 +149,21 @@ REFERENCES: dict[str, Reference] = {
         higher_is_better=True,
         text="Change talk as a share of change plus sustain talk: at least half is good.",
         source=f"{MI3}; Magill et al. (2018) J Consult Clin Psychol 86(2):140-157",
+        min_count=MIN_RATED,
     ),
 }
 
 
-def rate(metric: str, value: float | None) -> str | None:
-    """``"good"``, ``"fair"``, ``"below"``, or ``None`` when unrated or unknown."""
+def rate(metric: str, value: float | None, count: float | None = None) -> str | None:
+    """``"good"``, ``"fair"``, ``"below"``, or ``None`` when unrated or unknown.
+
+    ``count`` is how many behaviours the value rests on; under the metric's
+    ``min_count`` the value is not rated.
+    """
     ref = REFERENCES.get(metric)
     if ref is None or value is None or (ref.good is None and ref.fair is None):
+        return None
+    if count is not None and count < ref.min_count:
         return None
     if ref.higher_is_better:
         if ref.good is not None and value >= ref.good:
@@ -180,7 +208,22 @@ class SessionMetrics:
         return value
 
     def rating(self, metric: str) -> str | None:
-        return rate(metric, self.value(metric))
+        count = self.rated_on(metric)
+        if metric == "reflection_to_question_ratio" and self.only_reflections():
+            # Reflections and no questions at all meets "at least 2 per question".
+            return GOOD if count is not None and count >= MIN_RATED else None
+        return rate(metric, self.value(metric), count)
+
+    def rated_on(self, metric: str) -> float | None:
+        """How many behaviours the metric rests on (``None`` when not counted)."""
+        keys = _RATED_ON.get(metric)
+        if keys is None or not self.counts:
+            return None
+        return sum(self.counts.get(key, 0) for key in keys)
+
+    def only_reflections(self) -> bool:
+        """Reflections were coded but no questions (the ratio is undefined)."""
+        return not self.counts.get("questions") and bool(self.counts.get("reflections"))
 
     def ratings(self) -> dict[str, str | None]:
         return {name: self.rating(name) for name in METRIC_NAMES}
@@ -240,7 +283,9 @@ def session_metrics(
 
     questions, reflections = c["question"], c["reflection"]
     rq = _ratio(reflections, questions)
-    if rq is None:
+    if rq is None and reflections:
+        notes.append(f"{reflections} reflections, no questions: rated as meeting the 2:1 standard.")
+    elif rq is None:
         notes.append("No questions were coded, so reflections per question is undefined.")
 
     open_q, closed_q = c["question:open"], c["question:closed"]
@@ -298,7 +343,7 @@ def session_metrics(
         "client_words": words[CLIENT],
         **seconds,
     }
-    return SessionMetrics(
+    metrics = SessionMetrics(
         reflection_to_question_ratio=rq,
         percent_open_questions=pct_open,
         percent_complex_reflections=pct_complex,
@@ -310,6 +355,23 @@ def session_metrics(
         counts=counts,
         notes=tuple(notes),
     )
+    return replace(metrics, notes=metrics.notes + tuple(_unrated_notes(metrics)))
+
+
+def _unrated_notes(metrics: SessionMetrics) -> list[str]:
+    """Say which values are shown but too thinly based to rate."""
+    notes = []
+    for name in _RATED_ON:
+        count = metrics.rated_on(name)
+        if metrics.value(name) is None or count is None:
+            continue
+        if count < REFERENCES[name].min_count:
+            label = name.replace("_", " ").replace("percent", "%")
+            notes.append(
+                f"{label} rests on {count:g} coded behaviours (fewer than "
+                f"{REFERENCES[name].min_count}), so it is shown but not rated."
+            )
+    return notes
 
 
 def _percent(part: float, whole: float) -> float | None:

@@ -122,7 +122,7 @@ def quality_features(metrics: SessionMetrics) -> dict[str, float | None]:
         return None if percent is None else percent / 100.0
 
     return {
-        "log_reflection_to_question_ratio": None if rq is None else math.log1p(min(rq, _MAX_RQ)),
+        "log_reflection_to_question_ratio": _log_rq(rq, metrics.only_reflections()),
         "share_open_questions": share(metrics.percent_open_questions),
         "share_complex_reflections": share(metrics.percent_complex_reflections),
         "share_therapist_input": share(metrics.percent_therapist_input),
@@ -131,6 +131,14 @@ def quality_features(metrics: SessionMetrics) -> dict[str, float | None]:
         "unsolicited_advice_rate": per_utterance("advice"),
         "intervention_without_reflection_rate": per_utterance("intervention_without_reflection"),
     }
+
+
+def _log_rq(rq: float | None, only_reflections: bool) -> float | None:
+    """Reflections with no questions is the most reflective a session can be: the cap,
+    not the training mean (which would read it as an average session)."""
+    if only_reflections:
+        return math.log1p(_MAX_RQ)
+    return None if rq is None else math.log1p(min(rq, _MAX_RQ))
 
 
 @dataclass(frozen=True)

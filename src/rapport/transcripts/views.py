@@ -80,7 +80,9 @@ METRIC_LABELS = {
     "reflection_to_question_ratio": gettext_lazy("Reflections per question"),
     "percent_open_questions": gettext_lazy("Open questions (% of questions)"),
     "percent_complex_reflections": gettext_lazy("Complex reflections (% of reflections)"),
-    "percent_therapist_input": gettext_lazy("Information and advice (% of therapist turns)"),
+    "percent_therapist_input": gettext_lazy(
+        "Therapist input: information, advice, options (% of therapist turns)"
+    ),
     "therapist_talk_share": gettext_lazy("Therapist's share of the words"),
     "therapist_talk_share_by_time": gettext_lazy("Therapist's share of the speaking time"),
     "change_talk_ratio": gettext_lazy("Change talk (share of change and sustain talk)"),
