@@ -96,3 +96,75 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(monkeypatch, tmp_path,
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["keygen"]) == 141
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.django_db
+def test_a_database_without_its_tables_says_to_migrate(capsys):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    # As a database of an older release: the last migration not applied yet (the test's
+    # transaction restores the record afterwards).
+    MigrationRecorder.Migration.objects.filter(app="clinic", name__startswith="0002").delete()
+    assert main(["purge-transcripts"]) == 2
+    assert "run 'rapport migrate' first" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_a_password_prompt_without_a_terminal_is_a_clear_error(monkeypatch, capsys, clinic):
+    import getpass
+
+    def no_terminal(prompt=""):
+        raise EOFError
+
+    monkeypatch.delenv("RAPPORT_NEW_USER_PASSWORD", raising=False)
+    monkeypatch.setattr(getpass, "getpass", no_terminal)
+    assert main(["createuser", "--email", "new@test.invalid", "--role", "therapist"]) == 2
+    assert "no password given" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_createuser_refuses_a_bad_email_and_leaves_no_clinic_behind(monkeypatch, capsys):
+    from rapport.clinic.models import Clinic
+
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "short")
+    assert (
+        main(["createuser", "--email", "a@b.invalid", "--role", "therapist", "--clinic", "X"]) == 2
+    )
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "a-long-enough-passphrase")
+    assert main(["createuser", "--email", "not-an-email", "--role", "therapist"]) == 2
+    assert "Enter a valid email address." in capsys.readouterr().err
+    assert not Clinic.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_check_in_link_lasts_at_most_two_weeks_and_defaults_to_the_setting(
+    capsys, client_a, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.checkins.models import CheckIn
+    from rapport.checkins.services import DEFAULT_VALID_FOR
+
+    args = ["checkin-link", "--client", str(client_a.pk), "--instrument", "phq9"]
+    assert main([*args, "--hours", "100000"]) == 2
+    assert "--hours must be from 1 to 336" in capsys.readouterr().err
+    assert main(args) == 0
+    left = CheckIn.objects.get().expires_at - timezone.now()
+    assert DEFAULT_VALID_FOR - timedelta(minutes=5) < left <= DEFAULT_VALID_FOR
+
+
+@pytest.mark.django_db
+def test_a_token_is_revoked_by_the_whole_token_or_a_long_enough_start(capsys, therapist_a):
+    from rapport.api.models import ApiToken
+    from rapport.api.services import api_token_create
+
+    _first, raw = api_token_create(actor=None, user=therapist_a)
+    _second, other = api_token_create(actor=None, user=therapist_a)
+    assert main(["token", "revoke", "--prefix", ""]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err
+    assert main(["token", "revoke", "--prefix", raw]) == 0  # pasted whole, from a leak
+    assert ApiToken.objects.get(token_hash=_first.token_hash).revoked_at is not None
+    assert ApiToken.objects.get(token_hash=_second.token_hash).revoked_at is None
+    assert main(["token", "revoke", "--prefix", other[:12]]) == 0

@@ -36,12 +36,15 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _check_database() -> None:
+def _check_database(*, migrated: bool = True) -> None:
+    """The database answers and, unless ``migrated`` is False (migrate, demo), has every
+    table this version needs: otherwise one line saying what to do, not a traceback."""
     from django.db import connection
     from django.db.utils import Error as DatabaseError
 
     try:
         connection.ensure_connection()
+        pending = migrated and _pending_migrations(connection)
     except DatabaseError as error:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -49,6 +52,17 @@ def _check_database() -> None:
         raise CommandError(
             f"cannot connect to the database (RAPPORT_DATABASE_URL): {first_line}"
         ) from None
+    if pending:
+        raise CommandError(
+            "the database is not set up for this version of Rapport: run 'rapport migrate' first"
+        )
+
+
+def _pending_migrations(connection) -> bool:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _call(name: str, *args, **options) -> None:
@@ -62,7 +76,7 @@ def _call(name: str, *args, **options) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     _setup_django()
-    _check_database()
+    _check_database(migrated=False)
     _call("migrate", interactive=False, verbosity=args.verbosity)
 
 
@@ -71,7 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     os.environ["RAPPORT_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("RAPPORT_BASE_URL", f"http://127.0.0.1:{args.port}")
     _setup_django()
-    _check_database()
+    _check_database(migrated=False)
     _call("migrate", interactive=False, verbosity=0)
     _call("seed_demo")
     url = f"http://127.0.0.1:{args.port}/"
@@ -116,33 +130,51 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_createuser(args: argparse.Namespace) -> None:
-    import getpass
-
     _setup_django()
     _check_database()
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from rapport.accounts.services import user_create
     from rapport.clinic.models import Clinic
 
-    clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(name=args.clinic)
-    password = os.environ.get("RAPPORT_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    password = _new_password("Password: ")
     try:
-        user = user_create(
-            actor=None,
-            clinic=clinic,
-            email=args.email,
-            role=args.role,
-            password=password,
-            full_name=args.name,
-        )
+        # One transaction: a refused account leaves no new clinic behind either.
+        with transaction.atomic():
+            clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
+                name=args.clinic
+            )
+            user = user_create(
+                actor=None,
+                clinic=clinic,
+                email=args.email,
+                role=args.role,
+                password=password,
+                full_name=args.name,
+            )
     except ValidationError as error:
         raise CommandError("; ".join(error.messages)) from None
     print(f"Created {user.role} {user.email} in {clinic.name}.")
 
 
-def cmd_set_password(args: argparse.Namespace) -> None:
+def _new_password(prompt: str) -> str:
+    """RAPPORT_NEW_USER_PASSWORD, else asked at the terminal (never an argument: command
+    lines are visible to other users and kept in shell history)."""
     import getpass
+
+    given = os.environ.get("RAPPORT_NEW_USER_PASSWORD")
+    if given:
+        return given
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # no terminal (cron, a pipe) or Ctrl-D
+        raise CommandError(
+            "no password given: set RAPPORT_NEW_USER_PASSWORD or run it in a terminal"
+        ) from None
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
 
     _setup_django()
     _check_database()
@@ -154,7 +186,7 @@ def cmd_set_password(args: argparse.Namespace) -> None:
     user = User.objects.filter(email__iexact=args.email.strip()).first()
     if user is None:
         raise CommandError(f"no staff account with the email {args.email}")
-    password = os.environ.get("RAPPORT_NEW_USER_PASSWORD") or getpass.getpass("New password: ")
+    password = _new_password("New password: ")
     try:
         user_set_password(actor=None, user=user, password=password)
     except ValidationError as error:

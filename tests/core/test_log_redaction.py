@@ -28,6 +28,10 @@ TOKEN = "k3Jq-9xZ_secretTOKEN"
         (f"/accounts/password/reset/key/1-{TOKEN}/", f"/accounts/password/reset/key/{REDACTED}/"),
         ("GET /clients/12/ HTTP/1.1", "GET /clients/12/ HTTP/1.1"),
         ("GET /checkins/4/revoke/", "GET /checkins/4/revoke/"),
+        (
+            f'"GET /api/v1/clients/1/responses?token=rpt_{TOKEN} HTTP/1.1" 401',
+            f'"GET /api/v1/clients/1/responses?token=rpt_{REDACTED} HTTP/1.1" 401',
+        ),
     ],
 )
 def test_secret_path_segments_are_replaced_and_nothing_else(line, expected):

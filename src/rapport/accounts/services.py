@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from rapport.accounts.models import Role, SupervisionLink, User
@@ -16,6 +17,10 @@ __all__ = [
     "user_set_password",
     "user_update",
 ]
+
+
+_MAX_NAME = User._meta.get_field("full_name").max_length or 200
+_MAX_EMAIL = User._meta.get_field("email").max_length or 254
 
 
 def _require_admin(actor) -> None:
@@ -38,6 +43,14 @@ def user_create(
     """Create a staff account. ``actor`` None means the command line (an operator)."""
     _require_admin(actor)
     email = email.strip().lower()
+    try:
+        validate_email(email)
+        if len(email) > _MAX_EMAIL:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
+    if len(full_name.strip()) > _MAX_NAME:
+        raise ValidationError({"full_name": f"Keep the name under {_MAX_NAME} characters."})
     if role not in Role.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
     if User.objects.filter(email__iexact=email).exists():

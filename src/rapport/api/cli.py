@@ -47,16 +47,32 @@ def cmd_token_list(args: argparse.Namespace) -> None:
         print(f"{token.prefix}…  {state:<8} last used {used}  {token.name}")
 
 
+#: "rpt_" and a few characters: enough to tell one's tokens apart, never an empty prefix
+#: that would match (and revoke) whichever token happens to be the only one.
+MIN_PREFIX = 8
+PREFIX_LENGTH = 12  # what ApiToken.prefix keeps
+
+
 def cmd_token_revoke(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     from rapport.api.models import ApiToken
     from rapport.api.services import api_token_revoke
+    from rapport.api.tokens import hash_token
 
-    prefix = args.prefix.rstrip("…")
-    matches = list(ApiToken.objects.filter(prefix__startswith=prefix, revoked_at__isnull=True))
+    given = args.prefix.strip().rstrip("…")
+    active = ApiToken.objects.filter(revoked_at__isnull=True)
+    # A whole token (pasted from where it leaked) is matched by its fingerprint; a start
+    # of one by the stored prefix, which must be long enough to name one token.
+    matches = list(active.filter(token_hash=hash_token(given)))
+    if not matches:
+        if len(given) < MIN_PREFIX:
+            raise CommandError(f"give at least {MIN_PREFIX} characters of the token")
+        matches = list(active.filter(prefix__startswith=given[:PREFIX_LENGTH]))
     if len(matches) != 1:
-        raise CommandError(f"{len(matches)} active tokens start with {prefix!r}; give more of it")
+        raise CommandError(
+            f"{len(matches)} active tokens start with {given[:12]!r}; give more of it"
+        )
     api_token_revoke(actor=None, token=matches[0])
     print(f"Revoked {matches[0].prefix}….")
 
@@ -74,7 +90,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--email", required=True)
     listing.set_defaults(handler=cmd_token_list)
     revoke = actions.add_parser("revoke", help="revoke a token by its prefix")
-    revoke.add_argument("--prefix", required=True, help="the start of the token, e.g. rpt_AbC12")
+    revoke.add_argument(
+        "--prefix", required=True, help="the token, or its start as listed, e.g. rpt_AbC12xy"
+    )
     revoke.set_defaults(handler=cmd_token_revoke)
 
 

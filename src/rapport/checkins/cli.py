@@ -54,11 +54,19 @@ def _now():
     return timezone.now()
 
 
-def _hours(hours: int):
+#: As RAPPORT_CHECKIN_LINK_HOURS allows: a link is a key to the client's questionnaire,
+#: so it must not stay open for months.
+MAX_LINK_HOURS = 24 * 14
+
+
+def _hours(hours: int | None):
+    """None: the clinic's configured default (RAPPORT_CHECKIN_LINK_HOURS)."""
     from datetime import timedelta
 
-    if hours < 1:
-        raise CommandError("--hours must be at least 1")
+    if hours is None:
+        return None
+    if not 1 <= hours <= MAX_LINK_HOURS:
+        raise CommandError(f"--hours must be from 1 to {MAX_LINK_HOURS} (two weeks)")
     return timedelta(hours=hours)
 
 
@@ -109,7 +117,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         choices=["before", "after", "other"],
         help="before or after the session (default: from the appointment time)",
     )
-    link.add_argument("--hours", type=int, default=72, help="how long the link works (default 72)")
+    link.add_argument(
+        "--hours",
+        type=int,
+        help="how long the link works, 1 to 336 (default: RAPPORT_CHECKIN_LINK_HOURS, 72)",
+    )
     link.set_defaults(handler=cmd_checkin_link)
 
     imp = sub.add_parser(

@@ -21,11 +21,14 @@ __all__ = ["REDACTED", "RedactSecretPaths", "redact_secret_paths"]
 REDACTED = "[redacted]"
 # The path segment after /c/ (check-in links) or after /password/reset/key/ (allauth).
 _SECRET_PATHS = re.compile(r"(/c/|/password/reset/key/)[^/\s?#\"']+")
+# An API token wherever it appears (sent by mistake in a query string, say: the API
+# refuses it there, but the request line with it is logged all the same).
+_API_TOKENS = re.compile(r"rpt_[A-Za-z0-9_-]+")
 
 
 def redact_secret_paths(text: str) -> str:
-    """``text`` with every check-in token and password-reset key replaced."""
-    return _SECRET_PATHS.sub(rf"\1{REDACTED}", text)
+    """``text`` with every check-in token, password-reset key and API token replaced."""
+    return _API_TOKENS.sub(f"rpt_{REDACTED}", _SECRET_PATHS.sub(rf"\1{REDACTED}", text))
 
 
 class RedactSecretPaths(logging.Filter):
