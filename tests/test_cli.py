@@ -168,3 +168,29 @@ def test_a_token_is_revoked_by_the_whole_token_or_a_long_enough_start(capsys, th
     assert ApiToken.objects.get(token_hash=_first.token_hash).revoked_at is not None
     assert ApiToken.objects.get(token_hash=_second.token_hash).revoked_at is None
     assert main(["token", "revoke", "--prefix", other[:12]]) == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["demo", "--port", "99999"], ["demo", "--port", "x"], ["serve", "--workers", "0"]],
+)
+def test_numbers_out_of_range_are_refused_by_the_parser(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(argv)
+    assert exit_.value.code == 2
+    assert "not" in capsys.readouterr().err
+
+
+def test_the_demo_refuses_a_busy_port_or_a_file_as_its_folder_before_announcing(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        assert main(["demo", "--port", str(port), "--data-dir", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"port {port} is in use" in captured.err and "demo clinic" not in captured.out
+    a_file = tmp_path / "data"
+    a_file.write_text("")
+    assert main(["demo", "--data-dir", str(a_file), "--no-browser"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err

@@ -80,7 +80,21 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _call("migrate", interactive=False, verbosity=args.verbosity)
 
 
+def _check_demo_place(data_dir: Path, port: int) -> None:
+    """Before anything is created or announced: a folder for the data, a free port."""
+    import socket
+
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"--data-dir {data_dir} is a file, not a folder")
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CommandError(f"port {port} is in use: choose another with --port") from None
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
+    _check_demo_place(Path(args.data_dir).resolve(), args.port)
     os.environ["RAPPORT_DEMO"] = "1"
     os.environ["RAPPORT_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("RAPPORT_BASE_URL", f"http://127.0.0.1:{args.port}")
@@ -222,6 +236,21 @@ def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
     return add
 
 
+def _int_range(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rapport",
@@ -230,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = sub.add_parser("demo", help="run a demo clinic on SQLite at http://127.0.0.1:PORT")
-    demo.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    demo.add_argument(
+        "--port", type=_int_range(1, 65535), default=8000, help="port on 127.0.0.1 (default 8000)"
+    )
     demo.add_argument("--data-dir", default="data", help="folder for the SQLite database and keys")
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.set_defaults(handler=cmd_demo)
@@ -239,7 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the production server (gunicorn); settings from RAPPORT_*"
     )
     serve.add_argument("--bind", default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("RAPPORT_WORKERS", "3")))
+    # A string default goes through the same check as the argument (RAPPORT_WORKERS=abc is
+    # then one clear line, and only for `serve`).
+    serve.add_argument(
+        "--workers", type=_int_range(1, 64), default=os.environ.get("RAPPORT_WORKERS", "3")
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
