@@ -152,3 +152,14 @@ def test_the_openapi_document_is_served_and_describes_the_endpoint(client):
 @pytest.mark.django_db
 def test_there_is_no_docs_page_that_would_need_a_cdn(client):
     assert client.get("/api/v1/docs").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_malformed_client_id_is_the_documented_422(client, therapist_a):
+    _, raw = api_token_create(actor=None, user=therapist_a)
+    reply = client.get("/api/v1/clients/abc/responses", **bearer(raw))
+    assert reply.status_code == 422
+    assert isinstance(reply.json()["detail"], list) and reply.json()["detail"][0]["loc"]
+    document = client.get("/api/v1/openapi.json").json()
+    answers = document["paths"]["/api/v1/clients/{client_id}/responses"]["get"]["responses"]
+    assert set(answers) == {"200", "401", "404", "422"}

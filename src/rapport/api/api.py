@@ -43,6 +43,13 @@ class ErrorOut(Schema):
     detail: str
 
 
+class InvalidRequestOut(Schema):
+    """What ninja answers (422) to a path or query value of the wrong type: one entry per
+    problem, each with its location (``loc``), message (``msg``) and type."""
+
+    detail: list[dict]
+
+
 class ResponseOut(Schema):
     id: int
     instrument: str
@@ -59,7 +66,7 @@ class ResponseOut(Schema):
 
 @api.get(
     "/clients/{client_id}/responses",
-    response={200: list[ResponseOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[ResponseOut], 401: ErrorOut, 404: ErrorOut, 422: InvalidRequestOut},
     summary="A client's responses to questionnaires, oldest first",
     tags=["responses"],
 )
