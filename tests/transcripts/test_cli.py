@@ -250,3 +250,15 @@ def test_the_researcher_commands_run_without_django_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     check_shape(json.loads(io.StringIO(result.stdout).read()))
+
+
+def test_code_says_when_it_cannot_read_its_input(tmp_path, capsys, monkeypatch):
+    source = tmp_path / "utterances.csv"
+    source.write_text("role,text\ntherapist,Hi.\n", encoding="utf-8")
+
+    def denied(path):  # as for a file of another user (the tests may run as root)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert main(["code", str(source), "-o", str(tmp_path / "out.csv")]) == 2
+    assert f"cannot read {source}: Permission denied" in capsys.readouterr().err

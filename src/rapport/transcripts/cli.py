@@ -59,7 +59,10 @@ def cmd_code(args: argparse.Namespace) -> None:
     except csv.Error as error:
         raise CommandError(f"{args.input}: not a readable CSV file ({error})") from None
     except OSError as error:
-        raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+        # Reading the input fails the same way as writing the output: say which it was.
+        doing = "read" if error.filename and Path(error.filename) == source else "write"
+        target = args.input if doing == "read" else args.output
+        raise CommandError(f"cannot {doing} {target}: {error.strerror or error}") from None
     if args.output != "-":
         print(f"Coded {count} utterances into {args.output}.", file=sys.stderr)
 
