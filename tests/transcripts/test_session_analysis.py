@@ -281,3 +281,15 @@ def test_code_csv_runs_end_to_end_with_the_real_coder():
     assert code_csv(FIXTURES / "utterances.csv", out, _real_coder()) == 5
     header, *rows = out.getvalue().splitlines()
     assert header.endswith(",code,subcode,confidence") and len(rows) == 5
+
+
+def test_a_short_session_gets_its_quality_estimate_with_a_caution():
+    short = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")  # 2 therapist turns
+    analysis = analyze(short, None, FakeCoder())
+    assert analysis.quality is not None
+    assert any("rests on 2 therapist utterances" in note for note in analysis.notes)
+    lines = "\n".join(f"{'T' if i % 2 == 0 else 'C'}: Turn number {i}." for i in range(24))
+    long_enough = parse_transcript(lines.encode(), "session.txt")  # 12 therapist turns
+    roles = {"T": "therapist", "C": "client"}
+    notes = analyze(long_enough, roles, FakeCoder()).notes
+    assert not any("rests on" in note for note in notes)

@@ -94,6 +94,11 @@ class SessionAnalysis:
     coder_version: str | None = None
 
 
+#: Under this many therapist utterances the quality estimate rests on a handful of codes
+#: (AnnoMI's sessions, which it learnt from, hold dozens): it is shown with a caution.
+SHORT_SESSION_TURNS = 10
+
+
 def analyze(
     transcript: Transcript,
     roles: Mapping[str, str] | None,
@@ -123,6 +128,12 @@ def analyze(
     except QualityModelError as exc:
         quality = None
         notes.append(f"No quality estimate: {exc}.")
+    therapist_turns = sum(1 for turn in turns if roles.get(turn.speaker) == "therapist")
+    if quality is not None and therapist_turns < SHORT_SESSION_TURNS:
+        notes.append(
+            f"The quality estimate rests on {therapist_turns} therapist utterances: the "
+            "expert-rated sessions it was trained on had dozens, so read it with caution."
+        )
     meta = getattr(coder, "meta", None)
     version = meta.get("version") if isinstance(meta, dict) else None
     return SessionAnalysis(transcript, roles, codes, flags, metrics, quality, tuple(notes), version)
