@@ -11,15 +11,20 @@ from pathlib import Path
 
 import dj_database_url
 
-from rapport.lib.crypto import generate_key, read_key_file
+from rapport.lib.crypto import CryptoError, KeyRing, generate_key, read_key_file
 from rapport.lib.env import (
     ConfigError,
+    check_base_url,
     check_database_url,
+    check_log_level,
+    check_rate_limits,
+    check_time_zone,
     env_bool,
     env_int,
     env_list,
     env_str,
 )
+from rapport.lib.private_files import private_dir, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -30,13 +35,22 @@ DEMO = env_bool("RAPPORT_DEMO", False)
 DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "data")) or "data").resolve()
 
 
+def _private_data_dir() -> None:
+    """Create the data folder readable by this account only (DATA_DIR holds the keys and
+    the SQLite database). An existing folder keeps its permissions."""
+    try:
+        private_dir(DATA_DIR)
+    except OSError as error:
+        raise ConfigError(f"RAPPORT_DATA_DIR: cannot create {DATA_DIR}: {error.strerror}") from None
+
+
 def _local_secret(filename: str, make: object) -> str:
     """A secret kept in the data folder, created on first use (demo and debug only)."""
     path = DATA_DIR / filename
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _private_data_dir()
+        private_file(path)  # 0600 from the start, before the secret is written
         path.write_text(make() + "\n", encoding="ascii")  # type: ignore[operator]
-        path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
 
 
@@ -56,13 +70,16 @@ SECRET_KEY = _secret
 # (comma-separated) or RAPPORT_ENCRYPTION_KEY_FILE (one per line).
 _key_file = env_str("RAPPORT_ENCRYPTION_KEY_FILE")
 if env_str("RAPPORT_ENCRYPTION_KEYS"):
+    _key_source = "RAPPORT_ENCRYPTION_KEYS"
     ENCRYPTION_KEYS = env_list("RAPPORT_ENCRYPTION_KEYS", [])
 elif _key_file:
+    _key_source = "RAPPORT_ENCRYPTION_KEY_FILE"
     try:
         ENCRYPTION_KEYS = read_key_file(_key_file)
     except Exception as error:  # noqa: BLE001 - re-raised with the variable's name
         raise ConfigError(f"RAPPORT_ENCRYPTION_KEY_FILE: {error}") from None
 elif DEBUG or DEMO:
+    _key_source = f"the demo key file {DATA_DIR / 'encryption-key'}"
     ENCRYPTION_KEYS = [_local_secret("encryption-key", generate_key)]
 else:
     raise ConfigError(
@@ -70,7 +87,18 @@ else:
         "demo/debug mode (create a key with `rapport keygen`)."
     )
 if not ENCRYPTION_KEYS:
-    raise ConfigError("RAPPORT_ENCRYPTION_KEYS names no key.")
+    raise ConfigError(f"{_key_source} names no key.")
+# A malformed key would otherwise pass `migrate` and crash the first command that reads
+# or writes client text. Each key is checked on its own so the message can say which
+# (never the key itself: it is a secret).
+for _number, _key in enumerate(ENCRYPTION_KEYS, start=1):
+    try:
+        KeyRing([_key])
+    except CryptoError:
+        raise ConfigError(
+            f"{_key_source}: key {_number} of {len(ENCRYPTION_KEYS)} is not a valid key "
+            "(expected 32 url-safe base64-encoded bytes; create one with `rapport keygen`)."
+        ) from None
 
 ALLOWED_HOSTS = env_list(
     "RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else []
@@ -83,7 +111,7 @@ CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", [])
 CHECKIN_LINK_HOURS = env_int("RAPPORT_CHECKIN_LINK_HOURS", 72, minimum=1, maximum=24 * 14)
 
 # Public base URL used in check-in links and QR codes (e.g. https://rapport.example.org).
-BASE_URL = (env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+BASE_URL = check_base_url(env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000") or "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -143,6 +171,15 @@ TEMPLATES = [
     }
 ]
 
+
+def _private_database(path: Path, variable: str) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does (it would use 0644)."""
+    try:
+        private_file(path)
+    except OSError as error:
+        raise ConfigError(f"{variable}: cannot create {path}: {error.strerror}") from None
+
+
 _database_url = env_str("RAPPORT_DATABASE_URL")
 if _database_url:
     check_database_url(_database_url)
@@ -150,7 +187,18 @@ if _database_url:
         DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
     except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback
         raise ConfigError(f"RAPPORT_DATABASE_URL could not be read: {error}") from None
+    _sqlite_name = str(DATABASES["default"].get("NAME") or "")
+    _sqlite_file = DATABASES["default"]["ENGINE"].endswith("sqlite3") and _sqlite_name not in {
+        "",
+        ":memory:",
+    }
+    # A missing folder is left for SQLite to report (`rapport migrate` says so in one line).
+    if _sqlite_file and Path(_sqlite_name).parent.is_dir():
+        _private_database(Path(_sqlite_name), "RAPPORT_DATABASE_URL")
 else:
+    # The database holds live sessions and MFA secrets: a private folder, a 0600 file.
+    _private_data_dir()
+    _private_database(DATA_DIR / "rapport.sqlite3", "RAPPORT_DATA_DIR")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -203,7 +251,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # Throttle failed logins: 5 per 5 minutes per account-and-address (allauth's limiter).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip"),
+    "login_failed": check_rate_limits(
+        env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip") or ""
+    ),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rapport"
@@ -264,7 +314,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = env_str("RAPPORT_TIME_ZONE", "Europe/London") or "UTC"
+TIME_ZONE = check_time_zone(env_str("RAPPORT_TIME_ZONE", "Europe/London") or "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -307,7 +357,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"secret_paths": {"()": "rapport.lib.redact.RedactSecretPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": check_log_level(env_str("RAPPORT_LOG_LEVEL", "INFO") or "INFO"),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["secret_paths"]},

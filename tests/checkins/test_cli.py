@@ -203,3 +203,77 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path, capsys):
 def test_a_missing_file_is_a_clear_error(capsys, tmp_path):
     assert main(["import-responses", str(tmp_path / "nope.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_rows_dated_in_the_future_or_before_1900_are_row_errors(tmp_path, capsys, client_a):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "2099-01-05", [1] * 9),
+                phq9_row(client_a.pk, "1899-12-31", [1] * 9),
+                phq9_row(client_a.pk, tomorrow.isoformat(), [1] * 9),
+                phq9_row(client_a.pk, "2099-01-05T10:00:00+00:00", [1] * 9),
+                phq9_row(client_a.pk, "2026-01-05", [1] * 9),
+            ]
+        )
+        + "\n"
+    )
+    assert main(["import-responses", str(csv)]) == 2
+    out = capsys.readouterr().out
+    assert "row 2: date 2099-01-05 is in the future" in out
+    assert "row 3: date 1899-12-31 is before 1900" in out
+    assert f"row 4: date {tomorrow.isoformat()} is in the future" in out
+    assert "row 5: date 2099-01-05T10:00:00+00:00 is in the future" in out
+    assert "row 6" not in out
+    assert not Response.objects.exists()
+    assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_out_of_range_dates_and_client_ids_are_row_errors_not_crashes(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join(
+            [
+                HEADER,
+                phq9_row(client_a.pk, "9999-12-31T23:00:00-05:00", [1] * 9),
+                phq9_row("99999999999999999999", "2026-01-05", [1] * 9),
+                phq9_row(client_a.pk, "9999-12-31T23:00:00", [1] * 9),
+            ]
+        )
+        + "\n"
+    )
+    assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "row 2: date 9999-12-31T23:00:00-05:00 is out of range" in out
+    assert "row 3: client '99999999999999999999' is not a client id" in out
+    assert "row 4: date 9999-12-31T23:00:00 is in the future" in out
+    assert "Imported 0 responses" in out
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_cell_too_long_for_csv_is_one_clear_line(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(
+        "\n".join([HEADER, phq9_row(client_a.pk, "2026-01-05", [1] * 9), f"{'9' * 140_000}"]) + "\n"
+    )
+    assert main(["import-responses", str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rapport: row 3: the file cannot be read as CSV: field larger than")
+    assert err.count("\n") == 1
+    assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_column_named_twice_in_the_header_refuses_the_file(tmp_path, capsys, client_a):
+    csv = tmp_path / "history.csv"
+    csv.write_text(f"client,date,instrument,phq9_1,phq9_1\n{client_a.pk},2026-01-05,phq9,0,3\n")
+    assert main(["import-responses", str(csv)]) == 2
+    assert "row 1: column(s) phq9_1 appear more than once" in capsys.readouterr().err
+    assert not Response.objects.exists()

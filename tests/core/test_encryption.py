@@ -3,10 +3,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test import override_settings
+from tests.conftest import CANARY
 
+from rapport.cli import main
 from rapport.clinic.models import Client, Goal
 from rapport.core.fields import _keyring_for
-from rapport.core.rotation import rotate_all
+from rapport.core.rotation import RotationError, rotate_all
 from rapport.lib.crypto import CryptoError, KeyRing, generate_key
 
 
@@ -56,3 +58,24 @@ def test_a_value_from_an_unknown_key_fails_loudly():
 def test_a_malformed_key_is_rejected_with_a_clear_message():
     with pytest.raises(CryptoError, match="malformed"):
         KeyRing(["not-a-key"])
+
+
+@pytest.mark.django_db
+def test_rotation_without_the_old_key_stops_clearly_and_changes_nothing(capsys, client_a):
+    before = raw_column("clinic_client", "display_name", client_a.pk)
+    goal = Goal.objects.get(episode__client=client_a)
+    goal_before = raw_column("clinic_goal", "text", goal.pk)
+    # The operator put a new key in the list but dropped the old one too early.
+    with override_settings(ENCRYPTION_KEYS=[generate_key()]):
+        _keyring_for.cache_clear()
+        with pytest.raises(RotationError, match="keep the old key in the list") as raised:
+            rotate_all()
+        assert "table clinic_" in str(raised.value)
+        assert CANARY not in str(raised.value)
+        assert main(["rotate-key"]) == 2
+    _keyring_for.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith("rapport: a value in table ") and err.count("\n") == 1
+    assert "Traceback" not in err
+    assert raw_column("clinic_client", "display_name", client_a.pk) == before
+    assert raw_column("clinic_goal", "text", goal.pk) == goal_before

@@ -4,6 +4,9 @@ Columns: ``client`` (id), ``date`` (ISO date or date-time), ``instrument`` (id),
 column per item (``phq9_1``...). A file may mix instruments: a row's cells for items of
 other instruments must be empty. Cells hold a number, free text for text items, nothing
 (not answered) or ``prefer_not_to_answer``. Every problem is reported with its row number.
+
+Dates before 1900 are refused here (a typo, never a record of care); dates in the future
+are refused by the import service, which knows the clinic's time zone.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from rapport.measures.definitions import DECLINED, Instrument
 from rapport.measures.errors import InstrumentNotFound, InvalidAnswer
@@ -23,6 +26,11 @@ from rapport.measures.scoring import score
 __all__ = ["REQUIRED_COLUMNS", "ImportRow", "RowError", "idempotency_key", "read_rows"]
 
 REQUIRED_COLUMNS = ("client", "date", "instrument")
+#: Ids are 64-bit integers in every database Rapport runs on; a larger one is no id.
+MAX_ID = 2**63 - 1
+#: Earliest year accepted: anything before is a typo, and would also fall outside the
+#: range some date arithmetic can handle.
+EARLIEST_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,17 @@ def _parse_date(text: str) -> date | datetime:
     return date.fromisoformat(text)
 
 
+def _date_problem(value: date | datetime, text: str) -> str | None:
+    if value.year < EARLIEST_YEAR:
+        return f"date {text} is before {EARLIEST_YEAR}"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC, where it is stored
+            value.astimezone(UTC)
+        except OverflowError:
+            return f"date {text} is out of range"
+    return None
+
+
 def _parse_value(instrument: Instrument, item_id: str, cell: str):
     item = instrument.item(item_id)
     if cell == DECLINED or item.response == "text":
@@ -84,7 +103,7 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
         client_id = int(raw_client)
     except ValueError:
         client_id = 0
-    if client_id <= 0:  # ids start at 1; 0 also stands for "unreadable" below
+    if not 0 < client_id <= MAX_ID:  # ids start at 1; 0 also stands for "unreadable" below
         errors.append(f"client {raw_client!r} is not a client id")
         client_id = 0
     try:
@@ -92,6 +111,11 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
     except ValueError:
         errors.append(f"date {record.get('date')!r} is not a date (use YYYY-MM-DD)")
         administered = date.min
+    else:
+        problem = _date_problem(administered, (record.get("date") or "").strip())
+        if problem:
+            errors.append(problem)
+            administered = date.min
     instrument_id = (record.get("instrument") or "").strip()
     try:
         instrument = get_instrument(instrument_id)
@@ -128,10 +152,25 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
 def read_rows(text: str, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:
     """Parse the file; returns the rows (each with its own errors) and file-level errors."""
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read(reader, known_items)
+    except csv.Error as error:
+        # A cell over the csv module's limit (131,072 characters), a stray quote...:
+        # the rest of the file cannot be trusted, so nothing is imported.
+        line = max(reader.reader.line_num, 1)  # DictReader.line_num lags on an error
+        return [], [RowError(line, f"the file cannot be read as CSV: {error}")]
+
+
+def _read(reader: csv.DictReader, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return [], [RowError(1, f"missing column(s) {', '.join(missing)}")]
+    # csv.DictReader keeps only the last of two same-named columns: refuse rather than
+    # import one of two answers without saying so.
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        return [], [RowError(1, f"column(s) {', '.join(repeated)} appear more than once")]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS and c not in known_items]
     if unknown:
         return [], [RowError(1, f"unknown column(s) {', '.join(unknown)}")]

@@ -377,6 +377,20 @@ def _day(row) -> date:
     return row.administered.date() if isinstance(row.administered, datetime) else row.administered
 
 
+def _in_future(value: date | datetime, now: datetime) -> bool:
+    """A response cannot have been given after now: a future date is a typo (2099 for
+    2019), and stored it would sit at the end of every chart as the client's latest score.
+    Plain dates and times without an offset are read in the clinic's time zone."""
+    today = timezone.localdate(now)
+    if not isinstance(value, datetime):
+        return value > today
+    if timezone.is_naive(value):
+        if value.date() != today:  # no time zone arithmetic on far-off dates
+            return value.date() > today
+        value = timezone.make_aware(value)
+    return value > now
+
+
 def _conflicting_rows(rows) -> list:
     """Rows that would give a client a second, different answer to one questionnaire on one
     day: another row of the file, or an earlier import, holds other answers for that day.
@@ -411,9 +425,12 @@ def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportR
 
     report = ImportReport()
     clients = Client.objects.in_bulk({row.client_id for row in rows if row.client_id})
+    now = timezone.now()
     valid = []
     for row in rows:
         problems = list(row.errors)
+        if _in_future(row.administered, now):
+            problems.append(f"date {row.administered.isoformat()} is in the future")
         if not problems and row.client_id not in clients:
             problems.append(f"no client with id {row.client_id}")
         if problems:

@@ -1,13 +1,29 @@
-"""Re-encrypt every encrypted column with the newest key (``rapport rotate-key``)."""
+"""Re-encrypt every encrypted column with the newest key (``rapport rotate-key``).
+
+All or nothing: a value that no configured key can read (an old key left out of
+``RAPPORT_ENCRYPTION_KEYS`` too early) stops the rotation with :class:`RotationError`
+and nothing is rewritten.
+"""
 
 from __future__ import annotations
 
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import connection, transaction
 
+from rapport.cli import CommandError
 from rapport.core.fields import EncryptedTextField, keyring
+from rapport.lib.crypto import CryptoError
 
-__all__ = ["rotate_all"]
+__all__ = ["RotationError", "rotate_all"]
+
+
+class RotationError(CommandError):
+    """A stored value cannot be re-encrypted; the rotation was rolled back.
+
+    A :class:`rapport.cli.CommandError`, so ``rapport rotate-key`` prints it as one line
+    and exits with status 2.
+    """
 
 
 def _encrypted_columns():
@@ -36,7 +52,20 @@ def rotate_all() -> dict[str, int]:
             rows = cursor.fetchall()
         counts[model._meta.label] = 0
         for row_pk, *values in rows:
-            updates = {c: ring.rotate(v) for c, v in zip(columns, values, strict=True) if v}
+            updates = {}
+            for column, value in zip(columns, values, strict=True):
+                if not value:
+                    continue
+                try:
+                    updates[column] = ring.rotate(value)
+                except (InvalidToken, CryptoError):
+                    # Names the table, column and row id only: never the value.
+                    raise RotationError(
+                        f"a value in table {model._meta.db_table} (column {column}, row "
+                        f"{row_pk}) cannot be decrypted with any configured key: keep the "
+                        "old key in the list (RAPPORT_ENCRYPTION_KEYS or the key file, after "
+                        "the new one) until rotate-key has finished. Nothing was re-encrypted."
+                    ) from None
             if not updates:
                 continue
             assignments = ", ".join(f"{quote(c)} = %s" for c in updates)

@@ -33,6 +33,8 @@ def read_key_file(path: str | Path) -> list[str]:
         text = Path(path).read_text(encoding="ascii")
     except OSError as error:
         raise CryptoError(f"cannot read key file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CryptoError(f"key file {path} is not a text file of keys") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -7,10 +7,23 @@ Every error names the variable, so an operator can fix a deployment from one lin
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
-__all__ = ["ConfigError", "env_bool", "env_int", "env_list", "env_str", "check_database_url"]
+__all__ = [
+    "ConfigError",
+    "check_base_url",
+    "check_database_url",
+    "check_log_level",
+    "check_rate_limits",
+    "check_time_zone",
+    "env_bool",
+    "env_int",
+    "env_list",
+    "env_str",
+]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -82,5 +95,80 @@ def check_database_url(url: str, name: str = "RAPPORT_DATABASE_URL") -> None:
         )
     if parsed.scheme == "sqlite":
         return
-    if not parsed.hostname and not parsed.path.strip("/"):
-        raise ConfigError(f"{name} names no host or database: {url.split('@')[-1]!r}.")
+    # The host may be left out (a local socket), the database name may not: Django
+    # would only say so later, with a traceback.
+    if not parsed.path.strip("/"):
+        raise ConfigError(
+            f"{name} names no database (e.g. postgres://user:pass@host:5432/rapport): "
+            f"{url.split('@')[-1]!r}."
+        )
+
+
+def check_base_url(url: str, name: str = "RAPPORT_BASE_URL") -> str:
+    """The public address check-in links start with: ``http(s)://host[:port][/path]``.
+
+    Returns it without a trailing slash. Anything else would be pasted as is in front of
+    ``/c/<token>/`` and give clients a link that goes nowhere.
+    """
+    parsed = urlparse(url)
+    if parsed.username or parsed.password:  # never echo a password back
+        raise ConfigError(f"{name} must not carry a user name or password.")
+    try:
+        parsed.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port (got {url!r}).") from None
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ConfigError(
+            f"{name} must be an address like https://rapport.example.org (got {url!r})."
+        )
+    if parsed.query or parsed.fragment:
+        raise ConfigError(f"{name} must not have a query or fragment (got {url!r}).")
+    return url.rstrip("/")
+
+
+def check_time_zone(value: str, name: str = "RAPPORT_TIME_ZONE") -> str:
+    """An IANA time zone name such as ``Europe/London``."""
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError(
+            f"{name} must be a time zone name like Europe/London (got {value!r})."
+        ) from None
+    return value
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def check_log_level(value: str, name: str = "RAPPORT_LOG_LEVEL") -> str:
+    """One of Python's level names, in any case; returned in capitals."""
+    level = value.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"{name} must be one of {', '.join(_LOG_LEVELS)} (got {value!r}).")
+    return level
+
+
+# allauth's rate syntax: AMOUNT/[N]UNIT[/PER], e.g. 5/5m/key. A failed login is anonymous,
+# so only "key" (the account) and "ip" (the address) can be counted; allauth raises on a
+# malformed rate at the first failed login, so every failed login would return a 500.
+_RATE = re.compile(r"(?P<amount>\d+)/(?P<duration>\d*\.?\d*)(?P<unit>[smhd])(?:/(?P<per>[a-z]+))?")
+_RATE_PER = {"key", "ip"}
+
+
+def check_rate_limits(value: str, name: str = "RAPPORT_LOGIN_FAILED_LIMIT") -> str:
+    """Comma-separated allauth rates for failed logins, e.g. ``5/5m/key,20/5m/ip``."""
+    example = "e.g. 5/5m/key,20/5m/ip: AMOUNT/DURATION[/key|ip], DURATION like 30s, 5m, 1h, 1d"
+    parts = [part.strip() for part in value.split(",")]
+    for part in parts:
+        match = _RATE.fullmatch(part)
+        if match is None or int(match["amount"]) < 1:
+            raise ConfigError(f"{name}: {part!r} is not a rate ({example}).")
+        duration = match["duration"]
+        if duration and (duration == "." or float(duration) <= 0):
+            raise ConfigError(f"{name}: {part!r} has no duration ({example}).")
+        if match["per"] is not None and match["per"] not in _RATE_PER:
+            raise ConfigError(
+                f"{name}: {part!r} counts per {match['per']!r}; failed logins are counted "
+                "per key (the account) or ip."
+            )
+    return ",".join(parts)

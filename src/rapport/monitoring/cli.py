@@ -24,6 +24,25 @@ from rapport.cli import CommandError, register
 
 __all__ = ["add_commands"]
 
+#: Ids are 64-bit integers in every database Rapport runs on: a larger number names no
+#: record (and filtering a foreign key by it raises OverflowError in the database driver).
+_MAX_ID = 2**63 - 1
+
+
+def _exists(model, pk: int) -> bool:
+    return 0 < pk <= _MAX_ID and model.objects.filter(pk=pk).exists()
+
+
+def _at_least_one(text: str) -> int:
+    """argparse type for counts that must be 1 or more."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
 
 def _today(text: str | None) -> dt.date | None:
     if text is None:
@@ -54,17 +73,24 @@ def _print_human(results: list[dict[str, Any]]) -> None:
 def _signals_from_csv(path: str, today: dt.date | None) -> list[dict[str, Any]]:
     # Pure path: nothing here may import Django (researchers run it without a database).
     from rapport.monitoring.csvio import signals_from_csv
-    from rapport.monitoring.signals.errors import MonitoringError
+    from rapport.monitoring.signals.errors import CsvInputError, MonitoringError
 
     source = Path(path)
     if not source.is_file():
         raise CommandError(f"{path}: no such file")
     try:
         return signals_from_csv(source, today=today)
+    except CsvInputError as error:
+        if len(error.problems) == 1:  # one problem: one line
+            row, problem = error.problems[0]
+            raise CommandError(f"{path}: row {row}: {problem}") from None
+        raise CommandError(f"{path}: {error}") from None
     except MonitoringError as error:
         raise CommandError(f"{path}: {error}") from None
     except UnicodeDecodeError:
         raise CommandError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+    except OSError as error:  # permission denied, a file that vanished, a read error
+        raise CommandError(f"{path}: cannot read the file: {error.strerror or error}") from None
 
 
 def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[str, Any]]:
@@ -123,8 +149,14 @@ def cmd_recompute(args: argparse.Namespace) -> None:
 
     _setup_django()
     _check_database()
+    from rapport.clinic.models import Client, Clinic
     from rapport.monitoring.tasks import recompute_alerts
 
+    # A mistyped id would otherwise report "0 open episode(s)" as if all were well.
+    if args.clinic is not None and not _exists(Clinic, args.clinic):
+        raise CommandError(f"no clinic with id {args.clinic}")
+    if args.client is not None and not _exists(Client, args.client):
+        raise CommandError(f"no client with id {args.client}")
     result = recompute_alerts(clinic_id=args.clinic, client_id=args.client)
     if not args.quiet:
         print(
@@ -283,7 +315,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--instrument", action="append", metavar="ID", help="only this outcome measure (repeatable)"
     )
     calibrate.add_argument(
-        "--min-episodes", type=int, default=50, help="episodes needed (default 50)"
+        "--min-episodes", type=_at_least_one, default=50, help="episodes needed (default 50)"
     )
     calibrate.add_argument("--dry-run", action="store_true", help="report, store nothing")
     calibrate.set_defaults(handler=cmd_calibrate)

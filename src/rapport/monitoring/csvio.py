@@ -128,12 +128,18 @@ def _read(
     else:
         text = source.read()
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    rows = [
-        (index + 2, {k: (v or "").strip() for k, v in row.items() if k is not None})
-        for index, row in enumerate(reader)
-    ]
+    try:
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        rows = [
+            (index + 2, {k: (v or "").strip() for k, v in row.items() if k is not None})
+            for index, row in enumerate(reader)
+        ]
+    except csv.Error as error:
+        # A cell over the csv module's limit (131,072 characters) and the like: the rest
+        # of the file cannot be trusted. DictReader.line_num lags on an error.
+        line = max(reader.reader.line_num, 1)
+        raise CsvInputError([(line, f"not readable as CSV: {error}")]) from None
     return rows, header
 
 
