@@ -185,3 +185,13 @@ def test_a_therapist_can_revoke_an_open_link(login, therapist_a, client, client_
     assert checkin.revoked_at is not None
     client.logout()
     assert client.get(f"/c/{token}/").status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_link_cannot_be_made_to_last_more_than_two_weeks(client_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="two weeks at most"):
+        make_link(client_a, valid_for=timedelta(weeks=2, hours=1))
+    assert not CheckIn.objects.exists()
+    make_link(client_a, valid_for=timedelta(weeks=2))

@@ -54,19 +54,17 @@ def _now():
     return timezone.now()
 
 
-#: As RAPPORT_CHECKIN_LINK_HOURS allows: a link is a key to the client's questionnaire,
-#: so it must not stay open for months.
-MAX_LINK_HOURS = 24 * 14
-
-
 def _hours(hours: int | None):
     """None: the clinic's configured default (RAPPORT_CHECKIN_LINK_HOURS)."""
     from datetime import timedelta
 
+    from rapport.checkins.services import MAX_VALID_FOR
+
     if hours is None:
         return None
-    if not 1 <= hours <= MAX_LINK_HOURS:
-        raise CommandError(f"--hours must be from 1 to {MAX_LINK_HOURS} (two weeks)")
+    most = int(MAX_VALID_FOR / timedelta(hours=1))
+    if not 1 <= hours <= most:
+        raise CommandError(f"--hours must be from 1 to {most} (two weeks)")
     return timedelta(hours=hours)
 
 

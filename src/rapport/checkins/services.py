@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 # Issue 3: a link is valid for 72 hours unless the clinic configures otherwise.
 DEFAULT_VALID_FOR = timedelta(hours=settings.CHECKIN_LINK_HOURS)
+MAX_VALID_FOR = timedelta(weeks=2)  # as RAPPORT_CHECKIN_LINK_HOURS allows
 _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -128,6 +129,9 @@ def checkin_create(
     valid_for = valid_for or DEFAULT_VALID_FOR
     if valid_for <= timedelta(0):
         raise ValidationError({"valid_for": _("A link must be valid for some time.")})
+    if valid_for > MAX_VALID_FOR:
+        # A link is a key to the client's questionnaire: it must not stay open for months.
+        raise ValidationError({"valid_for": _("A link can be valid for two weeks at most.")})
     CheckIn.objects.filter(
         appointment=appointment,
         instrument_id=instrument.id,
