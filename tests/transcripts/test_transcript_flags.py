@@ -128,6 +128,8 @@ def test_a_reflection_echoing_the_clients_own_label_is_not_judgmental():
         "It sounds like people keep telling you to get over it.",
         "Everyone expects you to just snap out of it",
         "You're really hopeless about things changing right now.",
+        "It's a ridiculous thing to ask of anyone, a six-month wait.",
+        "I don't want you to just get over it.",
     ],
 )
 def test_empathic_reflections_and_siding_with_the_client_are_not_judgmental(text):
@@ -144,6 +146,8 @@ def test_empathic_reflections_and_siding_with_the_client_are_not_judgmental(text
         "There's no excuse for this.",
         "You're hopeless.",
         "What were you thinking when you got in the car after six beers?",
+        "That was a stupid thing to do.",
+        "Why don't you just get over it?",
     ],
 )
 def test_judging_the_client_themselves_is_still_judgmental(text):
