@@ -78,6 +78,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database(migrated=False)
     _call("migrate", interactive=False, verbosity=args.verbosity)
+    _call("createcachetable", verbosity=args.verbosity)  # the login throttle's counts
 
 
 def _check_demo_place(data_dir: Path, port: int) -> None:
@@ -101,6 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database(migrated=False)
     _call("migrate", interactive=False, verbosity=0)
+    _call("createcachetable", verbosity=0)
     _call("seed_demo")
     url = f"http://127.0.0.1:{args.port}/"
     print(f"\nRapport demo clinic: {url}")

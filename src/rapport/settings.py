@@ -282,12 +282,13 @@ if HTTPS:
 # the audit log records and the login throttle counts.
 TRUSTED_PROXIES = env_int("RAPPORT_TRUSTED_PROXIES", 1 if HTTPS else 0, minimum=0, maximum=5)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
-# Shared by the server's worker processes (per-process memory would give each worker its
-# own count of failed logins). One host; several hosts would need a shared cache server.
+# In the database, shared by every worker process on every host (per-process memory would
+# give each its own count of failed logins), and no state is kept outside the database
+# (DESIGN §6). `rapport migrate` creates the table.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "rapport_cache",
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True

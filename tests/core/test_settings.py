@@ -273,3 +273,21 @@ def test_demo_keys_are_private_from_the_start(tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("secret-key", "encryption-key", "rapport.sqlite3"):
         assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) == 0o600
+
+
+def test_migrate_creates_the_login_throttles_table_in_the_database(tmp_path):
+    import sqlite3
+
+    done = run_rapport(
+        "migrate",
+        "-v",
+        "0",
+        RAPPORT_SECRET_KEY="x" * 40,
+        RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_DATA_DIR=str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "rapport.sqlite3") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    # Failed-login counts live in the database, shared by every worker on every host.
+    assert "rapport_cache" in tables
