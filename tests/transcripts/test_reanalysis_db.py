@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rapport.audit.models import Action, AuditEvent
@@ -112,3 +114,27 @@ def test_the_command_says_what_it_did(client_a, monkeypatch, capsys):
     )
     assert main(["reanalyse-transcripts", "--quiet"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_new_flag_or_metric_rules_alone_make_an_analysis_out_of_date(client_a, monkeypatch):
+    transcript = _analysed(client_a)
+    assert transcript.metrics["rules_version"] == services.rules_version()
+    assert services.transcripts_reanalyse(coder=OldCoder()).current == 1
+    monkeypatch.setattr(services, "rules_version", lambda: "rules-next")
+    assert services.transcripts_reanalyse(coder=OldCoder()).reanalysed == 1
+
+
+def test_the_rules_version_follows_the_lexicons_and_rules(tmp_path):
+    import shutil
+
+    from rapport.transcripts import analysis
+
+    package = Path(analysis.__file__).resolve().parent
+    copy = tmp_path / "transcripts"
+    shutil.copytree(package / "lexicons", copy / "lexicons")
+    for name in ("flags.py", "metrics.py"):
+        shutil.copy(package / name, copy / name)
+    assert analysis.rules_digest(copy) == analysis.rules_version()
+    lexicon = copy / "lexicons" / "small_talk.json"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert analysis.rules_digest(copy) != analysis.rules_version()

@@ -21,6 +21,8 @@ The JSON shape of :func:`analysis_to_json` is a public contract::
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -92,6 +94,24 @@ class SessionAnalysis:
     notes: tuple[str, ...] = ()
     # The coder's version (``coding.coder_version``) when it has one.
     coder_version: str | None = None
+
+
+@functools.cache
+def rules_version() -> str:
+    """Which flag and metric rules made an analysis: a digest of the lexicons and of the
+    modules that apply them. Stored with every analysis, so that a release that changes a
+    rule (a lexicon fix, a new threshold) finds the analyses made under the old one
+    (``rapport reanalyse-transcripts``), as a new coder or quality model does."""
+    return rules_digest(Path(__file__).resolve().parent)
+
+
+def rules_digest(folder: Path) -> str:
+    """The digest of ``folder``'s flags.py, metrics.py and lexicons/*.json."""
+    digest = hashlib.sha256()
+    files = [folder / "flags.py", folder / "metrics.py", *sorted(folder.glob("lexicons/*.json"))]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"rules-{digest.hexdigest()[:12]}"
 
 
 #: Under this many therapist utterances the quality estimate rests on a handful of codes
@@ -187,6 +207,7 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
         "quality_reasons": [] if quality is None else list(quality.top_reasons),
         "quality_model": None if quality is None else quality.model_version,
         "coder_model": analysis.coder_version,
+        "rules_version": rules_version(),
         "flag_counts": dict(metrics.flag_counts),
         "therapist_talk_share_by_time": _round(metrics.therapist_talk_share_by_time),
         "counts": {k: _round(float(v)) for k, v in metrics.counts.items()},

@@ -28,7 +28,7 @@ from django.utils import timezone
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import Appointment, Clinic
 from rapport.core.erase import forget_deleted_rows_after_commit
-from rapport.transcripts.analysis import analysis_to_json, analyze
+from rapport.transcripts.analysis import analysis_to_json, analyze, rules_version
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
 from rapport.transcripts.parsing import CLIENT, ROLES, THERAPIST, Turn, guess_roles
 from rapport.transcripts.parsing import Transcript as ParsedTranscript
@@ -224,6 +224,7 @@ def _store_analysis(
         # upgrade (transcripts_reanalyse) finds the analyses that are out of date.
         "quality_model": data.get("quality_model"),
         "coder_model": data.get("coder_model"),
+        "rules_version": data.get("rules_version"),
     }
     transcript.quality_estimate = data.get("quality_estimate")
     transcript.quality_reasons = list(data.get("quality_reasons", []))
@@ -378,20 +379,27 @@ class Reanalysis:
 
 def transcripts_reanalyse(*, everything: bool = False, coder=None) -> Reanalysis:
     """Analyse again, with the installed models, every analysed transcript that still has
-    its text and was coded or estimated by another model (``everything``: all of them).
+    its text and was coded, estimated or flagged by another model or set of rules
+    (``analysis.rules_version``; ``everything``: all of them).
 
-    For after installing a retrained coder or quality model: a client's trend compares
+    For after installing a retrained coder or quality model, or a release that changes the
+    flags or metrics: a client's trend compares
     sessions, and codes from two models differ in ways that are not the client's or the
     therapist's doing. The roles a person confirmed are kept. Each transcript is analysed
     in its own transaction and audited as a system action, so an interrupted run keeps
     its progress and the next run picks up the rest.
     """
     coder = coder if coder is not None else get_coder()
-    installed = (_coder_version(coder), quality_model_version())
+    installed = (_coder_version(coder), quality_model_version(), rules_version())
     counts = {"reanalysed": 0, "current": 0, "without_text": 0}
     analysed = Transcript.objects.filter(status=TranscriptStatus.ANALYSED).order_by("pk")
     for pk, deleted_at, metrics in analysed.values_list("pk", "text_deleted_at", "metrics"):
-        made_by = ((metrics or {}).get("coder_model"), (metrics or {}).get("quality_model"))
+        stored = metrics or {}
+        made_by = (
+            stored.get("coder_model"),
+            stored.get("quality_model"),
+            stored.get("rules_version"),
+        )
         if deleted_at is not None:
             counts["without_text"] += 1
         elif made_by == installed and not everything:
