@@ -28,7 +28,7 @@ from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
-from rapport.monitoring.instruments import CHECKIN, canonical, stored_ids
+from rapport.monitoring.instruments import stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
 from rapport.monitoring.models import (
     ACTIVE_STATUSES,
@@ -331,8 +331,8 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     on track: clients with an open
     not-on-track alert among those with two or more outcome scores. Dropout: episodes that
     ended with "client dropped out" among all ended episodes, against the 19.7% base rate
-    (Swift & Greenberg 2012). Check-in completion: check-ins received per attended session
-    over the last twelve weeks.
+    (Swift & Greenberg 2012). Check-in completion: check-ins received (any alliance measure, once per
+    appointment) per attended session over the last twelve weeks.
     """
     figures: dict[int, TherapistFigures] = {}
     for row in rows:
@@ -379,19 +379,24 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     ):
         if therapist_id in figures:
             figures[therapist_id].attended = attended
-    checkin_ids = [i for i in stored_ids(("alliance",)) if canonical(i) == CHECKIN]
-    for therapist_id, received in (
+    # Any alliance check-in counts (the session check-in, or the SRS where the clinic asks
+    # it), once per appointment: a client who answered on the phone and then on the tablet
+    # gave one check-in. Responses without an appointment (imports) count one each.
+    for therapist_id, linked, loose in (
         Response.objects.filter(
             client__in=scope,
-            instrument_id__in=checkin_ids,
+            instrument_id__in=stored_ids(("alliance",)),
             administered_at__gte=since,
             administered_at__lte=now,
         )
         .values_list("client__therapist_id")
-        .annotate(n=Count("pk"))
-        .values_list("client__therapist_id", "n")
+        .annotate(
+            linked=Count("appointment", distinct=True),
+            loose=Count("pk", filter=Q(appointment__isnull=True)),
+        )
+        .values_list("client__therapist_id", "linked", "loose")
     ):
         if therapist_id in figures:
-            figures[therapist_id].checkins = received
+            figures[therapist_id].checkins = linked + loose
     ordered = sorted(figures.values(), key=lambda f: f.name.casefold())
     return TeamFigures(therapists=ordered, total=_combine(ordered, "Team"))

@@ -172,3 +172,27 @@ def test_alliance_on_different_scales_is_averaged_as_a_share_of_each_scale():
     assert _latest_alliance_share(Trend("session-checkin", (40.0, 36.0))) == 90.0
     assert _latest_alliance_share(Trend("session-checkin", ())) is None
     assert _latest_alliance_share(None) is None
+
+
+def test_check_in_completion_counts_each_session_once_and_any_alliance_measure(
+    login, therapist_a, supervisor
+):
+    from tests.monitoring.db.helpers import checkin_answers, record
+
+    client, _episode, held = make_episode(
+        therapist_a, "Completion C.", sessions=3, now=timezone.now()
+    )
+    hour = dt.timedelta(hours=1)
+    # Session 1 answered three times (phone, tablet, a retry); session 2 by the SRS;
+    # session 3 not at all: two sessions of three have a check-in.
+    for later in (1, 2, 3):
+        answers = checkin_answers(9, 9, 9, 9)
+        at = held[0].starts_at + later * hour
+        record(client, "session-checkin", answers, at=at, appointment=held[0])
+    srs = {f"srs_{n}": 9.5 for n in range(1, 5)}
+    record(client, "srs", srs, at=held[1].starts_at + hour, appointment=held[1])
+    page = login(supervisor).get("/caseload/").content.decode()
+    figures = page[page.index('id="figures-h"') :]
+    row = figures[figures.index("Therapist.A") :]
+    row = row[: row.index("</tr>")]
+    assert "(2/3)" in row and "66.7%" in row
