@@ -331,8 +331,8 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     on track: clients with an open
     not-on-track alert among those with two or more outcome scores. Dropout: episodes that
     ended with "client dropped out" among all ended episodes, against the 19.7% base rate
-    (Swift & Greenberg 2012). Check-in completion: check-ins received (any alliance measure, once per
-    appointment) per attended session over the last twelve weeks.
+    (Swift & Greenberg 2012). Check-in completion: check-ins received (any alliance
+    measure, once per appointment) per attended session over the last twelve weeks.
     """
     figures: dict[int, TherapistFigures] = {}
     for row in rows:
