@@ -112,7 +112,9 @@ def test_an_item_9_answer_shows_the_crisis_text_and_the_unavailable_page_is_acce
         answer = "Several days" if number == 9 else "Not at all"
         question(phone_page, number, 10).get_by_label(answer, exact=True).check()
     phone_page.get_by_role("button", name="Send my answers").click()
-    assert phone_page.get_by_role("heading", name="If you are struggling right now").is_visible()
+    crisis = phone_page.get_by_role("heading", name="If you are struggling right now")
+    crisis.wait_for(state="visible")  # the thank-you page may still be loading
+    assert crisis.is_visible()
     assert serious_accessibility_violations(phone_page) == []
     phone_page.goto(f"{live_server.url}/c/{'A' * 43}/")
     assert no_horizontal_scroll(phone_page)
