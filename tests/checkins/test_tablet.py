@@ -58,3 +58,14 @@ def test_tablet_mode_for_a_client_outside_my_scope_changes_nothing(login, therap
     assert start_tablet(http, client_a).status_code == 404
     assert "_auth_user_id" in http.session
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_tablet_link_lasts_two_hours_not_the_days_a_sent_link_does(login, therapist_a, client_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start_tablet(login(therapist_a), client_a)
+    left = CheckIn.objects.get().expires_at - timezone.now()
+    assert timedelta(hours=1, minutes=55) < left <= timedelta(hours=2)

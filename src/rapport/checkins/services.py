@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 # Issue 3: a link is valid for 72 hours unless the clinic configures otherwise.
 DEFAULT_VALID_FOR = timedelta(hours=settings.CHECKIN_LINK_HOURS)
 MAX_VALID_FOR = timedelta(weeks=2)  # as RAPPORT_CHECKIN_LINK_HOURS allows
+#: A tablet link is answered in the room, now. Its URL stays in the tablet's history, so a
+#: link left unanswered must not open for the next person to pick the tablet up.
+TABLET_VALID_FOR = timedelta(hours=2)
 _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -126,7 +129,7 @@ def checkin_create(
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
     if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
-    valid_for = valid_for or DEFAULT_VALID_FOR
+    valid_for = valid_for or (TABLET_VALID_FOR if mode == Mode.TABLET else DEFAULT_VALID_FOR)
     if valid_for <= timedelta(0):
         raise ValidationError({"valid_for": _("A link must be valid for some time.")})
     if valid_for > MAX_VALID_FOR:
