@@ -34,6 +34,9 @@ from typing import IO, Any, Protocol
 from .flags import Flag, FlagSettings, detect_flags
 from .metrics import REFERENCES, SessionMetrics, session_metrics
 from .parsing import (
+    ROLE_COLUMNS,
+    SPEAKER_COLUMNS,
+    TEXT_COLUMNS,
     CsvColumnsError,
     Transcript,
     TranscriptEncodingError,
@@ -228,10 +231,8 @@ ADDED_COLUMNS: tuple[str, ...] = ("code", "subcode", "confidence")
 # Column names accepted for each field of ``rapport code``'s input, the first one present
 # wins: the documented name, then the names of common exports (AnnoMI's own files use
 # transcript_id, interlocutor and utterance_text), so such a file is coded as it is instead
-# of being refused or, worse, read as one long conversation.
-_ROLE_COLUMNS = ("role",)
-_SPEAKER_COLUMNS = ("speaker", "interlocutor", "name")
-_TEXT_COLUMNS = ("text", "utterance_text", "utterance")
+# of being refused or, worse, read as one long conversation. Speaker, role and text
+# columns are the parser's (parsing.SPEAKER_COLUMNS and its neighbours).
 _CONVERSATION_COLUMNS = (
     "transcript",
     "transcript_id",
@@ -309,7 +310,7 @@ def code_csv(
     try:
         # Rows with more cells than the header are joined back or refused here, so the
         # added columns below never land on (and overwrite) cells of the input.
-        table = read_csv_table(_read_input(in_file), _TEXT_COLUMNS)
+        table = read_csv_table(_read_input(in_file), TEXT_COLUMNS)
     except TranscriptEncodingError:
         raise CsvColumnsError(
             "The CSV file is not UTF-8 text; save it again as 'CSV UTF-8' (or as UTF-16 "
@@ -319,8 +320,8 @@ def code_csv(
     if not header:
         raise CsvColumnsError("The CSV file is empty; it needs a header row.")
     body = [row.cells for row in table.rows]
-    role_col, speaker_col = _column(header, *_ROLE_COLUMNS), _column(header, *_SPEAKER_COLUMNS)
-    text_col, conv_col = _column(header, *_TEXT_COLUMNS), _column(header, *_CONVERSATION_COLUMNS)
+    role_col, speaker_col = _column(header, *ROLE_COLUMNS), _column(header, *SPEAKER_COLUMNS)
+    text_col, conv_col = _column(header, *TEXT_COLUMNS), _column(header, *_CONVERSATION_COLUMNS)
     missing = []
     if role_col is None and speaker_col is None:
         missing.append("'role' (or 'speaker')")

@@ -51,6 +51,9 @@ __all__ = [
     "FORMATS",
     "MAX_TRANSCRIPT_BYTES",
     "ROLES",
+    "ROLE_COLUMNS",
+    "SPEAKER_COLUMNS",
+    "TEXT_COLUMNS",
     "THERAPIST",
     "CSV_DELIMITERS",
     "CsvColumnsError",
@@ -290,7 +293,7 @@ def _looks_like_csv(text: str, delimiters: Sequence[str] = (",", ";", "\t")) -> 
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     for delimiter in delimiters:
         columns = {csv_header_key(name) for name in _split_header(first, delimiter)}
-        if columns & set(_TEXT_COLUMNS) and columns & set(_SPEAKER_COLUMNS):
+        if columns & set(TEXT_COLUMNS) and columns & set(_SPEAKER_COLUMNS):
             return True
     return False
 
@@ -706,16 +709,22 @@ def _leading_time(line: str) -> tuple[float | None, str]:
     return None, line
 
 
-_SPEAKER_COLUMNS = ("speaker", "role", "interlocutor", "name")
-_TEXT_COLUMNS = ("text", "utterance", "utterance_text")
+# The column names a CSV of utterances may use, shared with ``rapport code``
+# (analysis.code_csv). Who spoke, by name (or by a role word: "Therapist"):
+SPEAKER_COLUMNS = ("speaker", "interlocutor", "name")
+ROLE_COLUMNS = ("role",)
+TEXT_COLUMNS = ("text", "utterance", "utterance_text")
+# A transcript upload reads a role column as the speaker's label (roles are confirmed by
+# a person before any analysis).
+_SPEAKER_COLUMNS = (SPEAKER_COLUMNS[0], *ROLE_COLUMNS, *SPEAKER_COLUMNS[1:])
 _START_COLUMNS = ("start", "timestamp", "start_time")
 _END_COLUMNS = ("end", "end_time")
 
 
 def _read_csv(text: str) -> list[_Segment]:
-    table = read_csv_table(text, _TEXT_COLUMNS)
+    table = read_csv_table(text, TEXT_COLUMNS)
     speaker_col = find_csv_column(table.header, _SPEAKER_COLUMNS)
-    text_col = find_csv_column(table.header, _TEXT_COLUMNS)
+    text_col = find_csv_column(table.header, TEXT_COLUMNS)
     missing = [
         what
         for what, col in (("'speaker' or 'role'", speaker_col), ("'text'", text_col))
