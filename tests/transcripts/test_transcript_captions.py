@@ -148,3 +148,93 @@ def test_a_label_alone_on_the_first_line_of_a_cue_names_the_next_lines() -> None
         ("Client", "Not great. At all.", 3.0),
         ("Therapist", "Tell me more.", 5.0),
     ]
+
+
+# --- fix: cue timings that some tools write and webvtt-py refuses --------------------------
+
+SRT_WITHOUT_HOURS = (
+    "1\n00:01,000 --> 00:03,000\nTherapist: How are you?\n\n"
+    "2\n00:03,500 --> 00:05,000\nClient: Not great.\n"
+)
+
+
+@pytest.mark.parametrize("name", ["session.srt", "session.txt", "upload"])
+def test_an_srt_whose_timings_have_no_hours_is_read_as_captions(name: str) -> None:
+    t = parse_transcript(SRT_WITHOUT_HOURS.encode(), name)
+    assert t.format == "srt"
+    assert [(turn.speaker, turn.text, turn.start, turn.end) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0, 3.0),
+        ("Client", "Not great.", 3.5, 5.0),
+    ]
+
+
+def test_an_srt_without_hours_indexes_or_milliseconds_is_read_when_named_srt() -> None:
+    data = "00:01 --> 00:03\nTherapist: How are you?\n\n00:03 --> 00:05\nClient: Not great.\n"
+    assert _turns(data, "session.srt") == [
+        ("Therapist", "How are you?", 1.0),
+        ("Client", "Not great.", 3.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "timings",
+    [
+        ("00:00:01,000 --> 00:00:03,000", "00:00:03,500 --> 00:00:05,000"),  # SRT-style comma
+        ("00:01,000 --> 00:03,000", "00:03,500 --> 00:05,000"),  # comma, no hours
+        ("00:00:01 --> 00:00:03", "00:00:03.5 --> 00:00:05"),  # no milliseconds
+        ("00:01 --> 00:03", "00:03,5 --> 00:05 align:start"),  # mixed, with a cue setting
+    ],
+)
+def test_webvtt_timings_with_a_comma_or_without_milliseconds_are_read(
+    timings: tuple[str, str],
+) -> None:
+    first, second = timings
+    data = f"WEBVTT\n\n1\n{first}\nTherapist: How are you?\n\n2\n{second}\nClient: Not great.\n"
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start, turn.end) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0, 3.0),
+        ("Client", "Not great.", 3.5, 5.0),
+    ]
+
+
+# --- fix: a blank line inside a WebVTT cue does not lose the rest of the cue ----------------
+
+
+def test_text_after_a_blank_line_inside_a_webvtt_cue_stays_with_that_cue() -> None:
+    data = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "And how was the week?\n\n\n"
+        "2\n00:00:03.500 --> 00:00:05.000\nClient: Not great.\n\nReally not.\n\n"
+        "NOTE a comment stays a comment\n\n"
+        "3\n00:00:05.000 --> 00:00:07.000\nTherapist: I'm sorry.\n"
+    )
+    assert _turns(data, "session.vtt") == [
+        ("Therapist", "How are you? And how was the week?", 1.0),
+        ("Client", "Not great. Really not.", 3.5),
+        ("Therapist", "I'm sorry.", 5.0),
+    ]
+
+
+def test_a_voice_span_continues_after_a_blank_line_inside_its_cue() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Therapist>How are you?\n\n"
+        "And the week?</v>\n\n00:00:03.500 --> 00:00:05.000\n<v Client>Fine.</v>\n"
+    )
+    assert _turns(data, "teams.vtt") == [
+        ("Therapist", "How are you? And the week?", 1.0),
+        ("Client", "Fine.", 3.5),
+    ]
+
+
+def test_a_line_of_speech_right_before_a_timing_line_is_not_taken_for_a_cue_id() -> None:
+    # Without a blank line before the next cue, webvtt-py reads "Okay then." as its id.
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\nOkay then.\n"
+        "00:00:03.500 --> 00:00:05.000\nClient: Not great.\n\n"
+        "a1b2-7\n00:00:05.000 --> 00:00:07.000\nTherapist: I see.\n"
+    )
+    assert _turns(data, "session.vtt") == [
+        ("Therapist", "How are you? Okay then.", 1.0),
+        ("Client", "Not great.", 3.5),
+        ("Therapist", "I see.", 5.0),
+    ]

@@ -173,3 +173,49 @@ def test_code_csv_matches_speakers_however_their_names_are_dashed_or_spaced() ->
 def test_code_csv_refuses_a_speaker_made_only_of_dashes_naming_the_line() -> None:
     with pytest.raises(CsvColumnsError, match="Line 3 has no speaker"):
         _coded("speaker,text\nJo,Hi.\n-,Hello.\n")
+
+
+# --- an opening quote without its closing quote ------------------------------------------
+
+
+def test_an_unclosed_quote_that_runs_to_the_end_is_refused_naming_its_line() -> None:
+    data = (
+        b'speaker,text\nTherapist,How are you?\nClient,"Not great, I\n'
+        b"Therapist,Tell me more.\nClient,Work.\nTherapist,I see.\n"
+    )
+    with pytest.raises(
+        CsvColumnsError, match=r"Line 3 of the CSV file opens a quote .* never closed"
+    ):
+        parse_transcript(data, "session.csv")
+
+
+def test_a_quote_closed_only_by_a_later_quoted_cell_is_refused_naming_both_lines() -> None:
+    # The next quoted cell's opening quote closes the runaway one: rows 4-5 were swallowed.
+    data = (
+        b'speaker,text\nTherapist,How are you?\nClient,"Not great, I\n'
+        b'Therapist,Tell me more.\nClient,Work.\nTherapist,"I see, and then?"\nClient,Yes.\n'
+    )
+    with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file opens a quote .* line 6"):
+        parse_transcript(data, "session.csv")
+
+
+def test_code_csv_refuses_an_unclosed_quote_too() -> None:
+    with pytest.raises(CsvColumnsError, match=r"Line 2 of the CSV file opens a quote"):
+        _coded('role,text\ntherapist,"How are you?\nclient,Fine\n')
+
+
+def test_only_quotes_that_swallow_rows_are_refused() -> None:
+    well_formed = (
+        b'speaker,text\nTherapist,"How are you?\nAnd the week?"\n'
+        b'Client,"She said ""fine, thanks""\nbut I wasn\'t."\nTherapist,"Ok'
+    )
+    t = parse_transcript(well_formed, "session.csv")
+    assert [turn.text for turn in t.turns] == [
+        "How are you? And the week?",
+        'She said "fine, thanks" but I wasn\'t.',
+        "Ok",  # a quote left open on the last line swallows nothing
+    ]
+    # A doubled quote right before the end is a quote inside the cell, not its closing one.
+    runaway = b'speaker,text\nTherapist,Hi.\nClient,"She said ""ok""\nTherapist,Bye.\n'
+    with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file opens a quote"):
+        parse_transcript(runaway, "session.csv")

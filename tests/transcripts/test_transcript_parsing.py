@@ -111,6 +111,47 @@ def test_it_reads_timestamp_only_lines_and_speaker_header_lines():
     ]
 
 
+def test_it_reads_speakers_in_square_brackets_and_keeps_annotations_as_text():
+    data = (
+        b"[Therapist] How are you?\n[Client] Not great.\n[laughs] Really not.\n"
+        b"[Therapist]\nTell me more.\n[00:01:05] [Client]: Work.\n[Long pause]\n"
+        b"[Therapist] I see.\n[Client] [sighs] Yes.\n"
+    )
+    t = parse_transcript(data, "notes.txt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you?", None),
+        ("Client", "Not great. [laughs] Really not.", None),
+        ("Therapist", "Tell me more.", None),
+        ("Client", "Work. [Long pause]", 65.0),
+        ("Therapist", "I see.", None),
+        ("Client", "[sighs] Yes.", None),
+    ]
+
+
+def test_a_one_off_bracketed_sound_is_put_back_as_written():
+    data = (
+        b"[Therapist] How are you?\n[Client] Not great.\n[Therapist] Why?\n"
+        b"[Client] Work.\n[Phone rings] Sorry about that.\n"
+    )
+    t = parse_transcript(data, "notes.txt")
+    assert t.speakers == ("Therapist", "Client")
+    assert t.turns[-1].text == "Work. [Phone rings] Sorry about that."
+
+
+def test_it_reads_a_rev_export_with_the_timestamp_as_the_turn_start():
+    data = (
+        b"Speaker 1 (00:03):\nHow are you?\n\nSpeaker 2 (00:10):\nNot great.\nReally not.\n\n"
+        b"Dr. Jo Ames (she/her) (01:02:03):\nTell me more.\n\nSpeaker 2 (01:02:09): Work.\n"
+    )
+    t = parse_transcript(data, "rev.txt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Speaker 1", "How are you?", 3.0),
+        ("Speaker 2", "Not great. Really not.", 10.0),
+        ("Dr. Jo Ames (she/her)", "Tell me more.", 3723.0),
+        ("Speaker 2", "Work.", 3729.0),
+    ]
+
+
 def test_it_reads_csv_with_speaker_text_start_end():
     t = parse_transcript(fixture_bytes("session.csv"), "session.csv")
     assert t.format == "csv"

@@ -8,9 +8,10 @@ because the unit the rest of the pipeline (coding, metrics, flags) reasons about
 speaking turn, not a caption line that a platform cut at 40 characters.
 
 Cue parsing of WebVTT and SRT is left to webvtt-py, a maintained parser of both
-formats; this module tidies what it would refuse (blank lines before "WEBVTT", SRT
-without indexes), removes the cue tags, finds the speakers (``<v Name>`` voice tags or
-a "Name:" prefix) and merges cues.
+formats; this module tidies what it would refuse or drop (blank lines before "WEBVTT", SRT
+without indexes, timings without hours or milliseconds or with a comma in WebVTT, blank
+lines inside a WebVTT cue), removes the cue tags, finds the speakers (``<v Name>`` voice
+tags or a "Name:" prefix) and merges cues.
 
 Every way an upload can be unusable is a :class:`TranscriptError` subclass with a
 message written for the person who uploaded it (see ``docs/transcripts.md``)::
@@ -34,6 +35,7 @@ import csv
 import functools
 import html
 import io
+import itertools
 import math
 import re
 import sys
@@ -186,6 +188,7 @@ class _Segment:
     # a name is never second-guessed as speech (_keep_frequent_labels).
     tagged: bool = False
     continuation: bool = False  # "Name:" at the start of a cue's second or later line
+    bracketed: bool = False  # the label was written "[Name]", not "Name:"
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,7 +251,25 @@ def _decode(data: bytes) -> str:
     )
 
 
-_SRT_TIMING = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d", re.MULTILINE)
+# A cue timing line as tools and people write it, in SRT and WebVTT alike: the hours or
+# the milliseconds may be missing and a comma or a dot may stand before the milliseconds
+# ("00:01,000 --> 00:04,000", "00:00:01 --> 00:00:04"). webvtt-py reads only the strict
+# forms, so _repaired_timing rewrites such lines before handing the text over. Anything
+# after the end time (WebVTT cue settings such as "align:start") is kept as it is.
+_CUE_TIME = re.compile(
+    r"(?:(?P<hours>\d+):)?(?P<minutes>\d{1,2}):(?P<seconds>\d{1,2})(?:[.,](?P<fraction>\d+))?"
+)
+_LOOSE_TIME = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d+)?"
+_CUE_TIMING = re.compile(
+    rf"^[ \t]*(?P<start>{_LOOSE_TIME})[ \t]*-->[ \t]*(?P<end>{_LOOSE_TIME})"
+    r"(?P<settings>(?:[ \t].*)?)$",
+    re.MULTILINE,
+)
+# For telling captions from plain text: a timing line whose start has hours or milliseconds,
+# which a time range written in notes ("10:00 --> 10:50") does not.
+_SRT_TIMING = re.compile(
+    r"^\s*(?:\d+:\d{1,2}:\d{1,2}(?:[,.]\d+)?|\d{1,2}:\d{1,2}[,.]\d+)\s*-->\s*\d", re.MULTILINE
+)
 
 
 @functools.cache
@@ -276,7 +297,8 @@ def _detect_format(text: str, filename: str) -> str:
     suffix = PurePath(filename or "").suffix.lower().lstrip(".")
     if stripped.startswith("WEBVTT"):
         return "vtt"
-    if _SRT_TIMING.search(text[:4096]):
+    head = text[:4096]
+    if _SRT_TIMING.search(head) or (suffix == "srt" and _CUE_TIMING.search(head)):
         # Cue timings without a WEBVTT header: SRT (or a headerless VTT, read alike).
         return "srt"
     if suffix == "csv" or (suffix not in {"txt", "text", "vtt", "srt"} and _looks_like_csv(text)):
@@ -330,6 +352,61 @@ _TIME_ONLY = re.compile(r"^\s*\[?(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3}
 _HEADER_WITH_TIME = re.compile(
     r"^\s*+(?P<label>[^:\n]{0,79}?[^:\s])\s{2,}+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$"
 )
+# Rev.com exports: "Speaker 1 (00:03):" or "Jo Ames (01:02:03):" on a line of its own, the
+# speech on the lines after it (rarely after the colon). The label must pass
+# _is_plausible_name, like a "Name:" label; the time is when the turn starts.
+_REV_HEADER = re.compile(
+    r"^\s*+(?P<label>[^:\n]{0,79}?[^:\s])\s*+"
+    r"\(\s*+(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\s*+\)\s*+:\s*+(?P<text>.*)$"
+)
+# "[Name] text", "[Name]: text", or "[Name]" alone naming the speaker of the lines after it.
+_BRACKET_LABEL = re.compile(r"^\s*+\[(?P<label>[^\[\]\n]{1,80})\]:?(?P<text>.*)$")
+# Transcribers put sounds and events in square brackets too ("[laughs]", "[inaudible]",
+# "[long pause]"): a bracket holding one of these words is part of the speech, not a
+# speaker. Rarer ones that get through ("[Phone rings]") are one-off labels that read like
+# speech, which _keep_frequent_labels turns back into text.
+_BRACKET_ANNOTATIONS = frozenset(
+    {
+        "applause",
+        "background",
+        "beep",
+        "blank_audio",
+        "chuckle",
+        "chuckles",
+        "chuckling",
+        "cough",
+        "coughing",
+        "coughs",
+        "cries",
+        "crosstalk",
+        "crying",
+        "giggles",
+        "inaudible",
+        "indiscernible",
+        "laugh",
+        "laughing",
+        "laughs",
+        "laughter",
+        "music",
+        "noise",
+        "overlapping",
+        "overtalk",
+        "pause",
+        "pauses",
+        "redacted",
+        "sigh",
+        "sighing",
+        "sighs",
+        "silence",
+        "sniffles",
+        "sniffs",
+        "sobbing",
+        "sobs",
+        "tearful",
+        "unclear",
+        "unintelligible",
+    }
+)
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 
@@ -375,6 +452,24 @@ def _split_label(line: str) -> tuple[str | None, str]:
     if not _is_plausible_name(label) or label.lower() in _NOT_LABELS:
         return None, line.strip()
     return label, match.group("text").strip()
+
+
+def _split_text_label(line: str) -> tuple[str | None, str, bool]:
+    """``(name, text, bracketed)`` for a plain-text line labelled "[Name] text" or
+    "Name: text", else ``(None, line, False)``."""
+    match = _BRACKET_LABEL.match(line)
+    if match:
+        label = _clean_name(match.group("label"))
+        if _is_plausible_name(label) and not _is_bracket_annotation(label):
+            return label, match.group("text").strip(), True
+    speaker, text = _split_label(line)
+    return speaker, text, False
+
+
+def _is_bracket_annotation(label: str) -> bool:
+    """Whether "[label]" is a transcriber's note of a sound or event (_BRACKET_ANNOTATIONS)."""
+    words = (word.strip(".,!?").casefold() for word in label.split())
+    return label.casefold() in _NOT_LABELS or any(w in _BRACKET_ANNOTATIONS for w in words)
 
 
 def _is_plausible_name(label: str) -> bool:
@@ -501,8 +596,14 @@ def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
         elif seg.inherited:
             out.append(_Segment(None, seg.text, seg.start, seg.end))
         else:
-            out.append(_Segment(None, f"{seg.speaker}: {seg.text}", seg.start, seg.end))
+            out.append(_Segment(None, _as_written(seg), seg.start, seg.end))
     return out
+
+
+def _as_written(seg: _Segment) -> str:
+    """A labelled segment's label and text as the line had them, for a label read back as
+    speech: "[Phone rings] Sorry." stays in brackets rather than becoming "Phone rings:"."""
+    return f"[{seg.speaker}] {seg.text}" if seg.bracketed else f"{seg.speaker}: {seg.text}"
 
 
 def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segment]:
@@ -622,30 +723,114 @@ def _strip_cue_tags(line: str) -> str:
     return _CUE_TAG.sub("", line)
 
 
+def _repaired_timing(line: str, fmt: str) -> str | None:
+    """``line`` rewritten as a cue timing line webvtt-py reads, or ``None`` if it is not a
+    timing line (see _CUE_TIMING)."""
+    match = _CUE_TIMING.match(line) if "-->" in line else None  # the check is cheaper
+    if match is None:
+        return None
+    start, end = (_repaired_time(match.group(name), fmt) for name in ("start", "end"))
+    return f"{start} --> {end}{match.group('settings')}"
+
+
+def _repaired_time(value: str, fmt: str) -> str:
+    """A cue time with hours and milliseconds, and the separator webvtt-py expects.
+
+    Missing hours are zero ("00:01,000" is one second: cue times always end in seconds) and
+    missing milliseconds are zero. The digits written after the separator are kept as they
+    are, so a time webvtt-py already read means what it meant before.
+    """
+    match = _CUE_TIME.fullmatch(value)
+    assert match is not None  # value was matched by _LOOSE_TIME
+    hours, minutes, seconds, fraction = match.group("hours", "minutes", "seconds", "fraction")
+    separator = "," if fmt == "srt" else "."  # WebVTT allows only the dot
+    return f"{hours or '00'}:{minutes}:{seconds}{separator}{fraction or '000'}"
+
+
 def _normalise_srt(text: str) -> str:
-    """SRT as webvtt-py reads it: no blank lines before the first cue, and every cue timing
-    line preceded by a bare index line.
+    """SRT as webvtt-py reads it: no blank lines before the first cue, every cue timing
+    line in the strict form (_repaired_timing) and preceded by a bare index line.
 
     Hand-edited and converted SRT files often lack the first index (or all of them), have
-    a space after an index, or start with a blank line; the timings and text are intact,
-    so the missing numbers are supplied instead of refusing the file.
+    a space after an index, start with a blank line, or have timings without hours; the
+    timings and text are intact, so the missing parts are supplied instead of refusing the
+    file. (A blank line inside a cue needs nothing: webvtt-py's SRT reader keeps the text
+    after it with the cue.)
     """
     out: list[str] = []
     for line in text.strip("\n").split("\n"):
-        if _SRT_TIMING.match(line):
+        timing = _repaired_timing(line, "srt")
+        if timing is not None:
             if out and out[-1].strip().isdigit():
                 out[-1] = out[-1].strip()
             else:
                 out.append(str(len(out) + 1))  # any number: webvtt-py only checks digits
+            line = timing
         out.append(line)
     return "\n".join(out)
+
+
+# A line that opens a WebVTT block other than a cue: a comment, a style sheet or a region.
+_VTT_BLOCK_START = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+
+
+def _normalise_vtt(text: str) -> str:
+    """WebVTT as webvtt-py reads it: nothing before "WEBVTT", every cue timing line in the
+    strict form (_repaired_timing) and no blank line inside a cue's text.
+
+    webvtt-py, like the WebVTT standard, ends a cue at a blank line and then discards a
+    block without timings, so the speech after a blank line left inside a cue (by hand
+    edits and some converters) was lost. Such blank lines are removed unless what follows
+    starts a block of its own (_starts_vtt_block); runs of blank lines become one.
+    """
+    lines = text.lstrip().split("\n")  # spaces or blank lines before "WEBVTT" are harmless
+    out: list[str] = []
+    in_cue = False  # after a timing line, until a blank line ends the cue
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        if line.strip():
+            timing = _repaired_timing(line, "vtt")
+            in_cue = in_cue or timing is not None
+            out.append(line if timing is None else timing)
+            number += 1
+            continue
+        following = number
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        if not in_cue or following == len(lines) or _starts_vtt_block(lines, following):
+            out.append("")
+            in_cue = False
+        number = following
+    return "\n".join(out)
+
+
+def _starts_vtt_block(lines: Sequence[str], number: int) -> bool:
+    """Whether ``lines[number]``, after a blank line, starts a new WebVTT block rather than
+    continuing the text of the cue before it.
+
+    It does when it is a timing line, a NOTE/STYLE/REGION line, or a cue id: the line just
+    before a timing line. Exports write ids without spaces and with a digit ("12",
+    "3f2a9c1e-.../11-0"); a line with spaces or no digit before a timing line is speech the
+    writer forgot to separate from the next cue (webvtt-py would take it for that cue's id
+    and drop it), so it stays with the cue before.
+    """
+    line = lines[number]
+    if _CUE_TIMING.match(line) or _VTT_BLOCK_START.match(line):
+        return True
+    next_line = lines[number + 1] if number + 1 < len(lines) else ""
+    return bool(_CUE_TIMING.match(next_line)) and _looks_like_cue_id(line)
+
+
+def _looks_like_cue_id(line: str) -> bool:
+    text = line.strip()
+    return not any(c.isspace() for c in text) and any(c.isdigit() for c in text)
 
 
 def _read_captions(text: str, fmt: str) -> list[_Segment]:
     try:
         if fmt == "vtt":
-            # Spaces or blank lines before "WEBVTT" are harmless; webvtt-py refuses them.
-            captions = webvtt.from_string(text.lstrip()).captions
+            captions = webvtt.from_string(_normalise_vtt(text)).captions
         else:
             captions = webvtt.from_buffer(io.StringIO(_normalise_srt(text)), format="srt").captions
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -657,11 +842,12 @@ def _read_captions(text: str, fmt: str) -> list[_Segment]:
 
 
 def _read_text(text: str) -> list[_Segment]:
-    """Segments from plain text: "Speaker: text" lines, optional timestamps.
+    """Segments from plain text: "Speaker: text" or "[Speaker] text" lines, optional
+    timestamps.
 
     Also reads a timestamp before the label ("[00:01:02] Name: ..."), timestamp-only
-    lines (Meet transcripts) and "Name  0:03" header lines (Otter-style). A line without
-    a label belongs to the last labelled speaker.
+    lines (Meet transcripts), "Name  0:03" header lines (Otter-style) and "Name (00:03):"
+    header lines (Rev). A line without a label belongs to the last labelled speaker.
 
     A timestamp-only or header line times the next line only: a Google Meet document has a
     timestamp every few minutes, and reusing it as the start of every later line made
@@ -677,34 +863,50 @@ def _read_text(text: str) -> list[_Segment]:
         if match := _TIME_ONLY.match(line):
             pending = parse_timestamp(match.group("time"))
             continue
-        if (match := _HEADER_WITH_TIME.match(line)) and _is_plausible_name(
-            _clean_name(match.group("label"))
-        ):
-            current = _clean_name(match.group("label"))
-            pending = parse_timestamp(match.group("time"))
+        if header := _speaker_header(line):
+            current, pending, body = header
+            if body:  # Rev: speech after the header's colon
+                segments.append(_Segment(current, body, pending, None))
+                pending = None
             continue
         clock, line = _leading_time(line)
-        speaker, body = _split_label(line)
+        speaker, body, bracketed = _split_text_label(line)
         if speaker is not None:
             current = speaker
         if body:
             start = clock if clock is not None else pending
-            segments.append(_Segment(current, body, start, None, inherited=speaker is None))
+            inherited = speaker is None
+            segments.append(_Segment(current, body, start, None, inherited, bracketed=bracketed))
             pending = None
     return segments
+
+
+def _speaker_header(line: str) -> tuple[str, float | None, str] | None:
+    """``(name, start, text)`` for a header line naming the speaker of the lines after it
+    with the time they start speaking: Otter's "Speaker 1  0:03", Rev's "Speaker 1 (00:03):"
+    (``text`` is anything after Rev's colon). ``None`` for any other line."""
+    match = _HEADER_WITH_TIME.match(line) or _REV_HEADER.match(line)
+    if not match:
+        return None
+    label = _clean_name(match.group("label"))
+    if not _is_plausible_name(label) or label.lower() in _NOT_LABELS:
+        return None
+    text = (match.groupdict().get("text") or "").strip()  # Otter's header has none
+    return label, parse_timestamp(match.group("time")), text
 
 
 def _leading_time(line: str) -> tuple[float | None, str]:
     """The timestamp at the start of a line and the rest of it, or ``(None, line)``.
 
-    A bare time is a timestamp only when a "Name:" label follows it: in "7:30 I think,
-    then" it is what the client said. A time in brackets ("[00:01:02] ...") is never speech.
+    A bare time is a timestamp only when a label ("Name:" or "[Name]") follows it: in
+    "7:30 I think, then" it is what the client said. A time in brackets ("[00:01:02] ...")
+    is never speech.
     """
     match = _LEADING_TIME.match(line)
     if not match:
         return None, line
     rest = line[match.end() :]
-    if match.group("bracket") or _split_label(rest)[0] is not None:
+    if match.group("bracket") or _split_text_label(rest)[0] is not None:
         return parse_timestamp(match.group("time")), rest
     return None, line
 
@@ -823,14 +1025,17 @@ def read_csv_table(data: str | bytes, text_columns: Sequence[str]) -> CsvTable:
     The delimiter is detected from the header line. A row with more cells than the header
     is a comma inside unquoted text: when the text column (the first of ``text_columns``
     present) is the last column, its extra cells are joined back into the text; otherwise
-    the row cannot be read unambiguously and :class:`CsvColumnsError` names its line. Any
-    other unreadable CSV also gives a :class:`CsvColumnsError`, never ``csv.Error``.
+    the row cannot be read unambiguously and :class:`CsvColumnsError` names its line. An
+    opening quote without its closing quote is refused naming its line
+    (:func:`_check_runaway_quote`). Any other unreadable CSV also gives a
+    :class:`CsvColumnsError`, never ``csv.Error``.
     """
     text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     delimiter = _csv_delimiter(text, text_columns)
     records = _csv_records(text, delimiter)
     if not records:
         return CsvTable((), (), delimiter)
+    _check_runaway_quote(text, delimiter, records)
     header = tuple(records[0].cells)
     text_col = find_csv_column(header, text_columns)
     rows = tuple(_fit_to_header(row, len(header), text_col, delimiter) for row in records[1:])
@@ -881,6 +1086,91 @@ def _csv_error_message(line: int, exc: csv.Error) -> str:
             "text over several rows."
         )
     return f"Line {line} of the CSV file cannot be read ({exc})."
+
+
+# The line breaks the csv module counts in CsvRow.line (those of io.StringIO(newline="")).
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+# A quoted cell as the csv module reads it, "" being a quote inside it. Possessive, so
+# that a doubled quote just before the end of the file is not taken for the closing one.
+_QUOTED_CELL = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')
+
+
+def _check_runaway_quote(text: str, delimiter: str, records: Sequence[CsvRow]) -> None:
+    """Refuse a CSV in which an opening quote (") has no closing quote.
+
+    The csv module reads everything from such a quote to the next quote as one cell: to
+    the end of the file when no quote follows, else to the opening quote of a later quoted
+    cell. Either way the rows in between became one long turn of one speaker, silently.
+    A quote left open on the last line swallows nothing and is read as it is.
+    """
+    last = records[-1]
+    start = sum(map(len, itertools.islice(io.StringIO(text, newline=""), last.line - 1)))
+    opened = _quote_open_at_end(text, start, delimiter)
+    if opened is not None and _LINE_BREAK.search(text[opened:].rstrip()):
+        line = last.line + len(_LINE_BREAK.findall(text, start, opened))
+        raise CsvColumnsError(
+            f'Line {line} of the CSV file opens a quote (") that is never closed, so every '
+            "row after it would be read as part of one cell. Add the closing quote at the "
+            "end of that text (or remove the opening quote)."
+        )
+    runaway = _swallowed_rows(records, delimiter)
+    if runaway is not None:
+        line, end = runaway
+        raise CsvColumnsError(
+            f'Line {line} of the CSV file opens a quote (") that is not closed until line '
+            f"{end}, so the rows in between would be read as part of one cell. Add the "
+            f"closing quote at the end of the text on line {line} (or remove the opening "
+            "quote)."
+        )
+
+
+def _quote_open_at_end(text: str, start: int, delimiter: str) -> int | None:
+    """Where a quote opens that is still open at the end of ``text``, reading cells from
+    ``start`` (the start of a record) as the csv module does; ``None`` if none is.
+
+    A quote opens a quoted cell only as the cell's first character; elsewhere it is text.
+    """
+    cell_end = re.compile(f"[{re.escape(delimiter)}\r\n]")
+    pos = start
+    while pos < len(text):
+        if text[pos] == '"':
+            quoted = _QUOTED_CELL.match(text, pos)
+            if quoted is None:
+                return pos
+            pos = quoted.end()
+        # Past the delimiter or line break that ends the cell (or to the end of the text).
+        end = cell_end.search(text, pos)
+        pos = end.end() if end else len(text)
+    return None
+
+
+def _swallowed_rows(records: Sequence[CsvRow], delimiter: str) -> tuple[int, int] | None:
+    """``(first, last)`` lines of a quoted cell that holds rows of the file, else ``None``.
+
+    A cell spanning lines is legitimate (a text with a line break), but a line inside it
+    that starts like the file's rows, with a first-column value of another row (a speaker
+    such as "Therapist") followed by the delimiter, is a row swallowed by a quote that was
+    never closed (closed instead by the opening quote of a later quoted cell). Values
+    without letters (row numbers, ids) are left out: "1, ..." also starts lists in speech.
+    """
+    firsts = {
+        record.cells[0].strip().casefold()
+        for record in records[1:]
+        if record.cells
+        and any(c.isalpha() for c in record.cells[0])
+        and not _LINE_BREAK.search(record.cells[0])
+    }
+    for record in records:
+        line = record.line
+        for cell in record.cells:
+            inner = _LINE_BREAK.split(cell)
+            if any(
+                len(head := row.split(delimiter, 1)) == 2 and head[0].strip().casefold() in firsts
+                for row in inner[1:]
+            ):
+                return line, line + len(inner) - 1
+            line += len(inner) - 1
+    return None
 
 
 def _fit_to_header(row: CsvRow, width: int, text_col: int | None, delimiter: str) -> CsvRow:
