@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.transcripts.parsing import parse_transcript
+from rapport.transcripts.parsing import NotATranscriptError, parse_transcript
 
 CUES = (
     "00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
@@ -121,6 +121,26 @@ def test_a_one_off_word_and_colon_on_a_later_cue_line_is_speech() -> None:
     t = parse_transcript(data.encode(), "zoom.vtt")
     assert t.speakers == ("Therapist", "Client")
     assert t.turns[1].text == "and the doctor told me Warning: it could get worse."
+
+
+@pytest.mark.parametrize("where", ["first line", "later line"])
+def test_a_one_off_word_and_colon_alone_on_a_cue_line_is_speech(where: str) -> None:
+    cue = (
+        "So the thing is:\nI forgot."
+        if where == "first line"
+        else "Well.\nSo the thing is:\nI forgot."
+    )
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: What happened?\n\n"
+        "00:00:03.000 --> 00:00:04.000\nClient: I was late.\n\n"
+        "00:00:04.000 --> 00:00:05.000\nTherapist: And then?\n\n"
+        "00:00:05.000 --> 00:00:06.000\nClient: Hmm.\n\n"
+        f"00:00:06.000 --> 00:00:08.000\n{cue}\n"
+    )
+    t = parse_transcript(data.encode(), "zoom.vtt")
+    assert t.speakers == ("Therapist", "Client")
+    assert t.turns[-1].text.endswith("So the thing is: I forgot.")
+    assert t.turns[-1].end == 8.0
 
 
 def test_a_second_speaker_inside_a_cue_who_speaks_elsewhere_is_kept() -> None:
@@ -238,3 +258,216 @@ def test_a_line_of_speech_right_before_a_timing_line_is_not_taken_for_a_cue_id()
         ("Client", "Not great.", 3.5),
         ("Therapist", "I see.", 5.0),
     ]
+
+
+# --- fix: mistyped cue arrows are repaired, not dropped with their speech -------------------
+
+MISTYPED_ARROWS = [
+    "->",
+    "–>",
+    "—>",
+    "−>",
+    "- ->",
+    "-- >",
+    "--->",
+    "=>",
+    "→",
+    "⇒",
+    "－－＞",
+    "-",  # the ">" lost: read only between full cue times (hours or milliseconds)
+    "—",
+]
+
+
+@pytest.mark.parametrize("arrow", MISTYPED_ARROWS)
+def test_a_webvtt_cue_with_a_mistyped_arrow_keeps_its_speech_and_times(arrow: str) -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        f"00:00:03.500 {arrow} 00:00:05.000\nClient: Not great.\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start, turn.end) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0, 3.0),
+        ("Client", "Not great.", 3.5, 5.0),
+    ]
+    assert t.notes == ()
+
+
+@pytest.mark.parametrize("arrow", MISTYPED_ARROWS)
+def test_an_srt_cue_with_a_mistyped_arrow_keeps_its_speech_and_times(arrow: str) -> None:
+    data = (
+        "1\n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        f"2\n00:00:03,500{arrow}00:00:05,000\nClient: Not great.\n"
+    )
+    assert _turns(data, "session.srt") == EXPECTED
+
+
+def test_a_headerless_file_whose_arrows_are_all_mistyped_is_still_read_as_captions() -> None:
+    data = (
+        "1\n00:00:01,000 – > 00:00:03,000\nTherapist: How are you?\n\n"
+        "2\n00:00:03,500 – > 00:00:05,000\nClient: Not great.\n"
+    )
+    t = parse_transcript(data.encode(), "session.txt")
+    assert t.format == "srt"
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == EXPECTED
+
+
+@pytest.mark.parametrize("said", ["9:00 - 17:00", "2 -> 3 apples", "1:1 -> good"])
+def test_a_line_of_speech_with_a_dash_or_arrow_is_not_taken_for_a_timing(said: str) -> None:
+    # A dash alone joins only full cue times; an arrow joins only time-like sides.
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: When do you work?\n\n"
+        f"00:00:03.500 --> 00:00:05.000\nClient: Mostly\n{said}\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert (t.turns[-1].speaker, t.turns[-1].text) == ("Client", f"Mostly {said}")
+    assert t.notes == ()
+
+
+# --- fix: a cue whose timing cannot be read keeps its speech, with a note -------------------
+
+
+def test_a_webvtt_cue_with_an_unreadable_timing_keeps_its_speech_with_a_note() -> None:
+    data = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "2\n00:00:O3.500 --> 00:00:05.000\nClient: Not great.\nReally not.\n\n"
+        "3\n00:00:06.000 --> 00:00:08.000\nTherapist: I'm sorry.\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0),
+        ("Client", "Not great. Really not.", None),
+        ("Therapist", "I'm sorry.", 6.0),
+    ]
+    assert t.notes == (
+        "Line 8 of this file has text without a readable cue timing (mistyped or missing); "
+        "the text was kept in its place, without a time.",
+    )
+
+
+def test_a_webvtt_time_past_59_seconds_keeps_its_speech_with_a_note() -> None:
+    # webvtt-py refuses the cue (WebVTT allows 00-59); the speech must not vanish with it.
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "00:00:75.000 --> 00:00:80.000\nClient: Not great.\n\n"
+        "00:01:30.000 --> 00:01:32.000\nTherapist: I see.\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text) for turn in t.turns] == [
+        ("Therapist", "How are you?"),
+        ("Client", "Not great."),
+        ("Therapist", "I see."),
+    ]
+    assert len(t.notes) == 1 and t.notes[0].startswith("Line 6 of this file has text")
+
+
+def test_an_srt_cue_with_an_unreadable_timing_keeps_its_speech_and_what_follows() -> None:
+    # webvtt-py's SRT reader drops such a cue and the blocks after it up to the next cue.
+    data = (
+        "1\n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        "2\n00:00:03,500 --> 00:00:O5,000\nClient: Not great.\n\nReally not.\n\n"
+        "3\n00:00:06,000 --> 00:00:08,000\nTherapist: I'm sorry.\n"
+    )
+    t = parse_transcript(data.encode(), "session.srt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0),
+        ("Client", "Not great. Really not.", None),
+        ("Therapist", "I'm sorry.", 6.0),
+    ]
+    assert len(t.notes) == 1 and t.notes[0].startswith("Line 6 of this file has text")
+
+
+def test_a_cue_id_before_an_unreadable_timing_is_not_read_as_speech() -> None:
+    data = (
+        "WEBVTT\n\nc1\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "c2\n00:00:O3.500 --> 00:00:05.000\nClient: Not great.\n\n"
+        "c3\n00:00:06.000 --> 00:00:08.000\nTherapist: I see.\n"
+    )
+    assert [text for _, text, _ in _turns(data, "session.vtt")] == [
+        "How are you?",
+        "Not great.",
+        "I see.",
+    ]
+
+
+def test_several_unreadable_cues_are_named_in_one_note() -> None:
+    cues = [
+        ("00:00:01.000 --> 00:00:03.000", "Therapist: How are you?"),
+        ("00:00:03.000 --> 00:00:0x.000", "Client: Not great."),
+        ("00:00:05.000 --> 00:00:07.000", "Therapist: Why?"),
+        ("00:00:07.000 -> 00:00:0y.000", "Client: Work."),
+    ]
+    data = "WEBVTT\n\n" + "\n".join(f"{timing}\n{text}\n" for timing, text in cues)
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [turn.text for turn in t.turns] == ["How are you?", "Not great.", "Why?", "Work."]
+    assert t.notes[0].startswith("Lines 6 and 12 of this file have text without")
+
+
+def test_the_note_names_the_unreadable_cue_when_the_next_cue_has_the_same_words() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: Did it help?\n\n"
+        "00:00:O3.000 --> 00:00:04.000\nClient: Yes.\n\n"
+        "00:00:05.000 --> 00:00:06.000\nClient: Yes.\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "Did it help?", 1.0),
+        ("Client", "Yes. Yes.", 5.0),
+    ]
+    assert t.notes[0].startswith("Line 6 of this file")
+
+
+def test_comments_styles_and_header_metadata_are_not_taken_for_lost_speech() -> None:
+    data = (
+        "WEBVTT\nKind: captions\nLanguage: en\n\nSTYLE\n::cue { color: white }\n\n"
+        "NOTE exported by hand\n\n"
+        "00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "NOTE\na longer comment\n\n00:00:03.500 --> 00:00:05.000\nClient: Not great.\n"
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == EXPECTED
+    assert t.notes == ()
+
+
+def test_a_webvtt_file_none_of_whose_timings_can_be_read_is_refused_naming_the_line() -> None:
+    data = (
+        "WEBVTT\n\n00:00:O1.000 --> 00:00:03.000\nTherapist: How are you?\n\n"
+        "00:00:O3.500 --> 00:00:05.000\nClient: Not great.\n"
+    )
+    with pytest.raises(NotATranscriptError, match=r"line 3\b.*00:00:01\.000 --> 00:00:04\.000"):
+        parse_transcript(data.encode(), "session.vtt")
+
+
+def test_an_srt_file_with_video_frame_timecodes_is_refused_naming_the_line() -> None:
+    data = (
+        "1\n00:00:01:05 --> 00:00:03:10\nTherapist: How are you?\n\n"
+        "2\n00:00:03:10 --> 00:00:05:00\nClient: Not great.\n"
+    )
+    with pytest.raises(NotATranscriptError, match=r"cue timing on line 2 cannot be read"):
+        parse_transcript(data.encode(), "session.srt")
+
+
+# --- fix: a short fraction of a second is a decimal fraction in SRT too ---------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "name"),
+    [
+        ("00:00:03,5", "00:00:05,25", "session.srt"),
+        ("00:00:03.5", "00:00:05.25", "session.srt"),
+        ("00:03,5", "00:05,25", "session.srt"),  # no hours
+        ("00:00:03,5000", "00:00:05,2500", "session.srt"),  # past milliseconds
+        ("00:00:03.5", "00:00:05.25", "session.vtt"),
+        ("00:00:03.5001", "00:00:05.2509", "session.vtt"),
+    ],
+)
+def test_a_short_or_long_fraction_of_a_second_is_read_as_a_decimal_fraction(
+    start: str, end: str, name: str
+) -> None:
+    header = "WEBVTT\n\n" if name.endswith(".vtt") else ""
+    data = (
+        f"{header}1\n00:00:01,000 --> 00:00:03,000\nTherapist: How are you?\n\n"
+        f"2\n{start} --> {end}\nClient: Not great.\n"
+    )
+    t = parse_transcript(data.encode(), name)
+    assert [(turn.start, turn.end) for turn in t.turns] == [(1.0, 3.0), (3.5, 5.25)]

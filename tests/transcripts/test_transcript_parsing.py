@@ -190,6 +190,70 @@ def test_a_colon_inside_speech_is_not_taken_for_a_speaker():
     assert t.turns[4].text == "I see. See you at 10:30."
 
 
+OTTER = (
+    "Jo Smith  0:03\nWhat happened?\n\nSam Lee  0:10\nI was late.\n\n"
+    "Jo Smith  0:20\nAnd then?\n\nSam Lee  0:30\nWell.\n{line}\n"
+)
+REV = (
+    "Jo Smith (00:03):\nWhat happened?\n\nSam Lee (00:10):\nI was late.\n\n"
+    "Jo Smith (00:20):\nAnd then?\n\nSam Lee (00:30):\nWell.\n{line}\n"
+)
+
+
+@pytest.mark.parametrize("export", [OTTER, REV], ids=["otter", "rev"])
+def test_a_one_off_colon_inside_speech_under_header_lines_is_speech(export):
+    t = parse_transcript(export.format(line="So the thing is: I forgot.").encode(), "x.txt")
+    assert t.speakers == ("Jo Smith", "Sam Lee")
+    assert t.turns[-1].text == "Well. So the thing is: I forgot."
+    assert t.turns[-1].start == 30.0
+
+
+@pytest.mark.parametrize("export", [OTTER, REV], ids=["otter", "rev"])
+def test_a_one_off_colon_right_under_a_header_line_stays_with_that_header(export):
+    data = export.replace("Well.\n", "").format(line="So the thing is: I forgot.")
+    t = parse_transcript(data.encode(), "x.txt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns][-2:] == [
+        ("Jo Smith", "And then?", 20.0),
+        ("Sam Lee", "So the thing is: I forgot.", 30.0),
+    ]
+
+
+def test_a_one_off_label_alone_on_its_line_is_speech_of_the_current_speaker():
+    data = (
+        b"Therapist: What happened?\nClient: I was late.\nTherapist: And then?\n"
+        b"Client: Well.\nSo the thing is:\nI forgot.\nTherapist: I see.\n"
+    )
+    t = parse_transcript(data, "x.txt")
+    assert t.speakers == ("Therapist", "Client")
+    assert t.turns[3].text == "Well. So the thing is: I forgot."
+
+
+def test_a_speaker_named_alone_on_a_line_twice_stays_a_speaker():
+    data = (
+        b"Therapist:\nWhat happened?\nClient:\nI was late.\nTherapist:\nAnd then?\n"
+        b"Client:\nWell.\n[Therapist]\nI see.\n"
+    )
+    t = parse_transcript(data, "x.txt")
+    assert [(turn.speaker, turn.text) for turn in t.turns] == [
+        ("Therapist", "What happened?"),
+        ("Client", "I was late."),
+        ("Therapist", "And then?"),
+        ("Client", "Well."),
+        ("Therapist", "I see."),
+    ]
+
+
+def test_a_timestamp_before_a_label_alone_on_its_line_times_the_speech_after_it():
+    data = b"[00:00:05] Therapist:\nHow are you?\n[00:00:09] Client:\nOkay.\n"
+    t = parse_transcript(data, "x.txt")
+    assert [(turn.text, turn.start) for turn in t.turns] == [("How are you?", 5.0), ("Okay.", 9.0)]
+
+
+def test_labels_without_any_speech_say_there_is_no_spoken_text():
+    with pytest.raises(EmptyTranscriptError, match="no spoken text"):
+        parse_transcript(b"Therapist:\nClient:\n", "x.txt")
+
+
 def test_unlabelled_text_before_the_first_speaker_is_skipped_with_a_note():
     data = (
         b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nRecording started\n\n"

@@ -9,9 +9,10 @@ speaking turn, not a caption line that a platform cut at 40 characters.
 
 Cue parsing of WebVTT and SRT is left to webvtt-py, a maintained parser of both
 formats; this module tidies what it would refuse or drop (blank lines before "WEBVTT", SRT
-without indexes, timings without hours or milliseconds or with a comma in WebVTT, blank
-lines inside a WebVTT cue), removes the cue tags, finds the speakers (``<v Name>`` voice
-tags or a "Name:" prefix) and merges cues.
+without indexes, timings without hours or milliseconds or with a comma in WebVTT, short
+fractions of a second, mistyped arrows, blank lines inside a WebVTT cue), keeps with a note
+the text of any cue it still drops (_unread_text), removes the cue tags, finds the speakers
+(``<v Name>`` voice tags or a "Name:" prefix) and merges cues.
 
 Every way an upload can be unusable is a :class:`TranscriptError` subclass with a
 message written for the person who uploaded it (see ``docs/transcripts.md``)::
@@ -177,15 +178,20 @@ class Transcript:
 
 @dataclass(frozen=True)
 class _Segment:
-    """A piece of text before merging: a cue line, a text line or a CSV row."""
+    """A piece of text before merging: a cue line, a text line or a CSV row.
+
+    ``text`` is empty for a plain-text line that only names the speaker of the lines after
+    it ("Name:", "[Name]", an Otter or Rev header): it is one use of that label, which
+    _keep_frequent_labels counts, and it makes that speaker the current one (_merge).
+    """
 
     speaker: str | None
     text: str
     start: float | None = None
     end: float | None = None
     inherited: bool = False  # speaker carried over from an earlier label line
-    # Speaker from a WebVTT voice tag or a CSV speaker column, not a "Name:" prefix: such
-    # a name is never second-guessed as speech (_keep_frequent_labels).
+    # Speaker from a WebVTT voice tag, a CSV speaker column or an Otter/Rev header line, not
+    # a "Name:" prefix: such a name is never second-guessed as speech (_keep_frequent_labels).
     tagged: bool = False
     continuation: bool = False  # "Name:" at the start of a cue's second or later line
     bracketed: bool = False  # the label was written "[Name]", not "Name:"
@@ -260,15 +266,42 @@ _CUE_TIME = re.compile(
     r"(?:(?P<hours>\d+):)?(?P<minutes>\d{1,2}):(?P<seconds>\d{1,2})(?:[.,](?P<fraction>\d+))?"
 )
 _LOOSE_TIME = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d+)?"
+_SPACE = r"[^\S\n]"  # any space (a word processor's no-break space too), within one line
+# Hyphen, the Unicode hyphens and dashes (a word processor turns "--" into "–" or "—"), the
+# minus sign and the small and full-width hyphen-minus.
+_DASH = r"[-\u2010-\u2015\u2212\ufe63\uff0d]"
+# The arrow between the two times, also as people mistype it: "->", "--->", "- ->", "-- >",
+# "–>", "—>", "=>", full-width forms, or the "→" and "⇒" Word's AutoCorrect makes of "-->"
+# and "==>". webvtt-py drops a cue whose arrow is not "-->", with all its speech.
+# Recognised only between two cue times (both sides of _CUE_TIMING), where nothing else
+# can be meant.
+_ARROW = rf"(?:(?:{_DASH}|=){_SPACE}*)+[>\uff1e]|[\u2192\u27f6\u21d2]"
 _CUE_TIMING = re.compile(
-    rf"^[ \t]*(?P<start>{_LOOSE_TIME})[ \t]*-->[ \t]*(?P<end>{_LOOSE_TIME})"
-    r"(?P<settings>(?:[ \t].*)?)$",
+    rf"^{_SPACE}*(?P<start>{_LOOSE_TIME}){_SPACE}*(?:{_ARROW}){_SPACE}*(?P<end>{_LOOSE_TIME})"
+    rf"(?P<settings>(?:{_SPACE}.*)?)$",
+    re.MULTILINE,
+)
+# A timing line whose arrow lost its ">" ("00:00:01.000 - 00:00:04.000", "... — ..."). A
+# dash between two times can be speech ("9:00 - 17:00"), so both must be full cue times,
+# with hours or a fraction of a second, as no one says them.
+_FULL_TIME = r"\d+:\d{1,2}:\d{1,2}(?:[.,]\d+)?|\d{1,2}:\d{1,2}[.,]\d+"
+_DASHED_TIMING = re.compile(
+    rf"^{_SPACE}*(?P<start>{_FULL_TIME}){_SPACE}*{_DASH}+{_SPACE}*(?P<end>{_FULL_TIME})"
+    rf"(?P<settings>(?:{_SPACE}.*)?)$"
+)
+# A cue timing line that cannot be repaired: a time-like start, an arrow and a time-like
+# end ("00:00:O3.500 --> 00:00:05.000", "00:00:75.000 -> 00:00:80.000"). It is still the
+# timing of a cue, not speech (see _repaired_timing); "2 -> 3 apples" is speech. The start
+# is bounded so that a long line of digits and dashes is scanned in linear time.
+_BROKEN_TIMING = re.compile(
+    rf"^{_SPACE}*\d{{1,3}}:\S{{0,12}}?{_SPACE}*(?P<arrow>{_ARROW}){_SPACE}*\d{{1,3}}:",
     re.MULTILINE,
 )
 # For telling captions from plain text: a timing line whose start has hours or milliseconds,
 # which a time range written in notes ("10:00 --> 10:50") does not.
 _SRT_TIMING = re.compile(
-    r"^\s*(?:\d+:\d{1,2}:\d{1,2}(?:[,.]\d+)?|\d{1,2}:\d{1,2}[,.]\d+)\s*-->\s*\d", re.MULTILINE
+    rf"^\s*(?:\d+:\d{{1,2}}:\d{{1,2}}(?:[,.]\d+)?|\d{{1,2}}:\d{{1,2}}[,.]\d+)\s*(?:{_ARROW})\s*\d",
+    re.MULTILINE,
 )
 
 
@@ -298,8 +331,12 @@ def _detect_format(text: str, filename: str) -> str:
     if stripped.startswith("WEBVTT"):
         return "vtt"
     head = text[:4096]
-    if _SRT_TIMING.search(head) or (suffix == "srt" and _CUE_TIMING.search(head)):
-        # Cue timings without a WEBVTT header: SRT (or a headerless VTT, read alike).
+    if _SRT_TIMING.search(head) or (
+        suffix == "srt" and (_CUE_TIMING.search(head) or _BROKEN_TIMING.search(head))
+    ):
+        # Cue timings without a WEBVTT header: SRT (or a headerless VTT, read alike). A
+        # .srt file whose timings cannot be read is refused as such (_read_captions),
+        # rather than read as text with the timing lines in the speech.
         return "srt"
     if suffix == "csv" or (suffix not in {"txt", "text", "vtt", "srt"} and _looks_like_csv(text)):
         return "csv"
@@ -576,7 +613,9 @@ def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
 
     In a real transcript speaker labels repeat; a label seen once, while at least two
     others recur, that starts like a sentence ("So the thing is: ...") is a colon inside
-    speech. Voice tags are never second-guessed.
+    speech. A label alone on its line counts like one with text after it, and so does an
+    Otter or Rev header line (its segment holds the speech after the colon, or nothing).
+    Voice tags, CSV speakers and header lines are never second-guessed.
     """
     counts = Counter(s.speaker.casefold() for s in segments if s.speaker and not s.inherited)
     if sum(1 for c in counts.values() if c >= 2) < 2:
@@ -603,7 +642,8 @@ def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
 def _as_written(seg: _Segment) -> str:
     """A labelled segment's label and text as the line had them, for a label read back as
     speech: "[Phone rings] Sorry." stays in brackets rather than becoming "Phone rings:"."""
-    return f"[{seg.speaker}] {seg.text}" if seg.bracketed else f"{seg.speaker}: {seg.text}"
+    label = f"[{seg.speaker}]" if seg.bracketed else f"{seg.speaker}:"
+    return f"{label} {seg.text}" if seg.text else label
 
 
 def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segment]:
@@ -612,45 +652,69 @@ def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segme
 
     Captions wrap speech over lines, so "and the doctor told me / Warning: it could get
     worse." is one speaker; a second speaker inside one cue ("- Jo: ... / - Sam: ...") is
-    someone who also speaks in other cues.
+    someone who also speaks in other cues. The lines a "Word:" alone on its line named
+    (``inherited``) go back to the speaker before it, with it.
     """
-    counts = Counter(seg.speaker.casefold() for seg in segments if seg.speaker)
-    return [
-        _Segment(None, f"{seg.speaker}: {seg.text}", seg.start, seg.end)
-        if seg.continuation and seg.speaker and counts[seg.speaker.casefold()] == 1
-        else seg
+    counts = Counter(
+        seg.speaker.casefold() for seg in segments if seg.speaker and not seg.inherited
+    )
+    one_off = {
+        seg.speaker.casefold()
         for seg in segments
-    ]
+        if seg.continuation and seg.speaker and counts[seg.speaker.casefold()] == 1
+    }
+    out: list[_Segment] = []
+    for seg in segments:
+        if not seg.speaker or seg.speaker.casefold() not in one_off:
+            out.append(seg)
+        elif seg.inherited:
+            out.append(_Segment(None, seg.text, seg.start, seg.end))
+        else:
+            out.append(_Segment(None, _as_written(seg), seg.start, seg.end))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
-# Format readers: each returns segments in order
+# Format readers: each returns segments in order (the caption reader also notes what it
+# could read only without a time)
 # ---------------------------------------------------------------------------------------
 
 
-def _caption_segments(captions: Iterable[webvtt.Caption]) -> list[_Segment]:
+def _caption_segments(
+    captions: Sequence[webvtt.Caption], unread: Sequence[_UnreadText]
+) -> list[_Segment]:
     """Segments from WebVTT/SRT captions, one per speaker within a cue.
 
     A cue line either opens with a voice tag (``<v Jane Doe>`` in Teams exports, read
     with webvtt-py's own voice pattern) or with a "Name:" prefix (Zoom, Meet). A line
-    with neither continues the previous speaker.
+    with neither continues the previous speaker. The text no caption holds (_unread_text)
+    is read like a cue of its own, in its place and without a time: an untimed turn leaves
+    the time-based metrics unknown rather than wrong.
     """
+    untimed: dict[int, list[_UnreadText]] = {}
+    for piece in unread:
+        untimed.setdefault(piece.after, []).append(piece)
     segments: list[_Segment] = []
-    for caption in captions:
-        start = caption.start_time.in_milliseconds() / 1000
-        end = caption.end_time.in_milliseconds() / 1000
-        segments.extend(_cue_segments(caption.lines, start, end))
+    for count, caption in enumerate([*captions, None]):
+        for piece in untimed.get(count, ()):
+            segments.extend(_cue_segments(piece.lines, None, None))
+        if caption is not None:
+            start = caption.start_time.in_milliseconds() / 1000
+            end = caption.end_time.in_milliseconds() / 1000
+            segments.extend(_cue_segments(caption.lines, start, end))
     return segments
 
 
-def _cue_segments(lines: Sequence[str], start: float, end: float) -> list[_Segment]:
+def _cue_segments(lines: Sequence[str], start: float | None, end: float | None) -> list[_Segment]:
     """The segments of one cue's raw lines.
 
     Inside a ``<v Name>`` span that is still open, the next lines are Name's, whatever
     they start with ("Mum: you never listen" is the client quoting her mother). A line
-    that is only a label ("Therapist:") names the speaker of the lines after it. A label
-    on a later line (without a dialogue dash) is marked ``continuation`` so that a
-    one-off "Warning: ..." can be read back as speech (_demote_one_off_continuation_labels).
+    that is only a label ("Therapist:") names the speaker of the lines after it; it is
+    kept as a segment without text, so that the label is counted and, if read back as
+    speech, keeps its words. A label on a later line (without a dialogue dash) is marked
+    ``continuation`` so that a one-off "Warning: ..." can be read back as speech
+    (_demote_one_off_continuation_labels).
     """
     segments: list[_Segment] = []
     open_voice: str | None = None  # a <v Name> span not closed yet
@@ -666,10 +730,11 @@ def _cue_segments(lines: Sequence[str], start: float, end: float) -> list[_Segme
                 # Subtitle convention: a dash opens the line of a new speaker in a cue.
                 dialogue_dash = text.startswith(("-", "–"))
                 voice, text = _split_label(text)
+                continuation = voice is not None and number > 0 and not dialogue_dash
                 if voice is not None and not text:
                     bare_label = voice
+                    segments.append(_Segment(voice, "", start, end, continuation=continuation))
                     continue
-                continuation = voice is not None and number > 0 and not dialogue_dash
                 if voice is None and bare_label is not None:
                     voice, inherited = bare_label, True
             if text:
@@ -725,29 +790,57 @@ def _strip_cue_tags(line: str) -> str:
 
 def _repaired_timing(line: str, fmt: str) -> str | None:
     """``line`` rewritten as a cue timing line webvtt-py reads, or ``None`` if it is not a
-    timing line (see _CUE_TIMING)."""
-    match = _CUE_TIMING.match(line) if "-->" in line else None  # the check is cheaper
-    if match is None:
+    timing line (see _CUE_TIMING).
+
+    A timing line that cannot be repaired (_BROKEN_TIMING) gets the standard arrow only, so
+    that webvtt-py takes it for the cue timing it is and leaves that cue out, rather than
+    reading the line as speech of the cue before; _unread_text then keeps the cue's text.
+    """
+    if not _may_be_timing(line):
         return None
-    start, end = (_repaired_time(match.group(name), fmt) for name in ("start", "end"))
-    return f"{start} --> {end}{match.group('settings')}"
+    match = _CUE_TIMING.match(line) or _DASHED_TIMING.match(line)
+    if match is not None:
+        start, end = (_repaired_time(match.group(name), fmt) for name in ("start", "end"))
+        return f"{start} --> {end}{match.group('settings')}"
+    broken = _BROKEN_TIMING.match(line)
+    if broken is None:
+        return None
+    before, after = line[: broken.start("arrow")], line[broken.end("arrow") :]
+    return f"{before.strip()} --> {after.strip()}"
+
+
+def _is_timing_line(line: str) -> bool:
+    """Whether ``line`` is a cue timing line, readable or not (see _repaired_timing)."""
+    return _may_be_timing(line) and any(
+        p.match(line) for p in (_CUE_TIMING, _DASHED_TIMING, _BROKEN_TIMING)
+    )
+
+
+def _may_be_timing(line: str) -> bool:
+    # Every timing pattern starts with a digit: a cheap test that spares the three
+    # patterns most lines of a large file (its speech).
+    return line.lstrip()[:1].isdigit()
 
 
 def _repaired_time(value: str, fmt: str) -> str:
     """A cue time with hours and milliseconds, and the separator webvtt-py expects.
 
-    Missing hours are zero ("00:01,000" is one second: cue times always end in seconds) and
-    missing milliseconds are zero. The digits written after the separator are kept as they
-    are, so a time webvtt-py already read means what it meant before.
+    Missing hours are zero ("00:01,000" is one second: cue times always end in seconds).
+    The digits after the separator are a decimal fraction of a second, as WebVTT and
+    parse_timestamp read them, so they are written as milliseconds: padded on the right
+    ("3,5" and "3,50" are 3.5 seconds, where webvtt-py's SRT reader read 3.005 and 3.050)
+    and cut after the third digit ("3,5001" is 3.5 seconds, where webvtt-py refused the
+    WebVTT cue and read 8.001 seconds in SRT). Missing milliseconds are zero.
     """
     match = _CUE_TIME.fullmatch(value)
     assert match is not None  # value was matched by _LOOSE_TIME
     hours, minutes, seconds, fraction = match.group("hours", "minutes", "seconds", "fraction")
     separator = "," if fmt == "srt" else "."  # WebVTT allows only the dot
-    return f"{hours or '00'}:{minutes}:{seconds}{separator}{fraction or '000'}"
+    milliseconds = (fraction or "").ljust(3, "0")[:3]
+    return f"{hours or '00'}:{minutes}:{seconds}{separator}{milliseconds}"
 
 
-def _normalise_srt(text: str) -> str:
+def _normalise_srt(text: str) -> tuple[list[str], list[int]]:
     """SRT as webvtt-py reads it: no blank lines before the first cue, every cue timing
     line in the strict form (_repaired_timing) and preceded by a bare index line.
 
@@ -756,25 +849,31 @@ def _normalise_srt(text: str) -> str:
     timings and text are intact, so the missing parts are supplied instead of refusing the
     file. (A blank line inside a cue needs nothing: webvtt-py's SRT reader keeps the text
     after it with the cue.)
+
+    Returns the lines and, for each, its line number in ``text`` (_unread_text names them).
     """
+    first = len(text) - len(text.lstrip("\n")) + 1
     out: list[str] = []
-    for line in text.strip("\n").split("\n"):
+    numbers: list[int] = []
+    for number, line in enumerate(text.strip("\n").split("\n"), start=first):
         timing = _repaired_timing(line, "srt")
         if timing is not None:
             if out and out[-1].strip().isdigit():
                 out[-1] = out[-1].strip()
             else:
                 out.append(str(len(out) + 1))  # any number: webvtt-py only checks digits
+                numbers.append(number)
             line = timing
         out.append(line)
-    return "\n".join(out)
+        numbers.append(number)
+    return out, numbers
 
 
 # A line that opens a WebVTT block other than a cue: a comment, a style sheet or a region.
 _VTT_BLOCK_START = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
 
 
-def _normalise_vtt(text: str) -> str:
+def _normalise_vtt(text: str) -> tuple[list[str], list[int]]:
     """WebVTT as webvtt-py reads it: nothing before "WEBVTT", every cue timing line in the
     strict form (_repaired_timing) and no blank line inside a cue's text.
 
@@ -782,9 +881,14 @@ def _normalise_vtt(text: str) -> str:
     block without timings, so the speech after a blank line left inside a cue (by hand
     edits and some converters) was lost. Such blank lines are removed unless what follows
     starts a block of its own (_starts_vtt_block); runs of blank lines become one.
+
+    Returns the lines and, for each, its line number in ``text`` (_unread_text names them).
     """
-    lines = text.lstrip().split("\n")  # spaces or blank lines before "WEBVTT" are harmless
+    stripped = text.lstrip()  # spaces or blank lines before "WEBVTT" are harmless
+    lines = stripped.split("\n")
+    first = text.count("\n", 0, len(text) - len(stripped)) + 1
     out: list[str] = []
+    numbers: list[int] = []
     in_cue = False  # after a timing line, until a blank line ends the cue
     number = 0
     while number < len(lines):
@@ -793,6 +897,7 @@ def _normalise_vtt(text: str) -> str:
             timing = _repaired_timing(line, "vtt")
             in_cue = in_cue or timing is not None
             out.append(line if timing is None else timing)
+            numbers.append(first + number)
             number += 1
             continue
         following = number
@@ -800,26 +905,27 @@ def _normalise_vtt(text: str) -> str:
             following += 1
         if not in_cue or following == len(lines) or _starts_vtt_block(lines, following):
             out.append("")
+            numbers.append(first + number)
             in_cue = False
         number = following
-    return "\n".join(out)
+    return out, numbers
 
 
 def _starts_vtt_block(lines: Sequence[str], number: int) -> bool:
     """Whether ``lines[number]``, after a blank line, starts a new WebVTT block rather than
     continuing the text of the cue before it.
 
-    It does when it is a timing line, a NOTE/STYLE/REGION line, or a cue id: the line just
-    before a timing line. Exports write ids without spaces and with a digit ("12",
-    "3f2a9c1e-.../11-0"); a line with spaces or no digit before a timing line is speech the
-    writer forgot to separate from the next cue (webvtt-py would take it for that cue's id
-    and drop it), so it stays with the cue before.
+    It does when it is a timing line (readable or not), a NOTE/STYLE/REGION line, or a cue
+    id: the line just before a timing line. Exports write ids without spaces and with a
+    digit ("12", "3f2a9c1e-.../11-0"); a line with spaces or no digit before a timing line
+    is speech the writer forgot to separate from the next cue (webvtt-py would take it for
+    that cue's id and drop it), so it stays with the cue before.
     """
     line = lines[number]
-    if _CUE_TIMING.match(line) or _VTT_BLOCK_START.match(line):
+    if _is_timing_line(line) or _VTT_BLOCK_START.match(line):
         return True
     next_line = lines[number + 1] if number + 1 < len(lines) else ""
-    return bool(_CUE_TIMING.match(next_line)) and _looks_like_cue_id(line)
+    return _is_timing_line(next_line) and _looks_like_cue_id(line)
 
 
 def _looks_like_cue_id(line: str) -> bool:
@@ -827,18 +933,185 @@ def _looks_like_cue_id(line: str) -> bool:
     return not any(c.isspace() for c in text) and any(c.isdigit() for c in text)
 
 
-def _read_captions(text: str, fmt: str) -> list[_Segment]:
+def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
+    """Segments of a WebVTT or SRT file, and notes on text that no cue timing could place."""
+    name = "WebVTT" if fmt == "vtt" else "SubRip (SRT)"
+    lines, numbers = _normalise_vtt(text) if fmt == "vtt" else _normalise_srt(text)
     try:
         if fmt == "vtt":
-            captions = webvtt.from_string(_normalise_vtt(text)).captions
+            captions = webvtt.from_string("\n".join(lines)).captions
         else:
-            captions = webvtt.from_buffer(io.StringIO(_normalise_srt(text)), format="srt").captions
+            buffer = io.StringIO("\n".join(lines))
+            captions = webvtt.from_buffer(buffer, format="srt").captions
     except (MalformedFileError, MalformedCaptionError) as exc:
-        name = "WebVTT" if fmt == "vtt" else "SubRip (SRT)"
         raise NotATranscriptError(
             f"This file is not a readable {name} file ({exc}). {_EXPORT_HINT}"
         ) from exc
-    return _caption_segments(captions)
+    unread = _unread_text(lines, numbers, captions, fmt)
+    if unread and not any(caption.lines for caption in captions):
+        raise NotATranscriptError(_no_readable_cue_message(unread[0], name))
+    notes = [_unread_note(unread)] if unread else []
+    return _caption_segments(captions, unread), notes
+
+
+@dataclass(frozen=True)
+class _UnreadText:
+    """Lines of text that webvtt-py put in no caption: a cue whose timing it could not read
+    (or that has none), placed after the first ``after`` captions."""
+
+    after: int
+    line: int  # in the upload: the cue's timing line, else its first line of text
+    timed: bool  # whether the text follows a timing line (one that could not be read)
+    lines: tuple[str, ...]
+
+
+def _unread_text(
+    lines: Sequence[str], numbers: Sequence[int], captions: Sequence[webvtt.Caption], fmt: str
+) -> list[_UnreadText]:
+    """The text in ``lines`` (the file as handed to webvtt-py) that is in none of
+    ``captions``.
+
+    webvtt-py silently leaves out a cue whose timing it cannot read (a mistyped time, a
+    WebVTT time past 59 seconds) and, in WebVTT, a block of text without a timing; its SRT
+    reader also drops the blocks after such a cue up to the next cue. Each caption's lines
+    are found in the file, in order, right after a timing line; what lies between them
+    that is not a timing, a cue id, the WebVTT header, a comment, a style or a region is
+    text that would otherwise vanish from the transcript without a word.
+    """
+    unread: list[_UnreadText] = []
+    position = _vtt_header_end(lines) if fmt == "vtt" else 0
+    for count, caption in enumerate(captions):
+        if not caption.lines:
+            continue  # nothing to find, nothing to lose
+        found = _find_caption(lines, caption, position)
+        if found is None:
+            # webvtt-py keeps each line as written, so this does not happen; if it ever
+            # did, naming lines that were in fact read would be worse than stopping here.
+            return unread
+        first, end = found
+        stop = first - 1  # the caption's timing line
+        if caption.identifier and stop > position and lines[stop - 1] == caption.identifier:
+            stop -= 1  # its id, read as such whatever it looks like
+        unread += _text_between(lines, numbers, position, stop, count, fmt)
+        position = end
+    unread += _text_between(lines, numbers, position, len(lines), len(captions), fmt)
+    return unread
+
+
+def _vtt_header_end(lines: Sequence[str]) -> int:
+    """Where the WebVTT header ends: its "WEBVTT" line and the metadata lines after it (such
+    as YouTube's "Kind: captions") run to the first blank or timing line."""
+    for number in range(1, len(lines)):
+        if not lines[number].strip() or "-->" in lines[number]:
+            return number
+    return len(lines)
+
+
+def _find_caption(
+    lines: Sequence[str], caption: webvtt.Caption, position: int
+) -> tuple[int, int] | None:
+    """``(first, end)``: where the lines of a caption are, from ``position`` on: right after
+    a timing line with the caption's start time (an unreadable cue before it may hold the
+    same words), else, should its start be written in a way only webvtt-py reads, right
+    after any timing line."""
+    start = caption.start_time.in_milliseconds()
+    for same_start in (True, False):
+        for timing in range(position, len(lines)):
+            if "-->" in lines[timing] and (_timing_start(lines[timing]) == start or not same_start):
+                end = _lines_end(lines, timing + 1, caption.lines)
+                if end is not None:
+                    return timing + 1, end
+    return None
+
+
+def _lines_end(lines: Sequence[str], first: int, expected: Sequence[str]) -> int | None:
+    """Where ``expected`` ends if ``lines`` hold it from ``first`` on, else ``None``. Blank
+    lines between them are skipped: webvtt-py's SRT reader joins the blocks after a cue to
+    it."""
+    end = first
+    for line in expected:
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+        if end == len(lines) or lines[end] != line:
+            return None
+        end += 1
+    return end
+
+
+def _timing_start(line: str) -> int | None:
+    """The start of a timing line in milliseconds, ``None`` if it cannot be read."""
+    try:
+        seconds = parse_timestamp(line.split("-->", 1)[0])
+    except ValueError:
+        return None
+    return None if seconds is None else round(seconds * 1000)
+
+
+def _text_between(
+    lines: Sequence[str], numbers: Sequence[int], start: int, stop: int, after: int, fmt: str
+) -> list[_UnreadText]:
+    """The text in ``lines[start:stop]``, none of which is in a caption, by cue: each
+    unreadable timing line starts one. Cue ids, the WebVTT blocks that are not cues
+    (comments, styles, regions) and blank lines are not text."""
+    pieces: list[_UnreadText] = []
+    text: list[str] = []
+    first, timed = 0, False  # where the piece being collected starts, and whether at a timing
+    skipping = False  # inside a NOTE, STYLE or REGION block
+    for index in range(start, stop):
+        line = lines[index]
+        if not line.strip():
+            skipping = False
+            continue
+        block_start = index == start or not lines[index - 1].strip()
+        if fmt == "vtt" and block_start and _VTT_BLOCK_START.match(line):
+            skipping = True
+        next_line = lines[index + 1] if index + 1 < len(lines) else ""
+        if skipping or (_is_timing_line(next_line) and _looks_like_cue_id(line)):
+            continue
+        timing = _is_timing_line(line)
+        if timing or not (text or timed):  # a new piece starts here
+            if text:
+                pieces.append(_UnreadText(after, first, timed, tuple(text)))
+            text, first, timed = [], numbers[index], timing
+        if not timing:
+            text.append(line)
+    if text:
+        pieces.append(_UnreadText(after, first, timed, tuple(text)))
+    return pieces
+
+
+def _unread_note(unread: Sequence[_UnreadText]) -> str:
+    """The note telling the uploader which lines were read without a cue timing."""
+    numbers = [str(piece.line) for piece in unread]
+    if len(numbers) == 1:
+        return (
+            f"Line {numbers[0]} of this file has text without a readable cue timing "
+            "(mistyped or missing); the text was kept in its place, without a time."
+        )
+    shown = numbers if len(numbers) <= 5 else [*numbers[:5], f"{len(numbers) - 5} more"]
+    return (
+        f"Lines {', '.join(shown[:-1])} and {shown[-1]} of this file have text without a "
+        "readable cue timing (mistyped or missing); the text was kept in its place, "
+        "without a time."
+    )
+
+
+def _no_readable_cue_message(first: _UnreadText, name: str) -> str:
+    """Why a caption file none of whose cues could be read is refused: its text could be
+    kept, but not one time, so it is more likely a timing format this reader does not know
+    than a slip to work around."""
+    if first.timed:
+        return (
+            f"The cue timing on line {first.line} cannot be read, and no other cue timing "
+            f"in this {name} file could be either. A cue timing looks like "
+            "00:00:01.000 --> 00:00:04.000 (hours:minutes:seconds.milliseconds). Correct "
+            "the timings in a text editor, or export the transcript again from your video "
+            "platform."
+        )
+    return (
+        f"This {name} file has text (from line {first.line}) but no cue timings such as "
+        f"00:00:01.000 --> 00:00:04.000, so it cannot be read as captions. {_EXPORT_HINT}"
+    )
 
 
 def _read_text(text: str) -> list[_Segment]:
@@ -864,20 +1137,30 @@ def _read_text(text: str) -> list[_Segment]:
             pending = parse_timestamp(match.group("time"))
             continue
         if header := _speaker_header(line):
+            # A header is a use of its label like a "Name:" line, so it counts in
+            # _keep_frequent_labels (else, headers being the only labels of these exports,
+            # a one-off "So the thing is: ..." in the speech was a speaker); being the
+            # export's own line, it is never read back as speech (tagged).
             current, pending, body = header
+            segments.append(_Segment(current, body, pending if body else None, tagged=True))
             if body:  # Rev: speech after the header's colon
-                segments.append(_Segment(current, body, pending, None))
                 pending = None
             continue
         clock, line = _leading_time(line)
         speaker, body, bracketed = _split_text_label(line)
+        start = clock if clock is not None else pending
         if speaker is not None:
+            # Kept even without text ("Name:" alone names the lines after it), so that a
+            # one-off label that reads like speech ("So the thing is:") is counted and read
+            # back as speech with its words, like a "Name: text" line.
             current = speaker
+            segments.append(_Segment(speaker, body, start if body else None, bracketed=bracketed))
+        elif body:
+            segments.append(_Segment(current, body, start, None, inherited=True))
         if body:
-            start = clock if clock is not None else pending
-            inherited = speaker is None
-            segments.append(_Segment(current, body, start, None, inherited, bracketed=bracketed))
             pending = None
+        elif clock is not None:
+            pending = clock  # "[00:01:05] Name:" alone: the time of the speech after it
     return segments
 
 
@@ -1200,23 +1483,26 @@ def _fit_to_header(row: CsvRow, width: int, text_col: int | None, delimiter: str
 def _merge(segments: Sequence[_Segment]) -> tuple[list[Turn], list[str]]:
     """Merge consecutive segments of one speaker into turns.
 
-    Unlabeled segments continue the previous speaker (platforms split long speech into
-    several cues and often label only the first). Unlabeled text before the first label
-    (e.g. "Recording started") belongs to nobody and is skipped, with a note.
+    Unlabeled segments continue the last speaker named (platforms split long speech into
+    several cues and often label only the first), also by a line without text ("Name:"
+    alone, a header line). Unlabeled text before the first label (e.g. "Recording
+    started") belongs to nobody and is skipped, with a note.
     Speaker names are matched case-insensitively; the first spelling seen is kept.
     """
     notes: list[str] = []
     spelling: dict[str, str] = {}
     turns: list[Turn] = []
+    current: str | None = None  # the last speaker named
     skipped = 0
     for seg in segments:
-        if seg.speaker is None and not turns:
+        if seg.speaker is not None:
+            current = spelling.setdefault(seg.speaker.casefold(), seg.speaker)
+        if not seg.text:
+            continue  # a label alone on its line: it names the speaker of what follows
+        if current is None:
             skipped += 1
             continue
-        if seg.speaker is None:
-            speaker = turns[-1].speaker
-        else:
-            speaker = spelling.setdefault(seg.speaker.casefold(), seg.speaker)
+        speaker = current
         if turns and turns[-1].speaker == speaker:
             last = turns[-1]
             turns[-1] = Turn(
@@ -1236,19 +1522,22 @@ def _merge(segments: Sequence[_Segment]) -> tuple[list[Turn], list[str]]:
     return turns, notes
 
 
-def _build(segments: list[_Segment], fmt: str, *, had_text: bool) -> Transcript:
-    if not segments:
+def _build(
+    segments: list[_Segment], fmt: str, *, had_text: bool, notes: Sequence[str] = ()
+) -> Transcript:
+    """The transcript of ``segments``; ``notes`` are the reader's (see Transcript.notes)."""
+    if not any(seg.text for seg in segments):  # a label alone on its line says nothing
         raise EmptyTranscriptError(
             "This transcript has no spoken text in it." if had_text else "This file is empty."
         )
     segments = _keep_frequent_labels(_demote_one_off_continuation_labels(segments))
-    if not any(seg.speaker for seg in segments):
+    turns, merge_notes = _merge(segments)
+    if not turns:  # no text follows a speaker label (there may be labels without text)
         raise NotATranscriptError(
             "No speaker labels were found, so the therapist and the client cannot be told "
             "apart. Each line or caption needs to start with the speaker's name, like "
             "'Therapist: How was your week?' (or a WebVTT voice tag such as <v Therapist>)."
         )
-    turns, notes = _merge(segments)
     speakers = tuple(dict.fromkeys(turn.speaker for turn in turns))
     if len(speakers) < 2:
         raise SingleSpeakerError(
@@ -1256,7 +1545,7 @@ def _build(segments: list[_Segment], fmt: str, *, had_text: bool) -> Transcript:
             "least two, the therapist and the client; check that the export kept the "
             "speaker names."
         )
-    return Transcript(tuple(turns), speakers, fmt, tuple(notes))
+    return Transcript(tuple(turns), speakers, fmt, (*notes, *merge_notes))
 
 
 def parse_transcript(
@@ -1279,13 +1568,14 @@ def parse_transcript(
     text = _decode(data).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.translate(_format_characters())
     fmt = _detect_format(text, filename)
+    notes: list[str] = []
     if fmt in ("vtt", "srt"):
-        segments = _read_captions(text, fmt)
+        segments, notes = _read_captions(text, fmt)
     elif fmt == "csv":
         segments = _read_csv(text)
     else:
         segments = _read_text(text)
-    return _build(segments, fmt, had_text=bool(text.strip()))
+    return _build(segments, fmt, had_text=bool(text.strip()), notes=notes)
 
 
 def transcript_from_rows(
