@@ -628,9 +628,15 @@ def _keep_frequent_labels(segments: list[_Segment]) -> list[_Segment]:
         and counts[s.speaker.casefold()] == 1
         and _looks_like_speech(s.speaker)
     }
+    return _read_back_as_speech(segments, demoted)
+
+
+def _read_back_as_speech(segments: list[_Segment], labels: set[str]) -> list[_Segment]:
+    """``segments`` with the (casefolded) ``labels`` turned back into the text they were
+    written as; the lines such a label named (``inherited``) go to the speaker before it."""
     out: list[_Segment] = []
     for seg in segments:
-        if not seg.speaker or seg.speaker.casefold() not in demoted:
+        if not seg.speaker or seg.speaker.casefold() not in labels:
             out.append(seg)
         elif seg.inherited:
             out.append(_Segment(None, seg.text, seg.start, seg.end))
@@ -663,15 +669,7 @@ def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segme
         for seg in segments
         if seg.continuation and seg.speaker and counts[seg.speaker.casefold()] == 1
     }
-    out: list[_Segment] = []
-    for seg in segments:
-        if not seg.speaker or seg.speaker.casefold() not in one_off:
-            out.append(seg)
-        elif seg.inherited:
-            out.append(_Segment(None, seg.text, seg.start, seg.end))
-        else:
-            out.append(_Segment(None, _as_written(seg), seg.start, seg.end))
-    return out
+    return _read_back_as_speech(segments, one_off)
 
 
 # ---------------------------------------------------------------------------------------
