@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     payload = {
-        "version": f"quality-{dt.date.today().isoformat()}",
+        "version": _version(model),
         "description": (
             "Logistic regression of AnnoMI mi_quality (high=1) on session metrics; "
             "see docs/transcripts.md."
@@ -406,6 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"Wrote {args.out}")
     return 0
+
+
+def _version(model: dict[str, Any]) -> str:
+    """The training date and a digest of the fitted numbers: a retrain on the same day gives
+    another version, so stored estimates made by the older model are found and redone
+    (``rapport reanalyse-transcripts`` compares versions)."""
+    digest = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:8]
+    return f"quality-{dt.date.today().isoformat()}-{digest}"
 
 
 if __name__ == "__main__":

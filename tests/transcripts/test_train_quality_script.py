@@ -42,3 +42,14 @@ def test_the_reference_gives_the_quartiles_of_each_ratings_held_out_estimates():
     reference = _script().reference_scores(proba, rated_high)
     assert reference["high"] == {"q1": 0.6, "median": 0.7, "q3": 0.8}
     assert reference["low"] == {"q1": 0.25, "median": 0.3, "q3": 0.35}
+
+
+def test_two_models_trained_the_same_day_get_different_versions():
+    # rapport reanalyse-transcripts redoes estimates whose stored version differs from the
+    # installed model's: a same-day retrain must not keep the old version.
+    module = _script()
+    model = {"intercept": 2.1, "features": [{"name": "f", "mean": 0.5, "scale": 1.0, "coef": 0.2}]}
+    refit = {**model, "intercept": 2.2}
+    first, second = module._version(model), module._version(refit)
+    assert first.startswith("quality-") and first != second
+    assert module._version(dict(model)) == first
