@@ -129,6 +129,8 @@ class SessionTrainer:
         self.sub = sub_code_targets(df)
         self.args = args
         self._last: tuple[Any, Any] | None = None
+        # A teacher's logits for every row (``--teacher``), set per fold.
+        self.teacher: np.ndarray | None = None
         # Row indices of each session, in speaking order.
         self.sessions = [
             np.asarray(group.index) for _, group in df.groupby("transcript_id", sort=True)
@@ -156,6 +158,18 @@ class SessionTrainer:
         nll = -(target * torch.log_softmax(masked, dim=1)).sum(1)
         w = class_weights[y]
         return (w * nll).sum() / w.sum()
+
+    def _distill_loss(self, logits: Any, rows: np.ndarray) -> Any:
+        """Knowledge distillation (Hinton et al., 2015): the KL divergence from the
+        teacher's codes to the student's, both softened by ``--distill-temperature`` and
+        each over its role's codes, scaled by T² so its gradients keep their size."""
+        torch = _torch()
+        assert self.teacher is not None
+        t = self.args.distill_temperature
+        student = torch.log_softmax(self._mask(logits, rows) / t, dim=1)
+        target = torch.softmax(torch.tensor(self.teacher[rows]) / t, dim=1)
+        kl = (target * (torch.log(target.clamp(min=1e-12)) - student)).sum(1)
+        return kl.mean() * t * t
 
     def _tokens(self, rows: np.ndarray) -> Any:
         if self.args.truncation == "end":
@@ -249,6 +263,9 @@ class SessionTrainer:
                 out = session(vectors)
                 main, sub = out if session.sub_head is not None else (out, None)
                 loss = self._code_loss(main, rows, class_weights)
+                if self.teacher is not None:
+                    alpha = self.args.distill_weight
+                    loss = (1 - alpha) * loss + alpha * self._distill_loss(main, rows)
                 if sub is not None:
                     loss = loss + self.args.sub_weight * sub_code_loss(sub, self.sub[rows])
                 opt.zero_grad()
@@ -428,6 +445,18 @@ def main(argv: list[str] | None = None) -> int:
         help="average the weights over this last share of each run's steps (0: last weights)",
     )
     parser.add_argument("--folds", type=int, nargs="*", help="only these folds (exploration)")
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        help="learn also from a teacher's codes: a folder of fold<N>.teacher.npy files",
+    )
+    parser.add_argument("--distill-weight", type=float, default=0.5)
+    parser.add_argument("--distill-temperature", type=float, default=2.0)
+    parser.add_argument(
+        "--save-fold-logits",
+        action="store_true",
+        help="also write each fold model's logits on every row (a teacher for distillation)",
+    )
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument(
         "--cv-only", action="store_true", help="write oof.npz, skip the final model (exploration)"
@@ -460,12 +489,21 @@ def main(argv: list[str] | None = None) -> int:
             train_ids = sorted(set(df["transcript_id"].to_numpy()[tr]))
             test_ids = sorted(set(df["transcript_id"].to_numpy()[te]))
             print(f"  fold {fold}: training on {len(tr)} utterances")
+            if args.teacher:
+                trainer.teacher = np.load(args.teacher / f"fold{fold}.teacher.npy")
             nets = trainer.train([by_id[t] for t in train_ids])
             found = trainer.logits(nets, [by_id[t] for t in test_ids])
             rows = np.array(sorted(found))
             oof[rows] = np.stack([found[r] for r in rows])
             print(f"  fold {fold}: {_fold_scores(df, rows, oof[rows])}", flush=True)
             np.save(partial, oof)
+            if args.save_fold_logits:
+                # A teacher's codes for its own training rows too: what a student trained
+                # on this fold's training rows learns from (distillation).
+                seen = trainer.logits(nets, [by_id[t] for t in train_ids])
+                every = oof[:, : len(ENCODER_LABELS)].copy()
+                every[np.array(sorted(seen))] = np.stack([seen[r] for r in sorted(seen)])
+                np.save(args.out / f"fold{fold}.teacher.npy", every)
             if trainer.last_weights() is not None:
                 last = trainer.logits(trainer.last_weights(), [by_id[t] for t in test_ids])
                 oof_last[rows] = np.stack([last[r] for r in rows])
@@ -480,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cv_only:
             return 0
     print("  final model on all utterances")
+    if args.teacher:
+        trainer.teacher = np.load(args.teacher / "final.teacher.npy")
     nets = trainer.train(trainer.sessions)
     width = nets[0].enc.config.hidden_size
     export(nets, trainer.tok, args.out, width)

