@@ -471,3 +471,33 @@ def test_a_short_or_long_fraction_of_a_second_is_read_as_a_decimal_fraction(
     )
     t = parse_transcript(data.encode(), name)
     assert [(turn.start, turn.end) for turn in t.turns] == [(1.0, 3.0), (3.5, 5.25)]
+
+
+_CUES = (
+    "00:00:01,000 --> 00:00:03,000\nTherapist: How have you been?\n\n"
+    "00:00:04,000 --> 00:00:06,000\nClient: Better, I think.\n\n"
+    "00:00:07,000 --> 00:00:09,000\nTherapist: Tell me more.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        # A title line before the first cue made webvtt-py refuse the whole SRT file.
+        ("Session 3 transcript\n\n" + _CUES, "session.srt"),
+        ("Session 3 transcript\nExported 2026-11-20\n\n1\n" + _CUES, "session.srt"),
+        ("WEBVTT\n\nSession 3: intake\n\n" + _CUES.replace(",000", ".000"), "session.vtt"),
+    ],
+)
+def test_a_title_before_the_first_cue_is_left_out_with_a_note(data, name):
+    transcript = parse_transcript(data.encode(), name)
+    assert [(t.speaker, t.text, t.start) for t in transcript.turns] == [
+        ("Therapist", "How have you been?", 1.0),
+        ("Client", "Better, I think.", 4.0),
+        ("Therapist", "Tell me more.", 7.0),
+    ]
+    lines = data.split("\n\n")[0 if name.endswith(".srt") else 1].count("\n") + 1
+    noun = "line" if lines == 1 else "lines"
+    assert transcript.notes == (
+        f"Skipped {lines} {noun} before the first cue (a title or note, not speech).",
+    )

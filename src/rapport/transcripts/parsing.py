@@ -939,7 +939,9 @@ def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
         if fmt == "vtt":
             captions = webvtt.from_string("\n".join(lines)).captions
         else:
-            buffer = io.StringIO("\n".join(lines))
+            # A title or note before the first cue makes webvtt-py refuse the whole file;
+            # it is handed the cues only, and _unread_text keeps the rest with a note.
+            buffer = io.StringIO("\n".join(lines[_first_srt_cue(lines) :]))
             captions = webvtt.from_buffer(buffer, format="srt").captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise NotATranscriptError(
@@ -948,8 +950,28 @@ def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
     unread = _unread_text(lines, numbers, captions, fmt)
     if unread and not any(caption.lines for caption in captions):
         raise NotATranscriptError(_no_readable_cue_message(unread[0], name))
-    notes = [_unread_note(unread)] if unread else []
+    preamble = list(itertools.takewhile(lambda piece: not piece.timed, unread))
+    unread = unread[len(preamble) :]
+    notes = [_preamble_note(preamble)] if preamble else []
+    notes += [_unread_note(unread)] if unread else []
     return _caption_segments(captions, unread), notes
+
+
+def _preamble_note(preamble: Sequence[_UnreadText]) -> str:
+    """Text before the first cue, under no timing: a title or a note the exporter or a
+    person put there ("Session 3 transcript"), not speech, so it is left out and said so."""
+    count = sum(len(piece.lines) for piece in preamble)
+    lines = "line" if count == 1 else "lines"
+    return f"Skipped {count} {lines} before the first cue (a title or note, not speech)."
+
+
+def _first_srt_cue(lines: Sequence[str]) -> int:
+    """Where the first cue of normalised SRT ``lines`` starts: the index line before its
+    timing line (_normalise_srt gives every timing line one); 0 without any timing."""
+    for number, line in enumerate(lines):
+        if _is_timing_line(line):
+            return max(number - 1, 0)
+    return 0
 
 
 @dataclass(frozen=True)
