@@ -172,13 +172,34 @@ def test_a_token_is_revoked_by_the_whole_token_or_a_long_enough_start(capsys, th
 
 @pytest.mark.parametrize(
     "argv",
-    [["demo", "--port", "99999"], ["demo", "--port", "x"], ["serve", "--workers", "0"]],
+    [
+        ["demo", "--port", "99999"],
+        ["demo", "--port", "x"],
+        ["serve", "--workers", "0"],
+        ["serve", "--bind", "8000"],
+        ["serve", "--bind", "localhost:eighty"],
+        ["serve", "--bind", "127.0.0.1:70000"],
+        ["serve", "--bind", "unix:"],
+    ],
 )
 def test_numbers_out_of_range_are_refused_by_the_parser(argv, capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args(argv)
     assert exit_.value.code == 2
     assert "not" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1:8000", "[::1]:8443", "0.0.0.0:80", "unix:/run/r.sock"])
+def test_the_server_address_forms_gunicorn_takes_are_accepted(bind):
+    assert build_parser().parse_args(["serve", "--bind", bind]).bind == bind
+
+
+def test_a_mistyped_rapport_bind_is_refused_in_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("RAPPORT_BIND", "127.0.0.1")
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["serve"])
+    assert exit_.value.code == 2
+    assert "'127.0.0.1' is not HOST:PORT" in capsys.readouterr().err
 
 
 def test_the_demo_refuses_a_busy_port_or_a_file_as_its_folder_before_announcing(tmp_path, capsys):

@@ -253,6 +253,23 @@ def _int_range(low: int, high: int):
     return parse
 
 
+def _bind_address(text: str) -> str:
+    """An argparse type: where gunicorn listens, ``HOST:PORT`` (``[::1]:8000`` for IPv6) or
+    ``unix:/path``. Checked here so that a mistyped RAPPORT_BIND is one clear line rather
+    than a gunicorn traceback after start-up."""
+    usage = "is not HOST:PORT (e.g. 127.0.0.1:8000) or unix:/path/to.sock"
+    if text.startswith("unix:"):
+        if len(text) > len("unix:"):
+            return text
+        raise argparse.ArgumentTypeError(f"{text!r} {usage}")
+    host, colon, port = text.rpartition(":")
+    if not colon or not host or host in {"[", "[]"} or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} {usage}")
+    if not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not from 1 to 65535")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rapport",
@@ -271,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the production server (gunicorn); settings from RAPPORT_*"
     )
-    serve.add_argument("--bind", default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000"))
+    serve.add_argument(
+        "--bind", type=_bind_address, default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000")
+    )
     # A string default goes through the same check as the argument (RAPPORT_WORKERS=abc is
     # then one clear line, and only for `serve`).
     serve.add_argument(
