@@ -501,3 +501,19 @@ def test_a_title_before_the_first_cue_is_left_out_with_a_note(data, name):
     assert transcript.notes == (
         f"Skipped {lines} {noun} before the first cue (a title or note, not speech).",
     )
+
+
+def test_untimed_text_after_the_first_cue_is_kept_not_taken_for_a_title():
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: Hi.\n\n"
+        "00:00:04.000 --> 00:00:06.000\nClient: Hello.\n\nNOTE exported by hand\n\n"
+        "Client: a cue whose timing line was deleted\n\n"
+        "00:00:07.000 --> 00:00:09.000\nTherapist: How are you?\n"
+    )
+    transcript = parse_transcript(data.encode(), "session.vtt")
+    assert [t.text for t in transcript.turns] == [
+        "Hi.",
+        "Hello. a cue whose timing line was deleted",
+        "How are you?",
+    ]
+    assert not any("before the first cue" in note for note in transcript.notes)

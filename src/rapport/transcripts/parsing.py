@@ -950,7 +950,9 @@ def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
     unread = _unread_text(lines, numbers, captions, fmt)
     if unread and not any(caption.lines for caption in captions):
         raise NotATranscriptError(_no_readable_cue_message(unread[0], name))
-    preamble = list(itertools.takewhile(lambda piece: not piece.timed, unread))
+    # Only text before the first caption is a title; untimed text later is a cue whose
+    # timing line was lost, kept with the note below.
+    preamble = list(itertools.takewhile(lambda piece: piece.after == 0 and not piece.timed, unread))
     unread = unread[len(preamble) :]
     notes = [_preamble_note(preamble)] if preamble else []
     notes += [_unread_note(unread)] if unread else []
