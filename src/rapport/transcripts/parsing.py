@@ -1513,7 +1513,9 @@ def _merge(segments: Sequence[_Segment]) -> tuple[list[Turn], list[str]]:
     """
     notes: list[str] = []
     spelling: dict[str, str] = {}
-    turns: list[Turn] = []
+    # Each turn's pieces, joined once at the end: joining as we go copied the turn's text
+    # for every cue, which took seconds on a long monologue split into thousands of cues.
+    pieces: list[tuple[str, list[_Segment]]] = []
     current: str | None = None  # the last speaker named
     skipped = 0
     for seg in segments:
@@ -1523,25 +1525,31 @@ def _merge(segments: Sequence[_Segment]) -> tuple[list[Turn], list[str]]:
             continue  # a label alone on its line: it names the speaker of what follows
         if current is None:
             skipped += 1
-            continue
-        speaker = current
-        if turns and turns[-1].speaker == speaker:
-            last = turns[-1]
-            turns[-1] = Turn(
-                last.index,
-                speaker,
-                f"{last.text} {seg.text}",
-                last.start if last.start is not None else seg.start,
-                seg.end if seg.end is not None else last.end,
-            )
+        elif pieces and pieces[-1][0] == current:
+            pieces[-1][1].append(seg)
         else:
-            turns.append(Turn(len(turns), speaker, seg.text, seg.start, seg.end))
+            pieces.append((current, [seg]))
+    turns = [_turn(index, speaker, segs) for index, (speaker, segs) in enumerate(pieces)]
     if skipped:
         notes.append(
             f"Skipped {skipped} line{'s' if skipped > 1 else ''} at the start with no "
             "speaker label."
         )
     return turns, notes
+
+
+def _turn(index: int, speaker: str, segments: Sequence[_Segment]) -> Turn:
+    """One turn from its segments: their texts joined, from the first known start to the
+    last known end."""
+    starts = [seg.start for seg in segments if seg.start is not None]
+    ends = [seg.end for seg in segments if seg.end is not None]
+    return Turn(
+        index,
+        speaker,
+        " ".join(seg.text for seg in segments),
+        starts[0] if starts else None,
+        ends[-1] if ends else None,
+    )
 
 
 def _build(
