@@ -141,8 +141,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if not settings.WHITENOISE_USE_FINDERS:
         _call("collectstatic", interactive=False, verbosity=0)
+    _warn_private_paths()
     argv = gunicorn_argv(args.bind, args.workers)
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+def _warn_private_paths() -> None:
+    """gunicorn runs no system checks: say here what rapport.core.checks would."""
+    from rapport.core.checks import private_paths_warnings
+
+    for warning in private_paths_warnings():
+        print(f"warning: {warning.msg}\n  {warning.hint}", file=sys.stderr)
 
 
 def cmd_createuser(args: argparse.Namespace) -> None:

@@ -34,6 +34,12 @@ DEMO = env_bool("RAPPORT_DEMO", False)
 
 DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "data")) or "data").resolve()
 
+# Folders and files holding secrets or the SQLite database, as this configuration uses them:
+# `rapport serve` and Django's system checks warn when other accounts on the machine can
+# reach them (rapport.core.checks), since those created before Rapport made them private
+# keep their old permissions.
+PRIVATE_PATHS: list[str] = []
+
 
 def _private_data_dir() -> None:
     """Create the data folder readable by this account only (DATA_DIR holds the keys and
@@ -42,15 +48,18 @@ def _private_data_dir() -> None:
         private_dir(DATA_DIR)
     except OSError as error:
         raise ConfigError(f"RAPPORT_DATA_DIR: cannot create {DATA_DIR}: {error.strerror}") from None
+    if str(DATA_DIR) not in PRIVATE_PATHS:
+        PRIVATE_PATHS.append(str(DATA_DIR))
 
 
 def _local_secret(filename: str, make: object) -> str:
     """A secret kept in the data folder, created on first use (demo and debug only)."""
     path = DATA_DIR / filename
+    _private_data_dir()
     if not path.exists():
-        _private_data_dir()
         private_file(path)  # 0600 from the start, before the secret is written
         path.write_text(make() + "\n", encoding="ascii")  # type: ignore[operator]
+    PRIVATE_PATHS.append(str(path))
     return path.read_text(encoding="ascii").strip()
 
 
@@ -74,6 +83,7 @@ if env_str("RAPPORT_ENCRYPTION_KEYS"):
     ENCRYPTION_KEYS = env_list("RAPPORT_ENCRYPTION_KEYS", [])
 elif _key_file:
     _key_source = "RAPPORT_ENCRYPTION_KEY_FILE"
+    PRIVATE_PATHS.append(str(Path(_key_file).resolve()))
     try:
         ENCRYPTION_KEYS = read_key_file(_key_file)
     except Exception as error:  # noqa: BLE001 - re-raised with the variable's name
@@ -178,6 +188,7 @@ def _private_database(path: Path, variable: str) -> None:
         private_file(path)
     except OSError as error:
         raise ConfigError(f"{variable}: cannot create {path}: {error.strerror}") from None
+    PRIVATE_PATHS.append(str(path))
 
 
 _database_url = env_str("RAPPORT_DATABASE_URL")
