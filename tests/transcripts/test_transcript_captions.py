@@ -260,6 +260,34 @@ def test_a_line_of_speech_right_before_a_timing_line_is_not_taken_for_a_cue_id()
     ]
 
 
+def test_cue_ids_with_spaces_are_ids_when_the_file_gives_every_cue_one() -> None:
+    # The WebVTT standard allows any id without "-->"; some tools write "Segment 12".
+    data = "WEBVTT\n\n" + "".join(
+        f"Segment {n}\n00:00:0{n}.000 --> 00:00:0{n}.900\n{speaker}: {text}\n\n"
+        for n, speaker, text in [
+            (1, "Therapist", "How are you?"),
+            (2, "Client", "Not great."),
+            (3, "Therapist", "I see."),
+        ]
+    )
+    t = parse_transcript(data.encode(), "session.vtt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("Therapist", "How are you?", 1.0),
+        ("Client", "Not great.", 2.0),
+        ("Therapist", "I see.", 3.0),
+    ]
+    assert t.notes == ()
+
+
+def test_one_spaced_line_before_a_timing_line_in_a_file_without_ids_stays_speech() -> None:
+    data = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nTherapist: How are you?\n\nOkay then.\n"
+        "00:00:03.500 --> 00:00:05.000\nClient: Not great.\n\n"
+        "00:00:05.000 --> 00:00:07.000\nTherapist: I see.\n"
+    )
+    assert _turns(data, "session.vtt")[0] == ("Therapist", "How are you? Okay then.", 1.0)
+
+
 # --- fix: mistyped cue arrows are repaired, not dropped with their speech -------------------
 
 MISTYPED_ARROWS = [

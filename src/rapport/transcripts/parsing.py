@@ -887,6 +887,7 @@ def _normalise_vtt(text: str) -> tuple[list[str], list[int]]:
     first = text.count("\n", 0, len(text) - len(stripped)) + 1
     out: list[str] = []
     numbers: list[int] = []
+    spaced_ids = _ids_have_spaces(lines)
     in_cue = False  # after a timing line, until a blank line ends the cue
     number = 0
     while number < len(lines):
@@ -901,7 +902,11 @@ def _normalise_vtt(text: str) -> tuple[list[str], list[int]]:
         following = number
         while following < len(lines) and not lines[following].strip():
             following += 1
-        if not in_cue or following == len(lines) or _starts_vtt_block(lines, following):
+        if (
+            not in_cue
+            or following == len(lines)
+            or _starts_vtt_block(lines, following, spaced_ids=spaced_ids)
+        ):
             out.append("")
             numbers.append(first + number)
             in_cue = False
@@ -909,7 +914,7 @@ def _normalise_vtt(text: str) -> tuple[list[str], list[int]]:
     return out, numbers
 
 
-def _starts_vtt_block(lines: Sequence[str], number: int) -> bool:
+def _starts_vtt_block(lines: Sequence[str], number: int, *, spaced_ids: bool = False) -> bool:
     """Whether ``lines[number]``, after a blank line, starts a new WebVTT block rather than
     continuing the text of the cue before it.
 
@@ -917,13 +922,31 @@ def _starts_vtt_block(lines: Sequence[str], number: int) -> bool:
     id: the line just before a timing line. Exports write ids without spaces and with a
     digit ("12", "3f2a9c1e-.../11-0"); a line with spaces or no digit before a timing line
     is speech the writer forgot to separate from the next cue (webvtt-py would take it for
-    that cue's id and drop it), so it stays with the cue before.
+    that cue's id and drop it), so it stays with the cue before, unless the file's cue ids
+    have spaces (``spaced_ids``, see _ids_have_spaces).
     """
     line = lines[number]
     if _is_timing_line(line) or _VTT_BLOCK_START.match(line):
         return True
     next_line = lines[number + 1] if number + 1 < len(lines) else ""
-    return _is_timing_line(next_line) and _looks_like_cue_id(line)
+    return _is_timing_line(next_line) and (spaced_ids or _looks_like_cue_id(line))
+
+
+def _ids_have_spaces(lines: Sequence[str]) -> bool:
+    """Whether most cues of a WebVTT file have an id with spaces ("cue 12", "Segment 3"),
+    which the standard allows: then a line with spaces between a blank line and a timing
+    line is the next cue's id, not speech left over from the cue before (whose words it
+    would otherwise join). A file that only now and then has such a line keeps reading it
+    as speech."""
+    timings = spaced = 0
+    for number, line in enumerate(lines):
+        if not _is_timing_line(line):
+            continue
+        timings += 1
+        before = lines[number - 1].strip() if number >= 2 else ""
+        if before and not lines[number - 2].strip() and any(c.isspace() for c in before):
+            spaced += 1
+    return timings >= 2 and spaced * 2 > timings
 
 
 def _looks_like_cue_id(line: str) -> bool:
