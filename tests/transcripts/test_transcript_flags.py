@@ -4,7 +4,15 @@ import dataclasses
 
 import pytest
 
-from rapport.transcripts.flags import FLAG_KINDS, Flag, FlagSettings, detect_flags, load_lexicon
+from rapport.transcripts.flags import (
+    FLAG_KINDS,
+    LEXICON_DIR,
+    SOURCES,
+    Flag,
+    FlagSettings,
+    detect_flags,
+    load_lexicon,
+)
 from rapport.transcripts.parsing import Turn
 from tests.transcripts._helpers import ROLES, code, turns_of
 
@@ -54,6 +62,15 @@ def test_every_lexicon_has_a_kind_a_source_and_an_explanation():
         lexicon = load_lexicon(name)
         assert lexicon.kind in FLAG_KINDS
         assert lexicon.source and lexicon.explanation and lexicon.patterns is not None
+
+
+def test_every_source_a_therapist_reads_names_a_work_not_a_file_they_cannot_open():
+    # The report shows each flag's source; the team's PRACTICES.md is not shipped.
+    names = [p.stem for p in LEXICON_DIR.glob("*.json")]
+    sources = [load_lexicon(name).source for name in names] + list(SOURCES.values())
+    assert len(sources) >= 9
+    for source in sources:
+        assert ".md" not in source, source
 
 
 def test_a_flag_is_frozen_and_carries_turn_timing_text_explanation_and_source():

@@ -136,6 +136,7 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     # Metrics with MITI reference values and ratings.
     assert "at least 1 is fair, at least 2 is good" in page
     assert "MITI 4.2.1" in page
+    assert '<span class="source">Source: Moyers, Manuel &amp; Ernst (2016) MITI 4.2.1' in page
     # ... read as estimates from automatic codes, with the coder's known bias (docs/coder.md).
     assert "come from automatic codes, so they are estimates" in page
     assert "raises the reflection-to-question ratio" in page

@@ -58,19 +58,21 @@ FLAG_KINDS: tuple[str, ...] = (
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
+# Rapport's own practice guide (the team's PRACTICES.md), cited beside the literature.
+PRACTICES = "Rapport's relationship practices"
 MITI = "Moyers, Manuel & Ernst (2016) Motivational Interviewing Treatment Integrity 4.2.1"
 MI3 = "Miller & Rollnick (2013) Motivational Interviewing: Helping People Change, 3rd ed."
 NORCROSS = "Norcross & Lambert (2019) Psychotherapy Relationships That Work, 3rd ed."
 SOURCES: dict[str, str] = {
     "intervention_without_reflection": (
         f"{MI3}, ch. 5 and 11 (reflective listening; ask-offer-ask); "
-        "PRACTICES.md 'a reflection before advice or information'"
+        f"{PRACTICES}, 'a reflection before advice or information'"
     ),
     "closed_question_run": (
         f"{MITI} (open vs closed questions); {MI3}, ch. 6 (the question-answer trap)"
     ),
     "client_quiet": (
-        f"{NORCROSS} (rupture and repair); PRACTICES.md 'When a client goes quiet, do not "
+        f"{NORCROSS} (rupture and repair); {PRACTICES}, 'When a client goes quiet, do not "
         "label them difficult: make the space safer'"
     ),
     "change_sustain_balance": (
