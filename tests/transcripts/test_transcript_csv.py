@@ -219,3 +219,25 @@ def test_only_quotes_that_swallow_rows_are_refused() -> None:
     runaway = b'speaker,text\nTherapist,Hi.\nClient,"She said ""ok""\nTherapist,Bye.\n'
     with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file opens a quote"):
         parse_transcript(runaway, "session.csv")
+
+
+def test_a_runaway_quote_is_found_when_the_first_column_holds_ids() -> None:
+    # AnnoMI-style files start each row with a number: the role column gives it away.
+    data = (
+        b'id,role,text\n1,therapist,How are you?\n2,client,"Not great, I\n'
+        b'3,therapist,Tell me more.\n4,client,Work.\n5,therapist,"I see, and then?"\n'
+        b"6,client,Yes.\n7,therapist,Okay.\n"
+    )
+    with pytest.raises(CsvColumnsError, match=r"Line 3 of the CSV file opens a quote .* line 6"):
+        parse_transcript(data, "session.csv")
+
+
+def test_a_text_with_a_line_break_and_ids_is_not_taken_for_swallowed_rows() -> None:
+    # "1, yeah" inside a quoted text starts like a row only by its number: not evidence.
+    data = (
+        b'id,role,text\n1,therapist,What helped?\n2,client,"Two things:\n1, yeah, walking"\n'
+        b"3,therapist,Walking.\n4,client,yeah\n5,therapist,And?\n6,client,yeah\n"
+    )
+    t = parse_transcript(data, "session.csv")
+    assert t.turns[1].text == "Two things: 1, yeah, walking"
+    assert len(t.turns) == 6

@@ -1476,29 +1476,49 @@ def _swallowed_rows(records: Sequence[CsvRow], delimiter: str) -> tuple[int, int
     """``(first, last)`` lines of a quoted cell that holds rows of the file, else ``None``.
 
     A cell spanning lines is legitimate (a text with a line break), but a line inside it
-    that starts like the file's rows, with a first-column value of another row (a speaker
-    such as "Therapist") followed by the delimiter, is a row swallowed by a quote that was
-    never closed (closed instead by the opening quote of a later quoted cell). Values
-    without letters (row numbers, ids) are left out: "1, ..." also starts lists in speech.
+    that starts like the file's rows is a row swallowed by a quote that was never closed
+    (closed instead by the opening quote of a later quoted cell): its first cell is the
+    first-column value of another row (a speaker such as "Therapist"), or, when the first
+    column holds ids, a cell in the place of a label column (speaker or role: a few values,
+    each on many rows) holds one of that column's values. Values without letters (row
+    numbers, ids) are never evidence: "1, ..." also starts lists in speech.
     """
-    firsts = {
-        record.cells[0].strip().casefold()
-        for record in records[1:]
-        if record.cells
-        and any(c.isalpha() for c in record.cells[0])
-        and not _LINE_BREAK.search(record.cells[0])
-    }
+    known = _row_values(records)
     for record in records:
         line = record.line
         for cell in record.cells:
             inner = _LINE_BREAK.split(cell)
-            if any(
-                len(head := row.split(delimiter, 1)) == 2 and head[0].strip().casefold() in firsts
-                for row in inner[1:]
-            ):
+            if any(_starts_like_a_row(row.split(delimiter), known) for row in inner[1:]):
                 return line, line + len(inner) - 1
             line += len(inner) - 1
     return None
+
+
+def _row_values(records: Sequence[CsvRow]) -> dict[int, set[str]]:
+    """By column: the values a swallowed row would show there (see _swallowed_rows). Every
+    first-column value with letters; in later columns, those of label columns only (a text
+    column's values mostly differ, and its backchannels, "Yeah", would be false alarms)."""
+    columns: dict[int, list[str]] = {}
+    for record in records[1:]:
+        for index, cell in enumerate(record.cells):
+            value = cell.strip().casefold()
+            if any(c.isalpha() for c in value) and not _LINE_BREAK.search(value):
+                columns.setdefault(index, []).append(value)
+    known = {0: set(columns.get(0, []))}
+    for index, values in columns.items():
+        distinct = set(values)
+        if index and len(distinct) <= 10 and len(values) >= 2 * len(distinct):
+            known[index] = distinct
+    return known
+
+
+def _starts_like_a_row(fields: Sequence[str], known: dict[int, set[str]]) -> bool:
+    """Whether a line split into ``fields`` holds, before its last field, a value that
+    column's rows hold."""
+    return any(
+        index < len(fields) - 1 and fields[index].strip().casefold() in values
+        for index, values in known.items()
+    )
 
 
 def _fit_to_header(row: CsvRow, width: int, text_col: int | None, delimiter: str) -> CsvRow:
