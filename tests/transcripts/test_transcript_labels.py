@@ -112,6 +112,17 @@ def test_an_invisible_formatting_character_around_a_name_does_not_hide_the_label
     assert [turn.text for turn in t.turns] == ["How are you?", "Fine.", "Good.", "Yes."]
 
 
+@pytest.mark.parametrize("entity", ["&rlm;", "&lrm;", "&#x200F;", "&#8206;"])
+def test_a_formatting_character_spelled_as_an_entity_in_a_cue_is_dropped_too(entity: str) -> None:
+    data = (
+        f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n{entity}Therapist: How are you?\n\n"
+        f"00:00:02.000 --> 00:00:03.000\nClient{entity}: Fine{entity}.\n"
+    ).encode()
+    t = parse_transcript(data, "session.vtt")
+    assert t.speakers == ("Therapist", "Client")
+    assert [turn.text for turn in t.turns] == ["How are you?", "Fine."]
+
+
 def test_the_joiners_inside_words_and_emoji_are_kept() -> None:
     t = parse_transcript("Jo: hi 👩\u200d⚕️\nSam: می\u200cخواهم\n".encode(), "notes.txt")
     assert [turn.text for turn in t.turns] == ["hi 👩\u200d⚕️", "می\u200cخواهم"]
