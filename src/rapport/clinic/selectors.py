@@ -9,7 +9,7 @@ reveals whether someone else's client exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +102,8 @@ class CaseloadRow:
     # good news, whether check-ins are overdue, the sort key, and the trend lines.
     alerts: tuple = ()
     good_news: tuple = ()
+    # A risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up yet.
+    risk_unreviewed: bool = False
     feedback_overdue: bool = False
     need: tuple[int, ...] = (-1, 0, 0)
     alliance_trend: Any = None
@@ -123,7 +125,12 @@ def caseload_for(
     each for episodes, alerts and trends; no per-row lookups): the caseload is the page
     therapists open most. ``kind`` keeps clients with an open alert of that kind;
     ``therapist_id`` (supervisors) keeps one supervisee's clients.
+
+    A client with a risk answer not yet followed up comes first, whatever their alerts:
+    any positive answer on PHQ-9 item 9 calls for a risk assessment whatever the total
+    (Kroenke, Spitzer & Williams 2001), so it cannot wait below a low alliance score.
     """
+    from rapport.measures.selectors import clients_with_unreviewed_risk
     from rapport.monitoring.selectors import triage
 
     now = now or timezone.now()
@@ -166,6 +173,9 @@ def caseload_for(
     if not include_closed:
         rows = [row for row in rows if row.episode is None or row.episode.phase != Phase.CLOSED]
     rows = triage(rows, now=now)
+    at_risk = clients_with_unreviewed_risk(user)
+    rows = [replace(row, risk_unreviewed=row.client.pk in at_risk) for row in rows]
+    rows.sort(key=lambda row: not row.risk_unreviewed)  # stable: by need within each group
     if kind:
         rows = [r for r in rows if any(a.kind == kind for a in (*r.alerts, *r.good_news))]
     return rows

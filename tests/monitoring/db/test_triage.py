@@ -17,7 +17,7 @@ from rapport.clinic.models import EndReason, Episode, Phase
 from rapport.clinic.selectors import caseload_for
 from rapport.monitoring.tasks import recompute_alerts
 from tests.conftest import make_user
-from tests.monitoring.db.helpers import bulk_history, make_episode
+from tests.monitoring.db.helpers import bulk_history, make_episode, outcome_answers, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
@@ -55,6 +55,30 @@ def test_clients_are_ordered_by_need_with_overdue_feedback_after_open_alerts(the
     assert quiet.feedback_overdue and [a.kind for a in quiet.alerts] == ["feedback_missing"]
     assert steady.alerts == () and steady.alliance_trend.values == (38, 38, 39, 38, 39)
     assert steady.outcome_trend.values == (14, 12, 11, 10, 9)
+
+
+def test_an_unreviewed_risk_answer_puts_the_client_first_until_it_is_followed_up(
+    login, therapist_a, caseload
+):
+    # Ada has no alert, but her last PHQ-9 answers item 9 ("thoughts that you would be
+    # better off dead") with "several days": that comes before every alert.
+    ada = caseload["Ada Steady"]
+    answers = {**outcome_answers("phq9", 9), "phq9_9": 1}
+    response = record(ada, "phq9", answers, at=timezone.now() - dt.timedelta(hours=1))
+    assert response.risk_flags
+    rows = caseload_for(therapist_a)
+    assert names(rows) == ["Ada Steady", "Dario Worse", "Bram Rupture", "Cleo Quiet"]
+    assert rows[0].risk_unreviewed and not any(r.risk_unreviewed for r in rows[1:])
+    page = login(therapist_a).get("/caseload/").content.decode()
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert body.index("Ada Steady") < body.index("Dario Worse")
+    first_row = body[: body.index("</tr>")]
+    assert "Ada Steady" in first_row and "Risk answer" in first_row
+    assert AuditEvent.objects.filter(target="caseload:risk-notices", client_id=ada.pk).exists()
+
+    response.risk_reviewed_at = timezone.now()
+    response.save(update_fields=["risk_reviewed_at"])
+    assert names(caseload_for(therapist_a))[-1] == "Ada Steady"
 
 
 def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapist_a, caseload):

@@ -5,22 +5,18 @@ from __future__ import annotations
 from django import template
 
 from rapport.audit.services import Action, audit_record_many
-from rapport.measures.selectors import clients_with_unreviewed_risk
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def risk_flagged_clients(context, rows) -> set[int]:
-    """Ids of the caseload's clients with a risk answer (PHQ-9 item 9) not yet followed up.
-
-    Scoped to the requesting user, one query for the whole caseload, audited per client.
-    """
+    """Ids of the caseload's clients with a risk answer (PHQ-9 item 9) not yet followed up,
+    as the caseload found them (``CaseloadRow.risk_unreviewed``), audited per client."""
     request = context.get("request")
     if request is None:
         return set()
-    shown = {row.client.pk for row in rows}
-    flagged = clients_with_unreviewed_risk(request.user) & shown
+    flagged = {row.client.pk for row in rows if row.risk_unreviewed}
     if flagged:
         audit_record_many(
             actor=request.user,
