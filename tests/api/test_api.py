@@ -94,6 +94,23 @@ def test_a_disabled_users_token_stops_working(client, therapist_a, responses):
 
 
 @pytest.mark.django_db
+def test_a_token_does_not_get_around_the_clinics_mfa_requirement(client, therapist_a, responses):
+    from allauth.mfa.models import Authenticator
+
+    _, raw = api_token_create(actor=None, user=therapist_a)
+    path = f"/api/v1/clients/{responses.pk}/responses"
+    assert client.get(path, **bearer(raw)).status_code == 200
+    therapist_a.clinic.require_mfa = True
+    therapist_a.clinic.save()
+    # Required and not set up: the pages send this user to MFA set-up; the API refuses.
+    assert client.get(path, **bearer(raw)).status_code == 401
+    Authenticator.objects.create(
+        user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    assert client.get(path, **bearer(raw)).status_code == 200
+
+
+@pytest.mark.django_db
 def test_a_session_login_does_not_open_the_api(login, therapist_a, responses):
     assert login(therapist_a).get(f"/api/v1/clients/{responses.pk}/responses").status_code == 401
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from rapport.accounts.mfa import lacks_required_mfa
+
 # Paths a signed-in user without MFA may still reach: set-up, logout, static, check-ins.
+# The API authenticates by token, not by this session, and applies the rule itself.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/c/", "/api/")
 
 
@@ -19,19 +22,7 @@ class RequireMFAMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
-            and _mfa_required(user)
-            and not _has_mfa(user)
+            and lacks_required_mfa(user)
         ):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
-
-
-def _mfa_required(user) -> bool:
-    clinic = getattr(user, "clinic", None)
-    return bool(clinic and clinic.require_mfa)
-
-
-def _has_mfa(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from rapport.accounts.mfa import lacks_required_mfa
 from rapport.api.models import ApiToken
 from rapport.api.tokens import PREFIX, hash_token
 
@@ -17,7 +18,8 @@ _TOUCH_EVERY = timedelta(minutes=1)
 
 
 def user_for_token(raw: str):
-    """The active user a live token belongs to, or None."""
+    """The active user a live token belongs to, or None; None too while the user's clinic
+    requires MFA and the user has not set it up (a token must not be a way around it)."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
     token = (
@@ -25,7 +27,7 @@ def user_for_token(raw: str):
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or lacks_required_mfa(token.user):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
