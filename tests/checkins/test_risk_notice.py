@@ -63,7 +63,8 @@ def test_following_up_clears_the_notice_and_is_audited(client, client_a, login, 
     response.refresh_from_db()
     assert response.risk_reviewed_by == therapist_a and response.risk_reviewed_at
     assert "Risk answer to follow up" not in http.get(f"/clients/{client_a.pk}/").content.decode()
-    assert AuditEvent.objects.filter(target=f"response:{response.pk}:risk-reviewed").exists()
+    review = AuditEvent.objects.get(target=f"response:{response.pk}", action="update")
+    assert review.actor == therapist_a and review.client_id == client_a.pk
 
 
 @pytest.mark.django_db
@@ -103,3 +104,27 @@ def test_an_unanswered_item_9_asks_the_therapist_to_ask_about_it(login, therapis
     assert "calls for a direct conversation about safety" not in page  # for answers given
     http.post(f"/responses/{response.pk}/risk-reviewed/")
     assert "item 9 was not answered" not in http.get(f"/clients/{client_a.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_audit_log_does_not_tell_who_gave_a_risk_answer(
+    client, client_a, client_b, login, therapist_a, therapist_b
+):
+    # Clinic admins read the audit log and see no client data: the rows written when a
+    # therapist opens a client with a risk answer must look like those of any client.
+    _, token = make_link(client_a)
+    open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "2"})
+    _, token = make_link(client_b)
+    open_and_answer(client, token, PHQ9_ZERO)
+    start = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for therapist, person in ((therapist_a, client_a), (therapist_b, client_b)):
+        http = login(therapist)
+        http.get("/caseload/")
+        http.get(f"/clients/{person.pk}/")
+
+    def targets(person):
+        events = AuditEvent.objects.filter(client_id=person.pk, pk__gt=start).order_by("pk")
+        return [(e.action, e.target) for e in events]
+
+    assert targets(client_a) == targets(client_b)
+    assert ("view", "risk-notices") in targets(client_a)

@@ -48,8 +48,8 @@ def _option_label(instrument: Instrument, item_id: str, value) -> str:
 
 def risk_panel(request, client) -> dict | None:
     responses = measure_selectors.unreviewed_risk_responses(client)
-    if not responses:
-        return None
+    # Audited whether or not there is a notice: a row written only for clients with a risk
+    # answer would tell anyone who reads the audit log (clinic admins do) who has one.
     audit_record(
         actor=request.user,
         action=Action.VIEW,
@@ -57,6 +57,8 @@ def risk_panel(request, client) -> dict | None:
         client_id=client.pk,
         request=request,
     )
+    if not responses:
+        return None
     notices = []
     for response in responses:
         try:

@@ -175,7 +175,9 @@ def response_risk_review(*, actor, response: Response, request=None, now=None) -
         audit_record(
             actor=actor,
             action=Action.UPDATE,
-            target=f"response:{response.pk}:risk-reviewed",
+            # Not "risk-reviewed": the audit log, which admins read, must not say whose
+            # answers raised a risk notice.
+            target=f"response:{response.pk}",
             client_id=response.client_id,
             request=request,
         )
