@@ -76,6 +76,38 @@ def test_a_form_shown_again_with_errors_is_audited_too(login, therapist_a, clien
     assert AuditEvent.objects.filter(target="page:goal_create", client_id=client_a.pk).exists()
 
 
+@pytest.mark.parametrize("name", ["dismiss", "snooze", "action"])
+def test_an_alert_form_shown_again_with_errors_is_audited_too(login, therapist_a, name):
+    from tests.monitoring.db.helpers import checkins, make_episode
+
+    from rapport.monitoring.tasks import recompute_alerts
+
+    now = timezone.now()
+    person, episode, held = make_episode(therapist_a, "Rupture R.", sessions=5, now=now)
+    checkins(person, held, [38, 38, 38, 28, 29])
+    recompute_alerts(now=now)
+    alert = Alert.objects.filter(episode=episode).first()
+    assert alert is not None
+    # Missing reason, date or strategy: the page comes back with the client's alert on it.
+    response = login(therapist_a).post(f"/alerts/{alert.pk}/{name}/", {})
+    assert response.status_code == 400 and "Rupture R." in response.content.decode()
+    assert AuditEvent.objects.filter(
+        action=Action.VIEW, target=f"alert:{alert.pk}", client_id=person.pk
+    ).exists()
+
+
+def test_the_roles_form_shown_again_with_errors_is_audited_too(login, therapist_a, client_a):
+    transcript_id = _objects(client_a)["t"]
+    # Everyone a client: refused, and the page shows the speakers and their lines again.
+    response = login(therapist_a).post(
+        f"/transcripts/{transcript_id}/roles/", {"speaker_0": "client", "speaker_1": "client"}
+    )
+    assert response.status_code == 400
+    assert AuditEvent.objects.filter(
+        action=Action.VIEW, target=f"transcript:{transcript_id}:roles", client_id=client_a.pk
+    ).exists()
+
+
 def test_another_therapists_client_is_not_found_on_every_page_and_form(
     login, therapist_a, therapist_b, client_a
 ):

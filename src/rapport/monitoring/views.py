@@ -41,6 +41,9 @@ def _view_for(alert):
 
 
 def _page(request, alert, form, title, *, view=None, goals=()):
+    # Audited here, where the page is rendered: a form sent back with errors shows the
+    # client's alert (and goals) again, and that read is recorded too.
+    _audit_view(request, alert)
     return render(
         request,
         "monitoring/alert_form.html",
@@ -68,8 +71,6 @@ def _audit_view(request, alert) -> None:
 
 def _alert_form_view(request, alert_id, *, form_class, title, run, success, form_kwargs=None):
     alert = selectors.get_alert_for_user(request.user, alert_id)
-    if request.method == "GET":
-        _audit_view(request, alert)
     form = form_class(request.POST if request.method == "POST" else None, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,8 +132,6 @@ def alert_snooze(request, alert_id):
 @require_http_methods(["GET", "POST"])
 def alert_action(request, alert_id):
     alert = selectors.get_alert_for_user(request.user, alert_id)
-    if request.method == "GET":
-        _audit_view(request, alert)
     view, monitoring = _view_for(alert)
     strategies = view.strategies if view is not None else []
     form = LogActionForm(request.POST if request.method == "POST" else None, strategies=strategies)

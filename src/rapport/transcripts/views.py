@@ -198,8 +198,6 @@ def transcript_roles(request, transcript_id):
         speakers=content["speakers"],
         roles=content.get("roles", {}),
     )
-    if request.method == "GET":
-        _audit_view(request, transcript, "roles")
     if request.method == "POST" and form.is_valid():
         try:
             services.transcript_set_roles(
@@ -219,6 +217,9 @@ def transcript_roles(request, transcript_id):
         "role_labels": ROLE_LABELS,
         "notes": content.get("notes", []),
     }
+    # Audited where the page is rendered: a form sent back with errors shows the speakers'
+    # names and lines again.
+    _audit_view(request, transcript, "roles")
     return render(request, "transcripts/roles.html", context, status=400 if form.errors else 200)
 
 
