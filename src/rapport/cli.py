@@ -228,9 +228,13 @@ def cmd_keygen(args: argparse.Namespace) -> None:
 def cmd_rotate_key(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
+    from rapport.audit.models import Action
+    from rapport.audit.services import audit_record
     from rapport.core.rotation import rotate_all
 
     counts = rotate_all()
+    # Every encrypted client value was rewritten: the audit log says when and by whom.
+    audit_record(actor="cli", action=Action.UPDATE, target="encryption-key-rotation")
     for label, count in counts.items():
         print(f"{label}: {count} values re-encrypted")
 

@@ -79,3 +79,19 @@ def test_rotation_without_the_old_key_stops_clearly_and_changes_nothing(capsys, 
     assert "Traceback" not in err
     assert raw_column("clinic_client", "display_name", client_a.pk) == before
     assert raw_column("clinic_goal", "text", goal.pk) == goal_before
+    from rapport.audit.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(target="encryption-key-rotation").exists()
+
+
+@pytest.mark.django_db
+def test_the_rotate_key_command_is_in_the_audit_log(settings, capsys, client_a):
+    from rapport.audit.models import AuditEvent
+
+    with override_settings(ENCRYPTION_KEYS=[generate_key(), *settings.ENCRYPTION_KEYS]):
+        _keyring_for.cache_clear()
+        assert main(["rotate-key"]) == 0
+    _keyring_for.cache_clear()
+    assert "clinic.Client: " in capsys.readouterr().out
+    event = AuditEvent.objects.get(target="encryption-key-rotation")
+    assert (event.actor_label, event.action, event.client_id) == ("cli", "update", None)

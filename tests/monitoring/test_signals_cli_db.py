@@ -13,6 +13,7 @@ import pytest
 
 from rapport.audit.models import AuditEvent
 from rapport.cli import main
+from rapport.clinic.models import Client
 from rapport.monitoring.models import Alert, TrajectoryCalibration
 from rapport.monitoring.trajectories import clinic_trajectories
 from tests.monitoring.db.helpers import NOW, bulk_history, make_episode
@@ -124,6 +125,11 @@ def test_calibrate_says_clearly_when_there_are_not_enough_episodes(
     assert "Not enough data to calibrate phq9: 5 episodes" in err and "50 needed" in err
     assert "default" in err
     assert not TrajectoryCalibration.objects.exists()
+    # The scores of each client read are in that client's audit trail.
+    read = AuditEvent.objects.filter(actor_label="cli", target__startswith="calibration-history")
+    assert sorted(read.values_list("client_id", flat=True)) == sorted(
+        Client.objects.values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.django_db

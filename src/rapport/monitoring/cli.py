@@ -196,11 +196,12 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from rapport.audit.models import Action
-    from rapport.clinic.models import Clinic
+    from rapport.audit.services import audit_record_many
+    from rapport.clinic.models import Clinic, Episode
     from rapport.monitoring.calibration import calibrate
     from rapport.monitoring.instruments import canonical
     from rapport.monitoring.series import _criteria
-    from rapport.monitoring.services import audit_cli, trajectory_calibration_store
+    from rapport.monitoring.services import trajectory_calibration_store
     from rapport.monitoring.signals.errors import MonitoringError, NotEnoughDataError
     from rapport.monitoring.tasks import recompute_alerts
     from rapport.monitoring.trajectories import clinic_trajectories
@@ -214,7 +215,16 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     problems: list[str] = []
     for clinic in clinics:
         history = _history(clinic)
-        audit_cli(action=Action.VIEW, target=f"calibration-history:clinic:{clinic.pk}")
+        # One row per client whose scores were read, so a client's audit trail shows it.
+        audit_record_many(
+            actor="cli",
+            action=Action.VIEW,
+            target=f"calibration-history:clinic:{clinic.pk}",
+            client_ids=Episode.objects.filter(client__clinic=clinic)
+            .values_list("client_id", flat=True)
+            .distinct()
+            .order_by("client_id"),
+        )
         current = clinic_trajectories(clinic.pk)
         wanted = (
             [canonical(i) or i for i in args.instrument] if args.instrument else sorted(history)
