@@ -11,6 +11,7 @@ from rapport.monitoring.signals import (
     detect_pushed,
     detect_ruptures,
 )
+from rapport.monitoring.signals.adapter import criteria_for
 from tests.monitoring._helpers import CHECKIN, kinds, scores, series
 
 
@@ -55,6 +56,27 @@ def test_a_drop_of_exactly_the_threshold_is_a_rupture():
     assert kinds(found) == [("alliance_rupture", 4)]
     assert found[0].evidence["drop"] == 4
     assert found[0].evidence["recent_level"] == 38
+
+
+def test_a_drop_of_exactly_the_threshold_is_explained_as_meeting_it_not_exceeding_it():
+    text = _ruptures([38, 38, 38, 34])[0].explanation
+    assert (
+        "4 points below the client's recent level of 38 (at least the 4-point drop that "
+        "counts as a rupture: test figure)"
+    ) in text
+    assert "more than" not in text
+
+
+@pytest.mark.parametrize("instrument", ["session-checkin", "srs"])
+def test_a_rupture_explanation_names_rapports_default_drop_not_a_measurement_error(instrument):
+    # Neither the SRS nor the check-in publishes a reliable change: the 4 points are
+    # Rapport's default of a tenth of the range (adapter), which is no measurement error.
+    criteria = criteria_for(instrument)
+    found = detect_ruptures(series(scores(instrument, [38, 38, 38, 34])), criteria)
+    text = found[0].explanation
+    assert "at least the 4-point drop that counts as a rupture: Rapport default" in text
+    assert "a tenth of the scale range" in text
+    assert "measurement error" not in text
 
 
 def test_a_drop_just_short_of_the_threshold_is_not_a_rupture():

@@ -54,7 +54,7 @@ CONDITIONS: Mapping[str, str] = {
     "has_goals": "Goals are recorded in the client's own words",
     "no_goals": "No goals are recorded for this episode yet",
     "mandated": "Attendance is mandated (legal, family or work obligation)",
-    "quiet_client": "The client has gone quiet (check-ins stopped, or a transcript flagged it)",
+    "quiet_client": "The latest analysed transcript flagged the client going quiet in session",
     "early_phase": "Three sessions or fewer (up to six while still marked establishing)",
     "ending_phase": "The episode is in its ending phase",
     "repeated_rupture": "Two or more alliance ruptures in this episode",
@@ -64,7 +64,7 @@ CONDITIONS: Mapping[str, str] = {
     "pushed": "The client felt pushed or overridden at the last check-in",
     "missed_sessions": "Two or more missed or cancelled appointments",
     "young": "The client is under 25",
-    "not_improving": "Not on track, or no improvement since intake",
+    "not_improving": "Not on track, or reliably worse than at intake",
 }
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

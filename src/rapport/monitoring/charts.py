@@ -1,8 +1,8 @@
 """The client page's charts and the accessible table of the same numbers.
 
 * Outcome: each outcome measure's scores with the expected course and its tolerance band
-  (the pure library's trajectory model for the client's intake band) and the clinical
-  cut-off.
+  (the pure library's trajectory model for the client's intake band: the middle 80%, whose
+  worse edge is the not-on-track limit) and the clinical cut-off.
 * Alliance: the check-in total per session with the alert threshold, and markers for
   ruptures (▼), repairs (▲) and the therapist's logged actions (◆).
 * Parts: goals, tasks and bond (the check-in's subscales) with the "low part" line.
@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from rapport.lib.charts import Band, Chart, Line, Marker, Threshold, line_chart_svg, svg_data_uri
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
 from rapport.monitoring.series import EpisodeSeries
 from rapport.monitoring.signals import DetectorConfig, rupture_episodes
+from rapport.monitoring.signals._util import apart
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.model import PUSHED_ANSWERS
 from rapport.monitoring.signals.trajectory import expected_severity, tolerance_severity
@@ -79,6 +81,15 @@ def _range(instrument_id: str) -> tuple[float, float] | None:
     return (float(total.min), float(total.max)) if total else None
 
 
+def _band_label(z: float, sign: int) -> str:
+    """The band is expected +/- z * spread. The not-on-track rule uses only its worse edge,
+    a one-sided 90% limit for z = 1.2816 (docs/monitoring.md, Not on track), but drawn on
+    both sides it holds the middle 2 * Phi(z) - 1 of clients on the expected course: 80%."""
+    middle = round(100 * (2 * NormalDist().cdf(z) - 1))
+    worse = "above" if sign > 0 else "below"
+    return f"Expected range (middle {middle}%; off track {worse} it)"
+
+
 def _outcome_chart(
     data: EpisodeSeries, config: DetectorConfig, instrument: str, rows: dict[int, TableRow]
 ) -> ChartImage | None:
@@ -101,6 +112,7 @@ def _outcome_chart(
         z = float(model.tolerance_z.value)
         last = max(xs[-1] + 2, intake.session + 4)
         grid = list(range(intake.session, last + 1))
+        score_at = {o.session: o.score for o in observations}
         expected, low, high = [], [], []
         for session in grid:
             index = session - intake.session + 1
@@ -112,12 +124,19 @@ def _outcome_chart(
             high.append(max(sign * (centre - spread), sign * (centre + spread)))
             if session in rows or session <= xs[-1]:
                 worse = "above" if sign > 0 else "below"
+                # A score and its limit must not read the same when they lie on either
+                # side of it (17.9 against a limit of 17.918).
+                limit = (
+                    apart(score_at[session], sign * edge)[1]
+                    if session in score_at
+                    else _fmt(sign * edge)
+                )
                 rows[session].expected[instrument] = (
-                    f"{_fmt(sign * centre)} (off track {worse} {_fmt(sign * edge)})"
+                    f"{_fmt(sign * centre)} (off track {worse} {limit})"
                     if index >= int(model.first_session_index.value)
                     else _fmt(sign * centre)
                 )
-        bands.append(Band("Expected range (90%)", grid, low, high))
+        bands.append(Band(_band_label(z, sign), grid, low, high))
         lines.append(Line("Expected course", grid, expected, dashed=True))
     if criteria is not None and criteria.clinical_cutoff is not None:
         thresholds.append(

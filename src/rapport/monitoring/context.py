@@ -24,8 +24,25 @@ YOUNG_BELOW = 25
 MISSED_SESSIONS = 2
 
 
-def _low_parts(series: ClientSeries) -> set[str]:
-    checkins = series.of(CHECKIN)
+def _parts_instrument(series: ClientSeries, config: DetectorConfig) -> str | None:
+    """The alliance measure whose last rating shows goals, tasks and bond: the one the
+    episode asks after each session (the session check-in, or the SRS in a clinic that uses
+    it), else the check-in or any alliance measure the client answered.
+
+    Only a measure with an alert threshold is judged: the 9-of-10 line is that threshold's
+    per-scale share (36 of 40), and the WAI-SR (1-5 means, none published) has none to lend.
+    """
+    after = config.feedback.checkin_instrument
+    for instrument in (*([after] if after else []), CHECKIN, *config.alliance):
+        criteria = config.alliance.get(instrument)
+        if criteria is not None and criteria.low_threshold is not None and series.of(instrument):
+            return instrument
+    return None
+
+
+def _low_parts(series: ClientSeries, config: DetectorConfig) -> set[str]:
+    instrument = _parts_instrument(series, config)
+    checkins = series.of(instrument) if instrument else ()
     if not checkins:
         return set()
     parts = {
@@ -68,7 +85,7 @@ def guidance_context(
 ) -> frozenset[str]:
     """The conditions that hold for this client today."""
     kinds = set(active_kinds)
-    found: set[str] = _low_parts(series)
+    found: set[str] = _low_parts(series, config)
     found.add("has_goals" if has_goals else "no_goals")
     if mandated:
         found.add("mandated")
@@ -88,7 +105,10 @@ def guidance_context(
         found.add("poor_fit")
     if "pushed_or_overridden" in kinds:
         found.add("pushed")
-    if quiet_flag or "feedback_missing" in kinds:
+    # Quiet *in session*, as the latest analysed transcript saw it (flag client_quiet).
+    # Unanswered check-in links are not this: they have their own alert (feedback_missing)
+    # and strategies, and the quiet-client advice is about talk in the room.
+    if quiet_flag:
         found.add("quiet_client")
     if sum(1 for a in series.attendance if a.status != "attended") >= MISSED_SESSIONS:
         found.add("missed_sessions")

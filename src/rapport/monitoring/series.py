@@ -60,6 +60,7 @@ __all__ = [
     "detector_config",
     "load_episode_series",
     "load_many",
+    "youngest_age",
 ]
 
 #: An outcome measure answered up to three days before a session belongs to it.
@@ -154,6 +155,20 @@ def _place(row: ResponseRow, kind: str, sessions: Sequence[SessionPoint], by_app
     return following.number if following else 0
 
 
+def youngest_age(birth_year: int | None, today: dt.date) -> int | None:
+    """The youngest the client may be today, knowing only the birth year.
+
+    ``today.year - birth_year`` is the age reached by the end of this year, up to a year
+    too old before the birthday. Age enters only "under 25" rules (the dropout factor and
+    the ``young`` guidance condition; younger clients leave early more often, Swift &
+    Greenberg 2012), and a risk factor should not be missed for a client who may still be
+    24, so the lower bound is used.
+    """
+    if not birth_year:
+        return None
+    return max(0, today.year - birth_year - 1)
+
+
 def build_series(
     episode: Episode,
     *,
@@ -210,14 +225,15 @@ def build_series(
             continue
         chosen[key] = (own, row.pk, _observation(row, instrument, session))
 
-    age = today.year - birth_year if birth_year else None
     series = ClientSeries(
         client=str(episode.client_id),
         today=today,
         observations=tuple(item[2] for item in chosen.values()),
         attendance=tuple(attendance),
         attributes=ClientAttributes(
-            age=age, mandated=episode.is_mandated, trainee_therapist=trainee
+            age=youngest_age(birth_year, today),
+            mandated=episode.is_mandated,
+            trainee_therapist=trainee,
         ),
     )
     return EpisodeSeries(

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from rapport.clinic.models import Appointment, Attendance
-from rapport.monitoring.series import load_episode_series
+from rapport.monitoring.context import guidance_context
+from rapport.monitoring.series import detector_config, load_episode_series
+from rapport.monitoring.signals import dropout_features
 from tests.monitoring.db.helpers import (
     NOW,
     checkin_answers,
@@ -87,9 +89,35 @@ def test_future_appointments_and_client_attributes(therapist_a):
     )
     series = load_episode_series(episode, now=NOW).series
     assert len(series.attendance) == 2  # the booked appointment next week is not counted
-    assert series.attributes.age == 22
+    assert series.attributes.age == 21  # born 2004: 21 until the birthday in 2026
     assert series.attributes.mandated and series.attributes.trainee_therapist
     assert series.today == NOW.date()
+
+
+def test_a_client_who_may_still_be_24_counts_as_young(therapist_a):
+    # Born in 2001, on 2 March 2026 the client is 24 unless the birthday has passed; a
+    # risk factor must not be missed for a client who may still be 24 (under 25 is young).
+    client, episode, held = make_episode(therapist_a, sessions=2, birth_year=2001)
+    series = load_episode_series(episode, now=NOW).series
+    assert series.attributes.age == 24
+    config = detector_config(series.instruments)
+    features = dropout_features(series, change=config.change, alliance=config.alliance)
+    assert features["young_age"] == 1
+    context = guidance_context(
+        series,
+        config,
+        phase="working",
+        mandated=False,
+        trainee=False,
+        has_goals=True,
+        active_kinds=["dropout_risk"],
+    )
+    assert "young" in context
+
+
+def test_a_client_who_is_25_whatever_the_birthday_is_not_young(therapist_a):
+    client, episode, held = make_episode(therapist_a, sessions=2, birth_year=2000)
+    assert load_episode_series(episode, now=NOW).series.attributes.age == 25
 
 
 def _next_appointment(episode) -> Appointment:

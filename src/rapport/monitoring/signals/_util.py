@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["number", "onsets", "spoken"]
+__all__ = ["apart", "number", "onsets", "spoken"]
 
 
 def onsets(conditions: Sequence[bool]) -> list[int]:
@@ -32,3 +32,27 @@ def spoken(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{float(value):.1f}"
+
+
+def apart(value: float, other: float, *, most: int = 6) -> tuple[str, str]:
+    """Two numbers as :func:`spoken` gives them, with more decimals (up to ``most``) while
+    the two would read the same although they differ.
+
+    A score and the limit it crossed must not read as equal ("17.9 is below 17.9" for a
+    limit of 17.918). Rounding keeps order, so numbers that read differently read in the
+    right order.
+    """
+    first, second = spoken(value), spoken(other)
+    for decimals in range(2, most + 1):
+        if float(first) != float(second) or float(value) == float(other):
+            break
+        first, second = _to(value, decimals), _to(other, decimals)
+    return first, second
+
+
+def _to(value: float, decimals: int) -> str:
+    """Like :func:`spoken` with more decimals, without trailing zeros (17.9, not 17.90)."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{float(value):.{decimals}f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text

@@ -1,11 +1,12 @@
 """Alliance signals: low alliance, ruptures, their repair, and feeling pushed.
 
 Alliance scales here run higher-is-better (SRS, the session check-in, WAI-SR). A rupture
-is a drop *beyond measurement error* relative to the client's own recent level: a single
-drop between two ratings is a weak marker (Zlotnick et al. 2020) and alerts that cry wolf
-teach therapists to ignore them. Rupture patterns appear in about 1 in 10 treatments and
-repair patterns in about 1 in 7 (Larsson et al. 2018); repair goes with better outcome
-(Eubanks, Muran & Safran 2018).
+is a drop of at least a set threshold (the published reliable change, else a Jacobson &
+Truax threshold, else a tenth of the range) below the client's own recent level, never a
+one-point wobble: a single drop between two ratings is a weak marker (Zlotnick et al. 2020)
+and alerts that cry wolf teach therapists to ignore them. Rupture patterns appear in about
+1 in 10 treatments and repair patterns in about 1 in 7 (Larsson et al. 2018); repair goes
+with better outcome (Eubanks, Muran & Safran 2018).
 """
 
 from __future__ import annotations
@@ -140,6 +141,10 @@ def detect_ruptures(series: ClientSeries, criteria: AllianceCriteria) -> tuple[S
 
 
 def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
+    # The explanation states the rule as it is (a drop of *at least* the threshold) and
+    # where the threshold comes from: a published reliable change, a Jacobson & Truax
+    # threshold, or for the SRS and the check-in Rapport's default of a tenth of the range,
+    # which is no measurement error (adapter._rupture_drop).
     drop = criteria.rupture_drop
     return Signal(
         kind="alliance_rupture",
@@ -160,9 +165,10 @@ def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
         explanation=(
             f"The relationship rating fell to {number(episode.score)} at session "
             f"{episode.session}, {spoken(episode.drop)} points below the client's recent "
-            f"level of {spoken(episode.level)} (more than the {number(drop.value)}-point "
-            f"measurement error). A single drop is a weak marker, so treat it as a prompt: "
-            f"name it, invite the client's view, and take your share of it."
+            f"level of {spoken(episode.level)} (at least the {spoken(drop.value)}-point drop "
+            f"that counts as a rupture: {drop.source}). A single drop is a weak marker, so "
+            f"treat it as a prompt: name it, invite the client's view, and take your share of "
+            f"it."
         ),
         source=f"{drop.source}; {LARSSON_2018}",
     )

@@ -26,6 +26,7 @@ from rapport.monitoring.signals.sources import (
 )
 
 __all__ = [
+    "DEFAULT_BAND_NAMES",
     "EPS",
     "AllianceCriteria",
     "ChangeCriteria",
@@ -34,6 +35,7 @@ __all__ = [
     "ReliableChangeRule",
     "TrajectoryBand",
     "TrajectoryModel",
+    "band_name",
     "default_trajectory",
     "severity_sign",
 ]
@@ -239,10 +241,35 @@ class TrajectoryModel:
         return index
 
 
+#: The default intake bands, named by where the intake lies against the cut-off in
+#: reliable-change steps, and read as "clients who started <name>". The names must be true
+#: whichever way a scale runs (an ORS intake of 30 is non-clinical: the ORS is clinical
+#: *below* 25) and must not reuse severity words, which clash with an instrument's own bands
+#: shown on the same page (a PHQ-9 intake of 14 is "moderate" in Kroenke, Spitzer & Williams
+#: 2001, J Gen Intern Med 16(9):606-613, yet fell in a default band once called "mild").
+DEFAULT_BAND_NAMES = (
+    "in the non-clinical range",
+    "up to one reliable change past the cut-off",
+    "one to two reliable changes past the cut-off",
+    "two or more reliable changes past the cut-off",
+)
+#: The names the default bands had before; a clinic's calibration copies the names of the
+#: model it started from, so stored models may still carry them.
+_OLD_BAND_NAMES = dict(
+    zip(("below cut-off", "mild", "moderate", "severe"), DEFAULT_BAND_NAMES, strict=True)
+)
+
+
+def band_name(band: TrajectoryBand) -> str:
+    """The band's name as shown to a therapist, with the old default names replaced."""
+    return _OLD_BAND_NAMES.get(band.name, band.name)
+
+
 #: Expected change per ln(session index), in units of the reliable-change threshold, for
-#: intake below the cut-off, then one, two and more RC above it. Rapport defaults: a
-#: moderately severe client is expected to improve by about one reliable change by session 8
-#: (0.6 * ln 8 = 1.25). calibrate() replaces them with the clinic's own estimates.
+#: intake on the non-clinical side of the cut-off, then up to one, one to two and two or more
+#: RC past it. Rapport defaults: a client who started one to two RC past the cut-off is
+#: expected to improve by about one reliable change by session 8 (0.6 * ln 8 = 1.25).
+#: calibrate() replaces them with the clinic's own estimates.
 _DEFAULT_SLOPES = (-0.15, -0.45, -0.60, -0.75)
 _DEFAULT_SLOPE_SD = 0.35
 _DEFAULT_RESIDUAL_SD = 0.45
@@ -268,7 +295,6 @@ def default_trajectory(change: ChangeCriteria) -> TrajectoryModel:
         # Clinical *below* the cut-off (ORS under 25): the cut-off itself is not clinical,
         # so each band starts just past its boundary, as is_clinical() draws the line.
         starts = (starts[0], *(math.nextafter(start, math.inf) for start in starts[1:]))
-    names = ("below cut-off", "mild", "moderate", "severe")
     bands = tuple(
         TrajectoryBand(
             name=name,
@@ -277,7 +303,7 @@ def default_trajectory(change: ChangeCriteria) -> TrajectoryModel:
             slope_sd=_DEFAULT_SLOPE_SD * unit,
             residual_sd=_DEFAULT_RESIDUAL_SD * unit,
         )
-        for name, start, slope in zip(names, starts, _DEFAULT_SLOPES, strict=True)
+        for name, start, slope in zip(DEFAULT_BAND_NAMES, starts, _DEFAULT_SLOPES, strict=True)
     )
     return TrajectoryModel(
         instrument=change.instrument,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from rapport.monitoring.signals._util import number, onsets, spoken
-from rapport.monitoring.signals.criteria import EPS, TrajectoryBand, TrajectoryModel
+from rapport.monitoring.signals._util import apart, number, onsets, spoken
+from rapport.monitoring.signals.criteria import EPS, TrajectoryBand, TrajectoryModel, band_name
 from rapport.monitoring.signals.model import ClientSeries, Observation, Signal
 
 __all__ = ["detect_not_on_track", "expected_severity", "tolerance_severity"]
@@ -60,6 +60,9 @@ def _signal(
     expected = model.sign * expected_severity(band, intake_severity, index)
     bound = model.sign * tolerance_severity(band, intake_severity, index, z)
     worse = "above" if model.sign > 0 else "below"
+    # The score and the limit to as many decimals as it takes to tell them apart: a score
+    # of 17.9 under a limit of 17.918 must not read "17.9 is below 17.9".
+    score, limit = apart(now.score, bound)
     return Signal(
         kind="not_on_track",
         severity="medium",
@@ -69,7 +72,7 @@ def _signal(
             "direction": model.direction,
             "intake_session": intake.session,
             "intake_score": number(intake.score),
-            "intake_band": band.name,
+            "intake_band": band_name(band),
             "session_index": index,
             "score": number(now.score),
             "expected_score": number(expected),
@@ -81,11 +84,11 @@ def _signal(
             ),
         },
         explanation=(
-            f"At session {now.session}, {model.instrument} is {spoken(now.score)}; clients who "
-            f"started in the {band.name} range are expected to be near {spoken(expected)} by "
-            f"now, and {spoken(now.score)} is {worse} the tolerance limit of {spoken(bound)}. "
-            f"The client is not on track: check in about progress, the plan and the "
-            f"relationship."
+            f"At session {now.session}, {model.instrument} is {score}; clients who started "
+            f"{band_name(band)} (this client started at {spoken(intake.score)}) are expected "
+            f"to be near {spoken(expected)} by now, and {score} is {worse} the tolerance limit "
+            f"of {limit}. The client is not on track: check in about progress, the plan and "
+            f"the relationship."
         ),
         source=f"{model.source} Band: {model.tolerance_z.source}",
     )
