@@ -151,8 +151,13 @@ def test_a_check_in_link_lasts_at_most_two_weeks_and_defaults_to_the_setting(
     assert main([*args, "--hours", "100000"]) == 2
     assert "--hours must be from 1 to 336" in capsys.readouterr().err
     assert main(args) == 0
-    left = CheckIn.objects.get().expires_at - timezone.now()
-    assert DEFAULT_VALID_FOR - timedelta(minutes=5) < left <= DEFAULT_VALID_FOR
+    checkin = CheckIn.objects.get()
+    # The setting's hours, or until the session it is for has ended if that is later: the
+    # client's next session is a week away, so the link lasts until it ends.
+    appointment = checkin.appointment
+    ends = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+    assert ends > timezone.now() + DEFAULT_VALID_FOR
+    assert checkin.expires_at == ends
 
 
 @pytest.mark.django_db

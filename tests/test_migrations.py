@@ -51,3 +51,44 @@ def _raw_referral(pk: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT referral_source FROM clinic_episode WHERE id = %s", [pk])
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_keys_already_stored_are_keyed_in_place(client_a):
+    """Keys stored as a plain digest of the row become the keyed digest the import now
+    computes, so re-importing an old file still finds them (and adds nothing)."""
+    import hashlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    from rapport.checkins.services import keyed_digest
+    from rapport.measures.models import Response
+    from rapport.measures.services import response_record
+
+    plain = hashlib.sha256(b"a row of an old import").hexdigest()
+    imported, _ = response_record(
+        client=client_a,
+        instrument_id="phq9",
+        answers={f"phq9_{i}": 1 for i in range(1, 10)},
+        source="import",
+        idempotency_key=f"import:{plain}",
+        administered_at=timezone.now(),
+    )
+    other, _ = response_record(
+        client=client_a,
+        instrument_id="phq9",
+        answers={f"phq9_{i}": 0 for i in range(1, 10)},
+        source="tablet",
+        idempotency_key="form:abc",
+        administered_at=timezone.now(),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([("measures", "0002_response_review_and_clinic_wording")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Response.objects.get(pk=imported.pk).idempotency_key == f"import:{keyed_digest(plain)}"
+    assert Response.objects.get(pk=other.pk).idempotency_key == "form:abc"

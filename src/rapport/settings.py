@@ -368,14 +368,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"secret_paths": {"()": "rapport.lib.redact.RedactSecretPaths"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The filter sits on the handler as well as on the request loggers: a logger's own
+    # filters never see its children's records, and django.security logs the path through
+    # one child per problem (django.security.csrf's "Forbidden (CSRF cookie not set.):
+    # /c/<token>/", django.security.DisallowedHost, ...). On the handler it redacts every
+    # record that is written, whatever logger it came from.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secret_paths"],
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": check_log_level(env_str("RAPPORT_LOG_LEVEL", "INFO") or "INFO"),
     },
     "loggers": {
+        # Django's default handlers on "django" (a console for DEBUG, mail_admins) would
+        # write django.security's records before they reach the filtered console above:
+        # its records go to the root's handlers only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["secret_paths"]},
+        "django.security": {"filters": ["secret_paths"]},
         # The development server's request lines (make demo); propagate=False as in Django.
         "django.server": {
             "handlers": ["console"],

@@ -31,6 +31,11 @@ def test_checkin_link_prints_a_url_for_the_next_appointment(capsys, client_a, se
     checkin = CheckIn.objects.get(token_hash=hash_token(token))
     upcoming = client_a.episodes.get().appointments.order_by("starts_at").last()
     assert checkin.appointment == upcoming and checkin.timing == "before"
+    # An operator's hand-run command, told apart from scheduled work in the audit log.
+    from rapport.audit.models import AuditEvent
+
+    created = AuditEvent.objects.get(action="create", client_id=client_a.pk)
+    assert created.actor_label == "cli"
 
 
 @pytest.mark.django_db
@@ -277,3 +282,40 @@ def test_a_column_named_twice_in_the_header_refuses_the_file(tmp_path, capsys, c
     assert main(["import-responses", str(csv)]) == 2
     assert "row 1: column(s) phq9_1 appear more than once" in capsys.readouterr().err
     assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_imported_comment_cannot_be_confirmed_from_the_stored_key(tmp_path, client_a):
+    # The key is stored in the clear beside the item values; a plain hash of the row would
+    # let anyone reading the database check a guess at the (encrypted) comment.
+    import hashlib
+    import json
+
+    from rapport.checkins.csv_import import read_rows, row_digest
+    from rapport.measures.registry import all_instruments
+
+    text = (
+        "client,date,instrument,goals,approach,relationship,overall,pushed,differently\n"
+        f"{client_a.pk},2026-02-02,session-checkin,9,8,9,9,0,I relapsed\n"
+    )
+    csv = tmp_path / "history.csv"
+    csv.write_text(text)
+    assert main(["import-responses", str(csv)]) == 0
+    stored = Response.objects.get().idempotency_key
+    (row,), _ = read_rows(text, {item for i in all_instruments() for item in i.item_ids})
+    guess = json.dumps(
+        [row.client_id, row.instrument_id, row.administered.isoformat(), row.answers],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    assert row.answers["differently"] == "I relapsed"
+    assert hashlib.sha256(guess.encode()).hexdigest() == row_digest(row)
+    assert row_digest(row) not in stored
+    assert stored.startswith("import:") and len(stored) == len("import:") + 64
+    # The same file again still adds nothing.
+    assert main(["import-responses", str(csv)]) == 0
+    assert Response.objects.count() == 1
+    from rapport.audit.models import AuditEvent
+
+    imported = AuditEvent.objects.filter(action="create", client_id=client_a.pk)
+    assert [e.actor_label for e in imported] == ["cli"]

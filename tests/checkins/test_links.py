@@ -17,6 +17,14 @@ from rapport.measures.models import Response
 FIXED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+def held_before_fixed(client):
+    """Move the client's past appointment before FIXED: a link made at FIXED for a session
+    still ahead would last until that session, not the configured hours."""
+    appointment = appointment_of(client)
+    appointment.starts_at = FIXED - timedelta(days=1)
+    appointment.save()
+
+
 @pytest.mark.django_db
 def test_the_raw_token_is_never_stored_only_its_sha256(client_a):
     checkin, token = make_link(client_a)
@@ -69,6 +77,7 @@ def test_a_tampered_link_gets_a_calm_page_that_reveals_nothing(client, client_a)
 def test_an_expired_link_is_refused_with_a_fixed_clock(client, client_a, monkeypatch):
     from django.utils import timezone
 
+    held_before_fixed(client_a)
     _, token = make_link(client_a, now=FIXED)
     monkeypatch.setattr(timezone, "now", lambda: FIXED + timedelta(hours=71, minutes=59))
     assert client.get(f"/c/{token}/").status_code == 200
@@ -98,6 +107,7 @@ def test_a_used_link_is_refused_on_reuse(client, client_a):
 def test_tampered_expired_and_used_links_all_show_the_same_page(client, client_a):
     _, used = make_link(client_a)
     open_and_answer(client, used, PHQ9_ZERO)
+    held_before_fixed(client_a)
     _, expired = make_link(client_a, "session-checkin", now=FIXED)
     bodies = {
         _unavailable_body(client.get(f"/c/{used}/")),
@@ -128,6 +138,7 @@ def test_the_therapist_creates_a_link_and_sees_its_url_and_qr_codes(login, thera
     response = http.post(
         f"/appointments/{appointment.pk}/checkins/new/",
         {"instrument": "phq9", "timing": "before", "mode": "link"},
+        follow=True,
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -160,6 +171,7 @@ def test_the_link_is_emailed_when_the_clinic_configured_email(
     response = login(therapist_a).post(
         f"/appointments/{appointment.pk}/checkins/new/",
         {"instrument": "phq9", "timing": "before", "mode": "link", "email": "on"},
+        follow=True,
     )
     assert "The link was emailed to the client." in response.content.decode()
     assert len(mail.outbox) == 1

@@ -121,11 +121,11 @@ def test_removing_the_wording_makes_the_instrument_unsendable_again(login, admin
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("Infinity", "Enter a number, for example 7.5."),
-        ("NaN", "Enter a number, for example 7.5."),
-        ("1e99999", "Enter a number, for example 7.5."),
-        ("11", "Enter a number from 0 to 10."),
-        ("-1", "Enter a number from 0 to 10."),
+        ("Infinity", "Give a number from 0 to 10, with at most one decimal, e.g. 7.5."),
+        ("NaN", "Give a number from 0 to 10, with at most one decimal, e.g. 7.5."),
+        ("1e99999", "Give a number from 0 to 10, with at most one decimal, e.g. 7.5."),
+        ("11", "Give a number from 0 to 10, with at most one decimal, e.g. 7.5."),
+        ("-1", "Give a number from 0 to 10, with at most one decimal, e.g. 7.5."),
     ],
 )
 def test_a_slider_typed_out_of_range_or_not_a_number_is_asked_again_and_nothing_is_stored(

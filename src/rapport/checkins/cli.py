@@ -37,7 +37,7 @@ def cmd_checkin_link(args: argparse.Namespace) -> None:
     timing = args.timing or (Timing.BEFORE if appointment.starts_at > _now() else Timing.AFTER)
     try:
         _checkin, token = checkin_create(
-            actor=None,
+            actor="cli",  # an operator's hand-run command, told apart from scheduled work
             appointment=appointment,
             instrument_id=args.instrument,
             timing=timing,
@@ -84,7 +84,7 @@ def cmd_import_responses(args: argparse.Namespace) -> None:
     rows, file_errors = read_rows(text, known)
     if file_errors:
         raise CommandError("; ".join(str(e) for e in file_errors))
-    report = responses_import(rows=rows, skip_invalid=args.skip_invalid)
+    report = responses_import(rows=rows, skip_invalid=args.skip_invalid, actor="cli")
     for problem in report.errors:
         print(f"{path.name}: {problem}")
     if not report.imported:

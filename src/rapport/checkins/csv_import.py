@@ -23,7 +23,7 @@ from rapport.measures.errors import InstrumentNotFound, InvalidAnswer
 from rapport.measures.registry import get_instrument
 from rapport.measures.scoring import score
 
-__all__ = ["REQUIRED_COLUMNS", "ImportRow", "RowError", "idempotency_key", "read_rows"]
+__all__ = ["REQUIRED_COLUMNS", "ImportRow", "RowError", "read_rows", "row_digest"]
 
 REQUIRED_COLUMNS = ("client", "date", "instrument")
 #: Ids are 64-bit integers in every database Rapport runs on; a larger one is no id.
@@ -56,15 +56,17 @@ class ImportRow:
         return not self.errors
 
 
-def idempotency_key(row: ImportRow) -> str:
-    """Same client, instrument, date and answers: same key, so a second import of the same
-    file (or of an overlapping one) adds nothing."""
+def row_digest(row: ImportRow) -> str:
+    """Same client, instrument, date and answers: same digest, so a second import of the
+    same file (or of an overlapping one) adds nothing. Not stored as it is: the answers
+    include free text, so the import service keys it with a secret first
+    (``rapport.checkins.services.import_key``)."""
     payload = json.dumps(
         [row.client_id, row.instrument_id, row.administered.isoformat(), row.answers],
         sort_keys=True,
         separators=(",", ":"),
     )
-    return "import:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _parse_date(text: str) -> date | datetime:

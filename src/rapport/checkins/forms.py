@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from rapport.checkins.models import NONE, Mode, Timing
 from rapport.measures.definitions import DECLINED, Instrument, Item
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = [
+    "FORM_EXPIRED",
     "CheckinCreateForm",
     "ClinicScheduleForm",
     "EpisodeScheduleForm",
@@ -29,6 +34,12 @@ __all__ = [
 # (ORS/SRS read to 0.1) get a number field instead of a hundred radio buttons.
 _MAX_SCALE_POINTS = 11
 MAX_TEXT = 2000
+
+#: Shown when a submission carries no usable idempotency key (a page kept open from an
+#: older version, a tampered form): the answers are kept and a fresh key is issued.
+FORM_EXPIRED = _(
+    "This form has expired. Your answers are still here: please check them and send them again."
+)
 
 
 def _is_whole(value) -> bool:
@@ -74,9 +85,7 @@ class Question:
     anchors: tuple[tuple[str, str], ...]
     value: str
     errors: tuple[str, ...]
-    minimum: str = ""
-    maximum: str = ""
-    step: str = ""
+    hint: str = ""
 
 
 def _prefer_not() -> str:
@@ -92,7 +101,71 @@ _PLAIN_NUMBER = re.compile(r"^\s*-?\d{1,4}(?:[.,]\d{1,3})?\s*$")
 def _plain_number(raw: str) -> Decimal | None:
     if not _PLAIN_NUMBER.match(raw):
         return None
+    # Many clients write a decimal comma ("7,5"): it means the same number.
     return Decimal(raw.strip().replace(",", "."))
+
+
+def _decimals(step) -> int:
+    """How many decimals a slider's step allows: 0.1 -> 1, 1 -> 0."""
+    exponent = Decimal(str(step)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _on_scale(slider, number: Decimal) -> bool:
+    low, high, step = (Decimal(str(v)) for v in (slider.min, slider.max, slider.step))
+    return low <= number <= high and (number - low) % step == 0
+
+
+def _example(slider) -> Decimal:
+    """Three quarters up the scale, 7.5 on a 0-10 one read to 0.1: an example answer."""
+    low, high = Decimal(str(slider.min)), Decimal(str(slider.max))
+    example = (low + (high - low) * Decimal("0.75")).quantize(
+        Decimal(1).scaleb(-_decimals(slider.step))
+    )
+    return example if _on_scale(slider, example) else low
+
+
+def _number_hint(slider) -> str:
+    """Shown under a number question before anything is typed."""
+    return str(
+        _("A number from %(min)s to %(max)s, e.g. %(example)s")
+        % {"min": f"{slider.min:g}", "max": f"{slider.max:g}", "example": _example(slider)}
+    )
+
+
+def _number_message(slider) -> str:
+    """One plain sentence for every wrong number: the scoring engine's own messages
+    ("7.55 is not a multiple of 0.1 from 0") are for developers, not for clients."""
+    low, high = f"{slider.min:g}", f"{slider.max:g}"
+    decimals = _decimals(slider.step)
+    if decimals == 0:
+        return str(_("Give a whole number from %(min)s to %(max)s.") % {"min": low, "max": high})
+    example = _example(slider)
+    if decimals == 1:
+        text = _(
+            "Give a number from %(min)s to %(max)s, with at most one decimal, e.g. %(example)s."
+        )
+    else:
+        text = _(
+            "Give a number from %(min)s to %(max)s, with at most %(decimals)s decimals, "
+            "e.g. %(example)s."
+        )
+    return str(text % {"min": low, "max": high, "decimals": decimals, "example": example})
+
+
+class FreeTextField(forms.CharField):
+    """Free text whose line breaks count as one character, as the browser counts them.
+
+    A textarea's ``maxlength`` counts a line break as one character, but the browser sends
+    it as CRLF: a comment the page accepted at 2000 characters would arrive as 2017 and be
+    refused. Every line break becomes a single line feed before the length is checked (and
+    is stored that way).
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
 
 
 class QuestionnaireForm(forms.Form):
@@ -112,16 +185,23 @@ class QuestionnaireForm(forms.Form):
             if item.allow_decline
             else _("Please answer this question.")
         )
-        messages = {"required": required_message, "invalid_choice": _("Please choose an answer.")}
+        messages: dict[str, StrOrPromise] = {
+            "required": required_message,
+            "invalid_choice": _("Please choose an answer."),
+        }
         kind = _kind(item)
         if kind == "text":
-            return forms.CharField(
+            messages["max_length"] = _(
+                "Please shorten your answer to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d)."
+            )
+            return FreeTextField(
                 required=item.required, max_length=MAX_TEXT, strip=True, error_messages=messages
             )
         if kind == "number":
             assert item.slider is not None
-            field = forms.CharField(required=item.required, max_length=10, error_messages=messages)
-            return field
+            messages["max_length"] = _number_message(item.slider)
+            return forms.CharField(required=item.required, max_length=10, error_messages=messages)
         values = (
             [str(o.value) for o in item.options]
             if kind == "choices"
@@ -141,14 +221,8 @@ class QuestionnaireForm(forms.Form):
             number = _plain_number(cleaned[item.id])
             slider = item.slider
             assert slider is not None
-            if number is None:
-                self.add_error(item.id, _("Enter a number, for example 7.5."))
-            elif not slider.min <= number <= slider.max:
-                self.add_error(
-                    item.id,
-                    _("Enter a number from %(min)s to %(max)s.")
-                    % {"min": slider.min, "max": slider.max},
-                )
+            if number is None or not _on_scale(slider, number):
+                self.add_error(item.id, _number_message(slider))
             else:
                 cleaned[item.id] = str(number)
         return cleaned
@@ -202,9 +276,7 @@ class QuestionnaireForm(forms.Form):
             anchors=tuple((str(v), label) for v, label in sorted(anchors.items())),
             value=value,
             errors=tuple(str(e) for e in bound.errors),
-            minimum=f"{slider.min:g}" if slider else "",
-            maximum=f"{slider.max:g}" if slider else "",
-            step=f"{slider.step:g}" if slider else "",
+            hint=_number_hint(slider) if kind == "number" and slider else "",
         )
 
 

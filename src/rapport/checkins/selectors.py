@@ -9,19 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Timing
+from rapport.checkins.services import sendable_from
 from rapport.checkins.tokens import hash_token, looks_like_token
 from rapport.clinic.models import Appointment, Attendance
 from rapport.clinic.selectors import clients_for
 from rapport.measures.errors import InstrumentNotFound
+from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 
 __all__ = [
     "Schedule",
     "TokenLookup",
+    "answered_before",
+    "answered_by_appointment",
     "appointment_current_or_next",
     "appointments_for_checkins",
     "checkin_for_token",
@@ -160,12 +165,57 @@ def appointment_current_or_next(client, *, now: datetime | None = None) -> Appoi
 
 def appointments_for_checkins(client, *, now: datetime | None = None) -> list[Appointment]:
     """The appointments a therapist most likely wants a check-in for: the last two that took
-    place (or should have) and the next two, oldest first."""
+    place (or should have) and the next two, oldest first.
+
+    Each carries what the *Send a check-in* table needs: ``checkin_started`` (a check-in
+    about the session can be sent only once it has begun), ``checkin_sendable_from`` (set
+    while the appointment is too far ahead for a link, which lasts two weeks at most) and
+    ``checkin_answered`` (instrument id -> when it was last answered for this appointment).
+    """
     now = now or timezone.now()
     live = _live(client).select_related("episode")
     past = list(live.filter(starts_at__lte=now).order_by("-starts_at", "-pk")[:2])
     future = list(live.filter(starts_at__gt=now).order_by("starts_at", "pk")[:2])
-    return [*reversed(past), *future]
+    appointments = [*reversed(past), *future]
+    return _with_checkin_state(appointments, answered_by_appointment(appointments), now)
+
+
+def _with_checkin_state(appointments, answered, now):
+    # Untyped on purpose, like the panel's other row decorations: plain attributes for the
+    # template, which cannot look a dict up by a variable key.
+    for appointment in appointments:
+        appointment.checkin_started = appointment.starts_at <= now
+        ready = sendable_from(appointment)
+        appointment.checkin_sendable_from = ready if ready > now else None
+        appointment.checkin_answered = {
+            instrument_id: at
+            for (appointment_id, instrument_id), at in answered.items()
+            if appointment_id == appointment.pk
+        }
+    return appointments
+
+
+def answered_by_appointment(appointments) -> dict[tuple[int, str], datetime]:
+    """When each questionnaire was last answered for each of these (already scoped)
+    appointments: ``{(appointment id, instrument id): administered_at}``."""
+    rows = (
+        Response.objects.filter(appointment__in=[a.pk for a in appointments])
+        .values("appointment_id", "instrument_id")
+        .annotate(latest=Max("administered_at"))
+        .order_by()
+    )
+    return {(row["appointment_id"], row["instrument_id"]): row["latest"] for row in rows}
+
+
+def answered_before(checkin: CheckIn) -> Response | None:
+    """The latest other response to the same questionnaire for the same appointment as this
+    check-in (answered through another link, the tablet, an import or the API), if any."""
+    others = Response.objects.filter(
+        appointment_id=checkin.appointment_id, instrument_id=checkin.instrument_id
+    )
+    if checkin.response_id is not None:
+        others = others.exclude(pk=checkin.response_id)
+    return others.order_by("-administered_at", "-pk").first()
 
 
 def get_checkin_for_user(user, checkin_id) -> CheckIn:

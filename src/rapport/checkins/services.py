@@ -8,6 +8,8 @@ transaction, so a double click, a second tab or a retry can never store two resp
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -23,6 +25,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rapport.audit.services import Action, audit_record
@@ -43,6 +46,8 @@ __all__ = [
     "checkin_submit",
     "checkin_url",
     "clinic_schedule_update",
+    "link_expiry",
+    "sendable_from",
     "episode_schedule_update",
     "ImportReport",
     "responses_import",
@@ -101,6 +106,64 @@ def _sendable_instrument(clinic, instrument_id: str):
     return instrument
 
 
+def _starts(appointment) -> str:
+    return date_format(timezone.localtime(appointment.starts_at), "D j M Y, H:i")
+
+
+def _check_session_has_started(appointment, instrument, timing: str, now: datetime) -> None:
+    """A check-in about a session (asked after it, or an alliance measure whatever the
+    timing) rates a session that has not happened yet if the appointment is still ahead:
+    stored and scored, it could raise an alert about a session two weeks away."""
+    if appointment.starts_at <= now:
+        return
+    values = {"when": _starts(appointment), "name": instrument.short_title}
+    if timing == Timing.AFTER:
+        message = _(
+            "The appointment on %(when)s has not started yet: a check-in after the session can "
+            "be sent once the session has begun."
+        )
+        raise ValidationError({"timing": message % values})
+    if instrument.kind == "alliance":
+        message = _(
+            "The appointment on %(when)s has not started yet: %(name)s asks about the "
+            "session, so it can be sent once the session has begun."
+        )
+        raise ValidationError({"instrument": message % values})
+
+
+def sendable_from(appointment) -> datetime:
+    """The earliest time a link can be made for this appointment that works until it starts
+    (a link lasts two weeks at most)."""
+    return appointment.starts_at - MAX_VALID_FOR
+
+
+def link_expiry(appointment, *, mode: str, valid_for: timedelta, now: datetime) -> datetime:
+    """When a new link stops working.
+
+    Created at or after the start of the session: ``valid_for`` from now (the configured
+    hours; two hours in tablet mode). For an upcoming appointment, a sent link works at least
+    until the session ends, however far ahead it was sent, so it never expires before the
+    session it is for; never longer than two weeks, so a session further ahead is refused.
+    A tablet link is answered in the room, now, and keeps its two hours.
+    """
+    expires = now + valid_for
+    if mode == Mode.TABLET or appointment.starts_at <= now:
+        return expires
+    if appointment.starts_at > now + MAX_VALID_FOR:
+        raise ValidationError(
+            _(
+                "The appointment on %(when)s is more than two weeks away, and a link works "
+                "for two weeks at most: send it from %(from)s."
+            )
+            % {
+                "when": _starts(appointment),
+                "from": date_format(timezone.localtime(sendable_from(appointment)), "D j M Y"),
+            }
+        )
+    ends = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+    return min(max(expires, ends), now + MAX_VALID_FOR)
+
+
 @transaction.atomic
 def checkin_create(
     *,
@@ -117,7 +180,9 @@ def checkin_create(
 
     Returns ``(checkin, raw_token)``: the raw token exists only in this return value (for
     the URL, QR code or email) and is never stored. An older open link for the same
-    appointment and instrument is revoked, so only one can be answered.
+    appointment and instrument is revoked, so only one can be answered. A check-in about
+    the session cannot be made before the session starts, and a link sent before an
+    upcoming session works until it ends (:func:`link_expiry`).
     """
     now = now or timezone.now()
     episode = appointment.episode
@@ -129,12 +194,14 @@ def checkin_create(
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
     if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
+    _check_session_has_started(appointment, instrument, timing, now)
     valid_for = valid_for or (TABLET_VALID_FOR if mode == Mode.TABLET else DEFAULT_VALID_FOR)
     if valid_for <= timedelta(0):
         raise ValidationError({"valid_for": _("A link must be valid for some time.")})
     if valid_for > MAX_VALID_FOR:
         # A link is a key to the client's questionnaire: it must not stay open for months.
         raise ValidationError({"valid_for": _("A link can be valid for two weeks at most.")})
+    expires_at = link_expiry(appointment, mode=mode, valid_for=valid_for, now=now)
     CheckIn.objects.filter(
         appointment=appointment,
         instrument_id=instrument.id,
@@ -152,7 +219,7 @@ def checkin_create(
         timing=timing,
         mode=mode,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        expires_at=now + valid_for,
+        expires_at=expires_at,
     )
     audit_record(
         actor=actor,
@@ -398,12 +465,29 @@ def _in_future(value: date | datetime, now: datetime) -> bool:
     return value > now
 
 
+def import_key(row) -> str:
+    """The idempotency key of an imported row (see ``csv_import.row_digest``), keyed with
+    the server's secret: it is stored in the clear beside the row's item values, and a
+    plain hash of them and the client's comment would let anyone who reads the database
+    confirm a guessed comment ("I relapsed") without the encryption keys. A new secret key
+    gives new keys: re-importing an old file is then refused as a clash (see
+    _conflicting_rows), never counted twice."""
+    from rapport.checkins.csv_import import row_digest
+
+    return "import:" + keyed_digest(row_digest(row))
+
+
+def keyed_digest(digest: str) -> str:
+    secret = f"rapport.checkins.import:{settings.SECRET_KEY}".encode()
+    return hmac.new(secret, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def _conflicting_rows(rows) -> list:
     """Rows that would give a client a second, different answer to one questionnaire on one
     day: another row of the file, or an earlier import, holds other answers for that day.
     A corrected file re-imported would otherwise store both, counted twice, with nothing
     to say which is right; the same rows again are fine (they add nothing)."""
-    from rapport.checkins.csv_import import RowError, idempotency_key
+    from rapport.checkins.csv_import import RowError
 
     seen: dict[tuple, tuple[int, str]] = {}
     stored: dict[tuple, set[str]] = defaultdict(set)
@@ -414,7 +498,7 @@ def _conflicting_rows(rows) -> list:
         stored[(client_id, instrument_id, timezone.localdate(at))].add(key)
     clashes = []
     for row in rows:
-        slot, key = (row.client_id, row.instrument_id, _day(row)), idempotency_key(row)
+        slot, key = (row.client_id, row.instrument_id, _day(row)), import_key(row)
         what = f"client {row.client_id} already has a {row.instrument_id} on {_day(row)}"
         if slot in seen and seen[slot][1] != key:
             clashes.append(RowError(row.row, f"{what} in row {seen[slot][0]}, with other answers"))
@@ -427,7 +511,7 @@ def _conflicting_rows(rows) -> list:
 def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportReport:
     """Store imported rows through ``response_record``: all or nothing, unless
     ``skip_invalid``. Rows already imported (same idempotency key) are counted, not added."""
-    from rapport.checkins.csv_import import RowError, idempotency_key
+    from rapport.checkins.csv_import import RowError
     from rapport.clinic.models import Client
 
     report = ImportReport()
@@ -462,7 +546,7 @@ def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportR
                         instrument_id=row.instrument_id,
                         answers=row.answers,
                         source=ResponseSource.IMPORT,
-                        idempotency_key=idempotency_key(row),
+                        idempotency_key=import_key(row),
                         administered_at=when,
                         episode=episode,
                         appointment=appointment,

@@ -10,6 +10,8 @@ urlpatterns = [
         views.checkin_new,
         name="checkin_new",
     ),
+    # The page that shows a new link (POST/redirect/GET after checkin_new).
+    path("checkins/<int:checkin_id>/link/", views.checkin_link, name="checkin_link"),
     path("checkins/<int:checkin_id>/revoke/", views.checkin_revoke, name="checkin_revoke"),
     path(
         "responses/<int:response_id>/risk-reviewed/",

@@ -15,11 +15,13 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from rapport.audit.services import audit_page_view
 from rapport.checkins import selectors, services
 from rapport.checkins.forms import (
+    FORM_EXPIRED,
     CheckinCreateForm,
     ClinicScheduleForm,
     EpisodeScheduleForm,
@@ -29,9 +31,12 @@ from rapport.checkins.forms import (
 )
 from rapport.checkins.models import Mode, Timing
 from rapport.checkins.qr import qr_images
+from rapport.checkins.tokens import hash_token
 from rapport.clinic import selectors as clinic_selectors
 from rapport.core.decorators import admin_required, clinician_required
+from rapport.core.fields import keyring
 from rapport.core.forms import add_service_errors
+from rapport.lib.crypto import CryptoError
 from rapport.measures import selectors as measure_selectors
 from rapport.measures import services as measure_services
 from rapport.measures.errors import InstrumentNotFound
@@ -56,6 +61,13 @@ def _thanks(request, checkin, response):
     return page
 
 
+# No CSRF check on the client's page: the token in the URL is the credential (256 bits,
+# single use, expiring, stored only as a hash), so a forger on another site cannot build
+# a request to it without already holding the link, and whoever holds the link can answer
+# anyway. The check would only hurt: a phone that blocks cookies, or a cookie that expired
+# while the client was answering, would get Django's 403 page and lose every answer. The
+# form's own single-use key (``form_key``) still makes each submission count once.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
     lookup = selectors.checkin_for_token(token)
@@ -93,17 +105,23 @@ def answer(request, token):
     if not lookup.usable:
         return _unavailable(request, 410)
     if not services.valid_form_key(request.POST.get("form_key", "")):
-        # Keep the answers but issue a fresh key, so the next submit can be stored.
+        # Keep the answers but issue a fresh key, so the next submit can be stored, and say
+        # why the page came back: without a message the client sees nothing wrong.
         data = request.POST.copy()
         data["form_key"] = services.new_form_key()
         form = QuestionnaireForm(instrument, data)
         form.is_valid()
+        form.add_error(None, FORM_EXPIRED)
     return _questionnaire(request, instrument, form, checkin, status=400)
 
 
 def _questionnaire(request, instrument, form, checkin, *, status):
     questions = form.questions()
-    missing = [q for q in questions if q.errors]
+    # A question left blank "still needs an answer"; one answered with something that
+    # cannot be stored (out of range, too long) "needs correcting": telling someone who
+    # answered that they did not is confusing, and points them at the wrong fix.
+    missing = [q for q in questions if q.errors and not q.value.strip()]
+    invalid = [q for q in questions if q.errors and q.value.strip()]
     response = render(
         request,
         "checkins/answer.html",
@@ -112,6 +130,7 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             "form": form,
             "questions": questions,
             "missing": missing,
+            "invalid": invalid,
             "tablet": checkin.mode == Mode.TABLET,
         },
         status=status,
@@ -159,7 +178,6 @@ def checkin_new(request, appointment_id):
         else:
             if checkin.mode == Mode.TABLET:
                 return _hand_over(request, token)
-            emailed = False
             if form.cleaned_data.get("email"):
                 emailed = services.checkin_email(
                     actor=request.user, checkin=checkin, token=token, request=request
@@ -169,7 +187,10 @@ def checkin_new(request, appointment_id):
                         request,
                         _("The email could not be sent. Share the link or QR code instead."),
                     )
-            return _created_page(request, checkin, token, emailed=emailed)
+            # POST/redirect/GET: reloading the page that shows the link must never create
+            # another one, which would revoke the link the client already holds.
+            _remember_link(request, checkin, token)
+            return redirect("checkin_link", checkin_id=checkin.pk)
     audit_page_view(request, client.pk)
     return render(
         request,
@@ -186,23 +207,79 @@ def _hand_over(request, token):
     return redirect("checkin_answer", token=token)
 
 
-def _created_page(request, checkin, token, *, emailed: bool):
-    url = services.checkin_url(token)
-    svg, png = qr_images(url)
-    return render(
-        request,
-        "checkins/created.html",
-        {
-            "checkin": checkin,
-            "client": checkin.client,
-            "appointment": checkin.appointment,
-            "instrument_label": selectors.instrument_label(checkin.instrument_id),
-            "url": url,
-            "qr_svg": svg,
-            "qr_png": png,
-            "emailed": emailed,
-        },
-    )
+#: The links this session created, by check-in id, so the page that shows a new link can be
+#: reloaded. Sessions are server-side (Django's database backend; a signed-cookie session
+#: would hand the credential to the browser), and each raw token is kept encrypted with the
+#: at-rest key. It goes when the link can no longer be used, or with the session (sign-out,
+#: 30 minutes idle, closing the browser).
+_SHOWN_LINKS = "checkin_links"
+_SHOWN_LINKS_KEPT = 5
+
+
+def _remember_link(request, checkin, token: str) -> None:
+    links = dict(request.session.get(_SHOWN_LINKS, {}))
+    links[str(checkin.pk)] = keyring().encrypt(token)
+    for stale in list(links)[:-_SHOWN_LINKS_KEPT]:
+        del links[stale]
+    request.session[_SHOWN_LINKS] = links
+
+
+def _forget_link(request, checkin) -> None:
+    links = dict(request.session.get(_SHOWN_LINKS, {}))
+    if links.pop(str(checkin.pk), None) is not None:
+        request.session[_SHOWN_LINKS] = links
+
+
+def _shown_link(request, checkin) -> str | None:
+    """The raw token of a link this user created in this session, while it can be used."""
+    stored = request.session.get(_SHOWN_LINKS, {}).get(str(checkin.pk))
+    if stored is None:
+        return None
+    token = None
+    if checkin.created_by_id == request.user.pk and checkin.is_open(timezone.now()):
+        try:
+            token = keyring().decrypt(stored)
+        except CryptoError:  # the key it was encrypted with has been retired
+            token = None
+        if token is not None and hash_token(token) != checkin.token_hash:
+            token = None
+    if token is None:
+        _forget_link(request, checkin)
+    return token
+
+
+@clinician_required
+@require_http_methods(["GET"])
+def checkin_link(request, checkin_id):
+    """The page that shows a new link (GET only: reloading it creates nothing)."""
+    checkin = selectors.get_checkin_for_user(request.user, checkin_id)
+    token = _shown_link(request, checkin)
+    audit_page_view(request, checkin.client_id)
+    return _created_page(request, checkin, token)
+
+
+def _created_page(request, checkin, token: str | None):
+    """The link, its QR codes and its status. Without the raw token (another session,
+    another user, or a link that can no longer be used) it says the link was shown once and
+    offers a new one."""
+    status = checkin.status(timezone.now())
+    context = {
+        "checkin": checkin,
+        "client": checkin.client,
+        "appointment": checkin.appointment,
+        "instrument_label": selectors.instrument_label(checkin.instrument_id),
+        "status": status,
+        "emailed": checkin.emailed_at is not None,
+        # Another answer to this questionnaire for this appointment: the client may be
+        # correcting themselves, so it is allowed, but the therapist should know.
+        "earlier": selectors.answered_before(checkin) if status == "open" else None,
+        "url": "",
+    }
+    if token is not None:
+        url = services.checkin_url(token)
+        svg, png = qr_images(url)
+        context |= {"url": url, "qr_svg": svg, "qr_png": png}
+    return render(request, "checkins/created.html", context)
 
 
 @clinician_required
