@@ -40,6 +40,8 @@ def test_an_admin_lists_edits_disables_and_adds_strategies(login, admin_user, cl
     http = login(admin_user)
     page = http.get("/manage/guidance/").content.decode()
     assert "Guidance library" in page and "Name what you noticed" in page
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    assert nav.count(">Guidance</a>") == 1  # the menu names each page once
     strategy = Strategy.objects.get(clinic=clinic, slug="mandated-own-goal")
     response = http.post(
         f"/manage/guidance/{strategy.pk}/",
