@@ -24,6 +24,8 @@ def test_each_item_is_a_numbered_fieldset_with_a_legend(client, client_a):
     assert "Question 10 of 10 (optional)" in page
     assert "Little interest or pleasure in doing things" in page
     assert page.count('type="radio" name="phq9_9"') == 4
+    # On a shared tablet the browser must not offer the previous client's answers.
+    assert '<form method="post" novalidate class="questionnaire" autocomplete="off">' in page
 
 
 @pytest.mark.django_db
