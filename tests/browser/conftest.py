@@ -38,18 +38,26 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+    yield from _page_in_new_context(browser, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    yield from _page_in_new_context(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
+
+
+@pytest.fixture
+def narrow_page(browser):
+    # WCAG 1.4.10 (reflow): content at 320 CSS px wide must not need sideways scrolling.
+    yield from _page_in_new_context(
+        browser, viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True
+    )
+
+
+def _page_in_new_context(browser, **options):
+    context = browser.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

@@ -14,18 +14,6 @@ from rapport.measures.services import wording_upload
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def narrow_page(browser):
-    # WCAG 1.4.10 (reflow): content at 320 CSS px wide must not need sideways scrolling.
-    context = browser.new_context(
-        viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def points_outside_their_card(page) -> list[str]:
     return page.evaluate(
         """() => [...document.querySelectorAll('.question label.point')].flatMap(point => {
