@@ -4,8 +4,10 @@
 Session numbers are the order of the episode's *attended* appointments (1, 2, 3...), so the
 outcome measure before session 4 and the check-in after it share the number 4, and
 "one check-in per attended session" can be checked. An appointment not marked attended
-(not yet held, or nobody marked it) but not missed either, that a response was given for,
-is numbered as a session too: the PHQ-9 sent before the next session is that session's.
+(not yet held, nobody marked it, or the client missed it) that a response was given for is
+numbered as a session too: the PHQ-9 sent before the next session is that session's, and
+one answered before a session the client then missed still counts (a worse score must not
+vanish from the alerts because the session was marked missed).
 A response is placed at:
 
 1. the appointment it was given for (check-in links carry it), else
@@ -190,14 +192,18 @@ def build_series(
         if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
-        elif starts_at <= now and missed:
+            continue
+        if starts_at <= now and missed:
             how: AttendanceStatus = "no_show" if status == Attendance.NO_SHOW else "cancelled"
             attendance.append(AttendanceRecord(len(sessions), how, day))
-        elif pk in answered_for and not missed:
-            # Not (yet) marked attended, but the client answered for it: the PHQ-9 sent
-            # before the next session, or a session nobody marked. It is a session of its
-            # own, or its answers would replace the previous session's. No attendance
-            # record: a check-in is expected only after a session known to have happened.
+        if pk in answered_for:
+            # Not attended (not yet, nobody marked it, or missed), but the client answered
+            # for it: the PHQ-9 sent before the next session, a session nobody marked, or a
+            # session the client then missed. It is a point of its own: placed on the
+            # session before, its answers would give way to that session's own, and a
+            # worse score (a risk answer) would vanish from the alerts once the session was
+            # marked missed. No attended record: a check-in is expected only after a
+            # session known to have happened.
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
     by_appt = {s.appointment_id: s.number for s in sessions}
     by_date: dict[dt.date, int] = {}

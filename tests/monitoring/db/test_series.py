@@ -185,11 +185,46 @@ def test_an_answer_placed_by_its_date_never_replaces_the_one_given_for_the_sessi
         at=held[1].starts_at - HOUR,
         appointment=held[1],
     )
-    # Answered later for an appointment that was then cancelled: by its date it falls on
-    # session 2, where the answer given for session 2 itself stands.
+    # Answered later for an appointment that was then cancelled: a measurement of the
+    # client that day, kept as a point of its own (on session 2 it would have given way
+    # to the answer given for session 2 itself, and a worse score would have vanished).
     cancelled = Appointment.objects.create(
         episode=episode, starts_at=NOW - 2 * HOUR, attendance=Attendance.CANCELLED
     )
     record(client, "phq9", outcome_answers("phq9", 20), at=NOW - 3 * HOUR, appointment=cancelled)
-    series = load_episode_series(episode, now=NOW).series
-    assert [(o.session, o.score) for o in series.of(instrument_id("phq9"))] == [(2, 10)]
+    data = load_episode_series(episode, now=NOW)
+    assert [(o.session, o.score) for o in data.series.of(instrument_id("phq9"))] == [
+        (2, 10),
+        (3, 20),
+    ]
+    # Still a cancellation in the attendance record, and no check-in is expected for it.
+    assert [(a.session, a.status) for a in data.series.attendance][-1] == (2, "cancelled")
+
+
+def test_a_worse_score_answered_before_a_missed_session_keeps_its_alert(therapist_a):
+    """The client answers the PHQ-9 link before a session, then does not come: marking the
+    session missed must not take their worse score (and its alert) out of monitoring."""
+    from django.utils import timezone
+
+    from rapport.monitoring.models import Alert
+    from rapport.monitoring.selectors import ACTIVE_STATUSES
+    from rapport.monitoring.tasks import recompute_alerts
+    from tests.monitoring.db.helpers import outcomes
+
+    now = timezone.now()
+    client, episode, held = make_episode(therapist_a, sessions=3, now=now)
+    outcomes(client, held, [10, 10, 10])
+    missed = Appointment.objects.create(
+        episode=episode, starts_at=now - 2 * HOUR, attendance=Attendance.SCHEDULED
+    )
+    record(client, "phq9", outcome_answers("phq9", 24), at=now - 3 * HOUR, appointment=missed)
+
+    def active_kinds():
+        recompute_alerts(now=now)
+        alerts = Alert.objects.filter(episode=episode, status__in=ACTIVE_STATUSES)
+        return set(alerts.values_list("kind", flat=True))
+
+    assert "reliable_deterioration" in active_kinds()
+    missed.attendance = Attendance.NO_SHOW
+    missed.save(update_fields=["attendance"])
+    assert "reliable_deterioration" in active_kinds()
