@@ -49,6 +49,33 @@ def _validate_birth_year(birth_year: int | None) -> None:
         raise ValidationError({"birth_year": f"Enter a year between 1900 and {_current_year()}."})
 
 
+#: Dates of care: from 1900 (earlier is a typo, never a record) to a few years ahead (a
+#: booking). Outside this range a date is refused rather than stored: year 1 overflowed
+#: the date arithmetic of the client page, which then failed on every visit.
+_EARLIEST_YEAR = 1900
+_YEARS_AHEAD = 2
+
+
+def _validate_care_date(field: str, day: date) -> None:
+    latest = _current_year() + _YEARS_AHEAD
+    if not (_EARLIEST_YEAR <= day.year <= latest):
+        raise ValidationError({field: f"Enter a date between {_EARLIEST_YEAR} and {latest}."})
+
+
+def _validate_episode_start(started_on: date, episode: Episode | None = None) -> None:
+    _validate_care_date("started_on", started_on)
+    if episode is None:
+        return
+    first = episode.appointments.order_by("starts_at").values_list("starts_at", flat=True).first()
+    if first is not None and started_on > timezone.localdate(first):
+        raise ValidationError(
+            {
+                "started_on": "The episode cannot start after its first appointment "
+                f"({timezone.localdate(first):%d %b %Y})."
+            }
+        )
+
+
 @transaction.atomic
 def client_create(
     *,
@@ -110,6 +137,7 @@ def episode_create(
         raise ValidationError(
             "This client already has an open episode. End it before starting another."
         )
+    _validate_episode_start(started_on)
     episode = Episode.objects.create(
         client=client,
         started_on=started_on,
@@ -137,6 +165,8 @@ def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episod
         raise ValidationError({"phase": "Use “End episode” to close an episode, with its reason."})
     if not episode.is_open:
         raise ValidationError("This episode has ended and can no longer be changed.")
+    if "started_on" in fields:
+        _validate_episode_start(fields["started_on"], episode)
     for name, value in fields.items():
         setattr(episode, name, value)
     episode.save()
@@ -239,8 +269,15 @@ def appointment_create(
     request=None,
 ) -> Appointment:
     _require_open(episode)
+    _validate_care_date("starts_at", starts_at.date())
     if starts_at.date() < episode.started_on:
         raise ValidationError({"starts_at": "The appointment is before the episode started."})
+    if episode.appointments.filter(starts_at=starts_at).exists():
+        # Twice at one time is a double booking (or a double click): it would count twice
+        # in attendance and in the check-ins expected.
+        raise ValidationError(
+            {"starts_at": "This episode already has an appointment at this time."}
+        )
     appointment = Appointment.objects.create(
         episode=episode, starts_at=starts_at, modality=modality, duration_minutes=duration_minutes
     )
