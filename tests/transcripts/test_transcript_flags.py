@@ -100,6 +100,12 @@ def test_a_flag_is_frozen_and_carries_turn_timing_text_explanation_and_source():
         "You only have yourself to blame.",
         "Just get over it.",
         "You need to grow up.",
+        "Come on, you need to stop being so dramatic.",
+        "You're acting like a child.",
+        "Frankly you're a bad parent when you shout like that.",
+        "You clearly don't care about your kids.",
+        "That was a selfish choice.",
+        "Only a weak person would give up like that.",
     ],
 )
 def test_blaming_or_labelling_the_client_is_judgmental(text):
@@ -117,6 +123,8 @@ def test_blaming_or_labelling_the_client_is_judgmental(text):
         "You're worried people think you're selfish.",
         "You've been working so hard.",
         "So you want your son to grow up somewhere safe.",
+        "You're a good parent, and this is hard.",
+        "You care about your kids a lot.",
     ],
 )
 def test_reassurance_negation_and_reflecting_others_words_are_not_judgmental(text):
@@ -171,12 +179,52 @@ def test_judging_the_client_themselves_is_still_judgmental(text):
     assert kinds(therapist_says(text)) == ["judgmental_language"]
 
 
-def test_a_turn_coded_as_a_reflection_is_not_judgmental():
-    spoken = [*OPENING, ("C", "I just sit on the sofa all day."), ("T", "You're being lazy.")]
+def test_a_reflection_of_the_clients_own_judgement_is_not_judgmental():
+    # "You're being lazy" repeats the client's own word: their view of themselves,
+    # reflected. After a plain statement, the same words coded as a reflection are the
+    # therapist's judgement (the coder reads most "you're ..." sentences as reflections).
     as_reflection = [None] * (N + 1) + [code("reflection", "complex")]
-    as_input = [None] * (N + 1) + [code("therapist_input", "advice")]
-    assert "judgmental_language" not in kinds(detect_flags(turns_of(*spoken), ROLES, as_reflection))
-    assert "judgmental_language" in kinds(detect_flags(turns_of(*spoken), ROLES, as_input))
+    echoed = [*OPENING, ("C", "I'm so lazy, I just sit on the sofa."), ("T", "You're being lazy.")]
+    judged = [*OPENING, ("C", "I just sit on the sofa all day."), ("T", "You're being lazy.")]
+    assert "judgmental_language" not in kinds(detect_flags(turns_of(*echoed), ROLES, as_reflection))
+    assert "judgmental_language" in kinds(detect_flags(turns_of(*judged), ROLES, as_reflection))
+
+
+def _flags_after(client: str, therapist: str, therapist_code) -> list[str]:
+    turns = turns_of(*OPENING, ("C", client), ("T", therapist), *CLOSING)
+    codes = [None] * (N + 1) + [therapist_code] + [None] * len(CLOSING)
+    return kinds([f for f in detect_flags(turns, ROLES, codes) if f.utterance == N + 1])
+
+
+def test_advice_is_found_by_its_wording_whatever_sub_code_the_coder_gave():
+    # The coder's advice sub-code is its weakest call: most advice comes out "information",
+    # and "my advice is ..." can come out a reflection.
+    information = code("therapist_input", "information")
+    reflection = code("reflection", "simple")
+    said = "I have been so tired at work."
+    assert "advice" in _flags_after(said, "You should go to the gym every morning.", information)
+    assert "advice" in _flags_after(said, "My advice is to quit your job.", reflection)
+    assert "advice" in _flags_after(said, "If I were you, I'd move out of that flat.", reflection)
+    # Reflected wishes and plain information are not advice.
+    assert "advice" not in _flags_after(said, "You feel you should rest more.", reflection)
+    assert "advice" not in _flags_after(said, "Tiredness is common after a move.", information)
+
+
+def test_naming_the_clients_medicine_does_not_make_medical_advice_a_reflection():
+    reflection = code("reflection", "simple")
+    numb = "My sertraline makes me feel numb and flat."
+    assert "medical_advice" in _flags_after(numb, "Stop taking your sertraline.", reflection)
+    # The whole phrase is the client's own: their wish, reflected.
+    wish = "I want to stop taking my sertraline."
+    assert "medical_advice" not in _flags_after(
+        wish, "You want to stop taking your sertraline.", reflection
+    )
+
+
+def test_the_therapists_own_story_is_self_disclosure_even_after_the_same_words():
+    said = "I went through a divorce two years ago and it broke me."
+    own = "I went through a divorce myself, I know how you feel."
+    assert "self_disclosure" in _flags_after(said, own, code("reflection", "simple"))
 
 
 def test_the_client_judging_themselves_is_not_flagged():
@@ -267,6 +315,13 @@ def test_the_client_describing_their_dose_is_not_medical_advice():
         "It's all part of God's plan.",
         "Maybe you should go back to church.",
         "Put it in God's hands.",
+        "You should go back to church.",
+        "You could try going to mass on Sunday.",
+        "Go back to church.",
+        "I think you need to find Jesus.",
+        "Reading the Bible every night would help you.",
+        "You need to ask God for forgiveness.",
+        "Faith will get you through this.",
     ],
 )
 def test_prescribing_faith_is_religious_advice(text):
@@ -352,6 +407,10 @@ def test_self_involving_statements_and_quotes_are_not_self_disclosure(text):
         "I've been there myself.",
         "I'm a recovering alcoholic too.",
         "Personally, I found that quitting cold turkey worked for me.",
+        "My own father drank a lot when I was growing up.",
+        "I know how that feels, I lost my mother last year.",
+        "I had panic attacks for years, so I get it.",
+        "I was depressed for a long time after college.",
     ],
 )
 def test_more_ways_of_telling_ones_own_story_are_self_disclosure(text):
@@ -365,6 +424,8 @@ def test_more_ways_of_telling_ones_own_story_are_self_disclosure(text):
         "When I was going through your questionnaire, I saw you ticked most days.",
         "I also had a call from your social worker this morning.",
         "I've dealt with anxiety with lots of clients.",
+        "I lost my train of thought there.",
+        "I was anxious to hear how the week went.",
     ],
 )
 def test_the_therapists_work_is_not_self_disclosure(text):
@@ -382,6 +443,14 @@ def test_the_therapists_work_is_not_self_disclosure(text):
         "Any holiday plans this summer?",
         "I just watched a great film on Netflix.",
         "Are you going to the fireworks on Saturday?",
+        "How was your trip to Spain?",
+        "Any plans for the weekend?",
+        "Do you follow football at all?",
+        "Are you going anywhere nice for the holidays?",
+        "Who do you think will win the World Cup?",
+        "What did you think of the Oscars?",
+        "Did you hear the Lakers won last night?",
+        "So what are you watching on TV these days?",
     ],
 )
 def test_therapist_small_talk_after_the_opening_is_flagged(text):
@@ -570,11 +639,30 @@ def test_without_a_subcode_advice_is_recognised_by_its_wording():
 # --- intervention without reflection -------------------------------------------------------
 
 
-def _iwr(*spoken, codes) -> list[Flag]:
-    turns = turns_of(*spoken)
+# The session goes on after the turns under test: its last two turns are the goodbye.
+GOODBYE = (("C", "Okay, thanks."), ("T", "See you next week."))
+
+
+def _iwr(*spoken, codes, goodbye=GOODBYE) -> list[Flag]:
+    turns = turns_of(*spoken, *goodbye)
+    codes = [*codes, *([code("neutral"), code("other")] if goodbye else [])]
     return [
         f for f in detect_flags(turns, ROLES, codes) if f.kind == "intervention_without_reflection"
     ]
+
+
+def test_the_goodbye_is_no_intervention():
+    spoken = (
+        ("C", "I drink maybe six beers most nights."),
+        ("T", "So drinking has become part of most evenings."),
+        ("C", "Thanks, see you next week then, I have to run."),
+        ("T", "Let's pick this up next week. Take care."),
+    )
+    codes = [code("neutral"), code("reflection", "simple"), code("neutral")]
+    closing = code("therapist_input", "information")
+    assert _iwr(*spoken, codes=[*codes, closing], goodbye=()) == []
+    # The same turn before the end of the session is flagged.
+    assert [f.utterance for f in _iwr(*spoken, codes=[*codes, closing])] == [3]
 
 
 def test_information_straight_after_a_client_statement_is_flagged():

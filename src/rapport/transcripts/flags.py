@@ -299,11 +299,16 @@ def _is_question(sentence: str) -> bool:
     )
 
 
-def _lexicon_hit(lexicon: Lexicon, text: str, echo_of: str = "") -> tuple[str, str] | None:
+def _lexicon_hit(
+    lexicon: Lexicon, text: str, echo_of: str = "", *, any_echo: bool = False
+) -> tuple[str, str] | None:
     """First ``(sentence, phrase)`` in ``text`` that the lexicon flags, if any.
 
     ``echo_of`` is what the client just said: a phrase whose topic words all come from
-    it is the therapist following the client, not introducing the topic.
+    it is the therapist following the client, not introducing the topic ("you feel lazy"
+    after "I'm so lazy"). With ``any_echo``, one shared topic word is enough (small talk:
+    the client mentioned the match). A shared word alone is not an echo otherwise: "stop
+    taking your sertraline" after "my sertraline makes me numb" is advice about it.
     """
     if lexicon.patterns is None:
         return None
@@ -318,7 +323,7 @@ def _lexicon_hit(lexicon: Lexicon, text: str, echo_of: str = "") -> tuple[str, s
             if lexicon.skip_before is not None and lexicon.skip_before.search(before):
                 continue
             topic = _content_words(match.group(0))
-            if topic and echo_words and topic & echo_words:
+            if topic and echo_words and (topic & echo_words if any_echo else topic <= echo_words):
                 continue
             return sentence.strip(), match.group(0)
     return None
@@ -405,20 +410,34 @@ def _lexicon_flags(
         for kind, name in _LEXICON_FLAGS:
             if kind == "off_topic_small_talk" and courtesy:
                 continue
-            # A reflection voices the client's view of themselves ("you're hopeless about
-            # it changing"), not the therapist's judgement of them (MITI 4.2.1 codes it as
-            # a reflection, not Confront).
-            if kind == "judgmental_language" and is_reflection:
-                continue
-            # Small talk: any shared topic word means the client raised it. Other kinds:
-            # only a reflection that repeats the client's words is an echo.
-            echo = client_said if (kind == "off_topic_small_talk" or is_reflection) else ""
             lexicon = load_lexicon(name)
-            hit = _lexicon_hit(lexicon, turn.text, echo_of=echo)
+            hit = _lexicon_hit(
+                lexicon,
+                turn.text,
+                echo_of=client_said if _echo_counts(kind, is_reflection) else "",
+                any_echo=kind == "off_topic_small_talk",
+            )
             if hit is not None:
                 sentence, phrase = hit
                 explanation = f'"{phrase}": {lexicon.explanation}'
                 yield _flag(kind, turn, sentence, explanation, lexicon.source)
+
+
+def _echo_counts(kind: str, is_reflection: bool) -> bool:
+    """Whether repeating the client's words exempts a turn from ``kind``.
+
+    Small talk: any topic the client raised. Judgement and medical or religious advice:
+    only in a turn coded as a reflection, and only when the phrase is all the client's own
+    ("you're being lazy" after "I've been so lazy" voices the client's view of themselves,
+    which MITI 4.2.1 codes as a reflection, not Confront). Not every reflection-coded turn:
+    the coder reads most "you're ..." sentences as reflections, "You're being lazy about
+    this" after "I skipped the gym" included. Never self-disclosure: a therapist speaking of
+    their own life ("I went through a divorce myself") is not reflecting, whatever the
+    client said before.
+    """
+    if kind == "off_topic_small_talk":
+        return True
+    return is_reflection and kind != "self_disclosure"
 
 
 # ---------------------------------------------------------------------------------------
@@ -429,12 +448,29 @@ _INTERVENTION_SUBCODES = frozenset({"advice", "information", "options", None})
 
 
 def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
-    if code is None or code.code != "therapist_input":
+    """Whether a therapist turn gives advice.
+
+    The coder's advice sub-code is its weakest call (F1 about .35, docs/coder.md: most
+    advice is coded information), so the wording counts too: advice wording ("you should",
+    "I'd recommend") in therapist input, and wording that can only be advice ("my advice
+    is", "if I were you") in a turn coded as a reflection, as "If I were you, I'd move
+    out" often is.
+    """
+    if code is None or code.code not in ("therapist_input", "reflection"):
         return False
-    if code.subcode is not None:
-        return code.subcode == "advice"
-    phrases = load_lexicon("advice").lists.get("advice_phrases")
-    return phrases is not None and phrases.search(turn.text) is not None
+    lists = load_lexicon("advice").lists
+    if code.code == "reflection":
+        strong = lists.get("unmistakable_advice")
+        return strong is not None and strong.search(turn.text) is not None
+    if code.subcode == "advice":
+        return True
+    phrases = lists.get("advice_phrases")
+    return (
+        code.subcode in (None, "information")
+        and phrases is not None
+        and phrases.search(turn.text) is not None
+        and not _starts_with_reflection(turn.text)
+    )
 
 
 def _was_solicited(
@@ -509,6 +545,9 @@ def _asks_permission(text: str) -> bool:
     return permission is not None and permission.search(text) is not None
 
 
+_GOODBYE_TURNS = 2
+
+
 def _intervention_flags(
     turns: Sequence[Turn],
     roles: Mapping[str, str],
@@ -523,7 +562,8 @@ def _intervention_flags(
     information the therapist asked permission to give (ask-offer-ask, MI3 ch. 11), and
     a client's "yes, that's exactly it" to a reflection or "sure" to a permission question
     confirms rather than raising something new to reflect. Only the first intervention
-    after each client statement is flagged, not every sentence of it.
+    after each client statement is flagged, not every sentence of it, and none in the
+    goodbye (the last two turns).
     """
     reflected = True  # nothing to reflect before the client has spoken
     invited = False  # the last therapist turn reflected or asked permission
@@ -547,6 +587,10 @@ def _intervention_flags(
             code.code == "therapist_input"
             and code.subcode in _INTERVENTION_SUBCODES
             and not reflected
+            # The goodbye ("Let's pick this up next week. Take care.") is coded information
+            # and is no intervention. Only the last two turns: the whole closing stretch
+            # is a third of a short session, where interventions do happen.
+            and turn.index < len(turns) - _GOODBYE_TURNS
         ):
             yield _flag(
                 "intervention_without_reflection",

@@ -71,7 +71,8 @@ FEATURES: dict[str, tuple[str, str]] = {
         "advice given without the client asking or agreeing",
     ),
     "intervention_without_reflection_rate": (
-        "interventions preceded by reflections",
+        # True also of a session with no information or advice at all.
+        "little information or advice given without reflecting first",
         "information or advice given without reflecting first",
     ),
 }
