@@ -26,6 +26,7 @@ def test_outcome_criteria_copy_the_instrument_figures_with_their_sources():
     assert criteria.reliable_change.source == phq9.reliable_change.source
     assert criteria.clinical_cutoff.value == phq9.clinical_cutoff.value
     assert criteria.clinical_range == phq9.clinical_range
+    assert criteria.name == phq9.short_title == "PHQ-9"
 
 
 def test_ors_runs_higher_is_better_with_its_clinical_range_below_the_cutoff():

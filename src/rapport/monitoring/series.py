@@ -348,7 +348,8 @@ def detector_config(
         if not isinstance(c, ChangeCriteria):
             continue
         if trajectories and c.instrument in trajectories:
-            models[c.instrument] = trajectories[c.instrument]
+            # A clinic's calibration is stored without the instrument's display name.
+            models[c.instrument] = replace(trajectories[c.instrument], label=c.label)
             continue
         try:
             models[c.instrument] = default_trajectory(c)

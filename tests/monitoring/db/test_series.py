@@ -225,6 +225,9 @@ def test_a_worse_score_answered_before_a_missed_session_keeps_its_alert(therapis
         return set(alerts.values_list("kind", flat=True))
 
     assert "reliable_deterioration" in active_kinds()
+    # Explained with the instrument's name as clinicians write it, not its id ("phq9").
+    worse = Alert.objects.get(episode=episode, kind="reliable_deterioration")
+    assert worse.explanation.startswith("PHQ-9 went from 10 at session 1 to 24 at session 4")
     missed.attendance = Attendance.NO_SHOW
     missed.save(update_fields=["attendance"])
     assert "reliable_deterioration" in active_kinds()

@@ -98,6 +98,7 @@ def _change_criteria(instrument: Instrument, instrument_id: str) -> ChangeCriter
     assert instrument.direction is not None
     return ChangeCriteria(
         instrument=instrument_id,
+        label=instrument.short_title,
         direction=instrument.direction,
         reliable_change=_cited(instrument.reliable_change),
         sd=_cited(instrument.norms.clinical_sd),

@@ -58,7 +58,7 @@ def _evidence(
 
 def _describe(criteria: ChangeCriteria, intake: Observation, now: Observation) -> str:
     return (
-        f"{criteria.instrument} went from {number(intake.score)} at session {intake.session} "
+        f"{criteria.name} went from {number(intake.score)} at session {intake.session} "
         f"to {number(now.score)} at session {now.session}"
     )
 

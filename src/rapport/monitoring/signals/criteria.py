@@ -104,6 +104,13 @@ class ChangeCriteria:
     clinical_cutoff: CitedValue | None = None
     clinical_range: ClinicalRange | None = None
     z: CitedValue = RC_Z
+    #: The instrument's name as clinicians write it ("PHQ-9"), for explanations; the id
+    #: when none is given.
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.instrument
 
     def __post_init__(self) -> None:
         severity_sign(self.direction)
@@ -219,6 +226,12 @@ class TrajectoryModel:
     tolerance_z: CitedValue
     first_session_index: CitedValue
     source: str
+    #: As ChangeCriteria.label ("PHQ-9"); not stored with a clinic's calibration.
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.instrument
 
     def __post_init__(self) -> None:
         if not self.bands:
@@ -307,6 +320,7 @@ def default_trajectory(change: ChangeCriteria) -> TrajectoryModel:
     )
     return TrajectoryModel(
         instrument=change.instrument,
+        label=change.label,
         direction=change.direction,
         bands=bands,
         tolerance_z=TOLERANCE_Z,

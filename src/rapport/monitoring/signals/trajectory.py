@@ -84,7 +84,7 @@ def _signal(
             ),
         },
         explanation=(
-            f"At session {now.session}, {model.instrument} is {score}; clients who started "
+            f"At session {now.session}, {model.name} is {score}; clients who started "
             f"{band_name(band)} (this client started at {spoken(intake.score)}) are expected "
             f"to be near {spoken(expected)} by now, and {score} is {worse} the tolerance limit "
             f"of {limit}. The client is not on track: check in about progress, the plan and "
