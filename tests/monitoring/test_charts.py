@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.lib.charts import Chart
+from rapport.lib.charts import Chart, padded
 from rapport.monitoring import charts
 from rapport.monitoring.series import EpisodeSeries
 from rapport.monitoring.signals import config_for
@@ -53,3 +53,8 @@ def test_the_table_tells_a_score_from_the_limit_it_just_crossed(drawn):
     row = next(r for r in table.rows if r.session == 4)
     assert row.outcome["ors"] == "17.9"
     assert row.expected["ors"].endswith("(off track below 17.92)")
+
+
+def test_a_score_at_the_top_of_the_scale_is_drawn_inside_the_plot():
+    low, high = padded((0, 27))
+    assert low < 0 and 27 < high < 28.5

@@ -25,6 +25,7 @@ __all__ = [
     "Marker",
     "Threshold",
     "line_chart_svg",
+    "padded",
     "sparkline_svg",
     "svg_data_uri",
 ]
@@ -129,7 +130,7 @@ def line_chart_svg(chart: Chart) -> str:
             )
             seen.add(marker.label)
         if chart.y_range:
-            ax.set_ylim(*chart.y_range)
+            ax.set_ylim(*padded(chart.y_range))
         if _all_whole(chart):
             # Sessions and days are counted in whole numbers: no "2.25" ticks.
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -204,3 +205,11 @@ def sparkline_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def padded(y_range: tuple[float, float], share: float = 0.04) -> tuple[float, float]:
+    """``y_range`` widened a little at both ends: a score at the scale's maximum (a PHQ-9
+    of 27) sat on the plot's edge with half its marker cut off."""
+    low, high = y_range
+    pad = (high - low) * share
+    return low - pad, high + pad
