@@ -34,3 +34,23 @@ def test_a_therapist_logs_in_opens_the_caseload_and_a_client(
     assert "goal in own words" in page.locator("ul.goals").inner_text()
     assert page.locator("table.appointments tbody tr").count() == 2
     assert serious_accessibility_violations(page) == []
+
+
+def test_on_a_phone_each_caseload_cell_says_what_it_is(
+    phone_page, live_server, therapist_a, client_a
+):
+    page = phone_page
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Email").fill(therapist_a.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{live_server.url}/caseload/")
+    row = page.locator("table.caseload tbody tr").first
+    # The header row is hidden at this width, so the cells carry their own labels.
+    assert page.locator("table.caseload thead").is_hidden()
+    labels = row.locator("td").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert '"Last appointment: "' in labels and '"Next appointment: "' in labels
+    # Nothing makes the page scroll sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
