@@ -11,7 +11,12 @@ import io
 import pytest
 
 from rapport.transcripts.analysis import code_csv
-from rapport.transcripts.parsing import CsvColumnsError, parse_timestamp, parse_transcript
+from rapport.transcripts.parsing import (
+    CsvColumnsError,
+    guess_roles,
+    parse_timestamp,
+    parse_transcript,
+)
 from tests.transcripts._helpers import FakeCoder
 
 
@@ -241,3 +246,24 @@ def test_a_text_with_a_line_break_and_ids_is_not_taken_for_swallowed_rows() -> N
     t = parse_transcript(data, "session.csv")
     assert t.turns[1].text == "Two things: 1, yeah, walking"
     assert len(t.turns) == 6
+
+
+def test_a_role_column_beside_the_speaker_column_says_who_is_who() -> None:
+    # Sam, the client, asks the questions here: guessing would make Sam the therapist.
+    data = (
+        b"speaker,role,text\n"
+        b"Sam,client,Can I ask you something first?\n"
+        b"Jo,therapist,Of course.\n"
+        b"Sam,client,Why do you think I keep doing this? Is it normal?\n"
+        b"Jo,therapist,You have been wondering about that a lot.\n"
+    )
+    t = parse_transcript(data, "session.csv")
+    assert t.speakers == ("Sam", "Jo")
+    assert dict(t.stated_roles) == {"Sam": "client", "Jo": "therapist"}
+    assert guess_roles(t) == {"Sam": "client", "Jo": "therapist"}
+    # Without the column the guess follows the questions.
+    without = b"\n".join(
+        b",".join(cells for i, cells in enumerate(line.split(b",", 2)) if i != 1)
+        for line in data.strip().split(b"\n")
+    )
+    assert guess_roles(parse_transcript(without, "session.csv"))["Sam"] == "therapist"

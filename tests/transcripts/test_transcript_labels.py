@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.transcripts.parsing import guess_roles, parse_transcript
+from rapport.transcripts.parsing import NotATranscriptError, guess_roles, parse_transcript
 
 
 def _zoom_vtt(*lines: str) -> bytes:
@@ -134,3 +134,13 @@ def test_a_full_width_colon_ends_a_label() -> None:
     )
     assert t.speakers == ("治疗师", "来访者")
     assert [turn.text for turn in t.turns] == ["你好吗？", "还好。", "好的。"]
+
+
+def test_an_email_saved_as_text_is_not_a_transcript() -> None:
+    data = (
+        b"From: Jo Bloggs <jo@example.invalid>\nTo: Sam Smith <sam@example.invalid>\n"
+        b"Subject: Session notes\nDate: Mon, 30 Nov 2026 09:12\n\n"
+        b"Hi Sam,\nHere are the notes from today.\nBest, Jo\n"
+    )
+    with pytest.raises(NotATranscriptError, match="No speaker labels were found"):
+        parse_transcript(data, "notes.txt")

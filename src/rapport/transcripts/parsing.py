@@ -173,6 +173,9 @@ class Transcript:
     speakers: tuple[str, ...]
     format: str
     notes: tuple[str, ...] = ()
+    #: (speaker, "therapist" or "client") as the file itself says: a CSV with a role column
+    #: beside its speaker column. guess_roles takes them over guessing.
+    stated_roles: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class _Segment:
     tagged: bool = False
     continuation: bool = False  # "Name:" at the start of a cue's second or later line
     bracketed: bool = False  # the label was written "[Name]", not "Name:"
+    role: str | None = None  # "therapist"/"client" from a CSV role column beside the speaker
 
 
 # ---------------------------------------------------------------------------------------
@@ -543,9 +547,12 @@ def _is_name_char(char: str) -> bool:
     return char in _NAME_PUNCTUATION or category[0] in "LMN" or category in ("So", "Sk")
 
 
-# Words that precede a colon in speech but are not speakers ("Note: ...", "Example: ...").
+# Words that precede a colon in speech but are not speakers ("Note: ...", "Example: ..."),
+# and an email's header fields: an email saved as text is not a transcript between
+# "From" and "To".
 _NOT_LABELS = frozenset(
     {"note", "notes", "example", "e.g", "i.e", "ps", "p.s", "nb", "n.b", "http", "https"}
+    | {"from", "to", "cc", "bcc", "subject", "sent", "date", "reply-to", "re", "fw", "fwd"}
 )
 
 
@@ -1272,14 +1279,18 @@ def _read_csv(text: str) -> list[_Segment]:
     assert speaker_col is not None and text_col is not None
     start_col = find_csv_column(table.header, _START_COLUMNS)
     end_col = find_csv_column(table.header, _END_COLUMNS)
+    # A role column beside a speaker column says who is who ("Sam", "client").
+    role_col = find_csv_column(table.header, ROLE_COLUMNS)
+    role_col = role_col if role_col != speaker_col else None
     segments: list[_Segment] = []
     for row in table.rows:
         speaker = _clean_name(_cell(row.cells, speaker_col))
         body = " ".join(_cell(row.cells, text_col).split())
         start = _csv_time(table, row, start_col)
         end = _csv_time(table, row, end_col)
+        role = _ROLE_ALIASES.get(_cell(row.cells, role_col).strip().lower()) if role_col else None
         if body:
-            segments.append(_Segment(speaker or None, body, start, end, tagged=True))
+            segments.append(_Segment(speaker or None, body, start, end, tagged=True, role=role))
     return segments
 
 
@@ -1622,7 +1633,23 @@ def _build(
             "least two, the therapist and the client; check that the export kept the "
             "speaker names."
         )
-    return Transcript(tuple(turns), speakers, fmt, (*notes, *merge_notes))
+    return Transcript(
+        tuple(turns), speakers, fmt, (*notes, *merge_notes), _stated_roles(segments, speakers)
+    )
+
+
+def _stated_roles(
+    segments: Sequence[_Segment], speakers: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """Each speaker's role as the file states it (its first stated one), by the speaker
+    names ``_merge`` kept (matched without regard to case)."""
+    spelling = {speaker.casefold(): speaker for speaker in speakers}
+    stated: dict[str, str] = {}
+    for seg in segments:
+        name = spelling.get((seg.speaker or "").casefold())
+        if seg.role is not None and name is not None:
+            stated.setdefault(name, seg.role)
+    return tuple(stated.items())
 
 
 def parse_transcript(
@@ -1737,8 +1764,9 @@ def guess_roles(transcript: Transcript, therapist: str | None = None) -> dict[st
     """Map each speaker to ``"therapist"`` or ``"client"``.
 
     Exactly one speaker is the therapist: ``therapist`` when given (matched without
-    regard to case), otherwise the most therapist-like by label, share of questions and
-    who opened. Everyone else is a client (couples and family sessions have several).
+    regard to case), else the one the file names (a CSV role column beside the speaker
+    column), otherwise the most therapist-like by label, share of questions and who
+    opened. Everyone else is a client (couples and family sessions have several).
     """
     if therapist is not None:
         wanted = _clean_name(therapist).casefold()
@@ -1748,6 +1776,14 @@ def guess_roles(transcript: Transcript, therapist: str | None = None) -> dict[st
                 f"There is no speaker called {therapist!r} in this transcript; the speakers "
                 f"are {', '.join(transcript.speakers)}."
             )
+    elif _one_stated_therapist(transcript) is not None:
+        chosen = _one_stated_therapist(transcript)
     else:
         chosen = max(transcript.speakers, key=lambda s: _role_score(transcript, s))
     return {s: THERAPIST if s == chosen else CLIENT for s in transcript.speakers}
+
+
+def _one_stated_therapist(transcript: Transcript) -> str | None:
+    """The speaker the file itself names as the therapist, if it names exactly one."""
+    therapists = [name for name, role in transcript.stated_roles if role == THERAPIST]
+    return therapists[0] if len(therapists) == 1 else None
