@@ -267,3 +267,14 @@ def test_a_role_column_beside_the_speaker_column_says_who_is_who() -> None:
         for line in data.strip().split(b"\n")
     )
     assert guess_roles(parse_transcript(without, "session.csv"))["Sam"] == "therapist"
+
+
+def test_a_csv_of_several_conversations_is_not_read_as_one_session() -> None:
+    two = (
+        b"transcript,role,text\n1,therapist,How are you?\n2,therapist,What brings you in?\n"
+        b"1,client,Tired.\n2,client,My doctor sent me.\n"
+    )
+    with pytest.raises(CsvColumnsError, match=r"holds 2 conversations \(column 'transcript'\)"):
+        parse_transcript(two, "sessions.csv")
+    one = b"transcript,role,text\n1,therapist,How are you?\n1,client,Tired.\n"
+    assert len(parse_transcript(one, "session.csv").turns) == 2

@@ -34,6 +34,7 @@ from typing import IO, Any, Protocol
 from .flags import Flag, FlagSettings, detect_flags
 from .metrics import REFERENCES, SessionMetrics, session_metrics
 from .parsing import (
+    CONVERSATION_COLUMNS,
     ROLE_COLUMNS,
     SPEAKER_COLUMNS,
     TEXT_COLUMNS,
@@ -232,15 +233,7 @@ ADDED_COLUMNS: tuple[str, ...] = ("code", "subcode", "confidence")
 # wins: the documented name, then the names of common exports (AnnoMI's own files use
 # transcript_id, interlocutor and utterance_text), so such a file is coded as it is instead
 # of being refused or, worse, read as one long conversation. Speaker, role and text
-# columns are the parser's (parsing.SPEAKER_COLUMNS and its neighbours).
-_CONVERSATION_COLUMNS = (
-    "transcript",
-    "transcript_id",
-    "conversation",
-    "conversation_id",
-    "session",
-    "session_id",
-)
+# columns are the parser's (parsing.CONVERSATION_COLUMNS, SPEAKER_COLUMNS and neighbours).
 
 
 def _column(header: Sequence[str], *names: str) -> int | None:
@@ -298,7 +291,7 @@ def code_csv(
     Input columns: ``role`` (therapist/client) or ``speaker`` (roles are then guessed per
     conversation), ``text``, and optionally ``transcript`` (conversation id; rows are in
     order within each conversation, conversations may interleave); other common names for
-    them are accepted (see ``_CONVERSATION_COLUMNS`` and its neighbours; case, spaces and
+    them are accepted (see ``CONVERSATION_COLUMNS`` and its neighbours; case, spaces and
     underscores in names do not matter). The delimiter (comma, semicolon or tab) is read
     from the header line and used for the output too. Every row and column is written back
     in its original order; existing code columns are overwritten in place. A row with more
@@ -321,7 +314,7 @@ def code_csv(
         raise CsvColumnsError("The CSV file is empty; it needs a header row.")
     body = [row.cells for row in table.rows]
     role_col, speaker_col = _column(header, *ROLE_COLUMNS), _column(header, *SPEAKER_COLUMNS)
-    text_col, conv_col = _column(header, *TEXT_COLUMNS), _column(header, *_CONVERSATION_COLUMNS)
+    text_col, conv_col = _column(header, *TEXT_COLUMNS), _column(header, *CONVERSATION_COLUMNS)
     missing = []
     if role_col is None and speaker_col is None:
         missing.append("'role' (or 'speaker')")

@@ -53,6 +53,7 @@ __all__ = [
     "FORMATS",
     "MAX_TRANSCRIPT_BYTES",
     "ROLES",
+    "CONVERSATION_COLUMNS",
     "ROLE_COLUMNS",
     "SPEAKER_COLUMNS",
     "TEXT_COLUMNS",
@@ -1258,6 +1259,15 @@ TEXT_COLUMNS = ("text", "utterance", "utterance_text")
 # A transcript upload reads a role column as the speaker's label (roles are confirmed by
 # a person before any analysis).
 _SPEAKER_COLUMNS = (SPEAKER_COLUMNS[0], *ROLE_COLUMNS, *SPEAKER_COLUMNS[1:])
+# A conversation id column: a file of several conversations (``rapport code`` reads those).
+CONVERSATION_COLUMNS = (
+    "transcript",
+    "transcript_id",
+    "conversation",
+    "conversation_id",
+    "session",
+    "session_id",
+)
 _START_COLUMNS = ("start", "timestamp", "start_time")
 _END_COLUMNS = ("end", "end_time")
 
@@ -1279,6 +1289,7 @@ def _read_csv(text: str) -> list[_Segment]:
     assert speaker_col is not None and text_col is not None
     start_col = find_csv_column(table.header, _START_COLUMNS)
     end_col = find_csv_column(table.header, _END_COLUMNS)
+    _check_one_conversation(table)
     # A role column beside a speaker column says who is who ("Sam", "client").
     role_col = find_csv_column(table.header, ROLE_COLUMNS)
     role_col = role_col if role_col != speaker_col else None
@@ -1292,6 +1303,21 @@ def _read_csv(text: str) -> list[_Segment]:
         if body:
             segments.append(_Segment(speaker or None, body, start, end, tagged=True, role=role))
     return segments
+
+
+def _check_one_conversation(table: CsvTable) -> None:
+    """A session is one conversation: a file whose conversation column names several
+    would be read as one session of everyone, its metrics and flags mixed."""
+    column = find_csv_column(table.header, CONVERSATION_COLUMNS)
+    if column is None:
+        return
+    ids = dict.fromkeys(v for row in table.rows if (v := _cell(row.cells, column).strip()))
+    if len(ids) > 1:
+        raise CsvColumnsError(
+            f"This CSV file holds {len(ids)} conversations (column "
+            f"'{table.header[column]}'), and a session report reads one. Save each "
+            "conversation as its own file, or code them all with `rapport code`."
+        )
 
 
 def _cell(cells: Sequence[str], column: int | None) -> str:
