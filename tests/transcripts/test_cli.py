@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -224,7 +225,10 @@ def test_analyze_without_json_prints_a_short_summary(capsys):
         f"those rated low {reference.low.median:.2f}"
     ) in out
     assert "closed question run: utterance 7" in out
-    assert len(out.splitlines()) < 20
+    # Talk share by time too, and what moved the estimate, as the session report shows.
+    assert re.search(r"\n    by speaking time +\d+%", out)
+    assert re.search(r"\n    - .+ \((raises|lowers) the estimate\)\n", out)
+    assert len(out.splitlines()) < 24
 
 
 def test_the_researcher_commands_run_without_django_settings(tmp_path):

@@ -149,6 +149,7 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
         "percent_complex_reflections": ("Complex reflections", "{:.0f}%", 1),
         "percent_therapist_input": ("Therapist input", "{:.0f}%", 1),
         "therapist_talk_share": ("Therapist talk share", "{:.0f}%", 100),
+        "therapist_talk_share_by_time": ("  by speaking time", "{:.0f}%", 100),
         "change_talk_ratio": ("Change talk ratio", "{:.0f}%", 100),
     }
     for metric, (label, fmt, scale) in labels.items():
@@ -167,6 +168,8 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
             file=out,
         )
         _print_quality_reference(out)
+        for reason in analysis.quality.top_reasons:
+            print(f"    - {reason}", file=out)
     if analysis.flags:
         kinds: dict[str, list[int]] = {}
         for flag in analysis.flags:
