@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from rapport.audit.models import Action, AuditEvent
 from rapport.transcripts import services
@@ -455,6 +456,8 @@ def test_the_trend_lists_every_analysed_session_of_the_client(
 ):
     http = login(therapist_a)
     first, second = client_a.episodes.get().appointments.order_by("starts_at")
+    second.starts_at = timezone.now() - timezone.timedelta(days=1)  # held, since the first
+    second.save(update_fields=["starts_at"])
     one = upload_and_confirm(http, first, "session.vtt")
     two = upload_and_confirm(http, second, "session.txt")
     page = http.get(f"/transcripts/{two.pk}/").content.decode()
@@ -482,3 +485,25 @@ def test_the_shipped_coder_analyses_an_uploaded_session(login, therapist_a, appo
         "sustain",
     }
     assert transcript.metrics["values"]["therapist_talk_share"] is not None
+
+
+@pytest.mark.parametrize("when", ["upcoming", "cancelled", "no_show"])
+def test_a_transcript_is_refused_for_a_session_that_did_not_take_place(
+    login, therapist_a, client_a, when
+):
+    from rapport.clinic.models import Attendance
+
+    appointments = client_a.episodes.get().appointments.order_by("starts_at")
+    past, upcoming = appointments
+    target = upcoming if when == "upcoming" else past
+    if when != "upcoming":
+        target.attendance = Attendance.CANCELLED if when == "cancelled" else Attendance.NO_SHOW
+        target.save(update_fields=["attendance"])
+    response = login(therapist_a).post(
+        f"/appointments/{target.pk}/transcripts/new/",
+        {"file": SimpleUploadedFile("session.vtt", fixture_bytes("session.vtt"))},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "has not started yet" in page or "did not take place" in page
+    assert not Transcript.objects.exists()

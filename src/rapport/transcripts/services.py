@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
-from rapport.clinic.models import Appointment, Clinic
+from rapport.clinic.models import Appointment, Attendance, Clinic
 from rapport.core.erase import forget_deleted_rows_after_commit
 from rapport.transcripts.analysis import analysis_to_json, analyze, rules_version
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
@@ -91,6 +91,7 @@ def transcript_upload(
     The same transcript uploaded again to the same session, while its text is kept, gives
     back the stored one instead of a duplicate.
     """
+    _check_took_place(appointment)
     digest = _digest(parsed)
     existing = (
         Transcript.objects.select_for_update()
@@ -140,6 +141,21 @@ def transcript_upload(
 
 
 # --- roles and analysis ---------------------------------------------------------------
+
+
+def _check_took_place(appointment: Appointment, now: datetime | None = None) -> None:
+    """A transcript is of a session that happened: not of one still to come, cancelled or
+    missed (the upload page offers only those that may have happened; this holds for any
+    way in). Its report would otherwise be dated to a session that never took place."""
+    if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
+        raise ValidationError(
+            "This appointment did not take place, so it has no transcript: choose the "
+            "session the recording is of."
+        )
+    if appointment.starts_at > (now or timezone.now()):
+        raise ValidationError(
+            "This session has not started yet: upload its transcript after the session."
+        )
 
 
 def _validate_roles(speakers: list[str], roles: Mapping[str, str]) -> dict[str, str]:

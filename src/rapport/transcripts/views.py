@@ -160,15 +160,21 @@ def transcript_upload(request, appointment_id):
     client = appointment.episode.client
     form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
-        transcript = services.transcript_upload(
-            actor=request.user,
-            appointment=appointment,
-            parsed=form.parsed,
-            filename=form.cleaned_data["file"].name,
-            request=request,
-        )
-        messages.success(request, _("Transcript uploaded. Check who is who before the analysis."))
-        return redirect("transcript_roles", transcript_id=transcript.pk)
+        try:
+            transcript = services.transcript_upload(
+                actor=request.user,
+                appointment=appointment,
+                parsed=form.parsed,
+                filename=form.cleaned_data["file"].name,
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Transcript uploaded. Check who is who before the analysis.")
+            )
+            return redirect("transcript_roles", transcript_id=transcript.pk)
     audit_page_view(request, client.pk)
     return render(
         request,
