@@ -110,7 +110,8 @@ def test_ending_an_episode_records_the_reason_and_cancels_future_appointments(
     login, therapist_a, client_a
 ):
     episode = client_a.episodes.get()
-    login(therapist_a).post(
+    http = login(therapist_a)
+    http.post(
         f"/episodes/{episode.pk}/end/",
         {
             "ended_on": timezone.localdate().isoformat(),
@@ -124,6 +125,13 @@ def test_ending_an_episode_records_the_reason_and_cancels_future_appointments(
         attendance="scheduled", starts_at__gt=timezone.now()
     ).exists()
     assert episode.appointments.filter(attendance="cancelled").count() == 1
+    # The past session nobody marked can still be recorded from the ended episode's list;
+    # the cancelled one offers nothing.
+    unmarked = episode.appointments.get(attendance="scheduled")
+    cancelled = episode.appointments.get(attendance="cancelled")
+    page = http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert f'href="/appointments/{unmarked.pk}/attendance/"' in page
+    assert f'href="/appointments/{cancelled.pk}/attendance/"' not in page
 
 
 @pytest.mark.django_db
