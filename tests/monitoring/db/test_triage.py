@@ -88,7 +88,10 @@ def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapi
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     order = [m for m in re.findall(r">([A-Z][a-z]+ [A-Z][a-z]+)</a></th>", body)]
     assert order == ["Dario Worse", "Bram Rupture", "Cleo Quiet", "Ada Steady"]
-    assert ">Rupture</li>" in body and ">No check-ins</li>" in body and ">Worse</li>" in body
+    assert ">Rupture</li>" in body and ">No check-ins</li>" in body
+    # High priority is marked in text as well as colour (WCAG 1.4.1).
+    high = '<span aria-hidden="true">! </span><span class="sr-only">High priority: </span>Worse'
+    assert high in body and body.count("High priority:") == 1
     assert 'alt="Check-in, last 5: 38, 38, 38, 28, 29 (below 36 is low)"' in body
     assert 'alt="PHQ-9, last 5: 10, 12, 14, 16, 18 (cut-off 10)"' in body
     assert body.count('class="spark"') == 8
