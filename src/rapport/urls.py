@@ -33,6 +33,11 @@ urlpatterns = [
     path("manage/users/", account_views.users, name="manage_users"),
     path("manage/users/new/", account_views.user_create, name="manage_user_create"),
     path("manage/users/<int:user_id>/", account_views.user_edit, name="manage_user_edit"),
+    path(
+        "manage/users/<int:user_id>/clients/",
+        account_views.clients_move,
+        name="manage_clients_move",
+    ),
     path("manage/supervision/", account_views.supervision, name="manage_supervision"),
     path(
         "manage/supervision/<int:link_id>/delete/",

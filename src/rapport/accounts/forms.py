@@ -26,6 +26,22 @@ class UserEditForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active (may sign in)"), required=False)
 
 
+class ClientsMoveForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("Move them to"), queryset=User.objects.none())
+
+    def __init__(self, *args, from_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = (
+            User.objects.filter(
+                clinic=from_user.clinic_id,
+                is_active=True,
+                role__in=(Role.THERAPIST, Role.SUPERVISOR),
+            )
+            .exclude(pk=from_user.pk)
+            .order_by("email")
+        )
+
+
 class SupervisionForm(forms.Form):
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none())
     supervisee = forms.ModelChoiceField(label=_("Supervisee"), queryset=User.objects.none())

@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from rapport.accounts.models import Role, SupervisionLink, User
-from rapport.audit.services import Action, audit_record
+from rapport.audit.services import Action, audit_record, audit_record_many
 
 __all__ = [
     "supervision_link_create",
@@ -97,12 +97,40 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
         raise ValidationError("You cannot remove your own admin access.")
     # An admin sees no client data, so a therapist with clients cannot simply become one.
     if fields.get("role") == Role.ADMIN and user.role != Role.ADMIN and user.clients.exists():
-        raise ValidationError({"role": "Move this therapist's clients to a colleague first."})
+        raise ValidationError(
+            {"role": "Move this therapist's clients to a colleague first (Users, Move clients)."}
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
     audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
     return user
+
+
+@transaction.atomic
+def clients_move(*, actor, from_user: User, to_user: User, request=None) -> int:
+    """Give all of ``from_user``'s clients to ``to_user`` (a colleague leaving, a role
+    change); returns how many. The admin who does it sees only the count, never the
+    clients (DESIGN §5); each client's record says who moved them, and when."""
+    _require_admin(actor)
+    if from_user.clinic_id != to_user.clinic_id or to_user.pk == from_user.pk:
+        raise ValidationError({"to_user": "Choose another colleague of this clinic."})
+    if not to_user.is_active or to_user.role not in (Role.THERAPIST, Role.SUPERVISOR):
+        raise ValidationError(
+            {"to_user": "Choose an active therapist or supervisor: they will see these clients."}
+        )
+    ids = list(from_user.clients.values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError("This person has no clients to move.")
+    from_user.clients.filter(pk__in=ids).update(therapist=to_user)
+    audit_record_many(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"client:therapist:user:{from_user.pk}->user:{to_user.pk}",
+        client_ids=ids,
+        request=request,
+    )
+    return len(ids)
 
 
 @transaction.atomic

@@ -7,15 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.accounts import services
 from rapport.accounts.forms import (
     AuditFilterForm,
+    ClientsMoveForm,
     ClinicSettingsForm,
     SupervisionForm,
     UserCreateForm,
@@ -51,7 +54,12 @@ def _user_in_my_clinic(request, user_id) -> User:
 
 @admin_required
 def users(request):
-    staff = User.objects.filter(clinic=request.user.clinic).order_by("role", "email")
+    # How many clients each has (a count, no client data): someone leaving needs theirs moved.
+    staff = (
+        User.objects.filter(clinic=request.user.clinic)
+        .annotate(client_count=Count("clients"))
+        .order_by("role", "email")
+    )
     return render(request, "accounts/users.html", {"staff": staff})
 
 
@@ -82,6 +90,33 @@ def user_edit(request, user_id):
         success=_("User saved."),
         next_url=reverse("manage_users"),
         title=_("Edit %(email)s") % {"email": user.email},
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def clients_move(request, user_id):
+    """Move all of a colleague's clients to another (someone leaving, a role change). The
+    admin sees how many, never who (DESIGN §5)."""
+    user = _user_in_my_clinic(request, user_id)
+    count = user.clients.count()
+    return service_form_page(
+        request,
+        ClientsMoveForm(request.POST or None, from_user=user),
+        lambda data: services.clients_move(
+            actor=request.user, from_user=user, to_user=data["to_user"], request=request
+        ),
+        success=_("Clients moved."),
+        next_url=reverse("manage_users"),
+        title=_("Move %(email)s's clients") % {"email": user.email},
+        intro=ngettext(
+            "%(email)s has %(count)d client. Their new therapist sees their record, alerts "
+            "and check-ins from now on; the move is in each client's audit trail.",
+            "%(email)s has %(count)d clients. Their new therapist sees their records, alerts "
+            "and check-ins from now on; the move is in each client's audit trail.",
+            count,
+        )
+        % {"email": user.email, "count": count},
     )
 
 
