@@ -278,3 +278,17 @@ def test_a_csv_of_several_conversations_is_not_read_as_one_session() -> None:
         parse_transcript(two, "sessions.csv")
     one = b"transcript,role,text\n1,therapist,How are you?\n1,client,Tired.\n"
     assert len(parse_transcript(one, "session.csv").turns) == 2
+
+
+def test_a_one_speaker_conversation_in_code_csv_says_how_to_code_it() -> None:
+    from rapport.transcripts.parsing import SingleSpeakerError
+
+    text = "transcript,speaker,text\ns1,Jo,How are you?\ns1,Sam,Fine.\ns2,Jo,Welcome back.\n"
+    with pytest.raises(SingleSpeakerError, match=r"Conversation 's2': .*give the file a 'role'"):
+        _coded(text)
+    # With the roles given, the same conversation is coded like the others.
+    with_roles = (
+        "transcript,speaker,role,text\ns1,Jo,therapist,How are you?\ns1,Sam,client,Fine.\n"
+        "s2,Jo,therapist,Welcome back.\n"
+    )
+    assert len(_coded(with_roles).strip().splitlines()) == 4

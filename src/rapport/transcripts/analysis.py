@@ -39,6 +39,7 @@ from .parsing import (
     SPEAKER_COLUMNS,
     TEXT_COLUMNS,
     CsvColumnsError,
+    SingleSpeakerError,
     Transcript,
     TranscriptEncodingError,
     TranscriptError,
@@ -273,6 +274,12 @@ def _conversation_roles(
             (row[speaker_col], row[text_col] or "…", None, None) for row in rows
         )
         roles = guess_roles(transcript)
+    except SingleSpeakerError as exc:
+        # Roles cannot be guessed from one speaker; the file can still say them.
+        raise SingleSpeakerError(
+            f"{label}: {exc} To code a conversation of one speaker, give the file a 'role' "
+            "column (therapist or client on each row)."
+        ) from exc
     except TranscriptError as exc:
         raise type(exc)(f"{label}: {exc}") from exc
     # Looked up the way the transcript matched them: "- Jo" and "jo" are one speaker (a
