@@ -165,7 +165,7 @@ def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episod
         raise ValidationError({"phase": "Use “End episode” to close an episode, with its reason."})
     if not episode.is_open:
         raise ValidationError("This episode has ended and can no longer be changed.")
-    if "started_on" in fields:
+    if fields.get("started_on", episode.started_on) != episode.started_on:
         _validate_episode_start(fields["started_on"], episode)
     for name, value in fields.items():
         setattr(episode, name, value)
