@@ -61,3 +61,21 @@ def test_a_second_appointment_at_the_same_time_is_refused(therapist_a, client_a)
     with pytest.raises(ValidationError, match="already has an appointment at this time"):
         appointment_create(actor=therapist_a, episode=episode, starts_at=when)
     assert Appointment.objects.filter(episode=episode, starts_at=when).count() == 1
+
+
+def test_an_overlong_ending_summary_is_refused_and_the_episode_stays_open(
+    login, therapist_a, client_a
+):
+    episode = client_a.episodes.get()
+    response = login(therapist_a).post(
+        f"/episodes/{episode.pk}/end/",
+        {
+            "ended_on": timezone.localdate().isoformat(),
+            "end_reason": "planned",
+            "summary": "x" * 10001,
+        },
+    )
+    assert response.status_code == 400
+    assert "at most 10000 characters" in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.is_open

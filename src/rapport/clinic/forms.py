@@ -59,6 +59,9 @@ class EndEpisodeForm(forms.Form):
     summary = forms.CharField(
         label=_("Ending summary"),
         required=False,
+        # A summary, not a record: a few pages at most (280,000 characters were accepted
+        # and made a page 60,000 px long).
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Goals reviewed, progress made, how the relationship felt."),
     )
