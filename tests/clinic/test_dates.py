@@ -3,6 +3,7 @@ after its own appointments, no double booking. Each refusal changes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -79,3 +80,26 @@ def test_an_overlong_ending_summary_is_refused_and_the_episode_stays_open(
     assert "at most 10000 characters" in response.content.decode()
     episode.refresh_from_db()
     assert episode.is_open
+
+
+def test_the_new_client_form_sent_twice_makes_one_client(login, therapist_a):
+    from rapport.audit.models import AuditEvent
+    from rapport.clinic.models import Client
+
+    http = login(therapist_a)
+    page = http.get("/clients/new/").content.decode()
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key is not None
+    form = {"display_name": "Double Click", "form_key": key[1]}
+    first, second = http.post("/clients/new/", form), http.post("/clients/new/", form)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]  # both lead to the one client
+    client = Client.objects.get(therapist=therapist_a, creation_key=key[1])
+    assert [c.display_name for c in Client.objects.filter(therapist=therapist_a)].count(
+        "Double Click"
+    ) == 1
+    assert AuditEvent.objects.filter(action="create", client_id=client.pk).count() == 1
+    # A new form is a new client, even with the same name.
+    again = http.get("/clients/new/").content.decode()
+    other = re.search(r'name="form_key" value="([^"]+)"', again)
+    assert other is not None and other[1] != key[1]

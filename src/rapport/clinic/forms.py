@@ -25,6 +25,8 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class ClientForm(forms.Form):
+    # Set when the page is first shown (views.client_create); see Client.creation_key.
+    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     display_name = forms.CharField(
         label=_("Name"), max_length=200, help_text=_("As the client likes to be called.")
     )

@@ -47,6 +47,9 @@ class Client(models.Model):
     phone = EncryptedTextField(_("phone for reminders"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The key of the form that created the client: the same form sent twice (a double
+    # click, a reload) gives back the client it made instead of a second one.
+    creation_key = models.CharField(max_length=32, unique=True, null=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["therapist"])]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -85,19 +85,35 @@ def client_create(
     birth_year: int | None = None,
     email: str = "",
     phone: str = "",
+    form_key: str = "",
     request=None,
 ) -> Client:
+    """A new client of ``therapist``. ``form_key`` (the creating form's key) makes a second
+    sending of the same form return the client the first one made: nothing counted twice."""
     if not display_name.strip():
         raise ValidationError({"display_name": "Enter a name for this client."})
     _validate_birth_year(birth_year)
-    client = Client.objects.create(
-        clinic=therapist.clinic,
-        therapist=therapist,
-        display_name=display_name.strip(),
-        birth_year=birth_year,
-        email=email.strip(),
-        phone=phone.strip(),
-    )
+    key = form_key.strip() or None
+    earlier = Client.objects.filter(creation_key=key, therapist=therapist).first() if key else None
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():  # a savepoint: the race below leaves the outer one usable
+            client = Client.objects.create(
+                clinic=therapist.clinic,
+                therapist=therapist,
+                display_name=display_name.strip(),
+                birth_year=birth_year,
+                email=email.strip(),
+                phone=phone.strip(),
+                creation_key=key,
+            )
+    except IntegrityError:
+        # The same form, sent twice at once: the other request made the client.
+        earlier = Client.objects.filter(creation_key=key, therapist=therapist).first()
+        if earlier is None:
+            raise
+        return earlier
     audit_record(
         actor=actor, action=Action.CREATE, target="client", client_id=client.pk, request=request
     )

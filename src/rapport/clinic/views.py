@@ -6,6 +6,8 @@ Views only translate HTTP into selector and service calls: every object comes fr
 
 from __future__ import annotations
 
+import secrets
+
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -110,7 +112,7 @@ def _client_url(client_id) -> str:
 def client_create(request):
     return service_form_page(
         request,
-        ClientForm(request.POST or None),
+        ClientForm(request.POST or None, initial={"form_key": secrets.token_urlsafe(16)}),
         lambda data: services.client_create(
             actor=request.user, therapist=request.user, request=request, **data
         ),
