@@ -37,7 +37,13 @@ def test_creating_a_client_with_no_name_re_renders_with_the_message_and_saves_no
 ):
     response = login(therapist_a).post("/clients/new/", {"display_name": " ", "birth_year": "1990"})
     assert response.status_code == 400
-    assert "This field is required." in response.content.decode()
+    page = response.content.decode()
+    assert "This field is required." in page
+    # A summary at the top, announced, links to the field to correct.
+    summary = page[page.index('<div class="error-summary" role="alert">') :]
+    summary = summary[: summary.index("</div>")]
+    assert '<a href="#id_display_name_error">Name</a>: This field is required.' in summary
+    assert 'id="id_display_name_error"' in page
     assert Client.objects.count() == 0
 
 
