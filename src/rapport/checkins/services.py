@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
 from rapport.checkins.tokens import hash_token, new_token
-from rapport.clinic.models import Attendance
+from rapport.clinic.models import MISSED
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
@@ -192,7 +192,7 @@ def checkin_create(
         raise ValidationError({"timing": _("Choose before or after the session.")})
     if mode not in Mode.values:
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
-    if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
+    if appointment.attendance in MISSED:
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
     _check_session_has_started(appointment, instrument, timing, now)
     valid_for = valid_for or (TABLET_VALID_FOR if mode == Mode.TABLET else DEFAULT_VALID_FOR)

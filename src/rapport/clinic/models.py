@@ -162,6 +162,10 @@ class Attendance(models.TextChoices):
     NO_SHOW = "no_show", _("Did not attend")
 
 
+#: The session did not take place: nothing can be asked about it or uploaded for it.
+MISSED = (Attendance.CANCELLED, Attendance.NO_SHOW)
+
+
 class Appointment(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appointments")
     starts_at = models.DateTimeField(_("date and time"))

@@ -36,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.checkins.selectors import after_session_instruments
-from rapport.clinic.models import Appointment, Attendance, Episode
+from rapport.clinic.models import MISSED, Appointment, Attendance, Episode
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
 from rapport.monitoring.signals import (
@@ -188,7 +188,7 @@ def build_series(
     attendance: list[AttendanceRecord] = []
     for pk, starts_at, status in sorted(appointments, key=lambda a: (a[1], a[0])):
         day = _local_date(starts_at)
-        missed = status in (Attendance.NO_SHOW, Attendance.CANCELLED)
+        missed = status in MISSED
         if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from rapport.clinic.models import Appointment, Attendance, Client
+from rapport.clinic.models import MISSED, Appointment, Client
 from rapport.clinic.selectors import clients_for
 from rapport.transcripts.models import Transcript, TranscriptStatus
 
@@ -55,7 +55,7 @@ def appointments_for_upload(client: Client, *, limit: int = 6, now=None) -> list
     now = now or timezone.now()
     return list(
         Appointment.objects.filter(episode__client=client, starts_at__lte=now)
-        .exclude(attendance__in=[Attendance.CANCELLED, Attendance.NO_SHOW])
+        .exclude(attendance__in=MISSED)
         .order_by("-starts_at", "-pk")[:limit]
     )
 

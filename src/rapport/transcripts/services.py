@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
-from rapport.clinic.models import Appointment, Attendance, Clinic
+from rapport.clinic.models import MISSED, Appointment, Clinic
 from rapport.core.erase import forget_deleted_rows_after_commit
 from rapport.transcripts.analysis import analysis_to_json, analyze, rules_version
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
@@ -147,7 +147,7 @@ def _check_took_place(appointment: Appointment, now: datetime | None = None) -> 
     """A transcript is of a session that happened: not of one still to come, cancelled or
     missed (the upload page offers only those that may have happened; this holds for any
     way in). Its report would otherwise be dated to a session that never took place."""
-    if appointment.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
+    if appointment.attendance in MISSED:
         raise ValidationError(
             "This appointment did not take place, so it has no transcript: choose the "
             "session the recording is of."
