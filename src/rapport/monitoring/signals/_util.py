@@ -27,11 +27,16 @@ def number(value: float) -> float | int:
     return round(float(value), 3)
 
 
-def spoken(value: float) -> str:
-    """A number as a therapist reads it: whole numbers plain, others to one decimal."""
+def spoken(value: float, decimals: int = 1) -> str:
+    """A number as a therapist reads it: whole numbers plain, others to one decimal (or to
+    ``decimals``, without trailing zeros beyond the first: 17.9, not 17.90)."""
     if float(value).is_integer():
         return str(int(value))
-    return f"{float(value):.1f}"
+    text = f"{float(value):.{decimals}f}"
+    if decimals > 1:
+        text = text.rstrip("0")
+        text += "0" if text.endswith(".") else ""
+    return text
 
 
 def apart(value: float, other: float, *, most: int = 6) -> tuple[str, str]:
@@ -46,13 +51,5 @@ def apart(value: float, other: float, *, most: int = 6) -> tuple[str, str]:
     for decimals in range(2, most + 1):
         if float(first) != float(second) or float(value) == float(other):
             break
-        first, second = _to(value, decimals), _to(other, decimals)
+        first, second = spoken(value, decimals), spoken(other, decimals)
     return first, second
-
-
-def _to(value: float, decimals: int) -> str:
-    """Like :func:`spoken` with more decimals, without trailing zeros (17.9, not 17.90)."""
-    if float(value).is_integer():
-        return str(int(value))
-    text = f"{float(value):.{decimals}f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
