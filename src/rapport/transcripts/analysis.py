@@ -230,15 +230,13 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
 ADDED_COLUMNS: tuple[str, ...] = ("code", "subcode", "confidence")
 
 
-# Column names accepted for each field of ``rapport code``'s input, the first one present
-# wins: the documented name, then the names of common exports (AnnoMI's own files use
-# transcript_id, interlocutor and utterance_text), so such a file is coded as it is instead
-# of being refused or, worse, read as one long conversation. Speaker, role and text
-# columns are the parser's (parsing.CONVERSATION_COLUMNS, SPEAKER_COLUMNS and neighbours).
-
-
 def _column(header: Sequence[str], *names: str) -> int | None:
-    # Case, spaces and underscores do not matter; a repeated name means its first column.
+    """The first of ``names`` in ``header``. Each field of ``rapport code``'s input accepts
+    the documented name, then the names of common exports (AnnoMI's own files use
+    transcript_id, interlocutor and utterance_text: parsing.CONVERSATION_COLUMNS,
+    SPEAKER_COLUMNS and their neighbours), so such a file is coded as it is instead of being
+    refused or, worse, read as one long conversation. Case, spaces and underscores do not
+    matter; a repeated name means its first column."""
     return find_csv_column(header, names)
 
 
