@@ -213,3 +213,37 @@ def test_the_command_line_link_for_the_next_session_works_until_it(capsys, clien
         == 2
     )
     assert "has not started yet" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attendance", ["cancelled", "no_show"])
+def test_marking_a_session_missed_revokes_its_links_about_the_session_only(
+    client, client_a, therapist_a, monkeypatch, attendance
+):
+    from rapport.audit.models import AuditEvent
+    from rapport.clinic.services import appointment_record_attendance
+
+    appointment = book(client_a, FIXED - timedelta(hours=1))
+    before, _ = checkin_create(
+        actor=None, appointment=appointment, instrument_id="phq9", timing="before", now=FIXED
+    )
+    alliance, alliance_token = checkin_create(
+        actor=None,
+        appointment=appointment,
+        instrument_id="session-checkin",
+        timing="after",
+        now=FIXED,
+    )
+    at(monkeypatch, FIXED + timedelta(minutes=5))
+    appointment_record_attendance(actor=therapist_a, appointment=appointment, attendance=attendance)
+
+    before.refresh_from_db()
+    alliance.refresh_from_db()
+    # Answered, the alliance check-in would rate (and could raise an alert about) a session
+    # that never happened; how the client has been still holds.
+    assert alliance.revoked_at is not None and before.revoked_at is None
+    assert AuditEvent.objects.filter(
+        target=f"checkin:{alliance.pk}:revoked", actor_label="system", client_id=client_a.pk
+    ).exists()
+    assert client.get(f"/c/{alliance_token}/").status_code in (404, 410)
+    assert not Response.objects.exists()

@@ -286,6 +286,44 @@ def checkin_revoke(*, actor, checkin: CheckIn, request=None, now: datetime | Non
     return checkin
 
 
+def revoke_links_about_a_missed_session(appointment, now: datetime | None = None) -> int:
+    """Once an appointment is marked cancelled or missed, its open links that rate the
+    session (asked after it, or an alliance measure) are revoked: answered, they would score
+    a session that never happened and could raise an alliance alert about it. Links asked
+    before the session (how the client has been, e.g. a PHQ-9) stay open: that answer holds
+    whether or not the session took place. Returns how many were revoked."""
+    if appointment.attendance not in MISSED:
+        return 0
+    now = now or timezone.now()
+    about_the_session = [
+        checkin
+        for checkin in CheckIn.objects.filter(
+            appointment=appointment, used_at__isnull=True, revoked_at__isnull=True
+        )
+        if checkin.is_open(now) and _rates_the_session(appointment, checkin)
+    ]
+    for checkin in about_the_session:
+        checkin.revoked_at = now
+        checkin.save(update_fields=["revoked_at"])
+        audit_record(
+            actor="system",
+            action=Action.UPDATE,
+            target=f"checkin:{checkin.pk}:revoked",
+            client_id=checkin.client_id,
+        )
+    return len(about_the_session)
+
+
+def _rates_the_session(appointment, checkin: CheckIn) -> bool:
+    if checkin.timing == Timing.AFTER:
+        return True
+    try:
+        instrument = instrument_for_clinic(appointment.episode.client.clinic, checkin.instrument_id)
+    except InstrumentNotFound:
+        return False
+    return instrument.kind == "alliance"
+
+
 def submission_key(checkin: CheckIn, form_key: str) -> str:
     return f"checkin:{checkin.pk}:{form_key}"
 

@@ -92,6 +92,9 @@ def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapi
     # High priority is marked in text as well as colour (WCAG 1.4.1).
     high = '<span aria-hidden="true">! </span><span class="sr-only">High priority: </span>Worse'
     assert high in body and body.count("High priority:") == 1
+    # Medium and low are told apart in words too, not by their colour alone.
+    assert '<span class="sr-only">Medium priority: </span>Rupture' in body
+    assert '<span class="sr-only">Low priority: </span>No check-ins' in body
     assert 'alt="Check-in, last 5: 38, 38, 38, 28, 29 (below 36 is low)"' in body
     assert 'alt="PHQ-9, last 5: 10, 12, 14, 16, 18 (cut-off 10)"' in body
     assert body.count('class="spark"') == 8
