@@ -205,6 +205,12 @@ def test_advice_is_found_by_its_wording_whatever_sub_code_the_coder_gave():
     assert "advice" in _flags_after(said, "You should go to the gym every morning.", information)
     assert "advice" in _flags_after(said, "My advice is to quit your job.", reflection)
     assert "advice" in _flags_after(said, "If I were you, I'd move out of that flat.", reflection)
+    # An instruction is not a reflection, whatever the coder says.
+    beer = "I keep buying beer on the way home."
+    assert "advice" in _flags_after(beer, "Okay. Just stop buying beer.", reflection)
+    assert "advice" in _flags_after(beer, "Try not to walk past the shop.", reflection)
+    assert "advice" not in _flags_after(beer, "You want to stop buying beer.", reflection)
+    assert "advice" not in _flags_after(beer, "Stop me if I'm wrong: it's the habit.", reflection)
     # Reflected wishes and plain information are not advice.
     assert "advice" not in _flags_after(said, "You feel you should rest more.", reflection)
     assert "advice" not in _flags_after(said, "Tiredness is common after a move.", information)
