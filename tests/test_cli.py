@@ -70,6 +70,12 @@ def test_set_password_gives_a_staff_member_a_new_password_audited(monkeypatch, c
     assert therapist_a.check_password("a-new-long-enough-passphrase")
     event = AuditEvent.objects.get(target=f"user:{therapist_a.pk}:password")
     assert event.actor_label == "system"
+    # The operator knows it: the therapist chooses their own at their next sign-in.
+    assert therapist_a.must_change_password
+    assert "choose their own" in capsys.readouterr().out
+    assert main(["set-password", "--email", therapist_a.email, "--own"]) == 0
+    therapist_a.refresh_from_db()
+    assert not therapist_a.must_change_password
 
 
 def test_createuser_refuses_an_unknown_role(capsys):

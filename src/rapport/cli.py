@@ -213,10 +213,11 @@ def cmd_set_password(args: argparse.Namespace) -> None:
         raise CommandError(f"no staff account with the email {args.email}")
     password = _new_password("New password: ")
     try:
-        user_set_password(actor=None, user=user, password=password)
+        user_set_password(actor=None, user=user, password=password, temporary=not args.own)
     except ValidationError as error:
         raise CommandError("; ".join(error.messages)) from None
-    print(f"Set a new password for {user.email}; their other sessions have ended.")
+    then = "" if args.own else " they must choose their own at their next sign-in;"
+    print(f"Set a new password for {user.email};{then} their other sessions have ended.")
 
 
 def cmd_keygen(args: argparse.Namespace) -> None:
@@ -330,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a new password for a staff account (from RAPPORT_NEW_USER_PASSWORD or a prompt)",
     )
     set_password.add_argument("--email", required=True)
+    set_password.add_argument(
+        "--own",
+        action="store_true",
+        help="the account is yours: keep this password (otherwise, as whoever typed it knows "
+        "it, its owner must choose their own at their next sign-in)",
+    )
     set_password.set_defaults(handler=cmd_set_password)
 
     keygen = sub.add_parser("keygen", help="print a new encryption key for RAPPORT_ENCRYPTION_KEYS")

@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "rapport.accounts.middleware.RequirePasswordChangeMiddleware",
     "rapport.accounts.middleware.RequireMFAMiddleware",
     "rapport.core.middleware.NoStoreMiddleware",
 ]

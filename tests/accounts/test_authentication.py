@@ -126,3 +126,42 @@ def test_staff_cannot_change_their_own_sign_in_email(login, therapist_a):
     therapist_a.refresh_from_db()
     assert therapist_a.email == "therapist.a@test.invalid"
     assert not therapist_a.emailaddress_set.filter(email="someone.else@test.invalid").exists()
+
+
+@pytest.mark.django_db
+def test_a_password_an_admin_set_opens_only_the_page_to_choose_ones_own(
+    client, login, admin_user, clinic
+):
+    chosen_by_admin = "the-admin-knows-this-one"
+    login(admin_user).post(
+        "/manage/users/new/",
+        {"email": "new.t@test.invalid", "role": "therapist", "password": chosen_by_admin},
+    )
+    new = User.objects.get(email="new.t@test.invalid")
+    assert new.must_change_password
+    client.logout()
+    client.post("/accounts/login/", {"login": new.email, "password": chosen_by_admin})
+    for page in ("/caseload/", "/manage/users/", "/api/docs"):
+        response = client.get(page)
+        assert response.status_code == 302, page
+        assert response["Location"] == "/accounts/password/change/"
+    assert "choose your own" in client.get("/accounts/password/change/").content.decode()
+
+    own = "a-passphrase-only-i-know"
+    client.post(
+        "/accounts/password/change/",
+        {"oldpassword": chosen_by_admin, "password1": own, "password2": own},
+    )
+    new.refresh_from_db()
+    assert not new.must_change_password and new.check_password(own)
+    assert client.get("/caseload/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_operator_creating_an_account_at_the_command_line_is_not_asked_again(clinic):
+    from rapport.accounts.services import user_create
+
+    user = user_create(
+        actor=None, clinic=clinic, email="op@test.invalid", role="admin", password="x" * 20
+    )
+    assert not user.must_change_password

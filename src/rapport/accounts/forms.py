@@ -15,7 +15,10 @@ class UserCreateForm(forms.Form):
     password = forms.CharField(
         label=_("Initial password"),
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("At least 12 characters. The user can change it after signing in."),
+        help_text=_(
+            "At least 12 characters. Give it to them privately: at their first sign-in they "
+            "must choose their own before anything else opens."
+        ),
     )
 
 

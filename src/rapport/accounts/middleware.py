@@ -1,9 +1,12 @@
-"""Enforce the clinic's "MFA required for all staff" setting."""
+"""Enforce a first password of one's own, and the clinic's "MFA required for all staff"
+setting."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from rapport.accounts.mfa import lacks_required_mfa
 
@@ -25,4 +28,29 @@ class RequireMFAMiddleware:
             and lacks_required_mfa(user)
         ):
             return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+class RequirePasswordChangeMiddleware:
+    """A password an admin set (``User.must_change_password``) opens one page: the one where
+    the user chooses their own. Until then the admin, who knows it, could sign in as them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        change = reverse("account_change_password")
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.must_change_password
+            and request.path != change
+            and not request.path.startswith(("/accounts/logout/", "/static/", "/c/"))
+        ):
+            messages.info(
+                request,
+                _("Your password was set by a clinic admin: choose your own to go on."),
+            )
+            return redirect(change)
         return self.get_response(request)

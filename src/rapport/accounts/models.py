@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Trainee therapists see more early dropout (Swift & Greenberg 2012); monitoring uses it.
     is_trainee = models.BooleanField(_("trainee therapist"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Set when a clinic admin chose this password: the admin knows it, so it is a one-time
+    # key; the user picks their own before reaching anything else (RequirePasswordChange).
+    must_change_password = models.BooleanField(_("must choose a new password"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -61,6 +61,9 @@ def user_create(
     if password:
         validate_password(password, user)
         user.set_password(password)
+        # An admin who typed it knows it: the user chooses their own at first sign-in. An
+        # operator at the command line (actor None) may be setting their own.
+        user.must_change_password = actor is not None
     else:
         user.set_unusable_password()
     user.save()
@@ -69,13 +72,18 @@ def user_create(
 
 
 @transaction.atomic
-def user_set_password(*, actor, user: User, password: str, request=None) -> User:
+def user_set_password(
+    *, actor, user: User, password: str, temporary: bool = True, request=None
+) -> User:
     """A new password for a staff member who forgot theirs (``actor`` None: the command
-    line). Their other sessions end: Django checks each session against the password."""
+    line). Their other sessions end: Django checks each session against the password.
+    ``temporary``: whoever typed it knows it, so the user must choose their own at their
+    next sign-in (False only for an operator setting their own)."""
     _require_admin(actor)
     validate_password(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_change_password = temporary
+    user.save(update_fields=["password", "must_change_password"])
     audit_record(
         actor=actor, action=Action.UPDATE, target=f"user:{user.pk}:password", request=request
     )
