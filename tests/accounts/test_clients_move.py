@@ -58,3 +58,17 @@ def test_only_an_admin_moves_clients(login, therapist_a, therapist_b, client_a):
     )
     assert response.status_code == 403
     assert Client.objects.get(pk=client_a.pk).therapist == therapist_a
+
+
+def test_the_edit_page_of_a_therapist_with_clients_says_to_move_them_before_deactivating(
+    login, admin_user, therapist_a, therapist_b, client_a
+):
+    http = login(admin_user)
+    page = http.get(f"/manage/users/{therapist_a.pk}/").content.decode()
+    assert (
+        "has 1 client. Move the client to a colleague before making this account inactive" in page
+    )
+    assert f'href="/manage/users/{therapist_a.pk}/clients/">Move clients</a>' in page
+    assert CANARY not in page  # a count, never who
+    without_clients = http.get(f"/manage/users/{therapist_b.pk}/").content.decode()
+    assert "before making this account inactive" not in without_clients

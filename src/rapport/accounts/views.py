@@ -83,6 +83,7 @@ def user_create(request):
 def user_edit(request, user_id):
     user = _user_in_my_clinic(request, user_id)
     initial = {f: getattr(user, f) for f in ("full_name", "role", "is_trainee", "is_active")}
+    count = user.clients.count()
     return service_form_page(
         request,
         UserEditForm(request.POST or None, initial=initial),
@@ -90,7 +91,29 @@ def user_edit(request, user_id):
         success=_("User saved."),
         next_url=reverse("manage_users"),
         title=_("Edit %(email)s") % {"email": user.email},
+        **_clients_left_behind(user, count),
     )
+
+
+def _clients_left_behind(user: User, count: int) -> dict:
+    """Made inactive, a therapist's clients have nobody to see their alerts: say so where
+    the admin unticks "Active", with the way to move them (a count, never who)."""
+    if not count:
+        return {}
+    return {
+        "intro": ngettext(
+            "%(email)s has %(count)d client. Move the client to a colleague before making "
+            "this account inactive: otherwise nobody sees their alerts and check-ins.",
+            "%(email)s has %(count)d clients. Move them to a colleague before making this "
+            "account inactive: otherwise nobody sees their alerts and check-ins.",
+            count,
+        )
+        % {"email": user.email, "count": count},
+        "intro_link": {
+            "url": reverse("manage_clients_move", args=[user.pk]),
+            "label": _("Move clients"),
+        },
+    }
 
 
 @admin_required
