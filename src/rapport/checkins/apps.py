@@ -6,7 +6,7 @@ class CheckinsConfig(AppConfig):
     label = "checkins"
 
     def ready(self) -> None:
-        from rapport.checkins import panels
+        from rapport.checkins import panels, preferences
         from rapport.checkins.demo import add_demo_responses
         from rapport.checkins.services import revoke_links_about_a_missed_session
         from rapport.core.hooks import on_attendance_changed
@@ -15,5 +15,6 @@ class CheckinsConfig(AppConfig):
 
         register_client_panel(panels.RISK_ORDER, panels.risk_panel)
         register_client_panel(panels.CHECKINS_ORDER, panels.checkins_panel)
+        register_client_panel(preferences.PREFERENCES_ORDER, preferences.preferences_panel)
         register_demo_extension(add_demo_responses)
         on_attendance_changed(revoke_links_about_a_missed_session)

@@ -3,7 +3,8 @@
 Most attended appointments get a PHQ-9 before and a session check-in after. Symptoms ease
 over the weeks with noise; two clients have an alliance drop (one repaired, one not), one
 felt "a little" pushed once, and one answered PHQ-9 item 9 above zero at the last session,
-so the risk notice can be seen. All people and answers are invented.
+so the risk notice can be seen. Each client answered the C-NIP (therapy preferences) before
+their first session. All people and answers are invented.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from datetime import timedelta
 from rapport.checkins.instruments import PHQ9, SESSION_CHECKIN
 from rapport.clinic.models import Attendance, Client, Clinic
 from rapport.measures.models import ResponseSource
+from rapport.measures.registry import get_instrument
 from rapport.measures.services import response_record
 
 __all__ = ["add_demo_responses"]
+
+CNIP = "cnip"
 
 COMMENTS = [
     "Could we spend more time on my goals next time?",
@@ -80,6 +84,14 @@ def _client_story(client: Client, position: int, rng: random.Random) -> None:
             episode.appointments.filter(attendance=Attendance.ATTENDED).order_by("starts_at")
         )
         count = len(attended)
+        if attended:
+            _record(
+                client,
+                attended[0],
+                CNIP,
+                _cnip_items(random.Random(client.pk)),
+                attended[0].starts_at - timedelta(days=1),
+            )
         for week, appointment in enumerate(attended):
             last = week == count - 1
             item9 = 1 if position == RISK_ANSWER and last else 0
@@ -106,6 +118,18 @@ def _client_story(client: Client, position: int, rng: random.Random) -> None:
                 _checkin(level, rng, pushed=pushed, comment=comment),
                 appointment.starts_at + timedelta(minutes=appointment.duration_minutes + 10),
             )
+
+
+def _cnip_items(rng: random.Random) -> dict[str, int]:
+    """Preferences at intake: each client leans one way on each scale, some strongly.
+    A generator of its own, so the demo's other stories stay as they were."""
+    instrument = get_instrument(CNIP)
+    answers = {}
+    for subscale in instrument.subscales:
+        lean = rng.choice([-2.5, -1.0, 0.0, 1.0, 2.5])
+        for item_id in subscale.items:
+            answers[item_id] = max(-3, min(3, round(lean + rng.uniform(-1, 1))))
+    return answers
 
 
 def _alliance(position: int, week: int, count: int, base: float) -> tuple[float, int]:

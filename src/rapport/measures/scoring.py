@@ -43,7 +43,7 @@ from rapport.measures.definitions import (
 )
 from rapport.measures.errors import InvalidAnswer
 
-__all__ = ["DECLINED", "Answer", "Leaning", "ScoreResult", "score"]
+__all__ = ["DECLINED", "Answer", "Leaning", "ScoreResult", "leanings", "score"]
 
 Answer = int | float | str | None
 
@@ -355,16 +355,22 @@ def _risk_flags(
     return tuple(flags), tuple(unanswered)
 
 
+def leanings(instrument: Instrument, scores: Mapping[str, Number | None]) -> dict[str, Leaning]:
+    """The leaning on each bipolar scale of ``instrument`` from stored scale scores (a
+    response's ``subscales``), in the instrument's order; a scale missing from ``scores``
+    could not be scored."""
+    return _leanings(instrument.subscales, scores)
+
+
 def _leanings(
     subscales: Iterable[Subscale], scores: Mapping[str, Number | None]
 ) -> dict[str, Leaning]:
-    leanings = {}
+    found = {}
     for subscale in subscales:
         if subscale.poles is None:
             continue
-        value = scores[subscale.id]
-        leanings[subscale.id] = _leaning(subscale, value)
-    return leanings
+        found[subscale.id] = _leaning(subscale, scores.get(subscale.id))
+    return found
 
 
 def _leaning(subscale: Subscale, value: Number | None) -> Leaning:
