@@ -229,3 +229,56 @@ def test_caseload_queries_do_not_grow_with_the_caseload(
     with CaptureQueriesContext(connection) as large:
         http.get("/caseload/")
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.django_db
+def test_an_episode_cannot_end_before_a_session_the_client_attended(login, therapist_a, client_a):
+    episode = client_a.episodes.get()
+    past = episode.appointments.get(starts_at__lt=timezone.now())
+    past.attendance = "attended"
+    past.save()
+    day_before = (timezone.localtime(past.starts_at).date() - timedelta(days=1)).isoformat()
+    if day_before < episode.started_on.isoformat():
+        episode.started_on = timezone.localtime(past.starts_at).date() - timedelta(days=7)
+        episode.save()
+    response = login(therapist_a).post(
+        f"/episodes/{episode.pk}/end/", {"ended_on": day_before, "end_reason": "planned"}
+    )
+    assert response.status_code == 400
+    assert "end the episode on or after its last session" in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.ended_on is None
+
+
+@pytest.mark.django_db
+def test_ending_an_episode_cancels_what_was_booked_after_the_end_date_not_only_after_today(
+    login, therapist_a, client_a
+):
+    episode = client_a.episodes.get()
+    unmarked = episode.appointments.get(starts_at__lt=timezone.now())
+    ended_on = timezone.localtime(unmarked.starts_at).date() - timedelta(days=1)
+    episode.started_on = ended_on - timedelta(days=7)
+    episode.save()
+    login(therapist_a).post(
+        f"/episodes/{episode.pk}/end/", {"ended_on": ended_on.isoformat(), "end_reason": "planned"}
+    )
+    unmarked.refresh_from_db()
+    assert unmarked.attendance == "cancelled"
+    assert not episode.appointments.filter(attendance="scheduled").exists()
+
+
+@pytest.mark.django_db
+def test_a_recorded_session_of_an_ended_episode_cannot_be_changed(login, therapist_a, client_a):
+    episode = client_a.episodes.get()
+    past = episode.appointments.get(starts_at__lt=timezone.now())
+    http = login(therapist_a)
+    http.post(f"/appointments/{past.pk}/attendance/", {"attendance": "attended"})
+    http.post(
+        f"/episodes/{episode.pk}/end/",
+        {"ended_on": timezone.localdate().isoformat(), "end_reason": "planned"},
+    )
+    response = http.post(f"/appointments/{past.pk}/attendance/", {"attendance": "no_show"})
+    assert response.status_code == 400
+    assert "can no longer be changed" in response.content.decode()
+    past.refresh_from_db()
+    assert past.attendance == "attended"

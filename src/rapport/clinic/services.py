@@ -6,7 +6,7 @@ user; every function records an audit row in the same transaction as the change.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -214,14 +214,17 @@ def episode_end(
         raise ValidationError({"ended_on": "The end date cannot be before the start date."})
     if ended_on > timezone.localdate():
         raise ValidationError({"ended_on": "The end date cannot be in the future."})
+    after_the_end = _start_of_day(ended_on + timedelta(days=1))
+    _check_nothing_happened_after(episode, after_the_end)
     episode.phase = Phase.CLOSED
     episode.ended_on = ended_on
     episode.end_reason = end_reason
     episode.ending_summary = summary.strip()
     episode.save()
-    # Appointments booked after the ending will not happen.
+    # Appointments booked after the ending will not happen (those between the end date and
+    # today included: left "scheduled", they would count as sessions nobody recorded).
     episode.appointments.filter(
-        attendance=Attendance.SCHEDULED, starts_at__gt=timezone.now()
+        attendance=Attendance.SCHEDULED, starts_at__gte=after_the_end
     ).update(attendance=Attendance.CANCELLED)
     audit_record(
         actor=actor,
@@ -231,6 +234,29 @@ def episode_end(
         request=request,
     )
     return episode
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _check_nothing_happened_after(episode: Episode, after_the_end: datetime) -> None:
+    """An episode cannot end before a session the client came to (or missed): the record
+    would say the care ended and then went on."""
+    later = (
+        episode.appointments.filter(starts_at__gte=after_the_end)
+        .filter(attendance__in=(Attendance.ATTENDED, Attendance.NO_SHOW))
+        .order_by("-starts_at")
+        .first()
+    )
+    if later is not None:
+        when = timezone.localtime(later.starts_at).date()
+        raise ValidationError(
+            {
+                "ended_on": f"There is a recorded session on {when.day} {when:%b %Y}, after this "
+                "date: end the episode on or after its last session."
+            }
+        )
 
 
 def _require_open(episode: Episode) -> None:
@@ -314,6 +340,12 @@ def appointment_record_attendance(
     if attendance not in Attendance.values:
         raise ValidationError({"attendance": "Choose what happened."})
     now = now or timezone.now()
+    if not appointment.episode.is_open and appointment.attendance != Attendance.SCHEDULED:
+        # An ended episode is a closed record: only a past session nobody marked may still
+        # be completed, once.
+        raise ValidationError(
+            "This episode has ended and its recorded sessions can no longer be changed."
+        )
     if attendance in (Attendance.ATTENDED, Attendance.NO_SHOW) and appointment.starts_at > now:
         raise ValidationError(
             {"attendance": "This appointment has not happened yet: it can only be cancelled."}
