@@ -64,3 +64,9 @@ def test_a_therapist_uploads_a_vtt_confirms_roles_and_reads_the_session_report(
     assert utterances.is_visible()
     assert page.locator("table.trend tbody tr").count() == 1
     assert serious_accessibility_violations(page) == []
+
+    # On a phone the client page, transcripts table and all, does not scroll sideways.
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/clients/{client_a.pk}/")
+    assert page.locator("table.transcripts tbody tr").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
