@@ -9,7 +9,10 @@ with a random intercept (the intake's own measurement error) and a random slope 
 episode. The band's ``slope`` is beta, ``slope_sd`` is sd(u1) and ``residual_sd`` is
 sqrt(var(u0) + var(e)) (their covariance is ignored: the reported held-out coverage shows
 what that costs). It runs only with at least ``min_episodes`` episodes of at least
-``min_observations`` scores; bands with too few episodes keep the previous parameters.
+``min_observations`` scores; bands with too few episodes keep the previous parameters, and
+the model's source names the re-estimated bands, so the others keep citing where their
+figures came from. When no band was re-estimated the model is the previous one, source and
+all (``CalibrationResult.bands_fitted`` is 0): there is nothing of the clinic's to store.
 A quarter of the episodes is held out, and the result reports the share of held-out scores
 inside the band next to the nominal share (90% for the default z = 1.2816), for both the
 previous and the re-estimated model, so a clinic can see whether the new bands fit better.
@@ -77,6 +80,13 @@ class CalibrationResult:
     nominal_coverage: float
     heldout_coverage: float
     previous_heldout_coverage: float
+    #: Training episodes a band needs before it is re-estimated.
+    min_band_episodes: int
+
+    @property
+    def bands_fitted(self) -> int:
+        """How many intake bands were re-estimated from the clinic's episodes."""
+        return sum(band.fitted for band in self.bands)
 
 
 def calibrate(
@@ -125,7 +135,7 @@ def calibrate(
             TrajectoryBand(old.name, old.intake_from, f.slope, f.slope_sd, f.residual_sd)
             for old, f in zip(base.bands, fits, strict=True)
         ),
-        source=f"calibrated on {len(episodes) - len(held)} episodes of this clinic ({METHOD})",
+        source=_source(fits, base, len(episodes) - len(held)),
     )
     judged = test[test["index"] >= int(base.first_session_index.value)]
     return CalibrationResult(
@@ -139,7 +149,23 @@ def calibrate(
         nominal_coverage=float(norm.cdf(float(base.tolerance_z.value))),
         heldout_coverage=_coverage(judged, model),
         previous_heldout_coverage=_coverage(judged, base),
+        min_band_episodes=min_band_episodes,
     )
+
+
+def _source(fits: Sequence[BandFit], base: TrajectoryModel, training: int) -> str:
+    """Where the model's figures come from: the clinic's episodes for the re-estimated bands
+    only. A band that kept its parameters still holds the previous model's figures (the
+    published defaults of Finch et al. 2001 at first); citing the clinic for it would claim
+    a local estimate nobody made."""
+    fitted = [fit.name for fit in fits if fit.fitted]
+    if not fitted:
+        return base.source
+    clinic = f"calibrated on {training} episodes of this clinic ({METHOD})"
+    if len(fitted) == len(fits):
+        return clinic
+    names = ", ".join(f"'{name}'" for name in fitted)
+    return f"Intake bands {names}: {clinic}. Other intake bands: {base.source}"
 
 
 def _prepare(

@@ -6,7 +6,8 @@
   operator's tool: it reads any client, and writes an audit row with the actor "cli".
 * ``recompute-alerts`` brings every open episode's alerts up to date (run it from cron).
 * ``calibrate`` re-estimates the expected-response bands from the clinic's own history and
-  stores them for the clinic (clear message when there are not enough episodes).
+  stores them for the clinic (clear message when there are not enough episodes, or when no
+  intake band had enough of them to be re-estimated: then nothing is stored).
 
 Bad input prints one clear line on stderr and exits with status 2.
 """
@@ -18,9 +19,12 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapport.cli import CommandError, register
+
+if TYPE_CHECKING:
+    from rapport.monitoring.calibration import CalibrationResult
 
 __all__ = ["add_commands"]
 
@@ -251,9 +255,16 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
             except MonitoringError as error:
                 problems.append(f"{clinic.name}: {instrument}: {error}")
                 continue
+            if not result.bands_fitted:
+                # Storing the unchanged model would relabel the published defaults as the
+                # clinic's own estimate.
+                problems.append(f"{clinic.name}: {_no_band_fitted(instrument, result)}")
+                continue
             print(
                 f"{clinic.name}: {instrument} calibrated on {result.training_episodes} episodes "
-                f"({result.heldout_episodes} held out): {result.heldout_coverage:.1%} of "
+                f"({result.heldout_episodes} held out): {result.bands_fitted} of "
+                f"{len(result.bands)} intake bands re-estimated"
+                f"{_kept_bands(result)}; {result.heldout_coverage:.1%} of "
                 f"held-out scores inside the band (previous {result.previous_heldout_coverage:.1%},"
                 f" nominal {result.nominal_coverage:.0%})"
                 + (" [dry run: not stored]" if args.dry_run else "")
@@ -272,7 +283,21 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and not stored and not args.dry_run:
-        raise CommandError("nothing was calibrated; the default expected-response bands stay")
+        raise CommandError("nothing was calibrated; the expected-response bands in use stay")
+
+
+def _no_band_fitted(instrument: str, result: CalibrationResult) -> str:
+    most = max(band.episodes for band in result.bands)
+    return (
+        f"{instrument}: no intake band had the {result.min_band_episodes} training episodes "
+        f"it needs to be re-estimated (the most in one band: {most} of "
+        f"{result.training_episodes}); nothing was stored and the bands in use stay."
+    )
+
+
+def _kept_bands(result: CalibrationResult) -> str:
+    kept = len(result.bands) - result.bands_fitted
+    return f" ({kept} kept their current parameters: too few episodes)" if kept else ""
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -316,8 +341,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="re-estimate the expected-response bands from the clinic's own history",
         description=(
             "Fit the not-on-track bands to the clinic's episodes (at least --min-episodes "
-            "episodes with three or more scores), report how well they fit held-out episodes, "
-            "and store them for the clinic. Alerts are recomputed afterwards."
+            "episodes with three or more scores), report how many intake bands were "
+            "re-estimated (a band needs 20 training episodes) and how well they fit held-out "
+            "episodes, and store them for the clinic. When no band was re-estimated nothing is "
+            "stored (exit status 2). Alerts are recomputed afterwards."
         ),
     )
     calibrate.add_argument("--clinic", type=int, metavar="ID", help="only this clinic")

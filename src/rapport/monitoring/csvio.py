@@ -9,8 +9,13 @@ One row per score::
 * A row with ``attended=no`` records a missed appointment; its instrument and score may be
   empty. Without an ``attended`` column every session with a score counts as attended.
 * Client attributes may be repeated on every row but must agree.
+* Instrument ids are the registry's: ``phq-9`` and ``phq9`` are one instrument, so one
+  client's scores are one series however the file spells them.
 * The analysis runs "as of" ``today``: by default the latest date in the file, never the
-  computer's clock, so the same file always gives the same answer.
+  computer's clock, so the same file always gives the same answer. A date after ``today``
+  is an error.
+* A file has no schedule of check-ins, so a client is expected to answer only the check-in
+  their own rows show them answering (a client with none in the file is not missing one).
 
 Every bad row is reported at once in a ``CsvInputError`` (row 1 is the header). The CLI
 ``rapport signals --from-csv FILE --json`` calls :func:`signals_from_csv`; the database
@@ -24,10 +29,11 @@ import datetime as dt
 import io
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
+from rapport.monitoring.instruments import canonical
 from rapport.monitoring.signals.adapter import config_for, find_instrument
 from rapport.monitoring.signals.detect import DetectorConfig, detect_all
 from rapport.monitoring.signals.dropout import dropout_features, estimate_dropout
@@ -76,11 +82,35 @@ def signals_from_csv(
     config: DetectorConfig | None = None,
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """Signals for every client in a CSV file, in the order clients first appear."""
-    clients, instruments = read_series_csv(source, today=today, config=config)
+    """Signals for every client in a CSV file, in the order clients first appear.
+
+    Each client is judged on the instruments of their own rows (see :func:`_own_config`).
+    """
+    clients, _ = read_series_csv(source, today=today, config=config)
+    configs: dict[tuple[str, ...], DetectorConfig] = {}
+    results = []
+    for series in clients:
+        instruments = series.instruments
+        if instruments not in configs:
+            configs[instruments] = _own_config(instruments, config)
+        results.append(signals_for_series(series, configs[instruments]))
+    return results
+
+
+def _own_config(instruments: Sequence[str], config: DetectorConfig | None) -> DetectorConfig:
+    """The detector configuration for a client who answered these instruments.
+
+    A CSV file carries no schedule of check-ins, so the only evidence of the check-in a
+    client is asked is the check-ins they answered. One configuration for the whole file
+    expected every client to answer any check-in another client answered, so a client
+    who was never asked one got "Check-ins have stopped coming" because of someone else's
+    rows. A client who answered the check-in once and then stopped is still noticed.
+    """
     if config is None:
-        config = config_for(instruments)
-    return [signals_for_series(series, config) for series in clients]
+        return config_for(instruments)
+    if config.feedback.checkin_instrument in instruments:
+        return config
+    return replace(config, feedback=replace(config.feedback, checkin_instrument=None))
 
 
 @dataclass
@@ -89,6 +119,21 @@ class _Client:
     observations: dict[tuple[str, int], Observation] = field(default_factory=dict)
     attendance: dict[int, tuple[bool, dt.date]] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: The first row of each session, to name it when the sessions' dates disagree.
+    session_rows: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """What one instrument's scores in the file are checked against."""
+
+    #: The registered total's range; None when the instrument is known only to the config.
+    bounds: tuple[float, float] | None = None
+    #: The total is scored in whole numbers (``total.decimals`` is 0: PHQ-9, GAD-7, the
+    #: session check-in), so 18.5 is a typing or export error, never a score.
+    whole: bool = False
+    #: An alliance measure, the only kind that asks "did you feel pushed or overridden?".
+    alliance: bool = False
 
 
 def read_series_csv(
@@ -103,16 +148,24 @@ def read_series_csv(
     if problems:
         raise CsvInputError(problems)
     clients: dict[str, _Client] = {}
-    ranges: dict[str, tuple[float, float] | None] = {}
-    for number, row in rows:
-        problems += _add_row(number, row, clients, ranges, config)
+    scales: dict[str, _Scale | None] = {}
+    for number, row, extra in rows:
+        if extra:
+            # csv.DictReader would silently drop the values past the header's columns.
+            problems.append(
+                (number, f"{len(header) + extra} values but the header has {len(header)} columns")
+            )
+        problems += _add_row(number, row, clients, scales, config, today)
         if len(problems) >= _MAX_PROBLEMS:
             problems.append((number, "stopped after 50 problems"))
             break
+    else:
+        for client in clients.values():
+            problems += _check_session_order(client)
     if not rows:
         problems.append((1, "the file has no data rows"))
     if problems:
-        raise CsvInputError(problems)
+        raise CsvInputError(sorted(problems, key=lambda problem: problem[0]))
     latest = max(d for c in clients.values() for _, d in c.attendance.values())
     clock = today or latest
     instruments = list(dict.fromkeys(i for c in clients.values() for i, _ in c.observations))
@@ -121,7 +174,8 @@ def read_series_csv(
 
 def _read(
     source: str | os.PathLike[str] | IO[str],
-) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+) -> tuple[list[tuple[int, dict[str, str], int]], list[str]]:
+    """(row number, values by column, number of values past the header's columns) per row."""
     if isinstance(source, str | os.PathLike):
         with open(source, newline="", encoding="utf-8-sig") as handle:
             text = handle.read()
@@ -132,7 +186,11 @@ def _read(
         header = [name.strip().lower() for name in (reader.fieldnames or [])]
         reader.fieldnames = header
         rows = [
-            (index + 2, {k: (v or "").strip() for k, v in row.items() if k is not None})
+            (
+                index + 2,
+                {k: (v or "").strip() for k, v in row.items() if k is not None},
+                len(row.get(None) or ()),  # DictReader's restkey
+            )
             for index, row in enumerate(reader)
         ]
     except csv.Error as error:
@@ -159,8 +217,9 @@ def _add_row(
     number: int,
     row: Mapping[str, str],
     clients: dict[str, _Client],
-    ranges: dict[str, tuple[float, float] | None],
+    scales: dict[str, _Scale | None],
     config: DetectorConfig | None,
+    today: dt.date | None,
 ) -> list[tuple[int, str]]:
     problems: list[str] = []
     name = row.get("client", "")
@@ -168,15 +227,40 @@ def _add_row(
         problems.append("client is empty")
     session = _whole(row.get("session", ""), "session", problems, minimum=0)
     date = _date(row.get("date", ""), problems)
+    if date is not None and today is not None and date > today:
+        # The detectors would read a score from after the day they judge as "today".
+        problems.append(f"date {date} is after {today}, the day the analysis is run as of")
     attended = _flag(row, "attended", problems)
     attributes = _attributes(row, problems)
     observation = None
     if attended is not False or row.get("score") or row.get("instrument"):
-        observation = _observation(row, session, date, ranges, config, problems)
+        observation = _observation(row, session, date, scales, config, problems)
     if not problems and name:
+        assert session is not None  # no problems: it parsed
         client = clients.setdefault(name, _Client(name))
+        client.session_rows.setdefault(session, number)
         problems += _merge(client, session, date, attended, attributes, observation)
     return [(number, message) for message in problems]
+
+
+def _check_session_order(client: _Client) -> list[tuple[int, str]]:
+    """Session numbers and dates must agree: a session dated before an earlier-numbered
+    one is a typo in one of them, and the detectors read the numbers as the order of
+    treatment (intake first) while missing check-ins and dropout risk read the dates."""
+    problems = []
+    latest: tuple[int, dt.date] | None = None  # the latest-dated session so far
+    for session, (_, date) in sorted(client.attendance.items()):
+        if latest is not None and date < latest[1]:
+            problems.append(
+                (
+                    client.session_rows[session],
+                    f"session {session} of {client.name} is dated {date}, before its "
+                    f"session {latest[0]} ({latest[1]})",
+                )
+            )
+        else:
+            latest = (session, date)
+    return problems
 
 
 def _merge(
@@ -200,6 +284,7 @@ def _merge(
     if observation is not None:
         slot = (observation.instrument, session)
         if slot in client.observations:
+            # After the ids are made the registry's, so phq-9 and phq9 collide here.
             problems.append(f"a second {observation.instrument} score for session {session}")
         elif not status:
             problems.append("a score for a session marked attended=no")
@@ -212,46 +297,86 @@ def _observation(
     row: Mapping[str, str],
     session: int | None,
     date: dt.date | None,
-    ranges: dict[str, tuple[float, float] | None],
+    scales: dict[str, _Scale | None],
     config: DetectorConfig | None,
     problems: list[str],
 ) -> Observation | None:
-    instrument = row.get("instrument", "")
-    known = _known(instrument, ranges, config) if instrument else False
-    if not instrument:
+    written = row.get("instrument", "")
+    instrument = _instrument_id(written, config) if written else ""
+    scale = _scale(instrument, scales, config) if instrument else None
+    if not written:
         problems.append("instrument is empty")
-    elif not known:
-        problems.append(f"unknown instrument {instrument!r}")
+    elif scale is None:
+        problems.append(f"unknown instrument {written!r}")
     score = _number(row.get("score", ""), problems)
-    bounds = ranges.get(instrument)
-    if score is not None and bounds is not None and not bounds[0] <= score <= bounds[1]:
-        problems.append(
-            f"score {score:g} is outside {instrument}'s range {bounds[0]:g}-{bounds[1]:g}"
-        )
+    if score is not None and scale is not None:
+        _check_score(score, instrument, scale, problems)
     pushed = None
     if row.get("pushed"):
         pushed = _PUSHED.get(row["pushed"].lower())
         if pushed is None:
             problems.append("pushed must be no, a little or yes (or 0, 1, 2)")
+        elif scale is not None and not scale.alliance:
+            # The question belongs to the after-session check-in; on another measure it
+            # would raise pushed_or_overridden attributed to, say, the PHQ-9.
+            problems.append(f"pushed is an alliance check-in's answer; {instrument} is not one")
     if problems or session is None or score is None:
         return None
     return Observation(instrument, session, score, date=date, pushed=pushed)
 
 
-def _known(
-    instrument: str, ranges: dict[str, tuple[float, float] | None], config: DetectorConfig | None
-) -> bool:
-    """Whether the instrument can be analysed; remembers its score range when registered."""
-    if instrument in ranges:
-        return True
+def _check_score(score: float, instrument: str, scale: _Scale, problems: list[str]) -> None:
+    bounds = scale.bounds
+    if bounds is not None and not bounds[0] <= score <= bounds[1]:
+        problems.append(
+            f"score {score:g} is outside {instrument}'s range {bounds[0]:g}-{bounds[1]:g}"
+        )
+    if scale.whole and not score.is_integer():
+        problems.append(
+            f"score {score:g} is not a whole number; {instrument} is scored in whole numbers"
+        )
+
+
+def _instrument_id(written: str, config: DetectorConfig | None) -> str:
+    """The id the series uses for an instrument as the file spells it.
+
+    The registry's own id (``phq-9`` -> ``phq9``): keyed on the spelling, one client's
+    PHQ-9 scores became two instruments, neither with enough scores for a signal, and two
+    PHQ-9 scores at one session went unnoticed. A caller's config may spell a registered
+    id its own way; its criteria must still match, so its spelling wins.
+    """
+    registered = canonical(written)
+    if config is not None:
+        for key in (*config.change, *config.alliance):
+            if key == written or (registered is not None and canonical(key) == registered):
+                return key
+    return registered or written
+
+
+def _scale(
+    instrument: str, scales: dict[str, _Scale | None], config: DetectorConfig | None
+) -> _Scale | None:
+    """How to check the instrument's scores; None when it cannot be analysed."""
+    if instrument not in scales:
+        scales[instrument] = _read_scale(instrument, config)
+    return scales[instrument]
+
+
+def _read_scale(instrument: str, config: DetectorConfig | None) -> _Scale | None:
     try:
-        total = find_instrument(instrument).total
-        ranges[instrument] = None if total is None else (float(total.min), float(total.max))
+        definition = find_instrument(instrument)
     except CriteriaError:
         if config is None or instrument not in {*config.change, *config.alliance}:
-            return False
-        ranges[instrument] = None
-    return True
+            return None
+        return _Scale(alliance=instrument in config.alliance)
+    total = definition.total
+    if total is None:
+        return _Scale(alliance=definition.kind == "alliance")
+    return _Scale(
+        bounds=(float(total.min), float(total.max)),
+        whole=total.decimals == 0,
+        alliance=definition.kind == "alliance",
+    )
 
 
 def _attributes(row: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
