@@ -14,6 +14,8 @@ import dj_database_url
 from rapport.lib.crypto import CryptoError, KeyRing, generate_key, read_key_file
 from rapport.lib.env import (
     ConfigError,
+    check_account_rate_limits,
+    check_allowed_hosts,
     check_base_url,
     check_database_url,
     check_log_level,
@@ -110,8 +112,10 @@ for _number, _key in enumerate(ENCRYPTION_KEYS, start=1):
             "(expected 32 url-safe base64-encoded bytes; create one with `rapport keygen`)."
         ) from None
 
-ALLOWED_HOSTS = env_list(
-    "RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else []
+# Bare host names only: an entry with a scheme, port or path never matches a request, and
+# every page would answer 400 (DisallowedHost) instead of start-up saying what is wrong.
+ALLOWED_HOSTS = check_allowed_hosts(
+    env_list("RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else [])
 )
 if not ALLOWED_HOSTS and not (DEBUG or DEMO):
     ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -261,14 +265,29 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# Throttle failed logins: 5 per 5 minutes per account-and-address (allauth's limiter).
+# Throttle failed logins (allauth's limiter, DESIGN §5). A limit per account alone lets
+# anyone who knows a clinician's email lock them out (5 wrong passwords from anywhere stop
+# the right one everywhere); no limit per account at all lets a guessing run spread over
+# many addresses go on without end. So the tight limits count per account *at one address*
+# and per address ("login_failed": 5 per 5 minutes, 20 per 5 minutes; the account adapter
+# makes allauth's "key" the account and the address), and a much higher ceiling counts per
+# account from every address ("login_failed_account": 30 an hour): out of reach of anyone's
+# typos, and it holds a distributed run to 720 guesses a day. The price: someone
+# who keeps up 30 failures an hour can still keep that account shut.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": check_rate_limits(
         env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip") or ""
     ),
+    # rapport.accounts.adapter.LOGIN_FAILED_PER_ACCOUNT
+    "login_failed_account": check_account_rate_limits(
+        env_str("RAPPORT_LOGIN_FAILED_ACCOUNT_LIMIT", "30/1h/key") or ""
+    ),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rapport"
+# TOTP secrets and recovery-code seeds are stored encrypted with RAPPORT_ENCRYPTION_KEYS:
+# in plain text, a copy of the database would hand out everyone's second factor.
+MFA_ADAPTER = "rapport.accounts.mfa_adapter.ClinicMFAAdapter"
 
 # Log out after inactivity (default 30 minutes): the session expires that long after
 # the last request, and closing the browser ends it.

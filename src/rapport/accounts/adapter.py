@@ -1,4 +1,19 @@
+"""How allauth treats staff accounts: no sign-up, and failed logins throttled so that wrong
+passwords from elsewhere do not lock a clinician out (settings.ACCOUNT_RATE_LIMITS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
+from django.http import HttpRequest
+
+__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter"]
+
+#: The per-account ceiling on failed logins: its rates are this entry of
+#: settings.ACCOUNT_RATE_LIMITS (where the trade-off is explained).
+LOGIN_FAILED_PER_ACCOUNT = "login_failed_account"
 
 
 class ClinicAccountAdapter(DefaultAccountAdapter):
@@ -6,3 +21,45 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    # Failed logins. allauth counts every attempt before checking the password and takes
+    # the count back when the password is right; refused attempts check no password.
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """What the "key" rates of allauth's ``login_failed`` count per: the account at
+        this address (the one allauth's "ip" rates count), so that failures from
+        elsewhere never lock a clinician out here."""
+        return f"{self._account_key(request, **credentials)}@{ratelimit.get_ip(request)}"
+
+    def _account_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account as allauth names it (site and lowercased sign-in email), whether or
+        not it exists: the throttle must not tell."""
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # Per account at this address and per address first: an address that is already
+        # throttled is refused before it can use up the account's ceiling.
+        super().pre_authenticate(request, **credentials)
+        ceiling = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action=LOGIN_FAILED_PER_ACCOUNT,
+            key=self._account_key(request, **credentials),
+        )
+        if ceiling is None:
+            # No password is checked, so this attempt does not count at this address.
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+        # A successful login takes back its count under every limit, the ceiling too.
+        self._login_failed_rl_usage.usage.extend(ceiling.usage)
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        """After a password reset by email allauth clears the failed-login counts (the reset
+        proved the mailbox and is rate-limited itself): the account's ceiling too."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request,
+            app="allauth.account",
+            action=LOGIN_FAILED_PER_ACCOUNT,
+            key=self._account_key(request, **credentials),
+        )

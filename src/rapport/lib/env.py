@@ -6,14 +6,17 @@ Every error names the variable, so an operator can fix a deployment from one lin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "ConfigError",
+    "check_account_rate_limits",
+    "check_allowed_hosts",
     "check_base_url",
     "check_database_url",
     "check_log_level",
@@ -87,14 +90,31 @@ _SUPPORTED_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "postgis"}
 
 
 def check_database_url(url: str, name: str = "RAPPORT_DATABASE_URL") -> None:
-    """Reject URLs we cannot use before Django turns them into a traceback."""
-    parsed = urlparse(url)
+    """Reject URLs we cannot use before Django turns them into a traceback.
+
+    Messages never quote the URL's user part: it holds the database password."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:  # "Invalid IPv6 URL": an unclosed [ in the host
+        raise ConfigError(
+            f"{name} is not a valid URL: an IPv6 host goes in brackets "
+            "(postgres://user:pass@[::1]:5432/rapport), and special characters in the "
+            "password must be percent-encoded."
+        ) from None
     if parsed.scheme not in _SUPPORTED_SCHEMES:
         raise ConfigError(
             f"{name} must start with postgres:// or sqlite:/// (got scheme {parsed.scheme!r})."
         )
     if parsed.scheme == "sqlite":
         return
+    if "@" not in parsed.netloc and "@" in url.partition("://")[2]:
+        # A '#', '?' or '/' in the password ends the host part early: the rest of the URL
+        # becomes a fragment, a query or a path, and the database name seems missing.
+        raise ConfigError(
+            f"{name}: the user name or password holds a character that ends the host part "
+            "(#, ? or /): special characters in the password must be percent-encoded "
+            "(# as %23, ? as %3F, / as %2F, @ as %40, % as %25)."
+        )
     # The host may be left out (a local socket), the database name may not: Django
     # would only say so later, with a traceback.
     if not parsed.path.strip("/"):
@@ -102,6 +122,48 @@ def check_database_url(url: str, name: str = "RAPPORT_DATABASE_URL") -> None:
             f"{name} names no database (e.g. postgres://user:pass@host:5432/rapport): "
             f"{url.split('@')[-1]!r}."
         )
+
+
+# What Django compares a request's host with: a name or IPv4 address, ".name" for the name
+# and all its subdomains, a bracketed IPv6 address, or "*". Never a port, path or scheme:
+# Django drops the port from the request's host before comparing, so such an entry never
+# matches and every request would be answered 400.
+_ALLOWED_HOST = re.compile(r"\*|\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\]", re.IGNORECASE)
+
+
+def check_allowed_hosts(hosts: list[str], name: str = "RAPPORT_ALLOWED_HOSTS") -> list[str]:
+    """Host names as Django's ALLOWED_HOSTS wants them: ``rapport.example.org``, not
+    ``https://rapport.example.org/``."""
+    for host in hosts:
+        if _ALLOWED_HOST.fullmatch(host):
+            continue
+        bare = _bare_host(host)
+        hint = f": use {bare}" if bare else ": e.g. rapport.example.org"
+        raise ConfigError(
+            f"{name}: {host!r} is not a bare host name (no scheme, port or path){hint}."
+        )
+    return hosts
+
+
+def _bare_host(entry: str) -> str | None:
+    """The host inside an entry like ``https://rapport.example.org:8443/x``, written the
+    way ALLOWED_HOSTS wants it, or None if there is none to suggest."""
+    if entry.startswith("*."):  # Django's wildcard for subdomains is a leading dot
+        entry = entry[1:]
+    try:
+        ipaddress.IPv6Address(entry)
+        return f"[{entry}]"
+    except ValueError:
+        pass
+    try:
+        host = urlsplit(entry if "://" in entry else f"//{entry}").hostname
+    except ValueError:
+        return None
+    if host and ":" in host:
+        host = f"[{host}]"
+    if host and entry.startswith(".") and not host.startswith("."):
+        host = f".{host}"
+    return host if host and _ALLOWED_HOST.fullmatch(host) else None
 
 
 def check_base_url(url: str, name: str = "RAPPORT_BASE_URL") -> str:
@@ -149,26 +211,41 @@ def check_log_level(value: str, name: str = "RAPPORT_LOG_LEVEL") -> str:
 
 
 # allauth's rate syntax: AMOUNT/[N]UNIT[/PER], e.g. 5/5m/key. A failed login is anonymous,
-# so only "key" (the account) and "ip" (the address) can be counted; allauth raises on a
-# malformed rate at the first failed login, so every failed login would return a 500.
+# so only "key" and "ip" (the address; allauth's default when PER is left out) can be
+# counted; allauth raises on a malformed rate at the first failed login, so every failed
+# login would return a 500. What "key" stands for is the account adapter's choice
+# (rapport.accounts.adapter): the account at one address, or the account from anywhere.
 _RATE = re.compile(r"(?P<amount>\d+)/(?P<duration>\d*\.?\d*)(?P<unit>[smhd])(?:/(?P<per>[a-z]+))?")
-_RATE_PER = {"key", "ip"}
+_LOGIN_FAILED_PER = {"key": "key (the account at one address)", "ip": "ip (the address)"}
+_LOGIN_FAILED_ACCOUNT_PER = {"key": "key (the account, from any address)"}
 
 
 def check_rate_limits(value: str, name: str = "RAPPORT_LOGIN_FAILED_LIMIT") -> str:
-    """Comma-separated allauth rates for failed logins, e.g. ``5/5m/key,20/5m/ip``."""
-    example = "e.g. 5/5m/key,20/5m/ip: AMOUNT/DURATION[/key|ip], DURATION like 30s, 5m, 1h, 1d"
+    """Comma-separated allauth rates for failed logins per account at one address or per
+    address, e.g. ``5/5m/key,20/5m/ip``."""
+    return _check_rates(value, name, _LOGIN_FAILED_PER, "5/5m/key,20/5m/ip")
+
+
+def check_account_rate_limits(value: str, name: str = "RAPPORT_LOGIN_FAILED_ACCOUNT_LIMIT") -> str:
+    """Comma-separated allauth rates for failed logins per account from any address, e.g.
+    ``30/1h/key``. Each must end in ``/key``: left out, allauth counts per address."""
+    return _check_rates(value, name, _LOGIN_FAILED_ACCOUNT_PER, "30/1h/key")
+
+
+def _check_rates(value: str, name: str, counted: Mapping[str, str], example: str) -> str:
+    syntax = f"e.g. {example}: AMOUNT/DURATION/PER, DURATION like 30s, 5m, 1h, 1d"
     parts = [part.strip() for part in value.split(",")]
     for part in parts:
         match = _RATE.fullmatch(part)
         if match is None or int(match["amount"]) < 1:
-            raise ConfigError(f"{name}: {part!r} is not a rate ({example}).")
+            raise ConfigError(f"{name}: {part!r} is not a rate ({syntax}).")
         duration = match["duration"]
         if duration and (duration == "." or float(duration) <= 0):
-            raise ConfigError(f"{name}: {part!r} has no duration ({example}).")
-        if match["per"] is not None and match["per"] not in _RATE_PER:
+            raise ConfigError(f"{name}: {part!r} has no duration ({syntax}).")
+        per = match["per"] or "ip"
+        if per not in counted:
             raise ConfigError(
-                f"{name}: {part!r} counts per {match['per']!r}; failed logins are counted "
-                "per key (the account) or ip."
+                f"{name}: {part!r} counts per {per!r}; these failed logins are counted per "
+                f"{' or '.join(counted.values())} ({syntax})."
             )
     return ",".join(parts)
