@@ -229,11 +229,25 @@ def cmd_keygen(args: argparse.Namespace) -> None:
 def cmd_rotate_key(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
+    from django.db import transaction
+
+    from rapport.accounts.mfa_adapter import encrypt_stored_mfa_secrets
     from rapport.audit.models import Action
     from rapport.audit.services import audit_record
-    from rapport.core.rotation import rotate_all
+    from rapport.core.rotation import RotationError, rotate_all
+    from rapport.lib.crypto import CryptoError
 
-    counts = rotate_all()
+    with transaction.atomic():
+        counts = rotate_all()
+        # Second-factor secrets too: left under a retired key, nobody could sign in.
+        try:
+            counts["MFA secrets (authenticators)"] = encrypt_stored_mfa_secrets()
+        except CryptoError:
+            raise RotationError(
+                "a second-factor secret (table mfa_authenticator) cannot be decrypted with any "
+                "configured key: keep the old key in the list until rotate-key has finished. "
+                "Nothing was re-encrypted."
+            ) from None
     # Every encrypted client value was rewritten: the audit log says when and by whom.
     audit_record(actor="cli", action=Action.UPDATE, target="encryption-key-rotation")
     for label, count in counts.items():

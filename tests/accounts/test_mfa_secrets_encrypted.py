@@ -129,3 +129,23 @@ def test_stored_secrets_can_be_rewritten_under_the_newest_key(client, therapist_
             assert _sign_in_with_code(client, therapist_a, _code(secret))
     finally:
         _keyring_for.cache_clear()
+
+
+@pytest.mark.django_db
+def test_rotate_key_rewrites_second_factor_secrets_too(client, therapist_a, settings, capsys):
+    from rapport.cli import main
+
+    secret = generate_totp_secret()
+    Authenticator.objects.create(user=therapist_a, type="totp", data={"secret": secret})
+    new_key = generate_key()
+    try:
+        with override_settings(ENCRYPTION_KEYS=[new_key, *settings.ENCRYPTION_KEYS]):
+            _keyring_for.cache_clear()
+            assert main(["rotate-key"]) == 0
+        assert "MFA secrets (authenticators): 1" in capsys.readouterr().out
+        # The old key retired, the therapist still signs in with their authenticator app.
+        with override_settings(ENCRYPTION_KEYS=[new_key]):
+            _keyring_for.cache_clear()
+            assert _sign_in_with_code(client, therapist_a, _code(secret))
+    finally:
+        _keyring_for.cache_clear()
