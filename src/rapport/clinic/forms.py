@@ -14,6 +14,7 @@ from rapport.clinic.models import (
     Modality,
     Phase,
 )
+from rapport.monitoring.forms import TriageFilterForm
 
 
 class DateInput(forms.DateInput):
@@ -91,3 +92,21 @@ class AppointmentForm(forms.Form):
 
 class AttendanceForm(forms.Form):
     attendance = forms.ChoiceField(label=_("What happened?"), choices=Attendance.choices)
+
+
+class CaseloadFilterForm(TriageFilterForm):
+    """The caseload's filters: alert kind and therapist, and which clients to list.
+
+    Former clients (every episode ended) are listed on request, so a client who comes
+    back can be found without knowing their id.
+    """
+
+    CURRENT = ""
+    FORMER = "former"
+    field_order = ("clients", "kind", "therapist")
+
+    clients = forms.ChoiceField(
+        label=_("Clients"),
+        required=False,
+        choices=[(CURRENT, _("Current clients")), (FORMER, _("Former clients"))],
+    )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -102,6 +103,12 @@ class CaseloadRow:
     # good news, whether check-ins are overdue, the sort key, and the trend lines.
     alerts: tuple = ()
     good_news: tuple = ()
+    # Every alert still in play whatever the therapist did with it (open, acknowledged,
+    # action logged, snoozed): a snoozed signal still holds, so the kind filter and the
+    # team figures count it; ``alerts`` alone decides the order.
+    active_alerts: tuple = ()
+    # Active alerts snoozed until a later date: shown, not counted as needing action.
+    snoozed: tuple = ()
     # A risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up yet.
     risk_unreviewed: bool = False
     feedback_overdue: bool = False
@@ -109,12 +116,19 @@ class CaseloadRow:
     alliance_trend: Any = None
     outcome_trend: Any = None
 
+    @property
+    def is_former(self) -> bool:
+        """A former client: they had an episode and none is open now (the current episode
+        is the open one when there is one, so a closed current episode means none is)."""
+        return self.episode is not None and self.episode.phase == Phase.CLOSED
+
 
 def caseload_for(
     user,
     *,
     now: datetime | None = None,
     include_closed: bool = False,
+    former: bool = False,
     kind: str = "",
     therapist_id: int | None = None,
 ) -> list[CaseloadRow]:
@@ -123,8 +137,11 @@ def caseload_for(
 
     Runs a fixed number of queries whatever the caseload size (annotations and one query
     each for episodes, alerts and trends; no per-row lookups): the caseload is the page
-    therapists open most. ``kind`` keeps clients with an open alert of that kind;
-    ``therapist_id`` (supervisors) keeps one supervisee's clients.
+    therapists open most. By default it lists current clients (an open episode, or none
+    started yet); ``former`` lists instead those whose episodes have all ended, so a
+    returning client can be found, and ``include_closed`` lists both. ``kind`` keeps
+    clients with an active alert of that kind whatever its workflow state (a snoozed
+    signal still holds); ``therapist_id`` (supervisors) keeps one supervisee's clients.
 
     A client with a risk answer not yet followed up comes first, whatever their alerts:
     any positive answer on PHQ-9 item 9 calls for a risk assessment whatever the total
@@ -135,6 +152,9 @@ def caseload_for(
 
     now = now or timezone.now()
     latest_episode = Episode.objects.filter(client=OuterRef("pk")).order_by("-started_on", "-pk")
+    # The open episode is the current one even if a closed one started later (a new
+    # episode can be back-dated): otherwise such a client would be on neither list.
+    open_episode = latest_episode.exclude(phase=Phase.CLOSED)
     appointments = Appointment.objects.filter(episode__client=OuterRef("pk"))
     scope = clients_for(user)
     if therapist_id is not None:
@@ -144,7 +164,9 @@ def caseload_for(
         # Contact details are encrypted and not shown here: not read, not decrypted.
         .defer("email", "phone")
         .annotate(
-            current_episode_id=Subquery(latest_episode.values("pk")[:1]),
+            current_episode_id=Coalesce(
+                Subquery(open_episode.values("pk")[:1]), Subquery(latest_episode.values("pk")[:1])
+            ),
             last_appointment=Subquery(
                 appointments.filter(starts_at__lte=now)
                 .exclude(attendance=Attendance.CANCELLED)
@@ -170,14 +192,16 @@ def caseload_for(
         )
         for client in clients
     ]
-    if not include_closed:
-        rows = [row for row in rows if row.episode is None or row.episode.phase != Phase.CLOSED]
+    if former:
+        rows = [row for row in rows if row.is_former]
+    elif not include_closed:
+        rows = [row for row in rows if not row.is_former]
     rows = triage(rows, now=now)
     at_risk = clients_with_unreviewed_risk(user)
     rows = [replace(row, risk_unreviewed=row.client.pk in at_risk) for row in rows]
     rows.sort(key=lambda row: not row.risk_unreviewed)  # stable: by need within each group
     if kind:
-        rows = [r for r in rows if any(a.kind == kind for a in (*r.alerts, *r.good_news))]
+        rows = [r for r in rows if any(a.kind == kind for a in r.active_alerts)]
     return rows
 
 

@@ -19,6 +19,7 @@ from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
     AppointmentForm,
     AttendanceForm,
+    CaseloadFilterForm,
     ClientForm,
     EndEpisodeForm,
     EpisodeEditForm,
@@ -42,30 +43,35 @@ def home(request):
 @clinician_required
 def caseload(request):
     """The triage caseload: clients who need attention first, filterable by alert kind
-    (and, for supervisors, by therapist), with the team's figures. A fixed number of
-    queries whatever the caseload size."""
-    from rapport.monitoring.forms import TriageFilterForm
+    (and, for supervisors, by therapist), with the team's figures; or, on request, the
+    former clients (every episode ended), scoped and audited the same way. A fixed number
+    of queries whatever the caseload size."""
     from rapport.monitoring.selectors import team_figures
 
     now = timezone.now()
     therapists = list(selectors.therapists_visible_to(request.user))
-    form = TriageFilterForm(request.GET or None, therapists=therapists)
+    form = CaseloadFilterForm(request.GET or None, therapists=therapists)
     valid = form.is_valid() if form.is_bound else True
     filters = form.cleaned_data if form.is_bound and valid else {}
-    rows = selectors.caseload_for(request.user, now=now)
-    figures = team_figures(request.user, rows, now=now)
+    # Current and former clients in one pass, so either list costs the same queries.
+    rows = selectors.caseload_for(request.user, now=now, include_closed=True)
+    current = [row for row in rows if not row.is_former]
+    figures = team_figures(request.user, current, now=now)
+    former = filters.get("clients") == CaseloadFilterForm.FORMER
     kind = filters.get("kind") or ""
     therapist_id = filters.get("therapist")
     shown = [
         row
         for row in rows
-        if (not kind or any(a.kind == kind for a in (*row.alerts, *row.good_news)))
+        if row.is_former == former
+        # Any active alert of the kind, snoozed or acknowledged too: the signal holds.
+        and (not kind or any(a.kind == kind for a in row.active_alerts))
         and (therapist_id is None or row.client.therapist_id == therapist_id)
     ]
     audit_record_many(
         actor=request.user,
         action=Action.VIEW,
-        target="caseload",
+        target="caseload:former" if former else "caseload",
         client_ids=[row.client.pk for row in shown],
         request=request,
     )
@@ -74,6 +80,7 @@ def caseload(request):
         "now": now,
         "filter_form": form,
         "filtered": bool(kind or therapist_id),
+        "former": former,
         "figures": figures,
         "show_therapist": len(therapists) > 1,
     }

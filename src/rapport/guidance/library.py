@@ -2,7 +2,9 @@
 
 Pure (no Django): the shipped strategies live in ``strategies.json`` beside this module,
 each with the signal kinds it answers, the context conditions under which it fits, and the
-sources it rests on. :func:`choose` picks the two to four strategies shown with an alert.
+sources it rests on. :func:`choose` picks the two to four strategies shown with an alert,
+filling up to two from related strategies when a clinic has disabled too many of a kind's
+own; :func:`kinds_short_of_own` names the kinds left in that state, for the admin.
 The Django side (``models.Strategy``) copies the library into each clinic so admins can edit,
 disable and add strategies; the same :func:`choose` ranks the clinic's rows.
 
@@ -30,10 +32,12 @@ __all__ = [
     "MAX_SHOWN",
     "MIN_SHOWN",
     "POSITIVE_KINDS",
+    "KIND_GROUPS",
     "GuidanceError",
     "LibraryError",
     "StrategySpec",
     "choose",
+    "kinds_short_of_own",
     "load_library",
     "parse_library",
 ]
@@ -43,6 +47,18 @@ LIBRARY_PATH = Path(__file__).with_name("strategies.json")
 #: Each alert shows two to four strategies: enough to choose from, few enough to read.
 MIN_SHOWN = 2
 MAX_SHOWN = 4
+
+#: Kinds that call for the same kind of help, so that when a clinic has left a kind fewer
+#: than two strategies, the general ones of its group stand in: the relationship (Safran &
+#: Muran 2000; Eubanks, Muran & Safran 2018), progress (Lambert's clinical support tools,
+#: Harmon et al. 2007), engagement (Swift & Greenberg 2015), and good news.
+KIND_GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"alliance_rupture", "alliance_low", "pushed_or_overridden"}),
+    frozenset({"not_on_track", "reliable_deterioration"}),
+    frozenset({"dropout_risk", "feedback_missing"}),
+    frozenset({"recovered", "reliable_improvement", "alliance_repaired"}),
+)
+assert sorted(k for group in KIND_GROUPS for k in group) == sorted(KINDS), "group every kind"
 
 
 #: The context conditions a strategy can require (all must hold) or exclude (none may).
@@ -217,6 +233,11 @@ def choose(
     ``Strategy`` rows). The best general strategy for the kind comes first, so the core
     move (e.g. naming a rupture) is never crowded out; then the strategies written for this
     client's context, most specific first; then other general ones, up to ``limit``.
+
+    Fewer than :data:`MIN_SHOWN` fit only when a clinic disabled or narrowed a kind's own
+    strategies; the rest are then filled from the enabled ones that fit least badly
+    (:func:`_fill`), since an alert with one suggestion, or none, leaves the therapist
+    without the support tools that make feedback help (Lambert, Whipple & Kleinstäuber 2018).
     """
     present = frozenset(context)
     fitting = [s for s in strategies if _fits(s, kind, present)]
@@ -226,8 +247,11 @@ def choose(
 
     general = sorted((s for s in fitting if not s.conditions), key=rank)
     specific = sorted((s for s in fitting if s.conditions), key=rank)
-    ordered = general[:1] + specific + general[1:]
-    return ordered[:limit]
+    ordered = (general[:1] + specific + general[1:])[:limit]
+    wanted = min(MIN_SHOWN, limit)
+    if len(ordered) < wanted:
+        ordered += _fill(strategies, kind, present, taken=ordered)[: wanted - len(ordered)]
+    return ordered
 
 
 def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:
@@ -237,3 +261,66 @@ def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:
         and all(c in present for c in strategy.conditions)
         and not any(c in present for c in (strategy.unless or ()))
     )
+
+
+def _group(kind: str) -> frozenset[str]:
+    return next((group for group in KIND_GROUPS if kind in group), frozenset({kind}))
+
+
+def _fill(
+    strategies: Sequence[Any], kind: str, present: frozenset[str], *, taken: Sequence[Any]
+) -> list[Any]:
+    """Enabled strategies not yet chosen, the least bad fit first.
+
+    General strategies first (no condition fails: their advice holds for any client),
+    those of the kind's group before the rest; only then strategies whose conditions do
+    not all hold, the fewest failing first (an ``unless`` that holds counts as one), the
+    kind's own before its group's and the rest, then the most conditions that do hold: a
+    strategy gated on a fact about the client ("persistent poor fit" for referral) is
+    wrong without it, so it comes last. Never across good news and trouble: praising
+    progress beside a deterioration, or naming a rupture beside a recovery, would mislead.
+    """
+    positive = kind in POSITIVE_KINDS
+    group = _group(kind)
+
+    def distance(s: Any) -> int | None:
+        kinds = set(s.kinds)
+        if kind in kinds:
+            return 0
+        if kinds & group:
+            return 1
+        if any((k in POSITIVE_KINDS) == positive for k in kinds):
+            return 2
+        return None
+
+    def failing(s: Any) -> int:
+        unmet = sum(1 for c in s.conditions if c not in present)
+        return unmet + sum(1 for c in (s.unless or ()) if c in present)
+
+    def holding(s: Any) -> int:
+        return sum(1 for c in s.conditions if c in present)
+
+    ranked = []
+    for s in strategies:
+        far = distance(s)
+        if not s.enabled or far is None or any(s is t for t in taken):
+            continue
+        key = (failing(s), far, -holding(s), -int(s.priority), str(s.title))
+        ranked.append((key, s))
+    ranked.sort(key=lambda pair: pair[0])
+    return [s for _, s in ranked]
+
+
+def kinds_short_of_own(strategies: Iterable[Any]) -> list[str]:
+    """The alert kinds with fewer than :data:`MIN_SHOWN` enabled strategies of their own
+    that fit any client (no conditions, no exclusions), in the library's order.
+
+    Their alerts borrow from related strategies (:func:`choose`), which fit less well:
+    the admin who left a kind so is told (``guidance.views``).
+    """
+    universal: dict[str, int] = dict.fromkeys(KINDS, 0)
+    for s in strategies:
+        if s.enabled and not s.conditions and not (s.unless or ()):
+            for k in set(s.kinds) & set(universal):
+                universal[k] += 1
+    return [k for k in KINDS if universal[k] < MIN_SHOWN]

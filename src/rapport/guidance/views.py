@@ -12,7 +12,7 @@ from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors
 from rapport.guidance import selectors, services
 from rapport.guidance.forms import StrategyForm
-from rapport.guidance.library import CONDITIONS
+from rapport.guidance.library import CONDITIONS, MIN_SHOWN, kinds_short_of_own
 from rapport.monitoring.kinds import KIND_LABELS
 
 _FIELDS = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
@@ -32,6 +32,23 @@ def strategy_list(request):
         for s in strategies
     ]
     return render(request, "guidance/list.html", {"rows": rows})
+
+
+def _warn_if_kinds_short(request) -> None:
+    """After a change, say which alert kinds have fewer than two strategies of their own
+    that fit any client: their alerts then borrow related ones (``library.choose``), and
+    the admin should know the library no longer covers them as written."""
+    short = kinds_short_of_own(selectors.strategies_for_clinic(request.user.clinic))
+    if short:
+        messages.warning(
+            request,
+            _(
+                "Some alerts now have fewer than %(min)d strategies of their own that fit "
+                "every client: %(kinds)s. Rapport fills in with related strategies; enable "
+                "or add strategies for these alerts to choose what therapists see."
+            )
+            % {"min": MIN_SHOWN, "kinds": ", ".join(KIND_LABELS.get(k, k) for k in short)},
+        )
 
 
 def _form_page(request, form, title, strategy=None):
@@ -75,6 +92,7 @@ def strategy_edit(request, strategy_id):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Strategy saved."))
+            _warn_if_kinds_short(request)
             return redirect("manage_guidance")
     return _form_page(request, form, _("Edit strategy"), strategy)
 
@@ -90,5 +108,6 @@ def strategy_toggle(request, strategy_id):
         messages.success(
             request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
         )
+        _warn_if_kinds_short(request)
         return redirect("manage_guidance")
     return render(request, "guidance/toggle.html", {"strategy": strategy})

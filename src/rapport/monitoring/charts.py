@@ -4,7 +4,8 @@
   (the pure library's trajectory model for the client's intake band: the middle 80%, whose
   worse edge is the not-on-track limit) and the clinical cut-off.
 * Alliance: the check-in total per session with the alert threshold, and markers for
-  ruptures (▼), repairs (▲) and the therapist's logged actions (◆).
+  ruptures (▼) and repairs (▲) at their scores, and the therapist's logged actions (◆) in
+  a lane under the scale, so an action on a rupture's or a repair's day never hides it.
 * Parts: goals, tasks and bond (the check-in's subscales) with the "low part" line.
 
 Charts are SVG images (``rapport.lib.charts``) with alt text; the table carries every
@@ -163,6 +164,30 @@ def _outcome_chart(
     return ChartImage(chart.title, svg_data_uri(line_chart_svg(chart)), alt)
 
 
+#: Where the actions' lane sits under the scale's lowest score, and how far the plot
+#: reaches below it, as shares of the scale: a marker is about 4% of the scale high on the
+#: page's chart, so an action in the lane clears even a rupture at the lowest score.
+ACTION_LANE_SHARE = 0.10
+LANE_ROOM_SHARE = 0.16
+
+
+def _action_lane(
+    y_range: tuple[float, float] | None, scores: Sequence[float]
+) -> tuple[float, tuple[float, float]]:
+    """The height for action markers and the y range that shows them.
+
+    Actions are drawn under the scale's minimum, where no score (and so no rupture or
+    repair marker) can be: at the score's height, an action logged on the rupture's day
+    covered the red ▼ and the therapist lost sight of the rupture they acted on.
+    """
+    if y_range is None:
+        low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    else:
+        low, high = y_range
+    span = (high - low) or 1.0
+    return low - ACTION_LANE_SHARE * span, (low - LANE_ROOM_SHARE * span, high)
+
+
 def _alliance_instrument(data: EpisodeSeries, config: DetectorConfig) -> str | None:
     present = [i for i in config.alliance if data.series.of(i)]
     if CHECKIN in present:
@@ -182,7 +207,6 @@ def _alliance_charts(
     criteria = config.alliance[instrument]
     observations = data.series.of(instrument)
     title = _title(instrument)
-    score_at = {o.session: o.score for o in observations}
     for o in observations:
         rows[o.session].alliance = _fmt(o.score)
         if o.pushed is not None:
@@ -201,11 +225,11 @@ def _alliance_charts(
             rows[episode.repaired_session].events.append(
                 f"Repaired: back to {_fmt(episode.repaired_score)}"
             )
+    y_range = _range(instrument)
+    lane, plotted_range = _action_lane(y_range, [o.score for o in observations])
     for action in actions:
         x = data.session_on(action.performed_on)
-        before = [s for s in score_at if s <= x]
-        y = score_at[max(before)] if before else (observations[0].score if observations else 0)
-        markers.append(Marker("Action logged", x, y, "D"))
+        markers.append(Marker("Action logged", x, lane, "D"))
         what = action.strategy_title or "Own words"
         at = int(x) if float(x).is_integer() else int(x)
         rows[at].events.append(f"Action ({action.performed_on:%d %b}): {what}")
@@ -220,7 +244,7 @@ def _alliance_charts(
         lines=[Line(title, [o.session for o in observations], [o.score for o in observations])],
         thresholds=thresholds,
         markers=markers,
-        y_range=_range(instrument),
+        y_range=plotted_range if actions else y_range,
     )
     marker_text = (
         "; ".join(f"{m.label.lower()} at session {_fmt(m.x)}" for m in markers)

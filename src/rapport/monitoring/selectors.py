@@ -193,7 +193,9 @@ def triage(rows: list, *, now: dt.datetime) -> list:
     """Attach alerts and trends to caseload rows and order them by need (two queries).
 
     Need: the most severe alert that asks for action, then how many there are, then
-    whether check-ins are overdue; good news never raises a client.
+    whether check-ins are overdue; good news never raises a client. Every active alert is
+    attached too (``active_alerts``), whatever the therapist did with it: snoozing or
+    acknowledging an alert changes what needs action now, not whether the signal holds.
     """
     from dataclasses import replace
 
@@ -218,6 +220,7 @@ def triage(rows: list, *, now: dt.datetime) -> list:
             key=lambda a: (-SEVERITY_RANK[a.severity], KINDS.index(a.kind)),
         )
         good = [a for a in mine if a.kind in POSITIVE_KINDS and a.status == AlertStatus.OPEN]
+        snoozed = [a for a in mine if a.kind not in POSITIVE_KINDS and a.is_snoozed(today)]
         overdue = any(a.kind == "feedback_missing" for a in needing)
         serious = [a for a in needing if a.kind != "feedback_missing"]
         need = (
@@ -231,6 +234,8 @@ def triage(rows: list, *, now: dt.datetime) -> list:
                 row,
                 alerts=tuple(needing),
                 good_news=tuple(good),
+                active_alerts=tuple(mine),
+                snoozed=tuple(snoozed),
                 feedback_overdue=overdue,
                 need=need,
                 alliance_trend=_trend(snapshot, "alliance"),
@@ -328,8 +333,10 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     """Per-therapist figures for the user's visible caseload (three queries).
 
     Mean alliance: each client's latest alliance total, as a percentage of its scale. Not
-    on track: clients with an open
-    not-on-track alert among those with two or more outcome scores. Dropout: episodes that
+    on track: clients whose not-on-track signal is active (open, acknowledged, action
+    logged or snoozed: snoozing defers the work, the client is still off track; a
+    dismissed alert is left out, the therapist judged it not to apply) among those with
+    two or more outcome scores. Dropout: episodes that
     ended with "client dropped out" among all ended episodes, against the 19.7% base rate
     (Swift & Greenberg 2012). Check-in completion: check-ins received (any alliance
     measure, once per appointment) per attended session over the last twelve weeks.
@@ -349,7 +356,7 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             item.alliance_clients += 1
         if row.outcome_trend is not None and row.outcome_trend.count >= 2:
             item.outcome_clients += 1
-            if any(a.kind == "not_on_track" for a in row.alerts):
+            if any(a.kind == "not_on_track" for a in row.active_alerts):
                 item.not_on_track += 1
     scope = clients_for(user)
     since = now - dt.timedelta(days=COMPLETION_WINDOW_DAYS)
