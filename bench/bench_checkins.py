@@ -8,9 +8,9 @@ migrates it, seeds one clinic with single-use links (about six per client), star
 and writes nothing into the repository.
 
 * **Throughput.** Submissions per second (the POST of a complete PHQ-9; each form is
-  fetched beforehand, as a client's phone does) against a bare Django page on the same
-  server in the same run: ``GET /accounts/login/`` (an existing, cheap page that renders
-  a template and touches no client data). The ratio is what to compare across machines.
+  fetched beforehand, as a client's phone does) against a bare Django view on the same
+  server in the same run: ``GET /healthz`` (plain text "ok" through the full middleware
+  stack; no database, session or template). The ratio is what to compare across machines.
 * **Concurrency.** ``--distinct`` links submitted at the same moment, plus ``--same``
   concurrent submissions of one link (each from its own freshly fetched form, as two tabs
   would be). Exactly ``distinct + 1`` responses must be stored; the script checks the
@@ -178,7 +178,7 @@ def _wait_until_up(server: Server, process: subprocess.Popen) -> None:
             raise RuntimeError("gunicorn exited: " + process.stderr.read().decode()[-2000:])
         try:
             conn = server.connection()
-            conn.request("GET", "/accounts/login/")
+            conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 conn.close()
                 return
@@ -226,10 +226,10 @@ def submit(server: Server, form: Form) -> int:
         conn.close()
 
 
-def get_login(server: Server) -> int:
+def get_health(server: Server) -> int:
     conn = server.connection()
     try:
-        conn.request("GET", "/accounts/login/")
+        conn.request("GET", "/healthz")
         response = conn.getresponse()
         response.read()
         return response.status
@@ -281,8 +281,8 @@ def _all_at_once(jobs: list, work) -> list:
 
 
 def throughput(server: Server, tokens: list[str], *, threads: int) -> dict:
-    get_login(server)  # warm every worker's imports a little
-    baseline, baseline_s = _pool(list(range(len(tokens))), lambda _: get_login(server), threads)
+    get_health(server)  # warm every worker's imports a little
+    baseline, baseline_s = _pool(list(range(len(tokens))), lambda _: get_health(server), threads)
     forms, forms_s = _pool(tokens, lambda t: fetch_form(server, t), threads)
     statuses, submit_s = _pool(forms, lambda f: submit(server, f), threads)
     if any(s != 200 for s in baseline) or any(s != 200 for s in statuses):
@@ -291,7 +291,7 @@ def throughput(server: Server, tokens: list[str], *, threads: int) -> dict:
     return {
         "requests": n,
         "threads": threads,
-        "baseline_login_get_per_s": round(n / baseline_s, 1),
+        "baseline_healthz_get_per_s": round(n / baseline_s, 1),
         "form_get_per_s": round(n / forms_s, 1),
         "submissions_per_s": round(n / submit_s, 1),
         "submissions_to_baseline_ratio": round(baseline_s / submit_s, 3),

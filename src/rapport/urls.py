@@ -2,9 +2,11 @@ from django.urls import include, path
 
 from rapport.accounts import views as account_views
 from rapport.clinic import views as clinic_views
+from rapport.core.health import healthz
 
 urlpatterns = [
     path("", clinic_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     # Before allauth's own routes, which these replace.
     path("accounts/password/reset/", account_views.password_reset),
     path("accounts/email/", account_views.email_management_closed),

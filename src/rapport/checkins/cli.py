@@ -23,13 +23,16 @@ def cmd_checkin_link(args: argparse.Namespace) -> None:
     from rapport.measures.registry import get_instrument
 
     try:
-        get_instrument(args.instrument)
+        instrument = get_instrument(args.instrument)
     except InstrumentNotFound:
         raise CommandError(f"unknown instrument {args.instrument!r}") from None
     client = Client.objects.filter(pk=args.client).first()
     if client is None:
         raise CommandError(f"no client with id {args.client}")
-    appointment = appointment_current_or_next(client)
+    # A check-in about the session can only rate one that has begun: after today's session,
+    # today's appointment, not next week's (which checkin_create would refuse).
+    about_the_session = args.timing == Timing.AFTER or instrument.kind == "alliance"
+    appointment = appointment_current_or_next(client, about_the_session=about_the_session)
     if appointment is None:
         raise CommandError(
             f"client {client.pk} has no current or upcoming appointment: book one first"
@@ -104,8 +107,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="create a check-in link for a client's current or next appointment and print it",
         description=(
             "Create a single-use check-in link for the client's appointment under way, else "
-            "the next one booked, else one from the last 24 hours, and print its URL. The URL "
-            "is shown once: only a fingerprint of it is stored."
+            "the next one booked, else one from the last 24 hours, and print its URL. A "
+            "check-in about the session (--timing after, or an alliance questionnaire such as "
+            "session-checkin) is for the appointment under way, else the latest one from the "
+            "last 24 hours, else the next one. Cancelled and missed appointments are skipped. "
+            "The URL is shown once: only a fingerprint of it is stored."
         ),
     )
     link.add_argument("--client", type=int, required=True, help="client id")

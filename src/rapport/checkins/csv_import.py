@@ -23,7 +23,7 @@ from rapport.measures.errors import InstrumentNotFound, InvalidAnswer
 from rapport.measures.registry import get_instrument
 from rapport.measures.scoring import score
 
-__all__ = ["REQUIRED_COLUMNS", "ImportRow", "RowError", "read_rows", "row_digest"]
+__all__ = ["REQUIRED_COLUMNS", "ImportRow", "RowError", "read_rows", "row_digest", "unscoreable"]
 
 REQUIRED_COLUMNS = ("client", "date", "instrument")
 #: Ids are 64-bit integers in every database Rapport runs on; a larger one is no id.
@@ -132,6 +132,7 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
         )
     answers = {}
     own = set(instrument.item_ids)
+    before_cells = len(errors)
     for column, value in record.items():
         if column in REQUIRED_COLUMNS or column is None:
             continue
@@ -148,7 +149,31 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
         except InvalidAnswer as error:
             errors.append(f"{error.item_id}: {error.problem}")
             answers.pop(column, None)
+    if len(errors) == before_cells:  # after a bad cell, "items missing" would only add noise
+        problem = unscoreable(instrument, answers)
+        if problem:
+            errors.append(problem)
     return ImportRow(line, client_id, administered, instrument.id, answers, tuple(errors))
+
+
+def unscoreable(instrument: Instrument, answers: dict) -> str | None:
+    """Why a row's answers cannot be stored as a response to ``instrument``, if they cannot.
+
+    A row with no answers, or with too many items missing (or declined) for the total, would
+    be stored with no score, and its unanswered risk item (PHQ-9 item 9) would raise a risk
+    notice about a questionnaire nobody filled in. The rule is the instrument's own
+    (``total.max_missing``, from its source), the one the scoring engine applies.
+    """
+    if not answers:
+        return "no answers"
+    total = instrument.total
+    if total is None or score(instrument, answers).total is not None:
+        return None
+    missing = [item for item in total.items if not isinstance(answers.get(item), int | float)]
+    return (
+        f"too many items missing to score {instrument.short_title}: {len(missing)} of "
+        f"{len(total.items)} not answered, at most {total.max_missing} may be missing"
+    )
 
 
 def read_rows(text: str, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:

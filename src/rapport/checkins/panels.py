@@ -95,6 +95,24 @@ class Series:
     subscale_labels: list
 
 
+def _superseded(instrument: Instrument, responses) -> set[int]:
+    """The responses (pks) replaced by a later answer to the same questionnaire for the same
+    appointment (a second link answered): monitoring counts only the newer one
+    (``rapport.monitoring.series``), so the therapist must see which one that is.
+
+    ``responses`` are oldest first, as monitoring orders them. An answer without a total
+    replaces nothing, since monitoring skips it; for an instrument without a total (C-NIP) the
+    latest answer counts.
+    """
+    latest: dict[int, int] = {}
+    for index, response in enumerate(responses):
+        if response.appointment_id is None:
+            continue  # placed by its date, which monitoring resolves with the sessions
+        if instrument.total is None or response.total is not None:
+            latest[response.appointment_id] = index
+    return {r.pk for index, r in enumerate(responses) if index < latest.get(r.appointment_id, -1)}
+
+
 def _chart(instrument: Instrument, responses) -> tuple[str, str]:
     scored = [r for r in responses if r.total is not None]
     xs = list(range(1, len(scored) + 1))
@@ -132,10 +150,12 @@ def _chart(instrument: Instrument, responses) -> tuple[str, str]:
 
 def _series(instrument: Instrument, responses) -> Series:
     subscales = [s for s in instrument.subscales if s.id != PUSHED_ITEM]
+    superseded = _superseded(instrument, responses)
     rows = [
         {
             "response": r,
             "subscales": [r.subscales.get(s.id) for s in subscales],
+            "superseded": r.pk in superseded,
         }
         for r in reversed(responses)
     ]
@@ -143,9 +163,14 @@ def _series(instrument: Instrument, responses) -> Series:
     return Series(instrument, rows, uri, alt, [s.label for s in subscales])
 
 
-def _comments(responses) -> list[dict]:
+def _comments(responses, superseded: set[int]) -> list[dict]:
+    """The latest comments of the answers that count: a client who answered twice for one
+    session corrected themselves, and their first comment would repeat or contradict
+    the one that counts."""
     comments = []
     for response in reversed(responses):
+        if response.pk in superseded:
+            continue
         text = measure_selectors.text_answers(response).get(COMMENT_ITEM)
         if text:
             comments.append({"response": response, "text": text})
@@ -154,9 +179,15 @@ def _comments(responses) -> list[dict]:
     return comments
 
 
-def _pushed(instrument: Instrument, responses) -> list[dict]:
+def _pushed(instrument: Instrument, responses, superseded: set[int]) -> list[dict]:
+    # A replaced "felt pushed" answer is kept, marked: the score table leaves this item out,
+    # so hiding it here would hide that the client said it at all.
     return [
-        {"response": r, "label": _option_label(instrument, PUSHED_ITEM, r.item_values[PUSHED_ITEM])}
+        {
+            "response": r,
+            "label": _option_label(instrument, PUSHED_ITEM, r.item_values[PUSHED_ITEM]),
+            "superseded": r.pk in superseded,
+        }
         for r in reversed(responses)
         if r.item_values.get(PUSHED_ITEM, 0) >= 1
     ]
@@ -189,13 +220,14 @@ def checkins_panel(request, client) -> dict:
         session_checkin = get_instrument(SESSION_CHECKIN)
     except InstrumentNotFound:
         session_checkin = None
+    replaced = _superseded(session_checkin, checkin_responses) if session_checkin else set()
     episode = client.episodes.exclude(phase="closed").order_by("-started_on", "-pk").first()
     schedule = selectors.episode_schedule(episode) if episode else None
     return {
         "template": "checkins/panels/checkins.html",
         "series": series,
-        "comments": _comments(checkin_responses),
-        "pushed": _pushed(session_checkin, checkin_responses) if session_checkin else [],
+        "comments": _comments(checkin_responses, replaced),
+        "pushed": _pushed(session_checkin, checkin_responses, replaced) if session_checkin else [],
         "appointments": selectors.appointments_for_checkins(client) if episode else [],
         "schedule": schedule,
         "before_label": selectors.instrument_label(schedule.before) if schedule else "",

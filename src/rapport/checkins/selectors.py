@@ -140,9 +140,20 @@ def _live(client):
     return Appointment.objects.filter(episode__client=client).exclude(attendance__in=MISSED)
 
 
-def appointment_current_or_next(client, *, now: datetime | None = None) -> Appointment | None:
-    """The appointment a check-in is for: the one under way, else the next one booked, else
-    one that ended in the last 24 hours (an after-session check-in sent later that day)."""
+def appointment_current_or_next(
+    client, *, about_the_session: bool = False, now: datetime | None = None
+) -> Appointment | None:
+    """The appointment a check-in is for.
+
+    A questionnaire asked before a session (how the client has been): the one under way,
+    else the next one booked, else one that started in the last 24 hours. A check-in about
+    the session (asked after it, or an alliance measure, ``about_the_session``): the one
+    under way, else the latest that started in the last 24 hours, and only then the next
+    one. It rates a session that has happened, so it cannot be sent for one still ahead
+    (see ``services._check_session_has_started``): preferring the next appointment would
+    refuse the check-in after today's session as soon as next week's is booked.
+    Cancelled and missed appointments are never chosen.
+    """
     now = now or timezone.now()
     candidates = list(
         _live(client)
@@ -155,10 +166,10 @@ def appointment_current_or_next(client, *, now: datetime | None = None) -> Appoi
         if appointment.starts_at <= now <= ends:
             return appointment
     upcoming = [a for a in candidates if a.starts_at > now]
-    if upcoming:
-        return upcoming[0]
     recent = [a for a in candidates if a.starts_at <= now]
-    return recent[-1] if recent else None
+    first, then = (recent[-1:], upcoming[:1]) if about_the_session else (upcoming[:1], recent[-1:])
+    chosen = first or then
+    return chosen[0] if chosen else None
 
 
 def appointments_for_checkins(client, *, now: datetime | None = None) -> list[Appointment]:

@@ -386,7 +386,9 @@ def checkin_submit(
     return response, created
 
 
-def _check_schedule_choice(clinic, value: str, field: str, *, allow_none: bool) -> None:
+def _check_schedule_choice(
+    clinic, value: str, field: str, *, allow_none: bool, timing: str
+) -> None:
     if value == "" or (allow_none and value == NONE):
         return
     try:
@@ -402,14 +404,30 @@ def _check_schedule_choice(clinic, value: str, field: str, *, allow_none: bool) 
                 % {"name": instrument.short_title}
             }
         )
+    if timing == Timing.BEFORE and instrument.kind == "alliance":
+        # An alliance measure rates the session, so no link for it can be made before the
+        # session starts (_check_session_has_started): scheduled before, every one would fail.
+        raise ValidationError(
+            {
+                field: _(
+                    "%(name)s asks about the session, so it cannot be sent before it: "
+                    "schedule it after the session."
+                )
+                % {"name": instrument.short_title}
+            }
+        )
 
 
 @transaction.atomic
 def clinic_schedule_update(
     *, actor, clinic, before_instrument: str, after_instrument: str, request=None
 ) -> ClinicSchedule:
-    _check_schedule_choice(clinic, before_instrument, "before_instrument", allow_none=False)
-    _check_schedule_choice(clinic, after_instrument, "after_instrument", allow_none=False)
+    _check_schedule_choice(
+        clinic, before_instrument, "before_instrument", allow_none=False, timing=Timing.BEFORE
+    )
+    _check_schedule_choice(
+        clinic, after_instrument, "after_instrument", allow_none=False, timing=Timing.AFTER
+    )
     schedule, _created = ClinicSchedule.objects.update_or_create(
         clinic=clinic,
         defaults={"before_instrument": before_instrument, "after_instrument": after_instrument},
@@ -423,8 +441,12 @@ def episode_schedule_update(
     *, actor, episode, before_instrument: str, after_instrument: str, request=None
 ) -> EpisodeSchedule:
     clinic = episode.client.clinic
-    _check_schedule_choice(clinic, before_instrument, "before_instrument", allow_none=True)
-    _check_schedule_choice(clinic, after_instrument, "after_instrument", allow_none=True)
+    _check_schedule_choice(
+        clinic, before_instrument, "before_instrument", allow_none=True, timing=Timing.BEFORE
+    )
+    _check_schedule_choice(
+        clinic, after_instrument, "after_instrument", allow_none=True, timing=Timing.AFTER
+    )
     schedule, _created = EpisodeSchedule.objects.update_or_create(
         episode=episode,
         defaults={"before_instrument": before_instrument, "after_instrument": after_instrument},
