@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.audit.services import Action, audit_record
 from rapport.checkins import selectors
@@ -132,9 +133,12 @@ def _chart(instrument: Instrument, responses) -> tuple[str, str]:
     )
     if scored:
         first, last = scored[0], scored[-1]
-        alt = _(
+        alt = ngettext(
+            "%(name)s total over %(count)s administration, from %(first)s on %(first_date)s "
+            "to %(last)s on %(last_date)s. The same numbers are in the table below.",
             "%(name)s total over %(count)s administrations, from %(first)s on %(first_date)s "
-            "to %(last)s on %(last_date)s. The same numbers are in the table below."
+            "to %(last)s on %(last_date)s. The same numbers are in the table below.",
+            len(scored),
         ) % {
             "name": instrument.short_title,
             "count": len(scored),
