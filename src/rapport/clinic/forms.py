@@ -26,8 +26,6 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class ClientForm(forms.Form):
-    # Set when the page is first shown (views.client_create); see Client.creation_key.
-    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     display_name = forms.CharField(
         label=_("Name"), max_length=200, help_text=_("As the client likes to be called.")
     )
@@ -40,6 +38,14 @@ class ClientForm(forms.Form):
         if year is not None and year > timezone.localdate().year:
             raise forms.ValidationError(_("The birth year cannot be in the future."))
         return year
+
+
+class ClientCreateForm(ClientForm):
+    # Set when the page is first shown (views.client_create); see Client.creation_key. Only
+    # the new-client form has one: the edit form's fields are exactly what it updates.
+    form_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    field_order = ["form_key", "display_name", "birth_year", "email", "phone"]
 
 
 class EpisodeForm(forms.Form):

@@ -20,6 +20,7 @@ from rapport.clinic.forms import (
     AppointmentForm,
     AttendanceForm,
     CaseloadFilterForm,
+    ClientCreateForm,
     ClientForm,
     EndEpisodeForm,
     EpisodeEditForm,
@@ -119,7 +120,7 @@ def _client_url(client_id) -> str:
 def client_create(request):
     return service_form_page(
         request,
-        ClientForm(request.POST or None, initial={"form_key": secrets.token_urlsafe(16)}),
+        ClientCreateForm(request.POST or None, initial={"form_key": secrets.token_urlsafe(16)}),
         lambda data: services.client_create(
             actor=request.user, therapist=request.user, request=request, **data
         ),
