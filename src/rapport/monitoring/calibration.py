@@ -18,7 +18,9 @@ inside the band next to the nominal share (90% for the default z = 1.2816), for 
 previous and the re-estimated model, so a clinic can see whether the new bands fit better.
 
 ``recalibrate_dropout`` re-scales the dropout model to a clinic's own outcomes (logistic
-recalibration of the model's log-odds, Platt scaling), again only with enough data.
+recalibration of the model's log-odds, Platt scaling), again only with enough data; the
+features of each ended episode are read as of its early-warning point
+(``signals.early_warning_point``, see ``monitoring.dropout_calibration``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ from rapport.monitoring.signals.criteria import (
     TrajectoryModel,
     default_trajectory,
 )
-from rapport.monitoring.signals.dropout import DEFAULT_DROPOUT_MODEL, DropoutModel
+from rapport.monitoring.signals.dropout import (
+    DEFAULT_DROPOUT_MODEL,
+    ClinicOutcomes,
+    DropoutFactor,
+    DropoutModel,
+)
 from rapport.monitoring.signals.errors import MonitoringError, NotEnoughDataError
 from rapport.monitoring.signals.model import CitedValue
 
@@ -248,13 +255,25 @@ def _coverage(judged: pd.DataFrame, model: TrajectoryModel) -> float:
 
 @dataclass(frozen=True)
 class DropoutRecalibration:
-    """The re-scaled model and the fitted recalibration line."""
+    """The re-scaled model, the fitted recalibration line and what it predicts on average."""
 
     model: DropoutModel
     intercept_shift: float
     slope: float
     episodes: int
     events: int
+    #: Mean probability over the episodes it was fitted on, for the new and the given model.
+    mean_predicted: float
+    previous_mean_predicted: float
+    #: True when only the intercept was fitted (the slope kept at 1): see recalibrate_dropout.
+    intercept_only: bool = False
+
+    @property
+    def observed_rate(self) -> float:
+        return self.events / self.episodes
+
+
+PLATT = "Platt scaling"
 
 
 def recalibrate_dropout(
@@ -268,19 +287,25 @@ def recalibrate_dropout(
     """Platt-scale the model to a clinic's outcomes: logit(p) = a + b * model log-odds.
 
     Every weight is multiplied by b and the intercept becomes a + b * intercept, so the
-    factors keep their meaning and order; only their size and the base rate adapt.
-    """
-    from statsmodels.discrete.discrete_model import Logit
+    factors keep their meaning and order; only their size and the base rate adapt. A fit
+    with an intercept makes the mean predicted probability over these episodes equal their
+    observed dropout rate, which is what "calibrated to the clinic's own data" means here.
 
+    When the slope cannot be estimated, or comes out at zero or below, only the intercept
+    is fitted (b = 1): every episode with the same factors (a clinic that records no
+    measures) leaves nothing to scale them by, and a negative b would turn "weak alliance
+    raises the risk" into its opposite on the strength of one clinic's sample, against the
+    published direction (Sharf et al. 2010). The base rate still becomes the clinic's.
+    """
     outcomes = np.asarray(dropped_out, dtype=float)
     events = int(outcomes.sum())
     if len(outcomes) != len(features):
         raise MonitoringError("features and outcomes must have the same length")
     if len(outcomes) < min_episodes or min(events, len(outcomes) - events) < min_events:
         raise NotEnoughDataError(
-            f"Not enough data to recalibrate the dropout model: {len(outcomes)} episodes "
-            f"with {events} dropouts; need {min_episodes} episodes and {min_events} of each "
-            f"outcome. The published defaults stay in use.",
+            f"Not enough data to recalibrate the dropout model: {len(outcomes)} ended "
+            f"episodes with {events} dropouts; need {min_episodes} episodes and {min_events} "
+            f"of each outcome.",
             needed=min_episodes,
             found=len(outcomes),
         )
@@ -289,17 +314,64 @@ def recalibrate_dropout(
     linear = np.array(
         [base + sum(w * row.get(name, 0.0) for name, w in weights.items()) for row in features]
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = Logit(outcomes, np.column_stack([np.ones_like(linear), linear])).fit(disp=0)
-    shift, slope = (float(v) for v in np.asarray(fit.params))
-    source = f"recalibrated on {len(outcomes)} episodes of this clinic (Platt scaling)"
+    fitted = _platt(outcomes, linear)
+    intercept_only = fitted is None
+    shift, slope = fitted if fitted is not None else (_intercept_only(outcomes, linear), 1.0)
+    how = f"{PLATT}, intercept only" if intercept_only else PLATT
+    source = f"recalibrated on {len(outcomes)} episodes of this clinic ({how})"
     new = replace(
         model,
         intercept=CitedValue(shift + slope * base, source),
         factors=tuple(
-            replace(f, log_odds=CitedValue(slope * float(f.log_odds.value), source))
+            replace(f, log_odds=CitedValue(slope * float(f.log_odds.value), _scaled(f, source)))
             for f in model.factors
         ),
+        recalibrated_on=ClinicOutcomes(episodes=len(outcomes), dropouts=events),
     )
-    return DropoutRecalibration(new, shift, slope, len(outcomes), events)
+    return DropoutRecalibration(
+        model=new,
+        intercept_shift=shift,
+        slope=slope,
+        episodes=len(outcomes),
+        events=events,
+        mean_predicted=float(np.mean(_expit(shift + slope * linear))),
+        previous_mean_predicted=float(np.mean(_expit(linear))),
+        intercept_only=intercept_only,
+    )
+
+
+def _scaled(factor: DropoutFactor, source: str) -> str:
+    """The new weight's source keeps the old one: the factor's direction and relative size
+    still come from it."""
+    return f"{source}, from {float(factor.log_odds.value):.2f} ({factor.log_odds.source})"
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _platt(outcomes: np.ndarray, linear: np.ndarray) -> tuple[float, float] | None:
+    """(a, b) of logit(p) = a + b * linear, or None when no usable positive b was found."""
+    from statsmodels.discrete.discrete_model import Logit
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = Logit(outcomes, np.column_stack([np.ones_like(linear), linear])).fit(disp=0)
+    except (np.linalg.LinAlgError, ValueError):
+        return None  # every episode has the same log-odds: nothing to scale
+    shift, slope = (float(v) for v in np.asarray(fit.params))
+    converged = bool(fit.mle_retvals.get("converged", True))
+    if not (converged and np.isfinite([shift, slope]).all() and slope > 0):
+        return None
+    return shift, slope
+
+
+def _intercept_only(outcomes: np.ndarray, linear: np.ndarray) -> float:
+    """a of logit(p) = a + linear: the model's factors as published, the clinic's base rate."""
+    from statsmodels.discrete.discrete_model import Logit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = Logit(outcomes, np.ones((len(outcomes), 1)), offset=linear).fit(disp=0)
+    return float(np.asarray(fit.params)[0])

@@ -7,7 +7,9 @@
 * ``recompute-alerts`` brings every open episode's alerts up to date (run it from cron).
 * ``calibrate`` re-estimates the expected-response bands from the clinic's own history and
   stores them for the clinic (clear message when there are not enough episodes, or when no
-  intake band had enough of them to be re-estimated: then nothing is stored).
+  intake band had enough of them to be re-estimated: then nothing is stored). It also
+  recalibrates the dropout model on the clinic's ended episodes when there are enough (200,
+  and 20 of each outcome), and otherwise says so and keeps the model in use.
 
 Bad input prints one clear line on stderr and exits with status 2.
 """
@@ -25,6 +27,7 @@ from rapport.cli import CommandError, register
 
 if TYPE_CHECKING:
     from rapport.monitoring.calibration import CalibrationResult
+    from rapport.monitoring.dropout_calibration import DropoutHistory
 
 __all__ = ["add_commands"]
 
@@ -68,7 +71,8 @@ def _print_human(results: list[dict[str, Any]]) -> None:
                 f"{signal['explanation']}"
             )
         if "probability" in risk:
-            print(f"  estimated dropout risk: {risk['probability']:.0%}")
+            basis = f" ({risk['source']})" if risk.get("source") else ""
+            print(f"  estimated dropout risk: {risk['probability']:.0%}{basis}")
 
 
 # --- rapport signals ---------------------------------------------------------------------
@@ -107,6 +111,7 @@ def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[s
     from rapport.audit.models import Action
     from rapport.clinic.models import Client, Phase
     from rapport.monitoring.csvio import signals_for_series
+    from rapport.monitoring.dropout_calibration import clinic_dropout_model
     from rapport.monitoring.series import detector_config, load_episode_series
     from rapport.monitoring.services import audit_cli
     from rapport.monitoring.trajectories import clinic_trajectories
@@ -127,7 +132,10 @@ def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[s
     audit_cli(action=Action.VIEW, target="signals-cli", client_id=client.pk)
     data = load_episode_series(episode, now=now)
     config = detector_config(
-        data.series.instruments, clinic_trajectories(client.clinic_id), data.checkin_instrument
+        data.series.instruments,
+        clinic_trajectories(client.clinic_id),
+        data.checkin_instrument,
+        clinic_dropout_model(client.clinic_id),
     )
     return [signals_for_series(data.series, config)]
 
@@ -172,11 +180,13 @@ def cmd_recompute(args: argparse.Namespace) -> None:
 # --- rapport calibrate ---------------------------------------------------------------------
 
 
-def _history(clinic) -> dict[str, list[tuple[int, int, float]]]:
-    """(episode, session, score) per outcome instrument, numbered as the detectors see them."""
+def _history(clinic) -> tuple[dict[str, list[tuple[int, int, float]]], DropoutHistory]:
+    """(episode, session, score) per outcome instrument, numbered as the detectors see them,
+    and the ended episodes' dropout factors as of their early-warning point, from one read."""
     from django.utils import timezone
 
     from rapport.clinic.models import Episode
+    from rapport.monitoring.dropout_calibration import DropoutHistory
     from rapport.monitoring.instruments import kind_of
     from rapport.monitoring.series import load_many
 
@@ -184,12 +194,68 @@ def _history(clinic) -> dict[str, list[tuple[int, int, float]]]:
         Episode.objects.filter(client__clinic=clinic).select_related("client", "client__therapist")
     )
     rows: dict[str, list[tuple[int, int, float]]] = {}
+    dropout = DropoutHistory()
     for start in range(0, len(episodes), 500):
         for data in load_many(episodes[start : start + 500], now=timezone.now()):
             for o in data.series.observations:
                 if kind_of(o.instrument) == "outcome":
                     rows.setdefault(o.instrument, []).append((data.episode.pk, o.session, o.score))
-    return rows
+            dropout.add(data)
+    return rows, dropout
+
+
+def _calibrate_dropout(clinic, history: DropoutHistory, *, dry_run: bool) -> tuple[bool, bool, str]:
+    """Recalibrate the clinic's dropout model: (fitted, stored, message). Nothing is stored
+    with too few ended episodes, on a dry run, or when the result is the model already in
+    use; only a fitted model's message is a report rather than a problem."""
+    from rapport.monitoring.calibration import recalibrate_dropout
+    from rapport.monitoring.dropout_calibration import clinic_dropout_model, same_weights
+    from rapport.monitoring.services import dropout_calibration_store
+    from rapport.monitoring.signals import BASE_RATE, DEFAULT_DROPOUT_MODEL
+    from rapport.monitoring.signals.errors import NotEnoughDataError
+
+    current = clinic_dropout_model(clinic.pk)
+    in_use = (
+        "the published model (19.7% base rate) stays in use"
+        if current is None
+        else "this clinic's recalibrated model stays in use"
+    )
+    left_out = (
+        f"{history.never_attended} more ended before any attended session and were left out. "
+        if history.never_attended
+        else ""
+    )
+    try:
+        # Always from the published model, so a new calibration replaces the last one
+        # rather than compounding it.
+        result = recalibrate_dropout(history.features, history.dropped_out)
+    except NotEnoughDataError as error:
+        return False, False, f"{clinic.name}: {error} {left_out}Nothing was stored: {in_use}."
+    if same_weights(result.model, current or DEFAULT_DROPOUT_MODEL):
+        # Storing it again would only relabel the same numbers.
+        return (
+            False,
+            False,
+            (
+                f"{clinic.name}: the dropout model recalibrated on {result.episodes} ended "
+                f"episodes is the one already in use; nothing was stored."
+            ),
+        )
+    how = " (intercept only: the factors did not rank this clinic's dropouts)"
+    message = (
+        f"{clinic.name}: dropout model recalibrated on {result.episodes} ended episodes, "
+        f"{result.events} dropped out: observed dropout rate "
+        f"{result.observed_rate:.1%} against the {float(BASE_RATE.value):.1%} benchmark "
+        f"({BASE_RATE.source}); mean predicted probability now {result.mean_predicted:.1%} "
+        f"(published model: {result.previous_mean_predicted:.1%})"
+        + (how if result.intercept_only else "")
+        + (f". {left_out.strip()}" if left_out else "")
+        + (" [dry run: not stored]" if dry_run else "")
+    )
+    if dry_run:
+        return True, False, message
+    dropout_calibration_store(clinic=clinic, result=result, actor_label="cli")
+    return True, True, message
 
 
 def cmd_calibrate(args: argparse.Namespace) -> None:
@@ -218,7 +284,7 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     stored = 0
     problems: list[str] = []
     for clinic in clinics:
-        history = _history(clinic)
+        history, dropout_history = _history(clinic)
         # One row per client whose scores were read, so a client's audit trail shows it.
         audit_record_many(
             actor="cli",
@@ -278,12 +344,23 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
                 )
                 stored += 1
                 stored_here += 1
+        fitted, dropout_stored, message = _calibrate_dropout(
+            clinic, dropout_history, dry_run=args.dry_run
+        )
+        if fitted:
+            print(message)
+        else:
+            problems.append(message)
+        stored += dropout_stored
+        stored_here += dropout_stored
         if stored_here:
             recompute_alerts(clinic_id=clinic.pk)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and not stored and not args.dry_run:
-        raise CommandError("nothing was calibrated; the expected-response bands in use stay")
+        raise CommandError(
+            "nothing was calibrated; the expected-response bands and the dropout model in use stay"
+        )
 
 
 def _no_band_fitted(instrument: str, result: CalibrationResult) -> str:
@@ -338,13 +415,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     calibrate = sub.add_parser(
         "calibrate",
-        help="re-estimate the expected-response bands from the clinic's own history",
+        help="re-estimate the expected-response bands and the dropout model from the clinic's "
+        "own history",
         description=(
             "Fit the not-on-track bands to the clinic's episodes (at least --min-episodes "
             "episodes with three or more scores), report how many intake bands were "
             "re-estimated (a band needs 20 training episodes) and how well they fit held-out "
-            "episodes, and store them for the clinic. When no band was re-estimated nothing is "
-            "stored (exit status 2). Alerts are recomputed afterwards."
+            "episodes, and store them for the clinic. Recalibrate the dropout model on the "
+            "clinic's ended episodes (at least 200, and 20 of each outcome; read as of their "
+            "third attended session) and report the observed dropout rate against the 19.7% "
+            "benchmark. When nothing was stored for any clinic the exit status is 2. Alerts "
+            "are recomputed afterwards."
         ),
     )
     calibrate.add_argument("--clinic", type=int, metavar="ID", help="only this clinic")

@@ -72,7 +72,12 @@ def signals_for_series(
     return {
         "client": series.client,
         "signals": [signal.as_dict() for signal in detect_all(series, config)],
-        "dropout_risk": estimate_dropout(features, config.dropout).as_dict(),
+        # The model's basis goes with the probability: the published 19.7% base rate, or
+        # the clinic's own ended episodes once it was recalibrated on them.
+        "dropout_risk": {
+            **estimate_dropout(features, config.dropout).as_dict(),
+            "source": config.dropout.intercept.source,
+        },
     }
 
 

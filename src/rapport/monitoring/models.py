@@ -1,4 +1,5 @@
-"""Alerts raised by the signal detectors, what therapists did about them, and calibrations.
+"""Alerts raised by the signal detectors, what therapists did about them, and calibrations
+(expected-response bands and the dropout model, per clinic).
 
 An :class:`Alert` follows one kind of signal for one episode of care. Its lifecycle::
 
@@ -173,6 +174,37 @@ class TrajectoryCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"Calibration {self.pk} ({self.instrument_id})"
+
+
+class DropoutCalibration(models.Model):
+    """The dropout model recalibrated on one clinic's own ended episodes (Platt scaling).
+
+    ``parameters`` holds what the recalibration changed: the intercept and each factor's
+    weight, with their sources, and the episodes it was fitted on (see
+    ``monitoring.dropout_calibration``). The newest row per clinic is used; without one the
+    published model (19.7% base rate, Swift & Greenberg 2012) is.
+    """
+
+    clinic = models.ForeignKey(
+        "clinic.Clinic", on_delete=models.CASCADE, related_name="dropout_calibrations"
+    )
+    parameters = models.JSONField()
+    # logit(p) = intercept_shift + slope * (the published model's log-odds)
+    intercept_shift = models.FloatField()
+    slope = models.FloatField()
+    episodes_used = models.PositiveIntegerField()
+    dropouts = models.PositiveIntegerField()
+    observed_rate = models.FloatField()
+    mean_predicted = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_label = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["clinic", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Dropout calibration {self.pk}"
 
 
 class EpisodeSnapshot(models.Model):

@@ -28,6 +28,7 @@ from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
+from rapport.monitoring.dropout_calibration import clinic_dropout_model
 from rapport.monitoring.instruments import stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
 from rapport.monitoring.models import (
@@ -124,6 +125,7 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
         episode_series.series.instruments,
         clinic_trajectories(client.clinic_id),
         episode_series.checkin_instrument,
+        clinic_dropout_model(client.clinic_id),
     )
     alerts = list(Alert.objects.filter(episode=episode, status__in=ACTIVE_STATUSES).order_by("pk"))
     actions = list(RepairAction.objects.filter(episode=episode).select_related("strategy", "alert"))

@@ -40,11 +40,13 @@ from rapport.clinic.models import MISSED, Appointment, Attendance, Episode
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
 from rapport.monitoring.signals import (
+    DEFAULT_DROPOUT_MODEL,
     AttendanceRecord,
     ChangeCriteria,
     ClientAttributes,
     ClientSeries,
     DetectorConfig,
+    DropoutModel,
     FeedbackCriteria,
     Observation,
     TrajectoryModel,
@@ -336,11 +338,14 @@ def detector_config(
     instruments: Iterable[str],
     trajectories: dict[str, TrajectoryModel] | None = None,
     checkin: str | None = CHECKIN,
+    dropout: DropoutModel | None = None,
 ) -> DetectorConfig:
     """Criteria from the registry for these instruments plus ``checkin``, the check-in the
     episode asks after each session (expected even before any came, so silence can be
     noticed; None when it asks nothing: then nothing is missing); the clinic's calibrated
-    trajectories where it has them, the library's defaults elsewhere."""
+    trajectories where it has them, the library's defaults elsewhere; the clinic's
+    recalibrated dropout model (``dropout_calibration.clinic_dropout_model``) when it has
+    one, else the published one (19.7% base rate)."""
     wanted = dict.fromkeys([*([checkin] if checkin else []), *instruments])
     criteria = [c for c in (_criteria(i) for i in wanted) if c is not None]
     models: dict[str, TrajectoryModel] = {}
@@ -358,5 +363,6 @@ def detector_config(
     return DetectorConfig.from_criteria(
         criteria,
         trajectories=models,
+        dropout=DEFAULT_DROPOUT_MODEL if dropout is None else dropout,
         feedback=FeedbackCriteria(checkin_instrument=checkin),
     )

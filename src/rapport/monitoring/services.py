@@ -6,6 +6,7 @@
 * ``alert_acknowledge``, ``alert_log_action``, ``alert_dismiss``, ``alert_snooze``: the
   therapist's side of the lifecycle (see ``models.Alert``).
 * ``trajectory_calibration_store``: a clinic's re-estimated expected-response parameters.
+* ``dropout_calibration_store``: a clinic's recalibrated dropout model.
 
 Every function runs in one transaction and records what it read and changed in the audit
 log. Dismissal reasons and repair notes are client free text: encrypted, never logged.
@@ -18,6 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,18 +28,23 @@ from django.utils import timezone
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring.current import CurrentSignal, current_signals
+from rapport.monitoring.dropout_calibration import clinic_dropout_models, dropout_model_to_json
 from rapport.monitoring.instruments import CHECKIN, kind_of
 from rapport.monitoring.models import (
     ACTIVE_STATUSES,
     Alert,
     AlertStatus,
+    DropoutCalibration,
     EpisodeSnapshot,
     RepairAction,
     TrajectoryCalibration,
 )
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_many
-from rapport.monitoring.signals import TrajectoryModel
+from rapport.monitoring.signals import DropoutModel, TrajectoryModel
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
+
+if TYPE_CHECKING:  # the fitting code (pandas, statsmodels) stays out of the web process
+    from rapport.monitoring.calibration import DropoutRecalibration
 
 __all__ = [
     "MAX_SNOOZE_DAYS",
@@ -49,6 +56,7 @@ __all__ = [
     "alerts_recompute_episode",
     "alerts_recompute_many",
     "audit_cli",
+    "dropout_calibration_store",
     "trajectory_calibration_store",
 ]
 
@@ -244,9 +252,14 @@ def alerts_recompute_many(
     actor=None,
     request=None,
     trajectories: dict[int, dict[str, TrajectoryModel]] | None = None,
+    dropout_models: dict[int, DropoutModel | None] | None = None,
 ) -> SyncResult:
     """Recompute the alerts of these episodes (client and therapist loaded) in one
-    transaction; closed episodes have their remaining alerts resolved."""
+    transaction; closed episodes have their remaining alerts resolved.
+
+    ``trajectories`` and ``dropout_models`` are per-clinic caches the caller may share
+    between batches (filled here as clinics come up; None for a clinic on the published
+    dropout model), so each clinic's calibrations are read once, not once per episode."""
     now = now or timezone.now()
     result = SyncResult()
     if not episodes:
@@ -268,14 +281,19 @@ def alerts_recompute_many(
                     _resolve(alert, now=now, actor=actor, why="episode-ended")
                     result.resolved += 1
         known = trajectories if trajectories is not None else {}
+        dropout = dropout_models if dropout_models is not None else {}
         loaded = load_many(open_episodes, now=now)
         _store_snapshots(loaded, now)
+        _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])
         for item in loaded:
             clinic_id = item.episode.client.clinic_id
             if clinic_id not in known:
                 known[clinic_id] = clinic_trajectories(clinic_id)
             config = detector_config(
-                item.series.instruments, known[clinic_id], item.checkin_instrument
+                item.series.instruments,
+                known[clinic_id],
+                item.checkin_instrument,
+                dropout[clinic_id],
             )
             current = current_signals(item.series, config, dismissed[item.episode.pk])
             result.add(
@@ -297,6 +315,16 @@ def alerts_recompute_many(
             request=request,
         )
     return result
+
+
+def _load_dropout_models(cache: dict[int, DropoutModel | None], clinic_ids: list[int]) -> None:
+    """Fill the cache for the clinics not in it yet, in one query for all of them."""
+    missing = {pk for pk in clinic_ids if pk not in cache}
+    if not missing:
+        return
+    found = clinic_dropout_models(missing)
+    for clinic_id in missing:
+        cache[clinic_id] = found.get(clinic_id)
 
 
 def alerts_recompute_episode(
@@ -496,5 +524,26 @@ def trajectory_calibration_store(
         created_by_label=actor_label[:254],
     )
     target = f"trajectory-calibration:{row.instrument_id}"
+    audit_record(actor=actor_label, action=Action.UPDATE, target=target)
+    return row
+
+
+@transaction.atomic
+def dropout_calibration_store(
+    *, clinic, result: DropoutRecalibration, actor_label: str = "cli"
+) -> DropoutCalibration:
+    """Keep a clinic's recalibrated dropout model; the newest one is used by the detectors."""
+    row = DropoutCalibration.objects.create(
+        clinic=clinic,
+        parameters=dropout_model_to_json(result.model),
+        intercept_shift=result.intercept_shift,
+        slope=result.slope,
+        episodes_used=result.episodes,
+        dropouts=result.events,
+        observed_rate=result.observed_rate,
+        mean_predicted=result.mean_predicted,
+        created_by_label=actor_label[:254],
+    )
+    target = f"dropout-calibration:clinic:{clinic.pk}"
     audit_record(actor=actor_label, action=Action.UPDATE, target=target)
     return row

@@ -45,7 +45,9 @@ def recompute_alerts(
         episodes = episodes.filter(client_id=client_id)
     ids = list(episodes.order_by("pk").values_list("pk", flat=True))
     result = SyncResult()
+    # Per-clinic calibrations, read once for the whole run.
     trajectories: dict = {}
+    dropout_models: dict = {}
     for start in range(0, len(ids), batch_size):
         batch = list(
             Episode.objects.filter(pk__in=ids[start : start + batch_size])
@@ -53,6 +55,12 @@ def recompute_alerts(
             .order_by("pk")
         )
         result.add(
-            alerts_recompute_many(episodes=batch, now=now, actor=actor, trajectories=trajectories)
+            alerts_recompute_many(
+                episodes=batch,
+                now=now,
+                actor=actor,
+                trajectories=trajectories,
+                dropout_models=dropout_models,
+            )
         )
     return result

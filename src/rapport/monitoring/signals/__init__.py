@@ -31,6 +31,7 @@ from rapport.monitoring.signals.detect import DetectorConfig, detect_all
 from rapport.monitoring.signals.dropout import (
     BASE_RATE,
     DEFAULT_DROPOUT_MODEL,
+    ClinicOutcomes,
     DropoutEstimate,
     DropoutFactor,
     DropoutModel,
@@ -38,9 +39,11 @@ from rapport.monitoring.signals.dropout import (
     calibrate_intercept,
     detect_dropout_risk,
     dropout_features,
+    early_warning_point,
     estimate_dropout,
     population_mean,
     reference_population,
+    series_as_of,
 )
 from rapport.monitoring.signals.errors import (
     CriteriaError,
@@ -74,6 +77,7 @@ __all__ = [
     "ChangeCriteria",
     "CitedValue",
     "ClientAttributes",
+    "ClinicOutcomes",
     "ClientSeries",
     "CriteriaError",
     "CsvInputError",
@@ -107,9 +111,11 @@ __all__ = [
     "detect_reliable_change",
     "detect_ruptures",
     "dropout_features",
+    "early_warning_point",
     "estimate_dropout",
     "find_instrument",
     "population_mean",
     "reference_population",
     "rupture_episodes",
+    "series_as_of",
 ]

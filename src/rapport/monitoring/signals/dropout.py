@@ -9,6 +9,7 @@ result is always shown as an estimate with its reasons, never as a verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,7 @@ from scipy.optimize import brentq
 
 from rapport.monitoring.signals.alliance import rupture_episodes
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria, ChangeCriteria
-from rapport.monitoring.signals.model import CitedValue, ClientSeries, Signal
+from rapport.monitoring.signals.model import AttendanceRecord, CitedValue, ClientSeries, Signal
 from rapport.monitoring.signals.sources import (
     CHINN_2000,
     EUBANKS_2018,
@@ -34,6 +35,7 @@ __all__ = [
     "BASE_RATE",
     "DEFAULT_DROPOUT_MODEL",
     "REFERENCE_PREVALENCE",
+    "ClinicOutcomes",
     "DropoutEstimate",
     "DropoutFactor",
     "DropoutModel",
@@ -41,9 +43,11 @@ __all__ = [
     "calibrate_intercept",
     "detect_dropout_risk",
     "dropout_features",
+    "early_warning_point",
     "estimate_dropout",
     "population_mean",
     "reference_population",
+    "series_as_of",
 ]
 
 #: Weighted mean dropout across 669 studies (Swift & Greenberg 2012).
@@ -60,8 +64,26 @@ class DropoutFactor:
 
 
 @dataclass(frozen=True, slots=True)
+class ClinicOutcomes:
+    """The ended episodes of one clinic a model was recalibrated on."""
+
+    episodes: int
+    dropouts: int
+
+    @property
+    def rate(self) -> float:
+        """The clinic's observed dropout rate among those episodes."""
+        return self.dropouts / self.episodes if self.episodes else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class DropoutModel:
-    """The logistic dropout model and the thresholds at which it raises a signal."""
+    """The logistic dropout model and the thresholds at which it raises a signal.
+
+    ``recalibrated_on`` is None for the published model (mean risk 19.7%) and names the
+    clinic's ended episodes for one recalibrated on them (``calibration.recalibrate_dropout``),
+    so the signal can say whose average it is compared with.
+    """
 
     intercept: CitedValue
     factors: tuple[DropoutFactor, ...]
@@ -70,6 +92,7 @@ class DropoutModel:
     young_age_below: CitedValue
     missed_cap: CitedValue
     first_session_index: CitedValue
+    recalibrated_on: ClinicOutcomes | None = None
 
     def factor(self, name: str) -> DropoutFactor:
         for factor in self.factors:
@@ -255,6 +278,46 @@ def dropout_features(
     }
 
 
+def early_warning_point(
+    series: ClientSeries, model: DropoutModel = DEFAULT_DROPOUT_MODEL
+) -> AttendanceRecord | None:
+    """The attended session as of which an *ended* episode's factors are read to recalibrate
+    the model: the third attended session (``first_session_index``), else the last attended
+    one; None when the client attended none.
+
+    Why there: the model is an early warning, used while the client still comes, and the
+    third session is where all its factors can first be judged (no improvement is judged
+    from session 3; Hannan et al. 2005 flagged most failing clients by then). Reading an
+    ended episode at its end would leak the outcome: a client who has decided to leave
+    stops coming, so missed appointments and "no improvement" pile up *after* the decision,
+    and a model fitted on that state would learn the dropout from its consequences.
+    """
+    attended = [record for record in series.attendance if record.status == "attended"]
+    if not attended:
+        return None
+    return attended[min(len(attended), int(model.first_session_index.value)) - 1]
+
+
+def series_as_of(series: ClientSeries, point: AttendanceRecord) -> ClientSeries:
+    """The series as it stood at the end of ``point``'s day: scores and appointments of
+    later sessions are dropped, and so are those of its own session or before that are
+    dated after that day (an appointment missed after session 3 is numbered 3, as is a
+    score answered weeks later; neither was known then). ``today`` becomes that day.
+    Records without a date are cut by session alone."""
+    day = point.date
+
+    def known(session: int, date: dt.date | None) -> bool:
+        return session <= point.session and (day is None or date is None or date <= day)
+
+    return replace(
+        series,
+        today=day or series.today,
+        observations=tuple(o for o in series.observations if known(o.session, o.date)),
+        attendance=tuple(a for a in series.attendance if known(a.session, a.date)),
+        expected_checkins=tuple(e for e in series.expected_checkins if known(e.session, e.date)),
+    )
+
+
 def _weak_alliance(series: ClientSeries, alliance: Mapping[str, AllianceCriteria]) -> bool:
     latest = None
     for criteria in alliance.values():
@@ -337,9 +400,27 @@ def detect_dropout_risk(
     return (_signal(model, estimate, session),)
 
 
+def _average(model: DropoutModel) -> str:
+    """Whose average the estimate is compared with: the published base rate, or the
+    clinic's own once the model was recalibrated on its ended episodes."""
+    clinic = model.recalibrated_on
+    if clinic is None:
+        return "the average is about 20%"
+    return (
+        f"in this clinic about {clinic.rate:.0%} of clients end therapy early; the estimate "
+        f"is recalibrated on {clinic.episodes} of its ended episodes"
+    )
+
+
 def _signal(model: DropoutModel, estimate: DropoutEstimate, session: int) -> Signal:
     high = estimate.probability >= float(model.high_threshold.value)
     reasons = "; ".join(f.text for f in estimate.factors) or "no single factor stands out"
+    clinic = model.recalibrated_on
+    local = (
+        {"clinic_dropout_rate": round(clinic.rate, 3), "recalibrated_on_episodes": clinic.episodes}
+        if clinic is not None
+        else {}
+    )
     return Signal(
         kind="dropout_risk",
         severity="high" if high else "medium",
@@ -347,6 +428,7 @@ def _signal(model: DropoutModel, estimate: DropoutEstimate, session: int) -> Sig
         evidence={
             **estimate.as_dict(),
             "base_rate": BASE_RATE.value,
+            **local,
             "threshold": model.signal_threshold.value,
             "high_threshold": model.high_threshold.value,
             "intercept": model.intercept.value,
@@ -355,7 +437,7 @@ def _signal(model: DropoutModel, estimate: DropoutEstimate, session: int) -> Sig
         },
         explanation=(
             f"Estimated chance of ending therapy early: about {estimate.probability:.0%} "
-            f"(the average is about 20%). This is an estimate, not a certainty: published "
+            f"({_average(model)}). This is an estimate, not a certainty: published "
             f"dropout prediction is modest (best F1 about .51, Giesemann et al. 2023). "
             f"Reasons: {reasons}. Talk with the client about how therapy is going for them."
         ),
