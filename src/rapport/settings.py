@@ -265,6 +265,7 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"change_password": "rapport.accounts.forms.OwnPasswordChangeForm"}
 # Throttle failed logins (allauth's limiter, DESIGN §5). A limit per account alone lets
 # anyone who knows a clinician's email lock them out (5 wrong passwords from anywhere stop
 # the right one everywhere); no limit per account at all lets a guessing run spread over

@@ -1,5 +1,6 @@
-"""How allauth treats staff accounts: no sign-up, and failed logins throttled so that wrong
-passwords from elsewhere do not lock a clinician out (settings.ACCOUNT_RATE_LIMITS)."""
+"""How allauth treats staff accounts: no sign-up; failed logins throttled so that wrong
+passwords from elsewhere do not lock a clinician out (settings.ACCOUNT_RATE_LIMITS); each
+role lands where "/" sends it; and a password an admin set cannot be kept as one's own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from rapport.clinic.views import home
 
 __all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter"]
 
@@ -21,6 +26,28 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Each role's landing page (a clinic admin may not open the caseload)."""
+        return _landing_url(request)
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        """On to the user's work once the password is theirs, rather than back to the form."""
+        return _landing_url(request)
+
+    def clean_password(self, password: str, user=None) -> str:
+        """Refuse the password an admin set as the user's "own": the admin knows it, so
+        keeping it would leave them able to sign in as this user (RequirePasswordChange)."""
+        password = super().clean_password(password, user=user)
+        if user is not None and user.must_change_password and user.check_password(password):
+            raise ValidationError(
+                _(
+                    "This is the password your clinic admin set, so they know it. Choose "
+                    "a new one that only you know."
+                ),
+                code="password_set_by_admin",
+            )
+        return password
 
     # Failed logins. allauth counts every attempt before checking the password and takes
     # the count back when the password is right; refused attempts check no password.
@@ -63,3 +90,9 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             action=LOGIN_FAILED_PER_ACCOUNT,
             key=self._account_key(request, **credentials),
         )
+
+
+def _landing_url(request: HttpRequest) -> str:
+    """Where "/" sends this signed-in user: the home view alone decides each role's
+    landing page, so signing in can never send a role somewhere it may not open."""
+    return home(request)["Location"]

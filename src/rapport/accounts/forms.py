@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django import forms
-from django.utils.translation import gettext_lazy as _
+from typing import cast
 
+from allauth.account.forms import ChangePasswordForm
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from rapport.accounts import services
 from rapport.accounts.models import Role, User
 from rapport.audit.models import Action
 
@@ -10,7 +16,9 @@ from rapport.audit.models import Action
 class UserCreateForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # Therapist first: most new accounts are, and a slip to "Clinic admin" would hand
+    # someone user management while hiding every client from them.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.THERAPIST)
     is_trainee = forms.BooleanField(label=_("Trainee therapist"), required=False)
     password = forms.CharField(
         label=_("Initial password"),
@@ -29,20 +37,99 @@ class UserEditForm(forms.Form):
     is_active = forms.BooleanField(label=_("Active (may sign in)"), required=False)
 
 
-class ClientsMoveForm(forms.Form):
-    to_user = forms.ModelChoiceField(label=_("Move them to"), queryset=User.objects.none())
+def staff_names(users) -> str:
+    """Colleagues named in a sentence ("nobody" when there are none)."""
+    return ", ".join(str(u) for u in users) or str(_("nobody"))
 
-    def __init__(self, *args, from_user, **kwargs):
+
+class _ColleagueWithSupervisorsField(forms.ModelChoiceField):
+    """Each colleague with who supervises them: the supervisors see the moved clients too."""
+
+    def label_from_instance(self, obj):
+        supervisors = [link.supervisor for link in obj.supervisor_links.all()]
+        if not supervisors:
+            return _("%(user)s (no supervisor)") % {"user": obj}
+        return _("%(user)s (supervised by %(names)s)") % {
+            "user": obj,
+            "names": staff_names(supervisors),
+        }
+
+
+class ClientsMoveForm(forms.Form):
+    """Where a colleague's clients go. When the move changes who supervises them, a box
+    to tick appears with what changes (names of staff and a count, never clients)."""
+
+    to_user = _ColleagueWithSupervisorsField(label=_("Move them to"), queryset=User.objects.none())
+
+    def __init__(self, *args, from_user, client_count: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["to_user"]).queryset = (
             User.objects.filter(
                 clinic=from_user.clinic_id,
                 is_active=True,
                 role__in=(Role.THERAPIST, Role.SUPERVISOR),
             )
             .exclude(pk=from_user.pk)
+            .prefetch_related("supervisor_links__supervisor")
             .order_by("email")
         )
+        target = self._chosen_target()
+        self.supervision_change = (
+            services.clients_move_supervision_change(from_user=from_user, to_user=target)
+            if target is not None
+            else None
+        )
+        if self.supervision_change is not None and target is not None:
+            self.fields["supervision_change_accepted"] = forms.BooleanField(
+                label=_("Move them anyway"),
+                required=False,
+                help_text=supervision_change_warning(
+                    self.supervision_change, to_user=target, count=client_count
+                ),
+            )
+
+    def _chosen_target(self) -> User | None:
+        """The colleague picked in the submitted data, if it is one of the choices."""
+        try:
+            return self.fields["to_user"].clean(self.data.get(self.add_prefix("to_user")))
+        except forms.ValidationError:
+            return None
+
+
+def supervision_change_warning(change, *, to_user: User, count: int) -> str:
+    """What the move changes for supervision, before it is made."""
+    text = ngettext(
+        "This client is supervised now by %(before)s; once with %(to)s, by %(after)s.",
+        "These %(count)d clients are supervised now by %(before)s; once with %(to)s, by %(after)s.",
+        count,
+    ) % {
+        "count": count,
+        "before": staff_names(change.before),
+        "to": to_user,
+        "after": staff_names(change.after),
+    }
+    losing = change.no_longer_seeing(to_user)
+    if losing:
+        text += " " + _("%(names)s will no longer see them, nor their alerts and risk answers.") % {
+            "names": staff_names(losing)
+        }
+    return text
+
+
+def supervision_change_done(change, *, to_user: User, count: int) -> str:
+    """What the move changed for supervision, once made: whoever lost sight of the
+    clients should hear it from the admin."""
+    text = ngettext(
+        "The client is now supervised by %(after)s (before: %(before)s).",
+        "The %(count)d clients are now supervised by %(after)s (before: %(before)s).",
+        count,
+    ) % {"count": count, "before": staff_names(change.before), "after": staff_names(change.after)}
+    losing = change.no_longer_seeing(to_user)
+    if losing:
+        text += " " + _("No longer seeing them: %(names)s; let them know.") % {
+            "names": staff_names(losing)
+        }
+    return text
 
 
 class SupervisionForm(forms.Form):
@@ -52,8 +139,23 @@ class SupervisionForm(forms.Form):
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         staff = User.objects.filter(clinic=clinic, is_active=True)
-        self.fields["supervisor"].queryset = staff.filter(role=Role.SUPERVISOR)
-        self.fields["supervisee"].queryset = staff.exclude(role=Role.ADMIN)
+        supervisors = staff.filter(role=Role.SUPERVISOR)
+        self.fields["supervisor"].queryset = supervisors
+        supervisees = staff.exclude(role=Role.ADMIN)
+        if supervisors.count() < 2:
+            # A supervisor can be supervised only by another one: with a single supervisor
+            # in the clinic, offering her as a supervisee offers a link nobody may make.
+            supervisees = supervisees.exclude(role=Role.SUPERVISOR)
+        self.fields["supervisee"].queryset = supervisees
+
+    def clean(self):
+        data = super().clean()
+        supervisor, supervisee = data.get("supervisor"), data.get("supervisee")
+        if supervisor is not None and supervisor == supervisee:
+            self.add_error(
+                "supervisee", _("A supervisor cannot supervise themselves: choose someone else.")
+            )
+        return data
 
 
 class ClinicSettingsForm(forms.Form):
@@ -78,3 +180,24 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any")), *Action.choices]
     )
+
+
+class OwnPasswordChangeForm(ChangePasswordForm):
+    """allauth's password change in the words of the app's other forms (settings
+    ACCOUNT_FORMS): sentence-case labels, and the password rules as one help line under
+    the field (allauth's is an HTML list, which a field's help line cannot hold). Refusing
+    the password an admin set is the account adapter's ``clean_password``, so a reset
+    by email refuses it too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "oldpassword": _("Current password"),
+            "password1": _("New password"),
+            "password2": _("New password again"),
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+            # allauth repeats the label as a placeholder: a visible label already names it.
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self.fields["password1"].help_text = " ".join(password_validators_help_texts())

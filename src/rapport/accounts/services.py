@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -11,8 +13,12 @@ from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.audit.services import Action, audit_record, audit_record_many
 
 __all__ = [
+    "SupervisionChange",
+    "clients_move",
+    "clients_move_supervision_change",
     "supervision_link_create",
     "supervision_link_delete",
+    "supervisors_of",
     "user_create",
     "user_set_password",
     "user_update",
@@ -26,6 +32,16 @@ _MAX_EMAIL = User._meta.get_field("email").max_length or 254
 def _require_admin(actor) -> None:
     if not (actor is None or actor.is_clinic_admin):
         raise PermissionDenied
+
+
+def _check_trainee(*, role: str, is_trainee: bool) -> None:
+    """Only a therapist can be a trainee: monitoring reads "trainee" as a therapist in
+    training, whose clients drop out more often (Swift & Greenberg 2012), and a trainee
+    supervisor or admin means nothing there."""
+    if is_trainee and role != Role.THERAPIST:
+        raise ValidationError(
+            {"is_trainee": "Only a therapist can be a trainee: untick it or choose Therapist."}
+        )
 
 
 @transaction.atomic
@@ -53,6 +69,7 @@ def user_create(
         raise ValidationError({"full_name": f"Keep the name under {_MAX_NAME} characters."})
     if role not in Role.values:
         raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    _check_trainee(role=role, is_trainee=is_trainee)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "A user with this email address already exists."})
     user = User(
@@ -103,6 +120,9 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
         and (fields.get("is_active") is False or fields.get("role", Role.ADMIN) != Role.ADMIN)
     ):
         raise ValidationError("You cannot remove your own admin access.")
+    _check_trainee(
+        role=fields.get("role", user.role), is_trainee=fields.get("is_trainee", user.is_trainee)
+    )
     # An admin sees no client data, so a therapist with clients cannot simply become one.
     if fields.get("role") == Role.ADMIN and user.role != Role.ADMIN and user.clients.exists():
         raise ValidationError(
@@ -115,11 +135,51 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
     return user
 
 
+def supervisors_of(user: User) -> list[User]:
+    """Who supervises ``user``: the colleagues who also see ``user``'s clients."""
+    return list(
+        User.objects.filter(supervisee_links__supervisee=user).order_by("full_name", "email")
+    )
+
+
+@dataclass(frozen=True)
+class SupervisionChange:
+    """Who oversees a moved caseload before and after the move (staff, never clients)."""
+
+    before: tuple[User, ...]
+    after: tuple[User, ...]
+
+    def no_longer_seeing(self, to_user: User) -> tuple[User, ...]:
+        """Supervisors of the old therapist who lose sight of the clients (the new
+        therapist, even if one of them, sees them as their therapist)."""
+        return tuple(u for u in self.before if u not in self.after and u != to_user)
+
+
+def clients_move_supervision_change(*, from_user: User, to_user: User) -> SupervisionChange | None:
+    """How moving ``from_user``'s clients to ``to_user`` changes who supervises them, or
+    None when the same supervisors see them after as before."""
+    before, after = supervisors_of(from_user), supervisors_of(to_user)
+    if {u.pk for u in before} == {u.pk for u in after}:
+        return None
+    return SupervisionChange(before=tuple(before), after=tuple(after))
+
+
 @transaction.atomic
-def clients_move(*, actor, from_user: User, to_user: User, request=None) -> int:
+def clients_move(
+    *,
+    actor,
+    from_user: User,
+    to_user: User,
+    supervision_change_accepted: bool = False,
+    request=None,
+) -> int:
     """Give all of ``from_user``'s clients to ``to_user`` (a colleague leaving, a role
     change); returns how many. The admin who does it sees only the count, never the
-    clients (DESIGN §5); each client's record says who moved them, and when."""
+    clients (DESIGN §5); each client's record says who moved them, and when.
+
+    A move that changes who supervises the clients needs ``supervision_change_accepted``:
+    otherwise the old supervisor silently stops seeing them, alerts and unreviewed risk
+    answers included, and the new therapist may have no supervisor at all."""
     _require_admin(actor)
     if from_user.clinic_id != to_user.clinic_id or to_user.pk == from_user.pk:
         raise ValidationError({"to_user": "Choose another colleague of this clinic."})
@@ -130,6 +190,17 @@ def clients_move(*, actor, from_user: User, to_user: User, request=None) -> int:
     ids = list(from_user.clients.values_list("pk", flat=True))
     if not ids:
         raise ValidationError("This person has no clients to move.")
+    if (
+        clients_move_supervision_change(from_user=from_user, to_user=to_user)
+        and not supervision_change_accepted
+    ):
+        raise ValidationError(
+            {
+                "supervision_change_accepted": "This move changes who supervises these "
+                "clients: tick the box to confirm, or link the new therapist to the same "
+                "supervisor first (Supervision)."
+            }
+        )
     from_user.clients.filter(pk__in=ids).update(therapist=to_user)
     audit_record_many(
         actor=actor,

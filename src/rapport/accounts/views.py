@@ -23,6 +23,8 @@ from rapport.accounts.forms import (
     SupervisionForm,
     UserCreateForm,
     UserEditForm,
+    staff_names,
+    supervision_change_done,
 )
 from rapport.accounts.models import SupervisionLink, User
 from rapport.audit.selectors import audit_events_for
@@ -120,27 +122,55 @@ def _clients_left_behind(user: User, count: int) -> dict:
 @require_http_methods(["GET", "POST"])
 def clients_move(request, user_id):
     """Move all of a colleague's clients to another (someone leaving, a role change). The
-    admin sees how many, never who (DESIGN §5)."""
+    admin sees how many, never who (DESIGN §5), and who supervises them before and after:
+    a supervisor who loses them would otherwise not know their alerts went elsewhere."""
     user = _user_in_my_clinic(request, user_id)
     count = user.clients.count()
+    form = ClientsMoveForm(request.POST or None, from_user=user, client_count=count)
+
+    def move(data):
+        moved = services.clients_move(
+            actor=request.user,
+            from_user=user,
+            to_user=data["to_user"],
+            supervision_change_accepted=data.get("supervision_change_accepted", False),
+            request=request,
+        )
+        if form.supervision_change is not None:
+            messages.warning(
+                request,
+                supervision_change_done(
+                    form.supervision_change, to_user=data["to_user"], count=moved
+                ),
+            )
+        return moved
+
+    intro = ngettext(
+        "%(email)s has %(count)d client. Their new therapist sees their record, alerts "
+        "and check-ins from now on; the move is in each client's audit trail.",
+        "%(email)s has %(count)d clients. Their new therapist sees their records, alerts "
+        "and check-ins from now on; the move is in each client's audit trail.",
+        count,
+    ) % {"email": user.email, "count": count}
     return service_form_page(
         request,
-        ClientsMoveForm(request.POST or None, from_user=user),
-        lambda data: services.clients_move(
-            actor=request.user, from_user=user, to_user=data["to_user"], request=request
-        ),
+        form,
+        move,
         success=_("Clients moved."),
         next_url=reverse("manage_users"),
         title=_("Move %(email)s's clients") % {"email": user.email},
-        intro=ngettext(
-            "%(email)s has %(count)d client. Their new therapist sees their record, alerts "
-            "and check-ins from now on; the move is in each client's audit trail.",
-            "%(email)s has %(count)d clients. Their new therapist sees their records, alerts "
-            "and check-ins from now on; the move is in each client's audit trail.",
-            count,
-        )
-        % {"email": user.email, "count": count},
+        intro=f"{intro} {_supervised_by(user)}",
     )
+
+
+def _supervised_by(user: User) -> str:
+    supervisors = services.supervisors_of(user)
+    if not supervisors:
+        return _("%(email)s has no supervisor.") % {"email": user.email}
+    return _("%(email)s is supervised by %(names)s.") % {
+        "email": user.email,
+        "names": staff_names(supervisors),
+    }
 
 
 @admin_required
@@ -198,7 +228,12 @@ def clinic_settings(request):
 @admin_required
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be applied lists nothing: every event under the error would
+        # read as the filter's result (e.g. all events as one client's trail).
+        page = Paginator(audit_events_for(request.user).none(), 50).get_page(1)
+        return render(request, "accounts/audit.html", {"form": form, "page": page}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
     events = audit_events_for(
         request.user,
         actor_email=filters.get("actor") or "",

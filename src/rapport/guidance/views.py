@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rapport.core.decorators import admin_required
@@ -16,6 +18,35 @@ from rapport.guidance.library import CONDITIONS, MIN_SHOWN, kinds_short_of_own
 from rapport.monitoring.kinds import KIND_LABELS
 
 _FIELDS = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
+
+#: Strategies that ask about risk (slugs of the shipped library, which a clinic's copy
+#: keeps however it is edited). "check-safety" is the prompt, with a reliably-worse alert,
+#: to ask about self-harm and review the safety plan (Lambert, Whipple & Kleinstäuber
+#: 2018): disabling it by a slip would silently stop that prompt, so it takes an explicit
+#: confirmation. An explicit list because the library data marks no strategy as
+#: safety-related (strategies.json has no such field).
+SAFETY_STRATEGY_SLUGS = frozenset({"check-safety"})
+
+
+def is_safety_strategy(strategy) -> bool:
+    return strategy.slug in SAFETY_STRATEGY_SLUGS
+
+
+class SafetyDisableForm(forms.Form):
+    """The admin's explicit "yes" before a safety strategy stops being shown."""
+
+    understood = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand that therapists will no longer be prompted by this strategy to "
+            "ask about safety."
+        ),
+        error_messages={
+            "required": gettext_lazy(
+                "This strategy prompts therapists to ask about safety. Tick the box to "
+                "confirm you want to disable it."
+            )
+        },
+    )
 
 
 @admin_required
@@ -28,6 +59,7 @@ def strategy_list(request):
             "kinds": [KIND_LABELS.get(k, k) for k in s.kinds],
             "conditions": [CONDITIONS.get(c, c) for c in s.conditions],
             "unless": [CONDITIONS.get(c, c) for c in s.unless],
+            "safety": is_safety_strategy(s),
         }
         for s in strategies
     ]
@@ -100,8 +132,13 @@ def strategy_edit(request, strategy_id):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def strategy_toggle(request, strategy_id):
+    """Enable or disable a strategy; a safety strategy is disabled only once the admin
+    ticks that they understand (SAFETY_STRATEGY_SLUGS). The service audits the change."""
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
-    if request.method == "POST":
+    needs_confirmation = strategy.enabled and is_safety_strategy(strategy)
+    data = request.POST if request.method == "POST" else None
+    form = SafetyDisableForm(data) if needs_confirmation else None
+    if request.method == "POST" and (form is None or form.is_valid()):
         services.strategy_set_enabled(
             actor=request.user, strategy=strategy, enabled=not strategy.enabled, request=request
         )
@@ -110,4 +147,9 @@ def strategy_toggle(request, strategy_id):
         )
         _warn_if_kinds_short(request)
         return redirect("manage_guidance")
-    return render(request, "guidance/toggle.html", {"strategy": strategy})
+    return render(
+        request,
+        "guidance/toggle.html",
+        {"strategy": strategy, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
