@@ -6,6 +6,7 @@ user; every function records an audit row in the same transaction as the change.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -62,8 +63,11 @@ def _validate_care_date(field: str, day: date) -> None:
         raise ValidationError({field: f"Enter a date between {_EARLIEST_YEAR} and {latest}."})
 
 
-def _validate_episode_start(started_on: date, episode: Episode | None = None) -> None:
+def _validate_episode_start(
+    client: Client, started_on: date, episode: Episode | None = None
+) -> None:
     _validate_care_date("started_on", started_on)
+    _check_after_the_last_ending(client, started_on)
     if episode is None:
         return
     first = episode.appointments.order_by("starts_at").values_list("starts_at", flat=True).first()
@@ -72,6 +76,46 @@ def _validate_episode_start(started_on: date, episode: Episode | None = None) ->
             {
                 "started_on": "The episode cannot start after its first appointment "
                 f"({timezone.localdate(first):%d %b %Y})."
+            }
+        )
+
+
+def _check_after_the_last_ending(client: Client, started_on: date) -> None:
+    """A new episode begins no earlier than the day the client's last ended episode ended
+    (the same day is a handover, not an overlap): two episodes covering the same days would
+    let a session count in both, and leave unclear which relationship it belonged to."""
+    last_end = (
+        client.episodes.filter(phase=Phase.CLOSED, ended_on__isnull=False)
+        .order_by("-ended_on")
+        .values_list("ended_on", flat=True)
+        .first()
+    )
+    if last_end is not None and started_on < last_end:
+        raise ValidationError(
+            {
+                "started_on": "The previous episode ended on "
+                f"{last_end.day} {last_end:%b %Y}: start this one on that day or later."
+            }
+        )
+
+
+#: Digits, spaces and the usual separators; a phone number has at least 6 digits (the
+#: shortest local numbers in use). Anything else ("abc", an email) cannot be dialled, and
+#: a reminder sent to it would silently go nowhere.
+_PHONE_CHARACTERS = re.compile(r"[0-9 +\-().]*")
+_PHONE_MIN_DIGITS = 6
+
+
+def _validate_phone(phone: str) -> None:
+    phone = phone.strip()
+    if not phone:
+        return
+    digits = sum(character.isdigit() for character in phone)
+    if not _PHONE_CHARACTERS.fullmatch(phone) or digits < _PHONE_MIN_DIGITS:
+        raise ValidationError(
+            {
+                "phone": f"Enter a phone number of at least {_PHONE_MIN_DIGITS} digits, using "
+                "only digits, spaces and + - ( ) ."
             }
         )
 
@@ -93,6 +137,7 @@ def client_create(
     if not display_name.strip():
         raise ValidationError({"display_name": "Enter a name for this client."})
     _validate_birth_year(birth_year)
+    _validate_phone(phone)
     key = form_key.strip() or None
     earlier = Client.objects.filter(creation_key=key, therapist=therapist).first() if key else None
     if earlier is not None:
@@ -129,6 +174,8 @@ def client_update(*, actor, client: Client, request=None, **fields) -> Client:
     if "display_name" in fields and not str(fields["display_name"]).strip():
         raise ValidationError({"display_name": "Enter a name for this client."})
     _validate_birth_year(fields.get("birth_year", client.birth_year))
+    if "phone" in fields:
+        _validate_phone(str(fields["phone"] or ""))
     for name, value in fields.items():
         setattr(client, name, value.strip() if isinstance(value, str) else value)
     client.save()
@@ -148,12 +195,15 @@ def episode_create(
     referral_source: str = "",
     request=None,
 ) -> Episode:
+    # Locks the client row until the transaction ends: two forms sent at once would both
+    # see no open episode and both start one.
+    Client.objects.select_for_update().only("pk").get(pk=client.pk)
     # One open episode at a time keeps "the current relationship" unambiguous.
     if client.episodes.exclude(phase=Phase.CLOSED).exists():
         raise ValidationError(
             "This client already has an open episode. End it before starting another."
         )
-    _validate_episode_start(started_on)
+    _validate_episode_start(client, started_on)
     episode = Episode.objects.create(
         client=client,
         started_on=started_on,
@@ -182,7 +232,7 @@ def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episod
     if not episode.is_open:
         raise ValidationError("This episode has ended and can no longer be changed.")
     if fields.get("started_on", episode.started_on) != episode.started_on:
-        _validate_episode_start(fields["started_on"], episode)
+        _validate_episode_start(episode.client, fields["started_on"], episode)
     for name, value in fields.items():
         setattr(episode, name, value)
     episode.save()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from rapport.audit.services import Action, audit_record, audit_record_many
+from rapport.audit.services import Action, audit_page_view, audit_record, audit_record_many
 from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
     AppointmentForm,
@@ -84,6 +85,7 @@ def caseload(request):
         "former": former,
         "figures": figures,
         "show_therapist": len(therapists) > 1,
+        "is_supervisor": request.user.is_supervisor,
     }
     return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
 
@@ -103,7 +105,9 @@ def client_detail(request, client_id):
     context = {
         "client": client,
         "episodes": episodes,
-        "current": episodes[0] if episodes and episodes[0].is_open else None,
+        # The open episode, wherever it falls in the list: one back-dated before an ended
+        # episode is still the current one (the page offered to start another).
+        "current": next((episode for episode in episodes if episode.is_open), None),
         "now": timezone.now(),
         "notices": notices,
         "panels": sections,
@@ -152,6 +156,9 @@ def client_edit(request, client_id):
 @require_http_methods(["GET", "POST"])
 def episode_create(request, client_id):
     client = selectors.get_client_for_user(request.user, client_id)
+    already_open = selectors.open_episode(client)
+    if already_open is not None:
+        return _episode_already_open(request, client, already_open)
     return service_form_page(
         request,
         EpisodeForm(request.POST or None, initial={"started_on": timezone.localdate()}),
@@ -162,6 +169,19 @@ def episode_create(request, client_id):
         next_url=_client_url(client.pk),
         title=_("Start an episode of care"),
         client=client,
+    )
+
+
+def _episode_already_open(request, client, episode) -> HttpResponse:
+    """Instead of a form that could only fail: the client has an open episode (one at a
+    time, see services.episode_create), so say so and lead back to it. A form sent anyway
+    (an old tab) is refused the same way, and nothing is saved."""
+    audit_page_view(request, client.pk)
+    return render(
+        request,
+        "clinic/episode_already_open.html",
+        {"client": client, "episode": episode},
+        status=400 if request.method == "POST" else 200,
     )
 
 

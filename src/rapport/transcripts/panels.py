@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
+
 from rapport.audit.services import Action, audit_record
+from rapport.clinic.models import Appointment, Attendance
 from rapport.transcripts import selectors
 
 __all__ = ["transcripts_panel"]
+
+#: How many sessions the panel offers to upload a transcript for.
+UPLOAD_TARGETS = 6
 
 
 def transcripts_panel(request, client) -> dict:
@@ -24,5 +30,19 @@ def transcripts_panel(request, client) -> dict:
     return {
         "template": "transcripts/panel.html",
         "transcripts": transcripts,
-        "upload_appointments": selectors.appointments_for_upload(client),
+        "upload_appointments": _upload_targets(client),
     }
+
+
+def _upload_targets(client) -> list[Appointment]:
+    """The recent sessions a transcript may be uploaded for. In an open episode, any that
+    may have happened (attendance is often recorded later); in an ended one, only those
+    recorded as attended: the record is closed, and next to it an unmarked date reads as
+    an invitation to add to an episode that is over."""
+    candidates = selectors.appointments_for_upload(client, limit=UPLOAD_TARGETS * 2)
+    prefetch_related_objects(candidates, "episode")  # one query, not one per session
+    return [
+        appointment
+        for appointment in candidates
+        if appointment.episode.is_open or appointment.attendance == Attendance.ATTENDED
+    ][:UPLOAD_TARGETS]

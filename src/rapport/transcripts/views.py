@@ -184,6 +184,13 @@ def transcript_upload(request, appointment_id):
     )
 
 
+def _label_role_choices(form: RolesForm) -> None:
+    """Name each select by what it asks: labelled only "Therapist" (a speaker's name), a
+    select whose options are Therapist and Client reads as a riddle to a screen reader."""
+    for index, speaker in enumerate(form.speakers):
+        form.fields[f"speaker_{index}"].label = _("Role of %(speaker)s") % {"speaker": speaker}
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def transcript_roles(request, transcript_id):
@@ -204,6 +211,7 @@ def transcript_roles(request, transcript_id):
         speakers=content["speakers"],
         roles=content.get("roles", {}),
     )
+    _label_role_choices(form)
     if request.method == "POST" and form.is_valid():
         try:
             services.transcript_set_roles(
