@@ -61,22 +61,24 @@ def test_a_drop_of_exactly_the_threshold_is_a_rupture():
 def test_a_drop_of_exactly_the_threshold_is_explained_as_meeting_it_not_exceeding_it():
     text = _ruptures([38, 38, 38, 34])[0].explanation
     assert (
-        "4 points below the client's recent level of 38 (at least the 4-point drop that "
-        "counts as a rupture: test figure)"
+        "fell to 34 at session 4 from a recent level of 38, a drop of 4 points; a drop of 4 "
+        "or more counts as a rupture."
     ) in text
     assert "more than" not in text
 
 
 @pytest.mark.parametrize("instrument", ["session-checkin", "srs"])
-def test_a_rupture_explanation_names_rapports_default_drop_not_a_measurement_error(instrument):
+def test_a_rupture_sources_rapports_default_drop_not_a_measurement_error(instrument):
     # Neither the SRS nor the check-in publishes a reliable change: the 4 points are
     # Rapport's default of a tenth of the range (adapter), which is no measurement error.
+    # The explanation says the rule plainly; the source says where the 4 points come from.
     criteria = criteria_for(instrument)
-    found = detect_ruptures(series(scores(instrument, [38, 38, 38, 34])), criteria)
-    text = found[0].explanation
-    assert "at least the 4-point drop that counts as a rupture: Rapport default" in text
-    assert "a tenth of the scale range" in text
-    assert "measurement error" not in text
+    (found,) = detect_ruptures(series(scores(instrument, [38, 38, 38, 34])), criteria)
+    assert "a drop of 4 or more counts as a rupture" in found.explanation
+    assert "Rapport default" in found.source
+    assert "a tenth of the scale range" in found.source
+    assert "measurement error" not in found.explanation
+    assert "Rapport default" not in found.explanation
 
 
 def test_a_drop_just_short_of_the_threshold_is_not_a_rupture():

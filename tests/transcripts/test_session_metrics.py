@@ -191,7 +191,10 @@ def test_reflections_without_questions_meet_the_two_to_one_standard():
     m = session_metrics(turns, ROLES, codes)
     assert m.reflection_to_question_ratio is None
     assert m.rating("reflection_to_question_ratio") == GOOD
-    assert "4 reflections, no questions: rated as meeting the 2:1 standard." in m.notes
+    assert (
+        "4 reflections, no questions: this meets the reference of at least 2 reflections per "
+        "question." in m.notes
+    )
 
 
 def test_no_reflections_and_no_questions_is_not_rated():

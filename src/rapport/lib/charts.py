@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,23 @@ __all__ = [
 ]
 
 PALETTE = ["#0b5c6b", "#b35900", "#5a3d99", "#1a6b36", "#a40e26"]
+
+# Pages show a chart at its own size, scaled down to fit a narrower column, and the SVG's
+# units are points, as are matplotlib's font sizes. A 360 CSS px phone gives a chart about
+# 294 px (measured, tests/browser/test_charts_on_a_phone.py): a chart 4 inches (288 pt)
+# wide is drawn there at about 1 px per point, so its smallest text, 11 pt, stays at about
+# 11 CSS px, where a 7-inch chart's 7-8 pt labels shrank to 4-5 px and could not be read.
+# On a desktop the same chart is 384 px wide with 15 px text.
+CHART_WIDTH_IN = 4.0
+PLOT_HEIGHT_IN = 2.8
+SMALLEST_FONT_PT = 11
+TITLE_FONT_PT = 12
+# Characters per line that fit the chart's width at these sizes (DejaVu Sans averages
+# about 0.55 em a character): longer titles and legend labels wrap rather than run off.
+_TITLE_CHARS = 40
+_LEGEND_CHARS = 34
+# One legend line's height in inches: matplotlib spaces legend lines about 1.45 font sizes apart.
+_LEGEND_LINE_IN = SMALLEST_FONT_PT * 1.45 / 72
 
 
 @dataclass(frozen=True)
@@ -73,77 +91,25 @@ class Chart:
     thresholds: Sequence[Threshold] = ()
     markers: Sequence[Marker] = ()
     y_range: tuple[float, float] | None = None
-    size: tuple[float, float] = (7.0, 2.8)
+    # Width and height of the plot and its title, in inches; the legend, under the plot
+    # so that a narrow chart keeps its width for the data, adds its own height.
+    size: tuple[float, float] = (CHART_WIDTH_IN, PLOT_HEIGHT_IN)
     extra: dict = field(default_factory=dict)
 
 
 def line_chart_svg(chart: Chart) -> str:
-    fig, ax = plt.subplots(figsize=chart.size, dpi=100)
+    fig, ax = plt.subplots(figsize=chart.size, dpi=100, layout="constrained")
     try:
-        for band in chart.bands:
-            ax.fill_between(
-                band.x,
-                band.low,
-                band.high,
-                color="#9ec1f7",
-                alpha=0.35,
-                label=band.label,
-                linewidth=0,
-            )
-        for i, line in enumerate(chart.lines):
-            points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
-            if not points:
-                continue
-            xs, ys = zip(*points, strict=True)
-            ax.plot(
-                xs,
-                ys,
-                marker="o",
-                markersize=3.5,
-                linewidth=1.8,
-                label=line.label,
-                color=PALETTE[i % len(PALETTE)],
-                linestyle="--" if line.dashed else "-",
-            )
-        for threshold in chart.thresholds:
-            ax.axhline(
-                threshold.value,
-                color="#57606a",
-                linestyle=":",
-                linewidth=1.2,
-                label=threshold.label,
-            )
-        seen: set[str] = set()
-        for marker in chart.markers:
-            ax.plot(
-                [marker.x],
-                [marker.y],
-                marker=marker.symbol,
-                markersize=9,
-                linestyle="none",
-                color="#a40e26"
-                if marker.symbol == "v"
-                else "#1a6b36"
-                if marker.symbol == "^"
-                else "#b35900",
-                label=None if marker.label in seen else marker.label,
-            )
-            seen.add(marker.label)
-        if chart.y_range:
-            ax.set_ylim(*padded(chart.y_range))
-        if _all_whole(chart):
-            # Sessions and days are counted in whole numbers: no "2.25" ticks.
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(chart.title, fontsize=10, loc="left")
-        ax.set_xlabel(chart.x_label, fontsize=9)
-        ax.set_ylabel(chart.y_label, fontsize=9)
-        ax.tick_params(labelsize=8)
+        _draw(ax, chart)
+        _x_axis(ax, chart)
+        ax.set_title(textwrap.fill(chart.title, _TITLE_CHARS), fontsize=TITLE_FONT_PT, loc="left")
+        ax.set_xlabel(chart.x_label, fontsize=SMALLEST_FONT_PT)
+        ax.set_ylabel(chart.y_label, fontsize=SMALLEST_FONT_PT)
+        ax.tick_params(labelsize=SMALLEST_FONT_PT)
         ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        fig.tight_layout()
+        _legend(fig, ax)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
         return buffer.getvalue()
@@ -151,9 +117,108 @@ def line_chart_svg(chart: Chart) -> str:
         plt.close(fig)
 
 
+def _draw(ax, chart: Chart) -> None:
+    for band in chart.bands:
+        ax.fill_between(
+            band.x,
+            band.low,
+            band.high,
+            color="#9ec1f7",
+            alpha=0.35,
+            label=band.label,
+            linewidth=0,
+        )
+    for i, line in enumerate(chart.lines):
+        points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
+        if not points:
+            continue
+        xs, ys = zip(*points, strict=True)
+        ax.plot(
+            xs,
+            ys,
+            marker="o",
+            markersize=4.5,
+            linewidth=1.8,
+            label=line.label,
+            color=PALETTE[i % len(PALETTE)],
+            linestyle="--" if line.dashed else "-",
+        )
+    for threshold in chart.thresholds:
+        ax.axhline(
+            threshold.value,
+            color="#57606a",
+            linestyle=":",
+            linewidth=1.2,
+            label=threshold.label,
+        )
+    seen: set[str] = set()
+    for marker in chart.markers:
+        ax.plot(
+            [marker.x],
+            [marker.y],
+            marker=marker.symbol,
+            markersize=9,
+            linestyle="none",
+            color="#a40e26"
+            if marker.symbol == "v"
+            else "#1a6b36"
+            if marker.symbol == "^"
+            else "#b35900",
+            label=None if marker.label in seen else marker.label,
+        )
+        seen.add(marker.label)
+    if chart.y_range:
+        ax.set_ylim(*padded(chart.y_range))
+
+
+def _x_axis(ax, chart: Chart) -> None:
+    """Whole-number ticks for sessions and administrations, and room around a lone point.
+
+    A single point left matplotlib a range of a few hundredths around it, where no second
+    whole number fits and the locator fell back to "2.84, 2.88 ... 3.16" sessions.
+    """
+    if not _all_whole(chart):
+        return
+    ax.xaxis.set_major_locator(
+        MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10], min_n_ticks=1)
+    )
+    # Half a session either side: the first and last points clear the axes, and no tick
+    # falls outside the sessions there are (matplotlib's margin showed a "session 0").
+    xs = _xs(chart) + [float(m.x) for m in chart.markers]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+
+
+def _legend(fig, ax) -> None:
+    """The legend under the plot, one entry a line, wrapped to the chart's width.
+
+    Beside the plot it took a third of a narrow chart's width from the data.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    labels = [textwrap.fill(label, _LEGEND_CHARS) for label in labels]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + lines * _LEGEND_LINE_IN)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower left",
+        fontsize=SMALLEST_FONT_PT,
+        frameon=False,
+        ncols=1,
+    )
+
+
+def _xs(chart: Chart) -> list[float]:
+    return [float(x) for line in chart.lines for x in line.x] + [
+        float(x) for band in chart.bands for x in band.x
+    ]
+
+
 def _all_whole(chart: Chart) -> bool:
-    xs = [x for line in chart.lines for x in line.x] + [x for band in chart.bands for x in band.x]
-    return bool(xs) and all(float(x).is_integer() for x in xs)
+    xs = _xs(chart)
+    return bool(xs) and all(x.is_integer() for x in xs)
 
 
 def svg_data_uri(svg: str) -> str:

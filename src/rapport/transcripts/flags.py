@@ -458,6 +458,8 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
     """
     if code is None or code.code not in ("therapist_input", "reflection"):
         return False
+    if _is_repair(turn.text):
+        return False
     lists = load_lexicon("advice").lists
     if code.code == "reflection":
         strong = lists.get("unmistakable_advice")
@@ -521,6 +523,44 @@ def _advice_flags(
         yield _flag("advice", turn, turn.text, lexicon.explanation, lexicon.source)
 
 
+# Words a repair sentence may run on after its matched phrase: "I'd like to slow down *and
+# follow your lead more*" is still about the way of working; "Thank you for telling me
+# that, *the guideline is fourteen units a week*" has moved on to information.
+_REPAIR_TAIL_WORDS = 6
+
+
+def _is_repair(text: str) -> bool:
+    """A turn made of thanks for the client's feedback and of the therapist's own way of
+    working with them ("Thank you for telling me that. I'd like to slow down and follow
+    your lead more.", ``repair_statements`` in ``advice.json``), and nothing else but an
+    "okay" (``repair_fillers``).
+
+    The coder reads such a turn as information, but it is the therapist repairing the
+    relationship after the client said something was wrong (acknowledge your part, change
+    course: Eubanks, Muran & Safran 2018), not information or advice about the client's
+    life. Advice wording anywhere in the turn ("I'm sorry, but you need to stop") keeps it
+    advice.
+    """
+    lists = load_lexicon("advice").lists
+    repair = lists.get("repair_statements")
+    sentences = _sentences(text)
+    if repair is None or not sentences:
+        return False
+    for advice in (lists.get("advice_phrases"), lists.get("unmistakable_advice")):
+        if advice is not None and advice.search(text) is not None:
+            return False
+    filler = lists.get("repair_fillers")
+    repaired = False
+    for sentence in (s.strip() for s in sentences):
+        if filler is not None and filler.search(sentence) is not None:
+            continue  # "Okay." beside the repair, not a repair on its own
+        match = repair.search(sentence)
+        if match is None or _words(sentence[match.end() :]) > _REPAIR_TAIL_WORDS:
+            return False
+        repaired = True
+    return repaired
+
+
 def _starts_with_reflection(text: str) -> bool:
     openers = load_lexicon("advice").lists.get("reflection_openers")
     sentences = _sentences(text)
@@ -561,9 +601,10 @@ def _intervention_flags(
     client question asks for the information, so answering it directly is fine. So is
     information the therapist asked permission to give (ask-offer-ask, MI3 ch. 11), and
     a client's "yes, that's exactly it" to a reflection or "sure" to a permission question
-    confirms rather than raising something new to reflect. Only the first intervention
-    after each client statement is flagged, not every sentence of it, and none in the
-    goodbye (the last two turns).
+    confirms rather than raising something new to reflect. Nor is a repair (thanks for the
+    client's feedback, the therapist's own way of working: :func:`_is_repair`) an
+    intervention. Only the first intervention after each client statement is flagged, not
+    every sentence of it, and none in the goodbye (the last two turns).
     """
     reflected = True  # nothing to reflect before the client has spoken
     invited = False  # the last therapist turn reflected or asked permission
@@ -587,6 +628,9 @@ def _intervention_flags(
             code.code == "therapist_input"
             and code.subcode in _INTERVENTION_SUBCODES
             and not reflected
+            # Thanking the client for their feedback and changing course is a repair, not
+            # an intervention: it leaves the client's statement still to be reflected.
+            and not _is_repair(turn.text)
             # The goodbye ("Let's pick this up next week. Take care.") is coded information
             # and is no intervention. Only the last two turns: the whole closing stretch
             # is a third of a short session, where interventions do happen.

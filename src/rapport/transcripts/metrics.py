@@ -284,7 +284,10 @@ def session_metrics(
     questions, reflections = c["question"], c["reflection"]
     rq = _ratio(reflections, questions)
     if rq is None and reflections:
-        notes.append(f"{reflections} reflections, no questions: rated as meeting the 2:1 standard.")
+        notes.append(
+            f"{reflections} reflections, no questions: this meets the reference of at least 2 "
+            "reflections per question."
+        )
     elif rq is None:
         notes.append("No questions were coded, so reflections per question is undefined.")
 

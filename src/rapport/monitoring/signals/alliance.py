@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapport.monitoring.signals._util import number, onsets, spoken
+from rapport.monitoring.signals._util import apart, number, onsets, spoken
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria
 from rapport.monitoring.signals.model import PUSHED_ANSWERS, ClientSeries, Observation, Signal
 from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018
@@ -74,12 +74,19 @@ def _low(criteria: AllianceCriteria, now: Observation) -> Signal:
             "subscales": {k: number(v) for k, v in sorted(now.subscales.items())},
         },
         explanation=(
-            f"The client rated the relationship {number(now.score)} at session {now.session}, "
-            f"below {number(threshold.value)}. Ask, without defending, what would make the "
-            f"sessions fit them better (goals, way of working, bond)."
+            f"The client rated the relationship {_out_of(criteria, now.score)} at session "
+            f"{now.session}, below {number(threshold.value)}. Ask, without defending, what "
+            f"would make the sessions fit them better (goals, way of working, bond)."
         ),
         source=threshold.source,
     )
+
+
+def _out_of(criteria: AllianceCriteria, score: float) -> str:
+    """A score with its scale, "12 out of 40", when the scale's maximum is known."""
+    if criteria.scale_max is None:
+        return spoken(score)
+    return f"{spoken(score)} out of {spoken(criteria.scale_max)}"
 
 
 def rupture_episodes(
@@ -141,11 +148,14 @@ def detect_ruptures(series: ClientSeries, criteria: AllianceCriteria) -> tuple[S
 
 
 def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
-    # The explanation states the rule as it is (a drop of *at least* the threshold) and
-    # where the threshold comes from: a published reliable change, a Jacobson & Truax
-    # threshold, or for the SRS and the check-in Rapport's default of a tenth of the range,
-    # which is no measurement error (adapter._rupture_drop).
+    # The explanation states the rule as it is (a drop of *at least* the threshold) in
+    # plain words. Where the threshold comes from (a published reliable change, a Jacobson
+    # & Truax threshold, or for the SRS and the check-in Rapport's default of a tenth of
+    # the range, adapter._rupture_drop) is the signal's source, which the page shows
+    # beside it: quoted inside the explanation it stacked brackets three deep.
     drop = criteria.rupture_drop
+    # A drop of 5.52 must not read as meeting a threshold of 5.54 ("5.5 or more").
+    fell, counts = apart(episode.drop, float(drop.value))
     return Signal(
         kind="alliance_rupture",
         severity="medium",
@@ -163,12 +173,11 @@ def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             ),
         },
         explanation=(
-            f"The relationship rating fell to {number(episode.score)} at session "
-            f"{episode.session}, {spoken(episode.drop)} points below the client's recent "
-            f"level of {spoken(episode.level)} (at least the {spoken(drop.value)}-point drop "
-            f"that counts as a rupture: {drop.source}). A single drop is a weak marker, so "
-            f"treat it as a prompt: name it, invite the client's view, and take your share of "
-            f"it."
+            f"The relationship rating fell to {spoken(episode.score)} at session "
+            f"{episode.session} from a recent level of {spoken(episode.level)}, a drop of "
+            f"{fell} points; a drop of {counts} or more counts as a rupture. A single drop is "
+            f"a weak marker, so treat it as a prompt: name it, invite the client's view, and "
+            f"take your share of it."
         ),
         source=f"{drop.source}; {LARSSON_2018}",
     )

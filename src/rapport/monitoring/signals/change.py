@@ -38,6 +38,10 @@ def detect_reliable_change(series: ClientSeries, criteria: ChangeCriteria) -> tu
     return tuple(signals)
 
 
+# Explanations give the rule in words (ReliableChangeRule.in_words); its formula, with
+# the brackets a formula needs, is in the evidence, and where it comes from in the source.
+
+
 def _evidence(
     criteria: ChangeCriteria, rule: ReliableChangeRule, intake: Observation, now: Observation
 ) -> dict[str, Any]:
@@ -73,7 +77,7 @@ def _improvement(
         evidence=_evidence(criteria, rule, intake, now),
         explanation=(
             f"{_describe(criteria, intake, now)}: an improvement larger than measurement error "
-            f"alone would explain ({rule.description})."
+            f"alone would explain ({rule.in_words} counts as reliable)."
         ),
         source=rule.source,
     )
@@ -89,8 +93,8 @@ def _deterioration(
         evidence=_evidence(criteria, rule, intake, now),
         explanation=(
             f"{_describe(criteria, intake, now)}: worse by more than measurement error alone "
-            f"would explain ({rule.description}). Review the plan and the relationship with "
-            f"the client."
+            f"would explain ({rule.in_words} counts as reliable). Review the plan and the "
+            f"relationship with the client."
         ),
         source=rule.source,
     )

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rapport.monitoring.signals._util import spoken
 from rapport.monitoring.signals.errors import CriteriaError
 from rapport.monitoring.signals.model import CitedValue, Direction
 from rapport.monitoring.signals.sources import (
@@ -76,6 +77,14 @@ class ReliableChangeRule:
         if self.inclusive:
             return size >= self.threshold - EPS
         return size > self.threshold + EPS
+
+    @property
+    def in_words(self) -> str:
+        """The rule as a therapist reads it ("a change of 6 points or more"): the
+        description's formula belongs in the evidence, not in an explanation."""
+        if self.inclusive:
+            return f"a change of {spoken(self.threshold)} points or more"
+        return f"a change of more than {spoken(self.threshold, 2)} points"
 
     def as_evidence(self) -> dict[str, Any]:
         return {
@@ -174,6 +183,10 @@ class AllianceCriteria:
       (Zlotnick et al. 2020), so the drop must clear measurement error, not one point.
     * repaired: within ``repair_window`` sessions of a rupture the total comes back to the
       pre-rupture level, less ``repair_tolerance`` (a one-point wobble is noise either way).
+
+    ``scale_max`` is the highest total the measure allows (40 on the SRS), so that an
+    explanation says "12 out of 40": a bare 12 means nothing to a therapist who does not
+    know the scale. ``None`` when the caller does not know it.
     """
 
     instrument: str
@@ -188,8 +201,17 @@ class AllianceCriteria:
     repair_tolerance: CitedValue = CitedValue(
         1, f"{RAPPORT_DEFAULT}: a one-point wobble is measurement noise ({ZLOTNICK_2020})"
     )
+    scale_max: float | None = None
 
     def __post_init__(self) -> None:
+        if self.scale_max is not None and not (
+            math.isfinite(self.scale_max)
+            and (self.low_threshold is None or self.low_threshold.value <= self.scale_max)
+        ):
+            raise CriteriaError(
+                f"{self.instrument}: the scale's maximum {self.scale_max:g} must be a number "
+                f"at or above the low threshold"
+            )
         if float(self.rupture_drop.value) <= float(self.repair_tolerance.value):
             raise CriteriaError(
                 f"{self.instrument}: a rupture drop of {self.rupture_drop.value:g} is within "
