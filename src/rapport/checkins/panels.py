@@ -7,6 +7,7 @@ the client's therapist and their supervisor.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -23,6 +24,7 @@ from rapport.checkins.instruments import (
     SESSION_CHECKIN,
 )
 from rapport.checkins.models import Timing
+from rapport.clinic.models import Appointment
 from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
 from rapport.measures import selectors as measure_selectors
 from rapport.measures.definitions import Instrument
@@ -96,14 +98,52 @@ class Series:
     subscale_labels: list
 
 
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def _in_session_order(responses, starts: dict[int, dt.datetime]) -> list:
+    """The responses in the order monitoring puts them on its session axis, each dated by
+    the session it is about.
+
+    ``rapport.monitoring.series`` numbers sessions by their appointment's start (then id)
+    and places an answer given for an appointment at that appointment's session, however
+    late it came: a check-in about 22 Nov answered on the tablet after the one about 6 Dec
+    comes before it. Ordered by submission instead, a rupture (32 then 12) would read as an
+    improvement (12 then 32) next to a monitoring section saying the opposite. An answer
+    given for no appointment is placed by the day it was given, as monitoring places it.
+    Two answers for one appointment stay oldest first, as monitoring compares them (the
+    newer counts).
+
+    ``starts`` maps the appointments the answers were given for to their start. Each
+    response gets ``session_date`` (the appointment's day, else the day it was given)
+    and ``answered_on`` (the day it was given when that is another day, else None): plain
+    attributes for the template, like the panel's other row decorations.
+    """
+
+    def position(response) -> tuple:
+        starts_at = starts.get(response.appointment_id)
+        if starts_at is None:
+            return (response.administered_at, 0, response.administered_at, response.pk)
+        return (starts_at, response.appointment_id, response.administered_at, response.pk)
+
+    ordered = sorted(responses, key=position)
+    for response in ordered:
+        answered = _local_date(response.administered_at)
+        starts_at = starts.get(response.appointment_id)
+        response.session_date = _local_date(starts_at) if starts_at else answered
+        response.answered_on = answered if answered != response.session_date else None
+    return ordered
+
+
 def _superseded(instrument: Instrument, responses) -> set[int]:
     """The responses (pks) replaced by a later answer to the same questionnaire for the same
     appointment (a second link answered): monitoring counts only the newer one
     (``rapport.monitoring.series``), so the therapist must see which one that is.
 
-    ``responses`` are oldest first, as monitoring orders them. An answer without a total
-    replaces nothing, since monitoring skips it; for an instrument without a total (C-NIP) the
-    latest answer counts.
+    ``responses`` are in session order (``_in_session_order``), as monitoring orders them.
+    An answer without a total replaces nothing, since monitoring skips it; for an instrument
+    without a total (C-NIP) the latest answer counts.
     """
     latest: dict[int, int] = {}
     for index, response in enumerate(responses):
@@ -143,9 +183,9 @@ def _chart(instrument: Instrument, responses) -> tuple[str, str]:
             "name": instrument.short_title,
             "count": len(scored),
             "first": f"{first.total:g}",
-            "first_date": date_format(timezone.localtime(first.administered_at), "j M Y"),
+            "first_date": date_format(first.session_date, "j M Y"),
             "last": f"{last.total:g}",
-            "last_date": date_format(timezone.localtime(last.administered_at), "j M Y"),
+            "last_date": date_format(last.session_date, "j M Y"),
         }
     else:
         alt = _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
@@ -203,8 +243,24 @@ def _labelled(checkins):
     return checkins
 
 
+def _open_episodes_appointments(client, episode) -> list:
+    """The *Send a check-in* rows: only the open episode's appointments. An ended episode's
+    sessions are over and its booked ones were cancelled when it ended, so a link for one
+    would ask about care that has finished (and its answers would land in a closed episode).
+    No open episode, no rows: the panel keeps the past scores and offers nothing to send."""
+    if episode is None:
+        return []
+    return [a for a in selectors.appointments_for_checkins(client) if a.episode_id == episode.pk]
+
+
 def checkins_panel(request, client) -> dict:
-    grouped = measure_selectors.responses_by_instrument(client)
+    by_instrument = measure_selectors.responses_by_instrument(client)
+    linked = {r.appointment_id for rs in by_instrument.values() for r in rs if r.appointment_id}
+    starts = dict(Appointment.objects.filter(pk__in=linked).values_list("pk", "starts_at"))
+    grouped = {
+        instrument_id: _in_session_order(responses, starts)
+        for instrument_id, responses in by_instrument.items()
+    }
     audit_record(
         actor=request.user,
         action=Action.VIEW,
@@ -232,7 +288,7 @@ def checkins_panel(request, client) -> dict:
         "series": series,
         "comments": _comments(checkin_responses, replaced),
         "pushed": _pushed(session_checkin, checkin_responses, replaced) if session_checkin else [],
-        "appointments": selectors.appointments_for_checkins(client) if episode else [],
+        "appointments": _open_episodes_appointments(client, episode),
         "schedule": schedule,
         "before_label": selectors.instrument_label(schedule.before) if schedule else "",
         "after_label": selectors.instrument_label(schedule.after) if schedule else "",

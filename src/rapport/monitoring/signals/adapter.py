@@ -125,6 +125,8 @@ def _alliance_criteria(instrument: Instrument, instrument_id: str) -> AllianceCr
         instrument=instrument_id,
         rupture_drop=_rupture_drop(instrument),
         low_threshold=_cited(instrument.alert_threshold),
+        # So a low rating reads "12 out of 40", not a bare number beside its threshold.
+        scale_max=float(instrument.total.max) if instrument.total else None,
         # One point on a 0-40 scale, scaled to this instrument's range (WAI-SR is 1-5).
         repair_tolerance=CitedValue(
             span / 40.0,

@@ -47,12 +47,13 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
     session = series.latest_session
     if not expected or session is None:
         return ()
+    latest = _latest_checkins(series, {e.instrument for e in expected})
     received = {(o.instrument, o.session) for o in series.observations}
     rules: list[str] = []
     evidence: dict[str, Any] = {"today": series.today.isoformat()}
     in_a_row = int(criteria.consecutive_missing.value)
     recent = expected[-in_a_row:]
-    if len(recent) == in_a_row and all((e.instrument, e.session) not in received for e in recent):
+    if len(recent) == in_a_row and not any(_came_after(e, latest) for e in recent):
         rules.append(f"the last {in_a_row} expected check-ins are missing")
         evidence["missing_sessions"] = [e.session for e in recent]
     gap = _days_without_checkin(series, expected, received)
@@ -73,7 +74,7 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
             session=session,
             evidence=evidence,
             explanation=(
-                f"Check-ins have stopped coming: {evidence['rule']}. Ask the client whether "
+                f"{_what_happened(latest)}: {evidence['rule']}. Ask the client whether "
                 f"the link works for them and whether they still want to give feedback; "
                 f"silence can also be a sign of a strained relationship."
             ),
@@ -83,6 +84,37 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
             ),
         ),
     )
+
+
+def _latest_checkins(series: ClientSeries, instruments: set[str]) -> dict[str, int]:
+    """The latest session each expected check-in instrument was answered for."""
+    latest: dict[str, int] = {}
+    for o in series.observations:
+        if o.instrument in instruments:
+            latest[o.instrument] = max(o.session, latest.get(o.instrument, o.session))
+    return latest
+
+
+def _came_after(expected: ExpectedCheckin, latest: dict[str, int]) -> bool:
+    """Whether a check-in of this instrument came for this session or a later one.
+
+    A check-in answered for a later session shows the check-ins have not stopped, whatever
+    became of this one: it may be for a session held today (not yet counted as due, see
+    ``expected_checkins``), or for one nobody marked attended. Matching only the exact
+    session said "the last 2 expected check-ins are missing" to a client who had just
+    answered for that day's session.
+    """
+    answered = latest.get(expected.instrument)
+    return answered is not None and answered >= expected.session
+
+
+def _what_happened(latest: dict[str, int]) -> str:
+    # "Stopped coming" is wrong for a client who was never sent one or never answered (a new
+    # episode whose past sessions were just recorded as attended): say so, without naming a
+    # session 0 that the therapist never held.
+    if not latest:
+        return "No check-in has come yet"
+    return "Check-ins have stopped coming"
 
 
 def _days_without_checkin(

@@ -33,4 +33,6 @@ SWIFT_GREENBERG_2012 = "Swift & Greenberg (2012), J Consult Clin Psychol 80(4):5
 SHARF_2010 = "Sharf, Primavera & Diener (2010), Psychotherapy 47(4):637-645"
 CHINN_2000 = "Chinn (2000), Stat Med 19(22):3127-3131"
 GIESEMANN_2023 = "Giesemann et al. (2023): dropout prediction is modest, best F1 about .51"
-RAPPORT_DEFAULT = "Rapport default (design choice, see docs/monitoring.md)"
+# Shown to clinicians beside the rule: it names the choice without pointing at a file they
+# cannot open (the reasoning is in docs/monitoring.md for whoever maintains the rules).
+RAPPORT_DEFAULT = "Rapport default (a design choice, not a published figure)"

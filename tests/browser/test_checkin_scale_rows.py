@@ -1,0 +1,78 @@
+"""The check-in's 0-10 scales on phones: 0-5 over 6-10, on purpose, with 44 px targets.
+
+One row of eleven 44 px targets needs about 35rem of card; a 360 px phone gives the scale
+about 300 px and a 320 px one about 260 px, so on phones the scale is split evenly into
+0-5 and 6-10, the second row centred under the first. A wide screen keeps one row.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.browser.test_checkin_flow import no_horizontal_scroll, small_targets
+from tests.browser.test_checkin_narrow import points_outside_their_card
+from tests.checkins._helpers import make_link
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def rows_of_each_scale(page) -> list[list[list[str]]]:
+    """For each scale, its points' labels grouped by row (top to bottom)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.scale')].map(scale => {
+            const rows = new Map();
+            for (const point of scale.querySelectorAll('label.point')) {
+                const top = Math.round(point.getBoundingClientRect().top);
+                const label = point.querySelector('input').value;
+                rows.set(top, [...(rows.get(top) || []), label]);
+            }
+            return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(row => row[1]);
+        })"""
+    )
+
+
+def second_row_off_centre(page) -> list[float]:
+    """How far each scale's 6-10 row is from centred under its 0-5 row, in px."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.scale')].map(scale => {
+            const box = value => scale.querySelector(`input[value="${value}"]`)
+                .closest('label').getBoundingClientRect();
+            return Math.abs((box(6).left - box(0).left) - (box(5).right - box(10).right));
+        })"""
+    )
+
+
+SPLIT = [[str(n) for n in range(6)], [str(n) for n in range(6, 11)]]
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_on_a_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
+    browser, live_server, client_a, width
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    try:
+        _, token = make_link(client_a, "session-checkin")
+        page.goto(f"{live_server.url}/c/{token}/")
+        assert rows_of_each_scale(page) == [SPLIT] * 4
+        assert all(gap < 1 for gap in second_row_off_centre(page))
+        assert small_targets(page, "label.point") == []
+        assert points_outside_their_card(page) == []
+        assert no_horizontal_scroll(page)
+        # A thicker error border takes room from the card: the layout holds.
+        page.get_by_role("button", name="Send my answers").click()
+        page.get_by_role("alert").wait_for()
+        assert rows_of_each_scale(page) == [SPLIT] * 4
+        assert small_targets(page, "label.point") == []
+        assert points_outside_their_card(page) == []
+        assert no_horizontal_scroll(page)
+    finally:
+        context.close()
+
+
+def test_a_wide_screen_keeps_0_to_10_on_one_row(page, live_server, client_a):
+    _, token = make_link(client_a, "session-checkin")
+    page.goto(f"{live_server.url}/c/{token}/")
+    assert rows_of_each_scale(page) == [[[str(n) for n in range(11)]]] * 4
+    assert small_targets(page, "label.point") == []
