@@ -20,6 +20,7 @@ def test_the_admin_moves_a_leaving_therapists_clients_without_seeing_them(
     assert f'href="/manage/users/{therapist_a.pk}/clients/"' in listing
     page = http.get(f"/manage/users/{therapist_a.pk}/clients/").content.decode()
     assert "has 2 clients" in page
+    assert '<button type="submit" class="primary">Move clients</button>' in page
     assert CANARY not in page and "Second Client" not in page  # a count, never who
 
     response = http.post(f"/manage/users/{therapist_a.pk}/clients/", {"to_user": therapist_b.pk})

@@ -159,6 +159,7 @@ def clients_move(request, user_id):
         success=_("Clients moved."),
         next_url=reverse("manage_users"),
         title=_("Move %(email)s's clients") % {"email": user.email},
+        submit_label=_("Move clients"),
         intro=f"{intro} {_supervised_by(user)}",
     )
 
