@@ -247,3 +247,51 @@ def test_marking_a_session_missed_revokes_its_links_about_the_session_only(
     ).exists()
     assert client.get(f"/c/{alliance_token}/").status_code in (404, 410)
     assert not Response.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ending_an_episode_revokes_links_about_sessions_it_cancels_and_no_new_link_is_made(
+    client_a, therapist_a, monkeypatch
+):
+    from rapport.clinic.services import episode_end
+
+    episode = client_a.episodes.get()
+    yesterday = book(client_a, FIXED - timedelta(days=1))
+    episode.started_on = (FIXED - timedelta(days=30)).date()
+    episode.save()
+    alliance, _ = checkin_create(
+        actor=None,
+        appointment=yesterday,
+        instrument_id="session-checkin",
+        timing="after",
+        now=FIXED,
+    )
+    at(monkeypatch, FIXED)
+    # Ended two days ago: yesterday's booked session did not happen, and is cancelled.
+    episode_end(
+        actor=therapist_a,
+        episode=episode,
+        ended_on=(FIXED - timedelta(days=2)).date(),
+        end_reason="planned",
+    )
+    yesterday.refresh_from_db()
+    alliance.refresh_from_db()
+    assert yesterday.attendance == "cancelled" and alliance.revoked_at is not None
+    with pytest.raises(ValidationError, match="episode of care has ended"):
+        checkin_create(
+            actor=None, appointment=yesterday, instrument_id="phq9", timing="before", now=FIXED
+        )
+
+
+@pytest.mark.django_db
+def test_ending_an_episode_today_cancels_a_session_later_today(client_a, therapist_a, monkeypatch):
+    from rapport.clinic.services import episode_end
+
+    episode = client_a.episodes.get()
+    episode.started_on = (FIXED - timedelta(days=30)).date()
+    episode.save()
+    later_today = book(client_a, FIXED + timedelta(hours=2))
+    at(monkeypatch, FIXED)
+    episode_end(actor=therapist_a, episode=episode, ended_on=FIXED.date(), end_reason="planned")
+    later_today.refresh_from_db()
+    assert later_today.attendance == "cancelled"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Timing
 from rapport.checkins.services import sendable_from
 from rapport.checkins.tokens import hash_token, looks_like_token
-from rapport.clinic.models import MISSED, Appointment
+from rapport.clinic.models import MISSED, Appointment, Phase
 from rapport.clinic.selectors import clients_for
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response
@@ -137,7 +137,12 @@ def checkins_for_client(client, *, limit: int = 10) -> list[CheckIn]:
 
 
 def _live(client):
-    return Appointment.objects.filter(episode__client=client).exclude(attendance__in=MISSED)
+    """Appointments a check-in can still be for: of an open episode, not missed."""
+    return (
+        Appointment.objects.filter(episode__client=client)
+        .exclude(episode__phase=Phase.CLOSED)
+        .exclude(attendance__in=MISSED)
+    )
 
 
 def appointment_current_or_next(

@@ -192,6 +192,12 @@ def checkin_create(
         raise ValidationError({"timing": _("Choose before or after the session.")})
     if mode not in Mode.values:
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
+    if not episode.is_open:
+        # Care has ended: a questionnaire now would reach a former client, and a risk answer
+        # would go to a therapist no longer seeing them.
+        raise ValidationError(
+            _("This episode of care has ended: no check-in can be sent for its appointments.")
+        )
     if appointment.attendance in MISSED:
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
     _check_session_has_started(appointment, instrument, timing, now)

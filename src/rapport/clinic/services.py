@@ -272,10 +272,17 @@ def episode_end(
     episode.ending_summary = summary.strip()
     episode.save()
     # Appointments booked after the ending will not happen (those between the end date and
-    # today included: left "scheduled", they would count as sessions nobody recorded).
-    episode.appointments.filter(
-        attendance=Attendance.SCHEDULED, starts_at__gte=after_the_end
-    ).update(attendance=Attendance.CANCELLED)
+    # today included: left "scheduled", they would count as sessions nobody recorded; and
+    # those later today, when the episode ends today). Each goes through the attendance
+    # hook, as a cancellation on the page would: monitoring recounts and the open links
+    # about those sessions are revoked.
+    will_not_happen = episode.appointments.filter(
+        attendance=Attendance.SCHEDULED, starts_at__gte=min(after_the_end, timezone.now())
+    )
+    for appointment in will_not_happen:
+        appointment.attendance = Attendance.CANCELLED
+        appointment.save(update_fields=["attendance"])
+        _after_attendance_change(appointment)
     audit_record(
         actor=actor,
         action=Action.UPDATE,
