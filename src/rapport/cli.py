@@ -235,6 +235,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
     from rapport.audit.models import Action
     from rapport.audit.services import audit_record
     from rapport.core.rotation import RotationError, rotate_all
+    from cryptography.fernet import InvalidToken
+
     from rapport.lib.crypto import CryptoError
 
     with transaction.atomic():
@@ -242,7 +244,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
         # Second-factor secrets too: left under a retired key, nobody could sign in.
         try:
             counts["MFA secrets (authenticators)"] = encrypt_stored_mfa_secrets()
-        except CryptoError:
+        except (InvalidToken, CryptoError):
             raise RotationError(
                 "a second-factor secret (table mfa_authenticator) cannot be decrypted with any "
                 "configured key: keep the old key in the list until rotate-key has finished. "

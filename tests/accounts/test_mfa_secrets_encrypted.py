@@ -149,3 +149,16 @@ def test_rotate_key_rewrites_second_factor_secrets_too(client, therapist_a, sett
             assert _sign_in_with_code(client, therapist_a, _code(secret))
     finally:
         _keyring_for.cache_clear()
+
+
+@pytest.mark.django_db
+def test_rotate_key_stops_in_one_line_on_a_secret_no_key_opens(therapist_a, capsys):
+    from rapport.cli import main
+
+    foreign = KeyRing([generate_key()]).encrypt(generate_totp_secret())
+    Authenticator.objects.create(user=therapist_a, type="totp", data={"secret": foreign})
+    assert main(["rotate-key"]) == 2
+    err = capsys.readouterr().err
+    assert "second-factor secret" in err and err.count("\n") == 1 and "Traceback" not in err
+    stored = json.loads(_raw_data("totp", therapist_a))["secret"]
+    assert stored == foreign  # nothing re-encrypted
