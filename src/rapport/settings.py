@@ -270,14 +270,15 @@ ACCOUNT_FORMS = {"change_password": "rapport.accounts.forms.OwnPasswordChangeFor
 # anyone who knows a clinician's email lock them out (5 wrong passwords from anywhere stop
 # the right one everywhere); no limit per account at all lets a guessing run spread over
 # many addresses go on without end. So the tight limits count per account *at one address*
-# and per address ("login_failed": 5 per 5 minutes, 20 per 5 minutes; the account adapter
-# makes allauth's "key" the account and the address), and a much higher ceiling counts per
-# account from every address ("login_failed_account": 30 an hour): out of reach of anyone's
-# typos, and it holds a distributed run to 720 guesses a day. The price: someone
-# who keeps up 30 failures an hour can still keep that account shut.
+# and per address ("login_failed": 5 per 5 minutes and 10 an hour per account at one
+# address, 20 per 5 minutes per address; the account adapter makes allauth's "key" the
+# account and the address), and a higher ceiling counts per account from every address
+# ("login_failed_account": 30 an hour): out of reach of anyone's typos, and it holds a
+# distributed run to 720 guesses a day. One address reaches at most 10 of the 30, so keeping
+# an account shut takes wrong passwords from at least three addresses (the price left).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": check_rate_limits(
-        env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip") or ""
+        env_str("RAPPORT_LOGIN_FAILED_LIMIT", "5/5m/key,10/1h/key,20/5m/ip") or ""
     ),
     # rapport.accounts.adapter.LOGIN_FAILED_PER_ACCOUNT
     "login_failed_account": check_account_rate_limits(

@@ -120,3 +120,27 @@ def test_successful_logins_do_not_count_towards_the_ceiling(client, therapist_a,
     }
     for n in range(4):
         assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, f"10.0.0.{n}"))
+
+
+@pytest.mark.django_db
+def test_one_address_alone_cannot_reach_the_per_account_ceiling(client, therapist_a, monkeypatch):
+    # One wrong password every two minutes for an hour stays under 5 per 5 minutes; the
+    # hourly limit per account at one address (10) stops it well before the ceiling (30),
+    # so the clinician still signs in from their own address.
+    import time as real_time
+    from types import SimpleNamespace
+
+    from allauth.core.internal import ratelimit
+
+    clock = {"now": real_time.time()}
+    fake = SimpleNamespace(
+        time=lambda: clock["now"], monotonic=real_time.monotonic, sleep=real_time.sleep
+    )
+    monkeypatch.setattr(ratelimit, "time", fake)
+    throttled = 0
+    for _ in range(30):
+        page = _sign_in(client, therapist_a.email, "wrong-password", "203.0.113.9")
+        throttled += THROTTLED in page.content.decode()
+        clock["now"] += 120
+    assert throttled == 20  # the eleventh wrong password of the hour on was refused
+    assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, "198.51.100.1"))

@@ -31,4 +31,4 @@ def test_start_up_refuses_a_per_account_limit_counted_per_address(tmp_path):
 
 def test_the_ceiling_is_thirty_failures_an_hour_per_account_by_default(settings):
     assert settings.ACCOUNT_RATE_LIMITS["login_failed_account"] == "30/1h/key"
-    assert settings.ACCOUNT_RATE_LIMITS["login_failed"] == "5/5m/key,20/5m/ip"
+    assert settings.ACCOUNT_RATE_LIMITS["login_failed"] == "5/5m/key,10/1h/key,20/5m/ip"

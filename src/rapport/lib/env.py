@@ -223,7 +223,7 @@ _LOGIN_FAILED_ACCOUNT_PER = {"key": "key (the account, from any address)"}
 def check_rate_limits(value: str, name: str = "RAPPORT_LOGIN_FAILED_LIMIT") -> str:
     """Comma-separated allauth rates for failed logins per account at one address or per
     address, e.g. ``5/5m/key,20/5m/ip``."""
-    return _check_rates(value, name, _LOGIN_FAILED_PER, "5/5m/key,20/5m/ip")
+    return _check_rates(value, name, _LOGIN_FAILED_PER, "5/5m/key,10/1h/key,20/5m/ip")
 
 
 def check_account_rate_limits(value: str, name: str = "RAPPORT_LOGIN_FAILED_ACCOUNT_LIMIT") -> str:
