@@ -229,14 +229,13 @@ def cmd_keygen(args: argparse.Namespace) -> None:
 def cmd_rotate_key(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
+    from cryptography.fernet import InvalidToken
     from django.db import transaction
 
     from rapport.accounts.mfa_adapter import encrypt_stored_mfa_secrets
     from rapport.audit.models import Action
     from rapport.audit.services import audit_record
     from rapport.core.rotation import RotationError, rotate_all
-    from cryptography.fernet import InvalidToken
-
     from rapport.lib.crypto import CryptoError
 
     with transaction.atomic():

@@ -54,6 +54,20 @@ def test_a_repair_coded_as_advice_is_not_unsolicited_advice():
 
 
 @pytest.mark.parametrize(
+    "advice",
+    [
+        # A thank-you or an apology in front does not make advice a repair (code review).
+        "Thanks for letting me know, take your medication.",
+        "I'm sorry I have to say it, leave him.",
+        "Thank you for telling me that, go to church more.",
+        "We could slow down and you could quit smoking.",
+    ],
+)
+def test_advice_after_a_thank_you_or_an_apology_is_still_advice(advice):
+    assert "advice" in kinds_at(flags_for(advice, "advice"), 2)
+
+
+@pytest.mark.parametrize(
     "intervention",
     [
         # Moved on to information in the same sentence, or in the next.

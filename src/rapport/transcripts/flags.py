@@ -555,10 +555,25 @@ def _is_repair(text: str) -> bool:
         if filler is not None and filler.search(sentence) is not None:
             continue  # "Okay." beside the repair, not a repair on its own
         match = repair.search(sentence)
-        if match is None or _words(sentence[match.end() :]) > _REPAIR_TAIL_WORDS:
+        if match is None or not _continues_the_repair(sentence[match.end() :]):
             return False
         repaired = True
     return repaired
+
+
+# A new clause after the repair phrase: "Thanks for letting me know*, take* your
+# medication", "we could slow down *and you could* quit smoking" have moved on to the client.
+_NEW_CLAUSE = re.compile(
+    r"[,;:\u2013\u2014]|\s-\s|\byou(?:['\u2019]d|['\u2019]ll)?\s+(?:could|can|might|may|will|"
+    r"would|should|must|need|have|ought|try|go|take|stop|start)\b",
+    re.IGNORECASE,
+)
+
+
+def _continues_the_repair(tail: str) -> bool:
+    """The rest of a repair sentence is still about the way of working: short, and no new
+    clause (a comma, or the client as the one who should do something)."""
+    return _words(tail) <= _REPAIR_TAIL_WORDS and _NEW_CLAUSE.search(tail) is None
 
 
 def _starts_with_reflection(text: str) -> bool:
