@@ -65,6 +65,20 @@ def test_an_ended_episode_offers_uploads_only_for_attended_sessions(login, thera
     )
 
 
+def test_an_ended_episodes_unmarked_session_refuses_an_upload_however_it_is_sent(
+    login, therapist_a, former
+):
+    http = login(therapist_a)
+    upload = {"file": SimpleUploadedFile("session.vtt", fixture_bytes("session.vtt"))}
+    response = http.post(f"/appointments/{former.unmarked.pk}/transcripts/new/", upload)
+    assert response.status_code == 400
+    assert "this session was not recorded as attended" in response.content.decode()
+    assert not Transcript.objects.exists()
+    upload = {"file": SimpleUploadedFile("session.vtt", fixture_bytes("session.vtt"))}
+    http.post(f"/appointments/{former.attended.pk}/transcripts/new/", upload)
+    assert Transcript.objects.filter(appointment=former.attended).exists()
+
+
 def test_an_open_episode_still_offers_a_past_session_not_yet_marked(login, therapist_a, client_a):
     past = client_a.episodes.get().appointments.order_by("starts_at").first()
     assert past.attendance == Attendance.SCHEDULED

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
-from rapport.clinic.models import MISSED, Appointment, Clinic
+from rapport.clinic.models import MISSED, Appointment, Attendance, Clinic
 from rapport.core.erase import forget_deleted_rows_after_commit
 from rapport.transcripts.analysis import analysis_to_json, analyze, rules_version
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
@@ -155,6 +155,13 @@ def _check_took_place(appointment: Appointment, now: datetime | None = None) -> 
     if appointment.starts_at > (now or timezone.now()):
         raise ValidationError(
             "This session has not started yet: upload its transcript after the session."
+        )
+    if not appointment.episode.is_open and appointment.attendance != Attendance.ATTENDED:
+        # An ended episode is a closed record: only a session recorded as attended there
+        # can still get its transcript (the upload page offers just those).
+        raise ValidationError(
+            "This episode has ended and this session was not recorded as attended: record "
+            "it first, or choose the session the recording is of."
         )
 
 
