@@ -210,6 +210,19 @@ def test_advice_is_found_by_its_wording_whatever_sub_code_the_coder_gave():
     assert "advice" in _flags_after(beer, "Okay. Just stop buying beer.", reflection)
     assert "advice" in _flags_after(beer, "Try not to walk past the shop.", reflection)
     assert "advice" not in _flags_after(beer, "You want to stop buying beer.", reflection)
+    # Missed until an exploratory test (2026-12-06), each coded a reflection.
+    friends = "My friends never call me any more."
+    for advice in (
+        "You should find new friends.",
+        "You need to find new friends then.",
+        "I'd recommend finding new friends.",
+        "So call her tonight and tell her.",
+        "Honestly, you should have said something months ago.",
+    ):
+        assert "advice" in _flags_after(friends, advice, reflection), advice
+    assert "advice" not in _flags_after(
+        friends, "You feel you should find new friends.", reflection
+    )
     assert "advice" not in _flags_after(beer, "Stop me if I'm wrong: it's the habit.", reflection)
     # Reflected wishes and plain information are not advice.
     assert "advice" not in _flags_after(said, "You feel you should rest more.", reflection)
@@ -249,6 +262,11 @@ def test_the_client_judging_themselves_is_not_flagged():
         "You could take some melatonin before bed.",
         "You don't need those antidepressants.",
         "Double your dose when it gets bad.",
+        # Missed until an exploratory test (2026-12-06): a dose after "taking", a named
+        # prescription drug, asking the GP to prescribe.
+        "Try taking 50mg of sertraline.",
+        "You should take sertraline every morning.",
+        "Ask your GP to prescribe it.",
     ],
 )
 def test_directives_about_medication_are_medical_advice(text):
@@ -264,6 +282,8 @@ def test_directives_about_medication_are_medical_advice(text):
         "Don't stop taking anything without talking to your doctor.",
         "You're thinking about coming off your medication.",
         "You can pick up your medicine on the way out.",
+        "You've been taking sertraline for a year now.",
+        "You said your GP wants to switch you to sertraline.",
     ],
 )
 def test_questions_referrals_and_reflections_about_medication_are_not_medical_advice(text):
@@ -417,6 +437,7 @@ def test_self_involving_statements_and_quotes_are_not_self_disclosure(text):
         "I know how that feels, I lost my mother last year.",
         "I had panic attacks for years, so I get it.",
         "I was depressed for a long time after college.",
+        "I support Arsenal too.",
     ],
 )
 def test_more_ways_of_telling_ones_own_story_are_self_disclosure(text):
@@ -457,6 +478,12 @@ def test_the_therapists_work_is_not_self_disclosure(text):
         "What did you think of the Oscars?",
         "Did you hear the Lakers won last night?",
         "So what are you watching on TV these days?",
+        # Missed until an exploratory test (2026-12-06).
+        "Did you see the football last night?",
+        "Did you watch the Champions League final? What a game.",
+        "What a game on Saturday!",
+        "How about that weather, eh? Lovely sunny day.",
+        "You should watch the new Bond film, it's brilliant.",
     ],
 )
 def test_therapist_small_talk_after_the_opening_is_flagged(text):
