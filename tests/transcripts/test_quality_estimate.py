@@ -28,7 +28,17 @@ def _metrics(**overrides) -> SessionMetrics:
         "therapist_talk_share_by_time": None,
         "change_talk_ratio": 0.5,
         "flag_counts": {"advice": 0, "intervention_without_reflection": 0},
-        "counts": {"therapist_utterances": 10},
+        "counts": {
+            "therapist_utterances": 10,
+            "reflections": 4,
+            "questions": 4,
+            "open_questions": 2,
+            "closed_questions": 2,
+            "simple_reflections": 2,
+            "complex_reflections": 2,
+            "change_talk": 2,
+            "sustain_talk": 2,
+        },
     }
     values.update(overrides)
     return SessionMetrics(**values)
@@ -59,6 +69,19 @@ def test_features_are_derived_from_metrics_in_shared_units():
     assert f["unsolicited_advice_rate"] == pytest.approx(0.2)
     assert f["intervention_without_reflection_rate"] == pytest.approx(0.1)
     assert set(f) == set(FEATURES)
+
+
+def test_a_share_resting_on_fewer_than_three_behaviours_neither_raises_nor_lowers_it():
+    # One "reflection" (a judgement the coder misread) made a poor session's top reason.
+    counts = {"therapist_utterances": 12, "reflections": 1, "questions": 6}
+    counts |= {"simple_reflections": 0, "complex_reflections": 1}
+    counts |= {"open_questions": 0, "closed_questions": 6, "change_talk": 1, "sustain_talk": 0}
+    f = quality_features(
+        _metrics(percent_complex_reflections=100.0, percent_open_questions=0.0, counts=counts)
+    )
+    assert f["share_complex_reflections"] is None and f["change_talk_ratio"] is None
+    assert f["share_open_questions"] == 0.0  # six questions: rated, and counted
+    assert f["log_reflection_to_question_ratio"] is not None  # seven behaviours
 
 
 def test_undefined_metrics_become_missing_features():

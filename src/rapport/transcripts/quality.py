@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .metrics import SessionMetrics
+from .metrics import MIN_RATED, SessionMetrics
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -122,13 +122,26 @@ def quality_features(metrics: SessionMetrics) -> dict[str, float | None]:
     def share(percent: float | None) -> float | None:
         return None if percent is None else percent / 100.0
 
+    def rated(metric: str, value: float | None) -> float | None:
+        # A share resting on one or two coded behaviours is not rated on the report
+        # (metrics.MIN_RATED), so it neither raises nor lowers the estimate: one
+        # "reflection" that was a judgement made a poor session's top reason.
+        count = metrics.rated_on(metric)
+        return None if count is not None and count < MIN_RATED else value
+
     return {
-        "log_reflection_to_question_ratio": _log_rq(rq, metrics.only_reflections()),
-        "share_open_questions": share(metrics.percent_open_questions),
-        "share_complex_reflections": share(metrics.percent_complex_reflections),
+        "log_reflection_to_question_ratio": rated(
+            "reflection_to_question_ratio", _log_rq(rq, metrics.only_reflections())
+        ),
+        "share_open_questions": rated(
+            "percent_open_questions", share(metrics.percent_open_questions)
+        ),
+        "share_complex_reflections": rated(
+            "percent_complex_reflections", share(metrics.percent_complex_reflections)
+        ),
         "share_therapist_input": share(metrics.percent_therapist_input),
         "therapist_talk_share": metrics.therapist_talk_share,
-        "change_talk_ratio": metrics.change_talk_ratio,
+        "change_talk_ratio": rated("change_talk_ratio", metrics.change_talk_ratio),
         "unsolicited_advice_rate": per_utterance("advice"),
         "intervention_without_reflection_rate": per_utterance("intervention_without_reflection"),
     }
