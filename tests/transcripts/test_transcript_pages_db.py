@@ -103,6 +103,18 @@ def test_uploading_the_same_file_twice_keeps_one_transcript(login, therapist_a, 
     assert Transcript.objects.count() == 2
 
 
+def test_uploading_an_analysed_transcript_again_says_so_and_opens_its_report(
+    login, therapist_a, appointment, rule_coder
+):
+    http = login(therapist_a)
+    transcript = upload_and_confirm(http, appointment, "session.vtt")
+    again = upload(http, appointment, "session.vtt")
+    assert again["Location"] == f"/transcripts/{transcript.pk}/"
+    page = http.get(again["Location"]).content.decode()
+    assert "This transcript was already uploaded for this session." in page
+    assert Transcript.objects.count() == 1
+
+
 def test_the_role_page_shows_each_speaker_with_sample_lines_and_the_guess(
     login, therapist_a, appointment, rule_coder
 ):

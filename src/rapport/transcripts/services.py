@@ -89,7 +89,8 @@ def transcript_upload(
     """Store a parsed transcript, encrypted, with guessed roles awaiting confirmation.
 
     The same transcript uploaded again to the same session, while its text is kept, gives
-    back the stored one instead of a duplicate.
+    back the stored one instead of a duplicate, marked ``already_uploaded`` so the page can
+    say so.
     """
     _check_took_place(appointment)
     digest = _digest(parsed)
@@ -99,6 +100,7 @@ def transcript_upload(
         .first()
     )
     if existing is not None:
+        existing.already_uploaded = True  # type: ignore[attr-defined]
         return existing
     speakers = list(parsed.speakers)
     index = {name: i for i, name in enumerate(speakers)}

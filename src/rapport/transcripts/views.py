@@ -171,9 +171,14 @@ def transcript_upload(request, appointment_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request, _("Transcript uploaded. Check who is who before the analysis.")
-            )
+            if getattr(transcript, "already_uploaded", False):
+                messages.info(request, _("This transcript was already uploaded for this session."))
+                if transcript.is_analysed:
+                    return redirect("transcript_report", transcript_id=transcript.pk)
+            else:
+                messages.success(
+                    request, _("Transcript uploaded. Check who is who before the analysis.")
+                )
             return redirect("transcript_roles", transcript_id=transcript.pk)
     audit_page_view(request, client.pk)
     return render(
