@@ -50,3 +50,12 @@ def test_a_bare_time_before_a_label_is_still_the_lines_timestamp() -> None:
         ("Therapist", "How are you?", 5.0),
         ("Client", "Okay. Not bad.", 9.0),
     ]
+
+
+def test_a_meet_documents_closing_line_is_not_the_last_speakers_words() -> None:
+    data = (
+        "00:00:00\nJo Smith: How has the week been?\nSam Lee: Better, I walked twice.\n"
+        "Meeting ended after 00:10:00 \N{WAVING HAND SIGN}\n"
+    ).encode()
+    t = parse_transcript(data, "meet_doc.txt")
+    assert t.turns[-1].text == "Better, I walked twice."

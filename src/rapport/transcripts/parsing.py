@@ -1171,6 +1171,16 @@ def _no_readable_cue_message(first: _UnreadText, name: str) -> str:
     )
 
 
+# The last line of a Google Meet transcript document ("Meeting ended after 00:52:31 👋"):
+# the platform's, not a speaker's, so it must not join the last turn (it was read as the
+# client's change talk).
+_EXPORT_FOOTER = re.compile(
+    r"^\s*(?:meeting ended after \d{1,2}:\d{2}(?::\d{2})?|transcription ended after "
+    r"\d{1,2}:\d{2}(?::\d{2})?)\W*$",
+    re.IGNORECASE,
+)
+
+
 def _read_text(text: str) -> list[_Segment]:
     """Segments from plain text: "Speaker: text" or "[Speaker] text" lines, optional
     timestamps.
@@ -1188,7 +1198,7 @@ def _read_text(text: str) -> list[_Segment]:
     current: str | None = None
     pending: float | None = None  # time of the next segment, from a line of its own
     for line in text.splitlines():
-        if not line.strip():
+        if not line.strip() or _EXPORT_FOOTER.match(line):
             continue
         if match := _TIME_ONLY.match(line):
             pending = parse_timestamp(match.group("time"))
