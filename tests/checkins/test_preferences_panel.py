@@ -53,6 +53,8 @@ def test_the_client_page_shows_the_latest_preferences_with_the_strong_ones_first
     assert "No preference either way" in panel
     assert panel.count(">strong</strong>") == 1
     assert "Swift JK" in panel  # why accommodating preferences matters, with its source
+    assert "Cooper M, Norcross JC (2016)" in panel  # and the questionnaire's own
+    assert "Strong: a mean of 2 or more either way." in panel
     assert AuditEvent.objects.filter(target="preferences", client_id=client_a.pk).exists()
 
 

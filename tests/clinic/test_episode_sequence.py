@@ -183,3 +183,22 @@ def test_an_ended_episode_without_a_summary_says_so(login, therapist_a, returnin
     page = login(therapist_a).get(f"/clients/{returning.pk}/").content.decode()
     assert "Voluntary" in page and "Planned ending" in page
     assert "None written." in page
+
+
+def test_an_ended_episodes_edit_and_end_pages_say_it_ended_instead_of_a_form(
+    login, therapist_a, client_a
+):
+    from django.utils import timezone
+
+    episode = client_a.episodes.get()
+    http = login(therapist_a)
+    http.post(
+        f"/episodes/{episode.pk}/end/",
+        {"ended_on": timezone.localdate().isoformat(), "end_reason": "planned"},
+    )
+    for page in (f"/episodes/{episode.pk}/edit/", f"/episodes/{episode.pk}/end/"):
+        response = http.get(page)
+        body = response.content.decode()
+        assert response.status_code == 200 and "can no longer be changed" in body
+        assert "<form" not in body.split("<main", 1)[-1]
+        assert http.post(page, {"phase": "maintaining"}).status_code == 400

@@ -56,8 +56,18 @@ def preferences_panel(request, client) -> dict | None:
         "response": response,
         "scales": scales,
         "strong": [scale for scale in scales if scale.strong],
+        "strong_at": _strong_threshold(instrument),
         "source": ACCOMMODATION_SOURCE,
     }
+
+
+def _strong_threshold(instrument: Instrument) -> float | None:
+    """The scale mean (either way) from which a preference is called strong, as the
+    instrument file sets it; None when it sets none."""
+    for subscale in instrument.subscales:
+        if subscale.strong_threshold is not None:
+            return float(subscale.strong_threshold.value)
+    return None
 
 
 def _scales(instrument: Instrument, scores: dict) -> list[ScaleLeaning]:

@@ -185,10 +185,24 @@ def _episode_already_open(request, client, episode) -> HttpResponse:
     )
 
 
+def _episode_ended(request, episode, title: str) -> HttpResponse:
+    """Instead of a form that could only fail: an ended episode is a closed record (see
+    services._require_open). A form sent anyway is refused the same way."""
+    audit_page_view(request, episode.client_id)
+    return render(
+        request,
+        "clinic/episode_ended.html",
+        {"client": episode.client, "episode": episode, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def episode_edit(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
+    if not episode.is_open:
+        return _episode_ended(request, episode, _("Edit episode"))
     fields = ("started_on", "attendance_basis", "referral_source", "phase")
     return service_form_page(
         request,
@@ -207,6 +221,8 @@ def episode_edit(request, episode_id):
 @require_http_methods(["GET", "POST"])
 def episode_end(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
+    if not episode.is_open:
+        return _episode_ended(request, episode, _("End episode"))
     return service_form_page(
         request,
         EndEpisodeForm(request.POST or None, initial={"ended_on": timezone.localdate()}),

@@ -361,6 +361,15 @@ def session_metrics(
     return replace(metrics, notes=metrics.notes + tuple(_unrated_notes(metrics)))
 
 
+# How a note names each rated metric, at the start of its sentence.
+_NOTE_LABELS = {
+    "reflection_to_question_ratio": "The reflection-to-question ratio",
+    "percent_open_questions": "The share of open questions",
+    "percent_complex_reflections": "The share of complex reflections",
+    "change_talk_ratio": "The change-talk ratio",
+}
+
+
 def _unrated_notes(metrics: SessionMetrics) -> list[str]:
     """Say which values are shown but too thinly based to rate."""
     notes = []
@@ -369,9 +378,10 @@ def _unrated_notes(metrics: SessionMetrics) -> list[str]:
         if metrics.value(name) is None or count is None:
             continue
         if count < REFERENCES[name].min_count:
-            label = name.replace("_", " ").replace("percent", "%")
+            label = _NOTE_LABELS.get(name, name.replace("_", " "))
+            behaviours = "coded behaviour" if count == 1 else "coded behaviours"
             notes.append(
-                f"{label} rests on {count:g} coded behaviours (fewer than "
+                f"{label} rests on {count:g} {behaviours} (fewer than "
                 f"{REFERENCES[name].min_count}), so it is shown but not rated."
             )
     return notes
