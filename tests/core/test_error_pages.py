@@ -16,10 +16,15 @@ def test_an_unknown_address_is_a_plain_not_found_page(login, therapist_a):
 
 
 @pytest.mark.django_db
-def test_a_page_the_role_cannot_open_says_whom_to_ask(login, admin_user):
-    response = login(admin_user).get("/caseload/")
+def test_a_page_the_role_cannot_open_says_whom_to_ask(login, supervisor, admin_user):
+    response = login(supervisor).get("/manage/users/")
     assert response.status_code == 403
     assert "ask your clinic's administrator" in response.content.decode()
+    # The administrator is not told to ask themselves: they never see client records.
+    response = login(admin_user).get("/caseload/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "never see client records" in page and "ask your clinic's administrator" not in page
 
 
 @pytest.mark.django_db
