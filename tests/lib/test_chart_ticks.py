@@ -49,3 +49,24 @@ def test_fractional_x_values_keep_their_own_ticks():
     # Days since the first session (transcripts) need not be whole.
     chart = Chart("t", "Days", "%", lines=[Line("a", [0.0, 6.5, 13.25], [10.0, 20.0, 30.0])])
     assert x_tick_labels(line_chart_svg(chart))
+
+
+def y_tick_labels(svg: str) -> list[str]:
+    return re.findall(r'<g id="ytick_\d+">.*?<!-- (.*?) -->', svg, re.DOTALL)
+
+
+def test_a_scale_of_whole_points_gets_whole_numbered_y_ticks():
+    # The goals/tasks/bond chart's 0-10 scale showed 0.0, 2.5, 5.0 ... 10.0.
+    chart = Chart(
+        title="Goals, tasks and bond",
+        x_label="Session",
+        y_label="Score",
+        lines=[
+            Line("Goals", [1, 2, 3], [7.0, 8.0, 6.0]),
+            Line("Tasks", [1, 2, 3], [8.0, 8.0, 7.0]),
+            Line("Bond", [1, 2, 3], [9.0, 9.0, 8.0]),
+        ],
+        y_range=(0, 10),
+    )
+    labels = y_tick_labels(line_chart_svg(chart))
+    assert labels and all(re.fullmatch(r"[−-]?\d+", label) for label in labels), labels

@@ -169,6 +169,9 @@ def _draw(ax, chart: Chart) -> None:
         seen.add(marker.label)
     if chart.y_range:
         ax.set_ylim(*padded(chart.y_range))
+        if all(float(v).is_integer() for v in chart.y_range):
+            # A scale of whole points (0-10, 0-40, 0-27): ticks on whole points, not 2.5.
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
 
 
 def _x_axis(ax, chart: Chart) -> None:
