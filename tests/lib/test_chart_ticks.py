@@ -57,10 +57,11 @@ def y_tick_labels(svg: str) -> list[str]:
 
 def test_a_scale_of_whole_points_gets_whole_numbered_y_ticks():
     # The goals/tasks/bond chart's 0-10 scale showed 0.0, 2.5, 5.0 ... 10.0.
-    chart = Chart(
-        title="Goals, tasks and bond",
+    chart = Chart(  # as monitoring.charts draws it
+        title="Parts of the alliance: goals, tasks, bond",
         x_label="Session",
-        y_label="Score",
+        y_label="0-10",
+        thresholds=[Threshold("Low below 6", 6)],
         lines=[
             Line("Goals", [1, 2, 3], [7.0, 8.0, 6.0]),
             Line("Tasks", [1, 2, 3], [8.0, 8.0, 7.0]),
