@@ -224,7 +224,7 @@ def test_analyze_without_json_prints_a_short_summary(capsys):
         f"sessions rated high quality scored a median of {reference.high.median:.2f}, "
         f"those rated low {reference.low.median:.2f}"
     ) in out
-    assert "closed question run: utterance 7" in out
+    assert "; utterances counted from 1):" in out and "closed question run: utterance 7" in out
     # Talk share by time too, and what moved the estimate, as the session report shows.
     assert re.search(r"\n    by speaking time +\d+%", out)
     assert re.search(r"\n    - .+ \((raises|lowers) the estimate\)\n", out)

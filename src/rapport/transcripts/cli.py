@@ -174,7 +174,8 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
         kinds: dict[str, list[int]] = {}
         for flag in analysis.flags:
             kinds.setdefault(flag.kind, []).append(flag.utterance + 1)
-        print(f"  Flags ({len(analysis.flags)}):", file=out)
+        # Counted from 1 as a reader counts; --json gives each flag's 0-based index.
+        print(f"  Flags ({len(analysis.flags)}; utterances counted from 1):", file=out)
         for kind, turns in kinds.items():
             shown = ", ".join(str(t) for t in turns[:8]) + (", …" if len(turns) > 8 else "")
             print(f"    {kind.replace('_', ' ')}: utterance {shown}", file=out)
