@@ -7,27 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-import pytest
-
 from rapport.lib.charts import Chart
 from rapport.monitoring import charts
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.series import EpisodeSeries, SessionPoint
 from rapport.monitoring.signals import config_for
 from tests.monitoring._helpers import scores, series, session_date
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """The charts handed to the SVG renderer, by title (rendering itself is not tested)."""
-    seen: dict[str, Chart] = {}
-
-    def capture(chart: Chart) -> str:
-        seen[chart.title] = chart
-        return "<svg/>"
-
-    monkeypatch.setattr(charts, "line_chart_svg", capture)
-    return seen
 
 
 def build(values, actions):

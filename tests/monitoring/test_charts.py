@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from rapport.lib.charts import Chart, padded
+from rapport.lib.charts import padded
 from rapport.monitoring import charts
 from rapport.monitoring.series import EpisodeSeries
 from rapport.monitoring.signals import config_for
 from tests.monitoring._helpers import scores, series
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """The charts handed to the SVG renderer, by title (rendering itself is not tested)."""
-    seen: dict[str, Chart] = {}
-
-    def capture(chart: Chart) -> str:
-        seen[chart.title] = chart
-        return "<svg/>"
-
-    monkeypatch.setattr(charts, "line_chart_svg", capture)
-    return seen
 
 
 def build(instrument: str, values):
