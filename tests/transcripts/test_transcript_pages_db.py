@@ -115,6 +115,23 @@ def test_uploading_an_analysed_transcript_again_says_so_and_opens_its_report(
     assert Transcript.objects.count() == 1
 
 
+def test_a_session_uploaded_in_two_parts_says_so_and_its_trend_rows_are_numbered(
+    login, therapist_a, appointment, rule_coder
+):
+    http = login(therapist_a)
+    first = upload_and_confirm(http, appointment, "session.vtt")
+    response = upload(http, appointment, "session.txt")  # another file of the same session
+    page = http.get(response["Location"]).content.decode()
+    assert "This session already had a transcript: this one is part 2 of the session" in page
+    second = Transcript.objects.latest("pk")
+    assert second.pk != first.pk
+    content = second.read_content()
+    http.post(f"/transcripts/{second.pk}/roles/", roles_payload(second, content["guessed_roles"]))
+    report = http.get(f"/transcripts/{first.pk}/").content.decode()
+    trend = report[report.index('<table class="trend">') :]
+    assert "part 1 of 2" in trend and "part 2 of 2" in trend
+
+
 def test_the_role_page_shows_each_speaker_with_sample_lines_and_the_guess(
     login, therapist_a, appointment, rule_coder
 ):

@@ -8,6 +8,7 @@ panel that show them do, once per page.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,13 +119,21 @@ class TrendRow:
     values: dict[str, float | None]
     quality_estimate: float | None
     flag_total: int
+    # A session uploaded in parts (a long recording split to fit the size limit) has a row
+    # per part: "part 2 of 2", so it does not read as two sessions on one day.
+    part: int = 1
+    parts: int = 1
 
 
 def client_trend(client: Client) -> list[TrendRow]:
     """Metrics of each analysed session of an already-scoped client, oldest first."""
+    analysed = list(transcripts_for_client(client).filter(status=TranscriptStatus.ANALYSED))
+    parts = Counter(transcript.appointment_id for transcript in analysed)
+    seen: Counter[int] = Counter()
     rows = []
-    for transcript in transcripts_for_client(client).filter(status=TranscriptStatus.ANALYSED):
+    for transcript in analysed:
         values = transcript.metrics.get("values", {})
+        seen[transcript.appointment_id] += 1
         rows.append(
             TrendRow(
                 transcript_id=transcript.pk,
@@ -132,6 +141,8 @@ def client_trend(client: Client) -> list[TrendRow]:
                 values={name: values.get(name) for name in TREND_METRICS},
                 quality_estimate=transcript.quality_estimate,
                 flag_total=len(transcript.flags),
+                part=seen[transcript.appointment_id],
+                parts=parts[transcript.appointment_id],
             )
         )
     return rows

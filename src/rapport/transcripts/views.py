@@ -179,6 +179,16 @@ def transcript_upload(request, appointment_id):
                 messages.success(
                     request, _("Transcript uploaded. Check who is who before the analysis.")
                 )
+                part = appointment.transcripts.filter(pk__lte=transcript.pk).count()
+                if part > 1:
+                    messages.info(
+                        request,
+                        _(
+                            "This session already had a transcript: this one is part "
+                            "%(part)s of the session (delete it if it was uploaded by mistake)."
+                        )
+                        % {"part": part},
+                    )
             return redirect("transcript_roles", transcript_id=transcript.pk)
     audit_page_view(request, client.pk)
     return render(
@@ -446,6 +456,8 @@ def _trend(client) -> dict[str, Any]:
             ],
             "quality_estimate": row.quality_estimate,
             "flag_total": row.flag_total,
+            "part": row.part,
+            "parts": row.parts,
         }
         for i, row in enumerate(rows)
     ]
