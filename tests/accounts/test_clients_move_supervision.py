@@ -45,9 +45,15 @@ def test_a_move_that_leaves_the_old_supervisor_without_the_clients_asks_first(
     assert "Move them anyway" in page
     assert CANARY not in page and "Second Client" not in page
 
+    # The page carries whom the warning was about: the browser sends it back with the tick.
+    assert f'name="confirmed_for" value="{therapist_b.pk}"' in page
     response = http.post(
         _move_page(therapist_a),
-        {"to_user": therapist_b.pk, "supervision_change_accepted": "on"},
+        {
+            "to_user": therapist_b.pk,
+            "supervision_change_accepted": "on",
+            "confirmed_for": therapist_b.pk,
+        },
         follow=True,
     )
     page = response.content.decode()
@@ -103,3 +109,19 @@ def test_the_service_refuses_an_unconfirmed_change_of_supervision(
         )
         == 1
     )
+
+
+def test_a_tick_given_under_one_colleagues_warning_does_not_move_them_to_another(
+    login, admin_user, supervisor, therapist_a, therapist_b, client_a
+):
+    other = make_user(therapist_a.clinic, "other.t@test.invalid", Role.THERAPIST)
+    http = login(admin_user)
+    http.post(_move_page(therapist_a), {"to_user": therapist_b.pk})  # warned about B
+    response = http.post(
+        _move_page(therapist_a),
+        {"to_user": other.pk, "supervision_change_accepted": "on", "confirmed_for": therapist_b.pk},
+    )
+    # Another colleague, another change of supervision: asked again, nothing moved.
+    assert response.status_code == 400
+    assert Client.objects.get(pk=client_a.pk).therapist == therapist_a
+    assert f'name="confirmed_for" value="{other.pk}"' in response.content.decode()

@@ -680,7 +680,11 @@ POSTS: dict[str, Post] = {
         writes_client_data=False,
     ),
     "manage_clients_move": Post(
-        lambda t: {"to_user": t.colleague.pk, "supervision_change_accepted": "on"},
+        lambda t: {
+            "to_user": t.colleague.pk,
+            "supervision_change_accepted": "on",
+            "confirmed_for": t.colleague.pk,
+        },
         sender="admin",
         # Moving a departing therapist's caseload is the admin's job (users and settings,
         # DESIGN §5): it changes who sees the client, shows the admin no client data, and

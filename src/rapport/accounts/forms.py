@@ -87,6 +87,24 @@ class ClientsMoveForm(forms.Form):
                     self.supervision_change, to_user=target, count=client_count
                 ),
             )
+            # Which colleague the warning was about: a tick given for one colleague must not
+            # carry over when the admin then picks another (whose supervision differs).
+            self.fields["confirmed_for"] = forms.CharField(
+                widget=forms.HiddenInput, required=False, initial=str(target.pk)
+            )
+            self._confirmed_here = self.data.get(self.add_prefix("confirmed_for")) == str(target.pk)
+            if self.is_bound:
+                # Sent back, the form warns about this colleague: so it must carry them.
+                data = dict(self.data.items())
+                data[self.add_prefix("confirmed_for")] = str(target.pk)
+                self.data = data
+
+    def clean(self):
+        data = super().clean()
+        if data.get("supervision_change_accepted") and not getattr(self, "_confirmed_here", True):
+            # Ticked under another colleague's warning: ask again, for this one.
+            data["supervision_change_accepted"] = False
+        return data
 
     def _chosen_target(self) -> User | None:
         """The colleague picked in the submitted data, if it is one of the choices."""
