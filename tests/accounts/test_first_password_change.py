@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 
 from rapport.accounts.models import User
@@ -18,13 +17,6 @@ CHANGE = "/accounts/password/change/"
 OWN_FORM = override_settings(
     ACCOUNT_FORMS={"change_password": "rapport.accounts.forms.OwnPasswordChangeForm"}
 )
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _signed_in_with_admins_password(client, login, admin_user, role="therapist"):

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db

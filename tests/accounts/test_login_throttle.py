@@ -7,17 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from tests.conftest import PASSWORD
 
 THROTTLED = "Too many failed login attempts"
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _sign_in(client, email, password, address):

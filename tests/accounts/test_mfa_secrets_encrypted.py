@@ -16,7 +16,6 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from tests.conftest import PASSWORD
@@ -24,14 +23,6 @@ from tests.conftest import PASSWORD
 from rapport.accounts.mfa_adapter import encrypt_stored_mfa_secrets
 from rapport.core.fields import _keyring_for
 from rapport.lib.crypto import KeyRing, generate_key
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # Login throttle counts and allauth's used-code markers live in the cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _code(secret: str, periods_ago: int = 0) -> str:

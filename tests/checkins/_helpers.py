@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+from django.utils import timezone
 
 from rapport.checkins.services import checkin_create
+from rapport.measures.services import response_record
 
 PHQ9_ZERO = {f"phq9_{n}": "0" for n in range(1, 10)}
 CHECKIN_ANSWERS = {
@@ -40,3 +44,18 @@ def open_and_answer(http, token, answers, *, key=None):
     if key is None:
         key = form_key(http.get(f"/c/{token}/").content.decode())
     return http.post(f"/c/{token}/", {**answers, "form_key": key})
+
+
+def record_answer(client, instrument_id, answers, *, key, ago: timedelta, appointment=None):
+    """Store answers as given through a link ``ago`` before now, for the client's past
+    appointment unless another is named; returns the response."""
+    return response_record(
+        client=client,
+        instrument_id=instrument_id,
+        answers=answers,
+        source="link",
+        idempotency_key=key,
+        administered_at=timezone.now() - ago,
+        appointment=appointment or appointment_of(client),
+        actor="client-link",
+    )[0]

@@ -7,26 +7,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
-from tests.checkins._helpers import appointment_of
-
-from rapport.measures.services import response_record
+from tests.checkins._helpers import record_answer
 
 FIRST_COMMENT = "Too much homework talk"
 SECOND_COMMENT = "Actually it was fine, more time next time"
 
 
 def record(client, instrument_id, answers, *, hours_ago, key, appointment=None):
-    return response_record(
-        client=client,
-        instrument_id=instrument_id,
-        answers=answers,
-        source="link",
-        idempotency_key=key,
-        administered_at=timezone.now() - timedelta(hours=hours_ago),
-        appointment=appointment or appointment_of(client),
-        actor="client-link",
-    )[0]
+    ago = timedelta(hours=hours_ago)
+    return record_answer(client, instrument_id, answers, key=key, ago=ago, appointment=appointment)
 
 
 def checkin(score, pushed, comment=""):

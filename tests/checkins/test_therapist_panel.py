@@ -5,26 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
-from tests.checkins._helpers import appointment_of
+from tests.checkins._helpers import record_answer
 
 from rapport.audit.models import AuditEvent
-from rapport.measures.services import response_record
 
 COMMENT = "Could we leave more time at the end?"
 
 
 def record(client, instrument_id, answers, *, days_ago, key):
-    return response_record(
-        client=client,
-        instrument_id=instrument_id,
-        answers=answers,
-        source="link",
-        idempotency_key=key,
-        administered_at=timezone.now() - timedelta(days=days_ago),
-        appointment=appointment_of(client),
-        actor="client-link",
-    )[0]
+    return record_answer(client, instrument_id, answers, key=key, ago=timedelta(days=days_ago))
 
 
 @pytest.fixture
