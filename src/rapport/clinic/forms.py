@@ -101,10 +101,13 @@ class AttendanceForm(forms.Form):
 
 
 class CaseloadFilterForm(TriageFilterForm):
-    """The caseload's filters: alert kind and therapist, and which clients to list.
+    """The caseload's filters: alert kind and therapist, within the list of clients shown.
 
     Former clients (every episode ended) are listed on request, so a client who comes
-    back can be found without knowing their id.
+    back can be found without knowing their id. The list is switched by one link each way
+    ("Show former clients", "Back to current clients"), not by a third filter: a link is one
+    key press and says where it goes, and a second control doing the same was one too many.
+    The form carries the list in a hidden field, so filtering keeps to the list shown.
     """
 
     CURRENT = ""
@@ -112,7 +115,14 @@ class CaseloadFilterForm(TriageFilterForm):
     field_order = ("clients", "kind", "therapist")
 
     clients = forms.ChoiceField(
-        label=_("Clients"),
         required=False,
         choices=[(CURRENT, _("Current clients")), (FORMER, _("Former clients"))],
+        widget=forms.HiddenInput,
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        # A hidden field has no place to show its error: say it at the top of the form.
+        if self.has_error("clients"):
+            self.add_error(None, _("No such list of clients: choose current or former clients."))
+        return cleaned

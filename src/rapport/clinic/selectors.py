@@ -23,6 +23,7 @@ from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal
 
 __all__ = [
     "CaseloadRow",
+    "NotAttended",
     "caseload_for",
     "clients_for",
     "get_appointment_for_user",
@@ -94,11 +95,26 @@ def get_appointment_for_user(user, appointment_id) -> Appointment:
 
 
 @dataclass(frozen=True)
+class NotAttended:
+    """The client's most recent past appointment, when it came after the last session they
+    attended and they did not attend it: missed (``no_show``), cancelled, or not recorded yet
+    (still ``scheduled``)."""
+
+    starts_at: datetime
+    attendance: str
+
+
+@dataclass(frozen=True)
 class CaseloadRow:
     client: Client
     episode: Episode | None
-    last_appointment: datetime | None
+    # The last session the client attended: on a caseload "last appointment" means when the
+    # clinician last saw them. A missed or cancelled session in its place would hide a client
+    # not seen for weeks, a warning sign of dropout (19.7% of clients leave early, Swift &
+    # Greenberg 2012); such a session is shown beside it instead (``not_attended``).
+    last_seen: datetime | None
     next_appointment: datetime | None
+    not_attended: NotAttended | None = None
     # Filled in by monitoring's triage: open alerts that ask for action (most severe first),
     # good news, whether check-ins are overdue, the sort key, and the trend lines.
     alerts: tuple = ()
@@ -133,7 +149,8 @@ def caseload_for(
     therapist_id: int | None = None,
 ) -> list[CaseloadRow]:
     """The triage caseload: the user's clients ordered by need, with their current episode,
-    last and next appointment, open alerts and alliance/outcome trends.
+    last session attended (and a later one missed, cancelled or not recorded), next
+    appointment, open alerts and alliance/outcome trends.
 
     Runs a fixed number of queries whatever the caseload size (annotations and one query
     each for episodes, alerts and trends; no per-row lookups): the caseload is the page
@@ -156,6 +173,8 @@ def caseload_for(
     # episode can be back-dated): otherwise such a client would be on neither list.
     open_episode = latest_episode.exclude(phase=Phase.CLOSED)
     appointments = Appointment.objects.filter(episode__client=OuterRef("pk"))
+    past = appointments.filter(starts_at__lte=now)
+    latest_past = past.order_by("-starts_at", "-pk")
     scope = clients_for(user)
     if therapist_id is not None:
         scope = scope.filter(therapist_id=therapist_id)
@@ -167,12 +186,13 @@ def caseload_for(
             current_episode_id=Coalesce(
                 Subquery(open_episode.values("pk")[:1]), Subquery(latest_episode.values("pk")[:1])
             ),
-            last_appointment=Subquery(
-                appointments.filter(starts_at__lte=now)
-                .exclude(attendance=Attendance.CANCELLED)
-                .order_by("-starts_at")
+            last_seen=Subquery(
+                past.filter(attendance=Attendance.ATTENDED)
+                .order_by("-starts_at", "-pk")
                 .values("starts_at")[:1]
             ),
+            latest_past_at=Subquery(latest_past.values("starts_at")[:1]),
+            latest_past_attendance=Subquery(latest_past.values("attendance")[:1]),
             next_appointment=Subquery(
                 appointments.filter(starts_at__gt=now, attendance=Attendance.SCHEDULED)
                 .order_by("starts_at")
@@ -187,8 +207,11 @@ def caseload_for(
         CaseloadRow(
             client=client,
             episode=episodes.get(client.current_episode_id),
-            last_appointment=client.last_appointment,
+            last_seen=client.last_seen,
             next_appointment=client.next_appointment,
+            not_attended=_not_attended_since(
+                client.last_seen, client.latest_past_at, client.latest_past_attendance
+            ),
         )
         for client in clients
     ]
@@ -203,6 +226,18 @@ def caseload_for(
     if kind:
         rows = [r for r in rows if any(a.kind == kind for a in r.active_alerts)]
     return rows
+
+
+def _not_attended_since(
+    last_seen: datetime | None, latest_past_at: datetime | None, latest_past_attendance: str
+) -> NotAttended | None:
+    """The latest past appointment if the client did not attend it after the last session
+    they did (None when they attended the latest, or have had none)."""
+    if latest_past_at is None or latest_past_attendance == Attendance.ATTENDED:
+        return None
+    if last_seen is not None and latest_past_at <= last_seen:
+        return None  # a cancelled slot at the very time of the session they came to
+    return NotAttended(starts_at=latest_past_at, attendance=latest_past_attendance)
 
 
 def client_episodes(client: Client) -> list[Episode]:
