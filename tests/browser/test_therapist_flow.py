@@ -51,6 +51,6 @@ def test_on_a_phone_each_caseload_cell_says_what_it_is(
     labels = row.locator("td").evaluate_all(
         "cells => cells.map(c => getComputedStyle(c, '::before').content)"
     )
-    assert '"Last appointment: "' in labels and '"Next appointment: "' in labels
+    assert '"Last seen: "' in labels and '"Next appointment: "' in labels
     # Nothing makes the page scroll sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
