@@ -30,7 +30,7 @@ from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
 from rapport.monitoring.dropout_calibration import clinic_dropout_model
 from rapport.monitoring.instruments import stored_ids
-from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK
+from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK, change_size
 from rapport.monitoring.models import (
     ACTIVE_STATUSES,
     Alert,
@@ -195,7 +195,9 @@ def triage(rows: list, *, now: dt.datetime) -> list:
     """Attach alerts and trends to caseload rows and order them by need (two queries).
 
     Need: the most severe alert that asks for action, then how many there are, then
-    whether check-ins are overdue; good news never raises a client. Every active alert is
+    whether check-ins are overdue; good news never raises a client. Among clients of equal
+    need, the one whose most pressing alert is of the more urgent kind comes first, and
+    among those the bigger change (``_pressing``). Every active alert is
     attached too (``active_alerts``), whatever the therapist did with it: snoozing or
     acknowledging an alert changes what needs action now, not whether the signal holds.
     """
@@ -206,10 +208,11 @@ def triage(rows: list, *, now: dt.datetime) -> list:
     alerts: dict[int, list[Alert]] = defaultdict(list)
     snapshots: dict[int, EpisodeSnapshot] = {}
     if episode_ids:
-        # The caseload needs kinds and severities, not the evidence or encrypted reasons.
+        # The caseload needs kinds, severities and the size of each change (in the
+        # evidence), not the explanations or encrypted reasons.
         for alert in (
             Alert.objects.filter(episode_id__in=episode_ids, status__in=ACTIVE_STATUSES)
-            .defer("evidence", "explanation", "source", "dismiss_reason")
+            .defer("explanation", "source", "dismiss_reason")
             .order_by("pk")
         ):
             alerts[alert.episode_id].append(alert)
@@ -232,20 +235,40 @@ def triage(rows: list, *, now: dt.datetime) -> list:
         )
         snapshot = snapshots.get(row.episode.pk) if row.episode is not None else None
         decorated.append(
-            replace(
-                row,
-                alerts=tuple(needing),
-                good_news=tuple(good),
-                active_alerts=tuple(mine),
-                snoozed=tuple(snoozed),
-                feedback_overdue=overdue,
-                need=need,
-                alliance_trend=_trend(snapshot, "alliance"),
-                outcome_trend=_trend(snapshot, "outcome"),
+            (
+                _pressing(serious),
+                replace(
+                    row,
+                    alerts=tuple(needing),
+                    good_news=tuple(good),
+                    active_alerts=tuple(mine),
+                    snoozed=tuple(snoozed),
+                    feedback_overdue=overdue,
+                    need=need,
+                    alliance_trend=_trend(snapshot, "alliance"),
+                    outcome_trend=_trend(snapshot, "outcome"),
+                ),
             )
         )
-    decorated.sort(key=lambda r: (tuple(-n for n in r.need), r.client.display_name.casefold()))
-    return decorated
+    decorated.sort(
+        key=lambda item: (
+            tuple(-n for n in item[1].need),
+            item[0],
+            item[1].client.display_name.casefold(),
+        )
+    )
+    return [row for _, row in decorated]
+
+
+def _pressing(serious: Sequence[Alert]) -> tuple[int, float]:
+    """The sort key of a client's most pressing alert (``serious`` is most severe and most
+    urgent kind first): its kind's place in the library's order, then its change, bigger
+    first. Of two clients whose PHQ-9 rose reliably, the one who is 12 points worse is seen
+    before the one who is 7 worse, not whoever comes first in the alphabet."""
+    if not serious:
+        return len(KINDS), 0.0
+    top = serious[0]
+    return KINDS.index(top.kind), -change_size(top.kind, top.evidence)
 
 
 # -- team figures ------------------------------------------------------------------------
