@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rapport.monitoring.simulation import (
     SimulationSpec,
+    _dropout_row,
+    _prefix,
     cohort_frame,
     evaluate_detectors,
     scores_table,
@@ -46,3 +50,21 @@ def test_each_detector_finds_most_of_what_it_is_for_without_flagging_everyone():
 def test_the_table_has_a_row_per_detector():
     table = scores_table(evaluate_detectors(100, spec=SPEC, seed=2))
     assert table.count("\n| `") == 6
+
+
+def test_the_dropout_validation_reads_nothing_after_the_session_it_flags():
+    # The table's dropout row runs the detector on the series as it stood after each
+    # session, as the app does, never on the whole series: a leaver's short series and the
+    # appointments missed on the way out would leak the outcome (the reason the shipped
+    # recalibration reads each episode at its early-warning point). Cutting every flagged
+    # client's series at the flagged session must leave the flag where it was.
+    config = SPEC.config()
+    flagged = 0
+    for client in simulate_cohort(150, SPEC, seed=3):
+        _, flag, _ = _dropout_row(client.series, client.truth, config)
+        if flag is None:
+            continue
+        flagged += 1
+        cut = replace(client.truth, last_session=flag)
+        assert _dropout_row(_prefix(client.series, flag), cut, config)[1] == flag
+    assert flagged >= 10

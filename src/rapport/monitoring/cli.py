@@ -423,9 +423,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "re-estimated (a band needs 20 training episodes) and how well they fit held-out "
             "episodes, and store them for the clinic. Recalibrate the dropout model on the "
             "clinic's ended episodes (at least 200, and 20 of each outcome; read as of their "
-            "third attended session) and report the observed dropout rate against the 19.7% "
-            "benchmark. When nothing was stored for any clinic the exit status is 2. Alerts "
-            "are recomputed afterwards."
+            "third attended session, except whether the therapist is a trainee: that is the "
+            "client's current therapist's flag today, as nothing records it per episode) and "
+            "report the observed dropout rate against the 19.7% benchmark. When nothing was "
+            "stored for any clinic the exit status is 2. Alerts are recomputed afterwards."
         ),
     )
     calibrate.add_argument("--clinic", type=int, metavar="ID", help="only this clinic")

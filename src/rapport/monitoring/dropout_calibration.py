@@ -148,7 +148,9 @@ def early_warning_features(item: EpisodeSeries) -> dict[str, float] | None:
 
     Nothing after that point is read (``signals.series_as_of``): not the appointments
     missed on the way out, nor scores given later. The age is the age on that day, not
-    today's (an episode that ended years ago was a younger client's).
+    today's (an episode that ended years ago was a younger client's). The trainee factor
+    is the exception: it is the client's current therapist's flag today, because nothing
+    records it per episode (docs/monitoring.md, Dropout risk, says what that costs).
     """
     point = early_warning_point(item.series, DEFAULT_DROPOUT_MODEL)
     if point is None:
