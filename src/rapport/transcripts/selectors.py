@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rapport.clinic.models import MISSED, Appointment, Client
 from rapport.clinic.selectors import clients_for
+from rapport.transcripts.metrics import REFERENCES
 from rapport.transcripts.models import Transcript, TranscriptStatus
 
 __all__ = [
@@ -123,6 +124,9 @@ class TrendRow:
     # per part: "part 2 of 2", so it does not read as two sessions on one day.
     part: int = 1
     parts: int = 1
+    # Metrics whose value is shown but not rated: it rests on too few coded behaviours
+    # (metrics.MIN_RATED), so "100% open" from a single question is no peak.
+    unrated: frozenset[str] = frozenset()
 
 
 def client_trend(client: Client) -> list[TrendRow]:
@@ -143,6 +147,25 @@ def client_trend(client: Client) -> list[TrendRow]:
                 flag_total=len(transcript.flags),
                 part=seen[transcript.appointment_id],
                 parts=parts[transcript.appointment_id],
+                unrated=_unrated(values, transcript.metrics.get("ratings", {})),
             )
         )
     return rows
+
+
+def _unrated(values: dict[str, Any], ratings: dict[str, Any]) -> frozenset[str]:
+    """The trend metrics with a value but, for want of coded behaviours, no rating.
+
+    Read from the stored ratings, as the session report reads them, so the trend and the
+    report of each session agree. Only metrics rated on a count of behaviours
+    (``Reference.min_count``) qualify: therapist input has no reference at all and is
+    "not rated" by design, not for thin evidence.
+    """
+    return frozenset(
+        name
+        for name in TREND_METRICS
+        if values.get(name) is not None
+        and (ref := REFERENCES.get(name)) is not None
+        and ref.min_count > 0
+        and ratings.get(name) is None
+    )

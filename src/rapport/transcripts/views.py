@@ -6,12 +6,14 @@ Views only translate HTTP into selector and service calls: every object comes fr
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -23,7 +25,7 @@ from rapport.core.forms import add_service_errors
 from rapport.lib.charts import Chart, Line, line_chart_svg, svg_data_uri
 from rapport.transcripts import selectors, services
 from rapport.transcripts.forms import DeleteForm, RolesForm, UploadForm
-from rapport.transcripts.metrics import REFERENCES
+from rapport.transcripts.metrics import MIN_RATED, REFERENCES
 from rapport.transcripts.models import TextDeletion, Transcript
 from rapport.transcripts.quality import (
     QualityModelError,
@@ -432,72 +434,159 @@ def _quality_reference(scored_by: str | None) -> QualityReference | None:
     return reference
 
 
+# The chart's lines: metrics the report shows as percentages (a 0-1 share times 100), so
+# one 0-100 % axis reads true for each. (key, scale to %, legend label, name in the alt text)
 TREND_LINES = (
-    ("percent_open_questions", 1.0, gettext_lazy("Open questions %")),
-    ("percent_complex_reflections", 1.0, gettext_lazy("Complex reflections %")),
-    ("therapist_talk_share", 100.0, gettext_lazy("Therapist talk share %")),
-    ("change_talk_ratio", 100.0, gettext_lazy("Change talk %")),
+    (
+        "percent_open_questions",
+        1.0,
+        gettext_lazy("Open questions %"),
+        gettext_lazy("open questions"),
+    ),
+    (
+        "percent_complex_reflections",
+        1.0,
+        gettext_lazy("Complex reflections %"),
+        gettext_lazy("complex reflections"),
+    ),
+    (
+        "therapist_talk_share",
+        100.0,
+        gettext_lazy("Therapist talk share %"),
+        gettext_lazy("therapist talk share"),
+    ),
+    ("change_talk_ratio", 100.0, gettext_lazy("Change talk %"), gettext_lazy("change talk")),
 )
+# The quality estimate is left off the chart, for the table below it. The report gives it
+# as a number from 0 to 1 to be read as a ranking, not a probability ("At a glance");
+# drawn as "Quality estimate %" on the % axis beside real percentages it read as "62% of
+# something", and a second y axis on a 4-inch chart is easily read against the wrong
+# scale. The table shows it per session exactly as the report does (0.62).
+
+# matplotlib breaks a line at NaN, while charts.py skips a None and joins the points either
+# side of it, which would still draw a line through the session.
+_GAP = float("nan")
 
 
-def _scaled(value: float | None, scale: float) -> float | None:
-    return None if value is None else value * scale
+def _plotted(row: selectors.TrendRow, name: str, scale: float) -> float:
+    """The value as drawn, or a gap in the line where it is missing or not rated.
+
+    A value resting on fewer than ``MIN_RATED`` coded behaviours is not rated in the
+    report ("100% open questions" from one question); drawn on the line like the others it
+    looked like a real peak. A missing value is a gap too: a line through it would suggest
+    a value in between.
+    """
+    value = row.values.get(name)
+    if value is None or name in row.unrated:
+        return _GAP
+    return value * scale
+
+
+def _session_name(row: selectors.TrendRow) -> str:
+    when = formats.date_format(timezone.localtime(row.starts_at), "j M Y")
+    if row.parts > 1:
+        return _("%(when)s (part %(part)s of %(parts)s)") % {
+            "when": when,
+            "part": row.part,
+            "parts": row.parts,
+        }
+    return when
+
+
+def _trend_row(i: int, row: selectors.TrendRow) -> dict[str, Any]:
+    return {
+        "number": i + 1,
+        "transcript_id": row.transcript_id,
+        "starts_at": row.starts_at,
+        "values": [
+            {
+                "text": _format_metric(name, row.values.get(name)),
+                "not_rated": name in row.unrated,
+            }
+            for name in selectors.TREND_METRICS
+        ],
+        "quality_estimate": row.quality_estimate,
+        "flag_total": row.flag_total,
+        "part": row.part,
+        "parts": row.parts,
+    }
+
+
+def _trend_chart(rows: list[selectors.TrendRow]) -> tuple[str | None, list[str]]:
+    """The chart as a data URI, and the alt-text names of the lines drawn; no chart when
+    no session has a value to draw (the table still lists them)."""
+    # Days since the first analysed session: shows the spacing of sessions, and keeps
+    # the axis in whole numbers.
+    first = rows[0].starts_at
+    xs = [(row.starts_at - first).total_seconds() / 86400 for row in rows]
+    lines, names = [], []
+    for name, scale, label, alt_name in TREND_LINES:
+        ys = [_plotted(row, name, scale) for row in rows]
+        if all(math.isnan(y) for y in ys):
+            continue  # nothing rated to draw: no legend entry for an empty line
+        lines.append(Line(str(label), xs, ys))
+        names.append(str(alt_name))
+    if not lines:
+        return None, []
+    chart = Chart(
+        title=_("This client's sessions"),
+        x_label=_("Days since the first analysed session"),
+        y_label="%",
+        lines=lines,
+        y_range=(0, 100),
+    )
+    return svg_data_uri(line_chart_svg(chart)), names
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _trend_alt(rows: list[selectors.TrendRow], drawn: list[str]) -> str:
+    parts = [
+        _("Line chart of %(lines)s (in %%) across this client's %(n)s analysed sessions.")
+        % {"lines": _listed(drawn), "n": len(rows)}
+    ]
+    left_out = [
+        _("%(metric)s on %(sessions)s")
+        % {
+            "metric": alt_name,
+            "sessions": ", ".join(_session_name(row) for row in rows if name in row.unrated),
+        }
+        for name, _scale, _label, alt_name in TREND_LINES
+        if any(name in row.unrated for row in rows)
+    ]
+    if left_out:
+        parts.append(
+            _(
+                "Left out of the lines because they rest on fewer than %(min)s coded "
+                "behaviours and are not rated: %(left_out)s."
+            )
+            % {"min": MIN_RATED, "left_out": "; ".join(left_out)}
+        )
+    parts.append(
+        _(
+            "The quality estimate (0 to 1, an estimate, not a percentage) is not drawn. The "
+            "same numbers, and the quality estimate, are in the table below."
+        )
+    )
+    return " ".join(parts)
 
 
 def _trend(client) -> dict[str, Any]:
     rows = selectors.client_trend(client)
-    table = [
-        {
-            "number": i + 1,
-            "transcript_id": row.transcript_id,
-            "starts_at": row.starts_at,
-            "values": [
-                _format_metric(name, row.values.get(name)) for name in selectors.TREND_METRICS
-            ],
-            "quality_estimate": row.quality_estimate,
-            "flag_total": row.flag_total,
-            "part": row.part,
-            "parts": row.parts,
-        }
-        for i, row in enumerate(rows)
-    ]
-    chart = None
+    chart: str | None = None
+    alt = ""
     if len(rows) >= 2:
-        # Days since the first analysed session: shows the spacing of sessions, and keeps
-        # the axis in whole numbers.
-        first = rows[0].starts_at
-        xs = [(row.starts_at - first).total_seconds() / 86400 for row in rows]
-        lines = [
-            Line(str(label), xs, [_scaled(r.values.get(name), scale) for r in rows])
-            for name, scale, label in TREND_LINES
-        ]
-        lines.append(
-            Line(
-                _("Quality estimate %"),
-                xs,
-                [None if r.quality_estimate is None else r.quality_estimate * 100 for r in rows],
-                dashed=True,
-            )
-        )
-        chart = svg_data_uri(
-            line_chart_svg(
-                Chart(
-                    title=_("This client's sessions"),
-                    x_label=_("Days since the first analysed session"),
-                    y_label="%",
-                    lines=lines,
-                    y_range=(0, 100),
-                )
-            )
-        )
+        chart, drawn = _trend_chart(rows)
+        alt = _trend_alt(rows, drawn) if chart else ""
     return {
-        "trend_rows": table,
+        "trend_rows": [_trend_row(i, row) for i, row in enumerate(rows)],
         "trend_headers": [METRIC_LABELS[name] for name in selectors.TREND_METRICS],
         "trend_chart": chart,
-        "trend_alt": _(
-            "Line chart of open questions, complex reflections, therapist talk share, change "
-            "talk and the quality estimate (all in %%) across this client's %(n)s analysed "
-            "sessions. The same numbers are in the table below."
-        )
-        % {"n": len(rows)},
+        "trend_alt": alt,
+        "trend_min_rated": MIN_RATED,
+        "trend_has_unrated": any(row.unrated for row in rows),
     }
