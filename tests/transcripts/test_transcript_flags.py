@@ -990,6 +990,55 @@ def test_a_closing_summary_is_left_out_of_the_share_comparison():
     assert _quiet(spoken) == []
 
 
+LONG = "I have been thinking a lot about what happened with my brother this month"
+SHORT_ANSWERS = [
+    ("T", "What was hardest about that for you?"),
+    ("C", "Dunno."),
+    ("T", "What went through your mind then?"),
+    ("C", "Nothing much."),
+    ("T", "How did your family take it?"),
+    ("C", "Fine."),
+    ("T", "What would you like from today?"),
+    ("C", "Not sure."),
+]
+
+
+def test_a_quiet_streak_in_the_last_third_is_one_flag_that_gives_both_findings():
+    # Talkative through the opening (greetings there never count), then four short answers
+    # to open questions: the streak, and the share of words in the last third that fell.
+    spoken = [("T", "Tell me."), ("C", LONG)] * 5 + SHORT_ANSWERS
+    flags = _quiet(spoken)
+    assert len(flags) == 1
+    assert flags[0].utterance == 11  # the streak's first short answer
+    assert flags[0].text == "Dunno. / Nothing much. / Fine. / Not sure."
+    assert "fewer than 4 words 4 times in a row" in flags[0].explanation
+    assert (
+        "The client's share of the words also fell from 88% in the first third of the "
+        "session to 22% in the last third." in flags[0].explanation
+    )
+    assert flags[0].source == SOURCES["client_quiet"]
+
+
+def test_a_quiet_streak_before_the_last_third_leaves_the_share_flag_its_own():
+    # A short quiet spell mid-session, talk again, then a last stretch where the therapist
+    # holds forth and the client answers in a sentence: two different moments.
+    lecture = (
+        "There is a lot we know about how families handle a loss like this one, and much "
+        "of it depends on whether people talk."
+    )
+    spoken = (
+        [("T", "Tell me."), ("C", LONG)] * 5
+        + SHORT_ANSWERS
+        + [("T", "Go on."), ("C", LONG)] * 3
+        + [("T", lecture), ("C", "I see what you mean.")] * 3
+    )
+    flags = _quiet(spoken)
+    assert [f.utterance for f in flags] == [11, 21]
+    assert "4 times in a row. A client who goes quiet" in flags[0].explanation
+    assert "share of the words" not in flags[0].explanation
+    assert "The client's share of the words fell from" in flags[1].explanation
+
+
 def test_a_steady_share_of_client_words_is_not_flagged():
     long = "I have been thinking a lot about what happened with my brother this month"
     spoken = [("T", "Tell me more."), ("C", long)] * 6

@@ -744,37 +744,43 @@ def _short_answers_counted(
             yield turn
 
 
-def _quiet_streak_flags(
+def _quiet_streaks(
     turns: Sequence[Turn],
     roles: Mapping[str, str],
     codes: Sequence[CodeLike | None] | None,
     settings: FlagSettings,
-) -> Iterator[Flag]:
+) -> list[list[Turn]]:
+    """Runs of at least ``quiet_streak`` short client turns, in session order."""
+    streaks: list[list[Turn]] = []
     streak: list[Turn] = []
-
-    def close_streak() -> Iterator[Flag]:
-        if len(streak) >= settings.quiet_streak:
-            first, last = streak[0], streak[-1]
-            yield Flag(
-                "client_quiet",
-                first.index,
-                first.start,
-                last.end if last.end is not None else last.start,
-                _clip(" / ".join(t.text for t in streak)),
-                f"The client answered in fewer than {settings.quiet_words} words "
-                f"{len(streak)} times in a row. A client who goes quiet may be disengaging "
-                "or feeling pushed; make the space safer (a reflection, an open question, "
-                "asking how the session feels) rather than pressing on.",
-                SOURCES["client_quiet"],
-            )
-
     for short in _short_answers_counted(turns, roles, codes, settings):
         if short is not None:
             streak.append(short)
             continue
-        yield from close_streak()
+        if len(streak) >= settings.quiet_streak:
+            streaks.append(streak)
         streak = []
-    yield from close_streak()
+    if len(streak) >= settings.quiet_streak:
+        streaks.append(streak)
+    return streaks
+
+
+def _streak_flag(streak: Sequence[Turn], settings: FlagSettings, drop: str = "") -> Flag:
+    """The flag for one quiet streak; ``drop`` is the share rule's finding about the same
+    stretch (:func:`_share_drop_sentence`), said in the same flag."""
+    first, last = streak[0], streak[-1]
+    return Flag(
+        "client_quiet",
+        first.index,
+        first.start,
+        last.end if last.end is not None else last.start,
+        _clip(" / ".join(t.text for t in streak)),
+        f"The client answered in fewer than {settings.quiet_words} words "
+        f"{len(streak)} times in a row.{' ' + drop if drop else ''} A client who goes quiet "
+        "may be disengaging or feeling pushed; make the space safer (a reflection, an open "
+        "question, asking how the session feels) rather than pressing on.",
+        SOURCES["client_quiet"],
+    )
 
 
 def _client_share(turns: Sequence[Turn], roles: Mapping[str, str]) -> float | None:
@@ -803,28 +809,75 @@ def _without_closing(
     return turns[:end]
 
 
-def _quiet_share_flags(
+@dataclass(frozen=True)
+class _ShareDrop:
+    """The client's share of words fell: in ``last_turns``, the last third of the session
+    without its closing."""
+
+    first_share: float
+    last_share: float
+    last_turns: Sequence[Turn]
+
+
+def _quiet_share_drop(
     turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
-) -> Iterator[Flag]:
+) -> _ShareDrop | None:
     """The client's share of words in the last third under half of the first third's."""
     turns = _without_closing(turns, roles, settings)
     if len(turns) < settings.quiet_min_turns:
-        return
+        return None
     third = len(turns) // 3
     first_share = _client_share(turns[:third], roles)
     last_turns = turns[len(turns) - third :]
     last_share = _client_share(last_turns, roles)
     if not first_share or last_share is None:
-        return
+        return None
     if last_share < first_share * settings.quiet_share_drop:
-        anchor = next((t for t in last_turns if _role(t, roles) == CLIENT), last_turns[0])
+        return _ShareDrop(first_share, last_share, last_turns)
+    return None
+
+
+def _share_drop_sentence(drop: _ShareDrop, *, also: bool = False) -> str:
+    fell = "also fell" if also else "fell"
+    return (
+        f"The client's share of the words {fell} from {drop.first_share:.0%} in the first "
+        f"third of the session to {drop.last_share:.0%} in the last third."
+    )
+
+
+def _quiet_flags(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+    settings: FlagSettings,
+) -> Iterator[Flag]:
+    """A flag per quiet streak, and one for a falling share of the client's words.
+
+    One stretch of quiet gives one flag: when a streak lies (partly) in the last third
+    whose share fell, the two rules have seen the same thing, and the first such streak's
+    flag says both (a therapist shown two flags for it counted two problems). The share
+    rule flags on its own when no streak reaches into the last third: a client whose
+    answers shrink from paragraphs to one sentence never answers in three words.
+    """
+    streaks = _quiet_streaks(turns, roles, codes, settings)
+    drop = _quiet_share_drop(turns, roles, settings)
+    merged: list[Turn] | None = None
+    if drop is not None:
+        last_third = {turn.index for turn in drop.last_turns}
+        merged = next((s for s in streaks if any(turn.index in last_third for turn in s)), None)
+    for streak in streaks:
+        if streak is merged and drop is not None:
+            yield _streak_flag(streak, settings, _share_drop_sentence(drop, also=True))
+        else:
+            yield _streak_flag(streak, settings)
+    if drop is not None and merged is None:
+        anchor = next((t for t in drop.last_turns if _role(t, roles) == CLIENT), drop.last_turns[0])
         yield _flag(
             "client_quiet",
             anchor,
             anchor.text,
-            f"The client's share of the words fell from {first_share:.0%} in the first third "
-            f"of the session to {last_share:.0%} in the last third. A client who talks less "
-            "and less may be disengaging; check in with them about how the session is going.",
+            f"{_share_drop_sentence(drop)} A client who talks less and less may be "
+            "disengaging; check in with them about how the session is going.",
             SOURCES["client_quiet"],
         )
 
@@ -878,8 +931,7 @@ def detect_flags(
     settings = settings or FlagSettings()
     turns = list(turns)
     flags: list[Flag] = list(_lexicon_flags(turns, roles, codes, settings))
-    flags.extend(_quiet_streak_flags(turns, roles, codes, settings))
-    flags.extend(_quiet_share_flags(turns, roles, settings))
+    flags.extend(_quiet_flags(turns, roles, codes, settings))
     if codes is not None:
         flags.extend(_advice_flags(turns, roles, codes))
         flags.extend(_intervention_flags(turns, roles, codes, settings))
