@@ -27,7 +27,7 @@ from rapport.accounts.forms import (
     supervision_change_done,
 )
 from rapport.accounts.models import SupervisionLink, User
-from rapport.audit.selectors import audit_events_for
+from rapport.audit.selectors import admin_audit_row, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
@@ -233,7 +233,7 @@ def audit_log(request):
         # A filter that cannot be applied lists nothing: every event under the error would
         # read as the filter's result (e.g. all events as one client's trail).
         page = Paginator(audit_events_for(request.user).none(), 50).get_page(1)
-        return render(request, "accounts/audit.html", {"form": form, "page": page}, status=400)
+        return render(request, "accounts/audit.html", _audit_context(form, page), status=400)
     filters = form.cleaned_data if form.is_bound else {}
     events = audit_events_for(
         request.user,
@@ -242,4 +242,10 @@ def audit_log(request):
         action=filters.get("action") or "",
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", {"form": form, "page": page})
+    return render(request, "accounts/audit.html", _audit_context(form, page))
+
+
+def _audit_context(form, page) -> dict:
+    # The page lists rows as the admin may see them, never the events themselves: an
+    # event about a client's record says only read or changed (audit.selectors).
+    return {"form": form, "page": page, "rows": [admin_audit_row(event) for event in page]}

@@ -1,12 +1,71 @@
-"""Reading the audit log (clinic admins only)."""
+"""Reading the audit log (clinic admins only).
+
+The admin's page shows events about client data coarsely (see :func:`is_client_data`):
+a clinic admin manages users and settings and never sees client records (DESIGN §5),
+while the stored targets keep their full detail for a privacy officer's investigation.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from rapport.audit.models import AuditEvent
+from rapport.audit.models import Action, AuditEvent
 
-__all__ = ["audit_events_for"]
+__all__ = ["AdminAuditRow", "admin_audit_row", "audit_events_for", "is_client_data"]
+
+# The two coarse kinds an admin may know of a client-data event. An export copies the
+# data out without changing it, so it is a read; a client's own submission is a change.
+_READ_ACTIONS = frozenset({Action.VIEW, Action.EXPORT})
+_CHANGE_ACTIONS = frozenset(Action.values) - _READ_ACTIONS
+
+
+def is_client_data(event: AuditEvent) -> bool:
+    """The one rule for what the admin's page hides: an event with a client id is about a
+    client's record, and its target, sub-action and even its exact action are clinical
+    facts. "Changed response:12" is written only when a therapist follows up a risk
+    answer (PHQ-9 item 9, thoughts of self-harm), "response:12:phq9" names the
+    questionnaire a client answered, "alert:3:raised" a clinical alert. Events without a
+    client id are about users and settings, the admin's own work, and keep their detail."""
+    return event.client_id is not None
+
+
+# The same rule as a query, for the page's filters; kept beside the function above so
+# the two cannot drift apart.
+_CLIENT_DATA = Q(client_id__isnull=False)
+
+
+@dataclass(frozen=True)
+class AdminAuditRow:
+    """One line of the admin's audit page: for client data, who, when, which client and
+    whether the record was read or changed; nothing of what in it."""
+
+    at: datetime
+    actor_label: str
+    action: str
+    what: str
+    client_id: int | None
+    ip_address: str | None
+
+
+def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
+    if is_client_data(event):
+        action = _("Read") if event.action in _READ_ACTIONS else _("Changed")
+        what = _("Client record")
+    else:
+        action, what = event.get_action_display(), event.target
+    return AdminAuditRow(
+        at=event.at,
+        actor_label=event.actor_label,
+        action=str(action),
+        what=what,
+        client_id=event.client_id,
+        ip_address=event.ip_address,
+    )
 
 
 def audit_events_for(
@@ -22,8 +81,16 @@ def audit_events_for(
     if client_id is not None:
         events = events.filter(client_id=client_id)
     if action:
-        events = events.filter(action=action)
+        events = events.filter(_action_matches(action))
     return events.order_by("-at", "-pk")
+
+
+def _action_matches(action: str) -> Q:
+    """An action filter narrows client-data events only as far as the page shows them,
+    read or changed: "Changed" must not pick out the one update a risk follow-up writes
+    from a client's own submissions (see :func:`is_client_data`)."""
+    coarse = _READ_ACTIONS if action in _READ_ACTIONS else _CHANGE_ACTIONS
+    return (~_CLIENT_DATA & Q(action=action)) | (_CLIENT_DATA & Q(action__in=sorted(coarse)))
 
 
 def _labels_in_clinic(user):

@@ -1,0 +1,177 @@
+"""The clinic admin's audit page says of client data only who read or changed which
+client's record, and when (DESIGN §5: the admin never sees client records). The stored
+targets keep their detail for an investigation, but on the page "Changed response:12"
+(a therapist following up a risk answer, PHQ-9 item 9) or "response:12:phq9" would tell
+the admin which client thought of harming themselves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.checkins._helpers import PHQ9_ZERO, make_link, open_and_answer
+from tests.conftest import make_client
+
+from rapport.audit.models import Action, AuditEvent
+from rapport.audit.selectors import admin_audit_row
+from rapport.audit.services import audit_record
+from rapport.measures.models import Response
+
+pytestmark = pytest.mark.django_db
+
+READS = [Action.VIEW, Action.EXPORT]
+CHANGES = [Action.CREATE, Action.UPDATE, Action.DELETE, Action.SUBMIT]
+# Words of the stored targets and fine actions that name clinical facts.
+HIDDEN = [
+    "phq9",
+    "PHQ",
+    "response",
+    "risk",
+    "checkin",
+    "alert",
+    "page:",
+    "Client submitted",
+    "Viewed",
+    "Created",
+    "Exported",
+    "Deleted",
+]
+
+
+def _rows(page: str) -> list[list[str]]:
+    """The audit table's cells, row by row, without the time (it differs by the second)."""
+    body = page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
+    body = body.split("<tbody>", 1)[1]
+    rows = [
+        re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+    return [row for row in rows if row]  # not the "No matching events." line
+
+
+def _table(page: str) -> str:
+    return page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
+
+
+@pytest.fixture
+def risk_followed_up(client, login, therapist_a, client_a):
+    """Two clients of one therapist answer the PHQ-9 by link, client A with item 9
+    (thoughts of self-harm) at 2, the other at 0; the therapist opens both records and
+    records that they followed up A's risk answer. Returns (A, the other client)."""
+    other = make_client(therapist_a, "Olly Other")
+    _checkin, token_a = make_link(client_a, actor=therapist_a)
+    _checkin, token_other = make_link(other, actor=therapist_a)
+    assert open_and_answer(client, token_a, {**PHQ9_ZERO, "phq9_9": "2"}).status_code == 200
+    assert open_and_answer(client, token_other, PHQ9_ZERO).status_code == 200
+    http = login(therapist_a)
+    http.get(f"/clients/{other.pk}/")
+    http.get(f"/clients/{client_a.pk}/")
+    response = Response.objects.get(client=client_a)
+    assert response.risk_flags
+    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    response.refresh_from_db()
+    assert response.risk_reviewed_at is not None
+    return client_a, other
+
+
+def _queries(*clients) -> list[dict]:
+    queries: list[dict] = [{}, {"actor": "therapist.a"}, {"actor": "client link"}]
+    for value in [*READS, *CHANGES]:
+        queries.append({"action": value})
+        queries += [{"action": value, "client": c.pk} for c in clients]
+    return queries + [{"client": c.pk} for c in clients]
+
+
+def test_the_admin_page_shows_client_events_only_as_read_or_changed(
+    risk_followed_up, login, admin_user, therapist_a
+):
+    client_a, other = risk_followed_up
+    http = login(admin_user)
+    for query in _queries(client_a, other):
+        page = http.get("/manage/audit/", query).content.decode()
+        table = _table(page)
+        for word in HIDDEN:
+            assert word not in table, (query, word)
+        client_rows = [row for row in _rows(page) if row[3] in (str(client_a.pk), str(other.pk))]
+        for who, action, what, _client, _address in client_rows:
+            assert (action, what) in (("Read", "Client record"), ("Changed", "Client record"))
+            assert who in (therapist_a.email, "client link")
+    # Both clients are listed, each with their submission and the therapist's reads.
+    everything = _rows(http.get("/manage/audit/").content.decode())
+    for client in (client_a, other):
+        mine = {(row[0], row[1]) for row in everything if row[3] == str(client.pk)}
+        assert {("client link", "Changed"), (therapist_a.email, "Read")} <= mine
+
+
+def test_an_action_filter_cannot_pick_the_follow_up_out_of_the_changes(
+    risk_followed_up, login, admin_user
+):
+    """ "Changed" alone would list the one update a risk follow-up writes (a submission is
+    "Client submitted"): for client data the filter narrows only to read or changed."""
+    client_a, other = risk_followed_up
+    http = login(admin_user)
+    for client in (client_a, other):
+        for group in (CHANGES, READS):
+            pages = [
+                _rows(
+                    http.get("/manage/audit/", {"action": a, "client": client.pk}).content.decode()
+                )
+                for a in group
+            ]
+            assert pages[0], (client, group)
+            assert all(rows == pages[0] for rows in pages), (client, group)
+
+
+def test_the_stored_log_keeps_the_detail_for_an_investigation(risk_followed_up, therapist_a):
+    client_a, _other = risk_followed_up
+    response = Response.objects.get(client=client_a)
+    assert AuditEvent.objects.filter(
+        actor=therapist_a, action=Action.UPDATE, target=f"response:{response.pk}"
+    ).exists()
+    assert AuditEvent.objects.filter(
+        action=Action.SUBMIT, target=f"response:{response.pk}:phq9", client_id=client_a.pk
+    ).exists()
+
+
+def test_events_about_users_and_settings_keep_their_detail(login, admin_user):
+    http = login(admin_user)
+    http.post(
+        "/manage/users/new/",
+        {
+            "email": "new.person@test.invalid",
+            "full_name": "New Person",
+            "role": "therapist",
+            "password": "a-long-enough-passphrase-42",
+        },
+    )
+    created = AuditEvent.objects.get(action=Action.CREATE, target__startswith="user:")
+    rows = _rows(http.get("/manage/audit/").content.decode())
+    assert [admin_user.email, "Created", created.target, "—", "127.0.0.1"] in rows
+    rows = _rows(http.get("/manage/audit/", {"action": "create"}).content.decode())
+    assert [admin_user.email, "Created", created.target, "—", "127.0.0.1"] in rows
+
+
+@pytest.mark.parametrize(
+    ("action", "target", "shown"),
+    [
+        (Action.UPDATE, "response:12", "Changed"),
+        (Action.SUBMIT, "response:12:phq9", "Changed"),
+        (Action.CREATE, "checkin:4:phq9:link", "Changed"),
+        (Action.UPDATE, "alert:3:raised", "Changed"),
+        (Action.DELETE, "transcript:2", "Changed"),
+        (Action.VIEW, "risk-notices", "Read"),
+        (Action.VIEW, "page:episode_edit", "Read"),
+        (Action.EXPORT, "api:responses", "Read"),
+    ],
+)
+def test_every_event_with_a_client_reads_as_a_coarse_label(
+    client_a, therapist_a, action, target, shown
+):
+    event = audit_record(actor=therapist_a, action=action, target=target, client_id=client_a.pk)
+    row = admin_audit_row(event)
+    assert (row.actor_label, row.action, row.what, row.client_id) == (
+        therapist_a.email,
+        shown,
+        "Client record",
+        client_a.pk,
+    )
