@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rapport.accounts.selectors import supervision_links_seeing_clients_of
 from rapport.audit.services import Action, audit_page_view, audit_record, audit_record_many
 from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
@@ -86,6 +87,11 @@ def caseload(request):
         "figures": figures,
         "show_therapist": len(therapists) > 1,
         "is_supervisor": request.user.is_supervisor,
+        # Who else can open a therapist's clients (their supervisors), so an account an
+        # admin made and linked cannot read them unseen. None: not shown to supervisors.
+        "seen_by": (
+            supervision_links_seeing_clients_of(request.user) if request.user.is_therapist else None
+        ),
     }
     return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
 
