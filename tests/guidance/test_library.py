@@ -112,6 +112,7 @@ def test_good_news_gets_strategies_for_building_on_it():
         ({"slug": "Bad Slug"}, "lower-case"),
         ({"colour": "red"}, "unknown field"),
         ({"priority": 500}, "0 to 100"),
+        ({"safety": "yes"}, r"safety: true or false"),
     ],
 )
 def test_a_malformed_library_entry_is_refused_with_a_clear_message(change, message):

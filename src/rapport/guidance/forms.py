@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.guidance.library import CONDITIONS
+from rapport.guidance.models import Origin
+from rapport.guidance.services import CONFIRMATION_FIELD
 from rapport.monitoring.kinds import KIND_LABELS
 from rapport.monitoring.signals.model import KINDS
 
@@ -52,6 +54,36 @@ class StrategyForm(forms.Form):
         help_text=_("Among strategies that fit equally well, higher comes first."),
     )
     show_goals = forms.BooleanField(label=_("Show the client's goals with it"), required=False)
+    safety = forms.BooleanField(
+        label=_("Safety step: it prompts therapists to ask about risk"),
+        required=False,
+        help_text=_(
+            "A safety step is disabled or narrowed (fewer alerts or clients) only after you "
+            "confirm it, and is shown first wherever it fits."
+        ),
+    )
+
+    def __init__(self, *args, strategy=None, **kwargs):
+        """``strategy``: the safety step being edited, if it is one; its page asks for the
+        confirmation that the service needs before narrowing it."""
+        super().__init__(*args, **kwargs)
+        if strategy is None or not strategy.safety:
+            return
+        if strategy.origin == Origin.LIBRARY:
+            # The library's marking stays (services refuse to remove it): show it, fixed.
+            self.fields["safety"].disabled = True
+            self.fields["safety"].help_text = _("Marked as a safety step in the Rapport library.")
+        self.fields[CONFIRMATION_FIELD] = forms.BooleanField(
+            label=_(
+                "I understand that therapists will no longer be prompted by this strategy to "
+                "ask about safety with the alerts or clients this change removes."
+            ),
+            required=False,
+            help_text=_(
+                "Needed only for a change that stops this strategy being shown with an alert "
+                "or for some clients, or that removes its safety marking."
+            ),
+        )
 
     def clean(self):
         data = super().clean()
@@ -59,3 +91,20 @@ class StrategyForm(forms.Form):
         if both:
             self.add_error("unless", _("A condition cannot be both required and excluded."))
         return data
+
+
+class SafetyDisableForm(forms.Form):
+    """The admin's explicit "yes" before a safety step stops being shown."""
+
+    understood = forms.BooleanField(
+        label=_(
+            "I understand that therapists will no longer be prompted by this strategy to "
+            "ask about safety."
+        ),
+        error_messages={
+            "required": _(
+                "This strategy prompts therapists to ask about safety. Tick the box to "
+                "confirm you want to disable it."
+            )
+        },
+    )

@@ -5,6 +5,8 @@ each with the signal kinds it answers, the context conditions under which it fit
 sources it rests on. :func:`choose` picks the two to four strategies shown with an alert,
 filling up to two from related strategies when a clinic has disabled too many of a kind's
 own; :func:`kinds_short_of_own` names the kinds left in that state, for the admin.
+A strategy marked ``safety`` (it prompts asking about risk) is never crowded out of an alert
+it fits, and :func:`narrowing` names what an edit would take away from where it is shown.
 The Django side (``models.Strategy``) copies the library into each clinic so admins can edit,
 disable and add strategies; the same :func:`choose` ranks the clinic's rows.
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rapport.monitoring.kinds import POSITIVE_KINDS
+from rapport.monitoring.kinds import KIND_LABELS, POSITIVE_KINDS
 from rapport.monitoring.signals.model import KINDS
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "choose",
     "kinds_short_of_own",
     "load_library",
+    "narrowing",
     "parse_library",
 ]
 
@@ -94,6 +97,7 @@ _KEYS = {
     "unless",
     "priority",
     "show_goals",
+    "safety",
 }
 
 
@@ -111,7 +115,10 @@ class StrategySpec:
 
     ``conditions`` must all hold in the client's context and ``unless`` must all be absent.
     ``priority`` orders strategies that fit equally well (higher first). ``show_goals``
-    asks the page to show the client's own goals next to the strategy.
+    asks the page to show the client's own goals next to the strategy. ``safety`` marks a
+    safety step (e.g. asking about self-harm when scores are reliably worse): clinical data
+    that travels with the strategy, so that disabling or narrowing it asks the admin to
+    confirm (``guidance.services``) and :func:`choose` always shows it where it fits.
     """
 
     slug: str
@@ -123,6 +130,7 @@ class StrategySpec:
     unless: tuple[str, ...] = ()
     priority: int = 50
     show_goals: bool = False
+    safety: bool = False
     enabled: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -191,6 +199,9 @@ def _parse_entry(entry: Any, where: str) -> StrategySpec:
     show_goals = entry.get("show_goals", False)
     if not isinstance(show_goals, bool):
         raise LibraryError(f"{where}.show_goals: true or false")
+    safety = entry.get("safety", False)
+    if not isinstance(safety, bool):
+        raise LibraryError(f"{where}.safety: true or false")
     return StrategySpec(
         slug=slug,
         title=_text(entry, "title", where),
@@ -201,6 +212,7 @@ def _parse_entry(entry: Any, where: str) -> StrategySpec:
         unless=unless,
         priority=priority,
         show_goals=show_goals,
+        safety=safety,
     )
 
 
@@ -230,9 +242,13 @@ def choose(
     """The strategies to show with an alert of ``kind`` for a client in ``context``.
 
     Works on :class:`StrategySpec` or anything with the same attributes (the clinic's
-    ``Strategy`` rows). The best general strategy for the kind comes first, so the core
-    move (e.g. naming a rupture) is never crowded out; then the strategies written for this
-    client's context, most specific first; then other general ones, up to ``limit``.
+    ``Strategy`` rows). A safety step that fits comes first, whatever its priority and
+    however many others fit: a reliably-worse alert without the prompt to ask about risk
+    would leave out the one check that cannot wait (Lambert, Whipple & Kleinstäuber 2018),
+    so neither a lowered priority nor a clinic's added strategies can crowd it out. Then the
+    best general strategy for the kind, so the core move (e.g. naming a rupture) is never
+    crowded out; then the strategies written for this client's context, most specific first;
+    then other general ones, up to ``limit``.
 
     Fewer than :data:`MIN_SHOWN` fit only when a clinic disabled or narrowed a kind's own
     strategies; the rest are then filled from the enabled ones that fit least badly
@@ -242,16 +258,44 @@ def choose(
     present = frozenset(context)
     fitting = [s for s in strategies if _fits(s, kind, present)]
 
-    def rank(s: Any) -> tuple[int, int, str]:
-        return (-len(s.conditions), -int(s.priority), str(s.title))
+    def rank(s: Any) -> tuple[bool, int, int, str]:
+        return (not s.safety, -len(s.conditions), -int(s.priority), str(s.title))
 
     general = sorted((s for s in fitting if not s.conditions), key=rank)
     specific = sorted((s for s in fitting if s.conditions), key=rank)
-    ordered = (general[:1] + specific + general[1:])[:limit]
+    ordered = general[:1] + specific + general[1:]
+    ordered = ([s for s in ordered if s.safety] + [s for s in ordered if not s.safety])[:limit]
     wanted = min(MIN_SHOWN, limit)
     if len(ordered) < wanted:
         ordered += _fill(strategies, kind, present, taken=ordered)[: wanted - len(ordered)]
     return ordered
+
+
+def narrowing(before: Any, after: Mapping[str, Any]) -> tuple[str, ...]:
+    """What an edit (``after``: the changed fields) takes away from where ``before`` is
+    shown, in the admin's words; empty when it takes nothing away.
+
+    A kind it no longer answers drops it from those alerts; a new condition or exclusion
+    drops it for some clients. Removing conditions or exclusions, or adding kinds, only
+    widens it. Used to ask for confirmation before a safety step is narrowed.
+    """
+    kinds = set(after.get("kinds", before.kinds))
+    conditions = set(after.get("conditions", before.conditions))
+    unless = set(after.get("unless", before.unless or ()))
+    dropped = [k for k in before.kinds if k not in kinds]
+    required = sorted(conditions - set(before.conditions))
+    excluded = sorted(unless - set(before.unless or ()))
+    reasons = []
+    if dropped:
+        labels = ", ".join(KIND_LABELS.get(k, k) for k in dropped)
+        reasons.append(f"it would no longer be shown with {labels} alerts")
+    if required:
+        labels = "; ".join(CONDITIONS.get(c, c) for c in required)
+        reasons.append(f"it would be shown only when this also holds: {labels}")
+    if excluded:
+        labels = "; ".join(CONDITIONS.get(c, c) for c in excluded)
+        reasons.append(f"it would no longer be shown when: {labels}")
+    return tuple(reasons)
 
 
 def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:

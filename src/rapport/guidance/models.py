@@ -28,6 +28,11 @@ class Strategy(models.Model):
     unless = models.JSONField(_("not when"), default=list)
     priority = models.PositiveSmallIntegerField(_("priority"), default=50)
     show_goals = models.BooleanField(_("show the client's goals with it"), default=False)
+    # A safety step (it prompts asking about risk): disabling or narrowing it needs the
+    # admin's explicit confirmation (services), and it is never crowded out of an alert it
+    # fits (library.choose). From the library's "safety" field, or set by the clinic for
+    # its own strategies.
+    safety = models.BooleanField(_("safety step"), default=False)
     enabled = models.BooleanField(_("enabled"), default=True)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.CLINIC)
     edited = models.BooleanField(default=False)

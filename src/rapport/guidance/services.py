@@ -2,6 +2,13 @@
 
 Strategies are professional guidance, not client data, but every change is still audited
 so a clinic can see who changed what its therapists are advised to do.
+
+A safety step (``Strategy.safety``, e.g. asking about self-harm when scores are reliably
+worse) stops being shown, wholly or for some alerts or clients, only with ``confirmed=True``:
+disabling it, narrowing it (:func:`rapport.guidance.library.narrowing`) or removing the
+marking from a clinic's own strategy. Otherwise the service refuses with a
+``ValidationError`` on ``understood`` (the confirmation box's name) and changes nothing, so
+no caller can skip the confirmation the pages ask for.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from rapport.audit.services import Action, audit_record
-from rapport.guidance.library import CONDITIONS, StrategySpec, load_library
+from rapport.guidance.library import CONDITIONS, StrategySpec, load_library, narrowing
 from rapport.guidance.models import Origin, Strategy
 from rapport.monitoring.signals.model import KINDS
 
@@ -22,7 +29,21 @@ __all__ = [
     "strategy_update",
 ]
 
-_EDITABLE = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
+_EDITABLE = (
+    "title",
+    "text",
+    "sources",
+    "kinds",
+    "conditions",
+    "unless",
+    "priority",
+    "show_goals",
+    "safety",
+)
+
+#: The form field that carries the admin's confirmation; service errors name it so the
+#: page shows the message next to the box.
+CONFIRMATION_FIELD = "understood"
 
 
 def _row(clinic, spec: StrategySpec) -> Strategy:
@@ -37,6 +58,7 @@ def _row(clinic, spec: StrategySpec) -> Strategy:
         unless=list(spec.unless),
         priority=spec.priority,
         show_goals=spec.show_goals,
+        safety=spec.safety,
         origin=Origin.LIBRARY,
     )
 
@@ -48,7 +70,9 @@ def library_load(*, clinic, specs: tuple[StrategySpec, ...] | None = None) -> in
     release adds its new strategies without undoing the clinic's edits.
     """
     specs = load_library() if specs is None else specs
-    have = set(Strategy.objects.filter(clinic=clinic).values_list("slug", flat=True))
+    rows = list(Strategy.objects.filter(clinic=clinic).values_list("slug", "origin", "safety"))
+    _mark_library_safety(clinic, specs, rows)
+    have = {slug for slug, _, _ in rows}
     missing = [_row(clinic, spec) for spec in specs if spec.slug not in have]
     if not missing:
         return 0
@@ -59,6 +83,28 @@ def library_load(*, clinic, specs: tuple[StrategySpec, ...] | None = None) -> in
         return 0  # another request loaded them at the same moment
     audit_record(actor=None, action=Action.CREATE, target=f"guidance-library:{len(missing)}")
     return len(missing)
+
+
+def _mark_library_safety(clinic, specs, rows) -> None:
+    """Mark the clinic's copies of strategies the library marks as safety steps.
+
+    A release that marks a strategy the clinic already has (edited or not) protects the
+    clinic's copy too. The library's marking is never removed from a copy (see
+    :func:`_check_safety_marking`), so this overwrites no choice of the clinic's.
+    """
+    safety = {spec.slug for spec in specs if spec.safety}
+    unmarked = [
+        slug
+        for slug, origin, marked in rows
+        if origin == Origin.LIBRARY and slug in safety and not marked
+    ]
+    if unmarked:
+        Strategy.objects.filter(clinic=clinic, origin=Origin.LIBRARY, slug__in=unmarked).update(
+            safety=True
+        )
+        audit_record(
+            actor=None, action=Action.UPDATE, target=f"guidance-library:safety:{len(unmarked)}"
+        )
 
 
 def _clean(fields: dict) -> dict:
@@ -115,31 +161,88 @@ def strategy_create(*, actor, clinic, request=None, **fields) -> Strategy:
     return strategy
 
 
+def _stored(strategy: Strategy) -> Strategy:
+    """The strategy as stored, locked for this transaction: rules are checked against what
+    is in the table, not against an instance a caller may have changed in memory."""
+    return Strategy.objects.select_for_update().get(pk=strategy.pk)
+
+
+def _check_safety_marking(stored: Strategy, fields: dict) -> tuple[str, ...]:
+    """Refuse removing the library's safety marking; removing a clinic's own is a change
+    that needs confirmation (returned as a reason)."""
+    if not stored.safety or fields.get("safety", True):
+        return ()
+    if stored.origin == Origin.LIBRARY:
+        raise ValidationError(
+            {
+                "safety": "The Rapport library marks this strategy as a safety step, and the "
+                "marking stays. To stop it being shown, disable it (you will be asked to "
+                "confirm)."
+            }
+        )
+    return ("it would no longer be marked as a safety step",)
+
+
+def _unconfirmed(reasons: tuple[str, ...]) -> ValidationError:
+    return ValidationError(
+        {
+            CONFIRMATION_FIELD: "This strategy prompts therapists to ask about safety, and "
+            f"this change means {'; '.join(reasons)}. Nothing was saved. Tick the box to "
+            "confirm the change."
+        },
+        code="safety_unconfirmed",
+    )
+
+
 @transaction.atomic
-def strategy_update(*, actor, strategy: Strategy, request=None, **fields) -> Strategy:
+def strategy_update(
+    *, actor, strategy: Strategy, request=None, confirmed: bool = False, **fields
+) -> Strategy:
+    """Save an admin's edit. Narrowing a safety step (fewer alerts or clients), or removing
+    a clinic's own safety marking, needs ``confirmed=True`` and is audited as such."""
     unknown = set(fields) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"cannot update {sorted(unknown)}")
     fields = _clean(dict(fields))
+    stored = _stored(strategy)
+    reasons: tuple[str, ...] = ()
+    if stored.safety:
+        reasons = narrowing(stored, fields) + _check_safety_marking(stored, fields)
+    if reasons and not confirmed:
+        raise _unconfirmed(reasons)
     for name, value in fields.items():
-        setattr(strategy, name, value)
-    strategy.edited = True
-    strategy.save()
-    audit_record(
-        actor=actor, action=Action.UPDATE, target=f"strategy:{strategy.pk}", request=request
-    )
+        setattr(stored, name, value)
+    stored.edited = True
+    stored.save()
+    target = f"strategy:{stored.pk}" + (":safety-narrowed" if reasons else "")
+    audit_record(actor=actor, action=Action.UPDATE, target=target, request=request)
+    strategy.refresh_from_db()
     return strategy
 
 
 @transaction.atomic
-def strategy_set_enabled(*, actor, strategy: Strategy, enabled: bool, request=None) -> Strategy:
-    if strategy.enabled != enabled:
-        strategy.enabled = enabled
-        strategy.save(update_fields=["enabled", "updated_at"])
+def strategy_set_enabled(
+    *, actor, strategy: Strategy, enabled: bool, request=None, confirmed: bool = False
+) -> Strategy:
+    """Enable or disable a strategy. Disabling a safety step needs ``confirmed=True``: by a
+    slip it would silently stop the prompt to ask about risk."""
+    stored = _stored(strategy)
+    if stored.enabled != enabled:
+        if stored.safety and not enabled and not confirmed:
+            raise ValidationError(
+                {
+                    CONFIRMATION_FIELD: "This strategy prompts therapists to ask about safety. "
+                    "Tick the box to confirm you want to disable it."
+                },
+                code="safety_unconfirmed",
+            )
+        stored.enabled = enabled
+        stored.save(update_fields=["enabled", "updated_at"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,
-            target=f"strategy:{strategy.pk}:{'enabled' if enabled else 'disabled'}",
+            target=f"strategy:{stored.pk}:{'enabled' if enabled else 'disabled'}",
             request=request,
         )
+    strategy.refresh_from_db()
     return strategy

@@ -2,51 +2,30 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors
 from rapport.guidance import selectors, services
-from rapport.guidance.forms import StrategyForm
+from rapport.guidance.forms import SafetyDisableForm, StrategyForm
 from rapport.guidance.library import CONDITIONS, MIN_SHOWN, kinds_short_of_own
 from rapport.monitoring.kinds import KIND_LABELS
 
-_FIELDS = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
-
-#: Strategies that ask about risk (slugs of the shipped library, which a clinic's copy
-#: keeps however it is edited). "check-safety" is the prompt, with a reliably-worse alert,
-#: to ask about self-harm and review the safety plan (Lambert, Whipple & Kleinstäuber
-#: 2018): disabling it by a slip would silently stop that prompt, so it takes an explicit
-#: confirmation. An explicit list because the library data marks no strategy as
-#: safety-related (strategies.json has no such field).
-SAFETY_STRATEGY_SLUGS = frozenset({"check-safety"})
-
-
-def is_safety_strategy(strategy) -> bool:
-    return strategy.slug in SAFETY_STRATEGY_SLUGS
-
-
-class SafetyDisableForm(forms.Form):
-    """The admin's explicit "yes" before a safety strategy stops being shown."""
-
-    understood = forms.BooleanField(
-        label=gettext_lazy(
-            "I understand that therapists will no longer be prompted by this strategy to "
-            "ask about safety."
-        ),
-        error_messages={
-            "required": gettext_lazy(
-                "This strategy prompts therapists to ask about safety. Tick the box to "
-                "confirm you want to disable it."
-            )
-        },
-    )
+_FIELDS = (
+    "title",
+    "text",
+    "sources",
+    "kinds",
+    "conditions",
+    "unless",
+    "priority",
+    "show_goals",
+    "safety",
+)
 
 
 @admin_required
@@ -59,7 +38,7 @@ def strategy_list(request):
             "kinds": [KIND_LABELS.get(k, k) for k in s.kinds],
             "conditions": [CONDITIONS.get(c, c) for c in s.conditions],
             "unless": [CONDITIONS.get(c, c) for c in s.unless],
-            "safety": is_safety_strategy(s),
+            "safety": s.safety,
         }
         for s in strategies
     ]
@@ -114,11 +93,20 @@ def strategy_create(request):
 def strategy_edit(request, strategy_id):
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
     initial = {name: getattr(strategy, name) for name in _FIELDS}
-    form = StrategyForm(request.POST if request.method == "POST" else None, initial=initial)
+    data = request.POST if request.method == "POST" else None
+    form = StrategyForm(data, initial=initial, strategy=strategy)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        confirmed = bool(fields.pop(services.CONFIRMATION_FIELD, False))
         try:
+            # The service decides whether the change narrows a safety step and so needs
+            # the confirmation; the page only carries the admin's tick.
             services.strategy_update(
-                actor=request.user, strategy=strategy, request=request, **form.cleaned_data
+                actor=request.user,
+                strategy=strategy,
+                request=request,
+                confirmed=confirmed,
+                **fields,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -132,21 +120,32 @@ def strategy_edit(request, strategy_id):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def strategy_toggle(request, strategy_id):
-    """Enable or disable a strategy; a safety strategy is disabled only once the admin
-    ticks that they understand (SAFETY_STRATEGY_SLUGS). The service audits the change."""
+    """Enable or disable a strategy; a safety step (``Strategy.safety``) is disabled only
+    once the admin ticks that they understand, which the service checks and audits."""
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
-    needs_confirmation = strategy.enabled and is_safety_strategy(strategy)
+    needs_confirmation = strategy.enabled and strategy.safety
     data = request.POST if request.method == "POST" else None
     form = SafetyDisableForm(data) if needs_confirmation else None
     if request.method == "POST" and (form is None or form.is_valid()):
-        services.strategy_set_enabled(
-            actor=request.user, strategy=strategy, enabled=not strategy.enabled, request=request
-        )
-        messages.success(
-            request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
-        )
-        _warn_if_kinds_short(request)
-        return redirect("manage_guidance")
+        try:
+            services.strategy_set_enabled(
+                actor=request.user,
+                strategy=strategy,
+                enabled=not strategy.enabled,
+                request=request,
+                confirmed=form is not None,
+            )
+        except ValidationError as error:
+            # It became a safety step after this page loaded: ask for the confirmation.
+            form = SafetyDisableForm(request.POST)
+            if form.is_valid():
+                add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
+            )
+            _warn_if_kinds_short(request)
+            return redirect("manage_guidance")
     return render(
         request,
         "guidance/toggle.html",
