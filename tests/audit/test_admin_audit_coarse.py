@@ -13,7 +13,7 @@ from tests.checkins._helpers import PHQ9_ZERO, make_link, open_and_answer
 from tests.conftest import make_client
 
 from rapport.audit.models import Action, AuditEvent
-from rapport.audit.selectors import admin_audit_row
+from rapport.audit.selectors import CLIENT_CHANGED, CLIENT_READ, admin_audit_row
 from rapport.audit.services import audit_record
 from rapport.measures.models import Response
 
@@ -76,7 +76,7 @@ def risk_followed_up(client, login, therapist_a, client_a):
 
 def _queries(*clients) -> list[dict]:
     queries: list[dict] = [{}, {"actor": "therapist.a"}, {"actor": "client link"}]
-    for value in [*READS, *CHANGES]:
+    for value in [CLIENT_READ, CLIENT_CHANGED, *READS, *CHANGES]:
         queries.append({"action": value})
         queries += [{"action": value, "client": c.pk} for c in clients]
     return queries + [{"client": c.pk} for c in clients]
@@ -106,20 +106,31 @@ def test_the_admin_page_shows_client_events_only_as_read_or_changed(
 def test_an_action_filter_cannot_pick_the_follow_up_out_of_the_changes(
     risk_followed_up, login, admin_user
 ):
-    """ "Changed" alone would list the one update a risk follow-up writes (a submission is
-    "Client submitted"): for client data the filter narrows only to read or changed."""
+    """ "Changed" on the stored action would list the one update a risk follow-up writes
+    (a submission is "Client submitted"): client records are filtered only as read or
+    changed, and an exact action lists users and settings only."""
     client_a, other = risk_followed_up
     http = login(admin_user)
     for client in (client_a, other):
-        for group in (CHANGES, READS):
-            pages = [
-                _rows(
-                    http.get("/manage/audit/", {"action": a, "client": client.pk}).content.decode()
-                )
-                for a in group
-            ]
-            assert pages[0], (client, group)
-            assert all(rows == pages[0] for rows in pages), (client, group)
+        for coarse, fine in ((CLIENT_CHANGED, CHANGES), (CLIENT_READ, READS)):
+            every = _rows(http.get("/manage/audit/", {"client": client.pk}).content.decode())
+            rows = _rows(
+                http.get("/manage/audit/", {"action": coarse, "client": client.pk}).content.decode()
+            )
+            shown = "Changed" if coarse == CLIENT_CHANGED else "Read"
+            assert rows and rows == [row for row in every if row[1] == shown], (client, coarse)
+            for action in fine:
+                page = http.get("/manage/audit/", {"action": action, "client": client.pk})
+                assert page.status_code == (400 if action == Action.SUBMIT else 200)
+                assert _rows(page.content.decode()) == [], (client, action)
+
+
+def test_the_action_filter_offers_client_records_only_as_read_or_changed(login, admin_user):
+    page = login(admin_user).get("/manage/audit/").content.decode()
+    select = page.split('name="action"', 1)[1].split("</select>", 1)[0]
+    client_group = select.split('label="Client records"', 1)[1].split("</optgroup>", 1)[0]
+    assert re.findall(r'value="([^"]*)"', client_group) == [CLIENT_READ, CLIENT_CHANGED]
+    assert 'value="submit"' not in select
 
 
 def test_the_stored_log_keeps_the_detail_for_an_investigation(risk_followed_up, therapist_a):

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from rapport.accounts import services
 from rapport.accounts.models import Role, User
-from rapport.audit.models import Action
+from rapport.audit.selectors import ACTION_FILTER_CHOICES
 
 
 class UserCreateForm(forms.Form):
@@ -195,9 +195,7 @@ class ClinicSettingsForm(forms.Form):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("User email contains"), required=False, max_length=254)
     client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
-    action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("Any")), *Action.choices]
-    )
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=ACTION_FILTER_CHOICES)
 
 
 class OwnPasswordChangeForm(ChangePasswordForm):

@@ -13,10 +13,19 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.audit.models import Action, AuditEvent
 
-__all__ = ["AdminAuditRow", "admin_audit_row", "audit_events_for", "is_client_data"]
+__all__ = [
+    "ACTION_FILTER_CHOICES",
+    "CLIENT_CHANGED",
+    "CLIENT_READ",
+    "AdminAuditRow",
+    "admin_audit_row",
+    "audit_events_for",
+    "is_client_data",
+]
 
 # The two coarse kinds an admin may know of a client-data event. An export copies the
 # data out without changing it, so it is a read; a client's own submission is a change.
@@ -85,12 +94,34 @@ def audit_events_for(
     return events.order_by("-at", "-pk")
 
 
+# The action filter's choices: client records only as read or changed (see
+# :func:`is_client_data`), users and settings by their exact action. A client's own
+# submission is never an event about users or settings, so it has no choice of its own.
+CLIENT_READ = "client-read"
+CLIENT_CHANGED = "client-changed"
+ACTION_FILTER_CHOICES = [
+    ("", gettext_lazy("Any")),
+    (
+        gettext_lazy("Client records"),
+        [(CLIENT_READ, gettext_lazy("Read")), (CLIENT_CHANGED, gettext_lazy("Changed"))],
+    ),
+    (
+        gettext_lazy("Users and settings"),
+        [(value, label) for value, label in Action.choices if value != Action.SUBMIT],
+    ),
+]
+
+
 def _action_matches(action: str) -> Q:
     """An action filter narrows client-data events only as far as the page shows them,
     read or changed: "Changed" must not pick out the one update a risk follow-up writes
-    from a client's own submissions (see :func:`is_client_data`)."""
-    coarse = _READ_ACTIONS if action in _READ_ACTIONS else _CHANGE_ACTIONS
-    return (~_CLIENT_DATA & Q(action=action)) | (_CLIENT_DATA & Q(action__in=sorted(coarse)))
+    from a client's own submissions (see :func:`is_client_data`). An exact action is a
+    filter on users and settings only."""
+    if action == CLIENT_READ:
+        return _CLIENT_DATA & Q(action__in=sorted(_READ_ACTIONS))
+    if action == CLIENT_CHANGED:
+        return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS))
+    return ~_CLIENT_DATA & Q(action=action)
 
 
 def _labels_in_clinic(user):
