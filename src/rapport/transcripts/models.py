@@ -92,6 +92,24 @@ class Transcript(models.Model):
     class Meta:
         ordering = ["appointment__starts_at", "pk"]
         indexes = [models.Index(fields=["text_deleted_at", "uploaded_at"])]
+        constraints = [
+            # One copy of a file per session while its text is kept: two uploads of it at
+            # once (a double click; on PostgreSQL nothing serialises the two requests) would
+            # otherwise both pass services.transcript_upload's look-up and be stored twice.
+            # A transcript whose text was deleted (by hand or by the retention rule) does not
+            # count: it keeps codes and metrics but no longer holds what the file brings, so
+            # answering "already uploaded" with it would leave the clinician with a report
+            # they cannot correct and no way to analyse the file they hold short of deleting
+            # the analysis. Uploading the file again is a new, audited decision (and starts
+            # the retention clock again); it has always been allowed, so databases may hold
+            # such pairs already. Rows without a digest (uploaded before there was one) are
+            # left out too: they cannot be compared.
+            models.UniqueConstraint(
+                fields=["appointment", "digest"],
+                condition=models.Q(text_deleted_at__isnull=True) & ~models.Q(digest=""),
+                name="transcript_one_copy_per_session",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Transcript {self.pk}"

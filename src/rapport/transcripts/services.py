@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -94,14 +94,9 @@ def transcript_upload(
     """
     _check_took_place(appointment)
     digest = _digest(parsed)
-    existing = (
-        Transcript.objects.select_for_update()
-        .filter(appointment=appointment, digest=digest, text_deleted_at__isnull=True)
-        .first()
-    )
+    existing = _stored_copy(appointment, digest)
     if existing is not None:
-        existing.already_uploaded = True  # type: ignore[attr-defined]
-        return existing
+        return _already_uploaded(existing)
     speakers = list(parsed.speakers)
     index = {name: i for i, name in enumerate(speakers)}
     guessed = guess_roles(parsed)
@@ -125,7 +120,17 @@ def transcript_upload(
         turn_count=len(parsed.turns),
     )
     transcript.write_content(content)
-    transcript.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            transcript.save()
+    except IntegrityError:
+        # The same file for the same session, stored by a request running at the same time
+        # after the look-up above (on PostgreSQL; SQLite runs one writer at a time): the
+        # unique constraint on (appointment, digest) refused this copy.
+        existing = _stored_copy(appointment, digest)
+        if existing is None:
+            raise
+        return _already_uploaded(existing)
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -140,6 +145,19 @@ def transcript_upload(
         transcript.speaker_count,
     )
     return transcript
+
+
+def _stored_copy(appointment: Appointment, digest: str) -> Transcript | None:
+    """The transcript of this file already stored for this session with its text, if any
+    (what the ``transcript_one_copy_per_session`` constraint allows one of)."""
+    return Transcript.objects.filter(
+        appointment=appointment, digest=digest, text_deleted_at__isnull=True
+    ).first()
+
+
+def _already_uploaded(existing: Transcript) -> Transcript:
+    existing.already_uploaded = True  # type: ignore[attr-defined]
+    return existing
 
 
 # --- roles and analysis ---------------------------------------------------------------
