@@ -33,6 +33,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEBUG = env_bool("RAPPORT_DEBUG", False)
 # Demo mode: a single practitioner's laptop, bound to 127.0.0.1 by `rapport demo`.
 DEMO = env_bool("RAPPORT_DEMO", False)
+# Served over HTTPS, behind a proxy that sets X-Forwarded-Proto (secure cookies, HSTS, and
+# https:// check-in links; see below).
+HTTPS = env_bool("RAPPORT_HTTPS", not (DEBUG or DEMO))
 
 DATA_DIR = Path(env_str("RAPPORT_DATA_DIR", str(Path.cwd() / "data")) or "data").resolve()
 
@@ -125,7 +128,18 @@ CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", [])
 CHECKIN_LINK_HOURS = env_int("RAPPORT_CHECKIN_LINK_HOURS", 72, minimum=1, maximum=24 * 14)
 
 # Public base URL used in check-in links and QR codes (e.g. https://rapport.example.org).
-BASE_URL = check_base_url(env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000") or "")
+# With HTTPS on it must be an https:// address: a client's phone opening a link for the first
+# time has no HSTS for the server yet, so an http:// link sends the token in clear text before
+# any redirect could help. Demo and debug run on one laptop: http:// on loopback stays allowed.
+_base_url = env_str("RAPPORT_BASE_URL")
+if _base_url is None and HTTPS and not (DEBUG or DEMO):
+    raise ConfigError(
+        "RAPPORT_BASE_URL is required with RAPPORT_HTTPS on: set it to the https:// address "
+        "clients open their check-in links at (e.g. https://rapport.example.org)."
+    )
+BASE_URL = check_base_url(
+    _base_url or "http://127.0.0.1:8000", require_https=HTTPS, loopback_http=DEBUG or DEMO
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -166,6 +180,20 @@ MIDDLEWARE = [
     "rapport.accounts.middleware.RequireMFAMiddleware",
     "rapport.core.middleware.NoStoreMiddleware",
 ]
+
+# Uploads never touch the disk: Django's default handler writes a file over 2.5 MB to the
+# temporary folder in plain text as it arrives, and a transcript is client free text, kept
+# encrypted at rest (DESIGN §5). This handler keeps a file in memory up to the largest size a
+# page accepts (the transcript limit, rapport.transcripts.forms.MAX_UPLOAD_BYTES) and drops
+# the rest of a larger one as it arrives, so the form can say how large it was.
+FILE_UPLOAD_HANDLERS = ["rapport.core.uploads.MemoryOnlyUploadHandler"]
+# Every upload form takes one file: a request with more is not from Rapport's pages, and each
+# file would be held in memory.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Everything else in a request body (form fields; files are counted above). The longest field
+# is a 10,000-character note: at most about 120 kB once percent-encoded. 1 MB leaves room to
+# spare while bounding what one request can make a worker hold (Django's default: 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 ROOT_URLCONF = "rapport.urls"
 WSGI_APPLICATION = "rapport.wsgi.application"
@@ -301,8 +329,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Served over HTTPS (behind a proxy that sets X-Forwarded-Proto): secure cookies, HSTS.
-HTTPS = env_bool("RAPPORT_HTTPS", not (DEBUG or DEMO))
+# Served over HTTPS (HTTPS, read at the top): secure cookies, HSTS.
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:

@@ -78,6 +78,7 @@ def test_wrong_database_url_gives_one_clear_line(tmp_path):
         "migrate",
         RAPPORT_SECRET_KEY="x" * 40,
         RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_BASE_URL="https://rapport.example.org",
         RAPPORT_DATABASE_URL="postgres://nobody:nothing@127.0.0.1:1/none",
     )
     assert result.returncode == 2
@@ -89,6 +90,7 @@ def test_wrong_database_url_gives_one_clear_line(tmp_path):
         "migrate",
         RAPPORT_SECRET_KEY="x" * 40,
         RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_BASE_URL="https://rapport.example.org",
         RAPPORT_DATABASE_URL="nonsense",
     )
     assert bad_scheme.returncode == 2 and "RAPPORT_DATABASE_URL" in bad_scheme.stderr
@@ -104,6 +106,7 @@ def test_debug_is_off_by_default(tmp_path):
     env.update(
         RAPPORT_SECRET_KEY="x" * 40,
         RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_BASE_URL="https://rapport.example.org",
         RAPPORT_DATA_DIR=str(tmp_path),
     )
     out = subprocess.run(
@@ -125,6 +128,7 @@ def good_env(tmp_path, **overrides):
         "RAPPORT_SECRET_KEY": "x" * 40,
         "RAPPORT_ENCRYPTION_KEYS": GOOD_KEYS,
         "RAPPORT_DATA_DIR": str(tmp_path / "data"),
+        "RAPPORT_BASE_URL": "https://rapport.example.org",  # required with HTTPS on
         **overrides,
     }
 
@@ -284,6 +288,7 @@ def test_migrate_creates_the_login_throttles_table_in_the_database(tmp_path):
         "0",
         RAPPORT_SECRET_KEY="x" * 40,
         RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_BASE_URL="https://rapport.example.org",
         RAPPORT_DATA_DIR=str(tmp_path),
     )
     assert done.returncode == 0, done.stderr

@@ -166,11 +166,19 @@ def _bare_host(entry: str) -> str | None:
     return host if host and _ALLOWED_HOST.fullmatch(host) else None
 
 
-def check_base_url(url: str, name: str = "RAPPORT_BASE_URL") -> str:
+def check_base_url(
+    url: str,
+    name: str = "RAPPORT_BASE_URL",
+    *,
+    require_https: bool = False,
+    loopback_http: bool = False,
+) -> str:
     """The public address check-in links start with: ``http(s)://host[:port][/path]``.
 
     Returns it without a trailing slash. Anything else would be pasted as is in front of
-    ``/c/<token>/`` and give clients a link that goes nowhere.
+    ``/c/<token>/`` and give clients a link that goes nowhere. With ``require_https`` (the
+    server runs behind HTTPS) it must be ``https://``, except an address on this machine
+    when ``loopback_http`` allows it (demo and debug): the link carries the client's token.
     """
     parsed = urlparse(url)
     if parsed.username or parsed.password:  # never echo a password back
@@ -185,7 +193,22 @@ def check_base_url(url: str, name: str = "RAPPORT_BASE_URL") -> str:
         )
     if parsed.query or parsed.fragment:
         raise ConfigError(f"{name} must not have a query or fragment (got {url!r}).")
+    on_this_machine = loopback_http and _is_loopback(parsed.hostname or "")
+    if require_https and parsed.scheme != "https" and not on_this_machine:
+        raise ConfigError(
+            f"{name} must start with https:// when RAPPORT_HTTPS is on: a check-in link "
+            f"sent as http:// gives the client's token away unencrypted (got {url!r})."
+        )
     return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_time_zone(value: str, name: str = "RAPPORT_TIME_ZONE") -> str:

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 # A one-hour session exported as WebVTT is about 100-150 kB; 2 MB allows a long session
 # with chatty caption splitting while keeping a web worker's memory and time bounded.
+# Also the most of any uploaded file the server keeps, in memory only
+# (rapport.core.uploads): past it the rest is dropped as it arrives and this form says how
+# large the file was. So this is the largest limit of any upload form.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 ALLOWED_SUFFIXES = (".vtt", ".srt", ".txt", ".csv")
 
