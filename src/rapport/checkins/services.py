@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
 from rapport.checkins.tokens import hash_token, new_token
-from rapport.clinic.models import MISSED
+from rapport.clinic.models import MISSED, Episode, Phase
+from rapport.core.hooks import on_episode_ended
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
@@ -46,6 +47,8 @@ __all__ = [
     "checkin_submit",
     "checkin_url",
     "clinic_schedule_update",
+    "revoke_links_about_a_missed_session",
+    "revoke_links_of_an_ended_episode",
     "link_expiry",
     "sendable_from",
     "episode_schedule_update",
@@ -67,7 +70,8 @@ _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class CheckinUnavailable(Exception):
-    """The link is expired, used by another submission, or revoked."""
+    """The link is expired, used by another submission, or revoked (or its episode has
+    ended, which the client is shown as a revoked link)."""
 
     def __init__(self, status: str) -> None:
         self.status = status
@@ -292,23 +296,57 @@ def checkin_revoke(*, actor, checkin: CheckIn, request=None, now: datetime | Non
     return checkin
 
 
+@transaction.atomic
 def revoke_links_about_a_missed_session(appointment, now: datetime | None = None) -> int:
     """Once an appointment is marked cancelled or missed, its open links that rate the
     session (asked after it, or an alliance measure) are revoked: answered, they would score
     a session that never happened and could raise an alliance alert about it. Links asked
-    before the session (how the client has been, e.g. a PHQ-9) stay open: that answer holds
-    whether or not the session took place. Returns how many were revoked."""
+    before the session (how the client has been, e.g. a PHQ-9) stay open while the episode
+    is open: that answer holds whether or not the session took place. Ending the episode
+    revokes them too (:func:`revoke_links_of_an_ended_episode`). Returns how many were
+    revoked."""
     if appointment.attendance not in MISSED:
         return 0
     now = now or timezone.now()
     about_the_session = [
         checkin
-        for checkin in CheckIn.objects.filter(
-            appointment=appointment, used_at__isnull=True, revoked_at__isnull=True
-        )
-        if checkin.is_open(now) and _rates_the_session(appointment, checkin)
+        for checkin in _open_links(CheckIn.objects.filter(appointment=appointment), now)
+        if _rates_the_session(appointment, checkin)
     ]
-    for checkin in about_the_session:
+    _revoke_by_the_system(about_the_session, now)
+    return len(about_the_session)
+
+
+@transaction.atomic
+def revoke_links_of_an_ended_episode(episode, now: datetime | None = None) -> int:
+    """Once an episode of care ends, every link of it still open is revoked, whatever it
+    asks and whichever appointment it is for (a PHQ-9 sent for next week's session, a
+    check-in about the last one). Answered, it would be stored in a closed episode whose
+    client has left the caseload, so a risk answer (PHQ-9 item 9) could go unseen by a
+    therapist no longer seeing them; :func:`checkin_create` refuses new links for the same
+    reason. Returns how many were revoked."""
+    now = now or timezone.now()
+    links = _open_links(CheckIn.objects.filter(appointment__episode=episode), now)
+    _revoke_by_the_system(links, now)
+    return len(links)
+
+
+# Registered on import (CheckinsConfig.ready imports this module), beside the attendance
+# listener registered there: clinic code ends the episode without importing check-ins.
+on_episode_ended(revoke_links_of_an_ended_episode)
+
+
+def _open_links(checkins, now: datetime) -> list[CheckIn]:
+    # Locked, so a submission that got its link's lock first is stored before the link is
+    # looked at again (and then left alone: it is used, not open).
+    unanswered = checkins.select_for_update(of=("self",)).filter(
+        used_at__isnull=True, revoked_at__isnull=True
+    )
+    return [checkin for checkin in unanswered if checkin.is_open(now)]
+
+
+def _revoke_by_the_system(checkins: list[CheckIn], now: datetime) -> None:
+    for checkin in checkins:
         checkin.revoked_at = now
         checkin.save(update_fields=["revoked_at"])
         audit_record(
@@ -317,7 +355,6 @@ def revoke_links_about_a_missed_session(appointment, now: datetime | None = None
             target=f"checkin:{checkin.pk}:revoked",
             client_id=checkin.client_id,
         )
-    return len(about_the_session)
 
 
 def _rates_the_session(appointment, checkin: CheckIn) -> bool:
@@ -348,8 +385,8 @@ def checkin_submit(
     The row lock (``select_for_update`` on PostgreSQL; SQLite takes its write lock when the
     transaction begins, ``transaction_mode=IMMEDIATE``) serialises concurrent submissions of
     one link. A repeat of the stored submission (same form key) returns ``(response, False)``;
-    any other submission of a used, expired or revoked link raises
-    :class:`CheckinUnavailable`. Bad answers raise ``ValidationError`` per item.
+    any other submission of a used, expired or revoked link, or of a link whose episode has
+    ended, raises :class:`CheckinUnavailable`. Bad answers raise ``ValidationError`` per item.
     """
     now = now or timezone.now()
     if not valid_form_key(form_key):
@@ -374,6 +411,11 @@ def checkin_submit(
     status = locked.status(now)
     if status != "open":
         raise CheckinUnavailable(status)
+    if _episode_has_ended(locked):
+        # However the episode was closed (ending it revokes its links; any other way may
+        # not), an answer now would be stored in a closed episode, off the caseload, where
+        # a risk answer could go unseen. The client sees what a revoked link shows.
+        raise CheckinUnavailable("revoked")
     response, created = response_record(
         client=locked.client,
         instrument_id=locked.instrument_id,
@@ -390,6 +432,15 @@ def checkin_submit(
     locked.response = response
     locked.save(update_fields=["used_at", "response"])
     return response, created
+
+
+def _episode_has_ended(checkin: CheckIn) -> bool:
+    # A statement of its own, after the lock: the locking query's join could still show
+    # the episode as it was before the lock wait (see checkin_submit).
+    phase = Episode.objects.filter(pk=checkin.appointment.episode_id).values_list(
+        "phase", flat=True
+    )
+    return phase.get() == Phase.CLOSED
 
 
 def _check_schedule_choice(

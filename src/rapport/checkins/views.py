@@ -1,8 +1,9 @@
 """Check-in pages: the client's questionnaire behind a link, and the staff pages around it.
 
 The client's page (``/c/<token>/``) needs no account: the token is the credential. A
-tampered, expired, used or revoked link gets one calm page that names nobody, so a link
-reveals nothing about anyone. Staff pages reach objects only through the scoped selectors.
+tampered, expired, used or revoked link (or one of an ended episode) gets one calm page that
+names nobody, so a link reveals nothing about anyone. Staff pages reach objects only through
+the scoped selectors.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def answer(request, token):
     checkin = lookup.checkin
     if checkin is None:
         return _unavailable(request, 404)
-    if not lookup.usable and request.method == "GET":
+    usable = lookup.usable and _episode_is_open(checkin)
+    if not usable and request.method == "GET":
         return _unavailable(request, 410)
     try:
         instrument = measure_selectors.instrument_for_clinic(
@@ -102,7 +104,7 @@ def answer(request, token):
             add_service_errors(form, error)
         else:
             return _thanks(request, checkin, response)
-    if not lookup.usable:
+    if not usable:
         return _unavailable(request, 410)
     if not services.valid_form_key(request.POST.get("form_key", "")):
         # Keep the answers but issue a fresh key, so the next submit can be stored, and say
@@ -113,6 +115,12 @@ def answer(request, token):
         form.is_valid()
         form.add_error(None, FORM_EXPIRED)
     return _questionnaire(request, instrument, form, checkin, status=400)
+
+
+def _episode_is_open(checkin) -> bool:
+    """A link of an ended episode cannot be answered (checkin_submit refuses it): offer no
+    questions the client would answer in vain."""
+    return checkin.appointment.episode.is_open
 
 
 def _questionnaire(request, instrument, form, checkin, *, status):

@@ -274,8 +274,7 @@ def episode_end(
     # Appointments booked after the ending will not happen (those between the end date and
     # today included: left "scheduled", they would count as sessions nobody recorded; and
     # those later today, when the episode ends today). Each goes through the attendance
-    # hook, as a cancellation on the page would: monitoring recounts and the open links
-    # about those sessions are revoked.
+    # hook, as a cancellation on the page would: monitoring recounts.
     will_not_happen = episode.appointments.filter(
         attendance=Attendance.SCHEDULED, starts_at__gte=min(after_the_end, timezone.now())
     )
@@ -283,6 +282,9 @@ def episode_end(
         appointment.attendance = Attendance.CANCELLED
         appointment.save(update_fields=["attendance"])
         _after_attendance_change(appointment)
+    # Then every link of the episode still open is revoked (checkins listens): a risk answer
+    # given now would land in a closed episode, off the caseload, seen by nobody.
+    _after_episode_end(episode)
     audit_record(
         actor=actor,
         action=Action.UPDATE,
@@ -427,6 +429,12 @@ def _after_attendance_change(appointment: Appointment) -> None:
     from rapport.core import hooks
 
     hooks.attendance_changed(appointment)
+
+
+def _after_episode_end(episode: Episode) -> None:
+    from rapport.core import hooks
+
+    hooks.episode_ended(episode)
 
 
 def clinic_update(*, actor, clinic: Clinic, request=None, **fields) -> Clinic:

@@ -8,15 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["attendance_changed", "on_attendance_changed", "on_response_stored", "response_stored"]
+__all__ = [
+    "attendance_changed",
+    "episode_ended",
+    "on_attendance_changed",
+    "on_episode_ended",
+    "on_response_stored",
+    "response_stored",
+]
 
 _attendance_listeners: list[Callable] = []
+_episode_ended_listeners: list[Callable] = []
 _response_listeners: list[Callable] = []
 
 
 def on_attendance_changed(listener: Callable) -> Callable:
     if listener not in _attendance_listeners:
         _attendance_listeners.append(listener)
+    return listener
+
+
+def on_episode_ended(listener: Callable) -> Callable:
+    if listener not in _episode_ended_listeners:
+        _episode_ended_listeners.append(listener)
     return listener
 
 
@@ -29,6 +43,11 @@ def on_response_stored(listener: Callable) -> Callable:
 def attendance_changed(appointment) -> None:
     for listener in _attendance_listeners:
         listener(appointment)
+
+
+def episode_ended(episode) -> None:
+    for listener in _episode_ended_listeners:
+        listener(episode)
 
 
 def response_stored(response) -> None:
