@@ -25,7 +25,6 @@ from rapport.clinic.selectors import clients_for
 from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
 from rapport.measures.errors import InstrumentNotFound
-from rapport.measures.models import Response
 from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
 from rapport.monitoring.dropout_calibration import clinic_dropout_model
@@ -298,7 +297,9 @@ class TherapistFigures:
 
     @property
     def completion_rate(self) -> float | None:
-        return min(1.0, self.checkins / self.attended) if self.attended else None
+        # No cap: ``checkins`` counts attended sessions that have a check-in, so it can
+        # never exceed ``attended`` (see team_figures).
+        return self.checkins / self.attended if self.attended else None
 
 
 @dataclass
@@ -355,7 +356,7 @@ def _scale(instrument_id: str) -> tuple[float, float] | None:
 
 
 def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
-    """Per-therapist figures for the user's visible caseload (three queries).
+    """Per-therapist figures for the user's visible caseload (two queries).
 
     Mean alliance: each client's latest alliance total, as a percentage of its scale. Not
     on track: clients whose not-on-track signal is active (open, acknowledged, action
@@ -363,8 +364,9 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     dismissed alert is left out, the therapist judged it not to apply) among those with
     two or more outcome scores. Dropout: episodes that
     ended with "client dropped out" among all ended episodes, against the 19.7% base rate
-    (Swift & Greenberg 2012). Check-in completion: check-ins received (any alliance
-    measure, once per appointment) per attended session over the last twelve weeks.
+    (Swift & Greenberg 2012). Check-in completion: attended sessions of the last twelve
+    weeks that have a check-in (any alliance measure, once per session) among all attended
+    sessions of those weeks.
     """
     figures: dict[int, TherapistFigures] = {}
     for row in rows:
@@ -398,7 +400,13 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             figures[therapist_id].dropped_out = dropped
     from rapport.clinic.models import Appointment
 
-    for therapist_id, attended in (
+    # One definition, numerator inside the denominator: a check-in counts only for a session
+    # marked attended (one answered after a session still "Scheduled", or imported with no
+    # session that day, rates no attended session). Any alliance measure counts (the session
+    # check-in, or the SRS where the clinic asks it), once per session: a client who
+    # answered on the phone and then on the tablet gave one check-in.
+    has_checkin = Q(responses__instrument_id__in=stored_ids(("alliance",)))
+    for therapist_id, attended, rated in (
         Appointment.objects.filter(
             episode__client__in=scope,
             attendance=Attendance.ATTENDED,
@@ -406,29 +414,14 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             starts_at__lte=now,
         )
         .values_list("episode__client__therapist_id")
-        .annotate(n=Count("pk"))
-        .values_list("episode__client__therapist_id", "n")
+        .annotate(
+            attended=Count("pk", distinct=True),
+            rated=Count("pk", distinct=True, filter=has_checkin),
+        )
+        .values_list("episode__client__therapist_id", "attended", "rated")
     ):
         if therapist_id in figures:
             figures[therapist_id].attended = attended
-    # Any alliance check-in counts (the session check-in, or the SRS where the clinic asks
-    # it), once per appointment: a client who answered on the phone and then on the tablet
-    # gave one check-in. Responses without an appointment (imports) count one each.
-    for therapist_id, linked, loose in (
-        Response.objects.filter(
-            client__in=scope,
-            instrument_id__in=stored_ids(("alliance",)),
-            administered_at__gte=since,
-            administered_at__lte=now,
-        )
-        .values_list("client__therapist_id")
-        .annotate(
-            linked=Count("appointment", distinct=True),
-            loose=Count("pk", filter=Q(appointment__isnull=True)),
-        )
-        .values_list("client__therapist_id", "linked", "loose")
-    ):
-        if therapist_id in figures:
-            figures[therapist_id].checkins = linked + loose
+            figures[therapist_id].checkins = rated
     ordered = sorted(figures.values(), key=lambda f: f.name.casefold())
     return TeamFigures(therapists=ordered, total=_combine(ordered, "Team"))
