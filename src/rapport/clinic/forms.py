@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,7 +78,12 @@ class EndEpisodeForm(forms.Form):
     )
 
 
-class GoalForm(forms.Form):
+def new_form_key() -> str:
+    """A one-time key for a create form, set when the page is first shown."""
+    return secrets.token_urlsafe(16)
+
+
+class GoalTextForm(forms.Form):
     text = forms.CharField(
         label=_("Goal, in the client's own words"),
         max_length=1000,
@@ -84,7 +91,18 @@ class GoalForm(forms.Form):
     )
 
 
-class GoalEditForm(GoalForm):
+class GoalForm(GoalTextForm):
+    """Add a goal. Its key (see Goal.creation_key, as ClientCreateForm's) is made for each
+    page shown, and kept when the page comes back with an error."""
+
+    form_key = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=32, initial=new_form_key
+    )
+
+    field_order = ["form_key", "text"]
+
+
+class GoalEditForm(GoalTextForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
 

@@ -141,9 +141,18 @@ class Goal(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The key of the form that added the goal, as Client.creation_key: the same form sent
+    # twice (a double click, a reload) gives back the goal it made instead of a second one.
+    creation_key = models.CharField(max_length=32, null=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            # Per episode: a key sent to another episode's form is no clash, just a new goal.
+            models.UniqueConstraint(
+                fields=["episode", "creation_key"], name="goal_created_once_per_form"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Goal {self.pk}"

@@ -324,11 +324,26 @@ def _require_open(episode: Episode) -> None:
 
 
 @transaction.atomic
-def goal_create(*, actor, episode: Episode, text: str, request=None) -> Goal:
+def goal_create(*, actor, episode: Episode, text: str, form_key: str = "", request=None) -> Goal:
+    """A new goal of ``episode``. ``form_key`` (the adding form's key) makes a second sending
+    of the same form return the goal the first one made, as :func:`client_create` does: two
+    copies of one goal would each be reviewed and rated as if the client had set two."""
     _require_open(episode)
     if not text.strip():
         raise ValidationError({"text": "Write the goal in the client's own words."})
-    goal = Goal.objects.create(episode=episode, text=text.strip())
+    key = form_key.strip() or None
+    earlier = Goal.objects.filter(episode=episode, creation_key=key).first() if key else None
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():  # a savepoint: the race below leaves the outer one usable
+            goal = Goal.objects.create(episode=episode, text=text.strip(), creation_key=key)
+    except IntegrityError:
+        # The same form, sent twice at once: the other request added the goal.
+        earlier = Goal.objects.filter(episode=episode, creation_key=key).first()
+        if earlier is None:
+            raise
+        return earlier
     audit_record(
         actor=actor,
         action=Action.CREATE,
