@@ -215,8 +215,7 @@ def _alliance_charts(
     for episode in rupture_episodes(observations, criteria):
         markers.append(Marker("Rupture", episode.session, episode.score, "v"))
         rows[episode.session].events.append(
-            f"Rupture: {_fmt(episode.score)}, {_fmt(episode.drop)} below the recent level "
-            f"of {_fmt(episode.level)}"
+            f"Rupture: {_fmt(episode.score)}, {_fmt(episode.drop)} below {episode.baseline}"
         )
         if episode.repaired_session is not None:
             markers.append(

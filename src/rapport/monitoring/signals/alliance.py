@@ -48,6 +48,16 @@ class RuptureEpisode:
     def drop(self) -> float:
         return self.level - self.score
 
+    @property
+    def baseline(self) -> str:
+        """What the drop was measured from, with its number and how many ratings it rests
+        on: a drop from one earlier rating is the weak single-drop marker (Zlotnick et al.
+        2020), and the therapist must be able to see that it is one."""
+        count = len(self.prior_sessions)
+        if count == 1:
+            return f"the one earlier rating ({spoken(self.level)})"
+        return f"the mean of the previous {count} ratings ({spoken(self.level)})"
+
 
 def detect_alliance_low(series: ClientSeries, criteria: AllianceCriteria) -> tuple[Signal, ...]:
     """``alliance_low`` at each session where the total first falls below the threshold."""
@@ -167,20 +177,32 @@ def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             "recent_sessions": list(episode.prior_sessions),
             "drop": number(episode.drop),
             "threshold": number(drop.value),
-            "rule": (
-                f"drop of at least {number(drop.value)} points below the mean of the previous "
-                f"{int(criteria.recent_window.value)} ratings"
-            ),
+            # The level actually used and the ratings it rests on, not the window's size:
+            # early in an episode fewer ratings exist than the window holds.
+            "rule": f"drop of at least {number(drop.value)} points below {episode.baseline}",
         },
         explanation=(
             f"The relationship rating fell to {spoken(episode.score)} at session "
-            f"{episode.session} from a recent level of {spoken(episode.level)}, a drop of "
-            f"{fell} points; a drop of {counts} or more counts as a rupture. A single drop is "
-            f"a weak marker, so treat it as a prompt: name it, invite the client's view, and "
-            f"take your share of it."
+            f"{episode.session} from {_from_level(criteria, episode)}, a drop of {fell} points; "
+            f"a drop of {counts} or more counts as a rupture. A single drop is a weak marker, "
+            f"so treat it as a prompt: name it, invite the client's view, and take your share "
+            f"of it."
         ),
         source=f"{drop.source}; {LARSSON_2018}",
     )
+
+
+def _from_level(criteria: AllianceCriteria, episode: RuptureEpisode) -> str:
+    """The level the rating fell from, in words that say when it rests on fewer ratings
+    than the usual window (a rupture can fire from the second rating on: PCOMS alerts on a
+    drop from the last session)."""
+    level = spoken(episode.level)
+    count = len(episode.prior_sessions)
+    if count == 1:
+        return f"{level} at session {episode.prior_sessions[0]}, the only earlier rating"
+    if count < int(criteria.recent_window.value):
+        return f"a recent level of {level}, the mean of the {count} earlier ratings"
+    return f"a recent level of {level}"
 
 
 def _repair(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:

@@ -179,7 +179,8 @@ class AllianceCriteria:
 
     * low: total below ``low_threshold`` (36 of 40 on four 0-10 scales, PCOMS practice).
     * rupture: the total falls at least ``rupture_drop`` below the client's recent level
-      (mean of the previous ``recent_window`` ratings). A single small drop is a weak marker
+      (mean of the previous ``recent_window`` ratings, or of the fewer there are early in
+      an episode; the evidence says how many). A single small drop is a weak marker
       (Zlotnick et al. 2020), so the drop must clear measurement error, not one point.
     * repaired: within ``repair_window`` sessions of a rupture the total comes back to the
       pre-rupture level, less ``repair_tolerance`` (a one-point wobble is noise either way).
