@@ -31,10 +31,186 @@ class UserCreateForm(forms.Form):
 
 
 class UserEditForm(forms.Form):
+    """A staff account's details. When the chosen role ends supervision links, a box to
+    tick appears with whom they link (staff names and a count, never clients), as on the
+    clients move page."""
+
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     is_trainee = forms.BooleanField(label=_("Trainee therapist"), required=False)
     is_active = forms.BooleanField(label=_("Active (may sign in)"), required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.supervision_ending: list = []
+        chosen = self.data.get(self.add_prefix("role"))
+        if chosen not in Role.values:  # not sent yet, or refused by the field itself
+            return
+        role = Role(chosen)
+        self.supervision_ending = services.supervision_links_ended_by_role_change(
+            user=user, role=role
+        )
+        if not self.supervision_ending:
+            return
+        self.fields["supervision_end_accepted"] = forms.BooleanField(
+            label=_("End these supervision links"),
+            required=False,
+            help_text=supervision_end_warning(user, self.supervision_ending, role=role),
+        )
+        # Which links the warning named: a tick given for them must not end others (a link
+        # added meanwhile, or the admin's own switch to a role that ends more).
+        shown = ",".join(str(link.pk) for link in self.supervision_ending)
+        self.fields["confirmed_for"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=shown
+        )
+        self._confirmed_here = self.data.get(self.add_prefix("confirmed_for")) == shown
+        # Sent back, the form warns about these links: so it must carry them.
+        data = dict(self.data.items())
+        data[self.add_prefix("confirmed_for")] = shown
+        self.data = data
+
+    def clean(self):
+        data = super().clean()
+        if data.get("supervision_end_accepted") and not getattr(self, "_confirmed_here", True):
+            # Ticked under a warning about other links: ask again, about these.
+            data["supervision_end_accepted"] = False
+        return data
+
+    def service_fields(self) -> dict:
+        """The cleaned fields ``services.user_update`` takes."""
+        data = dict(self.cleaned_data)
+        data.pop("confirmed_for", None)
+        data["supervision_end_accepted"] = data.get("supervision_end_accepted", False)
+        return data
+
+
+def _supervision_sides(user: User, links) -> tuple[list[User], list[User]]:
+    """Whom ``user`` supervises, and who supervises them, in ``links``."""
+    supervising = [link.supervisee for link in links if link.supervisor_id == user.pk]
+    supervised_by = [link.supervisor for link in links if link.supervisee_id == user.pk]
+    return supervising, supervised_by
+
+
+def supervision_end_warning(user: User, links, *, role: Role) -> str:
+    """What a role change ends, before it is made: the therapists left without this
+    supervisor, and that nothing brings the links back but making them again."""
+    supervising, supervised_by = _supervision_sides(user, links)
+    parts = []
+    if supervising and user.is_supervisor:
+        parts.append(
+            ngettext(
+                "%(user)s supervises %(count)d therapist: %(names)s.",
+                "%(user)s supervises %(count)d therapists: %(names)s.",
+                len(supervising),
+            )
+            % {"user": user, "count": len(supervising), "names": staff_names(supervising)}
+        )
+    elif supervising:
+        parts.append(
+            ngettext(
+                "%(user)s is still linked as the supervisor of %(count)d therapist "
+                "(%(names)s), a link that opens nothing while they are not a supervisor.",
+                "%(user)s is still linked as the supervisor of %(count)d therapists "
+                "(%(names)s), links that open nothing while they are not a supervisor.",
+                len(supervising),
+            )
+            % {"user": user, "count": len(supervising), "names": staff_names(supervising)}
+        )
+    if supervised_by:
+        parts.append(
+            str(
+                _("%(user)s is supervised by %(names)s.")
+                % {"user": user, "names": staff_names(supervised_by)}
+            )
+        )
+    parts.append(
+        ngettext(
+            "Changed to %(role)s, the link ends now and no later role change restores it: "
+            "make it again under Supervision if the supervision should go on.",
+            "Changed to %(role)s, these %(count)d links end now and no later role change "
+            "restores them: make them again under Supervision if the supervision should go on.",
+            len(links),
+        )
+        % {"role": role.label, "count": len(links)}
+    )
+    if supervising and user.is_supervisor:
+        parts.append(
+            str(_("%(user)s stops seeing their clients, alerts and risk answers.") % {"user": user})
+        )
+    return " ".join(parts)
+
+
+def supervision_end_done(user: User, links) -> str:
+    """What the role change ended, once made: the people concerned should hear it."""
+    supervising, supervised_by = _supervision_sides(user, links)
+    parts = [
+        ngettext(
+            "%(count)d supervision link ended:",
+            "%(count)d supervision links ended:",
+            len(links),
+        )
+        % {"count": len(links)}
+    ]
+    if supervising:
+        parts.append(
+            str(
+                _("%(user)s no longer supervises %(names)s.")
+                % {"user": user, "names": staff_names(supervising)}
+            )
+        )
+    if supervised_by:
+        parts.append(
+            str(
+                _("%(names)s no longer supervise %(user)s.")
+                % {"user": user, "names": staff_names(supervised_by)}
+            )
+        )
+    parts.append(str(_("Let them know; link whoever should supervise under Supervision.")))
+    return " ".join(parts)
+
+
+def supervision_links_note(user: User, links) -> str:
+    """On a supervisor's edit page, before anything is changed: who they supervise, what
+    deactivating does to it (kept, opening nothing until they are active again) and what
+    a role change does (ended for good)."""
+    supervising = [link.supervisee for link in links]
+    if not supervising:
+        return ""
+    names = {"user": user, "count": len(supervising), "names": staff_names(supervising)}
+    if not user.is_supervisor:
+        return (
+            ngettext(
+                "%(user)s is still linked as the supervisor of %(count)d therapist (%(names)s): "
+                "the link opens nothing while they are not a supervisor; remove it under "
+                "Supervision.",
+                "%(user)s is still linked as the supervisor of %(count)d therapists (%(names)s): "
+                "the links open nothing while they are not a supervisor; remove them under "
+                "Supervision.",
+                len(supervising),
+            )
+            % names
+        )
+    if not user.is_active:
+        return (
+            ngettext(
+                "%(user)s keeps a supervision link to %(count)d therapist (%(names)s) while "
+                "inactive: made active again, they see that therapist's clients again.",
+                "%(user)s keeps supervision links to %(count)d therapists (%(names)s) while "
+                "inactive: made active again, they see these therapists' clients again.",
+                len(supervising),
+            )
+            % names
+        )
+    return (
+        ngettext(
+            "%(user)s supervises %(count)d therapist: %(names)s. Made inactive, they see none "
+            "of the clients until made active again; given another role, the link ends.",
+            "%(user)s supervises %(count)d therapists: %(names)s. Made inactive, they see none "
+            "of the clients until made active again; given another role, the links end.",
+            len(supervising),
+        )
+        % names
+    )
 
 
 def staff_names(users) -> str:

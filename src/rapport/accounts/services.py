@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.audit.services import Action, audit_record, audit_record_many
@@ -18,6 +19,7 @@ __all__ = [
     "clients_move_supervision_change",
     "supervision_link_create",
     "supervision_link_delete",
+    "supervision_links_ended_by_role_change",
     "supervisors_of",
     "user_create",
     "user_set_password",
@@ -108,7 +110,14 @@ def user_set_password(
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, request=None, **fields) -> User:
+def user_update(
+    *, actor, user: User, supervision_end_accepted: bool = False, request=None, **fields
+) -> User:
+    """Change a staff account. A role change that ends supervision links
+    (``supervision_links_ended_by_role_change``) needs ``supervision_end_accepted``: the
+    supervisor stops seeing their supervisees' clients, alerts and risk answers included,
+    and the supervisees are left unsupervised. The links end in this transaction,
+    each audited, so no later role change brings them back."""
     _require_admin(actor)
     allowed = {"full_name", "role", "is_active", "is_trainee"}
     unknown = set(fields) - allowed
@@ -128,11 +137,45 @@ def user_update(*, actor, user: User, request=None, **fields) -> User:
         raise ValidationError(
             {"role": "Move this therapist's clients to a colleague first (Users, Move clients)."}
         )
+    ending = supervision_links_ended_by_role_change(user=user, role=fields.get("role", user.role))
+    if ending and not supervision_end_accepted:
+        raise ValidationError(
+            {
+                "supervision_end_accepted": "This role change ends supervision links: tick "
+                "the box to confirm, or keep the role."
+            }
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
     audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
+    for link in ending:
+        _supervision_link_end(actor=actor, link=link, request=request)
     return user
+
+
+def supervision_links_ended_by_role_change(*, user: User, role: str) -> list[SupervisionLink]:
+    """The supervision links that giving ``user`` the role ``role`` ends, oldest first.
+
+    Any change of role ends the links in which ``user`` is the supervisor: a supervisor
+    who becomes a therapist no longer supervises, and a link kept while they are not one
+    would give them every supervisee's clients back, unasked, the day they are made a
+    supervisor again (the access follows the link and the role: clinic.selectors). Links
+    left from before this rule, on someone who is not a supervisor now, end the same way
+    when they are made one. A clinic admin can be nobody's supervisee (they see no
+    client), so the links in which ``user`` is supervised end too when the role changes to
+    or from admin. Whoever should supervise after the change is linked again, explicitly.
+    """
+    if role == user.role:
+        return []
+    ends = Q(supervisor=user)
+    if Role.ADMIN in (role, user.role):
+        ends |= Q(supervisee=user)
+    return list(
+        SupervisionLink.objects.filter(ends)
+        .select_related("supervisor", "supervisee")
+        .order_by("created_at", "pk")
+    )
 
 
 def supervisors_of(user: User) -> list[User]:
@@ -237,6 +280,12 @@ def supervision_link_create(
 @transaction.atomic
 def supervision_link_delete(*, actor, link: SupervisionLink, request=None) -> None:
     _require_admin(actor)
-    pk = link.pk
+    _supervision_link_end(actor=actor, link=link, request=request)
+
+
+def _supervision_link_end(*, actor, link: SupervisionLink, request) -> None:
+    """Delete the link. The model keeps no ended links, so the audit event names the two
+    people: once deleted, the link's id alone would say nothing about who supervised whom."""
+    target = f"supervision:{link.pk}:user:{link.supervisor_id}->user:{link.supervisee_id}"
     link.delete()
-    audit_record(actor=actor, action=Action.DELETE, target=f"supervision:{pk}", request=request)
+    audit_record(actor=actor, action=Action.DELETE, target=target, request=request)

@@ -25,8 +25,11 @@ from rapport.accounts.forms import (
     UserEditForm,
     staff_names,
     supervision_change_done,
+    supervision_end_done,
+    supervision_links_note,
 )
 from rapport.accounts.models import SupervisionLink, User
+from rapport.accounts.selectors import supervision_links_in_clinic_of
 from rapport.audit.selectors import admin_audit_row, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
@@ -86,14 +89,33 @@ def user_edit(request, user_id):
     user = _user_in_my_clinic(request, user_id)
     initial = {f: getattr(user, f) for f in ("full_name", "role", "is_trainee", "is_active")}
     count = user.clients.count()
+    # Read before the save changes them: the page and the message describe the account
+    # as the admin found it.
+    note = supervision_links_note(
+        user, supervision_links_in_clinic_of(request.user).filter(supervisor=user)
+    )
+    form = UserEditForm(request.POST or None, initial=initial, user=user)
+
+    def save(data):
+        ending = form.supervision_ending
+        saved = services.user_update(
+            actor=request.user, user=user, request=request, **form.service_fields()
+        )
+        if ending:
+            messages.warning(request, supervision_end_done(saved, ending))
+        return saved
+
+    context = _clients_left_behind(user, count)
+    if note:
+        context["intro"] = f"{context['intro']} {note}" if "intro" in context else note
     return service_form_page(
         request,
-        UserEditForm(request.POST or None, initial=initial),
-        lambda data: services.user_update(actor=request.user, user=user, request=request, **data),
+        form,
+        save,
         success=_("User saved."),
         next_url=reverse("manage_users"),
         title=_("Edit %(email)s") % {"email": user.email},
-        **_clients_left_behind(user, count),
+        **context,
     )
 
 
@@ -188,13 +210,16 @@ def supervision(request):
         else:
             messages.success(request, _("Supervision link added."))
             return redirect("manage_supervision")
-    links = SupervisionLink.objects.filter(supervisor__clinic=request.user.clinic).select_related(
-        "supervisor", "supervisee"
-    )
+    links = list(supervision_links_in_clinic_of(request.user))
     return render(
         request,
         "accounts/supervision.html",
-        {"form": form, "links": links},
+        {
+            "form": form,
+            "links": [link for link in links if link.opens_clients],
+            # Listed apart, with why: shown among the others they would read as in force.
+            "idle_links": [link for link in links if not link.opens_clients],
+        },
         status=400 if form.errors else 200,
     )
 
