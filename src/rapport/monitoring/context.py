@@ -41,6 +41,12 @@ def _parts_instrument(series: ClientSeries, config: DetectorConfig) -> str | Non
 
 
 def _low_parts(series: ClientSeries, config: DetectorConfig) -> set[str]:
+    """The parts (goals, tasks, bond) lowest at the last rating and below 9 of 10.
+
+    Parts tied for lowest are all low (the strategies say "or tied for lowest"). When every
+    part has the same value no part is the lowest: a strategy about one part would single it
+    out on no evidence, and the alliance alert's general strategies cover a flat low rating.
+    """
     instrument = _parts_instrument(series, config)
     checkins = series.of(instrument) if instrument else ()
     if not checkins:
@@ -50,8 +56,8 @@ def _low_parts(series: ClientSeries, config: DetectorConfig) -> set[str]:
         for part, _ in CHECKIN_PARTS
         if part in checkins[-1].subscales
     }
-    if not parts:
-        return set()
+    if len(set(parts.values())) < 2:
+        return set()  # no part, one part, or all equal: nothing is lower than the rest
     lowest = min(parts.values())
     return {
         f"{part}_low" for part, value in parts.items() if value == lowest and value < PART_LOW_BELOW
