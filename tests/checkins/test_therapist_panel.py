@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from tests.checkins._helpers import record_answer
 
 from rapport.audit.models import AuditEvent
+from rapport.clinic.models import Appointment
 
 COMMENT = "Could we leave more time at the end?"
 
 
 def record(client, instrument_id, answers, *, days_ago, key):
-    return record_answer(client, instrument_id, answers, key=key, ago=timedelta(days=days_ago))
+    """Answers given ``days_ago``, for a session held that day: one answer a session, so
+    the chart plots each (of two for one session it plots only the newer)."""
+    ago = timedelta(days=days_ago)
+    session = Appointment.objects.create(
+        episode=client.episodes.get(), starts_at=timezone.now() - ago - timedelta(hours=1)
+    )
+    return record_answer(client, instrument_id, answers, key=key, ago=ago, appointment=session)
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def test_each_instrument_has_a_chart_with_alt_text_and_a_table_of_the_same_numbe
 ):
     page = login(therapist_a).get(f"/clients/{history.pk}/").content.decode()
     assert page.count('class="chart" src="data:image/svg+xml;base64,') == 2
-    assert "PHQ-9 total over 3 administrations, from 18 on" in page
+    assert "PHQ-9 total over 3 sessions, from 18 on" in page
     assert "to 9 on" in page
     scores = page[page.index('id="series-phq9"') :]
     scores = scores[: scores.index("</table>")]

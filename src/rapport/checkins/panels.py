@@ -154,8 +154,17 @@ def _superseded(instrument: Instrument, responses) -> set[int]:
     return {r.pk for index, r in enumerate(responses) if index < latest.get(r.appointment_id, -1)}
 
 
-def _chart(instrument: Instrument, responses) -> tuple[str, str]:
-    scored = [r for r in responses if r.total is not None]
+def _counted(responses, superseded: set[int]) -> list:
+    """The scored answers that count, one a session, in session order: what monitoring's
+    chart plots (``rapport.monitoring.series``: of two answers for one session the newer
+    counts). Plotting the replaced ones too drew a client's corrected 37 and both later 20s
+    as three points beside a monitoring chart showing one (20); the table lists them all,
+    marked."""
+    return [r for r in responses if r.total is not None and r.pk not in superseded]
+
+
+def _chart(instrument: Instrument, responses, superseded: set[int]) -> tuple[str, str]:
+    scored = _counted(responses, superseded)
     xs = list(range(1, len(scored) + 1))
     thresholds = []
     if instrument.clinical_cutoff is not None:
@@ -165,31 +174,36 @@ def _chart(instrument: Instrument, responses) -> tuple[str, str]:
     total = instrument.total
     chart = Chart(
         title=instrument.short_title,
-        x_label=_("Administration (dates in the table)"),
+        x_label=_("Session answered (dates in the table)"),
         y_label=_("Total"),
         lines=[Line(_("Total"), xs, [float(r.total) for r in scored])],
         thresholds=thresholds,
         y_range=(float(total.min), float(total.max)) if total else None,
     )
-    if scored:
-        first, last = scored[0], scored[-1]
-        alt = ngettext(
-            "%(name)s total over %(count)s administration, from %(first)s on %(first_date)s "
-            "to %(last)s on %(last_date)s. The same numbers are in the table below.",
-            "%(name)s total over %(count)s administrations, from %(first)s on %(first_date)s "
-            "to %(last)s on %(last_date)s. The same numbers are in the table below.",
-            len(scored),
-        ) % {
-            "name": instrument.short_title,
-            "count": len(scored),
-            "first": f"{first.total:g}",
-            "first_date": date_format(first.session_date, "j M Y"),
-            "last": f"{last.total:g}",
-            "last_date": date_format(last.session_date, "j M Y"),
-        }
-    else:
-        alt = _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
-    return svg_data_uri(line_chart_svg(chart)), alt
+    return svg_data_uri(line_chart_svg(chart)), _chart_alt(instrument, scored, superseded)
+
+
+def _chart_alt(instrument: Instrument, scored: list, superseded: set[int]) -> str:
+    if not scored:
+        return _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
+    first, last = scored[0], scored[-1]
+    alt = ngettext(
+        "%(name)s total over %(count)s session, from %(first)s on %(first_date)s "
+        "to %(last)s on %(last_date)s. The same numbers are in the table below.",
+        "%(name)s total over %(count)s sessions, from %(first)s on %(first_date)s "
+        "to %(last)s on %(last_date)s. The same numbers are in the table below.",
+        len(scored),
+    ) % {
+        "name": instrument.short_title,
+        "count": len(scored),
+        "first": f"{first.total:g}",
+        "first_date": date_format(first.session_date, "j M Y"),
+        "last": f"{last.total:g}",
+        "last_date": date_format(last.session_date, "j M Y"),
+    }
+    if superseded:
+        alt += " " + _("The table also lists the answers replaced by a later one.")
+    return alt
 
 
 def _series(instrument: Instrument, responses) -> Series:
@@ -203,7 +217,7 @@ def _series(instrument: Instrument, responses) -> Series:
         }
         for r in reversed(responses)
     ]
-    uri, alt = _chart(instrument, responses) if instrument.total else ("", "")
+    uri, alt = _chart(instrument, responses, superseded) if instrument.total else ("", "")
     return Series(instrument, rows, uri, alt, [s.label for s in subscales])
 
 
