@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rapport.cli import CommandError, _check_database, _setup_django, register
@@ -34,12 +35,10 @@ def cmd_checkin_link(args: argparse.Namespace) -> None:
     about_the_session = args.timing == Timing.AFTER or instrument.kind == "alliance"
     appointment = appointment_current_or_next(client, about_the_session=about_the_session)
     if appointment is None:
-        raise CommandError(
-            f"client {client.pk} has no current or upcoming appointment: book one first"
-        )
+        raise CommandError(_no_appointment(client))
     timing = args.timing or (Timing.BEFORE if appointment.starts_at > _now() else Timing.AFTER)
     try:
-        _checkin, token = checkin_create(
+        checkin, token = checkin_create(
             actor="cli",  # an operator's hand-run command, told apart from scheduled work
             appointment=appointment,
             instrument_id=args.instrument,
@@ -48,7 +47,55 @@ def cmd_checkin_link(args: argparse.Namespace) -> None:
         )
     except ValidationError as error:
         raise CommandError("; ".join(error.messages)) from None
+    # What the link is for, on standard error: the operator must be able to tell the client
+    # which session it asks about and until when it works, and standard output stays the URL
+    # alone for scripts that read it (`URL=$(rapport checkin-link ...)`).
+    print(_described(checkin, instrument), file=sys.stderr)
     print(checkin_url(token))
+
+
+def _no_appointment(client) -> str:
+    """Why there is no appointment to send a link for, and what can be done. An ended
+    episode's booked sessions were cancelled when it ended, and no link can be made for its
+    appointments (``checkin_create`` refuses them, as the client page offers none): booking
+    one would not help, a new episode of care would."""
+    from rapport.clinic.models import Phase
+
+    if client.episodes.exclude(phase=Phase.CLOSED).exists():
+        return f"client {client.pk} has no current or upcoming appointment: book one first"
+    ended = client.episodes.filter(phase=Phase.CLOSED).order_by("-ended_on", "-pk").first()
+    if ended is None:
+        return (
+            f"client {client.pk} has no current or upcoming appointment and no episode of "
+            "care: start an episode and book an appointment first"
+        )
+    when = f" on {ended.ended_on.isoformat()}" if ended.ended_on else ""
+    return (
+        f"client {client.pk}'s episode of care ended{when}: no check-in link can be sent "
+        "for an ended episode (start a new episode of care to send check-ins again)"
+    )
+
+
+def _described(checkin, instrument) -> str:
+    """Labelled lines saying which appointment, questionnaire and timing the link is for,
+    and when it stops working, in the clinic's time zone (named)."""
+    from rapport.checkins.models import Timing
+
+    timing = {Timing.BEFORE: "before the session", Timing.AFTER: "after the session"}
+    rows = [
+        ("client", str(checkin.client_id)),
+        ("appointment", _moment(checkin.appointment.starts_at)),
+        ("timing", timing.get(checkin.timing, "other (not tied to before or after)")),
+        ("instrument", f"{instrument.short_title} ({instrument.id})"),
+        ("expires", _moment(checkin.expires_at)),
+    ]
+    return "\n".join(f"{label + ':':<13}{value}" for label, value in rows)
+
+
+def _moment(value) -> str:
+    from django.utils import dateformat, timezone
+
+    return dateformat.format(timezone.localtime(value), "D j M Y, H:i T")
 
 
 def _now():
@@ -107,7 +154,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="create a check-in link for a client's current or next appointment and print it",
         description=(
             "Create a single-use check-in link for the client's appointment under way, else "
-            "the next one booked, else one from the last 24 hours, and print its URL. A "
+            "the next one booked, else one from the last 24 hours, and print its URL (alone, "
+            "on standard output; the appointment, timing, instrument and expiry go to standard "
+            "error). A "
             "check-in about the session (--timing after, or an alliance questionnaire such as "
             "session-checkin) is for the appointment under way, else the latest one from the "
             "last 24 hours, else the next one. Cancelled and missed appointments are skipped. "
