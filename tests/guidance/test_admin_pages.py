@@ -27,6 +27,7 @@ def test_the_library_is_copied_into_a_clinic_once_and_edits_survive_a_reload(cli
     assert library_load(clinic=clinic) == len(load_library())
     strategy = Strategy.objects.get(clinic=clinic, slug="name-the-rupture")
     strategy.text = "Our clinic's own wording."
+    strategy.edited = True  # as an admin's edit marks it (services.strategy_update)
     strategy.save()
     assert library_load(clinic=clinic) == 0
     strategy.refresh_from_db()

@@ -67,9 +67,10 @@ assert sorted(k for group in KIND_GROUPS for k in group) == sorted(KINDS), "grou
 #: The context conditions a strategy can require (all must hold) or exclude (none may).
 #: Computed for each alert from the client's episode (``rapport.guidance.selectors``).
 CONDITIONS: Mapping[str, str] = {
-    "goals_low": "Goals was the lowest part of the last check-in, below 9 of 10",
-    "tasks_low": "The way of working (tasks) was the lowest part of the last check-in, below 9",
-    "bond_low": "Feeling heard and respected (bond) was the lowest part, below 9 of 10",
+    "goals_low": "Goals was the lowest part of the last check-in (or tied), below 9 of 10",
+    "tasks_low": "The way of working (tasks) was the lowest part of the last check-in (or "
+    "tied), below 9",
+    "bond_low": "Feeling heard and respected (bond) was the lowest part (or tied), below 9 of 10",
     "has_goals": "Goals are recorded in the client's own words",
     "no_goals": "No goals are recorded for this episode yet",
     "mandated": "Attendance is mandated (legal, family or work obligation)",

@@ -66,13 +66,15 @@ def _row(clinic, spec: StrategySpec) -> Strategy:
 def library_load(*, clinic, specs: tuple[StrategySpec, ...] | None = None) -> int:
     """Copy shipped strategies the clinic does not have yet; returns how many were added.
 
-    Strategies the clinic already has (edited, disabled or not) are left alone, so a new
-    release adds its new strategies without undoing the clinic's edits.
+    Strategies the clinic edited are left alone, so a new release adds its new strategies
+    without undoing the clinic's edits; copies nobody edited follow the release
+    (:func:`_follow_the_library`), so a corrected text reaches every clinic.
     """
     specs = load_library() if specs is None else specs
-    rows = list(Strategy.objects.filter(clinic=clinic).values_list("slug", "origin", "safety"))
+    rows = list(Strategy.objects.filter(clinic=clinic))
     _mark_library_safety(clinic, specs, rows)
-    have = {slug for slug, _, _ in rows}
+    _follow_the_library(specs, rows)
+    have = {row.slug for row in rows}
     missing = [_row(clinic, spec) for spec in specs if spec.slug not in have]
     if not missing:
         return 0
@@ -85,6 +87,36 @@ def library_load(*, clinic, specs: tuple[StrategySpec, ...] | None = None) -> in
     return len(missing)
 
 
+# What a release may change in a copy nobody edited. Whether it is enabled is the clinic's
+# choice (and not an edit), so it is never touched; the safety marking has its own rule.
+_SHIPPED = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
+
+
+def _follow_the_library(specs, rows: list[Strategy]) -> None:
+    """Bring unedited library copies up to the shipped text and rules.
+
+    Each clinic holds its own copy of the library, so without this a wording corrected in a
+    release (e.g. "the lowest part" when two parts tie) would stay wrong in every clinic
+    that already had the strategy. An admin's edit marks the copy ``edited`` and stops it
+    following."""
+    shipped = {spec.slug: _row(None, spec) for spec in specs}
+    changed = []
+    for row in rows:
+        spec = shipped.get(row.slug)
+        if row.origin != Origin.LIBRARY or row.edited or spec is None:
+            continue
+        differs = [name for name in _SHIPPED if getattr(row, name) != getattr(spec, name)]
+        if differs:
+            for name in differs:
+                setattr(row, name, getattr(spec, name))
+            changed.append(row)
+    if changed:
+        Strategy.objects.bulk_update(changed, list(_SHIPPED))
+        audit_record(
+            actor=None, action=Action.UPDATE, target=f"guidance-library:follow:{len(changed)}"
+        )
+
+
 def _mark_library_safety(clinic, specs, rows) -> None:
     """Mark the clinic's copies of strategies the library marks as safety steps.
 
@@ -94,9 +126,9 @@ def _mark_library_safety(clinic, specs, rows) -> None:
     """
     safety = {spec.slug for spec in specs if spec.safety}
     unmarked = [
-        slug
-        for slug, origin, marked in rows
-        if origin == Origin.LIBRARY and slug in safety and not marked
+        row.slug
+        for row in rows
+        if row.origin == Origin.LIBRARY and row.slug in safety and not row.safety
     ]
     if unmarked:
         Strategy.objects.filter(clinic=clinic, origin=Origin.LIBRARY, slug__in=unmarked).update(
