@@ -190,6 +190,17 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [models.Index(fields=["episode", "starts_at"])]
+        constraints = [
+            # One appointment at a time per episode (appointment_create checks it first, this
+            # holds it when two bookings race): twice at one time would count twice in
+            # attendance and in the check-ins expected. A cancelled one frees its slot, so
+            # the session can be booked again at the same time.
+            models.UniqueConstraint(
+                fields=["episode", "starts_at"],
+                condition=~models.Q(attendance=Attendance.CANCELLED),
+                name="one_appointment_at_a_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Appointment {self.pk}"

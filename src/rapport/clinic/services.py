@@ -374,6 +374,17 @@ def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> G
     return goal
 
 
+_ALREADY_BOOKED = "This episode already has an appointment at this time."
+
+
+def _booked_at(episode: Episode, starts_at: datetime, *, besides: Appointment | None = None):
+    """The episode's appointments at ``starts_at`` that hold the slot (not cancelled)."""
+    booked = episode.appointments.filter(starts_at=starts_at).exclude(
+        attendance=Attendance.CANCELLED
+    )
+    return booked.exclude(pk=besides.pk) if besides is not None else booked
+
+
 @transaction.atomic
 def appointment_create(
     *,
@@ -388,15 +399,24 @@ def appointment_create(
     _validate_care_date("starts_at", starts_at.date())
     if starts_at.date() < episode.started_on:
         raise ValidationError({"starts_at": "The appointment is before the episode started."})
-    if episode.appointments.filter(starts_at=starts_at).exists():
+    if _booked_at(episode, starts_at).exists():
         # Twice at one time is a double booking (or a double click): it would count twice
-        # in attendance and in the check-ins expected.
-        raise ValidationError(
-            {"starts_at": "This episode already has an appointment at this time."}
-        )
-    appointment = Appointment.objects.create(
-        episode=episode, starts_at=starts_at, modality=modality, duration_minutes=duration_minutes
-    )
+        # in attendance and in the check-ins expected. A cancelled session frees its slot.
+        raise ValidationError({"starts_at": _ALREADY_BOOKED})
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below leaves the outer one usable
+            appointment = Appointment.objects.create(
+                episode=episode,
+                starts_at=starts_at,
+                modality=modality,
+                duration_minutes=duration_minutes,
+            )
+    except IntegrityError:
+        # Two bookings sent at once both passed the check above; the database's
+        # one_appointment_at_a_time let only the first in.
+        if not _booked_at(episode, starts_at).exists():
+            raise
+        raise ValidationError({"starts_at": _ALREADY_BOOKED}) from None
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -424,8 +444,16 @@ def appointment_record_attendance(
         raise ValidationError(
             {"attendance": "This appointment has not happened yet: it can only be cancelled."}
         )
-    appointment.attendance = attendance
-    appointment.save(update_fields=["attendance"])
+    if attendance != Attendance.CANCELLED:
+        _check_slot_still_free(appointment)
+    before, appointment.attendance = appointment.attendance, attendance
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below leaves the outer one usable
+            appointment.save(update_fields=["attendance"])
+    except IntegrityError:
+        appointment.attendance = before
+        _check_slot_still_free(appointment)  # another request rebooked the slot meanwhile
+        raise
     # A first attended session moves a new relationship from establishing onwards only by
     # the therapist's choice, so the phase is left alone here.
     audit_record(
@@ -437,6 +465,18 @@ def appointment_record_attendance(
     )
     _after_attendance_change(appointment)
     return appointment
+
+
+def _check_slot_still_free(appointment: Appointment) -> None:
+    """A cancelled appointment whose time was booked again cannot come back as well: the
+    session would be there twice (one_appointment_at_a_time)."""
+    if _booked_at(appointment.episode, appointment.starts_at, besides=appointment).exists():
+        raise ValidationError(
+            {
+                "attendance": "This session was booked again at the same time: record what "
+                "happened on that appointment instead."
+            }
+        )
 
 
 def _after_attendance_change(appointment: Appointment) -> None:
