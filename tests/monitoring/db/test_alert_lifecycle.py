@@ -26,9 +26,10 @@ DAY = dt.timedelta(days=1)
 
 
 def later_session(client, episode, at, checkin_total=None, *, pushed=0):
-    """One more attended session at ``at`` with (optionally) its check-in."""
-    appointment = Appointment.objects.create(
-        episode=episode, starts_at=at, attendance=Attendance.ATTENDED
+    """One more attended session at ``at`` with (optionally) its check-in: the session
+    booked at that time, if there is one, is the one held."""
+    appointment, _ = Appointment.objects.update_or_create(
+        episode=episode, starts_at=at, defaults={"attendance": Attendance.ATTENDED}
     )
     if checkin_total is not None:
         checkins(client, [appointment], [checkin_total], pushed={1: pushed} if pushed else None)
