@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.conftest import _page_in_new_context
 from tests.conftest import PASSWORD
 from tests.monitoring.db.helpers import checkins, make_episode, outcomes
@@ -56,4 +57,4 @@ def test_chart_text_is_legible_on_a_360_px_phone(phone_360, live_server, therapi
     # Monitoring's outcome, alliance and parts charts, and the check-ins panel's two.
     assert len(drawn) == 5, drawn
     assert [(alt, round(px, 1)) for alt, px in drawn if px < LEGIBLE_PX] == []
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_no_sideways_scroll(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.conftest import serious_accessibility_violations
 from tests.checkins._helpers import make_link
 from tests.conftest import PASSWORD
@@ -23,10 +24,6 @@ PHQ9_ANSWERS = [
     "Not at all",
 ]  # total 1+2+1+3+0+1 = 8: "Mild"
 COMMENT = "A bit more time for my own questions, please"
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def question(page, number: int, total: int):
@@ -50,7 +47,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
     # PHQ-9 on a 390 px phone, with no JavaScript needed and nothing wider than the screen.
     phone.goto(f"{live_server.url}/c/{phq9_token}/")
     assert phone.get_by_role("heading", level=1).inner_text() == "Patient Health Questionnaire-9"
-    assert no_horizontal_scroll(phone)
+    assert_no_sideways_scroll(phone)
     assert small_targets(phone, "label.choice") == []
     assert serious_accessibility_violations(phone) == []
     for number, answer in enumerate(PHQ9_ANSWERS, start=1):
@@ -61,7 +58,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
     problems = phone.get_by_role("alert")
     assert "1 question still needs an answer" in problems.inner_text()
     assert "Please answer this question." in question(phone, 4, 10).inner_text()
-    assert no_horizontal_scroll(phone)
+    assert_no_sideways_scroll(phone)
     assert serious_accessibility_violations(phone) == []
     question(phone, 4, 10).get_by_label(PHQ9_ANSWERS[3], exact=True).check()
     phone.get_by_role("button", name="Send my answers").click()
@@ -70,7 +67,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
 
     # The after-session check-in: 0-10 scales as radio groups, "prefer not to answer".
     phone.goto(f"{live_server.url}/c/{checkin_token}/")
-    assert no_horizontal_scroll(phone)
+    assert_no_sideways_scroll(phone)
     assert small_targets(phone, "label.point") == []
     assert serious_accessibility_violations(phone) == []
     for number, value in enumerate(["8", "7", "9", "8"], start=1):
@@ -115,5 +112,5 @@ def test_an_item_9_answer_shows_the_crisis_text_and_the_unavailable_page_is_acce
     assert crisis.is_visible()
     assert serious_accessibility_violations(phone_page) == []
     phone_page.goto(f"{live_server.url}/c/{'A' * 43}/")
-    assert no_horizontal_scroll(phone_page)
+    assert_no_sideways_scroll(phone_page)
     assert serious_accessibility_violations(phone_page) == []

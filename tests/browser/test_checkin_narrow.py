@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.conftest import serious_accessibility_violations
-from tests.browser.test_checkin_flow import no_horizontal_scroll, small_targets
+from tests.browser.test_checkin_flow import small_targets
 from tests.checkins._helpers import make_link
 from tests.checkins.test_wording_upload import wording_file
 
@@ -32,7 +33,7 @@ def test_the_0_to_10_scales_fit_their_cards_at_320_px(narrow_page, live_server, 
     narrow_page.goto(f"{live_server.url}/c/{token}/")
     assert narrow_page.locator("label.point").count() == 44  # four 0-10 scales
     assert points_outside_their_card(narrow_page) == []
-    assert no_horizontal_scroll(narrow_page)
+    assert_no_sideways_scroll(narrow_page)
     assert small_targets(narrow_page, "label.point") == []
     assert small_targets(narrow_page, "label.choice") == []
     assert serious_accessibility_violations(narrow_page) == []
@@ -40,7 +41,7 @@ def test_the_0_to_10_scales_fit_their_cards_at_320_px(narrow_page, live_server, 
     narrow_page.get_by_role("button", name="Send my answers").click()
     narrow_page.get_by_role("alert").wait_for()
     assert points_outside_their_card(narrow_page) == []
-    assert no_horizontal_scroll(narrow_page)
+    assert_no_sideways_scroll(narrow_page)
 
 
 def test_a_decimal_comma_typed_on_the_phone_reaches_the_server_as_typed(
@@ -55,7 +56,7 @@ def test_a_decimal_comma_typed_on_the_phone_reaches_the_server_as_typed(
         field = narrow_page.locator(f"#a-ors_{number}")
         field.click()
         narrow_page.keyboard.type(typed)  # as a person types it, keystroke by keystroke
-    assert no_horizontal_scroll(narrow_page)
+    assert_no_sideways_scroll(narrow_page)
     narrow_page.get_by_role("button", name="Send my answers").click()
     assert narrow_page.get_by_role("heading", level=1).inner_text() == "Thank you"
     stored = Response.objects.get()

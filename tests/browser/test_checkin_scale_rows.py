@@ -8,7 +8,8 @@ about 300 px and a 320 px one about 260 px, so on phones the scale is split even
 from __future__ import annotations
 
 import pytest
-from tests.browser.test_checkin_flow import no_horizontal_scroll, small_targets
+from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser.test_checkin_flow import small_targets
 from tests.browser.test_checkin_narrow import points_outside_their_card
 from tests.checkins._helpers import make_link
 
@@ -59,14 +60,14 @@ def test_on_a_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
         assert all(gap < 1 for gap in second_row_off_centre(page))
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
-        assert no_horizontal_scroll(page)
+        assert_no_sideways_scroll(page)
         # A thicker error border takes room from the card: the layout holds.
         page.get_by_role("button", name="Send my answers").click()
         page.get_by_role("alert").wait_for()
         assert rows_of_each_scale(page) == [SPLIT] * 4
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
-        assert no_horizontal_scroll(page)
+        assert_no_sideways_scroll(page)
     finally:
         context.close()
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.test_table_scroll_boxes import sign_in
 from tests.checkins._helpers import CHECKIN_ANSWERS, record_answer
 from tests.monitoring.db.helpers import checkins, make_episode
@@ -23,15 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TOKEN = "x" * 2000
 # About 100 characters, with no hyphen or space where a line could break.
 URL = "https://www.example.org/articles/WhatTheClientReadAboutSleepAndWorry/index.html?utm_source=share"
-
-
-def too_wide(page) -> dict:
-    """The page's width if it is wider than the phone, else {}. Measured against the
-    viewport set for the phone, not ``innerWidth``: on a mobile viewport Chromium widens the
-    layout viewport (zooming out, up to four times) to fit a page that is too wide, and
-    ``innerWidth`` grows with it."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    return {"page": width} if width > page.viewport_size["width"] else {}
 
 
 def overflowing(page) -> list[str]:
@@ -53,7 +45,7 @@ def test_a_long_comment_wraps_on_a_phone(phone_page, live_server, therapist_a, c
     shown = phone_page.locator("ul.comments q")
     assert shown.inner_text() == comment  # broken over lines on screen, never cut
     assert shown.evaluate("q => q.getClientRects().length") > 1
-    assert too_wide(phone_page) == {}
+    assert_no_sideways_scroll(phone_page)
     assert overflowing(phone_page) == []
 
 
@@ -77,7 +69,7 @@ def test_goals_referral_and_ending_summary_wrap_on_a_phone(
     sign_in(phone_page, live_server, therapist_a)
     phone_page.goto(f"{live_server.url}/clients/{client_a.pk}/")
     assert phone_page.get_by_text(TOKEN, exact=True).count() == 2  # goal, past referral
-    assert too_wide(phone_page) == {}
+    assert_no_sideways_scroll(phone_page)
     assert overflowing(phone_page) == []
 
 
@@ -92,5 +84,5 @@ def test_a_long_repair_note_wraps_on_a_phone(phone_page, live_server, therapist_
     phone_page.goto(f"{live_server.url}/clients/{client.pk}/")
     logs = phone_page.locator("ul.repair-log").all_inner_texts()  # the alert's, the panel's
     assert len(logs) == 2 and all(URL in log for log in logs)
-    assert too_wide(phone_page) == {}
+    assert_no_sideways_scroll(phone_page)
     assert overflowing(phone_page) == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.conftest import serious_accessibility_violations
 from tests.conftest import PASSWORD
 
@@ -53,4 +54,4 @@ def test_on_a_phone_each_caseload_cell_says_what_it_is(
     )
     assert '"Last seen: "' in labels and '"Next appointment: "' in labels
     # Nothing makes the page scroll sideways.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_no_sideways_scroll(page)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.browser.conftest import serious_accessibility_violations
 from tests.conftest import PASSWORD
 from tests.transcripts.fixtures_db import HERE, use_rule_coder
@@ -69,4 +70,4 @@ def test_a_therapist_uploads_a_vtt_confirms_roles_and_reads_the_session_report(
     page.set_viewport_size({"width": 360, "height": 800})
     page.goto(f"{live_server.url}/clients/{client_a.pk}/")
     assert page.locator("table.transcripts tbody tr").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_no_sideways_scroll(page)
