@@ -8,8 +8,12 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.checkins import panels, preferences
         from rapport.checkins.demo import add_demo_responses
-        from rapport.checkins.services import revoke_links_about_a_missed_session
-        from rapport.core.hooks import on_attendance_changed
+        from rapport.checkins.selectors import rating_of_the_session
+        from rapport.checkins.services import (
+            revoke_links_about_a_missed_session,
+            revoke_links_of_an_ended_episode,
+        )
+        from rapport.core.hooks import on_attendance_changed, on_episode_ended, on_session_rating
         from rapport.core.panels import register_client_panel
         from rapport.demo import register_demo_extension
 
@@ -17,4 +21,10 @@ class CheckinsConfig(AppConfig):
         register_client_panel(panels.CHECKINS_ORDER, panels.checkins_panel)
         register_client_panel(preferences.PREFERENCES_ORDER, preferences.preferences_panel)
         register_demo_extension(add_demo_responses)
+        # Clinic code changes attendance and ends episodes without importing check-ins: these
+        # listeners revoke the links the change leaves pointless (and risky: a risk answer
+        # stored in a closed episode is seen by nobody).
         on_attendance_changed(revoke_links_about_a_missed_session)
+        on_episode_ended(revoke_links_of_an_ended_episode)
+        # And it asks whether the client rated a session before recording it as not attended.
+        on_session_rating(rating_of_the_session)

@@ -9,20 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from rapport.checkins.instruments import SESSION_CHECKIN
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Timing
 from rapport.checkins.services import sendable_from
 from rapport.checkins.tokens import hash_token, looks_like_token
 from rapport.clinic.models import MISSED, Appointment, Phase
 from rapport.clinic.selectors import clients_for
+from rapport.core.hooks import SessionRating
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response
-from rapport.measures.registry import get_instrument
+from rapport.measures.registry import all_instruments, get_instrument
 
 __all__ = [
+    "EPISODE_ENDED",
     "Schedule",
     "TokenLookup",
     "answered_before",
@@ -36,7 +40,14 @@ __all__ = [
     "episode_schedule",
     "get_checkin_for_user",
     "instrument_label",
+    "link_status",
+    "rating_of_the_session",
 ]
+
+
+#: A link not used, revoked or expired whose episode of care has ended: it cannot be
+#: answered either (``services.checkin_submit`` refuses it), so it is not "open".
+EPISODE_ENDED = "episode_ended"
 
 
 @dataclass(frozen=True)
@@ -44,24 +55,38 @@ class TokenLookup:
     """``checkin`` is set when the token matches a link; ``usable`` when it may be answered."""
 
     checkin: CheckIn | None
-    status: str  # "open", "used", "expired", "revoked" or "unknown"
+    status: str  # "open", "used", "expired", "revoked", "episode_ended" or "unknown"
 
     @property
     def usable(self) -> bool:
         return self.status == "open"
 
 
+def link_status(checkin: CheckIn, *, now: datetime) -> str:
+    """The link's status as the client would find it: ``CheckIn.status``, except that a
+    link of an ended episode is ``"episode_ended"`` rather than open. Ending an episode
+    revokes its links, but one closed any other way (a shell, an import) leaves them
+    unrevoked, and ``checkin_submit`` refuses them all the same: calling such a link open
+    would tell the therapist the client can still answer it."""
+    status = checkin.status(now)
+    if status == "open" and checkin.appointment.episode.phase == Phase.CLOSED:
+        return EPISODE_ENDED
+    return status
+
+
 def checkin_for_token(token: str, *, now: datetime | None = None) -> TokenLookup:
     if not looks_like_token(token):
         return TokenLookup(None, "unknown")
     checkin = (
-        CheckIn.objects.select_related("client", "client__clinic", "appointment", "response")
+        CheckIn.objects.select_related(
+            "client", "client__clinic", "appointment", "appointment__episode", "response"
+        )
         .filter(token_hash=hash_token(token))
         .first()
     )
     if checkin is None:
         return TokenLookup(None, "unknown")
-    return TokenLookup(checkin, checkin.status(now or timezone.now()))
+    return TokenLookup(checkin, link_status(checkin, now=now or timezone.now()))
 
 
 @dataclass(frozen=True)
@@ -249,4 +274,44 @@ def episode_override(episode) -> dict[str, str]:
     return {
         "before_instrument": override.before_instrument,
         "after_instrument": override.after_instrument,
+    }
+
+
+def rating_of_the_session(appointment) -> SessionRating | None:
+    """The client's first stored rating of this (already scoped) appointment's session: an
+    answer given for it to an alliance measure, which asks about the session (the session
+    check-in, the SRS, the WAI-SR; through a link, the tablet, an import or the API), or to
+    any questionnaire asked after the session. The same test as the one that revokes a
+    missed session's links (``services._rates_the_session``). Registered as the
+    ``core.hooks.session_rating`` finder: the clinic refuses to mark a session the client
+    rated as not attended (it would count as rated and as missed in monitoring)."""
+    rating = (
+        Response.objects.filter(appointment=appointment)
+        .filter(Q(instrument_id__in=_alliance_ids()) | Q(checkin__timing=Timing.AFTER))
+        .select_related("checkin")
+        .order_by("administered_at", "pk")
+        .first()
+    )
+    if rating is None:
+        return None
+    return SessionRating(answered_at=rating.administered_at, label=_how_rated(rating))
+
+
+def _alliance_ids() -> list[str]:
+    return [instrument.id for instrument in all_instruments() if instrument.kind == "alliance"]
+
+
+def _how_rated(response: Response) -> str:
+    """ "after-session check-in" for the session check-in or a link asked after the session
+    (naming another questionnaire, e.g. "SRS, after-session check-in"), else the measure."""
+    checkin = getattr(response, "checkin", None)
+    after = response.instrument_id == SESSION_CHECKIN or (
+        checkin is not None and checkin.timing == Timing.AFTER
+    )
+    if not after:
+        return instrument_label(response.instrument_id)
+    if response.instrument_id == SESSION_CHECKIN:
+        return _("after-session check-in")
+    return _("%(name)s, after-session check-in") % {
+        "name": instrument_label(response.instrument_id)
     }

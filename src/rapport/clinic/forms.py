@@ -6,6 +6,7 @@ import secrets
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from rapport.clinic.models import (
@@ -63,6 +64,12 @@ class EpisodeEditForm(EpisodeForm):
 
 
 class EndEpisodeForm(forms.Form):
+    """End an episode, and say where each of its ``goals`` stands (one group of choices
+    each, set to its current status): after the ending the goals can no longer be changed,
+    so this is where they are reviewed, in the same transaction as the ending."""
+
+    GOAL_PREFIX = "goal_"
+
     ended_on = forms.DateField(label=_("End date"), widget=DateInput)
     end_reason = forms.ChoiceField(
         label=_("Why did the episode end?"), choices=[("", "—"), *EndReason.choices]
@@ -76,6 +83,39 @@ class EndEpisodeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Goals reviewed, progress made, how the relationship felt."),
     )
+
+    def __init__(self, *args, goals=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        summary = self.fields.pop("summary")
+        for number, goal in enumerate(goals):
+            self.fields[f"{self.GOAL_PREFIX}{goal.pk}"] = forms.ChoiceField(
+                # The client's words, quoted as on the client page (escaped: free text).
+                label=format_html("{} <q>{}</q>", _("Goal:"), goal.text),
+                choices=GoalStatus.choices,
+                initial=goal.status,
+                widget=forms.RadioSelect,
+                # Left out (a goal added in another tab since the page was shown, a form
+                # sent by a script): the goal keeps its status.
+                required=False,
+                help_text=_(
+                    "Where each goal stands as the episode ends: once it has ended, its "
+                    "goals can no longer be changed."
+                )
+                if number == 0
+                else "",
+            )
+        self.fields["summary"] = summary  # after the goals, whose review it sums up
+
+    def ending(self) -> dict:
+        """The cleaned data as ``services.episode_end`` takes it."""
+        data = dict(self.cleaned_data)
+        chosen = {name: data.pop(name) for name in list(data) if name.startswith(self.GOAL_PREFIX)}
+        statuses = {
+            int(name.removeprefix(self.GOAL_PREFIX)): status
+            for name, status in chosen.items()
+            if status
+        }
+        return {**data, "goal_statuses": statuses}
 
 
 def new_form_key() -> str:

@@ -10,7 +10,7 @@ reveals whether someone else's client exists.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -19,13 +19,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.audit.models import Action, AuditEvent
 from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
 
 __all__ = [
     "CaseloadRow",
+    "EndingPreview",
     "NotAttended",
+    "appointments_cancelled_by_ending",
+    "cancelled_by_ending",
+    "cancelled_by_ending_target",
     "caseload_for",
     "clients_for",
+    "ending_preview",
     "get_appointment_for_user",
     "get_client_for_user",
     "get_episode_for_user",
@@ -252,3 +258,60 @@ def client_episodes(client: Client) -> list[Episode]:
 
 def open_episode(client: Client) -> Episode | None:
     return client.episodes.exclude(phase=Phase.CLOSED).order_by("-started_on", "-pk").first()
+
+
+def appointments_cancelled_by_ending(
+    episode: Episode, ended_on: date, *, now: datetime
+) -> QuerySet[Appointment]:
+    """The booked appointments that ending ``episode`` on ``ended_on`` cancels: still
+    "Scheduled" and after the end date, or later today when it ends today. Those between
+    the end date and now are included: left "Scheduled", they would count as sessions
+    nobody recorded. ``services.episode_end`` cancels exactly these; the end page lists
+    them first."""
+    after_the_end = timezone.make_aware(datetime.combine(ended_on + timedelta(days=1), time.min))
+    return episode.appointments.filter(
+        attendance=Attendance.SCHEDULED, starts_at__gte=min(after_the_end, now)
+    ).order_by("starts_at", "pk")
+
+
+@dataclass(frozen=True)
+class EndingPreview:
+    """What ending an episode on ``ended_on`` does to its appointments, for the end page:
+    ``cancelled`` are cancelled; ``unrecorded`` are past sessions nobody recorded that it
+    leaves alone, but that an earlier end date would cancel as well."""
+
+    ended_on: date
+    cancelled: list[Appointment]
+    unrecorded: list[Appointment]
+
+
+def ending_preview(episode: Episode, ended_on: date, *, now: datetime) -> EndingPreview:
+    cancelled = list(appointments_cancelled_by_ending(episode, ended_on, now=now))
+    unrecorded = (
+        episode.appointments.filter(attendance=Attendance.SCHEDULED, starts_at__lt=now)
+        .exclude(pk__in=[appointment.pk for appointment in cancelled])
+        .order_by("starts_at", "pk")
+    )
+    return EndingPreview(ended_on=ended_on, cancelled=cancelled, unrecorded=list(unrecorded))
+
+
+#: The audit target of an appointment that ending its episode cancelled. The audit log is
+#: append-only, so it tells such a cancellation from the client's own for good; the
+#: Appointment row has no field for why it was cancelled (and the end date alone cannot
+#: tell: a session the client had cancelled earlier may lie after it too).
+_ENDING_CANCELLED = "cancelled:episode-ended"
+
+
+def cancelled_by_ending_target(appointment: Appointment) -> str:
+    return f"appointment:{appointment.pk}:{_ENDING_CANCELLED}"
+
+
+def cancelled_by_ending(client: Client) -> set[int]:
+    """Ids of the (already scoped) client's appointments that ending an episode cancelled."""
+    targets = AuditEvent.objects.filter(
+        client_id=client.pk,
+        action=Action.UPDATE,
+        target__startswith="appointment:",
+        target__endswith=f":{_ENDING_CANCELLED}",
+    ).values_list("target", flat=True)
+    return {int(target.split(":")[1]) for target in targets}

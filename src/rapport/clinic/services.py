@@ -7,6 +7,7 @@ user; every function records an audit row in the same transaction as the change.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import (
+    MISSED,
     Appointment,
     Attendance,
     AttendanceBasis,
@@ -27,6 +29,8 @@ from rapport.clinic.models import (
     Modality,
     Phase,
 )
+from rapport.clinic.selectors import appointments_cancelled_by_ending, cancelled_by_ending_target
+from rapport.core import hooks
 
 __all__ = [
     "appointment_create",
@@ -254,33 +258,47 @@ def episode_end(
     ended_on: date,
     end_reason: str,
     summary: str = "",
+    goal_statuses: Mapping[int, str] | None = None,
     request=None,
 ) -> Episode:
+    """End ``episode``. ``goal_statuses`` (goal id -> status) records where each goal
+    stands, in the same transaction: once the episode has ended its goals can no longer be
+    changed, so the ending is the therapist's last chance to review them."""
     if not episode.is_open:
         raise ValidationError("This episode has already ended.")
     if end_reason not in EndReason.values:
         raise ValidationError({"end_reason": "Choose why the episode ended."})
     if ended_on < episode.started_on:
         raise ValidationError({"ended_on": "The end date cannot be before the start date."})
-    if ended_on > timezone.localdate():
+    now = timezone.now()
+    if ended_on > timezone.localdate(now):
         raise ValidationError({"ended_on": "The end date cannot be in the future."})
     after_the_end = _start_of_day(ended_on + timedelta(days=1))
     _check_nothing_happened_after(episode, after_the_end)
+    # Appointments booked after the ending will not happen (those between the end date and
+    # today included: left "scheduled", they would count as sessions nobody recorded; and
+    # those later today, when the episode ends today).
+    will_not_happen = list(appointments_cancelled_by_ending(episode, ended_on, now=now))
+    _check_none_was_rated(will_not_happen, now)
+    _review_goals(actor=actor, episode=episode, statuses=goal_statuses or {}, request=request)
     episode.phase = Phase.CLOSED
     episode.ended_on = ended_on
     episode.end_reason = end_reason
     episode.ending_summary = summary.strip()
     episode.save()
-    # Appointments booked after the ending will not happen (those between the end date and
-    # today included: left "scheduled", they would count as sessions nobody recorded; and
-    # those later today, when the episode ends today). Each goes through the attendance
-    # hook, as a cancellation on the page would: monitoring recounts.
-    will_not_happen = episode.appointments.filter(
-        attendance=Attendance.SCHEDULED, starts_at__gte=min(after_the_end, timezone.now())
-    )
+    # Each cancellation goes through the attendance hook, as a cancellation on the page
+    # would (monitoring recounts), and is audited as the ending's: the client page tells it
+    # from a cancellation by the client ("Cancelled: episode ended").
     for appointment in will_not_happen:
         appointment.attendance = Attendance.CANCELLED
         appointment.save(update_fields=["attendance"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=cancelled_by_ending_target(appointment),
+            client_id=episode.client_id,
+            request=request,
+        )
         _after_attendance_change(appointment)
     # Then every link of the episode still open is revoked (checkins listens): a risk answer
     # given now would land in a closed episode, off the caseload, seen by nobody.
@@ -293,6 +311,52 @@ def episode_end(
         request=request,
     )
     return episode
+
+
+def _check_none_was_rated(appointments: list[Appointment], now: datetime) -> None:
+    """A session the client rated is not cancelled by the ending: they came to it (see
+    :func:`_check_not_rated`). Only one that has started can have been rated."""
+    for appointment in appointments:
+        if appointment.starts_at > now:
+            continue
+        rating = hooks.session_rating(appointment)
+        if rating is not None:
+            day = timezone.localtime(appointment.starts_at).date()
+            raise ValidationError(
+                {
+                    "ended_on": f"The client rated the session of {_day(day)}, after this date, "
+                    f"on {_day(timezone.localtime(rating.answered_at).date())} ({rating.label}): "
+                    "record it as attended, and end the episode on or after that day."
+                }
+            )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _review_goals(*, actor, episode: Episode, statuses: Mapping[int, str], request) -> None:
+    """Set the status of each goal named in ``statuses`` (all of them the episode's)."""
+    goals = {goal.pk: goal for goal in episode.goals.all()}
+    if set(statuses) - set(goals):
+        raise ValidationError(
+            "A goal on this page is not one of this episode's: reload the page and try again."
+        )
+    if any(status not in GoalStatus.values for status in statuses.values()):
+        raise ValidationError("Choose where each goal stands.")
+    for goal_id, status in statuses.items():
+        goal = goals[goal_id]
+        if goal.status == status:
+            continue
+        goal.status = status
+        goal.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=f"goal:{goal.pk}",
+            client_id=episode.client_id,
+            request=request,
+        )
 
 
 def _start_of_day(day: date) -> datetime:
@@ -444,6 +508,8 @@ def appointment_record_attendance(
         raise ValidationError(
             {"attendance": "This appointment has not happened yet: it can only be cancelled."}
         )
+    if attendance in MISSED:
+        _check_not_rated(appointment)
     if attendance != Attendance.CANCELLED:
         _check_slot_still_free(appointment)
     before, appointment.attendance = appointment.attendance, attendance
@@ -467,6 +533,25 @@ def appointment_record_attendance(
     return appointment
 
 
+def _check_not_rated(appointment: Appointment) -> None:
+    """A session the client rated (an after-session check-in, an alliance measure) is not
+    recorded as missed or cancelled: they almost certainly came to it, and monitoring would
+    count it both as a rated session and as a missed appointment (dropout risk). The
+    ratings come from check-ins, through ``core.hooks`` (clinic does not import them)."""
+    rating = hooks.session_rating(appointment)
+    if rating is None:
+        return
+    answered = timezone.localtime(rating.answered_at).date()
+    raise ValidationError(
+        {
+            "attendance": f"The client rated this session on {_day(answered)} "
+            f"({rating.label}), so it cannot be marked as not attended: a client who rated "
+            "a session came to it. Ratings cannot be withdrawn in Rapport; if this one was "
+            "given by mistake, keep the session as attended and tell your clinic admin."
+        }
+    )
+
+
 def _check_slot_still_free(appointment: Appointment) -> None:
     """A cancelled appointment whose time was booked again cannot come back as well: the
     session would be there twice (one_appointment_at_a_time)."""
@@ -480,15 +565,11 @@ def _check_slot_still_free(appointment: Appointment) -> None:
 
 
 def _after_attendance_change(appointment: Appointment) -> None:
-    """Hook for monitoring (attendance feeds dropout risk); replaced when monitoring lands."""
-    from rapport.core import hooks
-
+    """Hook for monitoring (attendance feeds dropout risk) and check-ins (links)."""
     hooks.attendance_changed(appointment)
 
 
 def _after_episode_end(episode: Episode) -> None:
-    from rapport.core import hooks
-
     hooks.episode_ended(episode)
 
 

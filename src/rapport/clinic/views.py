@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from rapport.accounts.selectors import supervision_links_seeing_clients_of
@@ -31,7 +34,7 @@ from rapport.clinic.forms import (
     GoalForm,
 )
 from rapport.core.decorators import clinician_required
-from rapport.core.forms import service_form_page
+from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.panels import client_panels
 
 
@@ -117,6 +120,8 @@ def client_detail(request, client_id):
         "now": timezone.now(),
         "notices": notices,
         "panels": sections,
+        # Told apart from a client's cancellation: "Cancelled: episode ended".
+        "cancelled_by_ending": selectors.cancelled_by_ending(client),
     }
     return render(request, "clinic/client_detail.html", context)
 
@@ -191,14 +196,15 @@ def _episode_already_open(request, client, episode) -> HttpResponse:
     )
 
 
-def _episode_ended(request, episode, title: str) -> HttpResponse:
+def _episode_ended(request, episode, title: str, goal=None) -> HttpResponse:
     """Instead of a form that could only fail: an ended episode is a closed record (see
-    services._require_open). A form sent anyway is refused the same way."""
+    services._require_open), and so are its goals (``goal``, shown as it stands). A form
+    sent anyway is refused the same way."""
     audit_page_view(request, episode.client_id)
     return render(
         request,
         "clinic/episode_ended.html",
-        {"client": episode.client, "episode": episode, "title": title},
+        {"client": episode.client, "episode": episode, "title": title, "goal": goal},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -226,20 +232,54 @@ def episode_edit(request, episode_id):
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def episode_end(request, episode_id):
+    """End an episode: its goals are reviewed on the same form, and the page says which
+    booked appointments the ending cancels before it is saved, and how many it did after.
+    The flow of ``service_form_page``, whose fixed success message cannot carry the count."""
     episode = selectors.get_episode_for_user(request.user, episode_id)
     if not episode.is_open:
         return _episode_ended(request, episode, _("End episode"))
-    return service_form_page(
-        request,
-        EndEpisodeForm(request.POST or None, initial={"ended_on": timezone.localdate()}),
-        lambda data: services.episode_end(
-            actor=request.user, episode=episode, request=request, **data
-        ),
-        success=_("Episode ended."),
-        next_url=_client_url(episode.client_id),
-        title=_("End this episode"),
-        client=episode.client,
+    goals = list(episode.goals.order_by("created_at", "pk"))
+    form = EndEpisodeForm(
+        request.POST or None, goals=goals, initial={"ended_on": timezone.localdate()}
     )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_end(
+                actor=request.user, episode=episode, request=request, **form.ending()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _ended_message(episode))
+            return redirect(_client_url(episode.client_id))
+    audit_page_view(request, episode.client_id)
+    # The date sent, if it was valid, else today: the list matches what saving would do.
+    ended_on = form.cleaned_data.get("ended_on") if form.is_bound else None
+    context = {
+        "form": form,
+        "title": _("End this episode"),
+        "client": episode.client,
+        "episode": episode,
+        "goals": goals,
+        "preview": selectors.ending_preview(
+            episode, ended_on or timezone.localdate(), now=timezone.now()
+        ),
+        "ends_today": ended_on in (None, timezone.localdate()),
+    }
+    return render(request, "clinic/episode_end.html", context, status=400 if form.errors else 200)
+
+
+def _ended_message(episode) -> str:
+    cancelled = selectors.cancelled_by_ending(episode.client) & set(
+        episode.appointments.values_list("pk", flat=True)
+    )
+    if not cancelled:
+        return _("Episode ended.")
+    return ngettext(
+        "Episode ended. %(count)d booked appointment after the end date was cancelled.",
+        "Episode ended. %(count)d booked appointments after the end date were cancelled.",
+        len(cancelled),
+    ) % {"count": len(cancelled)}
 
 
 @clinician_required
@@ -264,6 +304,8 @@ def goal_create(request, episode_id):
 def goal_edit(request, goal_id):
     goal = selectors.get_goal_for_user(request.user, goal_id)
     client = goal.episode.client
+    if not goal.episode.is_open:
+        return _episode_ended(request, goal.episode, _("Edit goal"), goal=goal)
     return service_form_page(
         request,
         GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status}),
