@@ -32,7 +32,6 @@ from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
 from rapport.checkins.tokens import hash_token, new_token
 from rapport.clinic.models import MISSED, Episode, Phase
-from rapport.core.hooks import on_episode_ended
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
@@ -329,11 +328,6 @@ def revoke_links_of_an_ended_episode(episode, now: datetime | None = None) -> in
     links = _open_links(CheckIn.objects.filter(appointment__episode=episode), now)
     _revoke_by_the_system(links, now)
     return len(links)
-
-
-# Registered on import (CheckinsConfig.ready imports this module), beside the attendance
-# listener registered there: clinic code ends the episode without importing check-ins.
-on_episode_ended(revoke_links_of_an_ended_episode)
 
 
 def _open_links(checkins, now: datetime) -> list[CheckIn]:
