@@ -238,3 +238,29 @@ def test_an_open_episodes_goal_still_opens_its_form(login, therapist_a, episode)
     goal = episode.goals.order_by("pk").first()
     page = main(login(therapist_a).get(f"/goals/{goal.pk}/edit/").content.decode())
     assert "<form" in page and "read-only" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [
+        ("goals/new/", {"text": "Sleep through the night", "status": "active"}),
+        ("appointments/new/", {"starts_at": "2026-12-20T10:00", "duration_minutes": "50"}),
+    ],
+)
+def test_an_ended_episode_offers_no_form_to_add_a_goal_or_book(
+    login, therapist_a, episode, path, sent
+):
+    """Neither page is linked from an ended episode, but an old tab or a bookmark opened a
+    form whose Save could only fail: the read-only page says why instead."""
+    http = login(therapist_a)
+    end(http, episode)
+    goals, appointments = episode.goals.count(), episode.appointments.count()
+
+    response = http.get(f"/episodes/{episode.pk}/{path}")
+    page = main(response.content.decode())
+    assert response.status_code == 200
+    assert "This episode ended on 2 Dec 2026 and can no longer be changed" in page
+    assert "<form" not in page
+
+    assert http.post(f"/episodes/{episode.pk}/{path}", sent).status_code == 400
+    assert (episode.goals.count(), episode.appointments.count()) == (goals, appointments)

@@ -286,6 +286,8 @@ def _ended_message(episode) -> str:
 @require_http_methods(["GET", "POST"])
 def goal_create(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
+    if not episode.is_open:
+        return _episode_ended(request, episode, _("Add a goal"))
     return service_form_page(
         request,
         GoalForm(request.POST or None),
@@ -321,6 +323,8 @@ def goal_edit(request, goal_id):
 @require_http_methods(["GET", "POST"])
 def appointment_create(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
+    if not episode.is_open:
+        return _episode_ended(request, episode, _("Book an appointment"))
     return service_form_page(
         request,
         AppointmentForm(request.POST or None),
