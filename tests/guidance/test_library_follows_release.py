@@ -62,3 +62,18 @@ def test_loading_an_up_to_date_library_writes_nothing(clinic):
     before = AuditEvent.objects.count()
     library_load(clinic=clinic)
     assert AuditEvent.objects.count() == before
+
+
+def test_an_edit_saved_after_the_rows_were_read_is_not_overwritten(clinic, admin_user):
+    """``library_load`` runs on page loads without a lock: an admin's edit committed
+    between its read and its write must survive."""
+    from rapport.guidance.services import _follow_the_library
+
+    library_load(clinic=clinic)
+    _as_an_older_release_left_it("name-the-rupture", clinic)
+    rows = list(Strategy.objects.filter(clinic=clinic))  # read before the edit
+    copy = Strategy.objects.get(clinic=clinic, slug="name-the-rupture")
+    strategy_update(actor=admin_user, strategy=copy, text="Our clinic's wording.")
+    _follow_the_library(load_library(), rows)
+    copy.refresh_from_db()
+    assert copy.text == "Our clinic's wording."

@@ -100,21 +100,19 @@ def _follow_the_library(specs, rows: list[Strategy]) -> None:
     that already had the strategy. An admin's edit marks the copy ``edited`` and stops it
     following."""
     shipped = {spec.slug: _row(None, spec) for spec in specs}
-    changed = []
+    followed = 0
     for row in rows:
         spec = shipped.get(row.slug)
         if row.origin != Origin.LIBRARY or row.edited or spec is None:
             continue
-        differs = [name for name in _SHIPPED if getattr(row, name) != getattr(spec, name)]
-        if differs:
-            for name in differs:
-                setattr(row, name, getattr(spec, name))
-            changed.append(row)
-    if changed:
-        Strategy.objects.bulk_update(changed, list(_SHIPPED))
-        audit_record(
-            actor=None, action=Action.UPDATE, target=f"guidance-library:follow:{len(changed)}"
-        )
+        if any(getattr(row, name) != getattr(spec, name) for name in _SHIPPED):
+            # Only while still unedited: an admin's edit saved since the rows were read
+            # (this runs on page loads, unlocked) must not be overwritten.
+            followed += Strategy.objects.filter(pk=row.pk, edited=False).update(
+                **{name: getattr(spec, name) for name in _SHIPPED}
+            )
+    if followed:
+        audit_record(actor=None, action=Action.UPDATE, target=f"guidance-library:follow:{followed}")
 
 
 def _mark_library_safety(clinic, specs, rows) -> None:
