@@ -102,3 +102,13 @@ def test_the_list_is_exactly_who_the_scope_lets_in(login, clinic, therapist_a, s
 
 def test_a_supervisors_own_caseload_has_no_such_line(login, supervisor):
     assert _seen_by(login(supervisor)) is None
+
+
+def test_a_supervised_supervisor_is_told_who_sees_their_own_clients(login, clinic, supervisor):
+    """A supervisor may hold clients and be supervised in turn; their supervisor can open
+    those clients, so the caseload names them too (code review)."""
+    senior = make_user(clinic, "senior@test.invalid", Role.SUPERVISOR)
+    SupervisionLink.objects.create(supervisor=senior, supervisee=supervisor)
+    make_client(supervisor, "Sol S.")
+    line = _seen_by(login(supervisor)) or ""
+    assert line.startswith("Who else can see your clients:") and "senior@test.invalid" in line

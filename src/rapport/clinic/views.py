@@ -90,11 +90,7 @@ def caseload(request):
         "figures": figures,
         "show_therapist": len(therapists) > 1,
         "is_supervisor": request.user.is_supervisor,
-        # Who else can open a therapist's clients (their supervisors), so an account an
-        # admin made and linked cannot read them unseen. None: not shown to supervisors.
-        "seen_by": (
-            supervision_links_seeing_clients_of(request.user) if request.user.is_therapist else None
-        ),
+        "seen_by": _seen_by(request.user),
     }
     return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
 
@@ -207,6 +203,14 @@ def _episode_ended(request, episode, title: str, goal=None) -> HttpResponse:
         {"client": episode.client, "episode": episode, "title": title, "goal": goal},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _seen_by(user):
+    """Who else can open this clinician's own clients (their supervisors), so an account an
+    admin made and linked cannot read them unseen. A supervisor can be supervised too (and
+    hold clients); they are told when someone is linked to them. None: nothing to say."""
+    links = supervision_links_seeing_clients_of(user)
+    return links if user.is_therapist or links else None
 
 
 @clinician_required
