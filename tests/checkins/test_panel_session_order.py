@@ -14,8 +14,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
+from tests.checkins.test_panel_chart_counts_sessions import plotted
 
 from rapport.clinic.models import Appointment, Attendance, Client, Episode
+from rapport.core import hooks
 from rapport.measures.services import response_record
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.series import load_episode_series
@@ -84,13 +86,24 @@ def test_the_table_places_and_dates_answers_by_their_session(
 
 
 @pytest.mark.django_db
-def test_chart_and_table_follow_monitorings_sessions(login, therapist_a, answered_out_of_order):
+@pytest.mark.parametrize("with_monitoring", [True, False], ids=["monitoring", "own-rule"])
+def test_chart_and_table_follow_monitorings_sessions(
+    login, therapist_a, answered_out_of_order, monkeypatch, with_monitoring
+):
+    # Which answers the chart plots comes from monitoring (core.hooks.counted_responses);
+    # the order of the table and the chart is the panel's own (_in_session_order), as is the
+    # whole rule when monitoring is not installed: both must match monitoring's sessions.
     client, episode, _earlier, later = answered_out_of_order
+    if not with_monitoring:
+        monkeypatch.setattr(hooks, "_counted_response_providers", [])
+    drawn = plotted(monkeypatch)
     page = login(therapist_a).get(f"/clients/{client.pk}/").content.decode()
     shown = [
         int(re.search(r'<td class="num">(\d+)</td>', row)[1]) for row in rows_of(page, CHECKIN)
     ]
     monitoring = [o.score for o in load_episode_series(episode).series.of(CHECKIN)]
     assert list(reversed(shown)) == monitoring == [36, 32, 12]
+    (chart,) = [c for c in drawn if c.title == "Check-in"]
+    assert list(chart.lines[0].y) == monitoring
     last_day = date_format(timezone.localtime(later.starts_at), "j M Y")
     assert "from 36 on" in page and f"to 12 on {last_day}." in page

@@ -25,6 +25,7 @@ from rapport.checkins.instruments import (
 )
 from rapport.checkins.models import Timing
 from rapport.clinic.models import Appointment
+from rapport.core import hooks
 from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
 from rapport.measures import selectors as measure_selectors
 from rapport.measures.definitions import Instrument
@@ -136,35 +137,52 @@ def _in_session_order(responses, starts: dict[int, dt.datetime]) -> list:
     return ordered
 
 
-def _superseded(instrument: Instrument, responses) -> set[int]:
-    """The responses (pks) replaced by a later answer to the same questionnaire for the same
-    appointment (a second link answered): monitoring counts only the newer one
-    (``rapport.monitoring.series``), so the therapist must see which one that is.
+@dataclass(frozen=True)
+class Counting:
+    """Which of one instrument's answers the chart plots (``counted``: one a session, the
+    one that counts) and which the table marks as replaced."""
 
-    ``responses`` are in session order (``_in_session_order``), as monitoring orders them.
-    An answer without a total replaces nothing, since monitoring skips it; for an instrument
-    without a total (C-NIP) the latest answer counts.
+    counted: frozenset[int]
+    replaced: frozenset[int]
+
+
+def _counting(instrument_id: str, instrument: Instrument | None, responses, provided) -> Counting:
+    """Monitoring's answer when it counts this instrument (``core.hooks.counted_responses``,
+    ``provided``), so the chart plots exactly the scores Monitoring's chart and alerts use:
+    an answer given for no appointment, placed at a session by its date, never replaces that
+    session's own link answer there, which a rule of the panel's own got wrong. Otherwise
+    (monitoring not installed, or an instrument it does not count) the panel's own rule."""
+    pks = {r.pk for r in responses}
+    if provided is not None and instrument_id in provided.instruments:
+        return Counting(frozenset(provided.counted & pks), frozenset(provided.replaced & pks))
+    superseded = _superseded(instrument, responses) if instrument else set()
+    scored = {r.pk for r in responses if r.total is not None}
+    return Counting(frozenset(scored - superseded), frozenset(superseded))
+
+
+def _superseded(instrument: Instrument, responses) -> set[int]:
+    """Without monitoring's answer (:func:`_counting`): the responses (pks) replaced by a
+    later answer to the same questionnaire for the same appointment (a second link
+    answered).
+
+    ``responses`` are in session order (``_in_session_order``). An answer without a total
+    replaces nothing; for an instrument without a total (C-NIP) the latest answer counts.
     """
     latest: dict[int, int] = {}
     for index, response in enumerate(responses):
         if response.appointment_id is None:
-            continue  # placed by its date, which monitoring resolves with the sessions
+            continue
         if instrument.total is None or response.total is not None:
             latest[response.appointment_id] = index
     return {r.pk for index, r in enumerate(responses) if index < latest.get(r.appointment_id, -1)}
 
 
-def _counted(responses, superseded: set[int]) -> list:
-    """The scored answers that count, one a session, in session order: what monitoring's
-    chart plots (``rapport.monitoring.series``: of two answers for one session the newer
-    counts). Plotting the replaced ones too drew a client's corrected 37 and both later 20s
-    as three points beside a monitoring chart showing one (20); the table lists them all,
-    marked."""
-    return [r for r in responses if r.total is not None and r.pk not in superseded]
-
-
-def _chart(instrument: Instrument, responses, superseded: set[int]) -> tuple[str, str]:
-    scored = _counted(responses, superseded)
+def _chart(instrument: Instrument, responses, counting: Counting) -> tuple[str, str]:
+    # What monitoring's chart plots, one answer a session, in the table's session order.
+    # Plotting the replaced ones too drew a client's corrected 37 and both later 20s as
+    # three points beside a monitoring chart showing one (20); the table lists them all,
+    # marked.
+    scored = [r for r in responses if r.total is not None and r.pk in counting.counted]
     xs = list(range(1, len(scored) + 1))
     thresholds = []
     if instrument.clinical_cutoff is not None:
@@ -180,10 +198,10 @@ def _chart(instrument: Instrument, responses, superseded: set[int]) -> tuple[str
         thresholds=thresholds,
         y_range=(float(total.min), float(total.max)) if total else None,
     )
-    return svg_data_uri(line_chart_svg(chart)), _chart_alt(instrument, scored, superseded)
+    return svg_data_uri(line_chart_svg(chart)), _chart_alt(instrument, scored, counting.replaced)
 
 
-def _chart_alt(instrument: Instrument, scored: list, superseded: set[int]) -> str:
+def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int]) -> str:
     if not scored:
         return _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
     first, last = scored[0], scored[-1]
@@ -201,27 +219,26 @@ def _chart_alt(instrument: Instrument, scored: list, superseded: set[int]) -> st
         "last": f"{last.total:g}",
         "last_date": date_format(last.session_date, "j M Y"),
     }
-    if superseded:
+    if replaced:
         alt += " " + _("The table also lists the answers replaced by a later one.")
     return alt
 
 
-def _series(instrument: Instrument, responses) -> Series:
+def _series(instrument: Instrument, responses, counting: Counting) -> Series:
     subscales = [s for s in instrument.subscales if s.id != PUSHED_ITEM]
-    superseded = _superseded(instrument, responses)
     rows = [
         {
             "response": r,
             "subscales": [r.subscales.get(s.id) for s in subscales],
-            "superseded": r.pk in superseded,
+            "superseded": r.pk in counting.replaced,
         }
         for r in reversed(responses)
     ]
-    uri, alt = _chart(instrument, responses, superseded) if instrument.total else ("", "")
+    uri, alt = _chart(instrument, responses, counting) if instrument.total else ("", "")
     return Series(instrument, rows, uri, alt, [s.label for s in subscales])
 
 
-def _comments(responses, superseded: set[int]) -> list[dict]:
+def _comments(responses, superseded: frozenset[int]) -> list[dict]:
     """The latest comments of the answers that count: a client who answered twice for one
     session corrected themselves, and their first comment would repeat or contradict
     the one that counts."""
@@ -237,7 +254,7 @@ def _comments(responses, superseded: set[int]) -> list[dict]:
     return comments
 
 
-def _pushed(instrument: Instrument, responses, superseded: set[int]) -> list[dict]:
+def _pushed(instrument: Instrument, responses, superseded: frozenset[int]) -> list[dict]:
     # A replaced "felt pushed" answer is kept, marked: the score table leaves this item out,
     # so hiding it here would hide that the client said it at all.
     return [
@@ -282,19 +299,24 @@ def checkins_panel(request, client) -> dict:
         client_id=client.pk,
         request=request,
     )
+    provided = hooks.counted_responses(client) if grouped else None
     series = []
     for instrument_id, responses in sorted(grouped.items()):
         try:
             instrument = get_instrument(instrument_id)
         except InstrumentNotFound:
             continue
-        series.append(_series(instrument, responses))
+        series.append(
+            _series(
+                instrument, responses, _counting(instrument_id, instrument, responses, provided)
+            )
+        )
     checkin_responses = grouped.get(SESSION_CHECKIN, [])
     try:
         session_checkin = get_instrument(SESSION_CHECKIN)
     except InstrumentNotFound:
         session_checkin = None
-    replaced = _superseded(session_checkin, checkin_responses) if session_checkin else set()
+    replaced = _counting(SESSION_CHECKIN, session_checkin, checkin_responses, provided).replaced
     episode = client.episodes.exclude(phase="closed").order_by("-started_on", "-pk").first()
     schedule = selectors.episode_schedule(episode) if episode else None
     return {

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "CountedResponses",
     "SessionRating",
     "attendance_changed",
+    "counted_responses",
     "episode_ended",
     "on_attendance_changed",
+    "on_counted_responses",
     "on_episode_ended",
     "on_response_stored",
     "on_session_rating",
@@ -38,6 +41,27 @@ class SessionRating:
 
 
 _session_rating_finders: list[Callable[..., SessionRating | None]] = []
+
+
+@dataclass(frozen=True)
+class CountedResponses:
+    """Which of a client's stored answers monitoring counts, as monitoring decides it, for
+    pages of other apps that show the same scores (the check-ins panel's chart and table)
+    without importing monitoring or copying its placement rules.
+
+    ``instruments``: the stored instrument ids monitoring counts answers of (every
+    spelling); for any other instrument the caller keeps its own rule. ``counted``: the
+    answers (pks) monitoring counts, one per instrument and session of each episode.
+    ``replaced``: the scored answers monitoring placed at a session where another answer of
+    the same instrument counts instead. An answer in neither set is one monitoring does not
+    place at all (no score, or given outside every episode)."""
+
+    instruments: frozenset[str]
+    counted: frozenset[int]
+    replaced: frozenset[int]
+
+
+_counted_response_providers: list[Callable[..., CountedResponses]] = []
 
 
 def on_attendance_changed(listener: Callable) -> Callable:
@@ -66,6 +90,14 @@ def on_session_rating(finder: Callable[..., SessionRating | None]) -> Callable:
     return finder
 
 
+def on_counted_responses(provider: Callable[..., CountedResponses]) -> Callable:
+    """Register ``provider(client) -> CountedResponses`` (monitoring does): check-ins code
+    asks it which answers count instead of deriving the rule again."""
+    if provider not in _counted_response_providers:
+        _counted_response_providers.append(provider)
+    return provider
+
+
 def attendance_changed(appointment) -> None:
     for listener in _attendance_listeners:
         listener(appointment)
@@ -87,4 +119,13 @@ def session_rating(appointment) -> SessionRating | None:
         rating = finder(appointment)
         if rating is not None:
             return rating
+    return None
+
+
+def counted_responses(client) -> CountedResponses | None:
+    """What the first registered provider says about this already-scoped client's answers,
+    or None when no app provides it (monitoring not installed): the caller then falls back
+    on its own rule."""
+    for provider in _counted_response_providers:
+        return provider(client)
     return None

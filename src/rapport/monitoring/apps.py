@@ -67,6 +67,59 @@ def on_attendance(appointment) -> None:
     _schedule(appointment.episode_id)
 
 
+def counted_responses(client):
+    """``core.hooks.counted_responses`` provider: which of the client's answers monitoring
+    counts and which it replaced, across all their episodes (the check-ins panel charts
+    every episode's answers). Counted is what ``series.load_many`` builds the alerts and
+    charts from, so the panel cannot drift from it; a constant number of queries however
+    many answers and episodes the client has (the client page calls this on every view).
+    """
+    from django.utils import timezone
+
+    from rapport.core.hooks import CountedResponses
+    from rapport.monitoring.instruments import stored_ids
+    from rapport.monitoring.series import load_many
+
+    now = timezone.now()
+    episodes = list(client.episodes.select_related("client", "client__therapist"))
+    counted = {pk for built in load_many(episodes, now=now) for pk in built.response_ids.values()}
+    placed = _placed(client, episodes, now)
+    return CountedResponses(
+        instruments=frozenset(stored_ids()),
+        counted=frozenset(counted),
+        replaced=frozenset(placed - counted),
+    )
+
+
+def _placed(client, episodes, now) -> set[int]:
+    """The client's scored answers that ``series.load_many`` hands to ``build_series``: an
+    episode's own, and those stored without an episode given within an episode's dates,
+    up to ``now``. ``build_series`` places each of them at a session and counts one per
+    instrument and session, so any of them it does not count was replaced there by
+    another. Others (given outside every episode) are not placed at all: not "replaced".
+    The same selection as ``load_many``'s (its query and its episode-date rule for answers
+    stored without an episode): change them together."""
+    from rapport.measures.models import Response
+    from rapport.monitoring.instruments import stored_ids
+
+    ids = {episode.pk for episode in episodes}
+    rows = Response.objects.filter(
+        client=client, instrument_id__in=stored_ids(), total__isnull=False, administered_at__lte=now
+    ).values_list("pk", "episode_id", "administered_at")
+    return {
+        pk
+        for pk, episode_id, administered_at in rows
+        if episode_id in ids or (episode_id is None and _within_one(episodes, administered_at))
+    }
+
+
+def _within_one(episodes, moment) -> bool:
+    from django.utils import timezone
+
+    day = timezone.localtime(moment).date()
+    return any(e.started_on <= day and (e.ended_on is None or day <= e.ended_on) for e in episodes)
+
+
 def demo_alerts(clinic, rng) -> None:
     """Demo extension: compute the demo clinic's alerts once everything else is seeded."""
     from rapport.monitoring.tasks import recompute_alerts
@@ -79,7 +132,11 @@ class MonitoringConfig(AppConfig):
     label = "monitoring"
 
     def ready(self) -> None:
-        from rapport.core.hooks import on_attendance_changed, on_response_stored
+        from rapport.core.hooks import (
+            on_attendance_changed,
+            on_counted_responses,
+            on_response_stored,
+        )
         from rapport.core.panels import register_client_panel
         from rapport.demo import register_demo_extension
         from rapport.monitoring.views import client_panel
@@ -87,6 +144,9 @@ class MonitoringConfig(AppConfig):
         on_response_stored(on_response)
         on_attendance_changed(on_attendance)
         register_client_panel(PANEL_ORDER, client_panel)
+        # The check-ins panel charts the same scores: it asks which answers count here
+        # rather than copying the placement rules (checkins sits below monitoring).
+        on_counted_responses(counted_responses)
         # Apps' ready() runs in INSTALLED_APPS order and checkins comes before monitoring,
         # so the demo's responses exist by the time this extension runs.
         register_demo_extension(demo_alerts)
