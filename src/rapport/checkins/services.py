@@ -188,7 +188,7 @@ def checkin_create(
     upcoming session works until it ends (:func:`link_expiry`).
     """
     now = now or timezone.now()
-    episode = appointment.episode
+    episode = _locked_episode(appointment)
     client = episode.client
     instrument = _sendable_instrument(client.clinic, instrument_id)
     if timing not in Timing.values:
@@ -197,7 +197,8 @@ def checkin_create(
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
     if not episode.is_open:
         # Care has ended: a questionnaire now would reach a former client, and a risk answer
-        # would go to a therapist no longer seeing them.
+        # would go to a therapist no longer seeing them. Read under the lock (see
+        # _locked_episode), not from the appointment the caller loaded before.
         raise ValidationError(
             _("This episode of care has ended: no check-in can be sent for its appointments.")
         )
@@ -238,6 +239,20 @@ def checkin_create(
         request=request,
     )
     return checkin, token
+
+
+def _locked_episode(appointment) -> Episode:
+    """The appointment's episode, read again with its row locked until the transaction
+    ends. ``clinic.services.episode_end`` takes the same lock before it closes the episode
+    and revokes its open links: a link made without it could pass the open check, commit
+    after that revocation and stay listed as open for an ended episode (submitting it is
+    still refused, by ``checkin_submit``). On SQLite the transaction's write lock
+    (``BEGIN IMMEDIATE``) serialises the two instead."""
+    return (
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("client__clinic")
+        .get(pk=appointment.episode_id)
+    )
 
 
 def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:

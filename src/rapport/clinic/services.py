@@ -264,6 +264,12 @@ def episode_end(
     """End ``episode``. ``goal_statuses`` (goal id -> status) records where each goal
     stands, in the same transaction: once the episode has ended its goals can no longer be
     changed, so the ending is the therapist's last chance to review them."""
+    # The episode row is locked first and read again: a check-in link being made for this
+    # episode (``checkins.services.checkin_create`` takes the same lock) either commits
+    # before, and is revoked below with the others, or waits and then sees the episode
+    # ended; never made in between and left open. A second ending sent at once waits too,
+    # and is refused.
+    episode.refresh_from_db(from_queryset=Episode.objects.select_for_update())
     if not episode.is_open:
         raise ValidationError("This episode has already ended.")
     if end_reason not in EndReason.values:
