@@ -18,7 +18,7 @@ from rapport.clinic.models import Appointment, Attendance, Client, Episode
 from rapport.measures.services import response_record
 from rapport.monitoring.series import load_episode_series
 
-REPLACED = "replaced by a later answer"
+REPLACED = "not counted: another answer counts for this session"
 TOTALS = [32, 28, 36, None, 24]  # session 4's are given below: 37 imported, then 20 and 20
 
 
@@ -109,7 +109,10 @@ def test_the_chart_plots_one_answer_per_session_as_monitoring_does(
     ]
     assert list(chart.lines[0].y) == counted  # the same numbers as monitoring's chart
     assert "Check-in total over 5 sessions, from 32 on" in page and "to 24 on" in page
-    assert "The table also lists the answers replaced by a later one." in page
+    assert (
+        "The table also lists the answers not counted because another counts for the same session."
+        in page
+    )
     assert "administration" not in page.lower()
 
 

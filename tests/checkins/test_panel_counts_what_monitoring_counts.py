@@ -27,7 +27,7 @@ from rapport.measures.services import response_record
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.series import load_episode_series
 
-REPLACED = "replaced by a later answer"
+REPLACED = "not counted: another answer counts for this session"
 
 
 def rate(client, appointment, total, *, key, hours=1):
@@ -108,7 +108,10 @@ def test_an_answer_placed_by_its_date_is_not_charted_over_the_sessions_own(
     assert list(chart.lines[0].y) == [30, 31, 32]
     assert list(chart.lines[0].x) == [1, 2, 3]
     assert "Check-in total over 3 sessions, from 30 on" in page
-    assert "The table also lists the answers replaced by a later one." in page
+    assert (
+        "The table also lists the answers not counted because another counts for the same session."
+        in page
+    )
 
 
 @pytest.mark.django_db

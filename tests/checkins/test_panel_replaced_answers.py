@@ -49,9 +49,15 @@ def test_the_replaced_answer_is_marked_and_dimmed_and_the_counted_one_is_not(
 ):
     page = login(therapist_a).get(f"/clients/{answered_twice.pk}/").content.decode()
     newer, older = rows_of(page, "session-checkin")  # newest first
-    assert '<td class="num">36</td>' in newer and "replaced by a later answer" not in newer
+    assert (
+        '<td class="num">36</td>' in newer
+        and "not counted: another answer counts for this session" not in newer
+    )
     assert 'class="muted superseded"' not in newer
-    assert '<td class="num">20</td>' in older and "replaced by a later answer" in older
+    assert (
+        '<td class="num">20</td>' in older
+        and "not counted: another answer counts for this session" in older
+    )
     assert older.startswith('<tr class="muted superseded">')
 
 
@@ -66,7 +72,7 @@ def test_only_the_counted_answers_comment_is_shown(login, therapist_a, answered_
     # marked as replaced.
     pushed = page[page.index('<ul class="pushed">') :]
     pushed = pushed[: pushed.index("</ul>")]
-    assert "<strong>Yes</strong> (replaced by a later answer)" in pushed
+    assert "<strong>Yes</strong> (not counted: another answer counts for this session)" in pushed
 
 
 @pytest.mark.django_db
@@ -76,7 +82,10 @@ def test_answers_for_different_appointments_both_count(login, therapist_a, clien
     answers = {f"phq9_{n}": 2 for n in range(1, 10)}
     record(client_a, "phq9", answers, hours_ago=2, key="b", appointment=upcoming)
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
-    assert all("replaced by a later answer" not in row for row in rows_of(page, "phq9"))
+    assert all(
+        "not counted: another answer counts for this session" not in row
+        for row in rows_of(page, "phq9")
+    )
 
 
 @pytest.mark.django_db
@@ -86,4 +95,4 @@ def test_a_later_answer_without_a_score_replaces_nothing(login, therapist_a, cli
     record(client_a, "phq9", {"phq9_1": 3}, hours_ago=2, key="gaps")
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     unscored, scored = rows_of(page, "phq9")
-    assert "replaced by a later answer" not in scored + unscored
+    assert "not counted: another answer counts for this session" not in scored + unscored

@@ -220,7 +220,10 @@ def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int]) -
         "last_date": date_format(last.session_date, "j M Y"),
     }
     if replaced:
-        alt += " " + _("The table also lists the answers replaced by a later one.")
+        alt += " " + _(
+            "The table also lists the answers not counted because another counts for the "
+            "same session."
+        )
     return alt
 
 
