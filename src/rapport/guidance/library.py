@@ -32,6 +32,7 @@ __all__ = [
     "CONDITIONS",
     "LIBRARY_PATH",
     "MAX_SHOWN",
+    "STRATEGY_FIELDS",
     "MIN_SHOWN",
     "POSITIVE_KINDS",
     "KIND_GROUPS",
@@ -88,8 +89,8 @@ CONDITIONS: Mapping[str, str] = {
 }
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_KEYS = {
-    "slug",
+#: A strategy's fields besides its slug: what the library file holds and an admin edits.
+STRATEGY_FIELDS = (
     "title",
     "text",
     "sources",
@@ -99,7 +100,8 @@ _KEYS = {
     "priority",
     "show_goals",
     "safety",
-}
+)
+_KEYS = {"slug", *STRATEGY_FIELDS}
 
 
 class GuidanceError(Exception):

@@ -18,7 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from rapport.audit.services import Action, audit_record
-from rapport.guidance.library import CONDITIONS, StrategySpec, load_library, narrowing
+from rapport.guidance.library import (
+    CONDITIONS,
+    STRATEGY_FIELDS,
+    StrategySpec,
+    load_library,
+    narrowing,
+)
 from rapport.guidance.models import Origin, Strategy
 from rapport.monitoring.signals.model import KINDS
 
@@ -29,17 +35,7 @@ __all__ = [
     "strategy_update",
 ]
 
-_EDITABLE = (
-    "title",
-    "text",
-    "sources",
-    "kinds",
-    "conditions",
-    "unless",
-    "priority",
-    "show_goals",
-    "safety",
-)
+_EDITABLE = STRATEGY_FIELDS
 
 #: The form field that carries the admin's confirmation; service errors name it so the
 #: page shows the message next to the box.
@@ -89,7 +85,7 @@ def library_load(*, clinic, specs: tuple[StrategySpec, ...] | None = None) -> in
 
 # What a release may change in a copy nobody edited. Whether it is enabled is the clinic's
 # choice (and not an edit), so it is never touched; the safety marking has its own rule.
-_SHIPPED = ("title", "text", "sources", "kinds", "conditions", "unless", "priority", "show_goals")
+_SHIPPED = tuple(name for name in STRATEGY_FIELDS if name != "safety")
 
 
 def _follow_the_library(specs, rows: list[Strategy]) -> None:

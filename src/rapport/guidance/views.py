@@ -12,20 +12,8 @@ from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors
 from rapport.guidance import selectors, services
 from rapport.guidance.forms import SafetyDisableForm, StrategyForm
-from rapport.guidance.library import CONDITIONS, MIN_SHOWN, kinds_short_of_own
+from rapport.guidance.library import CONDITIONS, MIN_SHOWN, STRATEGY_FIELDS, kinds_short_of_own
 from rapport.monitoring.kinds import KIND_LABELS
-
-_FIELDS = (
-    "title",
-    "text",
-    "sources",
-    "kinds",
-    "conditions",
-    "unless",
-    "priority",
-    "show_goals",
-    "safety",
-)
 
 
 @admin_required
@@ -92,7 +80,7 @@ def strategy_create(request):
 @require_http_methods(["GET", "POST"])
 def strategy_edit(request, strategy_id):
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
-    initial = {name: getattr(strategy, name) for name in _FIELDS}
+    initial = {name: getattr(strategy, name) for name in STRATEGY_FIELDS}
     data = request.POST if request.method == "POST" else None
     form = StrategyForm(data, initial=initial, strategy=strategy)
     if request.method == "POST" and form.is_valid():
