@@ -30,7 +30,34 @@ class UserCreateForm(forms.Form):
     )
 
 
-class UserEditForm(forms.Form):
+class _ConfirmTick:
+    """A box to tick under a warning, holding only for what the warning named (``about``):
+    sent back with something else named (another colleague, other links), the tick counts
+    as not given and the form asks again."""
+
+    def _ask_to_confirm(self, tick: str, field: forms.BooleanField, *, about: str) -> None:
+        form = cast(forms.Form, self)
+        self._tick = tick
+        form.fields[tick] = field
+        form.fields["confirmed_for"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=about
+        )
+        self._confirmed_here = form.data.get(form.add_prefix("confirmed_for")) == about
+        if form.is_bound:
+            # Sent back, the form warns about ``about``: so it must carry it.
+            data = dict(form.data.items())
+            data[form.add_prefix("confirmed_for")] = about
+            form.data = data
+
+    def clean(self):
+        data = super().clean()  # type: ignore[misc]
+        tick = getattr(self, "_tick", None)
+        if tick and data.get(tick) and not self._confirmed_here:
+            data[tick] = False
+        return data
+
+
+class UserEditForm(_ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to
     tick appears with whom they link (staff names and a count, never clients), as on the
     clients move page."""
@@ -52,29 +79,17 @@ class UserEditForm(forms.Form):
         )
         if not self.supervision_ending:
             return
-        self.fields["supervision_end_accepted"] = forms.BooleanField(
-            label=_("End these supervision links"),
-            required=False,
-            help_text=supervision_end_warning(user, self.supervision_ending, role=role),
-        )
         # Which links the warning named: a tick given for them must not end others (a link
         # added meanwhile, or the admin's own switch to a role that ends more).
-        shown = ",".join(str(link.pk) for link in self.supervision_ending)
-        self.fields["confirmed_for"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=shown
+        self._ask_to_confirm(
+            "supervision_end_accepted",
+            forms.BooleanField(
+                label=_("End these supervision links"),
+                required=False,
+                help_text=supervision_end_warning(user, self.supervision_ending, role=role),
+            ),
+            about=",".join(str(link.pk) for link in self.supervision_ending),
         )
-        self._confirmed_here = self.data.get(self.add_prefix("confirmed_for")) == shown
-        # Sent back, the form warns about these links: so it must carry them.
-        data = dict(self.data.items())
-        data[self.add_prefix("confirmed_for")] = shown
-        self.data = data
-
-    def clean(self):
-        data = super().clean()
-        if data.get("supervision_end_accepted") and not getattr(self, "_confirmed_here", True):
-            # Ticked under a warning about other links: ask again, about these.
-            data["supervision_end_accepted"] = False
-        return data
 
     def service_fields(self) -> dict:
         """The cleaned fields ``services.user_update`` takes."""
@@ -231,7 +246,7 @@ class _ColleagueWithSupervisorsField(forms.ModelChoiceField):
         }
 
 
-class ClientsMoveForm(forms.Form):
+class ClientsMoveForm(_ConfirmTick, forms.Form):
     """Where a colleague's clients go. When the move changes who supervises them, a box
     to tick appears with what changes (names of staff and a count, never clients)."""
 
@@ -256,31 +271,19 @@ class ClientsMoveForm(forms.Form):
             else None
         )
         if self.supervision_change is not None and target is not None:
-            self.fields["supervision_change_accepted"] = forms.BooleanField(
-                label=_("Move them anyway"),
-                required=False,
-                help_text=supervision_change_warning(
-                    self.supervision_change, to_user=target, count=client_count
-                ),
-            )
             # Which colleague the warning was about: a tick given for one colleague must not
             # carry over when the admin then picks another (whose supervision differs).
-            self.fields["confirmed_for"] = forms.CharField(
-                widget=forms.HiddenInput, required=False, initial=str(target.pk)
+            self._ask_to_confirm(
+                "supervision_change_accepted",
+                forms.BooleanField(
+                    label=_("Move them anyway"),
+                    required=False,
+                    help_text=supervision_change_warning(
+                        self.supervision_change, to_user=target, count=client_count
+                    ),
+                ),
+                about=str(target.pk),
             )
-            self._confirmed_here = self.data.get(self.add_prefix("confirmed_for")) == str(target.pk)
-            if self.is_bound:
-                # Sent back, the form warns about this colleague: so it must carry them.
-                data = dict(self.data.items())
-                data[self.add_prefix("confirmed_for")] = str(target.pk)
-                self.data = data
-
-    def clean(self):
-        data = super().clean()
-        if data.get("supervision_change_accepted") and not getattr(self, "_confirmed_here", True):
-            # Ticked under another colleague's warning: ask again, for this one.
-            data["supervision_change_accepted"] = False
-        return data
 
     def _chosen_target(self) -> User | None:
         """The colleague picked in the submitted data, if it is one of the choices."""
