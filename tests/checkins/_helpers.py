@@ -59,3 +59,19 @@ def record_answer(client, instrument_id, answers, *, key, ago: timedelta, appoin
         appointment=appointment or appointment_of(client),
         actor="client-link",
     )[0]
+
+
+def episode_around(client, now):
+    """The client's episode as of ``now``: begun a month before, last week's session
+    attended and next week's booked (50 minutes, as booked by default), nothing else."""
+    from rapport.clinic.models import Appointment, Attendance
+
+    episode = client.episodes.get()
+    episode.started_on = (now - timedelta(days=30)).date()
+    episode.save()
+    episode.appointments.all().delete()
+    Appointment.objects.create(
+        episode=episode, starts_at=now - timedelta(days=7), attendance=Attendance.ATTENDED
+    )
+    Appointment.objects.create(episode=episode, starts_at=now + timedelta(days=7))
+    return episode

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from tests.checkins._helpers import episode_around
 
 from rapport.checkins.models import CheckIn
 from rapport.checkins.tokens import hash_token
 from rapport.cli import main
-from rapport.clinic.models import Appointment, Attendance, Episode
+from rapport.clinic.models import Appointment, Episode
 from rapport.clinic.services import episode_end
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +27,9 @@ FIXED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, 09:00 in London 
 
 @pytest.fixture
 def episode(client_a, monkeypatch):
-    """Client A's episode, begun a month ago, with last week's session attended and next
-    week's booked (50 minutes, as booked by default); the clock stands at FIXED."""
+    """Client A's episode as of FIXED (see ``episode_around``); the clock stands at FIXED."""
     monkeypatch.setattr(timezone, "now", lambda: FIXED)
-    episode = client_a.episodes.get()
-    episode.started_on = (FIXED - timedelta(days=30)).date()
-    episode.save()
-    episode.appointments.all().delete()
-    Appointment.objects.create(
-        episode=episode, starts_at=FIXED - timedelta(days=7), attendance=Attendance.ATTENDED
-    )
-    Appointment.objects.create(episode=episode, starts_at=FIXED + timedelta(days=7))
-    return episode
+    return episode_around(client_a, FIXED)
 
 
 def link(episode, instrument, *more):

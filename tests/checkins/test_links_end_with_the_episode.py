@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from tests.checkins._helpers import PHQ9_ZERO, form_key
+from tests.checkins._helpers import PHQ9_ZERO, episode_around, form_key
 
 from rapport.audit.models import AuditEvent
 from rapport.checkins.models import CheckIn
 from rapport.checkins.services import CheckinUnavailable, checkin_create, checkin_submit
-from rapport.clinic.models import Appointment, Attendance, Episode, Phase
+from rapport.clinic.models import Episode, Phase
 from rapport.clinic.services import episode_end
 from rapport.measures.models import Response
 
@@ -31,18 +31,9 @@ ANSWERS = {item: int(value) for item, value in PHQ9_ZERO.items()}  # as the serv
 
 @pytest.fixture
 def episode(client_a, monkeypatch):
-    """Client A's episode, begun a month ago, with last week's session attended and next
-    week's booked; the clock stands at FIXED."""
+    """Client A's episode as of FIXED (see ``episode_around``); the clock stands at FIXED."""
     monkeypatch.setattr(timezone, "now", lambda: FIXED)
-    episode = client_a.episodes.get()
-    episode.started_on = (FIXED - timedelta(days=30)).date()
-    episode.save()
-    episode.appointments.all().delete()
-    Appointment.objects.create(
-        episode=episode, starts_at=FIXED - timedelta(days=7), attendance=Attendance.ATTENDED
-    )
-    Appointment.objects.create(episode=episode, starts_at=FIXED + timedelta(days=7))
-    return episode
+    return episode_around(client_a, FIXED)
 
 
 def next_week(episode):
