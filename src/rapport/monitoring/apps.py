@@ -80,44 +80,15 @@ def counted_responses(client):
     from rapport.monitoring.instruments import stored_ids
     from rapport.monitoring.series import load_many
 
-    now = timezone.now()
     episodes = list(client.episodes.select_related("client", "client__therapist"))
-    counted = {pk for built in load_many(episodes, now=now) for pk in built.response_ids.values()}
-    placed = _placed(client, episodes, now)
+    built = load_many(episodes, now=timezone.now())
+    counted = {pk for one in built for pk in one.response_ids.values()}
+    placed = {pk for one in built for pk in one.placed_ids}
     return CountedResponses(
         instruments=frozenset(stored_ids()),
         counted=frozenset(counted),
         replaced=frozenset(placed - counted),
     )
-
-
-def _placed(client, episodes, now) -> set[int]:
-    """The client's scored answers that ``series.load_many`` hands to ``build_series``: an
-    episode's own, and those stored without an episode given within an episode's dates,
-    up to ``now``. ``build_series`` places each of them at a session and counts one per
-    instrument and session, so any of them it does not count was replaced there by
-    another. Others (given outside every episode) are not placed at all: not "replaced".
-    The same selection as ``load_many``'s (its query and its episode-date rule for answers
-    stored without an episode): change them together."""
-    from rapport.measures.models import Response
-    from rapport.monitoring.instruments import stored_ids
-
-    ids = {episode.pk for episode in episodes}
-    rows = Response.objects.filter(
-        client=client, instrument_id__in=stored_ids(), total__isnull=False, administered_at__lte=now
-    ).values_list("pk", "episode_id", "administered_at")
-    return {
-        pk
-        for pk, episode_id, administered_at in rows
-        if episode_id in ids or (episode_id is None and _within_one(episodes, administered_at))
-    }
-
-
-def _within_one(episodes, moment) -> bool:
-    from django.utils import timezone
-
-    day = timezone.localtime(moment).date()
-    return any(e.started_on <= day and (e.ended_on is None or day <= e.ended_on) for e in episodes)
 
 
 def demo_alerts(clinic, rng) -> None:

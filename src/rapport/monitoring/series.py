@@ -101,6 +101,10 @@ class EpisodeSeries:
     #: The check-in asked after each session (its schedule), whose silence is noticed;
     #: None when the episode asks nothing after sessions.
     checkin_instrument: str | None = CHECKIN
+    #: The scored answers handed to the series (the episode's own, and those stored without
+    #: an episode given within its dates): each placed at a session, where one per
+    #: instrument counts (``response_ids``); the others were replaced there.
+    placed_ids: frozenset[int] = frozenset()
 
     def session_on(self, day: dt.date) -> float:
         """Where a date falls on the session axis: k for the day of session k, k + 0.5
@@ -315,7 +319,8 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
             trainee=bool(episode.client.therapist.is_trainee),
         )
         checkin = canonical(after[episode.pk]) if after[episode.pk] else None
-        result.append(replace(built, checkin_instrument=checkin))
+        placed = frozenset(row.pk for row in rows if row.total is not None)
+        result.append(replace(built, checkin_instrument=checkin, placed_ids=placed))
     return result
 
 
