@@ -185,6 +185,9 @@ class Appointment(models.Model):
     attendance = models.CharField(
         _("attendance"), max_length=20, choices=Attendance.choices, default=Attendance.SCHEDULED
     )
+    # Cancelled because the episode ended (services.episode_end), not by the client: the
+    # client page says "Cancelled: episode ended".
+    cancelled_by_ending = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

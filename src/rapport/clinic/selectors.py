@@ -19,7 +19,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, SupervisionLink, User
-from rapport.audit.models import Action, AuditEvent
 from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "EndingPreview",
     "NotAttended",
     "appointments_cancelled_by_ending",
-    "cancelled_by_ending",
     "cancelled_by_ending_target",
     "caseload_for",
     "clients_for",
@@ -295,23 +293,11 @@ def ending_preview(episode: Episode, ended_on: date, *, now: datetime) -> Ending
     return EndingPreview(ended_on=ended_on, cancelled=cancelled, unrecorded=list(unrecorded))
 
 
-#: The audit target of an appointment that ending its episode cancelled. The audit log is
-#: append-only, so it tells such a cancellation from the client's own for good; the
-#: Appointment row has no field for why it was cancelled (and the end date alone cannot
-#: tell: a session the client had cancelled earlier may lie after it too).
+#: The audit target of an appointment that ending its episode cancelled (the row says so
+#: too: ``Appointment.cancelled_by_ending``; the end date alone cannot tell, a session the
+#: client had cancelled earlier may lie after it too).
 _ENDING_CANCELLED = "cancelled:episode-ended"
 
 
 def cancelled_by_ending_target(appointment: Appointment) -> str:
     return f"appointment:{appointment.pk}:{_ENDING_CANCELLED}"
-
-
-def cancelled_by_ending(client: Client) -> set[int]:
-    """Ids of the (already scoped) client's appointments that ending an episode cancelled."""
-    targets = AuditEvent.objects.filter(
-        client_id=client.pk,
-        action=Action.UPDATE,
-        target__startswith="appointment:",
-        target__endswith=f":{_ENDING_CANCELLED}",
-    ).values_list("target", flat=True)
-    return {int(target.split(":")[1]) for target in targets}

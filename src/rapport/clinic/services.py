@@ -297,7 +297,8 @@ def episode_end(
     # from a cancellation by the client ("Cancelled: episode ended").
     for appointment in will_not_happen:
         appointment.attendance = Attendance.CANCELLED
-        appointment.save(update_fields=["attendance"])
+        appointment.cancelled_by_ending = True
+        appointment.save(update_fields=["attendance", "cancelled_by_ending"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,

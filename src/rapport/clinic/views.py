@@ -116,8 +116,6 @@ def client_detail(request, client_id):
         "now": timezone.now(),
         "notices": notices,
         "panels": sections,
-        # Told apart from a client's cancellation: "Cancelled: episode ended".
-        "cancelled_by_ending": selectors.cancelled_by_ending(client),
     }
     return render(request, "clinic/client_detail.html", context)
 
@@ -274,16 +272,14 @@ def episode_end(request, episode_id):
 
 
 def _ended_message(episode) -> str:
-    cancelled = selectors.cancelled_by_ending(episode.client) & set(
-        episode.appointments.values_list("pk", flat=True)
-    )
+    cancelled = episode.appointments.filter(cancelled_by_ending=True).count()
     if not cancelled:
         return _("Episode ended.")
     return ngettext(
         "Episode ended. %(count)d booked appointment after the end date was cancelled.",
         "Episode ended. %(count)d booked appointments after the end date were cancelled.",
-        len(cancelled),
-    ) % {"count": len(cancelled)}
+        cancelled,
+    ) % {"count": cancelled}
 
 
 @clinician_required
