@@ -7,6 +7,7 @@ import math
 from pathlib import PurePath
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.transcripts.parsing import CLIENT, THERAPIST, TranscriptError, parse_transcript
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 # (rapport.core.uploads): past it the rest is dropped as it arrives and this form says how
 # large the file was. So this is the largest limit of any upload form.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# How the limit reads in messages: one figure, so the text cannot drift from the check.
+MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 ALLOWED_SUFFIXES = (".vtt", ".srt", ".txt", ".csv")
 
 ROLE_CHOICES = [(THERAPIST, _("Therapist")), (CLIENT, _("Client"))]
@@ -29,10 +32,13 @@ ROLE_CHOICES = [(THERAPIST, _("Therapist")), (CLIENT, _("Client"))]
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Transcript file"),
-        help_text=_(
-            "WebVTT (.vtt) or SubRip (.srt) captions from your video platform, plain text "
-            "(.txt) with one 'Speaker: words' line per turn, or CSV (.csv) with 'speaker' "
-            "and 'text' columns. Up to 2 MB."
+        help_text=format_lazy(
+            _(
+                "WebVTT (.vtt) or SubRip (.srt) captions from your video platform, plain text "
+                "(.txt) with one 'Speaker: words' line per turn, or CSV (.csv) with 'speaker' "
+                "and 'text' columns. Up to {limit} MB."
+            ),
+            limit=MAX_UPLOAD_MB,
         ),
         widget=forms.FileInput(attrs={"accept": ",".join(ALLOWED_SUFFIXES)}),
         error_messages={
@@ -56,11 +62,14 @@ class UploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 _(
-                    "This file is %(size).1f MB; transcripts are limited to 2 MB. Split the "
-                    "session into parts or remove anything that is not the transcript."
+                    "This file is %(size).1f MB; transcripts are limited to %(limit)d MB. Split "
+                    "the session into parts or remove anything that is not the transcript."
                 )
                 # Rounded up: 2.04 MB must not read "This file is 2.0 MB".
-                % {"size": math.ceil(upload.size * 10 / (1024 * 1024)) / 10}
+                % {
+                    "size": math.ceil(upload.size * 10 / (1024 * 1024)) / 10,
+                    "limit": MAX_UPLOAD_MB,
+                }
             )
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         try:
