@@ -215,7 +215,16 @@ def test_a_deactivated_supervisor_keeps_links_listed_apart_as_opening_nothing(
         admin.get(page)
     )
 
-    assert admin.post(page, _edit(morgan, Role.SUPERVISOR)).status_code == 302
+    # Made active again, with the tick that names the links it reopens (see
+    # test_reactivation_reopens_supervision.py).
+    confirmed = admin.post(page, _edit(morgan, Role.SUPERVISOR)).context["form"]
+    reopen = _edit(
+        morgan,
+        Role.SUPERVISOR,
+        supervision_reopen_accepted="on",
+        confirmed_for=confirmed["confirmed_for"].value(),
+    )
+    assert admin.post(page, reopen).status_code == 302
     assert login(morgan).get(f"/clients/{client.pk}/").status_code == 200
     assert _supervision_rows(login(admin_user).get("/manage/supervision/").content.decode()) == [
         "Morgan Lee -> Alex Rivera"

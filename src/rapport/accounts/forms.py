@@ -5,11 +5,17 @@ from typing import cast
 from allauth.account.forms import ChangePasswordForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from rapport.accounts import services
 from rapport.accounts.models import Role, User
+from rapport.accounts.selectors import (
+    supervising_links,
+    supervision_links_reopened_by_reactivation,
+    supervisors_in,
+)
 from rapport.audit.selectors import ACTION_FILTER_CHOICES
 
 
@@ -70,6 +76,7 @@ class UserEditForm(_ConfirmTick, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.supervision_ending: list = []
+        self.supervision_reopening: list = []
         chosen = self.data.get(self.add_prefix("role"))
         if chosen not in Role.values:  # not sent yet, or refused by the field itself
             return
@@ -77,6 +84,21 @@ class UserEditForm(_ConfirmTick, forms.Form):
         self.supervision_ending = services.supervision_links_ended_by_role_change(
             user=user, role=role
         )
+        # A role change ends the links a reactivation would reopen, so at most one of the
+        # two asks for a tick.
+        self.supervision_reopening = supervision_links_reopened_by_reactivation(
+            user=user, role=role, is_active=bool(self["is_active"].data)
+        )
+        if self.supervision_reopening:
+            self._ask_to_confirm(
+                "supervision_reopen_accepted",
+                forms.BooleanField(
+                    label=_("Open these supervision links again"),
+                    required=False,
+                    help_text=supervision_reopen_warning(user, self.supervision_reopening),
+                ),
+                about=",".join(str(link.pk) for link in self.supervision_reopening),
+            )
         if not self.supervision_ending:
             return
         # Which links the warning named: a tick given for them must not end others (a link
@@ -96,6 +118,7 @@ class UserEditForm(_ConfirmTick, forms.Form):
         data = dict(self.cleaned_data)
         data.pop("confirmed_for", None)
         data["supervision_end_accepted"] = data.get("supervision_end_accepted", False)
+        data["supervision_reopen_accepted"] = data.get("supervision_reopen_accepted", False)
         return data
 
 
@@ -184,6 +207,84 @@ def supervision_end_done(user: User, links) -> str:
     return " ".join(parts)
 
 
+def _therapists_with_client_counts(links) -> str:
+    """ "Alex Rivera (3 clients), Sam Okafor (no clients)": staff names and counts only."""
+    return ", ".join(
+        ngettext("%(user)s (%(count)d client)", "%(user)s (%(count)d clients)", link.client_count)
+        % {"user": link.supervisee, "count": link.client_count}
+        if link.client_count
+        else _("%(user)s (no clients)") % {"user": link.supervisee}
+        for link in links
+    )
+
+
+def supervision_reopen_warning(user: User, links) -> str:
+    """What making a deactivated supervisor active again opens, before it is done: whose
+    clients they see again, and how many (the admin never sees the clients themselves)."""
+    clients = sum(link.client_count for link in links)
+    names = {
+        "user": user,
+        "count": len(links),
+        "therapists": _therapists_with_client_counts(links),
+        "clients": clients,
+    }
+    parts = [
+        ngettext(
+            "%(user)s's supervision of %(count)d therapist is suspended while the account is "
+            "inactive, not ended: %(therapists)s.",
+            "%(user)s's supervision of %(count)d therapists is suspended while the account is "
+            "inactive, not ended: %(therapists)s.",
+            len(links),
+        )
+        % names
+    ]
+    if clients:
+        parts.append(
+            ngettext(
+                "Made active again, %(user)s sees %(clients)d client again, with their alerts "
+                "and risk answers.",
+                "Made active again, %(user)s sees these %(clients)d clients again, with their "
+                "alerts and risk answers.",
+                clients,
+            )
+            % names
+        )
+    else:
+        parts.append(
+            str(
+                _("Made active again, %(user)s sees their clients as soon as they have any.")
+                % names
+            )
+        )
+    parts.append(
+        ngettext(
+            "If this supervision should not go on, remove the link under Supervision first.",
+            "If any of it should not go on, remove those links under Supervision first.",
+            len(links),
+        )
+    )
+    return " ".join(parts)
+
+
+def supervision_reopen_done(user: User, links) -> str:
+    """What making the supervisor active again reopened, once done: the therapists
+    concerned should hear that someone sees their clients again."""
+    return (
+        ngettext(
+            "%(count)d supervision link open again: %(user)s sees the clients of %(names)s again.",
+            "%(count)d supervision links open again: %(user)s sees the clients of %(names)s again.",
+            len(links),
+        )
+        % {
+            "count": len(links),
+            "user": user,
+            "names": staff_names(link.supervisee for link in links),
+        }
+        + " "
+        + str(_("Let them know."))
+    )
+
+
 def supervision_links_note(user: User, links) -> str:
     """On a supervisor's edit page, before anything is changed: who they supervise, what
     deactivating does to it (kept, opening nothing until they are active again) and what
@@ -234,16 +335,29 @@ def staff_names(users) -> str:
 
 
 class _ColleagueWithSupervisorsField(forms.ModelChoiceField):
-    """Each colleague with who supervises them: the supervisors see the moved clients too."""
+    """Each colleague with who supervises them: the supervisors see the moved clients too,
+    and a suspended one (inactive account) will once made active again."""
 
     def label_from_instance(self, obj):
-        supervisors = [link.supervisor for link in obj.supervisor_links.all()]
-        if not supervisors:
-            return _("%(user)s (no supervisor)") % {"user": obj}
-        return _("%(user)s (supervised by %(names)s)") % {
+        return _("%(user)s (%(supervision)s)") % {
             "user": obj,
-            "names": staff_names(supervisors),
+            "supervision": supervision_in_brief(supervisors_in(obj.supervisor_links.all())),
         }
+
+
+def supervision_in_brief(supervisors) -> str:
+    """What to put after a colleague's name in a list: "supervised by A; suspended,
+    inactive: B", or "no supervisor"."""
+    parts = [
+        str(_("supervised by %(names)s") % {"names": staff_names(supervisors.seeing)})
+        if supervisors.seeing
+        else str(_("no supervisor"))
+    ]
+    if supervisors.suspended:
+        parts.append(
+            str(_("suspended, inactive: %(names)s") % {"names": staff_names(supervisors.suspended)})
+        )
+    return "; ".join(parts)
 
 
 class ClientsMoveForm(_ConfirmTick, forms.Form):
@@ -261,7 +375,7 @@ class ClientsMoveForm(_ConfirmTick, forms.Form):
                 role__in=(Role.THERAPIST, Role.SUPERVISOR),
             )
             .exclude(pk=from_user.pk)
-            .prefetch_related("supervisor_links__supervisor")
+            .prefetch_related(Prefetch("supervisor_links", supervising_links()))
             .order_by("email")
         )
         target = self._chosen_target()
@@ -301,14 +415,28 @@ def supervision_change_warning(change, *, to_user: User, count: int) -> str:
         count,
     ) % {
         "count": count,
-        "before": staff_names(change.before),
+        "before": staff_names(change.before.seeing),
         "to": to_user,
-        "after": staff_names(change.after),
+        "after": staff_names(change.after.seeing),
     }
+    if change.before.suspended or change.after.suspended:
+        text += " " + _(
+            "Suspended supervisors (inactive accounts: they see nothing now, and will once "
+            "made active again): %(before)s now; %(after)s once with %(to)s."
+        ) % {
+            "before": staff_names(change.before.suspended),
+            "after": staff_names(change.after.suspended),
+            "to": to_user,
+        }
     losing = change.no_longer_seeing(to_user)
     if losing:
         text += " " + _("%(names)s will no longer see them, nor their alerts and risk answers.") % {
             "names": staff_names(losing)
+        }
+    not_back = change.no_longer_suspended_over(to_user)
+    if not_back:
+        text += " " + _("Made active again, %(names)s will not see them.") % {
+            "names": staff_names(not_back)
         }
     return text
 
@@ -320,12 +448,21 @@ def supervision_change_done(change, *, to_user: User, count: int) -> str:
         "The client is now supervised by %(after)s (before: %(before)s).",
         "The %(count)d clients are now supervised by %(after)s (before: %(before)s).",
         count,
-    ) % {"count": count, "before": staff_names(change.before), "after": staff_names(change.after)}
+    ) % {
+        "count": count,
+        "before": staff_names(change.before.seeing),
+        "after": staff_names(change.after.seeing),
+    }
     losing = change.no_longer_seeing(to_user)
     if losing:
         text += " " + _("No longer seeing them: %(names)s; let them know.") % {
             "names": staff_names(losing)
         }
+    not_back = change.no_longer_suspended_over(to_user)
+    if not_back:
+        text += " " + _(
+            "Suspended, will not see them once made active again: %(names)s; let them know."
+        ) % {"names": staff_names(not_back)}
     return text
 
 

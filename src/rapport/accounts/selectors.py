@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from dataclasses import dataclass
 
-from rapport.accounts.models import Role, SupervisionLink
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
-__all__ = ["supervision_links_in_clinic_of", "supervision_links_seeing_clients_of"]
+from rapport.accounts.models import Role, SupervisionLink, User
 
-#: When a link opens the supervisee's clients: the conditions of
-#: ``clinic.selectors.visible_therapist_ids``, which grants the access (an active account
-#: with the supervisor role, in the supervisee's clinic).
-_OPENS_CLIENTS = Q(
-    supervisor__is_active=True,
+__all__ = [
+    "SupervisorsOf",
+    "supervision_links_in_clinic_of",
+    "supervision_links_reopened_by_reactivation",
+    "supervision_links_seeing_clients_of",
+    "supervision_links_suspended_over",
+    "supervising_links",
+    "supervisors_in",
+    "supervisors_of",
+]
+
+#: When a link would open the supervisee's clients with the supervisor's account active:
+#: the conditions of ``clinic.selectors.visible_therapist_ids``, which grants the access
+#: (an account with the supervisor role, in the supervisee's clinic), less the account's
+#: being active.
+_OPENS_CLIENTS_WHEN_ACTIVE = Q(
     supervisor__role=Role.SUPERVISOR,
     supervisee__clinic_id=F("supervisor__clinic_id"),
 )
+
+#: When a link opens the supervisee's clients now.
+_OPENS_CLIENTS = _OPENS_CLIENTS_WHEN_ACTIVE & Q(supervisor__is_active=True)
+
+#: A link suspended by its supervisor's deactivation: it opens nothing now, and opens the
+#: clients again, unasked, the day the account is made active again (a role change, by
+#: contrast, ends the link for good: ``services.user_update``).
+_SUSPENDED = _OPENS_CLIENTS_WHEN_ACTIVE & Q(supervisor__is_active=False)
 
 
 def supervision_links_seeing_clients_of(user) -> list[SupervisionLink]:
@@ -23,14 +42,90 @@ def supervision_links_seeing_clients_of(user) -> list[SupervisionLink]:
     oldest first. A clinic admin can make a supervisor account and link it to any
     therapist, so the therapist is shown who can see their clients (DESIGN §5).
 
-    A link to an inactive account grants nothing until it is made active again, and then
-    it is listed again. A role change ends the links of the one who supervised
-    (``accounts.services.user_update``), so a link whose supervisor is not a supervisor
-    is only a leftover of older versions: it grants nothing and is not listed."""
+    A link to an inactive account grants nothing until it is made active again: it is
+    among ``supervision_links_suspended_over``, shown apart. A role change ends the links
+    of the one who supervised (``accounts.services.user_update``), so a link whose
+    supervisor is not a supervisor is only a leftover of older versions: it grants
+    nothing, never will, and is not listed."""
     return list(
         SupervisionLink.objects.filter(_OPENS_CLIENTS, supervisee=user)
         .select_related("supervisor")
         .order_by("created_at", "pk")
+    )
+
+
+def supervision_links_suspended_over(user) -> list[SupervisionLink]:
+    """The supervision links to ``user`` whose supervisor's account is inactive, oldest
+    first: they open none of ``user``'s clients now, but will as soon as an admin makes
+    the account active again, so the therapist is told about them too, apart."""
+    return list(
+        SupervisionLink.objects.filter(_SUSPENDED, supervisee=user)
+        .select_related("supervisor")
+        .order_by("created_at", "pk")
+    )
+
+
+def supervision_links_reopened_by_reactivation(
+    *, user: User, role: str, is_active: bool
+) -> list[SupervisionLink]:
+    """The suspended links that saving ``user`` as active with the role ``role`` opens
+    again, oldest first, each with ``client_count``: how many of the supervisee's clients
+    the supervisor sees again (a count: the admin never sees clients, DESIGN §5).
+
+    Nothing reopens unless an inactive account is made active and keeps its supervisor
+    role: a role change ends the links instead (``services.supervision_links_ended_by_
+    role_change``)."""
+    if user.is_active or not is_active or role != Role.SUPERVISOR or user.role != role:
+        return []
+    # The clients the scope would open (clinic.selectors.clients_for): the supervisee's,
+    # in the supervisor's clinic.
+    return list(
+        SupervisionLink.objects.filter(_SUSPENDED, supervisor=user)
+        .annotate(
+            client_count=Count(
+                "supervisee__clients",
+                filter=Q(supervisee__clients__clinic_id=F("supervisor__clinic_id")),
+            )
+        )
+        .select_related("supervisor", "supervisee")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class SupervisorsOf:
+    """Who supervises a colleague: those who see their clients now, and those whose
+    account is inactive (``suspended``), who see nothing now but will again once made
+    active. Links left on someone who is no longer a supervisor open nothing, ever, and
+    are in neither."""
+
+    seeing: tuple[User, ...]
+    suspended: tuple[User, ...]
+
+
+def supervisors_of(user: User) -> SupervisorsOf:
+    """Who supervises ``user``, by name (staff, never clients)."""
+    return supervisors_in(supervising_links().filter(supervisee=user))
+
+
+def supervising_links() -> QuerySet[SupervisionLink]:
+    """The links that open their supervisee's clients now or will once the supervisor's
+    account is active again, supervisors by name: for ``supervisors_in``, or prefetched
+    for a list of colleagues (``Prefetch("supervisor_links", supervising_links())``)."""
+    return (
+        SupervisionLink.objects.filter(_OPENS_CLIENTS_WHEN_ACTIVE)
+        .select_related("supervisor")
+        .order_by("supervisor__full_name", "supervisor__email")
+    )
+
+
+def supervisors_in(links) -> SupervisorsOf:
+    """The supervisors of ``links`` (from ``supervising_links``), active ones apart from
+    the suspended."""
+    supervisors = [link.supervisor for link in links]
+    return SupervisorsOf(
+        seeing=tuple(u for u in supervisors if u.is_active),
+        suspended=tuple(u for u in supervisors if not u.is_active),
     )
 
 

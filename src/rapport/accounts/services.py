@@ -11,6 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.accounts.selectors import (
+    SupervisorsOf,
+    supervision_links_reopened_by_reactivation,
+    supervisors_of,
+)
 from rapport.audit.services import Action, audit_record, audit_record_many
 
 __all__ = [
@@ -20,7 +25,6 @@ __all__ = [
     "supervision_link_create",
     "supervision_link_delete",
     "supervision_links_ended_by_role_change",
-    "supervisors_of",
     "user_create",
     "user_set_password",
     "user_update",
@@ -111,13 +115,25 @@ def user_set_password(
 
 @transaction.atomic
 def user_update(
-    *, actor, user: User, supervision_end_accepted: bool = False, request=None, **fields
+    *,
+    actor,
+    user: User,
+    supervision_end_accepted: bool = False,
+    supervision_reopen_accepted: bool = False,
+    request=None,
+    **fields,
 ) -> User:
     """Change a staff account. A role change that ends supervision links
     (``supervision_links_ended_by_role_change``) needs ``supervision_end_accepted``: the
     supervisor stops seeing their supervisees' clients, alerts and risk answers included,
     and the supervisees are left unsupervised. The links end in this transaction,
-    each audited, so no later role change brings them back."""
+    each audited, so no later role change brings them back.
+
+    Making a supervisor's account active again reopens the links its deactivation
+    suspended (``selectors.supervision_links_reopened_by_reactivation``), and needs
+    ``supervision_reopen_accepted``: they see those therapists' clients again, alerts and
+    risk answers included, perhaps months later and after the supervision was handed to
+    someone else. Each reopened link is audited."""
     _require_admin(actor)
     allowed = {"full_name", "role", "is_active", "is_trainee"}
     unknown = set(fields) - allowed
@@ -145,12 +161,27 @@ def user_update(
                 "the box to confirm, or keep the role."
             }
         )
+    reopening = supervision_links_reopened_by_reactivation(
+        user=user,
+        role=fields.get("role", user.role),
+        is_active=fields.get("is_active", user.is_active),
+    )
+    if reopening and not supervision_reopen_accepted:
+        raise ValidationError(
+            {
+                "supervision_reopen_accepted": "Made active again, this supervisor sees "
+                "their supervisees' clients again: tick the box to confirm, or remove the "
+                "links that should stay ended first (Supervision)."
+            }
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
     audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
     for link in ending:
         _supervision_link_end(actor=actor, link=link, request=request)
+    for link in reopening:
+        _supervision_link_reopened(actor=actor, link=link, request=request)
     return user
 
 
@@ -178,33 +209,39 @@ def supervision_links_ended_by_role_change(*, user: User, role: str) -> list[Sup
     )
 
 
-def supervisors_of(user: User) -> list[User]:
-    """Who supervises ``user``: the colleagues who also see ``user``'s clients."""
-    return list(
-        User.objects.filter(supervisee_links__supervisee=user).order_by("full_name", "email")
-    )
-
-
 @dataclass(frozen=True)
 class SupervisionChange:
-    """Who oversees a moved caseload before and after the move (staff, never clients)."""
+    """Who oversees a moved caseload before and after the move (staff, never clients):
+    the supervisors who see the clients, and apart the suspended ones (inactive accounts,
+    who see nothing now and would again once made active)."""
 
-    before: tuple[User, ...]
-    after: tuple[User, ...]
+    before: SupervisorsOf
+    after: SupervisorsOf
 
     def no_longer_seeing(self, to_user: User) -> tuple[User, ...]:
         """Supervisors of the old therapist who lose sight of the clients (the new
         therapist, even if one of them, sees them as their therapist)."""
-        return tuple(u for u in self.before if u not in self.after and u != to_user)
+        return tuple(u for u in self.before.seeing if u not in self.after.seeing and u != to_user)
+
+    def no_longer_suspended_over(self, to_user: User) -> tuple[User, ...]:
+        """Suspended supervisors of the old therapist who, made active again, will not
+        find these clients among those they see."""
+        after = (*self.after.seeing, *self.after.suspended, to_user)
+        return tuple(u for u in self.before.suspended if u not in after)
 
 
 def clients_move_supervision_change(*, from_user: User, to_user: User) -> SupervisionChange | None:
     """How moving ``from_user``'s clients to ``to_user`` changes who supervises them, or
-    None when the same supervisors see them after as before."""
+    None when the same supervisors see them after as before, and the same suspended ones
+    would see them once made active."""
     before, after = supervisors_of(from_user), supervisors_of(to_user)
-    if {u.pk for u in before} == {u.pk for u in after}:
+
+    def ids(users) -> set[int]:
+        return {u.pk for u in users}
+
+    if ids(before.seeing) == ids(after.seeing) and ids(before.suspended) == ids(after.suspended):
         return None
-    return SupervisionChange(before=tuple(before), after=tuple(after))
+    return SupervisionChange(before=before, after=after)
 
 
 @transaction.atomic
@@ -281,6 +318,13 @@ def supervision_link_create(
 def supervision_link_delete(*, actor, link: SupervisionLink, request=None) -> None:
     _require_admin(actor)
     _supervision_link_end(actor=actor, link=link, request=request)
+
+
+def _supervision_link_reopened(*, actor, link: SupervisionLink, request) -> None:
+    """A suspended link opens the supervisee's clients again: an access granted anew, so
+    the log names the two people (who may see whose clients from now on), like an end."""
+    target = f"supervision:{link.pk}:user:{link.supervisor_id}->user:{link.supervisee_id}:reopened"
+    audit_record(actor=actor, action=Action.UPDATE, target=target, request=request)
 
 
 def _supervision_link_end(*, actor, link: SupervisionLink, request) -> None:

@@ -27,9 +27,10 @@ from rapport.accounts.forms import (
     supervision_change_done,
     supervision_end_done,
     supervision_links_note,
+    supervision_reopen_done,
 )
 from rapport.accounts.models import SupervisionLink, User
-from rapport.accounts.selectors import supervision_links_in_clinic_of
+from rapport.accounts.selectors import supervision_links_in_clinic_of, supervisors_of
 from rapport.audit.selectors import admin_audit_row, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
@@ -97,12 +98,14 @@ def user_edit(request, user_id):
     form = UserEditForm(request.POST or None, initial=initial, user=user)
 
     def save(data):
-        ending = form.supervision_ending
+        ending, reopening = form.supervision_ending, form.supervision_reopening
         saved = services.user_update(
             actor=request.user, user=user, request=request, **form.service_fields()
         )
         if ending:
             messages.warning(request, supervision_end_done(saved, ending))
+        if reopening:
+            messages.warning(request, supervision_reopen_done(saved, reopening))
         return saved
 
     context = _clients_left_behind(user, count)
@@ -187,13 +190,30 @@ def clients_move(request, user_id):
 
 
 def _supervised_by(user: User) -> str:
-    supervisors = services.supervisors_of(user)
-    if not supervisors:
-        return _("%(email)s has no supervisor.") % {"email": user.email}
-    return _("%(email)s is supervised by %(names)s.") % {
+    """Who supervises the leaving colleague: those who see the clients now, and apart
+    those whose account is inactive, who see nothing now but will once made active."""
+    supervisors = supervisors_of(user)
+    names = {
         "email": user.email,
-        "names": staff_names(supervisors),
+        "names": staff_names(supervisors.seeing),
+        "suspended": staff_names(supervisors.suspended),
     }
+    if supervisors.seeing:
+        text = _("%(email)s is supervised by %(names)s.") % names
+    elif supervisors.suspended:
+        text = _("%(email)s has no supervisor who sees the clients now.") % names
+    else:
+        return _("%(email)s has no supervisor.") % names
+    if supervisors.suspended:
+        text += (
+            " "
+            + _(
+                "Suspended, account inactive: %(suspended)s, who sees none of the clients now "
+                "and will again once made active."
+            )
+            % names
+        )
+    return text
 
 
 @admin_required

@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from rapport.accounts.selectors import supervision_links_seeing_clients_of
+from rapport.accounts.selectors import (
+    supervision_links_seeing_clients_of,
+    supervision_links_suspended_over,
+)
 from rapport.audit.services import Action, audit_page_view, audit_record, audit_record_many
 from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
@@ -91,6 +94,7 @@ def caseload(request):
         "show_therapist": len(therapists) > 1,
         "is_supervisor": request.user.is_supervisor,
         "seen_by": _seen_by(request.user),
+        "seen_by_suspended": supervision_links_suspended_over(request.user),
     }
     return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
 
