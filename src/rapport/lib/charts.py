@@ -3,14 +3,21 @@
 Framework-free. Charts are returned as SVG text; pages embed them as a data: URI image so
 the strict Content-Security-Policy (no inline styles) still holds, and every chart has a
 text alternative plus a table of the same numbers in the template.
+
+A ``None`` in a line's values is a gap: the line breaks there instead of joining the
+values either side, which would suggest a score at a session where none was measured
+(a session without a check-in). A value with gaps on both sides still shows as its
+marker. ``every_session`` lays a measure's values out one a session for that, and
+``no_value_note`` says in words where the gaps are, for the alt text.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -25,8 +32,11 @@ __all__ = [
     "Line",
     "Marker",
     "Threshold",
+    "every_session",
     "line_chart_svg",
+    "no_value_note",
     "padded",
+    "session_list",
     "sparkline_svg",
     "svg_data_uri",
 ]
@@ -55,7 +65,7 @@ _LEGEND_LINE_IN = SMALLEST_FONT_PT * 1.45 / 72
 class Line:
     label: str
     x: Sequence[float]
-    y: Sequence[float | None]
+    y: Sequence[float | None]  # None (or NaN): no value there, the line breaks
     dashed: bool = False
 
 
@@ -129,12 +139,12 @@ def _draw(ax, chart: Chart) -> None:
             linewidth=0,
         )
     for i, line in enumerate(chart.lines):
-        points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
-        if not points:
-            continue
-        xs, ys = zip(*points, strict=True)
+        # matplotlib breaks a line at NaN and still marks a value between two gaps.
+        ys = [math.nan if y is None else float(y) for y in line.y]
+        if all(math.isnan(y) for y in ys):
+            continue  # nothing to draw: no legend entry for an empty line
         ax.plot(
-            xs,
+            line.x,
             ys,
             marker="o",
             markersize=4.5,
@@ -228,8 +238,55 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def every_session(
+    values: Mapping[int, float | None],
+) -> tuple[list[int], list[float | None]]:
+    """Each session from the first to the last in ``values``, with its value or None.
+
+    A measure's scores come only for the sessions where it was given; drawn as they come,
+    scores at sessions 3 and 5 were joined by a line across session 4, as if it had been
+    measured there. Laid out one a session, the missing session is a gap on the x axis.
+    """
+    if not values:
+        return [], []
+    sessions = list(range(min(values), max(values) + 1))
+    return sessions, [values.get(session) for session in sessions]
+
+
+def _runs(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive numbers as (first, last) pairs: 2, 3, 4, 7 -> (2, 4), (7, 7)."""
+    runs: list[tuple[int, int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
+def session_list(numbers: Sequence[int]) -> str:
+    """ "session 4", "sessions 4 and 6", "sessions 2 to 4 and 7", for alt text."""
+    parts = []
+    for first, last in _runs(numbers):
+        if last - first >= 2:
+            parts.append(f"{first} to {last}")
+        else:
+            parts.extend(str(n) for n in range(first, last + 1))
+    if len(numbers) == 1:
+        return f"session {parts[0]}"
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"sessions {listed}"
+
+
+def no_value_note(xs: Sequence[float], ys: Sequence[float | None], noun: str) -> str:
+    """Where a line has no value, in words ("no rating at session 4"); "" when it has
+    one at every session. The alt text says what the picture shows as a gap."""
+    missing = [int(x) for x, y in zip(xs, ys, strict=True) if y is None or math.isnan(y)]
+    return f"no {noun} at {session_list(missing)}" if missing else ""
+
+
 def sparkline_svg(
-    values: Sequence[float],
+    values: Sequence[float | None],
     *,
     low: float,
     high: float,
@@ -240,7 +297,12 @@ def sparkline_svg(
 ) -> str:
     """A tiny trend line (no axes, no text) for tables: plain SVG, no matplotlib, so a
     caseload of hundreds of rows renders in milliseconds. The page gives the numbers in
-    the image's alt text."""
+    the image's alt text.
+
+    One value a session, evenly spaced; None where a session has no value. The line
+    breaks there (it drew straight across, as if the session had been rated), a value
+    between two gaps is a dot of its own, and the latest value a bigger dot.
+    """
     pad = 2.0
     scale = (height - 2 * pad) / ((high - low) or 1.0)
     bottom = height - pad
@@ -250,7 +312,10 @@ def sparkline_svg(
 
     count = len(values)
     step = (width - 2 * pad) / (count - 1) if count > 1 else 0.0
-    points = " ".join(f"{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+
+    def point(i: int) -> str:
+        return f"{pad + i * step:.1f},{y(values[i]):.1f}"  # type: ignore[arg-type]
+
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">'
@@ -261,16 +326,21 @@ def sparkline_svg(
             f'<line x1="0" y1="{ty}" x2="{width}" y2="{ty}" stroke="#8c959f" '
             f'stroke-width="1" stroke-dasharray="2,2"/>'
         )
-    if count > 1:
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.6" '
-            f'stroke-linejoin="round" stroke-linecap="round"/>'
-        )
-    if count:
-        parts.append(
-            f'<circle cx="{pad + (count - 1) * step:.1f}" cy="{y(values[-1]):.1f}" r="2.2" '
-            f'fill="{color}"/>'
-        )
+    present = [i for i, value in enumerate(values) if value is not None]
+    latest = present[-1] if present else None
+    for first, last in _runs(present):
+        if last > first:
+            points = " ".join(point(i) for i in range(first, last + 1))
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{color}" '
+                f'stroke-width="1.6" stroke-linejoin="round" stroke-linecap="round"/>'
+            )
+        elif first != latest:
+            x, y_ = point(first).split(",")
+            parts.append(f'<circle cx="{x}" cy="{y_}" r="1.8" fill="{color}"/>')
+    if latest is not None:
+        x, y_ = point(latest).split(",")
+        parts.append(f'<circle cx="{x}" cy="{y_}" r="2.2" fill="{color}"/>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -10,6 +10,11 @@
 
 Charts are SVG images (``rapport.lib.charts``) with alt text; the table carries every
 number, so nothing is only visible in a picture.
+
+The x axis counts sessions, and a session where a measure was not given (no check-in
+after it, no PHQ-9 before it) is a gap in that measure's line, named in the alt text ("no
+rating at session 4") and kept as a row of the table: a line drawn across it suggested a
+score nobody measured.
 """
 
 from __future__ import annotations
@@ -19,7 +24,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-from rapport.lib.charts import Band, Chart, Line, Marker, Threshold, line_chart_svg, svg_data_uri
+from rapport.lib.charts import (
+    Band,
+    Chart,
+    Line,
+    Marker,
+    Threshold,
+    every_session,
+    line_chart_svg,
+    no_value_note,
+    svg_data_uri,
+)
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
 from rapport.monitoring.series import EpisodeSeries
 from rapport.monitoring.signals import DetectorConfig, rupture_episodes
@@ -100,8 +115,7 @@ def _outcome_chart(
     criteria = config.change.get(instrument)
     model = config.trajectories.get(instrument)
     title = _title(instrument)
-    xs = [o.session for o in observations]
-    ys = [o.score for o in observations]
+    xs, ys = every_session({o.session: o.score for o in observations})
     for o in observations:
         rows[o.session].outcome[instrument] = _fmt(o.score)
     bands, lines, thresholds = [], [Line(title, xs, ys)], []
@@ -159,9 +173,15 @@ def _outcome_chart(
     alt = (
         f"{title} by session ({direction}): "
         + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+        + _gap_sentence(xs, ys, "score")
         + ". The table below gives the expected course for each session."
     )
     return ChartImage(chart.title, svg_data_uri(line_chart_svg(chart)), alt)
+
+
+def _gap_sentence(xs: Sequence[int], ys: Sequence[float | None], noun: str) -> str:
+    note = no_value_note(xs, ys, noun)
+    return f"; {note}" if note else ""
 
 
 #: Where the actions' lane sits under the scale's lowest score, and how far the plot
@@ -236,11 +256,12 @@ def _alliance_charts(
     if criteria.low_threshold is not None:
         value = float(criteria.low_threshold.value)
         thresholds.append(Threshold(f"Alert threshold ({_fmt(value)})", value))
+    xs, ys = every_session({o.session: o.score for o in observations})
     chart = Chart(
         title=f"Alliance: {title} total per session",
         x_label="Session",
         y_label="Total",
-        lines=[Line(title, [o.session for o in observations], [o.score for o in observations])],
+        lines=[Line(title, xs, ys)],
         thresholds=thresholds,
         markers=markers,
         y_range=plotted_range if actions else y_range,
@@ -255,6 +276,7 @@ def _alliance_charts(
             svg_data_uri(line_chart_svg(chart)),
             f"Alliance ({title}) by session: "
             + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+            + _gap_sentence(xs, ys, "rating")
             + f". Markers: {marker_text}.",
         )
     ]
@@ -264,9 +286,11 @@ def _alliance_charts(
     if parts:
         lines = []
         for part, label in parts:
-            points = [(o.session, o.subscales.get(part)) for o in observations]
-            lines.append(Line(label, [p[0] for p in points], [p[1] for p in points]))
-            for session, part_value in points:
+            part_xs, part_ys = every_session(
+                {o.session: o.subscales.get(part) for o in observations}
+            )
+            lines.append(Line(label, part_xs, part_ys))
+            for session, part_value in zip(part_xs, part_ys, strict=True):
                 if part_value is not None:
                     rows[session].parts[part] = _fmt(part_value)
         chart = Chart(
@@ -277,13 +301,22 @@ def _alliance_charts(
             thresholds=[Threshold(f"Low below {PART_LOW_BELOW}", PART_LOW_BELOW)],
             y_range=(0, 10),
         )
-        alt = "Goals, tasks and bond by session: " + "; ".join(
-            f"session {o.session}: "
-            + ", ".join(f"{label} {_fmt(o.subscales.get(p))}" for p, label in parts)
-            for o in observations
+        alt = (
+            "Goals, tasks and bond by session: "
+            + "; ".join(
+                f"session {o.session}: "
+                + ", ".join(_part_text(o.subscales.get(p), label) for p, label in parts)
+                for o in observations
+            )
+            + _gap_sentence(xs, ys, "rating")
         )
         images.append(ChartImage(chart.title, svg_data_uri(line_chart_svg(chart)), alt))
     return images, parts, title
+
+
+def _part_text(value: float | None, label: str) -> str:
+    # A check-in that left a part unanswered: "Bond not rated", not "Bond " with nothing.
+    return f"{label} {_fmt(value)}" if value is not None else f"{label} not rated"
 
 
 def build_charts(data: EpisodeSeries, config: DetectorConfig, actions: Sequence) -> Charts:
@@ -301,7 +334,9 @@ def build_charts(data: EpisodeSeries, config: DetectorConfig, actions: Sequence)
         s for s, r in rows.items() if r.events
     }
     table = []
-    for session in sorted(observed):
+    # Every session from the first to the last with a value, so a session where nothing
+    # was answered is a row of dashes, as it is a gap in the charts, not a missing row.
+    for session in range(min(observed), max(observed) + 1) if observed else ():
         row = rows[session]
         row.session = session
         day = dates.get(session)

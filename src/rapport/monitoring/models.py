@@ -223,7 +223,8 @@ class EpisodeSnapshot(models.Model):
         related_name="monitoring_snapshot",
     )
     alliance_instrument = models.CharField(max_length=50, blank=True)
-    # The latest totals, oldest first (at most TREND_POINTS).
+    # The latest totals as [session, total] pairs, oldest first (at most TREND_POINTS).
+    # Until 2026-12-06 bare totals; a snapshot not recomputed since still holds them.
     alliance_values = models.JSONField(default=list)
     outcome_instrument = models.CharField(max_length=50, blank=True)
     outcome_values = models.JSONField(default=list)

@@ -172,22 +172,35 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
 
 @dataclass(frozen=True)
 class Trend:
-    """The last few totals of one instrument, oldest first; ``count`` is all of them."""
+    """The last few totals of one instrument, oldest first; ``count`` is all of them.
+
+    ``sessions`` are the totals' session numbers (empty for a snapshot stored before
+    they were kept, until the next recompute rewrites it): the trend line leaves a gap
+    where a session in between went unrated.
+    """
 
     instrument: str
     values: tuple[float, ...]
     count: int = 0
+    sessions: tuple[int, ...] = ()
 
 
 def _trend(snapshot: EpisodeSnapshot | None, kind: str) -> Trend | None:
     if snapshot is None:
         return None
     instrument = getattr(snapshot, f"{kind}_instrument")
-    values = getattr(snapshot, f"{kind}_values")
-    if not instrument or not values:
+    stored = getattr(snapshot, f"{kind}_values")
+    if not instrument or not stored:
         return None
-    count = snapshot.outcome_count if kind == "outcome" else len(values)
-    return Trend(instrument, tuple(float(v) for v in values), count)
+    count = snapshot.outcome_count if kind == "outcome" else len(stored)
+    if all(isinstance(item, list) for item in stored):  # [session, total] pairs
+        return Trend(
+            instrument,
+            tuple(float(total) for _session, total in stored),
+            count,
+            tuple(int(session) for session, _total in stored),
+        )
+    return Trend(instrument, tuple(float(v) for v in stored), count)
 
 
 def triage(rows: list, *, now: dt.datetime) -> list:

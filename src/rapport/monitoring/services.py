@@ -206,10 +206,12 @@ def _snapshot(item: EpisodeSeries, now: dt.datetime) -> EpisodeSnapshot:
     outcome = [i for i in series.instruments if kind_of(i) == "outcome"]
     outcome.sort(key=lambda i: (-len(series.of(i)), i))
 
-    def latest(instrument: str | None) -> list[float]:
+    def latest(instrument: str | None) -> list[list[float]]:
+        # [session, total] pairs: the caseload's trend line needs the sessions to leave a
+        # gap where one went unrated (bare totals drew 1 and 5 as neighbours).
         if instrument is None:
             return []
-        return [o.score for o in series.of(instrument)][-TREND_POINTS:]
+        return [[o.session, o.score] for o in series.of(instrument)][-TREND_POINTS:]
 
     a = alliance[0] if alliance else None
     o = outcome[0] if outcome else None

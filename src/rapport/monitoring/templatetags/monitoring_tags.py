@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from django import template
 
-from rapport.lib.charts import PALETTE, sparkline_svg, svg_data_uri
+from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
 from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
@@ -42,8 +42,18 @@ def sparkline(trend) -> str:
     if low == high:
         low, high = min(trend.values), max(trend.values)
     color = PALETTE[0] if kind in ("alliance", "") else PALETTE[2]
-    svg = sparkline_svg(trend.values, low=low, high=high, threshold=reference, color=color)
+    _sessions, values = _by_session(trend)
+    svg = sparkline_svg(values, low=low, high=high, threshold=reference, color=color)
     return svg_data_uri(svg)
+
+
+def _by_session(trend) -> tuple[list[int], list[float | None]]:
+    """The trend one slot a session, None where a session in between has no total, so
+    ratings at sessions 1 and 5 are not drawn as neighbours. A trend stored without its
+    sessions keeps one slot a total, as it was drawn before."""
+    if not trend.sessions:
+        return list(range(1, len(trend.values) + 1)), list(trend.values)
+    return every_session(dict(zip(trend.sessions, trend.values, strict=True)))
 
 
 def _number(value: float) -> str:
@@ -55,8 +65,17 @@ def trend_text(trend) -> str:
     """The same numbers as words, for the image's alt text."""
     if trend is None or not trend.values:
         return ""
-    name, _kind, _low, _high, reference, alert = _scale(trend.instrument)
-    text = f"{name}, last {len(trend.values)}: " + ", ".join(_number(v) for v in trend.values)
+    name, kind, _low, _high, reference, alert = _scale(trend.instrument)
+    sessions, values = _by_session(trend)
+    gaps = no_value_note(sessions, values, "rating" if kind == "alliance" else "score")
+    if trend.sessions and gaps:
+        # With gaps the numbers alone read as consecutive sessions: name each one's session.
+        numbers = ", ".join(
+            f"session {s}: {_number(v)}" for s, v in zip(trend.sessions, trend.values, strict=True)
+        )
+        text = f"{name}, last {len(trend.values)}: {numbers}; {gaps}"
+    else:
+        text = f"{name}, last {len(trend.values)}: " + ", ".join(_number(v) for v in trend.values)
     if reference is not None:
         text += (
             f" (below {_number(reference)} is low)" if alert else f" (cut-off {_number(reference)})"
