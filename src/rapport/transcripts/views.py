@@ -463,8 +463,8 @@ TREND_LINES = (
 # something", and a second y axis on a 4-inch chart is easily read against the wrong
 # scale. The table shows it per session exactly as the report does (0.62).
 
-# matplotlib breaks a line at NaN, while charts.py skips a None and joins the points either
-# side of it, which would still draw a line through the session.
+# A gap in the line: charts.py breaks a line at NaN (and at None), so a session without a
+# value is never bridged by a line suggesting one in between. NaN keeps the series floats.
 _GAP = float("nan")
 
 
