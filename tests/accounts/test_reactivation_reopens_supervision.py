@@ -85,7 +85,7 @@ def test_reactivating_a_supervisor_names_the_links_it_reopens_and_asks_for_a_tic
     )
     assert "User saved." in _text(response)
     assert (
-        "2 supervision links open again: Morgan Lee sees the clients of Alex Rivera, Sam "
+        "2 supervision links are open again: Morgan Lee sees the clients of Alex Rivera, Sam "
         "Okafor again. Let them know." in _text(response)
     )
     morgan.refresh_from_db()

@@ -271,8 +271,10 @@ def supervision_reopen_done(user: User, links) -> str:
     concerned should hear that someone sees their clients again."""
     return (
         ngettext(
-            "%(count)d supervision link open again: %(user)s sees the clients of %(names)s again.",
-            "%(count)d supervision links open again: %(user)s sees the clients of %(names)s again.",
+            "%(count)d supervision link is open again: %(user)s sees the clients of "
+            "%(names)s again.",
+            "%(count)d supervision links are open again: %(user)s sees the clients of "
+            "%(names)s again.",
             len(links),
         )
         % {
