@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
@@ -26,7 +27,15 @@ from rapport.lib.crypto import KeyRing, generate_key
 
 
 def _code(secret: str, periods_ago: int = 0) -> str:
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD - periods_ago
+    """The authenticator app's code now, taken early in its period.
+
+    allauth accepts the current period's code only (no tolerance): a code read in the last
+    second of a period failed when the server checked it in the next, so wait those out.
+    """
+    period = mfa_settings.TOTP_PERIOD
+    if period - time.time() % period < 2:
+        time.sleep(period - time.time() % period + 0.05)
+    counter = int(time.time()) // period - periods_ago
     return format_hotp_value(hotp_value(secret, counter))
 
 
@@ -53,12 +62,17 @@ def _activate_totp(client, user) -> str:
     return secret
 
 
-def _sign_in_with_code(client, user, code: str) -> bool:
+def _sign_in_with_code(client, user, code: str | Callable[[], str]) -> bool:
+    """Sign in with the password, then ``code`` (or the code ``code()`` gives then).
+
+    A TOTP code is passed as a callable: read before the password step, which hashes with
+    Argon2 and can take seconds on a busy machine, it could belong to a period already past.
+    """
     client.logout()
     first = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     assert first.status_code == 302 and first["Location"] == "/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session  # not in before the second factor
-    client.post("/accounts/2fa/authenticate/", {"code": code})
+    client.post("/accounts/2fa/authenticate/", {"code": code() if callable(code) else code})
     return "_auth_user_id" in client.session
 
 
@@ -70,7 +84,7 @@ def test_a_totp_secret_set_up_through_the_pages_is_stored_encrypted_and_signs_in
     stored = _raw_data("totp", therapist_a)
     assert secret not in stored
     assert json.loads(stored)["secret"].startswith("enc1:")
-    assert _sign_in_with_code(client, therapist_a, _code(secret))
+    assert _sign_in_with_code(client, therapist_a, lambda: _code(secret))
 
 
 @pytest.mark.django_db
@@ -94,7 +108,7 @@ def test_a_secret_stored_in_plain_text_before_encryption_still_signs_in(client, 
     recovery = Authenticator.objects.create(
         user=therapist_a, type="recovery_codes", data={"seed": seed, "used_mask": 0}
     )
-    assert _sign_in_with_code(client, therapist_a, _code(secret))
+    assert _sign_in_with_code(client, therapist_a, lambda: _code(secret))
     code = RecoveryCodes(recovery).get_unused_codes()[0]
     assert _sign_in_with_code(client, therapist_a, code)
 
@@ -117,7 +131,7 @@ def test_stored_secrets_can_be_rewritten_under_the_newest_key(client, therapist_
         assert KeyRing([new_key]).decrypt(stored) == secret
         with override_settings(ENCRYPTION_KEYS=[new_key]):
             _keyring_for.cache_clear()
-            assert _sign_in_with_code(client, therapist_a, _code(secret))
+            assert _sign_in_with_code(client, therapist_a, lambda: _code(secret))
     finally:
         _keyring_for.cache_clear()
 
@@ -137,7 +151,7 @@ def test_rotate_key_rewrites_second_factor_secrets_too(client, therapist_a, sett
         # The old key retired, the therapist still signs in with their authenticator app.
         with override_settings(ENCRYPTION_KEYS=[new_key]):
             _keyring_for.cache_clear()
-            assert _sign_in_with_code(client, therapist_a, _code(secret))
+            assert _sign_in_with_code(client, therapist_a, lambda: _code(secret))
     finally:
         _keyring_for.cache_clear()
 
