@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
 from rapport.checkins.tokens import hash_token, new_token
-from rapport.clinic.models import MISSED, Episode, Phase
+from rapport.clinic.models import MISSED, Appointment, Phase
+from rapport.clinic.services import locked_appointment
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
@@ -188,7 +189,10 @@ def checkin_create(
     upcoming session works until it ends (:func:`link_expiry`).
     """
     now = now or timezone.now()
-    episode = _locked_episode(appointment)
+    # Episode, then appointment, locked and read again (the order is in
+    # clinic.services.locked_appointment): what the caller loaded before may be out of date.
+    appointment = locked_appointment(appointment.pk)
+    episode = appointment.episode
     client = episode.client
     instrument = _sendable_instrument(client.clinic, instrument_id)
     if timing not in Timing.values:
@@ -197,12 +201,15 @@ def checkin_create(
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
     if not episode.is_open:
         # Care has ended: a questionnaire now would reach a former client, and a risk answer
-        # would go to a therapist no longer seeing them. Read under the lock (see
-        # _locked_episode), not from the appointment the caller loaded before.
+        # would go to a therapist no longer seeing them. Read under the lock: ending the
+        # episode (clinic.services.episode_end) locks it first too, and revokes the links
+        # made before it; one made after it waited, and sees the ending here.
         raise ValidationError(
             _("This episode of care has ended: no check-in can be sent for its appointments.")
         )
     if appointment.attendance in MISSED:
+        # Read under the appointment's lock, as the marking takes it: a link made first is
+        # revoked by the marking (revoke_links_about_a_missed_session); made after, refused.
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
     _check_session_has_started(appointment, instrument, timing, now)
     valid_for = valid_for or (TABLET_VALID_FOR if mode == Mode.TABLET else DEFAULT_VALID_FOR)
@@ -239,20 +246,6 @@ def checkin_create(
         request=request,
     )
     return checkin, token
-
-
-def _locked_episode(appointment) -> Episode:
-    """The appointment's episode, read again with its row locked until the transaction
-    ends. ``clinic.services.episode_end`` takes the same lock before it closes the episode
-    and revokes its open links: a link made without it could pass the open check, commit
-    after that revocation and stay listed as open for an ended episode (submitting it is
-    still refused, by ``checkin_submit``). On SQLite the transaction's write lock
-    (``BEGIN IMMEDIATE``) serialises the two instead."""
-    return (
-        Episode.objects.select_for_update(of=("self",))
-        .select_related("client__clinic")
-        .get(pk=appointment.episode_id)
-    )
 
 
 def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:
@@ -391,20 +384,27 @@ def checkin_submit(
 ) -> tuple[Response, bool]:
     """Store the client's answers exactly once and mark the link used.
 
-    The row lock (``select_for_update`` on PostgreSQL; SQLite takes its write lock when the
-    transaction begins, ``transaction_mode=IMMEDIATE``) serialises concurrent submissions of
-    one link. A repeat of the stored submission (same form key) returns ``(response, False)``;
-    any other submission of a used, expired or revoked link, or of a link whose episode has
-    ended, raises :class:`CheckinUnavailable`. Bad answers raise ``ValidationError`` per item.
+    Row locks (``select_for_update`` on PostgreSQL; SQLite takes its write lock when the
+    transaction begins, ``transaction_mode=IMMEDIATE``) on the link's episode, then its
+    appointment, then the link (the order every writer of a session's record takes, see
+    ``clinic.services.locked_appointment``) serialise concurrent submissions of one link,
+    and a submission with the session being marked missed or the episode being ended: the
+    one that comes second decides on what the first stored. A repeat of the stored
+    submission (same form key) returns ``(response, False)``; any other submission of a used,
+    expired or revoked link, of a link whose episode has ended, or of one rating a session
+    recorded as not attended raises :class:`CheckinUnavailable`. Bad answers raise
+    ``ValidationError`` per item.
     """
     now = now or timezone.now()
     if not valid_form_key(form_key):
         raise ValidationError(_("This form has expired. Please answer the questions again."))
+    appointment = locked_appointment(checkin.appointment_id)
     locked = (
         CheckIn.objects.select_for_update(of=("self",))
-        .select_related("client", "episode", "appointment")
+        .select_related("client", "episode")
         .get(pk=checkin.pk)
     )
+    locked.appointment = appointment  # as read under its lock, not through the join
     key = submission_key(locked, form_key)
     if locked.used_at is not None:
         # Read the response in a statement of its own: on PostgreSQL a join in the locking
@@ -420,10 +420,15 @@ def checkin_submit(
     status = locked.status(now)
     if status != "open":
         raise CheckinUnavailable(status)
-    if _episode_has_ended(locked):
+    if appointment.episode.phase == Phase.CLOSED:
         # However the episode was closed (ending it revokes its links; any other way may
         # not), an answer now would be stored in a closed episode, off the caseload, where
         # a risk answer could go unseen. The client sees what a revoked link shows.
+        raise CheckinUnavailable("revoked")
+    if _rates_a_missed_session(appointment, locked):
+        # Marking the session missed revokes such a link; this holds however the attendance
+        # was stored. A rating of a session recorded as not attended would count in
+        # monitoring both as a rated session and as a missed one (dropout risk).
         raise CheckinUnavailable("revoked")
     response, created = response_record(
         client=locked.client,
@@ -433,7 +438,7 @@ def checkin_submit(
         idempotency_key=key,
         administered_at=now,
         episode=locked.episode,
-        appointment=locked.appointment,
+        appointment=appointment,
         actor="client-link",
         request=request,
     )
@@ -443,13 +448,8 @@ def checkin_submit(
     return response, created
 
 
-def _episode_has_ended(checkin: CheckIn) -> bool:
-    # A statement of its own, after the lock: the locking query's join could still show
-    # the episode as it was before the lock wait (see checkin_submit).
-    phase = Episode.objects.filter(pk=checkin.appointment.episode_id).values_list(
-        "phase", flat=True
-    )
-    return phase.get() == Phase.CLOSED
+def _rates_a_missed_session(appointment: Appointment, checkin: CheckIn) -> bool:
+    return appointment.attendance in MISSED and _rates_the_session(appointment, checkin)
 
 
 def _check_schedule_choice(

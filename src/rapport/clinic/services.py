@@ -42,6 +42,7 @@ __all__ = [
     "episode_update",
     "goal_create",
     "goal_update",
+    "locked_appointment",
 ]
 
 
@@ -498,6 +499,35 @@ def appointment_create(
     return appointment
 
 
+def locked_appointment(appointment_id: int) -> Appointment:
+    """The appointment read again with its row locked until the transaction ends, and its
+    episode (with client and clinic) likewise, for a write that decides on what they hold.
+
+    Lock order, the same for every writer of a session's record, so that none waits for
+    another that waits for it (a deadlock, which the database breaks by failing one):
+    **the episode row, then the appointment row, then its check-in links' rows.**
+    ``episode_end`` locks the episode, then cancels appointments, then revokes links;
+    ``appointment_record_attendance`` locks here, then revokes the session's links
+    (check-ins listens); ``checkins.services.checkin_create`` and ``checkin_submit`` lock
+    here before the link. A rating and a marking as not attended of one session so wait for
+    each other, and the second decides on what the first stored (``_check_not_rated``).
+    The episode comes first also because a new answer or link refers to it: PostgreSQL
+    checks that reference with a lock that waits for the ending's. On SQLite the
+    transaction's write lock (``BEGIN IMMEDIATE``) serialises them instead.
+    """
+    episode_id = Appointment.objects.values_list("episode_id", flat=True).get(pk=appointment_id)
+    # Statements of their own: a join in a locking query could still show the other row as
+    # it was before the lock wait (PostgreSQL, read committed).
+    episode = (
+        Episode.objects.select_for_update(of=("self",))
+        .select_related("client__clinic")
+        .get(pk=episode_id)
+    )
+    appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+    appointment.episode = episode
+    return appointment
+
+
 @transaction.atomic
 def appointment_record_attendance(
     *, actor, appointment: Appointment, attendance: str, request=None, now: datetime | None = None
@@ -505,6 +535,10 @@ def appointment_record_attendance(
     if attendance not in Attendance.values:
         raise ValidationError({"attendance": "Choose what happened."})
     now = now or timezone.now()
+    # Locked and read again: a rating of this session being stored now (checkin_submit
+    # takes the same locks) is either committed, and refused below, or waits for this.
+    stored = locked_appointment(appointment.pk)
+    appointment.attendance, appointment.episode = stored.attendance, stored.episode
     if not appointment.episode.is_open and appointment.attendance != Attendance.SCHEDULED:
         # An ended episode is a closed record: only a past session nobody marked may still
         # be completed, once.
