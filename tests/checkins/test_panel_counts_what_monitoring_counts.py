@@ -163,16 +163,17 @@ def test_an_answer_from_before_the_episode_is_neither_charted_nor_called_replace
 def test_without_monitoring_the_panel_keeps_its_own_rule(
     login, therapist_a, imported_for_session_2, monkeypatch
 ):
-    # No provider registered (monitoring not installed): the panel's own rule, which drops
-    # only an answer replaced for the same appointment, so the import is charted by its date.
+    # No provider registered (monitoring not installed): the panel's own rule, which places
+    # an answer given for no appointment by its day, where the session's own answer counts
+    # (as monitoring does), so the import is listed as replaced, not charted.
     client, _episode, _imported = imported_for_session_2
     monkeypatch.setattr(hooks, "_counted_response_providers", [])
     assert hooks.counted_responses(client) is None
     drawn = plotted(monkeypatch)
     page = login(therapist_a).get(f"/clients/{client.pk}/").content.decode()
     (chart,) = [c for c in drawn if c.title == "Check-in"]
-    assert list(chart.lines[0].y) == [30, 31, 8, 32]
-    assert REPLACED not in page
+    assert list(chart.lines[0].y) == [30, 31, 32]
+    assert page.count(REPLACED) == 1
 
 
 @pytest.mark.django_db

@@ -162,19 +162,49 @@ def _counting(instrument_id: str, instrument: Instrument | None, responses, prov
 
 def _superseded(instrument: Instrument, responses) -> set[int]:
     """Without monitoring's answer (:func:`_counting`): the responses (pks) replaced by a
-    later answer to the same questionnaire for the same appointment (a second link
-    answered).
+    later answer to the same questionnaire for the same session.
 
-    ``responses`` are in session order (``_in_session_order``). An answer without a total
-    replaces nothing; for an instrument without a total (C-NIP) the latest answer counts.
+    As monitoring places answers (``rapport.monitoring.series``): one given for an
+    appointment belongs to that appointment's session, where a later one replaces it (a
+    second link answered); one given for no appointment (an import, the API) is placed by
+    the day it was given, its session date in the table, where a later one given for no
+    appointment replaces it, and where it never replaces one given for an appointment that
+    day (the session's own answer counts). Two answers placed by date on one day were both
+    counted and neither marked, though monitoring counts one.
+
+    ``responses`` are in session order (``_in_session_order``, which sets ``session_date``).
+    An answer without a total replaces nothing; for an instrument without a total (C-NIP)
+    the latest answer counts.
     """
-    latest: dict[int, int] = {}
+    latest: dict[object, int] = {}
+    days_of_own_answers: set[dt.date] = set()
     for index, response in enumerate(responses):
-        if response.appointment_id is None:
+        if not _can_count(instrument, response):
             continue
-        if instrument.total is None or response.total is not None:
-            latest[response.appointment_id] = index
-    return {r.pk for index, r in enumerate(responses) if index < latest.get(r.appointment_id, -1)}
+        latest[_session_of(response)] = index
+        if response.appointment_id is not None:
+            days_of_own_answers.add(response.session_date)
+    return {
+        r.pk
+        for index, r in enumerate(responses)
+        if index < latest.get(_session_of(r), -1)
+        or (
+            r.appointment_id is None
+            and r.session_date in days_of_own_answers
+            and _can_count(instrument, r)
+        )
+    }
+
+
+def _can_count(instrument: Instrument, response) -> bool:
+    return instrument.total is None or response.total is not None
+
+
+def _session_of(response) -> object:
+    """Where :func:`_superseded` places an answer: its appointment, else the day given."""
+    if response.appointment_id is not None:
+        return response.appointment_id
+    return ("given on", response.session_date)
 
 
 def _chart(instrument: Instrument, responses, counting: Counting) -> tuple[str, str]:
