@@ -179,4 +179,4 @@ def test_a_malformed_client_id_is_the_documented_422(client, therapist_a):
     assert isinstance(reply.json()["detail"], list) and reply.json()["detail"][0]["loc"]
     document = client.get("/api/v1/openapi.json").json()
     answers = document["paths"]["/api/v1/clients/{client_id}/responses"]["get"]["responses"]
-    assert set(answers) == {"200", "401", "404", "422"}
+    assert set(answers) == {"200", "401", "404", "422", "429"}

@@ -17,6 +17,7 @@ from rapport.accounts.selectors import (
     supervisors_of,
 )
 from rapport.audit.services import Action, audit_record, audit_record_many
+from rapport.core.hooks import AccountChange, account_access_changed
 
 __all__ = [
     "SupervisionChange",
@@ -110,6 +111,8 @@ def user_set_password(
     audit_record(
         actor=actor, action=Action.UPDATE, target=f"user:{user.pk}:password", request=request
     )
+    # Whatever the old password opened elsewhere ends with it too (the API's tokens).
+    account_access_changed(user, change=AccountChange.PASSWORD, actor=actor, request=request)
     return user
 
 
@@ -174,15 +177,30 @@ def user_update(
                 "links that should stay ended first (Supervision)."
             }
         )
+    changes = _access_changes(user, fields)
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
     audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
+    for change in changes:
+        account_access_changed(user, change=change, actor=actor, request=request)
     for link in ending:
         _supervision_link_end(actor=actor, link=link, request=request)
     for link in reopening:
         _supervision_link_reopened(actor=actor, link=link, request=request)
     return user
+
+
+def _access_changes(user: User, fields: dict) -> list[AccountChange]:
+    """What ``user_update`` changes that ends access granted on the old terms (the API's
+    tokens): a disabled account must stay shut when made active again, and a token made
+    for one role must not carry over to another."""
+    changes = []
+    if "is_active" in fields and fields["is_active"] != user.is_active:
+        changes.append(AccountChange.DEACTIVATED if user.is_active else AccountChange.REACTIVATED)
+    if "role" in fields and fields["role"] != user.role:
+        changes.append(AccountChange.ROLE)
+    return changes
 
 
 def supervision_links_ended_by_role_change(*, user: User, role: str) -> list[SupervisionLink]:

@@ -5,6 +5,9 @@ Authentication is a personal access token (``Authorization: Bearer rpt_...``) cr
 the pages: the same scoped selectors answer 404 outside scope, and every read is audited.
 Ninja's interactive docs page loads assets from a CDN, which the CSP forbids, so only the
 OpenAPI document is served (``/api/v1/openapi.json``).
+
+Calls are rate limited per token, and refused tokens per caller address (``throttles``);
+a 429 says in its body and its Retry-After header when to try again.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import NinjaAPI, Schema
+from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
-from rapport.api.selectors import user_for_token
+from rapport.api.selectors import live_token
+from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle, retry_after_seconds
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.selectors import get_client_for_user
 from rapport.measures.selectors import responses_for_client
@@ -26,7 +31,16 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal access token from `rapport token create --email ...`."
 
     def authenticate(self, request, token):
-        return user_for_token(token)
+        """The token's user, or None (401). An address that sent too many refused tokens
+        gets a 429 before its token is even looked up: guessing stays slow."""
+        failures = FailedAuthThrottle()  # one per request: it keeps the request's count
+        failures.check(request)
+        live = live_token(token)
+        if live is None:
+            failures.record_failure()
+            return None
+        request.api_token_id = live.pk  # what TokenRateThrottle counts against
+        return live.user
 
 
 api = NinjaAPI(
@@ -36,7 +50,20 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url=None,
     auth=TokenAuth(),
+    throttle=[TokenRateThrottle()],
 )
+
+
+@api.exception_handler(Throttled)
+def too_many_requests(request, exc: Throttled):
+    """429 with when to retry, in words and in Retry-After, for the script that reads it."""
+    seconds = retry_after_seconds(exc.wait)
+    reason = getattr(exc, "message_text", "Too many requests for this token")
+    detail = f"{reason}: try again in {seconds} seconds." if seconds else f"{reason}."
+    response = api.create_response(request, {"detail": detail}, status=429)
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
 
 
 class ErrorOut(Schema):
@@ -66,14 +93,21 @@ class ResponseOut(Schema):
 
 @api.get(
     "/clients/{client_id}/responses",
-    response={200: list[ResponseOut], 401: ErrorOut, 404: ErrorOut, 422: InvalidRequestOut},
+    response={
+        200: list[ResponseOut],
+        401: ErrorOut,
+        404: ErrorOut,
+        422: InvalidRequestOut,
+        429: ErrorOut,
+    },
     summary="A client's responses to questionnaires, oldest first",
     tags=["responses"],
 )
 def client_responses(request, client_id: int):
     """Each response with its instrument, date, total, subscales and band.
 
-    404 when the client does not exist or is outside the token owner's scope.
+    404 when the client does not exist or is outside the token owner's scope; 429 past
+    the rate limits (docs/api.md), with Retry-After.
     """
     user = request.auth
     client = get_client_for_user(user, client_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rapport.api.tokens import DEFAULT_DAYS, MAX_DAYS
 from rapport.cli import CommandError, _check_database, _setup_django, register
 
 __all__ = ["add_commands"]
@@ -26,25 +27,75 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     from rapport.api.services import api_token_create
 
     try:
-        token, raw = api_token_create(actor=None, user=_user(args.email), name=args.name)
+        token, raw = api_token_create(
+            actor="cli", user=_user(args.email), name=args.name, days=args.days
+        )
     except ValidationError as error:
         raise CommandError("; ".join(error.messages)) from None
     print(raw)
     print(
-        f"Token {token.prefix}… for {token.user.email}. It is shown only now: store it safely.",
+        f"Token {token.prefix}… for {token.user.email}, valid until {_when(token.expires_at)}. "
+        "It is shown only now: store it safely.",
         flush=True,
     )
+
+
+def _when(moment) -> str:
+    """A moment in the clinic's time zone, to the minute (``2027-03-06 14:05``)."""
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _state(token, now) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if token.expires_at <= now else "active"
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
+    from django.utils import timezone
+
     from rapport.api.models import ApiToken
 
+    if args.all:
+        _list_every_token(ApiToken.objects.select_related("user"), timezone.now())
+        return
+    now = timezone.now()
     for token in ApiToken.objects.filter(user=_user(args.email)):
-        state = "revoked" if token.revoked_at else "active"
-        used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
-        print(f"{token.prefix}…  {state:<8} last used {used}  {token.name}")
+        used = _when(token.last_used_at) if token.last_used_at else "never"
+        print(
+            f"{token.prefix}…  {_state(token, now):<8} expires {_when(token.expires_at)}  "
+            f"last used {used}  {token.name}"
+        )
+
+
+def _list_every_token(tokens, now) -> None:
+    """Every user's tokens, one a line: what an operator reviews (who can call the API,
+    which tokens are still alive, which were never used)."""
+    columns = ("prefix", "user", "state", "created", "expires", "last used", "revoked", "name")
+    rows = [
+        (
+            f"{token.prefix}…",
+            token.user.email,
+            _state(token, now),
+            _when(token.created_at),
+            _when(token.expires_at),
+            _when(token.last_used_at) if token.last_used_at else "never",
+            _when(token.revoked_at) if token.revoked_at else "-",
+            token.name,
+        )
+        for token in tokens.order_by("user__email", "-created_at", "-pk")
+    ]
+    if not rows:
+        print("No API tokens.")
+        return
+    widths = [max(len(row[i]) for row in (columns, *rows)) for i in range(len(columns) - 1)]
+    for row in (columns, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
 
 
 #: "rpt_" and a few characters: enough to tell one's tokens apart, never an empty prefix
@@ -73,7 +124,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
         raise CommandError(
             f"{len(matches)} active tokens start with {given[:12]!r}; give more of it"
         )
-    api_token_revoke(actor=None, token=matches[0])
+    api_token_revoke(actor="cli", token=matches[0])
     print(f"Revoked {matches[0].prefix}….")
 
 
@@ -85,9 +136,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     create.add_argument("--email", required=True, help="the staff user the token acts as")
     create.add_argument("--name", default="", help="what the token is for")
+    create.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_DAYS,
+        help=f"how many days the token works (default {DEFAULT_DAYS}, at most {MAX_DAYS})",
+    )
     create.set_defaults(handler=cmd_token_create)
-    listing = actions.add_parser("list", help="list a user's tokens")
-    listing.add_argument("--email", required=True)
+    listing = actions.add_parser("list", help="list a user's tokens, or every user's")
+    whose = listing.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--email", help="the user whose tokens to list")
+    whose.add_argument(
+        "--all", action="store_true", help="every user's tokens, with their user's email"
+    )
     listing.set_defaults(handler=cmd_token_list)
     revoke = actions.add_parser("revoke", help="revoke a token by its prefix")
     revoke.add_argument(

@@ -1,7 +1,8 @@
 """Personal access tokens for the REST API.
 
 The raw token is printed once (``rapport token create``); only its SHA-256 is stored. A token
-acts as its user: it sees exactly what that user sees on the pages.
+acts as its user: it sees exactly what that user sees on the pages. Every token expires: a
+token pasted into a script outlives the script's purpose, and nobody revokes what they forgot.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set at creation (``services.api_token_create``, at most a year ahead); tokens made
+    # before expiry existed were given 90 days from the upgrade (migration 0002).
+    expires_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,4 +1,4 @@
-"""Reads for the API: who a bearer token belongs to."""
+"""Reads for the API: which live token a bearer value is, and whose."""
 
 from __future__ import annotations
 
@@ -10,26 +10,33 @@ from rapport.accounts.mfa import lacks_required_mfa
 from rapport.api.models import ApiToken
 from rapport.api.tokens import PREFIX, hash_token
 
-__all__ = ["user_for_token"]
+__all__ = ["live_token", "user_for_token"]
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # enough to see which tokens are alive.
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-def user_for_token(raw: str):
-    """The active user a live token belongs to, or None; None too while the user's clinic
-    requires MFA and the user has not set it up (a token must not be a way around it)."""
+def live_token(raw: str) -> ApiToken | None:
+    """The token ``raw`` is, with its user, while it may be used: not revoked, not
+    expired, its user active; None too while the user's clinic requires MFA and the user
+    has not set it up (a token must not be a way around it)."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__clinic")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
     if token is None or not token.user.is_active or lacks_required_mfa(token.user):
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(raw: str):
+    """The active user a live token belongs to, or None (see :func:`live_token`)."""
+    token = live_token(raw)
+    return token.user if token is not None else None

@@ -5,10 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-__all__ = ["PREFIX", "hash_token", "new_token"]
+__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "PREFIX", "hash_token", "new_token"]
 
 # A recognisable prefix lets secret scanners find leaked tokens in code and logs.
 PREFIX = "rpt_"
+
+#: A token's life unless its creator asks for another: a quarter, long enough for a study's
+#: export script, short enough that a forgotten token dies on its own.
+DEFAULT_DAYS = 90
+#: The longest life a token may be given: a token is a password that never asks for MFA.
+MAX_DAYS = 365
 
 
 def new_token() -> str:

@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 __all__ = [
+    "AccountChange",
     "CountedResponses",
     "SessionRating",
+    "account_access_changed",
     "attendance_changed",
     "counted_responses",
     "episode_ended",
+    "on_account_access_changed",
     "on_attendance_changed",
     "on_counted_responses",
     "on_episode_ended",
@@ -25,6 +29,7 @@ __all__ = [
     "session_rating",
 ]
 
+_account_listeners: list[Callable] = []
 _attendance_listeners: list[Callable] = []
 _episode_ended_listeners: list[Callable] = []
 _response_listeners: list[Callable] = []
@@ -64,6 +69,27 @@ class CountedResponses:
 _counted_response_providers: list[Callable[..., CountedResponses]] = []
 
 
+class AccountChange(StrEnum):
+    """A change to a staff account that ends what was granted on its old terms: access
+    given before a password was set anew, before the account was disabled, or for the role
+    it had. Accounts code says which; other apps (the API's tokens) decide what ends."""
+
+    PASSWORD = "password-set"  # noqa: S105 - names a change, holds no password
+    DEACTIVATED = "deactivated"
+    # A token still alive here was made before the account was disabled (before tokens
+    # ended with a deactivation): making the account active again must not revive it.
+    REACTIVATED = "reactivated"
+    ROLE = "role-changed"
+
+
+def on_account_access_changed(listener: Callable) -> Callable:
+    """Register ``listener(user, *, change: AccountChange, actor, request)``: accounts code
+    tells it of the change without importing the apps that grant access of their own."""
+    if listener not in _account_listeners:
+        _account_listeners.append(listener)
+    return listener
+
+
 def on_attendance_changed(listener: Callable) -> Callable:
     if listener not in _attendance_listeners:
         _attendance_listeners.append(listener)
@@ -96,6 +122,12 @@ def on_counted_responses(provider: Callable[..., CountedResponses]) -> Callable:
     if provider not in _counted_response_providers:
         _counted_response_providers.append(provider)
     return provider
+
+
+def account_access_changed(user, *, change: AccountChange, actor, request=None) -> None:
+    """``user``'s account changed (``actor`` did it; None: the command line)."""
+    for listener in _account_listeners:
+        listener(user, change=change, actor=actor, request=request)
 
 
 def attendance_changed(appointment) -> None:

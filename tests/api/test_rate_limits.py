@@ -1,0 +1,133 @@
+"""Rate limits: 600 calls a minute per token, 60 refused tokens a minute per address. The
+counts live in Django's cache, which in production is a database table every worker
+shares; a 429 says, in its body and its Retry-After header, when to try again."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import override_settings
+
+from rapport.api.services import api_token_create
+from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle
+
+START = 1_800_000_000.0  # a fixed clock for the throttles' windows (seconds since 1970)
+PATH = "/api/v1/clients/999999/responses"  # 404 for a token that works
+
+
+def bearer(raw: str, address: str = "192.0.2.10") -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}", "REMOTE_ADDR": address}
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock (``timer``), fixed and movable: ``clock(seconds)`` after START."""
+
+    def _set(seconds: float = 0.0) -> None:
+        for throttle in (TokenRateThrottle, FailedAuthThrottle):
+            monkeypatch.setattr(throttle, "timer", staticmethod(lambda: START + seconds))
+
+    _set()
+    return _set
+
+
+@pytest.mark.django_db
+def test_a_token_gets_600_calls_a_minute_then_a_429_that_says_when_to_retry(
+    client, therapist_a, clock
+):
+    _, raw = api_token_create(actor="cli", user=therapist_a, name="busy script")
+    _, other = api_token_create(actor="cli", user=therapist_a, name="other script")
+    answers = {client.get(PATH, **bearer(raw)).status_code for _ in range(600)}
+    assert answers == {404}
+    clock(15)
+    refused = client.get(PATH, **bearer(raw))
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    assert refused.json() == {
+        "detail": "Too many requests for this token: try again in 45 seconds."
+    }
+    # Each token is counted on its own: the user's other script goes on.
+    assert client.get(PATH, **bearer(other)).status_code == 404
+    clock(60)  # the first calls have left the window
+    assert client.get(PATH, **bearer(raw)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_sixty_refused_tokens_from_an_address_shut_it_out_for_the_minute(
+    client, therapist_a, clock
+):
+    _, raw = api_token_create(actor="cli", user=therapist_a)
+    answers = {client.get(PATH, **bearer(f"rpt_guess{n}")).status_code for n in range(60)}
+    assert answers == {401}
+    clock(20)
+    refused = client.get(PATH, **bearer(raw))  # even a good token: no answer about any
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"
+    assert refused.json() == {
+        "detail": "Too many refused tokens from this address: try again in 40 seconds."
+    }
+    # Another address is not held up, and a good token there is not counted as refused.
+    assert client.get(PATH, **bearer(raw, address="198.51.100.7")).status_code == 404
+    clock(60)
+    assert client.get(PATH, **bearer(raw)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_good_token_is_not_counted_as_refused(client, therapist_a, clock):
+    _, raw = api_token_create(actor="cli", user=therapist_a)
+    for _ in range(61):
+        assert client.get(PATH, **bearer(raw)).status_code == 404
+    for n in range(59):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    assert client.get(PATH, **bearer(raw)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_count(client, therapist_a, clock):
+    """With no trusted proxy (the default without HTTPS), X-Forwarded-For is the caller's
+    own say: the address counted is the connection's."""
+    _, raw = api_token_create(actor="cli", user=therapist_a)
+    for n in range(60):
+        client.get(PATH, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", **bearer(f"rpt_guess{n}"))
+    forged = client.get(PATH, HTTP_X_FORWARDED_FOR="203.0.113.200", **bearer(raw))
+    assert forged.status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_lists_the_429(client):
+    document = client.get("/api/v1/openapi.json").json()
+    answers = document["paths"]["/api/v1/clients/{client_id}/responses"]["get"]["responses"]
+    assert "429" in answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_counts_live_in_the_shared_database_cache_not_in_a_workers_memory(
+    client, therapist_a, clock
+):
+    """Production's cache is a table every worker reads (settings.CACHES): a count kept in
+    one process's memory would give each worker, and each host, a limit of its own."""
+    from django.db import connection
+
+    call_command("createcachetable", "rapport_api_test_cache", verbosity=0)
+    try:
+        with override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                    "LOCATION": "rapport_api_test_cache",
+                }
+            }
+        ):
+            _, raw = api_token_create(actor="cli", user=therapist_a)
+            client.get(PATH, **bearer(raw))
+            client.get(PATH, **bearer("rpt_guess"))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT cache_key FROM rapport_api_test_cache")
+                keys = " ".join(row[0] for row in cursor.fetchall())
+            assert "throttle_api-token_" in keys
+            assert "throttle_api-failed-auth_192.0.2.10" in keys
+            cache.clear()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE rapport_api_test_cache")
