@@ -33,6 +33,7 @@ from rapport.monitoring.signals.sources import (
     JACOBSON_TRUAX_1991,
     RAPPORT_DEFAULT,
     ZLOTNICK_2020,
+    borrowed_threshold,
 )
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def _alliance_criteria(instrument: Instrument, instrument_id: str) -> AllianceCr
     return AllianceCriteria(
         instrument=instrument_id,
         rupture_drop=_rupture_drop(instrument),
-        low_threshold=_cited(instrument.alert_threshold),
+        low_threshold=_low_threshold(instrument),
         # So a low rating reads "12 out of 40", not a bare number beside its threshold.
         scale_max=float(instrument.total.max) if instrument.total else None,
         # One point on a 0-40 scale, scaled to this instrument's range (WAI-SR is 1-5).
@@ -133,6 +134,17 @@ def _alliance_criteria(instrument: Instrument, instrument_id: str) -> AllianceCr
             f"{RAPPORT_DEFAULT}: one point in 40 is measurement noise ({ZLOTNICK_2020})",
         ),
     )
+
+
+def _low_threshold(instrument: Instrument) -> CitedValue | None:
+    """The alert threshold with its source. An instrument that is not a validated measure
+    (Rapport's own session check-in) has no threshold of its own: its 36 of 40 is the SRS's
+    PCOMS line lent to it, and the alert must say so rather than cite the SRS as if it
+    applied directly."""
+    figure = instrument.alert_threshold
+    if figure is None or instrument.validated:
+        return _cited(figure)
+    return CitedValue(float(figure.value), borrowed_threshold(instrument.title, figure.source))
 
 
 def _span(instrument: Instrument) -> float:

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 
 from rapport.monitoring.signals._util import apart, number, onsets, spoken
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria
-from rapport.monitoring.signals.model import PUSHED_ANSWERS, ClientSeries, Observation, Signal
-from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018
+from rapport.monitoring.signals.model import (
+    PUSHED_ANSWERS,
+    CitedValue,
+    ClientSeries,
+    Observation,
+    Signal,
+)
+from rapport.monitoring.signals.sources import EUBANKS_2018, LARSSON_2018, is_borrowed
 
 __all__ = [
     "RuptureEpisode",
@@ -87,8 +93,20 @@ def _low(criteria: AllianceCriteria, now: Observation) -> Signal:
             f"The client rated the relationship {_out_of(criteria, now.score)} at session "
             f"{now.session}, below {number(threshold.value)}. Ask, without defending, what "
             f"would make the sessions fit them better (goals, way of working, bond)."
+            f"{_borrowed_note(threshold)}"
         ),
         source=threshold.source,
+    )
+
+
+def _borrowed_note(threshold: CitedValue) -> str:
+    """A sentence saying the threshold is lent by another measure, or nothing."""
+    if not is_borrowed(threshold.source):
+        return ""
+    return (
+        f" The threshold of {number(threshold.value)} is a Rapport default borrowed from "
+        f"another measure (see the source), not validated for this one: treat it as a "
+        f"prompt to ask, not a cut-off."
     )
 
 

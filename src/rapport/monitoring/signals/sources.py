@@ -20,6 +20,8 @@ __all__ = [
     "SHARF_2010",
     "SWIFT_GREENBERG_2012",
     "ZLOTNICK_2020",
+    "borrowed_threshold",
+    "is_borrowed",
 ]
 
 JACOBSON_TRUAX_1991 = "Jacobson & Truax (1991), J Consult Clin Psychol 59(1):12-19"
@@ -36,3 +38,17 @@ GIESEMANN_2023 = "Giesemann et al. (2023): dropout prediction is modest, best F1
 # Shown to clinicians beside the rule: it names the choice without pointing at a file they
 # cannot open (the reasoning is in docs/monitoring.md for whoever maintains the rules).
 RAPPORT_DEFAULT = "Rapport default (a design choice, not a published figure)"
+
+#: How the source of a threshold lent by another measure begins (the check-in borrows the
+#: SRS's 36 of 40): the explanation reads it to say the figure is not this measure's own.
+BORROWED_DEFAULT = "Rapport default, borrowed from another measure"
+
+
+def borrowed_threshold(measure: str, lender_source: str) -> str:
+    """The source of an alert threshold that ``measure`` (not a validated measure) borrows
+    from another one's published practice: clinicians must not read it as validated here."""
+    return f"{BORROWED_DEFAULT} and not validated for the {measure}. Borrowed from: {lender_source}"
+
+
+def is_borrowed(source: str) -> bool:
+    return source.startswith(BORROWED_DEFAULT)
