@@ -131,3 +131,16 @@ def test_the_counts_live_in_the_shared_database_cache_not_in_a_workers_memory(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE rapport_api_test_cache")
+
+
+def test_a_count_that_two_workers_pushed_past_the_limit_still_says_when_to_retry(clock, rf):
+    """Counts are read and written without a lock: two workers may both let a call through
+    at the limit. ninja's own wait() then gives no time at all; a 429 must still say one."""
+    throttle = TokenRateThrottle("2/min")
+    request = rf.get(PATH)
+    request.api_token_id = 7
+    # Three calls counted where two are allowed: at 0 s, 10 s and 20 s (newest first).
+    cache.set(throttle.get_cache_key(request), [START + 20, START + 10, START], 60)
+    clock(30)
+    assert not throttle.allow_request(request)
+    assert throttle.wait() == 40  # the call at 10 s must leave the window for one more
