@@ -144,3 +144,13 @@ def test_a_count_that_two_workers_pushed_past_the_limit_still_says_when_to_retry
     clock(30)
     assert not throttle.allow_request(request)
     assert throttle.wait() == 40  # the call at 10 s must leave the window for one more
+
+
+@pytest.mark.django_db
+def test_the_last_second_of_a_wait_reads_as_one_second(client, therapist_a, clock):
+    for n in range(60):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    clock(59.5)
+    refused = client.get(PATH, **bearer("rpt_guess-again"))
+    assert refused["Retry-After"] == "1"
+    assert refused.json()["detail"].endswith("try again in 1 second.")

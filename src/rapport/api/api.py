@@ -59,7 +59,8 @@ def too_many_requests(request, exc: Throttled):
     """429 with when to retry, in words and in Retry-After, for the script that reads it."""
     seconds = retry_after_seconds(exc.wait)
     reason = getattr(exc, "message_text", "Too many requests for this token")
-    detail = f"{reason}: try again in {seconds} seconds." if seconds else f"{reason}."
+    unit = "second" if seconds == 1 else "seconds"
+    detail = f"{reason}: try again in {seconds} {unit}." if seconds else f"{reason}."
     response = api.create_response(request, {"detail": detail}, status=429)
     if seconds:
         response["Retry-After"] = str(seconds)
