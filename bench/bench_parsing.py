@@ -16,6 +16,7 @@ is what to compare.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -83,9 +84,11 @@ def _best_of(repeats: int, work: Callable[[], object]) -> float:
 
 def _measure(name: str, make: Callable[[int], bytes], filename: str, repeats: int) -> dict:
     small, large = make(MAX_UPLOAD_BYTES // 4), make(MAX_UPLOAD_BYTES - 1024)
-    parse_transcript(small, filename)  # warm-up: caches built on first use
-    small_s = _best_of(repeats, lambda: parse_transcript(small, filename))
-    large_s = _best_of(repeats, lambda: parse_transcript(large, filename))
+    # Reading, not the turn limit, is measured: 2 MB of one-cue turns is past MAX_TURNS.
+    parse = functools.partial(parse_transcript, filename=filename, max_turns=sys.maxsize)
+    parse(small)  # warm-up: caches built on first use
+    small_s = _best_of(repeats, lambda: parse(small))
+    large_s = _best_of(repeats, lambda: parse(large))
     return {
         "case": name,
         "quarter_limit_bytes": len(small),

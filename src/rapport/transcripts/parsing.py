@@ -24,6 +24,8 @@ message written for the person who uploaded it (see ``docs/transcripts.md``)::
     ├── EmptyTranscriptError      nothing was said in it
     ├── NotATranscriptError       no speaker labels, so nobody can be told apart
     ├── SingleSpeakerError        only one speaker: a session needs two
+    ├── TooManySpeakersError      more than MAX_SPEAKERS speakers: labels are misread
+    ├── TooManyTurnsError         more than MAX_TURNS turns: too many to code in a request
     ├── CsvColumnsError           a CSV without the needed columns, or with bad values
     ├── UnknownRoleError          a role other than therapist/client
     └── UnknownSpeakerError       a therapist override that names nobody in the file
@@ -51,7 +53,9 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 __all__ = [
     "CLIENT",
     "FORMATS",
+    "MAX_SPEAKERS",
     "MAX_TRANSCRIPT_BYTES",
+    "MAX_TURNS",
     "ROLES",
     "CONVERSATION_COLUMNS",
     "ROLE_COLUMNS",
@@ -65,6 +69,8 @@ __all__ = [
     "EmptyTranscriptError",
     "NotATranscriptError",
     "SingleSpeakerError",
+    "TooManySpeakersError",
+    "TooManyTurnsError",
     "Transcript",
     "TranscriptEncodingError",
     "TranscriptError",
@@ -93,6 +99,18 @@ FORMATS: tuple[str, ...] = ("vtt", "srt", "txt", "csv")
 # long sessions and chatty caption splitting while refusing files that are clearly not
 # one session (and would tie up a web worker).
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
+# A session has a therapist and one client, or a few (couples, families, a small group of
+# up to a dozen). Twenty is generous: more "speakers" means the labels were misread (every
+# line starting with a different "Word:") or the file is not a session. Also what keeps the
+# roles page usable: one role choice per speaker, and with about 1,000 of them Django
+# refused the confirming request with a bare "Bad Request (400)" (too many fields).
+MAX_SPEAKERS = 20
+# A one-hour session has a few hundred turns, fast back-and-forth up to about 1,000; 5,000 is
+# several hours of it. Every turn is coded in the request that confirms the roles, and the
+# coder's target is 300 turns a second on 2 cores (docs/coder.md), so this keeps that
+# request under about 20 s where 2 MB of one-word lines (300,000 turns) would have held it
+# for a quarter of an hour. A longer recording is uploaded in parts, as for the size limit.
+MAX_TURNS = 5_000
 
 # ---------------------------------------------------------------------------------------
 # Errors
@@ -128,6 +146,14 @@ class NotATranscriptError(TranscriptError):
 
 class SingleSpeakerError(TranscriptError):
     """Only one speaker was found; a session needs therapist and client."""
+
+
+class TooManySpeakersError(TranscriptError):
+    """More than :data:`MAX_SPEAKERS` speakers: not the few people of a session."""
+
+
+class TooManyTurnsError(TranscriptError):
+    """More than :data:`MAX_TURNS` turns: more than one request can code."""
 
 
 class CsvColumnsError(TranscriptError):
@@ -303,8 +329,11 @@ _BROKEN_TIMING = re.compile(
 )
 # For telling captions from plain text: a timing line whose start has hours or milliseconds,
 # which a time range written in notes ("10:00 --> 10:50") does not.
+# The spaces before the time stay on its line: a "\s*" there ran from every line start
+# over all the blank lines after it, a time growing with the square of their number (0.4 s
+# for the 4 kB this is searched in, from a file of blank lines).
 _SRT_TIMING = re.compile(
-    rf"^\s*(?:\d+:\d{{1,2}}:\d{{1,2}}(?:[,.]\d+)?|\d{{1,2}}:\d{{1,2}}[,.]\d+)\s*(?:{_ARROW})\s*\d",
+    rf"^{_SPACE}*(?:\d+:\d{{1,2}}:\d{{1,2}}(?:[,.]\d+)?|\d{{1,2}}:\d{{1,2}}[,.]\d+)\s*(?:{_ARROW})\s*\d",
     re.MULTILINE,
 )
 
@@ -518,6 +547,10 @@ def _is_bracket_annotation(label: str) -> bool:
     return label.casefold() in _NOT_LABELS or any(w in _BRACKET_ANNOTATIONS for w in words)
 
 
+# Cached: a transcript repeats its few labels on every line, and this check was a third of
+# the time of reading a file of short lines. Bounded, because a file can hold a different
+# candidate label on each line.
+@functools.lru_cache(maxsize=4096)
 def _is_plausible_name(label: str) -> bool:
     """Whether a candidate label reads as a display name rather than a sentence or a time.
 
@@ -696,10 +729,10 @@ def _caption_segments(
     """Segments from WebVTT/SRT captions, one per speaker within a cue.
 
     A cue line either opens with a voice tag (``<v Jane Doe>`` in Teams exports, read
-    with webvtt-py's own voice pattern) or with a "Name:" prefix (Zoom, Meet). A line
-    with neither continues the previous speaker. The text no caption holds (_unread_text)
-    is read like a cue of its own, in its place and without a time: an untimed turn leaves
-    the time-based metrics unknown rather than wrong.
+    with _VOICE_SPAN, webvtt-py's voice pattern made linear) or with a "Name:" prefix
+    (Zoom, Meet). A line with neither continues the previous speaker. The text no caption
+    holds (_unread_text) is read like a cue of its own, in its place and without a time: an
+    untimed turn leaves the time-based metrics unknown rather than wrong.
     """
     untimed: dict[int, list[_UnreadText]] = {}
     for piece in unread:
@@ -759,10 +792,18 @@ def _cue_text(piece: str) -> str:
     return text.strip()
 
 
+# A voice tag, "<v Jane Doe>" or "<v.loud Jo>": webvtt-py's Caption.VOICE_SPAN_PATTERN,
+# except that the name cannot hold a "<". webvtt-py's "[^>]*" ran from every "<v " to the
+# end of a line without a ">", so a line of "<v A<v A<v A..." took time growing with the
+# square of its length (34 s for 64 kB, hours for an upload of 2 MB); a name stopping at
+# the next "<" is scanned once. _CUE_TAG does not take a "<" inside a tag either.
+_VOICE_SPAN = re.compile(r"<v(?:\.\w+)*\s+([^<>\s][^<>]*)>")
+
+
 def _voice_open_after(raw_line: str, open_voice: str | None) -> str | None:
     """The voice whose span is still open at the end of ``raw_line`` (spans left open run
     to the end of the cue, as in the WebVTT spec), given the one open before it."""
-    matches = list(webvtt.Caption.VOICE_SPAN_PATTERN.finditer(raw_line))
+    matches = list(_VOICE_SPAN.finditer(raw_line))
     closed_at = raw_line.rfind("</v>")
     if matches and matches[-1].start() > closed_at:
         return _clean_name(html.unescape(matches[-1].group(1)))
@@ -771,7 +812,7 @@ def _voice_open_after(raw_line: str, open_voice: str | None) -> str | None:
 
 def _voice_pieces(raw_line: str) -> list[tuple[str | None, str]]:
     """Split a raw cue line at its ``<v Name>`` voice spans (there may be several)."""
-    matches = list(webvtt.Caption.VOICE_SPAN_PATTERN.finditer(raw_line))
+    matches = list(_VOICE_SPAN.finditer(raw_line))
     if not matches:
         return [(None, raw_line)]
     pieces: list[tuple[str | None, str]] = []
@@ -1689,13 +1730,20 @@ def _stated_roles(
 
 
 def parse_transcript(
-    data: bytes, filename: str = "", *, max_bytes: int = MAX_TRANSCRIPT_BYTES
+    data: bytes,
+    filename: str = "",
+    *,
+    max_bytes: int = MAX_TRANSCRIPT_BYTES,
+    max_speakers: int = MAX_SPEAKERS,
+    max_turns: int = MAX_TURNS,
 ) -> Transcript:
     """Parse an uploaded transcript file.
 
     ``filename`` is used only to help pick the format (content is checked first).
     Raises a :class:`TranscriptError` subclass with a human message when the file
-    cannot be used; never anything else for bad input.
+    cannot be used; never anything else for bad input. A file with more than
+    ``max_speakers`` speakers or ``max_turns`` turns is refused (see MAX_SPEAKERS and
+    MAX_TURNS for why).
     """
     if len(data) > max_bytes:
         raise TranscriptTooLargeError(
@@ -1715,7 +1763,32 @@ def parse_transcript(
         segments = _read_csv(text)
     else:
         segments = _read_text(text)
-    return _build(segments, fmt, had_text=bool(text.strip()), notes=notes)
+    transcript = _build(segments, fmt, had_text=bool(text.strip()), notes=notes)
+    _check_speaker_count(transcript, max_speakers)
+    _check_turn_count(transcript, max_turns)
+    return transcript
+
+
+def _check_speaker_count(transcript: Transcript, limit: int) -> None:
+    count = len(transcript.speakers)
+    if count > limit:
+        raise TooManySpeakersError(
+            f"This file names {count:,} different speakers; a session transcript has a few, "
+            f"and at most {limit:,} can be told apart here. Check that each line starts with "
+            "the speaker's name, like 'Therapist: How was your week?', and that no other "
+            "words at the start of a line are followed by a colon (they are read as names)."
+        )
+
+
+def _check_turn_count(transcript: Transcript, limit: int) -> None:
+    count = len(transcript.turns)
+    if count > limit:
+        raise TooManyTurnsError(
+            f"This file has {count:,} turns (changes of speaker); a one-hour session has a "
+            f"few hundred, and at most {limit:,} can be analysed at once. If this is a long "
+            "recording, split it into parts and upload each part for the session; otherwise "
+            "check that each line is what one person said, with the speaker's name before it."
+        )
 
 
 def transcript_from_rows(
@@ -1776,7 +1849,7 @@ def normalise_role(value: str | None) -> str:
     return role
 
 
-def _role_score(transcript: Transcript, speaker: str) -> float:
+def _role_score(speaker: str, question_share: float, opened: bool) -> float:
     """Higher means more therapist-like.
 
     Why these cues: a label naming the role is near-certain; therapists ask far more
@@ -1788,12 +1861,21 @@ def _role_score(transcript: Transcript, speaker: str) -> float:
         score += 10.0
     if _CLIENT_LABEL.search(speaker):
         score -= 10.0
-    own = [t for t in transcript.turns if t.speaker == speaker]
-    if own:
-        score += 3.0 * sum("?" in t.text for t in own) / len(own)
-    if transcript.turns and transcript.turns[0].speaker == speaker:
+    score += 3.0 * question_share
+    if opened:
         score += 0.5
     return score
+
+
+def _question_shares(transcript: Transcript) -> dict[str, float]:
+    """Each speaker's share of turns with a question, counted in one pass over the turns
+    (a pass per speaker took seconds for a file of thousands of speakers)."""
+    turns: Counter[str] = Counter()
+    questions: Counter[str] = Counter()
+    for turn in transcript.turns:
+        turns[turn.speaker] += 1
+        questions[turn.speaker] += "?" in turn.text
+    return {speaker: questions[speaker] / count for speaker, count in turns.items()}
 
 
 def guess_roles(transcript: Transcript, therapist: str | None = None) -> dict[str, str]:
@@ -1815,7 +1897,12 @@ def guess_roles(transcript: Transcript, therapist: str | None = None) -> dict[st
     elif _one_stated_therapist(transcript) is not None:
         chosen = _one_stated_therapist(transcript)
     else:
-        chosen = max(transcript.speakers, key=lambda s: _role_score(transcript, s))
+        shares = _question_shares(transcript)
+        opener = transcript.turns[0].speaker if transcript.turns else None
+        chosen = max(
+            transcript.speakers,
+            key=lambda s: _role_score(s, shares.get(s, 0.0), opened=s == opener),
+        )
     return {s: THERAPIST if s == chosen else CLIENT for s in transcript.speakers}
 
 

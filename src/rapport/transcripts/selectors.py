@@ -78,9 +78,14 @@ def speaker_samples(content: dict[str, Any], *, per_speaker: int = 3) -> list[Sp
     speakers: list[str] = content["speakers"]
     roles: dict[str, str] = content.get("roles", {})
     guessed: dict[str, str] = content.get("guessed_roles", roles)
+    # Each speaker's lines, gathered in one pass over the turns: a pass per speaker took
+    # seconds for a transcript stored with thousands of "speakers".
+    lines: dict[int, list[str]] = {}
+    for turn in content["turns"]:
+        lines.setdefault(turn[0], []).append(turn[1])
     out = []
     for index, name in enumerate(speakers):
-        own = [turn[1] for turn in content["turns"] if turn[0] == index]
+        own = lines.get(index, [])
         # Prefer lines with some substance ("Yeah." tells nobody who is speaking).
         substantial = [text for text in own if len(text.split()) >= 4] or own
         samples = tuple(_shorten(text) for text in substantial[:per_speaker])
