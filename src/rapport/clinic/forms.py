@@ -6,9 +6,14 @@ import secrets
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+# The warning-and-tick pattern of the accounts forms, shared rather than copied (it lives
+# there as a private helper; see _ConfirmTick).
+from rapport.accounts.forms import _ConfirmTick
+from rapport.clinic import selectors, services
 from rapport.clinic.models import (
     Attendance,
     AttendanceBasis,
@@ -146,12 +151,106 @@ class GoalEditForm(GoalTextForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(_ConfirmTick, forms.Form):
+    """Book an appointment. A time that clashes with another booking (the therapist's, or
+    the client's own that day: ``services.appointment_clashes``) brings the page back with
+    a warning naming them, and a box to tick to book it anyway: a group session or a double
+    booking can be meant, a slip should be seen. The tick holds only for the bookings the
+    warning named (``_ConfirmTick``): one made meanwhile asks again."""
+
+    TICK = "clash_accepted"
+
     starts_at = forms.DateTimeField(label=_("Date and time"), widget=DateTimeInput)
     modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
     duration_minutes = forms.IntegerField(
         label=_("Length (minutes)"), min_value=5, max_value=480, initial=50
     )
+
+    def __init__(self, *args, episode, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.clashes: list = []
+        #: The clients the warning names (those ``user`` may see), for the page's audit.
+        self.named_client_ids: list[int] = []
+        asked = self._asked_time()
+        if asked is None:
+            return
+        starts_at, duration = asked
+        self.clashes = services.appointment_clashes(
+            episode=episode, starts_at=starts_at, duration_minutes=duration
+        )
+        if not self.clashes:
+            return
+        client_ids = {a.episode.client_id for a in self.clashes}
+        visible = set(
+            selectors.clients_for(user).filter(pk__in=client_ids).values_list("pk", flat=True)
+        )
+        self.named_client_ids = sorted(visible)
+        self._ask_to_confirm(
+            self.TICK,
+            forms.BooleanField(
+                label=_("Book it anyway"),
+                required=False,
+                help_text=clash_warning(
+                    self.clashes, visible=visible, user=user, therapist=episode.client.therapist
+                ),
+            ),
+            about=",".join(str(a.pk) for a in self.clashes),
+        )
+
+    def _asked_time(self):
+        """The start and length sent, if both are valid; else None (nothing to check yet)."""
+        if not self.is_bound:
+            return None
+        try:
+            starts_at = self.fields["starts_at"].clean(self.data.get(self.add_prefix("starts_at")))
+            duration = self.fields["duration_minutes"].clean(
+                self.data.get(self.add_prefix("duration_minutes"))
+            )
+        except forms.ValidationError:
+            return None
+        return starts_at, duration
+
+    def clean(self):
+        data = super().clean()
+        if self.clashes and not data.get(self.TICK):
+            self.add_error(
+                self.TICK,
+                _(
+                    "This time clashes with another booking: tick “Book it anyway” if you "
+                    "mean it, or choose another time."
+                ),
+            )
+        return data
+
+    def booking(self) -> dict:
+        """The cleaned fields ``services.appointment_create`` takes."""
+        data = dict(self.cleaned_data)
+        data.pop(self.TICK, None)
+        data.pop("confirmed_for", None)
+        return data
+
+
+def clash_warning(clashes, *, visible: set[int], user, therapist) -> str:
+    """One sentence per clashing booking: "You already have Cleo S. at 09:00 on 13 Dec."
+    Only clients ``user`` may see are named (a supervisor booking for a supervisee may
+    not see every client of theirs); the others are "another client"."""
+    sentences = []
+    for appointment in clashes:
+        client = appointment.episode.client
+        local = timezone.localtime(appointment.starts_at)
+        values = {
+            "who": client.display_name if client.pk in visible else _("another client"),
+            "time": date_format(local, "H:i"),
+            "date": date_format(local, "j M"),
+            "therapist": therapist,
+        }
+        if therapist.pk == user.pk:
+            sentences.append(_("You already have %(who)s at %(time)s on %(date)s.") % values)
+        else:
+            sentences.append(
+                _("%(therapist)s already has %(who)s at %(time)s on %(date)s.") % values
+            )
+    return " ".join(sentences)
 
 
 class AttendanceForm(forms.Form):

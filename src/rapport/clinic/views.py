@@ -329,17 +329,29 @@ def appointment_create(request, episode_id):
     episode = selectors.get_episode_for_user(request.user, episode_id)
     if not episode.is_open:
         return _episode_ended(request, episode, _("Book an appointment"))
-    return service_form_page(
+    form = AppointmentForm(request.POST or None, episode=episode, user=request.user)
+    page = service_form_page(
         request,
-        AppointmentForm(request.POST or None),
+        form,
         lambda data: services.appointment_create(
-            actor=request.user, episode=episode, request=request, **data
+            actor=request.user, episode=episode, request=request, **form.booking()
         ),
         success=_("Appointment booked."),
         next_url=_client_url(episode.client_id),
         title=_("Book an appointment"),
         client=episode.client,
     )
+    if page.status_code != 302:
+        # The clash warning names other clients and their times: a read of their data too.
+        others = [pk for pk in form.named_client_ids if pk != episode.client_id]
+        audit_record_many(
+            actor=request.user,
+            action=Action.VIEW,
+            target="page:appointment_create",
+            client_ids=others,
+            request=request,
+        )
+    return page
 
 
 @clinician_required
