@@ -104,6 +104,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _call("migrate", interactive=False, verbosity=0)
     _call("createcachetable", verbosity=0)
     _call("seed_demo")
+    _run_start_tasks()
     url = f"http://127.0.0.1:{args.port}/"
     print(f"\nRapport demo clinic: {url}")
     print(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
@@ -142,6 +143,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if not settings.WHITENOISE_USE_FINDERS:
         _call("collectstatic", interactive=False, verbosity=0)
     _warn_private_paths()
+    _run_start_tasks()
     argv = gunicorn_argv(args.bind, args.workers)
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
 
@@ -259,12 +261,25 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
 
 Handler = Callable[[argparse.Namespace], None]
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+_START_TASKS: list[Callable[[], None]] = []
 
 
 def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
     """Packages add their commands here (see ``rapport.commands``)."""
     _EXTRA_COMMANDS.append(add)
     return add
+
+
+def on_start(task: Callable[[], None]) -> Callable[[], None]:
+    """Packages add here what ``rapport serve`` and ``rapport demo`` do once, with the
+    database ready, before serving (e.g. the transcript retention purge)."""
+    _START_TASKS.append(task)
+    return task
+
+
+def _run_start_tasks() -> None:
+    for task in _START_TASKS:
+        task()
 
 
 def _int_range(low: int, high: int):

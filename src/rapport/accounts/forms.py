@@ -506,7 +506,15 @@ class ClinicSettingsForm(forms.Form):
         help_text=_("Shown to a client who reports thoughts of self-harm."),
     )
     transcript_retention_days = forms.IntegerField(
-        label=_("Delete transcript text after (days, 0 = keep)"), min_value=0, max_value=3650
+        label=_("Delete transcript text after (days, 0 = keep)"),
+        min_value=0,
+        max_value=3650,
+        help_text=_(
+            "Counted from the upload. After that many days, what was said and the speakers' "
+            "names are deleted the first time anyone opens the transcript, and by the daily "
+            "job (rapport purge-transcripts) for the others. The codes and metrics are kept, "
+            "so reports and trends still work. 0 keeps the text."
+        ),
     )
 
 

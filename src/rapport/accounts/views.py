@@ -35,6 +35,7 @@ from rapport.audit.selectors import admin_audit_row, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
+from rapport.transcripts.views import retention_status_intro
 
 
 def password_reset(request):
@@ -268,6 +269,7 @@ def clinic_settings(request):
         success=_("Settings saved."),
         next_url=reverse("manage_clinic"),
         title=_("Clinic settings"),
+        intro=retention_status_intro(clinic),
     )
 
 

@@ -3,8 +3,9 @@
 
 ``code`` and ``analyze`` are researcher tools: they run the pure pipeline on files and
 need no database, no settings and no Django. ``purge-transcripts`` applies the clinics'
-retention rule to the database (for cron or a systemd timer); ``reanalyse-transcripts``
-brings stored analyses up to date after a model upgrade.
+retention rule to the database (for cron or a systemd timer; ``rapport serve`` and
+``rapport demo`` run it when they start); ``reanalyse-transcripts`` brings stored analyses
+up to date after a model upgrade (deleting, not analysing, text past the limit).
 
 Bad input prints one clear line on stderr and exits with status 2.
 """
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from rapport.cli import CommandError, register
+from rapport.cli import CommandError, on_start, register
 
 __all__ = ["JSON_KEYS", "SUFFIXES", "add_commands"]
 
@@ -229,6 +230,21 @@ def cmd_purge(args: argparse.Namespace) -> None:
         print(f"Deleted the text of {count} transcript{'s' if count != 1 else ''}.")
 
 
+def purge_at_start() -> None:
+    """The retention purge, run when ``rapport serve`` or ``rapport demo`` starts: the
+    clinic's rule then holds after each restart even where nobody installed the daily
+    job (pages also delete text past the limit when they would show it)."""
+    from rapport.transcripts.services import transcripts_purge_expired
+
+    count = transcripts_purge_expired()
+    if count:
+        print(
+            f"Transcript retention: deleted the text of {_count(count, 'transcript')} past "
+            "the clinic's limit.",
+            file=sys.stderr,
+        )
+
+
 def cmd_reanalyse(args: argparse.Namespace) -> None:
     from rapport.cli import _check_database, _setup_django
 
@@ -301,7 +317,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "Delete the text of transcripts uploaded more than the clinic's 'delete "
             "transcript text after (days)' ago, keeping codes and metrics. Run it daily "
             "(cron or a systemd timer), e.g. '40 3 * * * rapport purge-transcripts --quiet'. "
-            "Clinics with 0 days keep the text."
+            "'rapport serve' and 'rapport demo' also run it when they start, and a page "
+            "deletes such text when it would show it. Clinics with 0 days keep the text."
         ),
     )
     purge.add_argument(
@@ -317,7 +334,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "transcript that still has its text and was analysed by another model, keeping "
             "the roles people confirmed. Run it after upgrading Rapport or retraining a "
             "model, so a client's sessions are compared on the same codes. Transcripts "
-            "whose text was deleted keep the analysis they have."
+            "whose text was deleted keep the analysis they have; text past the clinic's "
+            "retention limit is deleted first, not analysed again."
         ),
     )
     reanalyse.add_argument(
@@ -330,3 +348,4 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 register(add_commands)
+on_start(purge_at_start)

@@ -6,7 +6,7 @@ from django.db.models import prefetch_related_objects
 
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import Appointment, Attendance
-from rapport.transcripts import selectors
+from rapport.transcripts import selectors, services
 
 __all__ = ["transcripts_panel"]
 
@@ -17,8 +17,11 @@ UPLOAD_TARGETS = 6
 def transcripts_panel(request, client) -> dict:
     """Transcripts of an already-scoped client, and the recent sessions to upload one to.
 
-    Shows dates, status and numbers only (no transcript text), and audits the read.
+    Shows dates, status and numbers only (no transcript text), and audits the read. Text
+    past the clinic's retention limit is deleted first, so the list says "text deleted"
+    (and offers no role confirmation) for it.
     """
+    services.transcripts_enforce_retention_for_client(client)
     transcripts = list(selectors.transcripts_for_client(client))
     audit_record(
         actor=request.user,

@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -36,12 +37,16 @@ from rapport.transcripts.quality import quality_model_version
 
 __all__ = [
     "CoderUnavailable",
+    "RetentionStatus",
     "get_coder",
     "transcript_analyse",
     "transcript_delete",
     "transcript_delete_text",
+    "transcript_enforce_retention",
+    "transcript_retention_status",
     "transcript_set_roles",
     "transcript_upload",
+    "transcripts_enforce_retention_for_client",
     "transcripts_purge_expired",
     "transcripts_reanalyse",
 ]
@@ -95,6 +100,10 @@ def transcript_upload(
     _check_took_place(appointment)
     digest = _digest(parsed)
     existing = _stored_copy(appointment, digest)
+    if existing is not None and _purge_if_past_retention(existing.pk, timezone.now()):
+        # The stored copy's text was past the clinic's limit: deleted now, it is no longer
+        # a copy of this file, and uploading the file again stores it anew (documented).
+        existing = None
     if existing is not None:
         return _already_uploaded(existing)
     speakers = list(parsed.speakers)
@@ -302,16 +311,27 @@ def transcript_analyse(transcript: Transcript, roles: Mapping[str, str], coder=N
     _store_analysis(transcript, content, parsed, analysis_to_json(result))
 
 
-@transaction.atomic
 def transcript_set_roles(
     *, actor, transcript: Transcript, roles: Mapping[str, str], request=None, coder=None
 ) -> Transcript:
-    """Confirm or correct who is the therapist and who the client, then (re)analyse."""
+    """Confirm or correct who is the therapist and who the client, then (re)analyse.
+
+    Text past the clinic's retention limit is deleted first (in its own transaction, so
+    the refusal below does not undo it), never analysed again.
+    """
+    transcript_enforce_retention(transcript)
     if not transcript.has_text:
         raise ValidationError(
             "The text of this transcript has been deleted, so its roles can no longer be "
             "changed. The codes and metrics from the last analysis are kept."
         )
+    return _set_roles(actor=actor, transcript=transcript, roles=roles, request=request, coder=coder)
+
+
+@transaction.atomic
+def _set_roles(
+    *, actor, transcript: Transcript, roles: Mapping[str, str], request=None, coder=None
+) -> Transcript:
     transcript = _locked(transcript.pk)
     content = transcript.read_content() or {}
     checked = _validate_roles(content.get("speakers", []), roles)
@@ -353,8 +373,21 @@ def transcript_delete_text(
 ) -> Transcript:
     """Delete everything anyone said (and the speakers' names); keep codes and metrics."""
     transcript = _locked(transcript.pk)
+    _delete_locked_text(transcript, actor=actor, reason=reason, now=now, request=request)
+    return transcript
+
+
+def _delete_locked_text(
+    transcript: Transcript, *, actor, reason: str, now: datetime | None, request=None
+) -> bool:
+    """Delete the text of a transcript whose row the caller has locked, and audit it.
+
+    False, doing nothing, when the text is already gone: whoever got the lock first (a
+    person, the daily job, another request reading it past the limit) deleted and audited
+    it, and the audit log counts each deletion once.
+    """
     if transcript.text_deleted_at is not None:
-        return transcript
+        return False
     transcript.write_content(None)
     transcript.text_deleted_at = now or timezone.now()
     transcript.text_deletion = reason
@@ -367,7 +400,7 @@ def transcript_delete_text(
         client_id=transcript.appointment.episode.client_id,
         request=request,
     )
-    return transcript
+    return True
 
 
 @transaction.atomic
@@ -382,30 +415,152 @@ def transcript_delete(*, actor, transcript: Transcript, request=None) -> None:
     )
 
 
+# The clinic's rule "delete transcript text after N days" (Clinic.transcript_retention_days)
+# holds whether or not an operator installed the daily job: an admin who set 30 days
+# believes the text is gone after 30 days. So text past the limit is deleted by the daily
+# job (transcripts_purge_expired), when the server starts, and at the latest by the first
+# read that would show it (transcript_enforce_retention and the client panel); every
+# deletion goes through _purge_if_past_retention and is audited once, as the system.
+
+
+def _is_past_retention(transcript: Transcript, days: int, now: datetime) -> bool:
+    """Whether ``transcript`` still holds text uploaded more than ``days`` days before
+    ``now`` (0 days: the clinic keeps the text)."""
+    return (
+        days > 0
+        and transcript.text_deleted_at is None
+        and transcript.uploaded_at < now - timedelta(days=days)
+    )
+
+
+def _past_retention(
+    transcripts: QuerySet[Transcript], now: datetime, clinics: QuerySet[Clinic] | None = None
+) -> QuerySet[Transcript]:
+    """Those of ``transcripts`` still holding text past their clinic's limit (the same rule
+    as :func:`_is_past_retention`, in SQL): one condition per retention period in use, as
+    clinics that chose the same number of days share a cut-off."""
+    periods = (
+        (Clinic.objects.all() if clinics is None else clinics)
+        .filter(transcript_retention_days__gt=0)
+        .order_by()
+        .values_list("transcript_retention_days", flat=True)
+        .distinct()
+    )
+    due = Q()
+    for days in periods:
+        due |= Q(
+            appointment__episode__client__clinic__transcript_retention_days=days,
+            uploaded_at__lt=now - timedelta(days=days),
+        )
+    if not due:
+        return transcripts.none()
+    return transcripts.filter(due, text_deleted_at__isnull=True)
+
+
+@transaction.atomic
+def _purge_if_past_retention(pk: int, now: datetime) -> bool:
+    """Delete the text of transcript ``pk`` if it is past its clinic's limit; True if this
+    call deleted it. The row is locked and checked again under the lock, so two requests
+    at once (or a request and the daily job) delete and audit it once."""
+    transcript = (
+        Transcript.objects.select_for_update(of=("self",))
+        .select_related("appointment__episode__client__clinic")
+        .filter(pk=pk)
+        .first()
+    )
+    if transcript is None:  # deleted with its analysis meanwhile
+        return False
+    days = transcript.appointment.episode.client.clinic.transcript_retention_days
+    if not _is_past_retention(transcript, days, now):
+        return False
+    return _delete_locked_text(transcript, actor=None, reason=TextDeletion.RETENTION, now=now)
+
+
+def transcript_enforce_retention(transcript: Transcript, *, now: datetime | None = None) -> bool:
+    """Apply the clinic's retention rule to ``transcript`` before its text is read.
+
+    Every page, command and service that reads a transcript's text calls this first: text
+    past the clinic's limit is deleted right then, exactly as the daily job deletes it
+    (reason "retention", audited as the system), and ``transcript`` is brought up to date,
+    so the caller shows what it shows for text deleted under the rule. Codes and metrics
+    stay. A read within the limit costs one query and writes nothing. True if this call
+    deleted the text.
+    """
+    if transcript.text_deleted_at is not None:
+        return False
+    now = now or timezone.now()
+    days = (
+        Clinic.objects.filter(clients__episodes__appointments=transcript.appointment_id)
+        .values_list("transcript_retention_days", flat=True)
+        .first()
+    )
+    if days is None or not _is_past_retention(transcript, days, now):
+        return False
+    deleted = _purge_if_past_retention(transcript.pk, now)
+    # Deleted by this call or, a moment earlier, by another request: either way the
+    # caller must not go on with the text it loaded before.
+    transcript.refresh_from_db(fields=["content", "text_deleted_at", "text_deletion"])
+    return deleted
+
+
+def transcripts_enforce_retention_for_client(client, *, now: datetime | None = None) -> int:
+    """:func:`transcript_enforce_retention` for each of a client's transcripts, for the
+    client page (two queries when none is past the limit). Returns how many lost their text."""
+    now = now or timezone.now()
+    due = _past_retention(
+        Transcript.objects.filter(appointment__episode__client=client),
+        now,
+        Clinic.objects.filter(pk=client.clinic_id),
+    )
+    return sum(_purge_if_past_retention(pk, now) for pk in list(due.values_list("pk", flat=True)))
+
+
 def transcripts_purge_expired(*, now: datetime | None = None) -> int:
     """Delete transcript text older than each clinic's ``transcript_retention_days``.
 
-    For a periodic job (and ``rapport purge-transcripts``). Codes and metrics stay. Each
-    transcript is purged in its own transaction, so an interrupted run keeps its progress
-    and the next run picks up the rest. Returns how many transcripts lost their text.
+    For the daily job (``rapport purge-transcripts``), and run when ``rapport serve`` and
+    ``rapport demo`` start. Codes and metrics stay. Each transcript is purged in its own
+    transaction, so an interrupted run keeps its progress and the next run picks up the
+    rest. Returns how many transcripts lost their text in this run (not those a request
+    reading them got to first).
     """
     now = now or timezone.now()
-    purged = 0
-    for clinic in Clinic.objects.filter(transcript_retention_days__gt=0):
-        cutoff = now - timedelta(days=clinic.transcript_retention_days)
-        due = Transcript.objects.filter(
-            appointment__episode__client__clinic=clinic,
-            text_deleted_at__isnull=True,
-            uploaded_at__lt=cutoff,
-        ).select_related("appointment__episode")
-        for transcript in due:
-            transcript_delete_text(
-                actor=None, transcript=transcript, reason=TextDeletion.RETENTION, now=now
-            )
-            purged += 1
+    due = _past_retention(Transcript.objects.all(), now).order_by("pk")
+    purged = sum(_purge_if_past_retention(pk, now) for pk in list(due.values_list("pk", flat=True)))
     if purged:
         logger.info("transcript retention: text deleted from %s transcripts", purged)
     return purged
+
+
+@dataclass(frozen=True)
+class RetentionStatus:
+    """How the clinic's retention rule is being kept, for its settings page."""
+
+    days: int  # the clinic's limit (0: text is kept)
+    past_due: int  # transcripts still holding text past the limit
+    # ... of which past it for more than a day: a daily job would have deleted them.
+    past_due_over_a_day: int
+    last_deleted_at: datetime | None  # the latest deletion under the rule in this clinic
+
+
+def transcript_retention_status(clinic: Clinic, *, now: datetime | None = None) -> RetentionStatus:
+    """Whether text past ``clinic``'s limit is waiting to be deleted (one query)."""
+    now = now or timezone.now()
+    days = clinic.transcript_retention_days
+    in_clinic = Transcript.objects.filter(appointment__episode__client__clinic=clinic)
+    cutoff = now - timedelta(days=days)
+    holding = Q(text_deleted_at__isnull=True)
+    counts = in_clinic.aggregate(
+        past_due=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff)),
+        over_a_day=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff - timedelta(days=1))),
+        last=Max("text_deleted_at", filter=Q(text_deletion=TextDeletion.RETENTION)),
+    )
+    return RetentionStatus(
+        days=days,
+        past_due=counts["past_due"] if days > 0 else 0,
+        past_due_over_a_day=counts["over_a_day"] if days > 0 else 0,
+        last_deleted_at=counts["last"],
+    )
 
 
 # --- re-analysis after a model upgrade --------------------------------------------------
@@ -434,6 +589,8 @@ def transcripts_reanalyse(*, everything: bool = False, coder=None) -> Reanalysis
     """
     coder = coder if coder is not None else get_coder()
     installed = (_coder_version(coder), quality_model_version(), rules_version())
+    # Text past a clinic's limit is deleted, not analysed again: counted as without text.
+    transcripts_purge_expired()
     counts = {"reanalysed": 0, "current": 0, "without_text": 0}
     analysed = Transcript.objects.filter(status=TranscriptStatus.ANALYSED).order_by("pk")
     for pk, deleted_at, metrics in analysed.values_list("pk", "text_deleted_at", "metrics"):
@@ -450,7 +607,7 @@ def transcripts_reanalyse(*, everything: bool = False, coder=None) -> Reanalysis
         elif _reanalyse_one(pk, coder):
             counts["reanalysed"] += 1
         else:
-            counts["without_text"] += 1  # its text was deleted meanwhile
+            counts["without_text"] += 1  # its text was deleted meanwhile, or just now
     if counts["reanalysed"]:
         logger.info("transcripts re-analysed with the installed models: %s", counts["reanalysed"])
     return Reanalysis(**counts)
@@ -463,6 +620,9 @@ def _coder_version(coder) -> str | None:
 
 @transaction.atomic
 def _reanalyse_one(pk: int, coder) -> bool:
+    # A long run can outlast a transcript's retention limit: the rule holds at each read.
+    if _purge_if_past_retention(pk, timezone.now()):
+        return False
     transcript = _locked(pk)
     content = transcript.read_content()
     if content is None:
