@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
 from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
+from rapport.monitoring.panel_queries import Deed, PanelFacts, alert_history, panel_facts
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
+from rapport.monitoring.templatetags.evidence_text import evidence_rows
 
 register = template.Library()
 
@@ -93,22 +98,15 @@ def kind_short(kind: str) -> str:
     return KIND_SHORT.get(kind, kind)
 
 
-def _format(value) -> str:
-    if isinstance(value, float):
-        return _number(value) if abs(value) >= 1 or value == 0 else f"{value:.3f}"
-    if isinstance(value, list):
-        return ", ".join(_format(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {_format(v)}" for k, v in value.items())
-    return str(value)
-
-
 @register.filter
-def evidence_items(evidence) -> list[tuple[str, str]]:
-    """The detector's evidence as (label, readable value) pairs."""
-    if not isinstance(evidence, dict):
-        return []
-    return [(key.replace("_", " ").capitalize(), _format(value)) for key, value in evidence.items()]
+def evidence_items(alert) -> list[tuple[str, str]]:
+    """An alert's evidence as (plain label, readable value) pairs (``evidence_text``).
+
+    Takes the alert, not only its evidence: the same key reads differently for each kind
+    of signal (a threshold is a total for a low alliance, a drop for a rupture)."""
+    if isinstance(alert, dict):
+        return evidence_rows(alert)
+    return evidence_rows(getattr(alert, "evidence", None), getattr(alert, "kind", ""))
 
 
 @register.filter
@@ -116,3 +114,77 @@ def percent(value) -> str:
     if value is None:
         return "—"
     return f"{float(value) * 100:.1f}%"
+
+
+# -- who did what -------------------------------------------------------------------------
+
+
+@register.simple_tag
+def monitoring_facts(monitoring) -> PanelFacts:
+    """Who acted on the panel's alerts and whether a risk answer waits (a fixed number of
+    queries for the whole panel: ``panel_queries``)."""
+    views = (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed)
+    alerts = list({view.alert.pk: view.alert for view in views}.values())
+    if monitoring.episode is None:
+        return PanelFacts()
+    return panel_facts(monitoring.episode.client, alerts, monitoring.actions)
+
+
+@register.simple_tag
+def single_alert_facts(alert) -> PanelFacts:
+    """The same history for one alert's own page (its actions are not listed there)."""
+    return PanelFacts(history=alert_history([alert]))
+
+
+@register.filter
+def history_of(facts: PanelFacts | None, alert) -> tuple[Deed, ...]:
+    if facts is None:
+        return ()
+    return facts.history.get(alert.pk, ())
+
+
+@register.filter
+def done_by(person, viewer) -> str:
+    """ "you" for the reader, else the person's name and role: "Morgan Lee (supervisor)"."""
+    if person is None:
+        return ""
+    if viewer is not None and getattr(viewer, "pk", None) == person.pk:
+        return _("you")
+    return f"{person} ({person.get_role_display().lower()})"
+
+
+@register.filter
+def short_day(moment) -> str:
+    """ "6 Dec" this year, "6 Dec 2025" before it (local time for a moment)."""
+    if moment is None:
+        return ""
+    day = timezone.localdate(moment) if isinstance(moment, dt.datetime) else moment
+    if day.year == timezone.localdate().year:
+        return f"{day.day} {day:%b}"
+    return f"{day.day} {day:%b %Y}"
+
+
+_DEED_WORDS = {
+    "acknowledged": ("Acknowledged by {person}, {day}.", "Acknowledged {day}."),
+    "snoozed": ("Snoozed by {person}, {day}.", "Snoozed {day}."),
+    "dismissed": ("Dismissed by {person}, {day}.", "Dismissed {day}."),
+}
+
+
+@register.filter
+def deed_line(deed: Deed, viewer) -> str:
+    """ "Acknowledged by Morgan Lee (supervisor), 6 Dec." (without a name when the account
+    is gone or the command line did it)."""
+    with_person, without = _DEED_WORDS.get(
+        deed.what, ("{what} by {person}, {day}.", "{what} {day}.")
+    )
+    person = done_by(deed.by, viewer)
+    text = _(with_person) if person else _(without)
+    return text.format(person=person, day=short_day(deed.on), what=deed.what.capitalize())
+
+
+@register.filter
+def all_by(actions, viewer) -> bool:
+    """Whether every one of these actions was logged by the reader ("What you did")."""
+    viewer_pk = getattr(viewer, "pk", None)
+    return viewer_pk is not None and all(a.created_by_id == viewer_pk for a in actions)
