@@ -103,7 +103,7 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _in_session_order(responses, starts: dict[int, dt.datetime]) -> list:
+def _in_session_order(responses, starts: dict[int, dt.datetime], *, now: dt.datetime) -> list:
     """The responses in the order monitoring puts them on its session axis, each dated by
     the session it is about.
 
@@ -117,9 +117,11 @@ def _in_session_order(responses, starts: dict[int, dt.datetime]) -> list:
     newer counts).
 
     ``starts`` maps the appointments the answers were given for to their start. Each
-    response gets ``session_date`` (the appointment's day, else the day it was given)
-    and ``answered_on`` (the day it was given when that is another day, else None): plain
-    attributes for the template, like the panel's other row decorations.
+    response gets ``session_date`` (the appointment's day, else the day it was given),
+    ``answered_on`` (the day it was given when that is another day, else None) and
+    ``session_to_come`` (its appointment has not started by ``now``: a PHQ-9 answered a
+    week early must not read as a session that took place): plain attributes for the
+    template, like the panel's other row decorations.
     """
 
     def position(response) -> tuple:
@@ -134,6 +136,7 @@ def _in_session_order(responses, starts: dict[int, dt.datetime]) -> list:
         starts_at = starts.get(response.appointment_id)
         response.session_date = _local_date(starts_at) if starts_at else answered
         response.answered_on = answered if answered != response.session_date else None
+        response.session_to_come = starts_at is not None and starts_at > now
     return ordered
 
 
@@ -321,8 +324,9 @@ def checkins_panel(request, client) -> dict:
     by_instrument = measure_selectors.responses_by_instrument(client)
     linked = {r.appointment_id for rs in by_instrument.values() for r in rs if r.appointment_id}
     starts = dict(Appointment.objects.filter(pk__in=linked).values_list("pk", "starts_at"))
+    now = timezone.now()
     grouped = {
-        instrument_id: _in_session_order(responses, starts)
+        instrument_id: _in_session_order(responses, starts, now=now)
         for instrument_id, responses in by_instrument.items()
     }
     audit_record(
@@ -363,6 +367,6 @@ def checkins_panel(request, client) -> dict:
         "after_label": selectors.instrument_label(schedule.after) if schedule else "",
         "episode": episode,
         "checkins": _labelled(selectors.checkins_for_client(client)),
-        "now": timezone.now(),
+        "now": now,
         "timing": Timing,
     }
