@@ -102,12 +102,15 @@ def test_filtering_the_former_clients_keeps_to_them_and_clear_returns_to_them(
 
 
 def test_a_filter_that_matches_no_former_client_offers_every_former_client(
-    login, therapist_a, supervisor
+    login, therapist_a, therapist_b, supervisor
 ):
     former_of(therapist_a, "Rita Returning")
+    # A supervisee with no former client (the supervisor is offered only with clients of
+    # their own on the list).
+    SupervisionLink.objects.create(supervisor=supervisor, supervisee=therapist_b)
     page = (
         login(supervisor)
-        .get("/caseload/", {"clients": "former", "therapist": supervisor.pk})
+        .get("/caseload/", {"clients": "former", "therapist": therapist_b.pk})
         .content.decode()
     )
     assert "No clients match this filter." in page

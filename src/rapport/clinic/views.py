@@ -39,6 +39,7 @@ from rapport.clinic.forms import (
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.panels import client_panels
+from rapport.monitoring.forms import RISK_ANSWER
 
 
 def home(request):
@@ -58,14 +59,25 @@ def caseload(request):
     from rapport.monitoring.selectors import team_figures
 
     now = timezone.now()
-    therapists = list(selectors.therapists_visible_to(request.user))
-    form = CaseloadFilterForm(request.GET or None, therapists=therapists)
-    valid = form.is_valid() if form.is_bound else True
-    filters = form.cleaned_data if form.is_bound and valid else {}
     # Current and former clients in one pass, so either list costs the same queries.
     rows = selectors.caseload_for(request.user, now=now, include_closed=True)
     current = [row for row in rows if not row.is_former]
     figures = team_figures(request.user, current, now=now)
+    visible = list(selectors.therapists_visible_to(request.user))
+    # The form decides the list; an unknown list falls back to the current clients, as
+    # the form does below.
+    listed = [row for row in rows if row.is_former] if _former_asked(request) else current
+    form = CaseloadFilterForm(
+        request.GET or None,
+        therapists=_therapists_to_filter(request.user, visible, listed),
+        you=request.user,
+    )
+    valid = form.is_valid() if form.is_bound else True
+    # An unknown filter value is named in the form's message and dropped with the other
+    # filter: the list asked for (current or former clients) is kept, unfiltered.
+    filters: dict = {}
+    if form.is_bound:
+        filters = form.cleaned_data if valid else {"clients": form.cleaned_data.get("clients")}
     former = filters.get("clients") == CaseloadFilterForm.FORMER
     kind = filters.get("kind") or ""
     therapist_id = filters.get("therapist")
@@ -73,8 +85,7 @@ def caseload(request):
         row
         for row in rows
         if row.is_former == former
-        # Any active alert of the kind, snoozed or acknowledged too: the signal holds.
-        and (not kind or any(a.kind == kind for a in row.active_alerts))
+        and _has_kind(row, kind)
         and (therapist_id is None or row.client.therapist_id == therapist_id)
     ]
     audit_record_many(
@@ -91,12 +102,36 @@ def caseload(request):
         "filtered": bool(kind or therapist_id),
         "former": former,
         "figures": figures,
-        "show_therapist": len(therapists) > 1,
+        "show_therapist": len(visible) > 1,
         "is_supervisor": request.user.is_supervisor,
+        "own_clients_shown": any(row.client.therapist_id == request.user.pk for row in shown),
         "seen_by": _seen_by(request.user),
         "seen_by_suspended": supervision_links_suspended_over(request.user),
     }
     return render(request, "clinic/caseload.html", context, status=200 if valid else 400)
+
+
+def _former_asked(request) -> bool:
+    return request.GET.get("clients") == CaseloadFilterForm.FORMER
+
+
+def _therapists_to_filter(user, visible, listed) -> list:
+    """The therapists the caseload can be filtered by: every supervisee, and the supervisor
+    only when they carry clients on the list shown (on the current list, the condition of
+    their row in the team figures too), so the filter never offers the supervisor a name
+    of their own that can only answer "No clients match"."""
+    own = any(row.client.therapist_id == user.pk for row in listed)
+    return [t for t in visible if t.pk != user.pk or own]
+
+
+def _has_kind(row, kind: str) -> bool:
+    """Whether a caseload row passes the alert filter: an open risk answer, or any active
+    alert of the kind (snoozed or acknowledged too: the signal holds)."""
+    if not kind:
+        return True
+    if kind == RISK_ANSWER:
+        return row.risk_unreviewed
+    return any(a.kind == kind for a in row.active_alerts)
 
 
 @clinician_required

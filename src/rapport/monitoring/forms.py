@@ -67,22 +67,61 @@ class SnoozeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+#: The filter value for clients with a risk answer nobody has followed up yet. Not a
+#: signal kind (it comes from the answers, not the detectors), but the first thing the
+#: caseload asks for: any positive answer on PHQ-9 item 9 calls for a risk assessment
+#: whatever the total (Kroenke, Spitzer & Williams 2001).
+RISK_ANSWER = "risk_answer"
+
+
 class TriageFilterForm(forms.Form):
+    """Filters of the triage caseload: alert kind (or an open risk answer) and, for a
+    supervisor, therapist. A value the page does not offer (an old bookmark, a hand-edited
+    address) is refused with a message naming it, and the caseload is shown unfiltered."""
+
     kind = forms.ChoiceField(
         label=_("Alert"),
         required=False,
-        choices=[("", _("All clients")), *[(k, KIND_LABELS[k]) for k in KINDS]],
+        choices=[
+            ("", _("All clients")),
+            # "Open", which is also what it means: a followed-up answer leaves the list.
+            (RISK_ANSWER, _("Open risk answer")),
+            *[(k, KIND_LABELS[k]) for k in KINDS],
+        ],
+        error_messages={
+            "invalid_choice": _("Unknown alert kind '%(value)s'; showing all clients.")
+        },
     )
     therapist = forms.TypedChoiceField(
-        label=_("Therapist"), required=False, coerce=int, empty_value=None
+        label=_("Therapist"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": _(
+                "No therapist '%(value)s' among the people whose clients you see; "
+                "showing all clients."
+            )
+        },
     )
 
-    def __init__(self, *args, therapists=(), **kwargs):
+    def __init__(self, *args, therapists=(), you=None, **kwargs):
         super().__init__(*args, **kwargs)
         if len(therapists) <= 1:
             del self.fields["therapist"]  # a therapist sees only their own caseload
             return
         self.fields["therapist"].choices = [
             ("", _("Everyone")),
-            *[(t.pk, str(t)) for t in therapists],
+            *[(t.pk, therapist_label(t, you=you)) for t in therapists],
         ]
+
+
+def therapist_label(therapist, *, you=None) -> str:
+    """A therapist's name as the caseload shows it: marked when it is the supervisor's own
+    caseload, or an account that is no longer active (their clients still need someone)."""
+    name = str(therapist)
+    if you is not None and therapist.pk == you.pk:
+        return _("%(name)s (you)") % {"name": name}
+    if not therapist.is_active:
+        return _("%(name)s (inactive)") % {"name": name}
+    return name

@@ -57,6 +57,13 @@ __all__ = [
 #: Check-in completion is judged over the last twelve weeks.
 COMPLETION_WINDOW_DAYS = 84
 
+#: Fewest ended episodes for which a dropout rate is set beside the 19.7% benchmark (Rapport
+#: default). Below ten, one episode moves the rate by more than ten points, half the
+#: benchmark itself, and "1 of 3 (33%)" reads as a dropout problem the numbers cannot show:
+#: a therapist whose clients drop out at exactly 19.7% has one or more dropouts in three
+#: ended episodes almost half the time (1 - 0.803^3 = 48%).
+DROPOUT_MIN_ENDED = 10
+
 
 def get_alert_for_user(user, alert_id) -> Alert:
     try:
@@ -290,7 +297,13 @@ def _pressing(serious: Sequence[Alert]) -> tuple[int, float]:
 class TherapistFigures:
     therapist_id: int
     name: str
+    #: The supervisor's own clients (a supervisor may carry a caseload too, DESIGN §5).
+    is_you: bool = False
+    #: A deactivated account: their clients still need someone.
+    inactive: bool = False
     clients: int = 0
+    #: Clients with a risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up.
+    open_risk: int = 0
     mean_alliance: float | None = None
     alliance_clients: int = 0
     not_on_track: int = 0
@@ -309,6 +322,11 @@ class TherapistFigures:
         return self.dropped_out / self.ended if self.ended else None
 
     @property
+    def dropout_comparable(self) -> bool:
+        """Whether enough episodes ended to set the rate beside the benchmark."""
+        return self.ended >= DROPOUT_MIN_ENDED
+
+    @property
     def completion_rate(self) -> float | None:
         # No cap: ``checkins`` counts attended sessions that have a check-in, so it can
         # never exceed ``attended`` (see team_figures).
@@ -322,6 +340,7 @@ class TeamFigures:
     benchmark_dropout: float = float(BASE_RATE.value)
     benchmark_source: str = BASE_RATE.source
     window_days: int = COMPLETION_WINDOW_DAYS
+    dropout_min_ended: int = DROPOUT_MIN_ENDED
 
 
 def _combine(parts: Iterable[TherapistFigures], name: str) -> TherapistFigures:
@@ -330,6 +349,7 @@ def _combine(parts: Iterable[TherapistFigures], name: str) -> TherapistFigures:
     for part in parts:
         for attr in (
             "clients",
+            "open_risk",
             "alliance_clients",
             "not_on_track",
             "outcome_clients",
@@ -369,25 +389,40 @@ def _scale(instrument_id: str) -> tuple[float, float] | None:
 
 
 def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
-    """Per-therapist figures for the user's visible caseload (two queries).
+    """Per-therapist figures for the user's current clients (``rows``, as ``caseload_for``
+    gives them) in two queries. Each therapist with a current client has a row; the
+    supervisor's own row is marked ``is_you``.
 
-    Mean alliance: each client's latest alliance total, as a percentage of its scale. Not
-    on track: clients whose not-on-track signal is active (open, acknowledged, action
-    logged or snoozed: snoozing defers the work, the client is still off track; a
-    dismissed alert is left out, the therapist judged it not to apply) among those with
-    two or more outcome scores. Dropout: episodes that
-    ended with "client dropped out" among all ended episodes, against the 19.7% base rate
-    (Swift & Greenberg 2012). Check-in completion: attended sessions of the last twelve
-    weeks that have a check-in (any alliance measure, once per session) among all attended
-    sessions of those weeks.
+    Open risk answers: current clients with a risk answer nobody has followed up
+    (``risk_unreviewed``; one per client, however many answers). Mean alliance: each client's
+    latest alliance total in their current episode (the session check-in, else the alliance
+    measure with the most ratings), however long ago, as a percentage of its scale. Not on
+    track: clients whose not-on-track signal is active (open, acknowledged, action logged or
+    snoozed: snoozing defers the work, the client is still off track; a dismissed alert is
+    left out, the therapist judged it not to apply) among those with two or more scores on
+    their outcome measure with the most scores. Dropout: all ended episodes of the
+    therapist's clients, current and former, at any time (each counted with the client's
+    therapist now) ending with "client dropped out", against the 19.7% base rate (Swift &
+    Greenberg 2012); under ``DROPOUT_MIN_ENDED`` ended episodes the page shows the count,
+    not a rate. Check-in completion: attended sessions of the last twelve weeks, of current
+    and former clients, that have a check-in given for them (any alliance measure, once per
+    session) among all attended sessions of those weeks.
     """
     figures: dict[int, TherapistFigures] = {}
     for row in rows:
         therapist = row.client.therapist
         item = figures.setdefault(
-            therapist.pk, TherapistFigures(therapist_id=therapist.pk, name=str(therapist))
+            therapist.pk,
+            TherapistFigures(
+                therapist_id=therapist.pk,
+                name=str(therapist),
+                is_you=therapist.pk == user.pk,
+                inactive=not therapist.is_active,
+            ),
         )
         item.clients += 1
+        if row.risk_unreviewed:
+            item.open_risk += 1
         latest = _latest_alliance_share(row.alliance_trend)
         if latest is not None:
             item.mean_alliance = ((item.mean_alliance or 0.0) * item.alliance_clients + latest) / (

@@ -40,7 +40,7 @@ def not_on_track_cell(http) -> str:
     figures = page[page.index('id="figures-h"') :]
     row = figures[figures.index("Therapist.A") :]
     row = row[: row.index("</tr>")]
-    return row.split("<td>")[3]  # clients, mean alliance, not on track
+    return row.split("<td>")[4]  # clients, open risk answers, mean alliance, not on track
 
 
 def listed_not_on_track(http) -> bool:
