@@ -66,6 +66,7 @@ NARROWINGS = [
 ]
 
 
+@pytest.mark.usefixtures("second_safety_step")
 @pytest.mark.django_db
 @pytest.mark.parametrize(("change", "reason"), NARROWINGS)
 def test_narrowing_the_safety_step_without_confirming_changes_nothing_and_says_why(
@@ -81,6 +82,7 @@ def test_narrowing_the_safety_step_without_confirming_changes_nothing_and_says_w
     assert not AuditEvent.objects.filter(target__startswith=f"strategy:{safety.pk}").exists()
 
 
+@pytest.mark.usefixtures("second_safety_step")
 @pytest.mark.django_db
 @pytest.mark.parametrize(("change", "reason"), NARROWINGS)
 def test_a_confirmed_narrowing_is_saved_and_audited_as_one(
@@ -141,6 +143,7 @@ def test_the_librarys_safety_marking_cannot_be_removed(login, admin_user, safety
     assert safety.safety
 
 
+@pytest.mark.usefixtures("second_safety_step")
 @pytest.mark.django_db
 def test_removing_a_clinics_own_safety_marking_needs_confirmation(login, admin_user, clinic):
     own = strategy_create(
@@ -165,6 +168,7 @@ def test_removing_a_clinics_own_safety_marking_needs_confirmation(login, admin_u
     assert AuditEvent.objects.filter(target=f"strategy:{own.pk}:safety-narrowed").exists()
 
 
+@pytest.mark.usefixtures("second_safety_step")
 @pytest.mark.django_db
 def test_the_service_refuses_an_unconfirmed_narrowing_from_any_caller(admin_user, safety):
     before = stored(safety)

@@ -62,6 +62,7 @@ def test_the_library_offers_no_one_click_disable_for_the_safety_strategy(login, 
     assert "<form" not in row
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_disabling_the_safety_strategy_without_confirming_changes_nothing(
     login, admin_user, safety
 ):
@@ -76,6 +77,7 @@ def test_disabling_the_safety_strategy_without_confirming_changes_nothing(
     assert not AuditEvent.objects.filter(target__startswith=f"strategy:{safety.pk}").exists()
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_a_confirmed_disable_is_done_and_audited_and_enabling_needs_no_confirmation(
     login, admin_user, safety
 ):
@@ -99,6 +101,7 @@ def test_other_strategies_are_still_disabled_in_one_click(login, admin_user, cli
     assert not other.enabled
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_a_strategy_the_library_file_marks_as_safety_needs_confirmation_whatever_its_slug(
     login, admin_user, clinic
 ):
@@ -130,6 +133,7 @@ def test_a_release_that_marks_a_strategy_the_clinic_has_marks_the_clinics_copy(c
     assert AuditEvent.objects.filter(target="guidance-library:safety:1").exists()
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_a_clinic_marks_its_own_strategy_as_safety_and_it_then_needs_confirmation(
     login, admin_user, clinic
 ):
@@ -161,6 +165,7 @@ def test_a_strategy_added_without_the_mark_is_not_a_safety_step(login, admin_use
     assert not own.enabled
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_the_service_refuses_to_disable_a_safety_step_without_confirmation(admin_user, safety):
     # The page's tick box is not the only guard: a caller of the service is refused too.
     with pytest.raises(ValidationError, match="Tick the box"):
@@ -173,6 +178,7 @@ def test_the_service_refuses_to_disable_a_safety_step_without_confirmation(admin
     assert not safety.enabled
 
 
+@pytest.mark.usefixtures("second_safety_step")
 def test_the_service_checks_the_stored_strategy_not_one_changed_in_memory(admin_user, safety):
     safety.safety = False  # a caller cannot talk the service out of the rule
     with pytest.raises(ValidationError, match="Tick the box"):

@@ -6,7 +6,8 @@ sources it rests on. :func:`choose` picks the two to four strategies shown with 
 filling up to two from related strategies when a clinic has disabled too many of a kind's
 own; :func:`kinds_short_of_own` names the kinds left in that state, for the admin.
 A strategy marked ``safety`` (it prompts asking about risk) is never crowded out of an alert
-it fits, and :func:`narrowing` names what an edit would take away from where it is shown.
+it fits, :func:`narrowing` names what an edit would take away from where it is shown, and
+:func:`safety_gaps` names the alert kinds a change would leave without a safety step.
 The Django side (``models.Strategy``) copies the library into each clinic so admins can edit,
 disable and add strategies; the same :func:`choose` ranks the clinic's rows.
 
@@ -23,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from rapport.monitoring.kinds import KIND_LABELS, POSITIVE_KINDS
@@ -38,12 +40,18 @@ __all__ = [
     "KIND_GROUPS",
     "GuidanceError",
     "LibraryError",
+    "SafetyGaps",
     "StrategySpec",
     "choose",
+    "describe_safety_gaps",
     "kinds_short_of_own",
     "load_library",
+    "narrowed_from",
     "narrowing",
     "parse_library",
+    "safety_cover",
+    "safety_gaps",
+    "safety_gaps_of_change",
 ]
 
 LIBRARY_PATH = Path(__file__).with_name("strategies.json")
@@ -282,23 +290,126 @@ def narrowing(before: Any, after: Mapping[str, Any]) -> tuple[str, ...]:
     drops it for some clients. Removing conditions or exclusions, or adding kinds, only
     widens it. Used to ask for confirmation before a safety step is narrowed.
     """
+    dropped, required, excluded = _taken_away(before, after)
+    reasons = []
+    if dropped:
+        reasons.append(f"it would no longer be shown with {_kind_labels(dropped)} alerts")
+    if required:
+        reasons.append(f"it would be shown only when this also holds: {_conditions(required)}")
+    if excluded:
+        reasons.append(f"it would no longer be shown when: {_conditions(excluded)}")
+    return tuple(reasons)
+
+
+def narrowed_from(shipped: Any, row: Any) -> tuple[str, ...]:
+    """What a clinic's copy (``row``) no longer covers of the strategy as the library ships
+    it (``shipped``), in the admin's words; empty when the copy is shown wherever the
+    shipped one would be. For the library page's lasting notice about safety steps."""
+    after = {"kinds": row.kinds, "conditions": row.conditions, "unless": row.unless or ()}
+    dropped, required, excluded = _taken_away(shipped, after)
+    reasons = []
+    if dropped:
+        reasons.append(f"not shown with {_kind_labels(dropped)} alerts")
+    if required:
+        reasons.append(f"shown only when this also holds: {_conditions(required)}")
+    if excluded:
+        reasons.append(f"not shown when: {_conditions(excluded)}")
+    return tuple(reasons)
+
+
+def _taken_away(before: Any, after: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The kinds ``after`` drops, and the conditions and exclusions it adds."""
     kinds = set(after.get("kinds", before.kinds))
     conditions = set(after.get("conditions", before.conditions))
     unless = set(after.get("unless", before.unless or ()))
     dropped = [k for k in before.kinds if k not in kinds]
     required = sorted(conditions - set(before.conditions))
     excluded = sorted(unless - set(before.unless or ()))
-    reasons = []
-    if dropped:
-        labels = ", ".join(KIND_LABELS.get(k, k) for k in dropped)
-        reasons.append(f"it would no longer be shown with {labels} alerts")
-    if required:
-        labels = "; ".join(CONDITIONS.get(c, c) for c in required)
-        reasons.append(f"it would be shown only when this also holds: {labels}")
-    if excluded:
-        labels = "; ".join(CONDITIONS.get(c, c) for c in excluded)
-        reasons.append(f"it would no longer be shown when: {labels}")
-    return tuple(reasons)
+    return dropped, required, excluded
+
+
+def _kind_labels(kinds: Iterable[str]) -> str:
+    return ", ".join(KIND_LABELS.get(k, k) for k in kinds)
+
+
+def _conditions(conditions: Iterable[str]) -> str:
+    return "; ".join(CONDITIONS.get(c, c) for c in conditions)
+
+
+@dataclass(frozen=True)
+class SafetyGaps:
+    """The alert kinds a change leaves with less of a safety step than they had.
+
+    ``uncovered``: no enabled safety step is shown with them any more. ``partly``: one was
+    shown for every client, and now only for some (a condition or exclusion). False when
+    the change leaves every kind as covered as before.
+    """
+
+    uncovered: tuple[str, ...] = ()
+    partly: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.uncovered or self.partly)
+
+
+def safety_cover(strategies: Iterable[Any]) -> dict[str, bool]:
+    """Each alert kind that an enabled safety step is shown with: True when one of them
+    fits every client (no conditions, no exclusions), False when they fit only some."""
+    cover: dict[str, bool] = {}
+    for s in strategies:
+        if s.enabled and s.safety:
+            every_client = not s.conditions and not (s.unless or ())
+            for kind in s.kinds:
+                cover[kind] = cover.get(kind, False) or every_client
+    return cover
+
+
+def safety_gaps(before: Iterable[Any], after: Iterable[Any]) -> SafetyGaps:
+    """What a change from the strategies ``before`` to those ``after`` takes away from the
+    alerts' safety steps, kinds in the library's order.
+
+    A reliably-worse alert without the prompt to ask about risk leaves out the one check
+    that cannot wait (Lambert, Whipple & Kleinstäuber 2018), so the last safety step of a
+    kind is not disabled or narrowed until another one covers it (``guidance.services``).
+    The rule keeps what a clinic has and asks for nothing more: a step that fitted only
+    some clients may be narrowed further while it still fits some.
+    """
+    was, now = safety_cover(before), safety_cover(after)
+    return SafetyGaps(
+        uncovered=tuple(k for k in KINDS if k in was and k not in now),
+        partly=tuple(k for k in KINDS if was.get(k) and now.get(k) is False),
+    )
+
+
+def safety_gaps_of_change(others: Iterable[Any], strategy: Any, **change: Any) -> SafetyGaps:
+    """What changing ``strategy`` (``change``: its new ``enabled``, ``safety``, ``kinds``,
+    ``conditions`` or ``unless``) takes away from the safety steps, beside the clinic's
+    ``others``."""
+    names = ("kinds", "conditions", "unless", "enabled", "safety")
+    changed = SimpleNamespace(**({name: getattr(strategy, name) for name in names} | change))
+    others = list(others)
+    return safety_gaps([*others, strategy], [*others, changed])
+
+
+def describe_safety_gaps(gaps: SafetyGaps) -> str:
+    """The refusal an admin reads: which alerts would lose their safety step, and what to
+    do first."""
+    parts = []
+    if gaps.uncovered:
+        parts.append(
+            "This change would leave these alerts without a safety step: "
+            f"{_kind_labels(gaps.uncovered)}."
+        )
+    if gaps.partly:
+        parts.append(
+            "This change would leave these alerts with a safety step for some clients only: "
+            f"{_kind_labels(gaps.partly)}."
+        )
+    parts.append(
+        "Enable or add another safety strategy shown with them for every client first "
+        "(marked as a safety step), then change this one."
+    )
+    return " ".join(parts)
 
 
 def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:

@@ -9,12 +9,19 @@ disabling it, narrowing it (:func:`rapport.guidance.library.narrowing`) or remov
 marking from a clinic's own strategy. Otherwise the service refuses with a
 ``ValidationError`` on ``understood`` (the confirmation box's name) and changes nothing, so
 no caller can skip the confirmation the pages ask for.
+
+Nor is the last enabled safety step of an alert kind disabled or narrowed, confirmed or
+not (:func:`rapport.guidance.library.safety_gaps`): the admin first enables or adds
+another safety step for those alerts. The check reads the clinic's safety steps locked, in
+primary-key order, so two admins each disabling one of two safety steps at once cannot
+both pass it and leave none: the second waits, then sees the first's change.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils.text import slugify
 
 from rapport.audit.services import Action, audit_record
@@ -22,8 +29,10 @@ from rapport.guidance.library import (
     CONDITIONS,
     STRATEGY_FIELDS,
     StrategySpec,
+    describe_safety_gaps,
     load_library,
     narrowing,
+    safety_gaps_of_change,
 )
 from rapport.guidance.models import Origin, Strategy
 from rapport.monitoring.signals.model import KINDS
@@ -187,10 +196,32 @@ def strategy_create(*, actor, clinic, request=None, **fields) -> Strategy:
     return strategy
 
 
-def _stored(strategy: Strategy) -> Strategy:
-    """The strategy as stored, locked for this transaction: rules are checked against what
-    is in the table, not against an instance a caller may have changed in memory."""
-    return Strategy.objects.select_for_update().get(pk=strategy.pk)
+def _stored(strategy: Strategy) -> tuple[Strategy, list[Strategy]]:
+    """The strategy as stored, and its clinic's safety steps, all locked for this
+    transaction: rules are checked against what is in the table, not against an instance
+    a caller may have changed in memory.
+
+    The safety steps are locked first and in primary-key order, whichever strategy is
+    changed, so that two changes wait for each other instead of deadlocking, and the
+    second decides on what the first saved (:func:`_check_safety_gaps`)."""
+    clinic = Strategy.objects.filter(pk=strategy.pk).values("clinic_id")
+    safety_steps = list(
+        Strategy.objects.select_for_update()
+        .filter(clinic_id=Subquery(clinic), safety=True)
+        .order_by("pk")
+    )
+    stored = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    return stored, safety_steps
+
+
+def _check_safety_gaps(stored: Strategy, safety_steps: list[Strategy], **change) -> None:
+    """Refuse a change to ``stored`` that leaves an alert kind without the safety step it
+    had (see :func:`rapport.guidance.library.safety_gaps`); confirming does not help."""
+    others = [s for s in safety_steps if s.pk != stored.pk]
+    gaps = safety_gaps_of_change(others, stored, **change)
+    if gaps:
+        message = f"{describe_safety_gaps(gaps)} Nothing was saved."
+        raise ValidationError({NON_FIELD_ERRORS: message})
 
 
 def _check_safety_marking(stored: Strategy, fields: dict) -> tuple[str, ...]:
@@ -230,10 +261,13 @@ def strategy_update(
     if unknown:
         raise TypeError(f"cannot update {sorted(unknown)}")
     fields = _clean(dict(fields))
-    stored = _stored(strategy)
+    stored, safety_steps = _stored(strategy)
     reasons: tuple[str, ...] = ()
     if stored.safety:
         reasons = narrowing(stored, fields) + _check_safety_marking(stored, fields)
+    if reasons:
+        shown = {k: v for k, v in fields.items() if k in ("kinds", "conditions", "unless")}
+        _check_safety_gaps(stored, safety_steps, safety=fields.get("safety", True), **shown)
     if reasons and not confirmed:
         raise _unconfirmed(reasons)
     for name, value in fields.items():
@@ -251,9 +285,12 @@ def strategy_set_enabled(
     *, actor, strategy: Strategy, enabled: bool, request=None, confirmed: bool = False
 ) -> Strategy:
     """Enable or disable a strategy. Disabling a safety step needs ``confirmed=True``: by a
-    slip it would silently stop the prompt to ask about risk."""
-    stored = _stored(strategy)
+    slip it would silently stop the prompt to ask about risk. The last safety step of an
+    alert kind is not disabled at all (:func:`_check_safety_gaps`)."""
+    stored, safety_steps = _stored(strategy)
     if stored.enabled != enabled:
+        if stored.safety and not enabled:
+            _check_safety_gaps(stored, safety_steps, enabled=False)
         if stored.safety and not enabled and not confirmed:
             raise ValidationError(
                 {

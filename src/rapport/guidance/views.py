@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,7 +12,13 @@ from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors
 from rapport.guidance import selectors, services
 from rapport.guidance.forms import SafetyDisableForm, StrategyForm
-from rapport.guidance.library import CONDITIONS, MIN_SHOWN, STRATEGY_FIELDS, kinds_short_of_own
+from rapport.guidance.library import (
+    CONDITIONS,
+    MIN_SHOWN,
+    STRATEGY_FIELDS,
+    describe_safety_gaps,
+    kinds_short_of_own,
+)
 from rapport.monitoring.kinds import KIND_LABELS
 
 
@@ -30,7 +36,8 @@ def strategy_list(request):
         }
         for s in strategies
     ]
-    return render(request, "guidance/list.html", {"rows": rows})
+    notices = selectors.safety_steps_not_in_full(strategies)
+    return render(request, "guidance/list.html", {"rows": rows, "safety_notices": notices})
 
 
 def _warn_if_kinds_short(request) -> None:
@@ -105,16 +112,26 @@ def strategy_edit(request, strategy_id):
     return _form_page(request, form, _("Edit strategy"), strategy)
 
 
+def _refusal_to_disable(strategy) -> str:
+    """Why the page does not offer to disable ``strategy`` (empty when it does): it is the
+    last safety step of some alerts."""
+    gaps = selectors.safety_gaps_if_disabled(strategy)
+    return describe_safety_gaps(gaps) if gaps else ""
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def strategy_toggle(request, strategy_id):
     """Enable or disable a strategy; a safety step (``Strategy.safety``) is disabled only
-    once the admin ticks that they understand, which the service checks and audits."""
+    once the admin ticks that they understand, which the service checks and audits, and
+    never while it is the last safety step of some alerts: the page says so up front rather
+    than after the tick."""
     strategy = selectors.get_strategy_for_admin(request.user, strategy_id)
+    refusal = _refusal_to_disable(strategy)
     needs_confirmation = strategy.enabled and strategy.safety
     data = request.POST if request.method == "POST" else None
-    form = SafetyDisableForm(data) if needs_confirmation else None
-    if request.method == "POST" and (form is None or form.is_valid()):
+    form = SafetyDisableForm(data) if needs_confirmation and not refusal else None
+    if request.method == "POST" and not refusal and (form is None or form.is_valid()):
         try:
             services.strategy_set_enabled(
                 actor=request.user,
@@ -124,19 +141,28 @@ def strategy_toggle(request, strategy_id):
                 confirmed=form is not None,
             )
         except ValidationError as error:
-            # It became a safety step after this page loaded: ask for the confirmation.
-            form = SafetyDisableForm(request.POST)
-            if form.is_valid():
-                add_service_errors(form, error)
+            refusal = _refusal_to_disable(strategy)
+            form = None if refusal else _form_with_service_errors(request.POST, error)
         else:
             messages.success(
                 request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
             )
             _warn_if_kinds_short(request)
             return redirect("manage_guidance")
+    refused = request.method == "POST" and bool(refusal or (form is not None and form.errors))
     return render(
         request,
         "guidance/toggle.html",
-        {"strategy": strategy, "form": form},
-        status=400 if form is not None and form.errors else 200,
+        {"strategy": strategy, "form": form, "refusal": refusal},
+        status=400 if refused else 200,
     )
+
+
+def _form_with_service_errors(data, error: ValidationError) -> SafetyDisableForm:
+    """The confirmation form showing why the service refused. When it became a safety step
+    after the page loaded, the unticked box says so itself; a refusal that is not about
+    the box is shown whatever the box."""
+    form = SafetyDisableForm(data)
+    if form.is_valid() or NON_FIELD_ERRORS in getattr(error, "error_dict", {}):
+        add_service_errors(form, error)
+    return form
