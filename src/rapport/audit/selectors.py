@@ -3,6 +3,9 @@
 The admin's page shows events about client data coarsely (see :func:`is_client_data`):
 a clinic admin manages users and settings and never sees client records (DESIGN §5),
 while the stored targets keep their full detail for a privacy officer's investigation.
+Events about users and settings show their target, and a change to the guidance library
+("strategy:22:disabled") also names the strategy, so an admin can see which safety step
+was disabled without looking its number up.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Concat, StrIndex, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -66,7 +70,7 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
         action = _("Read") if event.action in _READ_ACTIONS else _("Changed")
         what = _("Client record")
     else:
-        action, what = event.get_action_display(), event.target
+        action, what = event.get_action_display(), _settings_target(event)
     return AdminAuditRow(
         at=event.at,
         actor_label=event.actor_label,
@@ -74,6 +78,42 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
         what=what,
         client_id=event.client_id,
         ip_address=event.ip_address,
+    )
+
+
+def _settings_target(event: AuditEvent) -> str:
+    """The target of an event about users and settings, with the strategy's title for a
+    change to the guidance library (read with the page, see :func:`_with_strategy_titles`)."""
+    title = getattr(event, "strategy_title", None)
+    if not title:
+        return event.target
+    return _("Strategy “%(title)s” (%(target)s)") % {"title": title, "target": event.target}
+
+
+_STRATEGY_PREFIX = "strategy:"
+
+
+def _with_strategy_titles(events, user):
+    """Each event whose target is ``strategy:<id>`` or ``strategy:<id>:<what>`` carries the
+    title of that strategy of the admin's clinic as ``strategy_title``, read in the page's
+    own query (a subquery), not one query per row. Client-data events never have such a
+    target (strategies are not client data) and are shown coarsely whatever they carry."""
+    from rapport.guidance.models import Strategy
+
+    rest = Concat(Substr("target", len(_STRATEGY_PREFIX) + 1), Value(":"))
+    strategy_id = Substr(rest, 1, StrIndex(rest, Value(":")) - 1, output_field=CharField())
+    title = (
+        Strategy.objects.filter(clinic_id=user.clinic_id)
+        .annotate(id_text=Cast("pk", CharField()))
+        .filter(id_text=OuterRef("strategy_ref"))
+        .values("title")[:1]
+    )
+    return events.annotate(strategy_ref=strategy_id).annotate(
+        strategy_title=Case(
+            When(Q(target__startswith=_STRATEGY_PREFIX), then=Subquery(title)),
+            default=Value(None),
+            output_field=CharField(),
+        )
     )
 
 
@@ -91,7 +131,7 @@ def audit_events_for(
         events = events.filter(client_id=client_id)
     if action:
         events = events.filter(_action_matches(action))
-    return events.order_by("-at", "-pk")
+    return _with_strategy_titles(events, user).order_by("-at", "-pk")
 
 
 # The action filter's choices: client records only as read or changed (see
