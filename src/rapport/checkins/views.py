@@ -34,6 +34,7 @@ from rapport.checkins.models import Mode, Timing
 from rapport.checkins.qr import qr_images
 from rapport.checkins.tokens import hash_token
 from rapport.clinic import selectors as clinic_selectors
+from rapport.clinic.models import DEFAULT_CRISIS_TEXT
 from rapport.core.decorators import admin_required, clinician_required
 from rapport.core.fields import keyring
 from rapport.core.forms import add_service_errors
@@ -54,12 +55,21 @@ def _unavailable(request, status: int):
 def _thanks(request, checkin, response):
     context = {
         "risk": bool(response.endorsed_risk),
-        "crisis_text": checkin.client.clinic.crisis_text if response.endorsed_risk else "",
+        "crisis_text": _crisis_contacts(checkin.client.clinic) if response.endorsed_risk else "",
         "tablet": checkin.mode == Mode.TABLET,
     }
     page = render(request, "checkins/thanks.html", context)
     page["X-Robots-Tag"] = "noindex"
     return page
+
+
+def _crisis_contacts(clinic) -> str:
+    """The clinic's own crisis text, or "" while it is still the one Rapport ships: that
+    names no line or number and asks the client to tell their therapist today, who may not
+    read the answers before the next session. The thank-you page words that case itself
+    (translatable) and does not point to a crisis line that does not exist."""
+    text = clinic.crisis_text.strip()
+    return "" if text == DEFAULT_CRISIS_TEXT else text
 
 
 # No CSRF check on the client's page: the token in the URL is the credential (256 bits,
