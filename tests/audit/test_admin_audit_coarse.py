@@ -68,7 +68,7 @@ def risk_followed_up(client, login, therapist_a, client_a):
     http.get(f"/clients/{client_a.pk}/")
     response = Response.objects.get(client=client_a)
     assert response.risk_flags
-    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    http.post(f"/responses/{response.pk}/risk-reviewed/", {"note": "Phoned; safety plan made."})
     response.refresh_from_db()
     assert response.risk_reviewed_at is not None
     return client_a, other

@@ -59,7 +59,7 @@ def test_following_up_clears_the_notice_and_is_audited(client, client_a, login, 
     open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
     response = Response.objects.get()
     http = login(therapist_a)
-    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    http.post(f"/responses/{response.pk}/risk-reviewed/", {"note": "Phoned; no current intent."})
     response.refresh_from_db()
     assert response.risk_reviewed_by == therapist_a and response.risk_reviewed_at
     assert "Risk answer to follow up" not in http.get(f"/clients/{client_a.pk}/").content.decode()
@@ -75,7 +75,8 @@ def test_another_therapist_can_neither_see_nor_clear_the_notice(
     open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"})
     response = Response.objects.get()
     http = login(therapist_b)
-    assert http.post(f"/responses/{response.pk}/risk-reviewed/").status_code == 404
+    note = {"note": "Phoned; no current intent."}
+    assert http.post(f"/responses/{response.pk}/risk-reviewed/", note).status_code == 404
     response.refresh_from_db()
     assert response.risk_reviewed_at is None
     assert "Risk answer" not in http.get("/caseload/").content.decode()
@@ -102,7 +103,7 @@ def test_an_unanswered_item_9_asks_the_therapist_to_ask_about_it(login, therapis
     page = http.get(f"/clients/{client_a.pk}/").content.decode()
     assert "item 9 was not answered" in page and "ask about it directly" in page
     assert "calls for a direct conversation about safety" not in page  # for answers given
-    http.post(f"/responses/{response.pk}/risk-reviewed/")
+    http.post(f"/responses/{response.pk}/risk-reviewed/", {"note": "Asked: no thoughts of harm."})
     assert "item 9 was not answered" not in http.get(f"/clients/{client_a.pk}/").content.decode()
 
 

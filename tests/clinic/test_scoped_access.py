@@ -647,7 +647,7 @@ POSTS: dict[str, Post] = {
     ),
     "checkin_new": Post(lambda t: {"instrument": "phq9", "timing": "after", "mode": "link"}),
     "checkin_revoke": BUTTON,
-    "response_risk_reviewed": BUTTON,
+    "response_risk_reviewed": Post(lambda t: {"note": "Phoned the client; safety plan reviewed."}),
     "episode_checkin_schedule": Post(
         lambda t: {"before_instrument": "none", "after_instrument": "session-checkin"}
     ),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.checkins.models import NONE, Mode, Timing
 from rapport.measures.definitions import DECLINED, Instrument, Item
+from rapport.measures.services import RISK_NOTE_MAX
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -27,6 +28,7 @@ __all__ = [
     "EpisodeScheduleForm",
     "Question",
     "QuestionnaireForm",
+    "RiskFollowUpForm",
     "WordingUploadForm",
 ]
 
@@ -361,3 +363,30 @@ class WordingUploadForm(forms.Form):
 
 class WordingDeleteForm(forms.Form):
     instrument = forms.CharField(max_length=50)
+
+
+class RiskFollowUpForm(forms.Form):
+    """What a clinician did about a risk answer (PHQ-9 item 9), and what came of it.
+
+    Required: the note is the record that a risk assessment was done, and what the client's
+    therapist reads when someone else followed the answer up.
+    """
+
+    note = FreeTextField(
+        label=_("What did you do to follow this up, and what came of it?"),
+        max_length=RISK_NOTE_MAX,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: phoned the client, asked about safety, no current plan or intent, "
+            "safety plan reviewed. Kept encrypted; the client's therapist and their supervisor "
+            "see it with your name and the date."
+        ),
+        error_messages={
+            "required": _("Say what you did to follow this up."),
+            "max_length": _(
+                "Please shorten the note to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d)."
+            ),
+        },
+    )

@@ -31,8 +31,9 @@ from rapport.measures import selectors as measure_selectors
 from rapport.measures.definitions import Instrument
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.registry import get_instrument
+from rapport.measures.services import RISK_NOTE_MAX
 
-__all__ = ["checkins_panel", "risk_panel"]
+__all__ = ["checkins_panel", "follow_up", "risk_answer", "risk_panel"]
 
 RISK_ORDER = 1
 CHECKINS_ORDER = 30
@@ -50,8 +51,59 @@ def _option_label(instrument: Instrument, item_id: str, value) -> str:
     return str(value)
 
 
+def _risk_items(response, instrument: Instrument) -> list[dict]:
+    """Each risk item of one response as the notice words it: the answer, or that none was
+    given (no answer is not the same as no risk)."""
+    items = []
+    for item_id in response.risk_flags:
+        known = item_id in instrument.item_ids
+        answered = item_id in response.item_values
+        items.append(
+            {
+                "number": instrument.item_ids.index(item_id) + 1 if known else None,
+                "wording": instrument.item(item_id).wording if known else item_id,
+                "answered": answered,
+                "answer": _option_label(instrument, item_id, response.item_values.get(item_id))
+                if answered
+                else "",
+                "is_phq9_item9": item_id == PHQ9_RISK_ITEM,
+            }
+        )
+    return items
+
+
+def risk_answer(response) -> dict | None:
+    try:
+        instrument = get_instrument(response.instrument_id)
+    except InstrumentNotFound:
+        return None
+    return {
+        "response": response,
+        "instrument": instrument,
+        "items": _risk_items(response, instrument),
+    }
+
+
+def follow_up(response) -> dict | None:
+    """A followed-up risk answer with who recorded the follow-up (name and role: a
+    therapist must see when their supervisor closed it), when, and their note."""
+    answer = risk_answer(response)
+    if answer is None:
+        return None
+    person = response.risk_reviewed_by
+    return answer | {
+        "by": str(person) if person is not None else "",
+        "role": person.get_role_display().lower() if person is not None else "",
+        "on": response.risk_reviewed_at,
+        "note": response.risk_review_note,
+    }
+
+
 def risk_panel(request, client) -> dict | None:
-    responses = measure_selectors.unreviewed_risk_responses(client)
+    """Open risk answers (a red notice, each with the form to record its follow-up) and
+    the record of those followed up (a quiet list: it stays, it is not an alarm)."""
+    open_answers = measure_selectors.unreviewed_risk_responses(client)
+    followed_up = measure_selectors.followed_up_risk_responses(client)
     # Audited whether or not there is a notice: a row written only for clients with a risk
     # answer would tell anyone who reads the audit log (clinic admins do) who has one.
     audit_record(
@@ -61,33 +113,16 @@ def risk_panel(request, client) -> dict | None:
         client_id=client.pk,
         request=request,
     )
-    if not responses:
+    notices = [n for n in map(risk_answer, open_answers) if n is not None]
+    history = [f for f in map(follow_up, followed_up) if f is not None]
+    if not notices and not history:
         return None
-    notices = []
-    for response in responses:
-        try:
-            instrument = get_instrument(response.instrument_id)
-        except InstrumentNotFound:
-            continue
-        for item_id in response.risk_flags:
-            value = response.item_values.get(item_id)
-            answered = item_id in response.item_values
-            notices.append(
-                {
-                    "response": response,
-                    "instrument": instrument,
-                    "item_number": instrument.item_ids.index(item_id) + 1
-                    if item_id in instrument.item_ids
-                    else None,
-                    "wording": instrument.item(item_id).wording
-                    if item_id in instrument.item_ids
-                    else item_id,
-                    "answered": answered,
-                    "answer": _option_label(instrument, item_id, value) if answered else "",
-                    "is_phq9_item9": item_id == PHQ9_RISK_ITEM,
-                }
-            )
-    return {"template": "checkins/panels/risk.html", "notices": notices}
+    return {
+        "template": "checkins/panels/risk.html",
+        "notices": notices,
+        "followed_up": history,
+        "note_max": RISK_NOTE_MAX,
+    }
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rapport.audit.services import audit_page_view
+from rapport.audit.services import Action, audit_page_view, audit_record
 from rapport.checkins import selectors, services
 from rapport.checkins.forms import (
     FORM_EXPIRED,
@@ -27,10 +29,12 @@ from rapport.checkins.forms import (
     ClinicScheduleForm,
     EpisodeScheduleForm,
     QuestionnaireForm,
+    RiskFollowUpForm,
     WordingDeleteForm,
     WordingUploadForm,
 )
 from rapport.checkins.models import Mode, Timing
+from rapport.checkins.panels import follow_up, risk_answer
 from rapport.checkins.qr import qr_images
 from rapport.checkins.tokens import hash_token
 from rapport.clinic import selectors as clinic_selectors
@@ -318,18 +322,85 @@ def checkin_revoke(request, checkin_id):
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def response_risk_reviewed(request, response_id):
+    """Record the follow-up of a risk answer, with the clinician's note. The form sits in
+    the notice on the client page; this page shows only when the note needs correcting,
+    or when someone else recorded a follow-up first (their note stays, and the sender's
+    own text is shown back so it is not lost)."""
     response = measure_selectors.get_response_for_user(request.user, response_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    form = RiskFollowUpForm(request.POST)
+    if not form.is_valid():
+        return _risk_follow_up_page(request, response, form, status=400)
+    note = form.cleaned_data["note"]
     try:
-        measure_services.response_risk_review(
-            actor=request.user, response=response, request=request
+        stored, recorded = measure_services.response_risk_review(
+            actor=request.user, response=response, note=note, request=request
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Recorded that you followed this up."))
-    return redirect("client_detail", client_id=response.client_id)
+        if not hasattr(error, "error_dict"):  # no risk notice on this response
+            messages.error(request, " ".join(error.messages))
+            return redirect("client_detail", client_id=response.client_id)
+        add_service_errors(form, error)
+        return _risk_follow_up_page(request, response, form, status=400)
+    if not recorded and not _same_follow_up(stored, request.user, note):
+        return _risk_follow_up_page(request, stored, form, status=409)
+    # A double click sends the same note again: it was recorded once, and all is well.
+    messages.success(
+        request, _("Follow-up recorded. It stays on this page under “Risk answers followed up”.")
+    )
+    return _back_to_risk_answers(response)
+
+
+def _same_follow_up(stored, user, note: str) -> bool:
+    return stored.risk_reviewed_by_id == user.pk and stored.risk_review_note == note
+
+
+def _already_followed_up(stored) -> str:
+    day = date_format(timezone.localtime(stored.risk_reviewed_at), "j M Y")
+    person = stored.risk_reviewed_by
+    if person is None:
+        return _(
+            "This risk answer was already followed up on %(day)s, so your note was not "
+            "saved. It is below, so you can copy it into the client's notes."
+        ) % {"day": day}
+    return _(
+        "%(person)s (%(role)s) already recorded a follow-up of this risk answer on %(day)s, "
+        "so your note was not saved. It is below, so you can copy it into the client's notes "
+        "or pass it on to the client's therapist."
+    ) % {"person": person, "role": person.get_role_display().lower(), "day": day}
+
+
+def _back_to_risk_answers(response):
+    return redirect(
+        reverse("client_detail", kwargs={"client_id": response.client_id})
+        + f"#risk-answer-{response.pk}"
+    )
+
+
+def _risk_follow_up_page(request, response, form, *, status):
+    if response.risk_reviewed_at is not None and not form.non_field_errors():
+        form.add_error(None, _already_followed_up(response))
+    # A read of the client's record; the target names no risk, as the follow-up's own
+    # row does not (clinic admins read the audit log).
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=f"response:{response.pk}",
+        client_id=response.client_id,
+        request=request,
+    )
+    return render(
+        request,
+        "checkins/risk_follow_up.html",
+        {
+            "client": response.client,
+            "answer": risk_answer(response),
+            "follow_up": follow_up(response) if response.risk_reviewed_at else None,
+            "form": form,
+        },
+        status=status,
+    )
 
 
 def _labels(statuses) -> dict[str, str]:

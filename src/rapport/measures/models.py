@@ -62,6 +62,11 @@ class Response(models.Model):
     risk_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the clinician did and what came of it, in their words: without it nobody can
+    # later show that a risk assessment was done, and a therapist whose supervisor closed
+    # the notice cannot tell what was done. Free text about a client, so encrypted (DESIGN
+    # §5). Empty for follow-ups recorded before a note was asked for.
+    risk_review_note = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering = ["administered_at", "pk"]

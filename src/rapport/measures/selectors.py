@@ -18,6 +18,7 @@ from rapport.measures.wording import apply_wording
 __all__ = [
     "InstrumentStatus",
     "clients_with_unreviewed_risk",
+    "followed_up_risk_responses",
     "get_response_for_user",
     "instrument_for_clinic",
     "instrument_statuses",
@@ -105,6 +106,19 @@ def unreviewed_risk_responses(client) -> list[Response]:
         for r in Response.objects.filter(client=client, risk_reviewed_at__isnull=True)
         .exclude(risk_flags=[])
         .order_by("-administered_at", "-pk")
+        if r.risk_flags
+    ]
+
+
+def followed_up_risk_responses(client) -> list[Response]:
+    """An already-scoped client's followed-up risk answers, the latest follow-up first, with
+    who recorded each (their note decrypts on read: only for users who may see the client)."""
+    return [
+        r
+        for r in Response.objects.filter(client=client, risk_reviewed_at__isnull=False)
+        .exclude(risk_flags=[])
+        .select_related("risk_reviewed_by")
+        .order_by("-risk_reviewed_at", "-pk")
         if r.risk_flags
     ]
 

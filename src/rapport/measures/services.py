@@ -24,6 +24,8 @@ from rapport.measures.scoring import score
 from rapport.measures.wording import apply_wording, parse_wording_file
 
 __all__ = [
+    "RISK_NOTE_MAX",
+    "RISK_NOTE_MISSING",
     "answer_errors",
     "response_record",
     "response_risk_review",
@@ -163,25 +165,59 @@ def _same_submission(existing: Response, client, instrument_id: str) -> Response
     return existing
 
 
-@transaction.atomic
-def response_risk_review(*, actor, response: Response, request=None, now=None) -> Response:
-    """Record that a clinician followed up a risk answer; the notice then leaves the page."""
-    if not response.risk_flags:
-        raise ValidationError("This response raised no risk notice.")
-    if response.risk_reviewed_at is None:
-        response.risk_reviewed_at = now or timezone.now()
-        response.risk_reviewed_by = actor
-        response.save(update_fields=["risk_reviewed_at", "risk_reviewed_by"])
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            # Not "risk-reviewed": the audit log, which admins read, must not say whose
-            # answers raised a risk notice.
-            target=f"response:{response.pk}",
-            client_id=response.client_id,
-            request=request,
+#: The longest follow-up note: a few sentences on what was done and what came of it (the
+#: same limit as the app's other clinicians' notes).
+RISK_NOTE_MAX = 2000
+#: Shown when the note is missing: the follow-up is the record that a risk assessment was
+#: done, so it cannot be recorded without saying what was done.
+RISK_NOTE_MISSING = "Say what you did to follow this up."
+
+
+def _risk_note(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": RISK_NOTE_MISSING})
+    if len(note) > RISK_NOTE_MAX:
+        raise ValidationError(
+            {"note": f"Please shorten the note to {RISK_NOTE_MAX} characters (it has {len(note)})."}
         )
-    return response
+    return note
+
+
+@transaction.atomic
+def response_risk_review(
+    *, actor, response: Response, note: str, request=None, now=None
+) -> tuple[Response, bool]:
+    """Record that a clinician followed up a risk answer, with their note of what was done
+    and what came of it; the notice then leaves the page and the follow-up stays in the
+    client's record.
+
+    Returns ``(response, recorded)``. A risk answer is followed up once: a second
+    submission (a double click, a second tab, a colleague at the same time) records nothing
+    and returns the stored follow-up with ``False``, so the first note is never overwritten.
+    The row is locked and read again first (on SQLite the transaction's write lock), so two
+    submissions at once cannot both see it open. The note is never logged.
+    """
+    note = _risk_note(note)
+    stored = Response.objects.select_for_update().get(pk=response.pk)
+    if not stored.risk_flags:
+        raise ValidationError("This response raised no risk notice.")
+    if stored.risk_reviewed_at is not None:
+        return stored, False
+    stored.risk_reviewed_at = now or timezone.now()
+    stored.risk_reviewed_by = actor
+    stored.risk_review_note = note
+    stored.save(update_fields=["risk_reviewed_at", "risk_reviewed_by", "risk_review_note"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        # Not "risk-reviewed": the audit log, which admins read, must not say whose
+        # answers raised a risk notice.
+        target=f"response:{stored.pk}",
+        client_id=stored.client_id,
+        request=request,
+    )
+    return stored, True
 
 
 @transaction.atomic
