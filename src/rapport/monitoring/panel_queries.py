@@ -26,7 +26,8 @@ __all__ = ["Deed", "PanelFacts", "alert_history", "open_risk_answer", "panel_fac
 
 @dataclass(frozen=True)
 class Deed:
-    """One thing a person did to an alert: acknowledged, snoozed or dismissed it.
+    """One thing a person did to an alert: acknowledged (good news: noted), snoozed or
+    dismissed it.
 
     ``by`` is None when the account is gone or the change came from the command line."""
 
@@ -71,7 +72,9 @@ def alert_history(
         if alert.acknowledged_at is not None:
             history[alert.pk].append(
                 Deed(
-                    "acknowledged", _person(people, alert.acknowledged_by_id), alert.acknowledged_at
+                    "noted" if alert.is_positive else "acknowledged",  # the button's word
+                    _person(people, alert.acknowledged_by_id),
+                    alert.acknowledged_at,
                 )
             )
         if alert.pk in snoozes:

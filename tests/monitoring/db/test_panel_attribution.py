@@ -162,3 +162,20 @@ def test_the_evidence_reads_in_plain_words_on_the_page(login, therapist_a, alert
     assert pairs["Parts"] == "Goals 7, Tasks 8, Bond 8, Overall 8"
     assert "Subscales" not in pairs and "Instrument" not in pairs
     assert "session-checkin" not in evidence and "bond:" not in evidence
+
+
+def test_good_news_reads_as_noted_by_whoever_noted_it(login, therapist_a, morgan, good_news):
+    person, recovered = good_news
+    assert login(morgan).post(f"/alerts/{recovered.pk}/acknowledge/").status_code == 302
+    page = login(therapist_a).get(f"/clients/{person.pk}/").content.decode()
+    assert f"Noted by Morgan Lee (supervisor), {_today()}." in _card(page, recovered)
+
+
+@pytest.fixture
+def good_news(therapist_a):
+    now = timezone.now()
+    client, episode, held = make_episode(therapist_a, "Better B.", sessions=5, now=now)
+    checkins(client, held, [38] * 5)
+    outcomes(client, held, [16, 12, 9, 6, 4])
+    recompute_alerts(now=now)
+    return client, Alert.objects.get(episode=episode, kind="recovered")

@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
 from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
@@ -159,15 +161,17 @@ def short_day(moment) -> str:
     if moment is None:
         return ""
     day = timezone.localdate(moment) if isinstance(moment, dt.datetime) else moment
-    if day.year == timezone.localdate().year:
-        return f"{day.day} {day:%b}"
-    return f"{day.day} {day:%b %Y}"
+    return date_format(day, "j M" if day.year == timezone.localdate().year else "j M Y")
 
 
 _DEED_WORDS = {
-    "acknowledged": ("Acknowledged by {person}, {day}.", "Acknowledged {day}."),
-    "snoozed": ("Snoozed by {person}, {day}.", "Snoozed {day}."),
-    "dismissed": ("Dismissed by {person}, {day}.", "Dismissed {day}."),
+    "acknowledged": (
+        gettext_noop("Acknowledged by {person}, {day}."),
+        gettext_noop("Acknowledged {day}."),
+    ),
+    "noted": (gettext_noop("Noted by {person}, {day}."), gettext_noop("Noted {day}.")),
+    "snoozed": (gettext_noop("Snoozed by {person}, {day}."), gettext_noop("Snoozed {day}.")),
+    "dismissed": (gettext_noop("Dismissed by {person}, {day}."), gettext_noop("Dismissed {day}.")),
 }
 
 
