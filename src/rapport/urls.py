@@ -10,6 +10,7 @@ urlpatterns = [
     # Before allauth's own routes, which these replace.
     path("accounts/password/reset/", account_views.password_reset),
     path("accounts/email/", account_views.email_management_closed),
+    path("accounts/", account_views.accounts_root),
     path("accounts/", include("allauth.urls")),
     path("caseload/", clinic_views.caseload, name="caseload"),
     path("clients/new/", clinic_views.client_create, name="client_create"),

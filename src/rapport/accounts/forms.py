@@ -6,15 +6,20 @@ from allauth.account.forms import ChangePasswordForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from rapport.accounts import services
 from rapport.accounts.models import Role, User
 from rapport.accounts.selectors import (
+    LeftBehind,
+    left_behind_by_deactivation,
     supervising_links,
     supervision_links_reopened_by_reactivation,
     supervisors_in,
+    supervisors_of,
 )
 from rapport.audit.selectors import ACTION_FILTER_CHOICES
 
@@ -39,34 +44,43 @@ class UserCreateForm(forms.Form):
 class _ConfirmTick:
     """A box to tick under a warning, holding only for what the warning named (``about``):
     sent back with something else named (another colleague, other links), the tick counts
-    as not given and the form asks again."""
+    as not given and the form asks again. A form may ask for several ticks, each with its
+    own hidden field (``carried_by``) saying what it was given for."""
 
-    def _ask_to_confirm(self, tick: str, field: forms.BooleanField, *, about: str) -> None:
+    def _ask_to_confirm(
+        self,
+        tick: str,
+        field: forms.BooleanField,
+        *,
+        about: str,
+        carried_by: str = "confirmed_for",
+    ) -> None:
         form = cast(forms.Form, self)
-        self._tick = tick
         form.fields[tick] = field
-        form.fields["confirmed_for"] = forms.CharField(
+        form.fields[carried_by] = forms.CharField(
             widget=forms.HiddenInput, required=False, initial=about
         )
-        self._confirmed_here = form.data.get(form.add_prefix("confirmed_for")) == about
+        confirmed_here = form.data.get(form.add_prefix(carried_by)) == about
+        self._confirmed_here = {**getattr(self, "_confirmed_here", {}), tick: confirmed_here}
         if form.is_bound:
             # Sent back, the form warns about ``about``: so it must carry it.
             data = dict(form.data.items())
-            data[form.add_prefix("confirmed_for")] = about
+            data[form.add_prefix(carried_by)] = about
             form.data = data
 
     def clean(self):
         data = super().clean()  # type: ignore[misc]
-        tick = getattr(self, "_tick", None)
-        if tick and data.get(tick) and not self._confirmed_here:
-            data[tick] = False
+        for tick, confirmed_here in getattr(self, "_confirmed_here", {}).items():
+            if data.get(tick) and not confirmed_here:
+                data[tick] = False
         return data
 
 
 class UserEditForm(_ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to
     tick appears with whom they link (staff names and a count, never clients), as on the
-    clients move page."""
+    clients move page. Unticking "Active" over clients still in care asks for a tick too,
+    with what is left behind (counts, never clients) and who still sees it."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
@@ -77,6 +91,9 @@ class UserEditForm(_ConfirmTick, forms.Form):
         super().__init__(*args, **kwargs)
         self.supervision_ending: list = []
         self.supervision_reopening: list = []
+        self.left_behind: LeftBehind | None = None
+        if self.is_bound and user.is_active and not self["is_active"].data:
+            self._ask_about_deactivation(user)
         chosen = self.data.get(self.add_prefix("role"))
         if chosen not in Role.values:  # not sent yet, or refused by the field itself
             return
@@ -113,13 +130,118 @@ class UserEditForm(_ConfirmTick, forms.Form):
             about=",".join(str(link.pk) for link in self.supervision_ending),
         )
 
+    def _ask_about_deactivation(self, user: User) -> None:
+        left = left_behind_by_deactivation(user)
+        if not left:
+            return
+        self.left_behind = left
+        self._ask_to_confirm(
+            "deactivation_accepted",
+            forms.BooleanField(
+                label=_("Make inactive anyway"),
+                required=False,
+                help_text=deactivation_warning(user, left),
+            ),
+            # The counts the warning named: a tick given for them must not hold once more
+            # is left behind (a risk answer that came in meanwhile).
+            about=left.key,
+            carried_by="deactivation_confirmed_for",
+        )
+
     def service_fields(self) -> dict:
         """The cleaned fields ``services.user_update`` takes."""
         data = dict(self.cleaned_data)
         data.pop("confirmed_for", None)
+        data.pop("deactivation_confirmed_for", None)
         data["supervision_end_accepted"] = data.get("supervision_end_accepted", False)
         data["supervision_reopen_accepted"] = data.get("supervision_reopen_accepted", False)
+        data["deactivation_accepted"] = data.get("deactivation_accepted", False)
         return data
+
+
+def left_behind_in_words(left: LeftBehind) -> str:
+    """ "12 clients in an open episode, 3 open alerts and 1 risk answer nobody has
+    followed up yet": counts only, the parts that are not zero."""
+    parts = []
+    if left.open_clients:
+        parts.append(
+            ngettext(
+                "%(count)d client in an open episode of care",
+                "%(count)d clients in an open episode of care",
+                left.open_clients,
+            )
+            % {"count": left.open_clients}
+        )
+    if left.open_alerts:
+        parts.append(
+            ngettext("%(count)d open alert", "%(count)d open alerts", left.open_alerts)
+            % {"count": left.open_alerts}
+        )
+    if left.open_risk:
+        parts.append(
+            ngettext(
+                "%(count)d risk answer nobody has followed up yet",
+                "%(count)d risk answers nobody has followed up yet",
+                left.open_risk,
+            )
+            % {"count": left.open_risk}
+        )
+    if len(parts) < 2:
+        return "".join(parts)
+    return str(_("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]})
+
+
+def still_seeing(supervisors) -> str:
+    """Who sees a colleague's clients once the colleague is inactive: their active
+    supervisors (from ``supervisors_of``), and that nobody else does."""
+    if not supervisors.seeing:
+        return str(
+            _(
+                "No supervisor is linked: nobody else sees these clients, their alerts or their "
+                "risk answers."
+            )
+        )
+    return ngettext(
+        "%(names)s (supervisor) still sees these clients; nobody else does.",
+        "%(names)s (supervisors) still see these clients; nobody else does.",
+        len(supervisors.seeing),
+    ) % {"names": staff_names(supervisors.seeing)}
+
+
+def deactivation_warning(user: User, left: LeftBehind) -> str:
+    """What making ``user`` inactive leaves behind, before it is done, with the way to
+    avoid it: the clients' move to a colleague (linked)."""
+    names = {"user": user, "left": left_behind_in_words(left)}
+    text = " ".join(
+        (
+            _("%(user)s's caseload has %(left)s.") % names,
+            _(
+                "Made inactive, %(user)s can no longer sign in, and these are left without "
+                "their therapist."
+            )
+            % names,
+            still_seeing(supervisors_of(user)),
+            str(_("Any API tokens they have stop working.")),
+        )
+    )
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        text,
+        reverse("manage_clients_move", args=[user.pk]),
+        _("Move their clients to a colleague first."),
+    )
+
+
+def deactivation_done(user: User, left: LeftBehind) -> str:
+    """What the deactivation left behind, once done: the clients still need a therapist."""
+    names = {"user": user, "left": left_behind_in_words(left)}
+    return " ".join(
+        (
+            _("%(user)s is inactive now, leaving %(left)s without their therapist.") % names,
+            still_seeing(supervisors_of(user)),
+            str(_("Move their clients to a colleague under Users, Move clients.")),
+        )
+    )
 
 
 def _supervision_sides(user: User, links) -> tuple[list[User], list[User]]:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.accounts.selectors import (
     SupervisorsOf,
+    left_behind_by_deactivation,
     supervision_links_reopened_by_reactivation,
     supervisors_of,
 )
@@ -123,6 +124,7 @@ def user_update(
     user: User,
     supervision_end_accepted: bool = False,
     supervision_reopen_accepted: bool = False,
+    deactivation_accepted: bool = False,
     request=None,
     **fields,
 ) -> User:
@@ -136,7 +138,12 @@ def user_update(
     suspended (``selectors.supervision_links_reopened_by_reactivation``), and needs
     ``supervision_reopen_accepted``: they see those therapists' clients again, alerts and
     risk answers included, perhaps months later and after the supervision was handed to
-    someone else. Each reopened link is audited."""
+    someone else. Each reopened link is audited.
+
+    Making an account inactive while its own caseload has clients in an open episode, open
+    alerts or risk answers nobody has followed up (``selectors.left_behind_by_deactivation``)
+    needs ``deactivation_accepted``: from then on only their supervisors, if any, see those
+    clients, and nobody is their therapist."""
     _require_admin(actor)
     allowed = {"full_name", "role", "is_active", "is_trainee"}
     unknown = set(fields) - allowed
@@ -177,6 +184,9 @@ def user_update(
                 "links that should stay ended first (Supervision)."
             }
         )
+    _check_deactivation(
+        user, is_active=fields.get("is_active", user.is_active), accepted=deactivation_accepted
+    )
     changes = _access_changes(user, fields)
     for name, value in fields.items():
         setattr(user, name, value)
@@ -189,6 +199,22 @@ def user_update(
     for link in reopening:
         _supervision_link_reopened(actor=actor, link=link, request=request)
     return user
+
+
+def _check_deactivation(user: User, *, is_active: bool, accepted: bool) -> None:
+    """Refuse to make an account inactive over clients still in care, unless confirmed: a
+    click on "Active" would otherwise leave their alerts and risk answers without a
+    therapist, and with nobody at all where no supervisor is linked."""
+    if accepted or not user.is_active or is_active:
+        return
+    if left_behind_by_deactivation(user):
+        raise ValidationError(
+            {
+                "deactivation_accepted": "Made inactive, this account leaves clients in care, "
+                "alerts or risk answers without their therapist: tick the box to confirm, or "
+                "move the clients to a colleague first (Users, Move clients)."
+            }
+        )
 
 
 def _access_changes(user: User, fields: dict) -> list[AccountChange]:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from rapport.accounts import services
 from rapport.accounts.forms import (
@@ -23,7 +23,9 @@ from rapport.accounts.forms import (
     SupervisionForm,
     UserCreateForm,
     UserEditForm,
+    deactivation_done,
     staff_names,
+    still_seeing,
     supervision_change_done,
     supervision_end_done,
     supervision_links_note,
@@ -44,6 +46,16 @@ def password_reset(request):
     if settings.PASSWORD_RESET_BY_EMAIL:
         return allauth_password_reset(request)
     return render(request, "account/password_reset_unavailable.html")
+
+
+@require_safe
+def accounts_root(request):
+    """/accounts/ itself, which allauth leaves without a page: its middleware would send a
+    signed-in user to the email page, closed here (``email_management_closed``). Signed in,
+    the user's own security page (password and two-factor); signed out, the sign-in page."""
+    if request.user.is_authenticated:
+        return redirect("mfa_index")
+    return redirect("account_login")
 
 
 def email_management_closed(request):
@@ -100,9 +112,12 @@ def user_edit(request, user_id):
 
     def save(data):
         ending, reopening = form.supervision_ending, form.supervision_reopening
+        left_behind = form.left_behind
         saved = services.user_update(
             actor=request.user, user=user, request=request, **form.service_fields()
         )
+        if left_behind and not saved.is_active:
+            messages.warning(request, deactivation_done(saved, left_behind))
         if ending:
             messages.warning(request, supervision_end_done(saved, ending))
         if reopening:
@@ -124,19 +139,31 @@ def user_edit(request, user_id):
 
 
 def _clients_left_behind(user: User, count: int) -> dict:
-    """Made inactive, a therapist's clients have nobody to see their alerts: say so where
-    the admin unticks "Active", with the way to move them (a count, never who)."""
+    """Made inactive, a therapist's clients have no therapist: say so where the admin
+    unticks "Active", with who still sees them (their supervisors: clinic.selectors opens
+    a supervisee's clients whether or not the supervisee is active) and the way to move
+    them (a count, never who)."""
     if not count:
         return {}
-    return {
-        "intro": ngettext(
+    names = {"email": user.email, "count": count}
+    if user.is_active:
+        text = ngettext(
             "%(email)s has %(count)d client. Move the client to a colleague before making "
-            "this account inactive: otherwise nobody sees their alerts and check-ins.",
+            "this account inactive: otherwise the client has no therapist.",
             "%(email)s has %(count)d clients. Move them to a colleague before making this "
-            "account inactive: otherwise nobody sees their alerts and check-ins.",
+            "account inactive: otherwise they have no therapist.",
             count,
         )
-        % {"email": user.email, "count": count},
+    else:
+        text = ngettext(
+            "%(email)s is inactive and still has %(count)d client, who has no therapist "
+            "until moved to a colleague.",
+            "%(email)s is inactive and still has %(count)d clients, who have no therapist "
+            "until moved to a colleague.",
+            count,
+        )
+    return {
+        "intro": f"{text % names} {still_seeing(supervisors_of(user))}",
         "intro_link": {
             "url": reverse("manage_clients_move", args=[user.pk]),
             "label": _("Move clients"),

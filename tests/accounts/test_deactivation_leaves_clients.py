@@ -1,0 +1,231 @@
+"""Making a therapist's account inactive while their caseload is in care asks for a tick:
+the admin is told what is left without a therapist (counts of clients in an open episode,
+open alerts and risk answers nobody has followed up, never who), who still sees it (their
+active supervisors, by name) and is offered the clients' move first. The service refuses
+the deactivation without the tick; with nothing left behind, no tick is asked."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from tests.conftest import CANARY, make_client, make_user
+
+from rapport.accounts import services
+from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.api.services import api_token_create
+from rapport.clinic.models import Client, Phase
+from rapport.measures.models import Response
+from rapport.monitoring.models import Alert, AlertStatus
+
+pytestmark = pytest.mark.django_db
+
+LEFT = (
+    "Sam Okafor's caseload has 2 clients in an open episode of care, 1 open alert and 1 "
+    "risk answer nobody has followed up yet. Made inactive, Sam Okafor can no longer sign "
+    "in, and these are left without their therapist. Morgan Lee (supervisor) still sees "
+    "these clients; nobody else does. Any API tokens they have stop working. Move their "
+    "clients to a colleague first."
+)
+
+
+def _named(user: User, name: str) -> User:
+    user.full_name = name
+    user.save()
+    return user
+
+
+def _alert(client: Client, *, kind="alliance_low", status=AlertStatus.OPEN) -> Alert:
+    now = timezone.now()
+    return Alert.objects.create(
+        client=client,
+        episode=client.episodes.get(),
+        kind=kind,
+        status=status,
+        severity="high",
+        signal_key=f"{kind}:{status}:{client.pk}",
+        explanation="Synthetic.",
+        source="Synthetic.",
+        first_detected_at=now,
+        last_detected_at=now,
+    )
+
+
+def _risk_answer(client: Client, key: str, *, reviewed=False) -> Response:
+    """A PHQ-9 answered at risk on item 9."""
+    return Response.objects.create(
+        client=client,
+        episode=client.episodes.get(),
+        instrument_id="phq9",
+        instrument_version="1",
+        administered_at=timezone.now(),
+        source="api",
+        idempotency_key=key,
+        item_values={"phq9_9": 2},
+        risk_flags=["phq9_9"],
+        risk_reviewed_at=timezone.now() if reviewed else None,
+    )
+
+
+@pytest.fixture
+def morgan(clinic) -> User:
+    return _named(make_user(clinic, "morgan.lee@test.invalid", Role.SUPERVISOR), "Morgan Lee")
+
+
+@pytest.fixture
+def sam(clinic, morgan) -> User:
+    """A trainee supervised by Morgan: two clients in care (one alliance alert open, one
+    risk answer waiting) and one whose episode ended, with what is done or good news only."""
+    sam = _named(make_user(clinic, "sam@test.invalid", Role.THERAPIST), "Sam Okafor")
+    SupervisionLink.objects.create(supervisor=morgan, supervisee=sam)
+    first = make_client(sam, f"{CANARY} Client")
+    second = make_client(sam, "Second Client")
+    _alert(first)
+    _risk_answer(second, "waiting")
+    # None of this is left behind: dealt with, good news, or an ended episode.
+    _alert(first, kind="alliance_rupture", status=AlertStatus.RESOLVED)
+    _alert(second, kind="alliance_low", status=AlertStatus.DISMISSED)
+    _alert(second, kind="recovered")
+    _risk_answer(first, "followed-up", reviewed=True)
+    former = make_client(sam, "Former Client")
+    former.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
+    return sam
+
+
+def _page(user: User) -> str:
+    return f"/manage/users/{user.pk}/"
+
+
+def _fields(user: User, **extra) -> dict:
+    """The edit form as sent with "Active" unticked."""
+    return {"full_name": user.full_name, "role": user.role, **extra}
+
+
+def _text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_deactivating_a_therapist_in_care_names_what_is_left_and_asks_for_a_tick(
+    login, admin_user, sam
+):
+    token, _raw = api_token_create(actor="cli", user=sam)
+    admin = login(admin_user)
+    response = admin.post(_page(sam), _fields(sam))
+    assert response.status_code == 400
+    assert LEFT in _text(response)
+    assert "Make inactive anyway" in _text(response)
+    assert f'href="/manage/users/{sam.pk}/clients/"' in response.content.decode()
+    # Counts only: the admin sees no client (DESIGN §5).
+    for name in (CANARY, "Second Client", "Former Client"):
+        assert name not in response.content.decode()
+    sam.refresh_from_db()
+    assert sam.is_active
+
+    confirmed = response.context["form"]["deactivation_confirmed_for"].value()
+    response = admin.post(
+        _page(sam),
+        _fields(sam, deactivation_accepted="on", deactivation_confirmed_for=confirmed),
+        follow=True,
+    )
+    assert "User saved." in _text(response)
+    assert (
+        "Sam Okafor is inactive now, leaving 2 clients in an open episode of care, 1 open "
+        "alert and 1 risk answer nobody has followed up yet without their therapist. Morgan "
+        "Lee (supervisor) still sees these clients; nobody else does." in _text(response)
+    )
+    sam.refresh_from_db()
+    assert not sam.is_active
+    # The API's hook still runs on a confirmed deactivation.
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_the_tick_holds_only_for_what_the_warning_counted(login, admin_user, sam):
+    admin = login(admin_user)
+    confirmed = admin.post(_page(sam), _fields(sam)).context["form"]
+    confirmed = confirmed["deactivation_confirmed_for"].value()
+    # A risk answer comes in while the admin reads the warning.
+    _risk_answer(sam.clients.order_by("pk")[1], "meanwhile")
+    response = admin.post(
+        _page(sam), _fields(sam, deactivation_accepted="on", deactivation_confirmed_for=confirmed)
+    )
+    assert response.status_code == 400
+    assert "1 open alert and 2 risk answers nobody has followed up yet" in _text(response)
+    sam.refresh_from_db()
+    assert sam.is_active
+
+
+def test_the_service_refuses_a_deactivation_in_care_without_the_confirmation(admin_user, sam):
+    with pytest.raises(ValidationError) as refused:
+        services.user_update(actor=admin_user, user=sam, is_active=False)
+    assert "deactivation_accepted" in refused.value.message_dict
+    sam.refresh_from_db()
+    assert sam.is_active
+
+    services.user_update(actor=admin_user, user=sam, is_active=False, deactivation_accepted=True)
+    sam.refresh_from_db()
+    assert not sam.is_active
+
+
+def test_a_risk_answer_alone_is_left_behind_too(admin_user, therapist_a):
+    """An ended episode whose risk answer nobody followed up still needs its therapist."""
+    client = make_client(therapist_a, "Ended Client")
+    _risk_answer(client, "after-the-end")
+    client.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
+    with pytest.raises(ValidationError):
+        services.user_update(actor=admin_user, user=therapist_a, is_active=False)
+
+
+def test_nothing_left_behind_asks_no_tick(login, admin_user, therapist_a):
+    former = make_client(therapist_a, "Former Client")
+    former.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
+    response = login(admin_user).post(_page(therapist_a), _fields(therapist_a), follow=True)
+    assert "User saved." in _text(response)
+    assert "Make inactive anyway" not in _text(response)
+    therapist_a.refresh_from_db()
+    assert not therapist_a.is_active
+
+
+def test_without_a_supervisor_the_warning_says_nobody_else_sees_them(
+    login, admin_user, therapist_a, client_a
+):
+    response = login(admin_user).post(_page(therapist_a), _fields(therapist_a))
+    assert response.status_code == 400
+    assert (
+        "No supervisor is linked: nobody else sees these clients, their alerts or their risk "
+        "answers." in _text(response)
+    )
+
+
+def test_a_role_change_and_a_deactivation_at_once_each_need_their_own_tick(
+    login, admin_user, clinic, morgan, sam
+):
+    """Morgan supervises Sam and has a client of her own; made a therapist and inactive in
+    one save, both the supervision's end and what her caseload leaves are confirmed."""
+    make_client(morgan, "Morgan's Client")
+    admin = login(admin_user)
+    form = admin.post(_page(morgan), _fields(morgan, role=Role.THERAPIST)).context["form"]
+    sent = _fields(
+        morgan,
+        role=Role.THERAPIST,
+        supervision_end_accepted="on",
+        confirmed_for=form["confirmed_for"].value(),
+    )
+    response = admin.post(_page(morgan), sent)
+    assert response.status_code == 400
+    assert "1 client in an open episode of care" in _text(response)
+    morgan.refresh_from_db()
+    assert morgan.role == Role.SUPERVISOR and morgan.is_active
+
+    sent |= {
+        "deactivation_accepted": "on",
+        "deactivation_confirmed_for": form["deactivation_confirmed_for"].value(),
+    }
+    response = admin.post(_page(morgan), sent, follow=True)
+    assert "User saved." in _text(response)
+    morgan.refresh_from_db()
+    assert morgan.role == Role.THERAPIST and not morgan.is_active
+    assert not SupervisionLink.objects.filter(supervisor=morgan).exists()
