@@ -104,7 +104,7 @@ def test_the_client_page_keeps_who_followed_up_when_and_what_was_done(
 ):
     reply = _follow_up(login(supervisor), risk_answer)
     assert reply.status_code == 302
-    assert reply["Location"].endswith(f"/clients/{client_a.pk}/#risk-answer-{risk_answer.pk}")
+    assert reply["Location"].endswith(f"/clients/{client_a.pk}/")
     page = _page(login(therapist_a), client_a)
     # The alarm is gone; the record stays, naming the supervisor who closed it.
     assert "Risk answer to follow up" not in page

@@ -14,7 +14,6 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -349,7 +348,8 @@ def response_risk_reviewed(request, response_id):
     messages.success(
         request, _("Follow-up recorded. It stays on this page under “Risk answers followed up”.")
     )
-    return _back_to_risk_answers(response)
+    # To the top of the client page, where the message and the follow-up's record are.
+    return redirect("client_detail", client_id=response.client_id)
 
 
 def _same_follow_up(stored, user, note: str) -> bool:
@@ -369,13 +369,6 @@ def _already_followed_up(stored) -> str:
         "so your note was not saved. It is below, so you can copy it into the client's notes "
         "or pass it on to the client's therapist."
     ) % {"person": person, "role": person.get_role_display().lower(), "day": day}
-
-
-def _back_to_risk_answers(response):
-    return redirect(
-        reverse("client_detail", kwargs={"client_id": response.client_id})
-        + f"#risk-answer-{response.pk}"
-    )
 
 
 def _risk_follow_up_page(request, response, form, *, status):
