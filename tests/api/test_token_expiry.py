@@ -102,3 +102,18 @@ def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade(therapis
 
     expires_at = ApiToken.objects.get(pk=old.pk).expires_at
     assert before + timedelta(days=90) <= expires_at <= after + timedelta(days=90)
+
+
+@pytest.mark.django_db
+def test_an_expired_token_is_told_when_it_expired_and_a_wrong_one_is_not(
+    client, therapist_a, clock
+):
+    _, raw = api_token_create(actor="cli", user=therapist_a, days=30)
+    path = f"/api/v1/clients/{therapist_a.pk}/responses"
+    clock(days=31)
+    expired = client.get(path, **bearer(raw))
+    assert expired.status_code == 401
+    assert expired.json()["detail"].startswith("This token expired on 2027-03-31 09:00 UTC.")
+    # One character off is just another unknown token: nothing said about any real one.
+    wrong = client.get(path, **bearer(raw[:-1] + ("A" if raw[-1] != "A" else "B")))
+    assert wrong.status_code == 401 and "expired" not in wrong.content.decode()

@@ -12,19 +12,28 @@ a 429 says in its body and its Retry-After header when to try again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ninja import NinjaAPI, Schema
 from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
-from rapport.api.selectors import live_token
+from rapport.api.selectors import expired_token_expiry, live_token
 from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle, retry_after_seconds
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.selectors import get_client_for_user
 from rapport.measures.selectors import responses_for_client
 
 __all__ = ["api"]
+
+
+class TokenExpired(Exception):
+    """A real token past its expiry: 401, saying so (a bare 'Unauthorized' left a
+    researcher's script guessing whether the token was mistyped, revoked or expired)."""
+
+    def __init__(self, expired_at: datetime):
+        super().__init__(expired_at)
+        self.expired_at = expired_at
 
 
 class TokenAuth(HttpBearer):
@@ -38,6 +47,9 @@ class TokenAuth(HttpBearer):
         live = live_token(token)
         if live is None:
             failures.record_failure()
+            expired_at = expired_token_expiry(token)
+            if expired_at is not None:
+                raise TokenExpired(expired_at)
             return None
         request.api_token_id = live.pk  # what TokenRateThrottle counts against
         return live.user
@@ -52,6 +64,18 @@ api = NinjaAPI(
     auth=TokenAuth(),
     throttle=[TokenRateThrottle()],
 )
+
+
+@api.exception_handler(TokenExpired)
+def token_expired(request, exc: TokenExpired):
+    when = exc.expired_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    detail = (
+        f"This token expired on {when}. Ask for a new one "
+        "(rapport token create --email ... --days N)."
+    )
+    response = api.create_response(request, {"detail": detail}, status=401)
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
 
 
 @api.exception_handler(Throttled)

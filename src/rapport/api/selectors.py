@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -10,7 +10,7 @@ from rapport.accounts.mfa import lacks_required_mfa
 from rapport.api.models import ApiToken
 from rapport.api.tokens import PREFIX, hash_token
 
-__all__ = ["live_token", "user_for_token"]
+__all__ = ["expired_token_expiry", "live_token", "user_for_token"]
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # enough to see which tokens are alive.
@@ -34,6 +34,24 @@ def live_token(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def expired_token_expiry(raw: str) -> datetime | None:
+    """When the token ``raw`` expired, if it is a real token that has expired and was not
+    revoked; else None.
+
+    Only the holder of the whole token learns this (it is looked up by its hash), so it
+    tells a researcher's script why it is refused without telling a guesser anything.
+    """
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
+        return None
+    return (
+        ApiToken.objects.filter(
+            token_hash=hash_token(raw), revoked_at__isnull=True, expires_at__lte=timezone.now()
+        )
+        .values_list("expires_at", flat=True)
+        .first()
+    )
 
 
 def user_for_token(raw: str):
