@@ -226,25 +226,56 @@ def _snapshot(item: EpisodeSeries, now: dt.datetime) -> EpisodeSnapshot:
     )
 
 
+_SNAPSHOT_FIELDS = (
+    "alliance_instrument",
+    "alliance_values",
+    "outcome_instrument",
+    "outcome_values",
+    "outcome_count",
+)
+
+
 def _store_snapshots(items: Sequence[EpisodeSeries], now: dt.datetime) -> None:
-    fields = (
-        "alliance_instrument",
-        "alliance_values",
-        "outcome_instrument",
-        "outcome_values",
-        "outcome_count",
-    )
+    """Write the snapshots that are new or changed, as one insert-or-update.
+
+    An upsert rather than "insert the missing ones": a snapshot another transaction stored
+    since this one read (a recompute not serialised by the episode lock) is updated, not
+    a duplicate key that would roll back this whole recompute (SQLite 3.24+, PostgreSQL)."""
     stored = EpisodeSnapshot.objects.in_bulk([i.episode.pk for i in items])
-    new, changed = [], []
+    write = []
     for item in items:
         fresh = _snapshot(item, now)
         old = stored.get(item.episode.pk)
-        if old is None:
-            new.append(fresh)
-        elif any(getattr(old, f) != getattr(fresh, f) for f in fields):
-            changed.append(fresh)
-    EpisodeSnapshot.objects.bulk_create(new)
-    EpisodeSnapshot.objects.bulk_update(changed, [*fields, "updated_at"])
+        if old is None or any(getattr(old, f) != getattr(fresh, f) for f in _SNAPSHOT_FIELDS):
+            write.append(fresh)
+    EpisodeSnapshot.objects.bulk_create(
+        write,
+        update_conflicts=True,
+        unique_fields=["episode"],
+        update_fields=[*_SNAPSHOT_FIELDS, "updated_at"],
+    )
+
+
+def _lock_episodes(episodes: Sequence[Episode]) -> None:
+    """Lock the episodes' rows until the recompute commits, and re-read their phase.
+
+    Two recomputes of one episode (a client's answer and the therapist's attendance marking
+    committed together, each scheduling one; the periodic run) would otherwise both read
+    "no snapshot, no alert of this kind" and both insert. With the lock the second waits,
+    then reads what the first stored. The lock order is that of every writer of a session's
+    record (the episode first: ``clinic.services.locked_appointment``), in primary-key order
+    between batches. FOR NO KEY UPDATE: a colleague logging an action meanwhile inserts
+    rows referring to the episode, which takes a key-share lock this one does not block, so
+    their alert lock and this lock never wait for each other in a circle."""
+    phases = dict(
+        Episode.objects.select_for_update(no_key=True)
+        .filter(pk__in=[e.pk for e in episodes])
+        .order_by("pk")
+        .values_list("pk", "phase")
+    )
+    for episode in episodes:
+        # Ended while this recompute waited for the lock: close its alerts, not raise them.
+        episode.phase = phases.get(episode.pk, episode.phase)
 
 
 def alerts_recompute_many(
@@ -267,9 +298,17 @@ def alerts_recompute_many(
     if not episodes:
         return result
     with transaction.atomic():
+        _lock_episodes(episodes)
         ids = [e.pk for e in episodes]
         active: dict[int, dict[str, Alert]] = defaultdict(dict)
-        for alert in Alert.objects.filter(episode_id__in=ids, status__in=ACTIVE_STATUSES):
+        # Locked too: a therapist acknowledging, snoozing or dismissing one of them meanwhile
+        # (``_locked``) waits for this recompute, or this one reads what they saved; either
+        # way the recompute's save cannot put back the status it read before theirs.
+        for alert in (
+            Alert.objects.select_for_update()
+            .filter(episode_id__in=ids, status__in=ACTIVE_STATUSES)
+            .order_by("pk")
+        ):
             active[alert.episode_id][alert.kind] = alert
         dismissed: dict[int, set[tuple[str, str]]] = defaultdict(set)
         for episode_id, kind, key in Alert.objects.filter(
