@@ -22,6 +22,7 @@ from rapport.guidance.services import library_load
 from rapport.monitoring import selectors, services
 from rapport.monitoring.charts import build_charts
 from rapport.monitoring.forms import AcknowledgeForm, DismissForm, LogActionForm, SnoozeForm
+from rapport.monitoring.panel_queries import PanelFacts, alert_history, panel_facts
 
 __all__ = ["alert_acknowledge", "alert_action", "alert_dismiss", "alert_snooze", "client_panel"]
 
@@ -54,6 +55,8 @@ def _page(request, alert, form, title, *, view=None, goals=()):
             "title": title,
             "view": view,
             "goals": goals,
+            # Who acknowledged, snoozed or dismissed it, read here: templates do not query.
+            "facts": PanelFacts(history=alert_history([alert])),
         },
         status=400 if form.errors else 200,
     )
@@ -180,6 +183,16 @@ def client_panel(request, client):
     return {
         "template": "monitoring/panel.html",
         "monitoring": monitoring,
+        "facts": _facts(client, monitoring),
         "charts": charts,
         "today": timezone.localdate(),
     }
+
+
+def _facts(client, monitoring) -> PanelFacts:
+    """Who acted on the panel's alerts, and whether a risk answer waits: read here, in a
+    fixed number of queries for the whole panel (``panel_queries``), so that the template
+    reads only what it is given."""
+    views = (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed)
+    alerts = list({view.alert.pk: view.alert for view in views}.values())
+    return panel_facts(client, alerts, monitoring.actions)

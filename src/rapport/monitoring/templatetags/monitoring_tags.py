@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
 from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
-from rapport.monitoring.panel_queries import Deed, PanelFacts, alert_history, panel_facts
+from rapport.monitoring.panel_queries import Deed, PanelFacts
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
 from rapport.monitoring.templatetags.evidence_text import evidence_rows
@@ -119,23 +119,6 @@ def percent(value) -> str:
 
 
 # -- who did what -------------------------------------------------------------------------
-
-
-@register.simple_tag
-def monitoring_facts(monitoring) -> PanelFacts:
-    """Who acted on the panel's alerts and whether a risk answer waits (a fixed number of
-    queries for the whole panel: ``panel_queries``)."""
-    views = (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed)
-    alerts = list({view.alert.pk: view.alert for view in views}.values())
-    if monitoring.episode is None:
-        return PanelFacts()
-    return panel_facts(monitoring.episode.client, alerts, monitoring.actions)
-
-
-@register.simple_tag
-def single_alert_facts(alert) -> PanelFacts:
-    """The same history for one alert's own page (its actions are not listed there)."""
-    return PanelFacts(history=alert_history([alert]))
 
 
 @register.filter
