@@ -22,6 +22,7 @@ from rapport.accounts.selectors import (
     supervisors_of,
 )
 from rapport.audit.selectors import ACTION_FILTER_CHOICES
+from rapport.core.forms import ConfirmTick
 
 
 class UserCreateForm(forms.Form):
@@ -41,42 +42,7 @@ class UserCreateForm(forms.Form):
     )
 
 
-class _ConfirmTick:
-    """A box to tick under a warning, holding only for what the warning named (``about``):
-    sent back with something else named (another colleague, other links), the tick counts
-    as not given and the form asks again. A form may ask for several ticks, each with its
-    own hidden field (``carried_by``) saying what it was given for."""
-
-    def _ask_to_confirm(
-        self,
-        tick: str,
-        field: forms.BooleanField,
-        *,
-        about: str,
-        carried_by: str = "confirmed_for",
-    ) -> None:
-        form = cast(forms.Form, self)
-        form.fields[tick] = field
-        form.fields[carried_by] = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=about
-        )
-        confirmed_here = form.data.get(form.add_prefix(carried_by)) == about
-        self._confirmed_here = {**getattr(self, "_confirmed_here", {}), tick: confirmed_here}
-        if form.is_bound:
-            # Sent back, the form warns about ``about``: so it must carry it.
-            data = dict(form.data.items())
-            data[form.add_prefix(carried_by)] = about
-            form.data = data
-
-    def clean(self):
-        data = super().clean()  # type: ignore[misc]
-        for tick, confirmed_here in getattr(self, "_confirmed_here", {}).items():
-            if data.get(tick) and not confirmed_here:
-                data[tick] = False
-        return data
-
-
-class UserEditForm(_ConfirmTick, forms.Form):
+class UserEditForm(ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to
     tick appears with whom they link (staff names and a count, never clients), as on the
     clients move page. Unticking "Active" over clients still in care asks for a tick too,
@@ -484,7 +450,7 @@ def supervision_in_brief(supervisors) -> str:
     return "; ".join(parts)
 
 
-class ClientsMoveForm(_ConfirmTick, forms.Form):
+class ClientsMoveForm(ConfirmTick, forms.Form):
     """Where a colleague's clients go. When the move changes who supervises them, a box
     to tick appears with what changes (names of staff and a count, never clients)."""
 

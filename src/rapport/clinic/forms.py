@@ -10,9 +10,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-# The warning-and-tick pattern of the accounts forms, shared rather than copied (it lives
-# there as a private helper; see _ConfirmTick).
-from rapport.accounts.forms import _ConfirmTick
 from rapport.clinic import selectors, services
 from rapport.clinic.models import (
     Attendance,
@@ -22,6 +19,7 @@ from rapport.clinic.models import (
     Modality,
     Phase,
 )
+from rapport.core.forms import ConfirmTick
 from rapport.monitoring.forms import TriageFilterForm
 
 
@@ -151,12 +149,12 @@ class GoalEditForm(GoalTextForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
 
-class AppointmentForm(_ConfirmTick, forms.Form):
+class AppointmentForm(ConfirmTick, forms.Form):
     """Book an appointment. A time that clashes with another booking (the therapist's, or
     the client's own that day: ``services.appointment_clashes``) brings the page back with
     a warning naming them, and a box to tick to book it anyway: a group session or a double
     booking can be meant, a slip should be seen. The tick holds only for the bookings the
-    warning named (``_ConfirmTick``): one made meanwhile asks again."""
+    warning named (``ConfirmTick``): one made meanwhile asks again."""
 
     TICK = "clash_accepted"
 
