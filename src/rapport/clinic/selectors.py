@@ -131,6 +131,9 @@ class CaseloadRow:
     snoozed: tuple = ()
     # A risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up yet.
     risk_unreviewed: bool = False
+    # The latest follow-up of a risk answer in the last week, when someone other than the
+    # client's therapist recorded it (measures.selectors.RiskFollowUpByOther).
+    risk_followed_up_by_other: Any = None
     feedback_overdue: bool = False
     need: tuple[int, ...] = (-1, 0, 0)
     alliance_trend: Any = None
@@ -154,7 +157,8 @@ def caseload_for(
 ) -> list[CaseloadRow]:
     """The triage caseload: the user's clients ordered by need, with their current episode,
     last session attended (and a later one missed, cancelled or not recorded), next
-    appointment, open alerts and alliance/outcome trends.
+    appointment, open alerts and alliance/outcome trends, and for a week after it, a risk
+    answer's follow-up recorded by someone other than the client's therapist.
 
     Runs a fixed number of queries whatever the caseload size (annotations and one query
     each for episodes, alerts and trends; no per-row lookups): the caseload is the page
@@ -168,7 +172,7 @@ def caseload_for(
     any positive answer on PHQ-9 item 9 calls for a risk assessment whatever the total
     (Kroenke, Spitzer & Williams 2001), so it cannot wait below a low alliance score.
     """
-    from rapport.measures.selectors import clients_with_unreviewed_risk
+    from rapport.measures.selectors import clients_with_unreviewed_risk, risk_follow_ups_by_others
     from rapport.monitoring.selectors import triage
 
     now = now or timezone.now()
@@ -225,7 +229,15 @@ def caseload_for(
         rows = [row for row in rows if not row.is_former]
     rows = triage(rows, now=now)
     at_risk = clients_with_unreviewed_risk(user)
-    rows = [replace(row, risk_unreviewed=row.client.pk in at_risk) for row in rows]
+    followed_up = risk_follow_ups_by_others(user, now=now)
+    rows = [
+        replace(
+            row,
+            risk_unreviewed=row.client.pk in at_risk,
+            risk_followed_up_by_other=followed_up.get(row.client.pk),
+        )
+        for row in rows
+    ]
     rows.sort(key=lambda row: not row.risk_unreviewed)  # stable: by need within each group
     if kind:
         rows = [r for r in rows if any(a.kind == kind for a in r.active_alerts)]

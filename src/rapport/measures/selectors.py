@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.http import Http404
 
@@ -17,6 +18,7 @@ from rapport.measures.wording import apply_wording
 
 __all__ = [
     "InstrumentStatus",
+    "RiskFollowUpByOther",
     "clients_with_unreviewed_risk",
     "followed_up_risk_responses",
     "get_response_for_user",
@@ -24,6 +26,7 @@ __all__ = [
     "instrument_statuses",
     "responses_by_instrument",
     "responses_for_client",
+    "risk_follow_ups_by_others",
     "text_answers",
     "unreviewed_risk_responses",
 ]
@@ -131,3 +134,70 @@ def clients_with_unreviewed_risk(user) -> set[int]:
         .values_list("client_id", "risk_flags")
     )
     return {client_id for client_id, flags in rows if flags}
+
+
+# How long the caseload names a risk answer's follow-up recorded by someone other than
+# the client's therapist: a week covers the sessions until the therapist sees the client
+# again, and the client page keeps the full record after that.
+FOLLOW_UP_NOTE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class RiskFollowUpByOther:
+    """Who followed up a client's risk answer, and when, when it was not their therapist."""
+
+    response_id: int
+    on: datetime
+    # The account that recorded it (None when it was removed since), its name and role.
+    by_id: int | None
+    by: str
+    role: str
+
+
+def risk_follow_ups_by_others(user, *, now: datetime) -> dict[int, RiskFollowUpByOther]:
+    """The user's clients (ids) whose latest risk answer follow-up of the last
+    :data:`FOLLOW_UP_NOTE_DAYS` days was recorded by someone other than their current
+    therapist (a supervisor, say), with who and when: otherwise the therapist learns of it
+    only by opening the client's page. One query whatever the number of clients (the
+    caseload's queries are fixed in number); the follow-up notes are not read.
+    """
+    rows = (
+        Response.objects.filter(
+            client__in=clients_for(user),
+            risk_reviewed_at__gt=now - timedelta(days=FOLLOW_UP_NOTE_DAYS),
+            risk_reviewed_at__lte=now,
+        )
+        .exclude(risk_flags=[])
+        .select_related("client", "risk_reviewed_by")
+        # Neither the note nor anything else encrypted: they are not shown here.
+        .only(
+            "client__therapist_id",
+            "risk_flags",
+            "risk_reviewed_at",
+            "risk_reviewed_by__full_name",
+            "risk_reviewed_by__email",
+            "risk_reviewed_by__role",
+        )
+        .order_by("client_id", "-risk_reviewed_at", "-pk")
+    )
+    latest: dict[int, Response] = {}
+    for response in rows:
+        if response.risk_flags:
+            latest.setdefault(response.client_id, response)
+    return {
+        client_id: _follow_up_by(response)
+        for client_id, response in latest.items()
+        if response.risk_reviewed_by_id != response.client.therapist_id
+    }
+
+
+def _follow_up_by(response: Response) -> RiskFollowUpByOther:
+    person = response.risk_reviewed_by
+    assert response.risk_reviewed_at is not None  # filtered on
+    return RiskFollowUpByOther(
+        response_id=response.pk,
+        on=response.risk_reviewed_at,
+        by_id=response.risk_reviewed_by_id,
+        by=str(person) if person is not None else "",
+        role=person.get_role_display().lower() if person is not None else "",
+    )
