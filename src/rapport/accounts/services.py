@@ -38,7 +38,9 @@ _MAX_EMAIL = User._meta.get_field("email").max_length or 254
 
 
 def _require_admin(actor) -> None:
-    if not (actor is None or actor.is_clinic_admin):
+    """A clinic admin, or the command line: None, or "cli" where the audit log should
+    say so (``rapport set-password``)."""
+    if not (actor is None or actor == "cli" or actor.is_clinic_admin):
         raise PermissionDenied
 
 
@@ -92,7 +94,9 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    audit_record(actor=actor, action=Action.CREATE, target=f"user:{user.pk}", request=request)
+    # The role the account was made with: the admin's page shows what was created.
+    target = f"user:{user.pk}:role:{role}" + (",trainee" if is_trainee else "")
+    audit_record(actor=actor, action=Action.CREATE, target=target, request=request)
     return user
 
 
@@ -100,8 +104,8 @@ def user_create(
 def user_set_password(
     *, actor, user: User, password: str, temporary: bool = True, request=None
 ) -> User:
-    """A new password for a staff member who forgot theirs (``actor`` None: the command
-    line). Their other sessions end: Django checks each session against the password.
+    """A new password for a staff member who forgot theirs (``actor`` None or "cli": the
+    command line). Their other sessions end: Django checks each session against the password.
     ``temporary``: whoever typed it knows it, so the user must choose their own at their
     next sign-in (False only for an operator setting their own)."""
     _require_admin(actor)
@@ -188,10 +192,11 @@ def user_update(
         user, is_active=fields.get("is_active", user.is_active), accepted=deactivation_accepted
     )
     changes = _access_changes(user, fields)
+    target = _update_target(user, fields)
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
-    audit_record(actor=actor, action=Action.UPDATE, target=f"user:{user.pk}", request=request)
+    audit_record(actor=actor, action=Action.UPDATE, target=target, request=request)
     for change in changes:
         account_access_changed(user, change=change, actor=actor, request=request)
     for link in ending:
@@ -199,6 +204,23 @@ def user_update(
     for link in reopening:
         _supervision_link_reopened(actor=actor, link=link, request=request)
     return user
+
+
+def _update_target(user: User, fields: dict) -> str:
+    """What ``user_update`` changes, for the audit log: "user:2" alone made a deactivation
+    and a reactivation look the same on the admin's page. Field names, and the role and
+    whether the account is active, which are the access changed; never a name's text
+    (e.g. "user:2:deactivated,role:therapist->supervisor", "user:2:full_name")."""
+    parts = []
+    if fields.get("is_active", user.is_active) != user.is_active:
+        parts.append("reactivated" if fields["is_active"] else "deactivated")
+    if fields.get("role", user.role) != user.role:
+        parts.append(f"role:{user.role}->{fields['role']}")
+    if fields.get("is_trainee", user.is_trainee) != user.is_trainee:
+        parts.append("trainee:on" if fields["is_trainee"] else "trainee:off")
+    if fields.get("full_name", user.full_name) != user.full_name:
+        parts.append("full_name")
+    return f"user:{user.pk}:{','.join(parts) or 'unchanged'}"
 
 
 def _check_deactivation(user: User, *, is_active: bool, accepted: bool) -> None:

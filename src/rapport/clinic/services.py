@@ -663,8 +663,12 @@ def clinic_update(*, actor, clinic: Clinic, request=None, **fields) -> Clinic:
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"cannot update {sorted(unknown)}")
+    # The names of the settings changed, never their values (the crisis text is the
+    # clinic's words): "clinic-settings" alone did not say what an admin changed.
+    changed = [name for name, value in fields.items() if getattr(clinic, name) != value]
     for name, value in fields.items():
         setattr(clinic, name, value)
     clinic.save()
-    audit_record(actor=actor, action=Action.UPDATE, target="clinic-settings", request=request)
+    target = f"clinic-settings:{','.join(changed) or 'unchanged'}"
+    audit_record(actor=actor, action=Action.UPDATE, target=target, request=request)
     return clinic
