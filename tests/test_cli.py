@@ -69,7 +69,7 @@ def test_set_password_gives_a_staff_member_a_new_password_audited(monkeypatch, c
     therapist_a.refresh_from_db()
     assert therapist_a.check_password("a-new-long-enough-passphrase")
     event = AuditEvent.objects.get(target=f"user:{therapist_a.pk}:password")
-    assert event.actor_label == "system"
+    assert event.actor_label == "cli"
     # The operator knows it: the therapist chooses their own at their next sign-in.
     assert therapist_a.must_change_password
     assert "choose their own" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from tests.checkins._helpers import PHQ9_ZERO, make_link, open_and_answer
 from tests.conftest import make_client
 
 from rapport.audit.models import Action, AuditEvent
-from rapport.audit.selectors import CLIENT_CHANGED, CLIENT_READ, admin_audit_row
+from rapport.audit.selectors import CLIENT_CHANGED, CLIENT_CREATED, CLIENT_READ, admin_audit_row
 from rapport.audit.services import audit_record
 from rapport.measures.models import Response
 
@@ -125,11 +125,15 @@ def test_an_action_filter_cannot_pick_the_follow_up_out_of_the_changes(
                 assert _rows(page.content.decode()) == [], (client, action)
 
 
-def test_the_action_filter_offers_client_records_only_as_read_or_changed(login, admin_user):
+def test_the_action_filter_offers_client_records_only_as_read_created_or_changed(login, admin_user):
     page = login(admin_user).get("/manage/audit/").content.decode()
     select = page.split('name="action"', 1)[1].split("</select>", 1)[0]
     client_group = select.split('label="Client records"', 1)[1].split("</optgroup>", 1)[0]
-    assert re.findall(r'value="([^"]*)"', client_group) == [CLIENT_READ, CLIENT_CHANGED]
+    assert re.findall(r'value="([^"]*)"', client_group) == [
+        CLIENT_READ,
+        CLIENT_CREATED,
+        CLIENT_CHANGED,
+    ]
     assert 'value="submit"' not in select
 
 
@@ -156,10 +160,11 @@ def test_events_about_users_and_settings_keep_their_detail(login, admin_user):
         },
     )
     created = AuditEvent.objects.get(action=Action.CREATE, target__startswith="user:")
+    what = f"User “New Person” ({created.target})"
     rows = _rows(http.get("/manage/audit/").content.decode())
-    assert [admin_user.email, "Created", created.target, "—", "127.0.0.1"] in rows
+    assert [admin_user.email, "Created", what, "—", "127.0.0.1"] in rows
     rows = _rows(http.get("/manage/audit/", {"action": "create"}).content.decode())
-    assert [admin_user.email, "Created", created.target, "—", "127.0.0.1"] in rows
+    assert [admin_user.email, "Created", what, "—", "127.0.0.1"] in rows
 
 
 @pytest.mark.parametrize(

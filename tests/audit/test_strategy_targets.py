@@ -66,10 +66,11 @@ def test_a_disabled_strategy_is_named_on_the_audit_page(login, admin_user, clini
 
 def test_other_targets_are_shown_as_stored(admin_user, library):
     safety = library["check-safety"].pk
-    for target in ["guidance-library:3", "user:5", f"strategyx:{safety}", f"x{safety}:strategy"]:
+    # user:0 is nobody (ids start at 1): a user of the clinic would be named.
+    for target in ["guidance-library:3", "user:0", f"strategyx:{safety}", f"x{safety}:strategy"]:
         audit_record(actor=admin_user, action=Action.UPDATE, target=target)
     shown = {admin_audit_row(e).what for e in audit_events_for(admin_user)}
-    assert shown == {"guidance-library:3", "user:5", f"strategyx:{safety}", f"x{safety}:strategy"}
+    assert shown == {"guidance-library:3", "user:0", f"strategyx:{safety}", f"x{safety}:strategy"}
 
 
 def test_another_clinics_strategy_is_not_named(admin_user, library):

@@ -5,7 +5,14 @@ a clinic admin manages users and settings and never sees client records (DESIGN 
 while the stored targets keep their full detail for a privacy officer's investigation.
 Events about users and settings show their target, and a change to the guidance library
 ("strategy:22:disabled") also names the strategy, so an admin can see which safety step
-was disabled without looking its number up.
+was disabled without looking its number up; an event about one user
+("user:2:deactivated", "api-token:5:user:2:revoked") names the user.
+
+Which events a clinic's admin sees: those of the clinic's users, those about the clinic's
+clients (coarsely), and those of the command line and the system ("cli", "system") that
+name one of the clinic's users or the clinic itself ("dropout-calibration:clinic:3"). An
+operator's work that names no clinic (a key rotation, the shipped guidance library) is
+the installation's, not a clinic's, and is shown to no clinic's admin.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Cast, Concat, StrIndex, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, StrIndex, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,17 +31,27 @@ from rapport.audit.models import Action, AuditEvent
 __all__ = [
     "ACTION_FILTER_CHOICES",
     "CLIENT_CHANGED",
+    "CLIENT_CREATED",
     "CLIENT_READ",
+    "OPERATOR_LABELS",
     "AdminAuditRow",
     "admin_audit_row",
     "audit_events_for",
     "is_client_data",
 ]
 
-# The two coarse kinds an admin may know of a client-data event. An export copies the
-# data out without changing it, so it is a read; a client's own submission is a change.
+# The coarse kinds an admin may know of a client-data event. An export copies the data
+# out without changing it, so it is a read; a client's own submission is a change. The
+# creation of the client record itself (clinic.services.client_create) is a third kind:
+# that a clinic took a client on is no clinical fact, while the creation of anything in
+# a record (a goal, a check-in link, an alert) stays "changed".
 _READ_ACTIONS = frozenset({Action.VIEW, Action.EXPORT})
 _CHANGE_ACTIONS = frozenset(Action.values) - _READ_ACTIONS
+_CLIENT_CREATION = Q(action=Action.CREATE, target="client")
+
+# Who acts without an account: the command line and the app's own scheduled work
+# (audit.services._actor_fields). A check-in link's client is no such operator.
+OPERATOR_LABELS = ("cli", "system")
 
 
 def is_client_data(event: AuditEvent) -> bool:
@@ -67,7 +84,7 @@ class AdminAuditRow:
 
 def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
     if is_client_data(event):
-        action = _("Read") if event.action in _READ_ACTIONS else _("Changed")
+        action = _coarse_client_action(event)
         what = _("Client record")
     else:
         action, what = event.get_action_display(), _settings_target(event)
@@ -81,13 +98,25 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
     )
 
 
+def _coarse_client_action(event: AuditEvent) -> str:
+    if event.action in _READ_ACTIONS:
+        return _("Read")
+    if event.action == Action.CREATE and event.target == "client":
+        return _("Created")
+    return _("Changed")
+
+
 def _settings_target(event: AuditEvent) -> str:
     """The target of an event about users and settings, with the strategy's title for a
-    change to the guidance library (read with the page, see :func:`_with_strategy_titles`)."""
+    change to the guidance library (read with the page, see :func:`_with_strategy_titles`)
+    and the user's name for an event about one user (:func:`_with_subject_user_names`)."""
     title = getattr(event, "strategy_title", None)
-    if not title:
-        return event.target
-    return _("Strategy “%(title)s” (%(target)s)") % {"title": title, "target": event.target}
+    if title:
+        return _("Strategy “%(title)s” (%(target)s)") % {"title": title, "target": event.target}
+    name = getattr(event, "subject_user_name", None)
+    if name:
+        return _("User “%(name)s” (%(target)s)") % {"name": name, "target": event.target}
+    return event.target
 
 
 _STRATEGY_PREFIX = "strategy:"
@@ -117,50 +146,127 @@ def _with_strategy_titles(events, user):
     )
 
 
+_USER_PREFIX = "user:"
+_API_PREFIX = "api-token:"
+_OF_USER = ":user:"
+
+
+def _text_up_to_colon(text):
+    rest = Concat(text, Value(":"))
+    return Substr(rest, 1, StrIndex(rest, Value(":")) - 1, output_field=CharField())
+
+
+def _subject_user_ref():
+    """The id, as text, of the one user an event is about: ``user:<id>…`` (accounts:
+    "user:2:deactivated") or ``api-token:<n>:user:<id>…`` (api: the token's user). Other
+    targets that name users (a supervision link names two; a move of clients has client
+    ids) have none."""
+    after_user = Substr("target", len(_USER_PREFIX) + 1)
+    after_token_user = Substr("target", StrIndex("target", Value(_OF_USER)) + len(_OF_USER))
+    return Case(
+        When(Q(target__startswith=_USER_PREFIX), then=_text_up_to_colon(after_user)),
+        When(
+            Q(target__startswith=_API_PREFIX) & Q(target__contains=_OF_USER),
+            then=_text_up_to_colon(after_token_user),
+        ),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def _with_subject_user_names(events, user):
+    """Each event about one user of the admin's clinic carries that user's name (their
+    email where they have none) as ``subject_user_name``, read in the page's own query;
+    None for a user of another clinic, or no user."""
+    from rapport.accounts.models import User
+
+    name = (
+        User.objects.filter(clinic_id=user.clinic_id)
+        .annotate(id_text=Cast("pk", CharField()))
+        .filter(id_text=OuterRef("subject_user_ref"))
+        .values_list(Coalesce(NullIf("full_name", Value("")), "email", output_field=CharField()))[
+            :1
+        ]
+    )
+    return events.annotate(subject_user_ref=_subject_user_ref()).annotate(
+        subject_user_name=Subquery(name, output_field=CharField())
+    )
+
+
+def _names_the_clinic(clinic_id: int) -> Q:
+    """A target that names the clinic as a part, e.g. "dropout-calibration:clinic:3"."""
+    part = f":clinic:{clinic_id}"
+    return Q(target__endswith=part) | Q(target__contains=f"{part}:")
+
+
 def audit_events_for(
     user, *, actor_email: str = "", client_id: int | None = None, action: str = ""
 ):
     if not (user.is_authenticated and user.is_clinic_admin):
         raise PermissionDenied
-    events = AuditEvent.objects.filter(
-        actor_label__in=_labels_in_clinic(user)
-    ) | AuditEvent.objects.filter(client_id__in=_client_ids_in_clinic(user))
+    events = _with_subject_user_names(_with_strategy_titles(AuditEvent.objects.all(), user), user)
+    # The command line's and the system's events about the clinic's users or the clinic
+    # (a token revoked, a password set): only those naming this clinic's, never another's.
+    operators = Q(actor_label__in=OPERATOR_LABELS) & (
+        Q(subject_user_name__isnull=False) | _names_the_clinic(user.clinic_id)
+    )
+    events = events.filter(
+        Q(actor_label__in=_labels_in_clinic(user))
+        | Q(client_id__in=_client_ids_in_clinic(user))
+        | operators
+    )
     if actor_email:
         events = events.filter(actor_label__icontains=actor_email.strip().lower())
     if client_id is not None:
         events = events.filter(client_id=client_id)
     if action:
         events = events.filter(_action_matches(action))
-    return _with_strategy_titles(events, user).order_by("-at", "-pk")
+    return events.order_by("-at", "-pk")
 
 
-# The action filter's choices: client records only as read or changed (see
+# The action filter's choices: client records only as read, created or changed (see
 # :func:`is_client_data`), users and settings by their exact action. A client's own
 # submission is never an event about users or settings, so it has no choice of its own.
+# Each label says which kind it is about: a closed list shows the chosen label without
+# its group, and "Changed" twice could not be told apart.
 CLIENT_READ = "client-read"
+CLIENT_CREATED = "client-created"
 CLIENT_CHANGED = "client-changed"
+_SETTINGS_ACTION_LABELS = {
+    Action.VIEW: gettext_lazy("User or setting viewed"),
+    Action.CREATE: gettext_lazy("User or setting created"),
+    Action.UPDATE: gettext_lazy("User or setting changed"),
+    Action.DELETE: gettext_lazy("User or setting deleted"),
+    Action.EXPORT: gettext_lazy("User or setting exported"),
+}
 ACTION_FILTER_CHOICES = [
     ("", gettext_lazy("Any")),
     (
         gettext_lazy("Client records"),
-        [(CLIENT_READ, gettext_lazy("Read")), (CLIENT_CHANGED, gettext_lazy("Changed"))],
+        [
+            (CLIENT_READ, gettext_lazy("Client record read")),
+            (CLIENT_CREATED, gettext_lazy("Client record created")),
+            (CLIENT_CHANGED, gettext_lazy("Client record changed")),
+        ],
     ),
     (
         gettext_lazy("Users and settings"),
-        [(value, label) for value, label in Action.choices if value != Action.SUBMIT],
+        [(str(value), label) for value, label in _SETTINGS_ACTION_LABELS.items()],
     ),
 ]
 
 
 def _action_matches(action: str) -> Q:
     """An action filter narrows client-data events only as far as the page shows them,
-    read or changed: "Changed" must not pick out the one update a risk follow-up writes
-    from a client's own submissions (see :func:`is_client_data`). An exact action is a
-    filter on users and settings only."""
+    read, created (the record itself) or changed: "Changed" must not pick out the one
+    update a risk follow-up writes from a client's own submissions (see
+    :func:`is_client_data`). An exact action is a filter on users and settings only."""
     if action == CLIENT_READ:
         return _CLIENT_DATA & Q(action__in=sorted(_READ_ACTIONS))
+    if action == CLIENT_CREATED:
+        return _CLIENT_DATA & _CLIENT_CREATION
     if action == CLIENT_CHANGED:
-        return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS))
+        return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS)) & ~_CLIENT_CREATION
     return ~_CLIENT_DATA & Q(action=action)
 
 
