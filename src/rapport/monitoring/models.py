@@ -72,6 +72,13 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     snoozed_until = models.DateField(null=True, blank=True)
+    # Who put it aside last, and when: shown beside the snooze ("Snoozed by Morgan Lee
+    # (supervisor), 6 Dec"), since a supervisor may snooze a supervisee's alert. Null for
+    # a snooze made before these were kept whose audit row named no account.
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismissed_by = models.ForeignKey(

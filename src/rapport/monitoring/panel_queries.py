@@ -2,8 +2,9 @@
 who did what to each alert, and whether a risk answer is waiting to be followed up.
 
 A supervisor may acknowledge or act on an alert of a supervisee's client; the therapist
-must see that someone else did, and who. Each read here is one query for the whole panel
-(people, snoozes, risk answers), never one per alert or action, so the client page's query
+must see that someone else did, and who (the alert keeps who acknowledged, snoozed and
+dismissed it; each action who logged it). Each read here is one query for the whole panel
+(people, risk answers), never one per alert or action, so the client page's query
 count does not grow with the number of alerts.
 """
 
@@ -62,11 +63,10 @@ def alert_history(
 ) -> dict[int, tuple[Deed, ...]]:
     """Who acknowledged, snoozed or dismissed each alert, and when, oldest first.
 
-    Also fills ``acknowledged_by``, ``dismissed_by`` and each action's ``created_by`` from
-    one query, so a template reading them costs nothing more."""
+    Also fills ``acknowledged_by``, ``snoozed_by``, ``dismissed_by`` and each action's
+    ``created_by`` from one query, so a template reading them costs nothing more."""
     actions = list(actions)
     people = _people(alerts, actions)
-    snoozes = _snoozes(alerts)
     history: dict[int, list[Deed]] = defaultdict(list)
     for alert in alerts:
         if alert.acknowledged_at is not None:
@@ -77,8 +77,11 @@ def alert_history(
                     alert.acknowledged_at,
                 )
             )
-        if alert.pk in snoozes:
-            history[alert.pk].append(snoozes[alert.pk])
+        # The snooze in force only: once it ends or the alert is acted on, it is no news.
+        if alert.status == AlertStatus.SNOOZED and alert.snoozed_at is not None:
+            history[alert.pk].append(
+                Deed("snoozed", _person(people, alert.snoozed_by_id), alert.snoozed_at)
+            )
         if alert.status == AlertStatus.DISMISSED and alert.dismissed_at is not None:
             history[alert.pk].append(
                 Deed("dismissed", _person(people, alert.dismissed_by_id), alert.dismissed_at)
@@ -90,6 +93,7 @@ def _people(alerts: Sequence[Alert], actions: Sequence[RepairAction]) -> dict[in
     from rapport.accounts.models import User
 
     ids = {a.acknowledged_by_id for a in alerts} | {a.dismissed_by_id for a in alerts}
+    ids |= {a.snoozed_by_id for a in alerts}
     ids |= {action.created_by_id for action in actions}
     ids.discard(None)
     people = User.objects.in_bulk(ids) if ids else {}
@@ -98,6 +102,7 @@ def _people(alerts: Sequence[Alert], actions: Sequence[RepairAction]) -> dict[in
     for alert in alerts:
         _cache(alert, "acknowledged_by", _person(people, alert.acknowledged_by_id))
         _cache(alert, "dismissed_by", _person(people, alert.dismissed_by_id))
+        _cache(alert, "snoozed_by", _person(people, alert.snoozed_by_id))
     for action in actions:
         _cache(action, "created_by", _person(people, action.created_by_id))
     return people
@@ -109,24 +114,3 @@ def _person(people: Mapping[int, User], pk: int | None) -> User | None:
 
 def _cache(instance, name: str, person) -> None:
     getattr(type(instance), name).field.set_cached_value(instance, person)
-
-
-def _snoozes(alerts: Sequence[Alert]) -> dict[int, Deed]:
-    """Who put each snoozed alert aside, and when. The alert keeps only the date it wakes
-    on; the audit log has the rest (``services.alert_snooze`` records "alert:<pk>:snoozed")."""
-    from rapport.audit.models import AuditEvent
-
-    targets = {f"alert:{a.pk}:snoozed": a for a in alerts if a.status == AlertStatus.SNOOZED}
-    if not targets:
-        return {}
-    found: dict[int, Deed] = {}
-    events = (
-        AuditEvent.objects.filter(
-            client_id__in={a.client_id for a in targets.values()}, target__in=list(targets)
-        )
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
-    for event in events:  # oldest first: the latest snooze is the one in force
-        found[targets[event.target].pk] = Deed("snoozed", event.actor, event.at)
-    return found

@@ -538,6 +538,8 @@ def alert_snooze(
         )
     alert.status = AlertStatus.SNOOZED
     alert.snoozed_until = until
+    alert.snoozed_at = now or timezone.now()
+    alert.snoozed_by = actor if getattr(actor, "is_authenticated", False) else None
     alert.save()
     audit_record(
         actor=actor,
