@@ -591,7 +591,13 @@ class ClinicSettingsForm(forms.Form):
         label=_("Crisis text shown to clients"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-        help_text=_("Shown to a client who reports thoughts of self-harm."),
+        help_text=_(
+            "Shown to a client who reports thoughts of self-harm, on the page after their "
+            "answers. Enter your clinic's own crisis line or phone number, and when it is "
+            "answered. While this is still Rapport's default text, clients are not shown it: "
+            "the page asks them to contact the clinic today, and to call their local "
+            "emergency number if they are in immediate danger."
+        ),
     )
     transcript_retention_days = forms.IntegerField(
         label=_("Delete transcript text after (days, 0 = keep)"),

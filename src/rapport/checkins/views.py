@@ -37,7 +37,7 @@ from rapport.checkins.panels import follow_up, risk_answer
 from rapport.checkins.qr import qr_images
 from rapport.checkins.tokens import hash_token
 from rapport.clinic import selectors as clinic_selectors
-from rapport.clinic.models import DEFAULT_CRISIS_TEXT
+from rapport.clinic.models import SHIPPED_CRISIS_TEXTS
 from rapport.core.decorators import admin_required, clinician_required
 from rapport.core.fields import keyring
 from rapport.core.forms import add_service_errors
@@ -67,12 +67,12 @@ def _thanks(request, checkin, response):
 
 
 def _crisis_contacts(clinic) -> str:
-    """The clinic's own crisis text, or "" while it is still the one Rapport ships: that
-    names no line or number and asks the client to tell their therapist today, who may not
-    read the answers before the next session. The thank-you page words that case itself
-    (translatable) and does not point to a crisis line that does not exist."""
+    """The clinic's own crisis text, or "" while it is still one Rapport shipped: those name
+    no line or number (the first even asked the client to tell their therapist today, who
+    may not read the answers before the next session). The thank-you page words that case
+    itself (translatable) and does not point to crisis contacts the clinic never gave."""
     text = clinic.crisis_text.strip()
-    return "" if text == DEFAULT_CRISIS_TEXT else text
+    return "" if text in SHIPPED_CRISIS_TEXTS else text
 
 
 # No CSRF check on the client's page: the token in the URL is the credential (256 bits,

@@ -13,9 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.core.fields import EncryptedTextField
 
+# Rapport's crisis text until a clinic's admin enters the clinic's own line. It names no
+# line or number (Rapport knows none) and asks nothing of the therapist, who may not read
+# the answers before the next session. The thank-you page counts it, and every default
+# shipped before it, as no crisis text set (checkins.views._crisis_contacts).
 DEFAULT_CRISIS_TEXT = (
-    "If you are thinking about harming yourself or feel unsafe, please tell your therapist "
-    "today. If you are in immediate danger, call your local emergency number now."
+    "If you are struggling to keep yourself safe, contact your GP or a crisis line today, "
+    "or call your local emergency number if you are in danger now."
+)
+# Every default Rapport has shipped, the current one too: a clinic still holding one has not
+# set its own. The first said "please tell your therapist today" (migration clinic 0007
+# replaced it where clinics had left it).
+SHIPPED_CRISIS_TEXTS = frozenset(
+    {
+        "If you are thinking about harming yourself or feel unsafe, please tell your therapist "
+        "today. If you are in immediate danger, call your local emergency number now.",
+        DEFAULT_CRISIS_TEXT,
+    }
 )
 
 
