@@ -6,12 +6,18 @@ label and a way to say its value; a key added later without wording falls back t
 name in words, so nothing the detector recorded is hidden by accident. The dropout model's
 intercept is left out: it is the model's starting point (set from the 19.7% base rate,
 which is shown), not a fact about this client.
+
+The detectors state their rule as they compute it, some as a formula ("score above
+expected + z * spread, expected = intake + slope * ln(t)"). The "Rule" row says it as a
+sentence built from the evidence's own numbers (``rule_sentence``); the formula stays
+available beside it, folded away as "The rule as computed" (``rule_as_computed``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +25,7 @@ from rapport.monitoring.instruments import PUSHED_ITEM
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
 
-__all__ = ["evidence_rows"]
+__all__ = ["evidence_rows", "rule_as_computed", "rule_sentence"]
 
 Row = tuple[str, str]
 
@@ -112,10 +118,24 @@ class _Evidence:
         if self.kind == "alliance_rupture":
             return [("Counts as a rupture", f"a drop of {_points(value)} or more")]
         if "comparison" in self.data:  # the reliable-change rule of an outcome signal
-            more = "or more" if self.data["comparison"] == ">=" else ""
-            size = f"{_points(value)} {more}" if more else f"more than {_points(value)}"
-            return [("Counts as reliable change", f"a change of {size.strip()}")]
+            return [("Counts as reliable change", f"a change of {self._change_size(value)}")]
         return [("Threshold", _number(value))]
+
+    def _change_size(self, value: Any) -> str:
+        """ "6 points or more" (a published figure) or "more than 5.23 points" (computed)."""
+        if self.data.get("comparison") == ">=":
+            return f"{_points(value)} or more"
+        return f"more than {_points(value)}"
+
+    def rule(self, value: Any) -> list[Row]:
+        return [("Rule", self.rule_sentence(value))]
+
+    def rule_sentence(self, value: Any) -> str:
+        """The detector's rule as a sentence, from the evidence's numbers; the stored rule
+        as it is for a kind without one (it is then plain words already, or unknown)."""
+        say = _RULE_SENTENCES.get(self.kind)
+        sentence = say(self, str(value)) if say is not None else None
+        return sentence or _as_sentence(str(value))
 
     def parts(self, value: Any) -> list[Row]:
         """Subscales by their labels in the measure's own order: "Goals 6, Tasks 7"."""
@@ -209,6 +229,128 @@ class _Evidence:
         return [("As of", f"{day.day} {day:%b %Y}")]
 
 
+def _as_sentence(text: str) -> str:
+    """ "the last 2 expected check-ins are missing" -> "The last 2 ... are missing." """
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _first_number(pattern: str, text: str) -> str | None:
+    found = re.search(pattern, text)
+    return found.group(1) if found else None
+
+
+# -- each kind's rule as a sentence -------------------------------------------------------
+# Built from the evidence's numbers where it keeps them; a number only the rule's text holds
+# (the repair window, the first session judged) is read from that text, and a rule whose
+# text is not the expected one keeps its own words rather than a sentence that guesses.
+
+
+def _low_rule(e: _Evidence, raw: str) -> str | None:
+    if "threshold" not in e.data:
+        return None
+    return f"Raised when the client rates the relationship below {_number(e.data['threshold'])}."
+
+
+def _rupture_rule(e: _Evidence, raw: str) -> str | None:
+    if "threshold" not in e.data:
+        return None
+    return (
+        f"Raised when a rating falls {_points(e.data['threshold'])} or more below the recent "
+        "level: the mean of the ratings before it (early in therapy, the one earlier rating)."
+    )
+
+
+def _repair_rule(e: _Evidence, raw: str) -> str | None:
+    tolerance = _first_number(r"level less ([\d.]+)", raw)
+    window = _first_number(r"within (\d+) sessions", raw)
+    if tolerance is None or window is None:
+        return None
+    return (
+        f"Counted as repaired when, within {window} sessions of the rupture, a rating comes "
+        f"back to the level before it, or to within {_points(tolerance)} of it."
+    )
+
+
+def _pushed_rule(e: _Evidence, raw: str) -> str | None:
+    return (
+        "Raised when the client answers that they felt pushed or overridden in the session: "
+        "'A little' is low priority, 'Yes' medium priority."
+    )
+
+
+def _not_on_track_rule(e: _Evidence, raw: str) -> str | None:
+    if "tolerance_z" not in e.data:
+        return None
+    z = float(e.data["tolerance_z"])
+    share = _number(0.5 * (1 + math.erf(z / math.sqrt(2))) * 100, 0)
+    first = _first_number(r"session index (\d+)", raw)
+    when = f" Judged from session {first}, counting intake as session 1." if first else ""
+    return (
+        "Raised when the score is worse than clients who started in the same range are "
+        f"expected to score by now, by more than the margin within which {share}% of clients "
+        f"on the expected course stay.{when}"
+    )
+
+
+def _change_rule(e: _Evidence, raw: str) -> str | None:
+    if "threshold" not in e.data or "comparison" not in e.data:
+        return None
+    size = e._change_size(e.data["threshold"])
+    beyond = "more than measurement error alone would explain"
+    if e.kind == "reliable_deterioration":
+        return f"Raised when the score has worsened since intake by {size}: {beyond}."
+    if e.kind == "recovered":
+        return (
+            f"Raised when the score has improved since intake by {size} ({beyond}) and has "
+            "left the clinical range."
+        )
+    return f"Raised when the score has improved since intake by {size}: {beyond}."
+
+
+def _dropout_rule(e: _Evidence, raw: str) -> str | None:
+    if "threshold" not in e.data:
+        return None
+    high = e.data.get("high_threshold")
+    priority = f" ({_percent(high)} or more: high priority)" if high is not None else ""
+    return (
+        f"Raised when the estimated chance of ending early is {_percent(e.data['threshold'])} "
+        f"or more{priority}. The estimate starts from the published average and each reason "
+        "listed raises or lowers it."
+    )
+
+
+_RULE_SENTENCES: dict[str, Callable[[_Evidence, str], str | None]] = {
+    "alliance_low": _low_rule,
+    "alliance_rupture": _rupture_rule,
+    "alliance_repaired": _repair_rule,
+    "pushed_or_overridden": _pushed_rule,
+    "not_on_track": _not_on_track_rule,
+    "reliable_improvement": _change_rule,
+    "reliable_deterioration": _change_rule,
+    "recovered": _change_rule,
+    "dropout_risk": _dropout_rule,
+}
+
+
+def rule_sentence(evidence: Any, kind: str = "") -> str:
+    """The rule of a signal of this kind as a plain sentence ("" without a rule)."""
+    if not isinstance(evidence, Mapping) or not evidence.get("rule"):
+        return ""
+    return _Evidence(evidence, kind).rule_sentence(evidence["rule"])
+
+
+def rule_as_computed(evidence: Any, kind: str = "") -> str:
+    """The rule as the detector stated it, when the sentence says it in other words (a
+    formula, thresholds by their names); "" when the sentence is the rule itself."""
+    if not isinstance(evidence, Mapping) or not evidence.get("rule"):
+        return ""
+    raw = str(evidence["rule"])
+    return "" if rule_sentence(evidence, kind) == _as_sentence(raw) else raw
+
+
 def _effect(contribution: Any) -> str:
     try:
         size = float(contribution)
@@ -240,7 +382,7 @@ _ROWS: dict[str, Callable[[_Evidence, Any], list[Row]]] = {
     "answer": _Evidence.answer,
     "clinical_range": _Evidence.clinical_range,
     "today": _Evidence.day,
-    "rule": _simple("Rule", str),
+    "rule": _Evidence.rule,
     "score": _simple("Score"),
     "change": _simple(
         "Change since intake", lambda v: f"{'+' if float(v) > 0 else ''}{_number(v)}"

@@ -16,7 +16,7 @@ from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
 from rapport.monitoring.panel_queries import Deed, PanelFacts
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
-from rapport.monitoring.templatetags.evidence_text import evidence_rows
+from rapport.monitoring.templatetags.evidence_text import evidence_rows, rule_as_computed
 
 register = template.Library()
 
@@ -109,6 +109,13 @@ def evidence_items(alert) -> list[tuple[str, str]]:
     if isinstance(alert, dict):
         return evidence_rows(alert)
     return evidence_rows(getattr(alert, "evidence", None), getattr(alert, "kind", ""))
+
+
+@register.filter
+def rule_formula(alert) -> str:
+    """The detector's rule as it computed it, for "The rule as computed" under the evidence;
+    "" when the "Rule" row already says it in the detector's own words."""
+    return rule_as_computed(getattr(alert, "evidence", None), getattr(alert, "kind", ""))
 
 
 @register.filter
