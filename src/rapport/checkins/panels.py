@@ -24,7 +24,7 @@ from rapport.checkins.instruments import (
     SESSION_CHECKIN,
 )
 from rapport.checkins.models import Timing
-from rapport.clinic.models import Appointment
+from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
 from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
 from rapport.measures import selectors as measure_selectors
@@ -138,7 +138,13 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _in_session_order(responses, starts: dict[int, dt.datetime], *, now: dt.datetime) -> list:
+def _in_session_order(
+    responses,
+    starts: dict[int, dt.datetime],
+    *,
+    now: dt.datetime,
+    not_held: dict[int, str] | None = None,
+) -> list:
     """The responses in the order monitoring puts them on its session axis, each dated by
     the session it is about.
 
@@ -155,9 +161,13 @@ def _in_session_order(responses, starts: dict[int, dt.datetime], *, now: dt.date
     response gets ``session_date`` (the appointment's day, else the day it was given),
     ``answered_on`` (the day it was given when that is another day, else None) and
     ``session_to_come`` (its appointment has not started by ``now``: a PHQ-9 answered a
-    week early must not read as a session that took place): plain attributes for the
-    template, like the panel's other row decorations.
+    week early must not read as a session that took place) and ``session_not_held`` (the
+    attendance of a session marked missed or cancelled, from ``not_held``, else ""): a
+    PHQ-9 answered before a session the client then missed is about a session that never
+    happened, not one still to come or held. Plain attributes for the template, like the
+    panel's other row decorations.
     """
+    not_held = not_held or {}
 
     def position(response) -> tuple:
         starts_at = starts.get(response.appointment_id)
@@ -171,7 +181,10 @@ def _in_session_order(responses, starts: dict[int, dt.datetime], *, now: dt.date
         starts_at = starts.get(response.appointment_id)
         response.session_date = _local_date(starts_at) if starts_at else answered
         response.answered_on = answered if answered != response.session_date else None
-        response.session_to_come = starts_at is not None and starts_at > now
+        response.session_not_held = not_held.get(response.appointment_id, "")
+        response.session_to_come = (
+            starts_at is not None and starts_at > now and not response.session_not_held
+        )
     return ordered
 
 
@@ -358,10 +371,14 @@ def _open_episodes_appointments(client, episode) -> list:
 def checkins_panel(request, client) -> dict:
     by_instrument = measure_selectors.responses_by_instrument(client)
     linked = {r.appointment_id for rs in by_instrument.values() for r in rs if r.appointment_id}
-    starts = dict(Appointment.objects.filter(pk__in=linked).values_list("pk", "starts_at"))
+    sessions = list(
+        Appointment.objects.filter(pk__in=linked).values_list("pk", "starts_at", "attendance")
+    )
+    starts = {pk: starts_at for pk, starts_at, _attendance in sessions}
+    not_held = {pk: attendance for pk, _starts_at, attendance in sessions if attendance in MISSED}
     now = timezone.now()
     grouped = {
-        instrument_id: _in_session_order(responses, starts, now=now)
+        instrument_id: _in_session_order(responses, starts, now=now, not_held=not_held)
         for instrument_id, responses in by_instrument.items()
     }
     audit_record(
