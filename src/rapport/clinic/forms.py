@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rapport.clinic import selectors, services
+from rapport.clinic import selectors
 from rapport.clinic.models import (
     Attendance,
     AttendanceBasis,
@@ -151,7 +151,7 @@ class GoalEditForm(GoalTextForm):
 
 class AppointmentForm(ConfirmTick, forms.Form):
     """Book an appointment. A time that clashes with another booking (the therapist's, or
-    the client's own that day: ``services.appointment_clashes``) brings the page back with
+    the client's own that day: ``selectors.appointment_clashes_for``) brings the page back with
     a warning naming them, and a box to tick to book it anyway: a group session or a double
     booking can be meant, a slip should be seen. The tick holds only for the bookings the
     warning named (``ConfirmTick``): one made meanwhile asks again."""
@@ -166,33 +166,29 @@ class AppointmentForm(ConfirmTick, forms.Form):
 
     def __init__(self, *args, episode, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.clashes: list = []
+        self.clashes: list[selectors.BookingClash] = []
         #: The clients the warning names (those ``user`` may see), for the page's audit.
         self.named_client_ids: list[int] = []
         asked = self._asked_time()
         if asked is None:
             return
         starts_at, duration = asked
-        self.clashes = services.appointment_clashes(
-            episode=episode, starts_at=starts_at, duration_minutes=duration
-        )
+        self.clashes = selectors.appointment_clashes_for(user, episode, starts_at, duration)
         if not self.clashes:
             return
-        client_ids = {a.episode.client_id for a in self.clashes}
-        visible = set(
-            selectors.clients_for(user).filter(pk__in=client_ids).values_list("pk", flat=True)
+        self.named_client_ids = sorted(
+            {c.client_id for c in self.clashes if c.client_id is not None}
         )
-        self.named_client_ids = sorted(visible)
         self._ask_to_confirm(
             self.TICK,
             forms.BooleanField(
                 label=_("Book it anyway"),
                 required=False,
-                help_text=clash_warning(
-                    self.clashes, visible=visible, user=user, therapist=episode.client.therapist
+                help_text=clash_sentences(
+                    self.clashes, user=user, therapist=episode.client.therapist
                 ),
             ),
-            about=",".join(str(a.pk) for a in self.clashes),
+            about=",".join(str(c.appointment_id) for c in self.clashes),
         )
 
     def _asked_time(self):
@@ -229,15 +225,21 @@ class AppointmentForm(ConfirmTick, forms.Form):
 
 
 def clash_warning(clashes, *, visible: set[int], user, therapist) -> str:
+    """:func:`clash_sentences` for clashing appointments already read, naming only the
+    clients whose ids are in ``visible`` (those ``user`` may see)."""
+    told = [selectors.booking_clash(appointment, visible=visible) for appointment in clashes]
+    return clash_sentences(told, user=user, therapist=therapist)
+
+
+def clash_sentences(clashes: list[selectors.BookingClash], *, user, therapist) -> str:
     """One sentence per clashing booking: "You already have Cleo S. at 09:00 on 13 Dec."
-    Only clients ``user`` may see are named (a supervisor booking for a supervisee may
-    not see every client of theirs); the others are "another client"."""
+    A client the selector did not name (one ``user`` may not see: a supervisor booking for
+    a supervisee may not see every client of theirs) is "another client"."""
     sentences = []
-    for appointment in clashes:
-        client = appointment.episode.client
-        local = timezone.localtime(appointment.starts_at)
+    for clash in clashes:
+        local = timezone.localtime(clash.starts_at)
         values = {
-            "who": client.display_name if client.pk in visible else _("another client"),
+            "who": clash.client_name if clash.client_name is not None else _("another client"),
             "time": date_format(local, "H:i"),
             "date": date_format(local, "j M"),
             "therapist": therapist,

@@ -9,11 +9,12 @@ reveals whether someone else's client exists.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -22,9 +23,11 @@ from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
 
 __all__ = [
+    "BookingClash",
     "CaseloadRow",
     "EndingPreview",
     "NotAttended",
+    "appointment_clashes_for",
     "appointments_cancelled_by_ending",
     "cancelled_by_ending_target",
     "caseload_for",
@@ -313,3 +316,96 @@ _ENDING_CANCELLED = "cancelled:episode-ended"
 
 def cancelled_by_ending_target(appointment: Appointment) -> str:
     return f"appointment:{appointment.pk}:{_ENDING_CANCELLED}"
+
+
+@dataclass(frozen=True)
+class BookingClash:
+    """A booking that a new appointment would clash with, as the booking user may be told
+    of it: when it starts, and whose it is only if the user may see that client
+    (``client_id`` and ``client_name`` are None for anyone else's: "another client").
+    ``appointment_id`` is what a tick to book anyway holds for (``forms.AppointmentForm``)."""
+
+    appointment_id: int
+    starts_at: datetime
+    client_id: int | None
+    client_name: str | None
+
+
+def appointment_clashes_for(
+    user, episode: Episode, starts_at: datetime, duration_minutes: int
+) -> list[BookingClash]:
+    """The bookings a new appointment for ``episode`` would clash with, earliest first, as
+    ``user`` may be told of them (:class:`BookingClash`): the same therapist's (any of
+    their clients) whose time overlaps it, and the client's own on the same day (in the
+    clinic's time zone). Cancelled ones hold no time; one that ends as the new one starts
+    is no clash (back-to-back sessions).
+
+    A reason to warn, not to refuse: a group session or a double booking can be meant, so
+    the booking form asks for a tick (``forms.AppointmentForm``). The same episode at the
+    same time is left out: ``services.appointment_create`` refuses that.
+
+    A supervisor booking for a supervisee may not see every client in the supervisee's
+    diary: those are told as "another client" with only the time, never by name."""
+    clashing = _clashing_appointments(episode, starts_at, duration_minutes)
+    visible = set(
+        clients_for(user)
+        .filter(pk__in={a.episode.client_id for a in clashing})
+        .values_list("pk", flat=True)
+    )
+    return [booking_clash(a, visible=visible) for a in clashing]
+
+
+def booking_clash(appointment: Appointment, *, visible: Iterable[int]) -> BookingClash:
+    """``appointment`` as a :class:`BookingClash`, naming its client only if their id is
+    in ``visible`` (the clients the user may see)."""
+    client = appointment.episode.client
+    seen = client.pk in set(visible)
+    return BookingClash(
+        appointment_id=appointment.pk,
+        starts_at=appointment.starts_at,
+        client_id=client.pk if seen else None,
+        client_name=client.display_name if seen else None,
+    )
+
+
+def _clashing_appointments(
+    episode: Episode, starts_at: datetime, duration_minutes: int
+) -> list[Appointment]:
+    """Every booking :func:`appointment_clashes_for` tells of, unscoped (with clients)."""
+    try:
+        return _overlapping_or_same_day(episode, starts_at, duration_minutes)
+    except OverflowError:
+        # A time at the calendar's ends (year 1, 9999) overflows the sums: there is no
+        # booking there to clash with, and ``services.appointment_create`` refuses it.
+        return []
+
+
+def _overlapping_or_same_day(
+    episode: Episode, starts_at: datetime, duration_minutes: int
+) -> list[Appointment]:
+    day = timezone.localtime(starts_at).date()
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    booked = (
+        Appointment.objects.exclude(attendance=Attendance.CANCELLED)
+        .exclude(episode=episode, starts_at=starts_at)
+        .select_related("episode__client")
+    )
+    therapists = booked.filter(
+        episode__client__therapist_id=episode.client.therapist_id,
+        episode__client__clinic_id=episode.client.clinic_id,
+    )
+    # Only the longest booking can reach back this far: the rest are checked one by one.
+    longest = therapists.aggregate(longest=Max("duration_minutes"))["longest"] or 0
+    reaching = therapists.filter(
+        starts_at__lt=ends_at, starts_at__gt=starts_at - timedelta(minutes=longest)
+    )
+    overlapping = [
+        a for a in reaching if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at
+    ]
+    same_day = booked.filter(
+        episode__client_id=episode.client_id,
+        starts_at__gte=timezone.make_aware(datetime.combine(day, time.min)),
+        starts_at__lt=timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)),
+    )
+    clashes = {a.pk: a for a in [*overlapping, *same_day]}
+    return sorted(clashes.values(), key=lambda a: (a.starts_at, a.pk))

@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -34,7 +33,6 @@ from rapport.clinic.selectors import appointments_cancelled_by_ending, cancelled
 from rapport.core import hooks
 
 __all__ = [
-    "appointment_clashes",
     "appointment_create",
     "appointment_record_attendance",
     "client_create",
@@ -457,48 +455,6 @@ def _booked_at(episode: Episode, starts_at: datetime, *, besides: Appointment | 
         attendance=Attendance.CANCELLED
     )
     return booked.exclude(pk=besides.pk) if besides is not None else booked
-
-
-def appointment_clashes(
-    *, episode: Episode, starts_at: datetime, duration_minutes: int
-) -> list[Appointment]:
-    """The booked appointments a new one for ``episode`` would clash with, earliest first:
-    the same therapist's (any of their clients) whose time overlaps it, and the client's own
-    on the same day (in the clinic's time zone). Cancelled ones hold no time; one that ends
-    as the new one starts is no clash (back-to-back sessions).
-
-    A reason to warn, not to refuse: a group session or a double booking can be meant, so
-    the booking form asks for a tick (``forms.AppointmentForm``). The same episode at the
-    same time is left out: ``appointment_create`` refuses that (``_booked_at``).
-    """
-    day = timezone.localtime(starts_at).date()
-    if not _EARLIEST_YEAR <= day.year <= _current_year() + _YEARS_AHEAD:
-        return []  # refused by appointment_create (year 1 also overflowed the sums below)
-    ends_at = starts_at + timedelta(minutes=duration_minutes)
-    booked = (
-        Appointment.objects.exclude(attendance=Attendance.CANCELLED)
-        .exclude(episode=episode, starts_at=starts_at)
-        .select_related("episode__client")
-    )
-    therapists = booked.filter(
-        episode__client__therapist_id=episode.client.therapist_id,
-        episode__client__clinic_id=episode.client.clinic_id,
-    )
-    # Only the longest booking can reach back this far: the rest are checked one by one.
-    longest = therapists.aggregate(longest=Max("duration_minutes"))["longest"] or 0
-    reaching = therapists.filter(
-        starts_at__lt=ends_at, starts_at__gt=starts_at - timedelta(minutes=longest)
-    )
-    overlapping = [
-        a for a in reaching if a.starts_at + timedelta(minutes=a.duration_minutes) > starts_at
-    ]
-    same_day = booked.filter(
-        episode__client_id=episode.client_id,
-        starts_at__gte=timezone.make_aware(datetime.combine(day, time.min)),
-        starts_at__lt=timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)),
-    )
-    clashes = {a.pk: a for a in [*overlapping, *same_day]}
-    return sorted(clashes.values(), key=lambda a: (a.starts_at, a.pk))
 
 
 @transaction.atomic
