@@ -4,16 +4,27 @@ shares; a 429 says, in its body and its Retry-After header, when to try again.""
 
 from __future__ import annotations
 
+import importlib
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from rapport.api.services import api_token_create
 from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle
 
 START = 1_800_000_000.0  # a fixed clock for the throttles' windows (seconds since 1970)
 PATH = "/api/v1/clients/999999/responses"  # 404 for a token that works
+#: Caches every worker on every host reads alike (LocMem is one process's, a file one host's).
+SHARED_CACHE_BACKENDS = {
+    "django.core.cache.backends.db.DatabaseCache",
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
 
 
 def bearer(raw: str, address: str = "192.0.2.10") -> dict:
@@ -54,23 +65,55 @@ def test_a_token_gets_600_calls_a_minute_then_a_429_that_says_when_to_retry(
 
 
 @pytest.mark.django_db
-def test_sixty_refused_tokens_from_an_address_shut_it_out_for_the_minute(
+def test_sixty_refused_tokens_from_an_address_shut_its_refused_tokens_out_for_the_minute(
     client, therapist_a, clock
 ):
-    _, raw = api_token_create(actor="cli", user=therapist_a)
     answers = {client.get(PATH, **bearer(f"rpt_guess{n}")).status_code for n in range(60)}
     assert answers == {401}
     clock(20)
-    refused = client.get(PATH, **bearer(raw))  # even a good token: no answer about any
+    refused = client.get(PATH, **bearer("rpt_guess-again"))
     assert refused.status_code == 429
     assert refused["Retry-After"] == "40"
     assert refused.json() == {
         "detail": "Too many refused tokens from this address: try again in 40 seconds."
     }
-    # Another address is not held up, and a good token there is not counted as refused.
-    assert client.get(PATH, **bearer(raw, address="198.51.100.7")).status_code == 404
+    # Another address is not held up.
+    assert client.get(PATH, **bearer("rpt_guess", address="198.51.100.7")).status_code == 401
     clock(60)
-    assert client.get(PATH, **bearer(raw)).status_code == 404
+    assert client.get(PATH, **bearer("rpt_guess-again")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_live_token_still_works_from_an_address_over_its_failure_limit(
+    client, therapist_a, clock
+):
+    """A clinic's NAT or a proxy is one address for everyone behind it: someone's stale
+    script there sending a dead token in a loop must not lock out every working token."""
+    _, raw = api_token_create(actor="cli", user=therapist_a)
+    for n in range(60):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    clock(20)
+    assert client.get(PATH, **bearer("rpt_guess-again")).status_code == 429
+    assert client.get(PATH, **bearer(raw)).status_code == 404  # the token works
+    # And it is not counted as refused: the address's window frees up on time.
+    clock(60)
+    assert client.get(PATH, **bearer("rpt_guess-again")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_expired_token_from_an_address_over_its_failure_limit_gets_the_429(
+    client, therapist_a, clock
+):
+    """Past the limit a refused token learns nothing more, not even that it expired."""
+    token, raw = api_token_create(actor="cli", user=therapist_a)
+    token.expires_at = timezone.now() - timedelta(days=1)
+    token.save(update_fields=["expires_at"])
+    assert "expired" in client.get(PATH, **bearer(raw)).json()["detail"]
+    for n in range(59):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    refused = client.get(PATH, **bearer(raw))
+    assert refused.status_code == 429
+    assert "expired" not in refused.json()["detail"]
 
 
 @pytest.mark.django_db
@@ -84,13 +127,12 @@ def test_a_good_token_is_not_counted_as_refused(client, therapist_a, clock):
 
 
 @pytest.mark.django_db
-def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_count(client, therapist_a, clock):
+def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_count(client, clock):
     """With no trusted proxy (the default without HTTPS), X-Forwarded-For is the caller's
     own say: the address counted is the connection's."""
-    _, raw = api_token_create(actor="cli", user=therapist_a)
     for n in range(60):
         client.get(PATH, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", **bearer(f"rpt_guess{n}"))
-    forged = client.get(PATH, HTTP_X_FORWARDED_FOR="203.0.113.200", **bearer(raw))
+    forged = client.get(PATH, HTTP_X_FORWARDED_FOR="203.0.113.200", **bearer("rpt_guess"))
     assert forged.status_code == 429
 
 
@@ -108,6 +150,11 @@ def test_the_counts_live_in_the_shared_database_cache_not_in_a_workers_memory(
     """Production's cache is a table every worker reads (settings.CACHES): a count kept in
     one process's memory would give each worker, and each host, a limit of its own."""
     from django.db import connection
+
+    # The test settings swap in a per-process cache, and this test sets its own below:
+    # the production module's value is what a clinic runs with.
+    production = importlib.import_module("rapport.settings").CACHES["default"]["BACKEND"]
+    assert production in SHARED_CACHE_BACKENDS, production
 
     call_command("createcachetable", "rapport_api_test_cache", verbosity=0)
     try:

@@ -6,8 +6,9 @@ the pages: the same scoped selectors answer 404 outside scope, and every read is
 Ninja's interactive docs page loads assets from a CDN, which the CSP forbids, so only the
 OpenAPI document is served (``/api/v1/openapi.json``).
 
-Calls are rate limited per token, and refused tokens per caller address (``throttles``);
-a 429 says in its body and its Retry-After header when to try again.
+Calls are rate limited per token, and refused tokens per caller address (``throttles``):
+a live token is never held up by the refused ones sent from its address. A 429 says in its
+body and its Retry-After header when to try again.
 """
 
 from __future__ import annotations
@@ -40,19 +41,24 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal access token from `rapport token create --email ...`."
 
     def authenticate(self, request, token):
-        """The token's user, or None (401). An address that sent too many refused tokens
-        gets a 429 before its token is even looked up: guessing stays slow."""
+        """The token's user, or None (401).
+
+        The token is looked up first: a live one goes ahead (counted against its own
+        limit, ``TokenRateThrottle``) whatever else came from its address. Only a refused
+        one is checked against, and counted toward, its address's limit of refused tokens
+        (429 once over): a clinic's NAT or proxy shares one address, and someone else's
+        stale script there must not lock out every working token behind it."""
+        live = live_token(token)
+        if live is not None:
+            request.api_token_id = live.pk  # what TokenRateThrottle counts against
+            return live.user
         failures = FailedAuthThrottle()  # one per request: it keeps the request's count
         failures.check(request)
-        live = live_token(token)
-        if live is None:
-            failures.record_failure()
-            expired_at = expired_token_expiry(token)
-            if expired_at is not None:
-                raise TokenExpired(expired_at)
-            return None
-        request.api_token_id = live.pk  # what TokenRateThrottle counts against
-        return live.user
+        failures.record_failure()
+        expired_at = expired_token_expiry(token)
+        if expired_at is not None:
+            raise TokenExpired(expired_at)
+        return None
 
 
 api = NinjaAPI(

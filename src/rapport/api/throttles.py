@@ -32,7 +32,8 @@ __all__ = [
 #: it; a runaway loop, or a leaked token in someone else's hands, does not.
 TOKEN_RATE = "600/min"  # noqa: S105 - a rate, not a secret
 #: Refused tokens from one address: a mistyped token fails a few times; sixty a minute is
-#: someone guessing, or a script that keeps an expired token, and the address then waits.
+#: someone probing, or a script that keeps an expired token, and refused tokens from the
+#: address then get a 429 (live tokens from it still go ahead).
 FAILED_AUTH_RATE = "60/min"
 
 
@@ -78,9 +79,14 @@ class FailedAuthThrottle(_WindowThrottle):
     """Refused tokens per caller address (``core.http.client_ip``: behind the configured
     proxies, the address the outermost trusted one saw, so a forged X-Forwarded-For does
     not buy a fresh count). Only failures count: :meth:`allow_request` checks the count
-    without adding to it, :meth:`record_failure` adds one. Checked before the token is
-    looked up, so an address over the limit gets no answer about any token, right or not,
-    until its window has room again."""
+    without adding to it, :meth:`record_failure` adds one. Checked after the token is
+    looked up, and only for a token that was refused: an address over the limit gets a
+    429 for every refused token (not a 401, nor when one expired) until its window has
+    room again, while a live token from the same address (a clinic's NAT, a proxy) goes on.
+
+    What this does not do is slow down guessing a token: a right guess would go through.
+    It needs no help there (a token is 32 random bytes, ``tokens.new_token``); the limit
+    is for the script stuck sending a dead token in a loop, and for the noise of probing."""
 
     scope = "api-failed-auth"
 
