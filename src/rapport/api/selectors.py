@@ -10,7 +10,7 @@ from rapport.accounts.mfa import lacks_required_mfa
 from rapport.api.models import ApiToken
 from rapport.api.tokens import PREFIX, hash_token
 
-__all__ = ["expired_token_expiry", "live_token", "user_for_token"]
+__all__ = ["expired_token_expiry", "live_token"]
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # enough to see which tokens are alive.
@@ -52,9 +52,3 @@ def expired_token_expiry(raw: str) -> datetime | None:
         .values_list("expires_at", flat=True)
         .first()
     )
-
-
-def user_for_token(raw: str):
-    """The active user a live token belongs to, or None (see :func:`live_token`)."""
-    token = live_token(raw)
-    return token.user if token is not None else None
