@@ -1,8 +1,9 @@
 """Making a therapist's account inactive while their caseload is in care asks for a tick:
-the admin is told what is left without a therapist (counts of clients in an open episode,
-open alerts and risk answers nobody has followed up, never who), who still sees it (their
-active supervisors, by name) and is offered the clients' move first. The service refuses
-the deactivation without the tick; with nothing left behind, no tick is asked."""
+the admin is told what is left without a therapist (how many clients are in an open
+episode, never who, nor whether alerts or risk answers wait for them: see
+test_deactivation_reveals_no_clinical_facts), who still sees them (their active
+supervisors, by name) and is offered the clients' move first. The service refuses the
+deactivation without the tick; with no client in an open episode, no tick is asked."""
 
 from __future__ import annotations
 
@@ -12,23 +13,21 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from tests.accounts._clinical_facts import alert, risk_answer
 from tests.conftest import CANARY, make_client, make_user
 
 from rapport.accounts import services
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.api.services import api_token_create
-from rapport.clinic.models import Client, Phase
-from rapport.measures.models import Response
-from rapport.monitoring.models import Alert, AlertStatus
+from rapport.clinic.models import Phase
 
 pytestmark = pytest.mark.django_db
 
 LEFT = (
-    "Sam Okafor's caseload has 2 clients in an open episode of care, 1 open alert and 1 "
-    "risk answer nobody has followed up yet. Made inactive, Sam Okafor can no longer sign "
-    "in, and these are left without their therapist. Morgan Lee (supervisor) still sees "
-    "these clients; nobody else does. Any API tokens they have stop working. Move their "
-    "clients to a colleague first."
+    "Sam Okafor's caseload has 2 clients in an open episode of care. Made inactive, Sam "
+    "Okafor can no longer sign in, and these clients are left without their therapist. "
+    "Morgan Lee (supervisor) still sees these clients; nobody else does. Any API tokens "
+    "they have stop working. Move their clients to a colleague first."
 )
 
 
@@ -38,38 +37,6 @@ def _named(user: User, name: str) -> User:
     return user
 
 
-def _alert(client: Client, *, kind="alliance_low", status=AlertStatus.OPEN) -> Alert:
-    now = timezone.now()
-    return Alert.objects.create(
-        client=client,
-        episode=client.episodes.get(),
-        kind=kind,
-        status=status,
-        severity="high",
-        signal_key=f"{kind}:{status}:{client.pk}",
-        explanation="Synthetic.",
-        source="Synthetic.",
-        first_detected_at=now,
-        last_detected_at=now,
-    )
-
-
-def _risk_answer(client: Client, key: str, *, reviewed=False) -> Response:
-    """A PHQ-9 answered at risk on item 9."""
-    return Response.objects.create(
-        client=client,
-        episode=client.episodes.get(),
-        instrument_id="phq9",
-        instrument_version="1",
-        administered_at=timezone.now(),
-        source="api",
-        idempotency_key=key,
-        item_values={"phq9_9": 2},
-        risk_flags=["phq9_9"],
-        risk_reviewed_at=timezone.now() if reviewed else None,
-    )
-
-
 @pytest.fixture
 def morgan(clinic) -> User:
     return _named(make_user(clinic, "morgan.lee@test.invalid", Role.SUPERVISOR), "Morgan Lee")
@@ -77,19 +44,14 @@ def morgan(clinic) -> User:
 
 @pytest.fixture
 def sam(clinic, morgan) -> User:
-    """A trainee supervised by Morgan: two clients in care (one alliance alert open, one
-    risk answer waiting) and one whose episode ended, with what is done or good news only."""
+    """A trainee supervised by Morgan: two clients in care (an alert open, a risk answer
+    waiting: the admin is told neither) and one whose episode ended."""
     sam = _named(make_user(clinic, "sam@test.invalid", Role.THERAPIST), "Sam Okafor")
     SupervisionLink.objects.create(supervisor=morgan, supervisee=sam)
     first = make_client(sam, f"{CANARY} Client")
     second = make_client(sam, "Second Client")
-    _alert(first)
-    _risk_answer(second, "waiting")
-    # None of this is left behind: dealt with, good news, or an ended episode.
-    _alert(first, kind="alliance_rupture", status=AlertStatus.RESOLVED)
-    _alert(second, kind="alliance_low", status=AlertStatus.DISMISSED)
-    _alert(second, kind="recovered")
-    _risk_answer(first, "followed-up", reviewed=True)
+    alert(first)
+    risk_answer(second, "waiting")
     former = make_client(sam, "Former Client")
     former.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
     return sam
@@ -132,9 +94,9 @@ def test_deactivating_a_therapist_in_care_names_what_is_left_and_asks_for_a_tick
     )
     assert "User saved." in _text(response)
     assert (
-        "Sam Okafor is inactive now, leaving 2 clients in an open episode of care, 1 open "
-        "alert and 1 risk answer nobody has followed up yet without their therapist. Morgan "
-        "Lee (supervisor) still sees these clients; nobody else does." in _text(response)
+        "Sam Okafor is inactive now, leaving 2 clients in an open episode of care without "
+        "their therapist. Morgan Lee (supervisor) still sees these clients; nobody else "
+        "does." in _text(response)
     )
     sam.refresh_from_db()
     assert not sam.is_active
@@ -147,13 +109,13 @@ def test_the_tick_holds_only_for_what_the_warning_counted(login, admin_user, sam
     admin = login(admin_user)
     confirmed = admin.post(_page(sam), _fields(sam)).context["form"]
     confirmed = confirmed["deactivation_confirmed_for"].value()
-    # A risk answer comes in while the admin reads the warning.
-    _risk_answer(sam.clients.order_by("pk")[1], "meanwhile")
+    # A client comes into care while the admin reads the warning.
+    make_client(sam, "New Client")
     response = admin.post(
         _page(sam), _fields(sam, deactivation_accepted="on", deactivation_confirmed_for=confirmed)
     )
     assert response.status_code == 400
-    assert "1 open alert and 2 risk answers nobody has followed up yet" in _text(response)
+    assert "Sam Okafor's caseload has 3 clients in an open episode of care." in _text(response)
     sam.refresh_from_db()
     assert sam.is_active
 
@@ -170,13 +132,16 @@ def test_the_service_refuses_a_deactivation_in_care_without_the_confirmation(adm
     assert not sam.is_active
 
 
-def test_a_risk_answer_alone_is_left_behind_too(admin_user, therapist_a):
-    """An ended episode whose risk answer nobody followed up still needs its therapist."""
+def test_a_risk_answer_alone_asks_no_tick(admin_user, therapist_a):
+    """An ended episode whose risk answer nobody followed up asks for nothing more than an
+    ended episode: a refusal would tell the admin, who sees no clinical fact, that a risk
+    answer waits (DESIGN §5). Its therapist's supervisors see it."""
     client = make_client(therapist_a, "Ended Client")
-    _risk_answer(client, "after-the-end")
+    risk_answer(client, "after-the-end")
     client.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
-    with pytest.raises(ValidationError):
-        services.user_update(actor=admin_user, user=therapist_a, is_active=False)
+    services.user_update(actor=admin_user, user=therapist_a, is_active=False)
+    therapist_a.refresh_from_db()
+    assert not therapist_a.is_active
 
 
 def test_nothing_left_behind_asks_no_tick(login, admin_user, therapist_a):

@@ -45,8 +45,9 @@ class UserCreateForm(forms.Form):
 class UserEditForm(ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to
     tick appears with whom they link (staff names and a count, never clients), as on the
-    clients move page. Unticking "Active" over clients still in care asks for a tick too,
-    with what is left behind (counts, never clients) and who still sees it."""
+    clients move page. Unticking "Active" over clients in an open episode of care asks for
+    a tick too, with how many are left behind (a count, never who, nor what waits for
+    them) and who still sees them."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
@@ -108,8 +109,8 @@ class UserEditForm(ConfirmTick, forms.Form):
                 required=False,
                 help_text=deactivation_warning(user, left),
             ),
-            # The counts the warning named: a tick given for them must not hold once more
-            # is left behind (a risk answer that came in meanwhile).
+            # The count the warning named: a tick given for it must not hold once more
+            # clients are left behind (an episode opened meanwhile).
             about=left.key,
             carried_by="deactivation_confirmed_for",
         )
@@ -126,35 +127,13 @@ class UserEditForm(ConfirmTick, forms.Form):
 
 
 def left_behind_in_words(left: LeftBehind) -> str:
-    """ "12 clients in an open episode, 3 open alerts and 1 risk answer nobody has
-    followed up yet": counts only, the parts that are not zero."""
-    parts = []
-    if left.open_clients:
-        parts.append(
-            ngettext(
-                "%(count)d client in an open episode of care",
-                "%(count)d clients in an open episode of care",
-                left.open_clients,
-            )
-            % {"count": left.open_clients}
-        )
-    if left.open_alerts:
-        parts.append(
-            ngettext("%(count)d open alert", "%(count)d open alerts", left.open_alerts)
-            % {"count": left.open_alerts}
-        )
-    if left.open_risk:
-        parts.append(
-            ngettext(
-                "%(count)d risk answer nobody has followed up yet",
-                "%(count)d risk answers nobody has followed up yet",
-                left.open_risk,
-            )
-            % {"count": left.open_risk}
-        )
-    if len(parts) < 2:
-        return "".join(parts)
-    return str(_("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]})
+    """ "12 clients in an open episode of care": a count of clients, never of their alerts
+    or risk answers (``selectors.LeftBehind`` says why)."""
+    return ngettext(
+        "%(count)d client in an open episode of care",
+        "%(count)d clients in an open episode of care",
+        left.open_clients,
+    ) % {"count": left.open_clients}
 
 
 def still_seeing(supervisors) -> str:
@@ -182,8 +161,8 @@ def deactivation_warning(user: User, left: LeftBehind) -> str:
         (
             _("%(user)s's caseload has %(left)s.") % names,
             _(
-                "Made inactive, %(user)s can no longer sign in, and these are left without "
-                "their therapist."
+                "Made inactive, %(user)s can no longer sign in, and these clients are left "
+                "without their therapist."
             )
             % names,
             still_seeing(supervisors_of(user)),

@@ -8,9 +8,6 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.clinic.models import Phase
-from rapport.measures.models import Response
-from rapport.monitoring.kinds import POSITIVE_KINDS
-from rapport.monitoring.models import ACTIVE_STATUSES, Alert
 
 __all__ = [
     "LeftBehind",
@@ -150,26 +147,26 @@ def supervision_links_in_clinic_of(admin) -> QuerySet[SupervisionLink]:
 
 @dataclass(frozen=True)
 class LeftBehind:
-    """What making a staff account inactive leaves without its therapist: counts only, for
-    the clinic admin, who sees no clinical data (DESIGN §5).
+    """What making a staff account inactive leaves without its therapist, for the clinic
+    admin: ``open_clients``, the clients with an episode of care still open (a count, as
+    the users list shows each colleague's clients).
 
-    ``open_clients``: clients with an episode of care still open. ``open_alerts``: alerts
-    still asking for something (open, acknowledged, action logged or snoozed: a snooze
-    defers the work, it does not do it; good-news kinds are not work). ``open_risk``: risk
-    answers (PHQ-9 item 9, CORE-10 item 6) nobody has followed up yet."""
+    Nothing clinical: no count of alerts or of risk answers waiting, not even whether any
+    wait. Such a count changes when one client answers, and the admin's audit page shows
+    which client's record changed then, so comparing the two names the client who gave a
+    risk answer (DESIGN §5: an admin sees no clinical fact). Whoever supervises the
+    colleague sees the clients and all that waits (``supervisors_of``)."""
 
     open_clients: int
-    open_alerts: int
-    open_risk: int
 
     def __bool__(self) -> bool:
-        return bool(self.open_clients or self.open_alerts or self.open_risk)
+        return bool(self.open_clients)
 
     @property
     def key(self) -> str:
-        """The counts in one string: a confirmation given for these counts must not hold
-        for others (a risk answer that came in after the warning was read)."""
-        return f"{self.open_clients}:{self.open_alerts}:{self.open_risk}"
+        """What a confirmation was given for: it must not hold for more clients than the
+        warning counted (an episode opened meanwhile)."""
+        return str(self.open_clients)
 
 
 def left_behind_by_deactivation(user: User) -> LeftBehind:
@@ -177,14 +174,4 @@ def left_behind_by_deactivation(user: User) -> LeftBehind:
     (whoever supervises them still sees it: ``supervisors_of``)."""
     open_phases = [phase for phase in Phase.values if phase != Phase.CLOSED]
     open_clients = user.clients.filter(episodes__phase__in=open_phases).distinct().count()
-    open_alerts = (
-        Alert.objects.filter(client__therapist=user, status__in=ACTIVE_STATUSES)
-        .exclude(kind__in=POSITIVE_KINDS)
-        .count()
-    )
-    # The rule of measures.selectors.unreviewed_risk_responses: any risk flag, not followed up.
-    flags = Response.objects.filter(
-        client__therapist=user, risk_reviewed_at__isnull=True
-    ).values_list("risk_flags", flat=True)
-    open_risk = sum(1 for item_flags in flags if item_flags)
-    return LeftBehind(open_clients=open_clients, open_alerts=open_alerts, open_risk=open_risk)
+    return LeftBehind(open_clients=open_clients)

@@ -144,10 +144,11 @@ def user_update(
     risk answers included, perhaps months later and after the supervision was handed to
     someone else. Each reopened link is audited.
 
-    Making an account inactive while its own caseload has clients in an open episode, open
-    alerts or risk answers nobody has followed up (``selectors.left_behind_by_deactivation``)
-    needs ``deactivation_accepted``: from then on only their supervisors, if any, see those
-    clients, and nobody is their therapist."""
+    Making an account inactive while its own caseload has clients in an open episode
+    (``selectors.left_behind_by_deactivation``) needs ``deactivation_accepted``: from then
+    on only their supervisors, if any, see those clients, and nobody is their therapist.
+    Whether alerts or risk answers wait plays no part: the admin would learn it from the
+    refusal (DESIGN §5)."""
     _require_admin(actor)
     allowed = {"full_name", "role", "is_active", "is_trainee"}
     unknown = set(fields) - allowed
@@ -224,16 +225,18 @@ def _update_target(user: User, fields: dict) -> str:
 
 
 def _check_deactivation(user: User, *, is_active: bool, accepted: bool) -> None:
-    """Refuse to make an account inactive over clients still in care, unless confirmed: a
-    click on "Active" would otherwise leave their alerts and risk answers without a
-    therapist, and with nobody at all where no supervisor is linked."""
+    """Refuse to make an account inactive over clients in an open episode of care, unless
+    confirmed: a click on "Active" would otherwise leave them, their check-ins, alerts and
+    risk answers without a therapist, and with nobody at all where no supervisor is linked.
+    The refusal depends on the open episodes only: one that came and went with a risk
+    answer or an alert would tell the admin, who sees no clinical fact, that one waits."""
     if accepted or not user.is_active or is_active:
         return
     if left_behind_by_deactivation(user):
         raise ValidationError(
             {
-                "deactivation_accepted": "Made inactive, this account leaves clients in care, "
-                "alerts or risk answers without their therapist: tick the box to confirm, or "
+                "deactivation_accepted": "Made inactive, this account leaves clients in an "
+                "open episode of care without their therapist: tick the box to confirm, or "
                 "move the clients to a colleague first (Users, Move clients)."
             }
         )

@@ -37,7 +37,7 @@ from rapport.audit.selectors import admin_audit_row, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
-from rapport.transcripts.views import retention_status_intro
+from rapport.core.hooks import clinic_settings_notes
 
 
 def password_reset(request):
@@ -124,7 +124,9 @@ def user_edit(request, user_id):
             messages.warning(request, supervision_reopen_done(saved, reopening))
         return saved
 
-    context = _clients_left_behind(user, count)
+    # Unticking "Active" over clients in care asks for a tick whose text says all this
+    # (the count, who still sees them, the move): said again above the form, it read twice.
+    context = {} if form.left_behind else _clients_left_behind(user, count)
     if note:
         context["intro"] = f"{context['intro']} {note}" if "intro" in context else note
     return service_form_page(
@@ -296,7 +298,9 @@ def clinic_settings(request):
         success=_("Settings saved."),
         next_url=reverse("manage_clinic"),
         title=_("Clinic settings"),
-        intro=retention_status_intro(clinic),
+        # What other apps say about the settings they keep (transcripts: the retention
+        # rule at work), asked through a hook: accounts imports none of them.
+        intro=" ".join(clinic_settings_notes(clinic)),
     )
 
 

@@ -17,10 +17,12 @@ __all__ = [
     "SessionRating",
     "account_access_changed",
     "attendance_changed",
+    "clinic_settings_notes",
     "counted_responses",
     "episode_ended",
     "on_account_access_changed",
     "on_attendance_changed",
+    "on_clinic_settings_note",
     "on_counted_responses",
     "on_episode_ended",
     "on_response_stored",
@@ -67,6 +69,11 @@ class CountedResponses:
 
 
 _counted_response_providers: list[Callable[..., CountedResponses]] = []
+
+
+#: What the clinic settings page says about settings other apps keep: its view (accounts)
+#: imports none of those apps.
+_clinic_settings_note_providers: list[Callable[..., str]] = []
 
 
 class AccountChange(StrEnum):
@@ -124,6 +131,16 @@ def on_counted_responses(provider: Callable[..., CountedResponses]) -> Callable:
     return provider
 
 
+def on_clinic_settings_note(provider: Callable[..., str]) -> Callable:
+    """Register ``provider(clinic) -> str`` (transcripts does: its retention rule at work):
+    what the clinic settings page tells the clinic's admin about a setting the provider's
+    app keeps, "" for nothing. The admin sees no client data (DESIGN §5): counts and dates
+    of the clinic as a whole, never a client's."""
+    if provider not in _clinic_settings_note_providers:
+        _clinic_settings_note_providers.append(provider)
+    return provider
+
+
 def account_access_changed(user, *, change: AccountChange, actor, request=None) -> None:
     """``user``'s account changed (``actor`` did it; None: the command line)."""
     for listener in _account_listeners:
@@ -161,3 +178,10 @@ def counted_responses(client) -> CountedResponses | None:
     for provider in _counted_response_providers:
         return provider(client)
     return None
+
+
+def clinic_settings_notes(clinic) -> list[str]:
+    """What every registered provider says about ``clinic``'s settings, in the order they
+    registered, leaving out those with nothing to say."""
+    notes = (provider(clinic) for provider in _clinic_settings_note_providers)
+    return [str(note) for note in notes if note]

@@ -3,31 +3,38 @@
 Scope comes from :mod:`rapport.clinic.selectors`: a transcript is visible exactly when its
 client is. Views get a transcript only through :func:`get_transcript_for_user` (404
 outside scope). The functions that return text or analysis do not audit; the views and
-panel that show them do, once per page.
+panel that show them do, once per page. The retention status alone reads a whole clinic,
+for its admin: counts and a date, never a client.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from rapport.clinic.models import MISSED, Appointment, Client
+from rapport.clinic.models import MISSED, Appointment, Client, Clinic
 from rapport.clinic.selectors import clients_for
 from rapport.transcripts.metrics import REFERENCES
-from rapport.transcripts.models import Transcript, TranscriptStatus
+from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
 
 __all__ = [
+    "RetentionStatus",
     "SpeakerSample",
     "TrendRow",
     "appointments_for_upload",
     "client_trend",
     "get_transcript_for_user",
+    "retention_settings_note",
     "speaker_samples",
+    "transcript_retention_status",
     "transcripts_for_client",
 ]
 
@@ -174,3 +181,80 @@ def _unrated(values: dict[str, Any], ratings: dict[str, Any]) -> frozenset[str]:
         and ref.min_count > 0
         and ratings.get(name) is None
     )
+
+
+# --- the clinic settings page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionStatus:
+    """How the clinic's retention rule is being kept, for its settings page: counts of the
+    clinic as a whole, read for its admin, who sees no client (DESIGN §5)."""
+
+    days: int  # the clinic's limit (0: text is kept)
+    past_due: int  # transcripts still holding text past the limit
+    # ... of which past it for more than a day: a daily job would have deleted them.
+    past_due_over_a_day: int
+    last_deleted_at: datetime | None  # the latest deletion under the rule in this clinic
+
+
+def transcript_retention_status(clinic: Clinic, *, now: datetime | None = None) -> RetentionStatus:
+    """Whether text past ``clinic``'s limit is waiting to be deleted (one query)."""
+    now = now or timezone.now()
+    days = clinic.transcript_retention_days
+    in_clinic = Transcript.objects.filter(appointment__episode__client__clinic=clinic)
+    cutoff = now - timedelta(days=days)
+    holding = Q(text_deleted_at__isnull=True)
+    counts = in_clinic.aggregate(
+        past_due=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff)),
+        over_a_day=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff - timedelta(days=1))),
+        last=Max("text_deleted_at", filter=Q(text_deletion=TextDeletion.RETENTION)),
+    )
+    return RetentionStatus(
+        days=days,
+        past_due=counts["past_due"] if days > 0 else 0,
+        past_due_over_a_day=counts["over_a_day"] if days > 0 else 0,
+        last_deleted_at=counts["last"],
+    )
+
+
+def retention_settings_note(clinic) -> str:
+    """What the clinic settings page says about the retention rule at work: whether text
+    past the limit is waiting (text past it for over a day means the daily job is not
+    running) and when text was last deleted under the rule. Empty when text is kept.
+    Registered as a ``core.hooks`` clinic settings note (``apps.py``): the settings page
+    belongs to accounts, which imports no transcripts code."""
+    status = transcript_retention_status(clinic)
+    if status.days == 0:
+        return ""
+    parts = [_("Transcript retention (%(days)s days):") % {"days": status.days}]
+    if status.past_due:
+        parts.append(
+            ngettext(
+                "%(n)s transcript still holds text past the limit: its text is deleted when "
+                "someone opens it, or by the daily job.",
+                "%(n)s transcripts still hold text past the limit: their text is deleted when "
+                "someone opens them, or by the daily job.",
+                status.past_due,
+            )
+            % {"n": status.past_due}
+        )
+    else:
+        parts.append(_("no transcript holds text past the limit."))
+    if status.past_due_over_a_day:
+        parts.append(
+            ngettext(
+                "%(n)s has been past the limit for more than a day: check that the daily job "
+                "(rapport purge-transcripts) runs.",
+                "%(n)s have been past the limit for more than a day: check that the daily job "
+                "(rapport purge-transcripts) runs.",
+                status.past_due_over_a_day,
+            )
+            % {"n": status.past_due_over_a_day}
+        )
+    if status.last_deleted_at is None:
+        parts.append(_("No text has been deleted under the rule yet."))
+    else:
+        when = formats.date_format(timezone.localtime(status.last_deleted_at), "j M Y, H:i")
+        parts.append(_("Text was last deleted under the rule on %(when)s.") % {"when": when})
+    return " ".join(parts)

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -37,13 +37,11 @@ from rapport.transcripts.quality import quality_model_version
 
 __all__ = [
     "CoderUnavailable",
-    "RetentionStatus",
     "get_coder",
     "transcript_analyse",
     "transcript_delete",
     "transcript_delete_text",
     "transcript_enforce_retention",
-    "transcript_retention_status",
     "transcript_set_roles",
     "transcript_upload",
     "transcripts_enforce_retention_for_client",
@@ -530,37 +528,6 @@ def transcripts_purge_expired(*, now: datetime | None = None) -> int:
     if purged:
         logger.info("transcript retention: text deleted from %s transcripts", purged)
     return purged
-
-
-@dataclass(frozen=True)
-class RetentionStatus:
-    """How the clinic's retention rule is being kept, for its settings page."""
-
-    days: int  # the clinic's limit (0: text is kept)
-    past_due: int  # transcripts still holding text past the limit
-    # ... of which past it for more than a day: a daily job would have deleted them.
-    past_due_over_a_day: int
-    last_deleted_at: datetime | None  # the latest deletion under the rule in this clinic
-
-
-def transcript_retention_status(clinic: Clinic, *, now: datetime | None = None) -> RetentionStatus:
-    """Whether text past ``clinic``'s limit is waiting to be deleted (one query)."""
-    now = now or timezone.now()
-    days = clinic.transcript_retention_days
-    in_clinic = Transcript.objects.filter(appointment__episode__client__clinic=clinic)
-    cutoff = now - timedelta(days=days)
-    holding = Q(text_deleted_at__isnull=True)
-    counts = in_clinic.aggregate(
-        past_due=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff)),
-        over_a_day=Count("pk", filter=holding & Q(uploaded_at__lt=cutoff - timedelta(days=1))),
-        last=Max("text_deleted_at", filter=Q(text_deletion=TextDeletion.RETENTION)),
-    )
-    return RetentionStatus(
-        days=days,
-        past_due=counts["past_due"] if days > 0 else 0,
-        past_due_over_a_day=counts["over_a_day"] if days > 0 else 0,
-        last_deleted_at=counts["last"],
-    )
 
 
 # --- re-analysis after a model upgrade --------------------------------------------------

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rapport.audit.services import Action, audit_page_view, audit_record
@@ -596,46 +596,3 @@ def _trend(client) -> dict[str, Any]:
         "trend_min_rated": MIN_RATED,
         "trend_has_unrated": any(row.unrated for row in rows),
     }
-
-
-# --- the clinic settings page -------------------------------------------------------------
-
-
-def retention_status_intro(clinic) -> str:
-    """What the clinic settings page says about the retention rule at work: whether text
-    past the limit is waiting (text past it for over a day means the daily job is not
-    running) and when text was last deleted under the rule. Empty when text is kept."""
-    status = services.transcript_retention_status(clinic)
-    if status.days == 0:
-        return ""
-    parts = [_("Transcript retention (%(days)s days):") % {"days": status.days}]
-    if status.past_due:
-        parts.append(
-            ngettext(
-                "%(n)s transcript still holds text past the limit: its text is deleted when "
-                "someone opens it, or by the daily job.",
-                "%(n)s transcripts still hold text past the limit: their text is deleted when "
-                "someone opens them, or by the daily job.",
-                status.past_due,
-            )
-            % {"n": status.past_due}
-        )
-    else:
-        parts.append(_("no transcript holds text past the limit."))
-    if status.past_due_over_a_day:
-        parts.append(
-            ngettext(
-                "%(n)s has been past the limit for more than a day: check that the daily job "
-                "(rapport purge-transcripts) runs.",
-                "%(n)s have been past the limit for more than a day: check that the daily job "
-                "(rapport purge-transcripts) runs.",
-                status.past_due_over_a_day,
-            )
-            % {"n": status.past_due_over_a_day}
-        )
-    if status.last_deleted_at is None:
-        parts.append(_("No text has been deleted under the rule yet."))
-    else:
-        when = formats.date_format(timezone.localtime(status.last_deleted_at), "j M Y, H:i")
-        parts.append(_("Text was last deleted under the rule on %(when)s.") % {"when": when})
-    return " ".join(parts)
