@@ -351,17 +351,39 @@ def rule_as_computed(evidence: Any, kind: str = "") -> str:
     return "" if rule_sentence(evidence, kind) == _as_sentence(raw) else raw
 
 
+#: A reason that multiplies the odds by less than this, either way (between about 0.91 and
+#: 1.1), is said to hardly change them: "about 1 times the odds" read as a slip.
+_HARDLY = 1.1
+#: Past this many times the odds a number claims more precision than a model of modest
+#: accuracy has (DESIGN §4: best F1 about .51), so the figure is given as a bound.
+_AT_MOST = 100
+
+
+def _times(factor: float) -> str:
+    """A multiplier as it is read: one decimal under 10 (1.3, 2.9, 2), whole from 10 (12)."""
+    return _number(factor, 1) if factor < 10 else str(int(factor + 0.5))
+
+
 def _effect(contribution: Any) -> str:
+    """What a reason's contribution (log-odds) does to the odds of ending early, in words."""
     try:
         size = float(contribution)
     except (TypeError, ValueError):
         return "Part of the estimate"
+    if not math.isfinite(size):
+        return "Part of the estimate"
     if size == 0:
         return "No effect on the estimate"
-    times = math.exp(abs(size))
+    if abs(size) < math.log(_HARDLY):
+        return "Hardly changes the odds of ending early"
     if size > 0:
-        return f"Raises the risk: about {_number(times, 1)} times the odds of ending early"
-    return f"Lowers the risk: about {_number(times, 1)} times lower odds of ending early"
+        if size >= math.log(_AT_MOST):
+            return f"Raises the risk: more than {_AT_MOST} times the odds of ending early"
+        return f"Raises the risk: about {_times(math.exp(size))} times the odds of ending early"
+    factor = math.exp(size)
+    if factor < 0.1:
+        return "Lowers the risk: less than 0.1 times the odds of ending early"
+    return f"Lowers the risk: about {_times(factor)} times the odds of ending early"
 
 
 def _simple(
