@@ -324,3 +324,13 @@ def test_uploading_the_file_again_past_the_limit_stores_it_anew(
     assert again.pk != old.pk and not getattr(again, "already_uploaded", False)
     assert raw_content(old) is None and raw_content(again) is not None
     assert retention_deletions(old).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_settings_page_says_one_day_not_one_days(login, clinic, admin_user, client_a):
+    set_retention(clinic, 1)
+    page = login(admin_user).get("/manage/clinic/").content.decode()
+    assert "Transcript retention (1 day):" in page and "(1 days)" not in page
+    set_retention(clinic, 2)
+    page = login(admin_user).get("/manage/clinic/").content.decode()
+    assert "Transcript retention (2 days):" in page

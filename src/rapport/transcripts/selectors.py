@@ -227,7 +227,14 @@ def retention_settings_note(clinic) -> str:
     status = transcript_retention_status(clinic)
     if status.days == 0:
         return ""
-    parts = [_("Transcript retention (%(days)s days):") % {"days": status.days}]
+    parts = [
+        ngettext(
+            "Transcript retention (%(days)s day):",
+            "Transcript retention (%(days)s days):",
+            status.days,
+        )
+        % {"days": status.days}
+    ]
     if status.past_due:
         parts.append(
             ngettext(
