@@ -29,7 +29,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 __all__ = [
     "Band",
     "Chart",
+    "LINE_STYLES",
     "Line",
+    "LineStyle",
     "Marker",
     "Threshold",
     "every_session",
@@ -59,6 +61,32 @@ _TITLE_CHARS = 40
 _LEGEND_CHARS = 34
 # One legend line's height in inches: matplotlib spaces legend lines about 1.45 font sizes apart.
 _LEGEND_LINE_IN = SMALLEST_FONT_PT * 1.45 / 72
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    marker: str  # matplotlib marker
+    marker_size: float
+    dashes: str | tuple[float, tuple[float, ...]]  # matplotlib linestyle
+
+
+# Each line of a chart has its own marker shape and dash pattern as well as its colour, so
+# that lines are told apart without colour (WCAG 1.4.1), in the legend too. Lines that
+# share values (goals and tasks both 9 at a session) must both stay visible without
+# moving a value: each later line is drawn on top, dashed, with a smaller marker of
+# another shape, so the line beneath shows around its marker and through its dash gaps.
+# The shapes avoid v, ^ and D, which mark ruptures, repairs and actions on the same charts.
+LINE_STYLES = (
+    LineStyle("o", 9.0, "-"),  # circle, solid
+    LineStyle("s", 6.0, (0, (4, 1.5))),  # square (fits inside the circle), dashed
+    LineStyle("P", 6.5, (0, (6, 1.5, 1.5, 1.5))),  # plus (square's corners show), dash-dot
+    LineStyle("X", 6.0, (0, (6, 1.5, 1.5, 1.5, 1.5, 1.5))),  # cross, dash-dot-dot
+    LineStyle("h", 4.5, (0, (1, 1.2))),  # hexagon, dotted
+)
+# A model line (the expected course) keeps a long dash of its own: it is not a score.
+_EXPECTED_DASHES = (0, (8, 3))
+# Legend samples long enough to show a whole dash-dot-dot pattern, in font sizes.
+_LEGEND_HANDLE_LENGTH = 4.0
 
 
 @dataclass(frozen=True)
@@ -143,15 +171,18 @@ def _draw(ax, chart: Chart) -> None:
         ys = [math.nan if y is None else float(y) for y in line.y]
         if all(math.isnan(y) for y in ys):
             continue  # nothing to draw: no legend entry for an empty line
+        style = LINE_STYLES[i % len(LINE_STYLES)]
         ax.plot(
             line.x,
             ys,
-            marker="o",
-            markersize=4.5,
+            marker=style.marker,
+            markersize=style.marker_size,
+            markeredgecolor="white",
+            markeredgewidth=0.8,
             linewidth=1.8,
             label=line.label,
             color=PALETTE[i % len(PALETTE)],
-            linestyle="--" if line.dashed else "-",
+            linestyle=_EXPECTED_DASHES if line.dashed else style.dashes,
         )
     for threshold in chart.thresholds:
         ax.axhline(
@@ -160,6 +191,7 @@ def _draw(ax, chart: Chart) -> None:
             linestyle=":",
             linewidth=1.2,
             label=threshold.label,
+            zorder=1.5,  # under the data lines: a score on the threshold stays whole
         )
     seen: set[str] = set()
     for marker in chart.markers:
@@ -220,6 +252,7 @@ def _legend(fig, ax) -> None:
         fontsize=SMALLEST_FONT_PT,
         frameon=False,
         ncols=1,
+        handlelength=_LEGEND_HANDLE_LENGTH,
     )
 
 
