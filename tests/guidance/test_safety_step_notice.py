@@ -37,12 +37,12 @@ def test_a_disabled_safety_step_is_named_on_every_visit(
     http = login(admin_user)
     for _visit in range(2):
         notice = notice_of(http.get("/manage/guidance/").content.decode())
-        assert "A safety strategy is not shown wherever it fits:" in notice
+        assert ">A safety strategy is not shown wherever it fits</h2>" in notice
         assert (
             f'<a href="/manage/guidance/{safety.pk}/">Ask directly how they are coping and '
             "about safety</a>: disabled." in notice
         )
-        assert "Therapists are not prompted by it to ask about safety" in notice
+        assert "Reliably worse alerts are covered by ‘Go through the crisis plan’." in notice
     strategy_set_enabled(actor=admin_user, strategy=safety, enabled=True)
     assert NOTICE not in http.get("/manage/guidance/").content.decode()
 
@@ -56,7 +56,7 @@ def test_a_narrowed_library_safety_step_is_named_with_what_it_no_longer_reaches(
         "Ask directly how they are coping and about safety</a>: not shown when: The episode "
         "is in its ending phase." in notice
     )
-    assert "Go through the crisis plan" not in notice  # enabled, and the clinic's own
+    assert "Go through the crisis plan</a>" not in notice  # enabled, and the clinic's own
 
 
 def test_several_are_named_together(login, admin_user, clinic, safety, second_safety_step):
@@ -72,7 +72,7 @@ def test_several_are_named_together(login, admin_user, clinic, safety, second_sa
         enabled=False,
     )
     notice = notice_of(login(admin_user).get("/manage/guidance/").content.decode())
-    assert "2 safety strategies are not shown wherever they fit:" in notice
+    assert ">2 safety strategies are not shown wherever they fit</h2>" in notice
     assert "about safety</a>: not shown with Reliably worse alerts." in notice
     assert f'<a href="/manage/guidance/{extra.pk}/">Ask who is at home tonight</a>: disabled.' in (
         notice
