@@ -42,7 +42,7 @@ def test_creating_a_client_with_no_name_re_renders_with_the_message_and_saves_no
     # A summary at the top, announced, links to the field to correct.
     summary = page[page.index('<div class="error-summary" role="alert">') :]
     summary = summary[: summary.index("</div>")]
-    assert '<a href="#id_display_name_error">Name</a>: This field is required.' in summary
+    assert '<a href="#id_display_name">Name</a>: This field is required.' in summary
     assert 'id="id_display_name_error"' in page
     assert Client.objects.count() == 0
 

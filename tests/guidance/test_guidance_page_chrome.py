@@ -47,7 +47,7 @@ def test_an_unticked_disable_shows_its_message_once_and_the_summary_links_to_it(
     assert page.count(TICK) == 1
     summary = page.split('class="error-summary" role="alert">', 1)[1].split("</div>", 1)[0]
     assert TICK not in summary
-    assert '<a href="#id_understood_error">the confirmation</a>' in summary
+    assert '<a href="#id_understood">the confirmation</a>' in summary
     field_error = page.split('<div id="id_understood_error">', 1)[1].split("</div>", 1)[0]
     assert TICK in field_error
     assert 'aria-describedby="id_understood_error"' in page  # the box names its error
