@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 from tests.browser.conftest import serious_accessibility_violations
 from tests.conftest import PASSWORD
+
+from rapport.checkins.models import CheckIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +28,15 @@ SHARE_SHEET = """
 window.__shared = [];
 navigator.share = data => { window.__shared.push(data); return Promise.resolve(); };
 """
+
+# Clipboard API refused (as without the permission) and the older execCommand("copy") too.
+REFUSED = """
+navigator.clipboard.writeText = () => Promise.reject(new Error("not allowed"));
+document.execCommand = () => false;
+"""
+
+SELECTED = """() => { const f = document.getElementById('checkin-url');
+    return f.value.substring(f.selectionStart, f.selectionEnd); }"""
 
 
 @pytest.fixture
@@ -75,14 +88,26 @@ def test_copy_puts_the_link_on_the_clipboard_and_says_so(
     status = page.get_by_role("status").filter(has_text="Copied")
     status.wait_for(state="visible")
     assert page.evaluate("navigator.clipboard.readText()") == link
-    # The link is selected too, so it shows what was copied.
-    selected = page.evaluate(
-        "() => { const f = document.getElementById('checkin-url');"
-        " return f.value.substring(f.selectionStart, f.selectionEnd); }"
-    )
-    assert selected == link
+    # The focus stays on the button: a screen reader says "Copied", not the whole link (it
+    # moved into the link's field, which was then read out, even when the copy worked).
+    assert page.evaluate("document.activeElement.textContent") == "Copy link"
     assert complaints == []
     assert serious_accessibility_violations(page) == []
+
+
+def test_where_copying_is_refused_the_link_is_selected_to_copy_by_hand(
+    open_context, live_server, therapist_a, client_a
+):
+    context = open_context()
+    # A browser that refuses both ways of copying.
+    context.add_init_script(REFUSED)
+    page, complaints = link_page(context, live_server, therapist_a, client_a)
+    link = page.get_by_label("Link to share with the client").input_value()
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_role("status").filter(has_text="copy it with Ctrl+C").wait_for(state="visible")
+    assert page.evaluate("document.activeElement.id") == "checkin-url"
+    assert page.evaluate(SELECTED) == link
+    assert complaints == []
 
 
 def test_share_offers_the_phones_share_sheet_where_there_is_one(
@@ -99,7 +124,16 @@ def test_share_offers_the_phones_share_sheet_where_there_is_one(
     page, complaints = link_page(with_sheet, live_server, therapist_a, client_a)
     link = page.get_by_label("Link to share with the client").input_value()
     page.get_by_role("button", name="Share…").click()
-    assert page.evaluate("window.__shared") == [{"url": link}]
+    # The link, with a subject and a line for the client, worded as the emailed link is.
+    expires = date_format(timezone.localtime(CheckIn.objects.latest("pk").expires_at), "j M Y, H:i")
+    assert page.evaluate("window.__shared") == [
+        {
+            "url": link,
+            "title": "A few questions from your therapist",
+            "text": "Your therapist would like you to answer a few short questions. It takes a "
+            f"minute or two. The link works once and until {expires}.",
+        }
+    ]
     assert complaints == []
 
 

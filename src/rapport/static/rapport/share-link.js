@@ -26,9 +26,11 @@
       field.setSelectionRange(0, field.value.length);
     }
 
-    // The older way, for a browser without the Clipboard API (or one that refuses it):
-    // copies the selection, and returns false where it cannot.
+    // The older way, for a browser without the Clipboard API (or one that refuses it): it
+    // copies only a selection, so the link is selected in its field first. Returns false
+    // where it cannot copy; the link stays selected then, ready to copy by hand.
     function copySelection() {
+      selectLink();
       try {
         return document.execCommand("copy");
       } catch (error) {
@@ -36,14 +38,17 @@
       }
     }
 
+    // Once copied, the focus is (back) on the button: a screen reader says "Copied" and
+    // does not read the whole link out, and the keyboard goes on from the button.
     function copyDone(copied) {
+      if (copied && document.activeElement === field) {
+        copy.focus();
+      }
       say(copied ? box.getAttribute("data-copied") : box.getAttribute("data-not-copied"));
     }
 
     copy.addEventListener("click", function () {
       say("");
-      // Selected in any case: where copying is refused, the link is ready to copy by hand.
-      selectLink();
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(
           function () { copyDone(true); },
@@ -54,11 +59,26 @@
       }
     });
 
+    // What the share sheet gets: the link, with a title (an email's subject) and a short
+    // text for the client, from the page (so they are translated) where it gives them.
+    function shareData() {
+      var data = { url: field.value };
+      var title = box.getAttribute("data-share-title");
+      var text = box.getAttribute("data-share-text");
+      if (title) {
+        data.title = title;
+      }
+      if (text) {
+        data.text = text;
+      }
+      return data;
+    }
+
     // The phone's own share sheet (messages, email ...), where the browser has one.
     if (share) {
       if (typeof navigator.share === "function") {
         share.addEventListener("click", function () {
-          navigator.share({ url: field.value }).catch(function () {
+          navigator.share(shareData()).catch(function () {
             // Closed without sharing: nothing to say.
           });
         });
