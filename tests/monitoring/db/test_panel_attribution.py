@@ -82,13 +82,14 @@ def test_the_therapist_sees_who_acknowledged_and_who_acted(
 
     page = http.get(f"/clients/{person.pk}/").content.decode()
     card = _card(page, rupture)
-    assert f"Acknowledged by Morgan Lee (supervisor), {_today()}." in card
+    # Morgan acknowledged and acted the same day: the action's line names them once.
+    assert f"Action logged by Morgan Lee (supervisor), {_today()}." in card
     assert "<h5>What was done</h5>" in card and "<h5>What you did</h5>" not in card
     day = timezone.localdate().strftime("%-d %b %Y")
     assert f"{day}, by Morgan Lee (supervisor): " in card
-    # The therapist's own action and the acknowledgement it implied read as theirs.
+    # The therapist's own action reads as theirs, not as a click on Acknowledge.
     own = _card(page, low)
-    assert f"Acknowledged by you, {_today()}." in own
+    assert f"Action logged by you, {_today()}." in own and "Acknowledged" not in own
     assert "<h5>What you did</h5>" in own and f"{day}, by you: in your own words" in own
     log = page[page.index("Repair log") :]
     assert f"{day}, by Morgan Lee (supervisor) · Alliance rupture: " in log
@@ -97,7 +98,7 @@ def test_the_therapist_sees_who_acknowledged_and_who_acted(
     # The supervisor reading the same page sees it the other way round.
     http.logout()
     seen_by_morgan = _card(login(morgan).get(f"/clients/{person.pk}/").content.decode(), low)
-    assert "Acknowledged by Therapist.A (therapist)" in seen_by_morgan
+    assert "Action logged by Therapist.A (therapist)" in seen_by_morgan
     assert "<h5>What was done</h5>" in seen_by_morgan
 
 
