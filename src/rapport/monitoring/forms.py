@@ -43,7 +43,10 @@ class LogActionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("strategy") and not (data.get("note") or "").strip():
-            raise forms.ValidationError(_("Choose a strategy or describe what you did."))
+            # On the first of the two fields, not the form: a form-wide error was tied to no
+            # control (no aria-invalid, no link from the error summary to the field).
+            self.add_error("strategy", _("Choose a strategy or describe what you did."))
+            return data
         data["strategy"] = self.strategies.get(data.get("strategy") or "")
         return data
 
