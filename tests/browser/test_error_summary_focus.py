@@ -70,10 +70,12 @@ def test_on_a_phone_a_failed_submit_puts_the_focus_on_the_summary_far_down_the_p
     assert summary.get_attribute("tabindex") == "-1"  # not a Tab stop of its own
     assert in_view(summary)  # below the alert's strategies, a long scroll on a phone
     assert summary.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
-    # Tab goes from the summary to its link, the link to the field.
+    # Tab goes from the summary to its first link; a link goes to its field.
     page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.textContent") == "When"
-    page.keyboard.press("Enter")
+    assert page.evaluate(
+        "() => document.activeElement === document.querySelector('.error-summary a')"
+    )
+    summary.get_by_role("link", name="When").press("Enter")
     assert focused(page) == "id_performed_on"
 
 
