@@ -169,10 +169,16 @@ class AppointmentForm(ConfirmTick, forms.Form):
         self.clashes: list[selectors.BookingClash] = []
         #: The clients the warning names (those ``user`` may see), for the page's audit.
         self.named_client_ids: list[int] = []
+        self.already_booked = False
         asked = self._asked_time()
         if asked is None:
             return
         starts_at, duration = asked
+        # A second booking of this episode at this very time is refused whatever is ticked:
+        # said at once, not after a "Book it anyway" that could never book it.
+        self.already_booked = selectors.bookings_at(episode, starts_at).exists()
+        if self.already_booked:
+            return
         self.clashes = selectors.appointment_clashes_for(user, episode, starts_at, duration)
         if not self.clashes:
             return
@@ -206,7 +212,9 @@ class AppointmentForm(ConfirmTick, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if self.clashes and not data.get(self.TICK):
+        if self.already_booked:
+            self.add_error("starts_at", _("This episode already has an appointment at this time."))
+        elif self.clashes and not data.get(self.TICK):
             self.add_error(
                 self.TICK,
                 _(

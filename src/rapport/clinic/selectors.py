@@ -331,6 +331,12 @@ class BookingClash:
     client_name: str | None
 
 
+def bookings_at(episode: Episode, starts_at: datetime) -> QuerySet[Appointment]:
+    """The episode's appointments at exactly ``starts_at`` that hold the slot (not
+    cancelled): a second one is refused (``services.appointment_create``), not warned of."""
+    return episode.appointments.filter(starts_at=starts_at).exclude(attendance=Attendance.CANCELLED)
+
+
 def appointment_clashes_for(
     user, episode: Episode, starts_at: datetime, duration_minutes: int
 ) -> list[BookingClash]:

@@ -29,7 +29,11 @@ from rapport.clinic.models import (
     Modality,
     Phase,
 )
-from rapport.clinic.selectors import appointments_cancelled_by_ending, cancelled_by_ending_target
+from rapport.clinic.selectors import (
+    appointments_cancelled_by_ending,
+    bookings_at,
+    cancelled_by_ending_target,
+)
 from rapport.core import hooks
 
 __all__ = [
@@ -451,9 +455,7 @@ _ALREADY_BOOKED = "This episode already has an appointment at this time."
 
 def _booked_at(episode: Episode, starts_at: datetime, *, besides: Appointment | None = None):
     """The episode's appointments at ``starts_at`` that hold the slot (not cancelled)."""
-    booked = episode.appointments.filter(starts_at=starts_at).exclude(
-        attendance=Attendance.CANCELLED
-    )
+    booked = bookings_at(episode, starts_at)
     return booked.exclude(pk=besides.pk) if besides is not None else booked
 
 
