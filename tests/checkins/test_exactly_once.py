@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from tests.checkins._helpers import PHQ9_ZERO, form_key, make_link
+from tests.clinic._races import real_concurrency, run_at_once, run_twice_at_once
 
 from rapport.audit.models import AuditEvent
 from rapport.checkins.models import CheckIn
@@ -97,48 +95,17 @@ def test_a_network_retry_after_the_link_expired_still_gets_its_thank_you(
     assert Response.objects.count() == 1
 
 
-def _race(target, count):
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcome = target(index)
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            outcome = error
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
-def _real_concurrency() -> bool:
-    """Threads need their own connections to one database: PostgreSQL, or SQLite in a file.
-    The in-memory SQLite test database is shared-cache, where a second writer fails at once
-    instead of waiting; the real-server test below covers SQLite."""
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_double_submit_stores_one_response(client_a):
-    if not _real_concurrency():
+    if not real_concurrency():
         pytest.skip("in-memory SQLite cannot run concurrent writers; see the real-server test")
     checkin, _ = make_link(client_a)
 
-    def submit(index):
+    def submit_from(tab):
         # Two tabs racing: different form keys, the same link.
-        return checkin_submit(checkin=checkin, answers=ANSWERS, form_key=f"tab-{index}-" + "k" * 16)
+        return lambda: checkin_submit(checkin=checkin, answers=ANSWERS, form_key=tab + "k" * 16)
 
-    results = _race(submit, 2)
+    results = list(run_at_once({tab: submit_from(tab) for tab in ("tab-0-", "tab-1-")}).values())
     stored = [r for r in results if isinstance(r, tuple)]
     refused = [r for r in results if isinstance(r, CheckinUnavailable)]
     assert len(stored) == 1 and len(refused) == 1, results
@@ -147,14 +114,14 @@ def test_a_concurrent_double_submit_stores_one_response(client_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_double_click_stores_one_response_and_both_get_it(client_a):
-    if not _real_concurrency():
+    if not real_concurrency():
         pytest.skip("in-memory SQLite cannot run concurrent writers; see the real-server test")
     checkin, _ = make_link(client_a)
 
-    def submit(index):
+    def submit():
         return checkin_submit(checkin=checkin, answers=ANSWERS, form_key="same-key-" + "k" * 16)
 
-    results = _race(submit, 2)
+    results = run_twice_at_once(submit)
     assert all(isinstance(r, tuple) for r in results), results
     assert {r[0].pk for r in results} == {Response.objects.get().pk}
     assert sorted(r[1] for r in results) == [False, True]

@@ -13,13 +13,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from tests.checkins.test_rating_while_marked_missed import (
-    NO_CONCURRENCY,
-    first_held_then_second,
-    last_week,
-    mark_no_show,
-)
-from tests.clinic._races import real_concurrency
+from tests.checkins.test_rating_while_marked_missed import NO_CONCURRENCY, last_week, mark_no_show
+from tests.clinic._races import first_held_then_second, real_concurrency
 
 from rapport.checkins.models import CheckIn, Timing
 from rapport.checkins.services import checkin_create

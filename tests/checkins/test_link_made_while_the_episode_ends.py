@@ -9,15 +9,12 @@ refused). Both now lock the episode row and decide on what it holds.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models.signals import pre_save
 from django.utils import timezone
-from tests.clinic._races import real_concurrency
+from tests.clinic._races import first_held_then_second, real_concurrency
 
 from rapport.checkins.models import CheckIn
 from rapport.checkins.services import checkin_create
@@ -92,54 +89,27 @@ def test_a_link_made_while_the_episode_ends_is_not_left_open(therapist_a, client
         pytest.skip("in-memory SQLite cannot run concurrent writers; PostgreSQL runs this in CI")
     appointment = last_week(client_a)
     episode_id = appointment.episode_id
-    checked, ended = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
-
-    def hold_the_link_until_the_ending(sender, instance, **kwargs):
-        if instance.pk is None:
-            checked.set()
-            # With the lock the ending cannot finish while this waits: go on after a while.
-            ended.wait(timeout=3)
-
-    def make_link():
-        try:
-            results["link"] = checkin_create(
-                actor=therapist_a, appointment=appointment, instrument_id="phq9"
-            )
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            results["link"] = error
-        finally:
-            connection.close()
 
     def end_episode():
-        try:
-            assert checked.wait(timeout=10)
-            results["end"] = episode_end(
-                actor=therapist_a,
-                episode=Episode.objects.get(pk=episode_id),
-                ended_on=timezone.localdate(),
-                end_reason=EndReason.PLANNED,
-            )
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            results["end"] = error
-        finally:
-            ended.set()
-            connection.close()
+        return episode_end(
+            actor=therapist_a,
+            episode=Episode.objects.get(pk=episode_id),
+            ended_on=timezone.localdate(),
+            end_reason=EndReason.PLANNED,
+        )
 
-    pre_save.connect(hold_the_link_until_the_ending, sender=CheckIn, weak=False)
-    try:
-        threads = [threading.Thread(target=make_link), threading.Thread(target=end_episode)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        pre_save.disconnect(hold_the_link_until_the_ending, sender=CheckIn)
+    # The link is held before it is stored until the ending is done; with the episode lock
+    # the ending cannot be done meanwhile, and the link goes on after a while.
+    results = first_held_then_second(
+        CheckIn,
+        lambda: checkin_create(actor=therapist_a, appointment=appointment, instrument_id="phq9"),
+        end_episode,
+    )
 
-    assert isinstance(results["end"], Episode), results
+    assert isinstance(results["second"], Episode), results
     assert Episode.objects.get(pk=episode_id).phase == Phase.CLOSED
     assert open_links(Episode(pk=episode_id)) == []
-    link = results["link"]
+    link = results["first"]
     if isinstance(link, tuple):  # made first, then revoked by the ending
         assert CheckIn.objects.get(pk=link[0].pk).revoked_at is not None
     else:

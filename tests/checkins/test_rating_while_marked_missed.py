@@ -14,17 +14,13 @@ sees the page of a link that no longer works. Nothing of the loser is kept.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models.signals import pre_save
 from django.utils import timezone
 from tests.checkins._helpers import CHECKIN_ANSWERS
-from tests.clinic._races import real_concurrency
+from tests.clinic._races import first_held_then_second, real_concurrency
 
 from rapport.checkins.models import CheckIn, Timing
 from rapport.checkins.services import CheckinUnavailable, checkin_create, checkin_submit
@@ -61,51 +57,6 @@ def mark_no_show(therapist, appointment_id: int):
         appointment=Appointment.objects.select_related("episode").get(pk=appointment_id),
         attendance=Attendance.NO_SHOW,
     )
-
-
-def first_held_then_second(
-    model, first: Callable[[], object], second: Callable[[], object]
-) -> dict[str, object]:
-    """Runs ``first`` and holds it just before it saves a ``model`` row (after every check
-    it makes, inside its transaction); then runs ``second`` in another thread. ``first`` goes
-    on once ``second`` has finished, or after three seconds if ``second`` is waiting for a
-    lock ``first`` holds. Returns what each returned or raised."""
-    reached, second_done = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
-    held_thread: list[int] = []
-
-    def hold(sender, instance, **kwargs):
-        if threading.get_ident() in held_thread and not reached.is_set():
-            reached.set()
-            second_done.wait(timeout=3)
-
-    def run(name: str, target: Callable[[], object], done: threading.Event | None):
-        try:
-            if done is None:
-                held_thread.append(threading.get_ident())
-            else:
-                assert reached.wait(timeout=10), "the first never reached its save"
-            results[name] = target()
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            results[name] = error
-        finally:
-            if done is not None:
-                done.set()
-            connection.close()
-
-    pre_save.connect(hold, sender=model, weak=False)
-    try:
-        threads = [
-            threading.Thread(target=run, args=("first", first, None)),
-            threading.Thread(target=run, args=("second", second, second_done)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        pre_save.disconnect(hold, sender=model)
-    return results
 
 
 def assert_exactly_one_kept(appointment_id: int, results: dict, *, rating: str, marking: str):

@@ -10,14 +10,10 @@ asking for the tick, and two admins disabling two safety steps at once cannot le
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection
-from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from rapport.accounts.models import Role
@@ -37,7 +33,7 @@ from rapport.guidance.services import (
 )
 from rapport.monitoring.selectors import client_monitoring
 from rapport.monitoring.tasks import recompute_alerts
-from tests.clinic._races import real_concurrency
+from tests.clinic._races import first_held_then_second, real_concurrency
 from tests.conftest import make_user
 from tests.monitoring.db.helpers import checkins, make_episode, outcomes
 
@@ -230,51 +226,6 @@ def test_a_reliably_worse_client_keeps_the_prompt_to_ask_about_safety(
 # -- two admins at once -------------------------------------------------------------------
 
 
-def first_held_then_second(
-    first: Callable[[], object], second: Callable[[], object]
-) -> dict[str, object]:
-    """Runs ``first`` and holds it just before it saves a strategy (after every check it
-    makes, inside its transaction); then runs ``second`` in another thread. ``first`` goes
-    on once ``second`` has finished, or after three seconds if ``second`` is waiting for a
-    lock ``first`` holds. Returns what each returned or raised."""
-    reached, second_done = threading.Event(), threading.Event()
-    results: dict[str, object] = {}
-    held_thread: list[int] = []
-
-    def hold(sender, instance, **kwargs):
-        if threading.get_ident() in held_thread and not reached.is_set():
-            reached.set()
-            second_done.wait(timeout=3)
-
-    def run(name: str, target: Callable[[], object], done: threading.Event | None):
-        try:
-            if done is None:
-                held_thread.append(threading.get_ident())
-            else:
-                assert reached.wait(timeout=10), "the first never reached its save"
-            results[name] = target()
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            results[name] = error
-        finally:
-            if done is not None:
-                done.set()
-            connection.close()
-
-    pre_save.connect(hold, sender=Strategy, weak=False)
-    try:
-        threads = [
-            threading.Thread(target=run, args=("first", first, None)),
-            threading.Thread(target=run, args=("second", second, second_done)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        pre_save.disconnect(hold, sender=Strategy)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_disabling_the_two_safety_steps_at_once_leave_one(clinic, admin_user):
     """Each admin's check saw the other step still enabled, and both committed: the
@@ -305,7 +256,7 @@ def test_two_admins_disabling_the_two_safety_steps_at_once_leave_one(clinic, adm
         return run
 
     results = first_held_then_second(
-        disable(admin_user, library_step.pk), disable(other_admin, own_step.pk)
+        Strategy, disable(admin_user, library_step.pk), disable(other_admin, own_step.pk)
     )
     enabled = Strategy.objects.filter(clinic=clinic, safety=True, enabled=True)
     assert list(enabled.values_list("pk", flat=True)) == [own_step.pk], results

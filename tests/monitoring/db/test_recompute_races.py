@@ -13,14 +13,13 @@ import contextlib
 import threading
 
 import pytest
-from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from rapport.audit.models import AuditEvent
 from rapport.clinic.models import Episode
 from rapport.monitoring import services
 from rapport.monitoring.models import ACTIVE_STATUSES, Alert, AlertStatus, EpisodeSnapshot
-from tests.clinic._races import real_concurrency, run_twice_at_once
+from tests.clinic._races import first_held_then_second, real_concurrency, run_twice_at_once
 from tests.monitoring.db.helpers import checkins, make_episode, outcomes
 
 pytestmark = [
@@ -92,60 +91,21 @@ def test_a_recompute_does_not_undo_an_acknowledgement_made_while_it_ran(worsenin
     # The last session's check-in arrives: the recompute will update the low-alliance alert.
     checkins(client, held[-1:], [(7, 8, 8)])
 
-    recompute_read_it = threading.Event()
-    acknowledged = threading.Event()
-
-    def pause_before_saving(sender, instance, **kwargs):
-        if instance.pk == low.pk and threading.current_thread().name == "recompute":
-            recompute_read_it.set()
-            # Long enough for the click to commit when nothing holds it back; a click that
-            # waits for the recompute's lock is not waited for longer than this.
-            acknowledged.wait(timeout=3)
-
     def recompute():
         return services.alerts_recompute_episode(episode=Episode(pk=episode.pk))
 
     def acknowledge():
-        assert recompute_read_it.wait(timeout=10)
-        try:
-            return services.alert_acknowledge(actor=therapist_a, alert=Alert(pk=low.pk))
-        finally:
-            acknowledged.set()
+        return services.alert_acknowledge(actor=therapist_a, alert=Alert(pk=low.pk))
 
-    pre_save.connect(pause_before_saving, sender=Alert, weak=False)
-    try:
-        finished = _run_at_once({"recompute": recompute, "click": acknowledge})
-    finally:
-        pre_save.disconnect(pause_before_saving, sender=Alert)
+    # The recompute is held once it has read the alert, just before it saves it, long enough
+    # for the click to commit when nothing holds the click back; a click that waits for the
+    # recompute's lock is not waited for longer than that.
+    finished = first_held_then_second(
+        Alert, recompute, acknowledge, held_at=lambda alert: alert.pk == low.pk
+    )
 
-    assert recompute_read_it.is_set(), "the recompute did not update the alert"
     assert not any(isinstance(o, Exception) for o in finished.values()), finished
     low.refresh_from_db()
     assert low.status == AlertStatus.ACKNOWLEDGED
     assert low.acknowledged_by_id == therapist_a.pk and low.acknowledged_at is not None
     assert low.session == 6  # and the recompute's update is kept too
-
-
-def _run_at_once(targets: dict) -> dict:
-    """Each target in its own named thread (own connection); their results or errors."""
-    from django.db import connection
-
-    results: dict = {}
-
-    def run(name, target):
-        try:
-            results[name] = target()
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            results[name] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(name, target), name=name)
-        for name, target in targets.items()
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
