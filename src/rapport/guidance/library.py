@@ -282,6 +282,20 @@ def choose(
     return ordered
 
 
+# What is taken away, in words for each use: the kinds it drops, the conditions it now
+# requires and the exclusions it adds ({} names them).
+_AS_AN_EDIT_WOULD = (
+    "it would no longer be shown with {} alerts",
+    "it would be shown only when this also holds: {}",
+    "it would no longer be shown when: {}",
+)
+_AS_THE_COPY_IS = (
+    "not shown with {} alerts",
+    "shown only when this also holds: {}",
+    "not shown when: {}",
+)
+
+
 def narrowing(before: Any, after: Mapping[str, Any]) -> tuple[str, ...]:
     """What an edit (``after``: the changed fields) takes away from where ``before`` is
     shown, in the admin's words; empty when it takes nothing away.
@@ -290,15 +304,7 @@ def narrowing(before: Any, after: Mapping[str, Any]) -> tuple[str, ...]:
     drops it for some clients. Removing conditions or exclusions, or adding kinds, only
     widens it. Used to ask for confirmation before a safety step is narrowed.
     """
-    dropped, required, excluded = _taken_away(before, after)
-    reasons = []
-    if dropped:
-        reasons.append(f"it would no longer be shown with {_kind_labels(dropped)} alerts")
-    if required:
-        reasons.append(f"it would be shown only when this also holds: {_conditions(required)}")
-    if excluded:
-        reasons.append(f"it would no longer be shown when: {_conditions(excluded)}")
-    return tuple(reasons)
+    return _narrowed(before, after, _AS_AN_EDIT_WOULD)
 
 
 def narrowed_from(shipped: Any, row: Any) -> tuple[str, ...]:
@@ -306,15 +312,16 @@ def narrowed_from(shipped: Any, row: Any) -> tuple[str, ...]:
     it (``shipped``), in the admin's words; empty when the copy is shown wherever the
     shipped one would be. For the library page's lasting notice about safety steps."""
     after = {"kinds": row.kinds, "conditions": row.conditions, "unless": row.unless or ()}
-    dropped, required, excluded = _taken_away(shipped, after)
-    reasons = []
-    if dropped:
-        reasons.append(f"not shown with {_kind_labels(dropped)} alerts")
-    if required:
-        reasons.append(f"shown only when this also holds: {_conditions(required)}")
-    if excluded:
-        reasons.append(f"not shown when: {_conditions(excluded)}")
-    return tuple(reasons)
+    return _narrowed(shipped, after, _AS_THE_COPY_IS)
+
+
+def _narrowed(
+    before: Any, after: Mapping[str, Any], wording: tuple[str, str, str]
+) -> tuple[str, ...]:
+    taken = zip(
+        wording, _taken_away(before, after), (_kind_labels, _conditions, _conditions), strict=True
+    )
+    return tuple(words.format(named(found)) for words, found, named in taken if found)
 
 
 def _taken_away(before: Any, after: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
