@@ -26,6 +26,7 @@ from rapport.checkins.instruments import (
 from rapport.checkins.models import Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
+from rapport.core.people import name_with_role
 from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
 from rapport.measures import selectors as measure_selectors
 from rapport.measures.definitions import Instrument
@@ -90,10 +91,8 @@ def follow_up(response) -> dict | None:
     answer = risk_answer(response)
     if answer is None:
         return None
-    person = response.risk_reviewed_by
     return answer | {
-        "by": str(person) if person is not None else "",
-        "role": person.get_role_display().lower() if person is not None else "",
+        "by": name_with_role(response.risk_reviewed_by),
         "on": response.risk_reviewed_at,
         "note": response.risk_review_note,
     }

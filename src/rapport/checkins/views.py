@@ -41,6 +41,7 @@ from rapport.clinic.models import SHIPPED_CRISIS_TEXTS
 from rapport.core.decorators import admin_required, clinician_required
 from rapport.core.fields import keyring
 from rapport.core.forms import add_service_errors
+from rapport.core.people import name_with_role
 from rapport.lib.crypto import CryptoError
 from rapport.measures import selectors as measure_selectors
 from rapport.measures import services as measure_services
@@ -365,10 +366,10 @@ def _already_followed_up(stored) -> str:
             "saved. It is below, so you can copy it into the client's notes."
         ) % {"day": day}
     return _(
-        "%(person)s (%(role)s) already recorded a follow-up of this risk answer on %(day)s, "
+        "%(person)s already recorded a follow-up of this risk answer on %(day)s, "
         "so your note was not saved. It is below, so you can copy it into the client's notes "
         "or pass it on to the client's therapist."
-    ) % {"person": person, "role": person.get_role_display().lower(), "day": day}
+    ) % {"person": name_with_role(person), "day": day}
 
 
 def _risk_follow_up_page(request, response, form, *, status):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.http import Http404
 
 from rapport.clinic.selectors import clients_for
+from rapport.core.people import name_with_role, role_word
 from rapport.measures.definitions import Instrument
 from rapport.measures.models import ClinicWording, Response
 from rapport.measures.registry import all_instruments, get_instrument
@@ -148,10 +149,11 @@ class RiskFollowUpByOther:
 
     response_id: int
     on: datetime
-    # The account that recorded it (None when it was removed since), its name and role.
-    by_id: int | None
+    # The name and role of the account that recorded it ("" when it was removed since).
     by: str
     role: str
+    # How the caseload names them: "Morgan Lee (supervisor)", "Morgan Lee (you)".
+    by_with_role: str
 
 
 def risk_follow_ups_by_others(user, *, now: datetime) -> dict[int, RiskFollowUpByOther]:
@@ -185,19 +187,19 @@ def risk_follow_ups_by_others(user, *, now: datetime) -> dict[int, RiskFollowUpB
         if response.risk_flags:
             latest.setdefault(response.client_id, response)
     return {
-        client_id: _follow_up_by(response)
+        client_id: _follow_up_by(response, viewer=user)
         for client_id, response in latest.items()
         if response.risk_reviewed_by_id != response.client.therapist_id
     }
 
 
-def _follow_up_by(response: Response) -> RiskFollowUpByOther:
+def _follow_up_by(response: Response, *, viewer) -> RiskFollowUpByOther:
     person = response.risk_reviewed_by
     assert response.risk_reviewed_at is not None  # filtered on
     return RiskFollowUpByOther(
         response_id=response.pk,
         on=response.risk_reviewed_at,
-        by_id=response.risk_reviewed_by_id,
         by=str(person) if person is not None else "",
-        role=person.get_role_display().lower() if person is not None else "",
+        role=role_word(person) if person is not None else "",
+        by_with_role=name_with_role(person, viewer=viewer),
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.people import is_the_reader, marked_as_you
 from rapport.monitoring.kinds import KIND_LABELS
 from rapport.monitoring.signals.model import KINDS
 
@@ -119,12 +120,28 @@ class TriageFilterForm(forms.Form):
         ]
 
 
+YOU, INACTIVE = "you", "inactive"
+
+
+def therapist_mark(*, is_you: bool, active: bool) -> str:
+    """The mark beside a therapist's name wherever the caseload names them: :data:`YOU` on
+    the supervisor's own caseload, else :data:`INACTIVE` for an account that is no longer
+    active (their clients still need someone), else none ("")."""
+    if is_you:
+        return YOU
+    if not active:
+        return INACTIVE
+    return ""
+
+
 def therapist_label(therapist, *, you=None) -> str:
-    """A therapist's name as the caseload shows it: marked when it is the supervisor's own
-    caseload, or an account that is no longer active (their clients still need someone)."""
+    """A therapist's name as the caseload's filter offers it, in plain text: "Sam Lee (you)",
+    "Sam Lee (inactive)". The table and the team figures show the same marks, the inactive
+    one as a tag (``monitoring_tags.therapist_name``)."""
     name = str(therapist)
-    if you is not None and therapist.pk == you.pk:
-        return _("%(name)s (you)") % {"name": name}
-    if not therapist.is_active:
+    mark = therapist_mark(is_you=is_the_reader(therapist, you), active=therapist.is_active)
+    if mark == YOU:
+        return marked_as_you(name)
+    if mark == INACTIVE:
         return _("%(name)s (inactive)") % {"name": name}
     return name

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from rapport.core.people import is_the_reader, marked_as_you, name_with_role
 from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
+from rapport.monitoring.forms import INACTIVE, YOU, therapist_mark
 from rapport.monitoring.kinds import KIND_LABELS, KIND_SHORT
 from rapport.monitoring.panel_queries import Deed, PanelFacts
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import MonitoringError
 from rapport.monitoring.templatetags.evidence_text import evidence_rows, rule_as_computed
+
+if TYPE_CHECKING:
+    from rapport.monitoring.selectors import TherapistFigures
 
 register = template.Library()
 
@@ -138,11 +145,32 @@ def history_of(facts: PanelFacts | None, alert) -> tuple[Deed, ...]:
 @register.filter
 def done_by(person, viewer) -> str:
     """ "you" for the reader, else the person's name and role: "Morgan Lee (supervisor)"."""
-    if person is None:
-        return ""
-    if viewer is not None and getattr(viewer, "pk", None) == person.pk:
-        return _("you")
-    return f"{person} ({person.get_role_display().lower()})"
+    if is_the_reader(person, viewer):
+        return _("you")  # "Acknowledged by you, 6 Dec."
+    return name_with_role(person)
+
+
+@register.filter
+def therapist_name(therapist, you) -> str:
+    """A therapist in the caseload's table, marked as the filter's options are
+    (``monitoring.forms.therapist_label``): "Sam Lee (you)"; an inactive account's mark a
+    tag."""
+    mark = therapist_mark(is_you=is_the_reader(therapist, you), active=therapist.is_active)
+    return _marked(str(therapist), mark)
+
+
+@register.filter
+def figures_therapist_name(item: TherapistFigures, you_marked: bool) -> str:
+    """A therapist's row of the team figures, named as in the table; the reader is marked
+    only where the page names several therapists (``you_marked``)."""
+    mark = therapist_mark(is_you=item.is_you and you_marked, active=not item.inactive)
+    return _marked(item.name, mark)
+
+
+def _marked(name: str, mark: str) -> str:
+    if mark == INACTIVE:
+        return format_html('{} <span class="tag muted">{}</span>', name, _("inactive"))
+    return marked_as_you(name) if mark == YOU else name
 
 
 @register.filter
