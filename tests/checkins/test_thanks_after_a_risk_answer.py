@@ -36,7 +36,8 @@ def test_with_the_default_text_the_page_says_the_therapist_may_not_read_it_in_ti
     _, token = make_link(client_a)
     box = crisis_box(open_and_answer(client, token, RISK_ANSWER).content.decode())
     assert NOT_BEFORE_NEXT_SESSION in box
-    assert "If you are struggling now, please contact the clinic today." in box
+    # The clinic by its name, not "the clinic": the client may see several services.
+    assert f"If you are struggling now, please contact {clinic.name} today." in box
     assert EMERGENCY in box
     # No crisis line was set: none is pointed to, and the shipped text ("tell your
     # therapist today") is not shown as if it were the clinic's.
@@ -53,7 +54,7 @@ def test_a_clinics_own_crisis_line_is_pointed_to_and_shown(client, client_a, cli
     _, token = make_link(client_a)
     box = crisis_box(open_and_answer(client, token, RISK_ANSWER).content.decode())
     assert NOT_BEFORE_NEXT_SESSION in box
-    assert "please contact the clinic or the crisis contacts below today" in box
+    assert f"please contact {clinic.name} or the crisis contacts below today" in box
     assert "0100 000 000, 9am to 9pm. Out of hours: 0100 000 111." in box
     assert EMERGENCY in box
 

@@ -60,6 +60,7 @@ def _thanks(request, checkin, response):
     context = {
         "risk": bool(response.endorsed_risk),
         "crisis_text": _crisis_contacts(checkin.client.clinic) if response.endorsed_risk else "",
+        "clinic_name": checkin.client.clinic.name,
         "tablet": checkin.mode == Mode.TABLET,
     }
     page = render(request, "checkins/thanks.html", context)
