@@ -8,7 +8,8 @@ the client's therapist and their supervisor.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,7 +28,15 @@ from rapport.checkins.models import Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
 from rapport.core.people import name_with_role
-from rapport.lib.charts import Chart, Line, Threshold, line_chart_svg, svg_data_uri
+from rapport.lib.charts import (
+    Chart,
+    Line,
+    Threshold,
+    every_session,
+    line_chart_svg,
+    no_value_note,
+    svg_data_uri,
+)
 from rapport.measures import selectors as measure_selectors
 from rapport.measures.definitions import Instrument
 from rapport.measures.errors import InstrumentNotFound
@@ -190,10 +199,12 @@ def _in_session_order(
 @dataclass(frozen=True)
 class Counting:
     """Which of one instrument's answers the chart plots (``counted``: one a session, the
-    one that counts) and which the table marks as replaced."""
+    one that counts) and which the table marks as replaced. ``placed_at``: where monitoring
+    put each counted answer, (episode pk, session number); empty without monitoring."""
 
     counted: frozenset[int]
     replaced: frozenset[int]
+    placed_at: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _counting(instrument_id: str, instrument: Instrument | None, responses, provided) -> Counting:
@@ -204,7 +215,9 @@ def _counting(instrument_id: str, instrument: Instrument | None, responses, prov
     (monitoring not installed, or an instrument it does not count) the panel's own rule."""
     pks = {r.pk for r in responses}
     if provided is not None and instrument_id in provided.instruments:
-        return Counting(frozenset(provided.counted & pks), frozenset(provided.replaced & pks))
+        counted = provided.counted & pks
+        placed_at = {pk: provided.placed_at[pk] for pk in counted if pk in provided.placed_at}
+        return Counting(frozenset(counted), frozenset(provided.replaced & pks), placed_at)
     superseded = _superseded(instrument, responses) if instrument else set()
     scored = {r.pk for r in responses if r.total is not None}
     return Counting(frozenset(scored - superseded), frozenset(superseded))
@@ -263,7 +276,15 @@ def _chart(instrument: Instrument, responses, counting: Counting) -> tuple[str, 
     # three points beside a monitoring chart showing one (20); the table lists them all,
     # marked.
     scored = [r for r in responses if r.total is not None and r.pk in counting.counted]
-    xs = list(range(1, len(scored) + 1))
+    by_session = _by_session(scored, counting.placed_at)
+    if by_session is not None:
+        # Monitoring's session numbers: a session without an answer is a gap in the line,
+        # where numbering the answers 1, 2, 3 drew it straight across the missed session.
+        xs, ys = every_session(by_session)
+        x_label = _("Session (dates in the table)")
+    else:
+        xs, ys = list(range(1, len(scored) + 1)), [float(r.total) for r in scored]
+        x_label = _("Answer (dates in the table)")
     thresholds = []
     if instrument.clinical_cutoff is not None:
         thresholds.append(Threshold(_("Clinical cut-off"), float(instrument.clinical_cutoff.value)))
@@ -272,24 +293,38 @@ def _chart(instrument: Instrument, responses, counting: Counting) -> tuple[str, 
     total = instrument.total
     chart = Chart(
         title=instrument.short_title,
-        x_label=_("Session answered (dates in the table)"),
+        x_label=x_label,
         y_label=_("Total"),
-        lines=[Line(_("Total"), xs, [float(r.total) for r in scored])],
+        lines=[Line(_("Total"), xs, ys)],
         thresholds=thresholds,
         y_range=(float(total.min), float(total.max)) if total else None,
     )
-    return svg_data_uri(line_chart_svg(chart)), _chart_alt(instrument, scored, counting.replaced)
+    gaps = no_value_note(xs, ys, instrument.short_title) if by_session is not None else ""
+    return svg_data_uri(line_chart_svg(chart)), _chart_alt(
+        instrument, scored, counting.replaced, gaps
+    )
 
 
-def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int]) -> str:
+def _by_session(scored: list, placed_at: Mapping[int, tuple[int, int]]) -> dict[int, float] | None:
+    """The plotted totals by monitoring's session number, or None when the panel cannot
+    number them so: an answer monitoring did not place (monitoring not installed, an
+    instrument it does not count), or answers from more than one episode, whose session
+    numbers each start again at 1 (monitoring charts one episode at a time)."""
+    places = [placed_at.get(r.pk) for r in scored]
+    if not scored or None in places or len({place[0] for place in places if place}) > 1:
+        return None
+    return {place[1]: float(r.total) for r, place in zip(scored, places, strict=True) if place}
+
+
+def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int], gaps: str) -> str:
     if not scored:
         return _("No scored %(name)s totals yet.") % {"name": instrument.short_title}
     first, last = scored[0], scored[-1]
     alt = ngettext(
         "%(name)s total over %(count)s session, from %(first)s on %(first_date)s "
-        "to %(last)s on %(last_date)s. The same numbers are in the table below.",
+        "to %(last)s on %(last_date)s.",
         "%(name)s total over %(count)s sessions, from %(first)s on %(first_date)s "
-        "to %(last)s on %(last_date)s. The same numbers are in the table below.",
+        "to %(last)s on %(last_date)s.",
         len(scored),
     ) % {
         "name": instrument.short_title,
@@ -299,6 +334,10 @@ def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int]) -
         "last": f"{last.total:g}",
         "last_date": date_format(last.session_date, "j M Y"),
     }
+    if gaps:
+        # The picture's gap in words ("No PHQ-9 at session 3."): the line breaks there.
+        alt += " " + gaps[0].upper() + gaps[1:] + "."
+    alt += " " + _("The same numbers are in the table below.")
     if replaced:
         alt += " " + _(
             "The table also lists the answers not counted because another counts for the "

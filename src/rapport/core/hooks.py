@@ -6,8 +6,8 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -66,6 +66,10 @@ class CountedResponses:
     instruments: frozenset[str]
     counted: frozenset[int]
     replaced: frozenset[int]
+    #: Where monitoring placed each counted answer: pk -> (episode pk, session number), so
+    #: the panel's chart numbers sessions as monitoring's chart does, gaps included. A
+    #: provider that does not say leaves it empty: the panel then numbers answers 1, 2, 3.
+    placed_at: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
 
 _counted_response_providers: list[Callable[..., CountedResponses]] = []
