@@ -122,21 +122,17 @@ def test_answers_from_two_episodes_are_numbered_as_answers(no_phq9_at_session_3,
     assert "No PHQ-9" not in alt
 
 
-def test_without_session_numbers_the_axis_counts_answers_not_sessions(
+def test_the_page_places_answers_at_monitorings_sessions_with_the_gap(
     login, therapist_a, no_phq9_at_session_3, monkeypatch
 ):
-    """The page as it is drawn when the panel is not told where each answer sits (no
-    session numbers from the provider, or monitoring not installed): answers 1, 2, 3, and
-    an axis that does not call them sessions 1, 2, 3."""
+    """The page as drawn with monitoring installed: its provider says where it placed each
+    answer, so the panel's chart has monitoring's session numbers, with the gap at 3."""
     client, _episode = no_phq9_at_session_3
     drawn = plotted(monkeypatch)
     page = login(therapist_a).get(f"/clients/{client.pk}/").content.decode()
 
+    assert panels.hooks.counted_responses(client).placed_at
     (chart,) = [c for c in drawn if c.title == "PHQ-9"]
-    if not panels.hooks.counted_responses(client).placed_at:
-        assert list(chart.lines[0].x) == [1, 2, 3]
-        assert chart.x_label == "Answer (dates in the table)"
-    else:  # monitoring says where it placed them: its session numbers, with the gap
-        assert list(chart.lines[0].y) == [18, 18, None, 9]
-        assert re.search(r'alt="PHQ-9 total over 3 sessions[^"]*No PHQ-9 at session 3\.', page)
-    assert "Session answered" not in chart.x_label
+    assert list(chart.lines[0].y) == [18, 18, None, 9]
+    assert chart.x_label.startswith("Session")
+    assert re.search(r'alt="PHQ-9 total over 3 sessions[^"]*No PHQ-9 at session 3\.', page)

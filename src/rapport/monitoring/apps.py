@@ -88,6 +88,11 @@ def counted_responses(client):
         instruments=frozenset(stored_ids()),
         counted=frozenset(counted),
         replaced=frozenset(placed - counted),
+        placed_at={
+            pk: (one.episode.pk, session)
+            for one in built
+            for (_instrument, session), pk in one.response_ids.items()
+        },
     )
 
 
