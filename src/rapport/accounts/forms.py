@@ -574,7 +574,7 @@ class ClinicSettingsForm(forms.Form):
             "Shown to a client who reports thoughts of self-harm, on the page after their "
             "answers. Enter your clinic's own crisis line or phone number, and when it is "
             "answered. While this is still Rapport's default text, clients are not shown it: "
-            "the page asks them to contact the clinic today, and to call their local "
+            "the page asks them to contact the clinic (by its name) today, and to call their local "
             "emergency number if they are in immediate danger."
         ),
     )
