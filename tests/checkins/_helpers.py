@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from rapport.checkins.services import checkin_create
+from rapport.clinic.models import Appointment, Attendance, Client, Episode
 from rapport.measures.services import response_record
 
 PHQ9_ZERO = {f"phq9_{n}": "0" for n in range(1, 10)}
@@ -75,3 +76,27 @@ def episode_around(client, now):
     )
     Appointment.objects.create(episode=episode, starts_at=now + timedelta(days=7))
     return episode
+
+
+def weekly_sessions(therapist, display_name: str, count: int, *, birth_year: int = 1990):
+    """A client of ``therapist`` with an episode begun 40 days ago and ``count`` attended
+    weekly sessions at 10:00, the last a week ago; returns (client, episode, sessions)."""
+    client = Client.objects.create(
+        clinic=therapist.clinic,
+        therapist=therapist,
+        display_name=display_name,
+        birth_year=birth_year,
+    )
+    now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    episode = Episode.objects.create(
+        client=client, started_on=timezone.localdate(now - timedelta(days=40))
+    )
+    sessions = [
+        Appointment.objects.create(
+            episode=episode,
+            starts_at=now - timedelta(days=7 * (count - n)),
+            attendance=Attendance.ATTENDED,
+        )
+        for n in range(count)
+    ]
+    return client, episode, sessions

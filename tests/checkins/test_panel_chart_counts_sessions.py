@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.checkins._helpers import weekly_sessions
 from tests.checkins.test_panel_replaced_answers import rows_of
 
 from rapport.checkins import panels
 from rapport.cli import main
-from rapport.clinic.models import Appointment, Attendance, Client, Episode
 from rapport.measures.services import response_record
 from rapport.monitoring.series import load_episode_series
 
@@ -47,21 +47,7 @@ def answer(client, appointment, total, *, key, later):
 def answered_again(therapist_a, tmp_path, capsys):
     """Five weekly sessions, all attended, the last a week ago; one check-in after each, and
     session 4's imported from a file (37), then answered twice more on links (20, 20)."""
-    client = Client.objects.create(
-        clinic=therapist_a.clinic, therapist=therapist_a, display_name="Rowan R.", birth_year=1990
-    )
-    now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
-    episode = Episode.objects.create(
-        client=client, started_on=timezone.localdate(now - timedelta(days=40))
-    )
-    sessions = [
-        Appointment.objects.create(
-            episode=episode,
-            starts_at=now - timedelta(days=7 * (5 - n)),
-            attendance=Attendance.ATTENDED,
-        )
-        for n in range(5)
-    ]
+    client, episode, sessions = weekly_sessions(therapist_a, "Rowan R.", 5, birth_year=1990)
     for number, (session, total) in enumerate(zip(sessions, TOTALS, strict=True), start=1):
         if total is not None:
             answer(client, session, total, key=f"session-{number}", later=timedelta())

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.checkins._helpers import weekly_sessions
 from tests.checkins.test_panel_chart_counts_sessions import plotted
 
 from rapport.checkins import panels
-from rapport.clinic.models import Appointment, Attendance, Client, Episode
 from rapport.measures.registry import get_instrument
 from rapport.measures.services import response_record
 from rapport.monitoring.series import load_episode_series
@@ -42,21 +42,7 @@ def phq9(client, appointment, each: int, key: str):
 def no_phq9_at_session_3(therapist_a):
     """Four attended weekly sessions, the last a week ago; a PHQ-9 before sessions 1, 2
     and 4 (totals 18, 18, 9), none before session 3."""
-    client = Client.objects.create(
-        clinic=therapist_a.clinic, therapist=therapist_a, display_name="Quinn Q.", birth_year=1991
-    )
-    now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
-    episode = Episode.objects.create(
-        client=client, started_on=timezone.localdate(now - timedelta(days=40))
-    )
-    sessions = [
-        Appointment.objects.create(
-            episode=episode,
-            starts_at=now - timedelta(days=7 * (4 - n)),
-            attendance=Attendance.ATTENDED,
-        )
-        for n in range(4)
-    ]
+    client, episode, sessions = weekly_sessions(therapist_a, "Quinn Q.", 4, birth_year=1991)
     for number, each in ((1, 2), (2, 2), (4, 1)):
         phq9(client, sessions[number - 1], each, key=f"phq9-{number}")
     return client, episode
