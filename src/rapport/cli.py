@@ -387,10 +387,14 @@ def main(argv: list[str] | None = None) -> int:
     import rapport.commands  # noqa: F401 - registers the packages' commands
 
     args = build_parser().parse_args(argv)
+    from rapport.audit.context import audit_scope
     from rapport.lib.env import ConfigError
 
     try:
-        args.handler(args)
+        # One audit request id for the whole command (a cron run of recompute-alerts, a
+        # calibration): its rows read as one unit in the audit log.
+        with audit_scope():
+            args.handler(args)
     except (ConfigError, CommandError) as error:
         print(f"rapport: {error}", file=sys.stderr)
         return 2

@@ -165,6 +165,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every audit row of one request, whichever middleware or view writes it,
+    # carries the same request id (rapport.audit.context).
+    "rapport.audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

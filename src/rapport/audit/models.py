@@ -49,6 +49,10 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=100)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    # The HTTP request, command or run that wrote the row (rapport.audit.context): the
+    # rows one caseload view writes, one per client, share it. Empty on rows written
+    # before it was kept.
+    request_id = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 

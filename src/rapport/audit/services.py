@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
+from rapport.audit.context import current_request_id
 from rapport.audit.models import Action, AuditEvent
 from rapport.core.http import client_ip
 from rapport.lib.redact import redact_secret_paths
@@ -22,6 +24,12 @@ def _actor_fields(actor) -> dict:
     return {"actor": None, "actor_label": "system"}
 
 
+def _request_id() -> uuid.UUID:
+    """The id of the request, command or run under way (rapport.audit.context). A call
+    outside any (a service called from a shell or a test) is a unit of its own."""
+    return current_request_id() or uuid.uuid4()
+
+
 def audit_record(
     *, actor, action: str, target: str, client_id: int | None = None, request=None
 ) -> AuditEvent:
@@ -32,6 +40,7 @@ def audit_record(
         client_id=client_id,
         ip_address=client_ip(request) if request is not None else None,
         path=_path(request),
+        request_id=_request_id(),
     )
 
 
@@ -63,7 +72,16 @@ def audit_record_many(
     base = _actor_fields(actor)
     ip = client_ip(request) if request is not None else None
     path = _path(request)
+    request_id = _request_id()  # one for all the rows, even outside a request
     AuditEvent.objects.bulk_create(
-        AuditEvent(**base, action=action, target=target, client_id=cid, ip_address=ip, path=path)
+        AuditEvent(
+            **base,
+            action=action,
+            target=target,
+            client_id=cid,
+            ip_address=ip,
+            path=path,
+            request_id=request_id,
+        )
         for cid in client_ids
     )
