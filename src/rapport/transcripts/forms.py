@@ -7,12 +7,20 @@ import math
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.transcripts.parsing import CLIENT, THERAPIST, TranscriptError, parse_transcript
 
-__all__ = ["ALLOWED_SUFFIXES", "MAX_UPLOAD_BYTES", "DeleteForm", "RolesForm", "UploadForm"]
+__all__ = [
+    "ALLOWED_SUFFIXES",
+    "MAX_UPLOAD_BYTES",
+    "DeleteForm",
+    "RolesForm",
+    "UploadForm",
+    "roles_fit_in_one_request",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +95,19 @@ class UploadForm(forms.Form):
                 )
             ) from None
         return upload
+
+
+def roles_fit_in_one_request(speaker_count: int) -> bool:
+    """Whether the roles form of this many speakers can be sent at all.
+
+    The form posts one field per speaker and the CSRF token, and Django refuses a request of
+    more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields before any view runs (a bare "Bad
+    Request (400)" page). Uploads are now limited to 20 speakers (parsing.MAX_SPEAKERS), but
+    a transcript stored before that can name a thousand or more: its page must say so rather
+    than offer a form that can never be sent.
+    """
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return limit is None or speaker_count + 1 <= limit
 
 
 class RolesForm(forms.Form):

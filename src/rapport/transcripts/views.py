@@ -26,7 +26,12 @@ from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
 from rapport.lib.charts import Chart, Line, line_chart_svg, svg_data_uri
 from rapport.transcripts import selectors, services
-from rapport.transcripts.forms import DeleteForm, RolesForm, UploadForm
+from rapport.transcripts.forms import (
+    DeleteForm,
+    RolesForm,
+    UploadForm,
+    roles_fit_in_one_request,
+)
 from rapport.transcripts.metrics import MIN_RATED, REFERENCES
 from rapport.transcripts.models import TextDeletion, Transcript
 from rapport.transcripts.quality import (
@@ -226,6 +231,8 @@ def transcript_roles(request, transcript_id):
             ),
         )
         return redirect("transcript_report", transcript_id=transcript.pk)
+    if not roles_fit_in_one_request(len(content["speakers"])):
+        return _too_many_speakers(request, transcript, len(content["speakers"]))
     form = RolesForm(
         request.POST if request.method == "POST" else None,
         speakers=content["speakers"],
@@ -257,6 +264,26 @@ def transcript_roles(request, transcript_id):
     return render(request, "transcripts/roles.html", context, status=400 if form.errors else 200)
 
 
+def _too_many_speakers(request, transcript: Transcript, count: int):
+    """The roles page of a transcript stored before the speaker limit with more speakers
+    than one request can confirm: it says why nothing can be confirmed and offers the
+    deletion, with no form (Django would answer its submission with a bare 400 page).
+    The speakers' names and lines are not shown: a thousand rows of misread labels help
+    nobody decide, and nothing can be done with them here."""
+    client = transcript.appointment.episode.client
+    _audit_view(request, transcript, "roles")
+    context = {
+        "transcript": transcript,
+        "client": client,
+        "appointment": transcript.appointment,
+        "too_many_speakers": f"{count:,}",
+    }
+    # A POST can only come from a page sent before this one (a crafted or stale request
+    # small enough to reach the view): nothing is changed, and it says so as a refusal.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "transcripts/roles.html", context, status=status)
+
+
 @clinician_required
 def transcript_report(request, transcript_id):
     transcript = selectors.get_transcript_for_user(request.user, transcript_id)
@@ -271,6 +298,10 @@ def transcript_report(request, transcript_id):
         "client": client,
         "appointment": transcript.appointment,
         "has_text": content is not None,
+        # A transcript stored before the speaker limit may name more speakers than the
+        # roles form can send: its report offers no correction that could never be saved.
+        "roles_can_change": content is not None
+        and roles_fit_in_one_request(len(content.get("speakers", []))),
         "deleted_by_retention": transcript.text_deletion == TextDeletion.RETENTION,
         **_report(transcript, content),
         **_trend(client),
