@@ -33,7 +33,7 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import SupervisionLink, User
 from rapport.accounts.selectors import supervision_links_in_clinic_of, supervisors_of
-from rapport.audit.selectors import admin_audit_row, audit_events_for
+from rapport.audit.selectors import admin_audit_lines, audit_events_for
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
@@ -325,5 +325,6 @@ def audit_log(request):
 
 def _audit_context(form, page) -> dict:
     # The page lists rows as the admin may see them, never the events themselves: an
-    # event about a client's record says only read or changed (audit.selectors).
-    return {"form": form, "page": page, "rows": [admin_audit_row(event) for event in page]}
+    # event about a client's record says only read or changed (audit.selectors), and one
+    # request's reads of several clients (a caseload view) are one line with the rows in it.
+    return {"form": form, "page": page, "rows": admin_audit_lines(page)}

@@ -17,6 +17,8 @@ the installation's, not a clinic's, and is shown to no clinic's admin.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, StrIndex, Substr
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rapport.audit.models import Action, AuditEvent
 
@@ -34,7 +36,9 @@ __all__ = [
     "CLIENT_CREATED",
     "CLIENT_READ",
     "OPERATOR_LABELS",
+    "AdminAuditGroup",
     "AdminAuditRow",
+    "admin_audit_lines",
     "admin_audit_row",
     "audit_events_for",
     "is_client_data",
@@ -80,6 +84,25 @@ class AdminAuditRow:
     what: str
     client_id: int | None
     ip_address: str | None
+    # Which request, command or run wrote it (None on rows older than the field).
+    request_id: uuid.UUID | None = None
+    # Whether it is about a client's record (and may join a group of them).
+    is_client_data: bool = False
+
+
+@dataclass(frozen=True)
+class AdminAuditGroup:
+    """Consecutive client-record rows of one request, one actor and one coarse action that
+    name several clients, as one line: "Read" "12 client records" (a caseload view writes
+    a row per client shown). ``rows`` keeps every row, for the page's details list."""
+
+    at: datetime
+    actor_label: str
+    action: str
+    what: str
+    ip_address: str | None
+    client_count: int
+    rows: tuple[AdminAuditRow, ...]
 
 
 def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
@@ -95,7 +118,56 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
         what=what,
         client_id=event.client_id,
         ip_address=event.ip_address,
+        request_id=event.request_id,
+        is_client_data=is_client_data(event),
     )
+
+
+def admin_audit_lines(events: Iterable[AuditEvent]) -> list[AdminAuditRow | AdminAuditGroup]:
+    """The page's lines, in the events' order: each run of consecutive rows about client
+    records with the same request id, actor and coarse action ("Read") becomes one
+    :class:`AdminAuditGroup` when it names two clients or more. A run about one client
+    (its page and panels, or a filter on that client) stays row by row, as before, and so
+    does every row without a request id (written before it was kept) and every event
+    about users and settings (each says what changed)."""
+    lines: list[AdminAuditRow | AdminAuditGroup] = []
+    run: list[AdminAuditRow] = []
+    for row in map(admin_audit_row, events):
+        if run and _same_run(run[-1], row):
+            run.append(row)
+            continue
+        lines += _run_lines(run)
+        run = [row]
+    return lines + _run_lines(run)
+
+
+def _same_run(last: AdminAuditRow, row: AdminAuditRow) -> bool:
+    return (
+        row.is_client_data
+        and last.is_client_data
+        and row.request_id is not None
+        and (row.request_id, row.actor_label, row.action)
+        == (last.request_id, last.actor_label, last.action)
+    )
+
+
+def _run_lines(run: list[AdminAuditRow]) -> list[AdminAuditRow | AdminAuditGroup]:
+    clients = len({row.client_id for row in run})
+    if clients < 2:
+        return list(run)
+    first = run[0]
+    return [
+        AdminAuditGroup(
+            at=first.at,
+            actor_label=first.actor_label,
+            action=first.action,
+            what=ngettext("%(count)d client record", "%(count)d client records", clients)
+            % {"count": clients},
+            ip_address=first.ip_address,
+            client_count=clients,
+            rows=tuple(run),
+        )
+    ]
 
 
 def _coarse_client_action(event: AuditEvent) -> str:
