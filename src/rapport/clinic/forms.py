@@ -225,11 +225,14 @@ class AppointmentForm(ConfirmTick, forms.Form):
         return data
 
     def booking(self) -> dict:
-        """The cleaned fields ``services.appointment_create`` takes."""
+        """The cleaned fields ``services.appointment_create`` takes, with the bookings the
+        page warned of and the user accepted (``accepted_clashes``; none when it warned of
+        none): the service checks them again under its locks, so a booking made since this
+        form checked is warned of, never saved beside unseen."""
         data = dict(self.cleaned_data)
         data.pop(self.TICK, None)
         data.pop("confirmed_for", None)
-        return data
+        return {**data, "accepted_clashes": [clash.appointment_id for clash in self.clashes]}
 
 
 def clash_warning(clashes, *, visible: set[int], user, therapist) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "appointments_cancelled_by_ending",
     "cancelled_by_ending_target",
     "caseload_for",
+    "clashing_appointments",
     "clients_for",
     "ending_preview",
     "get_appointment_for_user",
@@ -352,7 +353,7 @@ def appointment_clashes_for(
 
     A supervisor booking for a supervisee may not see every client in the supervisee's
     diary: those are told as "another client" with only the time, never by name."""
-    clashing = _clashing_appointments(episode, starts_at, duration_minutes)
+    clashing = clashing_appointments(episode, starts_at, duration_minutes)
     visible = set(
         clients_for(user)
         .filter(pk__in={a.episode.client_id for a in clashing})
@@ -374,10 +375,12 @@ def booking_clash(appointment: Appointment, *, visible: Iterable[int]) -> Bookin
     )
 
 
-def _clashing_appointments(
+def clashing_appointments(
     episode: Episode, starts_at: datetime, duration_minutes: int
 ) -> list[Appointment]:
-    """Every booking :func:`appointment_clashes_for` tells of, unscoped (with clients)."""
+    """Every booking :func:`appointment_clashes_for` tells of, unscoped (with clients): what
+    ``services.appointment_create`` checks again under its locks, against the ones the
+    user was warned of. Never shown as it is (it names clients the user may not see)."""
     try:
         return _overlapping_or_same_day(episode, starts_at, duration_minutes)
     except OverflowError:

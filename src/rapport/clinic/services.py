@@ -7,11 +7,12 @@ user; every function records an audit row in the same transaction as the change.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
@@ -33,10 +34,13 @@ from rapport.clinic.selectors import (
     appointments_cancelled_by_ending,
     bookings_at,
     cancelled_by_ending_target,
+    clashing_appointments,
 )
 from rapport.core import hooks
 
 __all__ = [
+    "CLASHED_MEANWHILE",
+    "ClashNotConfirmed",
     "appointment_create",
     "appointment_record_attendance",
     "client_create",
@@ -459,6 +463,53 @@ def _booked_at(episode: Episode, starts_at: datetime, *, besides: Appointment | 
     return booked.exclude(pk=besides.pk) if besides is not None else booked
 
 
+#: Said when a booking that clashes with this one was made after the page checked (by a
+#: colleague, or in another tab): the page comes back with the warning naming it.
+CLASHED_MEANWHILE = (
+    "Another booking at a clashing time was made while you were booking this one, so "
+    "nothing was saved: it is named below."
+)
+
+
+class ClashNotConfirmed(ValidationError):
+    """The booking clashes with bookings the user was not warned of (made after the form
+    checked): nothing is stored. ``appointment_ids`` are those bookings."""
+
+    def __init__(self, appointment_ids: Collection[int]) -> None:
+        super().__init__(CLASHED_MEANWHILE, code="clash_not_confirmed")
+        self.appointment_ids = tuple(sorted(appointment_ids))
+
+
+def _locked_for_booking(episode: Episode, *, with_the_diary: bool) -> Episode:
+    """The episode read again with its row locked until the transaction ends, for a booking
+    that decides on what is booked; ``with_the_diary``, with it the rows of every open
+    episode of the client's therapist, whose bookings are the ones that can clash.
+
+    Episodes come first in the lock order of a session's record (see
+    :func:`locked_appointment`): ending the episode (``episode_end``) waits for a booking
+    into it, or the booking waits and sees the episode ended. Locking the whole diary's
+    episodes, in id order (two bookings lock them in the same order, so neither waits for
+    the other's next one), makes two bookings that could clash wait for each other: the
+    second checks the clashes once the first is stored, and a booking made after the form
+    checked is never saved beside one the user was not warned of. ``FOR NO KEY UPDATE``:
+    the rows stay free for the references new rows make to them (a goal, an answer).
+    A booking into an episode that opens meanwhile is no gap: it locks this episode too.
+    On SQLite the transaction's write lock (``BEGIN IMMEDIATE``) serialises them instead.
+    """
+    rows = Q(pk=episode.pk)
+    if with_the_diary:
+        therapist_id, clinic_id = Client.objects.values_list("therapist_id", "clinic_id").get(
+            pk=episode.client_id
+        )
+        rows |= Q(client__therapist_id=therapist_id, client__clinic_id=clinic_id) & ~Q(
+            phase=Phase.CLOSED
+        )
+    locking = Episode.objects.select_for_update(no_key=True, of=("self",)).filter(rows)
+    list(locking.order_by("pk").values_list("pk", flat=True))
+    # Read again in a statement of its own, after any wait: as stored now.
+    return Episode.objects.select_related("client__clinic").get(pk=episode.pk)
+
+
 @transaction.atomic
 def appointment_create(
     *,
@@ -467,8 +518,20 @@ def appointment_create(
     starts_at: datetime,
     modality: str = Modality.IN_PERSON,
     duration_minutes: int = 50,
+    accepted_clashes: Collection[int] | None = None,
     request=None,
 ) -> Appointment:
+    """Book an appointment for ``episode``.
+
+    ``accepted_clashes``: the bookings the user was warned this one clashes with, and
+    accepted (``forms.AppointmentForm``; empty when the page warned of none). They are
+    checked again here, under the locks (:func:`_locked_for_booking`): a clashing booking
+    made since the form checked, which nobody was warned of, refuses the booking with
+    :class:`ClashNotConfirmed` and nothing is stored. None skips that check (a caller that
+    warns of nothing: scripts, the demo). The same episode at the same time is refused
+    whatever is accepted.
+    """
+    episode = _locked_for_booking(episode, with_the_diary=accepted_clashes is not None)
     _require_open(episode)
     _validate_care_date("starts_at", starts_at.date())
     if starts_at.date() < episode.started_on:
@@ -477,6 +540,11 @@ def appointment_create(
         # Twice at one time is a double booking (or a double click): it would count twice
         # in attendance and in the check-ins expected. A cancelled session frees its slot.
         raise ValidationError({"starts_at": _ALREADY_BOOKED})
+    if accepted_clashes is not None:
+        clashing = {a.pk for a in clashing_appointments(episode, starts_at, duration_minutes)}
+        not_warned_of = clashing - set(accepted_clashes)
+        if not_warned_of:
+            raise ClashNotConfirmed(not_warned_of)
     try:
         with transaction.atomic():  # a savepoint: the refusal below leaves the outer one usable
             appointment = Appointment.objects.create(
@@ -486,8 +554,8 @@ def appointment_create(
                 duration_minutes=duration_minutes,
             )
     except IntegrityError:
-        # Two bookings sent at once both passed the check above; the database's
-        # one_appointment_at_a_time let only the first in.
+        # The check above missed a booking (one stored at once by a writer that took no
+        # lock): the database's one_appointment_at_a_time let only the first in.
         if not _booked_at(episode, starts_at).exists():
             raise
         raise ValidationError({"starts_at": _ALREADY_BOOKED}) from None
@@ -509,6 +577,8 @@ def locked_appointment(appointment_id: int) -> Appointment:
     another that waits for it (a deadlock, which the database breaks by failing one):
     **the episode row, then the appointment row, then its check-in links' rows.**
     ``episode_end`` locks the episode, then cancels appointments, then revokes links;
+    ``appointment_create`` locks the episode (and the therapist's other open episodes, in
+    id order) before it checks the slot and the clashes and inserts;
     ``appointment_record_attendance`` locks here, then revokes the session's links
     (check-ins listens); ``checkins.services.checkin_create`` and ``checkin_submit`` lock
     here before the link. A rating and a marking as not attended of one session so wait for

@@ -361,32 +361,55 @@ def goal_edit(request, goal_id):
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def appointment_create(request, episode_id):
+    """Book an appointment: the flow of ``service_form_page``, except that a booking the
+    service refuses brings the form back as the bookings stand now (:func:`_booking_again`),
+    so a clash made meanwhile is named and asks for its own tick."""
     episode = selectors.get_episode_for_user(request.user, episode_id)
     if not episode.is_open:
         return _episode_ended(request, episode, _("Book an appointment"))
     form = AppointmentForm(request.POST or None, episode=episode, user=request.user)
-    page = service_form_page(
-        request,
-        form,
-        lambda data: services.appointment_create(
-            actor=request.user, episode=episode, request=request, **form.booking()
-        ),
-        success=_("Appointment booked."),
-        next_url=_client_url(episode.client_id),
-        title=_("Book an appointment"),
-        client=episode.client,
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_create(
+                actor=request.user, episode=episode, request=request, **form.booking()
+            )
+        except ValidationError as error:
+            form = _booking_again(request, episode, error)
+        else:
+            messages.success(request, _("Appointment booked."))
+            return redirect(_client_url(episode.client_id))
+    audit_page_view(request, episode.client_id)
+    # The clash warning names other clients and their times: a read of their data too.
+    others = [pk for pk in form.named_client_ids if pk != episode.client_id]
+    audit_record_many(
+        actor=request.user,
+        action=Action.VIEW,
+        target="page:appointment_create",
+        client_ids=others,
+        request=request,
     )
-    if page.status_code != 302:
-        # The clash warning names other clients and their times: a read of their data too.
-        others = [pk for pk in form.named_client_ids if pk != episode.client_id]
-        audit_record_many(
-            actor=request.user,
-            action=Action.VIEW,
-            target="page:appointment_create",
-            client_ids=others,
-            request=request,
-        )
-    return page
+    context = {"form": form, "title": _("Book an appointment"), "client": episode.client}
+    return render(request, "clinic/form.html", context, status=400 if form.errors else 200)
+
+
+def _booking_again(request, episode, error: ValidationError) -> AppointmentForm:
+    """The booking form after the service refused it, checked again against what is booked
+    now: a booking made since the page checked (the service re-checks under its locks) is
+    named in the warning, with the box to tick left unticked, since it was ticked for
+    others; one of this episode at the very time is refused without a box. The service's
+    message is added unless the form already says it."""
+    data = request.POST.copy()
+    if isinstance(error, services.ClashNotConfirmed):
+        data.pop(AppointmentForm.TICK, None)
+    form = AppointmentForm(data, episode=episode, user=request.user)
+    form.is_valid()
+    shown = {message for messages_ in form.errors.values() for message in messages_}
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, messages_ in by_field.items():
+        for message in messages_:
+            if message not in shown:
+                form.add_error(field if field in form.fields else None, message)
+    return form
 
 
 @clinician_required
