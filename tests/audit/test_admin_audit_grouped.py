@@ -140,12 +140,12 @@ def test_only_consecutive_rows_of_one_request_one_actor_and_one_action_group(
     assert [[row.client_id for row in g.rows] for g in groups] == [[c, b], [c, a]]
 
 
-def test_rows_without_a_request_id_and_one_clients_rows_are_never_grouped(
+def test_rows_without_a_request_id_stay_one_a_line_and_one_clients_rows_are_one_row(
     therapist_a, client_a, admin_user
 ):
     """Rows written before the request id was kept cannot be told apart: each stays its
-    own line. Several rows of one request about one client (its page and panels) are not
-    "client records" either: they stay as they were."""
+    own line. Several rows of one request about one client (its page and panels) are that
+    client's row, once: not "client records", and not one identical row per panel."""
     other = make_client(therapist_a, "Olly Other")
     for client in (client_a, other):  # a caseload view of an older release
         AuditEvent.objects.create(
@@ -161,10 +161,22 @@ def test_rows_without_a_request_id_and_one_clients_rows_are_never_grouped(
     lines = admin_audit_lines(audit_events_for(admin_user))
     assert [(type(line), line.client_id) for line in lines] == [
         (AdminAuditRow, client_a.pk),
-        (AdminAuditRow, client_a.pk),
         (AdminAuditRow, other.pk),
         (AdminAuditRow, client_a.pk),
     ]
+    assert lines[0].request_id == page
+
+
+def test_a_client_page_view_is_one_line_for_that_client(login, admin_user, therapist_a, client_a):
+    login(therapist_a).get(f"/clients/{client_a.pk}/")
+    # The page and its panels: several rows stored, the detail kept for an investigation.
+    assert AuditEvent.objects.filter(client_id=client_a.pk, action=Action.VIEW).count() > 1
+    http = login(admin_user)
+    for query in ({}, {"client": client_a.pk}, {"action": CLIENT_READ}):
+        lines = _lines(http.get("/manage/audit/", query).content.decode())
+        assert lines == [
+            ("", [therapist_a.email, "Read", "Client record", str(client_a.pk), "127.0.0.1"])
+        ], query
 
 
 def test_events_about_users_and_settings_of_one_request_stay_one_a_line(

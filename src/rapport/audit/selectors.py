@@ -94,7 +94,7 @@ class AdminAuditRow:
 class AdminAuditGroup:
     """Consecutive client-record rows of one request, one actor and one coarse action that
     name several clients, as one line: "Read" "12 client records" (a caseload view writes
-    a row per client shown). ``rows`` keeps every row, for the page's details list."""
+    a row per client shown). ``rows`` keeps each client's row, for the page's details list."""
 
     at: datetime
     actor_label: str
@@ -125,11 +125,13 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
 
 def admin_audit_lines(events: Iterable[AuditEvent]) -> list[AdminAuditRow | AdminAuditGroup]:
     """The page's lines, in the events' order: each run of consecutive rows about client
-    records with the same request id, actor and coarse action ("Read") becomes one
-    :class:`AdminAuditGroup` when it names two clients or more. A run about one client
-    (its page and panels, or a filter on that client) stays row by row, as before, and so
-    does every row without a request id (written before it was kept) and every event
-    about users and settings (each says what changed)."""
+    records with the same request id, actor and coarse action ("Read") is one line. A run
+    naming two clients or more is an :class:`AdminAuditGroup` (a caseload view); a run
+    about one client is that client's row, once (a client's page writes a row for the page
+    and one per panel, which the page would show as identical rows: how many there are
+    says which panels had something to show). Rows without a request id (written before
+    it was kept) and events about users and settings (each says what changed) stay one a
+    line."""
     lines: list[AdminAuditRow | AdminAuditGroup] = []
     run: list[AdminAuditRow] = []
     for row in map(admin_audit_row, events):
@@ -152,20 +154,23 @@ def _same_run(last: AdminAuditRow, row: AdminAuditRow) -> bool:
 
 
 def _run_lines(run: list[AdminAuditRow]) -> list[AdminAuditRow | AdminAuditGroup]:
-    clients = len({row.client_id for row in run})
-    if clients < 2:
-        return list(run)
-    first = run[0]
+    """A run's line: each client's newest row, alone or grouped."""
+    newest: dict[int | None, AdminAuditRow] = {}
+    for row in run:
+        newest.setdefault(row.client_id, row)
+    if len(newest) < 2:
+        return list(newest.values())
+    first, count = run[0], len(newest)
     return [
         AdminAuditGroup(
             at=first.at,
             actor_label=first.actor_label,
             action=first.action,
-            what=ngettext("%(count)d client record", "%(count)d client records", clients)
-            % {"count": clients},
+            what=ngettext("%(count)d client record", "%(count)d client records", count)
+            % {"count": count},
             ip_address=first.ip_address,
-            client_count=clients,
-            rows=tuple(run),
+            client_count=count,
+            rows=tuple(newest.values()),
         )
     ]
 
