@@ -11,6 +11,10 @@
 Charts are SVG images (``rapport.lib.charts``) with alt text; the table carries every
 number, so nothing is only visible in a picture.
 
+A score answered on another day than its session's (a check-in sent days later, a PHQ-9
+answered before the session) says so in its table cell and in the alt text, "12 (answered
+2 Dec)": the table's Date is the session's (``answered``).
+
 The x axis counts sessions, and a session where a measure was not given (no check-in
 after it, no PHQ-9 before it) is a gap in that measure's line, named in the alt text ("no
 rating at session 4") and kept as a row of the table: a line drawn across it suggested a
@@ -35,6 +39,7 @@ from rapport.lib.charts import (
     no_value_note,
     svg_data_uri,
 )
+from rapport.monitoring.answered import answered_note
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
 from rapport.monitoring.series import EpisodeSeries
 from rapport.monitoring.signals import DetectorConfig, rupture_episodes
@@ -117,7 +122,7 @@ def _outcome_chart(
     title = _title(instrument)
     xs, ys = every_session({o.session: o.score for o in observations})
     for o in observations:
-        rows[o.session].outcome[instrument] = _fmt(o.score)
+        rows[o.session].outcome[instrument] = _fmt(o.score) + answered_note(data, o)
     bands, lines, thresholds = [], [Line(title, xs, ys)], []
     intake = observations[0]
     if model is not None:
@@ -172,7 +177,9 @@ def _outcome_chart(
     direction = "lower is better" if (criteria and criteria.sign > 0) else "higher is better"
     alt = (
         f"{title} by session ({direction}): "
-        + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+        + ", ".join(
+            f"session {o.session}: {_fmt(o.score)}{answered_note(data, o)}" for o in observations
+        )
         + _gap_sentence(xs, ys, "score")
         + ". The table below gives the expected course for each session."
     )
@@ -228,7 +235,7 @@ def _alliance_charts(
     observations = data.series.of(instrument)
     title = _title(instrument)
     for o in observations:
-        rows[o.session].alliance = _fmt(o.score)
+        rows[o.session].alliance = _fmt(o.score) + answered_note(data, o)
         if o.pushed is not None:
             rows[o.session].pushed = PUSHED_ANSWERS[o.pushed]
     markers: list[Marker] = []
@@ -275,7 +282,10 @@ def _alliance_charts(
             chart.title,
             svg_data_uri(line_chart_svg(chart)),
             f"Alliance ({title}) by session: "
-            + ", ".join(f"session {o.session}: {_fmt(o.score)}" for o in observations)
+            + ", ".join(
+                f"session {o.session}: {_fmt(o.score)}{answered_note(data, o)}"
+                for o in observations
+            )
             + _gap_sentence(xs, ys, "rating")
             + f". Markers: {marker_text}.",
         )
@@ -306,6 +316,7 @@ def _alliance_charts(
             + "; ".join(
                 f"session {o.session}: "
                 + ", ".join(_part_text(o.subscales.get(p), label) for p, label in parts)
+                + answered_note(data, o)
                 for o in observations
             )
             + _gap_sentence(xs, ys, "rating")

@@ -85,6 +85,9 @@ class AlertView:
     needs_action: bool = False
     snoozed: bool = False
     forms: dict = field(default_factory=dict)
+    #: The scores it names by session that were answered on another day (``answered``),
+    #: set by the page that shows it.
+    answered: list = field(default_factory=list)
 
 
 @dataclass

@@ -20,9 +20,11 @@ from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
 from rapport.guidance.services import library_load
 from rapport.monitoring import selectors, services
+from rapport.monitoring.answered import alert_answered_apart
 from rapport.monitoring.charts import build_charts
 from rapport.monitoring.forms import AcknowledgeForm, DismissForm, LogActionForm, SnoozeForm
 from rapport.monitoring.panel_queries import PanelFacts, alert_history, panel_facts
+from rapport.monitoring.series import load_episode_series
 
 __all__ = ["alert_acknowledge", "alert_action", "alert_dismiss", "alert_snooze", "client_panel"]
 
@@ -41,10 +43,12 @@ def _view_for(alert):
     return None, monitoring
 
 
-def _page(request, alert, form, title, *, view=None, goals=()):
+def _page(request, alert, form, title, *, view=None, goals=(), series=None):
     # Audited here, where the page is rendered: a form sent back with errors shows the
     # client's alert (and goals) again, and that read is recorded too.
     _audit_view(request, alert)
+    if series is None or series.episode.pk != alert.episode_id:
+        series = load_episode_series(alert.episode)
     return render(
         request,
         "monitoring/alert_form.html",
@@ -55,6 +59,8 @@ def _page(request, alert, form, title, *, view=None, goals=()):
             "title": title,
             "view": view,
             "goals": goals,
+            # Its scores answered on another day than their session's, as on the client page.
+            "answered": alert_answered_apart(alert, series),
             # Who acknowledged, snoozed or dismissed it, read here: templates do not query.
             "facts": PanelFacts(history=alert_history([alert])),
         },
@@ -153,7 +159,15 @@ def alert_action(request, alert_id):
         else:
             messages.success(request, _("Action logged."))
             return redirect(_back(alert))
-    return _page(request, alert, form, _("Log what you did"), view=view, goals=monitoring.goals)
+    return _page(
+        request,
+        alert,
+        form,
+        _("Log what you did"),
+        view=view,
+        goals=monitoring.goals,
+        series=monitoring.episode_series,
+    )
 
 
 def client_panel(request, client):
@@ -175,6 +189,7 @@ def client_panel(request, client):
     for view in (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed):
         # Field names stay plain (the alert pages read them); ids are unique on the page.
         auto_id = f"id_a{view.alert.pk}_%s"
+        view.answered = alert_answered_apart(view.alert, monitoring.episode_series)
         view.forms = {
             "action": LogActionForm(strategies=view.strategies, auto_id=auto_id),
             "dismiss": DismissForm(auto_id=auto_id),
