@@ -117,8 +117,10 @@ for _number, _key in enumerate(ENCRYPTION_KEYS, start=1):
 
 # Bare host names only: an entry with a scheme, port or path never matches a request, and
 # every page would answer 400 (DisallowedHost) instead of start-up saying what is wrong.
+# "*" only in demo and debug (check_allowed_hosts says why).
 ALLOWED_HOSTS = check_allowed_hosts(
-    env_list("RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else [])
+    env_list("RAPPORT_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO) else []),
+    refuse_any=not (DEBUG or DEMO),
 )
 if not ALLOWED_HOSTS and not (DEBUG or DEMO):
     ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -169,6 +171,9 @@ MIDDLEWARE = [
     # carries the same request id (rapport.audit.context).
     "rapport.audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy everywhere, no referrer from the client's pages. After (inside)
+    # SecurityMiddleware, so its site-wide Referrer-Policy does not replace the client pages'.
+    "rapport.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -406,6 +411,9 @@ else:
 # "Forgot your password?" emails a link: offered only where mail can arrive. Elsewhere
 # the clinic's server administrator sets a new one (`rapport set-password`).
 PASSWORD_RESET_BY_EMAIL = EMAIL_CONFIGURED or DEBUG or DEMO
+# A reset link opens the account to whoever holds it, and mail sits in inboxes, forwards
+# and backups: it works for one hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 EMAIL_HOST = env_str("RAPPORT_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("RAPPORT_EMAIL_PORT", 587, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("RAPPORT_EMAIL_USER", "") or ""

@@ -1,20 +1,27 @@
 """How allauth treats staff accounts: no sign-up; failed logins throttled so that wrong
 passwords from elsewhere do not lock a clinician out (settings.ACCOUNT_RATE_LIMITS); each
-role lands where "/" sends it; and a password an admin set cannot be kept as one's own."""
+role lands where "/" sends it; a password an admin set cannot be kept as one's own; and
+every address in an email is on settings.BASE_URL, never on the request's Host header."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlsplit
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
 from rapport.clinic.views import home
 
-__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter"]
+__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter", "on_base_url"]
 
 #: The per-account ceiling on failed logins: its rates are this entry of
 #: settings.ACCOUNT_RATE_LIMITS (where the trade-off is explained).
@@ -48,6 +55,39 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
                 code="password_set_by_admin",
             )
         return password
+
+    # Mail. allauth builds the addresses in its emails from the request (its Host header;
+    # django.contrib.sites is not installed), and so names the site after it. A request
+    # sent with a foreign Host that ALLOWED_HOSTS lets through (".example.org" covers any
+    # subdomain) would mail a real user a password-reset link to that host, which would
+    # then receive the key: every address and name in a mail comes from settings.BASE_URL,
+    # the public address check-in links use.
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # The key is "<uid>-<token>": allauth's own way of putting it in the URL.
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return on_base_url(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return on_base_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def format_email_subject(self, subject: str) -> str:
+        prefix = allauth_settings.EMAIL_SUBJECT_PREFIX
+        if prefix is None:
+            prefix = f"[{mail_site().name}] "
+        return prefix + str(subject)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """As allauth does, with the site named after BASE_URL and every ``*_url`` of the
+        context (reset, sign-up, confirmation links; built by allauth from the request in
+        flows that call no adapter method) moved onto BASE_URL."""
+        ctx = {"request": allauth_context.request, "email": email, **context}
+        for key, value in ctx.items():
+            if key.endswith("_url") and isinstance(value, str):
+                ctx[key] = on_base_url(value)
+        ctx["current_site"] = mail_site()
+        msg = self.render_mail(template_prefix, email, ctx)
+        msg.send()
 
     # Failed logins. allauth counts every attempt before checking the password and takes
     # the count back when the password is right; refused attempts check no password.
@@ -90,6 +130,35 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             action=LOGIN_FAILED_PER_ACCOUNT,
             key=self._account_key(request, **credentials),
         )
+
+
+@dataclass(frozen=True)
+class MailSite:
+    """What allauth's mail templates read from ``current_site``."""
+
+    name: str
+    domain: str
+
+
+def mail_site() -> MailSite:
+    """The site as emails name it: the host (and port) of settings.BASE_URL."""
+    host = urlsplit(settings.BASE_URL).netloc
+    return MailSite(name=host, domain=host)
+
+
+def on_base_url(url: str) -> str:
+    """``url`` (a path from reverse(), or an address allauth built from the request) on
+    settings.BASE_URL: only its path and query are kept.
+
+    BASE_URL holds the path the app is mounted at (``https://host/rapport``), as the script
+    prefix does for reverse() within a request: that prefix is replaced by BASE_URL."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    prefix = get_script_prefix()
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix) :]
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{settings.BASE_URL}{path}{query}"
 
 
 def _landing_url(request: HttpRequest) -> str:

@@ -131,9 +131,21 @@ def check_database_url(url: str, name: str = "RAPPORT_DATABASE_URL") -> None:
 _ALLOWED_HOST = re.compile(r"\*|\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\]", re.IGNORECASE)
 
 
-def check_allowed_hosts(hosts: list[str], name: str = "RAPPORT_ALLOWED_HOSTS") -> list[str]:
+def check_allowed_hosts(
+    hosts: list[str], name: str = "RAPPORT_ALLOWED_HOSTS", *, refuse_any: bool = False
+) -> list[str]:
     """Host names as Django's ALLOWED_HOSTS wants them: ``rapport.example.org``, not
-    ``https://rapport.example.org/``."""
+    ``https://rapport.example.org/``.
+
+    With ``refuse_any`` (everywhere but demo and debug) ``*`` is refused: it lets a request
+    name any host at all, and whatever is built from the request's host (a redirect, an
+    address in a page) then points wherever the sender chose."""
+    if refuse_any and "*" in hosts:
+        raise ConfigError(
+            f"{name}: '*' answers requests for any host name, which is allowed only in demo "
+            "or debug mode: list the names this server is reached at (e.g. "
+            "rapport.example.org, or .example.org for it and its subdomains)."
+        )
     for host in hosts:
         if _ALLOWED_HOST.fullmatch(host):
             continue
