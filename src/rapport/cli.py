@@ -172,8 +172,10 @@ def cmd_createuser(args: argparse.Namespace) -> None:
             clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
                 name=args.clinic
             )
+            # "cli", not None ("system"), as rapport set-password and the token commands:
+            # the audit log tells an operator's hand from the app's.
             user = user_create(
-                actor=None,
+                actor="cli",
                 clinic=clinic,
                 email=args.email,
                 role=args.role,

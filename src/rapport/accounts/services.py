@@ -66,7 +66,7 @@ def user_create(
     is_trainee: bool = False,
     request=None,
 ) -> User:
-    """Create a staff account. ``actor`` None means the command line (an operator)."""
+    """Create a staff account. ``actor`` None or "cli" means the command line (an operator)."""
     _require_admin(actor)
     email = email.strip().lower()
     try:
@@ -89,8 +89,8 @@ def user_create(
         validate_password(password, user)
         user.set_password(password)
         # An admin who typed it knows it: the user chooses their own at first sign-in. An
-        # operator at the command line (actor None) may be setting their own.
-        user.must_change_password = actor is not None
+        # operator at the command line (actor None or "cli") may be setting their own.
+        user.must_change_password = actor not in (None, "cli")
     else:
         user.set_unusable_password()
     user.save()
