@@ -12,6 +12,9 @@ from rapport.accounts.mfa import lacks_required_mfa
 
 # Paths a signed-in user without MFA may still reach: set-up, logout, static, check-ins.
 # The API authenticates by token, not by this session, and applies the rule itself.
+# Compared with ``request.path_info``: ``request.path`` starts with the path the app is
+# mounted at (SCRIPT_NAME, e.g. /rapport), so behind such a proxy no path would match and
+# the set-up page would redirect to itself.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/c/", "/api/")
 
 
@@ -24,7 +27,7 @@ class RequireMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(_ALLOWED_PREFIXES)
+            and not request.path_info.startswith(_ALLOWED_PREFIXES)
             and lacks_required_mfa(user)
         ):
             return redirect(reverse("mfa_activate_totp"))
@@ -45,8 +48,9 @@ class RequirePasswordChangeMiddleware:
             user is not None
             and user.is_authenticated
             and user.must_change_password
+            # reverse() starts with the mount path, as request.path does.
             and request.path != change
-            and not request.path.startswith(("/accounts/logout/", "/static/", "/c/"))
+            and not request.path_info.startswith(("/accounts/logout/", "/static/", "/c/"))
         ):
             messages.info(
                 request,
