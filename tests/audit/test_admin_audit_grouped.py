@@ -154,6 +154,7 @@ def test_rows_without_a_request_id_stay_one_a_line_and_one_clients_rows_are_one_
             action=Action.VIEW,
             target="caseload",
             client_id=client.pk,
+            clinic_id=therapist_a.clinic_id,  # as the migration filled it in
         )
     page = uuid.uuid4()
     _event(page, therapist_a, client_a.pk, target="client")

@@ -6,7 +6,6 @@ from allauth.account.views import password_reset as allauth_password_reset
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -33,7 +32,7 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import SupervisionLink, User
 from rapport.accounts.selectors import supervision_links_in_clinic_of, supervisors_of
-from rapport.audit.selectors import admin_audit_lines, audit_events_for
+from rapport.audit.selectors import AdminAuditPage, admin_audit_lines, admin_audit_page
 from rapport.clinic.services import clinic_update
 from rapport.core.decorators import admin_required
 from rapport.core.forms import add_service_errors, service_form_page
@@ -310,21 +309,53 @@ def audit_log(request):
     if form.is_bound and not form.is_valid():
         # A filter that cannot be applied lists nothing: every event under the error would
         # read as the filter's result (e.g. all events as one client's trail).
-        page = Paginator(audit_events_for(request.user).none(), 50).get_page(1)
-        return render(request, "accounts/audit.html", _audit_context(form, page), status=400)
+        page = AdminAuditPage(events=[])
+        return render(
+            request, "accounts/audit.html", _audit_context(request, form, page), status=400
+        )
     filters = form.cleaned_data if form.is_bound else {}
-    events = audit_events_for(
+    # Newer / Older by position in the log (the id of the event the page starts from),
+    # never a page number: a count or an offset of a log that only grows would be read
+    # row by row (audit.selectors.admin_audit_page). A cursor that is no id of the
+    # clinic's events gives the newest page, as a page number out of range did.
+    page = admin_audit_page(
         request.user,
+        before=_cursor(request.GET.get("before")),
+        after=_cursor(request.GET.get("after")),
         actor_email=filters.get("actor") or "",
         client_id=filters.get("client"),
         action=filters.get("action") or "",
     )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", _audit_context(form, page))
+    return render(request, "accounts/audit.html", _audit_context(request, form, page))
 
 
-def _audit_context(form, page) -> dict:
+def _cursor(value: str | None) -> int | None:
+    """An event id from the pager's link; anything else (or an id past a 64-bit key) none."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def _audit_context(request, form, page) -> dict:
     # The page lists rows as the admin may see them, never the events themselves: an
     # event about a client's record says only read or changed (audit.selectors), and one
     # request's reads of several clients (a caseload view) are one line with the rows in it.
-    return {"form": form, "page": page, "rows": admin_audit_lines(page)}
+    # The pager's links keep the filters.
+    kept = request.GET.copy()
+    for key in ("before", "after", "page"):
+        kept.pop(key, None)
+
+    def link(key, event_id):
+        if event_id is None:
+            return None
+        query = kept.copy()
+        query[key] = str(event_id)
+        return "?" + query.urlencode()
+
+    return {
+        "form": form,
+        "page": page,
+        "rows": admin_audit_lines(page.events),
+        "newer_url": link("after", page.newer),
+        "older_url": link("before", page.older),
+    }

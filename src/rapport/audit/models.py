@@ -53,11 +53,19 @@ class AuditEvent(models.Model):
     # rows one caseload view writes, one per client, share it. Empty on rows written
     # before it was kept.
     request_id = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    # The clinic whose admin sees the row, set once when it is written (audit.scope): the
+    # actor's clinic, else the client's, else, for the command line and the system, the
+    # clinic of the user or the clinic its target names. Empty for the installation's own
+    # work (a key rotation, the shipped guidance library), which no clinic's admin sees.
+    # A plain value like client_id, so the row outlives the clinic; the admin's page reads
+    # one clinic's rows newest first through the index on (clinic_id, at).
+    clinic_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["clinic_id", "at"], name="audit_clinic_at")]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target}"

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, StrIndex, Substr
+from django.db.models import Q
+from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from rapport.audit.models import Action, AuditEvent
+from rapport.audit.scope import OPERATOR_LABELS, as_id, subject_user_ref
 
 __all__ = [
     "ACTION_FILTER_CHOICES",
@@ -36,9 +37,12 @@ __all__ = [
     "CLIENT_CREATED",
     "CLIENT_READ",
     "OPERATOR_LABELS",
+    "PAGE_SIZE",
     "AdminAuditGroup",
+    "AdminAuditPage",
     "AdminAuditRow",
     "admin_audit_lines",
+    "admin_audit_page",
     "admin_audit_row",
     "audit_events_for",
     "is_client_data",
@@ -52,10 +56,6 @@ __all__ = [
 _READ_ACTIONS = frozenset({Action.VIEW, Action.EXPORT})
 _CHANGE_ACTIONS = frozenset(Action.values) - _READ_ACTIONS
 _CLIENT_CREATION = Q(action=Action.CREATE, target="client")
-
-# Who acts without an account: the command line and the app's own scheduled work
-# (audit.services._actor_fields). A check-in link's client is no such operator.
-OPERATOR_LABELS = ("cli", "system")
 
 
 def is_client_data(event: AuditEvent) -> bool:
@@ -199,106 +199,153 @@ def _settings_target(event: AuditEvent) -> str:
 _STRATEGY_PREFIX = "strategy:"
 
 
-def _with_strategy_titles(events, user):
-    """Each event whose target is ``strategy:<id>`` or ``strategy:<id>:<what>`` carries the
-    title of that strategy of the admin's clinic as ``strategy_title``, read in the page's
-    own query (a subquery), not one query per row. Client-data events never have such a
-    target (strategies are not client data) and are shown coarsely whatever they carry."""
+def _strategy_ref(target: str) -> str | None:
+    """``strategy:<id>`` or ``strategy:<id>:<what>``: the id as written."""
+    if target.startswith(_STRATEGY_PREFIX):
+        return target[len(_STRATEGY_PREFIX) :].split(":", 1)[0]
+    return None
+
+
+def _attach_names(events: list[AuditEvent], clinic_id: int | None) -> None:
+    """Each event whose target is ``strategy:<id>…`` carries the title of that strategy of
+    the clinic as ``strategy_title``, and each event about one user of the clinic
+    (:func:`rapport.audit.scope.subject_user_ref`) that user's name, their email where
+    they have none, as ``subject_user_name``: None for another clinic's, or none. Read for
+    the rows fetched, one query for each kind, never one per row. Client-data events never
+    have such a target (strategies are not client data) and are shown coarsely whatever
+    they carry."""
+    from rapport.accounts.models import User
     from rapport.guidance.models import Strategy
 
-    rest = Concat(Substr("target", len(_STRATEGY_PREFIX) + 1), Value(":"))
-    strategy_id = Substr(rest, 1, StrIndex(rest, Value(":")) - 1, output_field=CharField())
-    title = (
-        Strategy.objects.filter(clinic_id=user.clinic_id)
-        .annotate(id_text=Cast("pk", CharField()))
-        .filter(id_text=OuterRef("strategy_ref"))
-        .values("title")[:1]
-    )
-    return events.annotate(strategy_ref=strategy_id).annotate(
-        strategy_title=Case(
-            When(Q(target__startswith=_STRATEGY_PREFIX), then=Subquery(title)),
-            default=Value(None),
-            output_field=CharField(),
+    strategy_refs = {event.pk: as_id(_strategy_ref(event.target)) for event in events}
+    user_refs = {event.pk: as_id(subject_user_ref(event.target)) for event in events}
+    titles: dict[int, str] = {}
+    names: dict[int, str] = {}
+    if clinic_id is not None and any(strategy_refs.values()):
+        titles = dict(
+            Strategy.objects.filter(
+                clinic_id=clinic_id, pk__in={r for r in strategy_refs.values() if r}
+            ).values_list("pk", "title")
         )
-    )
+    if clinic_id is not None and any(user_refs.values()):
+        names = {
+            pk: full_name or email
+            for pk, full_name, email in User.objects.filter(
+                clinic_id=clinic_id, pk__in={r for r in user_refs.values() if r}
+            ).values_list("pk", "full_name", "email")
+        }
+    for event in events:
+        strategy, user = strategy_refs[event.pk], user_refs[event.pk]
+        event.strategy_title = titles.get(strategy) if strategy else None  # type: ignore[attr-defined]
+        event.subject_user_name = names.get(user) if user else None  # type: ignore[attr-defined]
 
 
-_USER_PREFIX = "user:"
-_API_PREFIX = "api-token:"
-_OF_USER = ":user:"
+class _NamedEvents(ModelIterable):
+    """The rows of :func:`audit_events_for`, each with the names it shows (read with
+    :func:`_attach_names` once the rows are fetched). ``clinic_id`` is set per query."""
+
+    clinic_id: int | None = None
+
+    def __iter__(self):
+        events = list(super().__iter__())
+        _attach_names(events, self.clinic_id)
+        yield from events
 
 
-def _text_up_to_colon(text):
-    rest = Concat(text, Value(":"))
-    return Substr(rest, 1, StrIndex(rest, Value(":")) - 1, output_field=CharField())
-
-
-def _subject_user_ref():
-    """The id, as text, of the one user an event is about: ``user:<id>…`` (accounts:
-    "user:2:deactivated") or ``api-token:<n>:user:<id>…`` (api: the token's user). Other
-    targets that name users (a supervision link names two; a move of clients has client
-    ids) have none."""
-    after_user = Substr("target", len(_USER_PREFIX) + 1)
-    after_token_user = Substr("target", StrIndex("target", Value(_OF_USER)) + len(_OF_USER))
-    return Case(
-        When(Q(target__startswith=_USER_PREFIX), then=_text_up_to_colon(after_user)),
-        When(
-            Q(target__startswith=_API_PREFIX) & Q(target__contains=_OF_USER),
-            then=_text_up_to_colon(after_token_user),
-        ),
-        default=Value(None),
-        output_field=CharField(),
-    )
-
-
-def _with_subject_user_names(events, user):
-    """Each event about one user of the admin's clinic carries that user's name (their
-    email where they have none) as ``subject_user_name``, read in the page's own query;
-    None for a user of another clinic, or no user."""
-    from rapport.accounts.models import User
-
-    name = (
-        User.objects.filter(clinic_id=user.clinic_id)
-        .annotate(id_text=Cast("pk", CharField()))
-        .filter(id_text=OuterRef("subject_user_ref"))
-        .values_list(Coalesce(NullIf("full_name", Value("")), "email", output_field=CharField()))[
-            :1
-        ]
-    )
-    return events.annotate(subject_user_ref=_subject_user_ref()).annotate(
-        subject_user_name=Subquery(name, output_field=CharField())
-    )
-
-
-def _names_the_clinic(clinic_id: int) -> Q:
-    """A target that names the clinic as a part, e.g. "dropout-calibration:clinic:3"."""
-    part = f":clinic:{clinic_id}"
-    return Q(target__endswith=part) | Q(target__contains=f"{part}:")
+def _named(events, clinic_id: int | None):
+    events._iterable_class = type("NamedEvents", (_NamedEvents,), {"clinic_id": clinic_id})
+    return events
 
 
 def audit_events_for(
     user, *, actor_email: str = "", client_id: int | None = None, action: str = ""
 ):
+    """The events a clinic's admin sees, newest first: the rows stored with the admin's
+    clinic (rapport.audit.scope decides it when a row is written: the clinic's users',
+    those about its clients, and the command line's and the system's naming one of its
+    users or the clinic), one indexed condition whatever the size of the log."""
     if not (user.is_authenticated and user.is_clinic_admin):
         raise PermissionDenied
-    events = _with_subject_user_names(_with_strategy_titles(AuditEvent.objects.all(), user), user)
-    # The command line's and the system's events about the clinic's users or the clinic
-    # (a token revoked, a password set): only those naming this clinic's, never another's.
-    operators = Q(actor_label__in=OPERATOR_LABELS) & (
-        Q(subject_user_name__isnull=False) | _names_the_clinic(user.clinic_id)
-    )
-    events = events.filter(
-        Q(actor_label__in=_labels_in_clinic(user))
-        | Q(client_id__in=_client_ids_in_clinic(user))
-        | operators
-    )
+    if user.clinic_id is None:  # an admin of no clinic sees nothing (never the installation's)
+        return _named(AuditEvent.objects.none(), None)
+    events = AuditEvent.objects.filter(clinic_id=user.clinic_id)
     if actor_email:
         events = events.filter(actor_label__icontains=actor_email.strip().lower())
     if client_id is not None:
         events = events.filter(client_id=client_id)
     if action:
         events = events.filter(_action_matches(action))
-    return events.order_by("-at", "-pk")
+    return _named(events.order_by("-at", "-pk"), user.clinic_id)
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AdminAuditPage:
+    """One page of the admin's audit log, newest first, and where the next pages start:
+    ``newer`` and ``older`` are the ids of the first and last event shown (None where no
+    event lies that way), the *Newer* link asking for events after the one, *Older* for
+    events before the other. Paging by position in the log, not by a page number, reads
+    only the page's rows (and one row either side): no count of the whole log, no offset
+    past every newer row."""
+
+    events: list[AuditEvent]
+    newer: int | None = None
+    older: int | None = None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.newer is not None or self.older is not None
+
+
+def _older_than(at: datetime, pk: int) -> Q:
+    # "at <= A" lets the (clinic_id, at) index find the start; the rest breaks ties by id.
+    return Q(at__lte=at) & (Q(at__lt=at) | Q(pk__lt=pk))
+
+
+def _newer_than(at: datetime, pk: int) -> Q:
+    return Q(at__gte=at) & (Q(at__gt=at) | Q(pk__gt=pk))
+
+
+def admin_audit_page(
+    user,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE_SIZE,
+    **filters,
+) -> AdminAuditPage:
+    """The page of :func:`audit_events_for` (same filters) that starts just older than
+    event ``before``, or ends just newer than event ``after``; the newest page without
+    either. An id that is not one of the clinic's events gives the newest page."""
+    events = audit_events_for(user, **filters)
+    cursor_id = before if before is not None else after
+    cursor = (
+        AuditEvent.objects.filter(clinic_id=user.clinic_id, pk=cursor_id).values("at", "pk").first()
+        if cursor_id is not None and user.clinic_id is not None
+        else None
+    )
+    if cursor is not None and before is None:
+        rows = list(events.filter(_newer_than(cursor["at"], cursor["pk"])).reverse()[: size + 1])
+        more_newer = len(rows) > size
+        shown = rows[:size][::-1]
+        more_older = True
+    else:
+        if cursor is not None:
+            events = events.filter(_older_than(cursor["at"], cursor["pk"]))
+        rows = list(events[: size + 1])
+        shown = rows[:size]
+        more_older = len(rows) > size
+        more_newer = cursor is not None
+    if not shown:
+        return AdminAuditPage(events=[])
+    first, last = shown[0], shown[-1]
+    return AdminAuditPage(
+        events=shown,
+        newer=first.pk if more_newer else None,
+        older=last.pk if more_older else None,
+    )
 
 
 # The action filter's choices: client records only as read, created or changed (see
@@ -345,15 +392,3 @@ def _action_matches(action: str) -> Q:
     if action == CLIENT_CHANGED:
         return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS)) & ~_CLIENT_CREATION
     return ~_CLIENT_DATA & Q(action=action)
-
-
-def _labels_in_clinic(user):
-    from rapport.accounts.models import User
-
-    return User.objects.filter(clinic=user.clinic).values_list("email", flat=True)
-
-
-def _client_ids_in_clinic(user):
-    from rapport.clinic.models import Client
-
-    return Client.objects.filter(clinic=user.clinic).values_list("pk", flat=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rapport.audit.context import current_request_id
 from rapport.audit.models import Action, AuditEvent
+from rapport.audit.scope import event_clinic_ids
 from rapport.core.http import client_ip
 from rapport.lib.redact import redact_secret_paths
 
@@ -33,11 +34,15 @@ def _request_id() -> uuid.UUID:
 def audit_record(
     *, actor, action: str, target: str, client_id: int | None = None, request=None
 ) -> AuditEvent:
+    fields = _actor_fields(actor)
+    target = target[:100]
+    [clinic_id] = event_clinic_ids(**fields, target=target, client_ids=[client_id])
     return AuditEvent.objects.create(
-        **_actor_fields(actor),
+        **fields,
         action=action,
-        target=target[:100],
+        target=target,
         client_id=client_id,
+        clinic_id=clinic_id,
         ip_address=client_ip(request) if request is not None else None,
         path=_path(request),
         request_id=_request_id(),
@@ -73,15 +78,18 @@ def audit_record_many(
     ip = client_ip(request) if request is not None else None
     path = _path(request)
     request_id = _request_id()  # one for all the rows, even outside a request
+    client_ids = list(client_ids)
+    clinic_ids = event_clinic_ids(**base, target=target, client_ids=client_ids)
     AuditEvent.objects.bulk_create(
         AuditEvent(
             **base,
             action=action,
             target=target,
             client_id=cid,
+            clinic_id=clinic_id,
             ip_address=ip,
             path=path,
             request_id=request_id,
         )
-        for cid in client_ids
+        for cid, clinic_id in zip(client_ids, clinic_ids, strict=True)
     )
