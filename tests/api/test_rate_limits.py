@@ -1,10 +1,14 @@
 """Rate limits: 600 calls a minute per token, 60 refused tokens a minute per address. The
 counts live in Django's cache, which in production is a database table every worker
-shares; a 429 says, in its body and its Retry-After header, when to try again."""
+shares, each read and written under a lock of its own; a 429 says, in its body and its
+Retry-After header, when to try again."""
 
 from __future__ import annotations
 
 import importlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -181,8 +185,8 @@ def test_the_counts_live_in_the_shared_database_cache_not_in_a_workers_memory(
 
 
 def test_a_count_that_two_workers_pushed_past_the_limit_still_says_when_to_retry(clock, rf):
-    """Counts are read and written without a lock: two workers may both let a call through
-    at the limit. ninja's own wait() then gives no time at all; a 429 must still say one."""
+    """A count can be past its limit (the limit was lowered, or a lock failed: see
+    docs/api.md). ninja's own wait() then gives no time at all; a 429 must still say one."""
     throttle = TokenRateThrottle("2/min")
     request = rf.get(PATH)
     request.api_token_id = 7
@@ -201,3 +205,183 @@ def test_the_last_second_of_a_wait_reads_as_one_second(client, therapist_a, cloc
     refused = client.get(PATH, **bearer("rpt_guess-again"))
     assert refused["Retry-After"] == "1"
     assert refused.json()["detail"].endswith("try again in 1 second.")
+
+
+@pytest.mark.django_db
+def test_past_the_limit_dead_tokens_are_refused_without_a_token_lookup_and_live_ones_go_on(
+    client, therapist_a, clock, monkeypatch
+):
+    """A flood of dead tokens from an address over its limit costs no query of the token
+    table and no hash each; a live token from the same address, even one made during the
+    flood, still goes ahead."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.api import selectors
+    from rapport.api.models import ApiToken
+
+    _, live_raw = api_token_create(actor="cli", user=therapist_a, name="export")
+    expired, expired_raw = api_token_create(actor="cli", user=therapist_a, name="old")
+    expired.expires_at = timezone.now() - timedelta(days=1)
+    expired.save(update_fields=["expires_at"])
+    for n in range(60):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    clock(20)
+    # The first refusal past the limit builds the cached list of live prefixes.
+    assert client.get(PATH, **bearer("rpt_guess-again")).status_code == 429
+    hashed = []
+    monkeypatch.setattr(
+        selectors, "hash_token", lambda raw: hashed.append(raw) or f"never-{len(hashed)}"
+    )
+    flood = [f"rpt_flood{n}" for n in range(30)] + [expired_raw]
+    with CaptureQueriesContext(connection) as queries:
+        answers = [client.get(PATH, **bearer(raw)) for raw in flood]
+    assert [a.status_code for a in answers] == [429] * len(flood)
+    assert {a["Retry-After"] for a in answers} == {"40"}
+    table = ApiToken._meta.db_table
+    assert [q["sql"] for q in queries.captured_queries if table in q["sql"]] == []
+    assert hashed == []
+    monkeypatch.undo()
+    clock(20)
+    # Live tokens from the same address go ahead: one made before, and one made now.
+    assert client.get(PATH, **bearer(live_raw)).status_code == 404
+    _, new_raw = api_token_create(actor="cli", user=therapist_a, name="made during it")
+    assert client.get(PATH, **bearer(new_raw)).status_code == 404
+    # Neither was counted as refused: the window frees up on time.
+    clock(60)
+    assert client.get(PATH, **bearer("rpt_guess-again")).status_code == 401
+
+
+@pytest.mark.django_db
+def test_past_the_limit_a_dead_token_with_a_live_ones_prefix_is_looked_up_and_still_refused(
+    client, therapist_a, clock
+):
+    """The price of not locking out live tokens: a made-up token that carries a live
+    token's shown prefix is looked up, and gets the 429 all the same (not a 401)."""
+    _, live_raw = api_token_create(actor="cli", user=therapist_a)
+    for n in range(60):
+        client.get(PATH, **bearer(f"rpt_guess{n}"))
+    lookalike = live_raw[:12] + "x" * (len(live_raw) - 12)
+    refused = client.get(PATH, **bearer(lookalike))
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith("Too many refused tokens from this address")
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_leaves_the_cached_live_prefixes_at_once(client, therapist_a, clock):
+    from rapport.api.selectors import may_be_live
+    from rapport.api.services import api_token_revoke
+
+    token, raw = api_token_create(actor="cli", user=therapist_a)
+    assert may_be_live(raw)  # builds and caches the list
+    assert not may_be_live("rpt_" + "y" * 40)
+    api_token_revoke(actor="cli", token=token)
+    assert not may_be_live(raw)
+
+
+class _SlowCache:
+    """The test cache, with each read taking as long as a database round trip: a worker's
+    read and its write of a count are then far enough apart for another's to fall between."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def get(self, *args, **kwargs):
+        value = self.inner.get(*args, **kwargs)
+        time.sleep(0.002)
+        return value
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _at_once(calls_per_worker: int, call) -> list:
+    """``call()`` from eight threads (the workers) started together; every answer."""
+    workers = 8
+    start = threading.Barrier(workers)
+
+    def worker() -> list:
+        start.wait()
+        return [call() for _ in range(calls_per_worker)]
+
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(worker) for _ in range(workers)]
+        return [answer for future in futures for answer in future.result()]
+
+
+def test_calls_arriving_at_once_from_many_workers_are_counted_exactly(clock, rf, monkeypatch):
+    """240 calls on one token from eight workers at once, against 100 a minute: exactly
+    100 go through, and the count holds all 100 (none written over by another worker)."""
+    slow = _SlowCache(cache)
+    monkeypatch.setattr(TokenRateThrottle, "cache", slow)
+    request = rf.get(PATH)
+    request.api_token_id = 7
+
+    answers = _at_once(30, lambda: TokenRateThrottle("100/min").allow_request(request))
+    assert answers.count(True) == 100
+    assert len(cache.get(TokenRateThrottle().get_cache_key(request))) == 100
+
+
+def test_refused_tokens_arriving_at_once_get_exactly_the_limit_of_401s(clock, rf, monkeypatch):
+    slow = _SlowCache(cache)
+    monkeypatch.setattr(FailedAuthThrottle, "cache", slow)
+    request = rf.get(PATH, REMOTE_ADDR="192.0.2.10")
+
+    answers = _at_once(20, lambda: FailedAuthThrottle("60/min").count_failure(request))
+    assert answers.count(True) == 60  # the 401s; the other 100 get the 429
+    assert len(cache.get(FailedAuthThrottle().get_cache_key(request))) == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_the_database_cache_calls_from_many_connections_at_once_are_counted_exactly(rf):
+    """The same as above on production's cache, a database table, each worker with its own
+    database connection: the lock (an INSERT on the cache table's key) holds there too."""
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database locks whole tables between threads")
+    call_command("createcachetable", "rapport_api_test_cache", verbosity=0)
+    try:
+        with override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                    "LOCATION": "rapport_api_test_cache",
+                }
+            }
+        ):
+            request = rf.get(PATH)
+            request.api_token_id = 7
+
+            def call() -> bool:
+                try:
+                    return TokenRateThrottle("100/min").allow_request(request)
+                finally:
+                    connections.close_all()  # this thread's connection
+
+            answers = _at_once(30, call)
+            assert answers.count(True) == 100
+            assert len(cache.get(TokenRateThrottle().get_cache_key(request))) == 100
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE rapport_api_test_cache")
+
+
+@pytest.mark.django_db
+def test_a_call_that_cannot_have_its_counts_lock_in_time_is_told_to_retry_in_a_second(
+    client, therapist_a, clock, monkeypatch
+):
+    """A lock held too long (its worker died, or calls crowd in) refuses the call rather
+    than counting it unlocked; the lock's row expires by itself (LOCK_SECONDS)."""
+    from rapport.api import throttles
+
+    monkeypatch.setattr(throttles, "LOCK_WAIT_SECONDS", 0.05)
+    token, raw = api_token_create(actor="cli", user=therapist_a)
+    key = TokenRateThrottle().cache_format % {"scope": "api-token", "ident": token.pk}
+    cache.add(f"{key}:lock", True, throttles.LOCK_SECONDS)
+    refused = client.get(PATH, **bearer(raw))
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    assert refused.json() == {"detail": "Too many requests for this token: try again in 1 second."}
+    cache.delete(f"{key}:lock")
+    assert client.get(PATH, **bearer(raw)).status_code == 404

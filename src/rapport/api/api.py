@@ -19,7 +19,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
-from rapport.api.selectors import expired_token_expiry, live_token
+from rapport.api.selectors import expired_token_expiry, live_token, may_be_live
 from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle, retry_after_seconds
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.selectors import get_client_for_user
@@ -43,18 +43,31 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         """The token's user, or None (401).
 
-        The token is looked up first: a live one goes ahead (counted against its own
-        limit, ``TokenRateThrottle``) whatever else came from its address. Only a refused
-        one is checked against, and counted toward, its address's limit of refused tokens
-        (429 once over): a clinic's NAT or proxy shares one address, and someone else's
-        stale script there must not lock out every working token behind it."""
+        A live token goes ahead (counted against its own limit, ``TokenRateThrottle``)
+        whatever else came from its address: a clinic's NAT or proxy shares one address,
+        and someone else's stale script there must not lock out every working token
+        behind it. A refused one is counted toward its address's limit of refused tokens,
+        and past that limit gets a 429.
+
+        Past the limit, a token is refused before it is looked up (no query of the token
+        table, no hash) unless its shown prefix is a live token's (``may_be_live``, a
+        cached list): so a flood of dead or made-up tokens from an address costs one
+        cache read each, not a token lookup, while a live token still goes ahead. The
+        trade-offs (docs/api.md, "Rate limits"): every call now reads its address's
+        count first, a live one too (one cache read); a dead token that carries a live
+        token's prefix is still looked up before its 429; and a token made in the very
+        instant another worker rebuilt the cached list may be refused with the 429 for
+        up to a minute, only while its address is over the limit."""
+        failures = FailedAuthThrottle()  # one per request: it keeps the request's count
+        over_limit = failures.over_limit(request)
+        if over_limit and not may_be_live(token):
+            failures.refuse()
         live = live_token(token)
         if live is not None:
             request.api_token_id = live.pk  # what TokenRateThrottle counts against
             return live.user
-        failures = FailedAuthThrottle()  # one per request: it keeps the request's count
-        failures.check(request)
-        failures.record_failure()
+        if over_limit or not failures.count_failure(request):
+            failures.refuse()
         expired_at = expired_token_expiry(token)
         if expired_at is not None:
             raise TokenExpired(expired_at)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from rapport.api.models import ApiToken
-from rapport.api.tokens import DEFAULT_DAYS, MAX_DAYS, hash_token, new_token
+from rapport.api.selectors import LIVE_PREFIXES_KEY
+from rapport.api.tokens import DEFAULT_DAYS, MAX_DAYS, hash_token, new_token, shown_prefix
 from rapport.audit.services import Action, audit_record
 from rapport.core.hooks import AccountChange
 
@@ -26,6 +28,15 @@ __all__ = [
 
 def _target(token: ApiToken) -> str:
     return f"api-token:{token.pk}:user:{token.user_id}"
+
+
+def _live_tokens_changed() -> None:
+    """Drop the cached prefixes of live tokens (``selectors.may_be_live``): a new token
+    must not be taken for a dead one while its address is over its limit of refused
+    tokens. Dropped now, and again once the transaction commits, in case another worker
+    rebuilt the list in between from what it could see before the commit."""
+    cache.delete(LIVE_PREFIXES_KEY)
+    transaction.on_commit(lambda: cache.delete(LIVE_PREFIXES_KEY))
 
 
 @transaction.atomic
@@ -45,9 +56,10 @@ def api_token_create(
         user=user,
         name=name.strip()[:100],
         token_hash=hash_token(raw),
-        prefix=raw[:12],
+        prefix=shown_prefix(raw),
         expires_at=timezone.now() + timedelta(days=days),
     )
+    _live_tokens_changed()
     audit_record(actor=actor, action=Action.CREATE, target=_target(token), request=request)
     return token, raw
 
@@ -83,6 +95,7 @@ def _revoke(*, actor, token: ApiToken, why: str, request) -> None:
         return
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    _live_tokens_changed()  # not needed for safety (the lookup refuses it), only for cost
     audit_record(
         actor=actor, action=Action.UPDATE, target=f"{_target(token)}:{why}", request=request
     )

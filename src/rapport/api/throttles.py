@@ -2,9 +2,16 @@
 
 Both are django-ninja throttles (``ninja.throttling``), which keep their counts in Django's
 default cache: Rapport's is a database table (``settings.CACHES``), so every worker on every
-host counts together, like the login throttle. The counts are read and written without a
-lock, so two workers answering at the same instant may each miss the other's request: the
-limits are approximate by a request or two, which is all they need to be.
+host counts together, like the login throttle.
+
+A count is a list of times, read, changed and written back: two workers doing that at the
+same instant would each write over the other's call, and the limit would let through about
+one call more per worker. So each count is read and written under a lock of its own
+(``counting_lock``), made with ``cache.add``: on the database cache that is an INSERT on
+the cache table's primary key, which only one worker can win, so the counts are exact. (The
+cache's ``incr`` would not do: outside Redis and memcached it is a get and a set, and on
+the database cache ``add`` is only atomic for a key with no row, which is why the lock's row
+is deleted, not left to expire.) What the lock does not cover is said in docs/api.md.
 
 The limits are generous for a researcher's export script and documented in docs/api.md.
 """
@@ -12,7 +19,12 @@ The limits are generous for a researcher's export script and documented in docs/
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
 
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 from ninja.errors import Throttled
 from ninja.throttling import SimpleRateThrottle
@@ -25,6 +37,7 @@ __all__ = [
     "FailedAuthThrottle",
     "FailedAuthThrottled",
     "TokenRateThrottle",
+    "counting_lock",
     "retry_after_seconds",
 ]
 
@@ -37,13 +50,61 @@ TOKEN_RATE = "600/min"  # noqa: S105 - a rate, not a secret
 FAILED_AUTH_RATE = "60/min"
 
 
+#: A lock's row expires on its own after this long, should its worker die holding it
+#: (holding it takes a read and a write of the cache: milliseconds).
+LOCK_SECONDS = 5
+#: How long a call waits for a count's lock before it is refused (see counting_lock).
+LOCK_WAIT_SECONDS = 1.0
+
+
+@contextmanager
+def counting_lock(cache: BaseCache, key: str) -> Iterator[bool]:
+    """Hold the lock of the count at ``key`` while it is read and written; says whether
+    it was had.
+
+    ``cache.add`` of the lock's key succeeds for one worker only while no row holds it,
+    and the holder deletes the row when done. A call that cannot have it within
+    LOCK_WAIT_SECONDS (many calls on one count at once, a worker that died holding it,
+    a stalled database) is refused, with a 429 saying to retry in a second: counting it
+    without the lock would let the limit be passed exactly when calls crowd in."""
+    lock_key = f"{key}:lock"
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.005
+    while not cache.add(lock_key, True, LOCK_SECONDS):
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    try:
+        yield True
+    finally:
+        cache.delete(lock_key)
+
+
 class _WindowThrottle(SimpleRateThrottle):
-    """ninja's sliding window, saying when the next request will be let through."""
+    """ninja's sliding window, counted under the count's lock, saying when the next
+    request will be let through."""
+
+    #: Whether the last call was refused because its count's lock could not be had.
+    lock_missed = False
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        key = self.get_cache_key(request)
+        if key is None:
+            return True
+        with counting_lock(self.cache, key) as locked:
+            self.lock_missed = not locked
+            if locked:
+                return super().allow_request(request)
+        return False  # refused, uncounted: wait() says a second
 
     def wait(self) -> float | None:
         """Seconds until enough of the counted requests leave the window for one more.
-        (ninja's own answer is None when a race between workers let the count pass the
-        limit; a 429 must still say when to retry.)"""
+        (ninja's own answer is None when the count is past the limit, as after the limit
+        was lowered or a lock failed, docs/api.md; a 429 must still say when to retry.)"""
+        if self.lock_missed:  # nothing is known of the window: the lock is soon free
+            return 1.0
         limit, duration = self.num_requests, self.duration
         if limit is None or duration is None:
             return None
@@ -78,11 +139,11 @@ class FailedAuthThrottled(Throttled):
 class FailedAuthThrottle(_WindowThrottle):
     """Refused tokens per caller address (``core.http.client_ip``: behind the configured
     proxies, the address the outermost trusted one saw, so a forged X-Forwarded-For does
-    not buy a fresh count). Only failures count: :meth:`allow_request` checks the count
-    without adding to it, :meth:`record_failure` adds one. Checked after the token is
-    looked up, and only for a token that was refused: an address over the limit gets a
-    429 for every refused token (not a 401, nor when one expired) until its window has
-    room again, while a live token from the same address (a clinic's NAT, a proxy) goes on.
+    not buy a fresh count). Only failures count: :meth:`over_limit` checks the count
+    without adding to it, :meth:`count_failure` adds one. An address over the limit gets
+    a 429 for every refused token (not a 401, nor when one expired) until its window has
+    room again, while a live token from the same address (a clinic's NAT, a proxy) goes
+    on; ``api.TokenAuth`` says in which order the count and the token are looked at.
 
     What this does not do is slow down guessing a token: a right guess would go through.
     It needs no help there (a token is 32 random bytes, ``tokens.new_token``); the limit
@@ -97,17 +158,29 @@ class FailedAuthThrottle(_WindowThrottle):
         ident = client_ip(request) or "unknown"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
+    _counting = False
+
     def throttle_success(self) -> bool:
-        return True  # a request that may go ahead is not a failure: nothing to count yet
+        if self._counting:
+            return super().throttle_success()
+        return True  # only looking: a request that may go ahead is not a failure
 
-    def record_failure(self) -> None:
-        """Count this request (after :meth:`allow_request`) as a refused token."""
-        super().throttle_success()
+    def over_limit(self, request: HttpRequest) -> bool:
+        """Whether this address has sent its limit of refused tokens in the window (a
+        read: it adds nothing to the count, and takes no lock)."""
+        self._counting = False
+        return not SimpleRateThrottle.allow_request(self, request)
 
-    def check(self, request: HttpRequest) -> None:
-        """Raise :class:`FailedAuthThrottled` while this address is over the limit."""
-        if not self.allow_request(request):
-            raise FailedAuthThrottled(wait=self.wait())  # type: ignore[arg-type]
+    def count_failure(self, request: HttpRequest) -> bool:
+        """Count this request as a refused token, unless the address has reached its limit
+        meanwhile: False then (the 429, :meth:`refuse`). Read and written under the
+        count's lock, so of many refused tokens sent at once exactly the limit get a 401."""
+        self._counting = True
+        return self.allow_request(request)
+
+    def refuse(self) -> NoReturn:
+        """The 429, with when to retry (after :meth:`over_limit` said True)."""
+        raise FailedAuthThrottled(wait=self.wait())  # type: ignore[arg-type]
 
 
 def retry_after_seconds(wait: float | None) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "PREFIX", "hash_token", "new_token"]
+__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "PREFIX", "hash_token", "new_token", "shown_prefix"]
 
 # A recognisable prefix lets secret scanners find leaked tokens in code and logs.
 PREFIX = "rpt_"
@@ -23,3 +23,9 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def shown_prefix(token: str) -> str:
+    """The first characters, kept in the clear so a person can tell their tokens apart
+    (``PREFIX`` and 8 random characters, 48 bits): not enough to use the token."""
+    return token[:12]
