@@ -1,7 +1,7 @@
 """In a real browser, a link to a follow-up record beyond the latest three shows that record
-under its heading without opening the folded "earlier follow-ups" list: only Chromium opens
-a closed <details> for a link to something inside it, so the record must not depend on it
-(no script either: the copy is shown by :target, rapport/risk-history.css)."""
+under its heading without opening the folded "earlier follow-ups" list: not every browser
+opens a closed <details> for a link to something inside it, so the record must not depend on
+it (no script either: the copy is shown by :target, rapport/risk-history.css)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,6 @@ def test_a_link_to_an_earlier_follow_up_shows_it_without_opening_the_folded_list
     assert seen["record_visible"] and seen["record_on_screen"]
     assert seen["heading_on_screen"]
     assert "Followed up by" in seen["record_text"]
-    # ...without the folded list opening (which only Chromium does), and alone.
+    # ...without the folded list opening (which not every browser does), and alone.
     assert seen["details_open"] is False
     assert seen["other_visible"] is False
