@@ -2,7 +2,8 @@
 the caseload's "Risk answer followed up by …") lands on a copy of it outside the closed
 "earlier follow-ups" <details>, shown while it is the page's target: a closed <details>
 opens for such a link in Chromium and recent Firefox, not in every browser, and there the
-link led to its summary line. No script: the copy is hidden until :target shows it (rapport/risk-history.css)."""
+link led to its summary line. No script: the copy is hidden until :target shows it
+(rapport/risk-history.css)."""
 
 from __future__ import annotations
 
