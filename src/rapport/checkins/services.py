@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
 from rapport.checkins.tokens import hash_token, new_token
-from rapport.clinic.models import MISSED, Appointment, Phase
+from rapport.clinic.models import MISSED, Appointment, Episode, Phase
 from rapport.clinic.services import locked_appointment
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
@@ -634,6 +634,22 @@ def _conflicting_rows(rows) -> list:
     return clashes
 
 
+def _lock_the_episodes_of(rows) -> None:
+    """Lock the episodes of the rows' clients, in id order, before anything is stored.
+
+    ``response_record`` locks each answer's session (its episode, then its appointment: the
+    order of ``clinic.services.locked_appointment``), so that a session cannot be marked as
+    not attended between its rating being checked and stored. Taken row by row, in file
+    order, two episodes could be locked in the order opposite to a booking's (which locks
+    a diary's episodes in id order), and each would wait for the other. Locked first, the
+    episodes also hold still while the rows are placed: no appointment is booked into them
+    and none is marked in between (both lock the episode first)."""
+    episodes = Episode.objects.select_for_update(of=("self",)).filter(
+        client_id__in={row.client_id for row in rows}
+    )
+    list(episodes.order_by("pk").values_list("pk", flat=True))
+
+
 def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportReport:
     """Store imported rows through ``response_record``: all or nothing, unless
     ``skip_invalid``. Rows already imported (same idempotency key) are counted, not added."""
@@ -662,6 +678,7 @@ def responses_import(*, rows, skip_invalid: bool = False, actor=None) -> ImportR
         return report
     try:
         with transaction.atomic():
+            _lock_the_episodes_of(valid)
             for row in valid:
                 client = clients[row.client_id]
                 episode = _episode_on(client, _day(row))

@@ -581,8 +581,11 @@ def locked_appointment(appointment_id: int) -> Appointment:
     id order) before it checks the slot and the clashes and inserts;
     ``appointment_record_attendance`` locks here, then revokes the session's links
     (check-ins listens); ``checkins.services.checkin_create`` and ``checkin_submit`` lock
-    here before the link. A rating and a marking as not attended of one session so wait for
-    each other, and the second decides on what the first stored (``_check_not_rated``).
+    here before the link; ``measures.services.response_record`` locks here for any answer
+    given for an appointment (a link, an import, a staff entry), and an import locks its
+    clients' episodes first, in id order (``checkins.services.responses_import``). A
+    rating and a marking as not attended of one session so wait for each other, and the
+    second decides on what the first stored (``_check_not_rated``).
     The episode comes first also because a new answer or link refers to it: PostgreSQL
     checks that reference with a lock that waits for the ending's. On SQLite the
     transaction's write lock (``BEGIN IMMEDIATE``) serialises them instead.

@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record
+from rapport.clinic.models import MISSED, Attendance
+from rapport.clinic.services import locked_appointment
 from rapport.core import hooks
 from rapport.measures.definitions import Instrument
 from rapport.measures.errors import InstrumentNotFound, InvalidAnswer, MeasuresError
@@ -72,6 +74,26 @@ def _check_links(client, episode, appointment):
     return episode
 
 
+def _check_session_took_place(appointment, instrument: Instrument) -> None:
+    """An answer to an alliance measure for an appointment rates its session: refused when
+    the session is recorded as missed or cancelled, as a link about it is (check-ins revoke
+    it and ``checkin_submit`` refuses it, as it does a link asked after the session). The
+    clinic refuses the other way round, a rated session marked as not attended
+    (``clinic.services._check_not_rated``): monitoring would count it both as rated and as
+    missed (dropout risk). Any other answer (how the client has been, a PHQ-9) holds
+    whether or not the session took place."""
+    if instrument.kind != "alliance" or appointment.attendance not in MISSED:
+        return
+    day = timezone.localtime(appointment.starts_at)
+    raise ValidationError(
+        {
+            "appointment": f"The session on {day:%a} {day.day} {day:%b %Y} is recorded as "
+            f"“{Attendance(appointment.attendance).label}”: a session that did not take place "
+            f"cannot be rated, so this {instrument.short_title} was not stored."
+        }
+    )
+
+
 @transaction.atomic
 def response_record(
     *,
@@ -94,6 +116,12 @@ def response_record(
     item. ``actor`` is the staff user, ``"client-link"`` for the client's own link, or None
     for the system (imports from the command line). Listeners of
     :func:`rapport.core.hooks.response_stored` run inside this transaction.
+
+    An answer given for an ``appointment`` locks the session first, as every writer of a
+    session's record does (``clinic.services.locked_appointment``), and an answer to an
+    alliance measure for a session recorded as missed or cancelled is refused
+    (``ValidationError`` on ``appointment``): a session that did not take place cannot be
+    rated (:func:`_check_session_took_place`).
     """
     if source not in ResponseSource.values:
         raise ValidationError({"source": f"Unknown source {source!r}."})
@@ -111,6 +139,14 @@ def response_record(
     if errors:
         raise ValidationError(errors)
     result = score(instrument, answers)  # type: ignore[arg-type]
+    if appointment is not None:
+        # Episode, then appointment, locked and read again (the order of every writer of a
+        # session's record, see clinic.services.locked_appointment): a marking of the
+        # session as not attended waits for this answer and then sees it (and refuses), or
+        # this waits for the marking and sees it here. Whoever calls: a link, an import, a
+        # staff entry.
+        appointment = locked_appointment(appointment.pk)
+        _check_session_took_place(appointment, instrument)
     episode = _check_links(client, episode, appointment)
     response = Response(
         client=client,
