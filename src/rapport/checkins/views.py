@@ -56,11 +56,18 @@ def _unavailable(request, status: int):
     return response
 
 
-def _thanks(request, checkin, response):
+def _thanks(request, checkin, response, *, stored_now: bool):
+    """The thank-you page. Only the submission that stored the answers shows anything drawn
+    from them (the crisis section after a risk answer, which names the clinic). A repeat of
+    it (same form key: Reload or Forward re-posting the form, a retry, a double click) gets
+    the page a submission without a risk answer gets, byte for byte: on a shared tablet or
+    phone the next person to press Reload must not learn that the last client reported
+    thoughts of self-harm, nor which clinic they see (docs/checkins.md, "Exactly once")."""
+    risk = stored_now and bool(response.endorsed_risk)
     context = {
-        "risk": bool(response.endorsed_risk),
-        "crisis_text": _crisis_contacts(checkin.client.clinic) if response.endorsed_risk else "",
-        "clinic_name": checkin.client.clinic.name,
+        "risk": risk,
+        "crisis_text": _crisis_contacts(checkin.client.clinic) if risk else "",
+        "clinic_name": checkin.client.clinic.name if risk else "",
         "tablet": checkin.mode == Mode.TABLET,
     }
     page = render(request, "checkins/thanks.html", context)
@@ -107,7 +114,7 @@ def answer(request, token):
     form = QuestionnaireForm(instrument, request.POST)
     if form.is_valid():
         try:
-            response, _created = services.checkin_submit(
+            response, created = services.checkin_submit(
                 checkin=checkin,
                 answers=form.answers(),
                 form_key=form.cleaned_data["form_key"],
@@ -118,7 +125,7 @@ def answer(request, token):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _thanks(request, checkin, response)
+            return _thanks(request, checkin, response, stored_now=created)
     if not usable:
         return _unavailable(request, 410)
     if not services.valid_form_key(request.POST.get("form_key", "")):
