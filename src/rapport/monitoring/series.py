@@ -31,8 +31,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.checkins.selectors import after_session_instruments
@@ -63,6 +65,7 @@ __all__ = [
     "build_series",
     "detector_config",
     "load_episode_series",
+    "load_inputs",
     "load_many",
     "youngest_age",
 ]
@@ -105,6 +108,9 @@ class EpisodeSeries:
     #: an episode given within its dates): each placed at a session, where one per
     #: instrument counts (``response_ids``); the others were replaced there.
     placed_ids: frozenset[int] = frozenset()
+    #: What the series was built from, in short (``load_inputs``): equal inputs read later
+    #: mean an equal series, so a recompute may reuse one built before it took its locks.
+    inputs: Any = field(default=None, compare=False, repr=False)
 
     def session_on(self, day: dt.date) -> float:
         """Where a date falls on the session axis: k for the day of session k, k + 0.5
@@ -117,8 +123,14 @@ class EpisodeSeries:
         return float(before.number) if before.date == day else before.number + 0.5
 
 
-def _local_date(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+def _local_date(moment: dt.datetime, tz: dt.tzinfo | None = None) -> dt.date:
+    """The day of ``moment`` in the clinic's time zone. ``timezone.localtime`` does the same,
+    but looks the zone up in a thread-local each time: a quarter of a whole-clinic recompute
+    went there (one call per response and appointment), so loaders pass the zone they
+    resolved once."""
+    if not timezone.is_aware(moment):
+        return moment.date()
+    return moment.astimezone(tz or timezone.get_current_timezone()).date()
 
 
 def _pushed(row: ResponseRow) -> int | None:
@@ -128,7 +140,9 @@ def _pushed(row: ResponseRow) -> int | None:
     return int(value) if isinstance(value, int | float) and int(value) in (0, 1, 2) else None
 
 
-def _observation(row: ResponseRow, instrument: str, session: int) -> Observation:
+def _observation(
+    row: ResponseRow, instrument: str, session: int, tz: dt.tzinfo | None = None
+) -> Observation:
     parts = {
         k: float(v)
         for k, v in row.subscales.items()
@@ -138,16 +152,23 @@ def _observation(row: ResponseRow, instrument: str, session: int) -> Observation
         instrument=instrument,
         session=session,
         score=float(row.total),  # type: ignore[arg-type]  # rows without a total are skipped
-        date=_local_date(row.administered_at),
+        date=_local_date(row.administered_at, tz),
         subscales=parts,
         pushed=_pushed(row) if kind_of(instrument) == "alliance" else None,
     )
 
 
-def _place(row: ResponseRow, kind: str, sessions: Sequence[SessionPoint], by_appt, by_date) -> int:
+def _place(
+    row: ResponseRow,
+    kind: str,
+    sessions: Sequence[SessionPoint],
+    by_appt,
+    by_date,
+    tz: dt.tzinfo | None = None,
+) -> int:
     if row.appointment_id in by_appt:
         return by_appt[row.appointment_id]
-    day = _local_date(row.administered_at)
+    day = _local_date(row.administered_at, tz)
     if day in by_date:
         return by_date[day]
     dates = [s.date for s in sessions]
@@ -185,15 +206,18 @@ def build_series(
     now: dt.datetime,
     birth_year: int | None,
     trainee: bool,
+    tz: dt.tzinfo | None = None,
 ) -> EpisodeSeries:
-    """The series of one episode from plain rows (no queries)."""
-    today = timezone.localdate(now)
+    """The series of one episode from plain rows (no queries); ``tz`` is the time zone
+    whose days count (the current one when not given)."""
+    tz = tz or timezone.get_current_timezone()
+    today = timezone.localdate(now, tz)
     responses = list(responses)
     answered_for = {r.appointment_id for r in responses if r.appointment_id is not None}
     sessions: list[SessionPoint] = []
     attendance: list[AttendanceRecord] = []
     for pk, starts_at, status in sorted(appointments, key=lambda a: (a[1], a[0])):
-        day = _local_date(starts_at)
+        day = _local_date(starts_at, tz)
         missed = status in MISSED
         if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
@@ -218,13 +242,16 @@ def build_series(
 
     chosen: dict[tuple[str, int], tuple[bool, int, Observation]] = {}
     counters: dict[str, int] = defaultdict(int)
+    names: dict[str, str | None] = {}  # canonical() per stored spelling, not per response
     for row in sorted(responses, key=lambda r: (r.administered_at, r.pk)):
-        instrument = canonical(row.instrument_id)
+        if row.instrument_id not in names:
+            names[row.instrument_id] = canonical(row.instrument_id)
+        instrument = names[row.instrument_id]
         kind = kind_of(row.instrument_id)
         if instrument is None or kind not in ("outcome", "alliance") or row.total is None:
             continue
         if sessions:
-            session = _place(row, kind, sessions, by_appt, by_date)
+            session = _place(row, kind, sessions, by_appt, by_date, tz)
         else:
             counters[instrument] += 1
             session = counters[instrument]
@@ -235,7 +262,7 @@ def build_series(
         own = row.appointment_id is not None and by_appt.get(row.appointment_id) == session
         if key in chosen and chosen[key][0] and not own:
             continue
-        chosen[key] = (own, row.pk, _observation(row, instrument, session))
+        chosen[key] = (own, row.pk, _observation(row, instrument, session, tz))
 
     series = ClientSeries(
         client=str(episode.client_id),
@@ -256,8 +283,76 @@ def build_series(
     )
 
 
-def _response_rows(queryset) -> list[tuple[int | None, int, ResponseRow]]:
-    fields = (
+def _responses(episodes: Sequence[Episode], now: dt.datetime):
+    """The responses the series of these episodes are built from: the episodes' own, and
+    the clients' stored without an episode (``_belongs`` picks the episode), as of ``now``
+    (a recompute for a past moment sees only what had arrived by then)."""
+    return Response.objects.filter(instrument_id__in=stored_ids(), administered_at__lte=now).filter(
+        Q(episode_id__in=[e.pk for e in episodes])
+        | Q(episode__isnull=True, client_id__in=[e.client_id for e in episodes])
+    )
+
+
+#: An appointment's time as the database stores it, as text: compared, never parsed
+#: (turning thousands of them into datetimes was most of reading what a series is built from).
+_STARTS_AS_STORED = Cast("starts_at", output_field=CharField())
+
+
+def _appointments(
+    episodes: Sequence[Episode],
+) -> tuple[dict[int, list[tuple[int, dt.datetime, str]]], dict[int, list[tuple[int, str, str]]]]:
+    """Each episode's appointments as (pk, starts_at, attendance), and as their ``_inputs``
+    keys (pk, starts_at as stored, attendance)."""
+    rows: dict[int, list[tuple[int, dt.datetime, str]]] = defaultdict(list)
+    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for pk, episode_id, starts_at, stored, status in Appointment.objects.filter(
+        episode_id__in=[e.pk for e in episodes]
+    ).values_list("pk", "episode_id", "starts_at", _STARTS_AS_STORED, "attendance"):
+        rows[episode_id].append((pk, starts_at, status))
+        keys[episode_id].append((pk, stored, status))
+    return rows, keys
+
+
+def _appointment_keys(episodes: Sequence[Episode]) -> dict[int, list[tuple[int, str, str]]]:
+    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for pk, episode_id, stored, status in Appointment.objects.filter(
+        episode_id__in=[e.pk for e in episodes]
+    ).values_list("pk", "episode_id", _STARTS_AS_STORED, "attendance"):
+        keys[episode_id].append((pk, stored, status))
+    return keys
+
+
+def _belongs(episode: Episode, day: dt.date) -> bool:
+    """Whether a response stored without an episode, given on ``day``, is this episode's
+    (it was running then)."""
+    return day >= episode.started_on and (episode.ended_on is None or day <= episode.ended_on)
+
+
+def _inputs(appointments: Iterable[tuple], response_keys: Iterable[tuple], checkin: str | None):
+    """What one episode's series is built from, in short: its appointments (pk, time as
+    stored, attendance), each response's (pk, appointment) and the check-in it asks after
+    sessions. The rest of a
+    response never changes once stored (a risk follow-up writes only its own columns), and
+    primary keys are not reused, so equal inputs mean an equal series (for one ``now``)."""
+    return (tuple(sorted(appointments)), tuple(sorted(response_keys)), checkin)
+
+
+def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeSeries]:
+    """Series for many episodes in a few queries (episodes with client and therapist loaded).
+
+    Responses stored without an episode count for the client's episode that was running
+    when they were given. Only what the series uses is read: of the items, the "pushed"
+    answer; the rest of ``item_values`` (and the responses' other JSON) is never decoded.
+    """
+    if not episodes:
+        return []
+    tz = timezone.get_current_timezone()
+    appointments, appointment_keys = _appointments(episodes)
+    responses: dict[int, list[ResponseRow]] = defaultdict(list)
+    loose: dict[int, list[ResponseRow]] = defaultdict(list)
+    for row_episode_id, client_id, pk, iid, at, total, subs, pushed, appt in _responses(
+        episodes, now
+    ).values_list(
         "episode_id",
         "client_id",
         "pk",
@@ -265,39 +360,11 @@ def _response_rows(queryset) -> list[tuple[int | None, int, ResponseRow]]:
         "administered_at",
         "total",
         "subscales",
-        "item_values",
+        f"item_values__{PUSHED_ITEM}",
         "appointment_id",
-    )
-    return [
-        (episode_id, client_id, ResponseRow(pk, iid, at, total, subs or {}, items or {}, appt))
-        for episode_id, client_id, pk, iid, at, total, subs, items, appt in queryset.values_list(
-            *fields
-        )
-    ]
-
-
-def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeSeries]:
-    """Series for many episodes in two queries (episodes with client and therapist loaded).
-
-    Responses stored without an episode count for the client's episode that was running
-    when they were given.
-    """
-    if not episodes:
-        return []
-    ids = [e.pk for e in episodes]
-    client_ids = [e.client_id for e in episodes]
-    appointments: dict[int, list] = defaultdict(list)
-    for pk, episode_id, starts_at, status in Appointment.objects.filter(
-        episode_id__in=ids
-    ).values_list("pk", "episode_id", "starts_at", "attendance"):
-        appointments[episode_id].append((pk, starts_at, status))
-    responses: dict[int, list[ResponseRow]] = defaultdict(list)
-    loose: dict[int, list[ResponseRow]] = defaultdict(list)
-    # As of ``now``: a recompute for a past moment sees only what had arrived by then.
-    queryset = Response.objects.filter(
-        instrument_id__in=stored_ids(), administered_at__lte=now
-    ).filter(Q(episode_id__in=ids) | Q(episode__isnull=True, client_id__in=client_ids))
-    for row_episode_id, client_id, row in _response_rows(queryset):
+    ):
+        items = {} if pushed is None else {PUSHED_ITEM: pushed}
+        row = ResponseRow(pk, iid, at, total, subs or {}, items, appt)
         if row_episode_id is not None:
             responses[row_episode_id].append(row)
         else:
@@ -307,8 +374,7 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
     for episode in episodes:
         rows = list(responses[episode.pk])
         for row in loose.get(episode.client_id, ()):
-            day = _local_date(row.administered_at)
-            if day >= episode.started_on and (episode.ended_on is None or day <= episode.ended_on):
+            if _belongs(episode, _local_date(row.administered_at, tz)):
                 rows.append(row)
         built = build_series(
             episode,
@@ -317,11 +383,49 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
             now=now,
             birth_year=episode.client.birth_year,
             trainee=bool(episode.client.therapist.is_trainee),
+            tz=tz,
         )
         checkin = canonical(after[episode.pk]) if after[episode.pk] else None
         placed = frozenset(row.pk for row in rows if row.total is not None)
-        result.append(replace(built, checkin_instrument=checkin, placed_ids=placed))
+        inputs = _inputs(
+            appointment_keys[episode.pk], ((r.pk, r.appointment_id) for r in rows), checkin
+        )
+        result.append(replace(built, checkin_instrument=checkin, placed_ids=placed, inputs=inputs))
     return result
+
+
+def load_inputs(episodes: Sequence[Episode], *, now: dt.datetime) -> dict[int, Any]:
+    """Each episode's ``EpisodeSeries.inputs`` as stored now, without building anything:
+    its appointments and the keys of its responses (no JSON read). A recompute that built
+    the series before taking its locks reads this under them, and builds again only the
+    episodes whose inputs differ (a check-in or an attendance mark that came meanwhile)."""
+    if not episodes:
+        return {}
+    tz = timezone.get_current_timezone()
+    appointments = _appointment_keys(episodes)
+    keys: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    responses = _responses(episodes, now)
+    for episode_id, pk, appt in responses.filter(episode__isnull=False).values_list(
+        "episode_id", "pk", "appointment_id"
+    ):
+        keys[episode_id].append((pk, appt))
+    loose: dict[int, list[tuple[int, int | None, dt.datetime]]] = defaultdict(list)
+    for client_id, pk, appt, at in responses.filter(episode__isnull=True).values_list(
+        "client_id", "pk", "appointment_id", "administered_at"
+    ):
+        loose[client_id].append((pk, appt, at))
+    after = after_session_instruments(episodes)
+    found = {}
+    for episode in episodes:
+        mine = list(keys[episode.pk])
+        mine += [
+            (pk, appt)
+            for pk, appt, at in loose.get(episode.client_id, ())
+            if _belongs(episode, _local_date(at, tz))
+        ]
+        checkin = canonical(after[episode.pk]) if after[episode.pk] else None
+        found[episode.pk] = _inputs(appointments[episode.pk], mine, checkin)
+    return found
 
 
 def load_episode_series(episode: Episode, *, now: dt.datetime | None = None) -> EpisodeSeries:

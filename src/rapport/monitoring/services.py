@@ -2,7 +2,8 @@
 
 * ``alerts_recompute_episode`` / ``alerts_recompute_many``: run the detectors and bring the
   episode's alerts in line (create, update, resolve when the signal clears, re-open after a
-  snooze). Called by the response and attendance hooks, and by the periodic recompute.
+  snooze). Called by the response and attendance hooks, and by the periodic recompute, which
+  first builds each batch's series and signals without locks (``alerts_prepare``).
 * ``alert_acknowledge``, ``alert_log_action``, ``alert_dismiss``, ``alert_snooze``: the
   therapist's side of the lifecycle (see ``models.Alert``).
 * ``trajectory_calibration_store``: a clinic's re-estimated expected-response parameters.
@@ -17,8 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
+from rapport.monitoring import series as _series
 from rapport.monitoring.current import CurrentSignal, current_signals
 from rapport.monitoring.dropout_calibration import clinic_dropout_models, dropout_model_to_json
 from rapport.monitoring.instruments import CHECKIN, kind_of
@@ -39,7 +41,7 @@ from rapport.monitoring.models import (
     RepairAction,
     TrajectoryCalibration,
 )
-from rapport.monitoring.series import EpisodeSeries, detector_config, load_many
+from rapport.monitoring.series import EpisodeSeries, detector_config, load_inputs, load_many
 from rapport.monitoring.signals import DropoutModel, TrajectoryModel
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
 
@@ -48,11 +50,13 @@ if TYPE_CHECKING:  # the fitting code (pandas, statsmodels) stays out of the web
 
 __all__ = [
     "MAX_SNOOZE_DAYS",
+    "Prepared",
     "SyncResult",
     "alert_acknowledge",
     "alert_dismiss",
     "alert_log_action",
     "alert_snooze",
+    "alerts_prepare",
     "alerts_recompute_episode",
     "alerts_recompute_many",
     "audit_cli",
@@ -278,6 +282,92 @@ def _lock_episodes(episodes: Sequence[Episode]) -> None:
         episode.phase = phases.get(episode.pk, episode.phase)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One episode's series and current signals, built before its recompute took its locks
+    (``alerts_prepare``), with the dismissed instances they were chosen without."""
+
+    item: EpisodeSeries
+    dismissed: frozenset[tuple[str, str]]
+    current: dict[str, CurrentSignal]
+
+
+def _dismissed(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for episode_id, kind, key in Alert.objects.filter(
+        episode_id__in=ids, status=AlertStatus.DISMISSED
+    ).values_list("episode_id", "kind", "signal_key"):
+        found[episode_id].add((kind, key))
+    return found
+
+
+def _signals(
+    item: EpisodeSeries,
+    dismissed: set[tuple[str, str]] | frozenset[tuple[str, str]],
+    trajectories: dict[int, dict[str, TrajectoryModel]],
+    dropout: dict[int, DropoutModel | None],
+) -> dict[str, CurrentSignal]:
+    clinic_id = item.episode.client.clinic_id
+    if clinic_id not in trajectories:
+        trajectories[clinic_id] = clinic_trajectories(clinic_id)
+    config = detector_config(
+        item.series.instruments,
+        trajectories[clinic_id],
+        item.checkin_instrument,
+        dropout[clinic_id],
+    )
+    return current_signals(item.series, config, dismissed)
+
+
+def alerts_prepare(
+    *,
+    episodes: Sequence[Episode],
+    now: dt.datetime,
+    trajectories: dict[int, dict[str, TrajectoryModel]] | None = None,
+    dropout_models: dict[int, DropoutModel | None] | None = None,
+) -> dict[int, Prepared]:
+    """Build the open episodes' series and current signals with no transaction and no lock
+    (client and therapist loaded; same caches as ``alerts_recompute_many``), to hand to
+    ``alerts_recompute_many(prepared=...)`` for the same ``now``.
+
+    Reading and scoring an episode's whole history is most of a recompute; under its locks
+    (which a client's check-in on the episode waits for) a recompute given this only reads
+    what each series was built from (``series.load_inputs``, no JSON) and rebuilds the
+    episodes where that changed meanwhile. Nothing is skipped: every episode's signals are
+    judged as of ``now``, so those time alone changes (an overdue check-in, a snooze that
+    ended, dropout risk) are as fresh as without it. Writes nothing, records no audit row:
+    the recompute that uses it does."""
+    known = trajectories if trajectories is not None else {}
+    dropout = dropout_models if dropout_models is not None else {}
+    # Not the module's ``load_many``: that name is the read under the locks.
+    loaded = _series.load_many([e for e in episodes if e.phase != Phase.CLOSED], now=now)
+    _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])
+    dismissed = _dismissed([item.episode.pk for item in loaded])
+    prepared = {}
+    for item in loaded:
+        seen = frozenset(dismissed[item.episode.pk])
+        prepared[item.episode.pk] = Prepared(item, seen, _signals(item, seen, known, dropout))
+    return prepared
+
+
+def _fresh_series(
+    episodes: list[Episode], prepared: Mapping[int, Prepared], now: dt.datetime
+) -> list[EpisodeSeries]:
+    """The series of these (locked) episodes: those prepared before the lock where what
+    they were built from has not changed since, the others read again now."""
+    inputs = load_inputs([e for e in episodes if e.pk in prepared], now=now)
+    kept = {
+        e.pk: replace(prepared[e.pk].item, episode=e)
+        for e in episodes
+        if e.pk in inputs and prepared[e.pk].item.inputs == inputs[e.pk]
+    }
+    again = {
+        item.episode.pk: item
+        for item in load_many([e for e in episodes if e.pk not in kept], now=now)
+    }
+    return [kept[e.pk] if e.pk in kept else again[e.pk] for e in episodes]
+
+
 def alerts_recompute_many(
     *,
     episodes: Sequence[Episode],
@@ -286,13 +376,16 @@ def alerts_recompute_many(
     request=None,
     trajectories: dict[int, dict[str, TrajectoryModel]] | None = None,
     dropout_models: dict[int, DropoutModel | None] | None = None,
+    prepared: Mapping[int, Prepared] | None = None,
 ) -> SyncResult:
     """Recompute the alerts of these episodes (client and therapist loaded) in one
     transaction; closed episodes have their remaining alerts resolved.
 
     ``trajectories`` and ``dropout_models`` are per-clinic caches the caller may share
     between batches (filled here as clinics come up; None for a clinic on the published
-    dropout model), so each clinic's calibrations are read once, not once per episode."""
+    dropout model), so each clinic's calibrations are read once, not once per episode.
+    ``prepared``: what ``alerts_prepare`` built for these episodes at this same ``now``;
+    under the locks only what changed since is read and computed again."""
     now = now or timezone.now()
     result = SyncResult()
     if not episodes:
@@ -310,11 +403,7 @@ def alerts_recompute_many(
             .order_by("pk")
         ):
             active[alert.episode_id][alert.kind] = alert
-        dismissed: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for episode_id, kind, key in Alert.objects.filter(
-            episode_id__in=ids, status=AlertStatus.DISMISSED
-        ).values_list("episode_id", "kind", "signal_key"):
-            dismissed[episode_id].add((kind, key))
+        dismissed = _dismissed(ids)
         open_episodes = [e for e in episodes if e.phase != Phase.CLOSED]
         for episode in episodes:
             if episode.phase == Phase.CLOSED:
@@ -323,20 +412,21 @@ def alerts_recompute_many(
                     result.resolved += 1
         known = trajectories if trajectories is not None else {}
         dropout = dropout_models if dropout_models is not None else {}
-        loaded = load_many(open_episodes, now=now)
+        early = prepared or {}
+        loaded = _fresh_series(open_episodes, early, now)
         _store_snapshots(loaded, now)
         _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])
         for item in loaded:
-            clinic_id = item.episode.client.clinic_id
-            if clinic_id not in known:
-                known[clinic_id] = clinic_trajectories(clinic_id)
-            config = detector_config(
-                item.series.instruments,
-                known[clinic_id],
-                item.checkin_instrument,
-                dropout[clinic_id],
-            )
-            current = current_signals(item.series, config, dismissed[item.episode.pk])
+            before = early.get(item.episode.pk)
+            if (
+                before is not None
+                and item.inputs is not None
+                and item.inputs == before.item.inputs
+                and before.dismissed == dismissed[item.episode.pk]
+            ):
+                current = before.current  # nothing it was computed from has changed
+            else:
+                current = _signals(item, dismissed[item.episode.pk], known, dropout)
             result.add(
                 _sync(
                     item,

@@ -8,9 +8,11 @@ a calibration stored) and anything a failed hook missed. It needs no worker serv
     17 * * * *  rapport recompute-alerts --quiet
 
 Each batch of episodes is one transaction, so a long run never holds a lock for long and a
-crash loses at most one batch (the next run redoes it). The batch's episodes stay locked
-while their detectors run (``services.alerts_recompute_many``: what the race fixes need),
-and a client's check-in on one of them waits for the whole batch: see ``BATCH_SIZE``.
+crash loses at most one batch (the next run redoes it). A client's check-in on one of the
+batch's episodes waits for the whole batch (``services.alerts_recompute_many`` locks them:
+what the race fixes need), so the batch's series and signals are built first, with no lock
+(``services.alerts_prepare``); under the locks the recompute reads only what each series was
+built from and builds again the few that changed meanwhile, then writes. See ``BATCH_SIZE``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring.models import ACTIVE_STATUSES, Alert
-from rapport.monitoring.services import SyncResult, alerts_recompute_many
+from rapport.monitoring.services import SyncResult, alerts_prepare, alerts_recompute_many
 
 __all__ = ["BATCH_SIZE", "recompute_alerts"]
 
@@ -63,6 +65,9 @@ def recompute_alerts(
             .select_related("client", "client__therapist")
             .order_by("pk")
         )
+        prepared = alerts_prepare(
+            episodes=batch, now=now, trajectories=trajectories, dropout_models=dropout_models
+        )
         result.add(
             alerts_recompute_many(
                 episodes=batch,
@@ -70,6 +75,7 @@ def recompute_alerts(
                 actor=actor,
                 trajectories=trajectories,
                 dropout_models=dropout_models,
+                prepared=prepared,
             )
         )
     return result
