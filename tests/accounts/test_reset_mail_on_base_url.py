@@ -83,3 +83,15 @@ def test_mounted_under_a_path_the_link_has_the_path_once(
         clear_script_prefix()
     [link] = links(mailoutbox[0].body)
     assert link.startswith("https://rapport.example.org/rapport/accounts/password/reset/key/")
+
+
+@pytest.mark.django_db
+def test_a_base_url_with_a_path_is_not_doubled_when_the_proxy_passes_no_script_name(
+    client, therapist_a, reset_by_mail, mailoutbox
+):
+    # A proxy that strips /rapport without saying so (no SCRIPT_NAME): the link is still
+    # BASE_URL and the path within the app, once.
+    reset_by_mail.BASE_URL = "https://rapport.example.org/rapport"
+    client.post("/accounts/password/reset/", {"email": therapist_a.email}, HTTP_HOST=FOREIGN)
+    [link] = links(mailoutbox[0].body)
+    assert link.startswith("https://rapport.example.org/rapport/accounts/password/reset/key/")

@@ -83,7 +83,9 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         flows that call no adapter method) moved onto BASE_URL."""
         ctx = {"request": allauth_context.request, "email": email, **context}
         for key, value in ctx.items():
-            if key.endswith("_url") and isinstance(value, str):
+            # The reset link is already on BASE_URL (get_reset_password_from_key_url).
+            on_base = isinstance(value, str) and value.startswith(f"{settings.BASE_URL}/")
+            if key.endswith("_url") and isinstance(value, str) and not on_base:
                 ctx[key] = on_base_url(value)
         ctx["current_site"] = mail_site()
         msg = self.render_mail(template_prefix, email, ctx)
