@@ -18,9 +18,10 @@ middleware and session but no audit data), so the ratios hold on a slower machin
 * **client filter**: ``/manage/audit/?client=<id>``, one client's rows;
 * **actor filter**: ``/manage/audit/?actor=therapist``.
 
-Each page's query count and whether any of its queries counts rows (``COUNT(``) are
-reported too. The same script runs on the release before the clinic was stored on each
-event (it detects which it runs on), so the two can be compared.
+Each page's query count, whether any of its queries counts rows (``COUNT(``) and
+SQLite's plan of each of its queries on the log are reported too. The same script runs
+on the release before the clinic was stored on each event (it detects which it runs
+on), so the two can be compared.
 """
 
 from __future__ import annotations
@@ -117,7 +118,16 @@ def _write_log(clinics, rows: int) -> None:
         step += 1
 
 
-def _time_page(http, path: str, requests: int) -> tuple[list[float], int, bool]:
+def _plan(sql: str) -> list[str]:
+    """SQLite's plan of one captured query (its parameters are already in the text)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return [row[-1] for row in cursor.fetchall()]
+
+
+def _time_page(http, path: str, requests: int) -> tuple[list[float], int, bool, list]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -128,13 +138,14 @@ def _time_page(http, path: str, requests: int) -> tuple[list[float], int, bool]:
     # Read now: the next request resets Django's query log.
     query_count = len(queries.captured_queries)
     counts = any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    plans = [_plan(q["sql"]) for q in queries.captured_queries if "audit_auditevent" in q["sql"]]
     times = []
     for _ in range(requests):
         started = time.perf_counter()
         response = http.get(path)
         times.append(time.perf_counter() - started)
         assert response.status_code == 200, path
-    return times, query_count, counts
+    return times, query_count, counts, plans
 
 
 def _p95(times: list[float]) -> float:
@@ -193,13 +204,14 @@ def audit_bench(rows: int, requests: int) -> dict:
     }
     measured = {}
     for name, path in pages.items():
-        times, queries, counts = _time_page(http, path, requests)
+        times, queries, counts, plans = _time_page(http, path, requests)
         measured[name] = times
         report[f"{name}_queries"] = queries
         report[f"{name}_counts_rows"] = counts
+        report[f"{name}_audit_query_plans"] = plans
     other = HttpClient()
     other.force_login(therapist)
-    baseline, baseline_queries, _ = _time_page(other, "/clients/new/", requests)
+    baseline, baseline_queries, _, _ = _time_page(other, "/clients/new/", requests)
     report["baseline_p50_ms"] = round(statistics.median(baseline) * 1000, 1)
     report["baseline_p95_ms"] = round(_p95(baseline) * 1000, 1)
     report["baseline_queries"] = baseline_queries

@@ -65,7 +65,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["clinic_id", "at"], name="audit_clinic_at")]
+        indexes = [
+            # The admin's page: one clinic's rows, newest first.
+            models.Index(fields=["clinic_id", "at"], name="audit_clinic_at"),
+            # The page filtered on one client: that client's rows, newest first, found at
+            # once however rarely the client appears in the clinic's log (SQLite, without
+            # statistics, would otherwise walk the clinic's index to find them).
+            models.Index(fields=["clinic_id", "client_id", "at"], name="audit_clinic_client_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target}"

@@ -117,4 +117,10 @@ def _operator_clinic(target: str) -> int | None:
         clinic_id = User.objects.filter(pk=user_id).values_list("clinic_id", flat=True).first()
         if clinic_id is not None:
             return clinic_id
-    return named_clinic_id(target)
+    clinic_id = named_clinic_id(target)
+    if clinic_id is None:
+        return None
+    from rapport.clinic.models import Clinic
+
+    # A number that is no clinic's is nobody's yet: the row stays the installation's.
+    return clinic_id if Clinic.objects.filter(pk=clinic_id).exists() else None

@@ -61,7 +61,7 @@ def _batches(AuditEvent):
         yield AuditEvent.objects.filter(pk__gte=start, pk__lt=start + BATCH)
 
 
-def _fill_batch(rows, User, Client):
+def _fill_batch(rows, User, Client, Clinic):
     empty = rows.filter(clinic_id__isnull=True)
     # 1. The actor's clinic: the label is the email of a user with a clinic.
     staff = User.objects.filter(clinic__isnull=False)
@@ -80,10 +80,12 @@ def _fill_batch(rows, User, Client):
     user_clinics = dict(
         User.objects.filter(pk__in=refs, clinic__isnull=False).values_list("pk", "clinic_id")
     )
+    named = {_named_clinic_id(target) for _, target in operators} - {None}
+    clinics = set(Clinic.objects.filter(pk__in=named).values_list("pk", flat=True))
     by_clinic = defaultdict(list)
     for pk, target in operators:
         clinic_id = user_clinics.get(_as_id(_subject_user_ref(target)))
-        if clinic_id is None:
+        if clinic_id is None and _named_clinic_id(target) in clinics:
             clinic_id = _named_clinic_id(target)
         if clinic_id is not None:
             by_clinic[clinic_id].append(pk)
@@ -95,9 +97,10 @@ def fill_clinic_ids(apps, schema_editor):
     AuditEvent = apps.get_model("audit", "AuditEvent")
     User = apps.get_model("accounts", "User")
     Client = apps.get_model("clinic", "Client")
+    Clinic = apps.get_model("clinic", "Clinic")
     for rows in _batches(AuditEvent):
         with transaction.atomic(using=schema_editor.connection.alias):
-            _fill_batch(rows, User, Client)
+            _fill_batch(rows, User, Client, Clinic)
 
 
 def empty_clinic_ids(apps, schema_editor):
