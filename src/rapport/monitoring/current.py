@@ -12,6 +12,17 @@ back). This module asks the same detectors about the latest data only:
 * pushed or overridden: the latest check-in's answer;
 * dropout risk and missing check-ins: already judged as of ``series.today``.
 
+A **late answer** is an alliance answer about a session that came after the answer about a
+later session had been counted (``late_answers``). Ordered by session, it would sit behind
+the later, perhaps higher, rating and never be the latest: a client's "I felt pushed" about
+23 Nov, answered on 7 Dec after 30 Nov's 36, read as a repaired rupture. So a late answer
+that is low (below the alliance threshold) or says pushed/overridden is a current signal of
+its kind (``alliance_low``, ``pushed_or_overridden``) until the therapist has seen it, and
+while one is unseen no "alliance repaired" good news is given for the ratings after it: the
+rupture was never noticed, so it was never repaired. Seen means acknowledged (or an action
+logged, or dismissed): the caller passes those instances in ``dismissed``, as it passes the
+dismissed ones, and they are passed over. Answers on time behave as before.
+
 Each current signal carries a ``key`` naming the instance (kind, instrument, the session
 at which the state began). A therapist who dismisses an alert dismisses that instance: the
 same state does not raise it again, a new instance does.
@@ -19,6 +30,7 @@ same state does not raise it again, a new instance does.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
@@ -39,10 +51,14 @@ from rapport.monitoring.signals import (
 from rapport.monitoring.signals.criteria import EPS
 from rapport.monitoring.signals.model import KINDS, SEVERITIES
 
-__all__ = ["KEY_LENGTH", "CurrentSignal", "current_signals"]
+__all__ = ["KEY_LENGTH", "LATE_KEY", "CurrentSignal", "current_signals", "late_answers"]
 
 #: Keys are stored in ``Alert.signal_key`` (200 characters) and compared as stored.
 KEY_LENGTH = 200
+
+#: Marks the key of a late answer's signal (``kind:instrument:late:session:answered-on``):
+#: the alert layer treats an acknowledged instance with it as seen.
+LATE_KEY = ":late:"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,11 @@ class CurrentSignal:
     @property
     def kind(self) -> str:
         return self.signal.kind
+
+    @property
+    def late(self) -> bool:
+        """About a late answer: shown until the therapist has seen it."""
+        return LATE_KEY in self.key
 
 
 def _only(series: ClientSeries, observations: Sequence[Observation]) -> ClientSeries:
@@ -110,7 +131,10 @@ def _outcome(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal
     return found
 
 
-def _alliance(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
+def _alliance(
+    series: ClientSeries, config: DetectorConfig, unseen: Collection[Observation] = ()
+) -> list[CurrentSignal]:
+    """``unseen``: late answers, low or pushed, the therapist has not seen yet."""
     found: list[CurrentSignal] = []
     for instrument, criteria in config.alliance.items():
         observations = series.of(instrument)
@@ -142,7 +166,11 @@ def _alliance(series: ClientSeries, config: DetectorConfig) -> list[CurrentSigna
                     "ruptures_this_episode": len(episodes),
                 }
                 found.append(_make(replace(signal, evidence=evidence), instrument, latest.session))
-        else:
+        elif not any(
+            o.instrument == instrument and o.session <= latest.repaired_session for o in unseen
+        ):
+            # A late low or pushed answer about a session up to the repair, not seen yet: the
+            # client said something the therapist has not heard, so no good news about it.
             signal = next(
                 s
                 for s in signals
@@ -162,6 +190,75 @@ def _pushed(series: ClientSeries) -> list[CurrentSignal]:
         _make(signal, latest.instrument, latest.session)
         for signal in detect_pushed(_only(series, (latest,)))
     ]
+
+
+def late_answers(series: ClientSeries) -> list[tuple[Observation, Observation]]:
+    """Each alliance answer that came late, with the answer about a later session that had
+    been counted before it: (late, later), oldest session first.
+
+    Late: answered on a later day than, or on the same day as, the answer about a later
+    session of the same measure. A series knows the day an answer came, not the hour, so
+    two answers of one day are in an unknown order and the earlier session's counts as
+    late: the cost is one acknowledgement, the other way a hidden rupture. Answers without
+    a date (a researcher's series) are never late.
+    """
+    found = []
+    for instrument in series.instruments:
+        observations = [o for o in series.of(instrument) if o.date is not None]
+        for index, now in enumerate(observations):
+            assert now.date is not None
+            before = [o for o in observations[index + 1 :] if o.date <= now.date]  # type: ignore[operator]
+            if before:
+                found.append((now, min(before, key=lambda o: (o.date, o.session))))
+    return found
+
+
+def _session_day(series: ClientSeries, session: int) -> dt.date | None:
+    return next(
+        (a.date for a in series.attendance if a.session == session and a.status == "attended"),
+        None,
+    )
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _late(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
+    """A signal for each late alliance answer that is low or says pushed/overridden: what
+    the detectors say about that answer alone, introduced by when it came."""
+    found: list[CurrentSignal] = []
+    for now, later in late_answers(series):
+        assert now.date is not None and later.date is not None
+        alone = _only(series, (now,))
+        signals = list(detect_pushed(alone))
+        criteria = config.alliance.get(now.instrument)
+        if criteria is not None:
+            signals[:0] = detect_alliance_low(alone, criteria)
+        held = _session_day(series, now.session)
+        about = f"session {now.session}" + (f" ({_day(held)})" if held else "")
+        intro = (
+            f"The check-in about {about} was answered on {_day(now.date)}, after the one "
+            f"about session {later.session} had been counted: the later rating does not "
+            f"show this was heard or repaired. "
+        )
+        for signal in signals:
+            evidence = {
+                **signal.evidence,
+                "late": True,
+                "answered_on": now.date.isoformat(),
+                "session_date": held.isoformat() if held else None,
+                "after_session": later.session,
+                "after_answered_on": later.date.isoformat(),
+                "rule": (
+                    f"{signal.evidence['rule']}; answered after the answer about a later "
+                    f"session: shown until acknowledged"
+                ),
+            }
+            late = replace(signal, evidence=evidence, explanation=intro + signal.explanation)
+            part = f"late:{now.session}:{now.date.isoformat()}"
+            found.append(_make(late, now.instrument, now.session, part))
+    return found
 
 
 def _dropout(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
@@ -191,14 +288,24 @@ def current_signals(
     config: DetectorConfig,
     dismissed: Collection[tuple[str, str]] = (),
 ) -> dict[str, CurrentSignal]:
-    """At most one current signal per kind, the most severe (then most recent) of its kind.
+    """At most one current signal per kind, the most severe (then most recent) of its kind;
+    a late answer not seen yet comes before any other of its kind (``late_answers``).
 
-    ``dismissed`` holds (kind, key) of instances the therapist dismissed: they are passed
-    over *before* choosing, so a dismissed GAD-7 deterioration does not hide a PHQ-9 one.
+    ``dismissed`` holds (kind, key) of instances the therapist dismissed, and of late
+    answers they acknowledged (seen): they are passed over *before* choosing, so a dismissed
+    GAD-7 deterioration does not hide a PHQ-9 one, and a seen late answer gives way to what
+    the latest answers say.
     """
+    late = [item for item in _late(series, config) if (item.kind, item.key) not in dismissed]
+    unseen = [
+        o
+        for o in series.observations
+        if any(item.instrument == o.instrument and item.onset_session == o.session for item in late)
+    ]
     candidates = (
-        _outcome(series, config)
-        + _alliance(series, config)
+        late
+        + _outcome(series, config)
+        + _alliance(series, config, unseen)
         + _pushed(series)
         + _dropout(series, config)
         + _feedback(series, config)
@@ -213,5 +320,6 @@ def current_signals(
     return {kind: best[kind] for kind in KINDS if kind in best}
 
 
-def _urgency(item: CurrentSignal) -> tuple[int, int]:
-    return (SEVERITIES.index(item.signal.severity), item.signal.session)
+def _urgency(item: CurrentSignal) -> tuple[bool, int, int]:
+    # An unseen late answer first: the latest answers' state was shown before it came.
+    return (item.late, SEVERITIES.index(item.signal.severity), item.signal.session)

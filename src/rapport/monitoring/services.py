@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring import series as _series
-from rapport.monitoring.current import CurrentSignal, current_signals
+from rapport.monitoring.current import LATE_KEY, CurrentSignal, current_signals
 from rapport.monitoring.dropout_calibration import clinic_dropout_models, dropout_model_to_json
 from rapport.monitoring.instruments import CHECKIN, kind_of
 from rapport.monitoring.models import (
@@ -116,6 +117,16 @@ def _fields(current: CurrentSignal) -> dict:
     }
 
 
+#: The instances the detectors pass over (``current_signals(dismissed=...)``): those the
+#: therapist dismissed, and late answers they have seen (acknowledged, or logged an action
+#: on; ``current.late_answers``). A late answer's row keeps its key once seen (``_sync``),
+#: and a row taking a late key starts unacknowledged, so its ``acknowledged_at`` is about
+#: that answer.
+_PASSED_OVER = Q(status=AlertStatus.DISMISSED) | Q(
+    signal_key__contains=LATE_KEY, acknowledged_at__isnull=False
+)
+
+
 def _audit(actor, alert: Alert, what: str, action: str = Action.UPDATE) -> None:
     audit_record(
         actor=actor, action=action, target=f"alert:{alert.pk}:{what}", client_id=alert.client_id
@@ -137,6 +148,13 @@ def _sync(
     for kind, item in current.items():
         fields = _fields(item)
         alert = active.get(kind)
+        if alert is not None and _seen_late(alert) and alert.signal_key != fields["signal_key"]:
+            # A late answer the therapist has seen gives way to what holds now; its row is
+            # closed, not rewritten, so that it goes on saying the answer was seen (else the
+            # answer would be raised again the next time round).
+            _resolve(alert, now=now, actor=actor, why="late-answer-seen")
+            result.resolved += 1
+            alert = None
         if alert is None:
             if (kind, fields["signal_key"]) in dismissed:
                 continue  # the therapist dismissed this very instance
@@ -161,6 +179,9 @@ def _sync(
         new_instance = "signal_key" in changes
         for name in changes:
             setattr(alert, name, fields[name])
+        if new_instance and item.late:
+            # Not seen yet, whatever was acknowledged on this row before (``_PASSED_OVER``).
+            alert.acknowledged_at, alert.acknowledged_by = None, None
         what = "updated"
         if (
             alert.status == AlertStatus.SNOOZED
@@ -187,6 +208,10 @@ def _sync(
             _resolve(alert, now=now, actor=actor, why="signal-cleared")
             result.resolved += 1
     return result
+
+
+def _seen_late(alert: Alert) -> bool:
+    return LATE_KEY in alert.signal_key and alert.acknowledged_at is not None
 
 
 def _resolve(alert: Alert, *, now: dt.datetime, actor, why: str) -> None:
@@ -293,10 +318,12 @@ class Prepared:
 
 
 def _dismissed(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+    """Each episode's instances the detectors pass over (``_PASSED_OVER``): dismissed, or
+    late answers seen."""
     found: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for episode_id, kind, key in Alert.objects.filter(
-        episode_id__in=ids, status=AlertStatus.DISMISSED
-    ).values_list("episode_id", "kind", "signal_key"):
+    for episode_id, kind, key in Alert.objects.filter(_PASSED_OVER, episode_id__in=ids).values_list(
+        "episode_id", "kind", "signal_key"
+    ):
         found[episode_id].add((kind, key))
     return found
 
