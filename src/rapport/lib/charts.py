@@ -14,17 +14,29 @@ marker. ``every_session`` lays a measure's values out one a session for that, an
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
 import math
 import textwrap
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
+from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # no display; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+# SVG ids (marker and hatch definitions) are hashes salted with a random uuid unless a salt
+# is set, so the same chart drew different text each time; with a fixed salt a drawing is
+# the same bytes every time, which the chart cache relies on (a hit equals a fresh draw).
+# Set once at import: rcParams are process-wide and must not be switched per call from
+# several threads. Nothing else in Rapport draws with matplotlib.
+matplotlib.rcParams["svg.hashsalt"] = "rapport-charts"
 
 __all__ = [
     "Band",
@@ -34,6 +46,8 @@ __all__ = [
     "LineStyle",
     "Marker",
     "Threshold",
+    "chart_cache_clear",
+    "chart_cache_info",
     "every_session",
     "line_chart_svg",
     "no_value_note",
@@ -59,8 +73,6 @@ TITLE_FONT_PT = 12
 # about 0.55 em a character): longer titles and legend labels wrap rather than run off.
 _TITLE_CHARS = 40
 _LEGEND_CHARS = 34
-# One legend line's height in inches: matplotlib spaces legend lines about 1.45 font sizes apart.
-_LEGEND_LINE_IN = SMALLEST_FONT_PT * 1.45 / 72
 
 
 @dataclass(frozen=True)
@@ -135,24 +147,264 @@ class Chart:
     extra: dict = field(default_factory=dict)
 
 
+# Rendered charts, by content. A client page draws five charts and a transcript report
+# one, and the same numbers are drawn again on every view until a new score comes in:
+# the cache keeps the SVG text, keyed by a hash of every input of the drawing, so a
+# changed score, label, marker or size is a new key and is drawn afresh (a hit can never
+# show stale data), and unused entries age out.
+#
+# It lives in this process only, on purpose: the SVGs carry clients' scores, and a shared
+# cache (the database cache, a cache server) would store them unencrypted outside the
+# process. Bounded by the size of the text it holds (a client page's five charts are
+# about 0.4 MB) and by entry count; least recently used goes first.
+CACHE_MAX_BYTES = 32 * 1024 * 1024
+CACHE_MAX_ENTRIES = 2048
+# Bump when the drawing code changes in a way no input or constant below shows.
+_DRAWING_VERSION = 2
+
+
+class _ChartCache:
+    """A thread-safe LRU of SVG text, bounded in characters (ASCII: bytes) and entries."""
+
+    def __init__(self, max_bytes: int, max_entries: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            svg = self._entries.get(key)
+            if svg is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return svg
+
+    def put(self, key: str, svg: str) -> None:
+        size = len(svg)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._entries[key] = svg
+            self._bytes += size
+            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+            self.hits = self.misses = 0
+
+    def info(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "entries": len(self._entries),
+                "bytes": self._bytes,
+                "hits": self.hits,
+                "misses": self.misses,
+                "max_bytes": self.max_bytes,
+                "max_entries": self.max_entries,
+            }
+
+
+_CACHE = _ChartCache(CACHE_MAX_BYTES, CACHE_MAX_ENTRIES)
+
+
+def chart_cache_clear() -> None:
+    """Empty this process's chart cache (tests, benchmarks)."""
+    _CACHE.clear()
+
+
+def chart_cache_info() -> dict[str, int]:
+    """Entries, size in characters, hits and misses of this process's chart cache."""
+    return _CACHE.info()
+
+
+def _number(value) -> float | None:
+    # Floats by value: repr() is exact, so two values that differ never share a key
+    # (1 and 1.0 draw the same; None and NaN are both a gap but keep their own keys).
+    return None if value is None else float(value)
+
+
+def _numbers(values) -> tuple[float | None, ...]:
+    return tuple(_number(v) for v in values)
+
+
+def _chart_key(chart: Chart) -> str:
+    """A hash of everything that decides the drawing: the chart's every field (labels as
+    the text drawn, so a translated label is its own key), the styles and sizes of this
+    module, and matplotlib's version."""
+    content = (
+        _DRAWING_VERSION,
+        matplotlib.__version__,
+        PALETTE,
+        LINE_STYLES,
+        _EXPECTED_DASHES,
+        _LEGEND_HANDLE_LENGTH,
+        SMALLEST_FONT_PT,
+        TITLE_FONT_PT,
+        _TITLE_CHARS,
+        _LEGEND_CHARS,
+        str(chart.title),
+        str(chart.x_label),
+        str(chart.y_label),
+        tuple(
+            (str(line.label), _numbers(line.x), _numbers(line.y), bool(line.dashed))
+            for line in chart.lines
+        ),
+        tuple(
+            (str(band.label), _numbers(band.x), _numbers(band.low), _numbers(band.high))
+            for band in chart.bands
+        ),
+        tuple((str(t.label), _number(t.value)) for t in chart.thresholds),
+        tuple((str(m.label), _number(m.x), _number(m.y), str(m.symbol)) for m in chart.markers),
+        _numbers(chart.y_range) if chart.y_range is not None else None,
+        _numbers(chart.size),
+        repr(chart.extra),
+    )
+    return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()
+
+
 def line_chart_svg(chart: Chart) -> str:
-    fig, ax = plt.subplots(figsize=chart.size, dpi=100, layout="constrained")
-    try:
-        _draw(ax, chart)
-        _x_axis(ax, chart)
-        ax.set_title(textwrap.fill(chart.title, _TITLE_CHARS), fontsize=TITLE_FONT_PT, loc="left")
-        ax.set_xlabel(chart.x_label, fontsize=SMALLEST_FONT_PT)
-        ax.set_ylabel(chart.y_label, fontsize=SMALLEST_FONT_PT)
-        ax.tick_params(labelsize=SMALLEST_FONT_PT)
-        ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        _legend(fig, ax)
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+    """The chart as SVG text, drawn once for each distinct content (see ``_ChartCache``)."""
+    key = _chart_key(chart)
+    svg = _CACHE.get(key)
+    if svg is None:
+        svg = _render(chart)
+        _CACHE.put(key, svg)
+    return svg
+
+
+def _render(chart: Chart) -> str:
+    """Draw the chart as SVG text (no cache): one pass, no layout engine."""
+    buffer = io.StringIO()
+    _figure(chart).savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _figure(chart: Chart) -> Figure:
+    """The chart laid out, not yet drawn. A fresh Figure every call, through matplotlib's
+    object API only: pyplot's global figure manager is not thread-safe, and a server
+    draws charts for several requests at once."""
+    # 72 dpi: one pixel a point, as the SVG is written (savefig sets it so anyway).
+    fig = Figure(figsize=chart.size, dpi=72)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))  # placed by _place, once the texts are known
+    _draw(ax, chart)
+    _x_axis(ax, chart)
+    ax.tick_params(labelsize=SMALLEST_FONT_PT)
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    _place(fig, ax, chart)
+    return fig
+
+
+# A fixed layout, in points (the SVG's unit). Matplotlib's constrained layout measured
+# every text of the chart and solved for the margins on every draw, then drew the chart a
+# second time: most of a chart's cost. Here each margin is the sum of what sits in it:
+# the texts around the plot (the title, the axis labels, the widest tick label and the
+# legend, measured alone with the SVG output's own metrics), matplotlib's default tick
+# and label spacing, and the 3 pt padding at the figure's edges that constrained layout
+# kept. tests/lib/test_chart_layout.py checks every text lands inside the chart, apart.
+_OUTER = 3.0
+_TICK = 3.5 + 3.5  # tick length + the gap to its label (rcParams x/ytick.major.size, .pad)
+_LABEL_PAD = 4.0  # axis label to tick labels (rcParams axes.labelpad)
+_TITLE_PAD = 6.0  # title to the plot (rcParams axes.titlepad)
+_LEGEND_GAP = 6.0  # the x axis's label to the legend under it
+# The legend's inner padding and the gap from its sample line to its text (rcParams
+# legend.borderpad, legend.handletextpad), in font sizes.
+_LEGEND_BORDER = 0.4
+_LEGEND_TEXT_PAD = 0.8
+# Text metrics need a renderer but no drawing: the base renderer measures with the font
+# alone, at one pixel a point, as the SVG renderer does. Widths are cached (tick labels
+# and legend labels repeat from chart to chart); matplotlib keeps a font per thread.
+_METRICS = RendererBase()
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_width(text: str, size: float) -> float:
+    return _METRICS.get_text_width_height_descent(text, FontProperties(size=size), False)[0]
+
+
+def _text_width(text: str, size: float) -> float:
+    return max((_line_width(line, size) for line in text.split("\n")), default=0.0)
+
+
+def _wrapped(text: str, chars: int, size: float, room: float) -> str:
+    """``text`` wrapped at ``chars`` characters, or at fewer where a line of wide letters
+    would still be wider than ``room`` points: a fixed layout cannot shrink the plot to
+    make room, as constrained layout did."""
+    text = str(text)
+    wrapped = textwrap.fill(text, chars)
+    while chars > 12 and _text_width(wrapped, size) > room:
+        chars -= 2
+        wrapped = textwrap.fill(text, chars)
+    return wrapped
+
+
+def _visible_tick_labels(axis, low: float, high: float) -> list[str]:
+    """The tick labels the axis will draw between ``low`` and ``high``."""
+    locs = [v for v in axis.get_major_locator()() if low - 1e-9 <= v <= high + 1e-9]
+    return [label for label in axis.get_major_formatter().format_ticks(locs) if label]
+
+
+def _place(fig, ax, chart: Chart) -> None:
+    """The texts around the plot at fixed places, the margins from their sizes, and the
+    plot in what is left."""
+    width = chart.size[0] * 72
+    renderer = RendererSVG(width, width, io.StringIO())
+    title = ax.set_title(
+        _wrapped(chart.title, _TITLE_CHARS, TITLE_FONT_PT, width - 2 * _OUTER),
+        fontsize=TITLE_FONT_PT,
+        loc="left",
+        y=1.0,  # a given height: matplotlib does not measure the plot to place it
+        pad=_TITLE_PAD,
+    )
+    x_label = ax.set_xlabel(chart.x_label, fontsize=SMALLEST_FONT_PT)
+    ax.set_ylabel(chart.y_label, fontsize=SMALLEST_FONT_PT)
+    # One line of the small text: the tick labels', and the axis labels' (the y label's
+    # width, turned on its side).
+    line = x_label.get_window_extent(renderer).height
+    legend = _legend(fig, ax, width)
+    legend_height = legend.get_window_extent(renderer).height + _LEGEND_GAP if legend else 0.0
+    # The plot keeps its height; the legend adds its own under it.
+    height = chart.size[1] * 72 + legend_height
+    fig.set_size_inches(chart.size[0], height / 72)
+    top = _OUTER + title.get_window_extent(renderer).height + _TITLE_PAD
+    bottom = _OUTER + legend_height + line + _LABEL_PAD + line + _TICK
+    plot_height = height - top - bottom
+    # The plot's height is all the y axis's tick locator needs to choose its ticks.
+    ax.set_position((0.1, bottom / height, 0.8, plot_height / height))
+    y_labels = _visible_tick_labels(ax.yaxis, *sorted(ax.get_ylim()))
+    y_ticks = max((_text_width(label, SMALLEST_FONT_PT) for label in y_labels), default=0.0)
+    left = _OUTER + line + _LABEL_PAD + y_ticks + _TICK
+    # A tick label at the plot's right end reaches half its width beyond it.
+    x_labels = _visible_tick_labels(ax.xaxis, *sorted(ax.get_xlim()))
+    right = _OUTER + max(
+        (_text_width(label, SMALLEST_FONT_PT) / 2 for label in x_labels), default=0.0
+    )
+    plot_width = width - left - right
+    ax.set_position((left / width, bottom / height, plot_width / width, plot_height / height))
+    # Axis labels at given places: matplotlib otherwise measures every tick label, at
+    # each draw, to place them.
+    ax.xaxis.set_label_coords(0.5, -(_TICK + line + _LABEL_PAD) / plot_height)
+    ax.yaxis.set_label_coords(-(_TICK + y_ticks + _LABEL_PAD) / plot_width, 0.5)
+    # The title starts over the plot's left edge unless it would then run off the chart:
+    # it moves left, at most to the chart's edge, to fit.
+    overflow = _text_width(title.get_text(), TITLE_FONT_PT) - (width - _OUTER - left)
+    title.set_x(-min(max(overflow, 0.0), left - _OUTER) / plot_width)
+    if legend:
+        legend.set_bbox_to_anchor((_OUTER / width, _OUTER / height), fig.transFigure)
 
 
 def _draw(ax, chart: Chart) -> None:
@@ -233,26 +485,28 @@ def _x_axis(ax, chart: Chart) -> None:
     ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
 
 
-def _legend(fig, ax) -> None:
-    """The legend under the plot, one entry a line, wrapped to the chart's width.
-
-    Beside the plot it took a third of a narrow chart's width from the data.
-    """
+def _legend(fig, ax, width: float):
+    """The legend under the plot, one entry a line, wrapped to the chart's width (None
+    without entries). Beside the plot it took a third of a narrow chart's width from the
+    data."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
-        return
-    labels = [textwrap.fill(label, _LEGEND_CHARS) for label in labels]
-    lines = sum(label.count("\n") + 1 for label in labels)
-    width, height = fig.get_size_inches()
-    fig.set_size_inches(width, height + lines * _LEGEND_LINE_IN)
-    fig.legend(
+        return None
+    size = SMALLEST_FONT_PT
+    room = (
+        width - 2 * _OUTER - (2 * _LEGEND_BORDER + _LEGEND_HANDLE_LENGTH + _LEGEND_TEXT_PAD) * size
+    )
+    return fig.legend(
         handles,
-        labels,
-        loc="outside lower left",
-        fontsize=SMALLEST_FONT_PT,
+        [_wrapped(label, _LEGEND_CHARS, size, room) for label in labels],
+        loc="lower left",
+        borderaxespad=0,
+        fontsize=size,
         frameon=False,
         ncols=1,
         handlelength=_LEGEND_HANDLE_LENGTH,
+        handletextpad=_LEGEND_TEXT_PAD,
+        borderpad=_LEGEND_BORDER,
     )
 
 
