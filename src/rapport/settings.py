@@ -167,7 +167,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every audit row of one request, whichever middleware or view writes it,
+    # /healthz before everything: answered for a local plain-HTTP probe whatever its Host,
+    # without the HTTPS redirect or a DisallowedHost error (rapport.core.health).
+    "rapport.core.health.HealthCheckMiddleware",
+    # Then: every audit row of one request, whichever middleware or view writes it,
     # carries the same request id (rapport.audit.context).
     "rapport.audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -352,11 +355,16 @@ TRUSTED_PROXIES = env_int("RAPPORT_TRUSTED_PROXIES", 1 if HTTPS else 0, minimum=
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
 # In the database, shared by every worker process on every host (per-process memory would
 # give each its own count of failed logins), and no state is kept outside the database
-# (DESIGN §6). `rapport migrate` creates the table.
+# (DESIGN §6). `rapport migrate` creates the table. It holds only rate limits (counts,
+# their locks, the API's list of live token prefixes). Past MAX_ENTRIES live entries,
+# each write deletes a third of them, counts included: Django's default of 300 would let
+# a burst of new addresses wipe every other address's count. Each write also counts the
+# table's rows, so the ceiling is not made unlimited.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "rapport_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -385,3 +385,28 @@ def test_a_call_that_cannot_have_its_counts_lock_in_time_is_told_to_retry_in_a_s
     assert refused.json() == {"detail": "Too many requests for this token: try again in 1 second."}
     cache.delete(f"{key}:lock")
     assert client.get(PATH, **bearer(raw)).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_new_addresses_does_not_wipe_the_counts_of_others(rf):
+    """The database cache deletes a third of its live entries, counts included, once it
+    holds more than MAX_ENTRIES: with Django's default of 300, refused tokens from 400 new
+    addresses (one IPv6 /64 has plenty) would wipe an address's count, and the login
+    throttle's, and the probing could start again."""
+    from django.db import connection
+
+    production = dict(importlib.import_module("rapport.settings").CACHES["default"])
+    call_command("createcachetable", "rapport_api_test_cache", verbosity=0)
+    try:
+        with override_settings(
+            CACHES={"default": {**production, "LOCATION": "rapport_api_test_cache"}}
+        ):
+            prober = rf.get(PATH, REMOTE_ADDR="192.0.2.10")
+            for _ in range(60):
+                FailedAuthThrottle().count_failure(prober)
+            for n in range(400):
+                FailedAuthThrottle().count_failure(rf.get(PATH, REMOTE_ADDR=f"2001:db8::{n:x}"))
+            assert FailedAuthThrottle().over_limit(prober)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE rapport_api_test_cache")
