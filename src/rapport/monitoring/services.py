@@ -214,6 +214,18 @@ def _seen_late(alert: Alert) -> bool:
     return LATE_KEY in alert.signal_key and alert.acknowledged_at is not None
 
 
+def _follow_seen_late(alert: Alert) -> None:
+    """A late answer the therapist has just seen (acknowledged, acted on, dismissed) gives
+    way at once to what the latest answers say, not at the next periodic recompute: its
+    alert closes and good news it held back shows. The episode is recomputed after the
+    commit, as after a stored answer (``apps._schedule``: never inside this transaction,
+    which holds the alert's lock, while a recompute locks the episode first)."""
+    if LATE_KEY in alert.signal_key:
+        from rapport.monitoring.apps import _schedule
+
+        _schedule(alert.episode_id)
+
+
 def _resolve(alert: Alert, *, now: dt.datetime, actor, why: str) -> None:
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = now
@@ -527,6 +539,7 @@ def alert_acknowledge(
             client_id=alert.client_id,
             request=request,
         )
+        _follow_seen_late(alert)
     return alert
 
 
@@ -589,6 +602,7 @@ def alert_log_action(
         client_id=alert.client_id,
         request=request,
     )
+    _follow_seen_late(alert)
     return action
 
 
@@ -636,6 +650,7 @@ def alert_dismiss(
         client_id=alert.client_id,
         request=request,
     )
+    _follow_seen_late(alert)
     return alert
 
 
