@@ -17,6 +17,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 DEMO_PASSWORD = "rapport-demo"  # noqa: S105 - documented demo credential, demo mode only
+DEFAULT_CLINIC_NAME = "My clinic"
 DEMO_LOGINS = (
     ("alex@demo.test", "therapist"),
     ("sam@demo.test", "therapist (trainee)"),
@@ -36,15 +37,31 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _check_database(*, migrated: bool = True) -> None:
+def _check_database(*, migrated: bool = True, keys: bool = True) -> None:
     """The database answers and, unless ``migrated`` is False (migrate, demo), has every
-    table this version needs: otherwise one line saying what to do, not a traceback."""
+    table this version needs, and (unless ``keys`` is False: rotate-key, which says more
+    about its own keys) the encryption keys open what it stores: otherwise one line saying
+    what to do (naming the database it opened), not a traceback."""
     from django.db import connection
     from django.db.utils import Error as DatabaseError
 
+    from rapport.core.operations import database_description, encryption_key_mismatch, sqlite_path
+
+    path = sqlite_path()
+    if migrated and path is not None and _empty_file(path):
+        # Opening it would leave an empty database behind (settings made the file): a cron
+        # line run from another folder (RAPPORT_DATA_DIR defaults to ./data) would then
+        # find "no tables" in a database of its own instead of the clinic's.
+        path.unlink()
+        raise CommandError(
+            f"there is no Rapport database at {path}: set RAPPORT_DATA_DIR (default ./data, "
+            "in the folder the command runs in) or RAPPORT_DATABASE_URL to where it is, or "
+            "run 'rapport migrate' first to create one there"
+        )
     try:
         connection.ensure_connection()
         pending = migrated and _pending_migrations(connection)
+        unreadable = keys and encryption_key_mismatch()
     except DatabaseError as error:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -54,8 +71,23 @@ def _check_database(*, migrated: bool = True) -> None:
         ) from None
     if pending:
         raise CommandError(
-            "the database is not set up for this version of Rapport: run 'rapport migrate' first"
+            f"{database_description()} is not set up for this version of Rapport: "
+            "run 'rapport migrate' first"
         )
+    if unreadable:
+        raise CommandError(
+            f"the encryption key does not open this database's data: {unreadable} cannot be "
+            "decrypted with any key in RAPPORT_ENCRYPTION_KEYS / RAPPORT_ENCRYPTION_KEY_FILE. "
+            f"Configure the key(s) {database_description()} was written with (see "
+            "docs/operations.md, 'Keys'); nothing was changed"
+        )
+
+
+def _empty_file(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _pending_migrations(connection) -> bool:
@@ -137,15 +169,38 @@ def gunicorn_argv(bind: str, workers: int, app: str = "rapport.wsgi:application"
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup_django()
-    _check_database()
     from django.conf import settings
 
+    if settings.DEBUG and not args.allow_debug:
+        # Debug pages show settings and code to anyone who makes an error happen, and debug
+        # mode turns off Secure cookies and HTTPS: never by accident on a clinic's server.
+        raise CommandError(
+            "RAPPORT_DEBUG is on: debug pages would show code and settings to anyone and "
+            "cookies would not be Secure; unset it, or pass --allow-debug to serve anyway"
+        )
+    _check_database()
     if not settings.WHITENOISE_USE_FINDERS:
-        _call("collectstatic", interactive=False, verbosity=0)
+        try:
+            _call("collectstatic", interactive=False, verbosity=0)
+        except OSError as error:
+            raise CommandError(
+                f"cannot collect the static files into {settings.STATIC_ROOT}: "
+                f"{error.strerror or error} (set RAPPORT_DATA_DIR to a folder this account can "
+                "write, or RAPPORT_STATIC_FROM_PACKAGE=1)"
+            ) from None
     _warn_private_paths()
+    _warn_base_url_host()
     _run_start_tasks()
     argv = gunicorn_argv(args.bind, args.workers)
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+def _warn_base_url_host() -> None:
+    from rapport.core.operations import base_url_host_warning
+
+    warning = base_url_host_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _warn_private_paths() -> None:
@@ -169,9 +224,17 @@ def cmd_createuser(args: argparse.Namespace) -> None:
     try:
         # One transaction: a refused account leaves no new clinic behind either.
         with transaction.atomic():
-            clinic = Clinic.objects.order_by("pk").first() or Clinic.objects.create(
-                name=args.clinic
-            )
+            clinic = Clinic.objects.order_by("pk").first()
+            if clinic is None:
+                clinic = Clinic.objects.create(name=args.clinic or DEFAULT_CLINIC_NAME)
+            elif args.clinic is not None and args.clinic != clinic.name:
+                # One clinic per installation from the command line: the account would be
+                # made in the existing clinic, not the one named.
+                raise CommandError(
+                    f"the clinic {clinic.name!r} already exists and accounts are created in "
+                    f"it: leave out --clinic (it only names the first clinic), or give "
+                    f"--clinic {clinic.name!r}"
+                )
             # "cli", not None ("system"), as rapport set-password and the token commands:
             # the audit log tells an operator's hand from the app's.
             user = user_create(
@@ -233,7 +296,7 @@ def cmd_keygen(args: argparse.Namespace) -> None:
 
 def cmd_rotate_key(args: argparse.Namespace) -> None:
     _setup_django()
-    _check_database()
+    _check_database(keys=False)
     from cryptography.fernet import InvalidToken
     from django.db import transaction
 
@@ -260,6 +323,84 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
         print(f"{label}: {count} values re-encrypted")
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    import sqlite3
+
+    from django.db import connection
+
+    from rapport.audit.models import Action
+    from rapport.audit.services import audit_record
+    from rapport.core.operations import (
+        backup_destination,
+        pg_dump_command,
+        sqlite_backup,
+        sqlite_path,
+    )
+
+    if connection.vendor == "postgresql":
+        # pg_dump is PostgreSQL's own consistent copy; Rapport does not run it for you
+        # (its version must match the server's, and the password stays out of Rapport).
+        print("On PostgreSQL, back up with pg_dump (password from ~/.pgpass or PGPASSWORD):")
+        print(f"  {pg_dump_command(args.dest)}")
+        print(KEYS_REMINDER)
+        return
+    if sqlite_path() is None:
+        raise CommandError("the database is in memory: there is nothing to back up")
+    try:
+        dest = backup_destination(Path(args.dest))
+    except FileExistsError as error:
+        raise CommandError(f"{error.args[0]} already exists: a backup never overwrites") from None
+    connection.ensure_connection()
+    try:
+        sqlite_backup(connection.connection, dest)
+    except (OSError, sqlite3.Error) as error:
+        detail = getattr(error, "strerror", None) or str(error)
+        raise CommandError(f"cannot write the backup {dest}: {detail}") from None
+    audit_record(actor="cli", action=Action.EXPORT, target="backup:sqlite")
+    print(f"Backed up the database to {dest} (readable by this account only).")
+    print(KEYS_REMINDER)
+
+
+KEYS_REMINDER = (
+    "The backup holds no keys: keep the encryption key file (RAPPORT_ENCRYPTION_KEY_FILE, with "
+    "any retired keys) and RAPPORT_SECRET_KEY safe too, apart from the backup."
+)
+
+
+def cmd_reset_mfa(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from rapport.accounts.models import User
+    from rapport.core.operations import mfa_reset
+
+    user = User.objects.filter(email__iexact=args.email.strip()).first()
+    if user is None:
+        raise CommandError(f"no staff account with the email {args.email}")
+    removed = mfa_reset(actor="cli", user=user)
+    if not removed:
+        print(f"{user.email} had no second factor; their sessions and API tokens have ended.")
+        return
+    print(
+        f"Removed the second factors of {user.email} ({removed}); their sessions and API "
+        "tokens have ended. They set up a new authenticator at their next sign-in (if the "
+        "clinic requires MFA) or on their account page."
+    )
+
+
+def cmd_clear_sessions(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    clear_expired_sessions()
+
+
+def clear_expired_sessions() -> None:
+    """Delete expired sign-in sessions: Django never does it by itself, and each holds who
+    was signed in from where (run at every start, and daily from cron)."""
+    _call("clearsessions")
+
+
 # --- parser -----------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace], None]
@@ -283,6 +424,9 @@ def on_start(task: Callable[[], None]) -> Callable[[], None]:
 def _run_start_tasks() -> None:
     for task in _START_TASKS:
         task()
+
+
+on_start(clear_expired_sessions)
 
 
 def _int_range(low: int, high: int):
@@ -343,6 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=_int_range(1, 64), default=os.environ.get("RAPPORT_WORKERS", "3")
     )
+    serve.add_argument(
+        "--allow-debug",
+        action="store_true",
+        help="serve even with RAPPORT_DEBUG on (debug pages, no Secure cookies): not for a clinic",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
@@ -356,7 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--email", required=True)
     createuser.add_argument("--role", required=True, choices=["admin", "supervisor", "therapist"])
     createuser.add_argument("--name", default="", help="full name")
-    createuser.add_argument("--clinic", default="My clinic", help="clinic name, if none exists yet")
+    createuser.add_argument(
+        "--clinic",
+        default=None,
+        help=f"name of the clinic to create when none exists yet (default {DEFAULT_CLINIC_NAME!r})",
+    )
     createuser.set_defaults(handler=cmd_createuser)
 
     set_password = sub.add_parser(
@@ -379,6 +532,29 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-key", help="re-encrypt all client free text with the first (newest) key"
     )
     rotate.set_defaults(handler=cmd_rotate_key)
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database consistently while it runs (PostgreSQL: print the "
+        "pg_dump command); keys are not included",
+    )
+    backup.add_argument(
+        "dest", metavar="DEST", help="new file, or a folder for a dated file (never overwritten)"
+    )
+    backup.set_defaults(handler=cmd_backup)
+
+    reset_mfa = sub.add_parser(
+        "reset-mfa",
+        help="remove a staff member's second factors (a lost phone); ends their sessions "
+        "and API tokens",
+    )
+    reset_mfa.add_argument("--email", required=True)
+    reset_mfa.set_defaults(handler=cmd_reset_mfa)
+
+    clear_sessions = sub.add_parser(
+        "clear-sessions", help="delete expired sign-in sessions (cron, daily)"
+    )
+    clear_sessions.set_defaults(handler=cmd_clear_sessions)
 
     for add in _EXTRA_COMMANDS:
         add(sub)

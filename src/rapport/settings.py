@@ -167,7 +167,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every audit row of one request, whichever middleware or view writes it,
+    # /healthz before everything: answered for a local plain-HTTP probe whatever its Host,
+    # without the HTTPS redirect or a DisallowedHost error (rapport.core.health).
+    "rapport.core.health.HealthCheckMiddleware",
+    # Then: every audit row of one request, whichever middleware or view writes it,
     # carries the same request id (rapport.audit.context).
     "rapport.audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",

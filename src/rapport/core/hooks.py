@@ -91,6 +91,9 @@ class AccountChange(StrEnum):
     # ended with a deactivation): making the account active again must not revive it.
     REACTIVATED = "reactivated"
     ROLE = "role-changed"
+    # Second factors removed by an operator (`rapport reset-mfa`, a lost phone): whoever
+    # holds the phone may hold what the account granted through it.
+    MFA_RESET = "mfa-reset"
 
 
 def on_account_access_changed(listener: Callable) -> Callable:

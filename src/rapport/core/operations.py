@@ -1,0 +1,270 @@
+"""What an operator's commands do to the installation as a whole (``rapport backup``,
+``rapport reset-mfa``, the start-up checks of every command that opens the database).
+
+See docs/operations.md for the procedures these serve.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from rapport.lib.private_files import PRIVATE_FILE_MODE
+
+__all__ = [
+    "base_url_host_warning",
+    "database_description",
+    "encryption_key_mismatch",
+    "mfa_reset",
+    "pg_dump_command",
+    "sqlite_backup",
+    "sqlite_path",
+]
+
+
+def sqlite_path() -> Path | None:
+    """The SQLite database file this configuration opens, or None (PostgreSQL, in memory)."""
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if not database["ENGINE"].endswith("sqlite3") or not name or "memory" in name:
+        return None
+    return Path(name)
+
+
+def database_description() -> str:
+    """Which database a message is about, without its password: an operator whose command
+    ran in another folder (RAPPORT_DATA_DIR defaults to ./data) sees at once it opened the
+    wrong one."""
+    path = sqlite_path()
+    if path is not None:
+        return f"the SQLite database {path}"
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return "the SQLite database in memory"
+    host = database.get("HOST") or "the local socket"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"the PostgreSQL database {database.get('NAME')!r} on {host}{port}"
+
+
+# --- encryption keys ------------------------------------------------------------------
+
+
+def _encrypted_columns():
+    """(table, primary key column, column) of each encrypted column, those that always hold
+    a value (a client's name, a goal) first: one of them answers in two indexed queries."""
+    from django.apps import apps
+
+    from rapport.core.fields import EncryptedTextField
+
+    found = [
+        (field.blank, model._meta.db_table, model._meta.pk.column, field.column)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+    for _blank, table, pk, column in sorted(found, key=lambda entry: entry[0]):
+        yield table, pk, column
+
+
+def encryption_key_mismatch() -> str | None:
+    """Where the configured keys fail to open stored data, or None when they open it (or
+    nothing is stored yet).
+
+    Test-decrypts the oldest and the newest stored value of the first encrypted column that
+    holds any: a key generated anew at each start, or an old key removed before
+    ``rapport rotate-key`` re-encrypted the oldest rows, is found here, before the web pages
+    answer 500 on every client. Then one second-factor secret. Values are read raw and never
+    leave this function. Tables that do not exist yet (before ``rapport migrate``) are
+    skipped."""
+    from rapport.core.fields import keyring
+    from rapport.lib.crypto import PREFIX, CryptoError
+
+    ring = keyring()
+    quote = connection.ops.quote_name
+    tables = set(connection.introspection.table_names())
+    for table, pk, column in _encrypted_columns():
+        if table not in tables:
+            continue
+        values = []
+        for order in ("ASC", "DESC"):
+            sql = (
+                f"SELECT {quote(column)} FROM {quote(table)} "  # noqa: S608 - names quoted
+                f"WHERE {quote(column)} LIKE %s ORDER BY {quote(pk)} {order} LIMIT 1"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [PREFIX + "%"])
+                values += [value for (value,) in cursor.fetchall()]
+        for value in values:
+            try:
+                ring.decrypt(value)
+            except CryptoError:
+                return f"a value in table {table} (column {column})"
+        if values:
+            break
+    if "mfa_authenticator" in tables:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data FROM mfa_authenticator ORDER BY id DESC LIMIT 1")
+            row = cursor.fetchone()
+        if row is not None and _mfa_secret_unreadable(row[0], ring):
+            return "a second-factor secret (table mfa_authenticator)"
+    return None
+
+
+def _mfa_secret_unreadable(data, ring) -> bool:
+    import json
+
+    from rapport.lib.crypto import CryptoError, KeyRing
+
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return False
+    if not isinstance(data, dict):
+        return False
+    for field in ("secret", "seed"):
+        value = data.get(field)
+        if isinstance(value, str) and KeyRing.is_encrypted(value):
+            try:
+                ring.decrypt(value)
+            except CryptoError:
+                return True
+    return False
+
+
+# --- backup ---------------------------------------------------------------------------
+
+
+def backup_destination(dest: Path) -> Path:
+    """The file a backup goes to: ``dest``, or a dated file in it when it is a folder (so a
+    cron line needs no date arithmetic). Never an existing file."""
+    if dest.is_dir():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's clock
+        dest = dest / f"rapport-{stamp}.sqlite3"
+    if dest.exists() or dest.is_symlink():
+        raise FileExistsError(dest)
+    return dest
+
+
+def sqlite_backup(
+    source: sqlite3.Connection,
+    dest: Path,
+    *,
+    progress: Callable[[int, int, int], object] | None = None,
+) -> None:
+    """A consistent copy of the open SQLite database ``source`` in the new file ``dest``
+    (mode 0600, refused if it exists).
+
+    SQLite's online backup API, not a file copy: in WAL mode recent commits live in the
+    ``-wal`` file until a checkpoint, and copying the main file while the server writes can
+    give a torn, corrupt copy. The whole copy is one step, under one read transaction, so it
+    is the database as of one moment while the server goes on writing (WAL readers do not
+    block writers). The copy is then switched to a plain rollback journal: one
+    self-contained file, nothing beside it to lose."""
+    descriptor = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    os.close(descriptor)
+    try:
+        target = sqlite3.connect(dest)
+        try:
+            source.backup(target, pages=-1, progress=progress)
+            target.execute("PRAGMA journal_mode=DELETE")
+            (result,) = target.execute("PRAGMA quick_check").fetchone()
+            if result != "ok":
+                raise sqlite3.DatabaseError(f"the copy fails SQLite's check: {result}")
+        finally:
+            target.close()
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    os.chmod(dest, PRIVATE_FILE_MODE)  # noqa: PTH101 - the mode even if umask played a part
+
+
+def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str:
+    """The pg_dump command line that backs up this PostgreSQL database (``database``: its
+    Django settings) to ``dest``, without the password (pg_dump takes it from ~/.pgpass or
+    PGPASSWORD)."""
+    import shlex
+
+    database = dict(settings.DATABASES["default"] if database is None else database)
+    parts = ["pg_dump", "--format=custom", "--no-owner"]
+    for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if database.get(key):
+            parts += [option, str(database[key])]
+    parts += ["--file", dest, str(database.get("NAME") or "")]
+    return shlex.join(parts)
+
+
+# --- accounts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mfa_reset(*, actor, user) -> int:
+    """Remove every second factor of ``user`` (a lost or replaced phone), through allauth's
+    model and its ``authenticator_removed`` signal; returns how many were removed.
+
+    Whoever holds the phone may hold the account's other ways in too: the user's signed-in
+    sessions end, and their API tokens are revoked through the same hook as a new password
+    (``core.hooks.account_access_changed``). With MFA required by the clinic, the next
+    sign-in sets up a new authenticator before anything else. Audited."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.signals import authenticator_removed
+
+    from rapport.audit.models import Action
+    from rapport.audit.services import audit_record
+    from rapport.core.hooks import AccountChange, account_access_changed
+
+    removed = 0
+    for authenticator in Authenticator.objects.select_for_update().filter(user=user):
+        authenticator.delete()
+        authenticator_removed.send(
+            sender=Authenticator, request=None, user=user, authenticator=authenticator
+        )
+        removed += 1
+    _end_sessions(user)
+    audit_record(actor=actor, action=Action.DELETE, target=f"user:{user.pk}:mfa")
+    account_access_changed(user, change=AccountChange.MFA_RESET, actor=actor)
+    return removed
+
+
+def _end_sessions(user) -> None:
+    """Delete the database sessions signed in as ``user`` (Django keeps no index by user:
+    each live session is decoded; a clinic has a few hundred at most)."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+
+
+# --- start-up -------------------------------------------------------------------------
+
+
+def base_url_host_warning() -> str | None:
+    """RAPPORT_BASE_URL's host is not one the server answers to: every check-in link and
+    password-reset link would be refused (400) when opened."""
+    from urllib.parse import urlsplit
+
+    from django.http.request import validate_host
+
+    host = urlsplit(settings.BASE_URL).hostname or ""
+    if ":" in host:  # IPv6, as ALLOWED_HOSTS writes it
+        host = f"[{host}]"
+    if validate_host(host, settings.ALLOWED_HOSTS):
+        return None
+    return (
+        f"RAPPORT_BASE_URL's host {host} is not in RAPPORT_ALLOWED_HOSTS "
+        f"({', '.join(settings.ALLOWED_HOSTS)}): check-in and password-reset links, which "
+        "are built on RAPPORT_BASE_URL, would be refused with 400 Bad Request"
+    )
