@@ -10,9 +10,21 @@ repository: the database is a temporary SQLite file, deleted afterwards.
    reported against a baseline page measured in the same run: ``GET /clients/new/``, a
    signed-in page with the same base template, middleware and session but no client data.
    The query count of both pages is reported too (it must not grow with the caseload).
-2. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
+2. **Client page**: another therapist's clients with ``--client-sessions`` attended weekly
+   sessions each (default 100, the same PHQ-9 and check-in each session), alerts computed.
+   The first client's page is viewed three times to warm the process (templates, registry,
+   connection); then each of ``--client-pages`` other clients' pages (default 5) is viewed
+   twice: ``cold`` is the first view of a client (nothing of theirs drawn or cached yet),
+   ``warm`` the second, with nothing changed in between. Medians are reported against the
+   same baseline page measured in this part, with the page's query count and HTML size,
+   and the chart cache's figures where the code has one.
+3. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
    responses, vectorised ``detect_clinic`` against a per-client ``detect_all`` loop) and
    reports its figures, so the two benchmarks never disagree.
+
+The client page part runs on older code too (it only requests pages), so "before" figures
+come from the same script run in a worktree of the earlier commit:
+``python bench/bench_caseload.py --skip-signals`` from that worktree's root.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ def _environment(data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT / "src"))
 
 
-def _seed(clients: int, sessions: int):
+def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", email: str = ""):
     """One therapist's caseload with weekly sessions, scores and check-ins (bulk inserts)."""
     import datetime as dt
 
@@ -67,9 +79,12 @@ def _seed(clients: int, sessions: int):
 
     phq9 = find_instrument("phq9").id
     rng = random.Random(20261127)
-    clinic = Clinic.objects.create(name="Bench clinic")
+    clinic = Clinic.objects.create(name=clinic_name)
     therapist = User.objects.create_user(
-        "bench@bench.invalid", "bench-password-not-secret", role=Role.THERAPIST, clinic=clinic
+        email or "bench@bench.invalid",
+        "bench-password-not-secret",
+        role=Role.THERAPIST,
+        clinic=clinic,
     )
     now = timezone.now()
     first = now - dt.timedelta(days=1 + 7 * (sessions - 1))
@@ -94,6 +109,7 @@ def _seed(clients: int, sessions: int):
         Appointment(episode=e, starts_at=now + dt.timedelta(days=6)) for e in episodes
     )
     rows = []
+    key_prefix = f"bench-{clinic.pk}" if email else "bench"  # unique across seeded clinics
     for index, appointment in enumerate(appointments):
         client_index, k = divmod(index, sessions)
         episode = episodes[client_index]
@@ -120,7 +136,7 @@ def _seed(clients: int, sessions: int):
                     instrument_version="1",
                     administered_at=at,
                     source="import",
-                    idempotency_key=f"bench-{len(rows)}",
+                    idempotency_key=f"{key_prefix}-{len(rows)}",
                     total=total,
                     subscales={**subscales, "pushed": 0} if subscales else {},
                     item_values=items,
@@ -153,7 +169,7 @@ def _p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
-def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
+def _setup() -> None:
     import django
 
     django.setup()
@@ -165,11 +181,14 @@ def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
     # (and so the query counter sees every request's queries).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
     from django.test import Client as HttpClient
 
     from rapport.monitoring.tasks import recompute_alerts
 
-    call_command("migrate", interactive=False, verbosity=0)
     started = time.perf_counter()
     therapist, responses = _seed(clients, sessions)
     seeded = time.perf_counter() - started
@@ -199,6 +218,83 @@ def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
     }
 
 
+def _view(http, path: str) -> tuple[float, int, int]:
+    """One GET: seconds, queries, HTML bytes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = http.get(path)
+        seconds = time.perf_counter() - started
+    assert response.status_code == 200, path
+    return seconds, len(queries.captured_queries), len(response.content)
+
+
+def client_page_bench(sessions: int, pages: int, requests: int) -> dict:
+    from django.test import Client as HttpClient
+
+    from rapport.clinic.models import Client
+    from rapport.monitoring.tasks import recompute_alerts
+
+    try:  # the chart cache, where the code under test has one
+        from rapport.lib.charts import chart_cache_clear, chart_cache_info
+    except ImportError:
+        chart_cache_clear = chart_cache_info = None  # type: ignore[assignment]
+
+    started = time.perf_counter()
+    therapist, responses = _seed(
+        pages + 1,
+        sessions,
+        clinic_name="Bench client-page clinic",
+        email="bench.client-page@bench.invalid",
+    )
+    seeded = time.perf_counter() - started
+    recompute_alerts(clinic_id=therapist.clinic_id)
+    http = HttpClient()
+    http.force_login(therapist)
+    ids = list(
+        Client.objects.filter(therapist=therapist).order_by("pk").values_list("pk", flat=True)
+    )
+    for _ in range(3):  # warm the process on the first client: templates, registry
+        _view(http, f"/clients/{ids[0]}/")
+    if chart_cache_clear is not None:
+        chart_cache_clear()
+    cold, warm, queries, sizes = [], [], [], []
+    for pk in ids[1:]:
+        seconds, _queries, _size = _view(http, f"/clients/{pk}/")
+        cold.append(seconds)
+        seconds, count, size = _view(http, f"/clients/{pk}/")
+        warm.append(seconds)
+        queries.append(count)
+        sizes.append(size)
+    baseline, _baseline_queries = _time_page(http, "/clients/new/", requests)
+    base = statistics.median(baseline)
+    report = {
+        "clients_viewed": len(cold),
+        "sessions_per_client": sessions,
+        "responses": responses,
+        "seed_seconds": round(seeded, 2),
+        "cold_median_ms": round(statistics.median(cold) * 1000, 1),
+        "cold_max_ms": round(max(cold) * 1000, 1),
+        "warm_median_ms": round(statistics.median(warm) * 1000, 1),
+        "warm_max_ms": round(max(warm) * 1000, 1),
+        "baseline_p50_ms": round(base * 1000, 1),
+        "cold_median_vs_baseline_p50": round(statistics.median(cold) / base, 1),
+        "warm_median_vs_baseline_p50": round(statistics.median(warm) / base, 1),
+        "queries": max(queries),
+        "html_kb": round(max(sizes) / 1024, 1),
+    }
+    if chart_cache_info is not None:
+        info = chart_cache_info()
+        report["chart_cache"] = {
+            "charts_drawn": info["misses"],
+            "charts_from_cache": info["hits"],
+            "kb_held": round(info["bytes"] / 1024, 1),
+        }
+    return report
+
+
 def signals_bench() -> dict:
     """The colleague's whole-clinic benchmark, run as is (100,000 clients x 20 responses)."""
     done = subprocess.run(
@@ -225,12 +321,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=150)
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--skip-signals", action="store_true", help="only the caseload part")
+    parser.add_argument("--client-sessions", type=int, default=100)
+    parser.add_argument("--client-pages", type=int, default=5)
+    parser.add_argument("--skip-signals", action="store_true", help="no whole-clinic part")
+    parser.add_argument("--skip-caseload", action="store_true", help="no caseload part")
+    parser.add_argument("--skip-client-page", action="store_true", help="no client page part")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-caseload-"))
+    report: dict = {}
     try:
         _environment(data_dir)
-        report = {"caseload": caseload_bench(args.clients, args.sessions, args.requests)}
+        _setup()
+        if not args.skip_caseload:
+            report["caseload"] = caseload_bench(args.clients, args.sessions, args.requests)
+        if not args.skip_client_page:
+            report["client_page"] = client_page_bench(
+                args.client_sessions, args.client_pages, args.requests
+            )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     if not args.skip_signals:
