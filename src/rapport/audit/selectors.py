@@ -12,7 +12,9 @@ Which events a clinic's admin sees: those of the clinic's users, those about the
 clients (coarsely), and those of the command line and the system ("cli", "system") that
 name one of the clinic's users or the clinic itself ("dropout-calibration:clinic:3"). An
 operator's work that names no clinic (a key rotation, the shipped guidance library) is
-the installation's, not a clinic's, and is shown to no clinic's admin.
+the installation's, not a clinic's, and is shown to no clinic's admin. Each row stores
+that clinic when it is written (:mod:`rapport.audit.scope`), so the page reads one
+indexed column and pages by position (:func:`admin_audit_page`), whatever the log's size.
 """
 
 from __future__ import annotations
@@ -293,10 +295,6 @@ class AdminAuditPage:
     events: list[AuditEvent]
     newer: int | None = None
     older: int | None = None
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.newer is not None or self.older is not None
 
 
 def _older_than(at: datetime, pk: int) -> Q:

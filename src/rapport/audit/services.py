@@ -1,4 +1,7 @@
-"""Writing the audit log. Every read and write of client data calls :func:`audit_record`."""
+"""Writing the audit log. Every read and write of client data calls :func:`audit_record`.
+
+Each row stores the clinic whose admin sees it (:mod:`rapport.audit.scope`), decided here,
+once: the row is never changed afterwards."""
 
 from __future__ import annotations
 
