@@ -327,6 +327,8 @@ class Prepared:
     item: EpisodeSeries
     dismissed: frozenset[tuple[str, str]]
     current: dict[str, CurrentSignal]
+    #: The clock it was built for: built for another, it is not used.
+    now: dt.datetime
 
 
 def _dismissed(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
@@ -385,7 +387,7 @@ def alerts_prepare(
     prepared = {}
     for item in loaded:
         seen = frozenset(dismissed[item.episode.pk])
-        prepared[item.episode.pk] = Prepared(item, seen, _signals(item, seen, known, dropout))
+        prepared[item.episode.pk] = Prepared(item, seen, _signals(item, seen, known, dropout), now)
     return prepared
 
 
@@ -451,7 +453,7 @@ def alerts_recompute_many(
                     result.resolved += 1
         known = trajectories if trajectories is not None else {}
         dropout = dropout_models if dropout_models is not None else {}
-        early = prepared or {}
+        early = {pk: p for pk, p in (prepared or {}).items() if p.now == now}
         loaded = _fresh_series(open_episodes, early, now)
         _store_snapshots(loaded, now)
         _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])

@@ -34,7 +34,10 @@ __all__ = ["BATCH_SIZE", "recompute_alerts"]
 #: and 80 responses an episode): a batch of 200 held its locks 2.1-3.4 s, one of 25
 #: 0.13-0.30 s, and the whole run was no slower in batches of 25 (2.6 s against 3.8 s for
 #: 400 episodes). On SQLite, where a transaction holds the file's write lock, 3.2 s against
-#: 0.24-0.43 s. Under half a second is a pause the client does not notice.
+#: 0.24-0.43 s. Under half a second is a pause the client does not notice. At 100 sessions
+#: an episode a batch of 25 held them 0.8-1.0 s on average while its detectors ran; since the
+#: batch is built before it is locked (``alerts_prepare``), 0.09 s on PostgreSQL and 0.21 s on
+#: SQLite (``python bench/bench_signals.py --recompute``, docs/monitoring.md).
 BATCH_SIZE = 25
 
 

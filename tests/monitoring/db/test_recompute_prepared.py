@@ -377,3 +377,21 @@ def test_time_alone_still_changes_alerts_with_nothing_new_stored(therapist_a):
     missing = Alert.objects.get(episode=episode, kind="feedback_missing")
     assert missing.status == AlertStatus.OPEN
     assert missing.evidence["missing_sessions"] == [5, 6]
+
+
+def test_what_was_prepared_for_another_clock_is_not_used(therapist_a, reads_under_the_lock):
+    """Built for the next day (nothing stored in between, so the same inputs), the check-in
+    of the session held today would already be overdue: the recompute for today builds
+    again and raises nothing."""
+    client, episode, held = make_episode(therapist_a, "Quiet Q.", sessions=6)
+    outcomes(client, held, [8, 9, 8, 9, 8, 9])
+    checkins(client, held[:4], [38] * 4)
+    day_of_last = held[-1].starts_at + dt.timedelta(hours=2)
+    batch = _batch([episode])
+    prepared = _prepare(batch, now=day_of_last + dt.timedelta(days=1))
+    assert "feedback_missing" in prepared[episode.pk].current
+
+    services.alerts_recompute_many(episodes=batch, now=day_of_last, prepared=prepared)
+
+    assert reads_under_the_lock == [[episode.pk]]
+    assert not Alert.objects.filter(episode=episode, kind="feedback_missing").exists()
