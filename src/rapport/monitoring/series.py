@@ -331,9 +331,9 @@ def _belongs(episode: Episode, day: dt.date) -> bool:
 def _inputs(appointments: Iterable[tuple], response_keys: Iterable[tuple], checkin: str | None):
     """What one episode's series is built from, in short: its appointments (pk, time as
     stored, attendance), each response's (pk, appointment) and the check-in it asks after
-    sessions. The rest of a
-    response never changes once stored (a risk follow-up writes only its own columns), and
-    primary keys are not reused, so equal inputs mean an equal series (for one ``now``)."""
+    sessions. The rest of a response never changes once stored (a risk follow-up writes only
+    its own columns), and primary keys are not reused, so equal inputs mean an equal series
+    for one ``now`` and the same episode, client and therapist rows (read by the caller)."""
     return (tuple(sorted(appointments)), tuple(sorted(response_keys)), checkin)
 
 
