@@ -99,6 +99,30 @@ def test_a_new_installation_with_no_data_passes_the_key_check(settings, capsys, 
     assert main(["purge-transcripts", "--quiet"]) == 0
 
 
+@pytest.mark.django_db
+def test_an_encrypted_column_an_older_database_lacks_is_passed_over(
+    settings, monkeypatch, client_a
+):
+    """`rapport migrate` on a backup of an older release: the check reads only columns
+    that exist, so it neither fails with a database error nor misses the key."""
+    from rapport.core import operations
+
+    real = list(operations._encrypted_columns())
+    # The name also catches SQLite's reading of an unknown "quoted" column as a string
+    # (PostgreSQL fails the query instead): that string would look like ciphertext.
+    monkeypatch.setattr(
+        operations,
+        "_encrypted_columns",
+        lambda: iter([("clinic_client", "id", "enc1:added_later"), *real]),
+    )
+    assert operations.encryption_key_mismatch() is None
+    settings.ENCRYPTION_KEYS = [generate_key()]
+    assert (
+        operations.encryption_key_mismatch()
+        == "a value in table clinic_client (column display_name)"
+    )
+
+
 # --- backup ---------------------------------------------------------------------------
 
 

@@ -90,8 +90,8 @@ def encryption_key_mismatch() -> str | None:
     quote = connection.ops.quote_name
     tables = set(connection.introspection.table_names())
     for table, pk, column in _encrypted_columns():
-        if table not in tables:
-            continue
+        if table not in tables or column not in _columns(table):
+            continue  # not made yet: a database of an older release, before `migrate`
         values = []
         for order in ("ASC", "DESC"):
             sql = (
@@ -115,6 +115,13 @@ def encryption_key_mismatch() -> str | None:
         if row is not None and _mfa_secret_unreadable(row[0], ring):
             return "a second-factor secret (table mfa_authenticator)"
     return None
+
+
+def _columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {
+            column.name for column in connection.introspection.get_table_description(cursor, table)
+        }
 
 
 def _mfa_secret_unreadable(data, ring) -> bool:
