@@ -17,7 +17,9 @@ repository: the database is a temporary SQLite file, deleted afterwards.
    twice: ``cold`` is the first view of a client (nothing of theirs drawn or cached yet),
    ``warm`` the second, with nothing changed in between. Medians are reported against the
    same baseline page measured in this part, with the page's query count and HTML size,
-   and the chart cache's figures where the code has one.
+   and the chart cache's figures where the code has one. The views' CPU time (this
+   process's) is reported beside their wall time: on a shared machine it is the steadier
+   figure for comparing two runs.
 3. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
    responses, vectorised ``detect_clinic`` against a per-client ``detect_all`` loop) and
    reports its figures, so the two benchmarks never disagree.
@@ -218,17 +220,23 @@ def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
     }
 
 
-def _view(http, path: str) -> tuple[float, int, int]:
-    """One GET: seconds, queries, HTML bytes."""
+def _view(http, path: str) -> tuple[float, float, int, int]:
+    """One GET: wall seconds, CPU seconds of this process, queries, HTML bytes.
+
+    The CPU time is the steadier figure on a shared machine: the page is served in this
+    process (Django's test client, SQLite), so it counts the request's own work and not
+    the time other processes held the CPU."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
+        cpu = time.process_time()
         started = time.perf_counter()
         response = http.get(path)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     assert response.status_code == 200, path
-    return seconds, len(queries.captured_queries), len(response.content)
+    return seconds, cpu, len(queries.captured_queries), len(response.content)
 
 
 def client_page_bench(sessions: int, pages: int, requests: int) -> dict:
@@ -260,12 +268,14 @@ def client_page_bench(sessions: int, pages: int, requests: int) -> dict:
         _view(http, f"/clients/{ids[0]}/")
     if chart_cache_clear is not None:
         chart_cache_clear()
-    cold, warm, queries, sizes = [], [], [], []
+    cold, warm, cold_cpu, warm_cpu, queries, sizes = [], [], [], [], [], []
     for pk in ids[1:]:
-        seconds, _queries, _size = _view(http, f"/clients/{pk}/")
+        seconds, cpu, _queries, _size = _view(http, f"/clients/{pk}/")
         cold.append(seconds)
-        seconds, count, size = _view(http, f"/clients/{pk}/")
+        cold_cpu.append(cpu)
+        seconds, cpu, count, size = _view(http, f"/clients/{pk}/")
         warm.append(seconds)
+        warm_cpu.append(cpu)
         queries.append(count)
         sizes.append(size)
     baseline, _baseline_queries = _time_page(http, "/clients/new/", requests)
@@ -279,6 +289,8 @@ def client_page_bench(sessions: int, pages: int, requests: int) -> dict:
         "cold_max_ms": round(max(cold) * 1000, 1),
         "warm_median_ms": round(statistics.median(warm) * 1000, 1),
         "warm_max_ms": round(max(warm) * 1000, 1),
+        "cold_cpu_median_ms": round(statistics.median(cold_cpu) * 1000, 1),
+        "warm_cpu_median_ms": round(statistics.median(warm_cpu) * 1000, 1),
         "baseline_p50_ms": round(base * 1000, 1),
         "cold_median_vs_baseline_p50": round(statistics.median(cold) / base, 1),
         "warm_median_vs_baseline_p50": round(statistics.median(warm) / base, 1),
