@@ -41,7 +41,6 @@ from urllib.parse import urlencode
 
 BIN = Path(sys.executable).parent
 PHQ9 = {f"phq9_{n}": "1" for n in range(1, 10)}
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 
 SEED = """
@@ -189,9 +188,11 @@ def _wait_until_up(server: Server, process: subprocess.Popen) -> None:
 
 @dataclass
 class Form:
+    """A questionnaire as a phone got it: its link and its form key. The page sets no
+    cookie and carries no CSRF token (the view is csrf_exempt: the link is the credential),
+    so a submission sends neither, as a phone that blocks cookies would."""
+
     token: str
-    cookie: str
-    csrf: str
     key: str
 
 
@@ -203,8 +204,9 @@ def fetch_form(server: Server, token: str) -> Form:
         body = response.read().decode()
         if response.status != 200:
             raise RuntimeError(f"GET /c/…/ answered {response.status}")
-        cookie = response.getheader("Set-Cookie", "").split(";")[0]
-        return Form(token, cookie, CSRF.search(body).group(1), FORM_KEY.search(body).group(1))
+        if response.getheader("Set-Cookie"):
+            raise RuntimeError("GET /c/…/ set a cookie on the client's device")
+        return Form(token, FORM_KEY.search(body).group(1))
     finally:
         conn.close()
 
@@ -212,12 +214,12 @@ def fetch_form(server: Server, token: str) -> Form:
 def submit(server: Server, form: Form) -> int:
     conn = server.connection()
     try:
-        body = urlencode({**PHQ9, "form_key": form.key, "csrfmiddlewaretoken": form.csrf})
+        body = urlencode({**PHQ9, "form_key": form.key})
         conn.request(
             "POST",
             f"/c/{form.token}/",
             body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         response = conn.getresponse()
         response.read()

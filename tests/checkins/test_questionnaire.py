@@ -296,7 +296,7 @@ def test_the_client_pages_link_to_no_staff_page(client, client_a):
     thanks = client.post(f"/c/{token}/", answers).content.decode()
     assert "Thank you" in thanks and links(thanks) == []
     used = client.get(f"/c/{token}/").content.decode()
-    assert "This link cannot be used" in used and links(used) == []
+    assert "Your answers were already sent" in used and links(used) == []
     assert links(client.get(f"/c/{'A' * 43}/").content.decode()) == []
 
 

@@ -16,13 +16,13 @@ from rapport.measures.models import Response
 
 RISK_ANSWER = {**PHQ9_ZERO, "phq9_9": "2"}
 GENERIC_HELP = "If you ever need help urgently, call your local emergency number."
-CRISIS_LINE = "Duty line (example): 0100 000 000"
+CRISIS_LINE = "Duty line (example)"
 
 
 @pytest.fixture
 def clinic_with_crisis_line(clinic):
     clinic.name = "Northside Eating Disorders Service"
-    clinic.crisis_text = f"{CRISIS_LINE}, 9am to 9pm."
+    clinic.crisis_text = f"{CRISIS_LINE}: 0100 000 000, 9am to 9pm."
     clinic.save()
     return clinic
 

@@ -19,7 +19,7 @@ def test_a_non_zero_item_9_shows_the_clinics_crisis_text_to_the_client(client, c
     assert thanks.status_code == 200
     page = thanks.content.decode()
     assert "If you are struggling right now" in page
-    assert "0100 000 000" in page
+    assert '<a href="tel:0100000000" class="tel">0100\u00a0000\u00a0000</a>' in page
 
 
 @pytest.mark.django_db

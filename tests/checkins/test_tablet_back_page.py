@@ -22,5 +22,5 @@ def test_the_page_behind_back_names_no_duration_and_asks_for_the_device_back(
     assert back.status_code == 410
     page = back.content.decode()
     assert "few days" not in page
-    assert "only once, and only for a limited time" in page
-    assert "If your therapist handed you this device, please give it back to them." in page
+    assert "Your answers were already sent. Thank you." in page
+    assert "Please hand the device back to your therapist." in page

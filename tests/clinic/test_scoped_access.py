@@ -258,6 +258,8 @@ def world(client, clinic, therapist_a, therapist_b, supervisor, admin_user, clie
         "key": "not-a-real-key",
         "provider_id": "none",
         "token": "not-a-real-token",
+        # The client link's catch-all (a link a messaging app mangled): any path under /c/.
+        "rest": "not-a-real-token/).",
         "pk": 999999,
     }
     values_a = {**_client_objects(client_a, CANARY), **staff_values, "user_id": therapist_a.pk}
@@ -643,6 +645,13 @@ POSTS: dict[str, Post] = {
         _questionnaire_answers,
         sender="anonymous",
         sender_values=lambda t: {"token": t.values["real_token"]},
+        success_status=200,
+    ),
+    # The same page reached through a mangled link ("/c/<token>/)."): the same rule.
+    "checkin_answer_mangled": Post(
+        _questionnaire_answers,
+        sender="anonymous",
+        sender_values=lambda t: {"rest": t.values["real_token"] + "/)."},
         success_status=200,
     ),
     "checkin_new": Post(lambda t: {"instrument": "phq9", "timing": "after", "mode": "link"}),

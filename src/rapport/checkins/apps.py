@@ -8,12 +8,17 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.checkins import panels, preferences
         from rapport.checkins.demo import add_demo_responses
-        from rapport.checkins.selectors import rating_of_the_session
+        from rapport.checkins.selectors import crisis_text_settings_note, rating_of_the_session
         from rapport.checkins.services import (
             revoke_links_about_a_missed_session,
             revoke_links_of_an_ended_episode,
         )
-        from rapport.core.hooks import on_attendance_changed, on_episode_ended, on_session_rating
+        from rapport.core.hooks import (
+            on_attendance_changed,
+            on_clinic_settings_note,
+            on_episode_ended,
+            on_session_rating,
+        )
         from rapport.core.panels import register_client_panel
         from rapport.demo import register_demo_extension
 
@@ -28,3 +33,6 @@ class CheckinsConfig(AppConfig):
         on_episode_ended(revoke_links_of_an_ended_episode)
         # And it asks whether the client rated a session before recording it as not attended.
         on_session_rating(rating_of_the_session)
+        # The clinic settings page warns when a measure with a risk item is used but the
+        # clinic has not set its own crisis text (the client would be given no number).
+        on_clinic_settings_note(crisis_text_settings_note)

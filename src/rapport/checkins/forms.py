@@ -90,6 +90,31 @@ class Question:
     hint: str = ""
 
 
+#: A bipolar item (the C-NIP's "structure the sessions, or allow them to be unstructured")
+#: answered -3..+3: how strongly, by distance from the middle.
+_STRENGTHS = {3: _("Strongly"), 2: _("Moderately"), 1: _("Slightly")}
+
+
+def _sides(item: Item) -> tuple[str, str] | None:
+    """The labels of a bipolar item's two ends, when its options run -3..+3 and its anchors
+    name both ends: each option can then say which side it leans to in the item's own words
+    ("Strongly: Structure the therapy sessions") instead of "for the first", which sends a
+    client back up to a long two-part item to work out which part was first."""
+    values = [o.value for o in item.options]
+    if not values or min(values) != -3 or max(values) != 3:
+        return None
+    anchors = {a.value: a.label for a in item.anchors}
+    if -3 not in anchors or 3 not in anchors:
+        return None
+    return anchors[-3], anchors[3]
+
+
+def _side_label(value, sides: tuple[str, str] | None) -> str:
+    if sides is None or value == 0 or abs(value) not in _STRENGTHS:
+        return ""
+    return f"{_STRENGTHS[abs(value)]}: {sides[0] if value < 0 else sides[1]}"
+
+
 def _prefer_not() -> str:
     return str(_("Prefer not to answer"))
 
@@ -245,6 +270,19 @@ class QuestionnaireForm(forms.Form):
                 answers[item.id] = int(value)
         return answers
 
+    def endorsed_risk(self) -> list[str]:
+        """The risk items (PHQ-9 item 9, CORE-10 item 6) answered at risk in what was sent,
+        whatever else the form holds: read from the fields that validated."""
+        if not hasattr(self, "cleaned_data"):
+            return []
+        answers = self.answers()
+        return [
+            risk.item
+            for risk in self.instrument.risk_items
+            if isinstance(answers.get(risk.item), int | float)
+            and Decimal(str(answers[risk.item])) >= Decimal(str(risk.at_or_above))
+        ]
+
     def questions(self) -> list[Question]:
         total = len(self.instrument.items)
         return [self._question(n, total, item) for n, item in enumerate(self.instrument.items, 1)]
@@ -256,8 +294,14 @@ class QuestionnaireForm(forms.Form):
         anchors = {a.value: a.label for a in item.anchors}
         choices: list[Choice] = []
         if kind == "choices":
+            sides = _sides(item)
             choices = [
-                Choice(str(o.value), o.label, checked=value == str(o.value)) for o in item.options
+                Choice(
+                    str(o.value),
+                    _side_label(o.value, sides) or o.label,
+                    checked=value == str(o.value),
+                )
+                for o in item.options
             ]
         elif kind == "scale":
             choices = [

@@ -29,6 +29,18 @@ class Mode(models.TextChoices):
     TABLET = "tablet", _("Tablet in the room")
 
 
+class RevokedBecause(models.TextChoices):
+    """Why a link was revoked. Only a link replaced by a new one for the same session and
+    questionnaire lets a form the client already had open still be sent for a while
+    (``services.FORM_GRACE``); the others are decisions that the link must stop now."""
+
+    UNKNOWN = "", _("Not recorded")  # revoked before the reason was kept
+    REPLACED = "replaced", _("A new link was made for the same session")
+    STAFF = "staff", _("Revoked by a clinician")
+    EPISODE_ENDED = "episode_ended", _("The episode of care ended")
+    SESSION_MISSED = "session_missed", _("The session did not take place")
+
+
 class ClinicSchedule(models.Model):
     """The clinic's default: which instrument before each appointment and which after."""
 
@@ -80,6 +92,9 @@ class CheckIn(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(
+        max_length=20, choices=RevokedBecause.choices, blank=True, default=RevokedBecause.UNKNOWN
+    )
     emailed_at = models.DateTimeField(null=True, blank=True)
     response = models.OneToOneField(
         "measures.Response",

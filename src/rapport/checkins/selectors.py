@@ -15,10 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.checkins.instruments import SESSION_CHECKIN
-from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Timing
+from rapport.checkins.models import (
+    NONE,
+    CheckIn,
+    ClinicSchedule,
+    EpisodeSchedule,
+    RevokedBecause,
+    Timing,
+)
 from rapport.checkins.services import sendable_from
 from rapport.checkins.tokens import hash_token, looks_like_token
-from rapport.clinic.models import MISSED, Appointment, Phase
+from rapport.clinic.models import MISSED, SHIPPED_CRISIS_TEXTS, Appointment, Phase
 from rapport.clinic.selectors import clients_for
 from rapport.core.hooks import SessionRating
 from rapport.measures.errors import InstrumentNotFound
@@ -35,6 +42,9 @@ __all__ = [
     "appointments_for_checkins",
     "checkin_for_token",
     "checkins_for_client",
+    "crisis_text_missing",
+    "crisis_text_settings_note",
+    "replaced_link",
     "clinic_schedule",
     "episode_override",
     "episode_schedule",
@@ -315,3 +325,60 @@ def _how_rated(response: Response) -> str:
     return _("%(name)s, after-session check-in") % {
         "name": instrument_label(response.instrument_id)
     }
+
+
+def _risk_instrument_names() -> dict[str, str]:
+    """Instruments with a risk item (PHQ-9 item 9, CORE-10 item 6), by id."""
+    return {i.id: i.short_title for i in all_instruments() if i.risk_items}
+
+
+def crisis_text_missing(clinic, instrument_id: str) -> bool:
+    """A measure with a risk item is sent, but the clinic's crisis text is still one Rapport
+    shipped (it names no line or number): a client who answers the risk item at risk is
+    told only to contact the clinic and to call the emergency number."""
+    return (
+        instrument_id in _risk_instrument_names()
+        and clinic.crisis_text.strip() in SHIPPED_CRISIS_TEXTS
+    )
+
+
+def crisis_text_settings_note(clinic) -> str:
+    """The clinic settings page's warning (through ``core.hooks.on_clinic_settings_note``):
+    measures with a risk item have been sent, and the clinic has not set its own crisis
+    text. Names instruments only, never a client."""
+    if clinic.crisis_text.strip() not in SHIPPED_CRISIS_TEXTS:
+        return ""
+    names = _risk_instrument_names()
+    # Links actually sent: a schedule alone sends nothing, and a clinic that never uses
+    # a risk measure needs no warning.
+    used = set(
+        CheckIn.objects.filter(client__clinic=clinic, instrument_id__in=list(names))
+        .values_list("instrument_id", flat=True)
+        .distinct()
+    )
+    if not used:
+        return ""
+    return _(
+        "Clients have been sent questionnaires with a question about risk (%(names)s), but "
+        "the crisis text below is still the one Rapport ships: it names no crisis line or "
+        "phone number. Enter your clinic's own crisis line or phone number, so a client who "
+        "answers the risk question at risk knows whom to call."
+    ) % {"names": ", ".join(sorted(names[i] for i in used))}
+
+
+def replaced_link(checkin: CheckIn) -> CheckIn | None:
+    """The open link this one replaced when it was made (the therapist pressed *Link* again
+    for the same session and questionnaire): ``checkin_create`` revokes it in the same
+    transaction, just before this one is stored."""
+    return (
+        CheckIn.objects.filter(
+            appointment_id=checkin.appointment_id,
+            instrument_id=checkin.instrument_id,
+            revoked_because=RevokedBecause.REPLACED,
+            revoked_at__lte=checkin.created_at,
+            revoked_at__gte=checkin.created_at - timedelta(minutes=1),
+        )
+        .exclude(pk=checkin.pk)
+        .order_by("-revoked_at")
+        .first()
+    )

@@ -8,6 +8,7 @@ transaction, so a double click, a second tab or a retry can never store two resp
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -17,7 +18,7 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,11 +26,20 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rapport.audit.services import Action, audit_record
-from rapport.checkins.models import NONE, CheckIn, ClinicSchedule, EpisodeSchedule, Mode, Timing
+from rapport.checkins.models import (
+    NONE,
+    CheckIn,
+    ClinicSchedule,
+    EpisodeSchedule,
+    Mode,
+    RevokedBecause,
+    Timing,
+)
 from rapport.checkins.tokens import hash_token, new_token
 from rapport.clinic.models import MISSED, Appointment, Episode, Phase
 from rapport.clinic.services import locked_appointment
@@ -40,6 +50,7 @@ from rapport.measures.services import response_record
 
 __all__ = [
     "DEFAULT_VALID_FOR",
+    "FORM_GRACE",
     "CheckinUnavailable",
     "checkin_create",
     "checkin_email",
@@ -54,6 +65,8 @@ __all__ = [
     "episode_schedule_update",
     "ImportReport",
     "responses_import",
+    "form_served_at",
+    "in_grace",
     "new_form_key",
     "valid_form_key",
 ]
@@ -67,6 +80,17 @@ MAX_VALID_FOR = timedelta(weeks=2)  # as RAPPORT_CHECKIN_LINK_HOURS allows
 #: link left unanswered must not open for the next person to pick the tablet up.
 TABLET_VALID_FOR = timedelta(hours=2)
 _FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+#: A questionnaire the client opened while its link worked can still be sent this long after
+#: the link expired or was replaced by a new link for the same session (the therapist
+#: pressed *Link* again): a client halfway through a PHQ-9 must not lose a risk answer to
+#: the clock or to a resend. Never after the episode ended, a session was recorded as not
+#: attended, or a clinician revoked the link (docs/checkins.md, "A form already open").
+FORM_GRACE = timedelta(hours=6)
+_NONCE_LENGTH = 22  # secrets.token_urlsafe(16)
+_SIGNATURE_LENGTH = 22  # 132 bits of an HMAC-SHA256, URL-safe base64
+_SIGNED_KEY = re.compile(r"^([A-Za-z0-9_-]{22})([0-9a-f]{8})([A-Za-z0-9_-]{22})$")
+#: A form served a little "in the future" (clocks of several app servers) is still believed.
+_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class CheckinUnavailable(Exception):
@@ -82,9 +106,57 @@ def checkin_url(token: str) -> str:
     return f"{settings.BASE_URL}/c/{token}/"
 
 
-def new_form_key() -> str:
-    """The idempotency key put in the form when it is rendered (a hidden field)."""
-    return secrets.token_urlsafe(16)
+def new_form_key(checkin: CheckIn | None = None, *, now: datetime | None = None) -> str:
+    """The idempotency key put in the form when it is rendered (a hidden field).
+
+    For a check-in it also says, signed with the secret key, when the form was served for
+    that link: random nonce, the time in hex, then an HMAC of both and the link's id
+    (52 characters, within ``valid_form_key``). :func:`in_grace` reads it back."""
+    nonce = secrets.token_urlsafe(16)
+    if checkin is None:
+        return nonce
+    stamp = f"{int((now or timezone.now()).timestamp()):08x}"
+    return nonce + stamp + _form_signature(checkin.pk, nonce, stamp)
+
+
+def _form_signature(checkin_id: int, nonce: str, stamp: str) -> str:
+    digest = salted_hmac(
+        "rapport.checkins.form_key", f"{checkin_id}:{nonce}:{stamp}", algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:_SIGNATURE_LENGTH]
+
+
+def form_served_at(checkin: CheckIn, key: str) -> datetime | None:
+    """When the form carrying ``key`` was served for this link, or None for a key that is
+    not signed for it (an older page's plain key, a key of another link, a tampered one)."""
+    match = _SIGNED_KEY.match(key or "")
+    if match is None:
+        return None
+    nonce, stamp, signature = match.groups()
+    if not constant_time_compare(signature, _form_signature(checkin.pk, nonce, stamp)):
+        return None
+    return datetime.fromtimestamp(int(stamp, 16), tz=UTC)
+
+
+def in_grace(checkin: CheckIn, key: str, now: datetime) -> bool:
+    """Whether a form served while the link worked may still be sent although the link has
+    since expired, or was replaced by a new link for the same session (:data:`FORM_GRACE`).
+
+    Not for a link a clinician revoked, whose episode ended or whose session was recorded
+    as not attended (its ``revoked_because``; links revoked before the reason was kept
+    count as revoked on purpose), nor for a used one: those stop at once."""
+    status = checkin.status(now)
+    ended = checkin.expires_at
+    if status == "revoked" and checkin.revoked_because == RevokedBecause.REPLACED:
+        ended = min(ended, checkin.revoked_at or ended)
+    elif status != "expired":
+        return False
+    served = form_served_at(checkin, key)
+    if served is None or served > now + _CLOCK_SKEW:
+        return False
+    # Served while the link worked (expiry and revocation are stored to the microsecond,
+    # the stamp to the second), and sent within the grace period after it stopped.
+    return served < ended and now <= ended + FORM_GRACE
 
 
 def valid_form_key(key: str) -> bool:
@@ -225,7 +297,7 @@ def checkin_create(
         used_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=now,
-    ).update(revoked_at=now)
+    ).update(revoked_at=now, revoked_because=RevokedBecause.REPLACED)
     token = new_token()
     checkin = CheckIn.objects.create(
         token_hash=hash_token(token),
@@ -290,9 +362,19 @@ def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:
 def checkin_revoke(*, actor, checkin: CheckIn, request=None, now: datetime | None = None):
     if checkin.used_at is not None:
         raise ValidationError(_("This check-in has already been answered."))
-    if checkin.revoked_at is None:
-        checkin.revoked_at = now or timezone.now()
-        checkin.save(update_fields=["revoked_at"])
+    # A clinician's decision (a link sent to the wrong person, a safety concern): no grace
+    # for a form already open (FORM_GRACE), neither on this link nor on the links it
+    # replaced for the same session and questionnaire, whose forms may still be open too.
+    CheckIn.objects.filter(
+        appointment_id=checkin.appointment_id,
+        instrument_id=checkin.instrument_id,
+        used_at__isnull=True,
+        revoked_because=RevokedBecause.REPLACED,
+    ).update(revoked_because=RevokedBecause.STAFF)
+    if checkin.revoked_at is None or checkin.revoked_because == RevokedBecause.REPLACED:
+        checkin.revoked_at = checkin.revoked_at or now or timezone.now()
+        checkin.revoked_because = RevokedBecause.STAFF
+        checkin.save(update_fields=["revoked_at", "revoked_because"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,
@@ -320,7 +402,7 @@ def revoke_links_about_a_missed_session(appointment, now: datetime | None = None
         for checkin in _open_links(CheckIn.objects.filter(appointment=appointment), now)
         if _rates_the_session(appointment, checkin)
     ]
-    _revoke_by_the_system(about_the_session, now)
+    _revoke_by_the_system(about_the_session, now, RevokedBecause.SESSION_MISSED)
     return len(about_the_session)
 
 
@@ -334,7 +416,7 @@ def revoke_links_of_an_ended_episode(episode, now: datetime | None = None) -> in
     reason. Returns how many were revoked."""
     now = now or timezone.now()
     links = _open_links(CheckIn.objects.filter(appointment__episode=episode), now)
-    _revoke_by_the_system(links, now)
+    _revoke_by_the_system(links, now, RevokedBecause.EPISODE_ENDED)
     return len(links)
 
 
@@ -347,10 +429,11 @@ def _open_links(checkins, now: datetime) -> list[CheckIn]:
     return [checkin for checkin in unanswered if checkin.is_open(now)]
 
 
-def _revoke_by_the_system(checkins: list[CheckIn], now: datetime) -> None:
+def _revoke_by_the_system(checkins: list[CheckIn], now: datetime, reason: str) -> None:
     for checkin in checkins:
         checkin.revoked_at = now
-        checkin.save(update_fields=["revoked_at"])
+        checkin.revoked_because = reason
+        checkin.save(update_fields=["revoked_at", "revoked_because"])
         audit_record(
             actor="system",
             action=Action.UPDATE,
@@ -418,7 +501,7 @@ def checkin_submit(
             return stored, False
         raise CheckinUnavailable("used")
     status = locked.status(now)
-    if status != "open":
+    if status != "open" and not in_grace(locked, form_key, now):
         raise CheckinUnavailable(status)
     if appointment.episode.phase == Phase.CLOSED:
         # However the episode was closed (ending it revokes its links; any other way may

@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from rapport.checkins import views
 
 urlpatterns = [
     # The client's page: no account, the token is the credential (MFA middleware lets /c/ by).
     path("c/<str:token>/", views.answer, name="checkin_answer"),
+    # Anything else under /c/ (a link a messaging app mangled: "/c/<token>/).", a token with
+    # a full stop glued on, extra path): the calm client page, never the staff 404 page.
+    re_path(r"^c/(?P<rest>.*)$", views.answer_mangled, name="checkin_answer_mangled"),
     path(
         "appointments/<int:appointment_id>/checkins/new/",
         views.checkin_new,

@@ -35,7 +35,7 @@ from rapport.checkins.forms import (
 from rapport.checkins.models import Mode, Timing
 from rapport.checkins.panels import follow_up, risk_answer
 from rapport.checkins.qr import qr_images
-from rapport.checkins.tokens import hash_token
+from rapport.checkins.tokens import hash_token, looks_like_token
 from rapport.clinic import selectors as clinic_selectors
 from rapport.clinic.models import SHIPPED_CRISIS_TEXTS
 from rapport.core.decorators import admin_required, clinician_required
@@ -50,8 +50,13 @@ from rapport.measures.errors import InstrumentNotFound
 # -- the client's page --------------------------------------------------------------------
 
 
-def _unavailable(request, status: int):
-    response = render(request, "checkins/unavailable.html", status=status)
+def _unavailable(request, status: int, *, checkin=None):
+    """The calm "cannot be used" page. With ``checkin`` (a refused submission that answered
+    a risk item at risk) it also holds the crisis section naming the clinic."""
+    context = {"risk": checkin is not None}
+    if checkin is not None:
+        context |= _help_context(checkin.client.clinic) | {"tablet": checkin.mode == Mode.TABLET}
+    response = render(request, "checkins/unavailable.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -97,8 +102,11 @@ def answer(request, token):
     checkin = lookup.checkin
     if checkin is None:
         return _unavailable(request, 404)
+    now = timezone.now()
     usable = lookup.usable and _episode_is_open(checkin)
     if not usable and request.method == "GET":
+        if lookup.status == "used":
+            return _already_sent(request, checkin)
         return _unavailable(request, 410)
     try:
         instrument = measure_selectors.instrument_for_clinic(
@@ -109,8 +117,17 @@ def answer(request, token):
     if not instrument.sendable:
         return _unavailable(request, 410)
     if request.method == "GET":
-        form = QuestionnaireForm(instrument, initial={"form_key": services.new_form_key()})
+        form = QuestionnaireForm(
+            instrument, initial={"form_key": services.new_form_key(checkin, now=now)}
+        )
         return _questionnaire(request, instrument, form, checkin, status=200)
+    posted_key = request.POST.get("form_key", "")
+    # A form opened while the link worked can still be sent for a while after the link
+    # expired or was replaced by a new one (services.FORM_GRACE): the client was halfway
+    # through, and may have answered the risk item.
+    open_form = usable or (
+        _episode_is_open(checkin) and services.in_grace(checkin, posted_key, now)
+    )
     form = QuestionnaireForm(instrument, request.POST)
     if form.is_valid():
         try:
@@ -119,24 +136,76 @@ def answer(request, token):
                 answers=form.answers(),
                 form_key=form.cleaned_data["form_key"],
                 request=request,
+                now=now,
             )
-        except services.CheckinUnavailable:
-            return _unavailable(request, 410)
+        except services.CheckinUnavailable as refused:
+            return _refused(request, checkin, form, refused.status)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             return _thanks(request, checkin, response, stored_now=created)
-    if not usable:
-        return _unavailable(request, 410)
-    if not services.valid_form_key(request.POST.get("form_key", "")):
+    if not open_form:
+        return _refused(request, checkin, form, lookup.status)
+    if not services.valid_form_key(posted_key):
         # Keep the answers but issue a fresh key, so the next submit can be stored, and say
-        # why the page came back: without a message the client sees nothing wrong.
+        # why the page came back: without a message the client sees nothing wrong. (Only
+        # while the link works: a form in its grace period keeps the key it was served.)
         data = request.POST.copy()
-        data["form_key"] = services.new_form_key()
+        data["form_key"] = services.new_form_key(checkin, now=now)
         form = QuestionnaireForm(instrument, data)
         form.is_valid()
         form.add_error(None, FORM_EXPIRED)
     return _questionnaire(request, instrument, form, checkin, status=400)
+
+
+#: What a messaging app or a sentence glues onto a link: "(see /c/<token>/)." Not the
+#: token's own alphabet (letters, digits, "-" and "_"), so nothing of a token is stripped.
+_TRAILING_PUNCTUATION = ".,;:!?)]}>'\"*\u2019\u201d\u00bb\u2026"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def answer_mangled(request, rest):
+    """A client link with something glued on (``/c/<token>/).``, ``/c/<token>.``) or cut
+    short: the token is the first path segment with trailing punctuation stripped. One of
+    the right shape gets the questionnaire at its own address (a GET is redirected there, so
+    the form posts to it); anything else gets the calm "cannot be used" page, decided on the
+    shape alone, before any database query (``tokens.looks_like_token``)."""
+    token = rest.split("/", 1)[0].rstrip(_TRAILING_PUNCTUATION)
+    if not looks_like_token(token):
+        return _unavailable(request, 404)
+    if request.method == "POST":
+        return answer(request, token)
+    return redirect("checkin_answer", token=token)
+
+
+def _refused(request, checkin, form, status: str):
+    """A submission the link no longer takes. Used for a stored submission: the answers
+    arrived (from this form or another), and the page says so. Otherwise the "cannot be
+    used" page, with the crisis section when what was just sent answers a risk item at
+    risk: nothing is stored, and the client who wrote it must not be left with nothing."""
+    if status == "used":
+        return _already_sent(request, checkin)
+    risk = bool(form.endorsed_risk())
+    return _unavailable(request, 410, checkin=checkin if risk else None)
+
+
+def _already_sent(request, checkin):
+    """The link was used for a stored submission (Back or Reload after sending, a second
+    tab): say the answers arrived. The clinic's crisis contacts are always there, never
+    depending on the answers: on a shared tablet the next person must learn nothing."""
+    page = render(
+        request,
+        "checkins/already_sent.html",
+        {**_help_context(checkin.client.clinic), "tablet": checkin.mode == Mode.TABLET},
+        status=410,
+    )
+    page["X-Robots-Tag"] = "noindex"
+    return page
+
+
+def _help_context(clinic) -> dict:
+    return {"crisis_text": _crisis_contacts(clinic), "clinic_name": clinic.name}
 
 
 def _episode_is_open(checkin) -> bool:
@@ -162,11 +231,40 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             "missing": missing,
             "invalid": invalid,
             "tablet": checkin.mode == Mode.TABLET,
+            "clinic_name": checkin.client.clinic.name,
+            "session_line": _session_line(checkin, instrument),
+            # Said on every page of a measure with a risk item, whatever is answered.
+            "risk_instrument": bool(instrument.risk_items),
+            "crisis_text": _crisis_contacts(checkin.client.clinic),
         },
         status=status,
     )
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _session_line(checkin, instrument, now=None) -> str:
+    """Which session the questions are about, in the clinic's time zone: "About your
+    session on Mon 23 Nov" (asked after it, or an alliance measure), "Before your session
+    on Mon 30 Nov at 14:00" (asked before it). A check-in answered a week late must not
+    read as if it were about today."""
+    starts = timezone.localtime(checkin.appointment.starts_at)
+    today = timezone.localdate(now)
+    values = {"day": date_format(starts, "D j M"), "time": date_format(starts, "H:i")}
+    if starts.year != today.year:
+        values["day"] = date_format(starts, "D j M Y")
+    is_today = starts.date() == today
+    if checkin.timing == Timing.AFTER or instrument.kind == "alliance":
+        if is_today:
+            return _("About your session today")
+        return _("About your session on %(day)s") % values
+    if checkin.timing == Timing.BEFORE:
+        if is_today:
+            return _("Before your session today at %(time)s") % values
+        return _("Before your session on %(day)s at %(time)s") % values
+    if is_today:
+        return _("For your session today at %(time)s") % values
+    return _("For your session on %(day)s at %(time)s") % values
 
 
 # -- therapist pages ----------------------------------------------------------------------
@@ -304,6 +402,13 @@ def _created_page(request, checkin, token: str | None):
         # correcting themselves, so it is allowed, but the therapist should know.
         "earlier": selectors.answered_before(checkin) if status == "open" else None,
         "url": "",
+        # Pressing Link again revoked the link sent before: say so (a form the client
+        # already opened can still be sent for a while, services.FORM_GRACE).
+        "replaced": selectors.replaced_link(checkin) is not None,
+        "grace_hours": int(services.FORM_GRACE.total_seconds() // 3600),
+        "crisis_missing": selectors.crisis_text_missing(
+            checkin.client.clinic, checkin.instrument_id
+        ),
     }
     if token is not None:
         url = services.checkin_url(token)
