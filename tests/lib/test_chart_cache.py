@@ -125,7 +125,7 @@ def test_a_whole_number_and_its_float_are_the_same_drawing():
     assert charts._render(as_ints) == charts._render(as_floats)
 
 
-def test_the_key_holds_the_drawing_code_and_matplotlib_versions(monkeypatch):
+def test_the_key_holds_the_drawing_code_its_styles_and_matplotlibs_version(monkeypatch):
     key = charts._chart_key(BASE)
     monkeypatch.setattr(charts.matplotlib, "__version__", "0.0.0")
     assert charts._chart_key(BASE) != key
@@ -134,6 +134,9 @@ def test_the_key_holds_the_drawing_code_and_matplotlib_versions(monkeypatch):
     assert charts._chart_key(BASE) != key
     monkeypatch.undo()
     monkeypatch.setattr(charts, "PALETTE", ["#000000", *charts.PALETTE[1:]])
+    assert charts._chart_key(BASE) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(charts, "_LAYOUT", (*charts._LAYOUT, 1.0))  # a margin changed
     assert charts._chart_key(BASE) != key
 
 

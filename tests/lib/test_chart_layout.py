@@ -117,6 +117,13 @@ CHARTS = {
         lines=[Line("Minutes", list(range(1, 101)), [1000 + 37 * (i % 9) for i in range(100)])],
     ),
     "no legend": Chart("Nothing drawn", "Session", "Score", y_range=(0, 40)),
+    "too low for its title and legend": Chart(
+        "A title long enough to wrap onto a second line of the chart's title",
+        "Session",
+        "Score",
+        lines=[Line(f"Line {i}", XS, [float(i)] * 12) for i in range(5)],
+        size=(4.0, 0.8),
+    ),
 }
 
 
@@ -206,6 +213,12 @@ def test_the_plot_keeps_its_height_and_the_legend_adds_its_own():
     short_height = short_ax.get_position().height * short.get_size_inches()[1]
     long_height = long_ax.get_position().height * long.get_size_inches()[1]
     assert abs(short_height - long_height) < 0.01
+
+
+def test_a_chart_too_low_for_its_texts_grows_to_keep_a_plot():
+    fig = charts._figure(CHARTS["too low for its title and legend"])
+    (ax,) = fig.axes
+    assert ax.get_position().height * fig.get_size_inches()[1] * 72 >= charts._MIN_PLOT - 0.01
 
 
 def test_a_chart_is_drawn_in_one_pass(monkeypatch):

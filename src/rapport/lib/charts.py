@@ -159,7 +159,9 @@ class Chart:
 # about 0.4 MB) and by entry count; least recently used goes first.
 CACHE_MAX_BYTES = 32 * 1024 * 1024
 CACHE_MAX_ENTRIES = 2048
-# Bump when the drawing code changes in a way no input or constant below shows.
+# Bump when the drawing code changes in a way no input or constant in the key shows.
+# Matplotlib's rcParams are not in the key: Rapport sets none after import, and the
+# cache lives no longer than the process that read them.
 _DRAWING_VERSION = 2
 
 
@@ -255,6 +257,7 @@ def _chart_key(chart: Chart) -> str:
         TITLE_FONT_PT,
         _TITLE_CHARS,
         _LEGEND_CHARS,
+        _LAYOUT,
         str(chart.title),
         str(chart.x_label),
         str(chart.y_label),
@@ -325,6 +328,18 @@ _LEGEND_GAP = 6.0  # the x axis's label to the legend under it
 # legend.borderpad, legend.handletextpad), in font sizes.
 _LEGEND_BORDER = 0.4
 _LEGEND_TEXT_PAD = 0.8
+# The plot's least height, in points, however long the title and the legend.
+_MIN_PLOT = 48.0
+_LAYOUT = (
+    _OUTER,
+    _TICK,
+    _LABEL_PAD,
+    _TITLE_PAD,
+    _LEGEND_GAP,
+    _LEGEND_BORDER,
+    _LEGEND_TEXT_PAD,
+    _MIN_PLOT,
+)
 # Text metrics need a renderer but no drawing: the base renderer measures with the font
 # alone, at one pixel a point, as the SVG renderer does. Widths are cached (tick labels
 # and legend labels repeat from chart to chart); matplotlib keeps a font per thread.
@@ -377,11 +392,11 @@ def _place(fig, ax, chart: Chart) -> None:
     line = x_label.get_window_extent(renderer).height
     legend = _legend(fig, ax, width)
     legend_height = legend.get_window_extent(renderer).height + _LEGEND_GAP if legend else 0.0
-    # The plot keeps its height; the legend adds its own under it.
-    height = chart.size[1] * 72 + legend_height
-    fig.set_size_inches(chart.size[0], height / 72)
     top = _OUTER + title.get_window_extent(renderer).height + _TITLE_PAD
     bottom = _OUTER + legend_height + line + _LABEL_PAD + line + _TICK
+    # The plot and its title keep the chart's height; the legend adds its own under it.
+    height = max(chart.size[1] * 72 + legend_height, top + _MIN_PLOT + bottom)
+    fig.set_size_inches(chart.size[0], height / 72)
     plot_height = height - top - bottom
     # The plot's height is all the y axis's tick locator needs to choose its ticks.
     ax.set_position((0.1, bottom / height, 0.8, plot_height / height))
