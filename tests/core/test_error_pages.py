@@ -43,3 +43,22 @@ def test_a_server_error_page_renders_on_its_own():
     assert response.status_code == 500
     page = response.content.decode()
     assert "<h1>Something went wrong</h1>" in page and "style=" not in page
+
+
+@pytest.mark.django_db
+def test_a_form_with_more_fields_than_django_reads_is_refused_in_plain_words(therapist_a):
+    """More fields than DATA_UPLOAD_MAX_NUMBER_FIELDS is refused at the first read of the
+    POST: the page says nothing was stored, not a bare 'Bad Request (400)' (a transcript
+    from before the speaker limit could send one)."""
+    from rapport.clinic.models import Client as ClinicClient
+
+    http = Client()
+    http.force_login(therapist_a)
+    fields = {f"speaker_{i}": "client" for i in range(1001)}
+    fields["display_name"] = "Someone"
+    response = http.post("/clients/new/", fields)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<h1>Request not accepted</h1>" in page and "nothing from it was stored" in page
+    assert "Bad Request" not in page and "style=" not in page
+    assert not ClinicClient.objects.filter(therapist=therapist_a).exists()
