@@ -391,7 +391,7 @@ def test_a_call_that_cannot_have_its_counts_lock_in_time_is_told_to_retry_in_a_s
 def test_a_burst_of_new_addresses_does_not_wipe_the_counts_of_others(rf):
     """The database cache deletes a third of its live entries, counts included, once it
     holds more than MAX_ENTRIES: with Django's default of 300, refused tokens from 400 new
-    addresses (one IPv6 /64 has plenty) would wipe an address's count, and the login
+    addresses (IPv6 networks are cheap to come by) would wipe an address's count, and the login
     throttle's, and the probing could start again."""
     from django.db import connection
 
@@ -405,7 +405,7 @@ def test_a_burst_of_new_addresses_does_not_wipe_the_counts_of_others(rf):
             for _ in range(60):
                 FailedAuthThrottle().count_failure(prober)
             for n in range(400):
-                FailedAuthThrottle().count_failure(rf.get(PATH, REMOTE_ADDR=f"2001:db8::{n:x}"))
+                FailedAuthThrottle().count_failure(rf.get(PATH, REMOTE_ADDR=f"2001:db8:{n:x}::1"))
             assert FailedAuthThrottle().over_limit(prober)
     finally:
         with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ The limits are generous for a researcher's export script and documented in docs/
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Iterator
@@ -155,7 +156,7 @@ class FailedAuthThrottle(_WindowThrottle):
         super().__init__(rate)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        ident = client_ip(request) or "unknown"
+        ident = address_group(client_ip(request))
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     _counting = False
@@ -187,3 +188,21 @@ def retry_after_seconds(wait: float | None) -> int | None:
     """Whole seconds for the Retry-After header (RFC 9110 takes no fractions), never 0:
     "retry after 0 seconds" would send a script straight back into the limit."""
     return None if wait is None else max(1, math.ceil(wait))
+
+
+def address_group(address: str | None) -> str:
+    """What one caller's refused tokens are counted under: the IPv4 address, or the /64
+    network of an IPv6 one. A single IPv6 subscriber holds a whole /64 (RFC 6177), so
+    counting each address would give them 2^64 fresh limits; allauth's login throttle
+    groups the same way."""
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
