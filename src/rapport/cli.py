@@ -373,7 +373,7 @@ def cmd_reset_mfa(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     from rapport.accounts.models import User
-    from rapport.core.operations import mfa_reset
+    from rapport.accounts.services import mfa_reset
 
     user = User.objects.filter(email__iexact=args.email.strip()).first()
     if user is None:

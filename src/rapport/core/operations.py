@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from rapport.lib.private_files import PRIVATE_FILE_MODE
 
@@ -22,7 +22,6 @@ __all__ = [
     "base_url_host_warning",
     "database_description",
     "encryption_key_mismatch",
-    "mfa_reset",
     "pg_dump_command",
     "sqlite_backup",
     "sqlite_path",
@@ -206,53 +205,6 @@ def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str
             parts += [option, str(database[key])]
     parts += ["--file", dest, str(database.get("NAME") or "")]
     return shlex.join(parts)
-
-
-# --- accounts -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def mfa_reset(*, actor, user) -> int:
-    """Remove every second factor of ``user`` (a lost or replaced phone), through allauth's
-    model and its ``authenticator_removed`` signal; returns how many were removed.
-
-    Whoever holds the phone may hold the account's other ways in too: the user's signed-in
-    sessions end, and their API tokens are revoked through the same hook as a new password
-    (``core.hooks.account_access_changed``). With MFA required by the clinic, the next
-    sign-in sets up a new authenticator before anything else. Audited."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.signals import authenticator_removed
-
-    from rapport.audit.models import Action
-    from rapport.audit.services import audit_record
-    from rapport.core.hooks import AccountChange, account_access_changed
-
-    removed = 0
-    for authenticator in Authenticator.objects.select_for_update().filter(user=user):
-        authenticator.delete()
-        authenticator_removed.send(
-            sender=Authenticator, request=None, user=user, authenticator=authenticator
-        )
-        removed += 1
-    _end_sessions(user)
-    audit_record(actor=actor, action=Action.DELETE, target=f"user:{user.pk}:mfa")
-    account_access_changed(user, change=AccountChange.MFA_RESET, actor=actor)
-    return removed
-
-
-def _end_sessions(user) -> None:
-    """Delete the database sessions signed in as ``user`` (Django keeps no index by user:
-    each live session is decoded; a clinic has a few hundred at most)."""
-    from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    ended = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
-    ]
-    Session.objects.filter(pk__in=ended).delete()
 
 
 # --- start-up -------------------------------------------------------------------------
