@@ -94,7 +94,10 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
     # Opening a used link again is refused with the calm page.
     reply = phone.goto(f"{live_server.url}/c/{phq9_token}/")
     assert reply.status == 410
-    assert phone.get_by_role("heading", level=1).inner_text() == "This link cannot be used"
+    assert (
+        phone.get_by_role("heading", level=1).inner_text()
+        == "Your answers were already sent. Thank you."
+    )
     assert client_a.display_name not in phone.content()
 
 

@@ -58,8 +58,8 @@ def test_back_then_forward_after_a_risk_answer_shows_no_kept_copy(
 ):
     _, token = make_link(client_a, "phq9")
     answer_with_risk(phone_page, f"{live_server.url}/c/{token}/")
-    phone_page.go_back()  # the questionnaire's address: the used link's calm page
-    assert "This link cannot be used" in phone_page.content()
+    phone_page.go_back()  # the questionnaire's address: the used link's page
+    assert "Your answers were already sent. Thank you." in phone_page.content()
     # The thank-you page was the answer to a POST, sent with Cache-Control: no-store:
     # the browser keeps no copy to show again, and asks before posting the form again
     # (which would give the page a repeat gets, tested above).
