@@ -32,7 +32,7 @@ CHECKIN_PARTS: tuple[tuple[str, str], ...] = (
     ("tasks", "Tasks"),
     ("bond", "Bond"),
 )
-#: The "did you feel pushed or overridden today?" item (0 no, 1 a little, 2 yes).
+#: The "did you feel pushed or overridden in this session?" item (0 no, 1 a little, 2 yes).
 PUSHED_ITEM = "pushed"
 #: A part counts as low below 9 of 10: the per-scale share of the 36-of-40 alert threshold
 #: (PCOMS practice, Duncan et al. 2003) that the check-in borrows.

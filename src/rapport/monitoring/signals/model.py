@@ -51,7 +51,7 @@ KINDS: tuple[str, ...] = (
     "recovered",
 )
 
-#: The values of the check-in's "did you feel pushed or overridden today?" answer.
+#: The values of the check-in's "did you feel pushed or overridden in this session?" answer.
 PUSHED_ANSWERS = {0: "no", 1: "a little", 2: "yes"}
 
 
