@@ -73,10 +73,23 @@ def _same(stored: Any, score: float) -> bool:
 _SCORED_SESSIONS = (("rupture_session", "rupture_score"), ("intake_session", "intake_score"))
 
 
+def _explained(alert, evidence: Mapping[str, Any], session: int, day: dt.date) -> bool:
+    """Whether the alert's explanation already says the score of ``session`` was answered
+    on ``day``: a late answer's begins "The check-in about session 2 (23 Nov) was answered
+    on 7 Dec, …" (``current``, evidence ``late`` and ``answered_on``), and a note under it
+    saying the same again is noise."""
+    return (
+        evidence.get("late") is True
+        and session == alert.session
+        and evidence.get("answered_on") == day.isoformat()
+    )
+
+
 def alert_answered_apart(alert, data: EpisodeSeries | None) -> list[AnsweredApart]:
     """The scores an alert names by session that were answered on another day, oldest
     session first. Read from the episode's series as it is now, and only where it still
-    holds the alert's score (a score since replaced says nothing about the alert's)."""
+    holds the alert's score (a score since replaced says nothing about the alert's). A date
+    the explanation already gives is not given again (``_explained``)."""
     if data is None or alert.episode_id != getattr(data.episode, "pk", None):
         return []
     instrument = canonical(alert.instrument_id) if alert.instrument_id else None
@@ -99,6 +112,6 @@ def alert_answered_apart(alert, data: EpisodeSeries | None) -> list[AnsweredApar
         if wanted[session] is not None and not _same(wanted[session], observation.score):
             continue
         day = answered_on(data, observation)
-        if day is not None:
+        if day is not None and not _explained(alert, evidence, session, day):
             found.append(AnsweredApart(session, held[session], _title(instrument), day))
     return found

@@ -40,9 +40,16 @@ from rapport.lib.charts import (
     svg_data_uri,
 )
 from rapport.monitoring.answered import answered_note
+from rapport.monitoring.current import late_answers, repair_held_back, unseen_late
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
 from rapport.monitoring.series import EpisodeSeries
-from rapport.monitoring.signals import DetectorConfig, rupture_episodes
+from rapport.monitoring.services import _dismissed
+from rapport.monitoring.signals import (
+    DetectorConfig,
+    Observation,
+    RuptureEpisode,
+    rupture_episodes,
+)
 from rapport.monitoring.signals._util import apart
 from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.model import PUSHED_ANSWERS
@@ -222,6 +229,20 @@ def _alliance_instrument(data: EpisodeSeries, config: DetectorConfig) -> str | N
     return present[0] if present else None
 
 
+def _unseen_late(
+    data: EpisodeSeries, config: DetectorConfig, episodes: Sequence[RuptureEpisode]
+) -> list[Observation]:
+    """The late low or pushed answers the therapist has not seen, which hold back a repair
+    as they hold back the "Alliance repaired" alert (``current.repair_held_back``): the
+    table said "Repaired" under an alert saying it was not. The seen ones are read only when
+    a repair and a late answer are there to judge."""
+    if not any(e.repaired_session is not None for e in episodes) or not late_answers(data.series):
+        return []
+    pk = getattr(data.episode, "pk", None)
+    seen = _dismissed([pk]).get(pk, set()) if pk is not None else set()
+    return unseen_late(data.series, config, seen)
+
+
 def _alliance_charts(
     data: EpisodeSeries,
     config: DetectorConfig,
@@ -239,12 +260,16 @@ def _alliance_charts(
         if o.pushed is not None:
             rows[o.session].pushed = PUSHED_ANSWERS[o.pushed]
     markers: list[Marker] = []
-    for episode in rupture_episodes(observations, criteria):
+    episodes = rupture_episodes(observations, criteria)
+    unseen = _unseen_late(data, config, episodes)
+    for episode in episodes:
         markers.append(Marker("Rupture", episode.session, episode.score, "v"))
         rows[episode.session].events.append(
             f"Rupture: {_fmt(episode.score)}, {_fmt(episode.drop)} below {episode.baseline}"
         )
-        if episode.repaired_session is not None:
+        if episode.repaired_session is not None and not repair_held_back(
+            instrument, episode.repaired_session, unseen
+        ):
             markers.append(
                 Marker("Repair", episode.repaired_session, episode.repaired_score or 0, "^")
             )

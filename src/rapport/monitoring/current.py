@@ -51,7 +51,15 @@ from rapport.monitoring.signals import (
 from rapport.monitoring.signals.criteria import EPS
 from rapport.monitoring.signals.model import KINDS, SEVERITIES
 
-__all__ = ["KEY_LENGTH", "LATE_KEY", "CurrentSignal", "current_signals", "late_answers"]
+__all__ = [
+    "KEY_LENGTH",
+    "LATE_KEY",
+    "CurrentSignal",
+    "current_signals",
+    "late_answers",
+    "repair_held_back",
+    "unseen_late",
+]
 
 #: Keys are stored in ``Alert.signal_key`` (200 characters) and compared as stored.
 KEY_LENGTH = 200
@@ -166,11 +174,7 @@ def _alliance(
                     "ruptures_this_episode": len(episodes),
                 }
                 found.append(_make(replace(signal, evidence=evidence), instrument, latest.session))
-        elif not any(
-            o.instrument == instrument and o.session <= latest.repaired_session for o in unseen
-        ):
-            # A late low or pushed answer about a session up to the repair, not seen yet: the
-            # client said something the therapist has not heard, so no good news about it.
+        elif not repair_held_back(instrument, latest.repaired_session, unseen):
             signal = next(
                 s
                 for s in signals
@@ -178,6 +182,16 @@ def _alliance(
             )
             found.append(_make(signal, instrument, latest.session))
     return found
+
+
+def repair_held_back(
+    instrument: str, repaired_session: int, unseen: Collection[Observation]
+) -> bool:
+    """Whether a repair of ``instrument`` at ``repaired_session`` is held back: a late low or
+    pushed answer about a session up to the repair is not seen yet (``unseen_late``). The
+    client said something the therapist has not heard, so it is no good news; the alerts
+    and the chart's table both ask this."""
+    return any(o.instrument == instrument and o.session <= repaired_session for o in unseen)
 
 
 def _pushed(series: ClientSeries) -> list[CurrentSignal]:
@@ -283,6 +297,28 @@ def _feedback(series: ClientSeries, config: DetectorConfig) -> list[CurrentSigna
     return found
 
 
+def _unseen_signals(
+    series: ClientSeries, config: DetectorConfig, dismissed: Collection[tuple[str, str]]
+) -> list[CurrentSignal]:
+    return [item for item in _late(series, config) if (item.kind, item.key) not in dismissed]
+
+
+def _answers_of(series: ClientSeries, late: Sequence[CurrentSignal]) -> list[Observation]:
+    return [
+        o
+        for o in series.observations
+        if any(item.instrument == o.instrument and item.onset_session == o.session for item in late)
+    ]
+
+
+def unseen_late(
+    series: ClientSeries, config: DetectorConfig, dismissed: Collection[tuple[str, str]] = ()
+) -> list[Observation]:
+    """The late answers, low or pushed, the therapist has not seen yet (``dismissed`` as for
+    ``current_signals``): those that hold back a repair (``repair_held_back``)."""
+    return _answers_of(series, _unseen_signals(series, config, dismissed))
+
+
 def current_signals(
     series: ClientSeries,
     config: DetectorConfig,
@@ -296,12 +332,8 @@ def current_signals(
     GAD-7 deterioration does not hide a PHQ-9 one, and a seen late answer gives way to what
     the latest answers say.
     """
-    late = [item for item in _late(series, config) if (item.kind, item.key) not in dismissed]
-    unseen = [
-        o
-        for o in series.observations
-        if any(item.instrument == o.instrument and item.onset_session == o.session for item in late)
-    ]
+    late = _unseen_signals(series, config, dismissed)
+    unseen = _answers_of(series, late)
     candidates = (
         late
         + _outcome(series, config)
