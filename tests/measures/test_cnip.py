@@ -76,3 +76,11 @@ def test_every_c_nip_item_is_marked_as_a_paraphrase_to_verify():
     for item in instrument("cnip").items:
         assert item.wording_status == "paraphrase, verify against Cooper & Norcross 2016"
         assert [a.value for a in item.anchors] == [-3, 3]
+
+
+def test_the_instructions_name_strengths_in_words_as_the_answers_do():
+    """The answers read 'Strongly: …', 'Slightly: …' (the page shows no numbers), so
+    instructions explaining '3 means a strong preference' pointed at nothing on the page."""
+    text = instrument("cnip").instructions
+    assert not any(character.isdigit() for character in text)
+    assert all(word in text for word in ("strongly", "moderately", "slightly", "no preference"))
