@@ -22,6 +22,13 @@ class ResponseSource(models.TextChoices):
     API = "api", _("API")
 
 
+#: A risk answer (``risk_flags`` not empty) nobody has followed up yet.
+OPEN_RISK = models.Q(risk_reviewed_at__isnull=True) & ~models.Q(risk_flags=[])
+#: A risk answer followed up (only responses with risk flags can be, see
+#: ``services.response_risk_review``; the selectors still check the flags).
+FOLLOWED_UP_RISK = models.Q(risk_reviewed_at__isnull=False) & ~models.Q(risk_flags=[])
+
+
 class Response(models.Model):
     client = models.ForeignKey("clinic.Client", on_delete=models.CASCADE, related_name="responses")
     episode = models.ForeignKey(
@@ -70,7 +77,25 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["administered_at", "pk"]
-        indexes = [models.Index(fields=["client", "instrument_id", "administered_at"])]
+        indexes = [
+            models.Index(fields=["client", "instrument_id", "administered_at"]),
+            # The caseload asks, on every view, which clients have a risk answer nobody has
+            # followed up, and who followed one up this week: a few rows among every
+            # response the clients ever gave. Partial indexes hold only those rows, so the
+            # questions cost what they find, not the clients' whole history. The selectors
+            # filter with these very conditions (a query must state an index's condition
+            # for SQLite and PostgreSQL to use it).
+            models.Index(
+                fields=["client"],
+                condition=OPEN_RISK,
+                name="response_open_risk_idx",
+            ),
+            models.Index(
+                fields=["client", "risk_reviewed_at"],
+                condition=FOLLOWED_UP_RISK,
+                name="response_followed_up_risk_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Response {self.pk} ({self.instrument_id})"

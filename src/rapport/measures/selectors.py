@@ -13,7 +13,7 @@ from django.http import Http404
 from rapport.clinic.selectors import clients_for
 from rapport.core.people import name_with_role, role_word
 from rapport.measures.definitions import Instrument
-from rapport.measures.models import ClinicWording, Response
+from rapport.measures.models import FOLLOWED_UP_RISK, OPEN_RISK, ClinicWording, Response
 from rapport.measures.registry import all_instruments, get_instrument
 from rapport.measures.wording import apply_wording
 
@@ -104,12 +104,18 @@ def text_answers(response: Response) -> dict[str, str]:
     return json.loads(response.text_answers)
 
 
+# The risk reads below filter with the conditions of the partial indexes they use
+# (``OPEN_RISK``, ``FOLLOWED_UP_RISK``, see ``Response.Meta.indexes``): SQLite and
+# PostgreSQL use a partial index only for a query that states its condition, and then read
+# the clients' few risk answers instead of every response they ever gave.
+
+
 def unreviewed_risk_responses(client) -> list[Response]:
     return [
         r
-        for r in Response.objects.filter(client=client, risk_reviewed_at__isnull=True)
-        .exclude(risk_flags=[])
-        .order_by("-administered_at", "-pk")
+        for r in Response.objects.filter(OPEN_RISK, client=client).order_by(
+            "-administered_at", "-pk"
+        )
         if r.risk_flags
     ]
 
@@ -119,8 +125,7 @@ def followed_up_risk_responses(client) -> list[Response]:
     who recorded each (their note decrypts on read: only for users who may see the client)."""
     return [
         r
-        for r in Response.objects.filter(client=client, risk_reviewed_at__isnull=False)
-        .exclude(risk_flags=[])
+        for r in Response.objects.filter(FOLLOWED_UP_RISK, client=client)
         .select_related("risk_reviewed_by")
         .order_by("-risk_reviewed_at", "-pk")
         if r.risk_flags
@@ -130,8 +135,8 @@ def followed_up_risk_responses(client) -> list[Response]:
 def clients_with_unreviewed_risk(user) -> set[int]:
     """Ids of the user's clients with a risk answer nobody has followed up yet."""
     rows = (
-        Response.objects.filter(client__in=clients_for(user), risk_reviewed_at__isnull=True)
-        .exclude(risk_flags=[])
+        Response.objects.filter(OPEN_RISK, client__in=clients_for(user))
+        .order_by()  # a set: no sort
         .values_list("client_id", "risk_flags")
     )
     return {client_id for client_id, flags in rows if flags}
@@ -165,11 +170,11 @@ def risk_follow_ups_by_others(user, *, now: datetime) -> dict[int, RiskFollowUpB
     """
     rows = (
         Response.objects.filter(
+            FOLLOWED_UP_RISK,
             client__in=clients_for(user),
             risk_reviewed_at__gt=now - timedelta(days=FOLLOW_UP_NOTE_DAYS),
             risk_reviewed_at__lte=now,
         )
-        .exclude(risk_flags=[])
         .select_related("client", "risk_reviewed_by")
         # Neither the note nor anything else encrypted: they are not shown here.
         .only(
