@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.audit.context import current_request_id
 from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
 
 __all__ = [
@@ -43,17 +44,37 @@ __all__ = [
 ]
 
 
+# Where a supervisor's visible therapists are kept for the rest of the request.
+_VISIBLE_MEMO = "_rapport_visible_therapist_ids"
+
+
 def visible_therapist_ids(user) -> list[int]:
-    """Ids of the staff whose clients ``user`` may see."""
+    """Ids of the staff whose clients ``user`` may see.
+
+    A supervisor's are read once per request: a page asks for them several times (the
+    caseload, its risk and follow-up reads, the team figures, the therapist filter). They
+    are kept on the user object, tagged with the id of the request (or ``rapport``
+    command) under way, :func:`rapport.audit.context.current_request_id`, new for every
+    request: a supervision link added or removed takes effect on the next request, even
+    where the same user object outlives a request. Outside any, nothing is kept.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.role == Role.THERAPIST:
         return [user.pk]
     if user.role == Role.SUPERVISOR:
+        unit = current_request_id()
+        key = (unit, user.pk, user.clinic_id)
+        memo = getattr(user, _VISIBLE_MEMO, None)
+        if unit is not None and memo is not None and memo[0] == key:
+            return list(memo[1])
         supervisees = SupervisionLink.objects.filter(
-            supervisor=user, supervisee__clinic=user.clinic
+            supervisor=user, supervisee__clinic_id=user.clinic_id
         ).values_list("supervisee_id", flat=True)
-        return [user.pk, *supervisees]
+        ids = [user.pk, *supervisees]
+        if unit is not None:
+            setattr(user, _VISIBLE_MEMO, (key, tuple(ids)))
+        return ids
     return []
 
 
