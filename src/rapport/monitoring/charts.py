@@ -42,8 +42,8 @@ from rapport.lib.charts import (
 from rapport.monitoring.answered import answered_note
 from rapport.monitoring.current import late_answers, repair_held_back, unseen_late
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
+from rapport.monitoring.selectors import passed_over
 from rapport.monitoring.series import EpisodeSeries
-from rapport.monitoring.services import _dismissed
 from rapport.monitoring.signals import (
     DetectorConfig,
     Observation,
@@ -239,7 +239,7 @@ def _unseen_late(
     if not any(e.repaired_session is not None for e in episodes) or not late_answers(data.series):
         return []
     pk = getattr(data.episode, "pk", None)
-    seen = _dismissed([pk]).get(pk, set()) if pk is not None else set()
+    seen = passed_over([pk]).get(pk, set()) if pk is not None else set()
     return unseen_late(data.series, config, seen)
 
 

@@ -27,6 +27,7 @@ from rapport.guidance.selectors import suggestions
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
+from rapport.monitoring.current import LATE_KEY
 from rapport.monitoring.dropout_calibration import clinic_dropout_model
 from rapport.monitoring.instruments import stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK, change_size
@@ -476,3 +477,24 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             figures[therapist_id].checkins = rated
     ordered = sorted(figures.values(), key=lambda f: f.name.casefold())
     return TeamFigures(therapists=ordered, total=_combine(ordered, "Team"))
+
+
+#: The instances the detectors pass over (``current_signals(dismissed=...)``): those the
+#: therapist dismissed, and late answers they have seen (acknowledged, or logged an action
+#: on; ``current.late_answers``). A late answer's row keeps its key once seen (``services._sync``),
+#: and a row taking a late key starts unacknowledged, so its ``acknowledged_at`` is about
+#: that answer.
+PASSED_OVER = Q(status=AlertStatus.DISMISSED) | Q(
+    signal_key__contains=LATE_KEY, acknowledged_at__isnull=False
+)
+
+
+def passed_over(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+    """Each episode's instances the detectors pass over (``PASSED_OVER``): dismissed, or
+    late answers seen."""
+    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for episode_id, kind, key in Alert.objects.filter(PASSED_OVER, episode_id__in=ids).values_list(
+        "episode_id", "kind", "signal_key"
+    ):
+        found[episode_id].add((kind, key))
+    return found

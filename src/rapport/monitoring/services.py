@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.audit.services import Action, audit_record, audit_record_many
@@ -42,6 +41,7 @@ from rapport.monitoring.models import (
     RepairAction,
     TrajectoryCalibration,
 )
+from rapport.monitoring.selectors import passed_over
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_inputs, load_many
 from rapport.monitoring.signals import DropoutModel, TrajectoryModel
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
@@ -117,16 +117,6 @@ def _fields(current: CurrentSignal) -> dict:
     }
 
 
-#: The instances the detectors pass over (``current_signals(dismissed=...)``): those the
-#: therapist dismissed, and late answers they have seen (acknowledged, or logged an action
-#: on; ``current.late_answers``). A late answer's row keeps its key once seen (``_sync``),
-#: and a row taking a late key starts unacknowledged, so its ``acknowledged_at`` is about
-#: that answer.
-_PASSED_OVER = Q(status=AlertStatus.DISMISSED) | Q(
-    signal_key__contains=LATE_KEY, acknowledged_at__isnull=False
-)
-
-
 def _audit(actor, alert: Alert, what: str, action: str = Action.UPDATE) -> None:
     audit_record(
         actor=actor, action=action, target=f"alert:{alert.pk}:{what}", client_id=alert.client_id
@@ -180,7 +170,7 @@ def _sync(
         for name in changes:
             setattr(alert, name, fields[name])
         if new_instance and item.late:
-            # Not seen yet, whatever was acknowledged on this row before (``_PASSED_OVER``).
+            # Not seen yet, whatever was acknowledged on this row before (``PASSED_OVER``).
             alert.acknowledged_at, alert.acknowledged_by = None, None
         what = "updated"
         if (
@@ -331,17 +321,6 @@ class Prepared:
     now: dt.datetime
 
 
-def _dismissed(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
-    """Each episode's instances the detectors pass over (``_PASSED_OVER``): dismissed, or
-    late answers seen."""
-    found: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for episode_id, kind, key in Alert.objects.filter(_PASSED_OVER, episode_id__in=ids).values_list(
-        "episode_id", "kind", "signal_key"
-    ):
-        found[episode_id].add((kind, key))
-    return found
-
-
 def _signals(
     item: EpisodeSeries,
     dismissed: set[tuple[str, str]] | frozenset[tuple[str, str]],
@@ -383,7 +362,7 @@ def alerts_prepare(
     # Not the module's ``load_many``: that name is the read under the locks.
     loaded = _series.load_many([e for e in episodes if e.phase != Phase.CLOSED], now=now)
     _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])
-    dismissed = _dismissed([item.episode.pk for item in loaded])
+    dismissed = passed_over([item.episode.pk for item in loaded])
     prepared = {}
     for item in loaded:
         seen = frozenset(dismissed[item.episode.pk])
@@ -444,7 +423,7 @@ def alerts_recompute_many(
             .order_by("pk")
         ):
             active[alert.episode_id][alert.kind] = alert
-        dismissed = _dismissed(ids)
+        dismissed = passed_over(ids)
         open_episodes = [e for e in episodes if e.phase != Phase.CLOSED]
         for episode in episodes:
             if episode.phase == Phase.CLOSED:
