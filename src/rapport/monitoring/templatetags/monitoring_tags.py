@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from rapport.clinic.models import Phase
 from rapport.core.people import is_the_reader, marked_as_you, name_with_role
 from rapport.lib.charts import PALETTE, every_session, no_value_note, sparkline_svg, svg_data_uri
 from rapport.monitoring.forms import INACTIVE, YOU, therapist_mark
@@ -47,27 +48,41 @@ def _scale(instrument_id: str) -> tuple[str, str, float, float, float | None, bo
     )
 
 
+# The caseload draws two trends a row, hundreds of rows a view, and the same trends again
+# on the next view (they change only when a client answers): each drawing and its words
+# are kept, keyed by everything they are made of, so a view draws only the new ones.
+# Bounded: a few thousand small strings (about 1 KB a drawing).
+_TREND_CACHE = 4096
+
+
 @register.filter
 def sparkline(trend) -> str:
     """A trend as a data: URI tiny SVG (empty string when there is nothing to draw)."""
     if trend is None or not trend.values:
         return ""
-    _name, kind, low, high, reference, _alert = _scale(trend.instrument)
+    return _sparkline(trend.instrument, tuple(trend.values), tuple(trend.sessions))
+
+
+@lru_cache(maxsize=_TREND_CACHE)
+def _sparkline(instrument: str, values: tuple[float, ...], sessions: tuple[int, ...]) -> str:
+    _name, kind, low, high, reference, _alert = _scale(instrument)
     if low == high:
-        low, high = min(trend.values), max(trend.values)
+        low, high = min(values), max(values)
     color = PALETTE[0] if kind in ("alliance", "") else PALETTE[2]
-    _sessions, values = _by_session(trend)
-    svg = sparkline_svg(values, low=low, high=high, threshold=reference, color=color)
+    _sessions, slots = _by_session(values, sessions)
+    svg = sparkline_svg(slots, low=low, high=high, threshold=reference, color=color)
     return svg_data_uri(svg)
 
 
-def _by_session(trend) -> tuple[list[int], list[float | None]]:
+def _by_session(
+    values: tuple[float, ...], sessions: tuple[int, ...]
+) -> tuple[list[int], list[float | None]]:
     """The trend one slot a session, None where a session in between has no total, so
     ratings at sessions 1 and 5 are not drawn as neighbours. A trend stored without its
     sessions keeps one slot a total, as it was drawn before."""
-    if not trend.sessions:
-        return list(range(1, len(trend.values) + 1)), list(trend.values)
-    return every_session(dict(zip(trend.sessions, trend.values, strict=True)))
+    if not sessions:
+        return list(range(1, len(values) + 1)), list(values)
+    return every_session(dict(zip(sessions, values, strict=True)))
 
 
 def _number(value: float) -> str:
@@ -79,22 +94,37 @@ def trend_text(trend) -> str:
     """The same numbers as words, for the image's alt text."""
     if trend is None or not trend.values:
         return ""
-    name, kind, _low, _high, reference, alert = _scale(trend.instrument)
-    sessions, values = _by_session(trend)
-    gaps = no_value_note(sessions, values, "rating" if kind == "alliance" else "score")
-    if trend.sessions and gaps:
+    return _trend_text(trend.instrument, tuple(trend.values), tuple(trend.sessions))
+
+
+@lru_cache(maxsize=_TREND_CACHE)
+def _trend_text(instrument: str, values: tuple[float, ...], sessions: tuple[int, ...]) -> str:
+    name, kind, _low, _high, reference, alert = _scale(instrument)
+    numbered, slots = _by_session(values, sessions)
+    gaps = no_value_note(numbered, slots, "rating" if kind == "alliance" else "score")
+    if sessions and gaps:
         # With gaps the numbers alone read as consecutive sessions: name each one's session.
         numbers = ", ".join(
-            f"session {s}: {_number(v)}" for s, v in zip(trend.sessions, trend.values, strict=True)
+            f"session {s}: {_number(v)}" for s, v in zip(sessions, values, strict=True)
         )
-        text = f"{name}, last {len(trend.values)}: {numbers}; {gaps}"
+        text = f"{name}, last {len(values)}: {numbers}; {gaps}"
     else:
-        text = f"{name}, last {len(trend.values)}: " + ", ".join(_number(v) for v in trend.values)
+        text = f"{name}, last {len(values)}: " + ", ".join(_number(v) for v in values)
     if reference is not None:
         text += (
             f" (below {_number(reference)} is low)" if alert else f" (cut-off {_number(reference)})"
         )
     return text
+
+
+@register.filter
+def phase_label(phase: str) -> str:
+    """An episode's phase in words, as ``Episode.get_phase_display`` says it, without
+    rebuilding the field's choices for each of the caseload's rows."""
+    return str(_PHASE_LABELS.get(phase, phase))
+
+
+_PHASE_LABELS = dict(Phase.choices)
 
 
 @register.filter

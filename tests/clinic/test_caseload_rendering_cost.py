@@ -1,0 +1,96 @@
+"""The caseload's rows do no work that is the same for every row, and a trend already
+drawn is not drawn again: rendering was about 60% of a supervisor's caseload view
+(240 rows), most of it repeated per row. What the page shows does not change (the
+caseload's other tests, unchanged, say what it shows)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.template import loader
+from django.template.defaulttags import ForNode
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+
+from rapport.clinic.models import Episode, Phase
+from rapport.monitoring.selectors import Trend
+from rapport.monitoring.templatetags import monitoring_tags
+
+
+def _nodes(nodelist):
+    for node in nodelist:
+        yield node
+        for attr in node.child_nodelists:
+            yield from _nodes(getattr(node, attr, None) or [])
+
+
+def _row_loop() -> ForNode:
+    template = loader.get_template("clinic/caseload.html").template
+    loops = [
+        node
+        for node in _nodes(template.nodelist)
+        if isinstance(node, ForNode) and node.sequence.token == "rows"
+    ]
+    assert len(loops) == 1
+    return loops[0]
+
+
+def test_no_word_is_translated_again_for_each_row():
+    """The column labels and priority words are the same on every row: translated once
+    before the rows (a ``{% blocktranslate %}`` that takes a row's value is fine)."""
+    per_row = [
+        node.filter_expression.token
+        for node in _nodes(_row_loop().nodelist_loop)
+        if isinstance(node, TranslateNode)
+    ]
+    assert per_row == []
+    # The words are still there, once, translated before the loop.
+    labels = loader.get_template("clinic/caseload.html").template.source
+    for word in ("Needs attention", "Next appointment", "High priority:", "Risk answer"):
+        assert f'{{% translate "{word}" as ' in labels
+    assert any(isinstance(n, BlockTranslateNode) for n in _nodes(_row_loop().nodelist_loop))
+
+
+def _count_drawings(monkeypatch) -> list[int]:
+    drawn: list[int] = []
+    real = monitoring_tags.sparkline_svg
+
+    def counting(*args, **kwargs):
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(monitoring_tags, "sparkline_svg", counting)
+    monitoring_tags._sparkline.cache_clear()
+    monitoring_tags._trend_text.cache_clear()
+    return drawn
+
+
+def test_a_trend_already_drawn_is_not_drawn_again(monkeypatch):
+    drawn = _count_drawings(monkeypatch)
+    trend = Trend("session-checkin", (38.0, 36.0, 31.0), count=3, sessions=(1, 2, 3))
+    first = monitoring_tags.sparkline(trend)
+    again = monitoring_tags.sparkline(Trend("session-checkin", (38.0, 36.0, 31.0), 3, (1, 2, 3)))
+    assert first == again and len(drawn) == 1
+    assert base64.b64decode(first.split(",", 1)[1]).decode().startswith("<svg")
+
+
+def test_a_trend_that_differs_in_anything_drawn_is_drawn_anew(monkeypatch):
+    drawn = _count_drawings(monkeypatch)
+    base = monitoring_tags.sparkline(Trend("session-checkin", (38.0, 36.0), 2, (1, 2)))
+    gap = monitoring_tags.sparkline(Trend("session-checkin", (38.0, 36.0), 2, (1, 4)))
+    value = monitoring_tags.sparkline(Trend("session-checkin", (38.0, 35.0), 2, (1, 2)))
+    other = monitoring_tags.sparkline(Trend("phq9", (38.0, 36.0), 2, (1, 2)))
+    assert len({base, gap, value, other}) == 4 and len(drawn) == 4
+    assert monitoring_tags.trend_text(
+        Trend("session-checkin", (38.0, 36.0), 2, (1, 4))
+    ) != monitoring_tags.trend_text(Trend("session-checkin", (38.0, 36.0), 2, (1, 2)))
+    assert "no rating at sessions 2" in monitoring_tags.trend_text(
+        Trend("session-checkin", (38.0, 36.0), 2, (1, 4))
+    )
+    assert monitoring_tags.sparkline(None) == monitoring_tags.trend_text(None) == ""
+    assert monitoring_tags.sparkline(Trend("phq9", ())) == ""
+
+
+@pytest.mark.parametrize("phase", [*Phase.values, "not-a-phase"])
+def test_the_phase_reads_as_the_episode_says_it(phase):
+    assert monitoring_tags.phase_label(phase) == Episode(phase=phase).get_phase_display()
