@@ -20,13 +20,22 @@ repository: the database is a temporary SQLite file, deleted afterwards.
    and the chart cache's figures where the code has one. The views' CPU time (this
    process's) is reported beside their wall time: on a shared machine it is the steadier
    figure for comparing two runs.
-3. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
+3. **Supervisor's caseload**: a clinic of ``--team-therapists`` therapists (default 8) with
+   ``--team-clients`` clients each (default 60) of ``--team-sessions`` weekly sessions
+   (default 104; a PHQ-9 and a check-in each, one PHQ-9 in 250 with a risk answer, the
+   older half of those followed up), alerts computed, and a supervisor of
+   ``--team-supervised`` of them (default 4, so 240 rows). Median wall and CPU time of
+   ``--team-requests`` views each (default 9) of the supervisor's caseload, the same
+   filtered to open risk answers, and one supervisee's own caseload, against the same
+   baseline page viewed by the supervisor in this part; with queries and HTML size.
+4. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
    responses, vectorised ``detect_clinic`` against a per-client ``detect_all`` loop) and
    reports its figures, so the two benchmarks never disagree.
 
-The client page part runs on older code too (it only requests pages), so "before" figures
-come from the same script run in a worktree of the earlier commit:
-``python bench/bench_caseload.py --skip-signals`` from that worktree's root.
+The client page and supervisor parts run on older code too (they only request pages), so
+"before" figures come from the same script run in a worktree of the earlier commit:
+``python bench/bench_caseload.py --skip-signals`` from that worktree's root
+(``--skip-caseload --skip-client-page`` for the supervisor's part alone).
 """
 
 from __future__ import annotations
@@ -67,8 +76,19 @@ def _environment(data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT / "src"))
 
 
-def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", email: str = ""):
-    """One therapist's caseload with weekly sessions, scores and check-ins (bulk inserts)."""
+def _seed(
+    clients: int,
+    sessions: int,
+    *,
+    clinic_name: str = "Bench clinic",
+    email: str = "",
+    clinic=None,
+    risk_every: int = 0,
+):
+    """One therapist's caseload with weekly sessions, scores and check-ins (bulk inserts).
+
+    ``clinic`` puts the therapist in an existing clinic; ``risk_every`` > 0 gives every
+    ``risk_every``-th PHQ-9 a risk answer (item 9), the older half of them followed up."""
     import datetime as dt
 
     from django.utils import timezone
@@ -81,7 +101,7 @@ def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", ema
 
     phq9 = find_instrument("phq9").id
     rng = random.Random(20261127)
-    clinic = Clinic.objects.create(name=clinic_name)
+    clinic = clinic or Clinic.objects.create(name=clinic_name)
     therapist = User.objects.create_user(
         email or "bench@bench.invalid",
         "bench-password-not-secret",
@@ -111,7 +131,8 @@ def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", ema
         Appointment(episode=e, starts_at=now + dt.timedelta(days=6)) for e in episodes
     )
     rows = []
-    key_prefix = f"bench-{clinic.pk}" if email else "bench"  # unique across seeded clinics
+    # Unique across seeded clinics and therapists.
+    key_prefix = f"bench-{clinic.pk}-{therapist.pk}" if email else "bench"
     for index, appointment in enumerate(appointments):
         client_index, k = divmod(index, sessions)
         episode = episodes[client_index]
@@ -119,8 +140,16 @@ def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", ema
         phq = max(0, min(27, round(intake - 1.5 * (k**0.5) + rng.gauss(0, 1.5))))
         level = 9.5 - (3 if client_index % 7 == 0 and k >= sessions - 3 else 0)
         parts = [max(0, min(10, round(level + rng.gauss(0, 0.4)))) for _ in range(4)]
+        risk = bool(risk_every) and index % risk_every == risk_every - 1
+        reviewed = risk and k < sessions // 2
         for instrument, total, subscales, items, at in (
-            (phq9, phq, {}, {}, appointment.starts_at - dt.timedelta(hours=1)),
+            (
+                phq9,
+                phq,
+                {},
+                {"phq9_9": 1} if risk else {},
+                appointment.starts_at - dt.timedelta(hours=1),
+            ),
             (
                 CHECKIN,
                 sum(parts),
@@ -142,6 +171,11 @@ def _seed(clients: int, sessions: int, *, clinic_name: str = "Bench clinic", ema
                     total=total,
                     subscales={**subscales, "pushed": 0} if subscales else {},
                     item_values=items,
+                    risk_flags=["phq9_9"] if risk and instrument == phq9 else [],
+                    risk_reviewed_at=at + dt.timedelta(days=1)
+                    if reviewed and instrument == phq9
+                    else None,
+                    risk_reviewed_by=therapist if reviewed and instrument == phq9 else None,
                 )
             )
     Response.objects.bulk_create(rows, batch_size=2000)
@@ -307,6 +341,101 @@ def client_page_bench(sessions: int, pages: int, requests: int) -> dict:
     return report
 
 
+def _median_view(http, path: str, requests: int) -> dict:
+    """Median wall and CPU time of ``requests`` GETs after three warming ones, with the
+    page's query count and HTML size."""
+    for _ in range(3):  # warm the process: templates, registry, connection
+        _view(http, path)
+    walls, cpus, counts, sizes = [], [], [], []
+    for _ in range(requests):
+        seconds, cpu, count, size = _view(http, path)
+        walls.append(seconds)
+        cpus.append(cpu)
+        counts.append(count)
+        sizes.append(size)
+    return {
+        "wall": statistics.median(walls),
+        "cpu": statistics.median(cpus),
+        "queries": max(counts),
+        "html_kb": round(max(sizes) / 1024, 1),
+    }
+
+
+def supervisor_caseload_bench(
+    therapists: int, supervised: int, clients: int, sessions: int, requests: int
+) -> dict:
+    """A clinic of ``therapists`` therapists with ``clients`` clients each, ``sessions``
+    weekly sessions a client (a PHQ-9 before and a check-in after each; one PHQ-9 in 250
+    with a risk answer, the older half of them followed up), alerts computed. A supervisor
+    supervises ``supervised`` of them. Timed, against ``GET /clients/new/`` as the
+    supervisor in the same run: the supervisor's caseload, the same filtered to clients
+    with an open risk answer, and one supervisee's own caseload."""
+    from django.test import Client as HttpClient
+
+    from rapport.accounts.models import Role, SupervisionLink, User
+    from rapport.clinic.models import Clinic
+    from rapport.monitoring.forms import RISK_ANSWER
+    from rapport.monitoring.tasks import recompute_alerts
+
+    started = time.perf_counter()
+    clinic = Clinic.objects.create(name="Bench supervision clinic")
+    staff, responses = [], 0
+    for index in range(therapists):
+        therapist, count = _seed(
+            clients,
+            sessions,
+            clinic=clinic,
+            email=f"bench.team-{index}@bench.invalid",
+            risk_every=500,  # one PHQ-9 in 250
+        )
+        staff.append(therapist)
+        responses += count
+    supervisor = User.objects.create_user(
+        "bench.supervisor@bench.invalid",
+        "bench-password-not-secret",
+        role=Role.SUPERVISOR,
+        clinic=clinic,
+    )
+    SupervisionLink.objects.bulk_create(
+        SupervisionLink(supervisor=supervisor, supervisee=t) for t in staff[:supervised]
+    )
+    seeded = time.perf_counter() - started
+    recompute_alerts(clinic_id=clinic.pk)
+    as_supervisor = HttpClient()
+    as_supervisor.force_login(supervisor)
+    as_therapist = HttpClient()
+    as_therapist.force_login(staff[0])
+    pages = {
+        "supervisor": _median_view(as_supervisor, "/caseload/", requests),
+        "supervisor_risk_filter": _median_view(
+            as_supervisor, f"/caseload/?kind={RISK_ANSWER}", requests
+        ),
+        "therapist": _median_view(as_therapist, "/caseload/", requests),
+    }
+    base = _median_view(as_supervisor, "/clients/new/", requests)
+    report: dict = {
+        "therapists": therapists,
+        "supervised": supervised,
+        "clients_per_therapist": clients,
+        "sessions_per_client": sessions,
+        "responses": responses,
+        "seed_seconds": round(seeded, 2),
+        "requests_per_page": requests,
+        "baseline_p50_ms": round(base["wall"] * 1000, 1),
+        "baseline_cpu_p50_ms": round(base["cpu"] * 1000, 1),
+    }
+    for name, page in pages.items():
+        report[name] = {
+            "p50_ms": round(page["wall"] * 1000, 1),
+            "cpu_p50_ms": round(page["cpu"] * 1000, 1),
+            "p50_vs_baseline_p50": round(page["wall"] / base["wall"], 1),
+            "cpu_vs_baseline_cpu": round(page["cpu"] / base["cpu"], 1),
+            "queries": page["queries"],
+            "html_kb": page["html_kb"],
+        }
+    return report
+
+
 def signals_bench() -> dict:
     """The colleague's whole-clinic benchmark, run as is (100,000 clients x 20 responses)."""
     done = subprocess.run(
@@ -335,9 +464,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--client-sessions", type=int, default=100)
     parser.add_argument("--client-pages", type=int, default=5)
+    parser.add_argument("--team-therapists", type=int, default=8)
+    parser.add_argument("--team-supervised", type=int, default=4)
+    parser.add_argument("--team-clients", type=int, default=60)
+    parser.add_argument("--team-sessions", type=int, default=104)
+    parser.add_argument("--team-requests", type=int, default=9)
     parser.add_argument("--skip-signals", action="store_true", help="no whole-clinic part")
     parser.add_argument("--skip-caseload", action="store_true", help="no caseload part")
     parser.add_argument("--skip-client-page", action="store_true", help="no client page part")
+    parser.add_argument("--skip-supervisor", action="store_true", help="no supervisor part")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-caseload-"))
     report: dict = {}
@@ -349,6 +484,14 @@ def main() -> None:
         if not args.skip_client_page:
             report["client_page"] = client_page_bench(
                 args.client_sessions, args.client_pages, args.requests
+            )
+        if not args.skip_supervisor:
+            report["supervisor_caseload"] = supervisor_caseload_bench(
+                args.team_therapists,
+                args.team_supervised,
+                args.team_clients,
+                args.team_sessions,
+                args.team_requests,
             )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
