@@ -94,3 +94,24 @@ def test_a_trend_that_differs_in_anything_drawn_is_drawn_anew(monkeypatch):
 @pytest.mark.parametrize("phase", [*Phase.values, "not-a-phase"])
 def test_the_phase_reads_as_the_episode_says_it(phase):
     assert monitoring_tags.phase_label(phase) == Episode(phase=phase).get_phase_display()
+
+
+@pytest.mark.django_db
+def test_the_caseload_decrypts_only_what_it_shows(monkeypatch, login, supervisor, client_a):
+    """Each row shows the client's name; the episode's referral source and ending summary
+    (encrypted, not shown) are not read, so not decrypted."""
+    from rapport.core.fields import EncryptedTextField
+
+    client_a.episodes.update(referral_source="GP", ending_summary="")
+    decrypted: list[str] = []
+    real = EncryptedTextField.from_db_value
+
+    def counting(self, value, expression, connection):
+        decrypted.append(f"{self.model.__name__}.{self.name}")
+        return real(self, value, expression, connection)
+
+    monkeypatch.setattr(EncryptedTextField, "from_db_value", counting)
+    page = login(supervisor).get("/caseload/")
+    assert "Canary-7f3a Client" in page.content.decode()
+    assert "Client.display_name" in decrypted
+    assert not [name for name in decrypted if name.startswith("Episode.")]
