@@ -32,34 +32,14 @@ import os
 import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _env import throwaway_environment
+
 CLIENTS_PER_CLINIC = 240
 DEEP = 10_000
-
-
-def _environment(data_dir: Path) -> None:
-    import base64
-    import secrets
-
-    os.environ.pop("RAPPORT_DATABASE_URL", None)  # always a throw-away SQLite file
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "rapport.settings",
-            "RAPPORT_DATA_DIR": str(data_dir),
-            "RAPPORT_SECRET_KEY": secrets.token_urlsafe(50),
-            "RAPPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "RAPPORT_HTTPS": "0",
-            "RAPPORT_ALLOWED_HOSTS": "testserver",
-            "RAPPORT_STATIC_FROM_PACKAGE": "1",
-            "RAPPORT_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT / "src"))
 
 
 def _seed_clinic(name: str):
@@ -229,7 +209,7 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-audit-"))
     try:
-        _environment(data_dir)
+        throwaway_environment(data_dir)
         report = {"audit_page": audit_bench(args.rows, args.requests)}
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

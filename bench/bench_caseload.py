@@ -53,27 +53,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _env import throwaway_environment
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _environment(data_dir: Path) -> None:
-    import base64
-    import secrets
-
-    os.environ.pop("RAPPORT_DATABASE_URL", None)  # always a throw-away SQLite file
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "rapport.settings",
-            "RAPPORT_DATA_DIR": str(data_dir),
-            "RAPPORT_SECRET_KEY": secrets.token_urlsafe(50),
-            "RAPPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "RAPPORT_HTTPS": "0",
-            "RAPPORT_ALLOWED_HOSTS": "testserver",
-            "RAPPORT_STATIC_FROM_PACKAGE": "1",
-            "RAPPORT_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT / "src"))
 
 
 def _seed(
@@ -477,7 +459,7 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-caseload-"))
     report: dict = {}
     try:
-        _environment(data_dir)
+        throwaway_environment(data_dir)
         _setup()
         if not args.skip_caseload:
             report["caseload"] = caseload_bench(args.clients, args.sessions, args.requests)

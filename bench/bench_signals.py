@@ -36,7 +36,6 @@ import platform
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _env import throwaway_environment
 from rapport.monitoring.signals import (
     CLINIC_KINDS,
     ClientSeries,
@@ -101,30 +101,6 @@ def to_series(frame: pd.DataFrame) -> list[ClientSeries]:
 
 
 # -- the periodic recompute on a stored clinic ----------------------------------------------
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _environment(data_dir: Path, database_url: str | None) -> None:
-    import base64
-    import secrets
-
-    os.environ.pop("RAPPORT_DATABASE_URL", None)
-    if database_url:
-        os.environ["RAPPORT_DATABASE_URL"] = database_url
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "rapport.settings",
-            "RAPPORT_DATA_DIR": str(data_dir),
-            "RAPPORT_SECRET_KEY": secrets.token_urlsafe(50),
-            "RAPPORT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "RAPPORT_HTTPS": "0",
-            "RAPPORT_ALLOWED_HOSTS": "testserver",
-            "RAPPORT_STATIC_FROM_PACKAGE": "1",
-            "RAPPORT_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT / "src"))
 
 
 def _phq9_answers(total: int, rng: random.Random) -> dict[str, int]:
@@ -326,7 +302,7 @@ def _timed(run) -> dict:
 def recompute_bench(episodes: int, sessions: int, repeats: int, database_url: str | None) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-recompute-"))
     try:
-        _environment(data_dir, database_url)
+        throwaway_environment(data_dir, database_url)
         import django
 
         django.setup()
