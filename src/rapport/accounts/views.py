@@ -78,7 +78,23 @@ def users(request):
         .annotate(client_count=Count("clients"))
         .order_by("role", "email")
     )
-    return render(request, "accounts/users.html", {"staff": staff})
+    return render(
+        request,
+        "accounts/users.html",
+        {"staff": staff, "mfa_notice": mfa_not_required_notice(request.user.clinic)},
+    )
+
+
+def mfa_not_required_notice(clinic) -> str:
+    """What the clinic admin is told while the clinic lets staff sign in without a second
+    factor (Clinic.require_mfa, off by default): a password alone then opens client
+    records. Empty when it is required."""
+    if clinic.require_mfa:
+        return ""
+    return _(
+        "Second factor (MFA) is not required for this clinic's staff. Anyone with a staff "
+        "password can open client records; requiring it is recommended."
+    )
 
 
 @admin_required
@@ -298,8 +314,14 @@ def clinic_settings(request):
         next_url=reverse("manage_clinic"),
         title=_("Clinic settings"),
         # What other apps say about the settings they keep (transcripts: the retention
-        # rule at work), asked through a hook: accounts imports none of them.
-        intro=" ".join(clinic_settings_notes(clinic)),
+        # rule at work), asked through a hook: accounts imports none of them; then
+        # whether a password alone opens client records here, with a link to the box.
+        intro=" ".join([*clinic_settings_notes(clinic), mfa_not_required_notice(clinic)]).strip(),
+        intro_link=(
+            {"url": "#id_require_mfa", "label": _("Require two-factor authentication")}
+            if not clinic.require_mfa
+            else None
+        ),
     )
 
 
