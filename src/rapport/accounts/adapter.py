@@ -88,6 +88,8 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             if key.endswith("_url") and isinstance(value, str) and not on_base:
                 ctx[key] = on_base_url(value)
         ctx["current_site"] = mail_site()
+        if template_prefix == "account/email/password_reset_key":
+            ctx.update(reset_link_lifetime())
         msg = self.render_mail(template_prefix, email, ctx)
         msg.send()
 
@@ -140,6 +142,16 @@ class MailSite:
 
     name: str
     domain: str
+
+
+def reset_link_lifetime() -> dict[str, int]:
+    """How long a reset link works (settings.PASSWORD_RESET_TIMEOUT), as the reset mail
+    says it: ``reset_link_hours`` when it is whole hours, else ``reset_link_minutes``
+    (rounded up: the mail never promises less time than the link has)."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    if seconds % 3600 == 0:
+        return {"reset_link_hours": seconds // 3600}
+    return {"reset_link_minutes": -(-seconds // 60)}
 
 
 def mail_site() -> MailSite:
