@@ -110,6 +110,7 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from rapport.core.hooks import (
             on_attendance_changed,
+            on_clinic_settings_note,
             on_counted_responses,
             on_response_stored,
         )
@@ -126,3 +127,7 @@ class MonitoringConfig(AppConfig):
         # Apps' ready() runs in INSTALLED_APPS order and checkins comes before monitoring,
         # so the demo's responses exist by the time this extension runs.
         register_demo_extension(demo_alerts)
+        # The clinic settings page (accounts) says when the periodic recompute last ran.
+        from rapport.monitoring.freshness import settings_note
+
+        on_clinic_settings_note(settings_note)

@@ -29,6 +29,7 @@ from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
 from rapport.monitoring.current import LATE_KEY
 from rapport.monitoring.dropout_calibration import clinic_dropout_model
+from rapport.monitoring.freshness import caseload_notice
 from rapport.monitoring.instruments import stored_ids
 from rapport.monitoring.kinds import POSITIVE_KINDS, SEVERITY_RANK, change_size
 from rapport.monitoring.models import (
@@ -345,6 +346,9 @@ class TeamFigures:
     benchmark_source: str = BASE_RATE.source
     window_days: int = COMPLETION_WINDOW_DAYS
     dropout_min_ended: int = DROPOUT_MIN_ENDED
+    #: Said above the caseload when the periodic recompute is missing (freshness.py): the
+    #: time-based alerts on this page may then be missing too. "" when it runs.
+    time_alerts_notice: str = ""
 
 
 def _combine(parts: Iterable[TherapistFigures], name: str) -> TherapistFigures:
@@ -476,7 +480,11 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
             figures[therapist_id].attended = attended
             figures[therapist_id].checkins = rated
     ordered = sorted(figures.values(), key=lambda f: f.name.casefold())
-    return TeamFigures(therapists=ordered, total=_combine(ordered, "Team"))
+    return TeamFigures(
+        therapists=ordered,
+        total=_combine(ordered, "Team"),
+        time_alerts_notice=caseload_notice(user, now=now),
+    )
 
 
 #: The instances the detectors pass over (``current_signals(dismissed=...)``): those the

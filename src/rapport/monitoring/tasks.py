@@ -22,7 +22,8 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from rapport.clinic.models import Episode, Phase
+from rapport.clinic.models import Clinic, Episode, Phase
+from rapport.monitoring.freshness import record_recompute
 from rapport.monitoring.models import ACTIVE_STATUSES, Alert
 from rapport.monitoring.services import SyncResult, alerts_prepare, alerts_recompute_many
 
@@ -80,5 +81,13 @@ def recompute_alerts(
                 dropout_models=dropout_models,
                 prepared=prepared,
             )
+        )
+    if client_id is None:
+        # Every open episode of these clinics is now judged as of ``now``: what time alone
+        # changes is fresh. Recorded so the pages can say when it stops (freshness.py).
+        record_recompute(
+            clinic_ids=[clinic_id]
+            if clinic_id is not None
+            else Clinic.objects.order_by("pk").values_list("pk", flat=True)
         )
     return result
