@@ -40,7 +40,9 @@ from rapport.core import hooks
 
 __all__ = [
     "CLASHED_MEANWHILE",
+    "RESTORE_CLASHES",
     "ClashNotConfirmed",
+    "RestoreClashes",
     "appointment_create",
     "appointment_record_attendance",
     "client_create",
@@ -579,8 +581,10 @@ def locked_appointment(appointment_id: int) -> Appointment:
     ``episode_end`` locks the episode, then cancels appointments, then revokes links;
     ``appointment_create`` locks the episode (and the therapist's other open episodes, in
     id order) before it checks the slot and the clashes and inserts;
-    ``appointment_record_attendance`` locks here, then revokes the session's links
-    (check-ins listens); ``checkins.services.checkin_create`` and ``checkin_submit`` lock
+    ``appointment_record_attendance`` (for anything but a cancelling, which may bring a
+    cancelled session back) first locks the therapist's open episodes as a booking does,
+    then locks here, then revokes the session's links (check-ins listens);
+    ``checkins.services.checkin_create`` and ``checkin_submit`` lock
     here before the link; ``measures.services.response_record`` locks here for any answer
     given for an appointment (a link, an import, a staff entry), and an import locks its
     clients' episodes first, in id order (``checkins.services.responses_import``). A
@@ -610,6 +614,12 @@ def appointment_record_attendance(
     if attendance not in Attendance.values:
         raise ValidationError({"attendance": "Choose what happened."})
     now = now or timezone.now()
+    if attendance != Attendance.CANCELLED:
+        # Anything but a cancelling may bring a cancelled session back into the diary: the
+        # therapist's open episodes are locked first, in id order, as a booking locks them
+        # (the episode before the session, as locked_appointment goes on), so that a
+        # booking made meanwhile and this restoring each see the other (_check_no_clash).
+        _locked_for_booking(appointment.episode, with_the_diary=True)
     # Locked and read again: a rating of this session being stored now (checkin_submit
     # takes the same locks) is either committed, and refused below, or waits for this.
     stored = locked_appointment(appointment.pk)
@@ -628,6 +638,8 @@ def appointment_record_attendance(
         _check_not_rated(appointment)
     if attendance != Attendance.CANCELLED:
         _check_slot_still_free(appointment)
+        if appointment.attendance == Attendance.CANCELLED:
+            _check_no_clash(appointment)
     before, appointment.attendance = appointment.attendance, attendance
     try:
         with transaction.atomic():  # a savepoint: the refusal below leaves the outer one usable
@@ -678,6 +690,36 @@ def _check_slot_still_free(appointment: Appointment) -> None:
                 "happened on that appointment instead."
             }
         )
+
+
+#: Said when a cancelled session would come back over another booking.
+RESTORE_CLASHES = (
+    "This session was cancelled and its time now clashes with another booking, so it was "
+    "not restored. To keep both, book the session again: the booking page lets you "
+    "confirm a clash."
+)
+
+
+class RestoreClashes(ValidationError):
+    """A cancelled session cannot come back: its time clashes with other bookings (the
+    therapist's, or the client's own that day), which nobody confirmed. ``appointments``
+    are those bookings (with their clients: not to be shown to a user as they are)."""
+
+    def __init__(self, appointments: Collection[Appointment]) -> None:
+        super().__init__({"attendance": RESTORE_CLASHES})
+        self.appointments = sorted(appointments, key=lambda a: (a.starts_at, a.pk))
+
+
+def _check_no_clash(appointment: Appointment) -> None:
+    """A cancelled session brought back is a booking again: the clashes the booking page
+    would have warned of refuse it here (a warning to tick is the booking page's; here
+    the session is booked again there). The same episode at the same time is
+    :func:`_check_slot_still_free`'s."""
+    clashing = clashing_appointments(
+        appointment.episode, appointment.starts_at, appointment.duration_minutes
+    )
+    if clashing:
+        raise RestoreClashes(clashing)
 
 
 def _after_attendance_change(appointment: Appointment) -> None:

@@ -35,6 +35,7 @@ from rapport.clinic.forms import (
     EpisodeForm,
     GoalEditForm,
     GoalForm,
+    clash_warning,
 )
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
@@ -417,15 +418,35 @@ def _booking_again(request, episode, error: ValidationError) -> AppointmentForm:
 def appointment_attendance(request, appointment_id):
     appointment = selectors.get_appointment_for_user(request.user, appointment_id)
     client = appointment.episode.client
+
+    def record(data):
+        try:
+            return services.appointment_record_attendance(
+                actor=request.user, appointment=appointment, request=request, **data
+            )
+        except services.RestoreClashes as error:
+            raise ValidationError(
+                {"attendance": _restore_clash_message(request.user, client, error)}
+            ) from None
+
     return service_form_page(
         request,
         AttendanceForm(request.POST or None, initial={"attendance": appointment.attendance}),
-        lambda data: services.appointment_record_attendance(
-            actor=request.user, appointment=appointment, request=request, **data
-        ),
+        record,
         success=_("Attendance recorded."),
         next_url=_client_url(client.pk),
         title=_("Record attendance"),
         client=client,
         appointment=appointment,
     )
+
+
+def _restore_clash_message(user, client, error) -> str:
+    """The service's refusal to bring a cancelled session back, and the bookings it would
+    clash with, naming only the clients ``user`` may see (as the booking page does)."""
+    ids = {a.episode.client_id for a in error.appointments}
+    visible = set(selectors.clients_for(user).filter(pk__in=ids).values_list("pk", flat=True))
+    named = clash_warning(
+        error.appointments, visible=visible, user=user, therapist=client.therapist
+    )
+    return f"{services.RESTORE_CLASHES} {named}"
