@@ -43,7 +43,8 @@ def test_the_settings_page_hears_of_transcript_retention_through_the_hook(clinic
 
     clinic.transcript_retention_days = 30
     clinic.save()
-    assert clinic_settings_notes(clinic) == [
+    # Other apps add notes of their own (monitoring: when time-based alerts were checked).
+    assert (
         "Transcript retention (30 days): no transcript holds text past the limit. No text "
         "has been deleted under the rule yet."
-    ]
+    ) in clinic_settings_notes(clinic)
