@@ -20,7 +20,8 @@ SESSION_CHECKIN = "session-checkin"
 # PHQ-9 item 9 ("thoughts that you would be better off dead..."): any non-zero answer is a
 # risk notice (Kroenke, Spitzer & Williams 2001); the threshold lives in phq9.json.
 PHQ9_RISK_ITEM = "phq9_9"
-# The session check-in's "did you feel pushed or overridden in this session?" item (0 no, 1 a little, 2 yes).
+# The session check-in's "did you feel pushed or overridden in this session?" item
+# (0 no, 1 a little, 2 yes).
 PUSHED_ITEM = "pushed"
 COMMENT_ITEM = "differently"
 
