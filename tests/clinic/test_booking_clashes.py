@@ -45,16 +45,6 @@ def booked(episode, when: datetime) -> bool:
     return episode.appointments.filter(starts_at=when).exists()
 
 
-@pytest.fixture
-def cleo(therapist_a):
-    return make_client(therapist_a, "Cleo S.")
-
-
-@pytest.fixture
-def gus(therapist_a):
-    return make_client(therapist_a, "Gus G.")
-
-
 def nine_with(client) -> Appointment:
     return Appointment.objects.create(
         episode=client.episodes.get(), starts_at=a_day_ahead_at(9), duration_minutes=50

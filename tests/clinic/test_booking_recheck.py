@@ -33,16 +33,6 @@ ALREADY_BOOKED = "This episode already has an appointment at this time."
 NO_CONCURRENCY = "in-memory SQLite cannot run concurrent writers; PostgreSQL runs this in CI"
 
 
-@pytest.fixture
-def cleo(therapist_a):
-    return make_client(therapist_a, "Cleo S.")
-
-
-@pytest.fixture
-def gus(therapist_a):
-    return make_client(therapist_a, "Gus G.")
-
-
 def the_tick(page: str) -> str:
     """The "Book it anyway" box as the page renders it."""
     match = re.search(r'<input type="checkbox" name="clash_accepted"[^>]*>', page)

@@ -11,7 +11,6 @@ import html
 import pytest
 from django.core.exceptions import ValidationError
 from tests.clinic.test_booking_clashes import a_day_ahead_at, on
-from tests.conftest import make_client
 
 from rapport.clinic import services
 from rapport.clinic.models import Appointment, Attendance
@@ -21,16 +20,6 @@ REFUSED = (
     "not restored. To keep both, book the session again: the booking page lets you "
     "confirm a clash."
 )
-
-
-@pytest.fixture
-def cleo(therapist_a):
-    return make_client(therapist_a, "Cleo S.")
-
-
-@pytest.fixture
-def gus(therapist_a):
-    return make_client(therapist_a, "Gus G.")
 
 
 def session(client, hour: int, minute: int = 0, **fields) -> Appointment:
