@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 from django.urls import clear_script_prefix
 from tests.conftest import PASSWORD
@@ -21,9 +23,16 @@ def served(client, path, *, script_name=MOUNT):
     request = RequestFactory().get(path)
     environ = dict(request.environ, SCRIPT_NAME=script_name)
     environ["HTTP_COOKIE"] = client.cookies.output(header="", sep=";").strip()
+    # As the test client does: the handler's request signals would close the database
+    # connection, and with it the test's transaction (on PostgreSQL; SQLite's in-memory
+    # database ignores the close).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         return WSGIHandler()(environ, lambda status, headers, exc_info=None: None)
     finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
         clear_script_prefix()
 
 
