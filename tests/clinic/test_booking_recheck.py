@@ -40,18 +40,22 @@ def the_tick(page: str) -> str:
     return match.group(0)
 
 
-def booked_right_after_the_check(monkeypatch, make_the_booking):
-    """The page's clash check runs, then someone else's booking is stored (a colleague, or
-    another tab), before this request reaches the service: the interleaving a race gives,
-    on one thread."""
+def booked_right_after_the_check(monkeypatch, episode, starts_at) -> list[Appointment]:
+    """The page's clash check runs, then someone else's booking of ``episode`` at
+    ``starts_at`` is stored once (a colleague, or another tab), before this request reaches
+    the service: the interleaving a race gives, on one thread. Returns the list that will
+    hold that booking."""
     real = selectors.appointment_clashes_for
+    made: list[Appointment] = []
 
     def check_then_someone_books(*args, **kwargs):
         told = real(*args, **kwargs)
-        make_the_booking()
+        if not made:
+            made.append(Appointment.objects.create(episode=episode, starts_at=starts_at))
         return told
 
     monkeypatch.setattr(selectors, "appointment_clashes_for", check_then_someone_books)
+    return made
 
 
 # -- the service ------------------------------------------------------------------------
@@ -105,18 +109,7 @@ def test_a_booking_made_after_the_page_checked_is_warned_of_and_nothing_is_saved
     login, monkeypatch, therapist_a, gus
 ):
     ada = make_client(therapist_a, "Ada L.")
-    made = []
-    booked_right_after_the_check(
-        monkeypatch,
-        lambda: (
-            made
-            or made.append(
-                Appointment.objects.create(
-                    episode=ada.episodes.get(), starts_at=a_day_ahead_at(9, 15)
-                )
-            )
-        ),
-    )
+    made = booked_right_after_the_check(monkeypatch, ada.episodes.get(), a_day_ahead_at(9, 15))
     episode = gus.episodes.get()
     http = login(therapist_a)
     response = book(http, episode, a_day_ahead_at(9))
@@ -143,18 +136,7 @@ def test_a_tick_given_for_one_clash_is_asked_again_for_one_booked_after_the_chec
 ):
     nine = nine_with(cleo)
     ada = make_client(therapist_a, "Ada L.")
-    made = []
-    booked_right_after_the_check(
-        monkeypatch,
-        lambda: (
-            made
-            or made.append(
-                Appointment.objects.create(
-                    episode=ada.episodes.get(), starts_at=a_day_ahead_at(9, 15)
-                )
-            )
-        ),
-    )
+    made = booked_right_after_the_check(monkeypatch, ada.episodes.get(), a_day_ahead_at(9, 15))
     episode = gus.episodes.get()
     response = book(
         login(therapist_a),
