@@ -28,6 +28,14 @@ def _actor_fields(actor) -> dict:
     return {"actor": None, "actor_label": "system"}
 
 
+def _target(target: str) -> str:
+    """What the row names, cut to the column's length (100 characters), the same way for
+    one row and for many: PostgreSQL would refuse a longer value (and the whole request's
+    write with it), SQLite would store it whole, and the clinic the row is filed under is
+    read from the stored target (rapport.audit.scope)."""
+    return target[: AuditEvent._meta.get_field("target").max_length]
+
+
 def _request_id() -> uuid.UUID:
     """The id of the request, command or run under way (rapport.audit.context). A call
     outside any (a service called from a shell or a test) is a unit of its own."""
@@ -38,7 +46,7 @@ def audit_record(
     *, actor, action: str, target: str, client_id: int | None = None, request=None
 ) -> AuditEvent:
     fields = _actor_fields(actor)
-    target = target[:100]
+    target = _target(target)
     [clinic_id] = event_clinic_ids(**fields, target=target, client_ids=[client_id])
     return AuditEvent.objects.create(
         **fields,
@@ -78,6 +86,7 @@ def audit_record_many(
 ) -> None:
     """One row per client, in one query: e.g. a caseload shows many clients at once."""
     base = _actor_fields(actor)
+    target = _target(target)
     ip = client_ip(request) if request is not None else None
     path = _path(request)
     request_id = _request_id()  # one for all the rows, even outside a request
