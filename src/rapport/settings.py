@@ -435,7 +435,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"secret_paths": {"()": "rapport.lib.redact.RedactSecretPaths"}},
+    "filters": {
+        "secret_paths": {"()": "rapport.lib.redact.RedactSecretPaths"},
+        "refused_host_line": {"()": "rapport.core.log_filters.RefusedHostLine"},
+    },
     # The filter sits on the handler as well as on the request loggers: a logger's own
     # filters never see its children's records, and django.security logs the path through
     # one child per problem (django.security.csrf's "Forbidden (CSRF cookie not set.):
@@ -460,6 +463,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["secret_paths"]},
         "django.security": {"filters": ["secret_paths"]},
+        # A request for a host not in RAPPORT_ALLOWED_HOSTS: one warning line, not an error
+        # with a traceback (anyone can send them at will; they are still answered 400).
+        "django.security.DisallowedHost": {"filters": ["refused_host_line"]},
         # The development server's request lines (make demo); propagate=False as in Django.
         "django.server": {
             "handlers": ["console"],
