@@ -69,6 +69,11 @@ def test_with_force_script_name_staff_without_mfa_reach_the_totp_set_up(
     settings.FORCE_SCRIPT_NAME = MOUNT
     page = served(http, TOTP_SETUP, script_name="")
     assert page.status_code == 200, page.get("Location")
+    assert 'name="code"' in page.content.decode()  # allauth's form to confirm a TOTP code
+    # Every other page still sends them there, at the forced address.
+    caseload = served(http, "/caseload/", script_name="")
+    assert caseload.status_code == 302
+    assert caseload["Location"] == MOUNT + TOTP_SETUP
 
 
 @pytest.mark.django_db

@@ -163,4 +163,9 @@ def test_the_caseload_lists_seeing_and_suspended_supervisors_each_in_their_place
 
 
 def test_a_caseload_without_suspended_supervisors_has_no_such_line(login, supervisor, therapist_a):
-    assert _caseload_line(login(therapist_a), "seen-by-suspended") is None
+    http = login(therapist_a)
+    # The caseload is shown, with its line on who sees the clients (the active supervisor).
+    assert (_caseload_line(http, "seen-by") or "").startswith(
+        "Who else can see your clients: Supervisor (supervisor@test.invalid, supervisor,"
+    )
+    assert _caseload_line(http, "seen-by-suspended") is None

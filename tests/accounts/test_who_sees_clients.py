@@ -100,7 +100,14 @@ def test_the_list_is_exactly_who_the_scope_lets_in(login, clinic, therapist_a, s
     assert "gone@test.invalid" in (_seen_by(login(therapist_a)) or "")
 
 
-def test_a_supervisors_own_caseload_has_no_such_line(login, supervisor):
+def test_a_supervisors_own_caseload_has_no_such_line(login, supervisor, therapist_a):
+    # The line is found where it belongs (their supervisee's caseload) ...
+    assert (_seen_by(login(therapist_a)) or "").startswith(
+        "Who else can see your clients: Supervisor (supervisor@test.invalid"
+    )
+    # ... and not on the supervisor's own, which is the caseload all the same.
+    page = login(supervisor).get("/caseload/").content.decode()
+    assert "<h1>Caseload</h1>" in page
     assert _seen_by(login(supervisor)) is None
 
 

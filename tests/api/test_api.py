@@ -59,7 +59,14 @@ def test_it_returns_each_response_with_instrument_date_total_subscales_and_band(
 @pytest.mark.django_db
 def test_the_supervisor_sees_the_supervisees_client(client, supervisor, responses):
     _, raw = api_token_create(actor=None, user=supervisor)
-    assert client.get(f"/api/v1/clients/{responses.pk}/responses", **bearer(raw)).status_code == 200
+    reply = client.get(f"/api/v1/clients/{responses.pk}/responses", **bearer(raw))
+    assert reply.status_code == 200
+    # The supervisee's client's own answers: PHQ-9 9 x 2 and 9 x 1, the check-in 9+8+10+9.
+    assert [(r["instrument"], r["total"]) for r in reply.json()] == [
+        ("phq9", 18),
+        ("phq9", 9),
+        ("session-checkin", 36),
+    ]
 
 
 @pytest.mark.django_db
