@@ -295,6 +295,38 @@ def test_on_postgresql_backup_prints_the_pg_dump_command_without_the_password():
     )
 
 
+def _on_postgresql() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.mark.skipif(
+    not _on_postgresql(),
+    reason="the PostgreSQL branch of `rapport backup` needs the suite run on PostgreSQL "
+    "(RAPPORT_DATABASE_URL=postgres://..., as CI does); SQLite's is "
+    "test_backup_copies_the_running_sqlite_database_into_a_private_new_file",
+)
+@pytest.mark.django_db
+def test_on_postgresql_backup_prints_pg_dump_and_is_audited_as_the_command_line(capsys, tmp_path):
+    from django.conf import settings
+
+    from rapport.audit.models import AuditEvent
+
+    assert main(["backup", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "pg_dump --format=custom --no-owner" in out
+    # A folder gets a dated file, as on SQLite.
+    assert f"--file {tmp_path}/rapport-" in out and ".dump " in out
+    assert "Nothing has been copied yet" in out and "holds no keys" in out
+    password = settings.DATABASES["default"].get("PASSWORD")
+    assert not password or password not in out
+    event = AuditEvent.objects.get(target="backup:postgresql:pg_dump-command")
+    assert (event.actor_label, event.actor_id, event.action) == ("cli", None, "export")
+    assert event.clinic_id is None  # the installation's, on no clinic admin's page
+
+
 # --- the database a command opened ----------------------------------------------------
 
 

@@ -334,6 +334,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
     from rapport.audit.services import audit_record
     from rapport.core.operations import (
         backup_destination,
+        dated_backup_file,
         pg_dump_command,
         sqlite_backup,
         sqlite_path,
@@ -342,8 +343,13 @@ def cmd_backup(args: argparse.Namespace) -> None:
     if connection.vendor == "postgresql":
         # pg_dump is PostgreSQL's own consistent copy; Rapport does not run it for you
         # (its version must match the server's, and the password stays out of Rapport).
+        # The audit log still says an operator asked for a backup of the whole database,
+        # and that what they got was the command (whether it ran, Rapport cannot see).
+        command = pg_dump_command(str(dated_backup_file(Path(args.dest), ".dump")))
+        audit_record(actor="cli", action=Action.EXPORT, target="backup:postgresql:pg_dump-command")
         print("On PostgreSQL, back up with pg_dump (password from ~/.pgpass or PGPASSWORD):")
-        print(f"  {pg_dump_command(args.dest)}")
+        print(f"  {command}")
+        print("Nothing has been copied yet: run that command to make the backup.")
         print(KEYS_REMINDER)
         return
     if sqlite_path() is None:

@@ -19,8 +19,10 @@ from django.db import connection
 from rapport.lib.private_files import PRIVATE_FILE_MODE
 
 __all__ = [
+    "backup_destination",
     "base_url_host_warning",
     "database_description",
+    "dated_backup_file",
     "encryption_key_mismatch",
     "pg_dump_command",
     "sqlite_backup",
@@ -148,12 +150,19 @@ def _mfa_secret_unreadable(data, ring) -> bool:
 # --- backup ---------------------------------------------------------------------------
 
 
+def dated_backup_file(dest: Path, suffix: str) -> Path:
+    """``dest``, or when it is a folder a file in it named for the time, e.g.
+    ``rapport-20261207-021000.sqlite3`` (so a cron line needs no date arithmetic)."""
+    if not dest.is_dir():
+        return dest
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's clock
+    return dest / f"rapport-{stamp}{suffix}"
+
+
 def backup_destination(dest: Path) -> Path:
-    """The file a backup goes to: ``dest``, or a dated file in it when it is a folder (so a
-    cron line needs no date arithmetic). Never an existing file."""
-    if dest.is_dir():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - the operator's clock
-        dest = dest / f"rapport-{stamp}.sqlite3"
+    """The file a SQLite backup goes to: ``dest``, or a dated file in it when it is a
+    folder (:func:`dated_backup_file`). Never an existing file."""
+    dest = dated_backup_file(dest, ".sqlite3")
     if dest.exists() or dest.is_symlink():
         raise FileExistsError(dest)
     return dest
