@@ -297,24 +297,40 @@ def episode_end(request, episode_id):
     audit_page_view(request, episode.client_id)
     # The date sent, if it was valid, else today: the list matches what saving would do.
     ended_on = form.cleaned_data.get("ended_on") if form.is_bound else None
+    preview = selectors.ending_preview(
+        episode, ended_on or timezone.localdate(), now=timezone.now()
+    )
     context = {
         "form": form,
         "title": _("End this episode"),
         "client": episode.client,
         "episode": episode,
         "goals": goals,
-        "preview": selectors.ending_preview(
-            episode, ended_on or timezone.localdate(), now=timezone.now()
-        ),
+        "preview": preview,
         "ends_today": ended_on in (None, timezone.localdate()),
+        # Ending today also cancels a session later today, on the end date itself: often the
+        # last session of a planned ending, whose check-in link the ending revokes.
+        "later_today": [a.pk for a in preview.cancelled if _on_day(a, preview.ended_on)],
     }
     return render(request, "clinic/episode_end.html", context, status=400 if form.errors else 200)
 
 
+def _on_day(appointment, day) -> bool:
+    return timezone.localdate(appointment.starts_at) == day
+
+
 def _ended_message(episode) -> str:
-    cancelled = episode.appointments.filter(cancelled_by_ending=True).count()
+    cancelled_by_ending = list(episode.appointments.filter(cancelled_by_ending=True))
+    cancelled = len(cancelled_by_ending)
     if not cancelled:
         return _("Episode ended.")
+    if any(_on_day(a, episode.ended_on) for a in cancelled_by_ending):
+        # Not "after the end date": one was later on the end date itself.
+        return ngettext(
+            "Episode ended. %(count)d booked appointment that had not started yet was cancelled.",
+            "Episode ended. %(count)d booked appointments that had not started yet were cancelled.",
+            cancelled,
+        ) % {"count": cancelled}
     return ngettext(
         "Episode ended. %(count)d booked appointment after the end date was cancelled.",
         "Episode ended. %(count)d booked appointments after the end date were cancelled.",
