@@ -85,6 +85,13 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     dismiss_reason = EncryptedTextField(blank=True, default="")
+    # What the therapist had in front of them when they last acknowledged, acted on or
+    # snoozed it (``monitoring.news.seen_now``): the recompute opens it again, a snoozed
+    # one before its date, only for something worse than this (``news.news_since``).
+    seen = models.JSONField(default=dict, blank=True)
+    # Why it opened again ("New answer since this was snoozed on 6 Dec: ..."), shown on
+    # the card until the therapist acts on it again. Built from numbers, never free text.
+    woken_reason = models.CharField(max_length=400, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

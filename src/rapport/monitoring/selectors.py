@@ -506,3 +506,27 @@ def passed_over(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
     ):
         found[episode_id].add((kind, key))
     return found
+
+
+def late_seen(ids: Sequence[int]) -> dict[int, dict[str, Alert]]:
+    """Each episode's latest row, per kind, of a late answer the therapist has seen
+    (``PASSED_OVER``, late keys only), with what they had seen on it (``Alert.seen``): an
+    instance already seen there starts acknowledged when it takes the kind back
+    (``services._carry_seen``)."""
+    found: dict[int, dict[str, Alert]] = defaultdict(dict)
+    rows = (
+        Alert.objects.filter(PASSED_OVER, signal_key__contains=LATE_KEY, episode_id__in=ids)
+        .only(
+            "episode_id",
+            "kind",
+            "seen",
+            "acknowledged_at",
+            "acknowledged_by_id",
+            "dismissed_at",
+            "dismissed_by_id",
+        )
+        .order_by("pk")
+    )
+    for row in rows:
+        found[row.episode_id][row.kind] = row
+    return found

@@ -41,7 +41,9 @@ from rapport.monitoring.models import (
     RepairAction,
     TrajectoryCalibration,
 )
-from rapport.monitoring.selectors import passed_over
+from rapport.monitoring.news import news_since, seen_now
+from rapport.monitoring.news import reason as news_reason
+from rapport.monitoring.selectors import late_seen, passed_over
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_inputs, load_many
 from rapport.monitoring.signals import DropoutModel, TrajectoryModel
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
@@ -131,10 +133,12 @@ def _sync(
     *,
     now: dt.datetime,
     actor,
+    late_seen: Mapping[str, Alert] | None = None,
 ) -> SyncResult:
     episode = episode_series.episode
     today = timezone.localdate(now)
     result = SyncResult(episodes=1)
+    late_seen = late_seen or {}
     for kind, item in current.items():
         fields = _fields(item)
         alert = active.get(kind)
@@ -157,6 +161,7 @@ def _sync(
                 last_detected_at=now,
                 **fields,
             )
+            _carry_seen(alert, item, late_seen.get(kind))
             try:
                 with transaction.atomic():
                     alert.save(force_insert=True)
@@ -165,6 +170,7 @@ def _sync(
             _audit(actor, alert, "raised", Action.CREATE)
             result.created += 1
             continue
+        news = _news(alert, item, today)
         changes = [name for name, value in fields.items() if getattr(alert, name) != value]
         new_instance = "signal_key" in changes
         for name in changes:
@@ -179,11 +185,23 @@ def _sync(
             and alert.snoozed_until <= today
         ):
             alert.status, alert.snoozed_until = AlertStatus.OPEN, None
+            alert.woken_reason = news or ""
             what = "reopened-after-snooze"
             result.reopened += 1
-        elif new_instance and alert.status in (AlertStatus.ACKNOWLEDGED, AlertStatus.ACTION_LOGGED):
-            # Same kind, new occurrence (a new rupture, another "pushed"): new information.
+        elif alert.status == AlertStatus.SNOOZED and news:
+            # Worse than what was snoozed (``news``): a snooze defers what was seen, it
+            # must not hide what was not.
+            alert.status, alert.snoozed_until, alert.woken_reason = AlertStatus.OPEN, None, news
+            what = "reopened-worse-while-snoozed"
+            result.reopened += 1
+        elif alert.status in (AlertStatus.ACKNOWLEDGED, AlertStatus.ACTION_LOGGED) and (
+            news or (new_instance and (alert.is_positive or item.late))
+        ):
+            # Worse than what was acknowledged (a new "pushed" answer, a new rupture, a step
+            # up, a new reason): new information. Good news keeps its rule (a new instance
+            # is shown again); an unseen late answer always needs seeing.
             alert.status = AlertStatus.OPEN
+            alert.woken_reason = news or ""
             what = "reopened-new-occurrence"
             result.reopened += 1
         elif not changes:
@@ -198,6 +216,91 @@ def _sync(
             _resolve(alert, now=now, actor=actor, why="signal-cleared")
             result.resolved += 1
     return result
+
+
+def _seen_state(alert: Alert) -> dict | None:
+    """What the therapist saw of an alert they acted on; for one acted on before this was
+    kept (``Alert.seen`` empty), what it showed when last stored, which is kept from now
+    on so the comparison does not drift."""
+    if alert.seen:
+        return alert.seen
+    if alert.status == AlertStatus.SNOOZED:
+        how, at = "snoozed", alert.snoozed_at
+    elif alert.status in (AlertStatus.ACKNOWLEDGED, AlertStatus.ACTION_LOGGED):
+        how, at = "acknowledged", alert.acknowledged_at
+    else:
+        return None
+    alert.seen = seen_now(
+        None,
+        kind=alert.kind,
+        key=alert.signal_key,
+        severity=alert.severity,
+        evidence=alert.evidence,
+        how=how,
+        on=timezone.localdate(at) if at else timezone.localdate(alert.last_detected_at),
+    )
+    return alert.seen
+
+
+def _news(alert: Alert, item: CurrentSignal, today: dt.date) -> str:
+    """Why this acted-on alert must be seen again, in words, or "" (``news.news_since``)."""
+    seen = _seen_state(alert)
+    if not seen:
+        return ""
+    signal = item.signal
+    found = news_since(
+        seen,
+        kind=signal.kind,
+        key=item.key,
+        severity=signal.severity,
+        evidence=signal.evidence,
+        session=signal.session,
+    )
+    return news_reason(found, seen, today)[:400] if found else ""
+
+
+def _carry_seen(alert: Alert, item: CurrentSignal, late: Alert | None) -> None:
+    """A new row for an instance already seen on the row of a late answer the therapist
+    has since seen too (acknowledged, acted on or dismissed): it starts acknowledged, as it
+    was before the late answer took the row, not open as if it were news. Anything worse
+    than what was seen starts open as before. Good news is not carried."""
+    if late is None or alert.is_positive or not late.seen:
+        return
+    signal = item.signal
+    worse = news_since(
+        late.seen,
+        kind=signal.kind,
+        key=item.key,
+        severity=signal.severity,
+        evidence=signal.evidence,
+        session=signal.session,
+    )
+    if worse is not None:
+        return
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.seen = late.seen
+    if late.acknowledged_at is not None:
+        alert.acknowledged_at, alert.acknowledged_by_id = (
+            late.acknowledged_at,
+            late.acknowledged_by_id,
+        )
+    else:
+        alert.acknowledged_at, alert.acknowledged_by_id = late.dismissed_at, late.dismissed_by_id
+
+
+def _mark_seen(alert: Alert, *, how: str, now: dt.datetime) -> None:
+    """The therapist has seen the alert as it stands: keep it (``news.seen_now``) and
+    drop the reason it opened again."""
+    alert.seen = seen_now(
+        alert.seen,
+        kind=alert.kind,
+        key=alert.signal_key,
+        severity=alert.severity,
+        evidence=alert.evidence,
+        how=how,
+        on=timezone.localdate(now),
+    )
+    alert.woken_reason = ""
 
 
 def _seen_late(alert: Alert) -> bool:
@@ -424,6 +527,7 @@ def alerts_recompute_many(
         ):
             active[alert.episode_id][alert.kind] = alert
         dismissed = passed_over(ids)
+        seen_late_rows = late_seen(ids)
         open_episodes = [e for e in episodes if e.phase != Phase.CLOSED]
         for episode in episodes:
             if episode.phase == Phase.CLOSED:
@@ -455,6 +559,7 @@ def alerts_recompute_many(
                     dismissed[item.episode.pk],
                     now=now,
                     actor=actor,
+                    late_seen=seen_late_rows[item.episode.pk],
                 )
             )
         # Reading a client's responses to compute signals is a read of client data.
@@ -512,6 +617,7 @@ def alert_acknowledge(
         alert.snoozed_until = None
         alert.acknowledged_at = now
         alert.acknowledged_by = actor
+        _mark_seen(alert, how="acknowledged", now=now)
         alert.save()
         audit_record(
             actor=actor,
@@ -575,6 +681,7 @@ def alert_log_action(
     alert.snoozed_until = None
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by = now, actor
+    _mark_seen(alert, how="action", now=now)
     alert.save()
     audit_record(
         actor=actor,
@@ -623,6 +730,7 @@ def alert_dismiss(
     alert.dismissed_by = actor
     alert.dismiss_reason = reason
     alert.snoozed_until = None
+    _mark_seen(alert, how="dismissed", now=alert.dismissed_at)
     alert.save()
     audit_record(
         actor=actor,
@@ -653,6 +761,7 @@ def alert_snooze(
     alert.snoozed_until = until
     alert.snoozed_at = now or timezone.now()
     alert.snoozed_by = actor if getattr(actor, "is_authenticated", False) else None
+    _mark_seen(alert, how="snoozed", now=alert.snoozed_at)
     alert.save()
     audit_record(
         actor=actor,

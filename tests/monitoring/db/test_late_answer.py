@@ -184,7 +184,7 @@ def test_a_late_high_answer_without_pushed_changes_nothing(ada):
 def test_a_late_pushed_answer_goes_before_the_latest_one_then_gives_way_once_seen(therapist_a, ada):
     """Session 3's own "a little" was raised and acknowledged; a late "yes" about session 2
     takes the alert, unacknowledged; once seen, session 3's answer holds the alert again on
-    a new row (open again: the known limitation in docs/monitoring.md, "Late answers"), and
+    a new row, acknowledged as it was before (until 2026-12-07 it opened again: noise), and
     the late answer's row stays closed as seen."""
     client, episode, held, now = ada
     record(
@@ -210,6 +210,7 @@ def test_a_late_pushed_answer_goes_before_the_latest_one_then_gives_way_once_see
     assert late.status == AlertStatus.RESOLVED and ":late:2:" in late.signal_key
     now_holding = active(episode)["pushed_or_overridden"]
     assert now_holding.pk != late.pk and now_holding.session == 3
+    assert now_holding.status == AlertStatus.ACKNOWLEDGED
     before = rows(episode)
     assert recompute_alerts(now=now).created == 0 and rows(episode) == before
 
