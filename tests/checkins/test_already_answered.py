@@ -95,7 +95,10 @@ def test_no_notice_when_only_another_questionnaire_or_appointment_was_answered(
         f"/appointments/{appointment_of(client_a).pk}/checkins/new/",
         {"instrument": "phq9", "timing": "before", "mode": "link"},
     )
-    assert NOTICE not in http.get(created["Location"]).content.decode()
+    assert created.status_code == 302 and CheckIn.objects.count() == 1
+    page = http.get(created["Location"]).content.decode()
+    assert 'id="checkin-url"' in page  # the new link's page
+    assert NOTICE not in page
 
 
 @pytest.mark.django_db

@@ -306,6 +306,7 @@ def test_a_client_page_opened_in_a_signed_in_browser_shows_no_staff_navigation(
 ):
     _, token = make_link(client_a, "session-checkin")
     page = login(therapist_a).get(f"/c/{token}/").content.decode()
+    assert 'name="form_key"' in page  # the questionnaire itself
     assert links(page) == []
     assert therapist_a.email not in page
 

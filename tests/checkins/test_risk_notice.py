@@ -26,6 +26,8 @@ def test_a_non_zero_item_9_shows_the_clinics_crisis_text_to_the_client(client, c
 def test_a_zero_item_9_shows_no_crisis_text(client, client_a, clinic):
     _, token = make_link(client_a)
     page = open_and_answer(client, token, PHQ9_ZERO).content.decode()
+    assert "<h1>Thank you</h1>" in page  # the answers went through
+    assert Response.objects.get().endorsed_risk == []
     assert clinic.crisis_text not in page
     assert "If you are struggling right now" not in page
 

@@ -18,13 +18,16 @@ def test_the_default_is_phq9_before_and_the_session_checkin_after(clinic, client
 @pytest.mark.django_db
 def test_a_clinic_admin_changes_the_clinic_default(login, admin_user, clinic, client_a):
     http = login(admin_user)
-    assert http.get("/manage/checkins/").status_code == 200
+    form = http.get("/manage/checkins/").content.decode()
+    assert '<option value="phq9" selected>' in form  # the form starts from the default
     response = http.post(
         "/manage/checkins/", {"before_instrument": "gad7", "after_instrument": "session-checkin"}
     )
     assert response.status_code == 302
     assert clinic_schedule(clinic).before == "gad7"
     assert episode_schedule(client_a.episodes.get()).before == "gad7"
+    form = http.get("/manage/checkins/").content.decode()
+    assert '<option value="gad7" selected>' in form and '"phq9" selected' not in form
 
 
 @pytest.mark.django_db

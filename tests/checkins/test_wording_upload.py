@@ -113,7 +113,9 @@ def test_only_a_clinic_admin_may_upload_wording(login, therapist_a):
 def test_removing_the_wording_makes_the_instrument_unsendable_again(login, admin_user, clinic):
     http = login(admin_user)
     upload(http, wording_file("srs"))
+    assert instrument_for_clinic(clinic, "srs").sendable
     http.post("/manage/checkins/wording/delete/", {"instrument": "srs"})
+    assert not ClinicWording.objects.exists()
     assert not instrument_for_clinic(clinic, "srs").sendable
 
 
