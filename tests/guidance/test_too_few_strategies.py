@@ -43,7 +43,7 @@ def test_a_kind_left_with_no_strategy_of_its_own_borrows_its_groups_general_ones
 
 
 def test_a_kind_left_with_one_strategy_keeps_it_first_and_gains_one():
-    library = without("name-the-rupture", "take-your-share")
+    library = without("name-the-rupture", "take-your-share", "rupture-withdrawal-or-confrontation")
     chosen = choose(library, kind="alliance_rupture", context=())
     assert slugs(chosen) == ["invite-feedback-every-session", "pushed-check-pace"]
 

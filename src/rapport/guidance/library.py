@@ -90,7 +90,7 @@ CONDITIONS: Mapping[str, str] = {
     "poor_fit": "Persistent poor fit: repeated ruptures, or alliance below threshold three "
     "check-ins in a row",
     "trainee": "The therapist is a trainee",
-    "pushed": "The client felt pushed or overridden at the last check-in",
+    "pushed": "The client said they felt pushed or overridden (a 'felt pushed' alert is open)",
     "missed_sessions": "Two or more missed or cancelled appointments",
     "young": "The client is under 25",
     "not_improving": "Not on track, or reliably worse than at intake",
