@@ -153,6 +153,12 @@ def client_detail(request, client_id):
         # The open episode, wherever it falls in the list: one back-dated before an ended
         # episode is still the current one (the page offered to start another).
         "current": next((episode for episode in episodes if episode.is_open), None),
+        # Named at the top when none is open: its card is at the foot of a long page.
+        "last_ended": max(
+            (episode for episode in episodes if not episode.is_open),
+            key=lambda episode: (episode.ended_on, episode.pk),
+            default=None,
+        ),
         "now": timezone.now(),
         "notices": notices,
         "panels": sections,
