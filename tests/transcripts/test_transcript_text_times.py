@@ -59,3 +59,19 @@ def test_a_meet_documents_closing_line_is_not_the_last_speakers_words() -> None:
     ).encode()
     t = parse_transcript(data, "meet_doc.txt")
     assert t.turns[-1].text == "Better, I walked twice."
+
+
+def test_a_meet_documents_disclaimer_is_not_the_last_speakers_words() -> None:
+    # The end of a Google Meet transcript saved from Docs as plain text.
+    data = (
+        b"Weekly session - Transcript\nAttendees\nJo Smith, Sam Lee\nTranscript\n00:00:00\n\n"
+        b"Jo Smith: How has the week been?\nSam Lee: Better, I walked twice.\n"
+        b"Transcription ended after 00:06:12\n\n"
+        b"This editable transcript was computer generated and might contain errors. People "
+        b"can also change the text after it was created.\n"
+    )
+    t = parse_transcript(data, "meet_doc.txt")
+    assert [(turn.speaker, turn.text) for turn in t.turns] == [
+        ("Jo Smith", "How has the week been?"),
+        ("Sam Lee", "Better, I walked twice."),
+    ]

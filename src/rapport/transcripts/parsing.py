@@ -1212,12 +1212,14 @@ def _no_readable_cue_message(first: _UnreadText, name: str) -> str:
     )
 
 
-# The last line of a Google Meet transcript document ("Meeting ended after 00:52:31 👋"):
-# the platform's, not a speaker's, so it must not join the last turn (it was read as the
-# client's change talk).
+# The last lines of a Google Meet transcript document ("Meeting ended after 00:52:31 👋",
+# then "This editable transcript was computer generated and might contain errors. People
+# can also change the text after it was created."): the platform's, not a speaker's, so
+# they must not join the last turn (the first was read as the client's change talk, the
+# disclaimer added 20 words to the client's share of the talk).
 _EXPORT_FOOTER = re.compile(
-    r"^\s*(?:meeting ended after \d{1,2}:\d{2}(?::\d{2})?|transcription ended after "
-    r"\d{1,2}:\d{2}(?::\d{2})?)\W*$",
+    r"^\s*(?:(?:meeting ended after \d{1,2}:\d{2}(?::\d{2})?|transcription ended after "
+    r"\d{1,2}:\d{2}(?::\d{2})?)\W*|this editable transcript was computer generated\b.*)$",
     re.IGNORECASE,
 )
 
