@@ -114,6 +114,8 @@ def test_an_item_9_answer_shows_the_crisis_text_and_the_unavailable_page_is_acce
     crisis.wait_for(state="visible")  # the thank-you page may still be loading
     assert crisis.is_visible()
     assert serious_accessibility_violations(phone_page) == []
-    phone_page.goto(f"{live_server.url}/c/{'A' * 43}/")
+    reply = phone_page.goto(f"{live_server.url}/c/{'A' * 43}/")
+    assert reply.status == 404
+    assert phone_page.get_by_role("heading", level=1).inner_text() == "This link cannot be used"
     assert_no_sideways_scroll(phone_page)
     assert serious_accessibility_violations(phone_page) == []

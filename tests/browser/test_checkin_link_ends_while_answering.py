@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from tests.browser._helpers import assert_no_sideways_scroll
 from tests.checkins._helpers import appointment_of, make_link
 
 from rapport.checkins.models import CheckIn
@@ -62,10 +63,6 @@ def crisis_clinic(clinic):
     return clinic
 
 
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("viewport", ["phone_page", "narrow_page"])
 def test_a_risk_answer_sent_after_the_link_expired_is_stored_and_back_says_it_was_sent(
     request, viewport, live_server, client_a, crisis_clinic
@@ -84,7 +81,7 @@ def test_a_risk_answer_sent_after_the_link_expired_is_stored_and_back_says_it_wa
     page.get_by_role("heading", level=1, name="Thank you").wait_for()
     assert page.get_by_role("heading", name=CRISIS).is_visible()
     assert Response.objects.get().endorsed_risk == ["phq9_9"]
-    assert no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     shoot(page, "thanks-after-grace")
 
     page.go_back()
@@ -94,7 +91,7 @@ def test_a_risk_answer_sent_after_the_link_expired_is_stored_and_back_says_it_wa
     content = page.content()
     assert "Northside duty team" in content
     assert "ask your therapist for a new link" not in content
-    assert no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     shoot(page, "already-sent")
     assert Response.objects.count() == 1
 
@@ -126,7 +123,7 @@ def test_a_refused_risk_answer_shows_the_crisis_section(
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", level=1, name="This link cannot be used").wait_for()
     assert page.get_by_role("heading", name=CRISIS).is_visible()
-    assert no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     shoot(page, "refused-with-risk")
     assert not Response.objects.exists()
 
@@ -161,7 +158,7 @@ def test_each_crisis_number_is_one_tap_to_call_link_on_one_line(
         assert link.get_attribute("href").startswith("tel:")
         # One line box: the number does not wrap in the middle.
         assert link.evaluate("e => e.getClientRects().length") == 1, link.inner_text()
-    assert no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
 
 @pytest.mark.parametrize("viewport", ["phone_page", "narrow_page"])
@@ -169,8 +166,19 @@ def test_the_cnip_and_check_in_pages_for_a_person_to_look_at(
     request, viewport, live_server, client_a, crisis_clinic
 ):
     page = request.getfixturevalue(viewport)
-    for instrument in ("cnip", "session-checkin"):
+    # Each questionnaire with its title and its questions (the C-NIP's 18 choices; the
+    # check-in's five choices and its free text, sixth), and its button, on the screen.
+    for instrument, title, questions, choices in (
+        ("cnip", "Cooper-Norcross Inventory of Preferences", 18, 18),
+        ("session-checkin", "After-session check-in", 6, 5),
+    ):
         _, token = make_link(client_a, instrument, timing="after")
         page.goto(f"{live_server.url}/c/{token}/")
-        assert no_sideways_scroll(page)
+        assert page.get_by_role("heading", level=1).inner_text() == title
+        asked = page.get_by_role("group", name=re.compile(rf"^Question \d+ of {questions}\b"))
+        assert asked.count() == choices
+        if instrument == "session-checkin":
+            assert page.get_by_label(re.compile("What could we do differently")).is_visible()
+        assert page.get_by_role("button", name="Send my answers").is_visible()
+        assert_no_sideways_scroll(page)
         shoot(page, f"questionnaire-{instrument}")
