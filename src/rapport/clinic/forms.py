@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -266,6 +267,23 @@ def clash_sentences(clashes: list[selectors.BookingClash], *, user, therapist) -
 
 class AttendanceForm(forms.Form):
     attendance = forms.ChoiceField(label=_("What happened?"), choices=Attendance.choices)
+
+    def __init__(self, *args, upcoming: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if upcoming:
+            # Attended or missed is refused before the start (services.
+            # appointment_record_attendance): offered, they could only fail.
+            field = cast(forms.ChoiceField, self.fields["attendance"])
+            field.label = _("Keep or cancel this appointment?")
+            field.choices = [
+                choice
+                for choice in Attendance.choices
+                if choice[0] in (Attendance.SCHEDULED, Attendance.CANCELLED)
+            ]
+            field.help_text = _(
+                "It has not happened yet: it can be cancelled, or kept as booked. Whether "
+                "the client came is recorded once it has started."
+            )
 
 
 class CaseloadFilterForm(TriageFilterForm):

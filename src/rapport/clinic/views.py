@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -393,13 +394,13 @@ def appointment_create(request, episode_id):
     form = AppointmentForm(request.POST or None, episode=episode, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appointment_create(
+            appointment = services.appointment_create(
                 actor=request.user, episode=episode, request=request, **form.booking()
             )
         except ValidationError as error:
             form = _booking_again(request, episode, error)
         else:
-            messages.success(request, _("Appointment booked."))
+            messages.success(request, _booked_message(appointment))
             return redirect(_client_url(episode.client_id))
     audit_page_view(request, episode.client_id)
     # The clash warning names other clients and their times: a read of their data too.
@@ -413,6 +414,27 @@ def appointment_create(request, episode_id):
     )
     context = {"form": form, "title": _("Book an appointment"), "client": episode.client}
     return render(request, "clinic/form.html", context, status=400 if form.errors else 200)
+
+
+def _when(appointment) -> str:
+    """When an appointment starts, as the client page's appointment table shows it."""
+    return date_format(timezone.localtime(appointment.starts_at), "D j M Y, H:i")
+
+
+def _booked_message(appointment) -> str:
+    """What was booked, by its date and time: the appointment table is screens below the
+    message, and a year or a month mistyped is seen here or not at all. A time already past
+    (a session entered afterwards, or a slip) is said to be one, with what it needs next."""
+    values = {"when": _when(appointment), "how": appointment.get_modality_display()}
+    if appointment.starts_at < timezone.now():
+        return (
+            _(
+                "Appointment booked: %(when)s · %(how)s. That time has already passed: record "
+                "whether the client came."
+            )
+            % values
+        )
+    return _("Appointment booked: %(when)s · %(how)s.") % values
 
 
 def _booking_again(request, episode, error: ValidationError) -> AppointmentForm:
@@ -453,9 +475,13 @@ def appointment_attendance(request, appointment_id):
 
     return service_form_page(
         request,
-        AttendanceForm(request.POST or None, initial={"attendance": appointment.attendance}),
+        AttendanceForm(
+            request.POST or None,
+            initial={"attendance": appointment.attendance},
+            upcoming=appointment.starts_at > timezone.now(),
+        ),
         record,
-        success=_("Attendance recorded."),
+        success=_("Attendance recorded for %(when)s.") % {"when": _when(appointment)},
         next_url=_client_url(client.pk),
         title=_("Record attendance"),
         client=client,
