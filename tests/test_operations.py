@@ -344,6 +344,7 @@ def test_a_command_run_from_another_folder_names_the_database_and_leaves_none_be
     assert f"there is no Rapport database at {expected}" in result.stderr
     assert "RAPPORT_DATA_DIR" in result.stderr
     assert not expected.exists()
+    assert list(elsewhere.iterdir()) == []  # not even an empty ./data folder
 
 
 @pytest.mark.django_db

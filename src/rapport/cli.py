@@ -48,11 +48,10 @@ def _check_database(*, migrated: bool = True, keys: bool = True) -> None:
     from rapport.core.operations import database_description, encryption_key_mismatch, sqlite_path
 
     path = sqlite_path()
-    if migrated and path is not None and _empty_file(path):
-        # Opening it would leave an empty database behind (settings made the file): a cron
-        # line run from another folder (RAPPORT_DATA_DIR defaults to ./data) would then
-        # find "no tables" in a database of its own instead of the clinic's.
-        path.unlink()
+    if migrated and path is not None and _no_database(path):
+        # Opening it would create an empty database (and its folder): a cron line run from
+        # another folder (RAPPORT_DATA_DIR defaults to ./data) would then find "no tables"
+        # in a database of its own instead of the clinic's. Nothing is created.
         raise CommandError(
             f"there is no Rapport database at {path}: set RAPPORT_DATA_DIR (default ./data, "
             "in the folder the command runs in) or RAPPORT_DATABASE_URL to where it is, or "
@@ -83,11 +82,15 @@ def _check_database(*, migrated: bool = True, keys: bool = True) -> None:
         )
 
 
-def _empty_file(path: Path) -> bool:
+def _no_database(path: Path) -> bool:
+    """No file at ``path``, or an empty one (an empty SQLite database, as older versions
+    left behind when a command ran in the wrong folder)."""
     try:
         return path.stat().st_size == 0
+    except FileNotFoundError:
+        return True
     except OSError:
-        return False
+        return False  # left for the connection to report
 
 
 def _pending_migrations(connection) -> bool:

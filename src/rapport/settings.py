@@ -226,14 +226,9 @@ TEMPLATES = [
 ]
 
 
-def _private_database(path: Path, variable: str) -> None:
-    """Create the SQLite file with mode 0600 before SQLite does (it would use 0644)."""
-    try:
-        private_file(path)
-    except OSError as error:
-        raise ConfigError(f"{variable}: cannot create {path}: {error.strerror}") from None
-    PRIVATE_PATHS.append(str(path))
-
+# SQLite through Django's backend, but the first connection creates the database file 0600
+# (and the data folder 0700) before SQLite opens it: reading the settings creates nothing.
+PRIVATE_SQLITE_ENGINE = "rapport.core.private_sqlite3"
 
 _database_url = env_str("RAPPORT_DATABASE_URL")
 if _database_url:
@@ -248,15 +243,17 @@ if _database_url:
         ":memory:",
     }
     # A missing folder is left for SQLite to report (`rapport migrate` says so in one line).
-    if _sqlite_file and Path(_sqlite_name).parent.is_dir():
-        _private_database(Path(_sqlite_name), "RAPPORT_DATABASE_URL")
+    if _sqlite_file:
+        DATABASES["default"]["ENGINE"] = PRIVATE_SQLITE_ENGINE
+        PRIVATE_PATHS.append(str(Path(_sqlite_name).resolve()))
 else:
-    # The database holds live sessions and MFA secrets: a private folder, a 0600 file.
-    _private_data_dir()
-    _private_database(DATA_DIR / "rapport.sqlite3", "RAPPORT_DATA_DIR")
+    # The database holds live sessions and MFA secrets: a private folder, a 0600 file, made
+    # when the database is first opened (not here: a command run in the wrong folder, or
+    # one that never opens the database, leaves no empty ./data behind).
+    PRIVATE_PATHS += [str(DATA_DIR), str(DATA_DIR / "rapport.sqlite3")]
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": PRIVATE_SQLITE_ENGINE,
             "NAME": str(DATA_DIR / "rapport.sqlite3"),
             # WAL and a busy timeout let the web process and a worker share the file.
             # secure_delete: deleted rows are overwritten with zeros, so text that the

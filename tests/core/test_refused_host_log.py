@@ -15,11 +15,13 @@ def console():
     """What the configured console handler writes (the one systemd's journal reads)."""
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Swapped by hand: setStream would flush the previous stream, which pytest's output
+    # capture may have closed already.
+    previous, handler.stream = handler.stream, stream
     try:
         yield stream
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
 
 
 @pytest.mark.django_db
