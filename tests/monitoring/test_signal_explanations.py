@@ -135,3 +135,54 @@ def test_a_published_reliable_change_is_explained_as_points_or_more():
 
 def test_alliance_criteria_without_a_maximum_still_build():
     assert AllianceCriteria("x", rupture_drop=CitedValue(4, "t")).scale_max is None
+
+
+#: What each kind that needs action asks the therapist to do, in its own explanation: an
+#: alert always comes with something to do (DESIGN.md §4; de Jong et al. 2021), even
+#: before the strategies shown beside it.
+TO_DO = {
+    "reliable_deterioration": "Review the plan and the relationship with the client.",
+    "not_on_track": "check in about progress, the plan and the relationship.",
+    "alliance_rupture": "name it, invite the client's view, and take your share of it.",
+    "alliance_low": "Ask, without defending, what would make the sessions fit them better",
+    "pushed_or_overridden": "Thank them for saying so, ask what it was",
+    "dropout_risk": "Talk with the client about how therapy is going for them.",
+    "feedback_missing": "Ask the client whether the link works for them",
+}
+
+
+def test_every_kind_that_needs_action_says_what_to_do():
+    from rapport.monitoring.kinds import ACTION_KINDS
+
+    assert set(TO_DO) == set(ACTION_KINDS)
+    for signal in detect_all(_everything_happens(), config_for(INSTRUMENTS)):
+        if signal.kind in TO_DO:
+            assert TO_DO[signal.kind] in signal.explanation, signal
+
+
+def test_each_kind_cites_the_figures_and_sources_of_the_design():
+    """DESIGN.md §4, kind by kind, as the therapist reads them under 'Evidence and source'.
+    Until 2026-12-07 not on track did not cite Hannan et al. (2005) for judging from session
+    3, and the sources of missing check-ins and dropout risk ran together without a stop
+    ("two in a row is a pattern Rapport default ...")."""
+    found = {}
+    for signal in detect_all(_everything_happens(), config_for(INSTRUMENTS)):
+        found.setdefault((signal.kind, signal.evidence.get("instrument")), signal)
+    off_track = found["not_on_track", "phq9"].source
+    assert "Finch, Lambert & Schaalje (2001)" in off_track
+    assert "Judged from session 3: Hannan, Lambert et al. (2005)" in off_track
+    rupture = found["alliance_rupture", "srs"]
+    assert "Zlotnick" in rupture.source and "Larsson" in rupture.source
+    assert "A single drop is a weak marker" in rupture.explanation
+    assert "below 36 of 40" in found["alliance_low", "srs"].source
+    assert "reliable change index of 5 points" in found["reliable_improvement", "ors"].source
+    assert "adult clinical cut-off 25" in found["recovered", "ors"].source
+    assert "Jacobson & Truax (1991)" in found["recovered", "ors"].explanation
+    dropout = found["dropout_risk", None]
+    assert "This is an estimate, not a certainty" in dropout.explanation
+    assert "19.7% (Swift & Greenberg (2012)" in dropout.source
+    assert "; Sharf, Primavera & Diener (2010)" in dropout.source
+    assert "; Giesemann et al. (2023)" in dropout.source
+    feedback = found["feedback_missing", None].source
+    assert "two in a row is a pattern. Rapport default" in feedback
+    assert "Lambert, Whipple & Kleinstäuber (2018); de Jong et al. (2021)" in feedback

@@ -89,7 +89,18 @@ def _alert_form_view(request, alert_id, *, form_class, title, run, success, form
         else:
             messages.success(request, success)
             return redirect(_back(alert))
-    return _page(request, alert, form, title)
+    # The alert is shown in full here, so with what the therapist could do about it, as on
+    # the client page: an alert always comes with a strategy (de Jong et al. 2021).
+    view, monitoring = _view_for(alert)
+    return _page(
+        request,
+        alert,
+        form,
+        title,
+        view=view,
+        goals=monitoring.goals,
+        series=monitoring.episode_series,
+    )
 
 
 @clinician_required

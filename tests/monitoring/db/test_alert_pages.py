@@ -174,3 +174,15 @@ def test_snooze_and_dismiss_from_the_page(login, therapist_a, ruptured):
     # A closed alert's pages say so, and refuse to act.
     assert "closed" in http.get(f"/alerts/{alert.pk}/acknowledge/").content.decode()
     assert http.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 400
+
+
+@pytest.mark.parametrize("name", ["acknowledge", "dismiss", "snooze"])
+def test_every_alert_page_shows_what_the_therapist_could_do(login, therapist_a, ruptured, name):
+    """The alert's own pages show it in full (explanation, evidence, source), so they show
+    its strategies too: an alert always comes with something to do (de Jong et al. 2021).
+    Until 2026-12-07 only the 'log what you did' page did."""
+    client, alert = ruptured
+    page = login(therapist_a).get(f"/alerts/{alert.pk}/{name}/").content.decode()
+    assert "fell to 29 at session 4" in page
+    assert "Suggested strategies" in page and "Name what you noticed" in page
+    assert "<q>Go back to my evening class</q>" in page

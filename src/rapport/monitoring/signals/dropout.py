@@ -441,5 +441,5 @@ def _signal(model: DropoutModel, estimate: DropoutEstimate, session: int) -> Sig
             f"dropout prediction is modest (best F1 about .51, Giesemann et al. 2023). "
             f"Reasons: {reasons}. Talk with the client about how therapy is going for them."
         ),
-        source=f"{model.intercept.source} {SHARF_2010} {GIESEMANN_2023}",
+        source=f"{model.intercept.source}; {SHARF_2010}; {GIESEMANN_2023}",
     )

@@ -1,7 +1,7 @@
 """Missing check-ins: feedback only helps when it keeps coming.
 
 Feedback works mostly when it reaches the therapist in time (Lambert, Whipple &
-Kleinstauber 2018; de Jong et al. 2021), so silence is itself worth a gentle signal. All
+Kleinstäuber 2018; de Jong et al. 2021), so silence is itself worth a gentle signal. All
 dates are compared with ``series.today``; nothing here reads the wall clock.
 """
 
@@ -16,7 +16,7 @@ from rapport.monitoring.signals.model import ClientSeries, ExpectedCheckin, Sign
 __all__ = ["detect_feedback_missing", "expected_checkins"]
 
 FEEDBACK_SOURCE = (
-    "Lambert, Whipple & Kleinstauber (2018); de Jong et al. (2021): routine feedback helps "
+    "Lambert, Whipple & Kleinstäuber (2018); de Jong et al. (2021): routine feedback helps "
     "when it arrives session by session."
 )
 
@@ -78,8 +78,11 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
                 f"the link works for them and whether they still want to give feedback; "
                 f"silence can also be a sign of a strained relationship."
             ),
+            # One figure's source after another, each ended: run together they read as one
+            # sentence ("two in a row is a pattern Rapport default ...").
             source=(
-                f"{criteria.consecutive_missing.source} {criteria.max_days.source} "
+                f"{criteria.consecutive_missing.source.rstrip('.')}. "
+                f"{criteria.max_days.source.rstrip('.')}. "
                 f"{FEEDBACK_SOURCE}"
             ),
         ),

@@ -90,5 +90,11 @@ def _signal(
             f"of {limit}. The client is not on track: check in about progress, the plan and "
             f"the relationship."
         ),
-        source=f"{model.source} Band: {model.tolerance_z.source}",
+        # The course, the band, and why judging starts at the third session (Hannan et al.
+        # 2005 flagged most clients who went on to fail by then).
+        source=(
+            f"{model.source.rstrip('.')}. Band: {model.tolerance_z.source.rstrip('.')}. "
+            f"Judged from session "
+            f"{int(model.first_session_index.value)}: {model.first_session_index.source}"
+        ),
     )
