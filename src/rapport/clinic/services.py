@@ -392,10 +392,13 @@ def _check_nothing_happened_after(episode: Episode, after_the_end: datetime) -> 
     )
     if later is not None:
         when = timezone.localtime(later.starts_at).date()
+        # Said as recorded: "a recorded session" on the day of a missed one read as a
+        # mistake to a therapist who knows the client did not come.
+        recorded = "missed" if later.attendance == Attendance.NO_SHOW else "attended"
         raise ValidationError(
             {
-                "ended_on": f"There is a recorded session on {when.day} {when:%b %Y}, after this "
-                "date: end the episode on or after its last session."
+                "ended_on": f"There is a session recorded as {recorded} on {when.day} "
+                f"{when:%b %Y}, after this date: end the episode on or after its last session."
             }
         )
 
