@@ -53,6 +53,24 @@ def test_each_verdict_says_whether_the_value_meets_its_reference(
     assert shown["Therapist&#x27;s share of the words"] == "Does not meet the reference"
     assert shown["Reflections per question"] == "Meets the reference for fair, not for good"
     assert shown["Open questions (% of questions)"] == "Meets the reference"
-    assert "Not rated" in page  # therapist input has no threshold
+    # Therapist input has no threshold: context, not a value missing its verdict.
+    label = "Therapist input: information, advice, options (% of therapist turns)"
+    assert shown[label] == "For context (no threshold)"
     assert "Below the standard" not in page
     assert "below 50%" in page  # the reference the verdict is read against
+
+
+def test_a_value_on_too_few_behaviours_is_not_rated_and_context_is_not_called_unrated(
+    login, therapist_a, client_a, monkeypatch
+):
+    use_rule_coder(monkeypatch)
+    appointment = client_a.episodes.get().appointments.order_by("starts_at").first()
+    http = login(therapist_a)
+    transcript = upload_and_confirm(http, appointment, "session.vtt")
+    transcript.metrics["values"].update(percent_open_questions=50.0, percent_therapist_input=0.0)
+    transcript.metrics["ratings"].update(percent_open_questions=None, percent_therapist_input=None)
+    transcript.save(update_fields=["metrics"])
+    shown = verdicts(http.get(f"/transcripts/{transcript.pk}/").content.decode())
+    assert shown["Open questions (% of questions)"] == "Not rated"
+    label = "Therapist input: information, advice, options (% of therapist turns)"
+    assert shown[label] == "For context (no threshold)"

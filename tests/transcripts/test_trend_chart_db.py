@@ -125,3 +125,25 @@ def test_the_quality_estimate_stays_on_its_0_to_1_scale_in_the_table(three_sessi
     table = trend_table(page)
     assert "Quality estimate (0 to 1)" in table
     assert table.count("<td>0.62</td>") == 3
+
+
+def test_the_trend_tables_headers_are_the_charts_short_names(three_sessions):
+    # The metrics table's labels, written to be read alone ("Therapist input: information,
+    # advice, options (% of therapist turns)"), made the nine columns too wide for a tablet:
+    # at 820 px the quality estimate and flags were scrolled out of sight.
+    http, transcripts = three_sessions
+    page = http.get(f"/transcripts/{transcripts[-1].pk}/").content.decode()
+    headers = [
+        html.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', trend_table(page))
+    ]
+    assert headers == [
+        "Session",
+        "Reflections per question",
+        "Open questions %",
+        "Complex reflections %",
+        "Therapist input %",
+        "Therapist talk share %",
+        "Change talk %",
+        "Quality estimate (0 to 1)",
+        "Flags",
+    ]

@@ -32,7 +32,7 @@ from rapport.transcripts.forms import (
     UploadForm,
     roles_fit_in_one_request,
 )
-from rapport.transcripts.metrics import MIN_RATED, REFERENCES
+from rapport.transcripts.metrics import MIN_RATED, REFERENCES, Reference
 from rapport.transcripts.models import TextDeletion, Transcript
 from rapport.transcripts.quality import (
     QualityModelError,
@@ -96,12 +96,35 @@ METRIC_LABELS = {
     "therapist_talk_share_by_time": gettext_lazy("Therapist's share of the speaking time"),
     "change_talk_ratio": gettext_lazy("Change talk (share of change and sustain talk)"),
 }
+# The trend table's column headers: short, as the chart's legend names the same lines. The
+# report's metric labels above, written to be read alone, made nine columns too wide for a
+# tablet (at 820 px the quality estimate and the flags, the columns a clinician looks
+# for first, were scrolled out of sight); the metrics table on the same page defines each.
+TREND_LABELS = {
+    "reflection_to_question_ratio": gettext_lazy("Reflections per question"),
+    "percent_open_questions": gettext_lazy("Open questions %"),
+    "percent_complex_reflections": gettext_lazy("Complex reflections %"),
+    "percent_therapist_input": gettext_lazy("Therapist input %"),
+    "therapist_talk_share": gettext_lazy("Therapist talk share %"),
+    "change_talk_ratio": gettext_lazy("Change talk %"),
+}
 RATING_LABELS = {
     "good": gettext_lazy("Good"),
     "fair": gettext_lazy("Fair"),
     "below": gettext_lazy("Below the standard"),
 }
 ROLE_LABELS = {"therapist": gettext_lazy("Therapist"), "client": gettext_lazy("Client")}
+
+
+def _rating_label(rating: str | None, ref: Reference | None) -> str:
+    """The verdict column's words when there is no verdict. A metric without a threshold
+    (therapist input) is context, which "Not rated" beside the thin-evidence values misread
+    as missing data."""
+    if rating in RATING_LABELS:
+        return str(RATING_LABELS[rating])
+    if ref is not None and ref.good is None and ref.fair is None:
+        return _("For context (no threshold)")
+    return _("Not rated")
 
 
 def _format_metric(name: str, value: float | None) -> str:
@@ -421,7 +444,7 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
                 "label": METRIC_LABELS.get(name, name),
                 "value": _format_metric(name, values.get(name)),
                 "rating": rating,
-                "rating_label": RATING_LABELS.get(rating, _("Not rated")),
+                "rating_label": _rating_label(rating, ref),
                 "reference": ref.text if ref else "",
                 "source": ref.source if ref else "",
             }
@@ -621,7 +644,7 @@ def _trend(client) -> dict[str, Any]:
         alt = _trend_alt(rows, drawn) if chart else ""
     return {
         "trend_rows": [_trend_row(i, row) for i, row in enumerate(rows)],
-        "trend_headers": [METRIC_LABELS[name] for name in selectors.TREND_METRICS],
+        "trend_headers": [TREND_LABELS[name] for name in selectors.TREND_METRICS],
         "trend_chart": chart,
         "trend_alt": alt,
         "trend_min_rated": MIN_RATED,
