@@ -266,3 +266,27 @@ def test_code_says_when_it_cannot_read_its_input(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", denied)
     assert main(["code", str(source), "-o", str(tmp_path / "out.csv")]) == 2
     assert f"cannot read {source}: Permission denied" in capsys.readouterr().err
+
+
+def test_the_summary_calls_therapist_input_context_not_unrated(capsys):
+    assert main(["analyze", str(HERE / "session.vtt")]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "Therapist input" in line)
+    assert line.endswith("[context, no threshold]")
+
+
+@pytest.mark.parametrize("name", ["session.vtt", "session.srt", "captions.txt"])
+def test_code_points_a_caption_file_to_analyze(tmp_path, capsys, name):
+    path = tmp_path / name
+    path.write_text(
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nJo: How was the week?\n\n"
+        "2\n00:00:03.500 --> 00:00:05.000\nSam: Hard.\n"
+        if name != "session.srt"
+        else "1\n00:00:01,000 --> 00:00:03,000\nJo: How was the week?\n",
+        encoding="utf-8",
+    )
+    assert main(["code", str(path), "-o", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "this is a caption file (WebVTT or SRT), not a CSV of utterances" in err
+    assert f"rapport analyze {path} --json" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.csv").exists()

@@ -48,6 +48,14 @@ def cmd_code(args: argparse.Namespace) -> None:
     source = Path(args.input)
     if not source.is_file():
         raise CommandError(f"{args.input}: no such file")
+    if _is_caption_file(source):
+        # Read as a CSV, a caption file failed with "Line 5 of the CSV file has 2 cells but
+        # the header names 1 columns", which says nothing of what to do instead.
+        raise CommandError(
+            f"{args.input}: this is a caption file (WebVTT or SRT), not a CSV of utterances; "
+            f"`rapport code` reads a CSV with 'role' or 'speaker' and 'text' columns. To code "
+            f"a transcript, use `rapport analyze {args.input} --json`."
+        )
     coder = _load_coder(args.model)
     try:
         count = code_csv(source, sys.stdout if args.output == "-" else Path(args.output), coder)
@@ -66,6 +74,17 @@ def cmd_code(args: argparse.Namespace) -> None:
         raise CommandError(f"cannot {doing} {target}: {error.strerror or error}") from None
     if args.output != "-":
         print(f"Coded {count} utterances into {args.output}.", file=sys.stderr)
+
+
+def _is_caption_file(path: Path) -> bool:
+    if path.suffix.lower() in (".vtt", ".srt"):
+        return True
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return False  # code_csv says why it cannot be read
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"WEBVTT")
 
 
 # --- rapport analyze --------------------------------------------------------------------
@@ -158,7 +177,12 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
         shown = "n/a" if value is None else fmt.format(value * scale)
         rating = metrics.rating(metric)
         ref = REFERENCES.get(metric)
-        hint = f"  [{rating}]" if rating else ("  [not rated]" if ref else "")
+        if rating:
+            hint = f"  [{rating}]"
+        elif ref is not None and ref.good is None and ref.fair is None:
+            hint = "  [context, no threshold]"  # therapist input: never rated, not thin data
+        else:
+            hint = "  [not rated]" if ref else ""
         print(f"  {label:<26}{shown:>8}{hint}", file=out)
     if analysis.quality is None:
         print("  Quality estimate: not available", file=out)
