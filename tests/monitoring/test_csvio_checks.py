@@ -113,9 +113,30 @@ def test_a_fraction_on_an_instrument_scored_in_whole_numbers_is_an_error(instrum
     )
 
 
-@pytest.mark.parametrize(("instrument", "score"), [("ors", "18.5"), ("core10", "12.5")])
-def test_a_fraction_on_an_instrument_scored_to_a_decimal_is_fine(instrument, score):
-    read_series_csv(io.StringIO(HEADER + f"a,1,2025-01-06,{instrument},{score}\n"))
+@pytest.mark.parametrize(
+    ("instrument", "score"),
+    [
+        # ORS: four 0-10 lines read to the millimetre and summed (4.6 + 4.6 + 4.6 + 4.7).
+        ("ors", 18.5),
+        # CORE-10 with one item missing: the 9 answered items' mean x 10, one decimal
+        # (11 points / 9 x 10 = 12.2). A whole CORE-10 is 0-40 in steps of 1, so 12.5 is
+        # not a score it can give.
+        ("core10", 12.2),
+    ],
+)
+def test_a_fraction_on_an_instrument_scored_to_a_decimal_is_fine(
+    tmp_path, capsys, instrument, score
+):
+    text = HEADER + f"a,1,2025-01-06,{instrument},{score}\n"
+    [series], instruments = read_series_csv(io.StringIO(text))
+    assert instruments == [instrument]
+    assert [(o.instrument, o.session, o.score) for o in series.observations] == [
+        (instrument, 1, score)
+    ]
+    path = tmp_path / "scores.csv"
+    path.write_text(text)
+    assert main(["signals", "--from-csv", str(path), "--json"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_pushed_on_a_measure_that_does_not_ask_it_is_an_error():
