@@ -13,6 +13,7 @@ import pytest
 from rapport.transcripts.analysis import code_csv
 from rapport.transcripts.parsing import (
     CsvColumnsError,
+    TranscriptEncodingError,
     guess_roles,
     parse_timestamp,
     parse_transcript,
@@ -292,3 +293,14 @@ def test_a_one_speaker_conversation_in_code_csv_says_how_to_code_it() -> None:
         "s2,Jo,therapist,Welcome back.\n"
     )
     assert len(_coded(with_roles).strip().splitlines()) == 4
+
+
+def test_a_csv_saved_by_excel_in_a_legacy_code_page_says_how_to_save_it_as_utf8() -> None:
+    data = "speaker;text\nThérapeute;Ça va ?\nClient;Très fatigué.\n".encode("cp1252")
+    with pytest.raises(TranscriptEncodingError) as caught:
+        parse_transcript(data, "séance.csv")
+    assert "This CSV file is not UTF-8 text" in str(caught.value)
+    assert "'CSV UTF-8 (Comma delimited)'" in str(caught.value)
+    # Other files keep the general message.
+    with pytest.raises(TranscriptEncodingError, match="save it with the UTF-8 encoding"):
+        parse_transcript(data.replace(b";", b": "), "seance.txt")

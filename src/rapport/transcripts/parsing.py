@@ -1755,7 +1755,19 @@ def parse_transcript(
     if not data.strip():
         raise EmptyTranscriptError("This file is empty.")
     _check_binary(data)
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    try:
+        decoded = _decode(data)
+    except TranscriptEncodingError:
+        if PurePath(filename or "").suffix.lower() != ".csv":
+            raise
+        # Excel's plain "CSV" saves in the computer's legacy code page (accents are then
+        # not UTF-8); "export it again from your video platform" did not apply.
+        raise TranscriptEncodingError(
+            "This CSV file is not UTF-8 text, so it cannot be read (Excel's plain 'CSV' "
+            "format saves accented letters another way). In Excel, choose Save As and the "
+            "type 'CSV UTF-8 (Comma delimited)', then upload that file."
+        ) from None
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = _without_format_characters(text)
     fmt = _detect_format(text, filename)
     notes: list[str] = []
