@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from tests.conftest import make_client
 
 from rapport.clinic.models import Appointment, Episode
@@ -38,7 +39,17 @@ def test_a_year_1_booking_no_longer_breaks_the_client_page(login, therapist_a, c
         {"starts_at": "0001-01-01T00:10", "modality": "in_person", "duration_minutes": 50},
     )
     assert response.status_code == 400 and "Enter a date between 1900" in response.content.decode()
-    assert http.get(f"/clients/{client_a.pk}/").status_code == 200
+    booked = list(episode.appointments.order_by("starts_at"))
+    assert len(booked) == 2 and all(a.starts_at.year > 1 for a in booked)
+    response = http.get(f"/clients/{client_a.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{client_a.display_name}</h1>" in page
+    # The appointments table lists the two booked before, and no year 1.
+    assert re.findall(r"<tr>\s*<td>([^<]*)</td>", page) == [
+        date_format(timezone.localtime(a.starts_at), "D j M Y, H:i") for a in booked
+    ]
+    assert "0001" not in page
 
 
 def test_an_episode_cannot_be_moved_to_start_after_its_first_appointment(therapist_a, client_a):
