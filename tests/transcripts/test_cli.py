@@ -290,3 +290,57 @@ def test_code_points_a_caption_file_to_analyze(tmp_path, capsys, name):
     assert f"rapport analyze {path} --json" in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out.csv").exists()
+
+
+# --- files that are not transcripts, by extension ---------------------------------------
+
+
+@pytest.mark.parametrize("name", ["notes.py", "session.json", "session.docx", "SESSION"])
+def test_analyze_refuses_a_file_that_is_not_vtt_srt_txt_or_csv(tmp_path, capsys, name):
+    # Read anyway, a .py file was "analysed": its "key: value" lines became speakers.
+    source = tmp_path / name
+    source.write_text(
+        "Therapist: What brings you here today?\nClient: I have trouble sleeping.\n",
+        encoding="utf-8",
+    )
+    assert main(["analyze", str(source), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"rapport: {source}: not a .vtt, .srt, .txt or .csv file. Export the transcript from "
+        "your video platform as WebVTT (.vtt) if you can.\n"
+    )
+
+
+def test_analyze_reads_a_transcript_extension_in_capitals(tmp_path, capsys):
+    shutil.copy(HERE / "session.vtt", tmp_path / "SESSION.VTT")
+    assert main(["analyze", str(tmp_path / "SESSION.VTT"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["utterances"]
+
+
+def test_a_folder_run_names_the_files_it_skips_and_still_succeeds(tmp_path, capsys):
+    shutil.copy(HERE / "session.vtt", tmp_path / "good.vtt")
+    (tmp_path / "all.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "session 4.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "sub").mkdir()  # a subfolder is not a file left out
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: silent
+    assert main(["analyze", str(tmp_path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [r["file"] for r in json.loads(captured.out)] == ["good.vtt"]
+    skipped = [line for line in captured.err.splitlines() if "skipped" in line]
+    assert skipped == [
+        "rapport: skipped 2 files that are not .vtt, .srt, .txt or .csv: all.json, session 4.docx"
+    ]
+    assert "could not be analysed" not in captured.err
+
+
+def test_a_folder_run_names_at_most_five_skipped_files(tmp_path, capsys):
+    shutil.copy(HERE / "session.vtt", tmp_path / "good.vtt")
+    for i in range(7):
+        (tmp_path / f"note{i}.md").write_text("x", encoding="utf-8")
+    assert main(["analyze", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "rapport: skipped 7 files that are not .vtt, .srt, .txt or .csv: note0.md, note1.md, "
+        "note2.md, note3.md, note4.md and 2 more\n"
+    ) in err

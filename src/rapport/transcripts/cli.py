@@ -90,18 +90,54 @@ def _is_caption_file(path: Path) -> bool:
 # --- rapport analyze --------------------------------------------------------------------
 
 
+# Said as the upload page says it (forms.TranscriptUploadForm), so the two agree.
+NOT_A_TRANSCRIPT_SUFFIX = (
+    "not a .vtt, .srt, .txt or .csv file. Export the transcript from your video platform "
+    "as WebVTT (.vtt) if you can."
+)
+# How many skipped files a folder run names before "and N more".
+_SKIPPED_SHOWN = 5
+
+
 def _inputs(path: Path) -> list[Path]:
     if path.is_dir():
-        files = sorted(
-            (p for p in path.iterdir() if _is_transcript_file(p)),
-            key=lambda p: p.name,
-        )
+        listing = sorted(path.iterdir(), key=lambda p: p.name)
+        files = [p for p in listing if _is_transcript_file(p)]
+        _report_skipped([p for p in listing if _is_other_file(p)])
         if not files:
             raise CommandError(f"{path}: no .vtt, .srt, .txt or .csv files in this folder")
         return files
     if not path.is_file():
         raise CommandError(f"{path}: no such file or folder")
+    if path.suffix.lower() not in SUFFIXES:
+        # Read anyway, a .py or .json file was "analysed" (lines with a colon taken for
+        # speakers), while the upload page refuses it by its extension.
+        raise CommandError(f"{path}: {NOT_A_TRANSCRIPT_SUFFIX}")
     return [path]
+
+
+def _is_other_file(path: Path) -> bool:
+    """A file a folder run leaves out and names: not hidden, not a transcript type."""
+    return not path.name.startswith(".") and path.is_file() and not _is_transcript_file(path)
+
+
+def _report_skipped(skipped: list[Path]) -> None:
+    """Name, on one stderr line, the files of a folder that are not read. Not silently:
+    a session exported as .docx or .json would otherwise drop out of a study's data
+    without a word. Not an error either (the exit status stays 0): a folder of transcripts
+    also holds notes and earlier outputs such as all.json."""
+    if not skipped:
+        return
+    names = ", ".join(p.name for p in skipped[:_SKIPPED_SHOWN])
+    more = len(skipped) - _SKIPPED_SHOWN
+    if more > 0:
+        names += f" and {more} more"
+    count = _count(len(skipped), "file")
+    print(
+        f"rapport: skipped {count} that {'is' if len(skipped) == 1 else 'are'} not .vtt, "
+        f".srt, .txt or .csv: {names}",
+        file=sys.stderr,
+    )
 
 
 def _is_transcript_file(path: Path) -> bool:
