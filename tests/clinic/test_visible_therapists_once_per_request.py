@@ -60,7 +60,8 @@ def test_an_added_link_shows_the_supervisees_clients_on_the_next_request(
     assert "Bea B." not in http.get("/caseload/").content.decode()
     SupervisionLink.objects.create(supervisor=supervisor, supervisee=therapist_b)
     assert "Bea B." in http.get("/caseload/").content.decode()
-    assert http.get(f"/clients/{client_b.pk}/").status_code == 200
+    response = http.get(f"/clients/{client_b.pk}/")
+    assert response.status_code == 200 and "<h1>Bea B.</h1>" in response.content.decode()
 
 
 @pytest.mark.django_db
