@@ -139,6 +139,10 @@ class TrendRow:
     # Metrics whose value is shown but not rated: it rests on too few coded behaviours
     # (metrics.MIN_RATED), so "100% open" from a single question is no peak.
     unrated: frozenset[str] = frozenset()
+    # Reflections coded and no questions: reflections per question has no value, yet the
+    # session's report rates it (it meets "at least 2 per question"), so the table says
+    # "No questions" rather than the "—" of a value that could not be computed.
+    no_questions: bool = False
 
 
 def client_trend(client: Client) -> list[TrendRow]:
@@ -149,6 +153,8 @@ def client_trend(client: Client) -> list[TrendRow]:
     rows = []
     for transcript in analysed:
         values = transcript.metrics.get("values", {})
+        ratings = transcript.metrics.get("ratings", {})
+        no_questions = only_reflections(transcript.metrics.get("counts", {}))
         seen[transcript.appointment_id] += 1
         rows.append(
             TrendRow(
@@ -159,24 +165,38 @@ def client_trend(client: Client) -> list[TrendRow]:
                 flag_total=len(transcript.flags),
                 part=seen[transcript.appointment_id],
                 parts=parts[transcript.appointment_id],
-                unrated=_unrated(values, transcript.metrics.get("ratings", {})),
+                unrated=_unrated(values, ratings, no_questions),
+                no_questions=no_questions,
             )
         )
     return rows
 
 
-def _unrated(values: dict[str, Any], ratings: dict[str, Any]) -> frozenset[str]:
+def only_reflections(counts: dict[str, Any]) -> bool:
+    """Reflections coded but no questions, from a stored analysis's counts (as
+    ``metrics.SessionMetrics.only_reflections`` says of a fresh one)."""
+    return not counts.get("questions") and bool(counts.get("reflections"))
+
+
+def _unrated(
+    values: dict[str, Any], ratings: dict[str, Any], no_questions: bool = False
+) -> frozenset[str]:
     """The trend metrics with a value but, for want of coded behaviours, no rating.
 
     Read from the stored ratings, as the session report reads them, so the trend and the
     report of each session agree. Only metrics rated on a count of behaviours
     (``Reference.min_count``) qualify: therapist input has no reference at all and is
-    "not rated" by design, not for thin evidence.
+    "not rated" by design, not for thin evidence. Reflections per question in a session
+    with reflections and no questions has no value but is rated on the reflections: with
+    fewer than three it is not rated either.
     """
     return frozenset(
         name
         for name in TREND_METRICS
-        if values.get(name) is not None
+        if (
+            values.get(name) is not None
+            or (no_questions and name == "reflection_to_question_ratio")
+        )
         and (ref := REFERENCES.get(name)) is not None
         and ref.min_count > 0
         and ratings.get(name) is None

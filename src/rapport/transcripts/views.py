@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from rapport.audit.services import Action, audit_page_view, audit_record
@@ -137,6 +137,17 @@ def _format_metric(name: str, value: float | None) -> str:
     if name.endswith("_share") or name.endswith("_by_time"):
         return f"{value * 100:.0f}%"
     return f"{value:.2f}"
+
+
+def _no_questions(reflections: int | None = None) -> str:
+    """Reflections per question where reflections were coded and no questions: no ratio,
+    but not missing either (it is rated: it meets "at least 2 per question"), so not "—",
+    which beside "Meets the reference" read as a contradiction."""
+    if reflections is None:
+        return _("No questions")
+    return ngettext(
+        "No questions (%(n)s reflection)", "No questions (%(n)s reflections)", reflections
+    ) % {"n": reflections}
 
 
 def _clock(seconds: float | None) -> str:
@@ -434,15 +445,19 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         values["therapist_talk_share_by_time"] = share_time
         at = names.index("therapist_talk_share") + 1 if "therapist_talk_share" in names else 0
         names.insert(at, "therapist_talk_share_by_time")
+    counts_all = transcript.metrics.get("counts", {})
     metric_rows = []
     for name in names:
         ref = REFERENCES.get(name)
         rating = ratings.get(name)
+        value = _format_metric(name, values.get(name))
+        if name == "reflection_to_question_ratio" and selectors.only_reflections(counts_all):
+            value = _no_questions(int(counts_all.get("reflections", 0)))
         metric_rows.append(
             {
                 "name": name,
                 "label": METRIC_LABELS.get(name, name),
-                "value": _format_metric(name, values.get(name)),
+                "value": value,
                 "rating": rating,
                 "rating_label": _rating_label(rating, ref),
                 "reference": ref.text if ref else "",
@@ -451,7 +466,6 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         )
 
     share = values.get("therapist_talk_share")
-    counts_all = transcript.metrics.get("counts", {})
     return {
         "flags": flags,
         "utterances": utterances,
@@ -560,7 +574,11 @@ def _trend_row(i: int, row: selectors.TrendRow) -> dict[str, Any]:
         "starts_at": row.starts_at,
         "values": [
             {
-                "text": _format_metric(name, row.values.get(name)),
+                "text": (
+                    _no_questions()
+                    if name == "reflection_to_question_ratio" and row.no_questions
+                    else _format_metric(name, row.values.get(name))
+                ),
                 "not_rated": name in row.unrated,
             }
             for name in selectors.TREND_METRICS
