@@ -15,6 +15,9 @@ urlpatterns = [
     ),
     # The page that shows a new link (POST/redirect/GET after checkin_new).
     path("checkins/<int:checkin_id>/link/", views.checkin_link, name="checkin_link"),
+    # Tablet mode: after signing in again from the thank-you page, back to the client the
+    # therapist was with (the target is kept in the session, so this address names nobody).
+    path("checkins/tablet/return/", views.tablet_return, name="checkin_tablet_return"),
     path("checkins/<int:checkin_id>/revoke/", views.checkin_revoke, name="checkin_revoke"),
     path(
         "responses/<int:response_id>/risk-reviewed/",

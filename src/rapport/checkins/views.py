@@ -11,11 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -74,6 +77,7 @@ def _thanks(request, checkin, response, *, stored_now: bool):
         "crisis_text": _crisis_contacts(checkin.client.clinic) if risk else "",
         "clinic_name": checkin.client.clinic.name if risk else "",
         "tablet": checkin.mode == Mode.TABLET,
+        "staff_return_url": _staff_return_url() if checkin.mode == Mode.TABLET else "",
     }
     page = render(request, "checkins/thanks.html", context)
     page["X-Robots-Tag"] = "noindex"
@@ -305,7 +309,7 @@ def checkin_new(request, appointment_id):
             add_service_errors(form, error)
         else:
             if checkin.mode == Mode.TABLET:
-                return _hand_over(request, token)
+                return _hand_over(request, token, client)
             if form.cleaned_data.get("email"):
                 emailed = services.checkin_email(
                     actor=request.user, checkin=checkin, token=token, request=request
@@ -328,11 +332,41 @@ def checkin_new(request, appointment_id):
     )
 
 
-def _hand_over(request, token):
+#: Tablet mode: the client whose page the therapist left, kept (as its id) in the anonymous
+#: session that signing out starts, so that signing in again from the thank-you page leads
+#: back to that client without the page holding anything that names them.
+_TABLET_RETURN = "checkin_tablet_return"
+
+
+def _hand_over(request, token, client):
     """Tablet mode: sign the therapist out before the client holds the device, so the only
-    way back to any staff page is a fresh login."""
+    way back to any staff page is a fresh login. The new (anonymous) session remembers
+    which client the therapist was with, for :func:`tablet_return`."""
     logout(request)
+    request.session[_TABLET_RETURN] = client.pk
     return redirect("checkin_answer", token=token)
+
+
+def _staff_return_url() -> str:
+    """The tablet thank-you page's "Therapist: sign in again": the sign-in page, then
+    :func:`tablet_return`. The same opaque address for every client and every tablet: the
+    client holding the device learns nothing from it, and the target stays server-side."""
+    return f"{reverse('account_login')}?{urlencode({'next': reverse('checkin_tablet_return')})}"
+
+
+@login_required
+@require_http_methods(["GET"])
+def tablet_return(request):
+    """Where signing in from the tablet thank-you page leads: the page of the client the
+    therapist started tablet mode for, read (once) from this browser's session. It goes
+    through the scoped helper, so a colleague who may not see that client gets the 404 the
+    client's page would give them; with nothing remembered (another device, the session
+    ended after 30 idle minutes), the user's landing page."""
+    client_id = request.session.pop(_TABLET_RETURN, None)
+    if client_id is None:
+        return redirect("home")
+    client = clinic_selectors.get_client_for_user(request.user, client_id)
+    return redirect("client_detail", client_id=client.pk)
 
 
 #: The links this session created, by check-in id, so the page that shows a new link can be

@@ -1,0 +1,68 @@
+"""Tablet mode in the room, end to end: the therapist hands the tablet over from the client's
+page, the client answers, and the thank-you page's "Therapist: sign in again" takes the
+therapist through the sign-in page straight back to that client's page (it used to end at
+"Please hand the device back", and signing in landed on the caseload)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser.conftest import serious_accessibility_violations
+from tests.conftest import CANARY, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def question(page, number: int, total: int):
+    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
+
+
+def test_the_therapist_gets_back_to_the_client_after_a_tablet_checkin(
+    browser, live_server, therapist_a, client_a
+):
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(therapist_a.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(f"{live_server.url}/caseload/")
+        client_page = f"{live_server.url}/clients/{client_a.pk}/"
+        page.goto(client_page)
+
+        # Hand the tablet over: the after-session check-in of last week's session.
+        page.get_by_role("button", name=re.compile(r"^Tablet for .* after ")).first.click()
+        page.wait_for_url(re.compile(r"/c/[^/]+/$"))
+        for number, value in enumerate(["8", "7", "9", "8"], start=1):
+            question(page, number, 6).get_by_label(value, exact=True).check()
+        question(page, 5, 6).get_by_label("No", exact=True).check()
+        page.get_by_role("button", name="Send my answers").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Thank you"
+        assert "Please hand the device back to your therapist." in page.content()
+
+        # The way back is there, names nobody and holds no record address.
+        link = page.get_by_role("link", name="Therapist: sign in again")
+        assert link.is_visible()
+        href = link.get_attribute("href") or ""
+        assert href.startswith("/accounts/login/?next=")
+        assert not re.search(r"\d", href.replace("%2F", "/"))
+        assert CANARY not in page.content() and "/clients/" not in page.content()
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 44
+        assert_no_sideways_scroll(page)
+        assert serious_accessibility_violations(page) == []
+
+        # The therapist takes the tablet back, signs in, and is with the client again.
+        link.click()
+        page.wait_for_url(re.compile(r"/accounts/login/"))
+        page.get_by_label("Email").fill(therapist_a.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(client_page)
+        assert page.get_by_role("heading", level=1).inner_text() == client_a.display_name
+    finally:
+        context.close()

@@ -1,0 +1,171 @@
+"""Tablet mode: after the client answers, the thank-you page offers the therapist a discreet
+way back ("Therapist: sign in again"): the sign-in page (and the second factor, if the
+therapist has one), then the page of the client they were with.
+
+The link is the same opaque address for every client: the client is remembered in the
+anonymous session that signing out started, never in the page, so whoever holds the tablet
+learns nothing from it. Only a user who may see that client gets there (the 404 of the
+client's own page otherwise); a phone link's thank-you page has no such link."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import unquote
+
+import pytest
+from django.core.cache import cache
+from tests.checkins._helpers import CHECKIN_ANSWERS, appointment_of, form_key, open_and_answer
+from tests.conftest import CANARY, PASSWORD
+
+from rapport.checkins.services import checkin_create
+
+SIGN_IN_AGAIN = "Therapist: sign in again"
+RETURN = "/checkins/tablet/return/"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The login throttle's counts live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _tablet_thanks(http, client) -> str:
+    """Start tablet mode for ``client``'s past session as the signed-in therapist, answer
+    the questions as the client; the thank-you page's HTML."""
+    location = http.post(
+        f"/appointments/{appointment_of(client).pk}/checkins/new/",
+        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
+    )["Location"]
+    key = form_key(http.get(location).content.decode())
+    thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
+    assert thanks.status_code == 200
+    return thanks.content.decode()
+
+
+def _sign_in_link(page: str) -> str:
+    match = re.search(r'<a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a>", page)
+    assert match, f"no {SIGN_IN_AGAIN!r} link on the page"
+    return unescape(match.group(1))
+
+
+def _sign_in(http, link: str, user):
+    """Open the sign-in page the link leads to and sign in there, as its form posts."""
+    page = http.get(link)
+    assert page.status_code == 200
+    # The form carries where to go next (allauth's own "next" handling).
+    assert f'name="next" value="{RETURN}"' in page.content.decode()
+    return http.post(link, {"login": user.email, "password": PASSWORD, "next": RETURN})
+
+
+def _lands_on(http) -> str:
+    """Where the way back leads, through "/" (which sends each role to its landing page)."""
+    response = http.get(RETURN, follow=True)
+    assert response.status_code == 200
+    return response.redirect_chain[-1][0]
+
+
+@pytest.mark.django_db
+def test_the_tablet_thank_you_page_links_to_the_sign_in_page_naming_nobody(
+    login, therapist_a, client_a
+):
+    page = _tablet_thanks(login(therapist_a), client_a)
+    assert "Please hand the device back to your therapist." in page
+    link = _sign_in_link(page)
+    assert link == f"/accounts/login/?next={RETURN.replace('/', '%2F')}"
+    # Nothing the client could use or learn from: no name, no record address or id.
+    assert CANARY not in page and therapist_a.email not in page
+    assert "/clients/" not in page and not re.search(r"\d", unquote(link))
+
+
+@pytest.mark.django_db
+def test_a_phone_link_thank_you_page_has_no_staff_link(client, client_a):
+    _, token = checkin_create(
+        actor=None, appointment=appointment_of(client_a), instrument_id="session-checkin"
+    )
+    page = open_and_answer(client, token, CHECKIN_ANSWERS).content.decode()
+    assert "Your answers have been sent to your therapist." in page
+    assert SIGN_IN_AGAIN not in page
+    assert "/accounts/login" not in page and RETURN not in page
+
+
+@pytest.mark.django_db
+def test_signing_in_again_leads_back_to_the_clients_page(login, therapist_a, client_a):
+    http = login(therapist_a)
+    link = _sign_in_link(_tablet_thanks(http, client_a))
+    signed_in = _sign_in(http, link, therapist_a)
+    assert signed_in.status_code == 302 and signed_in["Location"] == RETURN
+    back = http.get(RETURN)
+    assert back.status_code == 302
+    assert back["Location"] == f"/clients/{client_a.pk}/"
+    page = http.get(back["Location"])
+    assert page.status_code == 200 and CANARY in page.content.decode()
+    # Used once: the way back is not kept for a later sign-in on this tablet.
+    assert _lands_on(http) == "/caseload/"
+
+
+@pytest.mark.django_db
+def test_with_a_second_factor_the_way_back_passes_through_it(login, therapist_a, client_a):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = generate_totp_secret()
+    TOTP.activate(therapist_a, secret)
+    http = login(therapist_a)
+    link = _sign_in_link(_tablet_thanks(http, client_a))
+    asked = _sign_in(http, link, therapist_a)
+    assert asked.status_code == 302 and asked["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in http.session
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    passed = http.post("/accounts/2fa/authenticate/", {"code": code})
+    assert passed.status_code == 302 and passed["Location"] == RETURN
+    assert http.get(RETURN)["Location"] == f"/clients/{client_a.pk}/"
+
+
+@pytest.mark.django_db
+def test_a_supervisor_who_sees_the_client_gets_there_too(login, therapist_a, supervisor, client_a):
+    http = login(therapist_a)
+    link = _sign_in_link(_tablet_thanks(http, client_a))
+    _sign_in(http, link, supervisor)
+    assert http.get(RETURN)["Location"] == f"/clients/{client_a.pk}/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["therapist_b", "admin_user"])
+def test_someone_who_may_not_see_the_client_gets_not_found(
+    request, login, therapist_a, client_a, who
+):
+    http = login(therapist_a)
+    link = _sign_in_link(_tablet_thanks(http, client_a))
+    _sign_in(http, link, request.getfixturevalue(who))
+    refused = http.get(RETURN)
+    assert refused.status_code == 404
+    assert CANARY not in refused.content.decode()
+    assert str(client_a.pk) not in refused.get("Location", "")
+    # And it is forgotten, not tried again.
+    assert _lands_on(http) != RETURN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "landing"), [("therapist_a", "/caseload/"), ("admin_user", "/manage/users/")]
+)
+def test_with_no_client_remembered_it_leads_to_the_landing_page(request, client, who, landing):
+    # Another device, or the session ended while the client was answering.
+    user = request.getfixturevalue(who)
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert _lands_on(client) == landing
+
+
+@pytest.mark.django_db
+def test_signed_out_it_asks_for_the_sign_in(client):
+    response = client.get(RETURN)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
