@@ -193,6 +193,20 @@ def _print_quality_reference(out: IO[str]) -> None:
         )
 
 
+def _print_serious_flags_caveat(analysis, out: IO[str]) -> None:
+    """Beside the estimate, the serious flags it does not weigh (as the report says it)."""
+    from rapport.transcripts.quality import serious_flags_not_weighed
+
+    serious = serious_flags_not_weighed(flag.kind for flag in analysis.flags)
+    if serious:
+        listed = ", ".join(f"{kind.replace('_', ' ')} ({n})" for kind, n in serious.items())
+        print(
+            "    caution: the estimate rests on the mix of codes and does not weigh the "
+            f"flags listed below: {listed}",
+            file=out,
+        )
+
+
 def _summary(name: str, analysis, out: IO[str]) -> None:
     from rapport.transcripts.metrics import REFERENCES
 
@@ -228,6 +242,7 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
             "the session resembles expert-rated high-quality MI)",
             file=out,
         )
+        _print_serious_flags_caveat(analysis, out)
         _print_quality_reference(out)
         for reason in analysis.quality.top_reasons:
             print(f"    - {reason}", file=out)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,11 +33,13 @@ __all__ = [
     "QualityEstimate",
     "QualityModelError",
     "QualityReference",
+    "SERIOUS_UNWEIGHED_FLAGS",
     "ScoreRange",
     "load_quality_model",
     "quality_estimate",
     "quality_features",
     "quality_reference",
+    "serious_flags_not_weighed",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "quality_model" / "quality.json"
@@ -76,6 +79,36 @@ FEATURES: dict[str, tuple[str, str]] = {
         "information or advice given without reflecting first",
     ),
 }
+
+# Flags the estimate does not weigh and that a clinician must read before the number: it
+# learnt from the mix of codes (AnnoMI's demonstrations have none of these; see
+# docs/transcripts.md), so a session full of them can still score high ("little of the
+# therapist's talk is information or advice" raised one such session to 0.89).
+# * judgmental_language: "Avoid judgment in words and manner: it ends therapy" (Rapport's
+#   relationship practices); MITI 4.2.1 codes it Confront, MI-inconsistent.
+# * medical_advice, religious_advice: "Do not give religious or medical advice; stay within
+#   the therapist's role" (the same practices): advice outside the therapist's competence,
+#   which can harm (stopping a medication), whatever the rest of the session was.
+# Not here: unsolicited advice and interventions without a reflection, which the model
+# weighs (features below); self-disclosure, which can help when rare, brief and for the
+# client's benefit (Henretty & Levitt 2010), and small talk, courtesy at worst, both shown
+# as flags; runs of closed questions, a quiet client and more sustain than change talk,
+# which the code mix already carries in part.
+SERIOUS_UNWEIGHED_FLAGS: tuple[str, ...] = (
+    "judgmental_language",
+    "medical_advice",
+    "religious_advice",
+)
+
+
+def serious_flags_not_weighed(kinds: Iterable[str]) -> dict[str, int]:
+    """How many flags of each :data:`SERIOUS_UNWEIGHED_FLAGS` kind are among ``kinds``
+    (one kind per flag), in that order; kinds without a flag are left out. Shown beside
+    the estimate, on the report and in ``rapport analyze``'s summary, so a high estimate
+    is not read as a good session despite them."""
+    counts = Counter(kinds)
+    return {kind: counts[kind] for kind in SERIOUS_UNWEIGHED_FLAGS if counts[kind]}
+
 
 # A ratio of 10 reflections per question already means "reflects a great deal"; the log
 # keeps one unusual session from dominating the fit.

@@ -38,6 +38,7 @@ from rapport.transcripts.quality import (
     QualityModelError,
     QualityReference,
     quality_reference,
+    serious_flags_not_weighed,
 )
 
 # --- labels -----------------------------------------------------------------------------
@@ -490,8 +491,24 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             if transcript.quality_estimate is None
             else _quality_reference(transcript.metrics.get("quality_model"))
         ),
+        "quality_flags_caveat": _quality_flags_caveat(transcript),
         "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
     }
+
+
+def _quality_flags_caveat(transcript: Transcript) -> str | None:
+    """Beside the estimate: the serious flags it does not weigh, by kind. A session full of
+    judgmental language and medical and religious advice scored 0.89, which a clinician
+    reads as good; the flags further down the page said otherwise."""
+    if transcript.quality_estimate is None:
+        return None
+    serious = serious_flags_not_weighed(flag["kind"] for flag in transcript.flags)
+    if not serious:
+        return None
+    return _(
+        "The estimate rests on the mix of codes and does not weigh the flags listed below: "
+        "%(flags)s."
+    ) % {"flags": ", ".join(f"{FLAG_LABELS[kind]} ({n})" for kind, n in serious.items())}
 
 
 def _quality_reference(scored_by: str | None) -> QualityReference | None:
