@@ -313,16 +313,22 @@ def clinic_settings(request):
         success=_("Settings saved."),
         next_url=reverse("manage_clinic"),
         title=_("Clinic settings"),
-        # What other apps say about the settings they keep (transcripts: the retention
-        # rule at work), asked through a hook: accounts imports none of them; then
-        # whether a password alone opens client records here, with a link to the box.
-        intro=" ".join([*clinic_settings_notes(clinic), mfa_not_required_notice(clinic)]).strip(),
-        intro_link=(
-            {"url": "#id_require_mfa", "label": _("Require two-factor authentication")}
-            if not clinic.require_mfa
-            else None
-        ),
+        notices=_clinic_settings_notices(clinic),
     )
+
+
+def _clinic_settings_notices(clinic) -> list[dict]:
+    """The notices at the top of the clinic settings page, one block each (run together as
+    one paragraph, each note ran on into the next): what other apps say about the settings
+    they keep (the crisis text, when time-based alerts were last checked, the transcript
+    retention rule at work), asked through a hook since accounts imports none of them;
+    then whether a password alone opens client records here, with a link to the box."""
+    notices: list[dict] = [{"text": note} for note in clinic_settings_notes(clinic)]
+    mfa = mfa_not_required_notice(clinic)
+    if mfa:
+        link = {"url": "#id_require_mfa", "label": _("Require two-factor authentication")}
+        notices.append({"text": mfa, "link": link})
+    return notices
 
 
 @admin_required
