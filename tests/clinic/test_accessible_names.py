@@ -46,13 +46,15 @@ def test_each_record_attendance_link_carries_its_date_for_screen_readers(
 ):
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     links = re.findall(r'<a href="/appointments/\d+/attendance/">(.*?)</a>', page)
+    # A past session's link records attendance; one still to come is kept or cancelled.
     expected = [
-        date_format(timezone.localtime(a.starts_at), "D j M Y, H:i")
+        (
+            "Keep or cancel" if a.starts_at > timezone.now() else "Record attendance",
+            date_format(timezone.localtime(a.starts_at), "D j M Y, H:i"),
+        )
         for a in client_a.episodes.get().appointments.order_by("starts_at")
     ]
-    assert links == [
-        f'Record attendance<span class="sr-only"> for {when}</span>' for when in expected
-    ]
+    assert links == [f'{words}<span class="sr-only"> for {when}</span>' for words, when in expected]
 
 
 def test_the_appointments_scroll_box_is_a_focusable_named_region(login, therapist_a, client_a):

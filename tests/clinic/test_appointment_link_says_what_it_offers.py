@@ -1,0 +1,65 @@
+"""The client page's appointment links say what their page lets you do.
+
+A future appointment's row read "Record attendance", but its page offers only keeping or
+cancelling it (``forms.AttendanceForm``, upcoming): attended or missed is refused before the
+start. Its link now reads "Keep or cancel"; a past one still reads "Record attendance", and
+each keeps its date for screen readers.
+
+Fixed clock (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from rapport.clinic.models import Appointment
+
+pytestmark = pytest.mark.django_db
+
+FIXED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, London = UTC
+
+
+@pytest.fixture
+def episode(client_a, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: FIXED)
+    episode = client_a.episodes.get()
+    episode.appointments.all().delete()
+    return episode
+
+
+def links(page: str) -> dict[int, str]:
+    """Each appointment link's visible words and screen-reader date, by appointment id."""
+    return {
+        int(pk): re.sub(r"<[^>]+>", "", text)
+        for pk, text in re.findall(r'<a href="/appointments/(\d+)/attendance/">(.*?)</a>', page)
+    }
+
+
+def test_a_past_row_records_attendance_and_a_future_row_keeps_or_cancels(
+    login, therapist_a, client_a, episode
+):
+    past = Appointment.objects.create(episode=episode, starts_at=FIXED - timedelta(days=7))
+    future = Appointment.objects.create(episode=episode, starts_at=FIXED + timedelta(days=7))
+    http = login(therapist_a)
+    page = http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert links(page) == {
+        past.pk: "Record attendance for Wed 25 Nov 2026, 09:00",
+        future.pk: "Keep or cancel for Wed 9 Dec 2026, 09:00",
+    }
+    # What each link promises is what its page asks.
+    assert "What happened?" in http.get(f"/appointments/{past.pk}/attendance/").content.decode()
+    assert (
+        "Keep or cancel this appointment?"
+        in http.get(f"/appointments/{future.pk}/attendance/").content.decode()
+    )
+
+
+def test_an_appointment_starting_now_records_attendance(login, therapist_a, client_a, episode):
+    # The attendance page treats a session that has started as one to record.
+    now = Appointment.objects.create(episode=episode, starts_at=FIXED)
+    page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
+    assert links(page) == {now.pk: "Record attendance for Wed 2 Dec 2026, 09:00"}
