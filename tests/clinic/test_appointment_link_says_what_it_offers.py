@@ -63,3 +63,33 @@ def test_an_appointment_starting_now_records_attendance(login, therapist_a, clie
     now = Appointment.objects.create(episode=episode, starts_at=FIXED)
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     assert links(page) == {now.pk: "Record attendance for Wed 2 Dec 2026, 09:00"}
+
+
+@pytest.mark.parametrize(
+    ("choice", "said"),
+    [
+        ("cancelled", "Appointment on Wed 9 Dec 2026, 09:00 cancelled."),
+        ("scheduled", "Appointment on Wed 9 Dec 2026, 09:00 kept as booked."),
+    ],
+)
+def test_a_future_appointment_page_is_titled_and_confirmed_by_what_it_does(
+    login, therapist_a, client_a, episode, choice, said
+):
+    future = Appointment.objects.create(episode=episode, starts_at=FIXED + timedelta(days=7))
+    http = login(therapist_a)
+    url = f"/appointments/{future.pk}/attendance/"
+    assert "<title>Keep or cancel this appointment" in http.get(url).content.decode()
+    page = http.post(url, {"attendance": choice}, follow=True).content.decode()
+    assert said in page
+    assert "Attendance recorded" not in page
+    future.refresh_from_db()
+    assert future.attendance == choice
+
+
+def test_a_past_appointment_page_still_records_attendance(login, therapist_a, client_a, episode):
+    past = Appointment.objects.create(episode=episode, starts_at=FIXED - timedelta(days=7))
+    http = login(therapist_a)
+    url = f"/appointments/{past.pk}/attendance/"
+    assert "<title>Record attendance" in http.get(url).content.decode()
+    page = http.post(url, {"attendance": "attended"}, follow=True).content.decode()
+    assert "Attendance recorded for Wed 25 Nov 2026, 09:00." in page

@@ -38,6 +38,7 @@ from rapport.clinic.forms import (
     GoalForm,
     clash_warning,
 )
+from rapport.clinic.models import Attendance
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.panels import client_panels
@@ -473,20 +474,32 @@ def appointment_attendance(request, appointment_id):
                 {"attendance": _restore_clash_message(request.user, client, error)}
             ) from None
 
+    upcoming = appointment.starts_at > timezone.now()
     return service_form_page(
         request,
         AttendanceForm(
             request.POST or None,
             initial={"attendance": appointment.attendance},
-            upcoming=appointment.starts_at > timezone.now(),
+            upcoming=upcoming,
         ),
         record,
-        success=_("Attendance recorded for %(when)s.") % {"when": _when(appointment)},
+        success=_attendance_saved(appointment, request.POST.get("attendance"), upcoming),
         next_url=_client_url(client.pk),
-        title=_("Record attendance"),
+        title=_("Keep or cancel this appointment") if upcoming else _("Record attendance"),
         client=client,
         appointment=appointment,
     )
+
+
+def _attendance_saved(appointment, attendance: str | None, upcoming: bool) -> str:
+    """What the page says once saved: for an appointment still to come (kept or cancelled,
+    the only choices offered) what was done to it, not "attendance recorded"."""
+    when = {"when": _when(appointment)}
+    if not upcoming:
+        return _("Attendance recorded for %(when)s.") % when
+    if attendance == Attendance.CANCELLED:
+        return _("Appointment on %(when)s cancelled.") % when
+    return _("Appointment on %(when)s kept as booked.") % when
 
 
 def _restore_clash_message(user, client, error) -> str:
