@@ -246,3 +246,82 @@ def test_the_demo_refuses_a_busy_port_or_a_file_as_its_folder_before_announcing(
     a_file.write_text("")
     assert main(["demo", "--data-dir", str(a_file), "--no-browser"]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def _commands_and_parsers():
+    """Every command, nested ones included ("token list"), with its parser."""
+    import argparse
+
+    import rapport.commands  # noqa: F401
+
+    def walk(parser, prefix):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, command in action.choices.items():
+                    yield f"{prefix}{name}", command
+                    yield from walk(command, f"{prefix}{name} ")
+
+    return list(walk(build_parser(), ""))
+
+
+@pytest.mark.parametrize(("name", "parser"), _commands_and_parsers())
+def test_every_command_says_what_it_does_and_what_each_option_is(name, parser):
+    """An operator reading `rapport COMMAND --help` (often over SSH, at 2 a.m.) learns what
+    the command does and what every option means, not just their names."""
+    import argparse
+
+    assert parser.description, f"rapport {name} --help does not say what it does"
+    unexplained = [
+        action.option_strings[-1] if action.option_strings else action.dest
+        for action in parser._actions
+        # A list of commands explains itself: each has its own line.
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert unexplained == [], f"rapport {name}: no help for {unexplained}"
+
+
+def test_migrate_verbosity_is_django_s_0_to_3(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["migrate", "-v", "9"])
+    assert exit_.value.code == 2
+    assert "9 is not from 0 to 3" in capsys.readouterr().err
+
+
+def test_an_empty_backup_destination_is_refused_before_anything_is_written(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["backup", ""]) == 2
+    assert capsys.readouterr().err == (
+        "rapport: DEST is empty: give a new file or a folder for the backup\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["set-password", "reset-mfa"])
+def test_an_empty_email_is_named_as_such(command, capsys, clinic):
+    assert main([command, "--email", " "]) == 2
+    assert capsys.readouterr().err == "rapport: --email is empty: give the staff member's email\n"
+
+
+@pytest.mark.django_db
+def test_without_a_terminal_the_password_is_not_read_echoed_from_standard_input(
+    monkeypatch, capsys, clinic
+):
+    """getpass without a terminal warns over several lines and reads standard input with
+    echo: the command refuses in one line instead."""
+    import getpass
+    import io
+
+    def no_terminal(prompt="Password: ", stream=None):
+        return getpass.fallback_getpass(prompt, io.StringIO())
+
+    monkeypatch.delenv("RAPPORT_NEW_USER_PASSWORD", raising=False)
+    monkeypatch.setattr(getpass, "getpass", no_terminal)
+    monkeypatch.setattr("sys.stdin", io.StringIO("typed-where-everyone-sees-it\n"))
+    assert main(["createuser", "--email", "new@test.invalid", "--role", "therapist"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "rapport: no password given: set RAPPORT_NEW_USER_PASSWORD or run it in a terminal\n"
+    )

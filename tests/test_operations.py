@@ -476,13 +476,17 @@ def _expired_session():
 
 @pytest.mark.django_db
 def test_expired_sessions_are_cleared_by_the_command_and_at_serve_start(
-    settings, monkeypatch, clinic
+    settings, monkeypatch, capsys, clinic
 ):
     from django.contrib.sessions.models import Session
 
     _expired_session()
+    _expired_session()
     assert main(["clear-sessions"]) == 0
     assert Session.objects.count() == 0
+    assert capsys.readouterr().out == "Deleted 2 expired sign-in sessions.\n"
+    assert main(["clear-sessions", "--quiet"]) == 0  # from cron: mail only when it fails
+    assert capsys.readouterr().out == ""
 
     _expired_session()
     settings.WHITENOISE_USE_FINDERS = True

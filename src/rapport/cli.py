@@ -257,30 +257,43 @@ def _new_password(prompt: str) -> str:
     """RAPPORT_NEW_USER_PASSWORD, else asked at the terminal (never an argument: command
     lines are visible to other users and kept in shell history)."""
     import getpass
+    import warnings
 
     given = os.environ.get("RAPPORT_NEW_USER_PASSWORD")
     if given:
         return given
     try:
-        return getpass.getpass(prompt)
-    except EOFError:  # no terminal (cron, a pipe) or Ctrl-D
+        # Without a terminal getpass would warn over several lines and read the password
+        # from standard input, echoed: refused in one line instead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", getpass.GetPassWarning)
+            return getpass.getpass(prompt)
+    except (EOFError, getpass.GetPassWarning):  # no terminal (cron, a pipe) or Ctrl-D
         raise CommandError(
             "no password given: set RAPPORT_NEW_USER_PASSWORD or run it in a terminal"
         ) from None
 
 
-def cmd_set_password(args: argparse.Namespace) -> None:
+def _staff_account(email: str):
+    """The staff account with this email (any case), or one line saying there is none."""
+    from rapport.accounts.models import User
 
+    if not email.strip():
+        raise CommandError("--email is empty: give the staff member's email")
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise CommandError(f"no staff account with the email {email.strip()}")
+    return user
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     from django.core.exceptions import ValidationError
 
-    from rapport.accounts.models import User
     from rapport.accounts.services import user_set_password
 
-    user = User.objects.filter(email__iexact=args.email.strip()).first()
-    if user is None:
-        raise CommandError(f"no staff account with the email {args.email}")
+    user = _staff_account(args.email)
     password = _new_password("New password: ")
     try:
         # "cli", not None ("system"): the audit log tells an operator's hand from the app's.
@@ -327,6 +340,9 @@ def cmd_rotate_key(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
+    if not args.dest.strip():
+        # Path("") is the current folder: the backup would land wherever the command ran.
+        raise CommandError("DEST is empty: give a new file or a folder for the backup")
     _setup_django()
     _check_database()
     import sqlite3
@@ -381,12 +397,9 @@ KEYS_REMINDER = (
 def cmd_reset_mfa(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
-    from rapport.accounts.models import User
     from rapport.accounts.services import mfa_reset
 
-    user = User.objects.filter(email__iexact=args.email.strip()).first()
-    if user is None:
-        raise CommandError(f"no staff account with the email {args.email}")
+    user = _staff_account(args.email)
     removed = mfa_reset(actor="cli", user=user)
     if not removed:
         print(f"{user.email} had no second factor; their sessions and API tokens have ended.")
@@ -401,20 +414,28 @@ def cmd_reset_mfa(args: argparse.Namespace) -> None:
 def cmd_clear_sessions(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
-    clear_expired_sessions()
+    deleted = clear_expired_sessions()
+    if not args.quiet:
+        print(f"Deleted {deleted} expired sign-in session{'' if deleted == 1 else 's'}.")
 
 
-def clear_expired_sessions() -> None:
+def clear_expired_sessions() -> int:
     """Delete expired sign-in sessions: Django never does it by itself, and each holds who
-    was signed in from where (run at every start, and daily from cron)."""
+    was signed in from where (run at every start, and daily from cron). Returns how many
+    had expired (counted just before)."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    expired = Session.objects.filter(expire_date__lt=timezone.now()).count()
     _call("clearsessions")
+    return expired
 
 
 # --- parser -----------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace], None]
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-_START_TASKS: list[Callable[[], None]] = []
+_START_TASKS: list[Callable[[], object]] = []
 
 
 def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
@@ -423,7 +444,7 @@ def register(add: Callable[[argparse._SubParsersAction], None]) -> Callable:
     return add
 
 
-def on_start(task: Callable[[], None]) -> Callable[[], None]:
+def on_start(task: Callable[[], object]) -> Callable[[], object]:
     """Packages add here what ``rapport serve`` and ``rapport demo`` do once, with the
     database ready, before serving (e.g. the transcript retention purge)."""
     _START_TASKS.append(task)
@@ -477,24 +498,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    demo = sub.add_parser("demo", help="run a demo clinic on SQLite at http://127.0.0.1:PORT")
+    demo = sub.add_parser(
+        "demo",
+        help="run a demo clinic on SQLite at http://127.0.0.1:PORT",
+        description="Create (or reuse) a demo clinic with synthetic clients in --data-dir and "
+        "serve it on this machine only, with known passwords (printed at start). Not for real "
+        "clients: use 'rapport serve' for a clinic.",
+    )
     demo.add_argument(
         "--port", type=_int_range(1, 65535), default=8000, help="port on 127.0.0.1 (default 8000)"
     )
-    demo.add_argument("--data-dir", default="data", help="folder for the SQLite database and keys")
+    demo.add_argument(
+        "--data-dir",
+        default="data",
+        help="folder for the demo's SQLite database and keys (default ./data)",
+    )
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.set_defaults(handler=cmd_demo)
 
     serve = sub.add_parser(
-        "serve", help="run the production server (gunicorn); settings from RAPPORT_*"
+        "serve",
+        help="run the production server (gunicorn); settings from RAPPORT_*",
+        description="Check the database, the keys and file permissions, collect the static "
+        "files, delete expired sessions and old transcript text, then run gunicorn behind "
+        "your TLS proxy (docs/operations.md).",
     )
     serve.add_argument(
-        "--bind", type=_bind_address, default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000")
+        "--bind",
+        type=_bind_address,
+        default=os.environ.get("RAPPORT_BIND", "127.0.0.1:8000"),
+        help="HOST:PORT or unix:/path/to.sock to listen on (default RAPPORT_BIND, else "
+        "127.0.0.1:8000)",
     )
     # A string default goes through the same check as the argument (RAPPORT_WORKERS=abc is
     # then one clear line, and only for `serve`).
     serve.add_argument(
-        "--workers", type=_int_range(1, 64), default=os.environ.get("RAPPORT_WORKERS", "3")
+        "--workers",
+        type=_int_range(1, 64),
+        default=os.environ.get("RAPPORT_WORKERS", "3"),
+        help="gunicorn worker processes, 1 to 64 (default RAPPORT_WORKERS, else 3)",
     )
     serve.add_argument(
         "--allow-debug",
@@ -503,16 +545,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    migrate = sub.add_parser("migrate", help="create or update the database tables")
-    migrate.add_argument("-v", "--verbosity", type=int, default=1)
+    migrate = sub.add_parser(
+        "migrate",
+        help="create or update the database tables",
+        description="Create the database (SQLite: in RAPPORT_DATA_DIR) or bring its tables up "
+        "to this version of Rapport. Run it once at installation and after every upgrade, "
+        "with Rapport stopped.",
+    )
+    migrate.add_argument(
+        "-v",
+        "--verbosity",
+        type=_int_range(0, 3),
+        default=1,
+        help="0 prints nothing, 1 each migration (default), 2 and 3 more detail",
+    )
     migrate.set_defaults(handler=cmd_migrate)
 
     createuser = sub.add_parser(
         "createuser",
         help="create a staff account (password from RAPPORT_NEW_USER_PASSWORD or a prompt)",
     )
-    createuser.add_argument("--email", required=True)
-    createuser.add_argument("--role", required=True, choices=["admin", "supervisor", "therapist"])
+    createuser.add_argument("--email", required=True, help="their sign-in email")
+    createuser.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "supervisor", "therapist"],
+        help="what they may do (a clinic admin manages accounts and sees no client)",
+    )
     createuser.add_argument("--name", default="", help="full name")
     createuser.add_argument(
         "--clinic",
@@ -525,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
         "set-password",
         help="set a new password for a staff account (from RAPPORT_NEW_USER_PASSWORD or a prompt)",
     )
-    set_password.add_argument("--email", required=True)
+    set_password.add_argument("--email", required=True, help="the staff member's sign-in email")
     set_password.add_argument(
         "--own",
         action="store_true",
@@ -534,11 +593,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     set_password.set_defaults(handler=cmd_set_password)
 
-    keygen = sub.add_parser("keygen", help="print a new encryption key for RAPPORT_ENCRYPTION_KEYS")
+    keygen = sub.add_parser(
+        "keygen",
+        help="print a new encryption key for RAPPORT_ENCRYPTION_KEYS",
+        description="Print a new encryption key. Make it once and keep it (and back it up) "
+        "for as long as the data: a new key at every start leaves the data unreadable. To "
+        "rotate, put it first in the key list and run 'rapport rotate-key'.",
+    )
     keygen.set_defaults(handler=cmd_keygen)
 
     rotate = sub.add_parser(
-        "rotate-key", help="re-encrypt all client free text with the first (newest) key"
+        "rotate-key",
+        help="re-encrypt all client free text with the first (newest) key",
+        description="Re-encrypt every encrypted value and second-factor secret with the first "
+        "key in RAPPORT_ENCRYPTION_KEYS / RAPPORT_ENCRYPTION_KEY_FILE, in one transaction: a "
+        "value no configured key opens stops it and nothing is changed. Keep the old keys in "
+        "the list until it has finished (docs/configuration.md, 'Key rotation').",
     )
     rotate.set_defaults(handler=cmd_rotate_key)
 
@@ -546,6 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
         "backup",
         help="copy the SQLite database consistently while it runs (PostgreSQL: print the "
         "pg_dump command); keys are not included",
+        description="SQLite: copy the database, while Rapport runs, into a new private file "
+        "(mode 0600), checked before the command says it is done. PostgreSQL: print the "
+        "pg_dump command to run. Either way the keys are not in the backup: keep them apart "
+        "(docs/operations.md, 'Backup').",
     )
     backup.add_argument(
         "dest", metavar="DEST", help="new file, or a folder for a dated file (never overwritten)"
@@ -556,18 +630,38 @@ def build_parser() -> argparse.ArgumentParser:
         "reset-mfa",
         help="remove a staff member's second factors (a lost phone); ends their sessions "
         "and API tokens",
+        description="Remove a staff member's authenticator app and recovery codes, end their "
+        "signed-in sessions and revoke their API tokens, recorded in the audit log. Check who "
+        "is asking first. They set up a new authenticator at their next sign-in.",
     )
-    reset_mfa.add_argument("--email", required=True)
+    reset_mfa.add_argument("--email", required=True, help="the staff member's sign-in email")
     reset_mfa.set_defaults(handler=cmd_reset_mfa)
 
     clear_sessions = sub.add_parser(
-        "clear-sessions", help="delete expired sign-in sessions (cron, daily)"
+        "clear-sessions",
+        help="delete expired sign-in sessions (cron, daily)",
+        description="Delete the sign-in sessions that have expired (nobody is signed out) and "
+        "say how many. Example cron line: 50 3 * * * rapport clear-sessions --quiet",
     )
+    clear_sessions.add_argument("--quiet", action="store_true", help="print nothing on success")
     clear_sessions.set_defaults(handler=cmd_clear_sessions)
 
     for add in _EXTRA_COMMANDS:
         add(sub)
+    _describe_from_help(sub)
     return parser
+
+
+def _describe_from_help(sub: argparse._SubParsersAction) -> None:
+    """A command's own --help opens with what it does: its one-line help from the command
+    list, where it gives no longer description (nested commands too: rapport token list)."""
+    for choice in sub._choices_actions:
+        command = sub.choices[choice.dest]
+        if not command.description and choice.help:
+            command.description = choice.help[:1].upper() + choice.help[1:] + "."
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _describe_from_help(action)
 
 
 def main(argv: list[str] | None = None) -> int:
