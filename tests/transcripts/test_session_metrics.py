@@ -197,6 +197,14 @@ def test_reflections_without_questions_meet_the_two_to_one_standard():
     )
 
 
+def test_one_reflection_without_questions_is_too_few_to_rate_and_its_note_says_so():
+    turns, codes = _coded([("T", "Reflection.", code("reflection", "simple"))])
+    m = session_metrics(turns, ROLES, codes)
+    assert m.rating("reflection_to_question_ratio") is None
+    assert "1 reflection, no questions: too few to compare with the reference." in m.notes
+    assert not any("meets the reference" in note for note in m.notes)
+
+
 def test_no_reflections_and_no_questions_is_not_rated():
     turns, codes = _coded([("T", "Hello.", code("other"))])
     m = session_metrics(turns, ROLES, codes)

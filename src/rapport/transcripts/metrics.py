@@ -283,11 +283,15 @@ def session_metrics(
 
     questions, reflections = c["question"], c["reflection"]
     rq = _ratio(reflections, questions)
-    if rq is None and reflections:
+    if rq is None and reflections >= MIN_RATED:
         notes.append(
             f"{reflections} reflections, no questions: this meets the reference of at least 2 "
             "reflections per question."
         )
+    elif rq is None and reflections:
+        # Under MIN_RATED behaviours the value is shown unrated; the note must not rate it.
+        noun = "reflection" if reflections == 1 else "reflections"
+        notes.append(f"{reflections} {noun}, no questions: too few to compare with the reference.")
     elif rq is None:
         notes.append("No questions were coded, so reflections per question is undefined.")
 
