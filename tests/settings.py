@@ -28,3 +28,10 @@ LOGGING = {**production.LOGGING, "root": {"handlers": ["console"], "level": "WAR
 # Each test process keeps its own cache (the login throttle's counts), so parallel test
 # workers never see each other's failed logins.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The test database on SQLite is in memory, as Django makes it for its own SQLite backend.
+# Said outright because the engine is rapport.core.private_sqlite3: pytest-django only
+# recognises "django.db.backends.sqlite3", and under xdist would otherwise give each worker
+# a file named after the production path ("test_/tmp/.../rapport.sqlite3_gw0").
+if DATABASES["default"]["ENGINE"] == PRIVATE_SQLITE_ENGINE:  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
