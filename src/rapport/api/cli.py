@@ -120,10 +120,13 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
         if len(given) < MIN_PREFIX:
             raise CommandError(f"give at least {MIN_PREFIX} characters of the token")
         matches = list(active.filter(prefix__startswith=given[:PREFIX_LENGTH]))
-    if len(matches) != 1:
+    if not matches:
         raise CommandError(
-            f"{len(matches)} active tokens start with {given[:12]!r}; give more of it"
+            f"no active token starts with {given!r}: list the tokens with "
+            "`rapport token list --all` (or --email EMAIL for one user's)"
         )
+    if len(matches) > 1:
+        raise CommandError(f"{len(matches)} active tokens start with {given!r}; give more of it")
     api_token_revoke(actor="cli", token=matches[0])
     print(f"Revoked {matches[0].prefix}….")
 
