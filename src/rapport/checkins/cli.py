@@ -21,12 +21,15 @@ def cmd_checkin_link(args: argparse.Namespace) -> None:
     from rapport.checkins.services import checkin_create, checkin_url
     from rapport.clinic.models import Client
     from rapport.measures.errors import InstrumentNotFound
-    from rapport.measures.registry import get_instrument
+    from rapport.measures.registry import all_instruments, get_instrument
 
     try:
         instrument = get_instrument(args.instrument)
     except InstrumentNotFound:
-        raise CommandError(f"unknown instrument {args.instrument!r}") from None
+        known = ", ".join(i.id for i in all_instruments())
+        raise CommandError(
+            f"unknown instrument {args.instrument!r}: the instrument ids are {known}"
+        ) from None
     client = Client.objects.filter(pk=args.client).first()
     if client is None:
         raise CommandError(f"no client with id {args.client}")
@@ -120,10 +123,20 @@ def _hours(hours: int | None):
 
 def cmd_import_responses(args: argparse.Namespace) -> None:
     path = Path(args.file)
+    # One line naming the file, as `rapport code` and `rapport signals --from-csv` say it,
+    # not Python's "[Errno 2] No such file or directory: '...'".
+    if path.is_dir():
+        raise CommandError(f"{args.file}: this is a folder; give the CSV file to import")
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {path}: {error}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{args.file}: not UTF-8 text; save the CSV as UTF-8") from None
+    except OSError as error:  # permission denied, a file that vanished, a read error
+        raise CommandError(
+            f"{args.file}: cannot read the file: {error.strerror or error}"
+        ) from None
     _setup_django()
     _check_database()
     from rapport.checkins.csv_import import read_rows
