@@ -84,6 +84,8 @@ def _signals_from_csv(path: str, today: dt.date | None) -> list[dict[str, Any]]:
     from rapport.monitoring.signals.errors import CsvInputError, MonitoringError
 
     source = Path(path)
+    if source.is_dir():
+        raise CommandError(f"{path}: this is a folder; --from-csv needs a CSV file")
     if not source.is_file():
         raise CommandError(f"{path}: no such file")
     try:
