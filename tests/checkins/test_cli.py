@@ -207,7 +207,7 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path, capsys):
 
 def test_a_missing_file_is_a_clear_error(capsys, tmp_path):
     assert main(["import-responses", str(tmp_path / "nope.csv")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "nope.csv: no such file" in capsys.readouterr().err
 
 
 @pytest.mark.django_db
