@@ -304,7 +304,12 @@ def test_without_onnxruntime_it_codes_with_the_linear_model_alone(
     fallback = Coder(bundle)
     assert fallback.meta["encoder_active"] is False
     codes = fallback.code_conversation(CONVERSATION)
-    assert codes[0].code == "question" and codes[3].code == "change"
+    assert codes == Coder({**bundle, "encoders": []}).code_conversation(CONVERSATION)
+    assert codes[0].code == "question" and codes[4].subcode == "closed"
+    # The linear model's own client codes (the sequence decoding set aside, which moves
+    # the borderline "Yeah. I really want to quit." to neutral for the linear model alone).
+    plain = Coder({**bundle, "encoders": [], "sequence": None})
+    assert plain.code_conversation(CONVERSATION)[3].code == "change"
 
 
 def test_a_corrupt_encoder_is_a_coder_error() -> None:
@@ -336,7 +341,9 @@ def test_the_encoders_weigh_in(coder: Coder) -> None:
 
 def test_an_encoder_that_votes_on_therapist_turns_only_leaves_client_codes_alone() -> None:
     _needs_onnxruntime()
-    bundle = _shipped_bundle()
+    # Without sequence decoding: with it, client codes also read the therapist turns'
+    # (fused) probabilities, as the chain's state holds the last therapist code.
+    bundle = {**_shipped_bundle(), "sequence": None}
     therapist_only = {**bundle["encoders"][0], "weights": {"therapist": 0.5, "client": 0.0}}
     voting = Coder({**bundle, "encoders": [therapist_only]}).code_conversation(CONVERSATION)
     linear = Coder({**bundle, "encoders": []}).code_conversation(CONVERSATION)

@@ -255,6 +255,7 @@ def test_a_temperature_sharpens_the_encoders_vote_on_its_own_task_only() -> None
     from rapport.transcripts.coding import conversation_features
 
     bundle, tokenizer = linear_coder_bundle()
+    bundle = {**bundle, "sequence": None}  # the fused vote itself, not decoded
     spec = _session_spec(tokenizer, scale=0.05, vote=0.5)  # modest logits: T shows
     plain = Coder({**bundle, "encoders": [spec]})
     sharp = Coder({**bundle, "encoders": [{**spec, "temperatures": {"client": 0.5}}]})
