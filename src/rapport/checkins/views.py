@@ -76,12 +76,20 @@ def _thanks(request, checkin, response, *, stored_now: bool):
         "risk": risk,
         "crisis_text": _crisis_contacts(checkin.client.clinic) if risk else "",
         "clinic_name": checkin.client.clinic.name if risk else "",
-        "tablet": checkin.mode == Mode.TABLET,
-        "staff_return_url": _staff_return_url() if checkin.mode == Mode.TABLET else "",
+        **_tablet_context(checkin),
     }
     page = render(request, "checkins/thanks.html", context)
     page["X-Robots-Tag"] = "noindex"
     return page
+
+
+def _tablet_context(checkin) -> dict:
+    """Whether the page is on the clinic's tablet and, if so, the therapist's way back
+    ("Therapist: sign in again", checkins/includes/staff_return.html). The thank-you page and
+    the "already sent" page a client reaches with Back or Reload both end the client's turn on
+    the tablet, so both carry it; a phone link's pages never do."""
+    tablet = checkin.mode == Mode.TABLET
+    return {"tablet": tablet, "staff_return_url": _staff_return_url() if tablet else ""}
 
 
 def _crisis_contacts(clinic) -> str:
@@ -201,7 +209,7 @@ def _already_sent(request, checkin):
     page = render(
         request,
         "checkins/already_sent.html",
-        {**_help_context(checkin.client.clinic), "tablet": checkin.mode == Mode.TABLET},
+        {**_help_context(checkin.client.clinic), **_tablet_context(checkin)},
         status=410,
     )
     page["X-Robots-Tag"] = "noindex"
@@ -348,9 +356,10 @@ def _hand_over(request, token, client):
 
 
 def _staff_return_url() -> str:
-    """The tablet thank-you page's "Therapist: sign in again": the sign-in page, then
-    :func:`tablet_return`. The same opaque address for every client and every tablet: the
-    client holding the device learns nothing from it, and the target stays server-side."""
+    """The tablet pages' "Therapist: sign in again" (thank-you, already sent): the sign-in
+    page, then :func:`tablet_return`. The same opaque address for every client and every
+    tablet: the client holding the device learns nothing from it, and the target stays
+    server-side."""
     return f"{reverse('account_login')}?{urlencode({'next': reverse('checkin_tablet_return')})}"
 
 

@@ -1,0 +1,96 @@
+"""Tablet mode: when the client presses Back or Reload after sending, the "already sent" page
+is what the therapist gets the tablet back on. It carries the same discreet "Therapist: sign
+in again" as the thank-you page (one include, checkins/includes/staff_return.html), leading
+through the sign-in back to the client the therapist was with. A phone link's "already sent"
+page never has it: there is no therapist to hand the device back to."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import quote
+
+import pytest
+from django.core.cache import cache
+from tests.checkins._helpers import CHECKIN_ANSWERS, appointment_of, form_key, open_and_answer
+from tests.conftest import CANARY, PASSWORD
+
+from rapport.checkins.services import checkin_create
+
+SIGN_IN_AGAIN = "Therapist: sign in again"
+RETURN = "/checkins/tablet/return/"
+ALREADY_SENT = "Your answers were already sent. Thank you."
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The login throttle's counts live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _tablet_answered(http, client) -> tuple[str, str]:
+    """Start tablet mode for ``client``'s past session as the signed-in therapist and answer
+    as the client; (the questionnaire's address, the thank-you page's HTML)."""
+    location = http.post(
+        f"/appointments/{appointment_of(client).pk}/checkins/new/",
+        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
+    )["Location"]
+    key = form_key(http.get(location).content.decode())
+    thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
+    assert thanks.status_code == 200
+    return location, thanks.content.decode()
+
+
+def _staff_links(page: str) -> list[str]:
+    pattern = r'<p class="staff-return"><a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a></p>"
+    return [unescape(href) for href in re.findall(pattern, page)]
+
+
+@pytest.mark.django_db
+def test_the_tablet_already_sent_page_has_the_same_sign_in_again_link(login, therapist_a, client_a):
+    http = login(therapist_a)
+    location, thanks = _tablet_answered(http, client_a)
+    back = http.get(location)  # the client presses Back (or Reload)
+    page = back.content.decode()
+    assert back.status_code == 410
+    assert ALREADY_SENT in page
+    assert "Please hand the device back to your therapist." in page
+    # Exactly one link, the thank-you page's own markup and address: naming nobody.
+    assert (
+        _staff_links(page)
+        == _staff_links(thanks)
+        == [f"/accounts/login/?next={quote(RETURN, safe='')}"]
+    )
+    assert CANARY not in page and "/clients/" not in page
+
+
+@pytest.mark.django_db
+def test_from_the_already_sent_page_signing_in_leads_back_to_the_client(
+    login, therapist_a, client_a
+):
+    http = login(therapist_a)
+    location, _ = _tablet_answered(http, client_a)
+    http.get(location)  # Reload: the session still remembers the client
+    [link] = _staff_links(http.get(location).content.decode())
+    signed_in = http.post(link, {"login": therapist_a.email, "password": PASSWORD, "next": RETURN})
+    assert signed_in.status_code == 302 and signed_in["Location"] == RETURN
+    back = http.get(RETURN)
+    assert back["Location"] == f"/clients/{client_a.pk}/"
+    assert CANARY in http.get(back["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_phone_links_already_sent_page_has_no_staff_link(client, client_a):
+    _, token = checkin_create(
+        actor=None, appointment=appointment_of(client_a), instrument_id="session-checkin"
+    )
+    thanks = open_and_answer(client, token, CHECKIN_ANSWERS).content.decode()
+    assert SIGN_IN_AGAIN not in thanks
+    again = client.get(f"/c/{token}/")
+    page = again.content.decode()
+    assert again.status_code == 410 and ALREADY_SENT in page
+    assert "You can close this page now." in page
+    assert SIGN_IN_AGAIN not in page
+    assert "/accounts/login" not in page and RETURN not in page and "staff-return" not in page
