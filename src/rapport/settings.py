@@ -428,6 +428,18 @@ DEFAULT_FROM_EMAIL = env_str("RAPPORT_EMAIL_FROM", "rapport@localhost")
 
 # Logs never carry client free text: only ids, actions and counts are logged. The request
 # loggers write paths, so check-in tokens and password-reset keys are redacted from them.
+LOG_LEVEL = check_log_level(env_str("RAPPORT_LOG_LEVEL", "INFO") or "INFO")
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # least to most severe
+# Django's own loggers follow RAPPORT_LOG_LEVEL (ERROR hides its warnings: a 404 or 410 line
+# per request, a refused host), with floors. Django's DEBUG lines are never written, even at
+# DEBUG: they can carry client data (django.db.backends logs every query with its
+# parameters, django.template the repr of the object a failed lookup was made on); SQL stays
+# at WARNING as before. And a request that failed with a 500 is always logged
+# (django.request's ERROR, with its traceback): it is the one line that says why a page
+# broke, so even RAPPORT_LOG_LEVEL=CRITICAL keeps it.
+_DJANGO_LEVEL = max(LOG_LEVEL, "INFO", key=_LEVELS.index)
+_DJANGO_SQL_LEVEL = max(LOG_LEVEL, "WARNING", key=_LEVELS.index)
+_DJANGO_REQUEST_LEVEL = min(_DJANGO_LEVEL, "ERROR", key=_LEVELS.index)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -450,15 +462,17 @@ LOGGING = {
     },
     "root": {
         "handlers": ["console"],
-        "level": check_log_level(env_str("RAPPORT_LOG_LEVEL", "INFO") or "INFO"),
+        "level": LOG_LEVEL,
     },
     "loggers": {
         # Django's default handlers on "django" (a console for DEBUG, mail_admins) would
         # write django.security's records before they reach the filtered console above:
         # its records go to the root's handlers only.
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-        "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["secret_paths"]},
+        "django": {"handlers": [], "level": _DJANGO_LEVEL, "propagate": True},
+        "django.db.backends": {"level": _DJANGO_SQL_LEVEL},
+        # Its records reach the console whatever the root's level (a handler, not the root
+        # logger's level, filters what propagates), so this level alone decides.
+        "django.request": {"filters": ["secret_paths"], "level": _DJANGO_REQUEST_LEVEL},
         "django.security": {"filters": ["secret_paths"]},
         # A request for a host not in RAPPORT_ALLOWED_HOSTS: one warning line, not an error
         # with a traceback (anyone can send them at will; they are still answered 400).
