@@ -290,9 +290,29 @@ def test_on_postgresql_backup_prints_the_pg_dump_command_without_the_password():
         },
     )
     assert command == (
-        "pg_dump --format=custom --no-owner --host db.internal --port 5432 --username rapport "
-        "--file /backups/rapport.dump rapport"
+        "(umask 077 && pg_dump --format=custom --no-owner --host db.internal --port 5432 "
+        "--username rapport --file /backups/rapport.dump rapport)"
     )
+
+
+def test_the_printed_pg_dump_command_writes_a_dump_only_its_owner_can_read(tmp_path):
+    """Run the printed line through the shell with pg_dump swapped for a stand-in that
+    writes its --file as pg_dump does (with the process umask): the dump must be 0600."""
+    import os
+    import stat
+    import subprocess
+
+    from rapport.core.operations import pg_dump_command
+
+    fake = tmp_path / "bin" / "pg_dump"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nwhile [ "$1" != "--file" ]; do shift; done\necho dump > "$2"\n')
+    fake.chmod(0o755)
+    dest = tmp_path / "rapport.dump"
+    command = pg_dump_command(str(dest), {"NAME": "rapport"})
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    subprocess.run(["sh", "-c", f"umask 022; {command}"], check=True, env=env)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
 
 
 def _on_postgresql() -> bool:

@@ -204,7 +204,10 @@ def sqlite_backup(
 def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str:
     """The pg_dump command line that backs up this PostgreSQL database (``database``: its
     Django settings) to ``dest``, without the password (pg_dump takes it from ~/.pgpass or
-    PGPASSWORD)."""
+    PGPASSWORD). It runs under umask 077, in a subshell that leaves the operator's own
+    umask alone: the dump holds every client record and live session, and pg_dump would
+    create it with the usual umask (readable by every account), where the SQLite backup
+    is written 0600."""
     import shlex
 
     database = dict(settings.DATABASES["default"] if database is None else database)
@@ -213,7 +216,7 @@ def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str
         if database.get(key):
             parts += [option, str(database[key])]
     parts += ["--file", dest, str(database.get("NAME") or "")]
-    return shlex.join(parts)
+    return f"(umask 077 && {shlex.join(parts)})"
 
 
 # --- start-up -------------------------------------------------------------------------
