@@ -100,3 +100,21 @@ def weekly_sessions(therapist, display_name: str, count: int, *, birth_year: int
         for n in range(count)
     ]
     return client, episode, sessions
+
+
+# Tablet mode's way back for the therapist (checkins/includes/staff_return.html).
+SIGN_IN_AGAIN = "Therapist: sign in again"
+TABLET_RETURN = "/checkins/tablet/return/"
+
+
+def tablet_answered(http, client) -> tuple[str, str]:
+    """Start tablet mode for ``client``'s past session as the therapist signed in on
+    ``http`` and answer as the client; (the questionnaire's address, the thank-you page)."""
+    location = http.post(
+        f"/appointments/{appointment_of(client).pk}/checkins/new/",
+        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
+    )["Location"]
+    key = form_key(http.get(location).content.decode())
+    thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
+    assert thanks.status_code == 200
+    return location, thanks.content.decode()

@@ -12,13 +12,18 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
-from tests.checkins._helpers import CHECKIN_ANSWERS, appointment_of, form_key, open_and_answer
+from tests.checkins._helpers import (
+    CHECKIN_ANSWERS,
+    SIGN_IN_AGAIN,
+    appointment_of,
+    open_and_answer,
+    tablet_answered,
+)
+from tests.checkins._helpers import TABLET_RETURN as RETURN
 from tests.conftest import CANARY, PASSWORD
 
 from rapport.checkins.services import checkin_create
 
-SIGN_IN_AGAIN = "Therapist: sign in again"
-RETURN = "/checkins/tablet/return/"
 ALREADY_SENT = "Your answers were already sent. Thank you."
 
 
@@ -30,19 +35,6 @@ def _clear_cache():
     cache.clear()
 
 
-def _tablet_answered(http, client) -> tuple[str, str]:
-    """Start tablet mode for ``client``'s past session as the signed-in therapist and answer
-    as the client; (the questionnaire's address, the thank-you page's HTML)."""
-    location = http.post(
-        f"/appointments/{appointment_of(client).pk}/checkins/new/",
-        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
-    )["Location"]
-    key = form_key(http.get(location).content.decode())
-    thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
-    assert thanks.status_code == 200
-    return location, thanks.content.decode()
-
-
 def _staff_links(page: str) -> list[str]:
     pattern = r'<p class="staff-return"><a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a></p>"
     return [unescape(href) for href in re.findall(pattern, page)]
@@ -51,7 +43,7 @@ def _staff_links(page: str) -> list[str]:
 @pytest.mark.django_db
 def test_the_tablet_already_sent_page_has_the_same_sign_in_again_link(login, therapist_a, client_a):
     http = login(therapist_a)
-    location, thanks = _tablet_answered(http, client_a)
+    location, thanks = tablet_answered(http, client_a)
     back = http.get(location)  # the client presses Back (or Reload)
     page = back.content.decode()
     assert back.status_code == 410
@@ -71,7 +63,7 @@ def test_from_the_already_sent_page_signing_in_leads_back_to_the_client(
     login, therapist_a, client_a
 ):
     http = login(therapist_a)
-    location, _ = _tablet_answered(http, client_a)
+    location, _ = tablet_answered(http, client_a)
     http.get(location)  # Reload: the session still remembers the client
     [link] = _staff_links(http.get(location).content.decode())
     signed_in = http.post(link, {"login": therapist_a.email, "password": PASSWORD, "next": RETURN})

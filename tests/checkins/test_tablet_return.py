@@ -15,13 +15,17 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.cache import cache
-from tests.checkins._helpers import CHECKIN_ANSWERS, appointment_of, form_key, open_and_answer
+from tests.checkins._helpers import (
+    CHECKIN_ANSWERS,
+    SIGN_IN_AGAIN,
+    appointment_of,
+    open_and_answer,
+    tablet_answered,
+)
+from tests.checkins._helpers import TABLET_RETURN as RETURN
 from tests.conftest import CANARY, PASSWORD
 
 from rapport.checkins.services import checkin_create
-
-SIGN_IN_AGAIN = "Therapist: sign in again"
-RETURN = "/checkins/tablet/return/"
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +37,8 @@ def _clear_cache():
 
 
 def _tablet_thanks(http, client) -> str:
-    """Start tablet mode for ``client``'s past session as the signed-in therapist, answer
-    the questions as the client; the thank-you page's HTML."""
-    location = http.post(
-        f"/appointments/{appointment_of(client).pk}/checkins/new/",
-        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
-    )["Location"]
-    key = form_key(http.get(location).content.decode())
-    thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
-    assert thanks.status_code == 200
-    return thanks.content.decode()
+    """The thank-you page after tablet mode for ``client`` (tablet_answered)."""
+    return tablet_answered(http, client)[1]
 
 
 def _sign_in_link(page: str) -> str:
