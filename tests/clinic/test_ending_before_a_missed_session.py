@@ -5,26 +5,14 @@ attended. Fixed clock (DESIGN §3)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from tests.clinic.conftest import FIXED
 
 from rapport.clinic.models import Appointment, Attendance
 
 pytestmark = pytest.mark.django_db
-
-FIXED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, London = UTC
-
-
-@pytest.fixture
-def episode(client_a, monkeypatch):
-    monkeypatch.setattr(timezone, "now", lambda: FIXED)
-    episode = client_a.episodes.get()
-    episode.started_on = date(2026, 11, 2)
-    episode.save()
-    episode.appointments.all().delete()
-    return episode
 
 
 @pytest.mark.parametrize(

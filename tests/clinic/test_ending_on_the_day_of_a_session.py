@@ -10,26 +10,19 @@ the message afterwards no longer says "after the end date". Fixed clock (DESIGN 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from tests.clinic.conftest import FIXED
 
 from rapport.clinic.models import Appointment, Attendance
 
 pytestmark = pytest.mark.django_db
 
-FIXED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday morning, London = UTC
-
 
 @pytest.fixture
-def episode(client_a, monkeypatch):
+def episode(episode):
     """Last week's session attended; the last session today at 15:00; one next week."""
-    monkeypatch.setattr(timezone, "now", lambda: FIXED)
-    episode = client_a.episodes.get()
-    episode.started_on = date(2026, 11, 2)
-    episode.save()
-    episode.appointments.all().delete()
     Appointment.objects.create(
         episode=episode, starts_at=FIXED - timedelta(days=7), attendance=Attendance.ATTENDED
     )
