@@ -6,6 +6,8 @@ prove it never reaches someone outside A's scope.
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import timedelta
 
 import pytest
@@ -93,3 +95,18 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def console_output():
+    """What the configured root console handler (the one systemd's journal reads) writes
+    while the test runs: records go through the project's real loggers and filters."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    output = io.StringIO()
+    # Swapped by hand: setStream flushes the old stream, which pytest's output capture or
+    # an xdist worker may have closed already.
+    previous, handler.stream = handler.stream, output
+    try:
+        yield output
+    finally:
+        handler.stream = previous

@@ -6,7 +6,6 @@ loggers and the console handler, and the test reads what that handler wrote.
 
 from __future__ import annotations
 
-import io
 import logging
 
 import pytest
@@ -15,20 +14,6 @@ from django.test import Client
 from rapport.lib.redact import REDACTED, RedactSecretPaths
 
 TOKEN = "k3Jq-9xZ_secretTOKEN_0123456789abcdefghijklm"
-
-
-@pytest.fixture
-def console_output():
-    """What the configured root console handler writes, while the test runs."""
-    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
-    output = io.StringIO()
-    # Swapped by hand: setStream flushes the old stream, which pytest-xdist's workers may
-    # have closed already.
-    previous, handler.stream = handler.stream, output
-    try:
-        yield output
-    finally:
-        handler.stream = previous
 
 
 @pytest.mark.django_db
