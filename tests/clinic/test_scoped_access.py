@@ -502,6 +502,15 @@ def _today(days: int = 0) -> str:
     return (timezone.localdate() + timedelta(days=days)).isoformat()
 
 
+def _alert_form(target: Target, data: dict) -> dict:
+    """An alert's form as its page sends it: with the alert's version as shown (a form
+    without it is refused as if the alert had changed, ``monitoring.services``)."""
+    from rapport.monitoring.models import Alert
+    from rapport.monitoring.services import alert_version
+
+    return {**data, "shown": alert_version(Alert.objects.get(pk=target.values["alert_id"]))}
+
+
 def _transcript_file(target):
     return {"file": SimpleUploadedFile("session.txt", _transcript_text("Another"))}
 
@@ -660,12 +669,14 @@ POSTS: dict[str, Post] = {
     "episode_checkin_schedule": Post(
         lambda t: {"before_instrument": "none", "after_instrument": "session-checkin"}
     ),
-    "alert_acknowledge": BUTTON,
+    "alert_acknowledge": Post(lambda t: _alert_form(t, {})),
     "alert_action": Post(
-        lambda t: {"strategy": "", "note": "Talked it through.", "performed_on": _today()}
+        lambda t: _alert_form(
+            t, {"strategy": "", "note": "Talked it through.", "performed_on": _today()}
+        )
     ),
-    "alert_dismiss": Post(lambda t: {"reason": "Discussed in supervision."}),
-    "alert_snooze": Post(lambda t: {"until": _today(7)}),
+    "alert_dismiss": Post(lambda t: _alert_form(t, {"reason": "Discussed in supervision."})),
+    "alert_snooze": Post(lambda t: _alert_form(t, {"until": _today(7)})),
     "transcript_upload": Post(_transcript_file),
     "transcript_report": READ_ONLY,
     "transcript_roles": Post(lambda t: {"speaker_0": "therapist", "speaker_1": "client"}),

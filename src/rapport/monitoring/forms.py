@@ -17,11 +17,31 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AcknowledgeForm(forms.Form):
-    """No fields: the button is the whole form (CSRF still applies)."""
+class AlertForm(forms.Form):
+    """A form acting on an alert carries the alert's version as the page showed it
+    (``services.alert_version``), for the service to compare with the alert's now. Not
+    required: a form without one (a page from before it was sent) is refused like a changed
+    alert, not let through. No id: the client page has several of these per alert."""
+
+    shown = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"id": False})
+    )
+
+    def show_version(self, version: str) -> None:
+        """Carry ``version`` from now on: the alert the page is about to show again."""
+        if self.is_bound:
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+            data["shown"] = version
+            self.data = data
+        else:
+            self.initial["shown"] = version
 
 
-class LogActionForm(forms.Form):
+class AcknowledgeForm(AlertForm):
+    """Only the version: the button is the whole form (CSRF still applies)."""
+
+
+class LogActionForm(AlertForm):
     strategy = forms.ChoiceField(label=_("What did you try?"), required=False)
     note = forms.CharField(
         label=_("In your own words"),
@@ -52,7 +72,7 @@ class LogActionForm(forms.Form):
         return data
 
 
-class DismissForm(forms.Form):
+class DismissForm(AlertForm):
     reason = forms.CharField(
         label=_("Why does this not need action?"),
         max_length=2000,
@@ -61,7 +81,7 @@ class DismissForm(forms.Form):
     )
 
 
-class SnoozeForm(forms.Form):
+class SnoozeForm(AlertForm):
     until = forms.DateField(label=_("Snooze until"), widget=DateInput)
 
     def __init__(self, *args, **kwargs):

@@ -35,6 +35,8 @@ each would teach them that snoozing does not work.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +47,7 @@ from rapport.monitoring.signals.adapter import find_instrument
 from rapport.monitoring.signals.errors import CriteriaError
 from rapport.monitoring.signals.model import SEVERITIES
 
-__all__ = ["HOW", "News", "news_since", "reason", "seen_now"]
+__all__ = ["HOW", "News", "news_since", "reason", "seen_now", "shown_version"]
 
 #: What the therapist did when they saw the alert.
 HOW = ("acknowledged", "action", "snoozed", "dismissed")
@@ -120,6 +122,29 @@ def seen_now(
         "how": how,
         "on": on.isoformat(),
     }
+
+
+def shown_version(
+    *,
+    kind: str,
+    key: str,
+    severity: str,
+    session: int,
+    onset_session: int,
+    evidence: Mapping[str, Any],
+    explanation: str,
+) -> str:
+    """A digest of what the alert says (its instance, severity, evidence and explanation),
+    carried by the alert's forms as it was shown: the services refuse an action when it is
+    no longer the alert's, since ``seen_now`` would record as seen what the therapist never
+    saw. Not its status or ``woken_reason``: someone acting on it (a double submit, a
+    colleague) changes those, not what it says."""
+    said = json.dumps(
+        [kind, key, severity, session, onset_session, evidence, explanation],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(said.encode()).hexdigest()[:32]
 
 
 def _name(instrument: Any) -> str:

@@ -5,7 +5,9 @@
   snooze). Called by the response and attendance hooks, and by the periodic recompute, which
   first builds each batch's series and signals without locks (``alerts_prepare``).
 * ``alert_acknowledge``, ``alert_log_action``, ``alert_dismiss``, ``alert_snooze``: the
-  therapist's side of the lifecycle (see ``models.Alert``).
+  therapist's side of the lifecycle (see ``models.Alert``). Given the alert's version as
+  the page showed it (``shown``, from ``alert_version``), each refuses with
+  :class:`AlertChanged` if the alert says something else now.
 * ``trajectory_calibration_store``: a clinic's re-estimated expected-response parameters.
 * ``dropout_calibration_store``: a clinic's recalibrated dropout model.
 
@@ -41,7 +43,7 @@ from rapport.monitoring.models import (
     RepairAction,
     TrajectoryCalibration,
 )
-from rapport.monitoring.news import news_since, seen_now
+from rapport.monitoring.news import news_since, seen_now, shown_version
 from rapport.monitoring.news import reason as news_reason
 from rapport.monitoring.selectors import late_seen, passed_over
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_inputs, load_many
@@ -52,13 +54,16 @@ if TYPE_CHECKING:  # the fitting code (pandas, statsmodels) stays out of the web
     from rapport.monitoring.calibration import DropoutRecalibration
 
 __all__ = [
+    "CHANGED",
     "MAX_SNOOZE_DAYS",
+    "AlertChanged",
     "Prepared",
     "SyncResult",
     "alert_acknowledge",
     "alert_dismiss",
     "alert_log_action",
     "alert_snooze",
+    "alert_version",
     "alerts_prepare",
     "alerts_recompute_episode",
     "alerts_recompute_many",
@@ -598,6 +603,37 @@ def _require_active(alert: Alert) -> None:
         raise ValidationError("This alert is closed: it was resolved or dismissed.")
 
 
+#: Why an action on an alert was refused: it changed after the page showed it.
+CHANGED = "This alert changed while the page was open: read what is new, then choose again."
+
+
+class AlertChanged(ValidationError):
+    """The alert says something else than when the page showed it (``alert_version``)."""
+
+
+def alert_version(alert: Alert) -> str:
+    """What the alert says, as a digest the alert's forms carry (``news.shown_version``)."""
+    return shown_version(
+        kind=alert.kind,
+        key=alert.signal_key,
+        severity=alert.severity,
+        session=alert.session,
+        onset_session=alert.onset_session,
+        evidence=alert.evidence,
+        explanation=alert.explanation,
+    )
+
+
+def _require_as_shown(alert: Alert, shown: str | None) -> None:
+    """Refuse the action if the alert changed since the page showed it (``shown``: the
+    version the page carried; "" from a form without one). A recompute between the page
+    and the click (a check-in answered meanwhile) must not be recorded as seen
+    (``_mark_seen``), so it never woke or reopened the alert. None: not from a page (the
+    command line, tests), nothing to compare. The version is only compared, never used."""
+    if shown is not None and shown != alert_version(alert):
+        raise AlertChanged(CHANGED)
+
+
 def _locked(alert: Alert) -> Alert:
     """Re-read the alert under a row lock so two clicks cannot interleave."""
     fresh = Alert.objects.select_for_update().get(pk=alert.pk)
@@ -607,10 +643,16 @@ def _locked(alert: Alert) -> Alert:
 
 @transaction.atomic
 def alert_acknowledge(
-    *, actor, alert: Alert, request=None, now: dt.datetime | None = None
+    *,
+    actor,
+    alert: Alert,
+    request=None,
+    now: dt.datetime | None = None,
+    shown: str | None = None,
 ) -> Alert:
     alert = _locked(alert)
     _require_active(alert)
+    _require_as_shown(alert, shown)
     now = now or timezone.now()
     if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
         alert.status = AlertStatus.ACKNOWLEDGED
@@ -640,10 +682,12 @@ def alert_log_action(
     performed_on: dt.date | None = None,
     request=None,
     now: dt.datetime | None = None,
+    shown: str | None = None,
 ) -> RepairAction:
     """Record what the therapist did (a suggested strategy, their own words, or both)."""
     alert = _locked(alert)
     _require_active(alert)
+    _require_as_shown(alert, shown)
     now = now or timezone.now()
     today = timezone.localdate(now)
     note = (note or "").strip()
@@ -715,11 +759,18 @@ def _same_action_just_logged(alert, strategy, note, performed_on, created_by, no
 
 @transaction.atomic
 def alert_dismiss(
-    *, actor, alert: Alert, reason: str, request=None, now: dt.datetime | None = None
+    *,
+    actor,
+    alert: Alert,
+    reason: str,
+    request=None,
+    now: dt.datetime | None = None,
+    shown: str | None = None,
 ) -> Alert:
     """Close an alert the therapist judges not to apply; the reason is kept (encrypted)."""
     alert = _locked(alert)
     _require_active(alert)
+    _require_as_shown(alert, shown)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why this alert does not need action."})
@@ -745,11 +796,18 @@ def alert_dismiss(
 
 @transaction.atomic
 def alert_snooze(
-    *, actor, alert: Alert, until: dt.date, request=None, now: dt.datetime | None = None
+    *,
+    actor,
+    alert: Alert,
+    until: dt.date,
+    request=None,
+    now: dt.datetime | None = None,
+    shown: str | None = None,
 ) -> Alert:
     """Put an alert aside until a date; it opens again on that date if the signal holds."""
     alert = _locked(alert)
     _require_active(alert)
+    _require_as_shown(alert, shown)
     today = timezone.localdate(now or timezone.now())
     if until <= today:
         raise ValidationError({"until": "Choose a date after today."})

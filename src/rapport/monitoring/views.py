@@ -78,14 +78,27 @@ def _audit_view(request, alert) -> None:
     )
 
 
+def _refused(form, alert, error: ValidationError) -> None:
+    """The service's errors on the form. When it refused because the alert changed since
+    the page was shown, the page shows the alert as it is now with the therapist's input
+    kept, and the form carries this version: choosing again acts on what they now see."""
+    add_service_errors(form, error)
+    if isinstance(error, services.AlertChanged):
+        form.show_version(services.alert_version(alert))
+
+
 def _alert_form_view(request, alert_id, *, form_class, title, run, success, form_kwargs=None):
     alert = selectors.get_alert_for_user(request.user, alert_id)
-    form = form_class(request.POST if request.method == "POST" else None, **(form_kwargs or {}))
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial={"shown": services.alert_version(alert)},
+        **(form_kwargs or {}),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run(alert, form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            _refused(form, alert, error)
         else:
             messages.success(request, success)
             return redirect(_back(alert))
@@ -112,7 +125,7 @@ def alert_acknowledge(request, alert_id):
         form_class=AcknowledgeForm,
         title=_("Acknowledge this alert"),
         run=lambda alert, data: services.alert_acknowledge(
-            actor=request.user, alert=alert, request=request
+            actor=request.user, alert=alert, request=request, shown=data["shown"]
         ),
         success=_("Alert acknowledged."),
     )
@@ -127,7 +140,11 @@ def alert_dismiss(request, alert_id):
         form_class=DismissForm,
         title=_("Dismiss this alert"),
         run=lambda alert, data: services.alert_dismiss(
-            actor=request.user, alert=alert, reason=data["reason"], request=request
+            actor=request.user,
+            alert=alert,
+            reason=data["reason"],
+            request=request,
+            shown=data["shown"],
         ),
         success=_("Alert dismissed."),
     )
@@ -142,7 +159,11 @@ def alert_snooze(request, alert_id):
         form_class=SnoozeForm,
         title=_("Snooze this alert"),
         run=lambda alert, data: services.alert_snooze(
-            actor=request.user, alert=alert, until=data["until"], request=request
+            actor=request.user,
+            alert=alert,
+            until=data["until"],
+            request=request,
+            shown=data["shown"],
         ),
         success=_("Alert snoozed."),
     )
@@ -154,7 +175,11 @@ def alert_action(request, alert_id):
     alert = selectors.get_alert_for_user(request.user, alert_id)
     view, monitoring = _view_for(alert)
     strategies = view.strategies if view is not None else []
-    form = LogActionForm(request.POST if request.method == "POST" else None, strategies=strategies)
+    form = LogActionForm(
+        request.POST if request.method == "POST" else None,
+        strategies=strategies,
+        initial={"shown": services.alert_version(alert)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.alert_log_action(
@@ -164,9 +189,10 @@ def alert_action(request, alert_id):
                 note=form.cleaned_data["note"],
                 performed_on=form.cleaned_data["performed_on"],
                 request=request,
+                shown=form.cleaned_data["shown"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            _refused(form, alert, error)
         else:
             messages.success(request, _("Action logged."))
             return redirect(_back(alert))
@@ -201,10 +227,15 @@ def client_panel(request, client):
         # Field names stay plain (the alert pages read them); ids are unique on the page.
         auto_id = f"id_a{view.alert.pk}_%s"
         view.answered = alert_answered_apart(view.alert, monitoring.episode_series)
+        # Each form carries the alert as shown here (``services.alert_version``).
+        shown = {"shown": services.alert_version(view.alert)}
         view.forms = {
-            "action": LogActionForm(strategies=view.strategies, auto_id=auto_id),
-            "dismiss": DismissForm(auto_id=auto_id),
-            "snooze": SnoozeForm(auto_id=auto_id),
+            "acknowledge": AcknowledgeForm(auto_id=auto_id, initial=dict(shown)),
+            "action": LogActionForm(
+                strategies=view.strategies, auto_id=auto_id, initial=dict(shown)
+            ),
+            "dismiss": DismissForm(auto_id=auto_id, initial=dict(shown)),
+            "snooze": SnoozeForm(auto_id=auto_id, initial=dict(shown)),
         }
     return {
         "template": "monitoring/panel.html",

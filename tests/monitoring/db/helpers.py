@@ -203,3 +203,12 @@ def bulk_history(client, appointments, *, alliance=(), outcome=(), name: str = "
                 )
             )
     Response.objects.bulk_create(rows)
+
+
+def as_shown(alert, data: dict | None = None) -> dict:
+    """A form about ``alert`` as its page sends it: with the alert's version as it is now
+    (``services.alert_version``: the page was shown just before this is sent)."""
+    from rapport.monitoring.models import Alert
+    from rapport.monitoring.services import alert_version
+
+    return {**(data or {}), "shown": alert_version(Alert.objects.get(pk=alert.pk))}

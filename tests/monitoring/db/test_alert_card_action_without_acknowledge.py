@@ -15,7 +15,7 @@ from django.utils import timezone
 from rapport.monitoring import services
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import checkins, make_episode, outcomes
+from tests.monitoring.db.helpers import as_shown, checkins, make_episode, outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +45,14 @@ def day(moment: dt.date) -> str:
 def log_action(http, alert: Alert) -> None:
     response = http.post(
         f"/alerts/{alert.pk}/action/",
-        {
-            "strategy": "",
-            "note": "Asked what would fit better.",
-            "performed_on": timezone.localdate().isoformat(),
-        },
+        as_shown(
+            alert,
+            {
+                "strategy": "",
+                "note": "Asked what would fit better.",
+                "performed_on": timezone.localdate().isoformat(),
+            },
+        ),
     )
     assert response.status_code == 302
 
@@ -85,7 +88,7 @@ def test_the_alert_page_does_not_say_acknowledged_after_an_action_alone(login, t
 
 
 def test_a_click_on_acknowledge_by_someone_else_is_still_named(login, therapist_a, morgan, low):
-    assert login(morgan).post(f"/alerts/{low.pk}/acknowledge/").status_code == 302
+    assert login(morgan).post(f"/alerts/{low.pk}/acknowledge/", as_shown(low)).status_code == 302
     http = login(therapist_a)
     log_action(http, low)
     today = day(timezone.localdate())

@@ -13,7 +13,7 @@ from rapport.guidance.models import Strategy
 from rapport.guidance.services import library_load
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import checkins, make_episode, outcomes
+from tests.monitoring.db.helpers import as_shown, checkins, make_episode, outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,10 @@ def test_the_client_page_charts_the_alliance_with_markers_and_a_table_of_the_sam
     strategy = Strategy.objects.get(clinic=client.clinic, slug="name-the-rupture")
     http.post(
         f"/alerts/{alert.pk}/action/",
-        {"strategy": strategy.pk, "note": "", "performed_on": timezone.localdate().isoformat()},
+        as_shown(
+            alert,
+            {"strategy": strategy.pk, "note": "", "performed_on": timezone.localdate().isoformat()},
+        ),
     )
     page = http.get(f"/clients/{client.pk}/").content.decode()
     images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', page)
@@ -86,17 +89,20 @@ def test_the_client_page_charts_the_alliance_with_markers_and_a_table_of_the_sam
 def test_acknowledging_and_logging_an_action_from_the_page(login, therapist_a, ruptured):
     client, alert = ruptured
     http = login(therapist_a)
-    response = http.post(f"/alerts/{alert.pk}/acknowledge/")
+    response = http.post(f"/alerts/{alert.pk}/acknowledge/", as_shown(alert))
     assert response.status_code == 302
     assert response["Location"] == f"/clients/{client.pk}/#alert-{alert.pk}"
     assert state(alert)[0] == AlertStatus.ACKNOWLEDGED
     response = http.post(
         f"/alerts/{alert.pk}/action/",
-        {
-            "strategy": "",
-            "note": "Asked what felt off; agreed to slow down.",
-            "performed_on": timezone.localdate().isoformat(),
-        },
+        as_shown(
+            alert,
+            {
+                "strategy": "",
+                "note": "Asked what felt off; agreed to slow down.",
+                "performed_on": timezone.localdate().isoformat(),
+            },
+        ),
     )
     assert response.status_code == 302
     action = RepairAction.objects.get()
@@ -124,7 +130,7 @@ def test_invalid_input_re_renders_with_400_and_changes_nothing(
 ):
     _, alert = ruptured
     before = state(alert)
-    response = login(therapist_a).post(f"/alerts/{alert.pk}/{name}/", data)
+    response = login(therapist_a).post(f"/alerts/{alert.pk}/{name}/", as_shown(alert, data))
     assert response.status_code == 400
     assert state(alert) == before
 
@@ -146,7 +152,7 @@ def test_another_therapist_can_neither_see_nor_act_on_the_alert(login, therapist
     http = login(therapist_b)
     assert http.get(f"/alerts/{alert.pk}/{name}/").status_code == 404
     post = {"reason": "x", "until": "2099-01-01", "note": "x", "performed_on": "2020-01-01"}
-    assert http.post(f"/alerts/{alert.pk}/{name}/", post).status_code == 404
+    assert http.post(f"/alerts/{alert.pk}/{name}/", as_shown(alert, post)).status_code == 404
     assert state(alert) == before
     assert not AuditEvent.objects.filter(actor=therapist_b, client_id=client.pk).exists()
     assert "Rupture R." not in http.get("/caseload/").content.decode()
@@ -154,9 +160,15 @@ def test_another_therapist_can_neither_see_nor_act_on_the_alert(login, therapist
 
 def test_the_supervisor_may_act_and_the_admin_may_not(login, supervisor, admin_user, ruptured):
     _, alert = ruptured
-    assert login(admin_user).post(f"/alerts/{alert.pk}/acknowledge/").status_code == 403
+    assert (
+        login(admin_user).post(f"/alerts/{alert.pk}/acknowledge/", as_shown(alert)).status_code
+        == 403
+    )
     assert state(alert)[0] == AlertStatus.OPEN
-    assert login(supervisor).post(f"/alerts/{alert.pk}/acknowledge/").status_code == 302
+    assert (
+        login(supervisor).post(f"/alerts/{alert.pk}/acknowledge/", as_shown(alert)).status_code
+        == 302
+    )
     assert state(alert)[0] == AlertStatus.ACKNOWLEDGED
 
 
@@ -164,16 +176,23 @@ def test_snooze_and_dismiss_from_the_page(login, therapist_a, ruptured):
     client, alert = ruptured
     http = login(therapist_a)
     until = timezone.localdate() + timezone.timedelta(days=14)
-    assert http.post(f"/alerts/{alert.pk}/snooze/", {"until": until.isoformat()}).status_code == 302
+    assert (
+        http.post(
+            f"/alerts/{alert.pk}/snooze/", as_shown(alert, {"until": until.isoformat()})
+        ).status_code
+        == 302
+    )
     assert state(alert)[:2] == (AlertStatus.SNOOZED, until)
     page = http.get(f"/clients/{client.pk}/").content.decode()
     assert "1 snoozed alert" in page
-    response = http.post(f"/alerts/{alert.pk}/dismiss/", {"reason": "Discussed in supervision"})
+    response = http.post(
+        f"/alerts/{alert.pk}/dismiss/", as_shown(alert, {"reason": "Discussed in supervision"})
+    )
     assert response.status_code == 302
     assert state(alert)[0] == AlertStatus.DISMISSED
     # A closed alert's pages say so, and refuse to act.
     assert "closed" in http.get(f"/alerts/{alert.pk}/acknowledge/").content.decode()
-    assert http.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 400
+    assert http.post(f"/alerts/{alert.pk}/acknowledge/", as_shown(alert)).status_code == 400
 
 
 @pytest.mark.parametrize("name", ["acknowledge", "dismiss", "snooze"])

@@ -22,7 +22,7 @@ from rapport.monitoring import services
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import checkin_answers, make_episode, record
+from tests.monitoring.db.helpers import as_shown, checkin_answers, make_episode, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
@@ -225,7 +225,7 @@ def test_acknowledging_on_the_page_closes_the_late_answer_at_once(
     http = login(therapist_a)
     pushed = active(episode)["pushed_or_overridden"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = http.post(f"/alerts/{pushed.pk}/acknowledge/")
+        response = http.post(f"/alerts/{pushed.pk}/acknowledge/", as_shown(pushed))
     assert response.status_code == 302
     pushed.refresh_from_db()
     assert pushed.status == AlertStatus.RESOLVED and pushed.acknowledged_by == therapist_a
@@ -234,7 +234,9 @@ def test_acknowledging_on_the_page_closes_the_late_answer_at_once(
 
     low = active(episode)["alliance_low"]
     with django_capture_on_commit_callbacks(execute=True):
-        http.post(f"/alerts/{low.pk}/dismiss/", {"reason": "Talked it through today"})
+        http.post(
+            f"/alerts/{low.pk}/dismiss/", as_shown(low, {"reason": "Talked it through today"})
+        )
     assert set(active(episode)) == {"alliance_repaired"}
     panel = monitoring_panel(http.get(f"/clients/{client.pk}/").content.decode())
     assert "No alerts need action" in panel and "Good news" in panel

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rapport.monitoring.forms import LogActionForm
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import checkins, make_episode, outcomes
+from tests.monitoring.db.helpers import as_shown, checkins, make_episode, outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,9 @@ def low(therapist_a):
 def test_the_page_marks_the_strategy_field_and_the_summary_links_to_it(login, therapist_a, low):
     response = login(therapist_a).post(
         f"/alerts/{low.pk}/action/",
-        {"strategy": "", "note": "", "performed_on": timezone.localdate().isoformat()},
+        as_shown(
+            low, {"strategy": "", "note": "", "performed_on": timezone.localdate().isoformat()}
+        ),
     )
     assert response.status_code == 400
     page = response.content.decode()

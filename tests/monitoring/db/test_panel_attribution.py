@@ -17,7 +17,7 @@ from rapport.guidance.models import Strategy
 from rapport.guidance.services import library_load
 from rapport.monitoring.models import Alert
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import checkins, make_episode, outcomes
+from tests.monitoring.db.helpers import as_shown, checkins, make_episode, outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +59,14 @@ def _today() -> str:
 def _log(http, alert, note, strategy=None):
     response = http.post(
         f"/alerts/{alert.pk}/action/",
-        {
-            "strategy": strategy.pk if strategy else "",
-            "note": note,
-            "performed_on": timezone.localdate().isoformat(),
-        },
+        as_shown(
+            alert,
+            {
+                "strategy": strategy.pk if strategy else "",
+                "note": note,
+                "performed_on": timezone.localdate().isoformat(),
+            },
+        ),
     )
     assert response.status_code == 302
 
@@ -73,7 +76,10 @@ def test_the_therapist_sees_who_acknowledged_and_who_acted(
 ):
     person, by_kind = alerts
     rupture, low = by_kind["alliance_rupture"], by_kind["alliance_low"]
-    assert login(morgan).post(f"/alerts/{rupture.pk}/acknowledge/").status_code == 302
+    assert (
+        login(morgan).post(f"/alerts/{rupture.pk}/acknowledge/", as_shown(rupture)).status_code
+        == 302
+    )
     strategy = Strategy.objects.get(clinic=person.clinic, slug="name-the-rupture")
     _log(client, rupture, "Raised it in supervision.", strategy)
     client.logout()
@@ -108,10 +114,16 @@ def test_a_snooze_and_a_dismissal_say_who_and_when(login, therapist_a, morgan, a
     http = login(morgan)
     until = timezone.localdate() + timezone.timedelta(days=14)
     assert (
-        http.post(f"/alerts/{rupture.pk}/snooze/", {"until": until.isoformat()}).status_code == 302
+        http.post(
+            f"/alerts/{rupture.pk}/snooze/", as_shown(rupture, {"until": until.isoformat()})
+        ).status_code
+        == 302
     )
     assert (
-        http.post(f"/alerts/{low.pk}/dismiss/", {"reason": "Talked it through"}).status_code == 302
+        http.post(
+            f"/alerts/{low.pk}/dismiss/", as_shown(low, {"reason": "Talked it through"})
+        ).status_code
+        == 302
     )
     http.logout()
     http = login(therapist_a)
@@ -129,9 +141,11 @@ def test_the_page_reads_the_same_number_of_queries_however_many_people_acted(
     http = login(therapist_a)
     until = (timezone.localdate() + timezone.timedelta(days=7)).isoformat()
     # Few: one acknowledgement, one action, one snooze.
-    http.post(f"/alerts/{by_kind[kinds[0]].pk}/acknowledge/")
+    http.post(f"/alerts/{by_kind[kinds[0]].pk}/acknowledge/", as_shown(by_kind[kinds[0]]))
     _log(http, by_kind[kinds[0]], "First step.")
-    http.post(f"/alerts/{by_kind[kinds[1]].pk}/snooze/", {"until": until})
+    http.post(
+        f"/alerts/{by_kind[kinds[1]].pk}/snooze/", as_shown(by_kind[kinds[1]], {"until": until})
+    )
     http.get(f"/clients/{person.pk}/")  # warm the caches (registry, library)
     with CaptureQueriesContext(connection) as few:
         http.get(f"/clients/{person.pk}/")
@@ -139,7 +153,7 @@ def test_the_page_reads_the_same_number_of_queries_however_many_people_acted(
     http.logout()
     http = login(morgan)
     for kind in kinds[2:]:
-        http.post(f"/alerts/{by_kind[kind].pk}/acknowledge/")
+        http.post(f"/alerts/{by_kind[kind].pk}/acknowledge/", as_shown(by_kind[kind]))
     for kind in kinds:
         if by_kind[kind].is_positive:
             continue
@@ -167,7 +181,10 @@ def test_the_evidence_reads_in_plain_words_on_the_page(login, therapist_a, alert
 
 def test_good_news_reads_as_noted_by_whoever_noted_it(login, therapist_a, morgan, good_news):
     person, recovered = good_news
-    assert login(morgan).post(f"/alerts/{recovered.pk}/acknowledge/").status_code == 302
+    assert (
+        login(morgan).post(f"/alerts/{recovered.pk}/acknowledge/", as_shown(recovered)).status_code
+        == 302
+    )
     page = login(therapist_a).get(f"/clients/{person.pk}/").content.decode()
     assert f"Noted by Morgan Lee (supervisor), {_today()}." in _card(page, recovered)
 
