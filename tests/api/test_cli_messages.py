@@ -28,7 +28,7 @@ def test_a_prefix_matching_several_tokens_asks_for_more_of_it(therapist_a, capsy
     for _ in range(2):
         api_token_create(actor=None, user=therapist_a)
     # Two tokens whose first characters happen to agree (rare with random tokens).
-    ApiToken.objects.update(prefix="rpt_sameStart")
+    ApiToken.objects.update(prefix="rpt_sameStar")  # the column holds 12
     assert main(["token", "revoke", "--prefix", "rpt_same"]) == 2
     err = capsys.readouterr().err
     assert err == "rapport: 2 active tokens start with 'rpt_same'; give more of it\n"
