@@ -347,6 +347,27 @@ def test_on_postgresql_backup_prints_pg_dump_and_is_audited_as_the_command_line(
     assert event.clinic_id is None  # the installation's, on no clinic admin's page
 
 
+@pytest.mark.skipif(
+    not _on_postgresql(),
+    reason="the PostgreSQL branch of `rapport backup` needs the suite run on PostgreSQL "
+    "(RAPPORT_DATABASE_URL=postgres://..., as CI does)",
+)
+@pytest.mark.django_db
+def test_on_postgresql_backup_refuses_to_print_a_pg_dump_over_an_existing_file(capsys, tmp_path):
+    from rapport.audit.models import AuditEvent
+
+    existing = tmp_path / "rapport.dump"
+    existing.write_text("last night's dump")
+
+    assert main(["backup", str(existing)]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.err == f"rapport: {existing} already exists: a backup never overwrites\n"
+    assert "pg_dump" not in captured.out
+    assert existing.read_text() == "last night's dump"
+    assert not AuditEvent.objects.filter(target="backup:postgresql:pg_dump-command").exists()
+
+
 # --- the database a command opened ----------------------------------------------------
 
 

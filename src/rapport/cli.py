@@ -364,7 +364,11 @@ def cmd_backup(args: argparse.Namespace) -> None:
         # (its version must match the server's, and the password stays out of Rapport).
         # The audit log still says an operator asked for a backup of the whole database,
         # and that what they got was the command (whether it ran, Rapport cannot see).
-        command = pg_dump_command(str(dated_backup_file(Path(args.dest), ".dump")))
+        dump = dated_backup_file(Path(args.dest), ".dump")
+        if dump.exists():
+            # pg_dump --file would overwrite it; the SQLite backup refuses the same.
+            raise CommandError(f"{dump} already exists: a backup never overwrites")
+        command = pg_dump_command(str(dump))
         audit_record(actor="cli", action=Action.EXPORT, target="backup:postgresql:pg_dump-command")
         print("On PostgreSQL, back up with pg_dump (password from ~/.pgpass or PGPASSWORD):")
         print(f"  {command}")
