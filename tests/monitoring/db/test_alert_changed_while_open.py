@@ -19,7 +19,7 @@ from rapport.monitoring import services
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import NOW, checkin_answers, make_episode, record
+from tests.monitoring.db.helpers import NOW, checkin_answers, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
@@ -47,25 +47,6 @@ def inputs(name: str) -> dict:
     }[name]
 
 
-@pytest.fixture
-def pushed_at_3(therapist_a):
-    """Three weekly sessions ending yesterday; the check-ins about sessions 1 and 3 answered,
-    session 3's saying "a little" pushed; none about session 2 yet."""
-    client, episode, held = make_episode(therapist_a, "Sid S.", sessions=3, now=NOW)
-    for appointment, pushed in ((held[0], 0), (held[2], 1)):
-        record(
-            client,
-            CHECKIN,
-            checkin_answers(9, 9, 9, 9, pushed=pushed),
-            at=appointment.starts_at + HOUR,
-            appointment=appointment,
-        )
-    recompute_alerts(now=NOW)
-    alert = Alert.objects.get(episode=episode, kind="pushed_or_overridden")
-    assert alert.session == 3 and alert.severity == "low"
-    return client, held, alert
-
-
 def answer_session_2_pushed(client, held) -> None:
     """While the page is open: the check-in about session 2, answered late, says "yes"."""
     at = NOW + DAY - HOUR
@@ -89,7 +70,7 @@ def stored(alert: Alert) -> tuple:
 def test_an_action_on_an_alert_that_got_worse_since_the_page_is_refused_and_changes_nothing(
     login, therapist_a, pushed_at_3, name
 ):
-    client, held, alert = pushed_at_3
+    client, _, held, alert = pushed_at_3
     http = login(therapist_a)
     (shown,) = shown_on(http.get(f"/alerts/{alert.pk}/{name}/").content.decode())
 
@@ -125,7 +106,7 @@ def test_choosing_again_on_the_page_shown_after_the_refusal_goes_through(
     """The worse answer reopens an acknowledged alert while the therapist is logging an
     action: the refusal shows why it reopened; sending the page again records what they
     have now seen."""
-    client, held, alert = pushed_at_3
+    client, _, held, alert = pushed_at_3
     services.alert_acknowledge(actor=therapist_a, alert=alert, now=NOW)
     http = login(therapist_a)
     (shown,) = shown_on(http.get(f"/alerts/{alert.pk}/action/").content.decode())
@@ -155,7 +136,7 @@ def test_choosing_again_on_the_page_shown_after_the_refusal_goes_through(
 def test_it_goes_through_when_nothing_changed_even_if_a_recompute_ran(
     login, therapist_a, pushed_at_3, name
 ):
-    client, held, alert = pushed_at_3
+    client, _, held, alert = pushed_at_3
     http = login(therapist_a)
     (shown,) = shown_on(http.get(f"/alerts/{alert.pk}/{name}/").content.decode())
     recompute_alerts(now=NOW + HOUR)  # the same answers: the alert says the same
@@ -176,7 +157,7 @@ def test_it_goes_through_when_nothing_changed_even_if_a_recompute_ran(
 def test_the_buttons_on_the_client_page_carry_the_alert_as_shown_there(
     login, therapist_a, pushed_at_3
 ):
-    client, held, alert = pushed_at_3
+    client, _, held, alert = pushed_at_3
     http = login(therapist_a)
     page = http.get(f"/clients/{client.pk}/").content.decode()
     card = page[page.index(f'id="alert-{alert.pk}"') :]
@@ -194,7 +175,7 @@ def test_the_buttons_on_the_client_page_carry_the_alert_as_shown_there(
 def test_a_form_without_the_version_is_refused_like_a_changed_alert(
     login, therapist_a, pushed_at_3
 ):
-    _, _, alert = pushed_at_3
+    _, _, _, alert = pushed_at_3
     response = login(therapist_a).post(f"/alerts/{alert.pk}/acknowledge/")
     assert response.status_code == 400 and CHANGED in text(response.content.decode())
     alert.refresh_from_db()
@@ -202,7 +183,7 @@ def test_a_form_without_the_version_is_refused_like_a_changed_alert(
 
 
 def test_sending_the_same_page_twice_still_acts_once(login, therapist_a, pushed_at_3):
-    _, _, alert = pushed_at_3
+    _, _, _, alert = pushed_at_3
     http = login(therapist_a)
     (ack,) = shown_on(http.get(f"/alerts/{alert.pk}/acknowledge/").content.decode())
     (act,) = shown_on(http.get(f"/alerts/{alert.pk}/action/").content.decode())

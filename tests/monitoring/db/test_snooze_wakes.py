@@ -41,26 +41,6 @@ def text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-@pytest.fixture
-def pushed_at_3(therapist_a):
-    """Three weekly sessions ending yesterday; check-ins about sessions 1 and 3 (36 each)
-    answered an hour after them, session 3's saying "a little" pushed; none about session 2
-    yet."""
-    client, episode, held = make_episode(therapist_a, "Sid S.", sessions=3, now=NOW)
-    for appointment, pushed in ((held[0], 0), (held[2], 1)):
-        record(
-            client,
-            CHECKIN,
-            checkin_answers(9, 9, 9, 9, pushed=pushed),
-            at=appointment.starts_at + HOUR,
-            appointment=appointment,
-        )
-    recompute_alerts(now=NOW)
-    alert = active(episode)["pushed_or_overridden"]
-    assert alert.session == 3 and alert.severity == "low"
-    return client, episode, held, alert
-
-
 def answer_session_2_late(client, held, *, pushed, at=NOW + DAY - HOUR, parts=(9, 9, 9, 9)):
     """The check-in about session 2 answered at ``at``, after session 3's was counted."""
     record(client, CHECKIN, checkin_answers(*parts, pushed=pushed), at=at, appointment=held[1])
