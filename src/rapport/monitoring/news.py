@@ -124,6 +124,40 @@ def seen_now(
     }
 
 
+# What ``shown_version`` leaves out of an alert's evidence: what moves with the clock alone,
+# not with new clinical information (an answer, an attendance mark, a clinic's settings).
+# Refusing a therapist because a day passed between the page and the click ("no check-in
+# for 29 days" where the page said 28) protects nothing: they decide on the same alert.
+# Field by field, per kind (``signals``, ``current``):
+#
+# * ``feedback_missing``: ``today`` is the clock itself; ``days_without_checkin`` counts
+#   days since the last check-in and grows by one every day, and whether the days rule
+#   holds at all is that count against the threshold; ``rule`` is the sentence of the rules
+#   that hold, with that count in it. Kept: ``missing_sessions`` (changes only when a
+#   session is held or marked), ``thresholds`` (the clinic's settings); the instance (its
+#   key: the session after which silence began, 0 when none ever came) and ``session`` (a
+#   new session held or missed) are kept with every kind. Its explanation quotes ``rule``,
+#   so it is left out too: the rest of it ("No check-in has come yet" or "Check-ins have
+#   stopped coming") follows from the key.
+# * ``pushed_or_overridden``, ``alliance_low`` (instrument, answer or score, threshold,
+#   subscales) and their late-answer fields (``answered_on``, ``session_date``,
+#   ``after_session``, ``after_answered_on``: the days answers came, fixed once they came):
+#   all from answers.
+# * ``alliance_rupture`` and ``alliance_repaired`` (scores, levels, sessions, drop,
+#   ``latest_score``, ``ruptures_this_episode``): ratings and session numbers, none a day
+#   count; a new rating is what the therapist must see.
+# * ``reliable_deterioration``, ``reliable_improvement``, ``recovered`` (intake and latest
+#   score, change, RC index, cut-offs) and ``not_on_track`` (``session_index`` counts
+#   sessions since intake, not days; expected score, tolerance bound): answers and sessions.
+# * ``dropout_risk`` (probability, factors, thresholds, base or clinic rate): from ratings,
+#   attendance marks, the episode and the clinic's recalibration. The one factor the clock
+#   can move is a birthday taking a client past 25 (``young_age``), which changes the
+#   reasons and the estimate the therapist reads (and the key): kept.
+_CLOCK_DRIVEN: Mapping[str, frozenset[str]] = {
+    "feedback_missing": frozenset({"today", "days_without_checkin", "rule"}),
+}
+
+
 def shown_version(
     *,
     kind: str,
@@ -134,13 +168,24 @@ def shown_version(
     evidence: Mapping[str, Any],
     explanation: str,
 ) -> str:
-    """A digest of what the alert says (its instance, severity, evidence and explanation),
-    carried by the alert's forms as it was shown: the services refuse an action when it is
-    no longer the alert's, since ``seen_now`` would record as seen what the therapist never
-    saw. Not its status or ``woken_reason``: someone acting on it (a double submit, a
-    colleague) changes those, not what it says."""
+    """A digest of what the alert says (its instance, severity, sessions, evidence and
+    explanation), carried by the alert's forms as it was shown: the services refuse an
+    action when it is no longer the alert's, since ``seen_now`` would record as seen what
+    the therapist never saw. Not its status or ``woken_reason``: someone acting on it (a
+    double submit, a colleague) changes those, not what it says. Nor what only the clock
+    moves (``_CLOCK_DRIVEN``, with the explanation that quotes it): a day passing is not
+    news the therapist has to read before acting."""
+    clock = _CLOCK_DRIVEN.get(kind, frozenset())
     said = json.dumps(
-        [kind, key, severity, session, onset_session, evidence, explanation],
+        [
+            kind,
+            key,
+            severity,
+            session,
+            onset_session,
+            {name: value for name, value in evidence.items() if name not in clock},
+            "" if clock else explanation,
+        ],
         sort_keys=True,
         default=str,
     )
