@@ -107,13 +107,21 @@ SIGN_IN_AGAIN = "Therapist: sign in again"
 TABLET_RETURN = "/checkins/tablet/return/"
 
 
+def tablet_started(http, client, instrument_id: str = "session-checkin") -> str:
+    """Start tablet mode for ``client``'s past session as the therapist signed in on
+    ``http`` (which signs them out); the questionnaire's address."""
+    started = http.post(
+        f"/appointments/{appointment_of(client).pk}/checkins/new/",
+        {"instrument": instrument_id, "timing": "after", "mode": "tablet"},
+    )
+    assert started.status_code == 302 and started["Location"].startswith("/c/")
+    return started["Location"]
+
+
 def tablet_answered(http, client) -> tuple[str, str]:
     """Start tablet mode for ``client``'s past session as the therapist signed in on
     ``http`` and answer as the client; (the questionnaire's address, the thank-you page)."""
-    location = http.post(
-        f"/appointments/{appointment_of(client).pk}/checkins/new/",
-        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
-    )["Location"]
+    location = tablet_started(http, client)
     key = form_key(http.get(location).content.decode())
     thanks = http.post(location, {**CHECKIN_ANSWERS, "form_key": key})
     assert thanks.status_code == 200

@@ -53,12 +53,15 @@ from rapport.measures.errors import InstrumentNotFound
 # -- the client's page --------------------------------------------------------------------
 
 
-def _unavailable(request, status: int, *, checkin=None):
-    """The calm "cannot be used" page. With ``checkin`` (a refused submission that answered
-    a risk item at risk) it also holds the crisis section naming the clinic."""
-    context = {"risk": checkin is not None}
-    if checkin is not None:
-        context |= _help_context(checkin.client.clinic) | {"tablet": checkin.mode == Mode.TABLET}
+def _unavailable(request, status: int, *, checkin=None, risk: bool = False):
+    """The calm "cannot be used" page. With ``risk`` (a refused submission of ``checkin``
+    that answered a risk item at risk) it also holds the crisis section naming the clinic.
+    For a tablet link it also offers the therapist's way back (:func:`_tablet_context`):
+    tablet mode signed them out, and this page otherwise left them with no way to any staff
+    page. It names nobody, as on the thank-you page."""
+    context = {"risk": risk, **_tablet_context(checkin)}
+    if risk:
+        context |= _help_context(checkin.client.clinic)
     response = render(request, "checkins/unavailable.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -85,10 +88,12 @@ def _thanks(request, checkin, response, *, stored_now: bool):
 
 def _tablet_context(checkin) -> dict:
     """Whether the page is on the clinic's tablet and, if so, the therapist's way back
-    ("Therapist: sign in again", checkins/includes/staff_return.html). The thank-you page and
-    the "already sent" page a client reaches with Back or Reload both end the client's turn on
-    the tablet, so both carry it; a phone link's pages never do."""
-    tablet = checkin.mode == Mode.TABLET
+    ("Therapist: sign in again", checkins/includes/staff_return.html). The thank-you page,
+    the "already sent" page a client reaches with Back or Reload, and the "cannot be used"
+    page of a tablet link (expired or revoked while the client held the device) all end the
+    client's turn on the tablet, so all carry it; a phone link's pages never do, nor does
+    the page of a token that matches no check-in (which says nothing about any link)."""
+    tablet = checkin is not None and checkin.mode == Mode.TABLET
     return {"tablet": tablet, "staff_return_url": _staff_return_url() if tablet else ""}
 
 
@@ -119,15 +124,15 @@ def answer(request, token):
     if not usable and request.method == "GET":
         if lookup.status == "used":
             return _already_sent(request, checkin)
-        return _unavailable(request, 410)
+        return _unavailable(request, 410, checkin=checkin)
     try:
         instrument = measure_selectors.instrument_for_clinic(
             checkin.client.clinic, checkin.instrument_id
         )
     except InstrumentNotFound:
-        return _unavailable(request, 410)
+        return _unavailable(request, 410, checkin=checkin)
     if not instrument.sendable:
-        return _unavailable(request, 410)
+        return _unavailable(request, 410, checkin=checkin)
     if request.method == "GET":
         form = QuestionnaireForm(
             instrument, initial={"form_key": services.new_form_key(checkin, now=now)}
@@ -198,8 +203,7 @@ def _refused(request, checkin, form, status: str):
     risk: nothing is stored, and the client who wrote it must not be left with nothing."""
     if status == "used":
         return _already_sent(request, checkin)
-    risk = bool(form.endorsed_risk())
-    return _unavailable(request, 410, checkin=checkin if risk else None)
+    return _unavailable(request, 410, checkin=checkin, risk=bool(form.endorsed_risk()))
 
 
 def _already_sent(request, checkin):
