@@ -4,8 +4,9 @@ therapist has one), then the page of the client they were with.
 
 The link is the same opaque address for every client: the client is remembered in the
 anonymous session that signing out started, never in the page, so whoever holds the tablet
-learns nothing from it. Only a user who may see that client gets there (the 404 of the
-client's own page otherwise); a phone link's thank-you page has no such link."""
+learns nothing from it. Only a user who may see that client gets there; anyone else is told
+that this account cannot see the client who was using the tablet (naming nobody), with the way
+to their own work. A phone link's thank-you page has no such link."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.checkins._helpers import (
 from tests.checkins._helpers import TABLET_RETURN as RETURN
 from tests.conftest import CANARY, PASSWORD
 
+from rapport.audit.models import AuditEvent
 from rapport.checkins.services import checkin_create
 
 
@@ -134,19 +136,39 @@ def test_a_supervisor_who_sees_the_client_gets_there_too(login, therapist_a, sup
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["therapist_b", "admin_user"])
-def test_someone_who_may_not_see_the_client_gets_not_found(
-    request, login, therapist_a, client_a, who
+@pytest.mark.parametrize(
+    ("who", "way_on", "landing", "client_page"),
+    [
+        ("therapist_b", "Go to your caseload", "/caseload/", 404),
+        ("admin_user", "Go to your start page", "/manage/users/", 403),
+    ],
+)
+def test_someone_who_may_not_see_the_client_is_told_so_and_shown_their_own_way_on(
+    request, login, therapist_a, client_a, who, way_on, landing, client_page
 ):
+    user = request.getfixturevalue(who)
     http = login(therapist_a)
     link = _sign_in_link(_tablet_thanks(http, client_a))
-    _sign_in(http, link, request.getfixturevalue(who))
+    _sign_in(http, link, user)
+    audited = AuditEvent.objects.filter(client_id=client_a.pk).count()
     refused = http.get(RETURN)
-    assert refused.status_code == 404
-    assert CANARY not in refused.content.decode()
-    assert str(client_a.pk) not in refused.get("Location", "")
-    # And it is forgotten, not tried again.
-    assert _lands_on(http) != RETURN
+    page = refused.content.decode()
+    # A clear page rather than "Page not found": what happened, and where to go.
+    assert refused.status_code == 403
+    assert "<h1>This account cannot see that client</h1>" in page
+    assert (
+        f"You are signed in as {user.email}. This account cannot see the client who was "
+        "using this tablet, so their page is not shown."
+    ) in page
+    assert f'<a href="/">{way_on}</a>' in page
+    assert _lands_on(http) == landing  # that link; the client is not tried again
+    # Nothing of the client: no name, no record address, no therapist; and, as for any
+    # refused request, nothing in the client's audit trail.
+    assert CANARY not in page and "/clients/" not in page
+    assert therapist_a.email not in page and therapist_a.full_name not in page
+    assert AuditEvent.objects.filter(client_id=client_a.pk).count() == audited
+    # The client's own page still refuses them as before (an admin opens no client page).
+    assert http.get(f"/clients/{client_a.pk}/").status_code == client_page
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -370,15 +370,24 @@ def _staff_return_url() -> str:
 @login_required
 @require_http_methods(["GET"])
 def tablet_return(request):
-    """Where signing in from the tablet thank-you page leads: the page of the client the
-    therapist started tablet mode for, read (once) from this browser's session. It goes
-    through the scoped helper, so a colleague who may not see that client gets the 404 the
-    client's page would give them; with nothing remembered (another device, the session
-    ended after 30 idle minutes), the user's landing page."""
+    """Where signing in from the tablet's pages leads: the page of the client the therapist
+    started tablet mode for, read (once) from this browser's session, through the scoped
+    helper. With nothing remembered (another device, the session ended after 30 idle
+    minutes), the user's landing page.
+
+    Someone who may not see that client (a colleague who took the tablet, an admin) is told
+    so plainly, with the way to their own work, instead of the bare "not found" of an
+    unknown address: they did nothing wrong, and the page names no client and shows nothing
+    of them (whether the client still exists is not looked up either). Nothing of the
+    client is read, so, as for any refused request, nothing is written to the client's
+    audit trail."""
     client_id = request.session.pop(_TABLET_RETURN, None)
     if client_id is None:
         return redirect("home")
-    client = clinic_selectors.get_client_for_user(request.user, client_id)
+    try:
+        client = clinic_selectors.get_client_for_user(request.user, client_id)
+    except Http404:
+        return render(request, "checkins/tablet_not_yours.html", status=403)
     return redirect("client_detail", client_id=client.pk)
 
 
