@@ -112,14 +112,27 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
     from rapport.api.tokens import hash_token
 
     given = args.prefix.strip().rstrip("…")
-    active = ApiToken.objects.filter(revoked_at__isnull=True)
-    # A whole token (pasted from where it leaked) is matched by its fingerprint; a start
-    # of one by the stored prefix, which must be long enough to name one token.
-    matches = list(active.filter(token_hash=hash_token(given)))
-    if not matches:
+    if len(given) > PREFIX_LENGTH:
+        # Only the first 12 characters are kept in the clear: a longer value can be checked
+        # only as a whole token, by its fingerprint. A mistyped token must never revoke
+        # whichever token shares its first 12 characters.
+        token = ApiToken.objects.filter(token_hash=hash_token(given)).first()
+        if token is None:
+            raise CommandError(
+                f"{given[:PREFIX_LENGTH]}… is longer than the {PREFIX_LENGTH} characters "
+                "`rapport token list` shows, but it is not a whole token on record (a "
+                "character mistyped or left out?): nothing was revoked. Paste the whole token "
+                f"exactly, or give only its first {PREFIX_LENGTH} characters as listed"
+            )
+        if token.revoked_at is not None:
+            print(f"Token {token.prefix}… was already revoked on {_when(token.revoked_at)}.")
+            return
+        matches = [token]
+    else:
         if len(given) < MIN_PREFIX:
             raise CommandError(f"give at least {MIN_PREFIX} characters of the token")
-        matches = list(active.filter(prefix__startswith=given[:PREFIX_LENGTH]))
+        active = ApiToken.objects.filter(revoked_at__isnull=True)
+        matches = list(active.filter(prefix__startswith=given))
     if not matches:
         raise CommandError(
             f"no active token starts with {given!r}: list the tokens with "
@@ -155,7 +168,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=cmd_token_list)
     revoke = actions.add_parser("revoke", help="revoke a token by its prefix")
     revoke.add_argument(
-        "--prefix", required=True, help="the token, or its start as listed, e.g. rpt_AbC12xy"
+        "--prefix",
+        required=True,
+        help=f"the whole token, or its start as listed (at most {PREFIX_LENGTH} characters), "
+        "e.g. rpt_AbC12xy",
     )
     revoke.set_defaults(handler=cmd_token_revoke)
 
