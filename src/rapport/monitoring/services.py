@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -61,6 +61,7 @@ __all__ = [
     "SyncResult",
     "alert_acknowledge",
     "alert_dismiss",
+    "alert_is_as_shown",
     "alert_log_action",
     "alert_snooze",
     "alert_version",
@@ -624,14 +625,26 @@ def alert_version(alert: Alert) -> str:
     )
 
 
-def _require_as_shown(alert: Alert, shown: str | None) -> None:
-    """Refuse the action if the alert changed since the page showed it (``shown``: the
-    version the page carried; "" from a form without one). A recompute between the page
-    and the click (a check-in answered meanwhile) must not be recorded as seen
-    (``_mark_seen``), so it never woke or reopened the alert. None: not from a page (the
-    command line, tests), nothing to compare. The version is only compared, never used."""
-    if shown is not None and shown != alert_version(alert):
-        raise AlertChanged(CHANGED)
+def alert_is_as_shown(alert: Alert, shown: str | None) -> bool:
+    """Whether the alert still says what the page showed (``shown``: the version the page
+    carried; "" from a form without one; None: not from a page, nothing to compare)."""
+    return shown is None or shown == alert_version(alert)
+
+
+def _require_as_shown(
+    alert: Alert, shown: str | None, errors: Mapping[str, str] | None = None
+) -> None:
+    """Refuse the action if the alert changed since the page showed it, or if the input
+    has ``errors`` (by field). A recompute between the page and the click (a check-in
+    answered meanwhile) must not be recorded as seen (``_mark_seen``), so it never woke or
+    reopened the alert. Both at once when both hold: the page that shows the alert as it is
+    now also says what to correct, not only on the next send. The version is only
+    compared, never used."""
+    errors = dict(errors or {})
+    if not alert_is_as_shown(alert, shown):
+        raise AlertChanged({NON_FIELD_ERRORS: [CHANGED], **errors})
+    if errors:
+        raise ValidationError(errors)
 
 
 def _locked(alert: Alert) -> Alert:
@@ -687,7 +700,6 @@ def alert_log_action(
     """Record what the therapist did (a suggested strategy, their own words, or both)."""
     alert = _locked(alert)
     _require_active(alert)
-    _require_as_shown(alert, shown)
     now = now or timezone.now()
     today = timezone.localdate(now)
     note = (note or "").strip()
@@ -705,8 +717,7 @@ def alert_log_action(
         errors["performed_on"] = "The date cannot be in the future."
     elif performed_on < alert.episode.started_on:
         errors["performed_on"] = "The date is before this episode started."
-    if errors:
-        raise ValidationError(errors)
+    _require_as_shown(alert, shown, errors)
     created_by = actor if getattr(actor, "is_authenticated", False) else None
     repeated = _same_action_just_logged(alert, strategy, note, performed_on, created_by, now)
     if repeated is not None:
@@ -770,12 +781,13 @@ def alert_dismiss(
     """Close an alert the therapist judges not to apply; the reason is kept (encrypted)."""
     alert = _locked(alert)
     _require_active(alert)
-    _require_as_shown(alert, shown)
     reason = (reason or "").strip()
+    errors: dict[str, str] = {}
     if not reason:
-        raise ValidationError({"reason": "Say why this alert does not need action."})
-    if len(reason) > _REASON_MAX:
-        raise ValidationError({"reason": f"Keep the reason under {_REASON_MAX} characters."})
+        errors["reason"] = "Say why this alert does not need action."
+    elif len(reason) > _REASON_MAX:
+        errors["reason"] = f"Keep the reason under {_REASON_MAX} characters."
+    _require_as_shown(alert, shown, errors)
     alert.status = AlertStatus.DISMISSED
     alert.dismissed_at = now or timezone.now()
     alert.dismissed_by = actor
@@ -807,14 +819,13 @@ def alert_snooze(
     """Put an alert aside until a date; it opens again on that date if the signal holds."""
     alert = _locked(alert)
     _require_active(alert)
-    _require_as_shown(alert, shown)
     today = timezone.localdate(now or timezone.now())
+    errors: dict[str, str] = {}
     if until <= today:
-        raise ValidationError({"until": "Choose a date after today."})
-    if until > today + dt.timedelta(days=MAX_SNOOZE_DAYS):
-        raise ValidationError(
-            {"until": f"Snooze for at most {MAX_SNOOZE_DAYS} days, or dismiss the alert."}
-        )
+        errors["until"] = "Choose a date after today."
+    elif until > today + dt.timedelta(days=MAX_SNOOZE_DAYS):
+        errors["until"] = f"Snooze for at most {MAX_SNOOZE_DAYS} days, or dismiss the alert."
+    _require_as_shown(alert, shown, errors)
     alert.status = AlertStatus.SNOOZED
     alert.snoozed_until = until
     alert.snoozed_at = now or timezone.now()

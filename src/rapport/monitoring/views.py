@@ -87,6 +87,26 @@ def _refused(form, alert, error: ValidationError) -> None:
         form.show_version(services.alert_version(alert))
 
 
+def _sent(form, alert, run) -> bool:
+    """Send a valid form to the service (``run``); True when it acted. A form with input
+    errors is not sent, but if the open alert also changed since its page was shown, the page
+    says so now, beside the input errors, and carries the alert as it is now: otherwise the
+    therapist corrects the field, sends again, and only then learns the alert changed (the
+    service says both at once for the errors it finds, ``services._require_as_shown``)."""
+    if not form.is_valid():
+        shown = form.cleaned_data.get("shown", "")
+        if alert.is_active and not services.alert_is_as_shown(alert, shown):
+            form.add_error(None, services.CHANGED)
+            form.show_version(services.alert_version(alert))
+        return False
+    try:
+        run(alert, form.cleaned_data)
+    except ValidationError as error:
+        _refused(form, alert, error)
+        return False
+    return True
+
+
 def _alert_form_view(request, alert_id, *, form_class, title, run, success, form_kwargs=None):
     alert = selectors.get_alert_for_user(request.user, alert_id)
     form = form_class(
@@ -94,14 +114,9 @@ def _alert_form_view(request, alert_id, *, form_class, title, run, success, form
         initial={"shown": services.alert_version(alert)},
         **(form_kwargs or {}),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(alert, form.cleaned_data)
-        except ValidationError as error:
-            _refused(form, alert, error)
-        else:
-            messages.success(request, success)
-            return redirect(_back(alert))
+    if request.method == "POST" and _sent(form, alert, run):
+        messages.success(request, success)
+        return redirect(_back(alert))
     # The alert is shown in full here, so with what the therapist could do about it, as on
     # the client page: an alert always comes with a strategy (de Jong et al. 2021).
     view, monitoring = _view_for(alert)
@@ -180,22 +195,21 @@ def alert_action(request, alert_id):
         strategies=strategies,
         initial={"shown": services.alert_version(alert)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.alert_log_action(
-                actor=request.user,
-                alert=alert,
-                strategy=form.cleaned_data["strategy"],
-                note=form.cleaned_data["note"],
-                performed_on=form.cleaned_data["performed_on"],
-                request=request,
-                shown=form.cleaned_data["shown"],
-            )
-        except ValidationError as error:
-            _refused(form, alert, error)
-        else:
-            messages.success(request, _("Action logged."))
-            return redirect(_back(alert))
+
+    def run(alert, data):
+        services.alert_log_action(
+            actor=request.user,
+            alert=alert,
+            strategy=data["strategy"],
+            note=data["note"],
+            performed_on=data["performed_on"],
+            request=request,
+            shown=data["shown"],
+        )
+
+    if request.method == "POST" and _sent(form, alert, run):
+        messages.success(request, _("Action logged."))
+        return redirect(_back(alert))
     return _page(
         request,
         alert,
