@@ -1,11 +1,12 @@
 """Enforce a first password of one's own, and the clinic's "MFA required for all staff"
-setting."""
+setting (and, once MFA is set up, offer the way on to where the user was going)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from rapport.accounts.mfa import lacks_required_mfa
@@ -18,6 +19,17 @@ from rapport.accounts.mfa import lacks_required_mfa
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/c/", "/api/")
 
 
+#: Where a user sent to set up MFA was going (a page they asked for with GET), kept in their
+#: session so the end of the set-up can offer the way on: signing in again from the clinic's
+#: tablet leads to the client the therapist was with (checkins' tablet return), which would
+#: otherwise be lost behind allauth's set-up pages. The page itself decides, when reached,
+#: what this user may see there.
+AFTER_MFA_SET_UP = "mfa_set_up_next"
+
+#: The page allauth ends TOTP set-up on (the new recovery codes, to be saved first).
+_SET_UP_ENDS_ON = "mfa_view_recovery_codes"
+
+
 class RequireMFAMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,10 +40,32 @@ class RequireMFAMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path_info.startswith(_ALLOWED_PREFIXES)
-            and lacks_required_mfa(user)
         ):
-            return redirect(reverse("mfa_activate_totp"))
+            if lacks_required_mfa(user):
+                if request.method in ("GET", "HEAD"):
+                    # request.path (with the mount path) and its query; a leading "//" is
+                    # escaped by Django, so this is always a path on this site.
+                    request.session[AFTER_MFA_SET_UP] = request.get_full_path()
+                return redirect(reverse("mfa_activate_totp"))
+            # A page reached with MFA in place: the way on was taken (or is moot).
+            request.session.pop(AFTER_MFA_SET_UP, None)
         return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        """The page that ends the set-up (the recovery codes, which the user must be able
+        to save before going on) offers "Continue" to where the user was going
+        (``continue_url``, templates/mfa/recovery_codes/index.html)."""
+        match = request.resolver_match
+        if match is None or match.url_name != _SET_UP_ENDS_ON:
+            return response
+        if not request.user.is_authenticated or lacks_required_mfa(request.user):
+            return response
+        next_url = request.session.get(AFTER_MFA_SET_UP)
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            response.context_data = {**(response.context_data or {}), "continue_url": next_url}
+        return response
 
 
 class RequirePasswordChangeMiddleware:
