@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -246,6 +247,100 @@ def test_the_demo_refuses_a_busy_port_or_a_file_as_its_folder_before_announcing(
     a_file.write_text("")
     assert main(["demo", "--data-dir", str(a_file), "--no-browser"]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _demo(*args: str, cwd=None, **env_overrides: str):
+    """``rapport demo ARGS`` in a process of its own (its settings come from the folder it
+    is given), with no RAPPORT_* variable but those given. Each case below stops before the
+    server starts; one that did not would run until the timeout."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-m", "rapport.cli", "demo", "--port", str(_free_port()), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_a_demo_folder_under_a_file_is_named_as_the_data_dir_option(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    result = _demo("--data-dir", str(a_file / "demo"), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"rapport: --data-dir {a_file / 'demo'}: {a_file} is a file, not a folder\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs a folder nobody can write")
+def test_a_demo_folder_nobody_can_write_in_is_one_line_naming_the_data_dir_option():
+    result = _demo("--data-dir", "/sys/kernel", "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "rapport: --data-dir /sys/kernel: cannot create or write in this folder ("
+    )
+    assert result.stderr.endswith("): choose a folder this account can write in\n")
+    assert "Traceback" not in result.stderr and "RAPPORT_DATA_DIR" not in result.stderr
+
+
+def test_a_demo_folder_holding_a_broken_database_names_the_file_and_the_option(tmp_path):
+    (tmp_path / "rapport.sqlite3").write_text("not a database\n")
+    result = _demo("--data-dir", str(tmp_path), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"rapport: cannot open the demo's database {tmp_path / 'rapport.sqlite3'} in "
+        f"--data-dir {tmp_path}: file is not a database (give another --data-dir, or move "
+        "that file away)\n"
+    )
+
+
+def test_a_demo_key_file_that_cannot_be_read_is_one_line_naming_the_option(tmp_path):
+    (tmp_path / "secret-key").mkdir()
+    result = _demo("--data-dir", str(tmp_path), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"rapport: --data-dir {tmp_path}: cannot use {tmp_path / 'secret-key'}: Is a directory\n"
+    )
+
+
+def test_an_empty_demo_folder_name_is_refused_not_taken_as_the_current_folder(tmp_path):
+    result = _demo("--data-dir", "", "--no-browser", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "rapport: --data-dir is empty: name a folder for the demo's data\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_demo_never_writes_into_the_database_of_rapport_database_url(tmp_path):
+    # The demo's accounts have published passwords. Its own database is broken here, so
+    # the demo stops at it: the clinic's database was not touched, not even created.
+    clinic = tmp_path / "clinic.sqlite3"
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "rapport.sqlite3").write_text("not a database\n")
+    result = _demo(
+        "--data-dir", str(demo), "--no-browser", RAPPORT_DATABASE_URL=f"sqlite:///{clinic}"
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "note: RAPPORT_DATABASE_URL is ignored: the demo keeps its own SQLite database in "
+        f"--data-dir {demo}\nrapport: cannot open the demo's database {demo / 'rapport.sqlite3'}"
+    )
+    assert not clinic.exists()
 
 
 def _commands_and_parsers():

@@ -37,11 +37,14 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _check_database(*, migrated: bool = True, keys: bool = True) -> None:
+def _check_database(
+    *, migrated: bool = True, keys: bool = True, demo_dir: Path | None = None
+) -> None:
     """The database answers and, unless ``migrated`` is False (migrate, demo), has every
     table this version needs, and (unless ``keys`` is False: rotate-key, which says more
     about its own keys) the encryption keys open what it stores: otherwise one line saying
-    what to do (naming the database it opened), not a traceback."""
+    what to do (naming the database it opened), not a traceback. ``demo_dir``: the demo's
+    --data-dir, named instead of the settings the demo does not read from the user."""
     from django.db import connection
     from django.db.utils import Error as DatabaseError
 
@@ -65,6 +68,11 @@ def _check_database(*, migrated: bool = True, keys: bool = True) -> None:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         )
+        if demo_dir is not None:
+            raise CommandError(
+                f"cannot open the demo's database {path} in --data-dir {demo_dir}: "
+                f"{first_line} (give another --data-dir, or move that file away)"
+            ) from None
         raise CommandError(
             f"cannot connect to the database (RAPPORT_DATABASE_URL): {first_line}"
         ) from None
@@ -116,26 +124,62 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _call("createcachetable", verbosity=args.verbosity)  # the login throttle's counts
 
 
-def _check_demo_place(data_dir: Path, port: int) -> None:
-    """Before anything is created or announced: a folder for the data, a free port."""
+def _check_demo_place(given: str, port: int) -> Path:
+    """Before anything is announced: a folder for the data that this account can write
+    in (created, private, if it is missing), and a free port. Problems name --data-dir,
+    what the user typed, not the RAPPORT_DATA_DIR the demo sets from it. Returns the
+    folder."""
     import socket
+    import tempfile
 
+    from rapport.lib.private_files import private_dir
+
+    if not given.strip():
+        # Path("") is the current folder: the demo's keys and database would land there.
+        raise CommandError("--data-dir is empty: name a folder for the demo's data")
+    data_dir = Path(given).resolve()
     if data_dir.exists() and not data_dir.is_dir():
         raise CommandError(f"--data-dir {data_dir} is a file, not a folder")
+    in_the_way = next((p for p in data_dir.parents if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        raise CommandError(f"--data-dir {data_dir}: {in_the_way} is a file, not a folder")
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
             raise CommandError(f"port {port} is in use: choose another with --port") from None
+    try:
+        private_dir(data_dir)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass  # the demo writes its keys and database here
+    except OSError as error:
+        raise CommandError(
+            f"--data-dir {data_dir}: cannot create or write in this folder "
+            f"({error.strerror or error}): choose a folder this account can write in"
+        ) from None
+    return data_dir
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    _check_demo_place(Path(args.data_dir).resolve(), args.port)
+    data_dir = _check_demo_place(args.data_dir, args.port)
+    if os.environ.pop("RAPPORT_DATABASE_URL", None):
+        # The demo's accounts have published passwords: never in a clinic's database.
+        print(
+            f"note: RAPPORT_DATABASE_URL is ignored: the demo keeps its own SQLite database "
+            f"in --data-dir {data_dir}",
+            file=sys.stderr,
+        )
     os.environ["RAPPORT_DEMO"] = "1"
-    os.environ["RAPPORT_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    os.environ["RAPPORT_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("RAPPORT_BASE_URL", f"http://127.0.0.1:{args.port}")
-    _setup_django()
-    _check_database(migrated=False)
+    try:
+        _setup_django()
+    except OSError as error:  # the demo's key files in the folder: unreadable, a folder...
+        raise CommandError(
+            f"--data-dir {data_dir}: cannot use {error.filename or 'the folder'}: "
+            f"{error.strerror or error}"
+        ) from None
+    _check_database(migrated=False, demo_dir=data_dir)
     _call("migrate", interactive=False, verbosity=0)
     _call("createcachetable", verbosity=0)
     _call("seed_demo")
