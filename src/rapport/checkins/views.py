@@ -246,7 +246,8 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             "questions": questions,
             "missing": missing,
             "invalid": invalid,
-            "tablet": checkin.mode == Mode.TABLET,
+            # On the tablet, "I'd rather not answer now" leads to the therapist's way back.
+            **_tablet_context(checkin),
             "clinic_name": checkin.client.clinic.name,
             "session_line": _session_line(checkin, instrument),
             # Said on every page of a measure with a risk item, whatever is answered.

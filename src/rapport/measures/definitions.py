@@ -216,6 +216,12 @@ class Instrument:
     validated: bool = True
     notes: str = ""
     wording_loaded: bool = False
+    #: What the client's page calls the questionnaire in its heading and the browser tab
+    #: ("How you've been feeling"), in Rapport's own words: the full name ("Patient Health
+    #: Questionnaire-9") names a diagnosis on a phone's task switcher or a shared tablet,
+    #: and stays in the page's footer with the attribution. Not the instrument's wording,
+    #: so never licensed; "" lets the page fall back to a neutral title.
+    client_title: str = ""
 
     @property
     def sendable(self) -> bool:
@@ -229,6 +235,18 @@ class Instrument:
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(item.id for item in self.items)
+
+    @property
+    def required_count(self) -> int:
+        """Questions the client must answer. With :attr:`optional_count` the client's page
+        counts honestly: the PHQ-9 and GAD-7 forms end with an optional, unscored question
+        ("how difficult have these problems made it ..."), so "10 questions" under a name
+        saying 9 read as a mistake; "9 questions, plus 1 optional" does not."""
+        return sum(1 for item in self.items if item.required)
+
+    @property
+    def optional_count(self) -> int:
+        return len(self.items) - self.required_count
 
     def item(self, item_id: str) -> Item:
         """Return the item with this id; ``KeyError`` if there is none."""

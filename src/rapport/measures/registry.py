@@ -66,6 +66,7 @@ _TOP_KEYS = (
     "version",
     "title",
     "short_title",
+    "client_title",
     "kind",
     "language",
     "source",
@@ -189,6 +190,8 @@ def parse_instrument(data: Any, file: str = "<instrument>") -> Instrument:
         risk_items=_parse_risk_items(root, by_id),
         validated=root.flag("validated", True),
         notes=root.text("notes", "", allow_empty=True),
+        # Optional (a clinic's own file may leave it out), but never blank when given.
+        client_title=root.text("client_title") if "client_title" in root.data else "",
     )
     _check_placeholders(root, instrument)
     return instrument
