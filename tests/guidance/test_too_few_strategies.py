@@ -1,6 +1,7 @@
 """Every alert shows at least two strategies even when a clinic disabled most of a kind's
-own: the rest come from related ones that fit least badly. The admin who leaves a kind
-short is told when saving."""
+own: the rest come from related ones that fit least badly. When the clinic turned off every
+strategy of a kind, its alerts show none (and say so) rather than borrow what fits worst.
+The admin who leaves a kind short, or turns one off, is told when saving."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from rapport.guidance.library import (
     MIN_SHOWN,
     POSITIVE_KINDS,
     choose,
+    kind_turned_off,
     kinds_short_of_own,
+    kinds_turned_off,
     load_library,
 )
 from rapport.guidance.models import Strategy
@@ -69,10 +72,44 @@ def test_with_no_general_strategy_left_the_one_closest_to_fitting_comes_first():
 
 
 def test_good_news_never_borrows_trouble_and_trouble_never_borrows_good_news():
+    # Each kind keeps one strategy of its own that does not fit this client, so it is not
+    # turned off, and everything else on its side is disabled: only that one is left.
     good = [s.slug for s in LIBRARY if set(s.kinds) <= POSITIVE_KINDS]
-    assert choose(without(*good), kind="recovered", context=()) == []
+    kept = "review-goals-after-progress"  # needs has_goals
+    chosen = choose(without(*(set(good) - {kept})), kind="recovered", context=())
+    assert slugs(chosen) == [kept]
     trouble = [s.slug for s in LIBRARY if not set(s.kinds) & POSITIVE_KINDS]
-    assert choose(without(*trouble), kind="alliance_rupture", context=()) == []
+    kept = "consider-referral"  # needs poor_fit
+    chosen = choose(without(*(set(trouble) - {kept})), kind="alliance_rupture", context=())
+    assert slugs(chosen) == [kept]
+
+
+def test_a_kind_whose_strategies_are_all_turned_off_shows_none_rather_than_borrow():
+    for kind in KINDS:
+        library = without(*[s.slug for s in LIBRARY if kind in s.kinds])
+        assert kind_turned_off(library, kind) and kind in kinds_turned_off(library)
+        # Before, missing check-ins borrowed dropout risk's moves, and reliably worse
+        # scores "strengthen hope" and "name the rupture".
+        assert choose(library, kind=kind, context={"has_goals"}) == [], kind
+    assert kinds_turned_off(LIBRARY) == []
+    # One strategy of the kind left, even one that does not fit this client: not turned
+    # off, so the alert is filled as before.
+    library = without(*[s.slug for s in LIBRARY if "feedback_missing" in s.kinds][1:])
+    assert not kind_turned_off(library, "feedback_missing")
+    assert len(choose(library, kind="feedback_missing", context=())) == MIN_SHOWN
+
+
+def test_another_kinds_safety_step_is_never_borrowed():
+    # Missing check-ins and dropout risk left with strategies that need a context this
+    # client lacks: the fill reaches other kinds' general strategies, but not the prompt to
+    # ask about self-harm written for reliably worse scores (it came first by priority).
+    engagement = {"feedback_missing", "dropout_risk"}
+    general = [s.slug for s in LIBRARY if not s.conditions and set(s.kinds) & engagement]
+    chosen = choose(without(*general), kind="feedback_missing", context={"has_goals"})
+    assert len(chosen) == MIN_SHOWN
+    assert "check-safety" not in slugs(chosen) and not any(s.safety for s in chosen)
+    # Where it is the kind's own, it still leads.
+    assert slugs(choose(LIBRARY, kind="reliable_deterioration", context=()))[0] == "check-safety"
 
 
 def test_two_to_four_whatever_a_clinic_disables():
@@ -84,11 +121,15 @@ def test_two_to_four_whatever_a_clinic_disables():
         context = frozenset(c for c in names if rng.random() < 0.3)
         for kind in KINDS:
             chosen = choose(library, kind=kind, context=context)
+            if kind_turned_off(library, kind):
+                assert chosen == []
+                continue
             same_side = [
                 s
                 for s in library
                 if s.enabled
                 and any((k in POSITIVE_KINDS) == (kind in POSITIVE_KINDS) for k in s.kinds)
+                and (not s.safety or kind in s.kinds)
             ]
             assert min(MIN_SHOWN, len(same_side)) <= len(chosen) <= MAX_SHOWN
             assert all(s.enabled for s in chosen)
@@ -148,3 +189,24 @@ def test_an_edit_that_narrows_a_kinds_strategy_warns_the_admin(login, admin_user
     }
     page = http.post(f"/manage/guidance/{link.pk}/", form, follow=True).content.decode()
     assert "Strategy saved." in page and WARNING + "Check-ins missing." in page
+
+
+@pytest.mark.django_db
+def test_turning_off_a_kinds_last_strategy_tells_the_admin_its_alerts_show_none(
+    login, admin_user, clinic
+):
+    http = login(admin_user)
+    http.get("/manage/guidance/")
+    rows = [s for s in Strategy.objects.filter(clinic=clinic) if "feedback_missing" in s.kinds]
+    for row in rows[:-1]:
+        page = http.post(f"/manage/guidance/{row.pk}/toggle/", follow=True).content.decode()
+        assert "no strategies at all" not in page
+    page = http.post(f"/manage/guidance/{rows[-1].pk}/toggle/", follow=True).content.decode()
+    said = " ".join(page.split())
+    assert (
+        "These alerts now have no strategies at all: Check-ins missing. Therapists will see "
+        "none with them, only a line saying that your clinic has turned them off" in said
+    )
+    # Not also listed as filled in with related strategies: nothing is borrowed for it.
+    assert WARNING + "Check-ins missing" not in said
+    assert kinds_turned_off(Strategy.objects.filter(clinic=clinic)) == ["feedback_missing"]

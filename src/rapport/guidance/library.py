@@ -4,7 +4,9 @@ Pure (no Django): the shipped strategies live in ``strategies.json`` beside this
 each with the signal kinds it answers, the context conditions under which it fits, and the
 sources it rests on. :func:`choose` picks the two to four strategies shown with an alert,
 filling up to two from related strategies when a clinic has disabled too many of a kind's
-own; :func:`kinds_short_of_own` names the kinds left in that state, for the admin.
+own, and none at all when it has turned off every one of a kind's (:func:`kind_turned_off`:
+the alert says so); :func:`kinds_short_of_own` and :func:`kinds_turned_off` name the kinds
+left in those states, for the admin.
 A strategy marked ``safety`` (it prompts asking about risk) is never crowded out of an alert
 it fits, :func:`narrowing` names what an edit would take away from where it is shown, and
 :func:`safety_gaps` names the alert kinds a change would leave without a safety step.
@@ -44,7 +46,9 @@ __all__ = [
     "StrategySpec",
     "choose",
     "describe_safety_gaps",
+    "kind_turned_off",
     "kinds_short_of_own",
+    "kinds_turned_off",
     "load_library",
     "narrowed_from",
     "narrowing",
@@ -265,7 +269,16 @@ def choose(
     strategies; the rest are then filled from the enabled ones that fit least badly
     (:func:`_fill`), since an alert with one suggestion, or none, leaves the therapist
     without the support tools that make feedback help (Lambert, Whipple & Kleinstäuber 2018).
+
+    None at all when the clinic has turned off every strategy of the kind
+    (:func:`kind_turned_off`): that is the clinic's choice, not a gap to fill, and what is
+    left to borrow is by then the least fitting (strengthening hope on a reliably-worse
+    alert, naming a rupture beside missing check-ins). The alert says the
+    clinic turned them off instead, and the admin was told when saving
+    (``guidance.views``); the alert's own explanation still says what to follow up.
     """
+    if kind_turned_off(strategies, kind):
+        return []
     present = frozenset(context)
     fitting = [s for s in strategies if _fits(s, kind, present)]
 
@@ -444,6 +457,9 @@ def _fill(
     strategy gated on a fact about the client ("persistent poor fit" for referral) is
     wrong without it, so it comes last. Never across good news and trouble: praising
     progress beside a deterioration, or naming a rupture beside a recovery, would mislead.
+    Never another kind's safety step: a prompt to ask about self-harm, written for reliably
+    worse scores, would alarm on an alert about missing check-ins or a rupture, and it is
+    not what that alert asks for.
     """
     positive = kind in POSITIVE_KINDS
     group = _group(kind)
@@ -470,10 +486,25 @@ def _fill(
         far = distance(s)
         if not s.enabled or far is None or any(s is t for t in taken):
             continue
+        if s.safety and far > 0:
+            continue
         key = (failing(s), far, -holding(s), -int(s.priority), str(s.title))
         ranked.append((key, s))
     ranked.sort(key=lambda pair: pair[0])
     return [s for _, s in ranked]
+
+
+def kind_turned_off(strategies: Iterable[Any], kind: str) -> bool:
+    """Whether none of the clinic's enabled ``strategies`` is written for ``kind``: the
+    clinic has turned off (or re-mapped) every strategy of that kind of alert."""
+    return not any(s.enabled and kind in s.kinds for s in strategies)
+
+
+def kinds_turned_off(strategies: Iterable[Any]) -> list[str]:
+    """The alert kinds with no enabled strategy of their own (:func:`kind_turned_off`), in
+    the library's order: their alerts show none, and say the clinic turned them off."""
+    strategies = list(strategies)
+    return [k for k in KINDS if kind_turned_off(strategies, k)]
 
 
 def kinds_short_of_own(strategies: Iterable[Any]) -> list[str]:

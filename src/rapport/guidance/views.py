@@ -18,6 +18,7 @@ from rapport.guidance.library import (
     STRATEGY_FIELDS,
     describe_safety_gaps,
     kinds_short_of_own,
+    kinds_turned_off,
 )
 from rapport.monitoring.kinds import KIND_LABELS
 
@@ -43,8 +44,22 @@ def strategy_list(request):
 def _warn_if_kinds_short(request) -> None:
     """After a change, say which alert kinds have fewer than two strategies of their own
     that fit any client: their alerts then borrow related ones (``library.choose``), and
-    the admin should know the library no longer covers them as written."""
-    short = kinds_short_of_own(selectors.strategies_for_clinic(request.user.clinic))
+    the admin should know the library no longer covers them as written. A kind with none
+    left at all borrows nothing: its alerts say the clinic turned its strategies off, and
+    the admin is told that instead."""
+    strategies = selectors.strategies_for_clinic(request.user.clinic)
+    off = kinds_turned_off(strategies)
+    short = [k for k in kinds_short_of_own(strategies) if k not in off]
+    if off:
+        messages.warning(
+            request,
+            _(
+                "These alerts now have no strategies at all: %(kinds)s. Therapists will "
+                "see none with them, only a line saying that your clinic has turned them "
+                "off; enable or add strategies for these alerts to give them some."
+            )
+            % {"kinds": ", ".join(KIND_LABELS.get(k, k) for k in off)},
+        )
     if short:
         messages.warning(
             request,

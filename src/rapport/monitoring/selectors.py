@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from rapport.clinic.models import Attendance, Client, EndReason, Episode, GoalStatus, Phase
 from rapport.clinic.selectors import clients_for
+from rapport.guidance.library import kind_turned_off
 from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
 from rapport.measures.errors import InstrumentNotFound
@@ -83,6 +84,9 @@ def get_alert_for_user(user, alert_id) -> Alert:
 class AlertView:
     alert: Alert
     strategies: list[Strategy] = field(default_factory=list)
+    #: The clinic has turned off every strategy of this kind of alert: none is shown, and
+    #: the alert says why (``guidance.library.kind_turned_off``).
+    strategies_off: bool = False
     actions: list[RepairAction] = field(default_factory=list)
     needs_action: bool = False
     snoozed: bool = False
@@ -159,6 +163,7 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
         AlertView(
             alert=alert,
             strategies=suggestions(library, kind=alert.kind, context=context),
+            strategies_off=kind_turned_off(library, alert.kind),
             actions=by_alert.get(alert.pk, []),
             needs_action=alert.needs_action(today),
             snoozed=alert.is_snoozed(today),
