@@ -130,8 +130,8 @@ def test_share_offers_the_phones_share_sheet_where_there_is_one(
         {
             "url": link,
             "title": "A few questions from your therapist",
-            "text": "Your therapist would like you to answer a few short questions. It takes a "
-            f"minute or two. The link works once and until {expires}.",
+            "text": "Your therapist would like you to answer 9 questions. It takes about 2 "
+            f"minutes. The link works once and until {expires}.",
         }
     ]
     assert complaints == []

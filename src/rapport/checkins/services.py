@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import (
@@ -55,12 +56,14 @@ __all__ = [
     "checkin_create",
     "checkin_email",
     "checkin_revoke",
+    "checkin_share_text",
     "checkin_submit",
     "checkin_url",
     "clinic_schedule_update",
     "revoke_links_about_a_missed_session",
     "revoke_links_of_an_ended_episode",
     "link_expiry",
+    "minutes_to_answer",
     "sendable_from",
     "episode_schedule_update",
     "ImportReport",
@@ -320,6 +323,44 @@ def checkin_create(
     return checkin, token
 
 
+#: About how long one required question takes to read and answer on a phone: Rapport's own
+#: rough figure, for the time a link's message promises, not a published one. Rounded to
+#: the nearest minute: the session check-in (5) "about a minute", the PHQ-9 (9) about 2,
+#: the C-NIP (18) about 5, where every message used to say "a minute or two".
+_SECONDS_PER_QUESTION = 15
+
+
+def minutes_to_answer(instrument) -> int:
+    """About how many minutes ``instrument`` takes, by its required questions; at least one."""
+    seconds = instrument.required_count * _SECONDS_PER_QUESTION
+    return max(1, (seconds + 30) // 60)
+
+
+def _invitation(checkin: CheckIn) -> str:
+    """The line that asks the client, in the email and the link page's Share text: how many
+    questions, and about how long they take, counted from the questionnaire itself."""
+    try:
+        instrument = instrument_for_clinic(checkin.client.clinic, checkin.instrument_id)
+    except InstrumentNotFound:
+        return _("Your therapist would like you to answer a few questions.")
+    count, minutes = instrument.required_count, minutes_to_answer(instrument)
+    asks = ngettext(
+        "Your therapist would like you to answer %(count)s question.",
+        "Your therapist would like you to answer %(count)s questions.",
+        count,
+    ) % {"count": count}
+    takes = ngettext("It takes about a minute.", "It takes about %(minutes)s minutes.", minutes)
+    takes %= {"minutes": minutes}
+    return f"{asks} {takes}"
+
+
+def checkin_share_text(checkin: CheckIn) -> str:
+    """The text the link page's Share… sends with the link, worded as the email is."""
+    expires = date_format(timezone.localtime(checkin.expires_at), "j M Y, H:i")
+    until = _("The link works once and until %(expires)s.") % {"expires": expires}
+    return f"{_invitation(checkin)} {until}"
+
+
 def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:
     """Email the link to the client, if the clinic configured email and the client gave an
     address. Returns False (and changes nothing) when it cannot be sent."""
@@ -338,10 +379,13 @@ def checkin_email(*, actor, checkin: CheckIn, token: str, request=None) -> bool:
         )
         expires = timezone.localtime(checkin.expires_at)
         body = _(
-            "Hello,\n\nYour therapist would like you to answer a few short questions. It takes "
-            "a minute or two:\n\n%(url)s\n\nThe link works once and until %(expires)s.\n\n"
-            "If you did not expect this message, you can ignore it."
-        ) % {"url": checkin_url(token), "expires": expires.strftime("%d %b %Y %H:%M")}
+            "Hello,\n\n%(invitation)s\n\n%(url)s\n\nThe link works once and until "
+            "%(expires)s.\n\nIf you did not expect this message, you can ignore it."
+        ) % {
+            "invitation": _invitation(checkin),
+            "url": checkin_url(token),
+            "expires": expires.strftime("%d %b %Y %H:%M"),
+        }
         try:
             send_mail(
                 _("A few questions from your therapist"),

@@ -470,7 +470,9 @@ def _created_page(request, checkin, token: str | None):
     if token is not None:
         url = services.checkin_url(token)
         svg, png = qr_images(url)
-        context |= {"url": url, "qr_svg": svg, "qr_png": png}
+        # Share… sends how many questions and about how long, as the email says.
+        share_text = services.checkin_share_text(checkin)
+        context |= {"url": url, "qr_svg": svg, "qr_png": png, "share_text": share_text}
     return render(request, "checkins/created.html", context)
 
 
