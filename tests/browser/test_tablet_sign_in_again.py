@@ -66,3 +66,64 @@ def test_the_therapist_gets_back_to_the_client_after_a_tablet_checkin(
         assert page.get_by_role("heading", level=1).inner_text() == client_a.display_name
     finally:
         context.close()
+
+
+def test_a_colleague_who_signs_in_from_the_cannot_be_used_page_is_told_plainly(
+    browser, live_server, therapist_a, therapist_b, client_a
+):
+    """The tablet link stops working while the client holds the device (revoked from the
+    therapist's other device): the "cannot be used" page has the same way back. A colleague
+    who picks the tablet up and signs in there is told that their account cannot see the
+    client who was using the tablet (no name, nothing of the client), and sent to their own
+    caseload, instead of "Page not found"."""
+    from rapport.checkins.models import CheckIn
+    from rapport.checkins.services import checkin_revoke
+
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(therapist_a.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(f"{live_server.url}/caseload/")
+        page.goto(f"{live_server.url}/clients/{client_a.pk}/")
+        page.get_by_role("button", name=re.compile(r"^Tablet for .* after ")).first.click()
+        page.wait_for_url(re.compile(r"/c/[^/]+/$"))
+
+        checkin_revoke(actor=therapist_a, checkin=CheckIn.objects.get())
+        page.reload()
+        assert page.get_by_role("heading", level=1).inner_text() == "This link cannot be used"
+        link = page.get_by_role("link", name="Therapist: sign in again")
+        assert link.is_visible()
+        assert (link.get_attribute("href") or "").startswith("/accounts/login/?next=")
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 44
+        assert CANARY not in page.content() and "/clients/" not in page.content()
+        assert_no_sideways_scroll(page)
+        assert serious_accessibility_violations(page) == []
+
+        link.click()
+        page.wait_for_url(re.compile(r"/accounts/login/"))
+        page.get_by_label("Email").fill(therapist_b.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(f"{live_server.url}/checkins/tablet/return/")
+        heading = page.get_by_role("heading", level=1).inner_text()
+        assert heading == "This account cannot see that client"
+        text = page.locator("main").inner_text()
+        assert (
+            f"You are signed in as {therapist_b.email}. This account cannot see the client "
+            "who was using this tablet, so their page is not shown."
+        ) in text
+        assert CANARY not in page.content() and "/clients/" not in page.content()
+        assert therapist_a.email not in page.content()
+        assert_no_sideways_scroll(page)
+        assert serious_accessibility_violations(page) == []
+
+        page.get_by_role("link", name="Go to your caseload").click()
+        page.wait_for_url(f"{live_server.url}/caseload/")
+        assert page.get_by_role("heading", level=1).inner_text() == "Caseload"
+    finally:
+        context.close()
