@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["assert_no_sideways_scroll"]
+import re
+
+from tests.conftest import PASSWORD
+
+__all__ = ["assert_no_sideways_scroll", "fill_phq9", "question", "sign_in"]
 
 # Where the extra width comes from: the innermost elements whose box, or whose content where
 # it is not clipped (a long word spills out of its box without widening it), reaches past the
@@ -40,3 +44,29 @@ def assert_no_sideways_scroll(page) -> None:
             f"the page is {width} CSS px wide on a {screen} px screen, so it scrolls "
             f"sideways; sticking out: {', '.join(culprits) or 'nothing found in the body'}"
         )
+
+
+def sign_in(page, live_server, user, *, lands_on: str = "/caseload/") -> None:
+    """Sign ``user`` in through the sign-in page as a person does (the home page sends a
+    visitor there), and wait until the page their role lands on has opened: the caseload,
+    or ``/manage/users/`` for a clinic admin."""
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{live_server.url}{lands_on}")
+
+
+def question(page, number: int, total: int):
+    """Question ``number`` of a questionnaire of ``total`` on a client's page (its group)."""
+    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
+
+
+def fill_phq9(page, *, item9: str = "Nearly every day", skip: int | None = None) -> None:
+    """Answer the PHQ-9's nine items "Not at all" but item 9 (thoughts of self-harm, the
+    risk item), which gets ``item9``; leave item ``skip`` unanswered."""
+    for number in range(1, 10):
+        if number == skip:
+            continue
+        answer = item9 if number == 9 else "Not at all"
+        question(page, number, 10).get_by_label(answer, exact=True).check()

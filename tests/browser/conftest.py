@@ -49,6 +49,14 @@ def phone_page(browser):
 
 
 @pytest.fixture
+def phone_360(browser):
+    # A small Android phone, 360 CSS px wide (narrower than phone_page's 390).
+    yield from _page_in_new_context(
+        browser, viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True
+    )
+
+
+@pytest.fixture
 def narrow_page(browser):
     # WCAG 1.4.10 (reflow): content at 320 CSS px wide must not need sideways scrolling.
     yield from _page_in_new_context(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.conftest import _page_in_new_context
-from tests.conftest import PASSWORD
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.monitoring.db.helpers import checkins, make_episode, outcomes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,13 +11,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The smallest chart text we accept on a phone, in CSS px: below about 11 px tick labels
 # and legends could not be read (an exploratory test on a 360 px phone found 4-5 px).
 LEGIBLE_PX = 11
-
-
-@pytest.fixture
-def phone_360(browser):
-    yield from _page_in_new_context(
-        browser, viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True
-    )
 
 
 def smallest_chart_text_px(page) -> list[tuple[str, float]]:
@@ -47,11 +38,7 @@ def test_chart_text_is_legible_on_a_360_px_phone(phone_360, live_server, therapi
     checkins(client, held, [(8, 8, 8), (7, 8, 8), (8, 9, 8), (6, 7, 6)])
     outcomes(client, held, [16, 15, 14, 15])
     page = phone_360
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
     page.goto(f"{live_server.url}/clients/{client.pk}/")
     drawn = smallest_chart_text_px(page)
     # Monitoring's outcome, alliance and parts charts, and the check-ins panel's two.

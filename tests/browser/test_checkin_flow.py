@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, fill_phq9, question, sign_in
 from tests.browser.conftest import serious_accessibility_violations
 from tests.checkins._helpers import make_link
-from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,10 +23,6 @@ PHQ9_ANSWERS = [
     "Not at all",
 ]  # total 1+2+1+3+0+1 = 8: "Mild"
 COMMENT = "A bit more time for my own questions, please"
-
-
-def question(page, number: int, total: int):
-    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
 
 
 def small_targets(page, selector: str) -> list:
@@ -78,11 +73,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
     assert phone.get_by_role("heading", level=1).inner_text() == "Thank you"
 
     # The therapist signs in and finds the new scores, the comment and the "pushed" answer.
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
     page.goto(f"{live_server.url}/clients/{client_a.pk}/")
     phq9_table = page.locator("table.scores").first
     assert "8" in phq9_table.inner_text() and "Mild" in phq9_table.inner_text()
@@ -106,9 +97,7 @@ def test_an_item_9_answer_shows_the_crisis_text_and_the_unavailable_page_is_acce
 ):
     _, token = make_link(client_a, "phq9")
     phone_page.goto(f"{live_server.url}/c/{token}/")
-    for number in range(1, 10):
-        answer = "Several days" if number == 9 else "Not at all"
-        question(phone_page, number, 10).get_by_label(answer, exact=True).check()
+    fill_phq9(phone_page, item9="Several days")
     phone_page.get_by_role("button", name="Send my answers").click()
     crisis = phone_page.get_by_role("heading", name="If you are struggling right now")
     crisis.wait_for(state="visible")  # the thank-you page may still be loading

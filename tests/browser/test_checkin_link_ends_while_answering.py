@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, fill_phq9
 from tests.checkins._helpers import appointment_of, make_link
 
 from rapport.checkins.models import CheckIn
@@ -41,18 +41,6 @@ def shoot(page, name: str) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
         width = page.viewport_size["width"]
         page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-
-
-def question(page, number: int, total: int):
-    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
-
-
-def fill_phq9(page, *, item9: str = "Nearly every day", skip: int | None = None) -> None:
-    for number in range(1, 10):
-        if number == skip:
-            continue
-        answer = item9 if number == 9 else "Not at all"
-        question(page, number, 10).get_by_label(answer, exact=True).check()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.test_table_scroll_boxes import sign_in
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.monitoring.db.helpers import checkins, make_episode
 
 from rapport.clinic.models import Appointment, Attendance

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from tests.browser.test_table_scroll_boxes import sign_in
-from tests.conftest import PASSWORD
+from tests.browser._helpers import sign_in
 from tests.monitoring.db.helpers import checkins, make_episode
 
 from rapport.guidance.models import Strategy
@@ -37,14 +36,6 @@ def in_view(locator) -> bool:
         "e => { const top = e.getBoundingClientRect().top;"
         " return top >= 0 && top < window.innerHeight; }"
     )
-
-
-def sign_in_admin(page, live_server, admin) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/manage/users/")
 
 
 @pytest.fixture
@@ -82,7 +73,7 @@ def test_on_a_phone_a_failed_submit_puts_the_focus_on_the_summary_far_down_the_p
 def test_a_summary_link_puts_the_focus_on_the_field_and_tab_goes_on_to_the_next(
     page, live_server, admin_user
 ):
-    sign_in_admin(page, live_server, admin_user)
+    sign_in(page, live_server, admin_user, lands_on="/manage/users/")
     page.goto(f"{live_server.url}/manage/guidance/new/")
     page.get_by_role("button", name="Save").click()
     summary = page.locator(".error-summary")
@@ -115,7 +106,7 @@ def test_the_safety_strategy_confirmation_is_focused_from_its_summary(
         safety=True,
     )
     safety = Strategy.objects.get(clinic=clinic, slug="check-safety")
-    sign_in_admin(page, live_server, admin_user)
+    sign_in(page, live_server, admin_user, lands_on="/manage/users/")
     page.goto(f"{live_server.url}/manage/guidance/{safety.pk}/toggle/")
     page.get_by_role("button", name="Disable").click()
     summary = page.locator(".error-summary")
@@ -135,7 +126,7 @@ def test_without_javascript_the_summary_and_its_links_are_still_there(
     )
     try:
         page = context.new_page()
-        sign_in_admin(page, live_server, admin_user)
+        sign_in(page, live_server, admin_user, lands_on="/manage/users/")
         page.goto(f"{live_server.url}/manage/guidance/new/")
         page.get_by_role("button", name="Save").click()
         summary = page.get_by_role("alert")

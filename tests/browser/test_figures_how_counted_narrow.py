@@ -5,8 +5,7 @@ left the long explanations about 214 px, a few words a line (accessibility pass)
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.test_table_scroll_boxes import sign_in
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.conftest import PASSWORD
+from tests.browser._helpers import sign_in
 from tests.measures._helpers import answers_for
 from tests.transcripts.fixtures_db import use_rule_coder
 from tests.transcripts.test_transcript_pages_db import upload_and_confirm
@@ -55,11 +55,7 @@ def test_every_landmark_on_the_three_pages_has_a_name_of_its_own(
     page, live_server, therapist_a, analysed_client
 ):
     client, transcript = analysed_client
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
 
     assert axe_violations(page, "landmark-unique") == []
     # Each box is still a focusable region, now with its own name.

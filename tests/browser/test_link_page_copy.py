@@ -13,8 +13,8 @@ import re
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
+from tests.browser._helpers import sign_in
 from tests.browser.conftest import serious_accessibility_violations
-from tests.conftest import PASSWORD
 
 from rapport.checkins.models import CheckIn
 
@@ -65,11 +65,7 @@ def link_page(context, live_server, therapist, client):
             complaints.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist)
     page.goto(f"{live_server.url}/clients/{client.pk}/")
     page.get_by_role("button", name=re.compile(r"^Link for PHQ-9 before")).first.click()
     page.wait_for_url(re.compile(r"/checkins/\d+/link/$"))

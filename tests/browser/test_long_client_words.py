@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.test_table_scroll_boxes import sign_in
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.checkins._helpers import CHECKIN_ANSWERS, record_answer
 from tests.monitoring.db.helpers import checkins, make_episode
 

@@ -5,9 +5,8 @@ instead of ``innerWidth`` (which Chromium widens to fit a page that is too wide)
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.test_table_scroll_boxes import sign_in
-from tests.conftest import PASSWORD, make_client, make_user
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
+from tests.conftest import make_client, make_user
 from tests.transcripts.fixtures_db import use_rule_coder
 from tests.transcripts.test_transcript_pages_db import upload_and_confirm
 
@@ -64,11 +63,7 @@ def test_an_admin_edits_a_user_with_a_long_email_address_at_320_px(
 ):
     therapist = make_user(clinic, LONG_EMAIL, Role.THERAPIST)
     page = narrow_page
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(admin_user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/manage/users/")
+    sign_in(page, live_server, admin_user, lands_on="/manage/users/")
     for path in (f"/manage/users/{therapist.pk}/", f"/manage/users/{therapist.pk}/clients/"):
         page.goto(f"{live_server.url}{path}")
         # The title and the intro name the user in full, broken over lines.

@@ -5,10 +5,9 @@ real browser."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Error as BrowserError
+from tests.browser._helpers import fill_phq9
 from tests.checkins._helpers import make_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,15 +16,9 @@ CRISIS = "If you are struggling right now"
 GENERIC_HELP = "If you ever need help urgently, call your local emergency number."
 
 
-def question(page, number: int, total: int):
-    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
-
-
 def answer_with_risk(page, url: str) -> None:
     page.goto(url)
-    for number in range(1, 10):
-        answer = "Several days" if number == 9 else "Not at all"
-        question(page, number, 10).get_by_label(answer, exact=True).check()
+    fill_phq9(page, item9="Several days")
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", name=CRISIS).wait_for(state="visible")
 

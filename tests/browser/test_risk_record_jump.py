@@ -7,7 +7,7 @@ reader landed on a line without knowing what it was."""
 from __future__ import annotations
 
 import pytest
-from tests.browser.test_table_scroll_boxes import sign_in
+from tests.browser._helpers import sign_in
 from tests.clinic.test_caseload_risk_followed_up_by_others import follow_up, risk_answer
 from tests.conftest import make_client
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from tests.browser._helpers import assert_no_sideways_scroll
-from tests.browser.conftest import _page_in_new_context
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +18,6 @@ PAGE = """<!doctype html>
 <title>Width test</title></head>
 <body style="margin: 0"><div style="width: {width}px; height: 2rem">Words</div></body></html>"""
 OLD_CHECK = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-@pytest.fixture
-def phone_360(browser):
-    yield from _page_in_new_context(
-        browser, viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True
-    )
 
 
 def open_page_of_width(page, width: int) -> None:

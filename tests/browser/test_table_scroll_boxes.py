@@ -5,17 +5,9 @@ focus is, and shows a shadow on the side that has more to scroll to. No page ask
 from __future__ import annotations
 
 import pytest
-from tests.conftest import PASSWORD
+from tests.browser._helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
 
 
 def test_on_a_phone_the_appointments_box_is_reached_by_keyboard_and_shows_it_scrolls(

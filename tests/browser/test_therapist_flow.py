@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.browser.conftest import serious_accessibility_violations
-from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,12 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_therapist_logs_in_opens_the_caseload_and_a_client(
     page, live_server, therapist_a, client_a, client_b
 ):
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
     assert page.get_by_role("heading", level=1).inner_text() == "Caseload"
     # The stylesheet is served (no CDN): the top bar carries the brand colour.
     topbar = page.locator("header.topbar")
@@ -41,11 +35,7 @@ def test_on_a_phone_each_caseload_cell_says_what_it_is(
     phone_page, live_server, therapist_a, client_a
 ):
     page = phone_page
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
     row = page.locator("table.caseload tbody tr").first
     # The header row is hidden at this width, so the cells carry their own labels.
     assert page.locator("table.caseload thead").is_hidden()

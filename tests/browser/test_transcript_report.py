@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.browser.conftest import serious_accessibility_violations
-from tests.conftest import PASSWORD
 from tests.transcripts.fixtures_db import HERE, use_rule_coder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,11 +12,7 @@ def test_a_therapist_uploads_a_vtt_confirms_roles_and_reads_the_session_report(
     page, live_server, monkeypatch, therapist_a, client_a
 ):
     use_rule_coder(monkeypatch)  # deterministic codes whatever model ships
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
 
     page.goto(f"{live_server.url}/clients/{client_a.pk}/")
     assert page.get_by_role("heading", name="Session transcripts").is_visible()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from tests.browser._helpers import sign_in
 from tests.browser.conftest import serious_accessibility_violations
-from tests.conftest import PASSWORD
 from tests.monitoring.db.helpers import bulk_history, make_episode
 
 from rapport.guidance.services import library_load
@@ -37,11 +37,7 @@ def demo_like_caseload(therapist_a):
 def test_the_client_with_a_rupture_comes_first_with_strategies_on_the_client_page(
     page, live_server, therapist_a, demo_like_caseload
 ):
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Email").fill(therapist_a.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}/caseload/")
+    sign_in(page, live_server, therapist_a)
 
     rows = page.locator("table.caseload tbody tr")
     assert rows.count() == 4

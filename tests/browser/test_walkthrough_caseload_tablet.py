@@ -11,8 +11,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from tests.browser._helpers import assert_no_sideways_scroll
-from tests.conftest import PASSWORD
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
 from tests.monitoring.db.helpers import bulk_history, make_episode
 
 from rapport.accounts.models import SupervisionLink
@@ -55,11 +54,7 @@ def test_a_supervisors_caseload_fits_an_upright_tablet(
     context = browser.new_context(viewport={"width": 820, "height": 1180})
     try:
         page = context.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Email").fill(supervisor.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_url(f"{live_server.url}/caseload/")
+        sign_in(page, live_server, supervisor)
 
         table = page.locator("table.caseload")
         assert table.locator("thead th").nth(1).inner_text() == "Therapist"
