@@ -17,8 +17,9 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 
-from rapport.measures.definitions import DECLINED, Instrument
+from rapport.measures.definitions import DECLINED, Instrument, Item
 from rapport.measures.errors import InstrumentNotFound, InvalidAnswer
 from rapport.measures.registry import get_instrument
 from rapport.measures.scoring import score
@@ -87,15 +88,49 @@ def _date_problem(value: date | datetime, text: str) -> str | None:
     return None
 
 
+#: Orders of magnitude a cell may have (1e-20 to under 1e16): the integers below 1e16 are
+#: exact as floats, and no item of any instrument has answers near either end.
+_SMALLEST, _LARGEST = -20, 15
+
+
 def _parse_value(instrument: Instrument, item_id: str, cell: str):
+    """The cell as the number it says, exactly: read as a float first, 4.0000000000000001
+    would become 4 and 1e-400 would become 0, answers an item with whole-number options
+    (CORE-10's 0-4) or a slider's steps can take, though the cell is neither. A value the
+    item cannot take is refused, naming what it can take (from its definition); the
+    scoring engine then checks the rest (``measures.scoring``)."""
     item = instrument.item(item_id)
     if cell == DECLINED or item.response == "text":
         return cell
     try:
-        number = float(cell)
-    except ValueError:
+        exact = Decimal(cell)
+    except InvalidOperation:
         raise InvalidAnswer(item_id, f"{cell!r} is not a number") from None
-    return int(number) if number.is_integer() else number
+    if not exact.is_finite():
+        raise InvalidAnswer(item_id, f"{cell} is not a finite number")
+    if exact.is_zero():
+        return 0
+    # By its exponent first: arithmetic on 1e999999999999999999 overflows the context.
+    if not _SMALLEST <= exact.adjusted() <= _LARGEST:
+        raise InvalidAnswer(item_id, f"{_shown(cell)} is not {_what_it_takes(item)}")
+    number = int(exact) if exact == exact.to_integral_value() else float(exact)
+    if Decimal(repr(number)) != exact:
+        raise InvalidAnswer(item_id, f"{_shown(cell)} is not {_what_it_takes(item)}")
+    return number
+
+
+def _shown(cell: str) -> str:
+    """A cell in a message: a number thousands of digits long is cut short."""
+    return cell if len(cell) <= 24 else cell[:20] + "…"
+
+
+def _what_it_takes(item: Item) -> str:
+    """The answers ``item`` can take, from its definition."""
+    if item.slider is not None:
+        slider = item.slider
+        return f"a value from {slider.min} to {slider.max} in steps of {slider.step}"
+    listed = ", ".join(str(option.value) for option in item.options)
+    return f"one of the allowed values ({listed})"
 
 
 def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
