@@ -55,6 +55,15 @@ def parse_wording_file(text: str, instrument: Instrument | None = None) -> dict[
         raise WordingError(
             f"Wording file is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})."
         ) from None
+    except (RecursionError, ValueError):
+        # Lists or objects nested thousands deep exhaust the parser's recursion (a 500 on
+        # upload before), and a number of thousands of digits is past Python's limit for
+        # reading one; a wording file is a flat object of texts, so neither is one.
+        raise WordingError(
+            "Wording file cannot be read: it nests lists or objects too deeply or holds a "
+            "number too long to read. A wording file is one JSON object naming the "
+            "instrument, with its items' texts and labels."
+        ) from None
     if not isinstance(data, dict):
         raise WordingError("Wording file must be a JSON object.")
     instrument_id = data.get("instrument")
