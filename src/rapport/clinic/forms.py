@@ -6,12 +6,13 @@ import secrets
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from rapport.clinic import selectors
+from rapport.clinic import selectors, services
 from rapport.clinic.models import (
     Attendance,
     AttendanceBasis,
@@ -209,7 +210,16 @@ class AppointmentForm(ConfirmTick, forms.Form):
             )
         except forms.ValidationError:
             return None
+        if _care_date_problem(starts_at) is not None:
+            return None  # refused by clean_starts_at, never looked up (it may not fit UTC)
         return starts_at, duration
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        problem = _care_date_problem(starts_at)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return starts_at
 
     def clean(self):
         data = super().clean()
@@ -234,6 +244,16 @@ class AppointmentForm(ConfirmTick, forms.Form):
         data.pop(self.TICK, None)
         data.pop("confirmed_for", None)
         return {**data, "accepted_clashes": [clash.appointment_id for clash in self.clashes]}
+
+
+def _care_date_problem(starts_at) -> str | None:
+    """What the booking service would say of this date (``services.validate_care_date``):
+    asked first, and alone, so the page shows that and not another refusal."""
+    try:
+        services.validate_care_date("starts_at", starts_at.date())
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
 
 
 def clash_warning(clashes, *, visible: set[int], user, therapist) -> str:

@@ -53,6 +53,7 @@ __all__ = [
     "goal_create",
     "goal_update",
     "locked_appointment",
+    "validate_care_date",
 ]
 
 
@@ -72,7 +73,10 @@ _EARLIEST_YEAR = 1900
 _YEARS_AHEAD = 2
 
 
-def _validate_care_date(field: str, day: date) -> None:
+def validate_care_date(field: str, day: date) -> None:
+    """Refuse a date of care outside the range above. The booking form asks it too, first,
+    so that nothing is looked up with such a date: a year-1 time in a zone east of UTC is
+    in year 0 in UTC, and the clash lookup failed on it with an error page."""
     latest = _current_year() + _YEARS_AHEAD
     if not (_EARLIEST_YEAR <= day.year <= latest):
         raise ValidationError({field: f"Enter a date between {_EARLIEST_YEAR} and {latest}."})
@@ -81,7 +85,7 @@ def _validate_care_date(field: str, day: date) -> None:
 def _validate_episode_start(
     client: Client, started_on: date, episode: Episode | None = None
 ) -> None:
-    _validate_care_date("started_on", started_on)
+    validate_care_date("started_on", started_on)
     _check_after_the_last_ending(client, started_on)
     if episode is None:
         return
@@ -538,7 +542,7 @@ def appointment_create(
     """
     episode = _locked_for_booking(episode, with_the_diary=accepted_clashes is not None)
     _require_open(episode)
-    _validate_care_date("starts_at", starts_at.date())
+    validate_care_date("starts_at", starts_at.date())
     if starts_at.date() < episode.started_on:
         raise ValidationError({"starts_at": "The appointment is before the episode started."})
     if _booked_at(episode, starts_at).exists():
