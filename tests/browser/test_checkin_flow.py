@@ -41,7 +41,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
 
     # PHQ-9 on a 390 px phone, with no JavaScript needed and nothing wider than the screen.
     phone.goto(f"{live_server.url}/c/{phq9_token}/")
-    assert phone.get_by_role("heading", level=1).inner_text() == "Patient Health Questionnaire-9"
+    assert phone.get_by_role("heading", level=1).inner_text() == "How you’ve been feeling"
     assert_no_sideways_scroll(phone)
     assert small_targets(phone, "label.choice") == []
     assert serious_accessibility_violations(phone) == []
@@ -51,7 +51,7 @@ def test_a_client_completes_phq9_and_the_checkin_on_a_phone_and_the_therapist_se
         question(phone, number, 10).get_by_label(answer, exact=True).check()
     phone.get_by_role("button", name="Send my answers").click()
     problems = phone.get_by_role("alert")
-    assert "1 question still needs an answer" in problems.inner_text()
+    assert "One question is not answered yet." in problems.inner_text()
     assert "Please answer this question." in question(phone, 4, 10).inner_text()
     assert_no_sideways_scroll(phone)
     assert serious_accessibility_violations(phone) == []

@@ -7,9 +7,12 @@ submit button (accessibility pass)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
-from tests.browser._helpers import sign_in
+from tests.browser._helpers import assert_no_sideways_scroll, sign_in
+from tests.checkins._helpers import make_link
 from tests.monitoring.db.helpers import checkins, make_episode
 
 from rapport.guidance.models import Strategy
@@ -135,3 +138,43 @@ def test_without_javascript_the_summary_and_its_links_are_still_there(
         assert focused(page) == "body"
     finally:
         context.close()
+
+
+def test_a_clients_unanswered_questions_at_320_px_are_a_short_calm_summary_with_the_focus(
+    narrow_page, live_server, client_a
+):
+    # The client's page has no JavaScript: the summary takes the focus by autofocus. It was
+    # a wall of bold red links at 320 px, each repeating the question's own words (PHQ-9
+    # item 9's among them): now a plain lead and one short link per question.
+    page = narrow_page
+    _, token = make_link(client_a, "phq9")
+    page.goto(f"{live_server.url}/c/{token}/")
+    first = page.get_by_role("group", name=re.compile(r"^Question 1 of 10\b"))
+    first.get_by_label("Not at all", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert summary.inner_text().startswith("A few questions are not answered yet.")
+    page.wait_for_function("() => document.activeElement.id === 'problems'")
+    assert in_view(summary)
+    assert summary.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    links = summary.get_by_role("link")
+    assert links.all_inner_texts() == [f"Question {n}" for n in range(2, 10)]
+    assert "Feeling down" not in summary.inner_text()
+    danger = "rgb(164, 14, 38)"
+    weight, colour = links.first.evaluate(
+        "e => [getComputedStyle(e).fontWeight, getComputedStyle(e).color]"
+    )
+    assert int(weight) < 600 and colour != danger
+    assert summary.evaluate("e => getComputedStyle(e).color") != danger
+    # Eight gaps take less than half of a 640 px screen, and each link is a 44 px target.
+    assert summary.bounding_box()["height"] < 320
+    assert min(box["height"] for box in map(lambda i: links.nth(i).bounding_box(), range(8))) >= 44
+    assert_no_sideways_scroll(page)
+    # Tab goes to the first link; the link goes to its question.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == "#q-phq9_2"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#q-phq9_2$"))
+    top = page.locator("#q-phq9_2").evaluate("e => e.getBoundingClientRect().top")
+    assert -1 < top < 100  # scrolled to the top of the screen (to a fraction of a pixel)

@@ -17,6 +17,7 @@ from tests.checkins._helpers import (
     SIGN_IN_AGAIN,
     TABLET_RETURN,
     appointment_of,
+    form_key,
     make_link,
     tablet_started,
 )
@@ -158,3 +159,36 @@ def test_a_phone_link_has_no_hand_back_link(client, client_a):
     page = client.get(f"/c/{token}/").content.decode()
     assert EXIT not in page and SIGN_IN_AGAIN not in page
     assert "/accounts/login" not in page and TABLET_RETURN not in page
+
+
+def _summary(page: str) -> str:
+    match = re.search(r'<div class="error-summary[^"]*".*?</div>', page, re.S)
+    assert match, "the page has an error summary"
+    return match.group(0)
+
+
+@pytest.mark.django_db
+def test_the_summary_of_unanswered_questions_is_short_and_does_not_repeat_their_wording(
+    client, client_a
+):
+    _, token = make_link(client_a, "phq9")
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    answered = {"phq9_1": "0", "phq9_10": "0", "form_key": key}
+    page = client.post(f"/c/{token}/", answered).content.decode()
+    summary = _summary(page)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary)).strip()
+    assert text.startswith("A few questions are not answered yet.")
+    links = re.findall(r'<a href="#q-(phq9_\d+)">([^<]*)</a>', summary)
+    assert links == [(f"phq9_{n}", f"Question {n}") for n in range(2, 10)]
+    # The questions' own words (item 9 asks about self-harm) stay with the questions.
+    assert "Feeling down" not in summary and "better off dead" not in summary
+    assert 'role="alert"' in summary and 'tabindex="-1"' in summary and "autofocus" in summary
+
+
+@pytest.mark.django_db
+def test_one_unanswered_question_is_named_as_one(client, client_a):
+    _, token = make_link(client_a, "phq9")
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    answers = {f"phq9_{n}": "0" for n in range(1, 9)}
+    page = client.post(f"/c/{token}/", {**answers, "form_key": key}).content.decode()
+    assert "One question is not answered yet." in _summary(page)
