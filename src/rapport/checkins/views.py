@@ -354,7 +354,13 @@ _TABLET_RETURN = "checkin_tablet_return"
 def _hand_over(request, token, client):
     """Tablet mode: sign the therapist out before the client holds the device, so the only
     way back to any staff page is a fresh login. The new (anonymous) session remembers
-    which client the therapist was with, for :func:`tablet_return`."""
+    which client the therapist was with, for :func:`tablet_return`.
+
+    The therapist's pending messages are dropped first: logging out ends the session but
+    not the messages cookie, so allauth's "Successfully signed in as <name>." (queued at
+    sign-in, shown on the next page rendered) appeared on the client's questionnaire."""
+    for _message in messages.get_messages(request):
+        pass  # read, so none is kept for the next page
     logout(request)
     request.session[_TABLET_RETURN] = client.pk
     return redirect("checkin_answer", token=token)

@@ -1,0 +1,36 @@
+"""Handing the tablet to the client leaves none of the therapist's messages behind: the
+client's questionnaire never shows "Successfully signed in as <therapist>." or any other
+staff notice (checkins.views._hand_over)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from tests.checkins._helpers import appointment_of
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.django_db
+def test_the_sign_in_message_is_not_shown_on_the_clients_questionnaire(
+    client, therapist_a, client_a
+):
+    cache.clear()  # the sign-in throttle
+    # Signed in, and the page after it never fetched (a redirect not followed, another tab):
+    # allauth's "Successfully signed in as ..." is still waiting in the messages cookie.
+    signed_in = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert "messages" in client.cookies and client.cookies["messages"].value
+    handed_over = client.post(
+        f"/appointments/{appointment_of(client_a).pk}/checkins/new/",
+        {"instrument": "session-checkin", "timing": "after", "mode": "tablet"},
+    )
+    assert handed_over.status_code == 302
+    # No message is left for the next page, in the cookie or the (new) session.
+    assert not client.cookies["messages"].value
+    page = client.get(handed_over["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<form method="post"' in html  # the questionnaire itself
+    assert therapist_a.full_name not in html
+    assert "signed in" not in html.lower()
+    assert 'class="messages"' not in html
