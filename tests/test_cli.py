@@ -420,3 +420,31 @@ def test_without_a_terminal_the_password_is_not_read_echoed_from_standard_input(
     assert (
         err == "rapport: no password given: set RAPPORT_NEW_USER_PASSWORD or run it in a terminal\n"
     )
+
+
+def test_a_quiet_backup_prints_nothing_when_it_is_made(tmp_path):
+    """The daily cron line (docs/operations.md) uses --quiet: cron mails any output, so a
+    backup that says it is done would mail every day and hide the one that failed."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(RAPPORT_DEBUG="1", RAPPORT_DATA_DIR=str(tmp_path / "data"))
+
+    def rapport(*args: str):
+        return subprocess.run(
+            [sys.executable, "-m", "rapport.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    assert rapport("migrate", "-v", "0").returncode == 0
+    (tmp_path / "backups").mkdir()
+    quiet = rapport("backup", "--quiet", str(tmp_path / "backups" / "quiet.sqlite3"))
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    assert (tmp_path / "backups" / "quiet.sqlite3").stat().st_size > 0
+    told = rapport("backup", str(tmp_path / "backups" / "told.sqlite3"))
+    assert told.returncode == 0 and told.stdout.startswith("Backed up the database to ")

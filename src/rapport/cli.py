@@ -432,8 +432,9 @@ def cmd_backup(args: argparse.Namespace) -> None:
         detail = getattr(error, "strerror", None) or str(error)
         raise CommandError(f"cannot write the backup {dest}: {detail}") from None
     audit_record(actor="cli", action=Action.EXPORT, target="backup:sqlite")
-    print(f"Backed up the database to {dest} (readable by this account only).")
-    print(KEYS_REMINDER)
+    if not args.quiet:
+        print(f"Backed up the database to {dest} (readable by this account only).")
+        print(KEYS_REMINDER)
 
 
 KEYS_REMINDER = (
@@ -672,6 +673,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "dest", metavar="DEST", help="new file, or a folder for a dated file (never overwritten)"
     )
+    backup.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing when the SQLite backup is made (for cron, which mails any output); "
+        "on PostgreSQL the pg_dump command is printed all the same",
+    )
     backup.set_defaults(handler=cmd_backup)
 
     reset_mfa = sub.add_parser(
@@ -687,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     clear_sessions = sub.add_parser(
         "clear-sessions",
-        help="delete expired sign-in sessions (cron, daily)",
+        help="delete expired sign-in sessions (cron, daily, with --quiet)",
         description="Delete the sign-in sessions that have expired (nobody is signed out) and "
         "say how many. Example cron line: 50 3 * * * rapport clear-sessions --quiet",
     )
