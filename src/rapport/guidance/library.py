@@ -97,6 +97,7 @@ CONDITIONS: Mapping[str, str] = {
     "pushed": "The client said they felt pushed or overridden (a 'felt pushed' alert is open)",
     "missed_sessions": "Two or more missed or cancelled appointments",
     "young": "The client is under 25",
+    "not_improving": "Not on track, or reliably worse than at intake",
 }
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

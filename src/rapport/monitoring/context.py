@@ -121,4 +121,6 @@ def guidance_context(
     age = series.attributes.age
     if age is not None and age < YOUNG_BELOW:
         found.add("young")
+    if kinds & {"not_on_track", "reliable_deterioration"}:
+        found.add("not_improving")
     return frozenset(found)
