@@ -379,15 +379,29 @@ def _comments(responses, superseded: frozenset[int]) -> list[dict]:
 def _pushed(instrument: Instrument, responses, superseded: frozenset[int]) -> list[dict]:
     # A replaced "felt pushed" answer is kept, marked: the score table leaves this item out,
     # so hiding it here would hide that the client said it at all.
-    return [
-        {
-            "response": r,
-            "label": _option_label(instrument, PUSHED_ITEM, r.item_values[PUSHED_ITEM]),
-            "superseded": r.pk in superseded,
-        }
-        for r in reversed(responses)
-        if r.item_values.get(PUSHED_ITEM, 0) >= 1
-    ]
+    rows = []
+    for r in reversed(responses):
+        # "Prefer not to answer" is shown too, as a plain "preferred not to say": it reached
+        # the therapist nowhere (the item's value is missing, so no table or alert has it),
+        # and a client who would not say is worth a gentle word, never an alarm. Monitoring
+        # raises nothing for it; the template does not mark it as it marks "a little"/"yes".
+        declined = PUSHED_ITEM in (r.declined or ())
+        if not declined and r.item_values.get(PUSHED_ITEM, 0) < 1:
+            continue
+        label = (
+            _("preferred not to say")
+            if declined
+            else _option_label(instrument, PUSHED_ITEM, r.item_values[PUSHED_ITEM])
+        )
+        rows.append(
+            {
+                "response": r,
+                "label": label,
+                "declined": declined,
+                "superseded": r.pk in superseded,
+            }
+        )
+    return rows
 
 
 def _labelled(checkins):
