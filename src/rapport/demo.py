@@ -89,6 +89,11 @@ REFERRALS = [
     "Family",
 ]
 
+#: The demo clinic's crisis contacts: labelled as made up, so nobody takes them for a real
+#: service, yet set, so the demo shows the client's pages as a clinic that has set its own
+#: (and no "crisis contacts not set" warnings where a real clinic would have none).
+DEMO_CRISIS_TEXT = "Demo Crisis Line (not a real service): 0800 555 0100"
+
 _extensions: list[Callable[[Clinic, random.Random], None]] = []
 
 
@@ -103,7 +108,7 @@ def seed_demo(*, now: datetime | None = None) -> tuple[Clinic, bool]:
     if existing is not None:
         return existing, False
     with transaction.atomic():
-        clinic = Clinic.objects.create(name=DEMO_CLINIC_NAME)
+        clinic = Clinic.objects.create(name=DEMO_CLINIC_NAME, crisis_text=DEMO_CRISIS_TEXT)
         staff = _create_staff(clinic)
         rng = random.Random(SEED)
         _create_clients(clinic, staff, rng, now or timezone.now())

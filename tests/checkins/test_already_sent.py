@@ -62,15 +62,19 @@ def test_without_a_crisis_text_of_its_own_the_page_names_the_emergency_line(clie
 
 
 @pytest.mark.django_db
-def test_a_second_tab_after_sending_gets_the_already_sent_page(client, client_a, crisis_line):
+def test_a_second_tab_after_sending_is_told_its_answers_were_not_sent(
+    client, client_a, crisis_line
+):
+    """Another form (another key) was not stored: it must not be told "already sent … your
+    therapist has them" (tests/checkins/test_second_tab_not_sent.py)."""
     _, token = make_link(client_a)
     open_and_answer(client, token, PHQ9_ZERO)
-    second = open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "2"}, key="t" * 22)
+    second = open_and_answer(client, token, {**PHQ9_ZERO, "phq9_1": "2"}, key="t" * 22)
     assert second.status_code == 410
     page = second.content.decode()
-    assert ALREADY_SENT in page and CRISIS_LINE in page
-    # Nothing drawn from what the second tab answered.
-    assert "struggling right now" not in page
+    assert ALREADY_SENT not in page and "the answers on this page were not sent" in page
+    assert CRISIS_LINE in page
+    assert "struggling right now" not in page  # no risk answer in what it sent
     assert Response.objects.count() == 1
 
 

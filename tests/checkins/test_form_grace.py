@@ -205,7 +205,7 @@ def test_a_form_in_its_grace_period_with_a_blank_answer_comes_back_with_its_own_
 
 
 @pytest.mark.django_db
-def test_a_second_tab_of_a_link_answered_in_its_grace_period_gets_the_already_sent_page(
+def test_a_second_tab_of_a_link_answered_in_its_grace_period_is_told_it_was_not_sent(
     client, client_a, monkeypatch
 ):
     checkin, token, tab_one = opened(client, client_a)
@@ -214,7 +214,9 @@ def test_a_second_tab_of_a_link_answered_in_its_grace_period_gets_the_already_se
     assert send(client, token, tab_one, PHQ9_ZERO).status_code == 200
     second = send(client, token, tab_two, PHQ9_ZERO)
     assert second.status_code == 410
-    assert "Your answers were already sent. Thank you." in second.content.decode()
+    page = second.content.decode()
+    assert "Your answers were already sent. Thank you." not in page
+    assert "the answers on this page were not sent" in page
     assert Response.objects.count() == 1
 
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.checkins.instruments import DEFAULT_AFTER, DEFAULT_BEFORE
+from rapport.core.fields import EncryptedTextField
 
 #: Episode override value meaning "send nothing at this point".
 NONE = "none"
@@ -136,3 +137,51 @@ class CheckIn(models.Model):
 
     def is_open(self, now) -> bool:
         return self.status(now) == "open"
+
+
+#: A refused send's risk notice nobody has followed up yet (the partial index's condition).
+OPEN_REFUSED_RISK = models.Q(reviewed_at__isnull=True)
+
+
+class RefusedRiskAnswer(models.Model):
+    """A risk answer sent on a link that could no longer be used (already used for other
+    answers, expired past the grace period, revoked, or its episode ended).
+
+    Nothing of the answers was stored, so without this nobody on the staff would learn that
+    the client answered a risk item at risk. It holds no answer values and no free text:
+    which link, which risk item(s) (the question, not the answer), when, and why the link
+    was refused. It shows as a risk notice on the client page and puts the client first on
+    the caseload until a clinician records the follow-up, as a stored risk answer does
+    (docs/checkins.md, "A refused submission with a risk answer")."""
+
+    checkin = models.ForeignKey(
+        CheckIn, on_delete=models.CASCADE, related_name="refused_risk_answers"
+    )
+    client = models.ForeignKey(
+        "clinic.Client", on_delete=models.CASCADE, related_name="refused_risk_answers"
+    )
+    instrument_id = models.CharField(max_length=50)
+    #: The risk item ids answered at risk (which question, never the answer given).
+    items = models.JSONField(default=list)
+    sent_at = models.DateTimeField()
+    #: Why the link could not be used: "used", "expired", "revoked" or "episode_ended".
+    reason = models.CharField(max_length=20)
+    #: ``checkin:<id>:<form key>``: the same form sent again (Reload) adds nothing.
+    submission_key = models.CharField(max_length=100, unique=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: What the clinician did and what came of it: free text about a client, encrypted.
+    review_note = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["client"], condition=OPEN_REFUSED_RISK, name="refused_risk_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refused risk answer {self.pk} ({self.instrument_id})"

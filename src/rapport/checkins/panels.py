@@ -20,11 +20,10 @@ from rapport.audit.services import Action, audit_record
 from rapport.checkins import selectors
 from rapport.checkins.instruments import (
     COMMENT_ITEM,
-    PHQ9_RISK_ITEM,
     PUSHED_ITEM,
     SESSION_CHECKIN,
 )
-from rapport.checkins.models import Timing
+from rapport.checkins.models import RefusedRiskAnswer, Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
 from rapport.core.people import name_with_role
@@ -43,7 +42,14 @@ from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.registry import get_instrument
 from rapport.measures.services import RISK_NOTE_MAX
 
-__all__ = ["checkins_panel", "follow_up", "risk_answer", "risk_panel"]
+__all__ = [
+    "checkins_panel",
+    "follow_up",
+    "refused_follow_up",
+    "refused_risk_answer",
+    "risk_answer",
+    "risk_panel",
+]
 
 RISK_ORDER = 1
 CHECKINS_ORDER = 30
@@ -61,9 +67,39 @@ def _option_label(instrument: Instrument, item_id: str, value) -> str:
     return str(value)
 
 
+def _guidance(instrument: Instrument, item_id: str) -> str:
+    """What the notice tells the clinician about an answer at risk on ``item_id``, the same
+    line for every risk item, its threshold read from the instrument's definition
+    (``risk_items``): any answer from the first one at risk calls for a conversation about
+    safety, whatever the total (PHQ-9 item 9: Kroenke, Spitzer & Williams 2001; CORE-10
+    item 6: Barkham et al. 2013, as each definition's ``source`` says)."""
+    risk = next((r for r in instrument.risk_items if r.item == item_id), None)
+    if risk is None:
+        return ""
+    below = [
+        option.label for option in _options(instrument, item_id) if option.value < risk.at_or_above
+    ]
+    if below:
+        return _(
+            "Any answer above “%(answer)s” calls for a direct conversation about safety and a "
+            "risk assessment, whatever the total score."
+        ) % {"answer": below[-1]}
+    return _(
+        "Any answer to this question calls for a direct conversation about safety and a risk "
+        "assessment, whatever the total score."
+    )
+
+
+def _options(instrument: Instrument, item_id: str) -> list:
+    try:
+        return sorted(instrument.item(item_id).options, key=lambda option: option.value)
+    except KeyError:
+        return []
+
+
 def _risk_items(response, instrument: Instrument) -> list[dict]:
     """Each risk item of one response as the notice words it: the answer, or that none was
-    given (no answer is not the same as no risk)."""
+    given (no answer is not the same as no risk), and for an answer the guidance line."""
     items = []
     for item_id in response.risk_flags:
         known = item_id in instrument.item_ids
@@ -76,7 +112,7 @@ def _risk_items(response, instrument: Instrument) -> list[dict]:
                 "answer": _option_label(instrument, item_id, response.item_values.get(item_id))
                 if answered
                 else "",
-                "is_phq9_item9": item_id == PHQ9_RISK_ITEM,
+                "guidance": _guidance(instrument, item_id) if answered else "",
             }
         )
     return items
@@ -107,6 +143,63 @@ def follow_up(response) -> dict | None:
     }
 
 
+#: Why a link could not take a form, in words for the clinician (``RefusedRiskAnswer.reason``).
+_REFUSED_BECAUSE = {
+    "used": _("the link had already been used for earlier answers"),
+    "expired": _("the link had expired"),
+    "revoked": _("the link had been revoked or replaced"),
+    "episode_ended": _("the episode of care had ended"),
+}
+
+
+def refused_risk_answer(notice) -> dict:
+    """A risk answer sent on a link that could no longer be used, in words: when, which
+    question (never the answer: none was kept), and why the link refused it."""
+    try:
+        instrument: Instrument | None = get_instrument(notice.instrument_id)
+    except InstrumentNotFound:
+        instrument = None
+    items: list[dict[str, object]] = []
+    for item_id in notice.items:
+        if instrument is None or item_id not in instrument.item_ids:
+            items.append({"number": None, "wording": "", "guidance": ""})
+            continue
+        items.append(
+            {
+                "number": instrument.item_ids.index(item_id) + 1,
+                "wording": instrument.item(item_id).wording,
+                "guidance": _guidance(instrument, item_id),
+            }
+        )
+    return {
+        "notice": notice,
+        "name": instrument.short_title if instrument is not None else notice.instrument_id,
+        "items": items,
+        "because": _REFUSED_BECAUSE.get(notice.reason, _("the link could no longer be used")),
+    }
+
+
+def refused_follow_up(notice) -> dict:
+    return refused_risk_answer(notice) | {
+        "by": name_with_role(notice.reviewed_by) if notice.reviewed_by else "",
+        "on": notice.reviewed_at,
+        "note": notice.review_note,
+    }
+
+
+def _refused_risk_answers(client) -> tuple[list, list]:
+    """The client's refused risk answers: open ones (newest first), and those followed up
+    (latest follow-up first, with who recorded it; the notes decrypt on read)."""
+    notices = RefusedRiskAnswer.objects.filter(client=client).select_related("reviewed_by")
+    open_ones = [n for n in notices if n.reviewed_at is None]
+    done = sorted(
+        (n for n in notices if n.reviewed_at is not None),
+        key=lambda n: (n.reviewed_at, n.pk),
+        reverse=True,
+    )
+    return open_ones, done
+
+
 def risk_panel(request, client) -> dict | None:
     """Open risk answers (a red notice, each with the form to record its follow-up) and
     the record of those followed up (a quiet list: it stays, it is not an alarm)."""
@@ -123,12 +216,19 @@ def risk_panel(request, client) -> dict | None:
     )
     notices = [n for n in map(risk_answer, open_answers) if n is not None]
     history = [f for f in map(follow_up, followed_up) if f is not None]
-    if not notices and not history:
+    # Risk answers sent on a link that could no longer be used: nothing of them was stored,
+    # so this notice is the only way they reach anyone (read under the same audit row).
+    refused_open, refused_done = _refused_risk_answers(client)
+    refused = [refused_risk_answer(n) for n in refused_open]
+    refused_history = [refused_follow_up(n) for n in refused_done]
+    if not notices and not history and not refused and not refused_history:
         return None
     return {
         "template": "checkins/panels/risk.html",
         "notices": notices,
         "followed_up": history,
+        "refused": refused,
+        "refused_followed_up": refused_history,
         "note_max": RISK_NOTE_MAX,
     }
 
@@ -470,6 +570,16 @@ def checkins_panel(request, client) -> dict:
         "before_label": selectors.instrument_label(schedule.before) if schedule else "",
         "after_label": selectors.instrument_label(schedule.after) if schedule else "",
         "episode": episode,
+        # Tablet mode goes straight to the questionnaire, past the link page's warning: the
+        # panel warns too, while a scheduled measure asks about risk and the clinic has not
+        # set its own crisis contacts (the client would be given no line or number).
+        "crisis_missing": [
+            selectors.instrument_label(instrument_id)
+            for instrument_id in dict.fromkeys((schedule.before, schedule.after))
+            if instrument_id and selectors.crisis_text_missing(client.clinic, instrument_id)
+        ]
+        if schedule
+        else [],
         "checkins": _labelled(selectors.checkins_for_client(client)),
         "now": now,
         "timing": Timing,

@@ -34,10 +34,12 @@ from django.utils.translation import ngettext
 from rapport.audit.services import Action, audit_record
 from rapport.checkins.models import (
     NONE,
+    OPEN_REFUSED_RISK,
     CheckIn,
     ClinicSchedule,
     EpisodeSchedule,
     Mode,
+    RefusedRiskAnswer,
     RevokedBecause,
     Timing,
 )
@@ -47,13 +49,14 @@ from rapport.clinic.services import locked_appointment
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
-from rapport.measures.services import response_record
+from rapport.measures.services import RISK_NOTE_MAX, RISK_NOTE_MISSING, response_record
 
 __all__ = [
     "DEFAULT_VALID_FOR",
     "FORM_GRACE",
     "CheckinUnavailable",
     "checkin_create",
+    "checkin_refused",
     "checkin_email",
     "checkin_revoke",
     "checkin_share_text",
@@ -70,6 +73,8 @@ __all__ = [
     "responses_import",
     "form_served_at",
     "in_grace",
+    "is_stored_submission",
+    "refused_risk_review",
     "new_form_key",
     "valid_form_key",
 ]
@@ -573,6 +578,102 @@ def checkin_submit(
     locked.response = response
     locked.save(update_fields=["used_at", "response"])
     return response, created
+
+
+def is_stored_submission(checkin: CheckIn, form_key: str) -> bool:
+    """Whether ``form_key`` is the key of the form whose answers this link stored: the same
+    form sent again (a double click, Reload, a retry) is not a loss, and is told so calmly.
+    Decided on the key alone, never by comparing answers: a page that said whether posted
+    answers equal the stored ones would let whoever holds a used link (the next person at
+    a shared tablet) find out what the client answered by trying."""
+    if checkin.response_id is None or not valid_form_key(form_key):
+        return False
+    stored = Response.objects.filter(pk=checkin.response_id).values_list(
+        "idempotency_key", flat=True
+    )
+    return stored.first() == submission_key(checkin, form_key)
+
+
+@transaction.atomic
+def checkin_refused(
+    *,
+    checkin: CheckIn,
+    form_key: str,
+    risk_items: list[str],
+    reason: str,
+    request=None,
+    now: datetime | None = None,
+) -> RefusedRiskAnswer | None:
+    """A form sent on a link that could no longer be used: nothing of it is stored.
+
+    Every such submission is audited alike (``checkin:<id>:refused``), with or without a
+    risk answer: a row written only after one would tell whoever reads the audit log (clinic
+    admins do) whose answers raised a risk notice. When ``risk_items`` (the risk items the
+    sent form answered at risk) is not empty, a :class:`RefusedRiskAnswer` is recorded, with
+    no answer values and no free text, so the client's therapist and their supervisor see
+    that a risk answer was sent and lost, and follow it up. The same form sent again (same
+    key: Reload re-posts it) records nothing more, and while one such notice of this link
+    is still open another adds nothing: the therapist's task is the same."""
+    now = now or timezone.now()
+    audit_record(
+        actor="client-link",
+        action=Action.SUBMIT,
+        target=f"checkin:{checkin.pk}:refused",
+        client_id=checkin.client_id,
+        request=request,
+    )
+    if not risk_items or not valid_form_key(form_key):
+        return None
+    # The link's row lock (SQLite: the transaction's write lock): two refused sends at once
+    # (two tabs) cannot both find no open notice and both add one.
+    CheckIn.objects.select_for_update(of=("self",)).filter(pk=checkin.pk).first()
+    if RefusedRiskAnswer.objects.filter(OPEN_REFUSED_RISK, checkin=checkin).exists():
+        return None
+    notice, _created = RefusedRiskAnswer.objects.get_or_create(
+        submission_key=submission_key(checkin, form_key),
+        defaults={
+            "checkin": checkin,
+            "client_id": checkin.client_id,
+            "instrument_id": checkin.instrument_id,
+            "items": list(risk_items),
+            "sent_at": now,
+            "reason": reason,
+        },
+    )
+    return notice
+
+
+@transaction.atomic
+def refused_risk_review(
+    *, actor, notice: RefusedRiskAnswer, note: str, request=None, now=None
+) -> tuple[RefusedRiskAnswer, bool]:
+    """Record the follow-up of a risk answer sent on a link that could no longer be used,
+    as ``measures.services.response_risk_review`` does for a stored one: once (the row is
+    locked and read again; a second submission records nothing and returns the stored
+    follow-up with ``False``), with the clinician's note (required, encrypted, never
+    logged), audited as a change of the link (the target names no risk)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": RISK_NOTE_MISSING})
+    if len(note) > RISK_NOTE_MAX:
+        raise ValidationError(
+            {"note": f"Please shorten the note to {RISK_NOTE_MAX} characters (it has {len(note)})."}
+        )
+    stored = RefusedRiskAnswer.objects.select_for_update().get(pk=notice.pk)
+    if stored.reviewed_at is not None:
+        return stored, False
+    stored.reviewed_at = now or timezone.now()
+    stored.reviewed_by = actor
+    stored.review_note = note
+    stored.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"checkin:{stored.checkin_id}",
+        client_id=stored.client_id,
+        request=request,
+    )
+    return stored, True
 
 
 def _rates_a_missed_session(appointment: Appointment, checkin: CheckIn) -> bool:

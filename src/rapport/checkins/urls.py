@@ -24,6 +24,12 @@ urlpatterns = [
         views.response_risk_reviewed,
         name="response_risk_reviewed",
     ),
+    # A risk answer sent on a link that could no longer be used (nothing of it stored).
+    path(
+        "refused-risk-answers/<int:notice_id>/followed-up/",
+        views.refused_risk_reviewed,
+        name="refused_risk_reviewed",
+    ),
     path(
         "episodes/<int:episode_id>/checkins/",
         views.episode_schedule,

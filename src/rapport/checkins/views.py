@@ -36,7 +36,12 @@ from rapport.checkins.forms import (
     WordingUploadForm,
 )
 from rapport.checkins.models import Mode, Timing
-from rapport.checkins.panels import follow_up, risk_answer
+from rapport.checkins.panels import (
+    follow_up,
+    refused_follow_up,
+    refused_risk_answer,
+    risk_answer,
+)
 from rapport.checkins.qr import qr_images
 from rapport.checkins.tokens import hash_token, looks_like_token
 from rapport.clinic import selectors as clinic_selectors
@@ -197,13 +202,41 @@ def answer_mangled(request, rest):
 
 
 def _refused(request, checkin, form, status: str):
-    """A submission the link no longer takes. Used for a stored submission: the answers
-    arrived (from this form or another), and the page says so. Otherwise the "cannot be
-    used" page, with the crisis section when what was just sent answers a risk item at
-    risk: nothing is stored, and the client who wrote it must not be left with nothing."""
-    if status == "used":
+    """A submission the link no longer takes: nothing of it is stored.
+
+    The same form as the one whose answers the link stored (same form key: a double click,
+    Reload) is no loss, and gets the calm "already sent" page. Any other form sent on a used
+    link (a second tab, another device) is told plainly that *these* answers were not sent
+    (``checkins/not_sent.html``); an expired or revoked link gets the "cannot be used" page.
+    When what was just sent answers a risk item at risk (the instrument's ``risk_items``,
+    read from the answers that validated), both pages open with the crisis section, and a
+    notice for the client's therapist is recorded (``services.checkin_refused``): the client
+    who wrote it must not be left with nothing, nor the answer reach nobody."""
+    form_key = request.POST.get("form_key", "")
+    if status == "used" and services.is_stored_submission(checkin, form_key):
         return _already_sent(request, checkin)
-    return _unavailable(request, 410, checkin=checkin, risk=bool(form.endorsed_risk()))
+    risk_items = form.endorsed_risk()
+    services.checkin_refused(
+        checkin=checkin, form_key=form_key, risk_items=risk_items, reason=status, request=request
+    )
+    if status == "used":
+        return _not_sent(request, checkin, risk=bool(risk_items))
+    return _unavailable(request, 410, checkin=checkin, risk=bool(risk_items))
+
+
+def _not_sent(request, checkin, *, risk: bool):
+    """Another form sent on a link already used for other answers (a second tab or device):
+    say honestly that these answers were not sent. With ``risk`` (this form answered a risk
+    item at risk) the crisis section names the clinic, as the "cannot be used" page does;
+    only this request shows it, drawn from what it carried itself."""
+    page = render(
+        request,
+        "checkins/not_sent.html",
+        {"risk": risk, **_help_context(checkin.client.clinic), **_tablet_context(checkin)},
+        status=410,
+    )
+    page["X-Robots-Tag"] = "noindex"
+    return page
 
 
 def _already_sent(request, checkin):
@@ -252,6 +285,8 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             "session_line": _session_line(checkin, instrument),
             # Said on every page of a measure with a risk item, whatever is answered.
             "risk_instrument": bool(instrument.risk_items),
+            # A line of help under each risk item itself (from the instrument's definition).
+            "risk_item_ids": [risk.item for risk in instrument.risk_items],
             "crisis_text": _crisis_contacts(checkin.client.clinic),
         },
         status=status,
@@ -569,6 +604,91 @@ def _risk_follow_up_page(request, response, form, *, status):
             "client": response.client,
             "answer": risk_answer(response),
             "follow_up": follow_up(response) if response.risk_reviewed_at else None,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def refused_risk_reviewed(request, notice_id):
+    """Record the follow-up of a risk answer sent on a link that could no longer be used
+    (``RefusedRiskAnswer``), as :func:`response_risk_reviewed` does for a stored one: with
+    the clinician's note, once; the page comes back only when the note needs correcting or
+    someone else recorded a follow-up first (their note stays, the sender's text is shown
+    back). Reached through the user's scope: a notice of a client outside it is a 404."""
+    notice = _refused_notice_for_user(request.user, notice_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RiskFollowUpForm(request.POST)
+    if not form.is_valid():
+        return _refused_follow_up_page(request, notice, form, status=400)
+    note = form.cleaned_data["note"]
+    try:
+        stored, recorded = services.refused_risk_review(
+            actor=request.user, notice=notice, note=note, request=request
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _refused_follow_up_page(request, notice, form, status=400)
+    if not recorded and not (
+        stored.reviewed_by_id == request.user.pk and stored.review_note == note
+    ):
+        return _refused_follow_up_page(request, stored, form, status=409)
+    messages.success(
+        request, _("Follow-up recorded. It stays on this page under “Risk answers followed up”.")
+    )
+    return redirect("client_detail", client_id=notice.client_id)
+
+
+def _refused_notice_for_user(user, notice_id):
+    from rapport.checkins.models import RefusedRiskAnswer
+
+    notice = (
+        RefusedRiskAnswer.objects.filter(
+            pk=notice_id, client__in=clinic_selectors.clients_for(user)
+        )
+        .select_related("client", "reviewed_by")
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def _refused_follow_up_page(request, notice, form, *, status):
+    if notice.reviewed_at is not None and not form.non_field_errors():
+        day = date_format(timezone.localtime(notice.reviewed_at), "j M Y")
+        form.add_error(
+            None,
+            _(
+                "%(person)s already recorded a follow-up of this risk answer on %(day)s, so "
+                "your note was not saved. It is below, so you can copy it into the client's "
+                "notes."
+            )
+            % {"person": name_with_role(notice.reviewed_by), "day": day}
+            if notice.reviewed_by is not None
+            else _(
+                "This risk answer was already followed up on %(day)s, so your note was not "
+                "saved. It is below, so you can copy it into the client's notes."
+            )
+            % {"day": day},
+        )
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target=f"checkin:{notice.checkin_id}",
+        client_id=notice.client_id,
+        request=request,
+    )
+    return render(
+        request,
+        "checkins/risk_follow_up.html",
+        {
+            "client": notice.client,
+            "refused": refused_risk_answer(notice),
+            "refused_follow_up": refused_follow_up(notice) if notice.reviewed_at else None,
             "form": form,
         },
         status=status,

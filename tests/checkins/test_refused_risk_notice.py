@@ -1,0 +1,193 @@
+"""A risk answer sent on a link that could no longer be used reaches the client's therapist.
+
+Nothing of a refused submission is stored, so a risk answer sent on a link already used for
+other answers, expired past its grace period, or of an ended episode reached no staff member.
+Now a notice holding no answer values and no free text is recorded: it shows on the client
+page (therapist and supervisor) and puts the client first on the caseload until a clinician
+records the follow-up, as a stored risk answer does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from tests.checkins._helpers import PHQ9_ZERO, form_key, make_link, open_and_answer
+
+from rapport.audit.models import AuditEvent
+from rapport.checkins.models import CheckIn, RefusedRiskAnswer
+from rapport.checkins.services import FORM_GRACE
+from rapport.clinic.services import episode_end
+from rapport.measures.models import Response
+
+NOTICE = "on a link that could no longer be used"
+RISKY = {**PHQ9_ZERO, "phq9_9": "1"}  # "Several days"
+
+
+def caseload_row(page: str, name: str) -> str:
+    row = page[page.index(name) :]
+    return row[: row.index("</tr>")]
+
+
+def first_row(page: str) -> str:
+    body = page[page.index("<tbody") :]
+    return body[: body.index("</tr>")]
+
+
+def expire(checkin, *, ago=FORM_GRACE + timedelta(hours=1)):
+    past = timezone.now() - ago
+    CheckIn.objects.filter(pk=checkin.pk).update(expires_at=past)
+
+
+@pytest.mark.django_db
+def test_a_risk_answer_on_an_expired_link_reaches_the_therapist(
+    client, client_a, client_b, login, therapist_a
+):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    refused = client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    assert (
+        refused.status_code == 410 and "If you are struggling right now" in refused.content.decode()
+    )
+    assert not Response.objects.exists()
+
+    notice = RefusedRiskAnswer.objects.get()
+    # No answer values and no free text: which link, which question, when, why.
+    assert notice.client_id == client_a.pk and notice.checkin_id == checkin.pk
+    assert notice.items == ["phq9_9"] and notice.reason == "expired"
+    assert notice.review_note == ""
+
+    http = login(therapist_a)
+    page = http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert "Risk answer to follow up" in page and NOTICE in page
+    assert "PHQ-9 item 9" in page and "the link had expired" in page
+    assert "Several days" not in page[: page.index("Check-ins and scores")]
+    assert "calls for a direct conversation about safety" in page
+    caseload = http.get("/caseload/").content.decode()
+    assert "Risk answer" in caseload_row(caseload, client_a.display_name)
+
+
+@pytest.mark.django_db
+def test_the_supervisor_sees_it_and_can_record_the_follow_up(
+    client, client_a, login, supervisor, therapist_a
+):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    notice = RefusedRiskAnswer.objects.get()
+
+    http = login(supervisor)
+    assert NOTICE in http.get(f"/clients/{client_a.pk}/").content.decode()
+    note = "Phoned the client; safety plan reviewed, no current intent."
+    done = http.post(f"/refused-risk-answers/{notice.pk}/followed-up/", {"note": note})
+    assert done.status_code == 302
+    notice.refresh_from_db()
+    assert notice.reviewed_by == supervisor and notice.reviewed_at and notice.review_note == note
+    audit = AuditEvent.objects.get(target=f"checkin:{checkin.pk}", action="update")
+    assert audit.actor == supervisor and audit.client_id == client_a.pk
+
+    page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
+    assert "Risk answer to follow up" not in page
+    assert "Risk answers followed up" in page and note in page and "(supervisor)" in page
+    caseload = login(therapist_a).get("/caseload/").content.decode()
+    assert "Risk answer" not in caseload_row(caseload, client_a.display_name)
+
+
+@pytest.mark.django_db
+def test_a_follow_up_is_recorded_once(client, client_a, login, supervisor, therapist_a):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    notice = RefusedRiskAnswer.objects.get()
+    url = f"/refused-risk-answers/{notice.pk}/followed-up/"
+    login(therapist_a).post(url, {"note": "Phoned; no current plan."})
+    late = login(supervisor).post(url, {"note": "Called too, left a message."})
+    assert late.status_code == 409
+    page = late.content.decode()
+    assert "already recorded a follow-up" in page and "Called too, left a message." in page
+    notice.refresh_from_db()
+    assert notice.reviewed_by == therapist_a and notice.review_note == "Phoned; no current plan."
+
+
+@pytest.mark.django_db
+def test_a_follow_up_needs_a_note(client, client_a, login, therapist_a):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    notice = RefusedRiskAnswer.objects.get()
+    reply = login(therapist_a).post(
+        f"/refused-risk-answers/{notice.pk}/followed-up/", {"note": " "}
+    )
+    assert (
+        reply.status_code == 400 and "Say what you did to follow this up" in reply.content.decode()
+    )
+    notice.refresh_from_db()
+    assert notice.reviewed_at is None
+
+
+@pytest.mark.django_db
+def test_another_therapist_can_neither_see_nor_clear_it(client, client_a, login, therapist_b):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    notice = RefusedRiskAnswer.objects.get()
+    http = login(therapist_b)
+    url = f"/refused-risk-answers/{notice.pk}/followed-up/"
+    assert http.post(url, {"note": "Phoned."}).status_code == 404
+    notice.refresh_from_db()
+    assert notice.reviewed_at is None
+    assert "Risk answer" not in http.get("/caseload/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_risk_answer_on_a_used_link_reaches_the_therapist(client, client_a, login, therapist_a):
+    _, token = make_link(client_a)
+    open_and_answer(client, token, PHQ9_ZERO)
+    open_and_answer(client, token, RISKY, key="t" * 22)  # a second tab, another device
+    notice = RefusedRiskAnswer.objects.get()
+    assert notice.reason == "used"
+    page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
+    assert NOTICE in page and "already been used for earlier answers" in page
+
+
+@pytest.mark.django_db
+def test_a_risk_answer_after_the_episode_ended_reaches_the_therapist(
+    client, client_a, login, therapist_a
+):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    episode_end(
+        actor=therapist_a, episode=checkin.episode, ended_on=date.today(), end_reason="planned"
+    )
+    refused = client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    assert "If you are struggling right now" in refused.content.decode()
+    assert RefusedRiskAnswer.objects.get().client_id == client_a.pk
+    http = login(therapist_a)
+    assert NOTICE in http.get(f"/clients/{client_a.pk}/").content.decode()
+    # The client is on the caseload's list of former clients, marked there (the current
+    # list keeps clients with an open episode: see the report of this change).
+    caseload = http.get("/caseload/?clients=former").content.decode()
+    assert "Risk answer" in caseload_row(caseload, client_a.display_name)
+
+
+@pytest.mark.django_db
+def test_every_refused_submission_is_audited_alike(client, client_a):
+    """With or without a risk answer, the same neutral row: a row written only after a risk
+    answer would tell clinic admins, who read the audit log, whose answers raised one."""
+    _, token = make_link(client_a)
+    open_and_answer(client, token, PHQ9_ZERO)
+    open_and_answer(client, token, PHQ9_ZERO, key="t" * 22)
+    open_and_answer(client, token, RISKY, key="u" * 22)
+    rows = AuditEvent.objects.filter(client_id=client_a.pk, target__endswith=":refused")
+    assert rows.count() == 2
+    assert (
+        not AuditEvent.objects.filter(target__icontains="risk")
+        .exclude(target="risk-notices")
+        .exists()
+    )
