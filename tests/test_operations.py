@@ -195,6 +195,49 @@ def test_backup_copies_the_running_sqlite_database_into_a_private_new_file(tmp_p
     assert len(list(dest.parent.glob("rapport-*.sqlite3"))) == 1
 
 
+def test_a_sqlite_backup_holds_no_live_session_and_no_cache(tmp_path):
+    """A session row is a signed-in account: the copy keeps none (nor the cache), not even
+    in its free pages, while the live database keeps both."""
+    data = tmp_path / "data"
+    assert _run("migrate", "-v", "0", RAPPORT_DATA_DIR=str(data)).returncode == 0
+    session_key = "livesessionkey" + "q" * 18
+    live = sqlite3.connect(data / "rapport.sqlite3")
+    try:
+        with live:
+            live.execute(
+                "INSERT INTO django_session VALUES (?, ?, ?)",
+                (session_key, "session-data-" + "z" * 40, "2999-01-01 00:00:00"),
+            )
+            live.execute(
+                "INSERT INTO rapport_cache VALUES (?, ?, ?)",
+                (":1:throttle-cachekey", "cached-value-" + "y" * 40, "2999-01-01 00:00:00"),
+            )
+    finally:
+        live.close()
+    dest = tmp_path / "rapport.sqlite3"
+
+    result = _run("backup", str(dest), RAPPORT_DATA_DIR=str(data))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    copy = sqlite3.connect(dest)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT count(*) FROM django_session").fetchone() == (0,)
+        assert copy.execute("SELECT count(*) FROM rapport_cache").fetchone() == (0,)
+        assert copy.execute("SELECT count(*) FROM django_migrations").fetchone()[0] > 0
+    finally:
+        copy.close()
+    raw = dest.read_bytes()
+    assert session_key.encode() not in raw and b"throttle-cachekey" not in raw
+    live = sqlite3.connect(data / "rapport.sqlite3")
+    try:
+        assert live.execute("SELECT session_key FROM django_session").fetchall() == [(session_key,)]
+        assert live.execute("SELECT count(*) FROM rapport_cache").fetchone() == (1,)
+    finally:
+        live.close()
+
+
 def _wal_database(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=20)
     db.execute("PRAGMA journal_mode=WAL")
@@ -365,6 +408,30 @@ def test_on_postgresql_backup_refuses_to_print_a_pg_dump_over_an_existing_file(c
     assert captured.err == f"rapport: {existing} already exists: a backup never overwrites\n"
     assert "pg_dump" not in captured.out
     assert existing.read_text() == "last night's dump"
+    assert not AuditEvent.objects.filter(target="backup:postgresql:pg_dump-command").exists()
+
+
+@pytest.mark.django_db
+def test_on_postgresql_backup_refuses_a_dangling_symlink_as_the_dump_file(
+    capsys, tmp_path, monkeypatch
+):
+    """pg_dump --file would follow the link and create the file it names, wherever that is."""
+    from django.db import connection
+
+    from rapport.audit.models import AuditEvent
+
+    monkeypatch.setattr(connection, "vendor", "postgresql")  # the branch, on any database
+    elsewhere = tmp_path / "elsewhere" / "rapport.dump"
+    elsewhere.parent.mkdir()
+    link = tmp_path / "rapport.dump"
+    link.symlink_to(elsewhere)
+
+    assert main(["backup", str(link)]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.err == f"rapport: {link} already exists: a backup never overwrites\n"
+    assert "pg_dump" not in captured.out
+    assert not elsewhere.exists()
     assert not AuditEvent.objects.filter(target="backup:postgresql:pg_dump-command").exists()
 
 

@@ -409,8 +409,10 @@ def cmd_backup(args: argparse.Namespace) -> None:
         # The audit log still says an operator asked for a backup of the whole database,
         # and that what they got was the command (whether it ran, Rapport cannot see).
         dump = dated_backup_file(Path(args.dest), ".dump")
-        if dump.exists():
-            # pg_dump --file would overwrite it; the SQLite backup refuses the same.
+        if dump.exists() or dump.is_symlink():
+            # pg_dump --file would overwrite it; the SQLite backup refuses the same. A
+            # symlink counts even when it leads nowhere: pg_dump would create the file it
+            # names, wherever that is.
             raise CommandError(f"{dump} already exists: a backup never overwrites")
         command = pg_dump_command(str(dump))
         audit_record(actor="cli", action=Action.EXPORT, target="backup:postgresql:pg_dump-command")
@@ -431,10 +433,46 @@ def cmd_backup(args: argparse.Namespace) -> None:
     except (OSError, sqlite3.Error) as error:
         detail = getattr(error, "strerror", None) or str(error)
         raise CommandError(f"cannot write the backup {dest}: {detail}") from None
+    try:
+        _empty_live_tables(dest)
+    except (OSError, sqlite3.Error) as error:
+        dest.unlink(missing_ok=True)  # a copy with live sessions in it is not kept
+        detail = getattr(error, "strerror", None) or str(error)
+        raise CommandError(f"cannot write the backup {dest}: {detail}") from None
     audit_record(actor="cli", action=Action.EXPORT, target="backup:sqlite")
     if not args.quiet:
         print(f"Backed up the database to {dest} (readable by this account only).")
         print(KEYS_REMINDER)
+
+
+def _empty_live_tables(dest: Path) -> None:
+    """Empty the sessions and cache tables of the backup copy ``dest`` (never the live ones).
+
+    A session row is a signed-in account: whoever holds the backup could sign in as anyone
+    who was signed in when it was taken, for as long as that session lasts. The cache holds
+    nothing that must survive a restore (sign-in throttles, drawn charts). Deleted rows are
+    overwritten (secure_delete) and the file rebuilt without them (VACUUM), so their bytes
+    are not left in free pages of the copy."""
+    import sqlite3
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    tables = [Session._meta.db_table]
+    cache = settings.CACHES.get("default", {})
+    if str(cache.get("BACKEND", "")).endswith("DatabaseCache"):
+        tables.append(str(cache["LOCATION"]))
+    copy = sqlite3.connect(dest)
+    try:
+        copy.execute("PRAGMA secure_delete=ON")
+        present = {name for (name,) in copy.execute("SELECT name FROM sqlite_master")}
+        with copy:
+            for table in tables:
+                if table in present:  # before migrate has made it, say
+                    copy.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from settings
+        copy.execute("VACUUM")
+    finally:
+        copy.close()
 
 
 KEYS_REMINDER = (
