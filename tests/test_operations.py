@@ -69,6 +69,20 @@ def test_the_old_key_kept_after_a_new_one_still_opens_the_data(
 
 
 @pytest.mark.django_db
+def test_serve_runs_gunicorn_with_an_explicit_request_timeout(settings, monkeypatch):
+    """A request that holds a worker (a huge upload being read, a stuck query) is cut off
+    after a minute, longer than the longest legitimate one (confirming a transcript's roles)."""
+    from gunicorn.config import Config
+
+    settings.WHITENOISE_USE_FINDERS = True
+    started = record_exec(monkeypatch)
+    assert main(["serve"]) == 0
+    (argv,) = started
+    parsed = Config().parser().parse_args(argv[1:])  # as gunicorn reads its command line
+    assert parsed.timeout == 60
+
+
+@pytest.mark.django_db
 def test_an_old_key_removed_before_rotation_is_found_in_the_oldest_rows(
     settings, capsys, client_a, therapist_a
 ):

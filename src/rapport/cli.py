@@ -206,6 +206,14 @@ def gunicorn_argv(bind: str, workers: int, app: str = "rapport.wsgi:application"
         bind,
         "--workers",
         str(workers),
+        # A worker busy on one request for longer is killed and replaced (its client gets a
+        # 502 from the proxy, the other workers go on serving). The longest legitimate
+        # request is confirming the roles of a transcript of MAX_TURNS turns, coded in that
+        # request (about 20 s on 2 cores, docs/coder.md); 60 s leaves room on a loaded
+        # server, where gunicorn's default of 30 could cut it off, and still frees a worker
+        # held by anything slower within a minute instead of never.
+        "--timeout",
+        "60",
         "--access-logfile",
         "-",
         # Check-in tokens and password-reset keys never reach the access log.
