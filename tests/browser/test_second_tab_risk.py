@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from tests.browser._helpers import assert_no_sideways_scroll, fill_phq9, sign_in
+from tests.browser.conftest import serious_accessibility_violations
 from tests.checkins._helpers import make_link
 
 from rapport.measures.models import Response
@@ -47,6 +48,7 @@ def test_a_second_tab_with_a_risk_answer_is_told_and_the_therapist_sees_a_notice
         "tel:0100000000"
     )
     assert_no_sideways_scroll(second)
+    assert serious_accessibility_violations(second) == []
     assert Response.objects.count() == 1
 
     # Later, the therapist signs in: the client comes first, with the risk tag.
