@@ -441,10 +441,12 @@ def test_a_quiet_backup_prints_nothing_when_it_is_made(tmp_path):
             timeout=300,
         )
 
-    assert rapport("migrate", "-v", "0").returncode == 0
+    migrated = rapport("migrate", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
     (tmp_path / "backups").mkdir()
     quiet = rapport("backup", "--quiet", str(tmp_path / "backups" / "quiet.sqlite3"))
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
     assert (tmp_path / "backups" / "quiet.sqlite3").stat().st_size > 0
     told = rapport("backup", str(tmp_path / "backups" / "told.sqlite3"))
-    assert told.returncode == 0 and told.stdout.startswith("Backed up the database to ")
+    assert told.returncode == 0, told.stderr
+    assert told.stdout.startswith("Backed up the database to ")
