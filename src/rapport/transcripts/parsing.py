@@ -26,6 +26,7 @@ message written for the person who uploaded it (see ``docs/transcripts.md``)::
     ├── SingleSpeakerError        only one speaker: a session needs two
     ├── TooManySpeakersError      more than MAX_SPEAKERS speakers: labels are misread
     ├── TooManyTurnsError         more than MAX_TURNS turns: too many to code in a request
+    │   └── TooManyEntriesError   more than MAX_ENTRIES cues, lines or rows: too many to read
     ├── CsvColumnsError           a CSV without the needed columns, or with bad values
     ├── UnknownRoleError          a role other than therapist/client
     └── UnknownSpeakerError       a therapist override that names nobody in the file
@@ -53,6 +54,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 __all__ = [
     "CLIENT",
     "FORMATS",
+    "MAX_ENTRIES",
     "MAX_SPEAKERS",
     "MAX_TRANSCRIPT_BYTES",
     "MAX_TURNS",
@@ -69,6 +71,7 @@ __all__ = [
     "EmptyTranscriptError",
     "NotATranscriptError",
     "SingleSpeakerError",
+    "TooManyEntriesError",
     "TooManySpeakersError",
     "TooManyTurnsError",
     "Transcript",
@@ -111,6 +114,13 @@ MAX_SPEAKERS = 20
 # request under about 20 s where 2 MB of one-word lines (300,000 turns) would have held it
 # for a quarter of an hour. A longer recording is uploaded in parts, as for the size limit.
 MAX_TURNS = 5_000
+# Caption cues, lines of text or CSV rows read at most: turns are counted while reading, but
+# one speaker's lines are one turn, so 2 MB of one-line cues of one speaker (52,000 cues)
+# was all read to find a single speaker. A two-hour session captioned every two seconds is
+# 3,600 cues, word-by-word captions of it (150 words a minute) 18,000; 25,000 keeps a
+# 2 MB export cut into short cues (about 20,000) readable, at the cost of an ordinary
+# session of that size.
+MAX_ENTRIES = 25_000
 
 # ---------------------------------------------------------------------------------------
 # Errors
@@ -154,6 +164,11 @@ class TooManySpeakersError(TranscriptError):
 
 class TooManyTurnsError(TranscriptError):
     """More than :data:`MAX_TURNS` turns: more than one request can code."""
+
+
+class TooManyEntriesError(TooManyTurnsError):
+    """More than :data:`MAX_ENTRIES` caption cues, lines of text or CSV rows: more than one
+    request should read (refused before reading them all)."""
 
 
 class CsvColumnsError(TranscriptError):
@@ -718,13 +733,107 @@ def _demote_one_off_continuation_labels(segments: list[_Segment]) -> list[_Segme
 
 
 # ---------------------------------------------------------------------------------------
+# Reading budget: a file that will be refused for its size in turns, speakers or entries is
+# refused as soon as that is certain, not after all of it was read (2 MB of one-word lines
+# took 10-20 s of a web worker to be refused)
+# ---------------------------------------------------------------------------------------
+
+
+class _ReadingBudget:
+    """Counts what a reader has read so far and refuses the file once it certainly breaks a
+    limit: more caption cues, lines or rows than ``max_entries`` (:meth:`entries`), or more
+    than twice ``max_turns`` turns (:meth:`segment`). Reading costs about the same for every
+    line (20-70 microseconds), so 2 MB of one-word turns (350,000 of them) held a request for
+    10-20 s only to be refused at the end. The margin (the limit again) keeps the count in
+    the message exact for a file up to twice the limit: it is read to the end as before.
+
+    Turns are counted as _merge will make them, less what _build may still undo: a label
+    used once (so far) that reads like speech, or starts a later line of a cue, may be read
+    back as speech (_keep_frequent_labels, _demote_one_off_continuation_labels), which joins
+    its lines to the turn before and can remove two turn changes; such labels count against
+    the turns read. What is left is a number of turns the finished transcript has at least,
+    so no file is refused here that reading all of it would have let through. When it stops
+    there, a file whose certain speakers (labels used twice, or never to be read back) are
+    already more than ``max_speakers`` is refused for that, as reading all of it would
+    have; the messages say "more than", the count being unknown.
+    """
+
+    def __init__(self, *, max_entries: int, max_turns: int, max_speakers: int, unit: str):
+        self.max_entries = max_entries
+        self.max_turns = max_turns
+        self.max_speakers = max_speakers
+        self.stop_after = 2 * max_turns
+        self.unit = unit
+        self.entries_read = 0
+        self.turns = 0
+        self._named: str | None = None  # the last speaker named, casefolded (as in _merge)
+        self._turn_of: str | None = None  # the speaker of the last text, casefolded
+        self._uses: Counter[str] = Counter()  # label uses, not counting inherited lines
+        self._may_be_speech: set[str] = set()  # labels that could be read back as speech
+        self._maybe_read_back: set[str] = set()  # of those, the ones used once so far
+        self._with_text: set[str] = set()
+
+    def entries(self, count: int) -> None:
+        self.entries_read += count
+        if self.entries_read > self.max_entries:
+            raise TooManyEntriesError(_too_many_entries_message(self.unit, self.max_entries))
+
+    def segment(self, seg: _Segment) -> None:
+        if seg.speaker is not None:
+            key = self._named = seg.speaker.casefold()
+            if not seg.inherited:
+                self._uses[key] += 1
+            if self._uses[key] > 1:
+                self._maybe_read_back.discard(key)
+            else:
+                # Tagged or not: a tagged label's later, untagged lines may not be read yet.
+                if seg.continuation or (seg.speaker.strip() and _looks_like_speech(seg.speaker)):
+                    self._may_be_speech.add(key)
+                if key in self._may_be_speech:
+                    self._maybe_read_back.add(key)
+        if not seg.text or self._named is None:
+            return
+        self._with_text.add(self._named)
+        if self._named != self._turn_of:
+            self._turn_of = self._named
+            self.turns += 1
+            if self.turns - 2 * len(self._maybe_read_back) > self.stop_after:
+                self._refuse()
+
+    def _refuse(self) -> None:
+        speakers = len(self._with_text - self._maybe_read_back)
+        if speakers > self.max_speakers:
+            raise TooManySpeakersError(
+                _too_many_speakers_message(f"more than {speakers - 1:,}", self.max_speakers)
+            )
+        raise TooManyTurnsError(
+            _too_many_turns_message(f"more than {self.stop_after:,}", self.max_turns)
+        )
+
+
+class _BudgetedSegments(list[_Segment]):
+    """A reader's list of segments that counts each one added against a budget."""
+
+    def __init__(self, budget: _ReadingBudget | None) -> None:
+        super().__init__()
+        self._budget = budget
+
+    def append(self, seg: _Segment, /) -> None:
+        super().append(seg)
+        if self._budget is not None:
+            self._budget.segment(seg)
+
+
+# ---------------------------------------------------------------------------------------
 # Format readers: each returns segments in order (the caption reader also notes what it
 # could read only without a time)
 # ---------------------------------------------------------------------------------------
 
 
 def _caption_segments(
-    captions: Sequence[webvtt.Caption], unread: Sequence[_UnreadText]
+    captions: Sequence[webvtt.Caption],
+    unread: Sequence[_UnreadText],
+    budget: _ReadingBudget | None = None,
 ) -> list[_Segment]:
     """Segments from WebVTT/SRT captions, one per speaker within a cue.
 
@@ -740,15 +849,20 @@ def _caption_segments(
     segments: list[_Segment] = []
     for count, caption in enumerate([*captions, None]):
         for piece in untimed.get(count, ()):
-            segments.extend(_cue_segments(piece.lines, None, None))
+            segments.extend(_cue_segments(piece.lines, None, None, budget))
         if caption is not None:
             start = caption.start_time.in_milliseconds() / 1000
             end = caption.end_time.in_milliseconds() / 1000
-            segments.extend(_cue_segments(caption.lines, start, end))
+            segments.extend(_cue_segments(caption.lines, start, end, budget))
     return segments
 
 
-def _cue_segments(lines: Sequence[str], start: float | None, end: float | None) -> list[_Segment]:
+def _cue_segments(
+    lines: Sequence[str],
+    start: float | None,
+    end: float | None,
+    budget: _ReadingBudget | None = None,
+) -> list[_Segment]:
     """The segments of one cue's raw lines.
 
     Inside a ``<v Name>`` span that is still open, the next lines are Name's, whatever
@@ -759,7 +873,7 @@ def _cue_segments(lines: Sequence[str], start: float | None, end: float | None) 
     ``continuation`` so that a one-off "Warning: ..." can be read back as speech
     (_demote_one_off_continuation_labels).
     """
-    segments: list[_Segment] = []
+    segments = _BudgetedSegments(budget)
     open_voice: str | None = None  # a <v Name> span not closed yet
     bare_label: str | None = None  # the name on a "Name:" line with nothing after it
     for number, raw_line in enumerate(lines):
@@ -1007,9 +1121,16 @@ def _looks_like_cue_id(line: str) -> bool:
     return not any(c.isspace() for c in text) and any(c.isdigit() for c in text)
 
 
-def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
-    """Segments of a WebVTT or SRT file, and notes on text that no cue timing could place."""
+def _read_captions(
+    text: str, fmt: str, budget: _ReadingBudget | None = None
+) -> tuple[list[_Segment], list[str]]:
+    """Segments of a WebVTT or SRT file, and notes on text that no cue timing could place.
+
+    With a ``budget``, a file of more cues than it allows is refused before any is read (the
+    timing lines are counted first: tidying and parsing cost about 0.15 ms a cue)."""
     name = "WebVTT" if fmt == "vtt" else "SubRip (SRT)"
+    if budget is not None:
+        budget.entries(sum(1 for _ in _CUE_TIMING.finditer(text)))
     lines, numbers = _normalise_vtt(text) if fmt == "vtt" else _normalise_srt(text)
     try:
         if fmt == "vtt":
@@ -1032,7 +1153,7 @@ def _read_captions(text: str, fmt: str) -> tuple[list[_Segment], list[str]]:
     unread = unread[len(preamble) :]
     notes = [_preamble_note(preamble)] if preamble else []
     notes += [_unread_note(unread)] if unread else []
-    return _caption_segments(captions, unread), notes
+    return _caption_segments(captions, unread, budget), notes
 
 
 def _preamble_note(preamble: Sequence[_UnreadText]) -> str:
@@ -1224,7 +1345,7 @@ _EXPORT_FOOTER = re.compile(
 )
 
 
-def _read_text(text: str) -> list[_Segment]:
+def _read_text(text: str, budget: _ReadingBudget | None = None) -> list[_Segment]:
     """Segments from plain text: "Speaker: text" or "[Speaker] text" lines, optional
     timestamps.
 
@@ -1237,12 +1358,14 @@ def _read_text(text: str) -> list[_Segment]:
     every turn zero seconds long (a talk share by time of 0). Untimed turns leave the
     time-based metrics unknown rather than wrong.
     """
-    segments: list[_Segment] = []
+    segments = _BudgetedSegments(budget)
     current: str | None = None
     pending: float | None = None  # time of the next segment, from a line of its own
     for line in text.splitlines():
         if not line.strip() or _EXPORT_FOOTER.match(line):
             continue
+        if budget is not None:
+            budget.entries(1)
         if match := _TIME_ONLY.match(line):
             pending = parse_timestamp(match.group("time"))
             continue
@@ -1325,8 +1448,10 @@ _START_COLUMNS = ("start", "timestamp", "start_time")
 _END_COLUMNS = ("end", "end_time")
 
 
-def _read_csv(text: str) -> list[_Segment]:
-    table = read_csv_table(text, TEXT_COLUMNS)
+def _read_csv(text: str, budget: _ReadingBudget | None = None) -> list[_Segment]:
+    table = read_csv_table(
+        text, TEXT_COLUMNS, max_rows=budget.max_entries if budget is not None else None
+    )
     speaker_col = find_csv_column(table.header, _SPEAKER_COLUMNS)
     text_col = find_csv_column(table.header, TEXT_COLUMNS)
     missing = [
@@ -1346,7 +1471,7 @@ def _read_csv(text: str) -> list[_Segment]:
     # A role column beside a speaker column says who is who ("Sam", "client").
     role_col = find_csv_column(table.header, ROLE_COLUMNS)
     role_col = role_col if role_col != speaker_col else None
-    segments: list[_Segment] = []
+    segments = _BudgetedSegments(budget)
     for row in table.rows:
         speaker = _clean_name(_cell(row.cells, speaker_col))
         body = " ".join(_cell(row.cells, text_col).split())
@@ -1441,7 +1566,9 @@ def find_csv_column(header: Sequence[str], candidates: Sequence[str]) -> int | N
     return None
 
 
-def read_csv_table(data: str | bytes, text_columns: Sequence[str]) -> CsvTable:
+def read_csv_table(
+    data: str | bytes, text_columns: Sequence[str], *, max_rows: int | None = None
+) -> CsvTable:
     """Read CSV text (or bytes: UTF-8, or UTF-16 with a byte-order mark) into a table.
 
     The delimiter is detected from the header line. A row with more cells than the header
@@ -1450,11 +1577,12 @@ def read_csv_table(data: str | bytes, text_columns: Sequence[str]) -> CsvTable:
     the row cannot be read unambiguously and :class:`CsvColumnsError` names its line. An
     opening quote without its closing quote is refused naming its line
     (:func:`_check_runaway_quote`). Any other unreadable CSV also gives a
-    :class:`CsvColumnsError`, never ``csv.Error``.
+    :class:`CsvColumnsError`, never ``csv.Error``. A file of more than ``max_rows`` rows
+    (after the header) is refused with :class:`TooManyEntriesError` once they are read.
     """
     text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     delimiter = _csv_delimiter(text, text_columns)
-    records = _csv_records(text, delimiter)
+    records = _csv_records(text, delimiter, None if max_rows is None else max_rows + 1)
     if not records:
         return CsvTable((), (), delimiter)
     _check_runaway_quote(text, delimiter, records)
@@ -1485,12 +1613,16 @@ def _split_header(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def _csv_records(text: str, delimiter: str) -> list[CsvRow]:
+def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[CsvRow]:
+    """The records of a CSV text; past ``limit`` records (the header included), reading
+    stops and the file is refused (TooManyEntriesError)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[CsvRow] = []
     line = 1  # where the next record starts
     try:
         for cells in reader:
+            if limit is not None and len(records) == limit:
+                raise TooManyEntriesError(_too_many_entries_message("rows", limit - 1))
             records.append(CsvRow(line, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
@@ -1738,6 +1870,7 @@ def parse_transcript(
     max_bytes: int = MAX_TRANSCRIPT_BYTES,
     max_speakers: int = MAX_SPEAKERS,
     max_turns: int = MAX_TURNS,
+    max_entries: int = MAX_ENTRIES,
 ) -> Transcript:
     """Parse an uploaded transcript file.
 
@@ -1745,7 +1878,10 @@ def parse_transcript(
     Raises a :class:`TranscriptError` subclass with a human message when the file
     cannot be used; never anything else for bad input. A file with more than
     ``max_speakers`` speakers or ``max_turns`` turns is refused (see MAX_SPEAKERS and
-    MAX_TURNS for why).
+    MAX_TURNS for why), and so is one of more than ``max_entries`` caption cues, lines or
+    rows. Reading stops as soon as the file is certainly refused for one of these
+    (_ReadingBudget): more entries than ``max_entries``, or more than twice ``max_turns``
+    turns.
     """
     if len(data) > max_bytes:
         raise TranscriptTooLargeError(
@@ -1771,12 +1907,18 @@ def parse_transcript(
     text = _without_format_characters(text)
     fmt = _detect_format(text, filename)
     notes: list[str] = []
+    budget = _ReadingBudget(
+        max_entries=max_entries,
+        max_turns=max_turns,
+        max_speakers=max_speakers,
+        unit={"vtt": "caption cues", "srt": "caption cues", "csv": "rows"}.get(fmt, "lines"),
+    )
     if fmt in ("vtt", "srt"):
-        segments, notes = _read_captions(text, fmt)
+        segments, notes = _read_captions(text, fmt, budget)
     elif fmt == "csv":
-        segments = _read_csv(text)
+        segments = _read_csv(text, budget)
     else:
-        segments = _read_text(text)
+        segments = _read_text(text, budget)
     transcript = _build(segments, fmt, had_text=bool(text.strip()), notes=notes)
     _check_speaker_count(transcript, max_speakers)
     _check_turn_count(transcript, max_turns)
@@ -1786,23 +1928,39 @@ def parse_transcript(
 def _check_speaker_count(transcript: Transcript, limit: int) -> None:
     count = len(transcript.speakers)
     if count > limit:
-        raise TooManySpeakersError(
-            f"This file names {count:,} different speakers; a session transcript has a few, "
-            f"and at most {limit:,} can be told apart here. Check that each line starts with "
-            "the speaker's name, like 'Therapist: How was your week?', and that no other "
-            "words at the start of a line are followed by a colon (they are read as names)."
-        )
+        raise TooManySpeakersError(_too_many_speakers_message(f"{count:,}", limit))
 
 
 def _check_turn_count(transcript: Transcript, limit: int) -> None:
     count = len(transcript.turns)
     if count > limit:
-        raise TooManyTurnsError(
-            f"This file has {count:,} turns (changes of speaker); a one-hour session has a "
-            f"few hundred, and at most {limit:,} can be analysed at once. If this is a long "
-            "recording, split it into parts and upload each part for the session; otherwise "
-            "check that each line is what one person said, with the speaker's name before it."
-        )
+        raise TooManyTurnsError(_too_many_turns_message(f"{count:,}", limit))
+
+
+def _too_many_speakers_message(count: str, limit: int) -> str:
+    return (
+        f"This file names {count} different speakers; a session transcript has a few, "
+        f"and at most {limit:,} can be told apart here. Check that each line starts with "
+        "the speaker's name, like 'Therapist: How was your week?', and that no other "
+        "words at the start of a line are followed by a colon (they are read as names)."
+    )
+
+
+def _too_many_turns_message(count: str, limit: int) -> str:
+    return (
+        f"This file has {count} turns (changes of speaker); a one-hour session has a "
+        f"few hundred, and at most {limit:,} can be analysed at once. If this is a long "
+        "recording, split it into parts and upload each part for the session; otherwise "
+        "check that each line is what one person said, with the speaker's name before it."
+    )
+
+
+def _too_many_entries_message(unit: str, limit: int) -> str:
+    return (
+        f"This file has more than {limit:,} {unit}; a long session has a few thousand, and "
+        f"at most {limit:,} can be read at once. If this is a long recording, split it into "
+        "parts and upload each part for the session."
+    )
 
 
 def transcript_from_rows(
