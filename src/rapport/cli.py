@@ -458,7 +458,8 @@ def _empty_live_tables(dest: Path) -> None:
 
     A session row is a signed-in account: whoever holds the backup could sign in as anyone
     who was signed in when it was taken, for as long as that session lasts. The cache holds
-    nothing that must survive a restore (sign-in throttles, drawn charts). Deleted rows are
+    nothing that must survive a restore (sign-in throttle counts, the API's list of live
+    token prefixes, rebuilt when missing). Deleted rows are
     overwritten (secure_delete) and the file rebuilt without them (VACUUM), so their bytes
     are not left in free pages of the copy."""
     import sqlite3
