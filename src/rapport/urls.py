@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", account_views.accounts_root),
     path("accounts/", include("allauth.urls")),
     path("caseload/", clinic_views.caseload, name="caseload"),
+    path("", include("rapport.accounts.urls")),
     path("clients/new/", clinic_views.client_create, name="client_create"),
     path("clients/<int:client_id>/", clinic_views.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", clinic_views.client_edit, name="client_edit"),

@@ -681,6 +681,8 @@ POSTS: dict[str, Post] = {
     "transcript_report": READ_ONLY,
     "transcript_roles": Post(lambda t: {"speaker_0": "therapist", "speaker_1": "client"}),
     "transcript_delete": Post(lambda t: {"what": "text"}),
+    # Marks the sender's own notices seen (accounts.views.access_notices_seen): no client data.
+    "access_notices_seen": Post(lambda t: {"notice": "1"}, writes_client_data=False),
     # -- clinic admin pages: no client data, except the move of a therapist's clients ------
     "manage_users": READ_ONLY,
     "manage_audit": READ_ONLY,

@@ -100,3 +100,39 @@ class SupervisionLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} supervises {self.supervisee}"
+
+
+class AccessNoticeKind(models.TextChoices):
+    SUPERVISION_ADDED = "supervision_added", _("Supervisor linked to you")
+    SUPERVISION_REMOVED = "supervision_removed", _("Supervisor unlinked from you")
+    CLIENTS_MOVED_IN = "clients_moved_in", _("Clients moved to you")
+    CLIENTS_MOVED_OUT = "clients_moved_out", _("Clients moved away from you")
+    PASSWORD_SET = "password_set", _("Your password was set by someone else")
+
+
+class AccessNotice(models.Model):
+    """Something an admin (or an operator) did that changes who can see a clinician's
+    clients, or who can sign in as them, told to the clinician on their caseload until
+    they mark it seen (``services.access_notices_mark_seen``): the audit log says so too,
+    but only the admin reads it (DESIGN §5). Staff names and a count, never a client."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_notices")
+    kind = models.CharField(max_length=30, choices=AccessNoticeKind.choices)
+    # Who did it, kept as text too: the account may be deleted or renamed later.
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    # The other person (the supervisor linked or unlinked, the colleague whose clients
+    # came or went), as their email at the time.
+    other_label = models.CharField(max_length=254, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "seen_at"], name="access_notice_unseen")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

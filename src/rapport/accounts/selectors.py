@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
-from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.accounts.models import AccessNotice, Role, SupervisionLink, User
 from rapport.clinic.models import Phase
 
 __all__ = [
+    "ACCESS_HISTORY_DAYS",
     "LeftBehind",
+    "access_notices_recent",
+    "access_notices_unseen",
     "SupervisorsOf",
     "left_behind_by_deactivation",
     "supervision_links_in_clinic_of",
@@ -175,3 +178,19 @@ def left_behind_by_deactivation(user: User) -> LeftBehind:
     open_phases = [phase for phase in Phase.values if phase != Phase.CLOSED]
     open_clients = user.clients.filter(episodes__phase__in=open_phases).distinct().count()
     return LeftBehind(open_clients=open_clients)
+
+
+#: How far back the page "Who can see your clients" looks (its changes and its reads).
+ACCESS_HISTORY_DAYS = 90
+
+
+def access_notices_unseen(user) -> list[AccessNotice]:
+    """``user``'s own notices not yet marked seen, oldest first (their caseload shows them)."""
+    if not user.is_authenticated:
+        return []
+    return list(AccessNotice.objects.filter(user=user, seen_at__isnull=True))
+
+
+def access_notices_recent(user, *, since) -> list[AccessNotice]:
+    """``user``'s own notices since ``since``, seen or not, newest first."""
+    return list(AccessNotice.objects.filter(user=user, created_at__gte=since).order_by("-pk"))

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.accounts.models import AccessNotice, AccessNoticeKind, Role, SupervisionLink, User
 from rapport.accounts.selectors import (
     SupervisorsOf,
     left_behind_by_deactivation,
@@ -22,6 +22,7 @@ from rapport.core.hooks import AccountChange, account_access_changed
 
 __all__ = [
     "SupervisionChange",
+    "access_notices_mark_seen",
     "clients_move",
     "clients_move_supervision_change",
     "mfa_reset",
@@ -98,6 +99,8 @@ def user_create(
     # The role the account was made with: the admin's page shows what was created.
     target = f"user:{user.pk}:role:{role}" + (",trainee" if is_trainee else "")
     audit_record(actor=actor, action=Action.CREATE, target=target, request=request)
+    if user.must_change_password:
+        _notify(user, AccessNoticeKind.PASSWORD_SET, actor=actor)
     return user
 
 
@@ -117,6 +120,10 @@ def user_set_password(
     audit_record(
         actor=actor, action=Action.UPDATE, target=f"user:{user.pk}:password", request=request
     )
+    if temporary:
+        # Whoever typed it could sign in as the user until they chose their own: the user
+        # is told, by whom and when, where only the admin's audit page said so before.
+        _notify(user, AccessNoticeKind.PASSWORD_SET, actor=actor)
     # Whatever the old password opened elsewhere ends with it too (the API's tokens).
     account_access_changed(user, change=AccountChange.PASSWORD, actor=actor, request=request)
     return user
@@ -359,6 +366,14 @@ def clients_move(
         client_ids=ids,
         request=request,
     )
+    # Both therapists are told, by whom and how many (never which: each sees their own
+    # caseload): a move is one way an admin could put a caseload under an account of theirs.
+    _notify(
+        to_user, AccessNoticeKind.CLIENTS_MOVED_IN, actor=actor, other=from_user, count=len(ids)
+    )
+    _notify(
+        from_user, AccessNoticeKind.CLIENTS_MOVED_OUT, actor=actor, other=to_user, count=len(ids)
+    )
     return len(ids)
 
 
@@ -381,6 +396,7 @@ def supervision_link_create(
     audit_record(
         actor=actor, action=Action.CREATE, target=f"supervision:{link.pk}", request=request
     )
+    _notify(supervisee, AccessNoticeKind.SUPERVISION_ADDED, actor=actor, other=supervisor)
     return link
 
 
@@ -395,14 +411,53 @@ def _supervision_link_reopened(*, actor, link: SupervisionLink, request) -> None
     the log names the two people (who may see whose clients from now on), like an end."""
     target = f"supervision:{link.pk}:user:{link.supervisor_id}->user:{link.supervisee_id}:reopened"
     audit_record(actor=actor, action=Action.UPDATE, target=target, request=request)
+    _notify(link.supervisee, AccessNoticeKind.SUPERVISION_ADDED, actor=actor, other=link.supervisor)
 
 
 def _supervision_link_end(*, actor, link: SupervisionLink, request) -> None:
     """Delete the link. The model keeps no ended links, so the audit event names the two
     people: once deleted, the link's id alone would say nothing about who supervised whom."""
     target = f"supervision:{link.pk}:user:{link.supervisor_id}->user:{link.supervisee_id}"
+    supervisor, supervisee = link.supervisor, link.supervisee
     link.delete()
     audit_record(actor=actor, action=Action.DELETE, target=target, request=request)
+    _notify(supervisee, AccessNoticeKind.SUPERVISION_REMOVED, actor=actor, other=supervisor)
+
+
+def _actor_label(actor) -> str:
+    """Who did it, as the notice names them: an admin by email (the name is theirs to
+    choose), else the command line."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.email
+    return "cli"
+
+
+def _notify(user: User, kind: str, *, actor, other: User | None = None, count=None) -> None:
+    """Tell ``user``, on their caseload until they mark it seen, of a change to who can see
+    their clients or sign in as them (``AccessNotice``). The audit log says so too, but
+    only the admin, who may be the one who did it, reads that (DESIGN §5)."""
+    AccessNotice.objects.create(
+        user=user,
+        kind=kind,
+        actor=actor if isinstance(actor, User) else None,
+        actor_label=_actor_label(actor),
+        other_label=other.email if other is not None else "",
+        count=count,
+    )
+
+
+@transaction.atomic
+def access_notices_mark_seen(*, user: User, ids=None) -> int:
+    """Mark ``user``'s unseen notices seen (only those in ``ids`` if given: the ones the page
+    showed, so one that came meanwhile stays); returns how many. Only their own: a notice
+    is never marked seen for someone else. The notices stay, listed on the page "Who can
+    see your clients" for 90 days."""
+    from django.utils import timezone
+
+    notices = AccessNotice.objects.filter(user=user, seen_at__isnull=True)
+    if ids is not None:
+        notices = notices.filter(pk__in=ids)
+    return notices.update(seen_at=timezone.now())
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.views import password_reset as allauth_password_reset
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -30,11 +33,26 @@ from rapport.accounts.forms import (
     supervision_links_note,
     supervision_reopen_done,
 )
-from rapport.accounts.models import SupervisionLink, User
-from rapport.accounts.selectors import supervision_links_in_clinic_of, supervisors_of
-from rapport.audit.selectors import AdminAuditPage, admin_audit_lines, admin_audit_page
+from rapport.accounts.models import Role, SupervisionLink, User
+from rapport.accounts.notices import access_notice_text, actor_name
+from rapport.accounts.selectors import (
+    ACCESS_HISTORY_DAYS,
+    access_notices_recent,
+    supervision_links_in_clinic_of,
+    supervision_links_seeing_clients_of,
+    supervision_links_suspended_over,
+    supervisors_of,
+)
+from rapport.audit.selectors import (
+    AdminAuditPage,
+    admin_audit_lines,
+    admin_audit_page,
+    client_record_readers,
+    supervision_link_grants,
+)
+from rapport.audit.services import Action, audit_record
 from rapport.clinic.services import clinic_update
-from rapport.core.decorators import admin_required
+from rapport.core.decorators import admin_required, clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.hooks import clinic_settings_notes
 
@@ -387,3 +405,65 @@ def _audit_context(request, form, page) -> dict:
         "newer_url": link("after", page.newer),
         "older_url": link("before", page.older),
     }
+
+
+@clinician_required
+@require_safe
+def clients_access(request):
+    """ "Who can see your clients", for the clinician asking, about their own clients only
+    (no parameter names anyone else): their supervisors, since when and who linked them;
+    who other than them read their clients' records in the last 90 days; and the changes
+    an admin made to either. A clinic admin can make a supervisor account with a password
+    they know and link it to any therapist (DESIGN §5 gives the admin users and settings):
+    this page is where the therapist sees it, since the audit log is the admin's to read.
+    The page shows no client, only staff and counts; its view is audited as one read."""
+    user = request.user
+    since = timezone.now() - timedelta(days=ACCESS_HISTORY_DAYS)
+    links = supervision_links_seeing_clients_of(user)
+    suspended = supervision_links_suspended_over(user)
+    grants = supervision_link_grants([*links, *suspended])
+    roles = dict(Role.choices)
+    readers = [
+        {
+            "label": actor_name(reader.label),
+            "role": roles.get(reader.role, _("command line or system")),
+            "reads": reader.reads,
+            "clients": reader.clients,
+            "last_read": reader.last_read,
+        }
+        for reader in client_record_readers(user, since=since)
+    ]
+
+    def row(link):
+        granted = grants.get(link.pk)
+        return {
+            "supervisor": link.supervisor,
+            "since": link.created_at,
+            "linked_by": actor_name(granted[0]) if granted else _("not recorded"),
+        }
+
+    audit_record(actor=user, action=Action.VIEW, target="page:clients_access", request=request)
+    return render(
+        request,
+        "accounts/clients_access.html",
+        {
+            "links": [row(link) for link in links],
+            "suspended": [row(link) for link in suspended],
+            "readers": readers,
+            "changes": [
+                {"text": access_notice_text(n), "seen_at": n.seen_at}
+                for n in access_notices_recent(user, since=since)
+            ],
+            "days": ACCESS_HISTORY_DAYS,
+        },
+    )
+
+
+@clinician_required
+@require_POST
+def access_notices_seen(request):
+    """Mark the signed-in user's own notices seen: those the caseload showed (a notice that
+    came meanwhile stays until its own turn). They remain on "Who can see your clients"."""
+    ids = [int(v) for v in request.POST.getlist("notice") if v.isascii() and v.isdigit()]
+    services.access_notices_mark_seen(user=request.user, ids=ids)
+    return redirect("caseload")

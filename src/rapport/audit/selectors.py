@@ -22,10 +22,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -43,10 +43,13 @@ __all__ = [
     "AdminAuditGroup",
     "AdminAuditPage",
     "AdminAuditRow",
+    "ClientRecordReader",
     "admin_audit_lines",
     "admin_audit_page",
     "admin_audit_row",
     "audit_events_for",
+    "client_record_readers",
+    "supervision_link_grants",
     "is_client_data",
 ]
 
@@ -390,3 +393,79 @@ def _action_matches(action: str) -> Q:
     if action == CLIENT_CHANGED:
         return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS)) & ~_CLIENT_CREATION
     return ~_CLIENT_DATA & Q(action=action)
+
+
+# -- what a clinician is shown about access to their own clients ---------------------------
+
+
+@dataclass(frozen=True)
+class ClientRecordReader:
+    """Someone other than the clinician who read their clients' records: the account (its
+    email, or "cli" / "system"), its role now ("" for the command line and the system),
+    how many reads (a caseload view of ten clients is ten), of how many clients, and
+    when last."""
+
+    label: str
+    role: str
+    reads: int
+    clients: int
+    last_read: datetime
+
+
+def client_record_readers(user, *, since: datetime) -> list[ClientRecordReader]:
+    """Who other than ``user`` read the records of ``user``'s clients (those who are
+    theirs now) since ``since``, most reads first: a supervisor account an admin made,
+    reading the caseload, shows here for the therapist to see, whoever chose its name.
+    Reads are views and exports (the kinds the admin's page calls "read"). Only ``user``'s
+    own clients: a clinician asks about no one else's."""
+    if not (user.is_authenticated and not user.is_clinic_admin):
+        raise PermissionDenied
+    client_ids = list(user.clients.values_list("pk", flat=True))
+    if not client_ids:
+        return []
+    rows = (
+        AuditEvent.objects.filter(
+            client_id__in=client_ids, action__in=sorted(_READ_ACTIONS), at__gte=since
+        )
+        .exclude(actor_id=user.pk)
+        .values("actor_id", "actor_label", "actor__role")
+        .annotate(reads=Count("pk"), clients=Count("client_id", distinct=True), last=Max("at"))
+        .order_by("-reads", "actor_label")
+    )
+    return [
+        ClientRecordReader(
+            label=row["actor_label"],
+            role=row["actor__role"] or "",
+            reads=row["reads"],
+            clients=row["clients"],
+            last_read=row["last"],
+        )
+        for row in rows
+    ]
+
+
+def supervision_link_grants(links) -> dict[int, tuple[str, datetime]]:
+    """Who last opened each supervision link (created it, or reopened it by making its
+    supervisor's account active again) and when, by link id, from the audit log: the link
+    itself does not keep it. ``links`` are the caller's own (``accounts.selectors``); a
+    link made before the log kept it is absent."""
+    targets: dict[str, int] = {}
+    links = list(links)
+    # A link id a deleted link once had belongs to that one's events, written before this
+    # link existed (the minute allows for clocks: both are written in one transaction).
+    made = {link.pk: link.created_at - timedelta(minutes=1) for link in links}
+    for link in links:
+        targets[f"supervision:{link.pk}"] = link.pk
+        reopened = f"supervision:{link.pk}:user:{link.supervisor_id}->user:{link.supervisee_id}"
+        targets[f"{reopened}:reopened"] = link.pk
+    if not targets:
+        return {}
+    events = AuditEvent.objects.filter(
+        Q(action=Action.CREATE) | Q(action=Action.UPDATE), target__in=list(targets)
+    ).order_by("at", "pk")
+    grants: dict[int, tuple[str, datetime]] = {}
+    for event in events.only("actor_label", "at", "target"):
+        pk = targets[event.target]
+        if event.at >= made[pk]:
+            grants[pk] = (event.actor_label, event.at)
+    return grants

@@ -1,0 +1,26 @@
+"""``{% access_notices %}``: the notices at the top of a clinician's caseload about changes
+to who can see their clients (``AccessNotice``), until they mark them seen, and the way to
+the page "Who can see your clients"."""
+
+from __future__ import annotations
+
+from django import template
+
+from rapport.accounts.notices import access_notice_text
+from rapport.accounts.selectors import access_notices_unseen
+
+register = template.Library()
+
+
+@register.inclusion_tag("accounts/includes/access_notices.html", takes_context=True)
+def access_notices(context) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_clinic_admin:
+        return {"notices": [], "show": False}
+    notices = access_notices_unseen(user)
+    return {
+        "show": True,
+        "notices": [(notice.pk, access_notice_text(notice)) for notice in notices],
+        "csrf_token": context.get("csrf_token"),
+    }
