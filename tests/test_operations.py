@@ -332,8 +332,16 @@ def test_writes_during_the_backup_leave_a_consistent_copy(tmp_path):
 
 
 @pytest.mark.django_db
-def test_on_postgresql_backup_prints_the_pg_dump_command_without_the_password():
+def test_on_postgresql_backup_prints_the_pg_dump_command_without_the_password(settings):
     from rapport.core.operations import pg_dump_command
+
+    # The production cache (tests use a local-memory one): its rows are left out too.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "rapport_cache",
+        }
+    }
 
     command = pg_dump_command(
         "/backups/rapport.dump",
@@ -348,7 +356,8 @@ def test_on_postgresql_backup_prints_the_pg_dump_command_without_the_password():
     )
     assert command == (
         "(umask 077 && pg_dump --format=custom --no-owner --host db.internal --port 5432 "
-        "--username rapport --file /backups/rapport.dump rapport)"
+        "--username rapport --exclude-table-data=django_session "
+        "--exclude-table-data=rapport_cache --file /backups/rapport.dump rapport)"
     )
 
 

@@ -464,13 +464,9 @@ def _empty_live_tables(dest: Path) -> None:
     are not left in free pages of the copy."""
     import sqlite3
 
-    from django.conf import settings
-    from django.contrib.sessions.models import Session
+    from rapport.core.operations import live_only_tables
 
-    tables = [Session._meta.db_table]
-    cache = settings.CACHES.get("default", {})
-    if str(cache.get("BACKEND", "")).endswith("DatabaseCache"):
-        tables.append(str(cache["LOCATION"]))
+    tables = live_only_tables()
     copy = sqlite3.connect(dest)
     try:
         copy.execute("PRAGMA secure_delete=ON")

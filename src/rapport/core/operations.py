@@ -24,6 +24,7 @@ __all__ = [
     "database_description",
     "dated_backup_file",
     "encryption_key_mismatch",
+    "live_only_tables",
     "pg_dump_command",
     "sqlite_backup",
     "sqlite_path",
@@ -201,13 +202,28 @@ def sqlite_backup(
     os.chmod(dest, PRIVATE_FILE_MODE)  # noqa: PTH101 - the mode even if umask played a part
 
 
+def live_only_tables() -> list[str]:
+    """The tables a backup keeps empty: the sessions (a session row is a signed-in
+    account, so whoever held the backup could sign in as anyone signed in when it was
+    taken) and the database cache (sign-in throttle counts and the API's list of live token
+    prefixes, rebuilt when missing: nothing a restore needs)."""
+    from django.contrib.sessions.models import Session
+
+    tables = [Session._meta.db_table]
+    cache = settings.CACHES.get("default", {})
+    if str(cache.get("BACKEND", "")).endswith("DatabaseCache"):
+        tables.append(str(cache["LOCATION"]))
+    return tables
+
+
 def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str:
     """The pg_dump command line that backs up this PostgreSQL database (``database``: its
     Django settings) to ``dest``, without the password (pg_dump takes it from ~/.pgpass or
     PGPASSWORD). It runs under umask 077, in a subshell that leaves the operator's own
     umask alone: the dump holds every client record and live session, and pg_dump would
     create it with the usual umask (readable by every account), where the SQLite backup
-    is written 0600."""
+    is written 0600. The live-only tables are dumped without their rows, as the SQLite
+    backup empties them."""
     import shlex
 
     database = dict(settings.DATABASES["default"] if database is None else database)
@@ -215,6 +231,7 @@ def pg_dump_command(dest: str, database: Mapping[str, Any] | None = None) -> str
     for option, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
         if database.get(key):
             parts += [option, str(database[key])]
+    parts += [f"--exclude-table-data={table}" for table in live_only_tables()]
     parts += ["--file", dest, str(database.get("NAME") or "")]
     return f"(umask 077 && {shlex.join(parts)})"
 
