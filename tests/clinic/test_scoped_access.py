@@ -189,6 +189,22 @@ def _fill_free_text(client, episode, canary) -> None:
     Goal.objects.create(episode=earlier, text=f"{canary}-earlier-goal", status=GoalStatus.ACHIEVED)
 
 
+def _refused_risk_answer(checkin):
+    """A risk answer sent on a link that could no longer be used, not followed up yet (the
+    follow-up URL needs one to clear)."""
+    from rapport.checkins.models import RefusedRiskAnswer
+
+    return RefusedRiskAnswer.objects.create(
+        checkin=checkin,
+        client_id=checkin.client_id,
+        instrument_id="phq9",
+        items=["phq9_9"],
+        sent_at=timezone.now(),
+        reason="expired",
+        submission_key=f"checkin:{checkin.pk}:scope-test",
+    )
+
+
 def _client_objects(client, canary) -> dict:
     """The URL values of one client's objects, after filling the record with the canary."""
     episode = client.episodes.get()
@@ -197,6 +213,7 @@ def _client_objects(client, canary) -> dict:
     checkin, token, response = _checkin_objects(client, appointment, canary)
     alert, strategy = _monitoring_objects(client, episode, canary)
     transcript = _transcript_object(appointment, canary)
+    refused = _refused_risk_answer(checkin)
     _fill_free_text(client, episode, canary)
     return {
         "client_id": client.pk,
@@ -205,6 +222,7 @@ def _client_objects(client, canary) -> dict:
         "appointment_id": appointment.pk,
         "checkin_id": checkin.pk,
         "response_id": response.pk,
+        "notice_id": refused.pk,
         "transcript_id": transcript.pk,
         "alert_id": alert.pk,
         "strategy_id": strategy.pk,
@@ -666,6 +684,7 @@ POSTS: dict[str, Post] = {
     "checkin_new": Post(lambda t: {"instrument": "phq9", "timing": "after", "mode": "link"}),
     "checkin_revoke": BUTTON,
     "response_risk_reviewed": Post(lambda t: {"note": "Phoned the client; safety plan reviewed."}),
+    "refused_risk_reviewed": Post(lambda t: {"note": "Phoned the client; safety plan reviewed."}),
     "episode_checkin_schedule": Post(
         lambda t: {"before_instrument": "none", "after_instrument": "session-checkin"}
     ),
