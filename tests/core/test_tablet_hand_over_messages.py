@@ -34,3 +34,26 @@ def test_the_sign_in_message_is_not_shown_on_the_clients_questionnaire(
     assert therapist_a.full_name not in html
     assert "signed in" not in html.lower()
     assert 'class="messages"' not in html
+
+
+@pytest.mark.django_db
+def test_a_client_page_never_shows_a_staff_message_left_in_the_browser(
+    client, therapist_a, client_a
+):
+    """A therapist who signs in, then opens a phone link in the same browser (to try it):
+    the client's page does not show the staff message, and it still waits for the next
+    staff page rather than being lost."""
+    from tests.checkins._helpers import make_link
+
+    cache.clear()  # the sign-in throttle
+    _checkin, token = make_link(client_a, "phq9")
+    signed_in = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    page = client.get(f"/c/{token}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<form method="post"' in html
+    assert 'class="messages"' not in html
+    assert "signed in" not in html.lower()
+    staff_page = client.get("/caseload/")
+    assert "Successfully signed in" in staff_page.content.decode()
