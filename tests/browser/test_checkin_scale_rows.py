@@ -1,8 +1,10 @@
-"""The check-in's 0-10 scales on phones: 0-5 over 6-10, on purpose, with 44 px targets.
+"""The check-in's 0-10 scales by the room they have, always with 44 px targets.
 
-One row of eleven 44 px targets needs about 35rem of card; a 360 px phone gives the scale
-about 300 px and a 320 px one about 260 px, so on phones the scale is split evenly into
-0-5 and 6-10, the second row centred under the first. A wide screen keeps one row.
+One row of eleven 44 px targets needs about 35rem of card. Six a row, 8 px apart, need
+304 px of scale: a 390 px phone has about 330 px, so there the scale is 0-5 over 6-10,
+the second row starting at the left under 0 (read as text is, not centred). A 360 px phone
+has about 300 px and a 320 px one about 260 px: there each scale is a list of eleven rows
+(tests/browser/test_scale_at_320_px.py). A wide screen keeps one row.
 """
 
 from __future__ import annotations
@@ -31,22 +33,23 @@ def rows_of_each_scale(page) -> list[list[list[str]]]:
     )
 
 
-def second_row_off_centre(page) -> list[float]:
-    """How far each scale's 6-10 row is from centred under its 0-5 row, in px."""
+def second_row_indent(page) -> list[float]:
+    """How far each scale's 6-10 row starts from the left of its 0-5 row, in px."""
     return page.evaluate(
         """() => [...document.querySelectorAll('.scale')].map(scale => {
             const box = value => scale.querySelector(`input[value="${value}"]`)
                 .closest('label').getBoundingClientRect();
-            return Math.abs((box(6).left - box(0).left) - (box(5).right - box(10).right));
+            return Math.abs(box(6).left - box(0).left);
         })"""
     )
 
 
 SPLIT = [[str(n) for n in range(6)], [str(n) for n in range(6, 11)]]
+LIST = [[str(n)] for n in range(11)]
 
 
-@pytest.mark.parametrize("width", [360, 320])
-def test_on_a_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
+@pytest.mark.parametrize("width", [390, 480])
+def test_on_a_larger_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
     browser, live_server, client_a, width
 ):
     context = browser.new_context(
@@ -57,7 +60,7 @@ def test_on_a_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
         _, token = make_link(client_a, "session-checkin")
         page.goto(f"{live_server.url}/c/{token}/")
         assert rows_of_each_scale(page) == [SPLIT] * 4
-        assert all(gap < 1 for gap in second_row_off_centre(page))
+        assert all(indent < 1 for indent in second_row_indent(page))
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
         assert_no_sideways_scroll(page)
@@ -67,6 +70,38 @@ def test_on_a_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
         assert rows_of_each_scale(page) == [SPLIT] * 4
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
+        assert_no_sideways_scroll(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_on_a_small_phone_0_to_10_is_a_list_with_44_px_targets(
+    browser, live_server, client_a, width
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    try:
+        _, token = make_link(client_a, "session-checkin")
+        page.goto(f"{live_server.url}/c/{token}/")
+        assert rows_of_each_scale(page) == [LIST] * 4
+        assert small_targets(page, "label.point") == []
+        assert points_outside_their_card(page) == []
+        assert_no_sideways_scroll(page)
+    finally:
+        context.close()
+
+
+def test_a_tablet_keeps_0_to_10_on_one_row(browser, live_server, client_a):
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    try:
+        _, token = make_link(client_a, "session-checkin")
+        page.goto(f"{live_server.url}/c/{token}/")
+        assert rows_of_each_scale(page) == [[[str(n) for n in range(11)]]] * 4
+        assert small_targets(page, "label.point") == []
         assert_no_sideways_scroll(page)
     finally:
         context.close()
