@@ -13,11 +13,13 @@ the host and its load; the ratio is what to compare). A refused file counts too:
 must also be quick. ``growth`` is the time at the limit over the time at a quarter of it: 4
 is linear, 16 quadratic.
 
-Reading costs about the same per line, so files of very short lines take several times the
+Reading costs about the same per line, so files of very short lines took several times the
 ordinary session's time (2 MB of one-word turns: about 5 times, and a tab-separated table
-of them 10, on 2026-12-06), all of it linear and then refused by MAX_TURNS; a quadratic
-pattern takes hundreds of times longer. Exits 1 when a case takes more than ``--limit``
-times the ordinary session, or grows faster than linearly (growth over 10).
+of them 10, on 2026-12-06), all of it linear, before MAX_TURNS refused them at the end.
+Since 2026-12-07 reading stops once a file is certainly refused: past MAX_ENTRIES (25,000)
+caption cues, lines or rows, or past twice MAX_TURNS turns (bench/parser_limits.py times
+this). A quadratic pattern takes hundreds of times longer. Exits 1 when a case takes more
+than ``--limit`` times the ordinary session, or grows faster than linearly (growth over 10).
 """
 
 from __future__ import annotations
@@ -118,10 +120,12 @@ CASES: dict[str, tuple[str, Callable[[int], bytes]]] = {
     # One endless line: a turn of 2 MB, and a line of one 2 MB word.
     "long_line_txt": ("x.txt", lambda n: _repeat(b"A: hi\nB: ", _WORDS, n)),
     "long_word_vtt": ("x.vtt", lambda n: _repeat(_VTT_CUE + b"<v A>", b"x", n, b"\n<v B>hi")),
-    # Thousands of speakers (refused past MAX_SPEAKERS, after reading the whole file).
+    # Thousands of speakers (refused past MAX_SPEAKERS; one turn each, so reading stops
+    # past twice MAX_TURNS turns, with "more than 10,000 different speakers").
     "many_speakers_txt_refused": ("x.txt", lambda n: _lines(lambda i: f"S{i}: hello", n)),
     "many_speakers_vtt_refused": ("x.vtt", _distinct_speakers),
-    # Hundreds of thousands of one-word turns (refused past MAX_TURNS).
+    # Hundreds of thousands of one-word turns (refused once past twice MAX_TURNS turns; the
+    # tab-separated table past MAX_ENTRIES rows, as rows are read before turns are counted).
     "tiny_turns_txt_refused": ("x.txt", lambda n: _lines(lambda i: f"{'AB'[i % 2]}: x", n)),
     "tiny_turns_tsv_refused": (
         "x.txt",
