@@ -500,6 +500,7 @@ def cmd_reset_mfa(args: argparse.Namespace) -> None:
         f"Removed the second factors of {user.email} ({removed}); their sessions and API "
         "tokens have ended. They set up a new authenticator at their next sign-in (if the "
         "clinic requires MFA) or on their account page."
+        + ("" if user.is_clinic_admin else " They are told on their caseload who did it, and when.")
     )
 
 

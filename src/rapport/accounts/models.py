@@ -108,13 +108,16 @@ class AccessNoticeKind(models.TextChoices):
     CLIENTS_MOVED_IN = "clients_moved_in", _("Clients moved to you")
     CLIENTS_MOVED_OUT = "clients_moved_out", _("Clients moved away from you")
     PASSWORD_SET = "password_set", _("Your password was set by someone else")
+    SUPERVISOR_SUSPENDED = "supervisor_suspended", _("Your supervisor's account made inactive")
+    MFA_RESET = "mfa_reset", _("Your second factors were removed by someone else")
 
 
 class AccessNotice(models.Model):
     """Something an admin (or an operator) did that changes who can see a clinician's
-    clients, or who can sign in as them, told to the clinician on their caseload until
-    they mark it seen (``services.access_notices_mark_seen``): the audit log says so too,
-    but only the admin reads it (DESIGN §5). Staff names and a count, never a client."""
+    clients, or who can sign in as them (a password set, second factors removed), told to
+    the clinician on their caseload until they mark it seen
+    (``services.access_notices_mark_seen``): the audit log says so too, but only the admin
+    reads it (DESIGN §5). Staff names and a count, never a client."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_notices")
     kind = models.CharField(max_length=30, choices=AccessNoticeKind.choices)

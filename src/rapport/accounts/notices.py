@@ -54,6 +54,18 @@ def access_notice_text(notice: AccessNotice) -> str:
             "their records from now on.",
             count,
         )
+    elif notice.kind == AccessNoticeKind.SUPERVISOR_SUSPENDED:
+        text = _(
+            "%(when)s: %(actor)s made the account of %(other)s, your supervisor, inactive. "
+            "They see none of your clients now, and will again if the account is made active."
+        )
+    elif notice.kind == AccessNoticeKind.MFA_RESET:
+        text = _(
+            "%(when)s: %(actor)s removed your account's second factors (authenticator app "
+            "and recovery codes) and ended your sessions. Whoever knew your password could "
+            "then sign in as you and set up an authenticator of their own; if you did not set "
+            "up a new one yourself straight after, ask who did."
+        )
     else:
         text = _(
             "%(when)s: %(actor)s set a password for your account. Whoever knew it could "

@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind, Role, SupervisionLink, User
 from rapport.accounts.selectors import (
@@ -150,7 +150,8 @@ def user_update(
     suspended (``selectors.supervision_links_reopened_by_reactivation``), and needs
     ``supervision_reopen_accepted``: they see those therapists' clients again, alerts and
     risk answers included, perhaps months later and after the supervision was handed to
-    someone else. Each reopened link is audited.
+    someone else. Each reopened link is audited. Either way the supervisees are told
+    (``AccessNotice``): of each link suspended by a deactivation, and of each reopened.
 
     Making an account inactive while its own caseload has clients in an open episode
     (``selectors.left_behind_by_deactivation``) needs ``deactivation_accepted``: from then
@@ -200,6 +201,9 @@ def user_update(
     _check_deactivation(
         user, is_active=fields.get("is_active", user.is_active), accepted=deactivation_accepted
     )
+    suspending = _supervision_links_suspended_by_deactivation(
+        user, role=fields.get("role", user.role), is_active=fields.get("is_active", user.is_active)
+    )
     changes = _access_changes(user, fields)
     target = _update_target(user, fields)
     for name, value in fields.items():
@@ -212,7 +216,28 @@ def user_update(
         _supervision_link_end(actor=actor, link=link, request=request)
     for link in reopening:
         _supervision_link_reopened(actor=actor, link=link, request=request)
+    for link in suspending:
+        _notify(link.supervisee, AccessNoticeKind.SUPERVISOR_SUSPENDED, actor=actor, other=user)
     return user
+
+
+def _supervision_links_suspended_by_deactivation(
+    user: User, *, role: str, is_active: bool
+) -> list[SupervisionLink]:
+    """The links that making ``user`` inactive suspends, oldest first: each opens its
+    supervisee's clients until then, and again once the account is made active (when the
+    supervisee is told: ``_supervision_link_reopened``), so the supervisee is told of the
+    suspension as well. A role change in the same save ends the links instead
+    (``supervision_links_ended_by_role_change``, told as such)."""
+    if not user.is_active or is_active or role != Role.SUPERVISOR or user.role != role:
+        return []
+    return list(
+        SupervisionLink.objects.filter(
+            supervisor=user, supervisee__clinic_id=F("supervisor__clinic_id")
+        )
+        .select_related("supervisee")
+        .order_by("created_at", "pk")
+    )
 
 
 def _update_target(user: User, fields: dict) -> str:
@@ -482,6 +507,11 @@ def mfa_reset(*, actor, user) -> int:
     _end_sessions(user)
     audit_record(actor=actor, action=Action.DELETE, target=f"user:{user.pk}:mfa")
     account_access_changed(user, change=AccountChange.MFA_RESET, actor=actor)
+    if removed:
+        # Without them the password alone signs in, and whoever signs in first sets up the
+        # next authenticator: the way to take the account over, so its owner is told, by
+        # whom and when, as for a password set by someone else.
+        _notify(user, AccessNoticeKind.MFA_RESET, actor=actor)
     return removed
 
 
