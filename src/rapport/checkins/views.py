@@ -265,9 +265,9 @@ def _episode_is_open(checkin) -> bool:
 
 def _questionnaire(request, instrument, form, checkin, *, status):
     questions = form.questions()
-    # A question left blank "still needs an answer"; one answered with something that
-    # cannot be stored (out of range, too long) "needs correcting": telling someone who
-    # answered that they did not is confusing, and points them at the wrong fix.
+    # A question left blank is "not answered yet"; one answered with something that cannot
+    # be stored (out of range, too long) "needs correcting": telling someone who answered
+    # that they did not is confusing, and points them at the wrong fix.
     missing = [q for q in questions if q.errors and not q.value.strip()]
     invalid = [q for q in questions if q.errors and q.value.strip()]
     response = render(
