@@ -8,7 +8,11 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from rapport.checkins import panels, preferences
         from rapport.checkins.demo import add_demo_responses
-        from rapport.checkins.selectors import crisis_text_settings_note, rating_of_the_session
+        from rapport.checkins.selectors import (
+            clients_with_open_refused_risk,
+            crisis_text_settings_note,
+            rating_of_the_session,
+        )
         from rapport.checkins.services import (
             revoke_links_about_a_missed_session,
             revoke_links_of_an_ended_episode,
@@ -17,6 +21,7 @@ class CheckinsConfig(AppConfig):
             on_attendance_changed,
             on_clinic_settings_note,
             on_episode_ended,
+            on_open_risk_notices,
             on_session_rating,
         )
         from rapport.core.panels import register_client_panel
@@ -36,3 +41,7 @@ class CheckinsConfig(AppConfig):
         # The clinic settings page warns when a measure with a risk item is used but the
         # clinic has not set its own crisis text (the client would be given no number).
         on_clinic_settings_note(crisis_text_settings_note)
+        # A risk answer refused on a link that could no longer be used is kept as a notice
+        # only: the caseload (clinic) and the monitoring panel ask for open ones through the
+        # hook, so the client comes first and the panel does not read as all-clear.
+        on_open_risk_notices(clients_with_open_refused_risk)

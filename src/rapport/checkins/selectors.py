@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from rapport.checkins.instruments import SESSION_CHECKIN
 from rapport.checkins.models import (
     NONE,
+    OPEN_REFUSED_RISK,
     CheckIn,
     ClinicSchedule,
     EpisodeSchedule,
+    RefusedRiskAnswer,
     RevokedBecause,
     Timing,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "appointments_for_checkins",
     "checkin_for_token",
     "checkins_for_client",
+    "clients_with_open_refused_risk",
     "crisis_text_missing",
     "crisis_text_settings_note",
     "replaced_link",
@@ -305,6 +308,18 @@ def rating_of_the_session(appointment) -> SessionRating | None:
     if rating is None:
         return None
     return SessionRating(answered_at=rating.administered_at, label=_how_rated(rating))
+
+
+def clients_with_open_refused_risk(clients) -> set[int]:
+    """Of ``clients`` (already scoped: a queryset or a list), the ids of those with a risk
+    answer sent on a link that could no longer be used that nobody has followed up yet
+    (:class:`~rapport.checkins.models.RefusedRiskAnswer`). Nothing of it was stored, so this
+    notice is the only way it reaches anyone: it puts the client first on the caseload and
+    keeps the monitoring panel from reading as all-clear, as a stored risk answer does.
+    Registered as a ``core.hooks.on_open_risk_notices`` provider; one query, on the partial
+    index of open notices."""
+    rows = RefusedRiskAnswer.objects.filter(OPEN_REFUSED_RISK, client__in=clients)
+    return set(rows.order_by().values_list("client_id", flat=True))
 
 
 def _alliance_ids() -> list[str]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.audit.context import current_request_id
 from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal, Phase
+from rapport.core import hooks
 
 __all__ = [
     "BookingClash",
@@ -255,7 +256,12 @@ def caseload_for(
     elif not include_closed:
         rows = [row for row in rows if not row.is_former]
     rows = triage(rows, now=now)
-    at_risk = clients_with_unreviewed_risk(user) | _clients_with_a_refused_risk_answer(user)
+    # Risk notices other apps keep besides stored answers (check-ins: a risk answer refused on
+    # a link that could no longer be used, nothing of it stored) come first the same way,
+    # asked through the hook: clinic code imports no check-ins model (DESIGN §2).
+    at_risk = clients_with_unreviewed_risk(user) | hooks.clients_with_open_risk_notices(
+        clients_for(user)
+    )
     followed_up = risk_follow_ups_by_others(user, now=now)
     rows = [
         replace(
@@ -269,17 +275,6 @@ def caseload_for(
     if kind:
         rows = [r for r in rows if any(a.kind == kind for a in r.active_alerts)]
     return rows
-
-
-def _clients_with_a_refused_risk_answer(user) -> set[int]:
-    """Ids of the user's clients with a risk answer sent on a link that could no longer be
-    used, not yet followed up (``checkins.models.RefusedRiskAnswer``): nothing of it was
-    stored, so this notice is the only way it reaches anyone, and it comes first as a
-    stored risk answer does. One query, on the partial index of open notices."""
-    from rapport.checkins.models import OPEN_REFUSED_RISK, RefusedRiskAnswer
-
-    rows = RefusedRiskAnswer.objects.filter(OPEN_REFUSED_RISK, client__in=clients_for(user))
-    return set(rows.order_by().values_list("client_id", flat=True))
 
 
 def _not_attended_since(

@@ -17,6 +17,7 @@ __all__ = [
     "SessionRating",
     "account_access_changed",
     "attendance_changed",
+    "clients_with_open_risk_notices",
     "clinic_settings_notes",
     "counted_responses",
     "episode_ended",
@@ -25,6 +26,7 @@ __all__ = [
     "on_clinic_settings_note",
     "on_counted_responses",
     "on_episode_ended",
+    "on_open_risk_notices",
     "on_response_stored",
     "on_session_rating",
     "response_stored",
@@ -78,6 +80,12 @@ _counted_response_providers: list[Callable[..., CountedResponses]] = []
 #: What the clinic settings page says about settings other apps keep: its view (accounts)
 #: imports none of those apps.
 _clinic_settings_note_providers: list[Callable[..., str]] = []
+
+
+#: Risk notices other apps keep apart from stored risk answers (check-ins: a risk answer sent
+#: on a link that could no longer be used, of which nothing was stored): the caseload and
+#: the monitoring panel must see them without importing those apps' models.
+_open_risk_notice_providers: list[Callable[..., set[int]]] = []
 
 
 class AccountChange(StrEnum):
@@ -148,6 +156,15 @@ def on_clinic_settings_note(provider: Callable[..., str]) -> Callable:
     return provider
 
 
+def on_open_risk_notices(provider: Callable[..., set[int]]) -> Callable:
+    """Register ``provider(clients) -> set[int]`` (check-ins does): of ``clients`` (a
+    queryset or list of already-scoped clients), the ids of those with a risk notice of the
+    provider's app nobody has followed up yet, in one query whatever their number."""
+    if provider not in _open_risk_notice_providers:
+        _open_risk_notice_providers.append(provider)
+    return provider
+
+
 def account_access_changed(user, *, change: AccountChange, actor, request=None) -> None:
     """``user``'s account changed (``actor`` did it; None: the command line)."""
     for listener in _account_listeners:
@@ -185,6 +202,15 @@ def counted_responses(client) -> CountedResponses | None:
     for provider in _counted_response_providers:
         return provider(client)
     return None
+
+
+def clients_with_open_risk_notices(clients) -> set[int]:
+    """Ids of ``clients`` (already scoped: a queryset or a list) with a risk notice some
+    registered provider has open, besides stored risk answers (one query per provider)."""
+    found: set[int] = set()
+    for provider in _open_risk_notice_providers:
+        found |= set(provider(clients))
+    return found
 
 
 def clinic_settings_notes(clinic) -> list[str]:
