@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rapport.core.hooks import clients_with_open_risk_notices
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 
 if TYPE_CHECKING:
@@ -51,11 +52,17 @@ def panel_facts(client: Client, alerts: Sequence[Alert], actions: Iterable[Repai
 
 
 def open_risk_answer(client: Client) -> bool:
-    """Whether the client has a risk answer waiting, by the very rule the risk notice at the
-    top of the page uses (``measures.selectors.unreviewed_risk_responses``)."""
+    """Whether the client has a risk answer waiting, by the very rules the risk notice at the
+    top of the page uses: a stored answer nobody has followed up
+    (``measures.selectors.unreviewed_risk_responses``), or a notice another app keeps of one
+    nothing was stored of (check-ins: a risk answer sent on a link that could no longer be
+    used), asked through ``core.hooks.clients_with_open_risk_notices`` only when there is
+    no stored one (one query more at most)."""
     from rapport.measures.selectors import unreviewed_risk_responses
 
-    return bool(unreviewed_risk_responses(client))
+    if unreviewed_risk_responses(client):
+        return True
+    return client.pk in clients_with_open_risk_notices([client])
 
 
 def alert_history(
