@@ -170,10 +170,14 @@ def test_a_risk_answer_after_the_episode_ended_reaches_the_therapist(
     assert RefusedRiskAnswer.objects.get().client_id == client_a.pk
     http = login(therapist_a)
     assert NOTICE in http.get(f"/clients/{client_a.pk}/").content.decode()
-    # The client is on the caseload's list of former clients, marked there (the current
-    # list keeps clients with an open episode: see the report of this change).
+    # The client is on the caseload's list of former clients, marked there, and on the
+    # current list too, first, saying the episode ended, until the answer is followed up
+    # (tests/clinic/test_caseload_former_client_risk.py).
     caseload = http.get("/caseload/?clients=former").content.decode()
     assert "Risk answer" in caseload_row(caseload, client_a.display_name)
+    current = first_row(http.get("/caseload/").content.decode())
+    assert client_a.display_name in current and "Risk answer" in current
+    assert "Episode ended" in current
 
 
 @pytest.mark.django_db

@@ -57,19 +57,23 @@ def home(request):
 def caseload(request):
     """The triage caseload: clients who need attention first, filterable by alert kind
     (and, for supervisors, by therapist), with the team's figures; or, on request, the
-    former clients (every episode ended), scoped and audited the same way. A fixed number
-    of queries whatever the caseload size."""
+    former clients (every episode ended), scoped and audited the same way. A former client
+    with a risk answer nobody has followed up is on the current list too, first, its row
+    saying the episode ended (``_on_list``). A fixed number of queries whatever the
+    caseload size."""
     from rapport.monitoring.selectors import team_figures
 
     now = timezone.now()
     # Current and former clients in one pass, so either list costs the same queries.
     rows = selectors.caseload_for(request.user, now=now, include_closed=True)
-    current = [row for row in rows if not row.is_former]
-    figures = team_figures(request.user, current, now=now)
+    # The figures count current clients only, as the page says they do: a former client
+    # listed below for a risk answer is not one of the therapist's clients again.
+    figures = team_figures(request.user, [row for row in rows if not row.is_former], now=now)
     visible = list(selectors.therapists_visible_to(request.user))
     # The form decides the list; an unknown list falls back to the current clients, as
     # the form does below.
-    listed = [row for row in rows if row.is_former] if _former_asked(request) else current
+    former_asked = _former_asked(request)
+    listed = [row for row in rows if _on_list(row, former=former_asked)]
     form = CaseloadFilterForm(
         request.GET or None,
         therapists=_therapists_to_filter(request.user, visible, listed),
@@ -87,7 +91,7 @@ def caseload(request):
     shown = [
         row
         for row in rows
-        if row.is_former == former
+        if _on_list(row, former=former)
         and _has_kind(row, kind)
         and (therapist_id is None or row.client.therapist_id == therapist_id)
     ]
@@ -116,6 +120,18 @@ def caseload(request):
 
 def _former_asked(request) -> bool:
     return request.GET.get("clients") == CaseloadFilterForm.FORMER
+
+
+def _on_list(row, *, former: bool) -> bool:
+    """Whether a caseload row belongs on the list asked for. The former clients' list has
+    every client whose episodes have all ended. The current list has the others, and also a
+    former client with a risk answer nobody has followed up (a check-in link answered after
+    the episode ended, say): the therapist looks at the current list, and any positive
+    answer on PHQ-9 item 9 calls for a risk assessment (Kroenke, Spitzer & Williams 2001),
+    so it stays there, first with the other risk answers, until someone follows it up."""
+    if former:
+        return row.is_former
+    return not row.is_former or row.risk_unreviewed
 
 
 def _therapists_to_filter(user, visible, listed) -> list:
