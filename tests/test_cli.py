@@ -336,11 +336,178 @@ def test_the_demo_never_writes_into_the_database_of_rapport_database_url(tmp_pat
         "--data-dir", str(demo), "--no-browser", RAPPORT_DATABASE_URL=f"sqlite:///{clinic}"
     )
     assert result.returncode == 2
+    port = result.args[result.args.index("--port") + 1]
     assert result.stderr.startswith(
-        "note: RAPPORT_DATABASE_URL is ignored: the demo keeps its own SQLite database in "
-        f"--data-dir {demo}\nrapport: cannot open the demo's database {demo / 'rapport.sqlite3'}"
+        "note: the demo ignores RAPPORT_DATABASE_URL (a clinic's settings): it keeps its own "
+        f"database and keys in --data-dir {demo}, links to http://127.0.0.1:{port} and prints "
+        f"email here instead of sending it\nrapport: cannot open the demo's database "
+        f"{demo / 'rapport.sqlite3'}"
     )
     assert not clinic.exists()
+
+
+# A clinic's environment, as on its server; every value is one the settings would refuse
+# (a short secret key, a malformed encryption key, a port that is no number, a host with a
+# scheme) or one that would connect the demo to the clinic.
+_CLINIC_ENVIRONMENT = {
+    "RAPPORT_SECRET_KEY": "clinic-secret-too-short",
+    "RAPPORT_ENCRYPTION_KEYS": "clinic-key-not-a-fernet-key",
+    "RAPPORT_EMAIL_HOST": "mail.clinic.example",
+    "RAPPORT_EMAIL_PORT": "smtp",
+    "RAPPORT_EMAIL_PASSWORD": "clinic-mail-password",
+    "RAPPORT_BASE_URL": "https://rapport.clinic.example",
+    "RAPPORT_ALLOWED_HOSTS": "https://rapport.clinic.example/",
+    "RAPPORT_HTTPS": "1",
+    "RAPPORT_EMAIL_USER": "",  # set but empty: nothing to ignore, not named
+    "RAPPORT_LOG_LEVEL": "warning",  # honoured: harmless, not named
+}
+
+
+def test_the_demo_reads_no_clinic_setting_and_names_those_it_ignores_never_their_values(
+    tmp_path,
+):
+    # Its own database is broken, so the demo stops there, after reading its settings:
+    # none of the clinic's values above stopped it, and none is shown.
+    clinic_dir = tmp_path / "clinic-data"
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "rapport.sqlite3").write_text("not a database\n")
+    result = _demo(
+        "--data-dir",
+        str(demo),
+        "--no-browser",
+        RAPPORT_DATA_DIR=str(clinic_dir),
+        RAPPORT_ENCRYPTION_KEY_FILE=str(tmp_path / "clinic-keys"),
+        **_CLINIC_ENVIRONMENT,
+    )
+    assert result.returncode == 2
+    note, error = result.stderr.splitlines()
+    assert note.startswith(
+        "note: the demo ignores RAPPORT_ALLOWED_HOSTS, RAPPORT_BASE_URL, RAPPORT_DATA_DIR, "
+        "RAPPORT_EMAIL_HOST, RAPPORT_EMAIL_PASSWORD, RAPPORT_EMAIL_PORT, "
+        "RAPPORT_ENCRYPTION_KEYS, RAPPORT_ENCRYPTION_KEY_FILE, RAPPORT_HTTPS, "
+        "RAPPORT_SECRET_KEY (a clinic's settings): it keeps its own database and keys in "
+        f"--data-dir {demo}, links to http://127.0.0.1:"
+    )
+    assert error.startswith("rapport: cannot open the demo's database ")
+    for value in _CLINIC_ENVIRONMENT.values():
+        if "clinic" in value:  # the secrets, the mail server, the clinic's address
+            assert value not in result.stderr
+    assert not clinic_dir.exists()
+
+
+_DEMO_UNTIL_SERVING = """
+import sys
+from rapport import cli
+
+def serve(name, *args, **options):
+    if name != "runserver":
+        return  # migrate and seed: not needed to read the settings
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    print("BACKEND", settings.EMAIL_BACKEND)
+    print("BASE_URL", settings.BASE_URL)
+    print("DATABASE", settings.DATABASES["default"]["NAME"])
+    print("HOSTS", ",".join(settings.ALLOWED_HOSTS))
+    print("SECRET_KEY_IS_CLINICS", settings.SECRET_KEY == sys.argv[1])
+    print("KEYS_ARE_CLINICS", settings.ENCRYPTION_KEYS == [sys.argv[2]])
+    send_mail("Demo subject", "Demo body", None, ["someone@example.invalid"])
+
+cli._call = serve
+cli._run_start_tasks = lambda: None
+sys.exit(cli.main(sys.argv[3:]))
+"""
+
+
+def test_the_demo_prints_its_email_and_links_to_itself_with_a_clinic_environment(tmp_path):
+    """Started where a clinic's (valid) settings are set, the demo still serves its own
+    data: email printed, never sent through the clinic's mail server (nothing listens on
+    its port here, so sending would fail), links to 127.0.0.1, its own keys."""
+    import os
+    import socket
+    import subprocess
+
+    from rapport.lib.crypto import generate_key
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        mail_port = closed.getsockname()[1]
+    secret, key = "s" * 40, generate_key()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        RAPPORT_SECRET_KEY=secret,
+        RAPPORT_ENCRYPTION_KEYS=key,
+        RAPPORT_EMAIL_HOST="127.0.0.1",
+        RAPPORT_EMAIL_PORT=str(mail_port),
+        RAPPORT_EMAIL_TLS="0",
+        RAPPORT_BASE_URL="https://rapport.clinic.example",
+        RAPPORT_ALLOWED_HOSTS="rapport.clinic.example",
+        RAPPORT_DATABASE_URL=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
+    )
+    port = _free_port()
+    demo = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-c", _DEMO_UNTIL_SERVING, secret, key]
+        + ["demo", "--port", str(port), "--data-dir", str(demo), "--no-browser"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "BACKEND django.core.mail.backends.console.EmailBackend\n" in out
+    assert "Subject: Demo subject" in out and "To: someone@example.invalid" in out
+    assert f"BASE_URL http://127.0.0.1:{port}\n" in out
+    assert f"DATABASE {demo / 'rapport.sqlite3'}\n" in out
+    assert "HOSTS 127.0.0.1,localhost\n" in out
+    assert "SECRET_KEY_IS_CLINICS False\n" in out and "KEYS_ARE_CLINICS False\n" in out
+    assert (demo / "encryption-key").exists()
+    assert not (tmp_path / "clinic.sqlite3").exists()
+
+
+def test_a_demo_folder_written_with_another_key_is_named_not_the_clinic_key_settings(
+    tmp_path,
+):
+    # The demo folder's database holds a value encrypted with a key that is not the demo's
+    # (say an older demo run that read a clinic's RAPPORT_ENCRYPTION_KEYS).
+    import sqlite3
+
+    from rapport.lib.crypto import KeyRing, generate_key
+
+    with sqlite3.connect(tmp_path / "rapport.sqlite3") as db:
+        db.execute("CREATE TABLE clinic_client (id INTEGER PRIMARY KEY, display_name TEXT)")
+        db.execute(
+            "INSERT INTO clinic_client (display_name) VALUES (?)",
+            [KeyRing([generate_key()]).encrypt("Ada A.")],
+        )
+    db.close()
+    result = _demo("--data-dir", str(tmp_path), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"rapport: the demo's key ({tmp_path / 'encryption-key'}) does not open the data in "
+        f"its database {tmp_path / 'rapport.sqlite3'} in --data-dir {tmp_path}: a value in "
+        "table clinic_client (column display_name) cannot be decrypted, so that folder's "
+        "data was written with another key (give another --data-dir, or move that folder "
+        "away); nothing was changed\n"
+    )
+
+
+def test_every_setting_the_demo_honours_is_a_documented_one():
+    import re
+
+    from rapport.cli import DEMO_HONOURED_VARIABLES
+
+    documented = set(
+        re.findall(
+            r"RAPPORT_[A-Z_]+", (Path(__file__).parents[1] / "docs/configuration.md").read_text()
+        )
+    )
+    assert not DEMO_HONOURED_VARIABLES - documented  # no misspelt name
+    for connecting in ("RAPPORT_DATABASE_URL", "RAPPORT_BASE_URL", "RAPPORT_EMAIL_HOST"):
+        assert connecting not in DEMO_HONOURED_VARIABLES
 
 
 def _commands_and_parsers():

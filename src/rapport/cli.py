@@ -81,6 +81,13 @@ def _check_database(
             f"{database_description()} is not set up for this version of Rapport: "
             "run 'rapport migrate' first"
         )
+    if unreadable and demo_dir is not None:
+        raise CommandError(
+            f"the demo's key ({demo_dir / 'encryption-key'}) does not open the data in its "
+            f"database {path} in --data-dir {demo_dir}: {unreadable} cannot be decrypted, "
+            "so that folder's data was written with another key (give another --data-dir, "
+            "or move that folder away); nothing was changed"
+        )
     if unreadable:
         raise CommandError(
             f"the encryption key does not open this database's data: {unreadable} cannot be "
@@ -160,18 +167,59 @@ def _check_demo_place(given: str, port: int) -> Path:
     return data_dir
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
-    data_dir = _check_demo_place(args.data_dir, args.port)
-    if os.environ.pop("RAPPORT_DATABASE_URL", None):
-        # The demo's accounts have published passwords: never in a clinic's database.
-        print(
-            f"note: RAPPORT_DATABASE_URL is ignored: the demo keeps its own SQLite database "
-            f"in --data-dir {data_dir}",
-            file=sys.stderr,
-        )
+#: The RAPPORT_* variables ``rapport demo`` reads from the environment it is started in: an
+#: allowlist, since the demo's accounts have published passwords and it may be started where
+#: a clinic's settings are set. Each one here changes nothing but how the demo itself
+#: behaves on this machine. Every other RAPPORT_* variable is removed before the settings
+#: are read (named, never shown, in one note): the database, the data folder, the secret
+#: and encryption keys (the demo's are generated in --data-dir), the base URL (the demo's
+#: links point at 127.0.0.1:PORT), email (the demo prints mail to the console, never sends
+#: it through a clinic's mail server), allowed hosts, CSRF origins, HTTPS and proxy
+#: settings (the demo answers plain HTTP on loopback), and any variable added later that is
+#: not listed here.
+DEMO_HONOURED_VARIABLES = frozenset(
+    {
+        "RAPPORT_DEBUG",  # Django's debug pages, on the loopback-only demo
+        "RAPPORT_LOG_LEVEL",  # how much the demo writes to its own terminal
+        "RAPPORT_TIME_ZONE",  # the time zone the demo's dates are shown in
+        "RAPPORT_CHECKIN_LINK_HOURS",  # how long the demo's own check-in links last
+        "RAPPORT_SESSION_TIMEOUT_MINUTES",  # sign-out after inactivity, in the demo
+        "RAPPORT_LOGIN_FAILED_LIMIT",  # the login throttle, counted in the demo's database
+        "RAPPORT_LOGIN_FAILED_ACCOUNT_LIMIT",
+        "RAPPORT_STATIC_FROM_PACKAGE",  # the demo serves static files from the package anyway
+        "RAPPORT_CODER_THREADS",  # CPU threads for coding the demo's transcripts
+        "RAPPORT_BIND",  # read by 'rapport serve' only: the demo listens on 127.0.0.1:--port
+        "RAPPORT_WORKERS",  # read by 'rapport serve' only
+    }
+)
+
+
+def _demo_environment(data_dir: Path, port: int) -> list[str]:
+    """Remove from the environment every RAPPORT_* variable the demo does not honour
+    (DEMO_HONOURED_VARIABLES), set the demo's own, and return the names of those removed
+    that had a value (never the values: keys, passwords)."""
+    ignored = []
+    for name in sorted(os.environ):
+        if name.startswith("RAPPORT_") and name not in DEMO_HONOURED_VARIABLES:
+            value = os.environ.pop(name)
+            if value.strip() and name != "RAPPORT_DEMO":
+                ignored.append(name)
     os.environ["RAPPORT_DEMO"] = "1"
     os.environ["RAPPORT_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("RAPPORT_BASE_URL", f"http://127.0.0.1:{args.port}")
+    os.environ["RAPPORT_BASE_URL"] = f"http://127.0.0.1:{port}"
+    return ignored
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    data_dir = _check_demo_place(args.data_dir, args.port)
+    ignored = _demo_environment(data_dir, args.port)
+    if ignored:
+        print(
+            f"note: the demo ignores {', '.join(ignored)} (a clinic's settings): it keeps its "
+            f"own database and keys in --data-dir {data_dir}, links to "
+            f"http://127.0.0.1:{args.port} and prints email here instead of sending it",
+            file=sys.stderr,
+        )
     try:
         _setup_django()
     except OSError as error:  # the demo's key files in the folder: unreadable, a folder...
