@@ -402,10 +402,12 @@ def _hand_over(request, token, client):
 
 
 def _staff_return_url() -> str:
-    """The tablet pages' "Therapist: sign in again" (thank-you, already sent): the sign-in
-    page, then :func:`tablet_return`. The same opaque address for every client and every
-    tablet: the client holding the device learns nothing from it, and the target stays
-    server-side."""
+    """The therapist's way back on a tablet link's pages (through :func:`_tablet_context`):
+    "Therapist: sign in again" on the thank-you, "already sent", "not sent" and "cannot be
+    used" pages, and the questionnaire's "I'd rather not answer now — hand the device back".
+    The sign-in page, then :func:`tablet_return`. The same opaque address for every client
+    and every tablet: the client holding the device learns nothing from it, and the target
+    stays server-side."""
     return f"{reverse('account_login')}?{urlencode({'next': reverse('checkin_tablet_return')})}"
 
 
