@@ -17,7 +17,8 @@ from tests.checkins._helpers import PHQ9_ZERO, form_key, make_link, open_and_ans
 
 from rapport.audit.models import AuditEvent
 from rapport.checkins.models import CheckIn, RefusedRiskAnswer
-from rapport.checkins.services import FORM_GRACE
+from rapport.checkins.services import FORM_GRACE, checkin_revoke
+from rapport.clinic.models import Episode, Phase
 from rapport.clinic.services import episode_end
 from rapport.measures.models import Response
 
@@ -167,9 +168,16 @@ def test_a_risk_answer_after_the_episode_ended_reaches_the_therapist(
     )
     refused = client.post(f"/c/{token}/", {**RISKY, "form_key": key})
     assert "If you are struggling right now" in refused.content.decode()
-    assert RefusedRiskAnswer.objects.get().client_id == client_a.pk
+    notice = RefusedRiskAnswer.objects.get()
+    assert notice.client_id == client_a.pk
+    # Ending the episode revoked the link first; the reason is still the episode's end,
+    # which is what the therapist did, not a revocation nobody made.
+    checkin.refresh_from_db()
+    assert checkin.revoked_at is not None and notice.reason == "episode_ended"
     http = login(therapist_a)
-    assert NOTICE in http.get(f"/clients/{client_a.pk}/").content.decode()
+    page = http.get(f"/clients/{client_a.pk}/").content.decode()
+    assert NOTICE in page and "the episode of care had ended" in page
+    assert "the link had been revoked or replaced" not in page
     # The client is on the caseload's list of former clients, marked there, and on the
     # current list too, first, saying the episode ended, until the answer is followed up
     # (tests/clinic/test_caseload_former_client_risk.py).
@@ -178,6 +186,42 @@ def test_a_risk_answer_after_the_episode_ended_reaches_the_therapist(
     current = first_row(http.get("/caseload/").content.decode())
     assert client_a.display_name in current and "Risk answer" in current
     assert "Episode ended" in current
+
+
+@pytest.mark.django_db
+def test_a_link_revoked_by_a_clinician_keeps_the_reason_revoked(client, client_a, therapist_a):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    checkin_revoke(actor=therapist_a, checkin=checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    assert RefusedRiskAnswer.objects.get().reason == "revoked"
+
+
+@pytest.mark.django_db
+def test_a_link_revoked_then_its_episode_ended_says_the_episode_ended(
+    client, client_a, therapist_a
+):
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    checkin_revoke(actor=therapist_a, checkin=checkin)
+    episode_end(
+        actor=therapist_a, episode=checkin.episode, ended_on=date.today(), end_reason="planned"
+    )
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    assert RefusedRiskAnswer.objects.get().reason == "episode_ended"
+
+
+@pytest.mark.django_db
+def test_an_episode_closed_without_revoking_its_links_says_the_episode_ended(client, client_a):
+    """Closed some other way (a shell, an import), the link is not revoked, and the answer is
+    refused all the same: the reason is the episode's end."""
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    Episode.objects.filter(pk=checkin.episode.pk).update(phase=Phase.CLOSED)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    checkin.refresh_from_db()
+    assert checkin.revoked_at is None
+    assert RefusedRiskAnswer.objects.get().reason == "episode_ended"
 
 
 @pytest.mark.django_db

@@ -625,8 +625,14 @@ def checkin_refused(
     if not risk_items or not valid_form_key(form_key):
         return None
     # The link's row lock (SQLite: the transaction's write lock): two refused sends at once
-    # (two tabs) cannot both find no open notice and both add one.
-    CheckIn.objects.select_for_update(of=("self",)).filter(pk=checkin.pk).first()
+    # (two tabs) cannot both find no open notice and both add one. Read with its episode, as
+    # stored now, for the reason below.
+    locked = (
+        CheckIn.objects.select_for_update(of=("self",))
+        .select_related("appointment__episode")
+        .filter(pk=checkin.pk)
+        .first()
+    )
     if RefusedRiskAnswer.objects.filter(OPEN_REFUSED_RISK, checkin=checkin).exists():
         return None
     notice, _created = RefusedRiskAnswer.objects.get_or_create(
@@ -637,10 +643,28 @@ def checkin_refused(
             "instrument_id": checkin.instrument_id,
             "items": list(risk_items),
             "sent_at": now,
-            "reason": reason,
+            "reason": _refusal_reason(locked or checkin, reason),
         },
     )
     return notice
+
+
+def _refusal_reason(checkin: CheckIn, status: str) -> str:
+    """Why a link was refused, as the client and their therapist would recognise it.
+
+    Ending an episode revokes its open links first (``revoked_because`` "episode_ended"),
+    and ``checkin_submit`` refuses any link of a closed episode as "revoked": either way the
+    therapist ended the episode, and "the link had been revoked or replaced" would send them
+    looking for a revocation nobody made. So for a revoked link (whoever revoked it) whose
+    episode has ended, or that was revoked because it ended, the reason is "episode_ended".
+    A used or expired link keeps its own reason: that is what stopped it first."""
+    if status not in ("revoked", "episode_ended"):
+        return status
+    ended = (
+        checkin.revoked_because == RevokedBecause.EPISODE_ENDED
+        or checkin.appointment.episode.phase == Phase.CLOSED
+    )
+    return "episode_ended" if ended else status
 
 
 @transaction.atomic
