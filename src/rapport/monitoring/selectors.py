@@ -312,7 +312,8 @@ class TherapistFigures:
     #: A deactivated account: their clients still need someone.
     inactive: bool = False
     clients: int = 0
-    #: Clients with a risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up.
+    #: Clients with a risk answer (PHQ-9 item 9, CORE-10 item 6) nobody has followed up:
+    #: current clients, and former clients listed on the current caseload for it.
     open_risk: int = 0
     mean_alliance: float | None = None
     alliance_clients: int = 0
@@ -402,12 +403,18 @@ def _scale(instrument_id: str) -> tuple[float, float] | None:
 
 
 def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
-    """Per-therapist figures for the user's current clients (``rows``, as ``caseload_for``
-    gives them) in two queries. Each therapist with a current client has a row; the
-    supervisor's own row is marked ``is_you``.
+    """Per-therapist figures for the user's current clients in two queries. ``rows`` are
+    caseload rows as ``caseload_for`` gives them: the current clients, and may also hold
+    former ones (``include_closed``). A former client counts only in open risk answers, and
+    only when the current list shows them for one (``risk_unreviewed``: a check-in link
+    answered after the episode ended, say; ``clinic.views._on_list``); the other former rows
+    are left out. Each therapist with a current client, or with such a former client, has a
+    row; the supervisor's own row is marked ``is_you``.
 
-    Open risk answers: current clients with a risk answer nobody has followed up
-    (``risk_unreviewed``; one per client, however many answers). Mean alliance: each client's
+    Open risk answers: clients on the current list with a risk answer nobody has followed up
+    (``risk_unreviewed``; one per client, however many answers), former ones listed there for
+    it included: a risk answer waiting is counted wherever it is listed, or the figure reads 0
+    above a row tagged "Risk answer". Mean alliance: each client's
     latest alliance total in their current episode (the session check-in, else the alliance
     measure with the most ratings), however long ago, as a percentage of its scale. Not on
     track: clients whose not-on-track signal is active (open, acknowledged, action logged or
@@ -423,6 +430,8 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
     """
     figures: dict[int, TherapistFigures] = {}
     for row in rows:
+        if row.is_former and not row.risk_unreviewed:
+            continue  # on the former clients' list only: no figure counts them
         therapist = row.client.therapist
         item = figures.setdefault(
             therapist.pk,
@@ -433,9 +442,11 @@ def team_figures(user, rows: Sequence, *, now: dt.datetime) -> TeamFigures:
                 inactive=not therapist.is_active,
             ),
         )
-        item.clients += 1
         if row.risk_unreviewed:
             item.open_risk += 1
+        if row.is_former:
+            continue  # listed for the risk answer only: not one of the current clients
+        item.clients += 1
         latest = _latest_alliance_share(row.alliance_trend)
         if latest is not None:
             item.mean_alliance = ((item.mean_alliance or 0.0) * item.alliance_clients + latest) / (
