@@ -37,6 +37,17 @@ def test_a_prefix_matching_several_tokens_asks_for_more_of_it(therapist_a, capsy
     assert not ApiToken.objects.filter(revoked_at__isnull=False).exists()
 
 
+@pytest.mark.django_db
+def test_a_prefix_in_the_wrong_case_revokes_nothing(therapist_a, capsys):
+    """Tokens are case-sensitive; SQLite's LIKE (behind ``startswith``) is not."""
+    token, _raw = api_token_create(actor=None, user=therapist_a)
+    ApiToken.objects.filter(pk=token.pk).update(prefix="rpt_AbCdEfGh")
+    assert main(["token", "revoke", "--prefix", "rpt_abcdefgh"]) == 2
+    assert "no active token starts with 'rpt_abcdefgh'" in capsys.readouterr().err
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
 def _mistyped(raw: str) -> str:
     """``raw`` with its last character changed: the first 12 still those of the token."""
     return raw[:-1] + ("A" if raw[-1] != "A" else "B")

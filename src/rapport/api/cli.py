@@ -132,7 +132,10 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
         if len(given) < MIN_PREFIX:
             raise CommandError(f"give at least {MIN_PREFIX} characters of the token")
         active = ApiToken.objects.filter(revoked_at__isnull=True)
-        matches = list(active.filter(prefix__startswith=given))
+        # Compared again in Python: on SQLite `startswith` is LIKE, which ignores case, and
+        # tokens are case-sensitive (rpt_abc… is not rpt_AbC…).
+        candidates = active.filter(prefix__startswith=given)
+        matches = [token for token in candidates if token.prefix.startswith(given)]
     if not matches:
         raise CommandError(
             f"no active token starts with {given!r}: list the tokens with "
