@@ -166,6 +166,14 @@ def test_the_entry_limit_is_a_parameter_and_a_file_within_it_is_read():
         parse_transcript(data, "x.txt", max_entries=29)
 
 
+def test_blank_csv_lines_do_not_count_towards_the_row_limit():
+    # Eight rows and a header, a blank line after each: a full read skips the blanks.
+    data = ("speaker,text\n\n" + "".join(f"{'AB'[i % 2]},words {i}\n\n" for i in range(8))).encode()
+    assert len(parse_transcript(data, "x.csv", max_entries=8).turns) == 8
+    with pytest.raises(TooManyEntriesError, match="more than 7 rows"):
+        parse_transcript(data, "x.csv", max_entries=7)
+
+
 # -- Stopping early refuses only what reading everything refuses -------------------------
 
 _LABELS = ["A", "b", "Dr Lee", "So the thing is", "Well, then", "Yes and it", "Speaker 1"]

@@ -1614,15 +1614,19 @@ def _split_header(line: str, delimiter: str) -> list[str]:
 
 
 def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[CsvRow]:
-    """The records of a CSV text; past ``limit`` records (the header included), reading
-    stops and the file is refused (TooManyEntriesError)."""
+    """The records of a CSV text; past ``limit`` records (the header included; blank lines,
+    which a full read skips, are not counted), reading stops and the file is refused
+    (TooManyEntriesError)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[CsvRow] = []
+    counted = 0
     line = 1  # where the next record starts
     try:
         for cells in reader:
-            if limit is not None and len(records) == limit:
-                raise TooManyEntriesError(_too_many_entries_message("rows", limit - 1))
+            if cells:
+                if limit is not None and counted == limit:
+                    raise TooManyEntriesError(_too_many_entries_message("rows", limit - 1))
+                counted += 1
             records.append(CsvRow(line, cells))
             line = reader.line_num + 1
     except csv.Error as exc:
