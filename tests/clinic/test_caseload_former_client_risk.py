@@ -5,7 +5,8 @@ it is kept as a notice (``checkins.models.RefusedRiskAnswer``). The client has n
 episode, so they were listed only under "Former clients", a page the therapist opens to
 find a returning client, not every day. Now they are on the current list too, first, with
 the risk tag and a line saying the episode ended, until someone records the follow-up. The
-team figures still count current clients only, as the page says they do.
+team figures count them among the clients with an open risk answer (and in no other
+figure), as "How these are counted" says.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def refused_after_the_end(http, client, therapist) -> None:
         end_reason=EndReason.PLANNED,
     )
     http.post(f"/c/{token}/", {**RISKY, "form_key": key})
-    # Ending the episode revoked the link: the notice says so ("revoked").
+    # Ending the episode revoked the link; the notice says the episode ended.
     assert RefusedRiskAnswer.objects.filter(client=client, reviewed_at=None).exists()
 
 
@@ -87,9 +88,15 @@ def test_a_former_client_with_a_refused_risk_answer_is_first_on_the_current_list
     former = http.get("/caseload/", {"clients": "former"}).content.decode()
     assert client_a.display_name in row_of(former, client_a.display_name)
     assert ENDED not in former  # there it goes without saying
-    # The figures count current clients only, as "How these are counted" says.
-    assert figures_row(page)[:2] == ["2", "0"]
+    # The figures count current clients, and the former client listed for a risk answer in
+    # the open risk answers only, as "How these are counted" says: not "0" above its row.
+    assert figures_row(page)[:2] == ["2", "1"]
     assert "Former clients are not counted here." in page
+    assert (
+        "former clients too while such an answer keeps them on the current list (one sent "
+        "after their episode ended, say): counted here until it is followed up, though not "
+        "under Clients." in " ".join(page.split())
+    )
 
 
 def test_it_leaves_the_current_list_once_followed_up(client, client_a, login, therapist_a):

@@ -66,9 +66,10 @@ def caseload(request):
     now = timezone.now()
     # Current and former clients in one pass, so either list costs the same queries.
     rows = selectors.caseload_for(request.user, now=now, include_closed=True)
-    # The figures count current clients only, as the page says they do: a former client
-    # listed below for a risk answer is not one of the therapist's clients again.
-    figures = team_figures(request.user, [row for row in rows if not row.is_former], now=now)
+    # The figures take every row: a former client listed below for a risk answer counts in
+    # the open risk answers (a risk answer waiting is counted wherever it is listed) and in
+    # no other figure; they are not one of the therapist's clients again (team_figures).
+    figures = team_figures(request.user, rows, now=now)
     visible = list(selectors.therapists_visible_to(request.user))
     # The form decides the list; an unknown list falls back to the current clients, as
     # the form does below.
