@@ -1,7 +1,7 @@
 """A supervisor account a clinic admin creates with a password must choose its own at first
 sign-in, like any account (User.must_change_password). This does not stop the admin, who
-knows the first password, from choosing the "own" one themselves (docs/security.md): the
-supervisee is told instead (test_access_notices)."""
+knows the first password, from choosing the "own" one themselves (docs/configuration.md,
+"Roles, supervision and the audit log"): the supervisee is told instead (test_access_notices)."""
 
 from __future__ import annotations
 

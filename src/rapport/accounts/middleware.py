@@ -43,8 +43,9 @@ class RequireMFAMiddleware:
         ):
             if lacks_required_mfa(user):
                 if request.method in ("GET", "HEAD"):
-                    # request.path (with the mount path) and its query; a leading "//" is
-                    # escaped by Django, so this is always a path on this site.
+                    # request.path (with the mount path) and its query. Not escaped: a path
+                    # starting "//" would read as another host, so whatever uses this value
+                    # must keep its url_has_allowed_host_and_scheme check.
                     request.session[AFTER_MFA_SET_UP] = request.get_full_path()
                 return redirect(reverse("mfa_activate_totp"))
             # A page reached with MFA in place: the way on was taken (or is moot).

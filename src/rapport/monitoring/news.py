@@ -133,10 +133,13 @@ def seen_now(
 # * ``feedback_missing``: ``today`` is the clock itself; ``days_without_checkin`` counts
 #   days since the last check-in and grows by one every day, and whether the days rule
 #   holds at all is that count against the threshold; ``rule`` is the sentence of the rules
-#   that hold, with that count in it. Kept: ``missing_sessions`` (changes only when a
-#   session is held or marked), ``thresholds`` (the clinic's settings); the instance (its
-#   key: the session after which silence began, 0 when none ever came) and ``session`` (a
-#   new session held or missed) are kept with every kind. Its explanation quotes ``rule``,
+#   that hold, with that count in it. Kept: ``missing_sessions`` (changes when a session
+#   is held or marked, and the day after a session held today: no check-in is expected on
+#   the day itself, so the next morning that session joins the list; one more session
+#   without a check-in is news, so that refusal is accepted), ``thresholds`` (the
+#   clinic's settings); the instance (its key: the session after which silence began,
+#   0 when none ever came) and ``session`` (a new session held or missed) are kept with
+#   every kind. Its explanation quotes ``rule``,
 #   so it is left out too: the rest of it ("No check-in has come yet" or "Check-ins have
 #   stopped coming") follows from the key.
 # * ``pushed_or_overridden``, ``alliance_low`` (instrument, answer or score, threshold,
