@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.checkins.instruments import GOALS
 from rapport.checkins.models import NONE, Mode, Timing
+from rapport.clinic.services import CLIENT_GOAL_MAX_LENGTH
 from rapport.measures.definitions import DECLINED, Instrument, Item
 from rapport.measures.services import RISK_NOTE_MAX
 
@@ -39,6 +41,8 @@ MAX_TEXT = 2000
 
 #: Shown when a submission carries no usable idempotency key (a page kept open from an
 #: older version, a tampered form): the answers are kept and a fresh key is issued.
+#: The "Your goals" page with nothing written: each goal is optional, but not all of them.
+NO_GOAL = _("Please write at least one goal, in your own words.")
 FORM_EXPIRED = _(
     "This form has expired. Your answers are still here: please check them and send them again."
 )
@@ -88,6 +92,8 @@ class Question:
     value: str
     errors: tuple[str, ...]
     hint: str = ""
+    #: A text answer's length limit, as the textarea's maxlength (a goal is shorter).
+    max_length: int = MAX_TEXT
 
 
 #: A bipolar item (the C-NIP's "structure the sessions, or allow them to be unstructured")
@@ -203,6 +209,10 @@ class QuestionnaireForm(forms.Form):
     def __init__(self, instrument: Instrument, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
+        # The "Your goals" page (goals.json): each goal becomes a clinic Goal, shorter than
+        # a comment, and at least one must be written.
+        self._goals = instrument.id == GOALS
+        self._text_limit = CLIENT_GOAL_MAX_LENGTH if self._goals else MAX_TEXT
         for item in instrument.items:
             self.fields[item.id] = self._field(item)
 
@@ -218,12 +228,22 @@ class QuestionnaireForm(forms.Form):
         }
         kind = _kind(item)
         if kind == "text":
-            messages["max_length"] = _(
-                "Please shorten your answer to %(limit_value)d characters or fewer "
-                "(it has %(show_value)d)."
+            messages["max_length"] = (
+                _(
+                    "Please shorten this goal to %(limit_value)d characters or fewer "
+                    "(it has %(show_value)d)."
+                )
+                if self._goals
+                else _(
+                    "Please shorten your answer to %(limit_value)d characters or fewer "
+                    "(it has %(show_value)d)."
+                )
             )
             return FreeTextField(
-                required=item.required, max_length=MAX_TEXT, strip=True, error_messages=messages
+                required=item.required,
+                max_length=self._text_limit,
+                strip=True,
+                error_messages=messages,
             )
         if kind == "number":
             assert item.slider is not None
@@ -252,6 +272,13 @@ class QuestionnaireForm(forms.Form):
                 self.add_error(item.id, _number_message(slider))
             else:
                 cleaned[item.id] = str(number)
+        if (
+            self._goals
+            and not self.errors
+            and not any(cleaned.get(item.id) for item in self.instrument.items)
+        ):
+            # On the first goal, so the page's summary leads to it.
+            self.add_error(self.instrument.items[0].id, NO_GOAL)
         return cleaned
 
     def answers(self) -> dict[str, object]:
@@ -286,6 +313,13 @@ class QuestionnaireForm(forms.Form):
     def questions(self) -> list[Question]:
         total = len(self.instrument.items)
         return [self._question(n, total, item) for n, item in enumerate(self.instrument.items, 1)]
+
+    def _hint(self, kind: str, slider) -> str:
+        if kind == "number" and slider:
+            return _number_hint(slider)
+        if kind == "text" and self._goals:
+            return str(_("Up to %(limit)d characters.") % {"limit": self._text_limit})
+        return ""
 
     def _question(self, number: int, total: int, item: Item) -> Question:
         bound = self[item.id]
@@ -322,7 +356,8 @@ class QuestionnaireForm(forms.Form):
             anchors=tuple((str(v), label) for v, label in sorted(anchors.items())),
             value=value,
             errors=tuple(str(e) for e in bound.errors),
-            hint=_number_hint(slider) if kind == "number" and slider else "",
+            hint=self._hint(kind, slider),
+            max_length=self._text_limit,
         )
 
 
@@ -340,13 +375,19 @@ def _instrument_choices(statuses, *, blank_label=None, none_label=None):
     return choices
 
 
+def _schedulable(statuses):
+    """What can be sent before or after every appointment: not the "Your goals" page,
+    which is sent once, when goals are set (by hand, from the check-in form)."""
+    return [status for status in statuses if status.instrument.id != GOALS]
+
+
 class ClinicScheduleForm(forms.Form):
     before_instrument = forms.ChoiceField(label=_("Before each appointment"))
     after_instrument = forms.ChoiceField(label=_("After each appointment"))
 
     def __init__(self, *args, statuses, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = _instrument_choices(statuses, blank_label=_("Nothing"))
+        choices = _instrument_choices(_schedulable(statuses), blank_label=_("Nothing"))
         for name in ("before_instrument", "after_instrument"):
             self.fields[name].choices = choices
 
@@ -359,7 +400,7 @@ class EpisodeScheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, default in zip(("before_instrument", "after_instrument"), defaults, strict=True):
             self.fields[name].choices = _instrument_choices(
-                statuses,
+                _schedulable(statuses),
                 blank_label=_("Clinic default (%(name)s)") % {"name": default or _("nothing")},
                 none_label=_("Nothing for this episode"),
             )

@@ -9,6 +9,7 @@ __all__ = [
     "COMMENT_ITEM",
     "DEFAULT_AFTER",
     "DEFAULT_BEFORE",
+    "GOALS",
     "PHQ9",
     "PHQ9_RISK_ITEM",
     "PUSHED_ITEM",
@@ -24,6 +25,9 @@ PHQ9_RISK_ITEM = "phq9_9"
 # (0 no, 1 a little, 2 yes).
 PUSHED_ITEM = "pushed"
 COMMENT_ITEM = "differently"
+# The "Your goals" page: up to three goals in the client's own words, each stored as a
+# clinic Goal written by the client (services.checkin_submit); never scored or scheduled.
+GOALS = "goals"
 
 # Issue 3: by default the PHQ-9 before each appointment and the session check-in after it.
 DEFAULT_BEFORE = PHQ9

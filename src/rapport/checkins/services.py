@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rapport.audit.services import Action, audit_record
+from rapport.checkins.instruments import GOALS
 from rapport.checkins.models import (
     NONE,
     OPEN_REFUSED_RISK,
@@ -45,7 +46,7 @@ from rapport.checkins.models import (
 )
 from rapport.checkins.tokens import hash_token, new_token
 from rapport.clinic.models import MISSED, Appointment, Episode, Phase
-from rapport.clinic.services import locked_appointment
+from rapport.clinic.services import goals_from_client, locked_appointment
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
@@ -574,10 +575,24 @@ def checkin_submit(
         actor="client-link",
         request=request,
     )
+    if created and locked.instrument_id == GOALS:
+        # The "Your goals" page: each goal written becomes a goal of the episode, in the same
+        # transaction as the stored answers (a refusal here stores neither). Keyed by the
+        # link, which stores one submission only.
+        goals_from_client(
+            episode=appointment.episode,
+            texts=[str(answers.get(item_id) or "") for item_id in _goal_items(locked)],
+            key=f"checkin:{locked.pk}",
+            request=request,
+        )
     locked.used_at = now
     locked.response = response
     locked.save(update_fields=["used_at", "response"])
     return response, created
+
+
+def _goal_items(checkin: CheckIn) -> tuple[str, ...]:
+    return instrument_for_clinic(checkin.client.clinic, checkin.instrument_id).item_ids
 
 
 def is_stored_submission(checkin: CheckIn, form_key: str) -> bool:

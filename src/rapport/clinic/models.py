@@ -158,6 +158,9 @@ class Goal(models.Model):
     # The key of the form that added the goal, as Client.creation_key: the same form sent
     # twice (a double click, a reload) gives back the goal it made instead of a second one.
     creation_key = models.CharField(max_length=32, null=True, editable=False)
+    # Written by the client on their "Your goals" link (check-ins), not typed by the
+    # therapist: the page says so, with the date, for the two of them to discuss and agree.
+    written_by_client = models.BooleanField(_("written by the client"), default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -51,6 +51,7 @@ __all__ = [
     "episode_end",
     "episode_update",
     "goal_create",
+    "goals_from_client",
     "goal_update",
     "locked_appointment",
     "validate_care_date",
@@ -441,6 +442,49 @@ def goal_create(*, actor, episode: Episode, text: str, form_key: str = "", reque
         request=request,
     )
     return goal
+
+
+#: Goals one "Your goals" link can add, and how long each may be (the client's page says
+#: so): a goal is a sentence to discuss and agree, not an essay.
+CLIENT_GOALS_MAX = 3
+CLIENT_GOAL_MAX_LENGTH = 300
+
+
+@transaction.atomic
+def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=None) -> list[Goal]:
+    """The goals a client wrote on their "Your goals" link (check-ins), each a goal of
+    ``episode`` marked as written by the client, audited as the client link's doing.
+
+    ``key`` names the link's stored submission (at most 24 characters): goal *n* gets the
+    creation key ``<key>:<n>``, so the same submission handled twice adds nothing (the
+    check-in's own lock already sees to it; the key makes it hold at the database too).
+    Texts are never logged."""
+    _require_open(episode)
+    texts = [text.strip() for text in texts if text and text.strip()]
+    if not texts:
+        raise ValidationError("Write at least one goal.")
+    if len(texts) > CLIENT_GOALS_MAX:
+        raise ValidationError(f"Up to {CLIENT_GOALS_MAX} goals can be written at once.")
+    if any(len(text) > CLIENT_GOAL_MAX_LENGTH for text in texts):
+        raise ValidationError(f"A goal can be {CLIENT_GOAL_MAX_LENGTH} characters at most.")
+    goals = []
+    for number, text in enumerate(texts, 1):
+        creation_key = f"{key}:{number}"
+        goal, created = Goal.objects.get_or_create(
+            episode=episode,
+            creation_key=creation_key,
+            defaults={"text": text, "written_by_client": True},
+        )
+        if created:
+            audit_record(
+                actor="client-link",
+                action=Action.CREATE,
+                target=f"goal:{goal.pk}",
+                client_id=episode.client_id,
+                request=request,
+            )
+        goals.append(goal)
+    return goals
 
 
 @transaction.atomic
