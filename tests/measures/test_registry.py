@@ -19,7 +19,7 @@ from rapport.measures.registry import (
     load_file,
 )
 
-SHIPPED = {"cnip", "core10", "gad7", "ors", "phq9", "session-checkin", "srs", "wai-sr"}
+SHIPPED = {"cnip", "core10", "gad7", "goals", "ors", "phq9", "session-checkin", "srs", "wai-sr"}
 
 
 def minimal() -> dict:
