@@ -91,8 +91,10 @@ REFERRALS = [
 
 #: The demo clinic's crisis contacts: labelled as made up, so nobody takes them for a real
 #: service, yet set, so the demo shows the client's pages as a clinic that has set its own
-#: (and no "crisis contacts not set" warnings where a real clinic would have none).
-DEMO_CRISIS_TEXT = "Demo Crisis Line (not a real service): 0800 555 0100"
+#: (and no "crisis contacts not set" warnings where a real clinic would have none). The
+#: number is in Ofcom's range kept for drama (0808 157 0000 to 0999), which reaches nobody:
+#: the client's page makes it tap-to-call, and a real-looking 0800 number could be someone's.
+DEMO_CRISIS_TEXT = "Demo Crisis Line (not a real service): 0808 157 0123"
 
 _extensions: list[Callable[[Clinic, random.Random], None]] = []
 

@@ -58,7 +58,7 @@ def test_a_second_tab_with_a_risk_answer_is_told_and_the_therapist_sees_a_notice
     assert "Risk answer" in first_row.inner_text()
     page.goto(f"{live_server.url}/clients/{client_a.pk}/")
     notice = page.get_by_role("region", name="Risk answer to follow up")
-    assert "on a link that could no longer be used" in notice.inner_text()
+    assert "was sent on this client’s link, which could no longer take it" in notice.inner_text()
     assert "Several days" not in notice.inner_text()  # no answer values were kept
     notice.get_by_label("What did you do to follow this up").fill(
         "Phoned the client; safety plan reviewed."

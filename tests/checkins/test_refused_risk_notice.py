@@ -22,7 +22,7 @@ from rapport.clinic.models import Episode, Phase
 from rapport.clinic.services import episode_end
 from rapport.measures.models import Response
 
-NOTICE = "on a link that could no longer be used"
+NOTICE = "was sent on this client’s link, which could no longer take it"
 RISKY = {**PHQ9_ZERO, "phq9_9": "1"}  # "Several days"
 
 

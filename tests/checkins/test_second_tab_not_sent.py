@@ -132,12 +132,24 @@ def test_a_second_tab_with_the_same_answers_is_not_told_they_arrived(client, cli
 
 
 @pytest.mark.django_db
-def test_reloading_the_refused_risk_form_records_one_notice(client, client_a):
+def test_reloading_the_refused_risk_form_records_one_notice_and_hides_the_crisis_section(
+    client, client_a, crisis_line
+):
+    """Only the first send of the refused form shows the crisis section; a reload of it (on
+    a shared device, maybe by the next person) gets the "not sent" page a form without a
+    risk answer gets, byte for byte. (This test used to assert the crisis section on every
+    reload: that told the next person the previous sender answered a risk item at risk.)"""
     _, token = make_link(client_a)
     first, second = two_tabs(client, token)
+    third = form_key(client.get(f"/c/{token}/").content.decode())
     post(client, token, first, PHQ9_ZERO)
-    for _ in range(3):
+    page = post(client, token, second, {**PHQ9_ZERO, "phq9_9": "2"}).content.decode()
+    assert NOT_SENT in page and CRISIS_SECTION in page
+    for _ in range(2):
         page = post(client, token, second, {**PHQ9_ZERO, "phq9_9": "2"}).content.decode()
-        assert NOT_SENT in page and CRISIS_SECTION in page
+        assert NOT_SENT in page and CRISIS_SECTION not in page
+        assert crisis_line.name not in page
+    calm = post(client, token, third, PHQ9_ZERO).content.decode()  # a form without risk
+    assert page == calm
     assert RefusedRiskAnswer.objects.count() == 1
     assert Response.objects.count() == 1

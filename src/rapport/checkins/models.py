@@ -143,6 +143,18 @@ class CheckIn(models.Model):
 OPEN_REFUSED_RISK = models.Q(reviewed_at__isnull=True)
 
 
+class RefusedReason(models.TextChoices):
+    """Why a link did not store a risk answer sent on it (``RefusedRiskAnswer.reason``)."""
+
+    USED = "used", _("The link had already been used for earlier answers")
+    EXPIRED = "expired", _("The link had expired")
+    REVOKED = "revoked", _("The link had been revoked or replaced")
+    EPISODE_ENDED = "episode_ended", _("The episode of care had ended")
+    #: The form whose answers the link stored, sent again (same form key: a slow tablet,
+    #: Back then Send) with a risk item now answered at risk: only the first send counts.
+    CHANGED = "changed", _("The form was sent again with a changed answer")
+
+
 class RefusedRiskAnswer(models.Model):
     """A risk answer sent on a link that could no longer be used (already used for other
     answers, expired past the grace period, revoked, or its episode ended).
@@ -164,8 +176,8 @@ class RefusedRiskAnswer(models.Model):
     #: The risk item ids answered at risk (which question, never the answer given).
     items = models.JSONField(default=list)
     sent_at = models.DateTimeField()
-    #: Why the link could not be used: "used", "expired", "revoked" or "episode_ended".
-    reason = models.CharField(max_length=20)
+    #: Why the link could not be used (or, "changed", why the answer was not stored).
+    reason = models.CharField(max_length=20, choices=RefusedReason.choices)
     #: ``checkin:<id>:<form key>``: the same form sent again (Reload) adds nothing.
     submission_key = models.CharField(max_length=100, unique=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
@@ -185,3 +197,17 @@ class RefusedRiskAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Refused risk answer {self.pk} ({self.instrument_id})"
+
+
+class RefusedForm(models.Model):
+    """A form key a link has already refused (``checkin:<id>:<form key>``): the same form
+    sent again (Reload re-posts it; on a shared device that may be the next person) gets
+    the refusal page without the crisis section, as a repeat of a stored submission gets the
+    plain thank-you page. Holds no answers, only that this form was refused once."""
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="refused_forms")
+    submission_key = models.CharField(max_length=100, unique=True)
+    refused_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Refused form {self.pk} of check-in {self.checkin_id}"

@@ -23,7 +23,7 @@ from rapport.checkins.instruments import (
     PUSHED_ITEM,
     SESSION_CHECKIN,
 )
-from rapport.checkins.models import RefusedRiskAnswer, Timing
+from rapport.checkins.models import RefusedReason, Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
 from rapport.core.people import name_with_role
@@ -145,10 +145,13 @@ def follow_up(response) -> dict | None:
 
 #: Why a link could not take a form, in words for the clinician (``RefusedRiskAnswer.reason``).
 _REFUSED_BECAUSE = {
-    "used": _("the link had already been used for earlier answers"),
-    "expired": _("the link had expired"),
-    "revoked": _("the link had been revoked or replaced"),
-    "episode_ended": _("the episode of care had ended"),
+    RefusedReason.USED: _("the link had already been used for earlier answers"),
+    RefusedReason.EXPIRED: _("the link had expired"),
+    RefusedReason.REVOKED: _("the link had been revoked or replaced"),
+    RefusedReason.EPISODE_ENDED: _("the episode of care had ended"),
+    RefusedReason.CHANGED: _(
+        "the same form had already been sent with other answers, and the link keeps the first ones"
+    ),
 }
 
 
@@ -187,19 +190,6 @@ def refused_follow_up(notice) -> dict:
     }
 
 
-def _refused_risk_answers(client) -> tuple[list, list]:
-    """The client's refused risk answers: open ones (newest first), and those followed up
-    (latest follow-up first, with who recorded it; the notes decrypt on read)."""
-    notices = RefusedRiskAnswer.objects.filter(client=client).select_related("reviewed_by")
-    open_ones = [n for n in notices if n.reviewed_at is None]
-    done = sorted(
-        (n for n in notices if n.reviewed_at is not None),
-        key=lambda n: (n.reviewed_at, n.pk),
-        reverse=True,
-    )
-    return open_ones, done
-
-
 def risk_panel(request, client) -> dict | None:
     """Open risk answers (a red notice, each with the form to record its follow-up) and
     the record of those followed up (a quiet list: it stays, it is not an alarm)."""
@@ -218,7 +208,7 @@ def risk_panel(request, client) -> dict | None:
     history = [f for f in map(follow_up, followed_up) if f is not None]
     # Risk answers sent on a link that could no longer be used: nothing of them was stored,
     # so this notice is the only way they reach anyone (read under the same audit row).
-    refused_open, refused_done = _refused_risk_answers(client)
+    refused_open, refused_done = selectors.refused_risk_answers_for_user(request.user, client)
     refused = [refused_risk_answer(n) for n in refused_open]
     refused_history = [refused_follow_up(n) for n in refused_done]
     if not notices and not history and not refused and not refused_history:

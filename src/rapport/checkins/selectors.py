@@ -52,6 +52,8 @@ __all__ = [
     "episode_override",
     "episode_schedule",
     "get_checkin_for_user",
+    "get_refused_risk_answer_for_user",
+    "refused_risk_answers_for_user",
     "instrument_label",
     "link_status",
     "rating_of_the_session",
@@ -277,6 +279,35 @@ def get_checkin_for_user(user, checkin_id) -> CheckIn:
         )
     except (CheckIn.DoesNotExist, ValueError, TypeError):
         raise Http404("No such check-in") from None
+
+
+def get_refused_risk_answer_for_user(user, notice_id) -> RefusedRiskAnswer:
+    """A risk answer sent on a link that could no longer be used, of a client ``user`` may
+    see (with its client and whoever followed it up), or 404."""
+    try:
+        return RefusedRiskAnswer.objects.select_related("client", "reviewed_by").get(
+            pk=int(notice_id), client__in=clients_for(user)
+        )
+    except (RefusedRiskAnswer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such notice") from None
+
+
+def refused_risk_answers_for_user(
+    user, client
+) -> tuple[list[RefusedRiskAnswer], list[RefusedRiskAnswer]]:
+    """The client's refused risk answers, if ``user`` may see the client (else none): open
+    ones (newest first), and those followed up (latest follow-up first, with who recorded
+    it; the notes decrypt on read)."""
+    notices = RefusedRiskAnswer.objects.filter(
+        client=client, client__in=clients_for(user)
+    ).select_related("reviewed_by")
+    open_ones = [n for n in notices if n.reviewed_at is None]
+    done = sorted(
+        (n for n in notices if n.reviewed_at is not None),
+        key=lambda n: (n.reviewed_at, n.pk),
+        reverse=True,
+    )
+    return open_ones, done
 
 
 def episode_override(episode) -> dict[str, str]:

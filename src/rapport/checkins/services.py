@@ -40,6 +40,8 @@ from rapport.checkins.models import (
     ClinicSchedule,
     EpisodeSchedule,
     Mode,
+    RefusedForm,
+    RefusedReason,
     RefusedRiskAnswer,
     RevokedBecause,
     Timing,
@@ -57,7 +59,9 @@ __all__ = [
     "FORM_GRACE",
     "CheckinUnavailable",
     "checkin_create",
+    "Refusal",
     "checkin_refused",
+    "checkin_resent",
     "checkin_email",
     "checkin_revoke",
     "checkin_share_text",
@@ -609,6 +613,17 @@ def is_stored_submission(checkin: CheckIn, form_key: str) -> bool:
     return stored.first() == submission_key(checkin, form_key)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What :func:`checkin_refused` recorded. ``repeat``: this very form (its key) was
+    refused before, so this is Reload or Forward re-posting it (on a shared device, maybe
+    the next person): its page must show nothing drawn from the answers. ``notice``: the
+    risk notice recorded now, if any."""
+
+    repeat: bool
+    notice: RefusedRiskAnswer | None
+
+
 @transaction.atomic
 def checkin_refused(
     *,
@@ -618,17 +633,20 @@ def checkin_refused(
     reason: str,
     request=None,
     now: datetime | None = None,
-) -> RefusedRiskAnswer | None:
+) -> Refusal:
     """A form sent on a link that could no longer be used: nothing of it is stored.
 
     Every such submission is audited alike (``checkin:<id>:refused``), with or without a
     risk answer: a row written only after one would tell whoever reads the audit log (clinic
-    admins do) whose answers raised a risk notice. When ``risk_items`` (the risk items the
-    sent form answered at risk) is not empty, a :class:`RefusedRiskAnswer` is recorded, with
-    no answer values and no free text, so the client's therapist and their supervisor see
-    that a risk answer was sent and lost, and follow it up. The same form sent again (same
-    key: Reload re-posts it) records nothing more, and while one such notice of this link
-    is still open another adds nothing: the therapist's task is the same."""
+    admins do) whose answers raised a risk notice. Its form key is remembered
+    (:class:`RefusedForm`), so the same form sent again is told apart from a first send
+    (:attr:`Refusal.repeat`). When ``risk_items`` (the risk items the sent form answered at
+    risk) is not empty, a :class:`RefusedRiskAnswer` is recorded, with no answer values and
+    no free text, so the client's therapist and their supervisor see that a risk answer was
+    sent and lost, and follow it up; a form whose key is missing or malformed (a tampered
+    or very old page) is recorded under a generated key. The same form sent again records
+    nothing more, and while one such notice of this link is still open another adds
+    nothing: the therapist's task is the same."""
     now = now or timezone.now()
     audit_record(
         actor="client-link",
@@ -637,8 +655,6 @@ def checkin_refused(
         client_id=checkin.client_id,
         request=request,
     )
-    if not risk_items or not valid_form_key(form_key):
-        return None
     # The link's row lock (SQLite: the transaction's write lock): two refused sends at once
     # (two tabs) cannot both find no open notice and both add one. Read with its episode, as
     # stored now, for the reason below.
@@ -647,7 +663,81 @@ def checkin_refused(
         .select_related("appointment__episode")
         .filter(pk=checkin.pk)
         .first()
+    ) or checkin
+    repeat = False
+    if valid_form_key(form_key):
+        _form, first = RefusedForm.objects.get_or_create(
+            submission_key=submission_key(checkin, form_key),
+            defaults={"checkin": checkin, "refused_at": now},
+        )
+        repeat = not first
+    else:
+        # No key to tell a repeat by, nor to key the notice on: a key of its own.
+        form_key = new_form_key()
+    if not risk_items:
+        return Refusal(repeat=repeat, notice=None)
+    notice = _refused_risk_record(
+        checkin=checkin,
+        form_key=form_key,
+        risk_items=risk_items,
+        reason=_refusal_reason(locked, reason),
+        now=now,
     )
+    return Refusal(repeat=repeat, notice=notice)
+
+
+@transaction.atomic
+def checkin_resent(
+    *,
+    checkin: CheckIn,
+    form_key: str,
+    risk_items: list[str],
+    request=None,
+    now: datetime | None = None,
+) -> RefusedRiskAnswer | None:
+    """The form whose answers the link stored, sent again (the same form key: a double
+    click, Reload, a slow tablet's retry, or Back, an answer changed, Send).
+
+    The link keeps the answers it stored, and the client's page is decided by the key
+    alone (the plain thank-you or "already sent" page: a page that told whether the answers
+    differ would let whoever holds the link find them out). But a risk item this send
+    answered at risk that the stored answers do not flag (their ``risk_flags``) would reach
+    nobody: a :class:`RefusedRiskAnswer` is recorded for it (reason "changed"), under the
+    rules of :func:`checkin_refused` (once per form; nothing while one of the link's notices
+    is open). Every repeat is audited alike (``checkin:<id>:resent``), changed or not."""
+    now = now or timezone.now()
+    audit_record(
+        actor="client-link",
+        action=Action.SUBMIT,
+        target=f"checkin:{checkin.pk}:resent",
+        client_id=checkin.client_id,
+        request=request,
+    )
+    if not risk_items or not valid_form_key(form_key):
+        return None
+    locked = CheckIn.objects.select_for_update(of=("self",)).filter(pk=checkin.pk).first()
+    if locked is None or locked.response_id is None:
+        return None
+    stored = Response.objects.filter(pk=locked.response_id).first()
+    if stored is None or stored.idempotency_key != submission_key(locked, form_key):
+        return None
+    new_items = [item for item in risk_items if item not in stored.risk_flags]
+    if not new_items:
+        return None
+    return _refused_risk_record(
+        checkin=locked,
+        form_key=form_key,
+        risk_items=new_items,
+        reason=RefusedReason.CHANGED,
+        now=now,
+    )
+
+
+def _refused_risk_record(
+    *, checkin: CheckIn, form_key: str, risk_items: list[str], reason: str, now: datetime
+) -> RefusedRiskAnswer | None:
+    """One notice per form, and none while one of the link's is open (the caller holds
+    the link's row lock)."""
     if RefusedRiskAnswer.objects.filter(OPEN_REFUSED_RISK, checkin=checkin).exists():
         return None
     notice, _created = RefusedRiskAnswer.objects.get_or_create(
@@ -658,7 +748,7 @@ def checkin_refused(
             "instrument_id": checkin.instrument_id,
             "items": list(risk_items),
             "sent_at": now,
-            "reason": _refusal_reason(locked or checkin, reason),
+            "reason": reason,
         },
     )
     return notice

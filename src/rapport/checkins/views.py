@@ -165,6 +165,16 @@ def answer(request, token):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if not created:
+                # The stored form sent again: the page stays the plain thank-you page, but
+                # a risk answer it now carries that the stored answers lack must reach staff.
+                services.checkin_resent(
+                    checkin=checkin,
+                    form_key=form.cleaned_data["form_key"],
+                    risk_items=form.endorsed_risk(),
+                    request=request,
+                    now=now,
+                )
             return _thanks(request, checkin, response, stored_now=created)
     if not open_form:
         return _refused(request, checkin, form, lookup.status)
@@ -211,24 +221,34 @@ def _refused(request, checkin, form, status: str):
     When what was just sent answers a risk item at risk (the instrument's ``risk_items``,
     read from the answers that validated), both pages open with the crisis section, and a
     notice for the client's therapist is recorded (``services.checkin_refused``): the client
-    who wrote it must not be left with nothing, nor the answer reach nobody."""
+    who wrote it must not be left with nothing, nor the answer reach nobody.
+
+    Only the first send of a form shows the crisis section: the same form sent again (same
+    key: Reload or Forward re-posting it) gets the page a form without a risk answer gets,
+    byte for byte, as a repeat on the thank-you page does (:func:`_thanks`): on a shared
+    device the next person to press Reload must not learn that the last one answered a risk
+    item at risk."""
     form_key = request.POST.get("form_key", "")
-    if status == "used" and services.is_stored_submission(checkin, form_key):
-        return _already_sent(request, checkin)
     risk_items = form.endorsed_risk()
-    services.checkin_refused(
+    if status == "used" and services.is_stored_submission(checkin, form_key):
+        services.checkin_resent(
+            checkin=checkin, form_key=form_key, risk_items=risk_items, request=request
+        )
+        return _already_sent(request, checkin)
+    refusal = services.checkin_refused(
         checkin=checkin, form_key=form_key, risk_items=risk_items, reason=status, request=request
     )
+    risk = bool(risk_items) and not refusal.repeat
     if status == "used":
-        return _not_sent(request, checkin, risk=bool(risk_items))
-    return _unavailable(request, 410, checkin=checkin, risk=bool(risk_items))
+        return _not_sent(request, checkin, risk=risk)
+    return _unavailable(request, 410, checkin=checkin, risk=risk)
 
 
 def _not_sent(request, checkin, *, risk: bool):
     """Another form sent on a link already used for other answers (a second tab or device):
     say honestly that these answers were not sent. With ``risk`` (this form answered a risk
-    item at risk) the crisis section names the clinic, as the "cannot be used" page does;
-    only this request shows it, drawn from what it carried itself."""
+    item at risk, and this is its first send) the crisis section names the clinic, as the
+    "cannot be used" page does; only this request shows it, drawn from what it carried."""
     page = render(
         request,
         "checkins/not_sent.html",
@@ -620,7 +640,7 @@ def refused_risk_reviewed(request, notice_id):
     the clinician's note, once; the page comes back only when the note needs correcting or
     someone else recorded a follow-up first (their note stays, the sender's text is shown
     back). Reached through the user's scope: a notice of a client outside it is a 404."""
-    notice = _refused_notice_for_user(request.user, notice_id)
+    notice = selectors.get_refused_risk_answer_for_user(request.user, notice_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = RiskFollowUpForm(request.POST)
@@ -642,21 +662,6 @@ def refused_risk_reviewed(request, notice_id):
         request, _("Follow-up recorded. It stays on this page under “Risk answers followed up”.")
     )
     return redirect("client_detail", client_id=notice.client_id)
-
-
-def _refused_notice_for_user(user, notice_id):
-    from rapport.checkins.models import RefusedRiskAnswer
-
-    notice = (
-        RefusedRiskAnswer.objects.filter(
-            pk=notice_id, client__in=clinic_selectors.clients_for(user)
-        )
-        .select_related("client", "reviewed_by")
-        .first()
-    )
-    if notice is None:
-        raise Http404
-    return notice
 
 
 def _refused_follow_up_page(request, notice, form, *, status):
