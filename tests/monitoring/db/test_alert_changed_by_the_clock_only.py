@@ -7,8 +7,6 @@ Fixed clock: ``NOW`` (Monday 2 Mar 2026, noon) for the answers and the recompute
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 
 import pytest
 from django.utils import timezone
@@ -17,20 +15,12 @@ from rapport.clinic.models import Appointment, Attendance
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 from rapport.monitoring.news import shown_version
 from rapport.monitoring.tasks import recompute_alerts
+from tests.monitoring.db.conftest import CHANGED, shown_on, text
 from tests.monitoring.db.helpers import NOW, checkins, make_episode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 DAY = dt.timedelta(days=1)
-CHANGED = "This alert changed while the page was open: read what is new, then choose again."
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def shown_on(page: str) -> list[str]:
-    return re.findall(r'<input type="hidden" name="shown" value="([0-9a-f]*)"', page)
 
 
 def inputs(name: str) -> dict:

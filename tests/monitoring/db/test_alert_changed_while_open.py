@@ -9,31 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 
 import pytest
 from django.utils import timezone
 
 from rapport.audit.models import AuditEvent
 from rapport.monitoring import services
-from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus, RepairAction
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import NOW, checkin_answers, record
+from tests.monitoring.db.conftest import CHANGED, answer_session_2_pushed, shown_on, text
+from tests.monitoring.db.helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
-CHANGED = "This alert changed while the page was open: read what is new, then choose again."
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def shown_on(page: str) -> list[str]:
-    return re.findall(r'<input type="hidden" name="shown" value="([0-9a-f]*)"', page)
 
 
 def inputs(name: str) -> dict:
@@ -45,13 +35,6 @@ def inputs(name: str) -> dict:
         "dismiss": {"reason": "Talked it through with the client."},
         "snooze": {"until": (today + 9 * DAY).isoformat()},
     }[name]
-
-
-def answer_session_2_pushed(client, held) -> None:
-    """While the page is open: the check-in about session 2, answered late, says "yes"."""
-    at = NOW + DAY - HOUR
-    record(client, CHECKIN, checkin_answers(9, 9, 9, 9, pushed=2), at=at, appointment=held[1])
-    recompute_alerts(now=at + HOUR)
 
 
 def stored(alert: Alert) -> tuple:

@@ -7,37 +7,18 @@ Fixed clock: ``NOW`` (Monday 2 Mar 2026, noon) for the answers and the recompute
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 
 import pytest
 from django.utils import timezone
 
 from rapport.monitoring import services
-from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import AlertStatus, RepairAction
-from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import NOW, checkin_answers, record
+from tests.monitoring.db.conftest import CHANGED, answer_session_2_pushed, shown_on, text
+from tests.monitoring.db.helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 DAY = dt.timedelta(days=1)
-HOUR = dt.timedelta(hours=1)
-CHANGED = "This alert changed while the page was open: read what is new, then choose again."
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def shown_on(page: str) -> list[str]:
-    return re.findall(r'<input type="hidden" name="shown" value="([0-9a-f]*)"', page)
-
-
-def answer_session_2_pushed(client, held) -> None:
-    at = NOW + DAY - HOUR
-    record(client, CHECKIN, checkin_answers(9, 9, 9, 9, pushed=2), at=at, appointment=held[1])
-    recompute_alerts(now=at + HOUR)
 
 
 # name: (what the therapist sent wrong, the field's error, the same corrected)
