@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.checkins.instruments import SESSION_CHECKIN
+from rapport.checkins.instruments import GOALS, SESSION_CHECKIN
 from rapport.checkins.models import (
     NONE,
     OPEN_REFUSED_RISK,
@@ -332,6 +332,8 @@ def rating_of_the_session(appointment) -> SessionRating | None:
     rating = (
         Response.objects.filter(appointment=appointment)
         .filter(Q(instrument_id__in=_alliance_ids()) | Q(checkin__timing=Timing.AFTER))
+        # The client's goals say nothing about the session, whatever the link's timing.
+        .exclude(instrument_id=GOALS)
         .select_related("checkin")
         .order_by("administered_at", "pk")
         .first()

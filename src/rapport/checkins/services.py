@@ -282,6 +282,11 @@ def checkin_create(
     instrument = _sendable_instrument(client.clinic, instrument_id)
     if timing not in Timing.values:
         raise ValidationError({"timing": _("Choose before or after the session.")})
+    if instrument.id == GOALS:
+        # The client's goals say nothing about a session: stored as "after the session",
+        # the answer would count as the client's rating of it (_rates_the_session), i.e.
+        # as evidence they attended, and the page would say "About your session today".
+        timing = Timing.OTHER
     if mode not in Mode.values:
         raise ValidationError({"mode": _("Choose a link or tablet mode.")})
     if not episode.is_open:
@@ -497,6 +502,10 @@ def _revoke_by_the_system(checkins: list[CheckIn], now: datetime, reason: str) -
 
 
 def _rates_the_session(appointment, checkin: CheckIn) -> bool:
+    if checkin.instrument_id == GOALS:
+        # Never a rating of the session, whatever timing a link made before
+        # checkin_create fixed it to "other" carries.
+        return False
     if checkin.timing == Timing.AFTER:
         return True
     try:
