@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+# The ordinary session to compare with is parser_worst_case's (this folder is on sys.path).
+from parser_worst_case import _clock, ordinary_session  # noqa: E402
 from rapport.transcripts.forms import MAX_UPLOAD_BYTES  # noqa: E402
 from rapport.transcripts.parsing import (  # noqa: E402
     MAX_ENTRIES,
@@ -38,19 +40,6 @@ from rapport.transcripts.parsing import (  # noqa: E402
 
 __all__ = ["CASES", "main"]
 
-_SENTENCES = (
-    "I keep thinking about what you said last week about the evenings.",
-    "So the evenings are when it gets hardest.",
-    "Yes, and then I pick up the phone and scroll for hours.",
-    "What would you like those evenings to look like instead?",
-)
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:06.3f}"
-
 
 def _until(size: int, make: Callable[[int], str], head: str = "") -> bytes:
     """``head``, then ``make(0)``, ``make(1)``... up to about ``size`` bytes."""
@@ -61,18 +50,6 @@ def _until(size: int, make: Callable[[int], str], head: str = "") -> bytes:
         total += len(part)
         n += 1
     return "".join(parts).encode()
-
-
-def ordinary_session(size: int) -> bytes:
-    """A two-speaker WebVTT session (voice tags, cue ids), turns of six cues: about 19,000
-    cues and 3,200 turns in 2 MB, under every limit, so it is read, not refused."""
-
-    def cue(n: int) -> str:
-        speaker = "Jo Counsellor" if (n // 6) % 2 == 0 else "Robin"
-        timing = f"{_clock(n * 4.0)} --> {_clock(n * 4.0 + 3.5)}"
-        return f"\n{n + 1}\n{timing}\n<v {speaker}>{_SENTENCES[n % 4]}</v>\n"
-
-    return _until(size, cue, "WEBVTT\n")
 
 
 # name -> (filename, file of about the given size); each must be refused.

@@ -75,7 +75,7 @@ def _clock(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:06.3f}"
 
 
-def _ordinary_session(size: int) -> bytes:
+def ordinary_session(size: int) -> bytes:
     """A two-speaker WebVTT session as Teams exports it (voice tags, cue ids), turns of six
     caption cues, so that 2 MB (some 3,700 turns) stays under MAX_TURNS: the ordinary file
     must be read, not refused."""
@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=15.0)
     args = parser.parse_args(argv)
     size = MAX_UPLOAD_BYTES - 1024
-    parse_transcript(_ordinary_session(size // 8), "warm.vtt")  # caches built on first use
-    baseline, baseline_outcome = _time(_ordinary_session(size), "session.vtt", args.repeats)
+    parse_transcript(ordinary_session(size // 8), "warm.vtt")  # caches built on first use
+    baseline, baseline_outcome = _time(ordinary_session(size), "session.vtt", args.repeats)
     results, failed = [], 0
     for name, (filename, make) in CASES.items():
         limit_s, outcome = _time(make(size), filename, args.repeats)
