@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from gunicorn.config import Config
+from tests.core._gunicorn import gunicorn_serving
 
-from rapport.cli import gunicorn_argv
 from rapport.lib.access_log import RedactingLogger
 from rapport.lib.redact import REDACTED, RedactSecretPaths
 
@@ -102,24 +99,10 @@ def app(environ, start_response):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_gunicorns_error_log_has_no_token(tmp_path: Path):
     # A real gunicorn with the command line `rapport serve` runs, serving an app that fails.
-    (tmp_path / "failing_app.py").write_text(_APP)
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter's gunicorn, fixed arguments
-        gunicorn_argv(f"127.0.0.1:{port}", 1, app="failing_app:app"),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
+    with gunicorn_serving(tmp_path, _APP) as served:
+        port = served.port
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/c/{TOKEN}/", timeout=5)  # noqa: S310
@@ -134,9 +117,7 @@ def test_gunicorns_error_log_has_no_token(tmp_path: Path):
             # A request line without a version: gunicorn refuses it, quoting the line.
             raw.sendall(f"GET /c/{TOKEN}/\r\nHost: x\r\n\r\n".encode())
             raw.recv(1024)
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0].decode()
+    output = served.output
     assert f"Error handling request GET /c/{REDACTED}/" in output, output
     assert f"RuntimeError: failed on /c/{REDACTED}/" in output, output
     assert f"Invalid HTTP request line: 'GET /c/{REDACTED}/'" in output, output

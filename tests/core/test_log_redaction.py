@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.core._gunicorn import gunicorn_serving
 
-from rapport.cli import gunicorn_argv
 from rapport.lib.redact import REDACTED, redact_secret_paths
 
 TOKEN = "k3Jq-9xZ_secretTOKEN"
@@ -67,24 +63,10 @@ def app(environ, start_response):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_gunicorns_access_log_has_no_token(tmp_path: Path):
     # A real gunicorn with the command line `rapport serve` runs, serving a stub app.
-    (tmp_path / "stub_app.py").write_text(_APP)
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter's gunicorn, fixed arguments
-        gunicorn_argv(f"127.0.0.1:{port}", 1, app="stub_app:app"),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
+    with gunicorn_serving(tmp_path, _APP) as served:
+        port = served.port
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/c/{TOKEN}/",
             headers={"Referer": f"http://127.0.0.1:{port}/c/{TOKEN}/"},
@@ -97,9 +79,7 @@ def test_gunicorns_access_log_has_no_token(tmp_path: Path):
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not start")
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0].decode()
+    output = served.output
     access = [line for line in output.splitlines() if "GET /c/" in line]
     assert access, output
     assert TOKEN not in output
