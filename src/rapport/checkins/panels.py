@@ -20,6 +20,7 @@ from rapport.audit.services import Action, audit_record
 from rapport.checkins import selectors
 from rapport.checkins.instruments import (
     COMMENT_ITEM,
+    GOALS,
     PUSHED_ITEM,
     SESSION_CHECKIN,
 )
@@ -533,6 +534,11 @@ def checkins_panel(request, client) -> dict:
     provided = hooks.counted_responses(client) if grouped else None
     series = []
     for instrument_id, responses in sorted(grouped.items()):
+        if instrument_id == GOALS:
+            # Not a measure: no score, and not about a session. The goals panel shows what
+            # the client wrote, "in the client's words, <date>"; a table here would read
+            # as a questionnaire with "scores" to discuss.
+            continue
         try:
             instrument = get_instrument(instrument_id)
         except InstrumentNotFound:
