@@ -174,3 +174,20 @@ def test_goals_cannot_be_scheduled_before_or_after_every_session(
     episode = client_a.episodes.get()
     page = login(therapist_a).get(f"/episodes/{episode.pk}/checkins/").content.decode()
     assert 'value="goals"' not in page
+
+
+@pytest.mark.django_db
+def test_the_same_goal_sent_on_a_replaced_link_and_the_new_one_is_added_once(client, client_a):
+    """A replaced link's form still open (FORM_GRACE) and the new link both sent: each is
+    stored, but words the client already wrote (case and spacing aside, or twice on one
+    form) do not become a second goal."""
+    _, old_token = make_link(client_a, "goals")
+    old_key = form_key(client.get(f"/c/{old_token}/").content.decode())
+    _, new_token = make_link(client_a, "goals")  # the old link is replaced
+    sent_old = client.post(f"/c/{old_token}/", {**NO_GOALS, "goal_1": FIRST, "form_key": old_key})
+    assert sent_old.status_code == 200
+    new_key = form_key(client.get(f"/c/{new_token}/").content.decode())
+    again = {"goal_1": f"  {FIRST.upper()} ", "goal_2": SECOND, "goal_3": SECOND}
+    assert client.post(f"/c/{new_token}/", {**again, "form_key": new_key}).status_code == 200
+    assert Response.objects.filter(client=client_a, instrument_id="goals").count() == 2
+    assert [goal.text for goal in client_goals(client_a)] == [FIRST, SECOND]

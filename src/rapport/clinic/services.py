@@ -457,8 +457,9 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
 
     ``key`` names the link's stored submission (at most 24 characters): goal *n* gets the
     creation key ``<key>:<n>``, so the same submission handled twice adds nothing (the
-    check-in's own lock already sees to it; the key makes it hold at the database too).
-    Texts are never logged."""
+    check-in's own lock already sees to it; the key makes it hold at the database too),
+    and words the client already wrote for the episode are not added again. Returns the
+    goals added. Texts are never logged."""
     _require_open(episode)
     texts = [text.strip() for text in texts if text and text.strip()]
     if not texts:
@@ -467,8 +468,16 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
         raise ValidationError(f"Up to {CLIENT_GOALS_MAX} goals can be written at once.")
     if any(len(text) > CLIENT_GOAL_MAX_LENGTH for text in texts):
         raise ValidationError(f"A goal can be {CLIENT_GOAL_MAX_LENGTH} characters at most.")
+    # A goal the client already wrote for this episode is not added again: the same words
+    # sent on a second link (a replaced link's form still open, then the new one) or in two
+    # boxes of one form. Compared as written, ignoring case and spacing (texts are
+    # encrypted, so in Python; an episode has a handful of goals).
+    seen = {_same_goal(goal.text) for goal in episode.goals.filter(written_by_client=True)}
     goals = []
     for number, text in enumerate(texts, 1):
+        if _same_goal(text) in seen:
+            continue
+        seen.add(_same_goal(text))
         creation_key = f"{key}:{number}"
         goal, created = Goal.objects.get_or_create(
             episode=episode,
@@ -485,6 +494,10 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
             )
         goals.append(goal)
     return goals
+
+
+def _same_goal(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 @transaction.atomic
