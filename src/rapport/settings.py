@@ -407,7 +407,9 @@ if WHITENOISE_USE_FINDERS:
 EMAIL_CONFIGURED = bool(env_str("RAPPORT_EMAIL_HOST"))
 # Without a mail server, mail is discarded: printing it (Django's console backend) would
 # put password-reset links in the server's logs. Demo and debug print it, for trying out.
-if EMAIL_CONFIGURED:
+# A demo never sends mail, even with a mail server set: its accounts and addresses are
+# made up, and its passwords are published.
+if EMAIL_CONFIGURED and not DEMO:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 elif DEBUG or DEMO:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

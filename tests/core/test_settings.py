@@ -122,6 +122,22 @@ def test_debug_is_off_by_default(tmp_path):
     ]
 
 
+def test_demo_mode_prints_mail_even_with_a_mail_server_set(tmp_path):
+    code = "import rapport.settings as s; print(s.EMAIL_BACKEND)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(
+        RAPPORT_DEMO="1",
+        RAPPORT_EMAIL_HOST="smtp.clinic.example",
+        RAPPORT_SECRET_KEY="x" * 40,
+        RAPPORT_ENCRYPTION_KEYS=GOOD_KEYS,
+        RAPPORT_DATA_DIR=str(tmp_path),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.split() == ["django.core.mail.backends.console.EmailBackend"], out.stderr
+
+
 def good_env(tmp_path, **overrides):
     """A complete, valid environment (with a private data folder under ``tmp_path``)."""
     return {
