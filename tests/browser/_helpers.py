@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
+from tests.checkins._helpers import make_link
 from tests.conftest import PASSWORD
 
-__all__ = ["assert_no_sideways_scroll", "fill_phq9", "question", "sign_in"]
+__all__ = [
+    "assert_no_sideways_scroll",
+    "checkin_on_a_phone",
+    "fill_phq9",
+    "question",
+    "sign_in",
+]
 
 # Where the extra width comes from: the innermost elements whose box, or whose content where
 # it is not clipped (a long word spills out of its box without widening it), reaches past the
@@ -44,6 +53,22 @@ def assert_no_sideways_scroll(page) -> None:
             f"the page is {width} CSS px wide on a {screen} px screen, so it scrolls "
             f"sideways; sticking out: {', '.join(culprits) or 'nothing found in the body'}"
         )
+
+
+@contextlib.contextmanager
+def checkin_on_a_phone(browser, live_server, client, width: int) -> Iterator:
+    """A new session check-in link of ``client``, opened on a phone ``width`` px wide (740
+    tall, touch): the page, closed on leaving."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        _, token = make_link(client, "session-checkin")
+        page.goto(f"{live_server.url}/c/{token}/")
+        yield page
+    finally:
+        context.close()
 
 
 def sign_in(page, live_server, user, *, lands_on: str = "/caseload/") -> None:

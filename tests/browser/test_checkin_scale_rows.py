@@ -10,7 +10,7 @@ has about 300 px and a 320 px one about 260 px: there each scale is a list of el
 from __future__ import annotations
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, checkin_on_a_phone
 from tests.browser.test_checkin_flow import small_targets
 from tests.browser.test_checkin_narrow import points_outside_their_card
 from tests.checkins._helpers import make_link
@@ -52,13 +52,7 @@ LIST = [[str(n)] for n in range(11)]
 def test_on_a_larger_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
     browser, live_server, client_a, width
 ):
-    context = browser.new_context(
-        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    try:
-        _, token = make_link(client_a, "session-checkin")
-        page.goto(f"{live_server.url}/c/{token}/")
+    with checkin_on_a_phone(browser, live_server, client_a, width) as page:
         assert rows_of_each_scale(page) == [SPLIT] * 4
         assert all(indent < 1 for indent in second_row_indent(page))
         assert small_targets(page, "label.point") == []
@@ -71,27 +65,17 @@ def test_on_a_larger_phone_0_to_10_is_0_5_over_6_10_with_44_px_targets(
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
         assert_no_sideways_scroll(page)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [360, 320])
 def test_on_a_small_phone_0_to_10_is_a_list_with_44_px_targets(
     browser, live_server, client_a, width
 ):
-    context = browser.new_context(
-        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    try:
-        _, token = make_link(client_a, "session-checkin")
-        page.goto(f"{live_server.url}/c/{token}/")
+    with checkin_on_a_phone(browser, live_server, client_a, width) as page:
         assert rows_of_each_scale(page) == [LIST] * 4
         assert small_targets(page, "label.point") == []
         assert points_outside_their_card(page) == []
         assert_no_sideways_scroll(page)
-    finally:
-        context.close()
 
 
 def test_a_tablet_keeps_0_to_10_on_one_row(browser, live_server, client_a):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, checkin_on_a_phone
 from tests.checkins._helpers import make_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,13 +81,7 @@ def reading_order_problems(points: list[dict]) -> list[str]:
 def test_a_0_to_10_scale_on_a_small_phone_reads_in_order_with_room_to_tap(
     browser, live_server, client_a, width
 ):
-    context = browser.new_context(
-        viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    try:
-        _, token = make_link(client_a, "session-checkin")
-        page.goto(f"{live_server.url}/c/{token}/")
+    with checkin_on_a_phone(browser, live_server, client_a, width) as page:
         for attempt in ("fresh", "with errors"):
             if attempt == "with errors":  # a thicker error border takes room from the card
                 page.get_by_role("button", name="Send my answers").click()
@@ -114,8 +108,6 @@ def test_a_0_to_10_scale_on_a_small_phone_reads_in_order_with_room_to_tap(
             assert_no_sideways_scroll(page)
         SHOTS.mkdir(exist_ok=True)
         page.locator(".question").first.screenshot(path=SHOTS / f"scale-{width}.png")
-    finally:
-        context.close()
 
 
 def test_a_focused_point_shows_its_ring_and_arrow_keys_move_along_the_scale(
