@@ -14,6 +14,7 @@ __all__ = [
     "checkin_on_a_phone",
     "fill_phq9",
     "question",
+    "send_sign_in",
     "sign_in",
 ]
 
@@ -76,10 +77,16 @@ def sign_in(page, live_server, user, *, lands_on: str = "/caseload/") -> None:
     visitor there), and wait until the page their role lands on has opened: the caseload,
     or ``/manage/users/`` for a clinic admin."""
     page.goto(f"{live_server.url}/")
+    send_sign_in(page, user)
+    page.wait_for_url(f"{live_server.url}{lands_on}")
+
+
+def send_sign_in(page, user) -> None:
+    """Fill in the sign-in page that is open (wherever its ``next`` leads) as ``user`` and
+    send it; the caller waits for the page it expects."""
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(f"{live_server.url}{lands_on}")
 
 
 def question(page, number: int, total: int):

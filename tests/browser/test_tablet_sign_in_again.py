@@ -8,15 +8,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.browser._helpers import assert_no_sideways_scroll
+from tests.browser._helpers import assert_no_sideways_scroll, question, send_sign_in, sign_in
 from tests.browser.conftest import serious_accessibility_violations
-from tests.conftest import CANARY, PASSWORD
+from tests.conftest import CANARY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def question(page, number: int, total: int):
-    return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
+def hand_the_tablet_over(page, live_server, therapist, client) -> None:
+    """The therapist signs in on the tablet and, from the client's page, hands it over for the
+    after-session check-in of last week's session."""
+    page.set_default_timeout(15000)
+    sign_in(page, live_server, therapist)
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.get_by_role("button", name=re.compile(r"^Tablet for .* after ")).first.click()
+    page.wait_for_url(re.compile(r"/c/[^/]+/$"))
 
 
 def test_the_therapist_gets_back_to_the_client_after_a_tablet_checkin(
@@ -25,18 +31,7 @@ def test_the_therapist_gets_back_to_the_client_after_a_tablet_checkin(
     context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
     try:
         page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Email").fill(therapist_a.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_url(f"{live_server.url}/caseload/")
-        client_page = f"{live_server.url}/clients/{client_a.pk}/"
-        page.goto(client_page)
-
-        # Hand the tablet over: the after-session check-in of last week's session.
-        page.get_by_role("button", name=re.compile(r"^Tablet for .* after ")).first.click()
-        page.wait_for_url(re.compile(r"/c/[^/]+/$"))
+        hand_the_tablet_over(page, live_server, therapist_a, client_a)
         for number, value in enumerate(["8", "7", "9", "8"], start=1):
             question(page, number, 6).get_by_label(value, exact=True).check()
         question(page, 5, 6).get_by_label("No", exact=True).check()
@@ -59,10 +54,8 @@ def test_the_therapist_gets_back_to_the_client_after_a_tablet_checkin(
         # The therapist takes the tablet back, signs in, and is with the client again.
         link.click()
         page.wait_for_url(re.compile(r"/accounts/login/"))
-        page.get_by_label("Email").fill(therapist_a.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_url(client_page)
+        send_sign_in(page, therapist_a)
+        page.wait_for_url(f"{live_server.url}/clients/{client_a.pk}/")
         assert page.get_by_role("heading", level=1).inner_text() == client_a.display_name
     finally:
         context.close()
@@ -82,15 +75,7 @@ def test_a_colleague_who_signs_in_from_the_cannot_be_used_page_is_told_plainly(
     context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
     try:
         page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Email").fill(therapist_a.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_url(f"{live_server.url}/caseload/")
-        page.goto(f"{live_server.url}/clients/{client_a.pk}/")
-        page.get_by_role("button", name=re.compile(r"^Tablet for .* after ")).first.click()
-        page.wait_for_url(re.compile(r"/c/[^/]+/$"))
+        hand_the_tablet_over(page, live_server, therapist_a, client_a)
 
         checkin_revoke(actor=therapist_a, checkin=CheckIn.objects.get())
         page.reload()
@@ -106,9 +91,7 @@ def test_a_colleague_who_signs_in_from_the_cannot_be_used_page_is_told_plainly(
 
         link.click()
         page.wait_for_url(re.compile(r"/accounts/login/"))
-        page.get_by_label("Email").fill(therapist_b.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
+        send_sign_in(page, therapist_b)
         page.wait_for_url(f"{live_server.url}/checkins/tablet/return/")
         heading = page.get_by_role("heading", level=1).inner_text()
         assert heading == "This account cannot see that client"
