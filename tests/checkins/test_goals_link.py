@@ -191,3 +191,20 @@ def test_the_same_goal_sent_on_a_replaced_link_and_the_new_one_is_added_once(cli
     assert client.post(f"/c/{new_token}/", {**again, "form_key": new_key}).status_code == 200
     assert Response.objects.filter(client=client_a, instrument_id="goals").count() == 2
     assert [goal.text for goal in client_goals(client_a)] == [FIRST, SECOND]
+
+
+@pytest.mark.django_db
+def test_the_goals_page_names_no_session_and_no_box_as_optional(client, client_a):
+    """Goals are not about a session ("For your session on Mon 30 Nov" read as if they
+    were), and "(optional)" under each box contradicted "write at least one goal"; the
+    instructions say "One is enough" and the wording "Another goal, if you have one"."""
+    _, token = make_link(client_a, "goals")
+    page = client.get(f"/c/{token}/").content.decode()
+    assert "Questions from Test Clinic</p>" in page
+    assert "session" not in page.lower()
+    assert "(optional)" not in page
+    assert "One is enough." in page
+    assert page.count("Another goal, if you have one") == 2
+    # Other questionnaires are unchanged: the PHQ-9's 10th item is still marked.
+    _, phq9 = make_link(client_a, "phq9")
+    assert "(optional)" in client.get(f"/c/{phq9}/").content.decode()

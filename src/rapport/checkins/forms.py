@@ -94,6 +94,11 @@ class Question:
     hint: str = ""
     #: A text answer's length limit, as the textarea's maxlength (a goal is shorter).
     max_length: int = MAX_TEXT
+    #: Whether "(optional)" follows the number of an item the client may leave out. Not on
+    #: the "Your goals" page: each box is optional but one is needed, as its instructions
+    #: and wording say ("One is enough", "Another goal, if you have one"); "(optional)"
+    #: under the first contradicted the "write at least one goal" refusal.
+    says_optional: bool = True
 
 
 #: A bipolar item (the C-NIP's "structure the sessions, or allow them to be unstructured")
@@ -358,6 +363,7 @@ class QuestionnaireForm(forms.Form):
             errors=tuple(str(e) for e in bound.errors),
             hint=self._hint(kind, slider),
             max_length=self._text_limit,
+            says_optional=not self._goals,
         )
 
 

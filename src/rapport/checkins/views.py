@@ -35,6 +35,7 @@ from rapport.checkins.forms import (
     WordingDeleteForm,
     WordingUploadForm,
 )
+from rapport.checkins.instruments import GOALS
 from rapport.checkins.models import Mode, Timing
 from rapport.checkins.panels import (
     follow_up,
@@ -319,7 +320,10 @@ def _session_line(checkin, instrument, now=None) -> str:
     """Which session the questions are about, in the clinic's time zone: "About your
     session on Mon 23 Nov" (asked after it, or an alliance measure), "Before your session
     on Mon 30 Nov at 14:00" (asked before it). A check-in answered a week late must not
-    read as if it were about today."""
+    read as if it were about today. None for the "Your goals" page: goals are not about a
+    session, and "For your session on Mon 30 Nov" above them read as if they were."""
+    if checkin.instrument_id == GOALS:
+        return ""
     starts = timezone.localtime(checkin.appointment.starts_at)
     today = timezone.localdate(now)
     values = {"day": date_format(starts, "D j M"), "time": date_format(starts, "H:i")}
