@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 from django.utils import timezone
 
@@ -105,6 +106,12 @@ def weekly_sessions(therapist, display_name: str, count: int, *, birth_year: int
 # Tablet mode's way back for the therapist (checkins/includes/staff_return.html).
 SIGN_IN_AGAIN = "Therapist: sign in again"
 TABLET_RETURN = "/checkins/tablet/return/"
+
+
+def staff_links(page: str) -> list[str]:
+    """The addresses of the page's "Therapist: sign in again" links, in the include's markup."""
+    pattern = r'<p class="staff-return"><a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a></p>"
+    return [unescape(href) for href in re.findall(pattern, page)]
 
 
 def tablet_started(http, client, instrument_id: str = "session-checkin") -> str:

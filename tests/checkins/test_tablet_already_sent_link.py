@@ -6,8 +6,6 @@ page never has it: there is no therapist to hand the device back to."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +15,7 @@ from tests.checkins._helpers import (
     SIGN_IN_AGAIN,
     appointment_of,
     open_and_answer,
+    staff_links,
     tablet_answered,
 )
 from tests.checkins._helpers import TABLET_RETURN as RETURN
@@ -35,11 +34,6 @@ def _clear_cache():
     cache.clear()
 
 
-def _staff_links(page: str) -> list[str]:
-    pattern = r'<p class="staff-return"><a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a></p>"
-    return [unescape(href) for href in re.findall(pattern, page)]
-
-
 @pytest.mark.django_db
 def test_the_tablet_already_sent_page_has_the_same_sign_in_again_link(login, therapist_a, client_a):
     http = login(therapist_a)
@@ -51,8 +45,8 @@ def test_the_tablet_already_sent_page_has_the_same_sign_in_again_link(login, the
     assert "Please hand the device back to your therapist." in page
     # Exactly one link, the thank-you page's own markup and address: naming nobody.
     assert (
-        _staff_links(page)
-        == _staff_links(thanks)
+        staff_links(page)
+        == staff_links(thanks)
         == [f"/accounts/login/?next={quote(RETURN, safe='')}"]
     )
     assert CANARY not in page and "/clients/" not in page
@@ -65,7 +59,7 @@ def test_from_the_already_sent_page_signing_in_leads_back_to_the_client(
     http = login(therapist_a)
     location, _ = tablet_answered(http, client_a)
     http.get(location)  # Reload: the session still remembers the client
-    [link] = _staff_links(http.get(location).content.decode())
+    [link] = staff_links(http.get(location).content.decode())
     signed_in = http.post(link, {"login": therapist_a.email, "password": PASSWORD, "next": RETURN})
     assert signed_in.status_code == 302 and signed_in["Location"] == RETURN
     back = http.get(RETURN)

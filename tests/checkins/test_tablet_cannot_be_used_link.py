@@ -8,9 +8,7 @@ never has it."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +19,7 @@ from tests.checkins._helpers import (
     SIGN_IN_AGAIN,
     form_key,
     make_link,
+    staff_links,
     tablet_answered,
     tablet_started,
 )
@@ -40,11 +39,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def _staff_links(page: str) -> list[str]:
-    pattern = r'<p class="staff-return"><a href="([^"]+)">' + re.escape(SIGN_IN_AGAIN) + "</a></p>"
-    return [unescape(href) for href in re.findall(pattern, page)]
 
 
 def _names_nobody(page: str, client) -> None:
@@ -72,7 +66,7 @@ def test_a_tablet_link_that_expired_while_held_offers_the_sign_in_again_link(
     assert CANNOT in page
     assert "If your therapist handed you this device, please give it back to them." in page
     # Exactly one link, the thank-you page's own markup and address, naming nobody.
-    assert _staff_links(page) == [LINK]
+    assert staff_links(page) == [LINK]
     _names_nobody(page, client_a)
 
 
@@ -86,7 +80,7 @@ def test_from_a_revoked_tablet_links_page_signing_in_leads_back_to_the_client(
     checkin_revoke(actor=therapist_a, checkin=_checkin_at(location))
     page = tablet.get(location).content.decode()
     assert CANNOT in page
-    [link] = _staff_links(page)
+    [link] = staff_links(page)
     signed_in = tablet.post(
         link, {"login": therapist_a.email, "password": PASSWORD, "next": RETURN}
     )
@@ -109,7 +103,7 @@ def test_a_refused_tablet_form_with_a_risk_answer_keeps_the_crisis_section_and_t
     assert refused.status_code == 410 and CANNOT in page
     assert "Your answers could not be sent, so your therapist will not see them." in page
     assert "please tell your therapist when you hand the device back." in page
-    assert _staff_links(page) == [LINK]
+    assert staff_links(page) == [LINK]
     _names_nobody(page, client_a)
 
 
@@ -121,7 +115,7 @@ def test_a_refused_tablet_form_without_a_risk_answer_has_the_link_too(login, the
     checkin_revoke(actor=therapist_a, checkin=_checkin_at(location))
     page = tablet.post(location, {**PHQ9_ZERO, "form_key": key}).content.decode()
     assert CANNOT in page and 'class="crisis"' not in page
-    assert _staff_links(page) == [LINK]
+    assert staff_links(page) == [LINK]
     _names_nobody(page, client_a)
 
 
