@@ -208,3 +208,16 @@ def test_the_goals_page_names_no_session_and_no_box_as_optional(client, client_a
     # Other questionnaires are unchanged: the PHQ-9's 10th item is still marked.
     _, phq9 = make_link(client_a, "phq9")
     assert "(optional)" in client.get(f"/c/{phq9}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_goals_links_message_asks_for_goals_not_0_questions(client_a):
+    from rapport.checkins.services import checkin_share_text
+
+    checkin, _ = make_link(client_a, "goals")
+    text = checkin_share_text(checkin)
+    assert "0 questions" not in text
+    assert text.startswith(
+        "Your therapist would like you to write your goals for therapy, in your own words: "
+        "up to three, one is enough. The link works once and until "
+    )

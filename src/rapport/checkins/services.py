@@ -358,6 +358,13 @@ def _invitation(checkin: CheckIn) -> str:
         instrument = instrument_for_clinic(checkin.client.clinic, checkin.instrument_id)
     except InstrumentNotFound:
         return _("Your therapist would like you to answer a few questions.")
+    if instrument.id == GOALS:
+        # Counted by required questions it read "answer 0 questions": every box is
+        # optional, one goal is needed.
+        return _(
+            "Your therapist would like you to write your goals for therapy, in your own "
+            "words: up to three, one is enough."
+        )
     count, minutes = instrument.required_count, minutes_to_answer(instrument)
     asks = ngettext(
         "Your therapist would like you to answer %(count)s question.",
