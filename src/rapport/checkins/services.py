@@ -52,7 +52,7 @@ from rapport.clinic.services import goals_from_client, locked_appointment
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.models import Response, ResponseSource
 from rapport.measures.selectors import instrument_for_clinic
-from rapport.measures.services import RISK_NOTE_MAX, RISK_NOTE_MISSING, response_record
+from rapport.measures.services import response_record, risk_note
 
 __all__ = [
     "DEFAULT_VALID_FOR",
@@ -797,13 +797,7 @@ def refused_risk_review(
     locked and read again; a second submission records nothing and returns the stored
     follow-up with ``False``), with the clinician's note (required, encrypted, never
     logged), audited as a change of the link (the target names no risk)."""
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": RISK_NOTE_MISSING})
-    if len(note) > RISK_NOTE_MAX:
-        raise ValidationError(
-            {"note": f"Please shorten the note to {RISK_NOTE_MAX} characters (it has {len(note)})."}
-        )
+    note = risk_note(note)
     stored = RefusedRiskAnswer.objects.select_for_update().get(pk=notice.pk)
     if stored.reviewed_at is not None:
         return stored, False

@@ -31,6 +31,7 @@ __all__ = [
     "answer_errors",
     "response_record",
     "response_risk_review",
+    "risk_note",
     "wording_delete",
     "wording_upload",
 ]
@@ -209,7 +210,10 @@ RISK_NOTE_MAX = 2000
 RISK_NOTE_MISSING = "Say what you did to follow this up."
 
 
-def _risk_note(note: str) -> str:
+def risk_note(note: str) -> str:
+    """The note of a risk answer's follow-up, stripped: required, at most RISK_NOTE_MAX
+    characters (a ValidationError on ``note`` otherwise). Also checks the follow-up of a
+    refused one (``checkins.services.refused_risk_review``)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": RISK_NOTE_MISSING})
@@ -234,7 +238,7 @@ def response_risk_review(
     The row is locked and read again first (on SQLite the transaction's write lock), so two
     submissions at once cannot both see it open. The note is never logged.
     """
-    note = _risk_note(note)
+    note = risk_note(note)
     stored = Response.objects.select_for_update().get(pk=response.pk)
     if not stored.risk_flags:
         raise ValidationError("This response raised no risk notice.")
