@@ -29,6 +29,8 @@ def send_after_the_session(http, appointment) -> str:
     """The therapist sends "Client's goals" with "When: After the session" (the form's
     default once the session has started); returns the link's token."""
     url = f"/appointments/{appointment.pk}/checkins/new/"
+    form = http.get(url).content.decode()
+    assert "Client’s goals are not about a session: for them this is not used." in form
     sent = http.post(url, {"instrument": "goals", "timing": "after", "mode": "link"})
     assert sent.status_code == 302
     match = re.search(r"/c/([A-Za-z0-9_-]+)/", http.get(sent["Location"]).content.decode())

@@ -414,7 +414,14 @@ class EpisodeScheduleForm(forms.Form):
 
 class CheckinCreateForm(forms.Form):
     instrument = forms.ChoiceField(label=_("Questionnaire"))
-    timing = forms.ChoiceField(label=_("When"), choices=Timing.choices, initial=Timing.AFTER)
+    timing = forms.ChoiceField(
+        label=_("When"),
+        choices=Timing.choices,
+        initial=Timing.AFTER,
+        # The goals link is stored as "other" whatever is chosen (services.checkin_create):
+        # said here, so "After the session" is not read as recording a rating of it.
+        help_text=_("Client’s goals are not about a session: for them this is not used."),
+    )
     mode = forms.ChoiceField(
         label=_("How"),
         choices=Mode.choices,
