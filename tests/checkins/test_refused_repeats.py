@@ -127,14 +127,20 @@ def test_a_refused_risk_answer_without_a_usable_form_key_is_still_recorded(
     assert RefusedRiskAnswer.objects.count() == 1
 
 
-@pytest.mark.django_db
-def test_the_notice_says_a_risk_answer_was_sent_on_the_link_not_that_the_client_sent_it(
-    client, client_a, login, therapist_a
-):
+def risk_answer_from_a_second_tab(client, client_a) -> None:
+    """Client A's link opened in two tabs: the first sends no risk answer and is stored,
+    the second answers item 9 at risk and is refused."""
     _, token = make_link(client_a)
     first, second = key_of(client, token), key_of(client, token)
     post(client, token, first, PHQ9_ZERO)
     post(client, token, second, {**PHQ9_ZERO, "phq9_9": "1"})
+
+
+@pytest.mark.django_db
+def test_the_notice_says_a_risk_answer_was_sent_on_the_link_not_that_the_client_sent_it(
+    client, client_a, login, therapist_a
+):
+    risk_answer_from_a_second_tab(client, client_a)
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     assert "a risk answer to PHQ-9 was sent on this client’s link" in page
     assert "the client sent" not in page
@@ -144,10 +150,7 @@ def test_the_notice_says_a_risk_answer_was_sent_on_the_link_not_that_the_client_
 def test_refused_risk_answers_are_read_through_scoped_selectors(
     client, client_a, therapist_a, therapist_b
 ):
-    _, token = make_link(client_a)
-    first, second = key_of(client, token), key_of(client, token)
-    post(client, token, first, PHQ9_ZERO)
-    post(client, token, second, {**PHQ9_ZERO, "phq9_9": "1"})
+    risk_answer_from_a_second_tab(client, client_a)
     notice = RefusedRiskAnswer.objects.get()
     assert selectors.get_refused_risk_answer_for_user(therapist_a, notice.pk) == notice
     with pytest.raises(Http404):

@@ -41,6 +41,16 @@ def expire(checkin, *, ago=FORM_GRACE + timedelta(hours=1)):
     CheckIn.objects.filter(pk=checkin.pk).update(expires_at=past)
 
 
+def risk_answer_on_an_expired_link(client, client_a) -> tuple[CheckIn, RefusedRiskAnswer]:
+    """Client A's page opened, the link expired, then a risk answer sent: (the link, the
+    notice recorded for it)."""
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
+    return checkin, RefusedRiskAnswer.objects.get()
+
+
 @pytest.mark.django_db
 def test_a_risk_answer_on_an_expired_link_reaches_the_therapist(
     client, client_a, client_b, login, therapist_a
@@ -74,11 +84,7 @@ def test_a_risk_answer_on_an_expired_link_reaches_the_therapist(
 def test_the_supervisor_sees_it_and_can_record_the_follow_up(
     client, client_a, login, supervisor, therapist_a
 ):
-    checkin, token = make_link(client_a)
-    key = form_key(client.get(f"/c/{token}/").content.decode())
-    expire(checkin)
-    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
-    notice = RefusedRiskAnswer.objects.get()
+    checkin, notice = risk_answer_on_an_expired_link(client, client_a)
 
     http = login(supervisor)
     assert NOTICE in http.get(f"/clients/{client_a.pk}/").content.decode()
@@ -99,11 +105,7 @@ def test_the_supervisor_sees_it_and_can_record_the_follow_up(
 
 @pytest.mark.django_db
 def test_a_follow_up_is_recorded_once(client, client_a, login, supervisor, therapist_a):
-    checkin, token = make_link(client_a)
-    key = form_key(client.get(f"/c/{token}/").content.decode())
-    expire(checkin)
-    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
-    notice = RefusedRiskAnswer.objects.get()
+    _, notice = risk_answer_on_an_expired_link(client, client_a)
     url = f"/refused-risk-answers/{notice.pk}/followed-up/"
     login(therapist_a).post(url, {"note": "Phoned; no current plan."})
     late = login(supervisor).post(url, {"note": "Called too, left a message."})
@@ -116,11 +118,7 @@ def test_a_follow_up_is_recorded_once(client, client_a, login, supervisor, thera
 
 @pytest.mark.django_db
 def test_a_follow_up_needs_a_note(client, client_a, login, therapist_a):
-    checkin, token = make_link(client_a)
-    key = form_key(client.get(f"/c/{token}/").content.decode())
-    expire(checkin)
-    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
-    notice = RefusedRiskAnswer.objects.get()
+    _, notice = risk_answer_on_an_expired_link(client, client_a)
     reply = login(therapist_a).post(
         f"/refused-risk-answers/{notice.pk}/followed-up/", {"note": " "}
     )
@@ -133,11 +131,7 @@ def test_a_follow_up_needs_a_note(client, client_a, login, therapist_a):
 
 @pytest.mark.django_db
 def test_another_therapist_can_neither_see_nor_clear_it(client, client_a, login, therapist_b):
-    checkin, token = make_link(client_a)
-    key = form_key(client.get(f"/c/{token}/").content.decode())
-    expire(checkin)
-    client.post(f"/c/{token}/", {**RISKY, "form_key": key})
-    notice = RefusedRiskAnswer.objects.get()
+    _, notice = risk_answer_on_an_expired_link(client, client_a)
     http = login(therapist_b)
     url = f"/refused-risk-answers/{notice.pk}/followed-up/"
     assert http.post(url, {"note": "Phoned."}).status_code == 404
