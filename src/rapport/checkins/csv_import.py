@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from rapport.checkins.instruments import GOALS
 from rapport.measures.definitions import DECLINED, Instrument, Item
 from rapport.measures.errors import InstrumentNotFound, InvalidAnswer
 from rapport.measures.registry import get_instrument
@@ -164,6 +165,21 @@ def _row(line: int, record: dict[str, str], all_items: set[str]) -> ImportRow:
             instrument_id,
             {},
             (*errors, f"unknown instrument {instrument_id!r}"),
+        )
+    if instrument.id == GOALS:
+        # Not a measure: imported, the goals would be a response nobody sees and no goal of
+        # the episode (only the client's own link makes those), past the 300-character rule.
+        return ImportRow(
+            line,
+            client_id,
+            administered,
+            instrument_id,
+            {},
+            (
+                *errors,
+                "the client's goals are not imported: add them on the client page, or send "
+                "the client their Client's goals link",
+            ),
         )
     answers = {}
     own = set(instrument.item_ids)
