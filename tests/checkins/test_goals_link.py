@@ -221,3 +221,17 @@ def test_the_goals_links_message_asks_for_goals_not_0_questions(client_a):
         "Your therapist would like you to write your goals for therapy, in your own words: "
         "up to three, one is enough. The link works once and until "
     )
+
+
+@pytest.mark.django_db
+def test_a_goal_the_therapist_rewords_is_no_longer_shown_as_the_clients_words(client_a):
+    from rapport.clinic.services import goal_update
+
+    episode = client_a.episodes.get()
+    goal = Goal.objects.create(episode=episode, text=FIRST, written_by_client=True)
+    goal_update(actor=None, goal=goal, text=FIRST, status="achieved")  # status only
+    goal.refresh_from_db()
+    assert goal.written_by_client
+    goal_update(actor=None, goal=goal, text=FIRST + ", or most of it", status="active")
+    goal.refresh_from_db()
+    assert not goal.written_by_client

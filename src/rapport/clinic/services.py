@@ -507,6 +507,10 @@ def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> G
         raise ValidationError({"text": "Write the goal in the client's own words."})
     if status not in GoalStatus.values:
         raise ValidationError({"status": "Choose a status."})
+    if goal.written_by_client and text.strip() != goal.text:
+        # No longer the client's own words: the page would say "in the client's words" of
+        # the therapist's rewording. What the client wrote stays in their stored answers.
+        goal.written_by_client = False
     goal.text = text.strip()
     goal.status = status
     goal.save()
