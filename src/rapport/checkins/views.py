@@ -291,6 +291,11 @@ def _questionnaire(request, instrument, form, checkin, *, status):
     # that they did not is confusing, and points them at the wrong fix.
     missing = [q for q in questions if q.errors and not q.value.strip()]
     invalid = [q for q in questions if q.errors and q.value.strip()]
+    # The page is no-store, so a reload or leaving and coming back clears every answer: on
+    # a questionnaire of about 3 minutes or more (the C-NIP, about 5) the page says so near
+    # the top, with the time the link's message gives. Not on the session check-in or the
+    # PHQ-9 (about 1 and 2 minutes), where it would be one more thing to read.
+    minutes = services.minutes_to_answer(instrument)
     response = render(
         request,
         "checkins/answer.html",
@@ -309,6 +314,7 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             # A line of help under each risk item itself (from the instrument's definition).
             "risk_item_ids": [risk.item for risk in instrument.risk_items],
             "crisis_text": _crisis_contacts(checkin.client.clinic),
+            "long_minutes": minutes if minutes >= 3 else 0,
         },
         status=status,
     )
