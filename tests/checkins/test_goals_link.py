@@ -71,6 +71,13 @@ def test_the_clients_goals_reach_the_client_page_once_in_their_words(
     assert client_page.count(f"in the client’s words, {day}") == 2
     # The goal the therapist typed (conftest) is not marked as the client's.
     assert client_page.count("in the client’s words,") == 2
+    # Not agreed yet: each arrives "to talk through", with the way to agree it, and the
+    # typed goal stays the only one "Working on it".
+    assert [goal.status for goal in goals] == ["to_agree", "to_agree"]
+    assert client_page.count("Written by the client: to talk through") == 2
+    assert client_page.count("Not agreed yet: talk it through together") == 2
+    assert client_page.count(">Agree or set aside</a>") == 2
+    assert client_page.count('<span class="tag">Working on it</span>') == 1
 
 
 @pytest.mark.django_db

@@ -96,7 +96,8 @@ class EndEpisodeForm(forms.Form):
             self.fields[f"{self.GOAL_PREFIX}{goal.pk}"] = forms.ChoiceField(
                 # The client's words, quoted as on the client page (escaped: free text).
                 label=format_html("{} <q>{}</q>", _("Goal:"), goal.text),
-                choices=GoalStatus.choices,
+                # "To talk through" only for a goal still so (Goal.status_choices).
+                choices=goal.status_choices(),
                 initial=goal.status,
                 widget=forms.RadioSelect,
                 # Left out (a goal added in another tab since the page was shown, a form
@@ -148,7 +149,23 @@ class GoalForm(GoalTextForm):
 
 
 class GoalEditForm(GoalTextForm):
+    """Edit a goal. A goal the client wrote and nobody agreed yet ("to talk through", the
+    status shown first) is agreed here: Working on it, its words reworded together or not,
+    or Set aside. Other goals are not offered "to talk through" (Goal.status_choices)."""
+
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        status = cast(forms.ChoiceField, self.fields["status"])
+        if self.initial.get("status") != GoalStatus.TO_AGREE:
+            status.choices = [c for c in GoalStatus.choices if c[0] != GoalStatus.TO_AGREE]
+        else:
+            status.help_text = _(
+                "The client wrote this goal; it is not agreed yet and counts as no agreed "
+                "goal. Once you have talked it through together, choose Working on it "
+                "(reword it with them if you like), or Set aside."
+            )
 
 
 class AppointmentForm(ConfirmTick, forms.Form):

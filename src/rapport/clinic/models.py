@@ -7,6 +7,8 @@ Free text about a client (name, contact details, goals, notes) is encrypted at r
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +142,11 @@ class Episode(models.Model):
 
 
 class GoalStatus(models.TextChoices):
+    # Written by the client on their "Your goals" link and not yet talked through: agreement
+    # on goals is a part of the alliance (Bordin), so a goal only one of them wrote is not an
+    # agreed goal. The therapist agrees it (Working on it, reworded together or not) or sets
+    # it aside; until then it counts nowhere agreed goals are counted (monitoring.selectors).
+    TO_AGREE = "to_agree", _("Written by the client: to talk through")
     ACTIVE = "active", _("Working on it")
     ACHIEVED = "achieved", _("Achieved")
     SET_ASIDE = "set_aside", _("Set aside")
@@ -173,6 +180,19 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return f"Goal {self.pk}"
+
+    @property
+    def is_to_agree(self) -> bool:
+        return self.status == GoalStatus.TO_AGREE
+
+    def status_choices(self) -> list[tuple[str, Any]]:
+        """The statuses this goal can be given: "to talk through" only while it still is
+        (it says "written by the client"; a goal once agreed or set aside is not un-agreed)."""
+        return [
+            (value, label)
+            for value, label in GoalStatus.choices
+            if value != GoalStatus.TO_AGREE or self.is_to_agree
+        ]
 
 
 class Modality(models.TextChoices):

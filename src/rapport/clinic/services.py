@@ -367,6 +367,8 @@ def _review_goals(*, actor, episode: Episode, statuses: Mapping[int, str], reque
         )
     if any(status not in GoalStatus.values for status in statuses.values()):
         raise ValidationError("Choose where each goal stands.")
+    if any(not _may_have(goals[goal_id], status) for goal_id, status in statuses.items()):
+        raise ValidationError(_NOT_TO_AGREE)
     for goal_id, status in statuses.items():
         goal = goals[goal_id]
         if goal.status == status:
@@ -479,10 +481,13 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
             continue
         seen.add(_same_goal(text))
         creation_key = f"{key}:{number}"
+        # "To talk through", not "Working on it": written by the client alone, the goal is
+        # not agreed yet (agreement on goals is the alliance's first part, Bordin 1979), so
+        # it counts as no agreed goal until the therapist agrees it with them (goal_update).
         goal, created = Goal.objects.get_or_create(
             episode=episode,
             creation_key=creation_key,
-            defaults={"text": text, "written_by_client": True},
+            defaults={"text": text, "written_by_client": True, "status": GoalStatus.TO_AGREE},
         )
         if created:
             audit_record(
@@ -496,6 +501,18 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
     return goals
 
 
+_NOT_TO_AGREE = (
+    "Only a goal the client wrote and nobody has agreed yet is “to talk through”: choose "
+    "Working on it, Achieved or Set aside."
+)
+
+
+def _may_have(goal: Goal, status: str) -> bool:
+    """ "To talk through" says the client wrote the goal and it is not agreed yet: a goal
+    keeps it until agreed or set aside, and no other goal is given it (Goal.status_choices)."""
+    return status in {value for value, _label in goal.status_choices()}
+
+
 def _same_goal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -507,6 +524,10 @@ def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> G
         raise ValidationError({"text": "Write the goal in the client's own words."})
     if status not in GoalStatus.values:
         raise ValidationError({"status": "Choose a status."})
+    if not _may_have(goal, status):
+        raise ValidationError({"status": _NOT_TO_AGREE})
+    # Agreeing a client's goal is setting it to "Working on it" here, reworded together or
+    # not (a rewording clears written_by_client below; the status says it is agreed).
     if goal.written_by_client and text.strip() != goal.text:
         # No longer the client's own words: the page would say "in the client's words" of
         # the therapist's rewording. What the client wrote stays in their stored answers.

@@ -92,6 +92,8 @@ def guidance_context(
     """The conditions that hold for this client today."""
     kinds = set(active_kinds)
     found: set[str] = _low_parts(series, config)
+    # has_goals: agreed goals being worked on (the caller leaves out goals the client wrote
+    # that are still "to talk through": not agreed, so "no_goals" still holds).
     found.add("has_goals" if has_goals else "no_goals")
     if mandated:
         found.add("mandated")

@@ -144,6 +144,10 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
     )
     alerts = list(Alert.objects.filter(episode=episode, status__in=ACTIVE_STATUSES).order_by("pk"))
     actions = list(RepairAction.objects.filter(episode=episode).select_related("strategy", "alert"))
+    # Agreed goals still worked on: "Working on it" only. Not "to talk through" (written by
+    # the client, not agreed yet: guidance asks the therapist to agree goals, "no_goals",
+    # rather than treat them as agreed, and strategies that show the goals do not show them),
+    # nor achieved or set aside ones.
     goals = [g for g in episode.goals.all() if g.status == GoalStatus.ACTIVE]
     context = guidance_context(
         episode_series.series,
