@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from tests.checkins._helpers import (
     CHECKIN_ANSWERS,
     SIGN_IN_AGAIN,
@@ -23,15 +22,9 @@ from tests.conftest import CANARY, PASSWORD
 
 from rapport.checkins.services import checkin_create
 
+pytestmark = pytest.mark.usefixtures("clear_cache")  # the login throttle's counts live in the cache
+
 ALREADY_SENT = "Your answers were already sent. Thank you."
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """The login throttle's counts live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db

@@ -12,7 +12,6 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from tests.checkins._helpers import (
     PHQ9_ZERO,
@@ -29,16 +28,10 @@ from tests.conftest import CANARY, PASSWORD
 from rapport.checkins.models import CheckIn
 from rapport.checkins.services import checkin_revoke
 
+pytestmark = pytest.mark.usefixtures("clear_cache")  # the login throttle's counts live in the cache
+
 CANNOT = "This link cannot be used"
 LINK = f"/accounts/login/?next={quote(RETURN, safe='')}"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """The login throttle's counts live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _names_nobody(page: str, client) -> None:

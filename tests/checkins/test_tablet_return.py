@@ -15,7 +15,6 @@ from html import unescape
 from urllib.parse import unquote
 
 import pytest
-from django.core.cache import cache
 from tests.checkins._helpers import (
     CHECKIN_ANSWERS,
     SIGN_IN_AGAIN,
@@ -29,13 +28,7 @@ from tests.conftest import CANARY, PASSWORD
 from rapport.audit.models import AuditEvent
 from rapport.checkins.services import checkin_create
 
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """The login throttle's counts live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("clear_cache")  # the login throttle's counts live in the cache
 
 
 def _tablet_thanks(http, client) -> str:

@@ -13,21 +13,15 @@ from html import unescape
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
-from django.core.cache import cache
 from tests.checkins._helpers import SIGN_IN_AGAIN, tablet_answered
 from tests.checkins._helpers import TABLET_RETURN as RETURN
 from tests.conftest import CANARY, PASSWORD
 
+# The login throttle's counts and allauth's used-code markers live in the cache.
+pytestmark = pytest.mark.usefixtures("clear_cache")
+
 ACTIVATE = "/accounts/2fa/totp/activate/"
 RECOVERY_CODES = "/accounts/2fa/recovery-codes/"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """The login throttle's counts and allauth's used-code markers live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _code(secret: str) -> str:

@@ -1,0 +1,17 @@
+"""Fixtures shared by the check-in tests (the shared ones live in tests/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture
+def clear_cache():
+    """An empty cache before and after the test: the login throttle's counts and allauth's
+    used-code markers live there. Opt-in
+    (``pytestmark = pytest.mark.usefixtures("clear_cache")``) for the tablet files that
+    sign in again: the rest of the folder runs as before."""
+    cache.clear()
+    yield
+    cache.clear()
