@@ -15,3 +15,11 @@ def clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def crisis_line(clinic):
+    """The clinic with a crisis line, shown where a client page offers help."""
+    clinic.crisis_text = "Duty line (example): 0100 000 000"
+    clinic.save()
+    return clinic

@@ -32,13 +32,6 @@ CRISIS = 'class="crisis"'
 CANNOT = "This link cannot be used"
 
 
-@pytest.fixture
-def crisis_line(clinic):
-    clinic.crisis_text = "Duty line (example): 0100 000 000"
-    clinic.save()
-    return clinic
-
-
 def opened(http, client_a, **link):
     checkin, token = make_link(client_a, **link)
     return checkin, token, form_key(http.get(f"/c/{token}/").content.decode())

@@ -29,13 +29,6 @@ CRISIS_SECTION = "If you are struggling right now"
 CHANGED = "the same form had already been sent with other answers"
 
 
-@pytest.fixture
-def crisis_line(clinic):
-    clinic.crisis_text = "Duty line (example): 0100 000 000"
-    clinic.save()
-    return clinic
-
-
 def key_of(http, token) -> str:
     return form_key(http.get(f"/c/{token}/").content.decode())
 
