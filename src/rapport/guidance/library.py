@@ -84,8 +84,9 @@ CONDITIONS: Mapping[str, str] = {
     "tasks_low": "The way of working (tasks) was the lowest part of the last check-in (or "
     "tied), below 9",
     "bond_low": "Feeling heard and respected (bond) was the lowest part (or tied), below 9 of 10",
-    "has_goals": "Goals are recorded in the client's own words",
-    "no_goals": "No goals are recorded for this episode yet",
+    "has_goals": "Goals are agreed, in the client's own words",
+    "no_goals": "No goals are agreed for this episode yet (goals the client wrote and nobody "
+    "has talked through do not count)",
     "mandated": "Attendance is mandated (legal, family or work obligation)",
     "quiet_client": "The latest analysed transcript flagged the client going quiet in session",
     "early_phase": "Three sessions or fewer (up to six while still marked establishing)",
