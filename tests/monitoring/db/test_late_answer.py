@@ -11,8 +11,6 @@ us something the therapist has not seen: it is an alert until acknowledged.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 
 import pytest
 from django.utils import timezone
@@ -22,6 +20,7 @@ from rapport.monitoring import services
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
+from tests.monitoring.db.conftest import text
 from tests.monitoring.db.helpers import as_shown, checkin_answers, make_episode, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
@@ -45,10 +44,6 @@ def active(episode) -> dict[str, Alert]:
 
 def rows(episode) -> set[tuple[str, str, str]]:
     return set(Alert.objects.filter(episode=episode).values_list("kind", "signal_key", "status"))
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def monitoring_panel(page: str) -> str:

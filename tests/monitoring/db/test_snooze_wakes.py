@@ -7,8 +7,6 @@ Fixed clock: ``NOW`` (Monday 2 Mar 2026, noon), sessions on the Mondays before i
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 
 import pytest
 
@@ -19,6 +17,7 @@ from rapport.monitoring import services
 from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
+from tests.monitoring.db.conftest import text
 from tests.monitoring.db.helpers import NOW, checkin_answers, checkins, make_episode, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
@@ -35,10 +34,6 @@ def active(episode) -> dict[str, Alert]:
             status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED]
         )
     }
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def answer_session_2_late(client, held, *, pushed, at=NOW + DAY - HOUR, parts=(9, 9, 9, 9)):

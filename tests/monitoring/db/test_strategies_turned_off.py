@@ -4,21 +4,15 @@ them off, on the client page and on the alert's own pages. Fixed clock: ``NOW``.
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from rapport.guidance.models import Strategy
 from rapport.guidance.services import library_load
+from tests.monitoring.db.conftest import text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 OFF = "No suggested strategies: your clinic has turned off the strategies for this kind of alert"
-
-
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def card(page: str, alert) -> str:
