@@ -19,13 +19,6 @@ ALREADY_SENT = "Your answers were already sent. Thank you."
 CRISIS_LINE = "Duty line (example)"
 
 
-@pytest.fixture
-def crisis_line(clinic):
-    clinic.crisis_text = f"{CRISIS_LINE}: 0100 000 000"
-    clinic.save()
-    return clinic
-
-
 @pytest.mark.django_db
 def test_opening_a_used_link_says_the_answers_were_already_sent(client, client_a, crisis_line):
     _, token = make_link(client_a)

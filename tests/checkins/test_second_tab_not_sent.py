@@ -26,13 +26,6 @@ CRISIS_LINE = "Duty line (example)"
 CORE10_ZERO = {f"core10_{n}": "0" for n in range(1, 11)}
 
 
-@pytest.fixture
-def crisis_line(clinic):
-    clinic.crisis_text = f"{CRISIS_LINE}: 0100 000 000"
-    clinic.save()
-    return clinic
-
-
 def two_tabs(http, token):
     """Open the link in two tabs: two questionnaires, each with its own form key."""
     return (
