@@ -112,6 +112,8 @@ def test_a_follow_up_is_recorded_once(client, client_a, login, supervisor, thera
     assert late.status_code == 409
     page = late.content.decode()
     assert "already recorded a follow-up" in page and "Called too, left a message." in page
+    # The supervisor's note can still reach the therapist, as on a stored answer's page.
+    assert "pass it on to the client&#x27;s therapist" in page
     notice.refresh_from_db()
     assert notice.reviewed_by == therapist_a and notice.review_note == "Phoned; no current plan."
 

@@ -602,26 +602,19 @@ def _same_follow_up(stored, user, note: str) -> bool:
     return stored.risk_reviewed_by_id == user.pk and stored.risk_review_note == note
 
 
-def _already_followed_up(reviewed_at, person, *, stored: bool) -> str:
-    """Why the note was not saved: someone followed the risk answer up first. ``stored``:
-    a stored answer's page (its wording also offers passing the note on to the client's
-    therapist), not that of a refused one (``RefusedRiskAnswer``)."""
+def _already_followed_up(reviewed_at, person) -> str:
+    """Why the note was not saved: someone followed the risk answer (stored, or a refused
+    one's notice) up first."""
     day = date_format(timezone.localtime(reviewed_at), "j M Y")
     if person is None:
         return _(
             "This risk answer was already followed up on %(day)s, so your note was not "
             "saved. It is below, so you can copy it into the client's notes."
         ) % {"day": day}
-    if stored:
-        return _(
-            "%(person)s already recorded a follow-up of this risk answer on %(day)s, "
-            "so your note was not saved. It is below, so you can copy it into the client's "
-            "notes or pass it on to the client's therapist."
-        ) % {"person": name_with_role(person), "day": day}
     return _(
-        "%(person)s already recorded a follow-up of this risk answer on %(day)s, so "
-        "your note was not saved. It is below, so you can copy it into the client's "
-        "notes."
+        "%(person)s already recorded a follow-up of this risk answer on %(day)s, "
+        "so your note was not saved. It is below, so you can copy it into the client's "
+        "notes or pass it on to the client's therapist."
     ) % {"person": name_with_role(person), "day": day}
 
 
@@ -629,7 +622,7 @@ def _risk_follow_up_page(request, response, form, *, status):
     if response.risk_reviewed_at is not None and not form.non_field_errors():
         form.add_error(
             None,
-            _already_followed_up(response.risk_reviewed_at, response.risk_reviewed_by, stored=True),
+            _already_followed_up(response.risk_reviewed_at, response.risk_reviewed_by),
         )
     # A read of the client's record; the target names no risk, as the follow-up's own
     # row does not (clinic admins read the audit log).
@@ -687,9 +680,7 @@ def refused_risk_reviewed(request, notice_id):
 
 def _refused_follow_up_page(request, notice, form, *, status):
     if notice.reviewed_at is not None and not form.non_field_errors():
-        form.add_error(
-            None, _already_followed_up(notice.reviewed_at, notice.reviewed_by, stored=False)
-        )
+        form.add_error(None, _already_followed_up(notice.reviewed_at, notice.reviewed_by))
     audit_record(
         actor=request.user,
         action=Action.VIEW,
