@@ -578,6 +578,20 @@ class ClinicSettingsForm(forms.Form):
             "emergency number if they are in immediate danger."
         ),
     )
+    sharing_text = forms.CharField(
+        label=_("What clients are told about sharing beyond the clinic"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Optional, plain text, up to 300 characters. Shown on every check-in page, under "
+            "“Your answers go only to your therapist and the people who supervise their "
+            "work.” Say whether anyone outside the clinic, such as a court, an employer or "
+            "whoever referred the client, sees their answers, for example: “We do not share "
+            "your answers with anyone who asked you to come here, such as a court or an "
+            "employer, unless you agree or the law requires it.” Left empty, nothing is shown."
+        ),
+    )
     transcript_retention_days = forms.IntegerField(
         label=_("Delete transcript text after (days, 0 = keep)"),
         min_value=0,

@@ -323,7 +323,7 @@ def supervision_delete(request, link_id):
 @require_http_methods(["GET", "POST"])
 def clinic_settings(request):
     clinic = request.user.clinic
-    fields = ("name", "require_mfa", "crisis_text", "transcript_retention_days")
+    fields = ("name", "require_mfa", "crisis_text", "sharing_text", "transcript_retention_days")
     return service_form_page(
         request,
         ClinicSettingsForm(request.POST or None, initial={f: getattr(clinic, f) for f in fields}),

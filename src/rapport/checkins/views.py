@@ -314,6 +314,8 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             # A line of help under each risk item itself (from the instrument's definition).
             "risk_item_ids": [risk.item for risk in instrument.risk_items],
             "crisis_text": _crisis_contacts(checkin.client.clinic),
+            # Under the privacy line: the clinic's word on sharing beyond it ("" = none).
+            "sharing_text": checkin.client.clinic.sharing_text.strip(),
             "long_minutes": minutes if minutes >= 3 else 0,
         },
         status=status,

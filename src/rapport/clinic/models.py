@@ -42,6 +42,14 @@ class Clinic(models.Model):
     )
     # Shown to a client who reports thoughts of self-harm (PHQ-9 item 9); editable by admins.
     crisis_text = models.TextField(_("crisis text shown to clients"), default=DEFAULT_CRISIS_TEXT)
+    # Shown under "Your answers go only to your therapist ..." on the client's check-in
+    # pages: whether anyone outside the clinic (a court, an employer, whoever referred a
+    # mandated client) sees the answers. Only the clinic can say that truthfully, so
+    # Rapport ships no default and shows nothing while it is empty. Up to 300 characters
+    # (accounts.forms.ClinicSettingsForm).
+    sharing_text = models.TextField(
+        _("what clients are told about sharing beyond the clinic"), blank=True, default=""
+    )
     # Delete transcript text after this many days, keeping codes and metrics (0 = keep).
     transcript_retention_days = models.PositiveIntegerField(
         _("delete transcript text after (days, 0 = keep)"), default=0

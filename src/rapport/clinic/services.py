@@ -821,7 +821,13 @@ def _after_episode_end(episode: Episode) -> None:
 
 
 def clinic_update(*, actor, clinic: Clinic, request=None, **fields) -> Clinic:
-    allowed = {"name", "require_mfa", "crisis_text", "transcript_retention_days"}
+    allowed = {
+        "name",
+        "require_mfa",
+        "crisis_text",
+        "sharing_text",
+        "transcript_retention_days",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"cannot update {sorted(unknown)}")
