@@ -1,4 +1,5 @@
-"""``rapport checkin-link`` and ``rapport import-responses``."""
+"""``rapport checkin-link`` and ``rapport import-responses``; at every start, the refused
+forms' keys no longer needed are deleted (``services.refused_forms_purge``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rapport.cli import CommandError, _check_database, _setup_django, register
+from rapport.cli import CommandError, _check_database, _setup_django, on_start, register
 
 __all__ = ["add_commands"]
 
@@ -206,4 +207,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=cmd_import_responses)
 
 
+def purge_at_start() -> None:
+    """Run when ``rapport serve`` or ``rapport demo`` starts, with the database ready, as
+    the transcript retention purge and the sign-in session clean-up are."""
+    from rapport.checkins.services import refused_forms_purge
+
+    refused_forms_purge()
+
+
 register(add_commands)
+on_start(purge_at_start)

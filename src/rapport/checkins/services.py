@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
@@ -80,6 +80,8 @@ __all__ = [
     "in_grace",
     "is_stored_submission",
     "refused_risk_review",
+    "REFUSED_FORMS_KEPT",
+    "refused_forms_purge",
     "new_form_key",
     "valid_form_key",
 ]
@@ -700,6 +702,31 @@ def checkin_refused(
         now=now,
     )
     return Refusal(repeat=repeat, notice=notice)
+
+
+#: How long a refused form's key (:class:`RefusedForm`) is kept after both its link
+#: expired and the form was refused, when the link has no refused risk answer.
+REFUSED_FORMS_KEPT = timedelta(days=30)
+
+
+@transaction.atomic
+def refused_forms_purge(*, now: datetime | None = None) -> int:
+    """Delete the refused forms' keys (:class:`RefusedForm`) no longer needed; returns how
+    many. A key only tells a repeat (Reload) from a first send, and only a form that answered
+    a risk item at risk shows anything different the first time (the crisis section). Every
+    such form leaves a :class:`RefusedRiskAnswer` on its link (its own, or the one still open
+    when it came), so the keys of a link without one never change a page: they are deleted
+    :data:`REFUSED_FORMS_KEPT` after the link expired and the form was refused. The keys of
+    a link with a refused risk answer stay as long as the link: deleted, the next person on
+    a shared device to press Reload would see the crisis section again."""
+    now = now or timezone.now()
+    cutoff = now - REFUSED_FORMS_KEPT
+    deleted, _counts = (
+        RefusedForm.objects.filter(refused_at__lt=cutoff, checkin__expires_at__lt=cutoff)
+        .exclude(Exists(RefusedRiskAnswer.objects.filter(checkin=OuterRef("checkin"))))
+        .delete()
+    )
+    return deleted
 
 
 @transaction.atomic
