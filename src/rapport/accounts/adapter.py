@@ -17,8 +17,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from rapport.accounts.middleware import AFTER_PASSWORD_CHANGE
 from rapport.clinic.views import home
 
 __all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter", "on_base_url"]
@@ -39,7 +41,15 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         return _landing_url(request)
 
     def get_password_change_redirect_url(self, request: HttpRequest) -> str:
-        """On to the user's work once the password is theirs, rather than back to the form."""
+        """On to the user's work once the password is theirs, rather than back to the form:
+        the page they were going to when the change was forced on them (the ``next`` of the
+        sign-in page, such as the tablet's way back to the client), if it is on this host,
+        else their landing page."""
+        next_url = request.session.pop(AFTER_PASSWORD_CHANGE, None)
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return next_url
         return _landing_url(request)
 
     def clean_password(self, password: str, user=None) -> str:

@@ -69,9 +69,19 @@ class RequireMFAMiddleware:
         return response
 
 
+#: Where a user sent to choose their own password was going (a page they asked for with
+#: GET, e.g. the ``next`` of the sign-in page: the tablet's way back to the client the
+#: therapist was with), kept in their session for the end of the change
+#: (``ClinicAccountAdapter.get_password_change_redirect_url``), which checks it is on this
+#: host before going there.
+AFTER_PASSWORD_CHANGE = "password_change_next"  # noqa: S105 (a session key)
+
+
 class RequirePasswordChangeMiddleware:
     """A password an admin set (``User.must_change_password``) opens one page: the one where
-    the user chooses their own. Until then the admin, who knows it, could sign in as them."""
+    the user chooses their own. Until then the admin, who knows it, could sign in as them.
+    The page they were going to is remembered (``AFTER_PASSWORD_CHANGE``): the change leads
+    on there rather than to the landing page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -91,5 +101,8 @@ class RequirePasswordChangeMiddleware:
                 request,
                 _("Your password was set by a clinic admin: choose your own to go on."),
             )
+            if request.method in ("GET", "HEAD"):
+                # As for AFTER_MFA_SET_UP: not escaped, so its reader checks the host.
+                request.session[AFTER_PASSWORD_CHANGE] = request.get_full_path()
             return redirect(change)
         return self.get_response(request)
