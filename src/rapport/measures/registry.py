@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -42,10 +43,12 @@ from rapport.measures.definitions import (
 from rapport.measures.errors import InstrumentDefinitionError, InstrumentNotFound
 
 __all__ = [
+    "CLIENT_TITLE_MAX_CHARS",
     "INSTRUMENTS_DIR",
     "all_instruments",
     "clear_cache",
     "client_facing_texts",
+    "client_title_problem",
     "get_instrument",
     "load_directory",
     "load_file",
@@ -60,6 +63,12 @@ _KINDS = ("outcome", "alliance", "preferences", "feedback")
 _DIRECTIONS = ("higher_is_worse", "higher_is_better")
 _RULES = ("sum", "mean")
 _EPSILON = 1e-9
+
+#: A client title is a heading and a browser tab's title on a phone: a few words. 80
+#: characters leaves room for a translation of the longest shipped one (35).
+CLIENT_TITLE_MAX_CHARS = 80
+# Shown escaped, so markup would reach the client as literal "<b>" and an entity as "&amp;".
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#?\w+;")
 
 _TOP_KEYS = (
     "id",
@@ -190,11 +199,43 @@ def parse_instrument(data: Any, file: str = "<instrument>") -> Instrument:
         risk_items=_parse_risk_items(root, by_id),
         validated=root.flag("validated", True),
         notes=root.text("notes", "", allow_empty=True),
-        # Optional (a clinic's own file may leave it out), but never blank when given.
-        client_title=root.text("client_title") if "client_title" in root.data else "",
+        client_title=_parse_client_title(root),
     )
     _check_placeholders(root, instrument)
     return instrument
+
+
+def _parse_client_title(root: Node) -> str:
+    # Optional (a clinic's own file may leave it out), but never blank when given.
+    if "client_title" not in root.data:
+        return ""
+    title = root.text("client_title")
+    problem = client_title_problem(title)
+    if problem:
+        raise root.error("client_title", problem)
+    return title.strip()
+
+
+def client_title_problem(title: str) -> str | None:
+    """Why ``title`` cannot be a client title (a heading and a tab title), or ``None``.
+
+    Shared with wording files (:mod:`rapport.measures.wording`), which may replace it.
+    """
+    text = title.strip()
+    if not text:
+        return "must not be empty"
+    if len(text) > CLIENT_TITLE_MAX_CHARS:
+        return (
+            f"is {len(text)} characters; a heading and a tab title take at most "
+            f"{CLIENT_TITLE_MAX_CHARS}"
+        )
+    # Tabs, line breaks and control characters (Cc, Zl, Zp); a no-break space is allowed
+    # (French puts one before "?").
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text):
+        return "must be one line of text, without line breaks, tabs or control characters"
+    if _MARKUP.search(text):
+        return "must be plain text: it is shown as written, so markup or HTML entities would show"
+    return None
 
 
 # -- items --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ The repository ships licensed instruments (ORS, SRS, WAI-SR) with placeholder te
     {
       "instrument": "ors",
       "version": "1.0",
+      "client_title": "...",                      optional: the client page's heading and tab
       "instructions": "...",                      optional unless the shipped one is a placeholder
       "items": {"ors_1": "...", "ors_2": "..."},  every item of the instrument
       "anchors": {                                labels by value; "*" applies to every item
@@ -34,11 +35,11 @@ from typing import Any
 
 from rapport.measures.definitions import PLACEHOLDER_MARK, Instrument, Item, Option
 from rapport.measures.errors import WordingError
-from rapport.measures.registry import client_facing_texts, get_instrument
+from rapport.measures.registry import client_facing_texts, client_title_problem, get_instrument
 
 __all__ = ["apply_wording", "parse_wording_file"]
 
-_KEYS = {"instrument", "version", "instructions", "items", "anchors"}
+_KEYS = {"instrument", "version", "client_title", "instructions", "items", "anchors"}
 _ALL_ITEMS = "*"
 
 
@@ -46,8 +47,10 @@ def parse_wording_file(text: str, instrument: Instrument | None = None) -> dict[
     """Parse and validate a wording file; return it normalised.
 
     The result is ``{"instrument", "version", "instructions", "items", "anchors"}`` with
-    anchor values as ints. Without ``instrument`` the one the file names is looked up in the
-    registry; with it, the file must name that instrument.
+    anchor values as ints, and ``"client_title"`` when the file gives one (left out
+    otherwise, so a stored result reads back as the same file). Without ``instrument`` the
+    one the file names is looked up in the registry; with it, the file must name that
+    instrument.
     """
     try:
         data = json.loads(text)
@@ -84,6 +87,7 @@ def apply_wording(instrument: Instrument, wording: Mapping[str, Any]) -> Instrum
         instrument,
         items=items,
         instructions=normal["instructions"] or instrument.instructions,
+        client_title=normal.get("client_title") or instrument.client_title,
         wording_loaded=True,
     )
     leftovers = [name for name, text in client_facing_texts(worded) if PLACEHOLDER_MARK in text]
@@ -109,18 +113,38 @@ def _normalise(instrument: Instrument, data: Mapping[str, Any]) -> dict[str, Any
             f"'version' is {data.get('version')!r}, but the shipped definition is version "
             f"{instrument.version!r}; check the wording matches this version"
         )
+    client_title = _client_title(data, problems)
     instructions = _instructions(data, problems)
     items = _item_wording(instrument, data.get("items"), problems)
     anchors = _anchors(instrument, data.get("anchors", {}), problems)
     if problems:
         raise WordingError(f"Wording file for {instrument.id}: " + "; ".join(problems) + ".")
-    return {
+    normal: dict[str, Any] = {
         "instrument": instrument.id,
         "version": instrument.version,
         "instructions": instructions,
         "items": items,
         "anchors": anchors,
     }
+    if client_title:
+        normal["client_title"] = client_title
+    return normal
+
+
+def _client_title(data: Mapping[str, Any], problems: list[str]) -> str:
+    # The client page's heading and tab title ("How you've been feeling"): a translation
+    # needs it in the client's language. Optional; the shipped one stays when it is absent.
+    if "client_title" not in data:
+        return ""
+    value = data["client_title"]
+    if not isinstance(value, str):
+        problems.append("'client_title' must be a string")
+        return ""
+    problem = client_title_problem(value)
+    if problem:
+        problems.append(f"'client_title' {problem}")
+        return ""
+    return value.strip()
 
 
 def _instructions(data: Mapping[str, Any], problems: list[str]) -> str:
