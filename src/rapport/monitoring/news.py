@@ -133,13 +133,16 @@ def seen_now(
 # * ``feedback_missing``: ``today`` is the clock itself; ``days_without_checkin`` counts
 #   days since the last check-in and grows by one every day, and whether the days rule
 #   holds at all is that count against the threshold; ``rule`` is the sentence of the rules
-#   that hold, with that count in it. Kept: ``missing_sessions`` (changes when a session
-#   is held or marked, and the day after a session held today: no check-in is expected on
-#   the day itself, so the next morning that session joins the list; one more session
-#   without a check-in is news, so that refusal is accepted), ``thresholds`` (the
-#   clinic's settings); the instance (its key: the session after which silence began,
-#   0 when none ever came) and ``session`` (a new session held or missed) are kept with
-#   every kind. Its explanation quotes ``rule``,
+#   that hold, with that count in it. Kept: ``missing_sessions`` (the card lists them:
+#   they change when a session is marked, and the day after a session held today, when
+#   that session's check-in falls due and it joins the list; a session the client did not
+#   answer about is news to read before snoozing or dismissing, so that refusal stands),
+#   ``thresholds`` (the clinic's settings) and the instance (its key: the session after
+#   which silence began, 0 when none ever came; shown as "since session 2"). Left out as
+#   well, though not the clock: the alert's ``session`` (``_SESSION_NOT_SHOWN``), the
+#   latest session held, which no page shows for this kind; a session held today moves it
+#   while nothing on the card changes (its check-in is not due yet), so refusing then sent
+#   the therapist back to read the same card. Its explanation quotes ``rule``,
 #   so it is left out too: the rest of it ("No check-in has come yet" or "Check-ins have
 #   stopped coming") follows from the key.
 # * ``pushed_or_overridden``, ``alliance_low`` (instrument, answer or score, threshold,
@@ -160,6 +163,11 @@ _CLOCK_DRIVEN: Mapping[str, frozenset[str]] = {
     "feedback_missing": frozenset({"today", "days_without_checkin", "rule"}),
 }
 
+#: Kinds whose alert ``session`` no page shows (``shown_version`` leaves it out): for missing
+#: check-ins it is the latest session held, and what the card says of it is the sessions
+#: without a check-in (``missing_sessions``), which are kept.
+_SESSION_NOT_SHOWN = frozenset({"feedback_missing"})
+
 
 def shown_version(
     *,
@@ -177,14 +185,15 @@ def shown_version(
     the therapist never saw. Not its status or ``woken_reason``: someone acting on it (a
     double submit, a colleague) changes those, not what it says. Nor what only the clock
     moves (``_CLOCK_DRIVEN``, with the explanation that quotes it): a day passing is not
-    news the therapist has to read before acting."""
+    news the therapist has to read before acting. Nor a ``session`` no page shows
+    (``_SESSION_NOT_SHOWN``): a refusal must point to something the page now says."""
     clock = _CLOCK_DRIVEN.get(kind, frozenset())
     said = json.dumps(
         [
             kind,
             key,
             severity,
-            session,
+            None if kind in _SESSION_NOT_SHOWN else session,
             onset_session,
             {name: value for name, value in evidence.items() if name not in clock},
             "" if clock else explanation,
