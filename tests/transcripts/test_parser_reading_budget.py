@@ -63,7 +63,9 @@ def test_lines_of_text_stop_being_read_just_past_twice_the_turn_limit(monkeypatc
         "This file has more than 10,000 turns (changes of speaker); a one-hour session has a "
         "few hundred, and at most 5,000 can be analysed at once. If this is a long recording, "
         "split it into parts and upload each part for the session; otherwise check that "
-        "each line is what one person said, with the speaker's name before it."
+        "each line is what one person said, with the speaker's name before it. Reading "
+        "stopped there, with 2 speakers found so far; speakers named later in the file were "
+        "not counted, and at most 20 can be told apart in one file."
     )
 
 

@@ -806,8 +806,16 @@ class _ReadingBudget:
             raise TooManySpeakersError(
                 _too_many_speakers_message(f"more than {speakers - 1:,}", self.max_speakers)
             )
+        # The speakers of the rest are unknown, and reading all of it would have refused a
+        # file with more than max_speakers of them for that first: say so, with what was
+        # found, rather than leave "too many turns" as the only thing to fix.
         raise TooManyTurnsError(
             _too_many_turns_message(f"more than {self.stop_after:,}", self.max_turns)
+            # At least 2 found: turns between a certain speaker and labels that may be
+            # read back as speech do not count towards the stop.
+            + f" Reading stopped there, with {speakers:,} speakers found so far; speakers "
+            f"named later in the file were not counted, and at most {self.max_speakers:,} "
+            "can be told apart in one file."
         )
 
 
