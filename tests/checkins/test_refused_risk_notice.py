@@ -208,6 +208,46 @@ def test_a_link_revoked_then_its_episode_ended_says_the_episode_ended(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("blank", [None, "phq9_1"], ids=["whole-form", "a-question-blank"])
+def test_a_link_expired_then_its_episode_ended_says_the_episode_ended(
+    client, client_a, login, therapist_a, blank
+):
+    """Ending the episode does not revoke a link already expired; the reason is still the
+    episode's end, as for a form sent in its grace period, not "the link had expired" (which
+    reads as a late answer to ask for again, of someone no longer in care)."""
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    episode_end(
+        actor=therapist_a, episode=checkin.episode, ended_on=date.today(), end_reason="planned"
+    )
+    answers = {k: v for k, v in RISKY.items() if k != blank}
+    refused = client.post(f"/c/{token}/", {**answers, "form_key": key})
+    assert refused.status_code == 410 and "If you are struggling right now" in (
+        refused.content.decode()
+    )
+    checkin.refresh_from_db()
+    assert checkin.revoked_at is None
+    assert RefusedRiskAnswer.objects.get().reason == "episode_ended"
+    page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
+    assert NOTICE in page and "the episode of care had ended" in page
+    assert "the link had expired" not in page
+
+
+@pytest.mark.django_db
+def test_a_used_link_of_an_ended_episode_keeps_the_reason_used(client, client_a, therapist_a):
+    """Its answers are stored, and whoever sent others on it may not be the client: that
+    comes first, as checkin_submit checks it first."""
+    checkin, token = make_link(client_a)
+    open_and_answer(client, token, PHQ9_ZERO)
+    episode_end(
+        actor=therapist_a, episode=checkin.episode, ended_on=date.today(), end_reason="planned"
+    )
+    open_and_answer(client, token, RISKY, key="u" * 22)
+    assert RefusedRiskAnswer.objects.get().reason == "used"
+
+
+@pytest.mark.django_db
 def test_an_episode_closed_without_revoking_its_links_says_the_episode_ended(client, client_a):
     """Closed some other way (a shell, an import), the link is not revoked, and the answer is
     refused all the same: the reason is the episode's end."""

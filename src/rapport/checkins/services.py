@@ -572,14 +572,16 @@ def checkin_submit(
         if stored is not None and stored.idempotency_key == key:
             return stored, False
         raise CheckinUnavailable("used")
+    if appointment.episode.phase == Phase.CLOSED:
+        # However the episode was closed (ending it revokes its open links; any other way
+        # may not), an answer now would be stored in a closed episode, off the caseload,
+        # where a risk answer could go unseen. The client sees what a revoked link shows.
+        # Checked before the link's expiry: that the episode ended is what stops a link of
+        # it now, expired or not (_refusal_reason).
+        raise CheckinUnavailable("revoked")
     status = locked.status(now)
     if status != "open" and not in_grace(locked, form_key, now):
         raise CheckinUnavailable(status)
-    if appointment.episode.phase == Phase.CLOSED:
-        # However the episode was closed (ending it revokes its links; any other way may
-        # not), an answer now would be stored in a closed episode, off the caseload, where
-        # a risk answer could go unseen. The client sees what a revoked link shows.
-        raise CheckinUnavailable("revoked")
     if _rates_a_missed_session(appointment, locked):
         # Marking the session missed revokes such a link; this holds however the attendance
         # was stored. A rating of a session recorded as not attended would count in
@@ -803,10 +805,15 @@ def _refusal_reason(checkin: CheckIn, status: str) -> str:
     Ending an episode revokes its open links first (``revoked_because`` "episode_ended"),
     and ``checkin_submit`` refuses any link of a closed episode as "revoked": either way the
     therapist ended the episode, and "the link had been revoked or replaced" would send them
-    looking for a revocation nobody made. So for a revoked link (whoever revoked it) whose
-    episode has ended, or that was revoked because it ended, the reason is "episode_ended".
-    A used or expired link keeps its own reason: that is what stopped it first."""
-    if status not in ("revoked", "episode_ended"):
+    looking for a revocation nobody made. So for a revoked or expired link whose episode has
+    ended (or that was revoked because it ended) the reason is "episode_ended", in the order
+    ``checkin_submit`` checks: a link that expired before its episode ended is not revoked
+    by the ending, and "the link had expired" would read as a late answer to ask for again,
+    where it is a risk answer from someone no longer in care (and a form still in its grace
+    period said "episode_ended" already). A used link keeps "used", checked first there
+    too: its answers are stored, and whoever sent other answers on it may not be the
+    client."""
+    if status not in ("revoked", "expired", "episode_ended"):
         return status
     ended = (
         checkin.revoked_because == RevokedBecause.EPISODE_ENDED
