@@ -1,6 +1,7 @@
 """A goal the client wrote arrives "to talk through" and the therapist agrees it on the
 goal's page: Working on it (reworded together or not) or Set aside. "To talk through" is
-offered only for such a goal, never given to one the therapist typed or already agreed."""
+offered only for a goal in the client's words, never given to one the therapist typed
+(setting a client's agreed goal back: test_goal_set_back_to_talk_through.py)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def test_agreeing_the_clients_goal_moves_it_to_working_on_it(client, login, ther
     assert "in the client’s words" in line  # agreed as written: still their words
 
 
-def test_a_goal_agreed_or_typed_is_not_offered_to_talk_through(
+def test_a_goal_the_therapist_typed_or_reworded_is_not_offered_to_talk_through(
     client, login, therapist_a, client_a
 ):
     typed = client_a.episodes.get().goals.get()  # tests/conftest.py: the therapist's
@@ -66,10 +67,10 @@ def test_a_goal_agreed_or_typed_is_not_offered_to_talk_through(
     typed.refresh_from_db()
     assert typed.status == GoalStatus.ACTIVE
 
-    agreed = the_clients_goal(client_a)
-    goal_update(actor=None, goal=agreed, text=WRITTEN, status=GoalStatus.ACTIVE)
+    reworded = the_clients_goal(client_a)
+    goal_update(actor=None, goal=reworded, text="Talk to my sister", status=GoalStatus.ACTIVE)
     with pytest.raises(ValidationError):
-        goal_update(actor=None, goal=agreed, text=WRITTEN, status=GoalStatus.TO_AGREE)
+        goal_update(actor=None, goal=reworded, text="Talk to my sister", status=GoalStatus.TO_AGREE)
 
 
 def test_the_ending_form_offers_to_talk_through_only_for_a_goal_still_so(

@@ -17,6 +17,7 @@ from rapport.clinic.models import (
     Attendance,
     AttendanceBasis,
     EndReason,
+    Goal,
     GoalStatus,
     Modality,
     Phase,
@@ -149,22 +150,29 @@ class GoalForm(GoalTextForm):
 
 
 class GoalEditForm(GoalTextForm):
-    """Edit a goal. A goal the client wrote and nobody agreed yet ("to talk through", the
+    """Edit ``goal``. A goal the client wrote and nobody agreed yet ("to talk through", the
     status shown first) is agreed here: Working on it, its words reworded together or not,
-    or Set aside. Other goals are not offered "to talk through" (Goal.status_choices)."""
+    or Set aside; one of theirs agreed by mistake is set back to "to talk through" here.
+    Other goals are not offered "to talk through" (Goal.status_choices)."""
 
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, goal: Goal, **kwargs) -> None:
+        kwargs.setdefault("initial", {"text": goal.text, "status": goal.status})
         super().__init__(*args, **kwargs)
         status = cast(forms.ChoiceField, self.fields["status"])
-        if self.initial.get("status") != GoalStatus.TO_AGREE:
-            status.choices = [c for c in GoalStatus.choices if c[0] != GoalStatus.TO_AGREE]
-        else:
+        status.choices = goal.status_choices()
+        if goal.is_to_agree:
             status.help_text = _(
                 "The client wrote this goal; it is not agreed yet and counts as no agreed "
                 "goal. Once you have talked it through together, choose Working on it "
                 "(reword it with them if you like), or Set aside."
+            )
+        elif goal.written_by_client:
+            status.help_text = _(
+                "The client wrote this goal. Agreed or set aside by mistake? Choose “Written "
+                "by the client: to talk through” to set it back: it then counts as no agreed "
+                "goal until you talk it through together."
             )
 
 

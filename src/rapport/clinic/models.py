@@ -194,12 +194,14 @@ class Goal(models.Model):
         return self.status == GoalStatus.TO_AGREE
 
     def status_choices(self) -> list[tuple[str, Any]]:
-        """The statuses this goal can be given: "to talk through" only while it still is
-        (it says "written by the client"; a goal once agreed or set aside is not un-agreed)."""
+        """The statuses this goal can be given: "to talk through" only for a goal still in
+        the client's own words (it says "written by the client"), or one still so. A goal
+        the client wrote and the therapist agreed or set aside by mistake can be set back
+        to it; one the therapist typed or reworded never is."""
         return [
             (value, label)
             for value, label in GoalStatus.choices
-            if value != GoalStatus.TO_AGREE or self.is_to_agree
+            if value != GoalStatus.TO_AGREE or self.is_to_agree or self.written_by_client
         ]
 
 

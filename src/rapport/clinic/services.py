@@ -502,14 +502,15 @@ def goals_from_client(*, episode: Episode, texts: list[str], key: str, request=N
 
 
 _NOT_TO_AGREE = (
-    "Only a goal the client wrote and nobody has agreed yet is “to talk through”: choose "
+    "Only a goal the client wrote, in their own words, can be “to talk through”: choose "
     "Working on it, Achieved or Set aside."
 )
 
 
 def _may_have(goal: Goal, status: str) -> bool:
     """ "To talk through" says the client wrote the goal and it is not agreed yet: a goal
-    keeps it until agreed or set aside, and no other goal is given it (Goal.status_choices)."""
+    keeps it until agreed or set aside, a client's goal agreed by mistake can be set back
+    to it, and no other goal is given it (Goal.status_choices)."""
     return status in {value for value, _label in goal.status_choices()}
 
 

@@ -38,7 +38,7 @@ from rapport.clinic.forms import (
     GoalForm,
     clash_warning,
 )
-from rapport.clinic.models import Attendance
+from rapport.clinic.models import Attendance, GoalStatus
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.panels import client_panels
@@ -391,13 +391,25 @@ def goal_edit(request, goal_id):
         return _episode_ended(request, goal.episode, _("Edit goal"), goal=goal)
     return service_form_page(
         request,
-        GoalEditForm(request.POST or None, initial={"text": goal.text, "status": goal.status}),
+        GoalEditForm(request.POST or None, goal=goal),
         lambda data: services.goal_update(actor=request.user, goal=goal, request=request, **data),
-        success=_("Goal saved."),
+        success=_goal_saved_message(goal, request.POST.get("status")),
         next_url=_client_url(client.pk),
         title=_("Edit goal"),
         client=client,
     )
+
+
+def _goal_saved_message(goal, status: str | None) -> str:
+    """What the page says once the goal is saved (it is only said then). A client's goal
+    set back to "to talk through" says what that changes: agreed by mistake, it no longer
+    counts as an agreed goal (monitoring.selectors) until it is agreed again."""
+    if status == GoalStatus.TO_AGREE and not goal.is_to_agree:
+        return _(
+            "Goal set back to “Written by the client: to talk through”: it counts as no agreed "
+            "goal until you talk it through together and agree it."
+        )
+    return _("Goal saved.")
 
 
 @clinician_required
