@@ -87,3 +87,27 @@ def test_a_goal_the_therapist_typed_is_still_not_offered_it(login, therapist_a, 
     assert refused.status_code == 400
     typed.refresh_from_db()
     assert typed.status == GoalStatus.ACTIVE
+
+
+@pytest.mark.parametrize("agreed_first", [False, True])
+def test_a_reworded_goal_does_not_stay_or_go_back_to_talk_through(
+    login, therapist_a, client_a, agreed_first
+):
+    """Saved reworded with "to talk through", the goal said "Written by the client" of the
+    therapist's words (and lost "in the client's words"): it is refused, nothing changes."""
+    if agreed_first:
+        goal = agreed_by_mistake(client_a)
+    else:
+        (goal,) = goals_from_client(episode=client_a.episodes.get(), texts=[WRITTEN], key="r")
+    status = goal.status
+    staff = login(therapist_a)
+    refused = staff.post(
+        f"/goals/{goal.pk}/edit/", {"text": "Swim on Saturdays", "status": "to_agree"}
+    )
+    assert refused.status_code == 400
+    assert "no longer in the client's words" in html.unescape(refused.content.decode())
+    goal.refresh_from_db()
+    assert (goal.text, goal.status, goal.written_by_client) == (WRITTEN, status, True)
+
+    line = goal_line(staff.get(f"/clients/{client_a.pk}/").content.decode(), WRITTEN)
+    assert "in the client’s words" in line

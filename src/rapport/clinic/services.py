@@ -507,6 +507,13 @@ _NOT_TO_AGREE = (
 )
 
 
+_REWORDED_TO_AGREE = (
+    "Reworded, the goal is no longer in the client's words, so it cannot stay “Written by "
+    "the client: to talk through”: choose Working on it if you reworded it together, or keep "
+    "their words."
+)
+
+
 def _may_have(goal: Goal, status: str) -> bool:
     """ "To talk through" says the client wrote the goal and it is not agreed yet: a goal
     keeps it until agreed or set aside, a client's goal agreed by mistake can be set back
@@ -527,6 +534,11 @@ def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> G
         raise ValidationError({"status": "Choose a status."})
     if not _may_have(goal, status):
         raise ValidationError({"status": _NOT_TO_AGREE})
+    if status == GoalStatus.TO_AGREE and text.strip() != goal.text:
+        # Reworded, the goal is no longer the client's alone (written_by_client is cleared
+        # below) while its status would still say "Written by the client": rewording is
+        # part of agreeing it together.
+        raise ValidationError({"status": _REWORDED_TO_AGREE})
     # Agreeing a client's goal is setting it to "Working on it" here, reworded together or
     # not (a rewording clears written_by_client below; the status says it is agreed).
     if goal.written_by_client and text.strip() != goal.text:
