@@ -7,6 +7,7 @@ from datetime import timedelta
 from allauth.account.views import password_reset as allauth_password_reset
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404
@@ -459,11 +460,12 @@ def clients_access(request):
     )
 
 
-@clinician_required
+@login_required
 @require_POST
 def access_notices_seen(request):
-    """Mark the signed-in user's own notices seen: those the caseload showed (a notice that
-    came meanwhile stays until its own turn). They remain on "Who can see your clients"."""
+    """Mark the signed-in user's own notices seen: those their start page showed (the
+    caseload; an admin's users list, about their own account); a notice that came meanwhile
+    stays until its own turn. A clinician's remain on "Who can see your clients"."""
     ids = [int(v) for v in request.POST.getlist("notice") if v.isascii() and v.isdigit()]
     services.access_notices_mark_seen(user=request.user, ids=ids)
-    return redirect("caseload")
+    return redirect("manage_users" if request.user.is_clinic_admin else "caseload")

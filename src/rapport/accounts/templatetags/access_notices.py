@@ -1,6 +1,8 @@
 """``{% access_notices %}``: the notices at the top of a clinician's caseload about changes
 to who can see their clients (``AccessNotice``), until they mark them seen, and the way to
-the page "Who can see your clients"."""
+the page "Who can see your clients". On a clinic admin's start page (the users list), the
+notices about their own account (second factors removed, a password someone else set):
+an admin has no clients, and never opens the caseload, so they were never shown."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ register = template.Library()
 def access_notices(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.is_clinic_admin:
+    if user is None or not user.is_authenticated:
         return {"notices": [], "show": False}
     notices = access_notices_unseen(user)
     return {
         "show": True,
+        "admin": user.is_clinic_admin,
         "notices": [(notice.pk, access_notice_text(notice)) for notice in notices],
         "csrf_token": context.get("csrf_token"),
     }
