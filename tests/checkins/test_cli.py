@@ -94,9 +94,9 @@ def test_import_is_all_or_nothing_with_a_row_by_row_report(tmp_path, capsys, cli
     )
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
-    assert "history.csv: row 3: phq9_4: 4 is not one of the allowed values" in captured.out
-    assert "row 4: no client with id 999999" in captured.out
-    assert "row 5: date '12/01/2026' is not a date" in captured.out
+    assert "history.csv: line 3: phq9_4: 4 is not one of the allowed values" in captured.out
+    assert "line 4: no client with id 999999" in captured.out
+    assert "line 5: date '12/01/2026' is not a date" in captured.out
     assert "nothing imported: 3 of 4 rows are invalid" in captured.err
     assert not Response.objects.exists()
 
@@ -108,8 +108,8 @@ def test_a_client_id_of_zero_or_below_is_a_row_error_not_a_crash(tmp_path, capsy
     csv.write_text("\n".join(rows) + "\n")
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
-    assert "row 2: client '0' is not a client id" in captured.out
-    assert "row 3: client '-3' is not a client id" in captured.out
+    assert "line 2: client '0' is not a client id" in captured.out
+    assert "line 3: client '-3' is not a client id" in captured.out
     assert not Response.objects.exists()
 
 
@@ -127,7 +127,7 @@ def test_skip_invalid_imports_the_valid_rows(tmp_path, capsys, client_a):
     )
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     out = capsys.readouterr().out
-    assert "row 3: phq9_4" in out
+    assert "line 3: phq9_4" in out
     assert "Imported 1 responses; 0 were already there; 1 invalid rows skipped." in out
     stored = Response.objects.get()
     assert (stored.total, stored.source, stored.client) == (18, "import", client_a)
@@ -175,10 +175,10 @@ def test_a_corrected_file_never_stores_a_second_answer_for_the_same_day(tmp_path
     assert main(["import-responses", str(corrected)]) == 2
     out = capsys.readouterr().out
     assert (
-        f"row 2: client {client_a.pk} already has a phq9 on 2026-01-05 from an earlier import, "
+        f"line 2: client {client_a.pk} already has a phq9 on 2026-01-05 from an earlier import, "
         "with other answers"
     ) in out
-    assert f"row 4: client {client_a.pk} already has a phq9 on 2026-01-12 in row 3" in out
+    assert f"line 4: client {client_a.pk} already has a phq9 on 2026-01-12 in line 3" in out
     assert [r.total for r in Response.objects.all()] == [9]
 
 
@@ -191,7 +191,7 @@ def test_a_file_may_mix_instruments_but_not_their_items(tmp_path, capsys, client
         f"{client_a.pk},2026-02-09,session-checkin,2,9,8,9,9,0,\n"
     )
     assert main(["import-responses", str(csv)]) == 2
-    assert "row 3: column 'phq9_1' is an item of another instrument" in capsys.readouterr().out
+    assert "line 3: column 'phq9_1' is an item of another instrument" in capsys.readouterr().out
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     stored = Response.objects.get()
     assert stored.total == 35 and "More, please" in stored.text_answers
@@ -229,11 +229,11 @@ def test_rows_dated_in_the_future_or_before_1900_are_row_errors(tmp_path, capsys
     )
     assert main(["import-responses", str(csv)]) == 2
     out = capsys.readouterr().out
-    assert "row 2: date 2099-01-05 is in the future" in out
-    assert "row 3: date 1899-12-31 is before 1900" in out
-    assert f"row 4: date {tomorrow.isoformat()} is in the future" in out
-    assert "row 5: date 2099-01-05T10:00:00+00:00 is in the future" in out
-    assert "row 6" not in out
+    assert "line 2: date 2099-01-05 is in the future" in out
+    assert "line 3: date 1899-12-31 is before 1900" in out
+    assert f"line 4: date {tomorrow.isoformat()} is in the future" in out
+    assert "line 5: date 2099-01-05T10:00:00+00:00 is in the future" in out
+    assert "line 6" not in out
     assert not Response.objects.exists()
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     assert Response.objects.count() == 1
@@ -255,9 +255,9 @@ def test_out_of_range_dates_and_client_ids_are_row_errors_not_crashes(tmp_path, 
     )
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     out = capsys.readouterr().out
-    assert "row 2: date 9999-12-31T23:00:00-05:00 is out of range" in out
-    assert "row 3: client '99999999999999999999' is not a client id" in out
-    assert "row 4: date 9999-12-31T23:00:00 is in the future" in out
+    assert "line 2: date 9999-12-31T23:00:00-05:00 is out of range" in out
+    assert "line 3: client '99999999999999999999' is not a client id" in out
+    assert "line 4: date 9999-12-31T23:00:00 is in the future" in out
     assert "Imported 0 responses" in out
     assert not Response.objects.exists()
 
@@ -270,7 +270,7 @@ def test_a_cell_too_long_for_csv_is_one_clear_line(tmp_path, capsys, client_a):
     )
     assert main(["import-responses", str(csv)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("rapport: row 3: the file cannot be read as CSV: field larger than")
+    assert err.startswith("rapport: line 3: the file cannot be read as CSV: field larger than")
     assert err.count("\n") == 1
     assert not Response.objects.exists()
 
@@ -280,7 +280,7 @@ def test_a_column_named_twice_in_the_header_refuses_the_file(tmp_path, capsys, c
     csv = tmp_path / "history.csv"
     csv.write_text(f"client,date,instrument,phq9_1,phq9_1\n{client_a.pk},2026-01-05,phq9,0,3\n")
     assert main(["import-responses", str(csv)]) == 2
-    assert "row 1: column(s) phq9_1 appear more than once" in capsys.readouterr().err
+    assert "line 1: column(s) phq9_1 appear more than once" in capsys.readouterr().err
     assert not Response.objects.exists()
 
 

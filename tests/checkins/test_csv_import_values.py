@@ -89,7 +89,7 @@ def test_a_file_with_an_impossible_core10_answer_imports_nothing(tmp_path, capsy
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
     assert captured.out == (
-        f"core10.csv: row 3: core10_3: {bad} is not one of the allowed values (0, 1, 2, 3, 4)\n"
+        f"core10.csv: line 3: core10_3: {bad} is not one of the allowed values (0, 1, 2, 3, 4)\n"
     )
     assert "nothing imported: 1 of 2 rows are invalid" in captured.err
     assert not Response.objects.exists()

@@ -21,7 +21,7 @@ def test_the_clients_goals_are_not_imported(tmp_path, capsys, client_a):
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
     assert (
-        "goals.csv: row 2: the client's goals are not imported: add them on the client page, "
+        "goals.csv: line 2: the client's goals are not imported: add them on the client page, "
         "or send the client their Client's goals link" in captured.out
     )
     assert "Sleep better" not in captured.out + captured.err

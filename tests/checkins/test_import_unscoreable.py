@@ -25,7 +25,7 @@ def test_a_row_with_no_answers_is_reported_and_nothing_is_imported(tmp_path, cap
     csv.write_text(f"client,date,instrument\n{client_a.pk},2026-01-05,phq9\n")
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
-    assert "blank.csv: row 2: no answers" in captured.out
+    assert "blank.csv: line 2: no answers" in captured.out
     assert "nothing imported: 1 of 1 rows are invalid" in captured.err
     assert not Response.objects.exists()
 
@@ -50,10 +50,10 @@ def test_a_row_with_too_many_items_missing_is_reported_with_the_instruments_limi
     assert main(["import-responses", str(csv)]) == 2
     out = capsys.readouterr().out
     assert (
-        "row 2: too many items missing to score PHQ-9: 3 of 9 not answered, "
+        "line 2: too many items missing to score PHQ-9: 3 of 9 not answered, "
         "at most 2 may be missing"
     ) in out
-    assert "row 3" not in out
+    assert "line 3" not in out
     assert not Response.objects.exists()
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     assert "1 invalid rows skipped" in capsys.readouterr().out

@@ -145,7 +145,7 @@ def test_an_imported_rating_of_a_session_marked_missed_while_importing_is_refuse
     csv.write_text(import_file(client_a, session))
     assert main(["import-responses", str(csv)]) == 2
     captured = capsys.readouterr()
-    assert f"history.csv: row 2: {not_rateable(session, Attendance.NO_SHOW)}" in captured.out
+    assert f"history.csv: line 2: {not_rateable(session, Attendance.NO_SHOW)}" in captured.out
     assert "nothing imported: 1 of 1 rows are invalid" in captured.err
     assert not Response.objects.exists()
 
@@ -161,7 +161,7 @@ def test_an_imported_rating_of_a_session_recorded_as_cancelled_is_a_row_error(
     report = import_rows(client_a, session)
     assert not report.imported
     assert [str(error) for error in report.errors] == [
-        f"row 2: {not_rateable(session, Attendance.CANCELLED)}"
+        f"line 2: {not_rateable(session, Attendance.CANCELLED)}"
     ]
     assert not Response.objects.exists()
 
@@ -241,6 +241,6 @@ def test_a_session_being_marked_missed_stops_an_import_of_its_rating(therapist_a
     report = results["second"]
     assert isinstance(report, ImportReport) and not report.imported, results
     assert [str(error) for error in report.errors] == [
-        f"row 2: {not_rateable(session, Attendance.NO_SHOW)}"
+        f"line 2: {not_rateable(session, Attendance.NO_SHOW)}"
     ]
     assert_the_marking_kept(session.pk, results)

@@ -3,7 +3,9 @@
 Columns: ``client`` (id), ``date`` (ISO date or date-time), ``instrument`` (id), then one
 column per item (``phq9_1``...). A file may mix instruments: a row's cells for items of
 other instruments must be empty. Cells hold a number, free text for text items, nothing
-(not answered) or ``prefer_not_to_answer``. Every problem is reported with its row number.
+(not answered) or ``prefer_not_to_answer``. Every problem is reported with the number of
+the line its row starts on in the file (the header is line 1; a quoted cell may hold line
+breaks, so a row may span several lines).
 
 Dates before 1900 are refused here (a typo, never a record of care); dates in the future
 are refused by the import service, which knows the clinic's time zone.
@@ -37,16 +39,16 @@ EARLIEST_YEAR = 1900
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # line number in the file (the header is line 1)
+    row: int  # the line of the file the row starts on (the header is line 1)
     problem: str
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.problem}"
+        return f"line {self.row}: {self.problem}"
 
 
 @dataclass(frozen=True)
 class ImportRow:
-    row: int
+    row: int  # the line of the file the row starts on
     client_id: int
     administered: date | datetime
     instrument_id: str
@@ -227,41 +229,63 @@ def unscoreable(instrument: Instrument, answers: dict) -> str | None:
     )
 
 
+class _Records:
+    """The file's records, each with the line it starts on (``first_line``): the csv
+    reader's own ``line_num`` is the line a record *ends* on, which for a quoted cell
+    holding line breaks is not where anyone would look for the row."""
+
+    def __init__(self, text: str) -> None:
+        self._reader = csv.reader(io.StringIO(text))
+        self.first_line = 1
+
+    def next(self) -> list[str] | None:
+        """The next record that is not an empty line, or None at the end of the file."""
+        while True:
+            self.first_line = self._reader.line_num + 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return None
+            if cells:
+                return cells
+
+
 def read_rows(text: str, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:
     """Parse the file; returns the rows (each with its own errors) and file-level errors."""
-    reader = csv.DictReader(io.StringIO(text))
+    records = _Records(text)
     try:
-        return _read(reader, known_items)
+        return _read(records, known_items)
     except csv.Error as error:
         # A cell over the csv module's limit (131,072 characters), a stray quote...:
-        # the rest of the file cannot be trusted, so nothing is imported.
-        line = max(reader.reader.line_num, 1)  # DictReader.line_num lags on an error
-        return [], [RowError(line, f"the file cannot be read as CSV: {error}")]
+        # the rest of the file cannot be trusted, so nothing is imported. Named by the line
+        # its record starts on, as every row is.
+        return [], [RowError(records.first_line, f"the file cannot be read as CSV: {error}")]
 
 
-def _read(reader: csv.DictReader, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:
-    header = reader.fieldnames or []
+def _read(records: _Records, known_items: set[str]) -> tuple[list[ImportRow], list[RowError]]:
+    header = records.next() or []
+    line = records.first_line
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [RowError(1, f"missing column(s) {', '.join(missing)}")]
-    # csv.DictReader keeps only the last of two same-named columns: refuse rather than
-    # import one of two answers without saying so.
+        return [], [RowError(line, f"missing column(s) {', '.join(missing)}")]
+    # As csv.DictReader, two same-named columns would keep only the last: refuse rather
+    # than import one of two answers without saying so.
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        return [], [RowError(1, f"column(s) {', '.join(repeated)} appear more than once")]
+        return [], [RowError(line, f"column(s) {', '.join(repeated)} appear more than once")]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS and c not in known_items]
     if unknown:
-        return [], [RowError(1, f"unknown column(s) {', '.join(unknown)}")]
+        return [], [RowError(line, f"unknown column(s) {', '.join(unknown)}")]
     rows = []
-    for record in reader:
-        if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
+    while (cells := records.next()) is not None:
+        if not any(cell.strip() for cell in cells):
             continue
-        if None in record:
-            rows.append(
-                ImportRow(reader.line_num, 0, date.min, "", {}, ("more cells than columns",))
-            )
+        line = records.first_line
+        if len(cells) > len(header):
+            rows.append(ImportRow(line, 0, date.min, "", {}, ("more cells than columns",)))
             continue
-        rows.append(_row(reader.line_num, record, known_items))
+        record: dict[str, str] = dict(zip(header, cells, strict=False))
+        rows.append(_row(line, record, known_items))
     if not rows:
         return [], [RowError(1, "the file has no rows")]
     return rows, []

@@ -1028,7 +1028,7 @@ def _conflicting_rows(rows) -> list:
         slot, key = (row.client_id, row.instrument_id, _day(row)), import_key(row)
         what = f"client {row.client_id} already has a {row.instrument_id} on {_day(row)}"
         if slot in seen and seen[slot][1] != key:
-            clashes.append(RowError(row.row, f"{what} in row {seen[slot][0]}, with other answers"))
+            clashes.append(RowError(row.row, f"{what} in line {seen[slot][0]}, with other answers"))
         elif stored[slot] - {key}:
             clashes.append(RowError(row.row, f"{what} from an earlier import, with other answers"))
         seen.setdefault(slot, (row.row, key))
