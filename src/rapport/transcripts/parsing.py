@@ -451,6 +451,11 @@ _REV_HEADER = re.compile(
 )
 # "[Name] text", "[Name]: text", or "[Name]" alone naming the speaker of the lines after it.
 _BRACKET_LABEL = re.compile(r"^\s*+\[(?P<label>[^\[\]\n]{1,80})\]:?(?P<text>.*)$")
+# The time after a "[Name]" label in Zoom's saved captions ("[Ana Lee] 14:03:22", the speech
+# on the next line): a time of day with seconds, so not speech ("[Sam] 7:30 suits me" is).
+_TIME_AFTER_BRACKET_LABEL = re.compile(
+    r"^(?P<time>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?:\s+(?P<text>.*))?$"
+)
 # Transcribers put sounds and events in square brackets too ("[laughs]", "[inaudible]",
 # "[long pause]"): a bracket holding one of these words is part of the speech, not a
 # speaker. Rarer ones that get through ("[Phone rings]") are one-off labels that read like
@@ -1358,8 +1363,9 @@ def _read_text(text: str, budget: _ReadingBudget | None = None) -> list[_Segment
     timestamps.
 
     Also reads a timestamp before the label ("[00:01:02] Name: ..."), timestamp-only
-    lines (Meet transcripts), "Name  0:03" header lines (Otter-style) and "Name (00:03):"
-    header lines (Rev). A line without a label belongs to the last labelled speaker.
+    lines (Meet transcripts), "Name  0:03" header lines (Otter-style), "Name (00:03):"
+    header lines (Rev) and a time after "[Name]" (Zoom's saved captions, "[Ana] 14:03:22").
+    A line without a label belongs to the last labelled speaker.
 
     A timestamp-only or header line times the next line only: a Google Meet document has a
     timestamp every few minutes, and reusing it as the start of every later line made
@@ -1389,6 +1395,9 @@ def _read_text(text: str, budget: _ReadingBudget | None = None) -> list[_Segment
             continue
         clock, line = _leading_time(line)
         speaker, body, bracketed = _split_text_label(line)
+        if bracketed and clock is None and (after := _TIME_AFTER_BRACKET_LABEL.match(body)):
+            # Zoom's saved captions: the time was read as the first words of the speech.
+            clock, body = parse_timestamp(after.group("time")), after.group("text") or ""
         start = clock if clock is not None else pending
         if speaker is not None:
             # Kept even without text ("Name:" alone names the lines after it), so that a
