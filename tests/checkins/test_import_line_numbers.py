@@ -76,3 +76,8 @@ def test_a_file_that_cannot_be_read_names_the_line_its_record_starts_on():
 def test_the_header_after_blank_lines_is_named_by_its_line():
     _, errors = read_rows(lines("", "", "client,date,instrument,phq9_1,phq9_1"), KNOWN)
     assert [str(e) for e in errors] == ["line 3: column(s) phq9_1 appear more than once"]
+
+
+def test_a_row_with_more_cells_than_columns_is_named_by_its_line():
+    rows, _ = read_rows(lines(HEADER, "", checkin_row(1, "2026-01-05") + ",extra"), KNOWN)
+    assert [(row.row, row.errors) for row in rows] == [(3, ("more cells than columns",))]
