@@ -38,7 +38,7 @@ from rapport.clinic.forms import (
     GoalForm,
     clash_warning,
 )
-from rapport.clinic.models import Attendance, GoalStatus
+from rapport.clinic.models import MISSED, Attendance, GoalStatus
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
 from rapport.core.panels import client_panels
@@ -166,12 +166,18 @@ def client_detail(request, client_id):
     )
     episodes = selectors.client_episodes(client)
     notices, sections = client_panels(request, client)
+    # The open episode, wherever it falls in the list: one back-dated before an ended
+    # episode is still the current one (the page offered to start another).
+    current = next((episode for episode in episodes if episode.is_open), None)
     context = {
         "client": client,
         "episodes": episodes,
-        # The open episode, wherever it falls in the list: one back-dated before an ended
-        # episode is still the current one (the page offered to start another).
-        "current": next((episode for episode in episodes if episode.is_open), None),
+        "current": current,
+        # The goals panel's "let the client write them" says where: a "Client's goals" link
+        # is made for an appointment (Check-ins' "Other…" beside it), one that did not
+        # take place excepted; with none booked there is nowhere to send it from yet.
+        "goals_link_possible": current is not None
+        and any(a.attendance not in MISSED for a in current.appointments.all()),
         # Named at the top when none is open: its card is at the foot of a long page.
         "last_ended": max(
             (episode for episode in episodes if not episode.is_open),
