@@ -429,7 +429,7 @@ def goal_create(*, actor, episode: Episode, text: str, form_key: str = "", reque
         return earlier
     try:
         with transaction.atomic():  # a savepoint: the race below leaves the outer one usable
-            goal = Goal.objects.create(episode=episode, text=text.strip(), creation_key=key)
+            goal = Goal.objects.create(episode=episode, text=_goal_text(text), creation_key=key)
     except IntegrityError:
         # The same form, sent twice at once: the other request added the goal.
         earlier = Goal.objects.filter(episode=episode, creation_key=key).first()
@@ -525,27 +525,36 @@ def _same_goal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _goal_text(text: str) -> str:
+    """The goal's words as stored: trimmed, every line break a line feed. A browser sends a
+    text box's line breaks as CRLF, and the client's goals are stored with line feeds
+    (checkins.forms.FreeTextField): compared as sent, a goal over two lines agreed as the
+    client wrote it read as reworded, and lost "in the client's words"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 @transaction.atomic
 def goal_update(*, actor, goal: Goal, text: str, status: str, request=None) -> Goal:
     _require_open(goal.episode)
-    if not text.strip():
+    text = _goal_text(text)
+    if not text:
         raise ValidationError({"text": "Write the goal in the client's own words."})
     if status not in GoalStatus.values:
         raise ValidationError({"status": "Choose a status."})
     if not _may_have(goal, status):
         raise ValidationError({"status": _NOT_TO_AGREE})
-    if status == GoalStatus.TO_AGREE and text.strip() != goal.text:
+    if status == GoalStatus.TO_AGREE and text != goal.text:
         # Reworded, the goal is no longer the client's alone (written_by_client is cleared
         # below) while its status would still say "Written by the client": rewording is
         # part of agreeing it together.
         raise ValidationError({"status": _REWORDED_TO_AGREE})
     # Agreeing a client's goal is setting it to "Working on it" here, reworded together or
     # not (a rewording clears written_by_client below; the status says it is agreed).
-    if goal.written_by_client and text.strip() != goal.text:
+    if goal.written_by_client and text != goal.text:
         # No longer the client's own words: the page would say "in the client's words" of
         # the therapist's rewording. What the client wrote stays in their stored answers.
         goal.written_by_client = False
-    goal.text = text.strip()
+    goal.text = text
     goal.status = status
     goal.save()
     audit_record(
