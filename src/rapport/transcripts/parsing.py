@@ -866,8 +866,22 @@ def _caption_segments(
         if caption is not None:
             start = caption.start_time.in_milliseconds() / 1000
             end = caption.end_time.in_milliseconds() / 1000
-            segments.extend(_cue_segments(caption.lines, start, end, budget))
+            named = _cue_id_speaker(caption.identifier)
+            segments.extend(_cue_segments(caption.lines, start, end, budget, named=named))
     return segments
+
+
+# Webex names the speaker in the cue identifier, not in the text: '12 "Ana Lee" (2785654528)'
+# (cue number, display name, participant id).
+_WEBEX_CUE_ID = re.compile(r'^\d+\s+"(?P<name>[^"\n]{1,80})"(?:\s+\(\d+\))?$')
+
+
+def _cue_id_speaker(identifier: str | None) -> str | None:
+    match = _WEBEX_CUE_ID.match((identifier or "").strip())
+    if not match:
+        return None
+    name = _clean_name(match.group("name"))
+    return name if _is_plausible_name(name) else None
 
 
 def _cue_segments(
@@ -875,8 +889,13 @@ def _cue_segments(
     start: float | None,
     end: float | None,
     budget: _ReadingBudget | None = None,
+    *,
+    named: str | None = None,
 ) -> list[_Segment]:
     """The segments of one cue's raw lines.
+
+    ``named`` is the speaker the cue's identifier names (Webex): the whole cue is theirs,
+    like an open ``<v Name>`` span, less a "Name:" prefix repeating their name.
 
     Inside a ``<v Name>`` span that is still open, the next lines are Name's, whatever
     they start with ("Mum: you never listen" is the client quoting her mother). A line
@@ -887,7 +906,7 @@ def _cue_segments(
     (_demote_one_off_continuation_labels).
     """
     segments = _BudgetedSegments(budget)
-    open_voice: str | None = None  # a <v Name> span not closed yet
+    open_voice: str | None = named  # a <v Name> span not closed yet
     bare_label: str | None = None  # the name on a "Name:" line with nothing after it
     for number, raw_line in enumerate(lines):
         for voice, piece in _voice_pieces(raw_line):
@@ -896,6 +915,9 @@ def _cue_segments(
             inherited = continuation = False
             if voice is None and open_voice is not None:
                 voice = open_voice
+                label, rest = _split_label(text) if named is not None else (None, text)
+                if label is not None and named is not None and label.casefold() == named.casefold():
+                    text = rest  # Webex's cue text may repeat the name its identifier gives
             elif voice is None:
                 # Subtitle convention: a dash opens the line of a new speaker in a cue.
                 dialogue_dash = text.startswith(("-", "–"))
