@@ -3,10 +3,11 @@
 Pure (no Django): the shipped strategies live in ``strategies.json`` beside this module,
 each with the signal kinds it answers, the context conditions under which it fits, and the
 sources it rests on. :func:`choose` picks the two to four strategies shown with an alert,
-filling up to two from related strategies when a clinic has disabled too many of a kind's
-own, and none at all when it has turned off every one of a kind's (:func:`kind_turned_off`:
-the alert says so); :func:`kinds_short_of_own` and :func:`kinds_turned_off` name the kinds
-left in those states, for the admin.
+only ever the kind's own that fit the client: fewer when a clinic has disabled or narrowed
+too many of them (:func:`fewer_than_needed`: the alert says so), and none when it has turned
+off every one (:func:`kind_turned_off`: the alert says that instead). Another kind's
+strategy is never put in their place. :func:`kinds_short_of_own` and
+:func:`kinds_turned_off` name the kinds left in those states, for the admin.
 A strategy marked ``safety`` (it prompts asking about risk) is never crowded out of an alert
 it fits, :func:`narrowing` names what an edit would take away from where it is shown, and
 :func:`safety_gaps` names the alert kinds a change would leave without a safety step.
@@ -39,13 +40,13 @@ __all__ = [
     "STRATEGY_FIELDS",
     "MIN_SHOWN",
     "POSITIVE_KINDS",
-    "KIND_GROUPS",
     "GuidanceError",
     "LibraryError",
     "SafetyGaps",
     "StrategySpec",
     "choose",
     "describe_safety_gaps",
+    "fewer_than_needed",
     "kind_turned_off",
     "kinds_short_of_own",
     "kinds_turned_off",
@@ -63,19 +64,6 @@ LIBRARY_PATH = Path(__file__).with_name("strategies.json")
 #: Each alert shows two to four strategies: enough to choose from, few enough to read.
 MIN_SHOWN = 2
 MAX_SHOWN = 4
-
-#: Kinds that call for the same kind of help, so that when a clinic has left a kind fewer
-#: than two strategies, the general ones of its group stand in: the relationship (Safran &
-#: Muran 2000; Eubanks, Muran & Safran 2018), progress (Lambert's clinical support tools,
-#: Harmon et al. 2007), engagement (Swift & Greenberg 2015), and good news.
-KIND_GROUPS: tuple[frozenset[str], ...] = (
-    frozenset({"alliance_rupture", "alliance_low", "pushed_or_overridden"}),
-    frozenset({"not_on_track", "reliable_deterioration"}),
-    frozenset({"dropout_risk", "feedback_missing"}),
-    frozenset({"recovered", "reliable_improvement", "alliance_repaired"}),
-)
-assert sorted(k for group in KIND_GROUPS for k in group) == sorted(KINDS), "group every kind"
-
 
 #: The context conditions a strategy can require (all must hold) or exclude (none may).
 #: Computed for each alert from the client's episode (``rapport.guidance.selectors``).
@@ -266,17 +254,18 @@ def choose(
     crowded out; then the strategies written for this client's context, most specific first;
     then other general ones, up to ``limit``.
 
-    Fewer than :data:`MIN_SHOWN` fit only when a clinic disabled or narrowed a kind's own
-    strategies; the rest are then filled from the enabled ones that fit least badly
-    (:func:`_fill`), since an alert with one suggestion, or none, leaves the therapist
-    without the support tools that make feedback help (Lambert, Whipple & Kleinstäuber 2018).
-
-    None at all when the clinic has turned off every strategy of the kind
-    (:func:`kind_turned_off`): that is the clinic's choice, not a gap to fill, and what is
-    left to borrow is by then the least fitting (strengthening hope on a reliably-worse
-    alert, naming a rupture beside missing check-ins). The alert says the
-    clinic turned them off instead, and the admin was told when saving
-    (``guidance.views``); the alert's own explanation still says what to follow up.
+    Only strategies written for ``kind`` (it is among their ``kinds``; a strategy meant for
+    every alert is mapped to every kind) whose conditions hold for this client. Fewer than
+    :data:`MIN_SHOWN` fit only when a clinic disabled or narrowed a kind's own strategies
+    (the shipped library has two for every client of every kind); the alert then shows
+    those and says there are fewer (:func:`fewer_than_needed`). Nothing is borrowed in their
+    place: another kind's strategy answers another signal (checking the check-in link
+    beside a dropout risk, naming a rupture beside missing check-ins), and one of the
+    kind's own gated on a fact this client lacks ("persistent poor fit" for referral) is
+    wrong without it. None at all when the clinic has turned off every strategy of the
+    kind (:func:`kind_turned_off`): the alert says so instead. In both cases the admin is
+    told, on the library page, for as long as it holds (``guidance.views``), and the
+    alert's own explanation still says what to follow up.
     """
     if kind_turned_off(strategies, kind):
         return []
@@ -289,11 +278,14 @@ def choose(
     general = sorted((s for s in fitting if not s.conditions), key=rank)
     specific = sorted((s for s in fitting if s.conditions), key=rank)
     ordered = general[:1] + specific + general[1:]
-    ordered = ([s for s in ordered if s.safety] + [s for s in ordered if not s.safety])[:limit]
-    wanted = min(MIN_SHOWN, limit)
-    if len(ordered) < wanted:
-        ordered += _fill(strategies, kind, present, taken=ordered)[: wanted - len(ordered)]
-    return ordered
+    return ([s for s in ordered if s.safety] + [s for s in ordered if not s.safety])[:limit]
+
+
+def fewer_than_needed(strategies: Sequence[Any], chosen: Sequence[Any], kind: str) -> bool:
+    """Whether an alert of ``kind`` shows fewer than :data:`MIN_SHOWN` strategies
+    (``chosen``, from :func:`choose`) although the clinic has not turned the kind off: the
+    alert says so, rather than leave the therapist to wonder where the others went."""
+    return len(chosen) < MIN_SHOWN and not kind_turned_off(strategies, kind)
 
 
 # What is taken away, in words for each use: the kinds it drops, the conditions it now
@@ -442,59 +434,6 @@ def _fits(strategy: Any, kind: str, present: frozenset[str]) -> bool:
     )
 
 
-def _group(kind: str) -> frozenset[str]:
-    return next((group for group in KIND_GROUPS if kind in group), frozenset({kind}))
-
-
-def _fill(
-    strategies: Sequence[Any], kind: str, present: frozenset[str], *, taken: Sequence[Any]
-) -> list[Any]:
-    """Enabled strategies not yet chosen, the least bad fit first.
-
-    General strategies first (no condition fails: their advice holds for any client),
-    those of the kind's group before the rest; only then strategies whose conditions do
-    not all hold, the fewest failing first (an ``unless`` that holds counts as one), the
-    kind's own before its group's and the rest, then the most conditions that do hold: a
-    strategy gated on a fact about the client ("persistent poor fit" for referral) is
-    wrong without it, so it comes last. Never across good news and trouble: praising
-    progress beside a deterioration, or naming a rupture beside a recovery, would mislead.
-    Never another kind's safety step: a prompt to ask about self-harm, written for reliably
-    worse scores, would alarm on an alert about missing check-ins or a rupture, and it is
-    not what that alert asks for.
-    """
-    positive = kind in POSITIVE_KINDS
-    group = _group(kind)
-
-    def distance(s: Any) -> int | None:
-        kinds = set(s.kinds)
-        if kind in kinds:
-            return 0
-        if kinds & group:
-            return 1
-        if any((k in POSITIVE_KINDS) == positive for k in kinds):
-            return 2
-        return None
-
-    def failing(s: Any) -> int:
-        unmet = sum(1 for c in s.conditions if c not in present)
-        return unmet + sum(1 for c in (s.unless or ()) if c in present)
-
-    def holding(s: Any) -> int:
-        return sum(1 for c in s.conditions if c in present)
-
-    ranked = []
-    for s in strategies:
-        far = distance(s)
-        if not s.enabled or far is None or any(s is t for t in taken):
-            continue
-        if s.safety and far > 0:
-            continue
-        key = (failing(s), far, -holding(s), -int(s.priority), str(s.title))
-        ranked.append((key, s))
-    ranked.sort(key=lambda pair: pair[0])
-    return [s for _, s in ranked]
-
-
 def kind_turned_off(strategies: Iterable[Any], kind: str) -> bool:
     """Whether none of the clinic's enabled ``strategies`` is written for ``kind``: the
     clinic has turned off (or re-mapped) every strategy of that kind of alert."""
@@ -512,8 +451,8 @@ def kinds_short_of_own(strategies: Iterable[Any]) -> list[str]:
     """The alert kinds with fewer than :data:`MIN_SHOWN` enabled strategies of their own
     that fit any client (no conditions, no exclusions), in the library's order.
 
-    Their alerts borrow from related strategies (:func:`choose`), which fit less well:
-    the admin who left a kind so is told (``guidance.views``).
+    Their alerts may show fewer than two (:func:`choose` borrows nothing from other kinds):
+    the library page tells the admin for as long as a kind is left so (``guidance.views``).
     """
     universal: dict[str, int] = dict.fromkeys(KINDS, 0)
     for s in strategies:

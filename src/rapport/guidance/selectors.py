@@ -53,7 +53,8 @@ def get_strategy_for_admin(user, strategy_id) -> Strategy:
 def suggestions(
     strategies: Iterable[Strategy], *, kind: str, context: Iterable[str], limit: int = MAX_SHOWN
 ) -> list[Strategy]:
-    """The two to four strategies that fit an alert of ``kind`` in this client's context."""
+    """The strategies that fit an alert of ``kind`` in this client's context: two to four,
+    fewer only when the clinic left the kind short (``library.choose``)."""
     return choose(list(strategies), kind=kind, context=context, limit=limit)
 
 

@@ -38,38 +38,26 @@ def strategy_list(request):
         for s in strategies
     ]
     notices = selectors.safety_steps_not_in_full(strategies)
-    return render(request, "guidance/list.html", {"rows": rows, "safety_notices": notices})
+    return render(
+        request,
+        "guidance/list.html",
+        {"rows": rows, "safety_notices": notices, **_kinds_short(strategies)},
+    )
 
 
-def _warn_if_kinds_short(request) -> None:
-    """After a change, say which alert kinds have fewer than two strategies of their own
-    that fit any client: their alerts then borrow related ones (``library.choose``), and
-    the admin should know the library no longer covers them as written. A kind with none
-    left at all borrows nothing: its alerts say the clinic turned its strategies off, and
-    the admin is told that instead."""
-    strategies = selectors.strategies_for_clinic(request.user.clinic)
+def _kinds_short(strategies) -> dict[str, object]:
+    """The alert kinds left with fewer than two strategies of their own that fit every
+    client, and those left with none at all, in words for the library page. It says so for
+    as long as it holds, not once after a save: each of those alerts shows fewer
+    suggestions, or none, until the library covers it again (``library.choose`` borrows
+    nothing from other kinds). A kind with none is named only as such."""
     off = kinds_turned_off(strategies)
     short = [k for k in kinds_short_of_own(strategies) if k not in off]
-    if off:
-        messages.warning(
-            request,
-            _(
-                "These alerts now have no strategies at all: %(kinds)s. Therapists will "
-                "see none with them, only a line saying that your clinic has turned them "
-                "off; enable or add strategies for these alerts to give them some."
-            )
-            % {"kinds": ", ".join(KIND_LABELS.get(k, k) for k in off)},
-        )
-    if short:
-        messages.warning(
-            request,
-            _(
-                "Some alerts now have fewer than %(min)d strategies of their own that fit "
-                "every client: %(kinds)s. Rapport fills in with related strategies; enable "
-                "or add strategies for these alerts to choose what therapists see."
-            )
-            % {"min": MIN_SHOWN, "kinds": ", ".join(KIND_LABELS.get(k, k) for k in short)},
-        )
+    return {
+        "kinds_off": ", ".join(KIND_LABELS.get(k, k) for k in off),
+        "kinds_short": ", ".join(KIND_LABELS.get(k, k) for k in short),
+        "min_shown": MIN_SHOWN,
+    }
 
 
 def _form_page(request, form, title, strategy=None):
@@ -122,7 +110,6 @@ def strategy_edit(request, strategy_id):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Strategy saved."))
-            _warn_if_kinds_short(request)
             return redirect("manage_guidance")
     return _form_page(request, form, _("Edit strategy"), strategy)
 
@@ -162,7 +149,6 @@ def strategy_toggle(request, strategy_id):
             messages.success(
                 request, _("Strategy enabled.") if strategy.enabled else _("Strategy disabled.")
             )
-            _warn_if_kinds_short(request)
             return redirect("manage_guidance")
     refused = request.method == "POST" and bool(refusal or (form is not None and form.errors))
     return render(

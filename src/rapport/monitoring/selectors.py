@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from rapport.clinic.models import Attendance, Client, EndReason, Episode, GoalStatus, Phase
 from rapport.clinic.selectors import clients_for
-from rapport.guidance.library import kind_turned_off
+from rapport.guidance.library import fewer_than_needed, kind_turned_off
 from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
 from rapport.measures.errors import InstrumentNotFound
@@ -87,6 +87,9 @@ class AlertView:
     #: The clinic has turned off every strategy of this kind of alert: none is shown, and
     #: the alert says why (``guidance.library.kind_turned_off``).
     strategies_off: bool = False
+    #: Fewer than two strategies fit (none borrowed from other kinds) though the kind is not
+    #: turned off: the alert says so (``guidance.library.fewer_than_needed``).
+    strategies_fewer: bool = False
     actions: list[RepairAction] = field(default_factory=list)
     needs_action: bool = False
     snoozed: bool = False
@@ -163,17 +166,20 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
     by_alert: dict[int, list[RepairAction]] = defaultdict(list)
     for action in actions:
         by_alert[action.alert_id].append(action)
-    views = [
-        AlertView(
-            alert=alert,
-            strategies=suggestions(library, kind=alert.kind, context=context),
-            strategies_off=kind_turned_off(library, alert.kind),
-            actions=by_alert.get(alert.pk, []),
-            needs_action=alert.needs_action(today),
-            snoozed=alert.is_snoozed(today),
+    views = []
+    for alert in alerts:
+        chosen = suggestions(library, kind=alert.kind, context=context)
+        views.append(
+            AlertView(
+                alert=alert,
+                strategies=chosen,
+                strategies_off=kind_turned_off(library, alert.kind),
+                strategies_fewer=fewer_than_needed(library, chosen, alert.kind),
+                actions=by_alert.get(alert.pk, []),
+                needs_action=alert.needs_action(today),
+                snoozed=alert.is_snoozed(today),
+            )
         )
-        for alert in alerts
-    ]
     views.sort(key=lambda v: (-SEVERITY_RANK[v.alert.severity], KINDS.index(v.alert.kind)))
     return ClientMonitoring(
         episode=episode,
