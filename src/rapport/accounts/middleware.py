@@ -29,12 +29,34 @@ AFTER_MFA_SET_UP = "mfa_set_up_next"
 #: The page allauth ends TOTP set-up on (the new recovery codes, to be saved first).
 _SET_UP_ENDS_ON = "mfa_view_recovery_codes"
 
+#: What checkins' tablet mode keeps in the session it hands the client (the client the
+#: therapist left, ``rapport.checkins.views._TABLET_RETURN``; named here, not imported:
+#: accounts imports no app built on it). Seen in a session, the browser is the clinic's
+#: shared tablet, and the session says so (``SHARED_DEVICE``) for as long as it lasts: the
+#: therapist's sign-in keeps it, the way back to the client takes the tablet key away.
+_TABLET_SESSION_KEY = "checkin_tablet_return"
+SHARED_DEVICE = "on_shared_device"
+
+#: allauth's pages that hand out recovery codes other than on screen: a file saved to the
+#: shared tablet's downloads, or new codes. Refused on the shared device (see below).
+_CODES_OFF_SCREEN = ("mfa_download_recovery_codes", "mfa_generate_recovery_codes")
+
+
+def on_shared_device(request) -> bool:
+    """Whether this session is on the clinic's shared tablet (tablet mode started in it)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    return bool(session.get(SHARED_DEVICE)) or _TABLET_SESSION_KEY in session
+
 
 class RequireMFAMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if _TABLET_SESSION_KEY in getattr(request, "session", {}):
+            request.session[SHARED_DEVICE] = True
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -52,20 +74,48 @@ class RequireMFAMiddleware:
             request.session.pop(AFTER_MFA_SET_UP, None)
         return self.get_response(request)
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """On the shared tablet, recovery codes are neither downloaded (the file would stay
+        in the tablet's downloads for the next person who holds it) nor made anew: the
+        codes page says where to see them instead."""
+        match = request.resolver_match
+        if match is not None and match.url_name in _CODES_OFF_SCREEN and on_shared_device(request):
+            return redirect(reverse(_SET_UP_ENDS_ON))
+        return None
+
     def process_template_response(self, request, response):
         """The page that ends the set-up (the recovery codes, which the user must be able
         to save before going on) offers "Continue" to where the user was going
-        (``continue_url``, templates/mfa/recovery_codes/index.html)."""
+        (``continue_url``, templates/mfa/recovery_codes/index.html).
+
+        On the clinic's shared tablet it shows no code (``shared_device``): the codes open
+        the account without the authenticator app, and on a device that a client holds
+        next, a screen seen over a shoulder or a downloaded file would hand them on. The
+        therapist sees them on a device of their own (Security, Recovery codes), where they
+        stay to be viewed; the way on to the client is offered all the same."""
         match = request.resolver_match
         if match is None or match.url_name != _SET_UP_ENDS_ON:
             return response
+        context = dict(response.context_data or {})
+        if on_shared_device(request):
+            codes = context.get("unused_codes") or []
+            context.update(
+                {
+                    "unused_codes": ["****" for _code in codes],
+                    "can_view_codes": False,
+                    "can_download_codes": False,
+                    "can_generate_codes": False,
+                    "shared_device": True,
+                }
+            )
+            response.context_data = context
         if not request.user.is_authenticated or lacks_required_mfa(request.user):
             return response
         next_url = request.session.get(AFTER_MFA_SET_UP)
         if next_url and url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            response.context_data = {**(response.context_data or {}), "continue_url": next_url}
+            response.context_data = {**context, "continue_url": next_url}
         return response
 
 
