@@ -156,7 +156,14 @@ def test_refused_risk_answers_are_read_through_scoped_selectors(
 
 def test_the_reason_is_one_of_its_choices():
     field = RefusedRiskAnswer._meta.get_field("reason")
-    assert set(dict(field.choices)) == {"used", "expired", "revoked", "episode_ended", "changed"}
+    assert set(dict(field.choices)) == {
+        "used",
+        "expired",
+        "revoked",
+        "episode_ended",
+        "session_missed",
+        "changed",
+    }
 
 
 def test_the_demo_crisis_number_is_in_the_range_kept_for_drama():

@@ -150,6 +150,9 @@ class RefusedReason(models.TextChoices):
     EXPIRED = "expired", _("The link had expired")
     REVOKED = "revoked", _("The link had been revoked or replaced")
     EPISODE_ENDED = "episode_ended", _("The episode of care had ended")
+    #: A link rating a session (asked after it, or an alliance measure) whose session was
+    #: then recorded as cancelled or not attended.
+    SESSION_MISSED = "session_missed", _("The session was recorded as not attended")
     #: The form whose answers the link stored, sent again (same form key: a slow tablet,
     #: Back then Send) with a risk item now answered at risk: only the first send counts.
     CHANGED = "changed", _("The form was sent again with a changed answer")

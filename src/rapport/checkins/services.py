@@ -579,14 +579,15 @@ def checkin_submit(
         # Checked before the link's expiry: that the episode ended is what stops a link of
         # it now, expired or not (_refusal_reason).
         raise CheckinUnavailable("revoked")
-    status = locked.status(now)
-    if status != "open" and not in_grace(locked, form_key, now):
-        raise CheckinUnavailable(status)
     if _rates_a_missed_session(appointment, locked):
         # Marking the session missed revokes such a link; this holds however the attendance
         # was stored. A rating of a session recorded as not attended would count in
-        # monitoring both as a rated session and as a missed one (dropout risk).
+        # monitoring both as a rated session and as a missed one (dropout risk). Before the
+        # expiry too, as the episode's end: it is what stops the link now.
         raise CheckinUnavailable("revoked")
+    status = locked.status(now)
+    if status != "open" and not in_grace(locked, form_key, now):
+        raise CheckinUnavailable(status)
     response, created = response_record(
         client=locked.client,
         instrument_id=locked.instrument_id,
@@ -810,16 +811,24 @@ def _refusal_reason(checkin: CheckIn, status: str) -> str:
     ``checkin_submit`` checks: a link that expired before its episode ended is not revoked
     by the ending, and "the link had expired" would read as a late answer to ask for again,
     where it is a risk answer from someone no longer in care (and a form still in its grace
-    period said "episode_ended" already). A used link keeps "used", checked first there
-    too: its answers are stored, and whoever sent other answers on it may not be the
-    client."""
+    period said "episode_ended" already). Next, as there, a link rating a session recorded
+    as not attended says "session_missed" (marking it revokes such a link, but the
+    therapist marked a session, and revoked nothing). A used link keeps "used", checked
+    first there too: its answers are stored, and whoever sent other answers on it may not
+    be the client."""
     if status not in ("revoked", "expired", "episode_ended"):
         return status
     ended = (
         checkin.revoked_because == RevokedBecause.EPISODE_ENDED
         or checkin.appointment.episode.phase == Phase.CLOSED
     )
-    return "episode_ended" if ended else status
+    if ended:
+        return RefusedReason.EPISODE_ENDED
+    if checkin.revoked_because == RevokedBecause.SESSION_MISSED or _rates_a_missed_session(
+        checkin.appointment, checkin
+    ):
+        return RefusedReason.SESSION_MISSED
+    return status
 
 
 @transaction.atomic
