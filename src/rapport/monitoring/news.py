@@ -164,9 +164,10 @@ _CLOCK_DRIVEN: Mapping[str, frozenset[str]] = {
 }
 
 #: Kinds whose alert ``session`` no page shows (``shown_version`` leaves it out): for missing
-#: check-ins it is the latest session held, and what the card says of it is the sessions
-#: without a check-in (``missing_sessions``), which are kept.
-_SESSION_NOT_SHOWN = frozenset({"feedback_missing"})
+#: check-ins and dropout risk it is the latest session held, judged as of today. What the
+#: card says of it is kept: the sessions without a check-in (``missing_sessions``); the
+#: estimate, its reasons and "since session N" (the instance's onset, ``services._sync``).
+_SESSION_NOT_SHOWN = frozenset({"feedback_missing", "dropout_risk"})
 
 
 def shown_version(

@@ -176,6 +176,12 @@ def _sync(
             _audit(actor, alert, "raised", Action.CREATE)
             result.created += 1
             continue
+        if alert.signal_key == fields["signal_key"]:
+            # The same instance began where it began. Dropout risk is judged as of the
+            # latest session, so its detector reports that session each time; stored, the
+            # card's "since session 3" became "since session 4" at every session held,
+            # for a risk unchanged since session 3. (Other kinds' keys hold their onset.)
+            fields["onset_session"] = alert.onset_session
         news = _news(alert, item, today)
         changes = [name for name, value in fields.items() if getattr(alert, name) != value]
         new_instance = "signal_key" in changes
