@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from rapport.cli import main
 from rapport.transcripts.analysis import code_csv
 from rapport.transcripts.parsing import (
     CsvColumnsError,
@@ -177,8 +178,46 @@ def test_code_csv_matches_speakers_however_their_names_are_dashed_or_spaced() ->
 
 
 def test_code_csv_refuses_a_speaker_made_only_of_dashes_naming_the_line() -> None:
-    with pytest.raises(CsvColumnsError, match="Line 3 has no speaker"):
+    with pytest.raises(CsvColumnsError, match="Line 3 of the CSV file has no speaker"):
         _coded("speaker,text\nJo,Hi.\n-,Hello.\n")
+
+
+_BLANK_SPEAKER = (
+    b"speaker,text\nT,What brings you here today?\n"
+    b",I have been feeling very low and I cannot sleep.\nC,Yes.\nT,You sound exhausted.\n"
+)
+
+
+@pytest.mark.parametrize("cell", [b"", b"-", b"  "])
+def test_an_uploaded_csv_row_without_a_speaker_is_refused_naming_its_line(cell) -> None:
+    # It was read as the previous speaker's words: the client's line became the therapist's.
+    data = _BLANK_SPEAKER.replace(b"\n,", b"\n" + cell + b",")
+    with pytest.raises(CsvColumnsError) as excinfo:
+        parse_transcript(data, "session.csv")
+    assert str(excinfo.value).startswith("Line 3 of the CSV file has no speaker.")
+
+
+def test_upload_and_rapport_code_refuse_a_blank_speaker_with_the_same_message() -> None:
+    with pytest.raises(CsvColumnsError) as upload:
+        parse_transcript(_BLANK_SPEAKER, "session.csv")
+    with pytest.raises(CsvColumnsError) as code:
+        _coded(_BLANK_SPEAKER.decode())
+    assert str(upload.value) == str(code.value)
+
+
+def test_analyze_refuses_a_csv_row_without_a_speaker_naming_its_line(tmp_path, capsys):
+    # Like `rapport code`, not merged into the previous speaker's turn.
+    path = tmp_path / "session.csv"
+    path.write_text("speaker,text\nT,How are you?\n,Low and tired.\nC,Yes.\nT,I see.\n")
+    assert main(["analyze", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Line 3 of the CSV file has no speaker." in captured.err
+
+
+def test_a_row_without_speaker_or_text_is_still_skipped() -> None:
+    t = parse_transcript(b"speaker,text\nT,Hello.\n,\nC,Hi.\n", "session.csv")
+    assert [(turn.speaker, turn.text) for turn in t.turns] == [("T", "Hello."), ("C", "Hi.")]
 
 
 # --- an opening quote without its closing quote ------------------------------------------

@@ -43,6 +43,7 @@ from .parsing import (
     Transcript,
     TranscriptEncodingError,
     TranscriptError,
+    csv_no_speaker_message,
     find_csv_column,
     guess_roles,
     normalise_role,
@@ -262,7 +263,7 @@ def _conversation_roles(
     speakers' own names when every one is a role ('Therapist', 'Client'), else guessed."""
     for row, line in zip(rows, line_numbers, strict=True):
         if not speaker_key(row[speaker_col]):  # blank, or only dashes
-            raise CsvColumnsError(f"Line {line} has no speaker.")
+            raise CsvColumnsError(csv_no_speaker_message(line))
     try:
         return [normalise_role(row[speaker_col]) for row in rows]
     except TranscriptError:

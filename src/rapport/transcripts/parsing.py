@@ -83,6 +83,7 @@ __all__ = [
     "UnknownSpeakerError",
     "UnsupportedFormatError",
     "csv_header_key",
+    "csv_no_speaker_message",
     "find_csv_column",
     "guess_roles",
     "normalise_role",
@@ -1517,9 +1518,23 @@ def _read_csv(text: str, budget: _ReadingBudget | None = None) -> list[_Segment]
         start = _csv_time(table, row, start_col)
         end = _csv_time(table, row, end_col)
         role = _ROLE_ALIASES.get(_cell(row.cells, role_col).strip().lower()) if role_col else None
+        if body and not speaker:
+            # A row is one utterance with its speaker, unlike a caption continued in the
+            # next cue: a blank cell was read as the previous speaker's, so a client's
+            # words could be coded and flagged as the therapist's. `rapport code` refuses
+            # it too (analysis._conversation_roles).
+            raise CsvColumnsError(csv_no_speaker_message(row.line))
         if body:
-            segments.append(_Segment(speaker or None, body, start, end, tagged=True, role=role))
+            segments.append(_Segment(speaker, body, start, end, tagged=True, role=role))
     return segments
+
+
+def csv_no_speaker_message(line: int) -> str:
+    """Why a CSV row with text and a blank (or dashes-only) speaker cell is refused."""
+    return (
+        f"Line {line} of the CSV file has no speaker. Each row with text needs who said "
+        "it in the speaker column; fill it in, or delete the row if it is not speech."
+    )
 
 
 def _check_one_conversation(table: CsvTable) -> None:
