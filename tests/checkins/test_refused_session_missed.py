@@ -58,6 +58,8 @@ def test_a_risk_answer_about_a_session_marked_missed_says_so(
     assert RefusedRiskAnswer.objects.get().reason == RefusedReason.SESSION_MISSED
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     assert NOTICE in page
+    assert "the session had been recorded as not attended" in page
+    assert "the link could no longer be used" not in page
     assert "the link had been revoked or replaced" not in page
     assert "the link had expired" not in page
 

@@ -150,6 +150,7 @@ _REFUSED_BECAUSE = {
     RefusedReason.EXPIRED: _("the link had expired"),
     RefusedReason.REVOKED: _("the link had been revoked or replaced"),
     RefusedReason.EPISODE_ENDED: _("the episode of care had ended"),
+    RefusedReason.SESSION_MISSED: _("the session had been recorded as not attended"),
     RefusedReason.CHANGED: _(
         "the same form had already been sent with other answers, and the link keeps the first ones"
     ),
