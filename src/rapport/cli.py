@@ -556,6 +556,11 @@ def cmd_clear_sessions(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     deleted = clear_expired_sessions()
+    # The daily cron job runs this command, and a long-running `rapport serve` starts only
+    # now and then: the refused forms' keys kept for the check-in pages go here too.
+    from rapport.checkins.services import refused_forms_purge
+
+    refused_forms_purge()
     if not args.quiet:
         print(f"Deleted {deleted} expired sign-in session{'' if deleted == 1 else 's'}.")
 

@@ -90,3 +90,17 @@ def test_serve_and_demo_run_the_purge_at_start(client, client_a):
     age(checkin, REFUSED_FORMS_KEPT + timedelta(days=1))
     purge_at_start()
     assert not RefusedForm.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_daily_clear_sessions_command_runs_the_purge(client, client_a, capsys):
+    """The daily cron job (docs/operations.md) runs ``clear-sessions``: a server that runs for
+    months without a restart still gets the keys deleted."""
+    checkin, *_ = refused_send(client, client_a, PHQ9_ZERO)
+    age(checkin, REFUSED_FORMS_KEPT + timedelta(days=1))
+    kept, *_ = refused_send(client, client_a, PHQ9_ZERO)
+
+    assert cli.main(["clear-sessions", "--quiet"]) == 0
+
+    assert list(RefusedForm.objects.values_list("checkin_id", flat=True)) == [kept.pk]
+    assert capsys.readouterr().out == ""
