@@ -128,7 +128,7 @@ def test_skip_invalid_imports_the_valid_rows(tmp_path, capsys, client_a):
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
     out = capsys.readouterr().out
     assert "line 3: phq9_4" in out
-    assert "Imported 1 responses; 0 were already there; 1 invalid rows skipped." in out
+    assert "Imported 1 response; 0 were already there; 1 invalid row skipped." in out
     stored = Response.objects.get()
     assert (stored.total, stored.source, stored.client) == (18, "import", client_a)
     assert timezone.localdate(stored.administered_at).isoformat() == "2026-01-05"

@@ -56,7 +56,7 @@ def test_a_row_with_too_many_items_missing_is_reported_with_the_instruments_limi
     assert "line 3" not in out
     assert not Response.objects.exists()
     assert main(["import-responses", str(csv), "--skip-invalid"]) == 0
-    assert "1 invalid rows skipped" in capsys.readouterr().out
+    assert "1 invalid row skipped" in capsys.readouterr().out
     stored = Response.objects.get()
     assert stored.total is not None and stored.prorated
 

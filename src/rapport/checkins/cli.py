@@ -156,10 +156,21 @@ def cmd_import_responses(args: argparse.Namespace) -> None:
             f"nothing imported: {len({e.row for e in report.errors})} of {len(rows)} rows are "
             "invalid (fix them, or use --skip-invalid to import the others)"
         )
-    print(
-        f"Imported {report.created} responses; {report.existing} were already there; "
-        f"{report.skipped} invalid rows skipped."
+    print(_import_summary(report))
+
+
+def _import_summary(report) -> str:
+    """ "Imported 1 response; 0 were already there; 1 invalid row skipped.": each count with
+    its own plural (it said "1 responses … 1 invalid rows")."""
+    from django.utils.translation import ngettext
+
+    parts = (
+        ngettext("Imported %(n)d response", "Imported %(n)d responses", report.created),
+        ngettext("%(n)d was already there", "%(n)d were already there", report.existing),
+        ngettext("%(n)d invalid row skipped", "%(n)d invalid rows skipped", report.skipped),
     )
+    counts = (report.created, report.existing, report.skipped)
+    return "; ".join(part % {"n": n} for part, n in zip(parts, counts, strict=True)) + "."
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
