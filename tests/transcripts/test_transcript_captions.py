@@ -545,3 +545,40 @@ def test_untimed_text_after_the_first_cue_is_kept_not_taken_for_a_title():
         "How are you?",
     ]
     assert not any("before the first cue" in note for note in transcript.notes)
+
+
+_UNREAD_FIRST_CUE = (
+    "Line 2 of this file has text without a readable cue timing (mistyped or missing); "
+    "the text was kept in its place, without a time."
+)
+
+
+@pytest.mark.parametrize(
+    "timing",
+    [
+        "-00:00:01,000 --> 00:00:02,000",
+        "00;00;01,000 --> 00;00;02,000",
+        "\u221200:00:01,000 -> 00:00:02,000",
+    ],
+)
+def test_a_first_cue_with_an_unreadable_timing_is_kept_and_named_not_taken_for_a_title(
+    timing,
+) -> None:
+    # It was dropped as a title, and the file refused with "Only one speaker (B)".
+    data = f"1\n{timing}\nA: hi\n\n2\n00:00:03,000 --> 00:00:04,000\nB: yo\n"
+    t = parse_transcript(data.encode(), "session.srt")
+    assert [(turn.speaker, turn.text, turn.start) for turn in t.turns] == [
+        ("A", "hi", None),
+        ("B", "yo", 3.0),
+    ]
+    assert t.notes == (_UNREAD_FIRST_CUE,)
+
+
+def test_a_title_before_the_first_cue_is_still_skipped_as_one() -> None:
+    data = (
+        "Session 3\n\n1\n00:00:01,000 --> 00:00:02,000\nA: hi\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nB: yo\n"
+    )
+    t = parse_transcript(data.encode(), "session.srt")
+    assert [turn.speaker for turn in t.turns] == ["A", "B"]
+    assert t.notes == ("Skipped 1 line before the first cue (a title or note, not speech).",)

@@ -338,9 +338,12 @@ _DASHED_TIMING = re.compile(
 # A cue timing line that cannot be repaired: a time-like start, an arrow and a time-like
 # end ("00:00:O3.500 --> 00:00:05.000", "00:00:75.000 -> 00:00:80.000"). It is still the
 # timing of a cue, not speech (see _repaired_timing); "2 -> 3 apples" is speech. The start
-# is bounded so that a long line of digits and dashes is scanned in linear time.
+# is bounded so that a long line of digits and dashes is scanned in linear time. A sign
+# before the start ("-00:00:01,000 --> ...", a negative offset some editors write) does
+# not make it speech: read as such, a first cue was taken for a title and dropped.
 _BROKEN_TIMING = re.compile(
-    rf"^{_SPACE}*\d{{1,3}}:\S{{0,12}}?{_SPACE}*(?P<arrow>{_ARROW}){_SPACE}*\d{{1,3}}:",
+    rf"^{_SPACE}*[-+\u2212]?\d{{1,3}}:\S{{0,12}}?{_SPACE}*(?P<arrow>{_ARROW}){_SPACE}*"
+    r"\d{1,3}:",
     re.MULTILINE,
 )
 # For telling captions from plain text: a timing line whose start has hours or milliseconds,
@@ -1019,8 +1022,10 @@ def _is_timing_line(line: str) -> bool:
 
 def _may_be_timing(line: str) -> bool:
     # Every timing pattern starts with a digit: a cheap test that spares the three
-    # patterns most lines of a large file (its speech).
-    return line.lstrip()[:1].isdigit()
+    # patterns most lines of a large file (its speech); or, for _BROKEN_TIMING, a sign
+    # and a digit.
+    start = line.lstrip()[:2]
+    return start[:1].isdigit() or (start[:1] in "-+\u2212" and start[1:].isdigit())
 
 
 def _repaired_time(value: str, fmt: str) -> str:
@@ -1321,9 +1326,9 @@ def _text_between(
         if fmt == "vtt" and block_start and _VTT_BLOCK_START.match(line):
             skipping = True
         next_line = lines[index + 1] if index + 1 < len(lines) else ""
-        if skipping or (_is_timing_line(next_line) and _looks_like_cue_id(line)):
+        if skipping or (_is_unread_timing(next_line) and _looks_like_cue_id(line)):
             continue
-        timing = _is_timing_line(line)
+        timing = _is_unread_timing(line)
         if timing or not (text or timed):  # a new piece starts here
             if text:
                 pieces.append(_UnreadText(after, first, timed, tuple(text)))
@@ -1333,6 +1338,16 @@ def _text_between(
     if text:
         pieces.append(_UnreadText(after, first, timed, tuple(text)))
     return pieces
+
+
+def _is_unread_timing(line: str) -> bool:
+    """Whether ``line``, which webvtt-py did not read, is a cue timing: one of ours
+    (_is_timing_line), or a line of times and an arrow written some other way
+    ("00;00;01 --> 00;00;02"), never words. Its text is then a cue whose timing could not
+    be read, named in a note, not a title before the first cue left out without a word."""
+    if _is_timing_line(line):
+        return True
+    return "-->" in line and any(c.isdigit() for c in line) and not any(c.isalpha() for c in line)
 
 
 def _unread_note(unread: Sequence[_UnreadText]) -> str:
