@@ -663,14 +663,61 @@ def _intervention_flags(
             reflected = True  # one flag per client statement
 
 
+def _asks_about_risk(text: str) -> bool:
+    """A question about suicide, self-harm, the client's safety or a safety plan
+    (``risk_questions`` in ``risk.json``)."""
+    risk = load_lexicon("risk").lists.get("risk_questions")
+    return risk is not None and risk.search(text) is not None
+
+
+def _risk_assessment(
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+) -> frozenset[int]:
+    """The therapist turns that assess risk: a question about risk or safety
+    (:func:`_asks_about_risk`) and the closed questions and reflections that follow it
+    ("Have you thought about how you would do it?", "Would you be willing to give them to
+    your partner?"), up to the therapist's next turn of another kind.
+
+    A risk assessment asks direct closed questions one after another (thoughts, plan,
+    means, intent, who could help: NICE NG225 1.5, Joiner et al. 2007) and the client
+    answers "No." or "My sister.": neither is a question-answer trap nor a client going
+    quiet. Shared by the closed-question and the quiet-client rules.
+    """
+    assessing = False
+    inside: set[int] = set()
+    for turn in turns:
+        if _role(turn, roles) != THERAPIST:
+            continue
+        code = _code(codes, turn.index)
+        asks = code.code == "question" if code is not None else "?" in turn.text
+        if asks and _asks_about_risk(turn.text):
+            assessing = True
+        elif assessing and not (
+            _asks_closed_question(turn, code)
+            or (code is not None and code.code == "reflection")
+            or (code is None and _starts_with_reflection(turn.text))
+        ):
+            assessing = False
+        if assessing:
+            inside.add(turn.index)
+    return frozenset(inside)
+
+
 def _closed_question_flags(
     turns: Sequence[Turn],
     roles: Mapping[str, str],
     codes: Sequence[CodeLike | None],
     settings: FlagSettings,
 ) -> Iterator[Flag]:
-    """Runs of closed questions by the therapist; client answers do not break a run."""
+    """Runs of closed questions by the therapist; client answers do not break a run.
+
+    A risk assessment (:func:`_risk_assessment`) is no run: direct closed questions are
+    best practice there. The closed questions before it still make a run of their own.
+    """
     run: list[Turn] = []
+    assessment = _risk_assessment(turns, roles, codes)
 
     def close_run() -> Iterator[Flag]:
         if len(run) >= settings.closed_question_run:
@@ -692,7 +739,8 @@ def _closed_question_flags(
         if _role(turn, roles) != THERAPIST:
             continue
         code = _code(codes, turn.index)
-        if code is not None and code.code == "question" and code.subcode == "closed":
+        closed = code is not None and code.code == "question" and code.subcode == "closed"
+        if closed and turn.index not in assessment:
             run.append(turn)
             continue
         yield from close_run()
@@ -726,9 +774,12 @@ def _short_answers_counted(
     """Client turns for the quiet streak: a short turn, or ``None`` for one that breaks it.
 
     Greetings in the opening and a "No." to a closed question (a risk screen asks for
-    exactly that) say nothing about engagement, so they neither count nor break a streak.
+    exactly that) say nothing about engagement, so they neither count nor break a streak;
+    nor does "My sister." to "Who could you call?" in a risk assessment
+    (:func:`_risk_assessment`), open question or not.
     """
     session_start = _session_start(turns)
+    assessment = _risk_assessment(turns, roles, codes)
     previous: Turn | None = None
     for turn in turns:
         if _role(turn, roles) != CLIENT:
@@ -737,8 +788,9 @@ def _short_answers_counted(
         if _words(turn.text) >= settings.quiet_words:
             yield None
             continue
-        answers_closed = previous is not None and _asks_closed_question(
-            previous, _code(codes, previous.index)
+        answers_closed = previous is not None and (
+            _asks_closed_question(previous, _code(codes, previous.index))
+            or previous.index in assessment
         )
         if not (answers_closed or _in_opening(turn, session_start, settings)):
             yield turn
@@ -820,9 +872,24 @@ class _ShareDrop:
 
 
 def _quiet_share_drop(
-    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None] | None,
+    settings: FlagSettings,
 ) -> _ShareDrop | None:
-    """The client's share of words in the last third under half of the first third's."""
+    """The client's share of words in the last third under half of the first third's.
+
+    A risk assessment's questions and the client's answers to them are left out: "No." and
+    "My sister." are what it asks for (:func:`_risk_assessment`).
+    """
+    assessment = _risk_assessment(turns, roles, codes)
+    if assessment:
+        answers = {
+            turn.index
+            for previous, turn in zip(turns, turns[1:], strict=False)
+            if previous.index in assessment and _role(turn, roles) == CLIENT
+        }
+        turns = [t for t in turns if t.index not in assessment and t.index not in answers]
     turns = _without_closing(turns, roles, settings)
     if len(turns) < settings.quiet_min_turns:
         return None
@@ -860,7 +927,7 @@ def _quiet_flags(
     answers shrink from paragraphs to one sentence never answers in three words.
     """
     streaks = _quiet_streaks(turns, roles, codes, settings)
-    drop = _quiet_share_drop(turns, roles, settings)
+    drop = _quiet_share_drop(turns, roles, codes, settings)
     merged: list[Turn] | None = None
     if drop is not None:
         last_third = {turn.index for turn in drop.last_turns}
