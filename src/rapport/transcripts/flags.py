@@ -452,9 +452,12 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
 
     The coder's advice sub-code is its weakest call (F1 about .35, docs/coder.md: most
     advice is coded information), so the wording counts too: advice wording ("you should",
-    "I'd recommend") in therapist input, and wording that can only be advice ("my advice
-    is", "if I were you") in a turn coded as a reflection, as "If I were you, I'd move
-    out" often is.
+    "I'd recommend") in therapist input whatever its sub-code, and wording that can only be
+    advice ("my advice is", "if I were you", "what you should do is") in a turn coded as a
+    reflection, as "If I were you, I'd move out" often is. Negotiation (agreeing a plan or
+    goal together) and options (offering choices) are how MI gives the choice to the client
+    (MI3 ch. 16-17), but "I think you should move out" coded negotiation is still the
+    therapist deciding for them: MITI 4.2.1 codes Persuade by what is said.
     """
     if code is None or code.code not in ("therapist_input", "reflection"):
         return False
@@ -468,8 +471,7 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
         return True
     phrases = lists.get("advice_phrases")
     return (
-        code.subcode in (None, "information")
-        and phrases is not None
+        phrases is not None
         and phrases.search(turn.text) is not None
         and not _starts_with_reflection(turn.text)
     )
@@ -635,13 +637,15 @@ def _intervention_flags(
         if code is None:
             invited = False
             continue
-        if code.code == "reflection" or _starts_with_reflection(turn.text):
+        advice = _is_advice(turn, code)
+        # A turn coded as a reflection whose wording is advice ("What you should do is
+        # apologise to her tonight.") reflects nothing.
+        if _starts_with_reflection(turn.text) or (code.code == "reflection" and not advice):
             reflected = invited = True
             continue
         invited = False
         if (
-            code.code == "therapist_input"
-            and code.subcode in _INTERVENTION_SUBCODES
+            (advice or (code.code == "therapist_input" and code.subcode in _INTERVENTION_SUBCODES))
             and not reflected
             # Thanking the client for their feedback and changing course is a repair, not
             # an intervention: it leaves the client's statement still to be reflected.
