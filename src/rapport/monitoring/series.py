@@ -38,14 +38,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.checkins.selectors import after_session_instruments
-from rapport.clinic.models import MISSED, Appointment, Attendance, Episode
+from rapport.clinic.models import MISSED, Appointment, Attendance, Episode, Phase
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
 from rapport.monitoring.signals import (
     DEFAULT_DROPOUT_MODEL,
     AttendanceRecord,
     ChangeCriteria,
-    ClientAttributes,
     ClientSeries,
     DetectorConfig,
     DropoutModel,
@@ -55,6 +54,7 @@ from rapport.monitoring.signals import (
     criteria_for,
     default_trajectory,
 )
+from rapport.monitoring.signals.dropout import EpisodeAttributes
 from rapport.monitoring.signals.errors import CriteriaError, MonitoringError
 from rapport.monitoring.signals.model import AttendanceStatus
 
@@ -269,10 +269,13 @@ def build_series(
         today=today,
         observations=tuple(item[2] for item in chosen.values()),
         attendance=tuple(attendance),
-        attributes=ClientAttributes(
+        attributes=EpisodeAttributes(
             age=youngest_age(birth_year, today),
             mandated=episode.is_mandated,
             trainee_therapist=trainee,
+            # Working towards a planned ending: not at risk of dropping out (dropout's
+            # DROPOUT_DEFINITION). A closed episode's phase says nothing of how it ended.
+            planned_ending=episode.phase == Phase.ENDING,
         ),
     )
     return EpisodeSeries(

@@ -20,11 +20,18 @@ from scipy.optimize import brentq
 
 from rapport.monitoring.signals.alliance import rupture_episodes
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria, ChangeCriteria
-from rapport.monitoring.signals.model import AttendanceRecord, CitedValue, ClientSeries, Signal
+from rapport.monitoring.signals.model import (
+    AttendanceRecord,
+    CitedValue,
+    ClientAttributes,
+    ClientSeries,
+    Signal,
+)
 from rapport.monitoring.signals.sources import (
     CHINN_2000,
     EUBANKS_2018,
     GIESEMANN_2023,
+    JACOBSON_TRUAX_1991,
     LARSSON_2018,
     RAPPORT_DEFAULT,
     SHARF_2010,
@@ -39,7 +46,9 @@ __all__ = [
     "DropoutEstimate",
     "DropoutFactor",
     "DropoutModel",
+    "EpisodeAttributes",
     "FactorContribution",
+    "risk_band",
     "calibrate_intercept",
     "detect_dropout_risk",
     "dropout_features",
@@ -52,6 +61,24 @@ __all__ = [
 
 #: Weighted mean dropout across 669 studies (Swift & Greenberg 2012).
 BASE_RATE = CitedValue(0.197, SWIFT_GREENBERG_2012)
+
+#: What "dropout" means here, and so when there is no risk of it to flag.
+DROPOUT_DEFINITION = (
+    f"dropout is the client ending therapy on their own before it is complete, before "
+    f"their problems are resolved ({SWIFT_GREENBERG_2012}); recovery is reliable and "
+    f"clinically significant change ({JACOBSON_TRUAX_1991})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeAttributes(ClientAttributes):
+    """:class:`ClientAttributes` with where the episode stands: ``planned_ending`` is true
+    while the therapist and client are working towards a planned ending (the "Ending"
+    phase). An ending planned together is not a dropout (``DROPOUT_DEFINITION``), so the
+    detector raises no dropout risk then. A series built without it (a researcher's CSV)
+    is read as not in a planned ending."""
+
+    planned_ending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,11 +420,66 @@ def detect_dropout_risk(
     session = series.latest_session
     if session is None:
         return ()
+    if getattr(series.attributes, "planned_ending", False):
+        # Ending together as planned is not dropping out (DROPOUT_DEFINITION): a missed
+        # session or a lower rating now is part of the ending, for the ending's review.
+        return ()
+    outcome = _outcome_now(series, change)
+    if outcome is not None and outcome[0] == "recovered":
+        # Reliably and clinically significantly better: an ending now would be one after
+        # the outcome therapy aims for, not before it (DROPOUT_DEFINITION).
+        return ()
     features = dropout_features(series, change=change, alliance=alliance, model=model)
     estimate = estimate_dropout(features, model)
     if estimate.probability < float(model.signal_threshold.value):
         return ()
-    return (_signal(model, estimate, session),)
+    return (_signal(model, estimate, session, improved=outcome),)
+
+
+def _outcome_now(
+    series: ClientSeries, change: Mapping[str, ChangeCriteria]
+) -> tuple[str, ChangeCriteria, float, float] | None:
+    """Where the client stands on their outcome measures at their latest scores:
+    ("recovered", ...) when every measure that can show recovery (a cut-off, a clinical
+    intake) shows it and none is reliably worse; ("improved", ...) when at least one is
+    reliably better and none reliably worse; None otherwise. The criteria, intake and
+    latest score of the measure that says so come with it (for the explanation)."""
+    recovered: list[tuple[ChangeCriteria, float, float]] = []
+    improved: list[tuple[ChangeCriteria, float, float]] = []
+    can_recover = 0
+    for criteria in change.values():
+        observations = series.of(criteria.instrument)
+        if len(observations) < 2:
+            continue
+        intake, last = observations[0].score, observations[-1].score
+        gain = criteria.sign * (intake - last)
+        reliable = bool(criteria.rule().is_reliable(gain))
+        if reliable and gain < 0:
+            return None  # reliably worse on one measure: no reassurance from another
+        clinical_intake = criteria.clinical_cutoff is not None and bool(
+            criteria.is_clinical(intake)
+        )
+        if clinical_intake:
+            can_recover += 1
+        if reliable and gain > 0:
+            improved.append((criteria, intake, last))
+            if clinical_intake and not criteria.is_clinical(last):
+                recovered.append((criteria, intake, last))
+    if recovered and len(recovered) == can_recover:
+        return ("recovered", *recovered[0])
+    if improved:
+        return ("improved", *improved[0])
+    return None
+
+
+def risk_band(probability: float, model: DropoutModel = DEFAULT_DROPOUT_MODEL) -> str:
+    """The estimate in words: "much higher than usual" from the high threshold, "higher
+    than usual" from the signal threshold, else "not raised"."""
+    if probability >= float(model.high_threshold.value):
+        return "much higher than usual"
+    if probability >= float(model.signal_threshold.value):
+        return "higher than usual"
+    return "not raised"
 
 
 def _average(model: DropoutModel) -> str:
@@ -412,34 +494,73 @@ def _average(model: DropoutModel) -> str:
     )
 
 
-def _signal(model: DropoutModel, estimate: DropoutEstimate, session: int) -> Signal:
+def _signal(
+    model: DropoutModel,
+    estimate: DropoutEstimate,
+    session: int,
+    improved: tuple[str, ChangeCriteria, float, float] | None = None,
+) -> Signal:
     high = estimate.probability >= float(model.high_threshold.value)
+    if improved is not None:
+        # Reliably better but not recovered: still short of the goals, so the risk stays
+        # worth a conversation, but not a high-priority alert beside the improvement.
+        high = False
+    band = risk_band(model.high_threshold.value if high else model.signal_threshold.value, model)
     reasons = "; ".join(f.text for f in estimate.factors) or "no single factor stands out"
     clinic = model.recalibrated_on
+    # The published model's weights are mostly Rapport defaults (design choices, not
+    # fitted to any data) and its intercept is set on a made-up reference population, so
+    # its number is a ranking, not a calibrated chance: only a model recalibrated on the
+    # clinic's own ended episodes gives a percentage (docs/monitoring.md, Dropout risk).
+    calibrated = clinic is not None
     local = (
         {"clinic_dropout_rate": round(clinic.rate, 3), "recalibrated_on_episodes": clinic.episodes}
         if clinic is not None
         else {}
     )
+    shown = estimate.as_dict()
+    if not calibrated:
+        del shown["probability"]
+    if calibrated:
+        chance = (
+            f"Chance of ending therapy early: {band}, about {estimate.probability:.0%} "
+            f"({_average(model)})."
+        )
+    else:
+        chance = (
+            f"Chance of ending therapy early: {band} ({_average(model)}). No percentage is "
+            f"given: most of the model's weights are Rapport defaults, not yet calibrated on "
+            f"this clinic's own endings."
+        )
+    better = ""
+    if improved is not None:
+        _, criteria, intake, last = improved
+        better = (
+            f" The client is reliably better on the {criteria.name} ({intake:g} to {last:g}), "
+            f"so the priority is kept at medium."
+        )
     return Signal(
         kind="dropout_risk",
         severity="high" if high else "medium",
         session=session,
         evidence={
-            **estimate.as_dict(),
+            **shown,
+            "band": band,
             "base_rate": BASE_RATE.value,
             **local,
             "threshold": model.signal_threshold.value,
             "high_threshold": model.high_threshold.value,
             "intercept": model.intercept.value,
+            **({"reliably_improved_on": improved[1].instrument} if improved else {}),
             "rule": "logistic model: intercept + sum(weight * factor); signal at or above "
-            f"{model.signal_threshold.value:.0%}",
+            f"{model.signal_threshold.value:.0%}; none in a planned ending or once recovered "
+            f"({DROPOUT_DEFINITION})",
         },
         explanation=(
-            f"Estimated chance of ending therapy early: about {estimate.probability:.0%} "
-            f"({_average(model)}). This is an estimate, not a certainty: published "
+            f"{chance} This is an estimate, not a certainty: published "
             f"dropout prediction is modest (best F1 about .51, Giesemann et al. 2023). "
-            f"Reasons: {reasons}. Talk with the client about how therapy is going for them."
+            f"Reasons: {reasons}.{better} Talk with the client about how therapy is going "
+            f"for them."
         ),
         source=f"{model.intercept.source}; {SHARF_2010}; {GIESEMANN_2023}",
     )
