@@ -70,3 +70,25 @@ def test_a_supervisors_caseload_fits_an_upright_tablet(
             assert 72 <= width <= 96, width
     finally:
         context.close()
+
+
+def test_a_supervisors_caseload_on_a_768_px_tablet_is_a_list_of_cards(
+    browser, live_server, supervisor, supervised_caseload
+):
+    """At 768 px the same table was 791 px wide: it turns into one card per client, each
+    cell named, as a phone shows it."""
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, supervisor)
+        table = page.locator("table.caseload")
+        assert table.locator("tbody tr").count() == 3
+        assert not table.locator("thead").is_visible()
+        assert_no_sideways_scroll(page)
+        label = table.locator("td[data-label='Next appointment']").first
+        content = label.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert content == '"Next appointment: "'
+        box = label.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 768
+    finally:
+        context.close()
