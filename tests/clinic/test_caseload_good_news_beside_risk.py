@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from tests.monitoring.db.helpers import bulk_history, make_episode, outcome_answers, record
 
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import bulk_history, make_episode, outcome_answers, record
 
 pytestmark = [pytest.mark.django_db]
 
