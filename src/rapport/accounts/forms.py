@@ -15,6 +15,7 @@ from rapport.accounts import services
 from rapport.accounts.models import Role, User
 from rapport.accounts.selectors import (
     LeftBehind,
+    SupervisorsOf,
     left_behind_by_deactivation,
     supervising_links,
     supervision_links_reopened_by_reactivation,
@@ -272,6 +273,111 @@ def supervision_end_done(user: User, links) -> str:
         )
     parts.append(str(_("Let them know; link whoever should supervise under Supervision.")))
     return " ".join(parts)
+
+
+def other_supervisors_of(link) -> SupervisorsOf:
+    """Who supervises ``link``'s supervisee besides ``link``'s supervisor."""
+    others = supervisors_of(link.supervisee)
+    return SupervisorsOf(
+        seeing=tuple(u for u in others.seeing if u.pk != link.supervisor_id),
+        suspended=tuple(u for u in others.suspended if u.pk != link.supervisor_id),
+    )
+
+
+def _left_supervised_by(link, others: SupervisorsOf) -> str:
+    """Who still supervises ``link``'s supervisee once the link ends. Said plainly when
+    nobody does, and more so for a trainee, whose clients then have no supervisor's eyes
+    on them (a trainee therapist is one of the known risks of dropout, DESIGN §4)."""
+    names = {
+        "supervisee": link.supervisee,
+        "names": staff_names(others.seeing),
+        "suspended": staff_names(others.suspended),
+    }
+    if others.seeing:
+        text = str(_("%(supervisee)s is still supervised by %(names)s.") % names)
+    elif link.supervisee.is_trainee:
+        text = str(
+            _(
+                "%(supervisee)s is a trainee therapist with no other supervisor: without this "
+                "link, no supervisor sees their clients, their alerts or their risk answers."
+            )
+            % names
+        )
+    else:
+        text = str(
+            _(
+                "%(supervisee)s has no other supervisor: without this link, no supervisor "
+                "sees their clients, their alerts or their risk answers."
+            )
+            % names
+        )
+    if others.suspended:
+        text += " " + str(
+            _(
+                "Suspended, account inactive: %(suspended)s, who sees none of the clients now "
+                "and will again once made active."
+            )
+            % names
+        )
+    return text
+
+
+def supervision_link_end_warning(link, others: SupervisorsOf) -> list[str]:
+    """What removing one supervision link does, said before it is done (each a paragraph):
+    what the supervisor stops seeing, that the supervisee is told, and who supervises the
+    supervisee afterwards. ``link`` comes from ``supervision_links_in_clinic_of`` (with
+    ``opens_clients``), ``others`` from ``other_supervisors_of``. Staff names only, never
+    a client."""
+    names = {"supervisor": link.supervisor, "supervisee": link.supervisee}
+    if link.opens_clients:
+        first = _(
+            "%(supervisor)s will no longer see %(supervisee)s's clients, their alerts or "
+            "their risk answers."
+        )
+    elif not link.supervisor.is_supervisor:
+        first = _(
+            "This link opens nothing now (%(supervisor)s is not a supervisor): removing it "
+            "takes no access away."
+        )
+    elif not link.supervisor.is_active:
+        first = _(
+            "%(supervisor)s's account is inactive, so they see none of %(supervisee)s's "
+            "clients now. Once the link is removed, they will not see them again if the "
+            "account is made active."
+        )
+    else:
+        first = _(
+            "This link opens nothing now (the two are in different clinics): removing it "
+            "takes no access away."
+        )
+    return [
+        str(first % names),
+        str(
+            _(
+                "%(supervisee)s is told, on their caseload and on their page “Who can see "
+                "your clients”. The removal is recorded in the audit log."
+            )
+            % names
+        ),
+        _left_supervised_by(link, others),
+    ]
+
+
+def supervision_link_end_done(link, others: SupervisorsOf) -> str:
+    """What removing the link did, once done (``others`` read before the removal)."""
+    names = {"supervisor": link.supervisor, "supervisee": link.supervisee}
+    text = str(
+        _("%(supervisor)s no longer supervises %(supervisee)s; %(supervisee)s has been told.")
+        % names
+    )
+    if not others.seeing:
+        if link.supervisee.is_trainee:
+            text += " " + str(
+                _("%(supervisee)s is a trainee therapist and now has no supervisor.") % names
+            )
+        else:
+            text += " " + str(_("%(supervisee)s now has no supervisor.") % names)
+    return text
 
 
 def _therapists_with_client_counts(links) -> str:

@@ -27,10 +27,13 @@ from rapport.accounts.forms import (
     UserCreateForm,
     UserEditForm,
     deactivation_done,
+    other_supervisors_of,
     staff_names,
     still_seeing,
     supervision_change_done,
     supervision_end_done,
+    supervision_link_end_done,
+    supervision_link_end_warning,
     supervision_links_note,
     supervision_reopen_done,
 )
@@ -309,15 +312,35 @@ def supervision(request):
 
 
 @admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def supervision_delete(request, link_id):
+    """Remove a supervision link, after a page that says what it does (GET): the
+    supervisor stops seeing the supervisee's clients, the supervisee is told, and whether
+    anyone still supervises them (a trainee left without a supervisor is said plainly).
+    Only the POST from that page removes it; "Remove" on the list was one click away."""
     try:
-        link = SupervisionLink.objects.get(pk=int(link_id), supervisor__clinic=request.user.clinic)
+        link = supervision_links_in_clinic_of(request.user).get(pk=int(link_id))
     except (SupervisionLink.DoesNotExist, ValueError):
         raise Http404("No such link") from None
-    services.supervision_link_delete(actor=request.user, link=link, request=request)
-    messages.success(request, _("Supervision link removed."))
-    return redirect("manage_supervision")
+    others = other_supervisors_of(link)  # read before the link goes
+    if request.method == "POST":
+        services.supervision_link_delete(actor=request.user, link=link, request=request)
+        done = supervision_link_end_done(link, others)
+        if others.seeing:
+            messages.success(request, done)
+        else:
+            messages.warning(request, done)
+        return redirect("manage_supervision")
+    return render(
+        request,
+        "accounts/supervision_end.html",
+        {
+            "title": _("Remove %(supervisor)s's supervision of %(supervisee)s?")
+            % {"supervisor": link.supervisor, "supervisee": link.supervisee},
+            "paragraphs": supervision_link_end_warning(link, others),
+            "unsupervised": not others.seeing,
+        },
+    )
 
 
 @admin_required
