@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "rapport.monitoring",
     "rapport.guidance",
     "rapport.transcripts",
+    "rapport.matching",
     "rapport.api",
 ]
 

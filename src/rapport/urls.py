@@ -54,5 +54,6 @@ urlpatterns = [
     path("", include("rapport.monitoring.urls")),
     path("", include("rapport.guidance.urls")),
     path("", include("rapport.transcripts.urls")),
+    path("", include("rapport.matching.urls")),
     path("", include("rapport.api.urls")),
 ]

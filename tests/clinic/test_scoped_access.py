@@ -589,6 +589,44 @@ def _close_open_episode(target) -> None:
     )
 
 
+def _colleague_profile(target) -> None:
+    """The colleague can be offered a referral (rapport.matching): they have a profile."""
+    from rapport.matching.models import TherapistProfile
+
+    TherapistProfile.objects.update_or_create(user=target.colleague)
+
+
+def _referral_proposal(target):
+    return {"to_therapist": target.colleague.pk, "consent": "on", "language": ""}
+
+
+def _open_referral(target, to=None) -> None:
+    """An open referral of the client by their therapist (to the colleague by default)."""
+    from rapport.matching.models import Referral
+
+    Referral.objects.create(
+        client=target.client,
+        from_therapist=target.therapist,
+        to_therapist=to or target.colleague,
+        consent_recorded_at=timezone.now(),
+    )
+
+
+def _referral_to_a_third_colleague(target) -> None:
+    """Offered to a therapist none of the roles is: nobody sending the form may answer."""
+    third = User.objects.create(
+        email="third.colleague@test.invalid", clinic=target.client.clinic, role="therapist"
+    )
+    _open_referral(target, to=third)
+
+
+def _referral_answer(target):
+    from rapport.matching.models import Referral
+
+    referral = Referral.objects.filter(client=target.client).latest("pk")
+    return {"referral": referral.pk, "decision": "accept"}
+
+
 @dataclass(frozen=True)
 class Post:
     """A valid form for one URL pattern, and what its rightful sender achieves with it."""
@@ -700,6 +738,18 @@ POSTS: dict[str, Post] = {
     "transcript_report": READ_ONLY,
     "transcript_roles": Post(lambda t: {"speaker_0": "therapist", "speaker_1": "client"}),
     "transcript_delete": Post(lambda t: {"what": "text"}),
+    # Referral to a better-matched colleague (rapport.matching): proposed by the client's own
+    # therapist, with the client's consent; withdrawn by them while open.
+    "referral_find": Post(_referral_proposal, prepare=_colleague_profile),
+    "referral_withdraw": Post(prepare=_open_referral),
+    # Answered only by the colleague it was offered to (a third therapist here, none of the
+    # roles): every sender gets a 404 (tests/matching/test_referrals.py has the rightful one).
+    "referral_respond": Post(_referral_answer, sender=None, prepare=_referral_to_a_third_colleague),
+    # The sender's own matching profile: no client data.
+    "matching_profile": Post(
+        lambda t: {"focus_areas": ["anxiety"], "languages": ["en"], "accepting_referrals": "on"},
+        writes_client_data=False,
+    ),
     # Marks the sender's own notices seen (accounts.views.access_notices_seen): no client data.
     "access_notices_seen": Post(lambda t: {"notice": "1"}, writes_client_data=False),
     # -- clinic admin pages: no client data, except the move of a therapist's clients ------

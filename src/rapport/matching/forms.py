@@ -1,0 +1,139 @@
+"""Forms of the matching pages: they validate input; services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.matching.choices import APPROACHES, FOCUS_AREAS, LANGUAGES, MAX_LANGUAGES
+from rapport.matching.models import STYLE_FIELDS
+from rapport.matching.scoring import SCALES
+from rapport.matching.services import DECLINE_REASON_MAX
+
+__all__ = ["DecisionForm", "NeedsForm", "ProfileForm", "ProposeForm"]
+
+
+def _style_choices(poles: tuple[str, str]) -> list[tuple[str, Any]]:
+    first, second = poles
+    return [
+        ("", _("Not said")),
+        ("-2", _("Clearly %(pole)s") % {"pole": first.lower()}),
+        ("-1", _("Somewhat %(pole)s") % {"pole": first.lower()}),
+        ("0", _("Balanced")),
+        ("1", _("Somewhat %(pole)s") % {"pole": second.lower()}),
+        ("2", _("Clearly %(pole)s") % {"pole": second.lower()}),
+    ]
+
+
+class ProfileForm(forms.Form):
+    focus_areas = forms.MultipleChoiceField(
+        label=_("What you work with"),
+        choices=FOCUS_AREAS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    approaches = forms.MultipleChoiceField(
+        label=_("Approaches you work in"),
+        choices=APPROACHES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages you work in"),
+        choices=LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("At most %(n)d.") % {"n": MAX_LANGUAGES},
+    )
+    accepting_referrals = forms.BooleanField(
+        label=_("I am accepting referrals from colleagues"), required=False
+    )
+    capacity = forms.IntegerField(
+        label=_("How many clients you take at most"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text=_(
+            "Clients with an open episode count. At capacity, you are not offered referrals. "
+            "Leave empty to say nothing."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for scale in SCALES:
+            self.fields[STYLE_FIELDS[scale.id]] = forms.TypedChoiceField(
+                label=_("Your usual style: %(label)s") % {"label": scale.label.lower()},
+                choices=_style_choices(scale.poles),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                help_text=_("The C-NIP scale “%(first)s vs %(second)s”.")
+                % {"first": scale.poles[0], "second": scale.poles[1].lower()},
+            )
+
+    def clean_languages(self):
+        languages = self.cleaned_data["languages"]
+        if len(languages) > MAX_LANGUAGES:
+            raise forms.ValidationError(_("List at most %(n)d languages.") % {"n": MAX_LANGUAGES})
+        return languages
+
+    def style(self) -> dict[str, int | None]:
+        return {scale: self.cleaned_data.get(name) for scale, name in STYLE_FIELDS.items()}
+
+
+class NeedsForm(forms.Form):
+    """What the client needs, as the therapist and the client put it (sent by GET: the
+    ranking changes nothing)."""
+
+    focus_areas = forms.MultipleChoiceField(
+        label=_("What the client comes for"),
+        choices=FOCUS_AREAS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.ChoiceField(
+        label=_("A language the client needs their therapist to speak"),
+        choices=[("", _("None needed"))] + list(LANGUAGES),
+        required=False,
+    )
+
+
+class ProposeForm(NeedsForm):
+    to_therapist = forms.IntegerField(widget=forms.HiddenInput)
+    consent = forms.BooleanField(
+        label=_("The client agreed to be referred"),
+        required=False,
+        help_text=_(
+            "Talk it through with the client first: the referral reflects the fit, not a "
+            "judgment of them."
+        ),
+    )
+
+    def clean_consent(self):
+        if not self.cleaned_data.get("consent"):
+            raise forms.ValidationError(
+                _("Tick that the client agreed to be referred: a referral needs their consent.")
+            )
+        return True
+
+
+class DecisionForm(forms.Form):
+    ACCEPT, DECLINE = "accept", "decline"
+
+    referral = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (DECLINE, _("Decline"))])
+    reason = forms.CharField(
+        label=_("Why you decline"),
+        required=False,
+        max_length=DECLINE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.DECLINE and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why, for the referring colleague."))
+        return data

@@ -1,0 +1,208 @@
+"""Matching pages: a clinician's own profile, finding a better-matched colleague for a
+client, and the referrals offered to and made by the clinician.
+
+Views translate HTTP into selector and service calls: the client comes from a scoped
+helper (404 outside scope, 403 for a supervisor who is not the client's therapist), a
+referral offered to someone else is a 404, writes are POST only (CSRF), and every read of
+client data is audited."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rapport.audit.services import Action, audit_page_view, audit_record
+from rapport.core.decorators import clinician_required
+from rapport.core.forms import add_service_errors
+from rapport.matching import selectors, services
+from rapport.matching.choices import labels
+from rapport.matching.forms import DecisionForm, NeedsForm, ProfileForm, ProposeForm
+from rapport.matching.models import STYLE_FIELDS
+
+__all__ = ["profile_edit", "referral_find", "referral_respond", "referral_withdraw", "referrals"]
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = selectors.profile_of(request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.profile_save(
+                    actor=request.user,
+                    focus_areas=data["focus_areas"],
+                    approaches=data["approaches"],
+                    languages=data["languages"],
+                    style=form.style(),
+                    accepting_referrals=data["accepting_referrals"],
+                    capacity=data["capacity"],
+                    request=request,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Your matching profile is saved."))
+                return redirect("matching_profile")
+    else:
+        initial = {"accepting_referrals": True}
+        if profile is not None:
+            initial = {
+                "focus_areas": profile.focus_areas,
+                "approaches": profile.approaches,
+                "languages": profile.languages,
+                "accepting_referrals": profile.accepting_referrals,
+                "capacity": profile.capacity,
+                **{name: getattr(profile, name) for name in STYLE_FIELDS.values()},
+            }
+        form = ProfileForm(initial=initial)
+    return render(
+        request,
+        "matching/profile.html",
+        {"form": form, "profile": profile},
+        status=400 if form.errors else 200,
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def referral_find(request, client_id):
+    client = selectors.get_client_for_own_therapist(request.user, client_id)
+    open_referral = selectors.open_referral(client)
+    propose_form = None
+    if request.method == "POST":
+        propose_form = ProposeForm(request.POST)
+        needs = NeedsForm(request.POST)
+        if propose_form.is_valid():
+            data = propose_form.cleaned_data
+            try:
+                referral = services.referral_propose(
+                    actor=request.user,
+                    client=client,
+                    to_therapist_id=data["to_therapist"],
+                    focus_areas=data["focus_areas"],
+                    language=data["language"] or None,
+                    consent=data["consent"],
+                    request=request,
+                )
+            except ValidationError as error:
+                add_service_errors(propose_form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Referral offered to %(name)s. They see the client's name, your name "
+                        "and the reasons for the fit, and nothing of the record until they "
+                        "accept."
+                    )
+                    % {"name": referral.to_therapist.full_name or referral.to_therapist.email},
+                )
+                return redirect("client_detail", client_id=client.pk)
+    else:
+        needs = NeedsForm(request.GET or None)
+    needs_data = needs.cleaned_data if needs.is_bound and needs.is_valid() else {}
+    focus = needs_data.get("focus_areas", [])
+    language = needs_data.get("language") or None
+    match, without_profile, preferences = selectors.rank_colleagues(
+        client, focus_areas=focus, language=language
+    )
+    audit_page_view(request, client.pk)
+    return render(
+        request,
+        "matching/find.html",
+        {
+            "client": client,
+            "needs": needs,
+            "focus": focus,
+            "language": language or "",
+            "match": match,
+            "without_profile": without_profile,
+            "preferences": preferences,
+            "open_referral": open_referral,
+            "propose_form": propose_form,
+            "chosen": str(request.POST.get("to_therapist", "")),
+            "labels": labels(),
+        },
+        status=400 if propose_form is not None and propose_form.errors else 200,
+    )
+
+
+@clinician_required
+def referral_withdraw(request, client_id):
+    # Scope first, then the method: outside the scope a GET is a 404 like any client URL.
+    client = selectors.get_client_for_own_therapist(request.user, client_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    referral = selectors.open_referral(client)
+    if referral is None:
+        messages.info(request, _("There is no open referral to withdraw: nothing changed."))
+        return redirect("client_detail", client_id=client.pk)
+    try:
+        services.referral_withdraw(actor=request.user, referral=referral, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Referral withdrawn. The client stays with you."))
+    return redirect("client_detail", client_id=client.pk)
+
+
+@clinician_required
+@require_http_methods(["GET"])
+def referrals(request):
+    incoming = list(selectors.incoming_referrals(request.user))
+    outgoing = list(selectors.outgoing_referrals(request.user)[:50])
+    # Each offer names a client: a read of their data (their name, the fit's reasons).
+    for referral in (*incoming, *outgoing):
+        audit_record(
+            actor=request.user,
+            action=Action.VIEW,
+            target=f"referral:{referral.pk}",
+            client_id=referral.client_id,
+            request=request,
+        )
+    return render(
+        request,
+        "matching/referrals.html",
+        {
+            "incoming": incoming,
+            "outgoing": outgoing,
+            "profile": selectors.profile_of(request.user),
+            "labels": labels(),
+        },
+    )
+
+
+@clinician_required
+@require_POST
+def referral_respond(request):
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        # The referral is looked up first: nobody learns anything of someone else's offer.
+        selectors.get_incoming_referral(request.user, request.POST.get("referral"))
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("referrals")
+    referral = selectors.get_incoming_referral(request.user, form.cleaned_data["referral"])
+    try:
+        if form.cleaned_data["decision"] == DecisionForm.ACCEPT:
+            services.referral_accept(actor=request.user, referral=referral, request=request)
+        else:
+            services.referral_decline(
+                actor=request.user,
+                referral=referral,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("referrals")
+    if form.cleaned_data["decision"] == DecisionForm.ACCEPT:
+        messages.success(request, _("Referral accepted: the client is on your caseload now."))
+        return redirect("client_detail", client_id=referral.client_id)
+    messages.success(request, _("Referral declined. The client stays with their therapist."))
+    return redirect("referrals")
