@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from rapport.accounts.models import AccessNotice, Role, SupervisionLink, User
-from rapport.clinic.models import Phase
+from rapport.clinic.models import Client, Episode, Phase
 
 __all__ = [
     "ACCESS_HISTORY_DAYS",
+    "ClientCounts",
+    "client_counts_by_therapist",
     "LeftBehind",
     "access_notices_recent",
     "access_notices_unseen",
@@ -146,6 +157,51 @@ def supervision_links_in_clinic_of(admin) -> QuerySet[SupervisionLink]:
         .select_related("supervisor", "supervisee")
         .order_by("pk")
     )
+
+
+@dataclass(frozen=True)
+class ClientCounts:
+    """How many clients a colleague has, for the clinic admin (counts, never who): current
+    ones, as their caseload lists them (an open episode of care, or none started yet), and
+    former ones, whose episodes have all ended (the caseload's "Show former clients"). All
+    of them move with "Move clients"; counted together unlabelled, the users list said 15
+    where the therapist's caseload showed 12."""
+
+    current: int = 0
+    former: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.current + self.former
+
+    def __bool__(self) -> bool:
+        return bool(self.total)
+
+
+def client_counts_by_therapist(clinic) -> dict[int, ClientCounts]:
+    """Each colleague's ``ClientCounts`` in ``clinic`` by user id (none listed: no client).
+    Former as ``clinic.selectors.CaseloadRow.is_former``: an episode, and none open."""
+    episodes = Episode.objects.filter(client=OuterRef("pk"))
+    rows = (
+        Client.objects.filter(therapist__clinic_id=clinic.pk)
+        .annotate(
+            has_episode=Exists(episodes),
+            has_open_episode=Exists(episodes.exclude(phase=Phase.CLOSED)),
+        )
+        .values("therapist_id", "has_episode", "has_open_episode")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    current: dict[int, int] = {}
+    former: dict[int, int] = {}
+    for row in rows:
+        is_former = row["has_episode"] and not row["has_open_episode"]
+        tally = former if is_former else current
+        tally[row["therapist_id"]] = tally.get(row["therapist_id"], 0) + row["n"]
+    return {
+        pk: ClientCounts(current=current.get(pk, 0), former=former.get(pk, 0))
+        for pk in current.keys() | former.keys()
+    }
 
 
 @dataclass(frozen=True)

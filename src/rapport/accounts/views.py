@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,7 +40,9 @@ from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.accounts.notices import access_notice_text, actor_name
 from rapport.accounts.selectors import (
     ACCESS_HISTORY_DAYS,
+    ClientCounts,
     access_notices_recent,
+    client_counts_by_therapist,
     supervision_links_in_clinic_of,
     supervision_links_seeing_clients_of,
     supervision_links_suspended_over,
@@ -94,12 +95,13 @@ def _user_in_my_clinic(request, user_id) -> User:
 
 @admin_required
 def users(request):
-    # How many clients each has (a count, no client data): someone leaving needs theirs moved.
-    staff = (
-        User.objects.filter(clinic=request.user.clinic)
-        .annotate(client_count=Count("clients"))
-        .order_by("role", "email")
-    )
+    # How many clients each has (counts, no client data): someone leaving needs theirs
+    # moved. Current and former apart, as the colleague's caseload counts them.
+    counts = client_counts_by_therapist(request.user.clinic)
+    staff = [
+        (person, counts.get(person.pk, ClientCounts()))
+        for person in User.objects.filter(clinic=request.user.clinic).order_by("role", "email")
+    ]
     return render(
         request,
         "accounts/users.html",
