@@ -777,27 +777,56 @@ def _short_answers_counted(
 ) -> Iterator[Turn | None]:
     """Client turns for the quiet streak: a short turn, or ``None`` for one that breaks it.
 
-    Greetings in the opening and a "No." to a closed question (a risk screen asks for
-    exactly that) say nothing about engagement, so they neither count nor break a streak;
-    nor does "My sister." to "Who could you call?" in a risk assessment
-    (:func:`_risk_assessment`), open question or not.
+    Greetings and a "No." to a closed question (a risk screen asks for exactly that) say
+    nothing about engagement, so they neither count nor break a streak; nor does "My
+    sister." to "Who could you call?" in a risk assessment (:func:`_risk_assessment`), open
+    question or not, nor the client's goodbye in the last ``_GOODBYE_TURNS`` turns
+    ("Okay.", "Thanks, bye.": :func:`_says_goodbye`). The greetings are the short turns in
+    the opening before the client first says something of ``quiet_words`` or more: after
+    it, "I don't know." to "What goes through your mind?" is an answer, within the first
+    ten turns or not.
     """
     session_start = _session_start(turns)
     assessment = _risk_assessment(turns, roles, codes)
+    goodbye = len(turns) - _GOODBYE_TURNS
+    greeting = True
     previous: Turn | None = None
     for turn in turns:
         if _role(turn, roles) != CLIENT:
             previous = turn
             continue
         if _words(turn.text) >= settings.quiet_words:
+            greeting = False
             yield None
+            continue
+        if turn.index >= goodbye and _says_goodbye(turn.text):
             continue
         answers_closed = previous is not None and (
             _asks_closed_question(previous, _code(codes, previous.index))
             or previous.index in assessment
         )
-        if not (answers_closed or _in_opening(turn, session_start, settings)):
+        in_greeting = greeting and _in_opening(turn, session_start, settings)
+        if not (answers_closed or in_greeting or _confirms_reflection(previous, turn, codes)):
             yield turn
+
+
+def _says_goodbye(text: str) -> bool:
+    """An "okay" or a farewell ("Thanks, bye.", ``client_farewell`` in ``advice.json``)."""
+    farewell = load_lexicon("advice").lists.get("client_farewell")
+    return _agrees(text) or (farewell is not None and farewell.search(text) is not None)
+
+
+def _confirms_reflection(
+    previous: Turn | None, turn: Turn, codes: Sequence[CodeLike | None] | None
+) -> bool:
+    """ "Yes, exactly." to a reflection: the client confirming they were understood
+    (``client_agreement`` in ``advice.json``), not going quiet."""
+    if previous is None or not _agrees(turn.text):
+        return False
+    code = _code(codes, previous.index)
+    return (code is not None and code.code == "reflection") or _starts_with_reflection(
+        previous.text
+    )
 
 
 def _quiet_streaks(
