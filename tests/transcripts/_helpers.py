@@ -68,3 +68,12 @@ def linear_coder_bundle() -> tuple[dict[str, Any], str]:
 
     bundle = joblib.load(DEFAULT_MODEL_PATH)
     return {**bundle, "encoders": []}, str(bundle["encoders"][0]["tokenizer"])
+
+
+def rate_short_sessions(monkeypatch: Any) -> None:
+    """Rate the quality estimate of a session of any length. The fixtures are a few
+    utterances long, under quality.MIN_THERAPIST_UTTERANCES, so their estimate is "not
+    rated"; tests of how a rated estimate is shown lower the minimum to one utterance."""
+    from rapport.transcripts import quality
+
+    monkeypatch.setattr(quality, "MIN_THERAPIST_UTTERANCES", 1)

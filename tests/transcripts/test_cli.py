@@ -17,6 +17,7 @@ import pytest
 from rapport.cli import main
 from rapport.transcripts.coding import CoderError
 from rapport.transcripts.quality import quality_reference
+from tests.transcripts._helpers import rate_short_sessions
 from tests.transcripts.fixtures_db import HERE, RuleCoder
 
 METRIC_KEYS = {
@@ -213,7 +214,8 @@ def test_analyze_takes_the_therapist_by_name(capsys):
     assert "There is no speaker called 'Kim'" in capsys.readouterr().err
 
 
-def test_analyze_without_json_prints_a_short_summary(capsys):
+def test_analyze_without_json_prints_a_short_summary(capsys, monkeypatch):
+    rate_short_sessions(monkeypatch)
     assert main(["analyze", str(HERE / "session.vtt")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("session.vtt: 14 utterances (vtt); Jo Counsellor (therapist), Robin")

@@ -207,3 +207,35 @@ def test_reflections_without_questions_get_the_capped_ratio_not_the_mean():
         pytest.approx(math.log1p(10.0))
     )
     assert quality_features(nothing)["log_reflection_to_question_ratio"] is None
+
+
+# --- reasons never contradict the flags on the same page ---------------------------------
+
+
+@pytest.mark.parametrize("kind", ["advice", "medical_advice", "religious_advice"])
+def test_a_little_advice_reason_is_left_out_when_the_session_has_an_advice_flag(tmp_path, kind):
+    # A sentence of advice coded as a reflection: "therapist input 0%" raised the estimate
+    # as "little of the therapist's talk is information or advice" beside the advice flag.
+    path = _model(tmp_path, {"share_therapist_input": -2.0})
+    model = json.loads(path.read_text())
+    for feature in model["features"]:  # sessions it learnt from averaged 30% input
+        feature["mean"] = 0.3 if feature["name"] == "share_therapist_input" else feature["mean"]
+    path.write_text(json.dumps(model))
+    no_input = {"percent_therapist_input": 0.0}
+    flagged = quality_estimate(_metrics(**no_input, flag_counts={kind: 1}), path)
+    assert not any("little" in reason for reason in flagged.top_reasons)
+    unflagged = quality_estimate(_metrics(**no_input, flag_counts={}), path)
+    assert unflagged.top_reasons[0] == (
+        "little of the therapist's talk was coded as information or advice (raises the estimate)"
+    )
+    assert flagged.score == unflagged.score  # it still counts; only the reason is left out
+
+
+def test_a_reason_agreeing_with_the_advice_flag_is_kept(tmp_path):
+    path = _model(tmp_path, {"share_therapist_input": -2.0})
+    estimate = quality_estimate(
+        _metrics(percent_therapist_input=60.0, flag_counts={"advice": 1}), path
+    )
+    assert estimate.top_reasons == (
+        "much of the therapist's talk was coded as information or advice (lowers the estimate)",
+    )

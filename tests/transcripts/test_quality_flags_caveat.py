@@ -19,6 +19,7 @@ from rapport.transcripts.quality import (
     load_quality_model,
     serious_flags_not_weighed,
 )
+from tests.transcripts._helpers import rate_short_sessions
 from tests.transcripts.fixtures_db import HERE, RuleCoder
 
 CAVEAT = (
@@ -49,7 +50,10 @@ def test_the_shipped_model_indeed_does_not_weigh_the_serious_flags():
         assert not any(kind in name for name in names)
 
 
-def test_the_summary_says_beside_the_estimate_which_serious_flags_it_does_not_weigh(capsys):
+def test_the_summary_says_beside_the_estimate_which_serious_flags_it_does_not_weigh(
+    capsys, monkeypatch
+):
+    rate_short_sessions(monkeypatch)
     source = HERE / "judgmental_session.txt"
     assert main(["analyze", str(source)]) == 0
     out = capsys.readouterr().out
@@ -70,7 +74,8 @@ def test_no_caveat_without_serious_flags(capsys):
     assert "caution:" not in out
 
 
-def test_the_json_keeps_its_shape_and_the_estimate_stays_a_number(capsys):
+def test_the_json_keeps_its_shape_and_the_estimate_stays_a_number(capsys, monkeypatch):
+    rate_short_sessions(monkeypatch)
     assert main(["analyze", str(HERE / "judgmental_session.txt"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["metrics", "quality_estimate", "flags", "utterances"]

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.transcripts._helpers import rate_short_sessions
 from tests.transcripts.fixtures_db import use_rule_coder
 from tests.transcripts.test_transcript_pages_db import upload_and_confirm
 
@@ -28,7 +29,10 @@ def glance(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", block))).strip()
 
 
-def test_the_report_names_the_serious_flags_the_estimate_does_not_weigh(http_and_appointment):
+def test_the_report_names_the_serious_flags_the_estimate_does_not_weigh(
+    http_and_appointment, monkeypatch
+):
+    rate_short_sessions(monkeypatch)
     http, appointment = http_and_appointment
     transcript = upload_and_confirm(http, appointment, "judgmental_session.txt")
     assert transcript.quality_estimate is not None
@@ -46,7 +50,8 @@ def test_the_report_names_the_serious_flags_the_estimate_does_not_weigh(http_and
         assert f"<h3>{label}</h3>" in page  # the flags it points to are listed
 
 
-def test_no_caveat_when_the_session_has_no_serious_flags(http_and_appointment):
+def test_no_caveat_when_the_session_has_no_serious_flags(http_and_appointment, monkeypatch):
+    rate_short_sessions(monkeypatch)
     http, appointment = http_and_appointment
     transcript = upload_and_confirm(http, appointment, "session.vtt")
     assert transcript.flags and transcript.quality_estimate is not None

@@ -14,7 +14,7 @@ from rapport.transcripts.parsing import (
     parse_transcript,
 )
 from rapport.transcripts.quality import load_quality_model
-from tests.transcripts._helpers import FIXTURES, FakeCoder, code, fixture_bytes
+from tests.transcripts._helpers import FIXTURES, FakeCoder, code, fixture_bytes, rate_short_sessions
 
 METRIC_KEYS = {
     "reflection_to_question_ratio",
@@ -104,7 +104,8 @@ def test_a_coder_returning_the_wrong_number_of_codes_is_an_error():
         analyze(transcript, None, Broken())
 
 
-def test_without_a_quality_model_the_analysis_still_completes_with_a_note(tmp_path):
+def test_without_a_quality_model_the_analysis_still_completes_with_a_note(tmp_path, monkeypatch):
+    rate_short_sessions(monkeypatch)
     transcript = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")
     analysis = analyze(transcript, None, FakeCoder(), quality_model=tmp_path / "missing.json")
     assert analysis.quality is None
@@ -113,7 +114,8 @@ def test_without_a_quality_model_the_analysis_still_completes_with_a_note(tmp_pa
     assert any(n.startswith("No quality estimate") for n in analysis.notes)
 
 
-def test_the_analysis_names_the_quality_model_that_made_the_estimate():
+def test_the_analysis_names_the_quality_model_that_made_the_estimate(monkeypatch):
+    rate_short_sessions(monkeypatch)
     transcript = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")
     result = analysis_to_json(analyze(transcript, None, FakeCoder()))
     assert result["quality_estimate"] is not None
@@ -268,7 +270,8 @@ def _real_coder():
     return coder
 
 
-def test_a_teams_transcript_runs_end_to_end_with_the_real_coder():
+def test_a_teams_transcript_runs_end_to_end_with_the_real_coder(monkeypatch):
+    rate_short_sessions(monkeypatch)
     transcript = parse_transcript(fixture_bytes("teams.vtt"), "teams.vtt")
     data = analysis_to_json(analyze(transcript, None, _real_coder()))
     assert [u["role"] for u in data["utterances"]] == ["therapist", "client", "therapist"]
@@ -288,13 +291,20 @@ def test_code_csv_runs_end_to_end_with_the_real_coder():
     assert header.endswith(",code,subcode,confidence") and len(rows) == 5
 
 
-def test_a_short_session_gets_its_quality_estimate_with_a_caution():
+def test_a_short_session_has_its_quality_estimate_not_rated_with_a_note():
+    # Like a metric resting on too few behaviours: a six-line session scored 0.87 beside
+    # metrics marked "Not rated".
     short = parse_transcript(fixture_bytes("zoom.vtt"), "zoom.vtt")  # 2 therapist turns
     analysis = analyze(short, None, FakeCoder())
-    assert analysis.quality is not None
-    assert any("rests on 2 therapist utterances" in note for note in analysis.notes)
-    lines = "\n".join(f"{'T' if i % 2 == 0 else 'C'}: Turn number {i}." for i in range(24))
-    long_enough = parse_transcript(lines.encode(), "session.txt")  # 12 therapist turns
+    assert analysis.quality is None
+    assert analysis_to_json(analysis)["quality_estimate"] is None
+    assert (
+        "The quality estimate is not rated: it would rest on 2 therapist utterances (fewer "
+        "than 10), and the expert-rated sessions it was trained on had dozens."
+    ) in analysis.notes
+    lines = "\n".join(f"{'T' if i % 2 == 0 else 'C'}: Turn number {i}." for i in range(20))
+    long_enough = parse_transcript(lines.encode(), "session.txt")  # 10 therapist turns
     roles = {"T": "therapist", "C": "client"}
-    notes = analyze(long_enough, roles, FakeCoder()).notes
-    assert not any("rests on" in note for note in notes)
+    analysis = analyze(long_enough, roles, FakeCoder())
+    assert analysis.quality is not None
+    assert not any("not rated" in note for note in analysis.notes)

@@ -13,6 +13,7 @@ from rapport.transcripts import services
 from rapport.transcripts.models import Transcript, TranscriptStatus
 from rapport.transcripts.quality import load_quality_model, quality_reference
 from tests.conftest import CANARY
+from tests.transcripts._helpers import rate_short_sessions
 from tests.transcripts.fixtures_db import fixture_bytes, use_rule_coder
 
 pytestmark = pytest.mark.django_db
@@ -150,8 +151,9 @@ def test_the_role_page_shows_each_speaker_with_sample_lines_and_the_guess(
 
 
 def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
-    login, therapist_a, appointment, rule_coder
+    login, therapist_a, appointment, rule_coder, monkeypatch
 ):
+    rate_short_sessions(monkeypatch)
     http = login(therapist_a)
     transcript = upload_and_confirm(http, appointment, "session.vtt")
     kinds = [flag["kind"] for flag in transcript.flags]
@@ -191,8 +193,9 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
 
 
 def test_an_estimate_from_another_quality_model_is_shown_without_the_reference(
-    login, therapist_a, appointment, rule_coder
+    login, therapist_a, appointment, rule_coder, monkeypatch
 ):
+    rate_short_sessions(monkeypatch)
     http = login(therapist_a)
     transcript = upload_and_confirm(http, appointment, "session.vtt")
     assert transcript.metrics["quality_model"] == load_quality_model()["version"]
@@ -497,7 +500,10 @@ def test_the_trend_lists_every_analysed_session_of_the_client(
     assert trend.count("<tr") == 3  # header + two sessions
 
 
-def test_the_shipped_coder_analyses_an_uploaded_session(login, therapist_a, appointment):
+def test_the_shipped_coder_analyses_an_uploaded_session(
+    login, therapist_a, appointment, monkeypatch
+):
+    rate_short_sessions(monkeypatch)
     # The coder model is tracked in git: a missing or unloadable file fails here (it was
     # skipped, so a broken model passed CI).
     from rapport.transcripts.coding import DEFAULT_MODEL_PATH

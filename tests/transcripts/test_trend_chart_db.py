@@ -16,6 +16,7 @@ import pytest
 from django.utils import dateformat, timezone
 
 from rapport.clinic.models import Appointment
+from tests.transcripts._helpers import rate_short_sessions
 from tests.transcripts.fixtures_db import use_rule_coder
 from tests.transcripts.test_transcript_pages_db import upload_and_confirm
 
@@ -115,7 +116,8 @@ def test_an_unrated_value_is_a_gap_in_its_line_and_said_so(three_sessions):
     assert "rests on fewer than 3 coded behaviours" in page
 
 
-def test_the_quality_estimate_stays_on_its_0_to_1_scale_in_the_table(three_sessions):
+def test_the_quality_estimate_stays_on_its_0_to_1_scale_in_the_table(three_sessions, monkeypatch):
+    rate_short_sessions(monkeypatch)
     http, transcripts = three_sessions
     page = http.get(f"/transcripts/{transcripts[0].pk}/").content.decode()
     assert "Quality estimate %" not in drawn_lines(chart_svg(page))

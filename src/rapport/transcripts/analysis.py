@@ -51,7 +51,14 @@ from .parsing import (
     speaker_key,
     transcript_from_rows,
 )
-from .quality import QualityEstimate, QualityModelError, quality_estimate
+from .quality import (
+    MIN_THERAPIST_UTTERANCES,
+    QualityEstimate,
+    QualityModelError,
+    quality_estimate,
+    quality_model_version,
+    unrated_estimate_note,
+)
 
 __all__ = [
     "CoderLike",
@@ -100,6 +107,9 @@ class SessionAnalysis:
     notes: tuple[str, ...] = ()
     # The coder's version (``coding.coder_version``) when it has one.
     coder_version: str | None = None
+    # The quality model's version when the estimate was not rated (``quality`` is None):
+    # the analysis is still that model's, for re-analysis to find it up to date.
+    unrated_by: str | None = None
 
 
 @functools.cache
@@ -120,9 +130,9 @@ def rules_digest(folder: Path) -> str:
     return f"rules-{digest.hexdigest()[:12]}"
 
 
-#: Under this many therapist utterances the quality estimate rests on a handful of codes
-#: (AnnoMI's sessions, which it learnt from, hold dozens): it is shown with a caution.
-SHORT_SESSION_TURNS = 10
+#: Under this many therapist utterances the quality estimate is not rated
+#: (quality.unrated_estimate_note).
+SHORT_SESSION_TURNS = MIN_THERAPIST_UTTERANCES
 
 
 def analyze(
@@ -148,21 +158,23 @@ def analyze(
     flags = tuple(detect_flags(turns, roles, codes, flag_settings))
     metrics = session_metrics(turns, roles, codes, flags)
     notes = list(transcript.notes) + list(metrics.notes)
-    quality: QualityEstimate | None
-    try:
-        quality = quality_estimate(metrics, quality_model)
-    except QualityModelError as exc:
-        quality = None
-        notes.append(f"No quality estimate: {exc}.")
+    quality: QualityEstimate | None = None
     therapist_turns = sum(1 for turn in turns if roles.get(turn.speaker) == "therapist")
-    if quality is not None and therapist_turns < SHORT_SESSION_TURNS:
-        notes.append(
-            f"The quality estimate rests on {therapist_turns} therapist utterances: the "
-            "expert-rated sessions it was trained on had dozens, so read it with caution."
-        )
+    unrated = unrated_estimate_note(therapist_turns)
+    unrated_by = None
+    if unrated is not None:
+        notes.append(unrated)  # as a metric on too few behaviours: not rated
+        unrated_by = quality_model_version(quality_model)
+    else:
+        try:
+            quality = quality_estimate(metrics, quality_model)
+        except QualityModelError as exc:
+            notes.append(f"No quality estimate: {exc}.")
     meta = getattr(coder, "meta", None)
     version = meta.get("version") if isinstance(meta, dict) else None
-    return SessionAnalysis(transcript, roles, codes, flags, metrics, quality, tuple(notes), version)
+    return SessionAnalysis(
+        transcript, roles, codes, flags, metrics, quality, tuple(notes), version, unrated_by
+    )
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -211,7 +223,7 @@ def analysis_to_json(analysis: SessionAnalysis) -> dict[str, Any]:
             for name, ref in REFERENCES.items()
         },
         "quality_reasons": [] if quality is None else list(quality.top_reasons),
-        "quality_model": None if quality is None else quality.model_version,
+        "quality_model": analysis.unrated_by if quality is None else quality.model_version,
         "coder_model": analysis.coder_version,
         "rules_version": rules_version(),
         "flag_counts": dict(metrics.flag_counts),

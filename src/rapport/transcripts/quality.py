@@ -29,6 +29,7 @@ from .metrics import MIN_RATED, SessionMetrics
 __all__ = [
     "DEFAULT_MODEL_PATH",
     "FEATURES",
+    "MIN_THERAPIST_UTTERANCES",
     "Contribution",
     "QualityEstimate",
     "QualityModelError",
@@ -40,6 +41,7 @@ __all__ = [
     "quality_features",
     "quality_reference",
     "serious_flags_not_weighed",
+    "unrated_estimate_note",
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "quality_model" / "quality.json"
@@ -57,9 +59,11 @@ FEATURES: dict[str, tuple[str, str]] = {
         "reflections that mostly repeat rather than add meaning",
         "reflections that add meaning (complex reflections)",
     ),
+    # "coded as": the share is the coder's, and a sentence of advice it coded as a
+    # reflection sits beside that sentence's advice flag on the same page.
     "share_therapist_input": (
-        "little of the therapist's talk is information or advice",
-        "much of the therapist's talk is information or advice",
+        "little of the therapist's talk was coded as information or advice",
+        "much of the therapist's talk was coded as information or advice",
     ),
     "therapist_talk_share": (
         "the client did most of the talking",
@@ -79,6 +83,40 @@ FEATURES: dict[str, tuple[str, str]] = {
         "information or advice given without reflecting first",
     ),
 }
+
+# A reason that says the session had little (unasked-for) advice is left out when the
+# session has a flag of advice: the flags come from the words, the reasons from the codes,
+# and a report saying both "advice given without the client asking" and "little of the
+# therapist's talk is information or advice (raises the estimate)" contradicts itself.
+# Feature -> the flag kinds that contradict its low reading.
+_ADVICE_FLAGS = ("advice", "medical_advice", "religious_advice")
+_CONTRADICTED_WHEN_LOW: dict[str, tuple[str, ...]] = {
+    "share_therapist_input": _ADVICE_FLAGS,
+    "unsolicited_advice_rate": _ADVICE_FLAGS,
+    "intervention_without_reflection_rate": (*_ADVICE_FLAGS, "intervention_without_reflection"),
+}
+
+# Under this many therapist utterances the estimate is not rated (None, with a note), as a
+# metric resting on fewer than metrics.MIN_RATED behaviours is shown "not rated": its few
+# codes say little against sessions of dozens (AnnoMI's, which it learnt from), and a
+# six-line session scored 0.87 beside metrics marked "Not rated".
+MIN_THERAPIST_UTTERANCES = 10
+
+
+def unrated_estimate_note(therapist_utterances: float) -> str | None:
+    """Why a session's estimate is not rated, or ``None`` when it is: the one place that
+    decides it (analysis.analyze leaves the estimate out, the report and the trend table
+    say "not rated" for one stored before)."""
+    if therapist_utterances >= MIN_THERAPIST_UTTERANCES:
+        return None
+    count = int(therapist_utterances)
+    noun = "utterance" if count == 1 else "utterances"
+    return (
+        f"The quality estimate is not rated: it would rest on {count} therapist {noun} "
+        f"(fewer than {MIN_THERAPIST_UTTERANCES}), and the expert-rated sessions it was "
+        "trained on had dozens."
+    )
+
 
 # Flags the estimate does not weigh and that a clinician must read before the number: it
 # learnt from the mix of codes (AnnoMI's demonstrations have none of these; see
@@ -300,9 +338,17 @@ def quality_estimate(
         f"{c.text} ({'raises' if c.contribution > 0 else 'lowers'} the estimate)"
         for c in contributions
         # Under 0.05 log-odds a feature moves the score by about one percentage point.
-        if abs(c.contribution) >= 0.05
+        if abs(c.contribution) >= 0.05 and not _contradicts_flags(c, metrics.flag_counts)
     )[:top]
     return QualityEstimate(_sigmoid(logit), reasons, tuple(contributions), model.version)
+
+
+def _contradicts_flags(contribution: Contribution, flag_counts: Mapping[str, int]) -> bool:
+    """Whether a reason reads "little advice" in a session with a flag of advice (see
+    _CONTRADICTED_WHEN_LOW). It still moves the score; it is only not given as a reason."""
+    below = FEATURES[contribution.feature][0]
+    kinds = _CONTRADICTED_WHEN_LOW.get(contribution.feature, ())
+    return contribution.text == below and any(flag_counts.get(kind) for kind in kinds)
 
 
 def _sigmoid(x: float) -> float:

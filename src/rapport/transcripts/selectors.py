@@ -24,6 +24,7 @@ from rapport.clinic.models import MISSED, Appointment, Client, Clinic
 from rapport.clinic.selectors import clients_for
 from rapport.transcripts.metrics import REFERENCES
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
+from rapport.transcripts.quality import unrated_estimate_note
 
 __all__ = [
     "RetentionStatus",
@@ -143,6 +144,17 @@ class TrendRow:
     # session's report rates it (it meets "at least 2 per question"), so the table says
     # "No questions" rather than the "—" of a value that could not be computed.
     no_questions: bool = False
+    # The quality estimate is not rated (too few therapist utterances); see
+    # quality_unrated_note.
+    quality_unrated: bool = False
+
+
+def quality_unrated_note(transcript: Transcript) -> str | None:
+    """Why the transcript's quality estimate is not rated, or ``None``
+    (quality.unrated_estimate_note). Decided from its counts, so an estimate stored before
+    the rule is not shown either; an analysis without the count keeps its estimate."""
+    count = transcript.metrics.get("counts", {}).get("therapist_utterances")
+    return None if count is None else unrated_estimate_note(count)
 
 
 def client_trend(client: Client) -> list[TrendRow]:
@@ -156,17 +168,19 @@ def client_trend(client: Client) -> list[TrendRow]:
         ratings = transcript.metrics.get("ratings", {})
         no_questions = only_reflections(transcript.metrics.get("counts", {}))
         seen[transcript.appointment_id] += 1
+        quality_unrated = quality_unrated_note(transcript) is not None
         rows.append(
             TrendRow(
                 transcript_id=transcript.pk,
                 starts_at=transcript.appointment.starts_at,
                 values={name: values.get(name) for name in TREND_METRICS},
-                quality_estimate=transcript.quality_estimate,
+                quality_estimate=None if quality_unrated else transcript.quality_estimate,
                 flag_total=len(transcript.flags),
                 part=seen[transcript.appointment_id],
                 parts=parts[transcript.appointment_id],
                 unrated=_unrated(values, ratings, no_questions),
                 no_questions=no_questions,
+                quality_unrated=quality_unrated,
             )
         )
     return rows

@@ -35,6 +35,7 @@ from rapport.transcripts.forms import (
 from rapport.transcripts.metrics import MIN_RATED, REFERENCES, Reference
 from rapport.transcripts.models import TextDeletion, Transcript
 from rapport.transcripts.quality import (
+    MIN_THERAPIST_UTTERANCES,
     QualityModelError,
     QualityReference,
     quality_reference,
@@ -467,6 +468,7 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         )
 
     share = values.get("therapist_talk_share")
+    quality_unrated = selectors.quality_unrated_note(transcript)
     return {
         "flags": flags,
         "utterances": utterances,
@@ -483,9 +485,10 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         },
         "quality_percent": (
             None
-            if transcript.quality_estimate is None
+            if transcript.quality_estimate is None or quality_unrated
             else round(transcript.quality_estimate * 100)
         ),
+        "quality_unrated": quality_unrated,
         "quality_reference": (
             None
             if transcript.quality_estimate is None
@@ -601,6 +604,7 @@ def _trend_row(i: int, row: selectors.TrendRow) -> dict[str, Any]:
             for name in selectors.TREND_METRICS
         ],
         "quality_estimate": row.quality_estimate,
+        "quality_unrated": row.quality_unrated,
         "flag_total": row.flag_total,
         "part": row.part,
         "parts": row.parts,
@@ -684,4 +688,6 @@ def _trend(client) -> dict[str, Any]:
         "trend_alt": alt,
         "trend_min_rated": MIN_RATED,
         "trend_has_unrated": any(row.unrated for row in rows),
+        "trend_quality_unrated": any(row.quality_unrated for row in rows),
+        "quality_min_utterances": MIN_THERAPIST_UTTERANCES,
     }
