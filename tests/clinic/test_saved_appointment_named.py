@@ -71,7 +71,10 @@ def test_an_appointment_still_to_come_offers_only_keeping_or_cancelling_it(
     assert "Keep or cancel this appointment?" in page
     assert "It has not happened yet: it can be cancelled, or kept as booked." in page
 
-    response = http.post(f"/appointments/{upcoming.pk}/attendance/", {"attendance": "cancelled"})
+    response = http.post(
+        f"/appointments/{upcoming.pk}/attendance/",
+        {"attendance": "cancelled", "cancelled_by": "client"},
+    )
     assert response.status_code == 302
     upcoming.refresh_from_db()
     assert upcoming.attendance == Attendance.CANCELLED

@@ -16,6 +16,7 @@ from rapport.clinic import selectors, services
 from rapport.clinic.models import (
     Attendance,
     AttendanceBasis,
+    CancelledBy,
     EndReason,
     Goal,
     GoalStatus,
@@ -310,11 +311,32 @@ def clash_sentences(clashes: list[selectors.BookingClash], *, user, therapist) -
     return " ".join(sentences)
 
 
+#: Who may be said to have cancelled: "not recorded" is only kept where it is stored.
+_CANCELLED_BY = [
+    ("", "—"),
+    (CancelledBy.CLIENT, _("The client")),
+    (CancelledBy.CLINIC, _("The therapist or the clinic")),
+]
+
+
 class AttendanceForm(forms.Form):
     attendance = forms.ChoiceField(label=_("What happened?"), choices=Attendance.choices)
+    cancelled_by = forms.ChoiceField(
+        label=_("If cancelled: who cancelled it?"),
+        required=False,
+        choices=_CANCELLED_BY,
+        help_text=_(
+            "Only the client's own cancellations, and sessions they did not attend, count "
+            "towards the risk of dropping out."
+        ),
+    )
 
     def __init__(self, *args, upcoming: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.initial.get("cancelled_by") == CancelledBy.UNKNOWN:
+            # Cancelled before Rapport asked: kept as not recorded unless the therapist says.
+            by = cast(forms.ChoiceField, self.fields["cancelled_by"])
+            by.choices = [*_CANCELLED_BY, (CancelledBy.UNKNOWN, _("Not recorded"))]
         if upcoming:
             # Attended or missed is refused before the start (services.
             # appointment_record_attendance): offered, they could only fail.
@@ -329,6 +351,17 @@ class AttendanceForm(forms.Form):
                 "It has not happened yet: it can be cancelled, or kept as booked. Whether "
                 "the client came is recorded once it has started."
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("attendance") == Attendance.CANCELLED and not cleaned.get("cancelled_by"):
+            self.add_error(
+                "cancelled_by",
+                _("Say who cancelled: the client, or the therapist or the clinic."),
+            )
+        if cleaned.get("attendance") != Attendance.CANCELLED:
+            cleaned["cancelled_by"] = ""
+        return cleaned
 
 
 class CaseloadFilterForm(TriageFilterForm):

@@ -222,6 +222,17 @@ class Attendance(models.TextChoices):
 MISSED = (Attendance.CANCELLED, Attendance.NO_SHOW)
 
 
+class CancelledBy(models.TextChoices):
+    # Who called a cancelled appointment off. Only the client's own cancellations (and
+    # no-shows) say something about the client's engagement, so only they count towards
+    # dropout risk (monitoring.series); one the therapist or the clinic called off does not.
+    # "Not recorded": cancelled before Rapport asked (migration clinic 0011), or by a caller
+    # that did not say; counted as before, as the client's (see docs/monitoring.md).
+    CLIENT = "client", _("The client")
+    CLINIC = "clinic", _("The therapist or the clinic")
+    UNKNOWN = "unknown", _("Not recorded")
+
+
 class Appointment(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appointments")
     starts_at = models.DateTimeField(_("date and time"))
@@ -235,6 +246,10 @@ class Appointment(models.Model):
     # Cancelled because the episode ended (services.episode_end), not by the client: the
     # client page says "Cancelled: episode ended".
     cancelled_by_ending = models.BooleanField(default=False, editable=False)
+    # Who cancelled it (CancelledBy); empty while it is not cancelled.
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=10, choices=CancelledBy.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

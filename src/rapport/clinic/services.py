@@ -21,6 +21,7 @@ from rapport.clinic.models import (
     Appointment,
     Attendance,
     AttendanceBasis,
+    CancelledBy,
     Client,
     Clinic,
     EndReason,
@@ -314,7 +315,8 @@ def episode_end(
     for appointment in will_not_happen:
         appointment.attendance = Attendance.CANCELLED
         appointment.cancelled_by_ending = True
-        appointment.save(update_fields=["attendance", "cancelled_by_ending"])
+        appointment.cancelled_by = CancelledBy.CLINIC  # not the client's: no dropout sign
+        appointment.save(update_fields=["attendance", "cancelled_by_ending", "cancelled_by"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,
@@ -720,10 +722,26 @@ def locked_appointment(appointment_id: int) -> Appointment:
 
 @transaction.atomic
 def appointment_record_attendance(
-    *, actor, appointment: Appointment, attendance: str, request=None, now: datetime | None = None
+    *,
+    actor,
+    appointment: Appointment,
+    attendance: str,
+    cancelled_by: str = "",
+    request=None,
+    now: datetime | None = None,
 ) -> Appointment:
+    """Record what happened to a session, or keep or cancel one still to come.
+
+    ``cancelled_by`` (``CancelledBy``) says who cancelled a cancelled one: only the client's
+    cancellations count towards dropout risk (monitoring.series). Not given, it is "not
+    recorded", counted as before; it is emptied for anything but a cancellation."""
     if attendance not in Attendance.values:
         raise ValidationError({"attendance": "Choose what happened."})
+    if cancelled_by and cancelled_by not in CancelledBy.values:
+        raise ValidationError({"cancelled_by": "Choose who cancelled the appointment."})
+    # Who cancelled belongs to a cancellation only; not said, it is not recorded.
+    cancelled = attendance == Attendance.CANCELLED
+    cancelled_by = (cancelled_by or CancelledBy.UNKNOWN) if cancelled else ""
     now = now or timezone.now()
     if attendance != Attendance.CANCELLED:
         # Anything but a cancelling may bring a cancelled session back into the diary: the
@@ -752,11 +770,12 @@ def appointment_record_attendance(
         if appointment.attendance == Attendance.CANCELLED:
             _check_no_clash(appointment)
     before, appointment.attendance = appointment.attendance, attendance
+    before_by, appointment.cancelled_by = appointment.cancelled_by, cancelled_by
     try:
         with transaction.atomic():  # a savepoint: the refusal below leaves the outer one usable
-            appointment.save(update_fields=["attendance"])
+            appointment.save(update_fields=["attendance", "cancelled_by"])
     except IntegrityError:
-        appointment.attendance = before
+        appointment.attendance, appointment.cancelled_by = before, before_by
         _check_slot_still_free(appointment)  # another request rebooked the slot meanwhile
         raise
     # A first attended session moves a new relationship from establishing onwards only by

@@ -514,7 +514,10 @@ def appointment_attendance(request, appointment_id):
         request,
         AttendanceForm(
             request.POST or None,
-            initial={"attendance": appointment.attendance},
+            initial={
+                "attendance": appointment.attendance,
+                "cancelled_by": appointment.cancelled_by,
+            },
             upcoming=upcoming,
         ),
         record,

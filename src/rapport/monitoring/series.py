@@ -20,7 +20,8 @@ Two responses of one instrument at one session: the newer counts (the client cor
 themselves), except that one placed there by its date never replaces one given for that
 session's own appointment. An episode with responses but no attended appointment numbers each
 instrument's responses in order. Missed and cancelled appointments are attendance records
-at the number of the last session before them.
+at the number of the last session before them, except those the therapist or the clinic
+cancelled (``CancelledBy.CLINIC``): they say nothing about the client's engagement.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from rapport.checkins.selectors import after_session_instruments
-from rapport.clinic.models import MISSED, Appointment, Attendance, Episode, Phase
+from rapport.clinic.models import MISSED, Appointment, Attendance, CancelledBy, Episode, Phase
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import CHECKIN, PUSHED_ITEM, canonical, kind_of, stored_ids
 from rapport.monitoring.signals import (
@@ -201,7 +202,7 @@ def youngest_age(birth_year: int | None, today: dt.date) -> int | None:
 def build_series(
     episode: Episode,
     *,
-    appointments: Iterable[tuple[int, dt.datetime, str]],
+    appointments: Iterable[tuple[int, dt.datetime, str] | tuple[int, dt.datetime, str, str]],
     responses: Iterable[ResponseRow],
     now: dt.datetime,
     birth_year: int | None,
@@ -216,9 +217,12 @@ def build_series(
     answered_for = {r.appointment_id for r in responses if r.appointment_id is not None}
     sessions: list[SessionPoint] = []
     attendance: list[AttendanceRecord] = []
-    for pk, starts_at, status in sorted(appointments, key=lambda a: (a[1], a[0])):
+    for pk, starts_at, status, *by in sorted(appointments, key=lambda a: (a[1], a[0])):
         day = _local_date(starts_at, tz)
-        missed = status in MISSED
+        # Called off by the therapist or the clinic: it says nothing about the client's
+        # engagement, so it is no missed appointment for dropout risk. The client's own
+        # cancellations, no-shows and those whose canceller was not recorded count.
+        missed = status in MISSED and not (by and by[0] == CancelledBy.CLINIC)
         if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
@@ -303,25 +307,27 @@ _STARTS_AS_STORED = Cast("starts_at", output_field=CharField())
 
 def _appointments(
     episodes: Sequence[Episode],
-) -> tuple[dict[int, list[tuple[int, dt.datetime, str]]], dict[int, list[tuple[int, str, str]]]]:
-    """Each episode's appointments as (pk, starts_at, attendance), and as their ``_inputs``
-    keys (pk, starts_at as stored, attendance)."""
-    rows: dict[int, list[tuple[int, dt.datetime, str]]] = defaultdict(list)
-    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for pk, episode_id, starts_at, stored, status in Appointment.objects.filter(
+) -> tuple[
+    dict[int, list[tuple[int, dt.datetime, str, str]]], dict[int, list[tuple[int, str, str, str]]]
+]:
+    """Each episode's appointments as (pk, starts_at, attendance, cancelled_by), and as their
+    ``_inputs`` keys (pk, starts_at as stored, attendance, cancelled_by)."""
+    rows: dict[int, list[tuple[int, dt.datetime, str, str]]] = defaultdict(list)
+    keys: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
+    for pk, episode_id, starts_at, stored, status, by in Appointment.objects.filter(
         episode_id__in=[e.pk for e in episodes]
-    ).values_list("pk", "episode_id", "starts_at", _STARTS_AS_STORED, "attendance"):
-        rows[episode_id].append((pk, starts_at, status))
-        keys[episode_id].append((pk, stored, status))
+    ).values_list("pk", "episode_id", "starts_at", _STARTS_AS_STORED, "attendance", "cancelled_by"):
+        rows[episode_id].append((pk, starts_at, status, by))
+        keys[episode_id].append((pk, stored, status, by))
     return rows, keys
 
 
-def _appointment_keys(episodes: Sequence[Episode]) -> dict[int, list[tuple[int, str, str]]]:
-    keys: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for pk, episode_id, stored, status in Appointment.objects.filter(
+def _appointment_keys(episodes: Sequence[Episode]) -> dict[int, list[tuple[int, str, str, str]]]:
+    keys: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
+    for pk, episode_id, stored, status, by in Appointment.objects.filter(
         episode_id__in=[e.pk for e in episodes]
-    ).values_list("pk", "episode_id", _STARTS_AS_STORED, "attendance"):
-        keys[episode_id].append((pk, stored, status))
+    ).values_list("pk", "episode_id", _STARTS_AS_STORED, "attendance", "cancelled_by"):
+        keys[episode_id].append((pk, stored, status, by))
     return keys
 
 

@@ -171,8 +171,11 @@ _FACTORS = (
     ),
     DropoutFactor(
         "missed_appointments",
-        CitedValue(0.35, f"{RAPPORT_DEFAULT}: per missed or cancelled appointment, up to 3"),
-        "missed or cancelled appointments",
+        CitedValue(
+            0.35,
+            f"{RAPPORT_DEFAULT}: per appointment the client missed or cancelled, up to 3",
+        ),
+        "appointments the client missed or cancelled",
     ),
     DropoutFactor(
         "no_improvement",
@@ -293,6 +296,9 @@ def dropout_features(
     """The factor values for one client as of the latest session (0/1, or a count)."""
     attributes = series.attributes
     young = attributes.age is not None and attributes.age < float(model.young_age_below.value)
+    # The series holds only the client's no-shows and cancellations (and those whose
+    # canceller was not recorded): one the therapist or the clinic called off is left out
+    # when the series is built (monitoring.series), as it says nothing about the client.
     missed = sum(1 for a in series.attendance if a.status != "attended")
     return {
         "weak_alliance": float(_weak_alliance(series, alliance)),
