@@ -164,7 +164,8 @@ def test_the_report_shows_flags_with_their_span_metrics_timeline_and_quality(
     assert "Advice the client did not ask for" in page
     assert "Why it matters:" in page and "Miller &amp; Rollnick" in page
     assert "A run of closed questions" in page
-    assert f"{len(transcript.flags)} moments worth a second look." in page
+    moments = len({flag["utterance"] for flag in transcript.flags})
+    assert f"{moments} moments worth a second look ({len(transcript.flags)} flags)." in page
     # Metrics with MITI reference values and ratings.
     assert "at least 1 is fair, at least 2 is good" in page
     assert "MITI 4.2.1" in page

@@ -471,6 +471,8 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
     quality_unrated = selectors.quality_unrated_note(transcript)
     return {
         "flags": flags,
+        "flag_groups": _flag_groups(flags),
+        "flags_summary": _flags_summary(flags),
         "utterances": utterances,
         "legend": legend,
         "timeline_summary": timeline_summary,
@@ -497,6 +499,33 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         "quality_flags_caveat": _quality_flags_caveat(transcript),
         "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
     }
+
+
+def _flag_groups(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The flags by utterance, in order: one card per utterance, however many of its
+    flags (three cards for one sentence of advice read as three moments)."""
+    groups: dict[int, dict[str, Any]] = {}
+    for flag in flags:
+        group = groups.setdefault(
+            flag["turn"],
+            {"turn": flag["turn"], "anchor": flag["anchor"], "at": flag["at"], "flags": []},
+        )
+        group["flags"].append(flag)
+    for group in groups.values():
+        group["labels"] = [str(flag["label"]) for flag in group["flags"]]
+    return list(groups.values())
+
+
+def _flags_summary(flags: list[dict[str, Any]]) -> str:
+    """ "5 moments worth a second look (8 flags)": the moments are utterances, so the
+    count matches the cards and the outlined cells of the timeline."""
+    moments = len({flag["turn"] for flag in flags})
+    text = ngettext(
+        "%(n)s moment worth a second look", "%(n)s moments worth a second look", moments
+    ) % {"n": moments}
+    if len(flags) == moments:
+        return f"{text}."
+    return _("%(moments)s (%(flags)s flags).") % {"moments": text, "flags": len(flags)}
 
 
 def _quality_flags_caveat(transcript: Transcript) -> str | None:
