@@ -152,6 +152,9 @@ class Lexicon:
     skip_sentence: re.Pattern[str] | None
     skip_questions: bool
     lists: Mapping[str, re.Pattern[str]]
+    # ``skip_sentence`` also looks at the sentence right after the phrase's: "How was your
+    # holiday? Did the anxiety come with you?" ties the holiday to the client's concern.
+    skip_sentence_after: bool = False
 
 
 def _compile(patterns: Sequence[str] | None) -> re.Pattern[str] | None:
@@ -181,6 +184,7 @@ def load_lexicon(name: str) -> Lexicon:
         skip_sentence=_compile(data.get("skip_sentence")),
         skip_questions=bool(data.get("skip_questions", False)),
         lists=lists,
+        skip_sentence_after=bool(data.get("skip_sentence_after", False)),
     )
 
 
@@ -313,11 +317,14 @@ def _lexicon_hit(
     if lexicon.patterns is None:
         return None
     echo_words = _content_words(echo_of)
-    for sentence in _sentences(text):
+    sentences = _sentences(text)
+    for i, sentence in enumerate(sentences):
         if lexicon.skip_questions and _is_question(sentence):
             continue
-        if lexicon.skip_sentence is not None and lexicon.skip_sentence.search(sentence):
-            continue
+        if lexicon.skip_sentence is not None:
+            after = sentences[i + 1 : i + 2] if lexicon.skip_sentence_after else []
+            if any(lexicon.skip_sentence.search(s) for s in [sentence, *after]):
+                continue
         for match in lexicon.patterns.finditer(sentence):
             before = sentence[: match.start()]
             if lexicon.skip_before is not None and lexicon.skip_before.search(before):
@@ -447,7 +454,7 @@ def _echo_counts(kind: str, is_reflection: bool) -> bool:
 _INTERVENTION_SUBCODES = frozenset({"advice", "information", "options", None})
 
 
-def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
+def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) -> bool:
     """Whether a therapist turn gives advice.
 
     The coder's advice sub-code is its weakest call (F1 about .35, docs/coder.md: most
@@ -458,16 +465,21 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
     goal together) and options (offering choices) are how MI gives the choice to the client
     (MI3 ch. 16-17), but "I think you should move out" coded negotiation is still the
     therapist deciding for them: MITI 4.2.1 codes Persuade by what is said.
+
+    With ``coder_advice=False`` only the wording counts, not the coder's advice sub-code:
+    the goodbye ("Let's talk about it more next week. Take care.") is often coded advice.
+    Safety information and the session's business are never advice
+    (:func:`_is_safety_or_session_business`).
     """
     if code is None or code.code not in ("therapist_input", "reflection"):
         return False
-    if _is_repair(turn.text):
+    if _is_repair(turn.text) or _is_safety_or_session_business(turn.text):
         return False
     lists = load_lexicon("advice").lists
     if code.code == "reflection":
         strong = lists.get("unmistakable_advice")
         return strong is not None and strong.search(turn.text) is not None
-    if code.subcode == "advice":
+    if code.subcode == "advice" and coder_advice:
         return True
     phrases = lists.get("advice_phrases")
     return (
@@ -475,6 +487,31 @@ def _is_advice(turn: Turn, code: CodeLike | None) -> bool:
         and phrases.search(turn.text) is not None
         and not _starts_with_reflection(turn.text)
     )
+
+
+def _is_safety_or_session_business(text: str) -> bool:
+    """A turn made only of safety information ("If you ever feel unsafe, call 999 or go
+    straight to A&E.", ``safety_information`` in ``risk.json``) and of the session's
+    business (confidentiality, when and where you meet: ``session_business`` in
+    ``advice.json``), with at most an "okay" beside them.
+
+    Telling a client where to find help in a crisis must never be discouraged (NICE NG225
+    1.6), and "everything you say here is confidential" or "we'll meet on Thursday
+    instead" is about the therapy, not an intervention in the client's life: neither is
+    advice nor an intervention without a reflection. Any other sentence in the turn
+    ("You should stop drinking.") keeps it what it is.
+    """
+    risk = load_lexicon("risk").lists
+    safety, filler = risk.get("safety_information"), risk.get("fillers")
+    business = load_lexicon("advice").lists.get("session_business")
+    found = False
+    for sentence in (s.strip() for s in _sentences(text)):
+        if filler is not None and filler.search(sentence) is not None:
+            continue
+        if not any(p is not None and p.search(sentence) for p in (safety, business)):
+            return False
+        found = True
+    return found
 
 
 def _was_solicited(
@@ -517,8 +554,12 @@ def _advice_flags(
     turns: Sequence[Turn], roles: Mapping[str, str], codes: Sequence[CodeLike | None]
 ) -> Iterator[Flag]:
     lexicon = load_lexicon("advice")
+    goodbye = len(turns) - _GOODBYE_TURNS
     for turn in turns:
-        if _role(turn, roles) != THERAPIST or not _is_advice(turn, _code(codes, turn.index)):
+        # In the goodbye, only advice wording counts, not the coder's advice sub-code.
+        by_coder = turn.index < goodbye
+        code = _code(codes, turn.index)
+        if _role(turn, roles) != THERAPIST or not _is_advice(turn, code, coder_advice=by_coder):
             continue
         if _was_solicited(turns, roles, turn.index):
             continue
@@ -647,13 +688,18 @@ def _intervention_flags(
         if (
             (advice or (code.code == "therapist_input" and code.subcode in _INTERVENTION_SUBCODES))
             and not reflected
+            and not _is_safety_or_session_business(turn.text)
             # Thanking the client for their feedback and changing course is a repair, not
             # an intervention: it leaves the client's statement still to be reflected.
             and not _is_repair(turn.text)
             # The goodbye ("Let's pick this up next week. Take care.") is coded information
             # and is no intervention. Only the last two turns: the whole closing stretch
-            # is a third of a short session, where interventions do happen.
-            and turn.index < len(turns) - _GOODBYE_TURNS
+            # is a third of a short session, where interventions do happen. Advice by its
+            # wording ("You should just stop drinking.") is advice there too.
+            and (
+                turn.index < len(turns) - _GOODBYE_TURNS
+                or _is_advice(turn, code, coder_advice=False)
+            )
         ):
             yield _flag(
                 "intervention_without_reflection",
