@@ -71,10 +71,14 @@ def test_the_panel_shows_an_answered_after_session_checkin_in_its_column(
 def test_another_link_for_an_answered_questionnaire_is_created_with_a_plain_notice(
     login, therapist_a, client_a
 ):
-    response = answered(client_a)
+    # Answered early for the coming session: a questionnaire before a session can be sent
+    # again until the session ends (before a session that has ended it is refused,
+    # test_before_session_too_late).
+    upcoming = appointment_of(client_a, past=False)
+    response = answered(client_a, appointment=upcoming, when=timezone.now() - timedelta(hours=1))
     http = login(therapist_a)
     created = http.post(
-        f"/appointments/{appointment_of(client_a).pk}/checkins/new/",
+        f"/appointments/{upcoming.pk}/checkins/new/",
         {"instrument": "phq9", "timing": "before", "mode": "link"},
     )
     assert created.status_code == 302 and CheckIn.objects.count() == 1
@@ -93,7 +97,7 @@ def test_no_notice_when_only_another_questionnaire_or_appointment_was_answered(
     http = login(therapist_a)
     created = http.post(
         f"/appointments/{appointment_of(client_a).pk}/checkins/new/",
-        {"instrument": "phq9", "timing": "before", "mode": "link"},
+        {"instrument": "phq9", "timing": "after", "mode": "link"},
     )
     assert created.status_code == 302 and CheckIn.objects.count() == 1
     page = http.get(created["Location"]).content.decode()

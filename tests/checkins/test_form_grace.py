@@ -216,7 +216,7 @@ def test_a_second_tab_of_a_link_answered_in_its_grace_period_is_told_it_was_not_
 @pytest.mark.django_db
 def test_the_link_page_says_the_link_sent_earlier_no_longer_works(login, therapist_a, client_a):
     http = login(therapist_a)
-    url = f"/appointments/{appointment_of(client_a).pk}/checkins/new/"
+    url = f"/appointments/{appointment_of(client_a, past=False).pk}/checkins/new/"
     form = {"instrument": "phq9", "timing": "before", "mode": "link"}
     first = http.get(http.post(url, form)["Location"]).content.decode()
     assert "The link sent earlier for this session no longer works" not in first

@@ -29,7 +29,7 @@ def test_the_time_grows_with_the_questions_to_answer(instrument_id, minutes):
 def _create(http, client, instrument_id: str, **extra):
     return http.post(
         f"/appointments/{appointment_of(client).pk}/checkins/new/",
-        {"instrument": instrument_id, "timing": "before", "mode": "link", **extra},
+        {"instrument": instrument_id, "timing": "after", "mode": "link", **extra},
     )
 
 

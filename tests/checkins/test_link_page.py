@@ -24,7 +24,8 @@ LINK_FORM = {"instrument": "phq9", "timing": "before", "mode": "link"}
 
 def create(http, client, **extra):
     return http.post(
-        f"/appointments/{appointment_of(client).pk}/checkins/new/", {**LINK_FORM, **extra}
+        f"/appointments/{appointment_of(client, past=False).pk}/checkins/new/",
+        {**LINK_FORM, **extra},
     )
 
 
@@ -146,7 +147,7 @@ def test_without_the_token_in_the_session_the_page_offers_a_new_link_with_a_warn
     assert token not in page and shown_token(page) is None
     assert "was shown once" in page
     assert "stop working" in page
-    assert f'action="/appointments/{appointment_of(client_a).pk}/checkins/new/"' in page
+    assert f'action="/appointments/{appointment_of(client_a, past=False).pk}/checkins/new/"' in page
     assert 'name="instrument" value="phq9"' in page and 'name="mode" value="link"' in page
     assert CheckIn.objects.count() == 1
 

@@ -137,7 +137,7 @@ def test_a_new_link_for_the_same_appointment_and_instrument_revokes_the_old_one(
 
 @pytest.mark.django_db
 def test_the_therapist_creates_a_link_and_sees_its_url_and_qr_codes(login, therapist_a, client_a):
-    appointment = appointment_of(client_a)
+    appointment = appointment_of(client_a, past=False)
     http = login(therapist_a)
     form = http.get(f"/appointments/{appointment.pk}/checkins/new/?timing=before")
     assert form.status_code == 200
@@ -173,7 +173,7 @@ def test_the_link_is_emailed_when_the_clinic_configured_email(
 ):
     settings.EMAIL_CONFIGURED = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    appointment = appointment_of(client_a)
+    appointment = appointment_of(client_a, past=False)
     response = login(therapist_a).post(
         f"/appointments/{appointment.pk}/checkins/new/",
         {"instrument": "phq9", "timing": "before", "mode": "link", "email": "on"},

@@ -10,9 +10,10 @@ late. Both now say the session was recorded as not attended; the episode's end c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from tests.checkins._helpers import PHQ9_ZERO, appointment_of, form_key
 from tests.checkins.test_refused_risk_notice import NOTICE, RISKY, expire
 
@@ -79,9 +80,14 @@ def test_a_session_marked_missed_without_revoking_the_link_says_so(client, clien
 @pytest.mark.django_db
 def test_a_phq9_asked_before_a_missed_session_is_still_answered(client, client_a, therapist_a):
     """How the client has been holds whether or not the session took place."""
+    appointment = appointment_of(client_a)
+    # Under way: a questionnaire before the session can be sent until it ends.
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=timezone.now() - timedelta(minutes=10)
+    )
     checkin, token = checkin_create(
         actor=therapist_a,
-        appointment=appointment_of(client_a),
+        appointment=appointment,
         instrument_id="phq9",
         timing=Timing.BEFORE,
     )

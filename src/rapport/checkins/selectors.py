@@ -25,7 +25,7 @@ from rapport.checkins.models import (
     RevokedBecause,
     Timing,
 )
-from rapport.checkins.services import sendable_from
+from rapport.checkins.services import sendable_from, session_ends
 from rapport.checkins.tokens import hash_token, looks_like_token
 from rapport.clinic.models import MISSED, SHIPPED_CRISIS_TEXTS, Appointment, Phase
 from rapport.clinic.selectors import clients_for
@@ -222,7 +222,8 @@ def appointments_for_checkins(client, *, now: datetime | None = None) -> list[Ap
     place (or should have) and the next two, oldest first.
 
     Each carries what the *Send a check-in* table needs: ``checkin_started`` (a check-in
-    about the session can be sent only once it has begun), ``checkin_sendable_from`` (set
+    about the session can be sent only once it has begun), ``checkin_before_over`` (the
+    session has ended: too late for a questionnaire before it), ``checkin_sendable_from`` (set
     while the appointment is too far ahead for a link, which lasts two weeks at most) and
     ``checkin_answered`` (instrument id -> when it was last answered for this appointment).
     """
@@ -239,6 +240,9 @@ def _with_checkin_state(appointments, answered, now):
     # template, which cannot look a dict up by a variable key.
     for appointment in appointments:
         appointment.checkin_started = appointment.starts_at <= now
+        # A questionnaire before the session can be sent until it ends (services.
+        # _check_session_is_still_ahead): afterwards its answers would stand for that session.
+        appointment.checkin_before_over = session_ends(appointment) <= now
         ready = sendable_from(appointment)
         appointment.checkin_sendable_from = ready if ready > now else None
         appointment.checkin_answered = {

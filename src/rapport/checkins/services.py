@@ -222,6 +222,29 @@ def _check_session_has_started(appointment, instrument, timing: str, now: dateti
         raise ValidationError({"instrument": message % values})
 
 
+def session_ends(appointment) -> datetime:
+    return appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+
+
+def _check_session_is_still_ahead(appointment, timing: str, now: datetime) -> None:
+    """A questionnaire asked before a session ("Over the last 2 weeks…") is counted as how
+    the client was at that session: placed there in the charts, the change figures and the
+    alerts. Sent for a session that has already taken place, the client would read "Before
+    your session on Mon 16 Nov" and answer about today, and today's symptoms would stand for
+    16 Nov (replacing an answer given then). So it can be sent until the session ends: while
+    it is under way it is still this session's (the tablet handed over at the start, a
+    client who did not get round to it in the waiting room), as a link sent before it works
+    until it ends (:func:`link_expiry`)."""
+    if timing != Timing.BEFORE or session_ends(appointment) > now:
+        return
+    message = _(
+        "The session on %(when)s has already taken place: a questionnaire before the session "
+        "can no longer be sent for it. Answered now, it would be counted as how the client "
+        "was before that session. Send it for the next appointment instead."
+    )
+    raise ValidationError({"timing": message % {"when": _starts(appointment)}})
+
+
 def sendable_from(appointment) -> datetime:
     """The earliest time a link can be made for this appointment that works until it starts
     (a link lasts two weeks at most)."""
@@ -304,6 +327,7 @@ def checkin_create(
         # revoked by the marking (revoke_links_about_a_missed_session); made after, refused.
         raise ValidationError(_("This appointment did not take place: no check-in can be sent."))
     _check_session_has_started(appointment, instrument, timing, now)
+    _check_session_is_still_ahead(appointment, timing, now)
     valid_for = valid_for or (TABLET_VALID_FOR if mode == Mode.TABLET else DEFAULT_VALID_FOR)
     if valid_for <= timedelta(0):
         raise ValidationError({"valid_for": _("A link must be valid for some time.")})
