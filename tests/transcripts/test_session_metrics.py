@@ -248,3 +248,18 @@ def test_therapist_input_is_described_as_all_input_and_as_rapports_own_summary()
     assert "negotiation" in ref.text and "options" in ref.text
     assert "Rapport's own summary" in ref.source
     assert "no such summary score" in ref.source
+
+
+def test_stacked_questions_in_one_turn_count_as_one_question_as_miti_codes_them():
+    # MITI 4.2.1 codes several questions asked before the client answers as one Question,
+    # and the coder gives each utterance one code (AnnoMI's unit); the thresholds for
+    # reflections per question and % open questions are set on that count.
+    turns = [
+        Turn(0, "T", "Do you drink? Every day? Alone?", None, None),
+        Turn(1, "C", "Most days, yes.", None, None),
+        Turn(2, "T", "Drinking has become part of most of your days.", None, None),
+    ]
+    codes = [code("question", "closed"), code("neutral"), code("reflection", "simple")]
+    m = session_metrics(turns, ROLES, codes)
+    assert m.counts["questions"] == 1 and m.counts["closed_questions"] == 1
+    assert m.reflection_to_question_ratio == 1.0
