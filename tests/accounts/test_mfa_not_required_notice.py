@@ -10,7 +10,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 NOTICE = (
-    "Second factor (MFA) is not required for this clinic's staff. Anyone with a staff "
+    "Two-factor authentication is not required for this clinic's staff. Anyone with a staff "
     "password can open client records; requiring it is recommended."
 )
 

@@ -17,7 +17,7 @@ from rapport.clinic.models import Clinic
 CRISIS = "Clients have been sent questionnaires with a question about risk (PHQ-9)"
 ALERTS = "alerts that depend on time alone (overdue check-ins, snoozes that ended"
 RETENTION = "Transcript retention (30 days):"
-MFA = "Second factor (MFA) is not required for this clinic's staff."
+MFA = "Two-factor authentication is not required for this clinic's staff."
 #: In the order the page gives them: the apps' notes (in the order the apps registered
 #: them), then the second factor.
 NOTES = (CRISIS, ALERTS, RETENTION, MFA)

@@ -116,7 +116,7 @@ def mfa_not_required_notice(clinic) -> str:
     if clinic.require_mfa:
         return ""
     return _(
-        "Second factor (MFA) is not required for this clinic's staff. Anyone with a staff "
+        "Two-factor authentication is not required for this clinic's staff. Anyone with a staff "
         "password can open client records; requiring it is recommended."
     )
 
