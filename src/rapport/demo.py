@@ -151,6 +151,7 @@ def _create_clients(
     today = timezone.localdate(now)
     for index, first in enumerate(FIRST_NAMES):
         therapist = therapists[index % 2]
+        slot = index // 2  # this client's place in the therapist's week
         client = Client.objects.create(
             clinic=clinic,
             therapist=therapist,
@@ -159,11 +160,11 @@ def _create_clients(
             email=f"{first.lower()}@example.invalid",
         )
         phase = _phase_plan(index)
-        _create_episode(client, phase, rng, now, today)
+        _create_episode(client, phase, rng, now, today, slot=slot)
 
 
 def _create_episode(
-    client: Client, phase: str, rng: random.Random, now: datetime, today
+    client: Client, phase: str, rng: random.Random, now: datetime, today, *, slot: int
 ) -> Episode:
     weeks_ago = {
         Phase.ESTABLISHING: rng.randint(1, 4),
@@ -190,7 +191,9 @@ def _create_episode(
     )
     for text in rng.sample(GOALS, rng.randint(1, 3)):
         Goal.objects.create(episode=episode, text=text)
-    last_session = _create_appointments(episode, rng, now, started_on, closed=phase == Phase.CLOSED)
+    last_session = _create_appointments(
+        episode, rng, now, started_on, closed=phase == Phase.CLOSED, slot=slot
+    )
     if phase == Phase.CLOSED:
         episode.phase = Phase.CLOSED
         episode.ended_on = last_session
@@ -202,14 +205,24 @@ def _create_episode(
     return episode
 
 
+#: A therapist's weekly hours in the demo: each client has one of them, on one of three days.
+DEMO_HOURS = (9, 10, 11, 14, 15, 16)
+SESSION_MINUTES = Appointment._meta.get_field("duration_minutes").default
+
+
 def _create_appointments(
-    episode: Episode, rng: random.Random, now: datetime, started_on, *, closed: bool
+    episode: Episode, rng: random.Random, now: datetime, started_on, *, closed: bool, slot: int
 ):
-    """Weekly sessions from the start; past ones attended (a few missed), future ones booked."""
-    hour = rng.choice([9, 10, 11, 14, 15, 16, 17])
+    """Weekly sessions from the start, each client of a therapist at their own weekday and
+    hour (the booking form refuses a clash, so the demo has none); sessions over by now
+    attended (a few missed), the rest booked."""
+    rng.choice(
+        [9, 10, 11, 14, 15, 16, 17]
+    )  # the hour once drawn: the later draws stay as they were
+    hour = DEMO_HOURS[slot % len(DEMO_HOURS)]
     tz = timezone.get_current_timezone()
     modality = rng.choice([Modality.IN_PERSON, Modality.IN_PERSON, Modality.VIDEO, Modality.PHONE])
-    day = started_on
+    day = started_on + timedelta(days=slot // len(DEMO_HOURS))
     last_session = started_on
     end = timezone.localdate(now) + timedelta(days=14)
     if closed:
@@ -217,7 +230,9 @@ def _create_appointments(
     rows = []
     while day <= end:
         starts_at = timezone.make_aware(datetime.combine(day, time(hour, 0)), tz)
-        if starts_at < now:
+        # Over, and its after-session check-in (10 minutes after the end) already sent: a
+        # session still running is not yet attended, nor answered in the future.
+        if starts_at + timedelta(minutes=SESSION_MINUTES + 10) <= now:
             roll = rng.random()
             attendance = (
                 Attendance.ATTENDED

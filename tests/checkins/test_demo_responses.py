@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from rapport.clinic.models import Attendance
@@ -48,3 +50,25 @@ def test_demo_client_pages_show_the_charts(demo, client):
     patient = demo.clients.filter(therapist=alex).order_by("pk")[1]
     page = client.get(f"/clients/{patient.pk}/").content.decode()
     assert page.count('class="chart"') >= 2
+
+
+@pytest.mark.django_db
+def test_no_demo_therapist_has_two_clients_at_once_and_no_answer_is_in_the_future(demo):
+    """The booking form refuses a clash, so the demo has none (it had five clients at 09:00
+    on one day); a session still running is not attended yet, and no after-session answer
+    is dated after now (one said 11:00 at 10:30, and charts, caseload and alerts left it out)."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from rapport.clinic.models import Appointment
+
+    booked = Appointment.objects.filter(episode__client__clinic=demo).exclude(
+        attendance=Attendance.CANCELLED
+    )
+    slots = Counter((a.episode.client.therapist_id, a.starts_at) for a in booked)
+    assert slots and max(slots.values()) == 1
+    now = timezone.now()
+    assert not Response.objects.filter(administered_at__gt=now).exists()
+    for appointment in booked.filter(attendance=Attendance.ATTENDED):
+        assert appointment.starts_at + dt.timedelta(minutes=appointment.duration_minutes) <= now
