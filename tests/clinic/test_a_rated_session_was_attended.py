@@ -52,7 +52,10 @@ def rate(http, appointment, therapist, *, instrument_id="session-checkin", timin
 
 
 def record(http, appointment, attendance):
-    return http.post(f"/appointments/{appointment.pk}/attendance/", {"attendance": attendance})
+    sent = {"attendance": attendance}
+    if attendance == Attendance.CANCELLED:
+        sent["cancelled_by"] = "client"  # asked for every cancellation
+    return http.post(f"/appointments/{appointment.pk}/attendance/", sent)
 
 
 @pytest.mark.parametrize("attendance", [Attendance.NO_SHOW, Attendance.CANCELLED])

@@ -69,7 +69,8 @@ def test_a_future_appointment_page_is_titled_and_confirmed_by_what_it_does(
     http = login(therapist_a)
     url = f"/appointments/{future.pk}/attendance/"
     assert "<title>Keep or cancel this appointment" in http.get(url).content.decode()
-    page = http.post(url, {"attendance": choice}, follow=True).content.decode()
+    sent = {"attendance": choice, "cancelled_by": "client"}  # asked for a cancellation
+    page = http.post(url, sent, follow=True).content.decode()
     assert said in page
     assert "Attendance recorded" not in page
     future.refresh_from_db()

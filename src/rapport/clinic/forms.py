@@ -342,15 +342,25 @@ class AttendanceForm(forms.Form):
             # appointment_record_attendance): offered, they could only fail.
             field = cast(forms.ChoiceField, self.fields["attendance"])
             field.label = _("Keep or cancel this appointment?")
+            # Said as what they do: "Scheduled / Cancelled" read as states, beside a page
+            # link that used to say "Cancel" and only left the page.
             field.choices = [
-                choice
-                for choice in Attendance.choices
-                if choice[0] in (Attendance.SCHEDULED, Attendance.CANCELLED)
+                (Attendance.SCHEDULED, _("Keep")),
+                (Attendance.CANCELLED, _("Cancel the appointment")),
             ]
             field.help_text = _(
                 "It has not happened yet: it can be cancelled, or kept as booked. Whether "
                 "the client came is recorded once it has started."
             )
+        else:
+            # A session that has started happened or did not: "Scheduled" is no answer to
+            # "What happened?". Nothing is preselected, so a session nobody marked is not
+            # saved as attended by a click on Save.
+            field = cast(forms.ChoiceField, self.fields["attendance"])
+            field.choices = [
+                ("", _("Choose…")),
+                *[choice for choice in Attendance.choices if choice[0] != Attendance.SCHEDULED],
+            ]
 
     def clean(self):
         cleaned = super().clean()

@@ -524,6 +524,7 @@ def appointment_attendance(request, appointment_id):
         success=_attendance_saved(appointment, request.POST.get("attendance"), upcoming),
         next_url=_client_url(client.pk),
         title=_("Keep or cancel this appointment") if upcoming else _("Record attendance"),
+        template="clinic/appointment_attendance.html",
         client=client,
         appointment=appointment,
     )
