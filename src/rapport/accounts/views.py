@@ -469,6 +469,7 @@ def clients_access(request):
         }
 
     audit_record(actor=user, action=Action.VIEW, target="page:clients_access", request=request)
+    context = {"supervisor_scope": _supervisor_scope(user) if user.is_supervisor else ""}
     return render(
         request,
         "accounts/clients_access.html",
@@ -481,8 +482,34 @@ def clients_access(request):
                 for n in access_notices_recent(user, since=since)
             ],
             "days": ACCESS_HISTORY_DAYS,
+            **context,
         },
     )
+
+
+def _supervisor_scope(user: User) -> str:
+    """What "Who can see your clients" is about for a supervisor, who sees their
+    supervisees' clients too: their own clients (a supervisor may hold a caseload) and
+    their own account. Without it, a supervisor with no clients of their own read "No one
+    supervises you" as being about the clients they oversee."""
+    own = client_counts_by_therapist(user.clinic).get(user.pk, ClientCounts()).current
+    if not own:
+        text = _(
+            "You have no clients of your own. The clients of the therapists you supervise "
+            "are not counted here: who else sees them is on each therapist's own page. This "
+            "page lists the changes an admin makes to your account, and who supervises you."
+        )
+    else:
+        text = ngettext(
+            "You have %(count)d current client of your own: this page is about them and your "
+            "account. The clients of the therapists you supervise are not counted here: who "
+            "else sees them is on each therapist's own page.",
+            "You have %(count)d current clients of your own: this page is about them and your "
+            "account. The clients of the therapists you supervise are not counted here: who "
+            "else sees them is on each therapist's own page.",
+            own,
+        )
+    return text % {"count": own}
 
 
 @login_required
