@@ -217,6 +217,10 @@ def test_the_colleague_sees_the_offer_but_not_the_record(login, therapist_b, cli
     page = text(http.get("/referrals/"))
     assert "Canary-7f3a Client</strong>, referred by Therapist.A" in page
     assert "Works with anxiety" in page
+    # Therapist A's supervisor stops seeing the client (therapist B has none): said first.
+    assert "Accepting changes who supervises this client. No longer seeing them: Supervisor." in (
+        page
+    )
     # The name, no more: the goal in the client's words stays out of sight.
     assert "goal in own words" not in page
     assert http.get(f"/clients/{client_a.pk}/").status_code == 404
@@ -345,3 +349,19 @@ def test_caseload_counts_only_clients_with_an_open_episode(therapist_a, therapis
     former.episodes.update(phase="closed", ended_on=timezone.localdate())
     candidates, _ = candidates_for(client_a)
     assert [(c.name, c.caseload, c.capacity) for c in candidates] == [("Therapist.B", 1, 2)]
+
+
+def test_an_offer_left_by_an_admins_move_is_not_shown_and_does_not_block_a_new_one(
+    login, therapist_b, client_a, offered, clinic
+):
+    elsewhere = make_user(clinic, "elsewhere@test.invalid", Role.THERAPIST)
+    Client.objects.filter(pk=client_a.pk).update(therapist=elsewhere)
+    assert "No referral offered to you." in text(login(therapist_b).get("/referrals/"))
+    page = text(login(elsewhere).get(f"/clients/{client_a.pk}/"))
+    assert "Offered to" not in page and "Find a better-matched colleague" in page
+    response = propose(login(elsewhere), client_a, therapist_b)
+    assert response.status_code == 302
+    offered.refresh_from_db()
+    assert offered.status == ReferralStatus.WITHDRAWN
+    new = Referral.objects.get(status=ReferralStatus.PROPOSED)
+    assert new.from_therapist == elsewhere

@@ -19,11 +19,11 @@ def _style_choices(poles: tuple[str, str]) -> list[tuple[str, Any]]:
     first, second = poles
     return [
         ("", _("Not said")),
-        ("-2", _("Clearly %(pole)s") % {"pole": first.lower()}),
-        ("-1", _("Somewhat %(pole)s") % {"pole": first.lower()}),
+        ("-2", _("Clearly to %(pole)s") % {"pole": first.lower()}),
+        ("-1", _("Leaning to %(pole)s") % {"pole": first.lower()}),
         ("0", _("Balanced")),
-        ("1", _("Somewhat %(pole)s") % {"pole": second.lower()}),
-        ("2", _("Clearly %(pole)s") % {"pole": second.lower()}),
+        ("1", _("Leaning to %(pole)s") % {"pole": second.lower()}),
+        ("2", _("Clearly to %(pole)s") % {"pole": second.lower()}),
     ]
 
 

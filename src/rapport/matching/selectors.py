@@ -7,7 +7,7 @@ them, the fit's reasons) until they accept it."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from rapport.accounts.models import Role, User
@@ -162,19 +162,25 @@ def rank_colleagues(
 
 
 def open_referral(client: Client) -> Referral | None:
+    """The client's open referral made by their current therapist (one moved meanwhile by
+    an admin is stale: nobody can accept it, ``services.referral_propose`` closes it)."""
     return (
-        Referral.objects.filter(client=client, status=ReferralStatus.PROPOSED)
+        Referral.objects.filter(
+            client=client, status=ReferralStatus.PROPOSED, from_therapist_id=client.therapist_id
+        )
         .select_related("to_therapist", "from_therapist")
         .first()
     )
 
 
 def incoming_referrals(user) -> QuerySet[Referral]:
-    """Open offers to ``user``, of clients of their own clinic."""
+    """Open offers to ``user``, of clients of their own clinic still with the colleague
+    who referred them (a client an admin moved meanwhile is no longer theirs to offer)."""
     return Referral.objects.filter(
         to_therapist=user,
         status=ReferralStatus.PROPOSED,
         client__clinic_id=user.clinic_id,
+        client__therapist_id=F("from_therapist_id"),
     ).select_related("client", "from_therapist")
 
 

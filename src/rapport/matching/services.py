@@ -114,6 +114,7 @@ def referral_propose(
             {"to_therapist": "Choose one of the colleagues listed: they can take the client on."}
         )
     now = timezone.now()
+    _close_stale(client, actor=actor, request=request)
     try:
         with transaction.atomic():
             referral = Referral.objects.create(
@@ -138,6 +139,25 @@ def referral_propose(
         request=request,
     )
     return referral
+
+
+def _close_stale(client: Client, *, actor: User, request) -> None:
+    """An open referral made by a therapist the client has since left (an admin moved
+    them) can no longer be accepted, and would block this one: it is withdrawn."""
+    stale = Referral.objects.filter(client=client, status=ReferralStatus.PROPOSED).exclude(
+        from_therapist_id=client.therapist_id
+    )
+    for referral in stale:
+        referral.status = ReferralStatus.WITHDRAWN
+        referral.responded_at = timezone.now()
+        referral.save(update_fields=["status", "responded_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=f"referral:{referral.pk}:withdrawn:client-moved",
+            client_id=client.pk,
+            request=request,
+        )
 
 
 def _lock_open(referral: Referral) -> Referral:

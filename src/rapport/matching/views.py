@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rapport.accounts.services import clients_move_supervision_change
 from rapport.audit.services import Action, audit_page_view, audit_record
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
@@ -156,6 +157,16 @@ def referral_withdraw(request, client_id):
 @require_http_methods(["GET"])
 def referrals(request):
     incoming = list(selectors.incoming_referrals(request.user))
+    for referral in incoming:
+        # As an admin's move says it (accounts.services.clients_move): accepting changes
+        # who supervises the client, and the colleague should know before they accept.
+        change = clients_move_supervision_change(
+            from_user=referral.from_therapist, to_user=request.user
+        )
+        referral.supervisors_losing = change.no_longer_seeing(request.user) if change else ()
+        referral.supervisors_gaining = (
+            tuple(u for u in change.after.seeing if u not in change.before.seeing) if change else ()
+        )
     outgoing = list(selectors.outgoing_referrals(request.user)[:50])
     # Each offer names a client: a read of their data (their name, the fit's reasons).
     for referral in (*incoming, *outgoing):
