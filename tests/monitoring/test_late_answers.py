@@ -24,8 +24,10 @@ def ada(second: Observation):
 
 
 def test_on_time_the_same_ratings_read_as_a_repaired_rupture_as_before():
+    # The "yes" stays shown until seen (``test_pushed_until_seen``); the ratings as before.
     current = current_signals(ada(checkin(2, 8, pushed=2)), CONFIG)
-    assert set(current) == {"alliance_repaired"}
+    assert set(current) == {"alliance_repaired", "pushed_or_overridden"}
+    assert not current["pushed_or_overridden"].late
     assert late_answers(ada(checkin(2, 8, pushed=2))) == []
 
 
@@ -77,7 +79,7 @@ def test_the_same_day_as_the_later_answer_counts_as_late_and_no_date_never_does(
         ]
     )
     assert late_answers(undated) == []
-    assert set(current_signals(undated, CONFIG)) == {"alliance_repaired"}
+    assert set(current_signals(undated, CONFIG)) == {"alliance_repaired", "pushed_or_overridden"}
 
 
 def test_an_unseen_late_answer_comes_before_the_latest_answer_of_its_kind():

@@ -9,7 +9,8 @@ back). This module asks the same detectors about the latest data only:
 * alliance low: the latest rating; rupture: the latest rupture episode, open while it is
   unrepaired and the rating is still below the pre-rupture level; repaired: the latest
   rupture episode was repaired (good news until a new rupture comes);
-* pushed or overridden: the latest check-in's answer;
+* pushed or overridden: the latest check-in's answer, and a "pushed" answer the therapist
+  has not seen yet even if a later check-in said "no" (``PUSHED_SEEN``);
 * dropout risk and missing check-ins: already judged as of ``series.today``.
 
 A **late answer** is an alliance answer about a session that came after the answer about a
@@ -22,6 +23,15 @@ while one is unseen no "alliance repaired" good news is given for the ratings af
 rupture was never noticed, so it was never repaired. Seen means acknowledged (or an action
 logged, or dismissed): the caller passes those instances in ``dismissed``, as it passes the
 dismissed ones, and they are passed over. Answers on time behave as before.
+
+A **"pushed" answer** ("a little" or "yes") is shown until the therapist has seen it, like
+a late answer: a "yes" at 19 Oct followed by a "no" a week later closed before anyone read
+it, while the rupture alert of the same session did not mention it. When the latest answer
+says "no", the latest answer that said "pushed" (not a late one: ``late_answers`` has those)
+stays a current signal until it is acknowledged, acted on or dismissed; its card says what
+the later check-in answered. Seen ones are passed in ``dismissed`` as ``(kind, key +
+PUSHED_SEEN)``, so a "pushed" answer still the latest stays current (and acknowledged) as
+before, and only a seen one followed by "no" clears.
 
 Each current signal carries a ``key`` naming the instance (kind, instrument, the session
 at which the state began). A therapist who dismisses an alert dismisses that instance: the
@@ -49,11 +59,12 @@ from rapport.monitoring.signals import (
     rupture_episodes,
 )
 from rapport.monitoring.signals.criteria import EPS
-from rapport.monitoring.signals.model import KINDS, SEVERITIES
+from rapport.monitoring.signals.model import KINDS, PUSHED_ANSWERS, SEVERITIES
 
 __all__ = [
     "KEY_LENGTH",
     "LATE_KEY",
+    "PUSHED_SEEN",
     "CurrentSignal",
     "current_signals",
     "late_answers",
@@ -67,6 +78,11 @@ KEY_LENGTH = 200
 #: Marks the key of a late answer's signal (``kind:instrument:late:session:answered-on``):
 #: the alert layer treats an acknowledged instance with it as seen.
 LATE_KEY = ":late:"
+
+#: Appended to the key of a "pushed or overridden" instance in ``dismissed`` when the
+#: therapist has seen it (acknowledged, acted on, dismissed): once a later check-in says
+#: "no", it clears (``_pushed``). The alert's own key is unchanged.
+PUSHED_SEEN = ":seen"
 
 
 @dataclass(frozen=True)
@@ -194,16 +210,55 @@ def repair_held_back(
     return any(o.instrument == instrument and o.session <= repaired_session for o in unseen)
 
 
-def _pushed(series: ClientSeries) -> list[CurrentSignal]:
-    """The latest answer to "did you feel pushed or overridden?" across alliance check-ins."""
+def _pushed(
+    series: ClientSeries, dismissed: Collection[tuple[str, str]] = ()
+) -> list[CurrentSignal]:
+    """The latest answer to "did you feel pushed or overridden?" across alliance check-ins;
+    when it says "no", the latest answer that said "pushed" (on time: a late one is
+    ``_late``'s) until the therapist has seen it (``PUSHED_SEEN``), with what the latest
+    check-in answered."""
     answered = [o for o in series.observations if o.pushed is not None]
     if not answered:
         return []
-    latest = max(answered, key=lambda o: (o.session, o.date or series.today))
-    return [
-        _make(signal, latest.instrument, latest.session)
-        for signal in detect_pushed(_only(series, (latest,)))
-    ]
+
+    def order(o: Observation) -> tuple[int, dt.date]:
+        return (o.session, o.date or series.today)
+
+    latest = max(answered, key=order)
+    if latest.pushed:
+        return [
+            _make(signal, latest.instrument, latest.session)
+            for signal in detect_pushed(_only(series, (latest,)))
+        ]
+    late = {now for now, _ in late_answers(series)}
+    pushed = [o for o in answered if o.pushed and o not in late]
+    if not pushed:
+        return []
+    held = max(pushed, key=order)
+    assert latest.pushed is not None
+    later = PUSHED_ANSWERS[latest.pushed].lower()
+    found = []
+    for signal in detect_pushed(_only(series, (held,))):
+        item = _make(signal, held.instrument, held.session)
+        if (item.kind, item.key + PUSHED_SEEN) in dismissed:
+            continue  # seen, and the latest check-in says "no": it has cleared
+        evidence = {
+            **signal.evidence,
+            "later_session": latest.session,
+            "later_answer": later,
+            "rule": (
+                f"{signal.evidence['rule']}; a later check-in said '{later}': shown until "
+                f"acknowledged"
+            ),
+        }
+        explanation = (
+            f"{signal.explanation} The check-in about session {latest.session} said "
+            f"'{later}'; this answer stays until you acknowledge it or log what you did."
+        )
+        found.append(
+            replace(item, signal=replace(signal, evidence=evidence, explanation=explanation))
+        )
+    return found
 
 
 def late_answers(series: ClientSeries) -> list[tuple[Observation, Observation]]:
@@ -338,7 +393,7 @@ def current_signals(
         late
         + _outcome(series, config)
         + _alliance(series, config, unseen)
-        + _pushed(series)
+        + _pushed(series, dismissed)
         + _dropout(series, config)
         + _feedback(series, config)
     )

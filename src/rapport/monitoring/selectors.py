@@ -28,7 +28,7 @@ from rapport.guidance.selectors import suggestions
 from rapport.measures.errors import InstrumentNotFound
 from rapport.measures.registry import get_instrument
 from rapport.monitoring.context import guidance_context
-from rapport.monitoring.current import LATE_KEY
+from rapport.monitoring.current import LATE_KEY, PUSHED_SEEN
 from rapport.monitoring.dropout_calibration import clinic_dropout_model
 from rapport.monitoring.freshness import caseload_notice
 from rapport.monitoring.instruments import stored_ids
@@ -523,14 +523,31 @@ PASSED_OVER = Q(status=AlertStatus.DISMISSED) | Q(
 )
 
 
+#: The "pushed or overridden" rows the therapist has seen the instance of: acknowledged or
+#: acted on (``acknowledged_at``; a row taking a new key starts unacknowledged,
+#: ``services._sync``) or dismissed.
+PUSHED_SEEN_ROWS = Q(kind="pushed_or_overridden") & (
+    Q(status=AlertStatus.DISMISSED) | Q(acknowledged_at__isnull=False)
+)
+
+
 def passed_over(ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
     """Each episode's instances the detectors pass over (``PASSED_OVER``): dismissed, or
-    late answers seen."""
+    late answers seen; and, marked ``PUSHED_SEEN``, the "pushed" answers seen, which clear
+    once a later check-in says "no" (``current._pushed``)."""
     found: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for episode_id, kind, key in Alert.objects.filter(PASSED_OVER, episode_id__in=ids).values_list(
         "episode_id", "kind", "signal_key"
     ):
         found[episode_id].add((kind, key))
+    rows = Alert.objects.filter(PUSHED_SEEN_ROWS, episode_id__in=ids).values_list(
+        "episode_id", "kind", "signal_key", "seen"
+    )
+    for episode_id, kind, key, seen in rows:
+        # A row acknowledged before ``seen`` kept the keys seen on it: trust the key only
+        # if it is among them (its acknowledgement may be of an earlier answer).
+        if not seen or key in (seen.get("keys") or []):
+            found[episode_id].add((kind, key + PUSHED_SEEN))
     return found
 
 

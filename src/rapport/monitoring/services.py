@@ -187,8 +187,9 @@ def _sync(
         new_instance = "signal_key" in changes
         for name in changes:
             setattr(alert, name, fields[name])
-        if new_instance and item.late:
-            # Not seen yet, whatever was acknowledged on this row before (``PASSED_OVER``).
+        if new_instance and (item.late or kind == "pushed_or_overridden"):
+            # Not seen yet, whatever was acknowledged on this row before (``PASSED_OVER``,
+            # ``PUSHED_SEEN_ROWS``).
             alert.acknowledged_at, alert.acknowledged_by = None, None
         what = "updated"
         if (
@@ -325,7 +326,8 @@ def _follow_seen_late(alert: Alert) -> None:
     alert closes and good news it held back shows. The episode is recomputed after the
     commit, as after a stored answer (``apps._schedule``: never inside this transaction,
     which holds the alert's lock, while a recompute locks the episode first)."""
-    if LATE_KEY in alert.signal_key:
+    if LATE_KEY in alert.signal_key or "later_answer" in alert.evidence:
+        # Or a "pushed" answer shown after a later check-in said "no" (``current._pushed``).
         from rapport.monitoring.apps import _schedule
 
         _schedule(alert.episode_id)

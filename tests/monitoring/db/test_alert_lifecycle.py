@@ -313,6 +313,11 @@ def test_a_new_pushed_answer_reopens_an_acknowledged_alert(therapist_a):
     later_session(client, episode, NOW + 13 * DAY, 38, pushed=0)
     recompute_alerts(now=NOW + 14 * DAY)
     pushed.refresh_from_db()
+    # Not seen yet: a later "no" does not close it (``current._pushed``).
+    assert pushed.status == AlertStatus.OPEN and pushed.onset_session == 4
+    services.alert_acknowledge(actor=therapist_a, alert=pushed, now=NOW + 14 * DAY)
+    recompute_alerts(now=NOW + 14 * DAY)
+    pushed.refresh_from_db()
     assert pushed.status == AlertStatus.RESOLVED
 
 

@@ -434,6 +434,8 @@ _ROWS: dict[str, Callable[[_Evidence, Any], list[Row]]] = {
     "missing_sessions": _simple("Sessions without a check-in", _sessions),
     "days_without_checkin": _simple("Days without a check-in"),
     "consecutive_missing": _simple("Check-ins missing in a row"),
+    "later_session": _simple("Later check-in, about session"),
+    "later_answer": _simple("Its answer"),
 }
 
 
