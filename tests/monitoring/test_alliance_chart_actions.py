@@ -41,16 +41,11 @@ def test_an_action_on_the_rupture_and_repair_days_leaves_both_markers_visible(dr
     (rupture,) = by_label(chart, "Rupture")
     (repair,) = by_label(chart, "Repair")
     assert (rupture.x, rupture.y) == (4, 28) and (repair.x, repair.y) == (5, 38)
-    actions = by_label(chart, "Action logged")
-    assert [a.x for a in actions] == [4, 5]
-    # Under the scale's lowest score (0), so under any score, inside the drawn range.
-    low, high = chart.y_range
-    for marker in actions:
-        assert low < marker.y < 0
-        assert (marker.x, marker.y) not in {(rupture.x, rupture.y), (repair.x, repair.y)}
-    assert high == 40
-    # The legend names each kind of marker once, and the table still dates each action.
-    assert {m.label for m in chart.markers} == {"Rupture", "Repair", "Action logged"}
+    # Actions are vertical lines on their day (drawn under the markers), not points: no
+    # height, so nothing drawn below 0 on a 0-40 scale as if it were a score.
+    assert [(e.label, e.x) for e in chart.events] == [("Action logged", 4), ("Action logged", 5)]
+    assert {m.label for m in chart.markers} == {"Rupture", "Repair"}
+    assert chart.y_range == (0.0, 40.0)
     events = {row.session: row.events for row in table.rows}
     assert any(e.startswith("Rupture") for e in events[4])
     assert "Action (" in " ".join(events[4]) and "Name what you noticed" in " ".join(events[4])
@@ -61,14 +56,16 @@ def test_a_chart_without_actions_keeps_the_scale_as_it_was(drawn):
     build([38, 38, 38, 28, 38], [])
     chart = drawn[next(t for t in drawn if t.startswith("Alliance:"))]
     assert chart.y_range == (0.0, 40.0)
-    assert not by_label(chart, "Action logged")
+    assert not chart.events
 
 
-def test_an_action_between_sessions_sits_between_them_in_the_lane(drawn):
-    between = SimpleNamespace(
-        performed_on=session_date(2) + dt.timedelta(days=2), strategy_title=""
-    )
-    build([38, 38, 38], [between])
+def test_an_action_between_sessions_is_a_line_between_them_and_the_alt_says_so(drawn):
+    day = session_date(2) + dt.timedelta(days=2)
+    between = SimpleNamespace(performed_on=day, strategy_title="")
+    table = build([38, 38, 38], [between])
     chart = drawn[next(t for t in drawn if t.startswith("Alliance:"))]
-    (marker,) = by_label(chart, "Action logged")
-    assert marker.x == 2.5 and marker.y < 0
+    (event,) = chart.events
+    assert event.x == 2.5 and chart.y_range == (0.0, 40.0)
+    alt = next(i.alt for i in table.images if i.title.startswith("Alliance:"))
+    assert f"action logged on {day.day} {day:%b} (between sessions 2 and 3)" in alt
+    assert "session 2.5" not in alt

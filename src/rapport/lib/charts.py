@@ -41,6 +41,7 @@ matplotlib.rcParams["svg.hashsalt"] = "rapport-charts"
 __all__ = [
     "Band",
     "Chart",
+    "Event",
     "LINE_STYLES",
     "Line",
     "LineStyle",
@@ -124,6 +125,17 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Event:
+    """Something done on a day, not a score: a vertical line across the plot at ``x`` (a
+    session, or between two when done between them), in the legend as ``label``. Drawn as
+    a point it needed a height: under the scale it read as a score below 0, and at a
+    score's height it hid the rupture it was logged for."""
+
+    label: str
+    x: float
+
+
+@dataclass(frozen=True)
 class Marker:
     label: str
     x: float
@@ -140,7 +152,13 @@ class Chart:
     bands: Sequence[Band] = ()
     thresholds: Sequence[Threshold] = ()
     markers: Sequence[Marker] = ()
+    events: Sequence[Event] = ()
     y_range: tuple[float, float] | None = None
+    # Lines told apart where they share values: each line's points moved sideways by this
+    # many x units times its place from the middle (-1, 0, +1 for three lines). Goals,
+    # tasks and bond all 9 at a session were one point; moved a tenth of a session apart,
+    # each is seen, at its own height, still over its session.
+    dodge: float = 0.0
     # Width and height of the plot and its title, in inches; the legend, under the plot
     # so that a narrow chart keeps its width for the data, adds its own height.
     size: tuple[float, float] = (CHART_WIDTH_IN, PLOT_HEIGHT_IN)
@@ -162,7 +180,7 @@ CACHE_MAX_ENTRIES = 2048
 # Bump when the drawing code changes in a way no input or constant in the key shows.
 # Matplotlib's rcParams are not in the key: Rapport sets none after import, and the
 # cache lives no longer than the process that read them.
-_DRAWING_VERSION = 2
+_DRAWING_VERSION = 3
 
 
 class _ChartCache:
@@ -271,6 +289,8 @@ def _chart_key(chart: Chart) -> str:
         ),
         tuple((str(t.label), _number(t.value)) for t in chart.thresholds),
         tuple((str(m.label), _number(m.x), _number(m.y), str(m.symbol)) for m in chart.markers),
+        tuple((str(e.label), _number(e.x)) for e in chart.events),
+        _number(chart.dodge),
         _numbers(chart.y_range) if chart.y_range is not None else None,
         _numbers(chart.size),
         repr(chart.extra),
@@ -422,7 +442,22 @@ def _place(fig, ax, chart: Chart) -> None:
         legend.set_bbox_to_anchor((_OUTER / width, _OUTER / height), fig.transFigure)
 
 
+def threshold_label(threshold: Threshold) -> str:
+    """A threshold's legend label with its value: "Clinical cut-off (10)". Charts drawn
+    from different pages labelled one threshold "Alert threshold (36)" and another "Alert
+    below", without its number; a label already giving the number is kept."""
+    value = _fmt_value(threshold.value)
+    label = str(threshold.label)
+    return label if value in label else f"{label} ({value})"
+
+
+def _fmt_value(value: float) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
 def _draw(ax, chart: Chart) -> None:
+    seen_events: set[str] = set()
     for band in chart.bands:
         ax.fill_between(
             band.x,
@@ -433,14 +468,16 @@ def _draw(ax, chart: Chart) -> None:
             label=band.label,
             linewidth=0,
         )
+    middle = (len(chart.lines) - 1) / 2
     for i, line in enumerate(chart.lines):
         # matplotlib breaks a line at NaN and still marks a value between two gaps.
         ys = [math.nan if y is None else float(y) for y in line.y]
         if all(math.isnan(y) for y in ys):
             continue  # nothing to draw: no legend entry for an empty line
         style = LINE_STYLES[i % len(LINE_STYLES)]
+        shift = (i - middle) * chart.dodge
         ax.plot(
-            line.x,
+            [float(x) + shift for x in line.x],
             ys,
             marker=style.marker,
             markersize=style.marker_size,
@@ -457,9 +494,19 @@ def _draw(ax, chart: Chart) -> None:
             color="#57606a",
             linestyle=":",
             linewidth=1.2,
-            label=threshold.label,
+            label=threshold_label(threshold),
             zorder=1.5,  # under the data lines: a score on the threshold stays whole
         )
+    for event in chart.events:
+        ax.axvline(
+            float(event.x),
+            color="#b35900",
+            linestyle=(0, (3, 2)),
+            linewidth=1.4,
+            label=event.label if event.label not in seen_events else None,
+            zorder=1.4,  # under the data and its markers: a rupture on that day shows
+        )
+        seen_events.add(event.label)
     seen: set[str] = set()
     for marker in chart.markers:
         ax.plot(
@@ -496,7 +543,7 @@ def _x_axis(ax, chart: Chart) -> None:
     )
     # Half a session either side: the first and last points clear the axes, and no tick
     # falls outside the sessions there are (matplotlib's margin showed a "session 0").
-    xs = _xs(chart) + [float(m.x) for m in chart.markers]
+    xs = _xs(chart) + [float(m.x) for m in chart.markers] + [float(e.x) for e in chart.events]
     ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
 
 

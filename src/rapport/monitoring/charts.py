@@ -4,9 +4,15 @@
   (the pure library's trajectory model for the client's intake band: the middle 80%, whose
   worse edge is the not-on-track limit) and the clinical cut-off.
 * Alliance: the check-in total per session with the alert threshold, and markers for
-  ruptures (▼) and repairs (▲) at their scores, and the therapist's logged actions (◆) in
-  a lane under the scale, so an action on a rupture's or a repair's day never hides it.
-* Parts: goals, tasks and bond (the check-in's subscales) with the "low part" line.
+  ruptures (▼) and repairs (▲) at their scores, and the therapist's logged actions as
+  dashed vertical lines on their day (``Event``): not a point, which needed a height (in a
+  lane under the scale it read as a score below 0), and under the markers, so an action on
+  a rupture's or a repair's day never hides it.
+* Parts: goals, tasks and bond (the check-in's subscales) with the "low part" line, each
+  line moved a little sideways (``Chart.dodge``) so parts with the same rating all show.
+
+Every threshold's legend label gives its value and what it is: "Clinical cut-off (10)",
+"Alert threshold (36)", "Low part: below 9 (a quarter of the alert threshold)".
 
 Charts are SVG images (``rapport.lib.charts``) with alt text; the table carries every
 number, so nothing is only visible in a picture.
@@ -23,6 +29,7 @@ score nobody measured.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +38,7 @@ from statistics import NormalDist
 from rapport.lib.charts import (
     Band,
     Chart,
+    Event,
     Line,
     Marker,
     Threshold,
@@ -198,28 +206,18 @@ def _gap_sentence(xs: Sequence[int], ys: Sequence[float | None], noun: str) -> s
     return f"; {note}" if note else ""
 
 
-#: Where the actions' lane sits under the scale's lowest score, and how far the plot
-#: reaches below it, as shares of the scale: a marker is about 4% of the scale high on the
-#: page's chart, so an action in the lane clears even a rupture at the lowest score.
-ACTION_LANE_SHARE = 0.10
-LANE_ROOM_SHARE = 0.16
+#: How far apart, in sessions, the parts chart draws goals, tasks and bond (``Chart.dodge``).
+PARTS_DODGE = 0.12
 
 
-def _action_lane(
-    y_range: tuple[float, float] | None, scores: Sequence[float]
-) -> tuple[float, tuple[float, float]]:
-    """The height for action markers and the y range that shows them.
-
-    Actions are drawn under the scale's minimum, where no score (and so no rupture or
-    repair marker) can be: at the score's height, an action logged on the rupture's day
-    covered the red ▼ and the therapist lost sight of the rupture they acted on.
-    """
-    if y_range is None:
-        low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
-    else:
-        low, high = y_range
-    span = (high - low) or 1.0
-    return low - ACTION_LANE_SHARE * span, (low - LANE_ROOM_SHARE * span, high)
+def _between(x: float, day: dt.date) -> str:
+    """Where an action falls, for the alt text: "on 3 Dec (session 7)" or "on 5 Dec
+    (between sessions 7 and 8)"; the chart's x of 7.5 is no session."""
+    whole = float(x).is_integer()
+    where = f"session {int(x)}" if whole else f"between sessions {int(x)} and {int(x) + 1}"
+    if x < 1:
+        where = "before session 1"
+    return f"on {day.day} {day:%b} ({where})"
 
 
 def _alliance_instrument(data: EpisodeSeries, config: DetectorConfig) -> str | None:
@@ -277,10 +275,12 @@ def _alliance_charts(
                 f"Repaired: back to {_fmt(episode.repaired_score)}"
             )
     y_range = _range(instrument)
-    lane, plotted_range = _action_lane(y_range, [o.score for o in observations])
+    events: list[Event] = []
+    action_text: list[str] = []
     for action in actions:
         x = data.session_on(action.performed_on)
-        markers.append(Marker("Action logged", x, lane, "D"))
+        events.append(Event("Action logged", x))
+        action_text.append(f"action logged {_between(x, action.performed_on)}")
         what = action.strategy_title or "Own words"
         at = int(x) if float(x).is_integer() else int(x)
         rows[at].events.append(f"Action ({action.performed_on:%d %b}): {what}")
@@ -296,10 +296,11 @@ def _alliance_charts(
         lines=[Line(title, xs, ys)],
         thresholds=thresholds,
         markers=markers,
-        y_range=plotted_range if actions else y_range,
+        events=events,
+        y_range=y_range,
     )
     marker_text = (
-        "; ".join(f"{m.label.lower()} at session {_fmt(m.x)}" for m in markers)
+        "; ".join([f"{m.label.lower()} at session {_fmt(m.x)}" for m in markers] + action_text)
         or "no ruptures, repairs or actions"
     )
     images = [
@@ -333,8 +334,14 @@ def _alliance_charts(
             x_label="Session",
             y_label="0-10",
             lines=lines,
-            thresholds=[Threshold(f"Low below {PART_LOW_BELOW}", PART_LOW_BELOW)],
+            thresholds=[
+                Threshold(
+                    f"Low part: below {PART_LOW_BELOW} (a quarter of the alert threshold)",
+                    PART_LOW_BELOW,
+                )
+            ],
             y_range=(0, 10),
+            dodge=PARTS_DODGE,
         )
         alt = (
             "Goals, tasks and bond by session: "
