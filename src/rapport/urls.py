@@ -34,6 +34,11 @@ urlpatterns = [
         clinic_views.appointment_attendance,
         name="appointment_attendance",
     ),
+    path(
+        "appointments/<int:appointment_id>/delete/",
+        clinic_views.appointment_delete,
+        name="appointment_delete",
+    ),
     path("manage/users/", account_views.users, name="manage_users"),
     path("manage/users/new/", account_views.user_create, name="manage_user_create"),
     path("manage/users/<int:user_id>/", account_views.user_edit, name="manage_user_edit"),

@@ -589,6 +589,21 @@ def _close_open_episode(target) -> None:
     )
 
 
+def _booked_in_error(target) -> None:
+    """The target's appointment as one booked in error: a year ahead, with nothing sent or
+    given for it (its links, answers and transcripts removed), so the rightful therapist's
+    deletion succeeds and a refusal from anyone else is the scope's doing."""
+    from rapport.clinic.models import Appointment
+
+    appointment = Appointment.objects.get(pk=target.values["appointment_id"])
+    for relation in Appointment._meta.related_objects:
+        relation.related_model._default_manager.filter(
+            **{relation.field.name: appointment}
+        ).delete()
+    appointment.starts_at = timezone.now() + timedelta(days=365)
+    appointment.save(update_fields=["starts_at"])
+
+
 def _colleague_profile(target) -> None:
     """The colleague can be offered a referral (rapport.matching): they have a profile."""
     from rapport.matching.models import TherapistProfile
@@ -704,6 +719,7 @@ POSTS: dict[str, Post] = {
         }
     ),
     "appointment_attendance": Post(lambda t: {"attendance": "attended"}),
+    "appointment_delete": Post(prepare=_booked_in_error),
     # The client's link: the token is the credential, and whoever holds the real one may
     # answer by design (DESIGN §5); a made-up token with a valid form must store nothing.
     "checkin_answer": Post(

@@ -374,6 +374,11 @@ class AttendanceForm(forms.Form):
         return cleaned
 
 
+class AppointmentDeleteForm(forms.Form):
+    """Delete an appointment booked in error: the button on its confirmation page is the
+    whole form (``services.appointment_delete`` decides whether it may go)."""
+
+
 class CaseloadFilterForm(TriageFilterForm):
     """The caseload's filters: alert kind and therapist, within the list of clients shown.
 

@@ -45,6 +45,8 @@ __all__ = [
     "ClashNotConfirmed",
     "RestoreClashes",
     "appointment_create",
+    "appointment_delete",
+    "appointment_deletion_refusal",
     "appointment_record_attendance",
     "client_create",
     "client_update",
@@ -789,6 +791,57 @@ def appointment_record_attendance(
     )
     _after_attendance_change(appointment)
     return appointment
+
+
+def appointment_deletion_refusal(appointment: Appointment, now: datetime | None = None) -> str:
+    """Why this appointment cannot be deleted as booked in error, or "" when it can.
+
+    A booking made in error (the wrong year, the wrong client) could only be cancelled, and
+    a cancellation is part of the record (it counts in attendance). Deleting is for what
+    never was a session: one still to come, of an open episode, with nothing sent or given
+    for it: no check-in link, no answer, no transcript (any row that refers to it; clinic
+    reads them through the relations, importing no other app)."""
+    now = now or timezone.now()
+    if not appointment.episode.is_open:
+        return "This episode has ended and its appointments can no longer be changed."
+    if appointment.starts_at <= now:
+        return (
+            "Only an appointment still to come can be deleted. This one has started: record "
+            "what happened instead (attended, did not attend or cancelled)."
+        )
+    for relation in Appointment._meta.related_objects:
+        if relation.related_model._default_manager.filter(
+            **{relation.field.name: appointment}
+        ).exists():
+            return (
+                "Something was sent or given for this appointment (a check-in link, an answer "
+                "or a transcript), so it cannot be deleted: cancel it instead."
+            )
+    return ""
+
+
+@transaction.atomic
+def appointment_delete(
+    *, actor, appointment: Appointment, request=None, now: datetime | None = None
+) -> None:
+    """Delete an appointment booked in error (``appointment_deletion_refusal`` says which
+    can be): it is gone from attendance and counts nowhere; the audit log keeps that it
+    existed and who deleted it. Locked as every writer of a session's record locks it
+    (``locked_appointment``): a check-in link being sent for it meanwhile either is
+    committed, and refuses this, or waits and finds the appointment gone."""
+    stored = locked_appointment(appointment.pk)
+    refusal = appointment_deletion_refusal(stored, now)
+    if refusal:
+        raise ValidationError(refusal)
+    pk, client_id = stored.pk, stored.episode.client_id
+    stored.delete()
+    audit_record(
+        actor=actor,
+        action=Action.DELETE,
+        target=f"appointment:{pk}",
+        client_id=client_id,
+        request=request,
+    )
 
 
 def _check_not_rated(appointment: Appointment) -> None:

@@ -26,6 +26,7 @@ from rapport.accounts.selectors import (
 from rapport.audit.services import Action, audit_page_view, audit_record, audit_record_many
 from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
+    AppointmentDeleteForm,
     AppointmentForm,
     AttendanceForm,
     CaseloadFilterForm,
@@ -527,6 +528,32 @@ def appointment_attendance(request, appointment_id):
         template="clinic/appointment_attendance.html",
         client=client,
         appointment=appointment,
+        deletable=upcoming and not services.appointment_deletion_refusal(appointment),
+    )
+
+
+@clinician_required
+@require_http_methods(["GET", "POST"])
+def appointment_delete(request, appointment_id):
+    """Delete an appointment booked in error, after a confirmation page (GET shows it, only
+    a POST deletes): for one still to come with nothing sent or given for it
+    (``services.appointment_deletion_refusal``), which the page says when it cannot be."""
+    appointment = selectors.get_appointment_for_user(request.user, appointment_id)
+    client = appointment.episode.client
+    when = {"when": _when(appointment)}
+    return service_form_page(
+        request,
+        AppointmentDeleteForm(request.POST if request.method == "POST" else None),
+        lambda data: services.appointment_delete(
+            actor=request.user, appointment=appointment, request=request
+        ),
+        success=_("Appointment on %(when)s deleted: it was booked in error.") % when,
+        next_url=_client_url(client.pk),
+        title=_("Delete an appointment booked in error"),
+        template="clinic/appointment_delete.html",
+        client=client,
+        appointment=appointment,
+        refusal=services.appointment_deletion_refusal(appointment),
     )
 
 

@@ -1,0 +1,79 @@
+"""An appointment booked in error (the wrong year: 2027 for 2026) could only be cancelled,
+and a cancellation counts in attendance and towards dropout risk. One still to come with
+nothing sent or given for it can now be deleted: a confirmation page (GET changes nothing),
+then a POST; audited. Fixed clock (DESIGN §3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from tests.clinic.conftest import FIXED
+
+from rapport.audit.models import AuditEvent
+from rapport.checkins.services import checkin_create
+from rapport.clinic.models import Appointment
+
+pytestmark = pytest.mark.django_db
+
+
+def booked(episode, **offset) -> Appointment:
+    return Appointment.objects.create(episode=episode, starts_at=FIXED + timedelta(**offset))
+
+
+def test_a_wrong_year_booking_is_deleted_after_confirming(login, therapist_a, episode):
+    wrong = booked(episode, days=372)  # 9 Dec 2027, meant for 9 Dec 2026
+    http = login(therapist_a)
+    page = http.get(f"/appointments/{wrong.pk}/attendance/").content.decode()
+    assert f'<a href="/appointments/{wrong.pk}/delete/">Delete the appointment</a>' in page
+
+    confirm = http.get(f"/appointments/{wrong.pk}/delete/").content.decode()
+    assert "Thu 9 Dec 2027, 09:00" in confirm
+    assert "Delete the appointment</button>" in confirm
+    assert "A deleted appointment is not a cancellation" in confirm
+    assert Appointment.objects.filter(pk=wrong.pk).exists()  # showing it deletes nothing
+
+    response = http.post(f"/appointments/{wrong.pk}/delete/")
+    assert response.status_code == 302
+    assert not Appointment.objects.filter(pk=wrong.pk).exists()
+    page = http.get(response["Location"]).content.decode()
+    assert "Appointment on Thu 9 Dec 2027, 09:00 deleted: it was booked in error." in page
+    event = AuditEvent.objects.get(target=f"appointment:{wrong.pk}", action="delete")
+    assert (event.actor_id, event.client_id) == (therapist_a.pk, episode.client_id)
+
+
+def test_an_appointment_with_a_check_in_link_cannot_be_deleted(login, therapist_a, episode):
+    coming = booked(episode, days=7)
+    checkin_create(actor=therapist_a, appointment=coming, instrument_id="phq9")
+    http = login(therapist_a)
+    assert (
+        "Delete the appointment"
+        not in http.get(f"/appointments/{coming.pk}/attendance/").content.decode()
+    )
+    confirm = http.get(f"/appointments/{coming.pk}/delete/").content.decode()
+    assert "Something was sent or given for this appointment" in confirm
+    assert "</button>" not in confirm.split("<h1>", 1)[1]
+
+    response = http.post(f"/appointments/{coming.pk}/delete/")
+    assert response.status_code == 400
+    assert Appointment.objects.filter(pk=coming.pk).exists()
+    assert not AuditEvent.objects.filter(target=f"appointment:{coming.pk}", action="delete")
+
+
+def test_a_session_that_has_started_cannot_be_deleted(login, therapist_a, episode):
+    held = booked(episode, days=-1)
+    http = login(therapist_a)
+    assert (
+        "Delete the appointment"
+        not in http.get(f"/appointments/{held.pk}/attendance/").content.decode()
+    )
+    response = http.post(f"/appointments/{held.pk}/delete/")
+    assert response.status_code == 400
+    assert "Only an appointment still to come can be deleted." in response.content.decode()
+    assert Appointment.objects.filter(pk=held.pk).exists()
+
+
+def test_another_therapists_appointment_is_not_found(login, therapist_b, episode):
+    wrong = booked(episode, days=372)
+    assert login(therapist_b).post(f"/appointments/{wrong.pk}/delete/").status_code == 404
+    assert Appointment.objects.filter(pk=wrong.pk).exists()
