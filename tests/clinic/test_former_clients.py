@@ -135,3 +135,18 @@ def test_the_former_list_runs_the_same_queries_for_few_and_many_clients(login, t
     assert table(page).count('<th scope="row">') == 33
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(small.captured_queries) == len(current.captured_queries)
+
+
+def test_the_former_list_says_when_and_how_each_episode_ended(login, therapist_a):
+    """A former client's phase is always "Closed" and nothing is booked: the list shows the
+    end date and reason instead of those two columns."""
+    rita = former_of(therapist_a, "Rita Returning")
+    rita.episodes.update(end_reason=EndReason.DROPPED_OUT)
+    make_client(therapist_a, "Carl Current")
+    http = login(therapist_a)
+    page = http.get("/caseload/", {"clients": "former"}).content.decode()
+    ended = (timezone.localdate() - timedelta(days=3)).strftime("%-d %b %Y")
+    assert f'data-label="Ended">{ended}: Client dropped out</td>' in table(page)
+    assert ">Next appointment</th>" not in page and ">Phase</th>" not in page
+    current = http.get("/caseload/").content.decode()
+    assert ">Next appointment</th>" in current and ">Ended</th>" not in current
