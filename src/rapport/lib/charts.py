@@ -643,10 +643,14 @@ def sparkline_svg(
     width: int = 96,
     height: int = 24,
     color: str = PALETTE[0],
+    label: str = "",
 ) -> str:
-    """A tiny trend line (no axes, no text) for tables: plain SVG, no matplotlib, so a
-    caseload of hundreds of rows renders in milliseconds. The page gives the numbers in
-    the image's alt text.
+    """A tiny trend line (no axes) for tables: plain SVG, no matplotlib, so a caseload of
+    hundreds of rows renders in milliseconds. The page gives the numbers in the image's
+    alt text; ``label`` (the latest value and which way is better, "12 ↓ better") is
+    written under the line, so sighted readers see more than a shape: a PHQ-9 falling
+    and an alliance rating falling looked alike. Under it, not beside it: the caseload's
+    columns narrow the image to 72-96 px on a tablet, and a wider image shrank its text.
 
     One value a session, evenly spaced; None where a session has no value. The line
     breaks there (it drew straight across, as if the session had been rated), a value
@@ -665,10 +669,16 @@ def sparkline_svg(
     def point(i: int) -> str:
         return f"{pad + i * step:.1f},{y(values[i]):.1f}"  # type: ignore[arg-type]
 
+    total = height + _SPARK_LABEL_PX if label else height
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
+        f'viewBox="0 0 {width} {total}">'
     ]
+    if label:
+        parts.append(
+            f'<text x="{pad:g}" y="{total - 3}" font-family="sans-serif" '
+            f'font-size="{_SPARK_FONT_PX}" fill="#1f2328">{_xml_text(label)}</text>'
+        )
     if threshold is not None:
         ty = f"{y(threshold):.1f}"
         parts.append(
@@ -692,6 +702,17 @@ def sparkline_svg(
         parts.append(f'<circle cx="{x}" cy="{y_}" r="2.2" fill="{color}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# The sparkline's label under its line: 12 px text (at the 96 px the caseload draws it;
+# about 9 px where a narrow table takes it to 72 px), in a band of 15 px. "27 ↓ better"
+# is about 75 px wide.
+_SPARK_FONT_PX = 12
+_SPARK_LABEL_PX = 15
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def padded(y_range: tuple[float, float], share: float = 0.04) -> tuple[float, float]:

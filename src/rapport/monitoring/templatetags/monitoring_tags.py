@@ -30,6 +30,21 @@ register = template.Library()
 
 
 @lru_cache(maxsize=64)
+def _better(instrument_id: str) -> str:
+    """Which way is better on the measure's scale: "lower", "higher", or "" (unknown).
+    An alliance measure has no direction in the registry: a higher rating is better."""
+    try:
+        instrument = find_instrument(instrument_id)
+    except MonitoringError:
+        return ""
+    if instrument.direction == "higher_is_worse":
+        return "lower"
+    if instrument.direction == "higher_is_better" or instrument.kind == "alliance":
+        return "higher"
+    return ""
+
+
+@lru_cache(maxsize=64)
 def _scale(instrument_id: str) -> tuple[str, str, float, float, float | None, bool]:
     """(name, kind, low, high, reference line, reference is an alert threshold)."""
     try:
@@ -70,8 +85,38 @@ def _sparkline(instrument: str, values: tuple[float, ...], sessions: tuple[int, 
         low, high = min(values), max(values)
     color = PALETTE[0] if kind in ("alliance", "") else PALETTE[2]
     _sessions, slots = _by_session(values, sessions)
-    svg = sparkline_svg(slots, low=low, high=high, threshold=reference, color=color)
+    svg = sparkline_svg(
+        slots,
+        low=low,
+        high=high,
+        threshold=reference,
+        color=color,
+        label=_spark_label(instrument, values[-1]),
+    )
     return svg_data_uri(svg)
+
+
+#: The arrow beside the latest value, pointing the way that is better.
+_ARROWS = {"lower": "\u2193", "higher": "\u2191"}
+
+
+def _spark_label(instrument: str, latest: float) -> str:
+    """What the sparkline writes beside its line: the latest value and, with an arrow,
+    which way is better ("12 ↓ better" for the PHQ-9, "23 ↑ better" for the check-in)."""
+    better = _better(instrument)
+    arrow = _ARROWS.get(better)
+    return f"{_number(latest)} {arrow} better" if arrow else _number(latest)
+
+
+@register.filter
+def trend_caption(trend) -> str:
+    """The latest value and which way is better, in words ("Latest 12; lower is better"),
+    for a ``title`` or a caption beside the sparkline."""
+    if trend is None or not trend.values:
+        return ""
+    better = _better(trend.instrument)
+    text = f"Latest {_number(trend.values[-1])}"
+    return f"{text}; {better} is better" if better else text
 
 
 def _by_session(
@@ -114,7 +159,9 @@ def _trend_text(instrument: str, values: tuple[float, ...], sessions: tuple[int,
         text += (
             f" (below {_number(reference)} is low)" if alert else f" (cut-off {_number(reference)})"
         )
-    return text
+    better = _better(instrument)
+    text += f"; latest {_number(values[-1])}"
+    return f"{text}; {better} is better" if better else text
 
 
 @register.filter
