@@ -261,6 +261,26 @@ _STOPWORDS = frozenset(
         "one",
         "out",
         "today",
+        # Time and motion words: "Last week I went twice" shares no topic with "I went
+        # to Italy last summer".
+        "went",
+        "go",
+        "going",
+        "gone",
+        "got",
+        "get",
+        "week",
+        "month",
+        "year",
+        "day",
+        "days",
+        "night",
+        "nights",
+        "time",
+        "anything",
+        "nice",
+        "next",
+        "like",
     ]
 )
 _WORD = re.compile(r"[a-z][a-z'’-]+")
