@@ -54,7 +54,7 @@ def test_editing_a_client_refuses_a_bad_phone_and_keeps_the_old_one(therapist_a,
 
 
 def caption(page: str) -> str:
-    return re.search(r'<table class="caseload">\s*<caption[^>]*>(.*?)</caption>', page, re.S)[1]
+    return re.search(r'<table class="caseload[^"]*">\s*<caption[^>]*>(.*?)</caption>', page, re.S)[1]
 
 
 def test_a_supervisors_caseload_caption_names_their_supervisees_clients(
@@ -95,3 +95,28 @@ def test_staff_and_client_pages_name_the_icon(client, login, therapist_a):
     assert ICON_LINK in client_page.content.decode()
     patient = make_client(therapist_a, "Ivy Icon")
     assert ICON_LINK in login(therapist_a).get(f"/clients/{patient.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phone", "dial"),
+    [("0161 496 0000", "01614960000"), ("+44 (0)161-496.0000", "+441614960000")],
+)
+def test_the_client_page_shows_the_phone_to_call_and_the_email(login, therapist_a, phone, dial):
+    """The page a risk answer sends the therapist to says how to reach the client."""
+    client = client_create(
+        actor=therapist_a,
+        therapist=therapist_a,
+        display_name="Pat Phone",
+        phone=phone,
+        email="pat@example.invalid",
+    )
+    page = login(therapist_a).get(f"/clients/{client.pk}/").content.decode()
+    assert f'Phone: <a href="tel:{dial}">{phone}</a>' in page
+    assert "Email: pat@example.invalid" in page
+
+
+def test_the_client_form_says_what_email_and_phone_are_for(login, therapist_a):
+    page = login(therapist_a).get("/clients/new/").content.decode()
+    assert "for reminders" not in page
+    assert "Check-in links can be sent here." in page
+    assert "to call them (after a risk answer, say)" in page

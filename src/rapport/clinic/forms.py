@@ -40,8 +40,17 @@ class ClientForm(forms.Form):
         label=_("Name"), max_length=200, help_text=_("As the client likes to be called.")
     )
     birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
-    email = forms.EmailField(label=_("Email for reminders"), required=False)
-    phone = forms.CharField(label=_("Phone for reminders"), required=False, max_length=40)
+    # Said for what they are used: check-in links can be emailed; no reminder is sent by
+    # text message, and the phone is what a therapist dials after a risk answer.
+    email = forms.EmailField(
+        label=_("Email"), required=False, help_text=_("Check-in links can be sent here.")
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        help_text=_("Shown on the client's page, to call them (after a risk answer, say)."),
+    )
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")

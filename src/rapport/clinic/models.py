@@ -81,6 +81,15 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"Client {self.pk}"
 
+    @property
+    def phone_to_dial(self) -> str:
+        """The phone as a ``tel:`` link dials it: digits, after a leading "+" if any. In an
+        international number a trunk "(0)" is left out ("+44 (0)161" dials +44161)."""
+        phone = self.phone.strip()
+        if phone.startswith("+"):
+            return "+" + "".join(c for c in phone.replace("(0)", "") if c.isdigit())
+        return "".join(c for c in phone if c.isdigit())
+
 
 class Phase(models.TextChoices):
     # The relationship's stages, as nursing practice standards frame them (PRACTICES.md).
