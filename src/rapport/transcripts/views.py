@@ -160,6 +160,54 @@ def _clock(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+# A long session's timeline is wrapped into rows, each labelled: ten minutes a row when the
+# utterances have times, else 100 utterances. One row of 600 utterances gave each under
+# 2 px at 1280 px with nothing to say where in the session a cell was; a row of ten
+# minutes (about 100 utterances in a brisk session) keeps them several pixels wide.
+TIMELINE_ROW_SECONDS = 600
+TIMELINE_ROW_UTTERANCES = 100
+
+
+def _timeline_rows(
+    utterances: list[dict[str, Any]], starts: list[float | None]
+) -> list[dict[str, Any]]:
+    """The timeline's rows, each ``{"label", "utterances"}``; one unlabelled row for a
+    session that fits in one (under ten minutes, or up to 100 utterances without times)."""
+    known = [start for start in starts if start is not None]
+    timed = len(known) >= 0.8 * len(starts) if starts else False  # as metrics._time_share
+    if timed and known and max(known) >= TIMELINE_ROW_SECONDS:
+        rows: dict[int, list[dict[str, Any]]] = {}
+        window = 0
+        for utterance, start in zip(utterances, starts, strict=True):
+            if start is not None:  # an utterance without a time stays with the one before
+                window = max(window, int(start // TIMELINE_ROW_SECONDS))
+            rows.setdefault(window, []).append(utterance)
+        return [
+            {
+                "label": _("%(start)s to %(end)s")
+                % {
+                    "start": _clock(window * TIMELINE_ROW_SECONDS),
+                    "end": _clock((window + 1) * TIMELINE_ROW_SECONDS),
+                },
+                "utterances": row,
+            }
+            for window, row in rows.items()
+        ]
+    if timed or len(utterances) <= TIMELINE_ROW_UTTERANCES:
+        return [{"label": None, "utterances": utterances}]
+    return [
+        {
+            "label": _("Utterances %(first)s to %(last)s")
+            % {"first": row[0]["number"], "last": row[-1]["number"]},
+            "utterances": row,
+        }
+        for row in (
+            utterances[i : i + TIMELINE_ROW_UTTERANCES]
+            for i in range(0, len(utterances), TIMELINE_ROW_UTTERANCES)
+        )
+    ]
+
+
 def _timeline_class(code: str, subcode: str | None) -> str:
     if code == "question":
         return "question-closed" if subcode == "closed" else "question-open"
@@ -474,6 +522,9 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
         "flag_groups": _flag_groups(flags),
         "flags_summary": _flags_summary(flags),
         "utterances": utterances,
+        "timeline_rows": _timeline_rows(
+            utterances, [u.get("start") for u in transcript.utterances]
+        ),
         "legend": legend,
         "timeline_summary": timeline_summary,
         "metric_rows": metric_rows,
