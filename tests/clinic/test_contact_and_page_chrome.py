@@ -54,7 +54,8 @@ def test_editing_a_client_refuses_a_bad_phone_and_keeps_the_old_one(therapist_a,
 
 
 def caption(page: str) -> str:
-    return re.search(r'<table class="caseload[^"]*">\s*<caption[^>]*>(.*?)</caption>', page, re.S)[1]
+    table = r'<table class="caseload[^"]*">\s*<caption[^>]*>(.*?)</caption>'
+    return re.search(table, page, re.S)[1]
 
 
 def test_a_supervisors_caseload_caption_names_their_supervisees_clients(
