@@ -267,9 +267,9 @@ def choose(
     told, on the library page, for as long as it holds (``guidance.views``), and the
     alert's own explanation still says what to follow up.
     """
-    if kind_turned_off(strategies, kind):
-        return []
     present = frozenset(context)
+    # A kind turned off (:func:`kind_turned_off`) has no enabled strategy written for it,
+    # so none fits: no early return needed.
     fitting = [s for s in strategies if _fits(s, kind, present)]
 
     def rank(s: Any) -> tuple[bool, int, int, str]:
