@@ -1078,6 +1078,29 @@ def _change_sustain_flags(
     )
 
 
+def _without_small_talk_advice(flags: list[Flag], turns: Sequence[Turn]) -> list[Flag]:
+    """Leave out the advice and intervention flags of a turn made only of small talk: "I
+    just watched a brilliant film at the weekend, you should see it." recommends a film,
+    not a course of action in the client's life. The small-talk flag says what is wrong
+    with it (time taken from the client's concerns); three flags would read as three
+    problems, and the advice flag's "invites the client to argue back" does not fit. A
+    turn with any other sentence ("Did you see the match? A daily walk would do you good.")
+    keeps all its flags.
+    """
+    chat = {f.utterance for f in flags if f.kind == "off_topic_small_talk"}
+    if not chat:
+        return flags
+    small_talk = load_lexicon("small_talk")
+
+    def all_small_talk(turn: Turn) -> bool:
+        return all(_lexicon_hit(small_talk, sentence) for sentence in _sentences(turn.text))
+
+    by_index = {turn.index: turn for turn in turns}
+    drop = {index for index in chat if all_small_talk(by_index[index])}
+    advice_kinds = ("advice", "intervention_without_reflection")
+    return [f for f in flags if not (f.utterance in drop and f.kind in advice_kinds)]
+
+
 # ---------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------
@@ -1103,5 +1126,6 @@ def detect_flags(
         flags.extend(_intervention_flags(turns, roles, codes, settings))
         flags.extend(_closed_question_flags(turns, roles, codes, settings))
         flags.extend(_change_sustain_flags(turns, roles, codes, settings))
+    flags = _without_small_talk_advice(flags, turns)
     order = {kind: i for i, kind in enumerate(FLAG_KINDS)}
     return sorted(flags, key=lambda f: (f.utterance, order[f.kind]))
