@@ -365,3 +365,12 @@ def test_an_offer_left_by_an_admins_move_is_not_shown_and_does_not_block_a_new_o
     assert offered.status == ReferralStatus.WITHDRAWN
     new = Referral.objects.get(status=ReferralStatus.PROPOSED)
     assert new.from_therapist == elsewhere
+
+
+def test_offering_without_choosing_a_colleague_says_so(login, therapist_a, client_a, colleagues):
+    response = login(therapist_a).post(
+        f"/clients/{client_a.pk}/referral/", {"consent": "on", "language": ""}
+    )
+    assert response.status_code == 400
+    assert "Choose the colleague to offer the referral to." in text(response)
+    assert not Referral.objects.exists()

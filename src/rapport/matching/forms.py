@@ -102,7 +102,10 @@ class NeedsForm(forms.Form):
 
 
 class ProposeForm(NeedsForm):
-    to_therapist = forms.IntegerField(widget=forms.HiddenInput)
+    to_therapist = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the colleague to offer the referral to.")},
+    )
     consent = forms.BooleanField(
         label=_("The client agreed to be referred"),
         required=False,
