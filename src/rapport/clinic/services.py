@@ -256,6 +256,7 @@ def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episod
         raise ValidationError("This episode has ended and can no longer be changed.")
     if fields.get("started_on", episode.started_on) != episode.started_on:
         _validate_episode_start(episode.client, fields["started_on"], episode)
+    phase_before = episode.phase
     for name, value in fields.items():
         setattr(episode, name, value)
     episode.save()
@@ -266,6 +267,9 @@ def episode_update(*, actor, episode: Episode, request=None, **fields) -> Episod
         client_id=episode.client_id,
         request=request,
     )
+    if episode.phase != phase_before:
+        # Dropout risk depends on the phase (none in a planned ending): monitoring listens.
+        hooks.episode_phase_changed(episode)
     return episode
 
 

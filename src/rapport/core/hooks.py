@@ -21,11 +21,13 @@ __all__ = [
     "clinic_settings_notes",
     "counted_responses",
     "episode_ended",
+    "episode_phase_changed",
     "on_account_access_changed",
     "on_attendance_changed",
     "on_clinic_settings_note",
     "on_counted_responses",
     "on_episode_ended",
+    "on_episode_phase_changed",
     "on_open_risk_notices",
     "on_response_stored",
     "on_session_rating",
@@ -36,6 +38,7 @@ __all__ = [
 _account_listeners: list[Callable] = []
 _attendance_listeners: list[Callable] = []
 _episode_ended_listeners: list[Callable] = []
+_episode_phase_listeners: list[Callable] = []
 _response_listeners: list[Callable] = []
 
 
@@ -124,6 +127,14 @@ def on_episode_ended(listener: Callable) -> Callable:
     return listener
 
 
+def on_episode_phase_changed(listener: Callable) -> Callable:
+    """Register ``listener(episode)``, told when an open episode's phase changes (to
+    "Ending", say: signals that depend on the phase are recomputed then, not an hour later)."""
+    if listener not in _episode_phase_listeners:
+        _episode_phase_listeners.append(listener)
+    return listener
+
+
 def on_response_stored(listener: Callable) -> Callable:
     if listener not in _response_listeners:
         _response_listeners.append(listener)
@@ -178,6 +189,11 @@ def attendance_changed(appointment) -> None:
 
 def episode_ended(episode) -> None:
     for listener in _episode_ended_listeners:
+        listener(episode)
+
+
+def episode_phase_changed(episode) -> None:
+    for listener in _episode_phase_listeners:
         listener(episode)
 
 

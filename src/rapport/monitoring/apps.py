@@ -67,6 +67,10 @@ def on_attendance(appointment) -> None:
     _schedule(appointment.episode_id)
 
 
+def on_phase_changed(episode) -> None:
+    _schedule(episode.pk)
+
+
 def counted_responses(client):
     """``core.hooks.counted_responses`` provider: which of the client's answers monitoring
     counts and which it replaced, across all their episodes (the check-ins panel charts
@@ -112,6 +116,7 @@ class MonitoringConfig(AppConfig):
             on_attendance_changed,
             on_clinic_settings_note,
             on_counted_responses,
+            on_episode_phase_changed,
             on_response_stored,
         )
         from rapport.core.panels import register_client_panel
@@ -120,6 +125,7 @@ class MonitoringConfig(AppConfig):
 
         on_response_stored(on_response)
         on_attendance_changed(on_attendance)
+        on_episode_phase_changed(on_phase_changed)
         register_client_panel(PANEL_ORDER, client_panel)
         # The check-ins panel charts the same scores: it asks which answers count here
         # rather than copying the placement rules (checkins sits below monitoring).
