@@ -680,6 +680,9 @@ def _trend_row(i: int, row: selectors.TrendRow) -> dict[str, Any]:
                     else _format_metric(name, row.values.get(name))
                 ),
                 "not_rated": name in row.unrated,
+                # Each cell names its column, for the table's narrow layout (a card per
+                # session, transcripts.css) where the header row is hidden.
+                "label": TREND_LABELS[name],
             }
             for name in selectors.TREND_METRICS
         ],
