@@ -71,7 +71,8 @@ def test_a_goals_link_stored_as_after_the_session_still_rates_nothing(
 
     staff = login(therapist_a)
     marked = staff.post(
-        f"/appointments/{appointment.pk}/attendance/", {"attendance": Attendance.CANCELLED}
+        f"/appointments/{appointment.pk}/attendance/",
+        {"attendance": Attendance.CANCELLED, "cancelled_by": "client"},  # asked since aaf1d9f
     )
     assert marked.status_code == 302
     appointment.refresh_from_db()
