@@ -53,6 +53,8 @@ __all__ = [
     "episode_schedule",
     "get_checkin_for_user",
     "get_refused_risk_answer_for_user",
+    "HandOver",
+    "hand_over_for",
     "refused_risk_answers_for_user",
     "instrument_label",
     "link_status",
@@ -434,3 +436,43 @@ def replaced_link(checkin: CheckIn) -> CheckIn | None:
         .order_by("-revoked_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What handing the tablet over for a questionnaire would undo (tablet mode goes straight
+    to the questions and never shows the link page, which says it): the open links of the
+    same appointment and questionnaire, which making the tablet's link revokes (one live
+    link each, ``services.checkin_create``), and an answer already stored for them, which a
+    new answer replaces in Monitoring."""
+
+    open_links: tuple[CheckIn, ...]
+    earlier: Response | None
+
+    @property
+    def needs_confirming(self) -> bool:
+        return bool(self.open_links) or self.earlier is not None
+
+    @property
+    def fingerprint(self) -> str:
+        """What the therapist confirmed: a link made or answered meanwhile asks again."""
+        links = ",".join(str(link.pk) for link in self.open_links)
+        return f"links:{links};answer:{self.earlier.pk if self.earlier else ''}"
+
+
+def hand_over_for(appointment, instrument_id: str, *, now: datetime | None = None) -> HandOver:
+    """For an appointment already scoped to the user (``get_appointment_for_user``)."""
+    now = now or timezone.now()
+    links = CheckIn.objects.filter(
+        appointment_id=appointment.pk,
+        instrument_id=instrument_id,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).order_by("created_at", "pk")
+    earlier = (
+        Response.objects.filter(appointment_id=appointment.pk, instrument_id=instrument_id)
+        .order_by("-administered_at", "-pk")
+        .first()
+    )
+    return HandOver(open_links=tuple(links), earlier=earlier)

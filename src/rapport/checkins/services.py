@@ -82,6 +82,7 @@ __all__ = [
     "refused_risk_review",
     "REFUSED_FORMS_KEPT",
     "refused_forms_purge",
+    "checkin_create_check",
     "new_form_key",
     "valid_form_key",
 ]
@@ -278,33 +279,35 @@ def link_expiry(appointment, *, mode: str, valid_for: timedelta, now: datetime) 
     return min(max(expires, ends), now + MAX_VALID_FOR)
 
 
-@transaction.atomic
-def checkin_create(
+def checkin_create_check(
     *,
-    actor,
     appointment,
     instrument_id: str,
     timing: str = Timing.OTHER,
     mode: str = Mode.LINK,
-    valid_for: timedelta | None = None,
     now: datetime | None = None,
-    request=None,
-) -> tuple[CheckIn, str]:
-    """Create a single-use link for one client, appointment and instrument.
-
-    Returns ``(checkin, raw_token)``: the raw token exists only in this return value (for
-    the URL, QR code or email) and is never stored. An older open link for the same
-    appointment and instrument is revoked, so only one can be answered. A check-in about
-    the session cannot be made before the session starts, and a link sent before an
-    upcoming session works until it ends (:func:`link_expiry`).
-    """
+) -> None:
+    """Raise the ``ValidationError`` :func:`checkin_create` would raise, changing nothing:
+    for a page that asks the therapist something first (tablet mode's confirmation), so
+    nothing is asked about a link that would be refused anyway. Read without locks:
+    ``checkin_create`` decides again under them."""
     now = now or timezone.now()
-    # Episode, then appointment, locked and read again (the order is in
-    # clinic.services.locked_appointment): what the caller loaded before may be out of date.
-    appointment = locked_appointment(appointment.pk)
+    appointment = (
+        type(appointment).objects.select_related("episode__client__clinic").get(pk=appointment.pk)
+    )
+    _instrument, _timing, valid_for = _check_sendable(
+        appointment, instrument_id, timing=timing, mode=mode, valid_for=None, now=now
+    )
+    link_expiry(appointment, mode=mode, valid_for=valid_for, now=now)
+
+
+def _check_sendable(appointment, instrument_id: str, *, timing, mode, valid_for, now):
+    """The rules a new link must meet (the instrument, its timing, the episode, the
+    session); returns ``(instrument, timing, valid_for)``. :func:`checkin_create` calls it
+    under the episode's and the appointment's locks (the comments below are about that
+    call)."""
     episode = appointment.episode
-    client = episode.client
-    instrument = _sendable_instrument(client.clinic, instrument_id)
+    instrument = _sendable_instrument(episode.client.clinic, instrument_id)
     if timing not in Timing.values:
         raise ValidationError({"timing": _("Choose before or after the session.")})
     if instrument.id == GOALS:
@@ -334,6 +337,38 @@ def checkin_create(
     if valid_for > MAX_VALID_FOR:
         # A link is a key to the client's questionnaire: it must not stay open for months.
         raise ValidationError({"valid_for": _("A link can be valid for two weeks at most.")})
+    return instrument, timing, valid_for
+
+
+@transaction.atomic
+def checkin_create(
+    *,
+    actor,
+    appointment,
+    instrument_id: str,
+    timing: str = Timing.OTHER,
+    mode: str = Mode.LINK,
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+    request=None,
+) -> tuple[CheckIn, str]:
+    """Create a single-use link for one client, appointment and instrument.
+
+    Returns ``(checkin, raw_token)``: the raw token exists only in this return value (for
+    the URL, QR code or email) and is never stored. An older open link for the same
+    appointment and instrument is revoked, so only one can be answered. A check-in about
+    the session cannot be made before the session starts, and a link sent before an
+    upcoming session works until it ends (:func:`link_expiry`).
+    """
+    now = now or timezone.now()
+    # Episode, then appointment, locked and read again (the order is in
+    # clinic.services.locked_appointment): what the caller loaded before may be out of date.
+    appointment = locked_appointment(appointment.pk)
+    episode = appointment.episode
+    client = episode.client
+    instrument, timing, valid_for = _check_sendable(
+        appointment, instrument_id, timing=timing, mode=mode, valid_for=valid_for, now=now
+    )
     expires_at = link_expiry(appointment, mode=mode, valid_for=valid_for, now=now)
     CheckIn.objects.filter(
         appointment=appointment,

@@ -377,6 +377,22 @@ def checkin_new(request, appointment_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
+            if form.cleaned_data["mode"] == Mode.TABLET:
+                # Tablet mode never shows the link page, which says what a new link undoes:
+                # ask here, before the link the client holds stops working (and only about
+                # a link that would be made).
+                services.checkin_create_check(
+                    appointment=appointment,
+                    instrument_id=form.cleaned_data["instrument"],
+                    timing=form.cleaned_data["timing"],
+                    mode=Mode.TABLET,
+                )
+                hand_over = selectors.hand_over_for(appointment, form.cleaned_data["instrument"])
+                if hand_over.needs_confirming and (
+                    request.POST.get("confirm") != hand_over.fingerprint
+                ):
+                    audit_page_view(request, client.pk)
+                    return _confirm_hand_over(request, form, appointment, hand_over)
             checkin, token = services.checkin_create(
                 actor=request.user,
                 appointment=appointment,
@@ -409,6 +425,30 @@ def checkin_new(request, appointment_id):
         "checkins/new.html",
         {"form": form, "client": client, "appointment": appointment},
         status=400 if form.errors else 200,
+    )
+
+
+def _confirm_hand_over(request, form, appointment, hand_over):
+    """Before tablet mode revokes the link already sent for this session and questionnaire,
+    or takes a second answer to it: say so, and hand over only once confirmed."""
+    client = appointment.episode.client
+    return render(
+        request,
+        "checkins/tablet_confirm.html",
+        {
+            "client": client,
+            "appointment": appointment,
+            "instrument_label": selectors.instrument_label(form.cleaned_data["instrument"]),
+            "open_links": hand_over.open_links,
+            "earlier": hand_over.earlier,
+            "grace_hours": int(services.FORM_GRACE.total_seconds() // 3600),
+            "fields": {
+                "instrument": form.cleaned_data["instrument"],
+                "timing": form.cleaned_data["timing"],
+                "mode": Mode.TABLET,
+                "confirm": hand_over.fingerprint,
+            },
+        },
     )
 
 
