@@ -55,3 +55,27 @@ def test_one_flag_per_utterance_counts_as_many_moments_as_flags(
     said = f"({flags} flags)" if flags > moments else ""
     assert f"{moments} moments worth a second look{' ' + said if said else ''}." in page
     assert len(re.findall(r'<li class="flag[ "]', page)) == moments
+
+
+def test_advice_the_coder_coded_otherwise_is_said_beside_the_metrics(
+    login, therapist_a, client_a, monkeypatch
+):
+    # "You should just force yourself to go for a walk", coded a reflection and flagged as
+    # advice: therapist input 0% beside the flag, with nothing to reconcile them.
+    use_rule_coder(monkeypatch)
+    http = login(therapist_a)
+    appointment = client_a.episodes.get().appointments.order_by("starts_at").first()
+    transcript = upload_and_confirm(http, appointment, "session.vtt")
+    advice = next(flag["utterance"] for flag in transcript.flags if flag["kind"] == "advice")
+    note = "1 utterance flagged as advice was coded as something else (such as a reflection)"
+    page = http.get(f"/transcripts/{transcript.pk}/").content.decode()
+    assert transcript.utterances[advice]["code"] == "therapist_input"
+    assert note not in _text(page)
+    utterances = transcript.utterances
+    utterances[advice] = {**utterances[advice], "code": "reflection", "subcode": "simple"}
+    transcript.utterances = utterances
+    transcript.save(update_fields=["utterances"])
+    page = _text(http.get(f"/transcripts/{transcript.pk}/").content.decode())
+    assert (
+        f"{note}: therapist input, reflections per question and the quality estimate come " in page
+    )

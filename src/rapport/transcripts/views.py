@@ -548,8 +548,42 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             else _quality_reference(transcript.metrics.get("quality_model"))
         ),
         "quality_flags_caveat": _quality_flags_caveat(transcript),
-        "notes": (content.get("notes", []) if content else []) + transcript.analysis_notes,
+        "notes": (content.get("notes", []) if content else [])
+        + transcript.analysis_notes
+        + _advice_coded_otherwise(transcript),
     }
+
+
+# The flags of advice, found in the words, beside the coder's codes.
+_ADVICE_FLAGS = ("advice", "medical_advice", "religious_advice")
+
+
+def _advice_coded_otherwise(transcript: Transcript) -> list[str]:
+    """A note when utterances flagged as advice were coded as something else: "You should
+    just go for a walk every morning", coded a reflection, was flagged as advice while the
+    metrics said therapist input 0% and 2 reflections per question, meeting the reference.
+    The metrics are the coder's; the note says so, so the page does not read as saying both."""
+    utterances = transcript.utterances
+    flagged = {
+        flag["utterance"]
+        for flag in transcript.flags
+        if flag["kind"] in _ADVICE_FLAGS and flag["utterance"] < len(utterances)
+    }
+    otherwise = sum(1 for i in flagged if utterances[i]["code"] != "therapist_input")
+    if not otherwise:
+        return []
+    return [
+        ngettext(
+            "%(n)s utterance flagged as advice was coded as something else (such as a "
+            "reflection): therapist input, reflections per question and the quality "
+            "estimate come from the codes, so they count it as that.",
+            "%(n)s utterances flagged as advice were coded as something else (such as a "
+            "reflection): therapist input, reflections per question and the quality "
+            "estimate come from the codes, so they count them as that.",
+            otherwise,
+        )
+        % {"n": otherwise}
+    ]
 
 
 def _flag_groups(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
