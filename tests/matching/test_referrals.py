@@ -374,3 +374,18 @@ def test_offering_without_choosing_a_colleague_says_so(login, therapist_a, clien
     assert response.status_code == 400
     assert "Choose the colleague to offer the referral to." in text(response)
     assert not Referral.objects.exists()
+
+
+def test_the_colleagues_caseload_says_an_offer_waits_until_it_is_answered(
+    login, therapist_a, therapist_b, client_a, offered
+):
+    http = login(therapist_b)
+    page = text(http.get("/caseload/"))
+    assert "A colleague has offered you a client by referral: it waits for your answer." in page
+    assert '<a href="/referrals/">See referral offers</a>' in page
+    assert '<a href="/referrals/">Referrals</a>' in page  # in the navigation too
+    # The referrer is not told of an offer to answer.
+    assert "See referral offers" not in text(login(therapist_a).get("/caseload/"))
+    offered.status = ReferralStatus.DECLINED
+    offered.save(update_fields=["status"])
+    assert "See referral offers" not in text(http.get("/caseload/"))
