@@ -89,3 +89,29 @@ def test_confirming_a_reflection_is_not_going_quiet():
     codes = [code("reflection", "simple") if s == "T" else None for s, _ in spoken]
     assert _quiet(spoken, codes) == []
     assert _quiet(spoken) == []
+
+
+def test_the_goodbye_is_left_out_of_the_share_of_words():
+    # "I could try that." before the goodbye is no fall in the client's share of words:
+    # without the goodbye, the last third is the client agreeing a first step.
+    spoken = [
+        ("T", "What would you like to talk about today?"),
+        (
+            "C",
+            "My gambling, I suppose. My brother found out last month and he's furious with "
+            "me about it.",
+        ),
+        ("T", "Your brother finding out has put it in front of you."),
+        ("C", "Yes. I'm putting maybe fifty pounds a night on the apps after my shift."),
+        ("T", "What might make a change feel doable?"),
+        ("C", "Deleting one of the apps first."),
+        ("T", "That sounds like a sensible place to begin."),
+        ("C", "I could try that."),
+        (
+            "T",
+            "Good. Let's pick it up again next week and see how the first week without it "
+            "went. Look after yourself.",
+        ),
+        ("C", "Thanks, bye."),
+    ]
+    assert _quiet(spoken) == []

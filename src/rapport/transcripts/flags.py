@@ -944,10 +944,13 @@ def _without_closing(
     turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
 ) -> Sequence[Turn]:
     """The session without its closing: the last long therapist turn (a summary) in the
-    final third and what follows it, or else trailing therapist turns.
+    final third and what follows it, or else the goodbye (the last ``_GOODBYE_TURNS``
+    turns, when the client's turns there say goodbye: :func:`_says_goodbye`) and trailing
+    therapist turns.
 
     A closing summary is the therapist's turn to talk (MI3 ch. 5, summaries), and the
-    "yes, that's it" and goodbyes after it are not the client going quiet.
+    "yes, that's it" and goodbyes after it are not the client going quiet; nor is "Thanks,
+    bye." after "Let's talk about it more next week. Take care."
     """
     tail_start = len(turns) - len(turns) // 3
     for i in range(len(turns) - 1, tail_start - 1, -1):
@@ -955,6 +958,9 @@ def _without_closing(
         if _role(turn, roles) == THERAPIST and _words(turn.text) >= settings.summary_words:
             return turns[:i]
     end = len(turns)
+    goodbye = [t for t in turns[end - _GOODBYE_TURNS :] if _role(t, roles) == CLIENT]
+    if goodbye and all(_says_goodbye(t.text) for t in goodbye):
+        end -= _GOODBYE_TURNS
     while end and _role(turns[end - 1], roles) == THERAPIST:
         end -= 1
     return turns[:end]
