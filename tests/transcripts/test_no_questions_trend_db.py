@@ -65,7 +65,7 @@ def trend_cells(page: str) -> list[str]:
     column = headers.index("Reflections per question")
     cells = []
     for row in re.findall(r"<tr[^>]*>\s*<th scope=\"row\">.*?</tr>", table, re.DOTALL):
-        tds = re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+        tds = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
         text = re.sub(r"<[^>]+>", "", tds[column - 1])
         cells.append(re.sub(r"\s+", " ", text).strip())
     return cells

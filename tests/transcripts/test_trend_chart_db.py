@@ -107,7 +107,7 @@ def test_an_unrated_value_is_a_gap_in_its_line_and_said_so(three_sessions):
         r"<tr(?: class=\"current\")?>\s*<th scope=\"row\">.*?</tr>", trend_table(page), re.S
     )
     # The second cell of a row is its share of open questions.
-    open_cells = [re.findall(r"<td>(.*?)</td>", row)[1] for row in rows]
+    open_cells = [re.findall(r"<td[^>]*>(.*?)</td>", row)[1] for row in rows]
     assert open_cells == [
         "40%",
         '100% <span class="muted not-rated">(not rated)</span>',
@@ -126,7 +126,7 @@ def test_the_quality_estimate_stays_on_its_0_to_1_scale_in_the_table(three_sessi
     assert "quality estimate (all in %)" not in alt
     table = trend_table(page)
     assert "Quality estimate (0 to 1)" in table
-    assert table.count("<td>0.62</td>") == 3
+    assert table.count('<td data-label="Quality estimate (0 to 1)">0.62</td>') == 3
 
 
 def test_the_trend_tables_headers_are_the_charts_short_names(three_sessions):
