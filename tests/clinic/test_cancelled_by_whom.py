@@ -127,3 +127,15 @@ def test_the_migration_marks_old_cancellations_and_reverses(client_a):
     _migrate()
     stored = dict(Appointment.objects.values_list("pk", "cancelled_by"))
     assert (stored[old.pk], stored[ended.pk], stored[kept.pk]) == ("unknown", "clinic", "")
+
+
+def test_the_client_page_says_who_cancelled(login, therapist_a, episode):
+    rows = {"client": past(episode, 21), "clinic": past(episode, 14), "unknown": past(episode, 7)}
+    for who, appointment in rows.items():
+        Appointment.objects.filter(pk=appointment.pk).update(
+            attendance=Attendance.CANCELLED, cancelled_by=who
+        )
+    page = login(therapist_a).get(f"/clients/{episode.client_id}/").content.decode()
+    assert ">Cancelled by the client</span>" in page
+    assert ">Cancelled by the therapist or the clinic</span>" in page
+    assert ">Cancelled (by whom not recorded)</span>" in page

@@ -50,6 +50,7 @@ def episode(client_a, monkeypatch):
         episode=episode,
         starts_at=FIXED + timedelta(days=21),
         attendance=Attendance.CANCELLED,  # by the client, before the ending
+        cancelled_by="client",
     )
     Goal.objects.create(episode=episode, text=GOAL)
     Goal.objects.create(episode=episode, text=SECOND_GOAL, status=GoalStatus.ACHIEVED)
@@ -200,7 +201,7 @@ def test_the_client_page_tells_a_cancellation_by_the_ending_from_the_clients_own
 
     assert cells["Wed 9 Dec 2026, 09:00"] == "Cancelled: episode ended"
     assert cells["Wed 16 Dec 2026, 09:00"] == "Cancelled: episode ended"
-    assert cells["Wed 23 Dec 2026, 09:00"] == "Cancelled"  # the client's, before the ending
+    assert cells["Wed 23 Dec 2026, 09:00"] == "Cancelled by the client"  # before the ending
     assert cells["Wed 25 Nov 2026, 09:00"] == "Attended"
 
 
