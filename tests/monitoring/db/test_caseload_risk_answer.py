@@ -59,10 +59,11 @@ def test_an_open_risk_answer_is_the_first_thing_needing_attention_above_every_al
 ):
     page = login(therapist_a).get("/caseload/").content.decode()
     rows = rows_of(page)
-    # Lena comes before Gus's reliable deterioration, and her cell says why, first and as
-    # high priority, before her good news: not a tag under her name beside "Recovered".
+    # Lena comes before Gus's reliable deterioration, and her cell says why, as high
+    # priority; her good news ("Recovered") is not tagged beside an open risk answer (a
+    # better total says nothing about the risk item).
     assert list(rows) == ["Lena Recovered", "Gus Worse"]
-    assert needs_attention(rows["Lena Recovered"]) == ["! High priority: Risk answer", "Recovered"]
+    assert needs_attention(rows["Lena Recovered"]) == ["! High priority: Risk answer"]
     name_cell = rows["Lena Recovered"][: rows["Lena Recovered"].index("</th>")]
     assert "Risk answer" not in name_cell
     assert needs_attention(rows["Gus Worse"])[0] == "! High priority: Worse"
