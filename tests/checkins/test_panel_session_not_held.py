@@ -25,7 +25,10 @@ def phq9_dates(page: str) -> list[str]:
     """The Session date cell of each row of the PHQ-9 table, as read."""
     section = page[page.index('id="series-phq9"') :]
     body = section[section.index("<tbody>") : section.index("</tbody>")]
-    cells = re.findall(r"<tr[^>]*>\s*<td>(.*?)</td>", body, flags=re.S)
+    # After the session number's cell (test_panel_table_session_numbers).
+    cells = re.findall(
+        r"<tr[^>]*>\s*<td class=\"session\">.*?</td>\s*<td>(.*?)</td>", body, flags=re.S
+    )
     return [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells]
 
 

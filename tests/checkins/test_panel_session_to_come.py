@@ -58,5 +58,6 @@ def test_once_the_session_has_taken_place_the_row_is_dated_by_it(login, therapis
     )
     page = login(therapist_a).get(f"/clients/{client_a.pk}/").content.decode()
     row = phq9_rows(page)[0]
-    assert row.startswith(f"{day(held.starts_at)} {answered(response.administered_at)}")
+    # Session 1 of the episode, then its date (test_panel_table_session_numbers).
+    assert row.startswith(f"1 {day(held.starts_at)} {answered(response.administered_at)}")
     assert "coming" not in row

@@ -438,11 +438,44 @@ def _chart_alt(instrument: Instrument, scored: list, replaced: frozenset[int], g
     return alt
 
 
-def _series(instrument: Instrument, responses, counting: Counting) -> Series:
+def _session_numbers(
+    responses, counting: Counting, episode_starts: Mapping[int, dt.date]
+) -> dict[int, str]:
+    """The session number of each row, as monitoring numbers it (``Counting.placed_at``):
+    the number the alerts ("at session 4") and the chart's axis use. A replaced answer
+    sits at the session of the answer counted there (same appointment, or same day for
+    answers given for none). Numbers start again at 1 in each episode, so when the rows
+    span more than one, each says which ("4 (episode from 3 Mar 2025)"). Rows monitoring
+    did not place (monitoring not installed, an instrument it does not count, a session
+    still to come) get none."""
+    places = dict(counting.placed_at)
+    at_session = {_session_of(r): places[r.pk] for r in responses if r.pk in places}
+    for r in responses:
+        if r.pk not in places and r.pk in counting.replaced and _session_of(r) in at_session:
+            places[r.pk] = at_session[_session_of(r)]
+    if len({episode for episode, _number in places.values()}) <= 1:
+        return {pk: str(number) for pk, (_episode, number) in places.items()}
+    return {
+        pk: _("%(number)s (episode from %(start)s)")
+        % {"number": number, "start": date_format(episode_starts[episode], "j M Y")}
+        if episode in episode_starts
+        else str(number)
+        for pk, (episode, number) in places.items()
+    }
+
+
+def _series(
+    instrument: Instrument,
+    responses,
+    counting: Counting,
+    episode_starts: Mapping[int, dt.date] | None = None,
+) -> Series:
     subscales = [s for s in instrument.subscales if s.id != PUSHED_ITEM]
+    numbers = _session_numbers(responses, counting, episode_starts or {})
     rows = [
         {
             "response": r,
+            "session": numbers.get(r.pk, ""),
             "subscales": [r.subscales.get(s.id) for s in subscales],
             "superseded": r.pk in counting.replaced,
         }
@@ -533,6 +566,7 @@ def checkins_panel(request, client) -> dict:
         request=request,
     )
     provided = hooks.counted_responses(client) if grouped else None
+    episode_starts = dict(client.episodes.values_list("pk", "started_on")) if grouped else {}
     series = []
     for instrument_id, responses in sorted(grouped.items()):
         if instrument_id == GOALS:
@@ -546,7 +580,10 @@ def checkins_panel(request, client) -> dict:
             continue
         series.append(
             _series(
-                instrument, responses, _counting(instrument_id, instrument, responses, provided)
+                instrument,
+                responses,
+                _counting(instrument_id, instrument, responses, provided),
+                episode_starts,
             )
         )
     checkin_responses = grouped.get(SESSION_CHECKIN, [])
