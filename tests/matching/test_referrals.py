@@ -389,3 +389,19 @@ def test_the_colleagues_caseload_says_an_offer_waits_until_it_is_answered(
     offered.status = ReferralStatus.DECLINED
     offered.save(update_fields=["status"])
     assert "See referral offers" not in text(http.get("/caseload/"))
+
+
+def test_the_notices_of_an_accepted_referral_say_it_was_a_referral(
+    login, therapist_a, therapist_b, client_a, offered
+):
+    """Not 'b@… moved 1 of your clients to b@…': the colleague accepted a referral."""
+    from rapport.accounts.notices import access_notice_text
+
+    login(therapist_b).post("/referrals/respond/", {"referral": offered.pk, "decision": "accept"})
+    said = {n.user: access_notice_text(n) for n in AccessNotice.objects.all()}
+    assert (
+        f"{therapist_b.email} accepted your referral of 1 client, and sees their record"
+        in (said[therapist_a])
+    )
+    assert f"you accepted 1 client referred to you by {therapist_a.email}." in said[therapist_b]
+    assert "moved" not in said[therapist_a] + said[therapist_b]

@@ -40,6 +40,24 @@ def access_notice_text(notice: AccessNotice) -> str:
             "%(when)s: %(actor)s removed %(other)s as your supervisor. They no longer "
             "see your clients."
         )
+    elif notice.kind == AccessNoticeKind.CLIENTS_MOVED_IN and notice.actor_id == notice.user_id:
+        # A colleague's referral this user accepted (matching): their own act, said as such.
+        text = ngettext(
+            "%(when)s: you accepted %(count)d client referred to you by %(other)s.",
+            "%(when)s: you accepted %(count)d clients referred to you by %(other)s.",
+            count,
+        )
+    elif notice.kind == AccessNoticeKind.CLIENTS_MOVED_OUT and notice.actor_label == (
+        notice.other_label
+    ):
+        # The colleague who accepted this user's referral moved the client to themselves.
+        text = ngettext(
+            "%(when)s: %(other)s accepted your referral of %(count)d client, and sees "
+            "their record from now on.",
+            "%(when)s: %(other)s accepted your referral of %(count)d clients, and sees "
+            "their records from now on.",
+            count,
+        )
     elif notice.kind == AccessNoticeKind.CLIENTS_MOVED_IN:
         text = ngettext(
             "%(when)s: %(actor)s moved %(count)d client to you from %(other)s.",
