@@ -1,7 +1,10 @@
 """The series loader as it was before it was made faster (``monitoring/series.py`` at
 2f86072: ``timezone.localtime`` per date, every response's whole ``item_values`` decoded),
 kept as the reference the faster one must agree with (test_recompute_prepared.py).
-Copied verbatim but for the imports; not used by the application."""
+Copied verbatim but for the imports and two rules made since, which are no part of the
+speed-up and which both loaders now follow (marked "Since"): the episode's planned ending in
+its attributes (9f1e901) and no missed appointment for one the therapist or the clinic
+cancelled (aaf1d9f). Not used by the application."""
 
 # ruff: noqa
 
@@ -17,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.checkins.selectors import after_session_instruments
-from rapport.clinic.models import MISSED, Appointment, Attendance, Episode
+from rapport.clinic.models import MISSED, Appointment, Attendance, CancelledBy, Episode, Phase
 from rapport.measures.models import Response
 from rapport.monitoring.instruments import PUSHED_ITEM, canonical, kind_of, stored_ids
 from rapport.monitoring.series import (
@@ -27,7 +30,8 @@ from rapport.monitoring.series import (
     SessionPoint,
     youngest_age,
 )
-from rapport.monitoring.signals import AttendanceRecord, ClientAttributes, ClientSeries, Observation
+from rapport.monitoring.signals import AttendanceRecord, ClientSeries, Observation
+from rapport.monitoring.signals.dropout import EpisodeAttributes
 from rapport.monitoring.signals.model import AttendanceStatus
 
 
@@ -80,7 +84,7 @@ def _place(row: ResponseRow, kind: str, sessions: Sequence[SessionPoint], by_app
 def build_series(
     episode: Episode,
     *,
-    appointments: Iterable[tuple[int, dt.datetime, str]],
+    appointments: Iterable[tuple[int, dt.datetime, str, str]],
     responses: Iterable[ResponseRow],
     now: dt.datetime,
     birth_year: int | None,
@@ -92,9 +96,10 @@ def build_series(
     answered_for = {r.appointment_id for r in responses if r.appointment_id is not None}
     sessions: list[SessionPoint] = []
     attendance: list[AttendanceRecord] = []
-    for pk, starts_at, status in sorted(appointments, key=lambda a: (a[1], a[0])):
+    for pk, starts_at, status, by in sorted(appointments, key=lambda a: (a[1], a[0])):
         day = _local_date(starts_at)
-        missed = status in MISSED
+        # Since aaf1d9f: one the therapist or the clinic called off is not missed.
+        missed = status in MISSED and by != CancelledBy.CLINIC
         if starts_at <= now and status == Attendance.ATTENDED:
             sessions.append(SessionPoint(len(sessions) + 1, day, pk))
             attendance.append(AttendanceRecord(len(sessions), "attended", day))
@@ -142,10 +147,11 @@ def build_series(
         today=today,
         observations=tuple(item[2] for item in chosen.values()),
         attendance=tuple(attendance),
-        attributes=ClientAttributes(
+        attributes=EpisodeAttributes(
             age=youngest_age(birth_year, today),
             mandated=episode.is_mandated,
             trainee_therapist=trainee,
+            planned_ending=episode.phase == Phase.ENDING,  # Since 9f1e901.
         ),
     )
     return EpisodeSeries(
@@ -187,10 +193,10 @@ def load_many(episodes: Sequence[Episode], *, now: dt.datetime) -> list[EpisodeS
     ids = [e.pk for e in episodes]
     client_ids = [e.client_id for e in episodes]
     appointments: dict[int, list] = defaultdict(list)
-    for pk, episode_id, starts_at, status in Appointment.objects.filter(
+    for pk, episode_id, starts_at, status, by in Appointment.objects.filter(
         episode_id__in=ids
-    ).values_list("pk", "episode_id", "starts_at", "attendance"):
-        appointments[episode_id].append((pk, starts_at, status))
+    ).values_list("pk", "episode_id", "starts_at", "attendance", "cancelled_by"):
+        appointments[episode_id].append((pk, starts_at, status, by))
     responses: dict[int, list[ResponseRow]] = defaultdict(list)
     loose: dict[int, list[ResponseRow]] = defaultdict(list)
     # As of ``now``: a recompute for a past moment sees only what had arrived by then.

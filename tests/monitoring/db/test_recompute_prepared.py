@@ -19,7 +19,7 @@ import pytest
 from django.db.models.fields import json as json_field
 from django.utils import timezone
 
-from rapport.clinic.models import Appointment, Attendance, Client, Episode, Phase
+from rapport.clinic.models import Appointment, Attendance, CancelledBy, Client, Episode, Phase
 from rapport.measures.models import Response
 from rapport.measures.scoring import score
 from rapport.monitoring import series, services, tasks
@@ -67,13 +67,22 @@ def varied(therapist_a) -> list[Episode]:
     """Episodes with what the loader has rules for: answers near local midnight, answers
     stored without an episode (within its dates and before it), a session answered twice,
     a missed and an unmarked appointment answered for, an answer after ``NOW``, "pushed"
-    among the items or only among the subscales, an episode with answers and no attended
-    session, and an ended episode before the client's current one."""
+    among the items or only among the subscales, appointments the client and the clinic
+    cancelled, an episode with answers and no attended session, and an ended episode before
+    the client's current one, which is in its planned ending."""
     client, episode, held = make_episode(therapist_a, "Varied V.", sessions=8)
     outcomes(client, held, [14, 15, 17, 18, 19, 21, 22, 23])
     checkins(client, held, [38, 37, (7, 8, 8), 36, None, (6, 7, 7), 38, 37], pushed={3: 2})
     Appointment.objects.filter(pk=held[4].pk).update(attendance=Attendance.NO_SHOW)
     Appointment.objects.filter(pk=held[6].pk).update(attendance=Attendance.SCHEDULED)
+    # Called off between sessions 2 and 3: by the client (missed) and by the clinic (not).
+    for days, by in ((2, CancelledBy.CLIENT), (3, CancelledBy.CLINIC)):
+        Appointment.objects.create(
+            episode=episode,
+            starts_at=held[1].starts_at + dt.timedelta(days=days),
+            attendance=Attendance.CANCELLED,
+            cancelled_by=by,
+        )
     # The same session answered again later that day: the newer counts.
     record(
         client,
@@ -123,7 +132,9 @@ def varied(therapist_a) -> list[Episode]:
     Episode.objects.filter(pk=ended.pk).update(
         phase=Phase.CLOSED, ended_on=timezone.localdate(NOW - dt.timedelta(days=110))
     )
-    current = Episode.objects.create(client=earlier, started_on=dt.date(2026, 2, 1))
+    current = Episode.objects.create(
+        client=earlier, started_on=dt.date(2026, 2, 1), phase=Phase.ENDING
+    )
     _stored(earlier, "phq9", at=dt.datetime(2026, 2, 3, 9, 0, tzinfo=dt.UTC))
     return list(
         Episode.objects.filter(pk__in=[episode.pk, unscheduled.pk, ended.pk, current.pk])
@@ -151,6 +162,13 @@ def test_the_loader_gives_the_series_the_loader_before_it_gave(varied):
     assert 2 in [o.pushed for o in first.of("session-checkin")]
     assert 1 in [o.pushed for o in first.of("session-checkin")]  # from the subscales
     assert [o.score for o in now[1].series.of("phq9")] == [20, 21, 23]
+    # The client's cancellation and the no-show are missed; the clinic's cancellation is not.
+    assert [(a.session, a.status) for a in first.attendance if a.status != "attended"] == [
+        (2, "cancelled"),
+        (4, "no_show"),
+    ]
+    # Only the episode in its planned ending says so (no dropout risk then).
+    assert [e.series.attributes.planned_ending for e in now] == [False, False, False, True]
 
 
 def test_the_loader_finds_the_day_in_the_clinics_time_zone(varied):
