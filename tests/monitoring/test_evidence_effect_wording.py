@@ -16,7 +16,7 @@ def effect(contribution) -> str:
     """The row a missed-appointments reason with this contribution (log-odds) reads as."""
     evidence = {"factors": [{"name": "missed_appointments", "contribution": contribution}]}
     (row,) = evidence_rows(evidence, "dropout_risk")
-    assert row[0] == "Missed or cancelled appointments"
+    assert row[0] == "No-shows and cancellations by the client"
     return row[1]
 
 

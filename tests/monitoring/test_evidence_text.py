@@ -7,6 +7,7 @@ A walkthrough found "Factors name: missed_appointments; contribution: 1.1", "Int
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,7 @@ from rapport.monitoring.signals import (
     detect_dropout_risk,
 )
 from rapport.monitoring.signals.adapter import config_for
+from rapport.monitoring.signals.dropout import DEFAULT_DROPOUT_MODEL, ClinicOutcomes
 from rapport.monitoring.templatetags.evidence_text import evidence_rows
 from rapport.monitoring.templatetags.monitoring_tags import evidence_items
 from tests.monitoring._helpers import CHECKIN, PHQ, scores, series
@@ -69,16 +71,63 @@ def test_dropout_factors_read_as_plain_reasons_and_the_intercept_is_left_out():
     )
     (risk,) = detect_dropout_risk(client, change={"phq9": PHQ}, alliance={"checkin": CHECKIN})
     rows = _rows(risk)
-    assert rows["Missed or cancelled appointments"] == (
+    # Only no-shows and the client's own cancellations count since aaf1d9f.
+    assert rows["No-shows and cancellations by the client"] == (
         "Raises the risk: about 2.9 times the odds of ending early"  # exp(3 x 0.35)
     )
+    assert "Missed or cancelled appointments" not in rows
     assert rows["Younger client"].startswith("Raises the risk: about 1.5 times")
     assert rows["Average chance of ending early (published)"] == "19.7%"
-    assert rows["Raised from an estimate of"] == "30%"
-    assert re.fullmatch(r"\d+(\.\d)?%", rows["Estimated chance of ending early"])
+    # The published model's number is no calibrated chance (9f1e901): the band is shown in
+    # words, the thresholds are said to apply to the uncalibrated score, and no percentage
+    # for this client appears.
+    assert rows["Chance of ending early"] == "much higher than usual"
+    assert rows["Counts as higher than usual"] == "a model score of 30% or more (uncalibrated)"
+    assert rows["Counts as much higher than usual (high priority)"] == (
+        "a model score of 50% or more (uncalibrated)"
+    )
+    assert "Band" not in rows and "Estimated chance of ending early" not in rows
+    assert not any(label.startswith("Raised from") for label in rows)
+    assert rows["Rule"].startswith(
+        "Raised when the model's score for ending early is 30% or more (50% or more: high "
+        "priority). The score starts from the published average"
+    )
+    assert rows["Rule"].endswith(
+        "Not raised during a planned ending or once the client has recovered (reliable and "
+        "clinically significant change)."
+    )
     _no_developer_output(rows)
     assert risk.evidence["intercept"] == pytest.approx(-2.4437)
     assert {f["name"] for f in risk.evidence["factors"]} >= {"missed_appointments", "young_age"}
+
+
+def test_a_dropout_estimate_recalibrated_on_the_clinic_reads_as_a_chance():
+    client = series(
+        scores("checkin", [38, 30]),
+        attended=[1, 2],
+        missed=[3],
+        attributes=ClientAttributes(age=22),
+    )
+    model = replace(DEFAULT_DROPOUT_MODEL, recalibrated_on=ClinicOutcomes(250, 90))
+    (risk,) = detect_dropout_risk(
+        client, change={"phq9": PHQ}, alliance={"checkin": CHECKIN}, model=model
+    )
+    rows = _rows(risk)
+    assert rows["Chance of ending early"] == risk.evidence["band"]
+    assert rows["Estimated chance of ending early"] == (
+        f"{round(risk.evidence['probability'] * 100, 1):g}%"
+    )
+    assert rows["Counts as higher than usual"] == "an estimated chance of 30% or more"
+    assert rows["Counts as much higher than usual (high priority)"] == (
+        "an estimated chance of 50% or more"
+    )
+    assert rows["This clinic's rate of ending early"] == "36%"
+    assert rows["Rule"].startswith(
+        "Raised when the estimated chance of ending early is 30% or more (50% or more: high "
+        "priority). The model is recalibrated on this clinic's ended episodes"
+    )
+    assert "uncalibrated" not in " ".join(rows.values())
+    _no_developer_output(rows)
 
 
 def test_a_reliable_change_says_its_rule_and_direction_in_words():

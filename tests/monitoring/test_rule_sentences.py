@@ -138,7 +138,7 @@ def test_the_sentences_carry_the_numbers_of_the_rule():
         "not_on_track", "phq9"
     )
     assert sentence("dropout_risk", "checkin").startswith(
-        "Raised when the estimated chance of ending early is 30% or more (50% or more: high"
+        "Raised when the model's score for ending early is 30% or more (50% or more: high"
     )
 
 

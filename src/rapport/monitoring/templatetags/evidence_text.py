@@ -37,7 +37,9 @@ _LEFT_OUT = frozenset({"comparison", "intercept"})
 FACTOR_NAMES: dict[str, str] = {
     "weak_alliance": "Low relationship rating",
     "falling_alliance": "Relationship rating dropped and not recovered",
-    "missed_appointments": "Missed or cancelled appointments",
+    # Since aaf1d9f only no-shows and the client's own cancellations count (and those whose
+    # canceller was not recorded); the therapist's or the clinic's do not.
+    "missed_appointments": "No-shows and cancellations by the client",
     "no_improvement": "No improvement since intake",
     "mandated": "Mandated attendance",
     "young_age": "Younger client",
@@ -109,10 +111,23 @@ class _Evidence:
         title, short = self.instrument.title, self.instrument.short_title
         return [("Measure", title if short in ("", title) else f"{title} ({short})")]
 
+    @property
+    def calibrated(self) -> bool:
+        """A dropout estimate from a model recalibrated on this clinic's ended episodes: only
+        then is its number a chance (signals.dropout._signal); the published model's number
+        is an uncalibrated score, shown as its band only."""
+        return "clinic_dropout_rate" in self.data or "recalibrated_on_episodes" in self.data
+
+    def dropout_level(self, value: Any, band: str) -> Row:
+        """A dropout threshold as the band it starts: "Counts as higher than usual"."""
+        if self.calibrated:
+            return (f"Counts as {band}", f"an estimated chance of {_percent(value)} or more")
+        return (f"Counts as {band}", f"a model score of {_percent(value)} or more (uncalibrated)")
+
     def threshold(self, value: Any) -> list[Row]:
         """The same key means a different line for each kind of signal."""
         if self.kind == "dropout_risk":
-            return [("Raised from an estimate of", _percent(value))]
+            return [self.dropout_level(value, "higher than usual")]
         if self.kind == "alliance_low":
             return [("Counts as low", f"a total below {_number(value)}")]
         if self.kind == "alliance_rupture":
@@ -315,11 +330,28 @@ def _dropout_rule(e: _Evidence, raw: str) -> str | None:
         return None
     high = e.data.get("high_threshold")
     priority = f" ({_percent(high)} or more: high priority)" if high is not None else ""
-    return (
-        f"Raised when the estimated chance of ending early is {_percent(e.data['threshold'])} "
-        f"or more{priority}. The estimate starts from the published average and each reason "
-        "listed raises or lowers it."
-    )
+    threshold = _percent(e.data["threshold"])
+    if e.calibrated:
+        sentence = (
+            f"Raised when the estimated chance of ending early is {threshold} or more"
+            f"{priority}. The model is recalibrated on this clinic's ended episodes, and each "
+            "reason listed raises or lowers the estimate."
+        )
+    else:
+        # The published model's weights are mostly Rapport defaults: its number ranks
+        # clients but is no chance, so the thresholds apply to that score (docs/monitoring.md).
+        sentence = (
+            f"Raised when the model's score for ending early is {threshold} or more"
+            f"{priority}. The score starts from the published average and each reason listed "
+            "raises or lowers it; it is not calibrated on this clinic's endings, so it is "
+            "shown as a band, not as a chance."
+        )
+    if "planned ending" in raw:
+        sentence += (
+            " Not raised during a planned ending or once the client has recovered (reliable "
+            "and clinically significant change)."
+        )
+    return sentence
 
 
 _RULE_SENTENCES: dict[str, Callable[[_Evidence, str], str | None]] = {
@@ -430,7 +462,9 @@ _ROWS: dict[str, Callable[[_Evidence, Any], list[Row]]] = {
     "base_rate": _simple("Average chance of ending early (published)", _percent),
     "clinic_dropout_rate": _simple("This clinic's rate of ending early", _percent),
     "recalibrated_on_episodes": _simple("Ended episodes the estimate is recalibrated on"),
-    "high_threshold": _simple("High priority from an estimate of", _percent),
+    "high_threshold": lambda e, v: [e.dropout_level(v, "much higher than usual (high priority)")],
+    # The estimate in words ("higher than usual"), as the card's explanation says it.
+    "band": _simple("Chance of ending early", str),
     "missing_sessions": _simple("Sessions without a check-in", _sessions),
     "days_without_checkin": _simple("Days without a check-in"),
     "consecutive_missing": _simple("Check-ins missing in a row"),
