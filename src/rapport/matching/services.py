@@ -160,6 +160,21 @@ def _close_stale(client: Client, *, actor: User, request) -> None:
         )
 
 
+def _answer(referral: Referral, status: str, *, actor: User, request=None) -> Referral:
+    """Close an open referral as ``status`` (its answer, or its withdrawal), audited."""
+    referral.status = status
+    referral.responded_at = timezone.now()
+    referral.save(update_fields=["status", "responded_at", "decline_reason"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=f"referral:{referral.pk}:{status}",
+        client_id=referral.client_id,
+        request=request,
+    )
+    return referral
+
+
 def _lock_open(referral: Referral) -> Referral:
     """The referral, locked, if still open: a second answer (a double click, two tabs)
     finds it answered and changes nothing."""
@@ -176,17 +191,7 @@ def referral_withdraw(*, actor: User, referral: Referral, request=None) -> Refer
     referral = _lock_open(referral)
     if referral.from_therapist_id != actor.pk:
         raise ValidationError("Only the therapist who made the referral can withdraw it.")
-    referral.status = ReferralStatus.WITHDRAWN
-    referral.responded_at = timezone.now()
-    referral.save(update_fields=["status", "responded_at"])
-    audit_record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=f"referral:{referral.pk}:withdrawn",
-        client_id=referral.client_id,
-        request=request,
-    )
-    return referral
+    return _answer(referral, ReferralStatus.WITHDRAWN, actor=actor, request=request)
 
 
 @transaction.atomic
@@ -200,18 +205,8 @@ def referral_decline(*, actor: User, referral: Referral, reason: str, request=No
     referral = _lock_open(referral)
     if referral.to_therapist_id != actor.pk:
         raise ValidationError("Only the colleague offered the referral can decline it.")
-    referral.status = ReferralStatus.DECLINED
-    referral.responded_at = timezone.now()
     referral.decline_reason = reason
-    referral.save(update_fields=["status", "responded_at", "decline_reason"])
-    audit_record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=f"referral:{referral.pk}:declined",
-        client_id=referral.client_id,
-        request=request,
-    )
-    return referral
+    return _answer(referral, ReferralStatus.DECLINED, actor=actor, request=request)
 
 
 @transaction.atomic
@@ -226,16 +221,7 @@ def referral_accept(*, actor: User, referral: Referral, request=None) -> Referra
         raise ValidationError(
             "The client is no longer with the colleague who referred them: nothing changed."
         )
-    referral.status = ReferralStatus.ACCEPTED
-    referral.responded_at = timezone.now()
-    referral.save(update_fields=["status", "responded_at"])
-    audit_record(
-        actor=actor,
-        action=Action.UPDATE,
-        target=f"referral:{referral.pk}:accepted",
-        client_id=client.pk,
-        request=request,
-    )
+    _answer(referral, ReferralStatus.ACCEPTED, actor=actor, request=request)
     client_move_to(actor=actor, client=client, to_user=actor, request=request)
     return referral
 
