@@ -367,6 +367,31 @@ class QuestionnaireForm(forms.Form):
         )
 
 
+#: Under an instrument field offering a questionnaire whose licensed wording is not loaded.
+NOT_LOADED_HELP = _(
+    "Greyed-out questionnaires cannot be sent yet: their wording is not loaded. A clinic admin "
+    "can load the clinic's licensed wording file under Check-in settings."
+)
+
+
+class _InstrumentSelect(forms.Select):
+    """A select whose questionnaires without their licensed wording are shown but disabled:
+    picked, they could only be refused after the form was sent. One already chosen (the
+    schedule saved before the wording was removed) stays selectable, so saving the form
+    does not silently drop it; the server refuses it with its reason
+    (``services._sendable_instrument``, ``services._check_schedule_choice``)."""
+
+    def __init__(self, *args, disabled_values=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = frozenset(disabled_values)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.disabled_values and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 def _instrument_choices(statuses, *, blank_label=None, none_label=None):
     choices = []
     if blank_label is not None:
@@ -376,9 +401,22 @@ def _instrument_choices(statuses, *, blank_label=None, none_label=None):
     for status in statuses:
         label = status.instrument.short_title
         if not status.sendable:
-            label = _("%(name)s (licensed wording not loaded)") % {"name": label}
+            label = _(
+                "%(name)s (wording not loaded: an admin can load the clinic's licensed file)"
+            ) % {"name": label}
         choices.append((status.instrument.id, label))
     return choices
+
+
+def _offer(field, statuses, choices) -> None:
+    """Give ``field`` its ``choices``, the questionnaires without their wording disabled and
+    the reason said under the field."""
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+    not_loaded = [s.instrument.id for s in statuses if not s.sendable]
+    field.widget = _InstrumentSelect(choices=field.choices, disabled_values=not_loaded)
+    if not_loaded:
+        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(NOT_LOADED_HELP)]))
 
 
 def _schedulable(statuses):
@@ -393,9 +431,10 @@ class ClinicScheduleForm(forms.Form):
 
     def __init__(self, *args, statuses, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = _instrument_choices(_schedulable(statuses), blank_label=_("Nothing"))
+        statuses = _schedulable(statuses)
+        choices = _instrument_choices(statuses, blank_label=_("Nothing"))
         for name in ("before_instrument", "after_instrument"):
-            self.fields[name].choices = choices
+            _offer(self.fields[name], statuses, choices)
 
 
 class EpisodeScheduleForm(forms.Form):
@@ -404,12 +443,14 @@ class EpisodeScheduleForm(forms.Form):
 
     def __init__(self, *args, statuses, defaults, **kwargs):
         super().__init__(*args, **kwargs)
+        statuses = _schedulable(statuses)
         for name, default in zip(("before_instrument", "after_instrument"), defaults, strict=True):
-            self.fields[name].choices = _instrument_choices(
-                _schedulable(statuses),
+            choices = _instrument_choices(
+                statuses,
                 blank_label=_("Clinic default (%(name)s)") % {"name": default or _("nothing")},
                 none_label=_("Nothing for this episode"),
             )
+            _offer(self.fields[name], statuses, choices)
 
 
 class CheckinCreateForm(forms.Form):
@@ -435,9 +476,7 @@ class CheckinCreateForm(forms.Form):
 
     def __init__(self, *args, statuses, email_available: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        instrument = self.fields["instrument"]
-        assert isinstance(instrument, forms.ChoiceField)
-        instrument.choices = _instrument_choices(statuses)
+        _offer(self.fields["instrument"], statuses, _instrument_choices(statuses))
         if not email_available:
             del self.fields["email"]
 
