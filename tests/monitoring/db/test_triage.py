@@ -95,8 +95,14 @@ def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapi
     # Medium and low are told apart in words too, not by their colour alone.
     assert '<span class="sr-only">Medium priority: </span>Rupture' in body
     assert '<span class="sr-only">Low priority: </span>No check-ins' in body
-    assert 'alt="Check-in, last 5: 38, 38, 38, 28, 29 (below 36 is low)"' in body
-    assert 'alt="PHQ-9, last 5: 10, 12, 14, 16, 18 (cut-off 10)"' in body
+    # The latest value and which way is better close the alt text (e1f57a8).
+    assert (
+        'alt="Check-in, last 5: 38, 38, 38, 28, 29 (below 36 is low); latest 29; '
+        'higher is better"' in body
+    )
+    assert (
+        'alt="PHQ-9, last 5: 10, 12, 14, 16, 18 (cut-off 10); latest 18; lower is better"' in body
+    )
     assert body.count('class="spark"') == 8
     assert AuditEvent.objects.filter(target="caseload").count() == 4
 
