@@ -74,7 +74,7 @@ appointments = Appointment.objects.bulk_create(
 tokens = []
 for appointment in appointments:
     _, token = checkin_create(
-        actor=None, appointment=appointment, instrument_id="phq9", timing="before"
+        actor=None, appointment=appointment, instrument_id="phq9", timing="after"
     )
     tokens.append(token)
 json.dump(tokens, open(sys.argv[2], "w"))
