@@ -381,7 +381,7 @@ def _chart(instrument: Instrument, responses, counting: Counting) -> tuple[str, 
     if instrument.clinical_cutoff is not None:
         thresholds.append(Threshold(_("Clinical cut-off"), float(instrument.clinical_cutoff.value)))
     if instrument.alert_threshold is not None:
-        thresholds.append(Threshold(_("Alert below"), float(instrument.alert_threshold.value)))
+        thresholds.append(Threshold(_("Alert threshold"), float(instrument.alert_threshold.value)))
     total = instrument.total
     chart = Chart(
         title=instrument.short_title,
