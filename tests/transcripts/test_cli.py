@@ -233,6 +233,15 @@ def test_analyze_without_json_prints_a_short_summary(capsys, monkeypatch):
     assert len(out.splitlines()) < 24
 
 
+def test_a_short_session_summary_says_not_rated(capsys):
+    """Under 10 therapist utterances (quality.MIN_THERAPIST_UTTERANCES) the estimate is not
+    rated: the summary says so on its own line, not "not available"."""
+    assert main(["analyze", str(HERE / "session.vtt")]) == 0
+    out = capsys.readouterr().out
+    assert "Quality estimate: not rated (too short a session; see the notes)" in out
+    assert "not available" not in out
+
+
 def test_the_researcher_commands_run_without_django_settings(tmp_path):
     """No database, no RAPPORT_* settings: the pure pipeline only."""
     script = (

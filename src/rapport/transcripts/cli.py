@@ -234,7 +234,10 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
         else:
             hint = "  [not rated]" if ref else ""
         print(f"  {label:<26}{shown:>8}{hint}", file=out)
-    if analysis.quality is None:
+    if analysis.quality is None and analysis.unrated_by is not None:
+        # Too few therapist utterances to rate: said here, not only among the notes.
+        print("  Quality estimate: not rated (too short a session; see the notes)", file=out)
+    elif analysis.quality is None:
         print("  Quality estimate: not available", file=out)
     else:
         print(
