@@ -107,6 +107,22 @@ def test_the_page_shows_alerts_and_trend_lines_with_their_numbers(login, therapi
     assert AuditEvent.objects.filter(target="caseload").count() == 4
 
 
+def test_each_sparkline_says_its_latest_value_and_better_way_on_hover(login, therapist_a, caseload):
+    """The sparkline's title (a tooltip for a pointer) says in words what its label under
+    the line says with an arrow ('29 ↑ better'): monitoring_tags.trend_caption."""
+    page = login(therapist_a).get("/caseload/").content.decode()
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    sparks = re.findall(r'<img class="spark"[^>]*>', body)
+    assert len(sparks) == 8
+    assert all(re.search(r' title="Latest \d+; (higher|lower) is better"', s) for s in sparks)
+    bram = body[body.index("Bram Rupture") :]
+    bram = bram[: bram.index("</tr>")]
+    assert 'title="Latest 29; higher is better"' in bram  # check-in 38, 38, 38, 28, 29
+    dario = body[body.index("Dario Worse") :]
+    dario = dario[: dario.index("</tr>")]
+    assert 'title="Latest 18; lower is better"' in dario  # PHQ-9 10, 12, 14, 16, 18
+
+
 def test_the_caseload_filters_by_alert_kind(login, therapist_a, caseload):
     http = login(therapist_a)
     page = http.get("/caseload/", {"kind": "alliance_rupture"}).content.decode()
