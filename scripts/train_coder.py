@@ -666,7 +666,12 @@ def render_report(
         "- **Limits**: demonstration videos in English, mostly on substance use and health "
         "behaviour, mostly MI-consistent therapists. Real sessions (other modalities, "
         "languages, ASR errors, cross-talk) will score lower than the figures above. "
-        "Client sustain talk is rare in training and the weakest class. Low-quality "
+        "Client sustain talk is rare in training and the weakest class: in an acceptance "
+        "review (2026-12-07) plain refusals answering a question about change ('I won't "
+        "quit. End of story.', 'I have no reason to cut down and I will not.') were coded "
+        "change talk, the change verb outweighing the negation, so the change-talk ratio "
+        "of a client who refuses throughout reads too high; features for negated change "
+        "verbs did not help in cross-validation (development log). Low-quality "
         "sessions are under-represented, and the metric table shows how the coder's "
         "errors move the session metrics there.",
         "- **Confidence** is the model's probability for the main code (0–1). Empty or "
