@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -804,10 +804,19 @@ def appointment_deletion_refusal(appointment: Appointment, now: datetime | None 
     a cancellation is part of the record (it counts in attendance). Deleting is for what
     never was a session: one still to come, of an open episode, with nothing sent or given
     for it: no check-in link, no answer, no transcript (any row that refers to it; clinic
-    reads them through the relations, importing no other app)."""
+    reads them through the relations, importing no other app). It must still be
+    ``scheduled``: one already recorded as cancelled is part of the record (the client's
+    own cancellations count towards dropout risk), and deleting it would quietly lower
+    that risk."""
     now = now or timezone.now()
     if not appointment.episode.is_open:
         return "This episode has ended and its appointments can no longer be changed."
+    if appointment.attendance != Attendance.SCHEDULED:
+        return (
+            f"This appointment is recorded as {appointment.get_attendance_display().lower()}, "
+            "and that stays as recorded: only an appointment still scheduled can be deleted "
+            "as booked in error. A cancellation is part of the attendance record."
+        )
     if appointment.starts_at <= now:
         return (
             "Only an appointment still to come can be deleted. This one has started: record "
@@ -830,19 +839,25 @@ def appointment_delete(
 ) -> None:
     """Delete an appointment booked in error (``appointment_deletion_refusal`` says which
     can be): it is gone from attendance and counts nowhere; the audit log keeps that it
-    existed and who deleted it. Locked as every writer of a session's record locks it
-    (``locked_appointment``): a check-in link being sent for it meanwhile either is
-    committed, and refuses this, or waits and finds the appointment gone."""
+    existed, when it was booked for, and who deleted it. Locked as every writer of a
+    session's record locks it (``locked_appointment``): a check-in link being sent for it
+    meanwhile either is committed, and refuses this, or waits and finds the appointment
+    gone. Deleting a booking made in error is the booking therapist's act: only the
+    client's own therapist may (a supervisor may still cancel it through attendance)."""
     stored = locked_appointment(appointment.pk)
+    if getattr(actor, "pk", None) != stored.episode.client.therapist_id:
+        raise PermissionDenied("Only the client's own therapist can delete an appointment.")
     refusal = appointment_deletion_refusal(stored, now)
     if refusal:
         raise ValidationError(refusal)
     pk, client_id = stored.pk, stored.episode.client_id
+    # The start, in UTC, stays in the log: the row is all that remains of the booking.
+    starts = stored.starts_at.astimezone(UTC).isoformat(timespec="minutes")
     stored.delete()
     audit_record(
         actor=actor,
         action=Action.DELETE,
-        target=f"appointment:{pk}",
+        target=f"appointment:{pk}:{starts}",
         client_id=client_id,
         request=request,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -528,7 +528,11 @@ def appointment_attendance(request, appointment_id):
         template="clinic/appointment_attendance.html",
         client=client,
         appointment=appointment,
-        deletable=upcoming and not services.appointment_deletion_refusal(appointment),
+        # Deleting a booking made in error is the booking therapist's act (a supervisor
+        # may still cancel it above): the link is for the client's own therapist only.
+        deletable=upcoming
+        and request.user.pk == client.therapist_id
+        and not services.appointment_deletion_refusal(appointment),
     )
 
 
@@ -537,9 +541,13 @@ def appointment_attendance(request, appointment_id):
 def appointment_delete(request, appointment_id):
     """Delete an appointment booked in error, after a confirmation page (GET shows it, only
     a POST deletes): for one still to come with nothing sent or given for it
-    (``services.appointment_deletion_refusal``), which the page says when it cannot be."""
+    (``services.appointment_deletion_refusal``), which the page says when it cannot be.
+    Only the client's own therapist may delete one: anyone else who sees the client (a
+    supervisor) gets 403, and may still cancel it on the attendance page."""
     appointment = selectors.get_appointment_for_user(request.user, appointment_id)
     client = appointment.episode.client
+    if request.user.pk != client.therapist_id:
+        raise PermissionDenied
     when = {"when": _when(appointment)}
     return service_form_page(
         request,
