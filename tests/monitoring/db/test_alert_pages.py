@@ -77,7 +77,9 @@ def test_the_client_page_charts_the_alliance_with_markers_and_a_table_of_the_sam
     images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', page)
     alts = " | ".join(images)
     assert "Alliance (Check-in) by session" in alts and "rupture at session 4" in alts
-    assert "action logged at session" in alts
+    # On its day, between the last session and the next (8c1b012: no longer "session 6.5").
+    today = timezone.localdate()
+    assert f"action logged on {today.day} {today:%b} (between sessions 6 and 7)" in alts
     assert "PHQ-9 by session" in alts
     assert "Goals, tasks and bond by session" in alts
     table = page[page.index('class="monitoring-table"') :]
