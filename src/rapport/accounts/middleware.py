@@ -3,6 +3,7 @@ setting (and, once MFA is set up, offer the way on to where the user was going).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -33,9 +34,42 @@ _SET_UP_ENDS_ON = "mfa_view_recovery_codes"
 #: therapist left, ``rapport.checkins.views._TABLET_RETURN``; named here, not imported:
 #: accounts imports no app built on it). Seen in a session, the browser is the clinic's
 #: shared tablet, and the session says so (``SHARED_DEVICE``) for as long as it lasts: the
-#: therapist's sign-in keeps it, the way back to the client takes the tablet key away.
+#: therapist's sign-in keeps it, the way back to the client takes the tablet key away. The
+#: browser keeps saying so after the session (``SHARED_DEVICE_COOKIE``).
 _TABLET_SESSION_KEY = "checkin_tablet_return"
 SHARED_DEVICE = "on_shared_device"
+
+#: The same mark kept by the browser itself, beyond the session: a signed cookie set when
+#: tablet mode starts. The session goes with a sign-out, 30 idle minutes or a browser
+#: restart, and the next sign-in on the same tablet would have been offered the recovery
+#: codes again. Signed, so only tablet mode sets it (a made-up value is ignored; clearing the
+#: browser's cookies does remove it, as it removes the rest), HttpOnly, Secure over HTTPS as the
+#: session cookie, and kept a year, refreshed while tablet mode is used. It says only
+#: "shared device", nothing of who used it.
+SHARED_DEVICE_COOKIE = "rapport_shared_device"
+_SHARED_DEVICE_SALT = "rapport.accounts.shared-device"
+SHARED_DEVICE_MAX_AGE = 60 * 60 * 24 * 365
+
+
+def _has_shared_device_cookie(request) -> bool:
+    cookies = getattr(request, "COOKIES", None)
+    if not cookies or SHARED_DEVICE_COOKIE not in cookies:
+        return False
+    value = request.get_signed_cookie(
+        SHARED_DEVICE_COOKIE,
+        default=None,
+        salt=_SHARED_DEVICE_SALT,
+        max_age=SHARED_DEVICE_MAX_AGE,
+    )
+    return value == "1"
+
+
+def _session_says_shared(request) -> bool:
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    return bool(session.get(SHARED_DEVICE)) or _TABLET_SESSION_KEY in session
+
 
 #: allauth's pages that hand out recovery codes other than on screen: a file saved to the
 #: shared tablet's downloads, or new codes. Refused on the shared device (see below).
@@ -43,11 +77,9 @@ _CODES_OFF_SCREEN = ("mfa_download_recovery_codes", "mfa_generate_recovery_codes
 
 
 def on_shared_device(request) -> bool:
-    """Whether this session is on the clinic's shared tablet (tablet mode started in it)."""
-    session = getattr(request, "session", None)
-    if session is None:
-        return False
-    return bool(session.get(SHARED_DEVICE)) or _TABLET_SESSION_KEY in session
+    """Whether this request comes from the clinic's shared tablet: tablet mode started in
+    this session, or in an earlier one on the same browser (``SHARED_DEVICE_COOKIE``)."""
+    return _session_says_shared(request) or _has_shared_device_cookie(request)
 
 
 class RequireMFAMiddleware:
@@ -72,7 +104,25 @@ class RequireMFAMiddleware:
                 return redirect(reverse("mfa_activate_totp"))
             # A page reached with MFA in place: the way on was taken (or is moot).
             request.session.pop(AFTER_MFA_SET_UP, None)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Tablet mode starts in a view (checkins' hand-over puts the tablet key in the new
+        # session), so the session is read again on the way out. Set while tablet mode is
+        # under way (a year from its last use), or if the browser lost it meanwhile.
+        session = getattr(request, "session", {})
+        if _TABLET_SESSION_KEY in session or (
+            _session_says_shared(request) and not _has_shared_device_cookie(request)
+        ):
+            response.set_signed_cookie(
+                SHARED_DEVICE_COOKIE,
+                "1",
+                salt=_SHARED_DEVICE_SALT,
+                max_age=SHARED_DEVICE_MAX_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+                path=settings.SESSION_COOKIE_PATH,
+            )
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """On the shared tablet, recovery codes are neither downloaded (the file would stay
