@@ -51,18 +51,19 @@ def test_ratings_at_sessions_1_and_5_are_two_dots_with_their_sessions(login, the
     assert shapes(alliance_svg) == (0, 2)
     assert alliance_alt == (
         "Check-in, last 2: session 1: 38, session 5: 34; no rating at sessions 2 to 4 "
-        "(below 36 is low)"
+        "(below 36 is low); latest 34; higher is better"
     )
-    # Two consecutive scores stay a line, and their text is as it was.
+    # Two consecutive scores stay a line, and their text is as it was but for the latest
+    # value and which way is better, which every trend's alt text ends with (e1f57a8).
     assert shapes(outcome_svg) == (1, 1)
-    assert outcome_alt == "PHQ-9, last 2: 14, 13 (cut-off 10)"
+    assert outcome_alt == "PHQ-9, last 2: 14, 13 (cut-off 10); latest 13; lower is better"
 
 
 def test_a_client_with_one_rating_shows_one_dot_and_its_number(login, therapist_a):
     history(therapist_a, "Once Olu", alliance=[None, None, 37])
     ((svg, alt),) = trend_images(login(therapist_a), "Once Olu")
     assert shapes(svg) == (0, 1)
-    assert alt == "Check-in, last 1: 37 (below 36 is low)"
+    assert alt == "Check-in, last 1: 37 (below 36 is low); latest 37; higher is better"
 
 
 def test_a_snapshot_stored_before_sessions_were_kept_still_shows(login, therapist_a):
@@ -71,7 +72,7 @@ def test_a_snapshot_stored_before_sessions_were_kept_still_shows(login, therapis
     EpisodeSnapshot.objects.filter(episode=episode).update(alliance_values=[38, 37, 36])
     ((svg, alt),) = trend_images(login(therapist_a), "Old Otto")
     assert shapes(svg) == (1, 1)
-    assert alt == "Check-in, last 3: 38, 37, 36 (below 36 is low)"
+    assert alt == "Check-in, last 3: 38, 37, 36 (below 36 is low); latest 36; higher is better"
 
 
 def test_the_client_page_names_the_unrated_session_and_keeps_its_row(login, therapist_a):
