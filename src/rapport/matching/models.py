@@ -88,7 +88,9 @@ class Referral(models.Model):
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
     )
     # The needs the therapist chose (codes) and the ranking's fit and reasons at the time:
-    # what the colleague is shown. Reasons are the ranking's own words, never free text.
+    # what the colleague is shown. Reasons are the ranking's own words, never free text,
+    # and only those in favour ([text, True]): an unmet focus area or a leaning the
+    # colleague's style misses is more of the client than the colleague needs to decide.
     focus_areas = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=10, blank=True)
     fit = models.FloatField(null=True, blank=True)
@@ -120,3 +122,13 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == ReferralStatus.PROPOSED
+
+    @property
+    def reasons_in_favour(self) -> list[str]:
+        """The stored reasons that speak for the colleague (the "+" ones), all the offer
+        page shows: a row stored before only these were kept shows no more than one since."""
+        return [
+            row[0]
+            for row in self.reasons
+            if isinstance(row, list | tuple) and len(row) == 2 and row[1] is True
+        ]

@@ -124,7 +124,12 @@ def referral_propose(
                 focus_areas=focus,
                 language=language or "",
                 fit=chosen.fit,
-                reasons=[[reason.text, reason.fits] for reason in chosen.reasons],
+                # Only what speaks for the colleague is kept (data minimisation): the
+                # colleague reads these before accepting, and an unmet need ("Does not
+                # list trauma") or a C-NIP leaning their style misses tells them more of
+                # the client than they need to decide. The referring therapist sees the
+                # full reasons on the find page, ranked afresh.
+                reasons=[[reason.text, True] for reason in chosen.reasons if reason.fits is True],
                 consent_recorded_at=now,
             )
     except IntegrityError:
