@@ -369,8 +369,7 @@ def clients_move(
         raise ValidationError(
             {"to_user": "Choose an active therapist or supervisor: they will see these clients."}
         )
-    ids = list(from_user.clients.values_list("pk", flat=True))
-    if not ids:
+    if not from_user.clients.exists():
         raise ValidationError("This person has no clients to move.")
     if (
         clients_move_supervision_change(from_user=from_user, to_user=to_user)
@@ -383,6 +382,15 @@ def clients_move(
                 "supervisor first (Supervision)."
             }
         )
+    # The clients still with from_user, locked until the move commits: a referral accepted
+    # meanwhile (matching's referral_accept locks the client too) either committed first,
+    # and its client is no longer read here, or waits and then finds the client moved.
+    # Read without the lock, the audit and both notices counted a client the referral had
+    # just taken, which the UPDATE then left where it was (on PostgreSQL; SQLite has no
+    # row locks, and one writer at a time).
+    ids = list(from_user.clients.select_for_update().order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError("This person has no clients to move.")
     from_user.clients.filter(pk__in=ids).update(therapist=to_user)
     audit_record_many(
         actor=actor,
