@@ -1,7 +1,7 @@
 """Every folded part of the client page and of an alert's own page, opened on a 320 CSS px
 screen (a small phone, or a larger one zoomed to 200%: WCAG 1.4.10, reflow), fits without
 sideways scrolling. The accessibility pass opened an alert's "Evidence and source" at 320 px:
-its labels ("Missed or cancelled appointments") kept their full width, the values were
+its labels ("No-shows and cancellations by the client") kept their full width, the values were
 pushed out of the card one letter per line, and the page became 421 px wide."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def dropout_risk(therapist_a):
     recompute_alerts()
     alert = Alert.objects.get(episode=episode, kind="dropout_risk")
     labels = [label for label, _ in evidence_rows(alert.evidence, alert.kind)]
-    assert "Missed or cancelled appointments" in labels
+    assert "No-shows and cancellations by the client" in labels
     return alert
 
 

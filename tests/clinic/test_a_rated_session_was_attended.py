@@ -111,10 +111,14 @@ def test_an_alliance_measure_given_for_the_session_any_way_counts_as_a_rating(
 
 
 def test_a_questionnaire_answered_before_the_session_does_not_stop_a_no_show(
-    client, login, therapist_a, session
+    client, login, therapist_a, session, monkeypatch
 ):
     # How the client has been (PHQ-9, before the session) holds whether or not they came.
+    # Sent and answered two hours before it (a before-session link for a session that has
+    # taken place is refused, 0c47adb); the clock then goes back to FIXED.
+    monkeypatch.setattr(timezone, "now", lambda: SESSION_AT - timedelta(hours=2))
     rate(client, session, therapist_a, instrument_id="phq9", timing="before")
+    monkeypatch.setattr(timezone, "now", lambda: FIXED)
     assert record(login(therapist_a), session, Attendance.NO_SHOW).status_code == 302
     session.refresh_from_db()
     assert session.attendance == Attendance.NO_SHOW
