@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind
 
-__all__ = ["access_notice_text", "actor_name"]
+__all__ = ["access_notice_by", "access_notice_text", "actor_name"]
 
 
 def actor_name(label: str) -> str:
@@ -19,6 +19,36 @@ def actor_name(label: str) -> str:
     if label in ("cli", "system", ""):
         return _("an operator at the command line")
     return label
+
+
+#: Who made the change a notice tells of (``access_notice_by``): the caseload's note under
+#: the notices says whom to ask, and that differs.
+BY_ADMIN, BY_OPERATOR, BY_REFERRAL, BY_SELF = "admin", "operator", "referral", "self"
+
+
+def _accepted_by_self(notice: AccessNotice) -> bool:
+    """A colleague's referral this user accepted (matching's ``client_move_to``)."""
+    return notice.kind == AccessNoticeKind.CLIENTS_MOVED_IN and notice.actor_id == notice.user_id
+
+
+def _accepted_by_colleague(notice: AccessNotice) -> bool:
+    """This user's referral, accepted by the colleague, who moved the client to themselves."""
+    return notice.kind == AccessNoticeKind.CLIENTS_MOVED_OUT and notice.actor_label == (
+        notice.other_label
+    )
+
+
+def access_notice_by(notice: AccessNotice) -> str:
+    """Who made the change: a clinic admin, an operator at the command line
+    (``rapport set-password``, ``rapport reset-mfa``), the colleague who accepted this
+    user's referral, or this user (a referral they accepted)."""
+    if _accepted_by_self(notice):
+        return BY_SELF
+    if _accepted_by_colleague(notice):
+        return BY_REFERRAL
+    if notice.actor_label in ("cli", "system", ""):
+        return BY_OPERATOR
+    return BY_ADMIN
 
 
 def access_notice_text(notice: AccessNotice) -> str:
@@ -40,16 +70,14 @@ def access_notice_text(notice: AccessNotice) -> str:
             "%(when)s: %(actor)s removed %(other)s as your supervisor. They no longer "
             "see your clients."
         )
-    elif notice.kind == AccessNoticeKind.CLIENTS_MOVED_IN and notice.actor_id == notice.user_id:
+    elif _accepted_by_self(notice):
         # A colleague's referral this user accepted (matching): their own act, said as such.
         text = ngettext(
             "%(when)s: you accepted %(count)d client referred to you by %(other)s.",
             "%(when)s: you accepted %(count)d clients referred to you by %(other)s.",
             count,
         )
-    elif notice.kind == AccessNoticeKind.CLIENTS_MOVED_OUT and notice.actor_label == (
-        notice.other_label
-    ):
+    elif _accepted_by_colleague(notice):
         # The colleague who accepted this user's referral moved the client to themselves.
         text = ngettext(
             "%(when)s: %(other)s accepted your referral of %(count)d client, and sees "

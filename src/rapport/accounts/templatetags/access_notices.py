@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import template
 
-from rapport.accounts.notices import access_notice_text
+from rapport.accounts.notices import access_notice_by, access_notice_text
 from rapport.accounts.selectors import access_notices_unseen
 
 register = template.Library()
@@ -20,10 +20,15 @@ def access_notices(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"notices": [], "show": False}
-    notices = access_notices_unseen(user)
+    notices = list(access_notices_unseen(user))
+    # Whom to ask about an unexpected change depends on who made it: the note names only
+    # those who made one of the notices shown (a referral is accepted by a colleague, not
+    # by an admin; ``rapport set-password`` is run by whoever runs Rapport).
+    made_by = {access_notice_by(notice) for notice in notices}
     return {
         "show": True,
         "admin": user.is_clinic_admin,
+        "made_by": made_by,
         "notices": [(notice.pk, access_notice_text(notice)) for notice in notices],
         "csrf_token": context.get("csrf_token"),
     }
