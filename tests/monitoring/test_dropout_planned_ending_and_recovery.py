@@ -77,8 +77,11 @@ def test_a_reliably_better_but_not_recovered_client_is_at_most_medium_and_told_w
     (signal,) = risk(client)
     assert signal.severity == "medium"
     assert "reliably better on the phq9 (21 to 13)" in signal.explanation
-    assert "higher than usual" in signal.explanation
-    assert "much higher" not in signal.explanation
+    assert "so the priority is kept at medium" in signal.explanation
+    # The band says what the estimate is (at the high threshold here, as for the same client
+    # without the improvement); only the priority is lowered, and the card says why.
+    assert signal.explanation.startswith("Chance of ending therapy early: much higher than usual")
+    assert signal.evidence["band"] == "much higher than usual"
 
 
 def test_the_published_model_shows_a_band_not_a_percentage():

@@ -506,12 +506,14 @@ def _signal(
     session: int,
     improved: tuple[str, ChangeCriteria, float, float] | None = None,
 ) -> Signal:
-    high = estimate.probability >= float(model.high_threshold.value)
-    if improved is not None:
-        # Reliably better but not recovered: still short of the goals, so the risk stays
-        # worth a conversation, but not a high-priority alert beside the improvement.
-        high = False
-    band = risk_band(model.high_threshold.value if high else model.signal_threshold.value, model)
+    above_high = estimate.probability >= float(model.high_threshold.value)
+    # Reliably better but not recovered: still short of the goals, so the risk stays worth
+    # a conversation, but not a high-priority alert beside the improvement. The band still
+    # says what the estimate is: only the priority is lowered, and the card says why.
+    high = above_high and improved is None
+    band = risk_band(
+        model.high_threshold.value if above_high else model.signal_threshold.value, model
+    )
     reasons = "; ".join(f.text for f in estimate.factors) or "no single factor stands out"
     clinic = model.recalibrated_on
     # The published model's weights are mostly Rapport defaults (design choices, not
