@@ -16,19 +16,24 @@ _FITS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width", [768, 360])
-def test_the_trend_table_fits_without_scrolling_sideways(
-    page, live_server, monkeypatch, therapist_a, client_a, width
-):
+def report_of_an_uploaded_session(page, live_server, monkeypatch, therapist, client) -> None:
+    """Sign in, upload tests/transcripts' session.vtt to the client and analyse it."""
     use_rule_coder(monkeypatch)
-    sign_in(page, live_server, therapist_a)
-    page.goto(f"{live_server.url}/clients/{client_a.pk}/")
+    sign_in(page, live_server, therapist)
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
     page.get_by_role("link", name="Upload transcript for").first.click()
     page.get_by_label("Transcript file").set_input_files(str(HERE / "session.vtt"))
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url("**/roles/")
     page.get_by_role("button", name="Analyse the session").click()
     page.wait_for_url("**/transcripts/*/")
+
+
+@pytest.mark.parametrize("width", [768, 360])
+def test_the_trend_table_fits_without_scrolling_sideways(
+    page, live_server, monkeypatch, therapist_a, client_a, width
+):
+    report_of_an_uploaded_session(page, live_server, monkeypatch, therapist_a, client_a)
 
     page.set_viewport_size({"width": width, "height": 900})
     assert page.evaluate(_FITS)
@@ -42,15 +47,7 @@ def test_the_trend_table_fits_without_scrolling_sideways(
 def test_the_trend_table_stays_a_table_on_a_laptop(
     page, live_server, monkeypatch, therapist_a, client_a
 ):
-    use_rule_coder(monkeypatch)
-    sign_in(page, live_server, therapist_a)
-    page.goto(f"{live_server.url}/clients/{client_a.pk}/")
-    page.get_by_role("link", name="Upload transcript for").first.click()
-    page.get_by_label("Transcript file").set_input_files(str(HERE / "session.vtt"))
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_url("**/roles/")
-    page.get_by_role("button", name="Analyse the session").click()
-    page.wait_for_url("**/transcripts/*/")
+    report_of_an_uploaded_session(page, live_server, monkeypatch, therapist_a, client_a)
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.locator("table.trend thead").is_visible()
     assert page.evaluate(_FITS)
