@@ -405,3 +405,29 @@ def test_the_notices_of_an_accepted_referral_say_it_was_a_referral(
     )
     assert f"you accepted 1 client referred to you by {therapist_a.email}." in said[therapist_b]
     assert "moved" not in said[therapist_a] + said[therapist_b]
+
+
+def test_the_approaches_the_client_asks_for_count_in_the_fit(
+    login, therapist_a, therapist_b, client_a, colleagues
+):
+    TherapistProfile.objects.filter(user=colleagues["c"]).update(approaches=["person_centred"])
+    TherapistProfile.objects.filter(user=therapist_b).update(approaches=["psychodynamic"])
+    http = login(therapist_a)
+    form = text(http.get(f"/clients/{client_a.pk}/referral/"))
+    assert "Approaches the client asks for" in form
+    assert 'name="approaches" value="person_centred"' in form
+
+    page = text(http.get(f"/clients/{client_a.pk}/referral/?approaches=person_centred"))
+    ranked = re.search(r'<ol class="ranked" id="ranked">(.*?)</ol>', page).group(1)
+    assert re.findall(r"<strong>(.*?)</strong>", ranked) == ["Therapist.C", "Therapist.B"]
+    assert "Works in person-centred" in ranked and "fit 1.00" in ranked
+    assert "Does not list person-centred" in ranked and "fit 0.00" in ranked
+    # Carried into the offer, so the colleague is offered the fit the therapist was shown.
+    assert '<input type="hidden" name="approaches" value="person_centred">' in page
+    response = propose(
+        http, client_a, colleagues["c"], focus_areas=[], approaches=["person_centred"]
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.fit == 1.0
+    assert referral.reasons == [["Works in person-centred", True]]

@@ -94,6 +94,13 @@ class NeedsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    approaches = forms.MultipleChoiceField(
+        label=_("Approaches the client asks for"),
+        choices=APPROACHES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: only if the client prefers a way of working."),
+    )
     language = forms.ChoiceField(
         label=_("A language the client needs their therapist to speak"),
         choices=[("", _("None needed"))] + list(LANGUAGES),

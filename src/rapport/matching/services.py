@@ -88,6 +88,7 @@ def referral_propose(
     focus_areas: Iterable[str],
     language: str | None,
     consent: bool,
+    approaches: Iterable[str] = (),
     request=None,
 ) -> Referral:
     """Offer ``client`` to a colleague the ranking lists for them (not excluded), with the
@@ -103,10 +104,12 @@ def referral_propose(
             }
         )
     focus = _codes(focus_areas, FOCUS_AREAS, "focus_areas")
+    # Ranked as the find page ranked them, so the fit and reasons stored are those shown.
+    asked = _codes(approaches, APPROACHES, "approaches")
     if language:
         _codes([language], LANGUAGES, "language")
     match, _without, _prefs = selectors.rank_colleagues(
-        client, focus_areas=focus, language=language or None
+        client, focus_areas=focus, language=language or None, approaches=asked
     )
     chosen = next((r for r in match.ranked if str(r.candidate.id) == str(to_therapist_id)), None)
     if chosen is None:

@@ -88,6 +88,7 @@ def referral_find(request, client_id):
                     client=client,
                     to_therapist_id=data["to_therapist"],
                     focus_areas=data["focus_areas"],
+                    approaches=data["approaches"],
                     language=data["language"] or None,
                     consent=data["consent"],
                     request=request,
@@ -109,9 +110,10 @@ def referral_find(request, client_id):
         needs = NeedsForm(request.GET or None)
     needs_data = needs.cleaned_data if needs.is_bound and needs.is_valid() else {}
     focus = needs_data.get("focus_areas", [])
+    approaches = needs_data.get("approaches", [])
     language = needs_data.get("language") or None
     match, without_profile, preferences = selectors.rank_colleagues(
-        client, focus_areas=focus, language=language
+        client, focus_areas=focus, language=language, approaches=approaches
     )
     audit_page_view(request, client.pk)
     return render(
@@ -121,6 +123,7 @@ def referral_find(request, client_id):
             "client": client,
             "needs": needs,
             "focus": focus,
+            "approaches": approaches,
             "language": language or "",
             "match": match,
             "without_profile": without_profile,
