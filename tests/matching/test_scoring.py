@@ -89,7 +89,7 @@ def test_the_fit_is_the_weighted_mean_of_the_factors_that_apply():
         sum(WEIGHTS.values())
     )
     assert item.fit == pytest.approx(expected)
-    assert "Does not list cbt" in texts(item)
+    assert "Does not list CBT" in texts(item)
 
 
 def test_nothing_to_compare_gives_no_fit_and_lists_by_room_then_name():
@@ -209,3 +209,15 @@ def test_covering_one_more_focus_area_never_lowers_the_fit(needs, people):
     (after,) = rank(needs, [more]).ranked
     assert after.fit is not None and before.fit is not None
     assert after.fit > before.fit
+
+
+def test_an_acronym_keeps_its_capitals_in_the_reasons():
+    labels = {**LABELS, "emdr": "EMDR", "person_centred": "Person-centred"}
+    needs = ClientNeeds(approaches=frozenset({"cbt", "emdr", "person_centred"}))
+    colleague = Candidate(1, "CBT only", approaches=frozenset({"cbt"}))
+    match = rank(needs, [colleague], labels=labels)
+    assert texts(match.ranked[0]) == [
+        "Works in CBT",
+        "Does not list EMDR",
+        "Does not list person-centred",
+    ]

@@ -236,10 +236,17 @@ def _share(
     for code in sorted(wanted, key=lambda c: names.get(c, c)):
         label = names.get(code, code)
         if code in offered:
-            reasons.append(Reason(f"{verb} {label.lower()}", True))
+            reasons.append(Reason(f"{verb} {_in_a_sentence(label)}", True))
         else:
-            reasons.append(Reason(f"Does not list {label.lower()}", False))
+            reasons.append(Reason(f"Does not list {_in_a_sentence(label)}", False))
     return Factor(name, WEIGHTS[name], len(wanted & offered) / len(wanted), tuple(reasons))
+
+
+def _in_a_sentence(label: str) -> str:
+    """A list label inside a sentence: "Anxiety" becomes "anxiety", but an acronym keeps
+    its capitals ("CBT", "EMDR", not "cbt")."""
+    first_word = label.split(" ", 1)[0]
+    return label if first_word.isupper() else label[:1].lower() + label[1:]
 
 
 def _preferences(
