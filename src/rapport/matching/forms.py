@@ -33,19 +33,25 @@ class ProfileForm(forms.Form):
         choices=FOCUS_AREAS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("The difficulties you are experienced in: this counts most in the fit."),
     )
     approaches = forms.MultipleChoiceField(
         label=_("Approaches you work in"),
         choices=APPROACHES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("Counted when a client asks for an approach."),
     )
     languages = forms.MultipleChoiceField(
         label=_("Languages you work in"),
         choices=LANGUAGES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("At most %(n)d.") % {"n": MAX_LANGUAGES},
+        help_text=_(
+            "At most %(n)d. When a client needs a language, only colleagues who work in it "
+            "are offered."
+        )
+        % {"n": MAX_LANGUAGES},
     )
     accepting_referrals = forms.BooleanField(
         label=_("I am accepting referrals from colleagues"), required=False
@@ -70,8 +76,12 @@ class ProfileForm(forms.Form):
                 coerce=int,
                 empty_value=None,
                 required=False,
-                help_text=_("The C-NIP scale “%(first)s vs %(second)s”.")
-                % {"first": scale.poles[0], "second": scale.poles[1].lower()},
+                help_text=_(
+                    "How you usually work. It is compared with a client's preference for "
+                    "%(first)s or %(second)s (their C-NIP questionnaire); “Not said” counts as "
+                    "neither for nor against."
+                )
+                % {"first": scale.poles[0].lower(), "second": scale.poles[1].lower()},
             )
 
     def clean_languages(self):
