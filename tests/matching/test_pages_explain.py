@@ -56,6 +56,8 @@ def test_the_colleague_offered_a_referral_is_told_what_the_fit_means(
     page = text(login(therapist_b).get("/referrals/"))
     assert "fit 1.00" in page
     assert "The fit runs from 0 to 1: how much of what the referring colleague chose" in page
+    # Under the reasons, not between the fit and the reasons it sums up.
+    assert page.index("Works with anxiety") < page.index("The fit runs from 0 to 1")
 
 
 def test_the_profile_page_explains_its_fields(login, therapist_a):
