@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
 
 from rapport.matching.models import Referral
 from tests.matching.test_referrals import cnip, profile, propose, text
@@ -80,3 +82,15 @@ def test_a_therapist_alone_in_the_clinic_is_told_there_is_no_colleague(
     page = text(login(therapist_a).get(f"/clients/{client_a.pk}/referral/"))
     none = re.search(r'<p class="muted" id="none-ranked">(.*?)</p>', page).group(1)
     assert none == "No colleague of your clinic carries a caseload you could refer the client to."
+
+
+def test_the_referrals_made_say_when_they_were_offered_and_where_they_stand(
+    login, therapist_a, therapist_b, client_a
+):
+    profile(therapist_b)
+    http = login(therapist_a)
+    assert propose(http, client_a, therapist_b).status_code == 302
+    day = date_format(localtime(Referral.objects.get().created_at), "j M Y")
+    made = re.search(r'<ul id="outgoing">(.*?)</ul>', text(http.get("/referrals/"))).group(1)
+    # Not "Proposed, 7 Dec 2026": the date is when it was offered, and it waits.
+    assert f"→ Therapist.B, offered {day}: waiting for their answer</li>" in made
