@@ -69,6 +69,7 @@ def test_the_profile_page_explains_its_fields(login, therapist_a):
     assert "this counts most in the fit" in page
     assert "Counted when a client asks for an approach." in page
     assert "only colleagues who work in it are offered" in page
+    assert "At capacity, you are not offered referrals. Leave it empty for no limit." in page
     assert (
         "How you usually work. It is compared with a client&#x27;s preference for warm "
         "support or focused challenge (their C-NIP questionnaire); “Not said” counts as "

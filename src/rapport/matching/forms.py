@@ -63,7 +63,7 @@ class ProfileForm(forms.Form):
         max_value=500,
         help_text=_(
             "Clients with an open episode count. At capacity, you are not offered referrals. "
-            "Leave empty to say nothing."
+            "Leave it empty for no limit."
         ),
     )
 
