@@ -33,6 +33,7 @@ def test_when_every_colleague_with_a_profile_is_excluded_the_page_says_it_is_the
     profile(therapist_b, accepting_referrals=False)
     page = text(login(therapist_a).get(f"/clients/{client_a.pk}/referral/"))
     assert "No colleague of your clinic can take the client on for these needs." in page
+    assert "<h3>Cannot take the client on</h3>" in page
     assert "Therapist.B: Not accepting referrals" in page
 
 
