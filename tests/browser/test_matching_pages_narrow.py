@@ -42,6 +42,10 @@ def test_the_matching_pages_fit_a_small_phone_and_pass_axe(
     check(phone_360, find)
     assert phone_360.locator("#ranked strong").all_inner_texts() == ["Therapist.B"]
     assert phone_360.locator("#fit-explained").is_visible()
+    # "fit 0.57" on one line: its pill is no taller than one line of its text.
+    fit = phone_360.locator("#ranked .tag").first
+    line = fit.evaluate("tag => parseFloat(getComputedStyle(tag).lineHeight)")
+    assert fit.bounding_box()["height"] < 2 * line
 
     services.referral_propose(
         actor=therapist_a,
@@ -62,7 +66,12 @@ def test_the_matching_pages_fit_a_small_phone_and_pass_axe(
         colleague = context.new_page()
         sign_in(colleague, live_server, therapist_b)
         check(colleague, f"{base}/referrals/")  # offered to B: accept and decline forms
-        assert colleague.get_by_role("button", name="Accept").is_visible()
+        accept = colleague.get_by_role("button", name="Accept")
+        assert accept.is_visible()
         assert colleague.get_by_label("Why you decline").is_visible()
+        # Accept stands apart from the decline form under it (1rem).
+        below = colleague.locator("label", has_text="Why you decline").bounding_box()
+        box = accept.bounding_box()
+        assert below["y"] - (box["y"] + box["height"]) >= 12
     finally:
         context.close()
