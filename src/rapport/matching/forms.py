@@ -27,26 +27,31 @@ def _style_choices(poles: tuple[str, str]) -> list[tuple[str, Any]]:
     ]
 
 
-class ProfileForm(forms.Form):
-    focus_areas = forms.MultipleChoiceField(
-        label=_("What you work with"),
-        choices=FOCUS_AREAS,
+def _ticks(label, choices, help_text="") -> forms.MultipleChoiceField:
+    """An optional set of tick boxes from one of the fixed lists (choices.py)."""
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+    )
+
+
+class ProfileForm(forms.Form):
+    focus_areas = _ticks(
+        _("What you work with"),
+        FOCUS_AREAS,
         help_text=_("The difficulties you are experienced in: this counts most in the fit."),
     )
-    approaches = forms.MultipleChoiceField(
-        label=_("Approaches you work in"),
-        choices=APPROACHES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    approaches = _ticks(
+        _("Approaches you work in"),
+        APPROACHES,
         help_text=_("Counted when a client asks for an approach."),
     )
-    languages = forms.MultipleChoiceField(
-        label=_("Languages you work in"),
-        choices=LANGUAGES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    languages = _ticks(
+        _("Languages you work in"),
+        LANGUAGES,
         help_text=_(
             "At most %(n)d. When a client needs a language, only colleagues who work in it "
             "are offered."
@@ -98,17 +103,10 @@ class NeedsForm(forms.Form):
     """What the client needs, as the therapist and the client put it (sent by GET: the
     ranking changes nothing)."""
 
-    focus_areas = forms.MultipleChoiceField(
-        label=_("What the client comes for"),
-        choices=FOCUS_AREAS,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    approaches = forms.MultipleChoiceField(
-        label=_("Approaches the client asks for"),
-        choices=APPROACHES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    focus_areas = _ticks(_("What the client comes for"), FOCUS_AREAS)
+    approaches = _ticks(
+        _("Approaches the client asks for"),
+        APPROACHES,
         help_text=_("Optional: only if the client prefers a way of working."),
     )
     language = forms.ChoiceField(
