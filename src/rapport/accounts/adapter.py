@@ -40,6 +40,18 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         """Each role's landing page (a clinic admin may not open the caseload)."""
         return _landing_url(request)
 
+    def is_safe_url(self, url: str) -> bool:
+        """Whether ``url`` (a ``next`` after signing in or out) may be followed: a path, or
+        an address on the host this request came to, and over HTTPS when it came over
+        HTTPS. allauth also accepts every host of ALLOWED_HOSTS (and of
+        CSRF_TRUSTED_ORIGINS): with ".example.org" there, any subdomain of it, so a sign-in
+        link with ``next=https://evil.example.org/`` would send a clinician who has just
+        signed in to whoever holds that subdomain."""
+        request = allauth_context.request
+        return url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+
     def get_password_change_redirect_url(self, request: HttpRequest) -> str:
         """On to the user's work once the password is theirs, rather than back to the form:
         the page they were going to when the change was forced on them (the ``next`` of the
