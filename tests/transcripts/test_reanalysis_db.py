@@ -132,7 +132,7 @@ def test_the_rules_version_follows_the_lexicons_and_rules(tmp_path):
     package = Path(analysis.__file__).resolve().parent
     copy = tmp_path / "transcripts"
     shutil.copytree(package / "lexicons", copy / "lexicons")
-    for name in ("flags.py", "metrics.py"):
+    for name in ("flags.py", "metrics.py", "quality.py"):
         shutil.copy(package / name, copy / name)
     assert analysis.rules_digest(copy) == analysis.rules_version()
     lexicon = copy / "lexicons" / "small_talk.json"

@@ -114,17 +114,22 @@ class SessionAnalysis:
 
 @functools.cache
 def rules_version() -> str:
-    """Which flag and metric rules made an analysis: a digest of the lexicons and of the
-    modules that apply them. Stored with every analysis, so that a release that changes a
-    rule (a lexicon fix, a new threshold) finds the analyses made under the old one
-    (``rapport reanalyse-transcripts``), as a new coder or quality model does."""
+    """Which flag, metric and quality-estimate rules made an analysis: a digest of the
+    lexicons and of the modules that apply them. Stored with every analysis, so that a
+    release that changes a rule (a lexicon fix, a new threshold, the fewest therapist
+    utterances an estimate is rated on) finds the analyses made under the old one
+    (``rapport reanalyse-transcripts``), as a new coder or quality model does. The quality
+    model's coefficients have their own version (``quality_model_version``); quality.py
+    holds the rules around them (the features, which reasons are given, when the estimate
+    is not rated), and those shape what is stored too."""
     return rules_digest(Path(__file__).resolve().parent)
 
 
 def rules_digest(folder: Path) -> str:
-    """The digest of ``folder``'s flags.py, metrics.py and lexicons/*.json."""
+    """The digest of ``folder``'s flags.py, metrics.py, quality.py and lexicons/*.json."""
     digest = hashlib.sha256()
-    files = [folder / "flags.py", folder / "metrics.py", *sorted(folder.glob("lexicons/*.json"))]
+    rules = ("flags.py", "metrics.py", "quality.py")
+    files = [*(folder / name for name in rules), *sorted(folder.glob("lexicons/*.json"))]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return f"rules-{digest.hexdigest()[:12]}"
