@@ -28,6 +28,7 @@ from rapport.cli import CommandError, register
 if TYPE_CHECKING:
     from rapport.monitoring.calibration import CalibrationResult
     from rapport.monitoring.dropout_calibration import DropoutHistory
+    from rapport.monitoring.signals.dropout import DropoutModel
 
 __all__ = ["add_commands"]
 
@@ -60,7 +61,14 @@ def _today(text: str | None) -> dt.date | None:
         raise CommandError(f"--today must be a date like 2025-06-30, not {text!r}") from None
 
 
-def _print_human(results: list[dict[str, Any]]) -> None:
+def _print_human(results: list[dict[str, Any]], model: DropoutModel) -> None:
+    """Each client's signals, then the dropout estimate as the pages give it: a percentage
+    only from a model recalibrated on the clinic's ended episodes; otherwise the band in
+    words (signals.dropout._signal), as the uncalibrated number ranks clients but is no
+    chance."""
+    from rapport.monitoring.signals.dropout import _average, risk_band
+
+    calibrated = model.recalibrated_on is not None
     for entry in results:
         signals = entry["signals"]
         risk = entry.get("dropout_risk") or {}
@@ -70,9 +78,17 @@ def _print_human(results: list[dict[str, Any]]) -> None:
                 f"  session {signal['session']:>3}  {signal['kind']} ({signal['severity']}): "
                 f"{signal['explanation']}"
             )
-        if "probability" in risk:
+        if "probability" not in risk:
+            continue
+        band = risk_band(risk["probability"], model)
+        if calibrated:
             basis = f" ({risk['source']})" if risk.get("source") else ""
-            print(f"  estimated dropout risk: {risk['probability']:.0%}{basis}")
+            print(f"  estimated dropout risk: {band}, about {risk['probability']:.0%}{basis}")
+        else:
+            print(
+                f"  estimated dropout risk: {band} ({_average(model)}); no percentage: the "
+                "model is not calibrated on a clinic's own endings"
+            )
 
 
 # --- rapport signals ---------------------------------------------------------------------
@@ -103,7 +119,11 @@ def _signals_from_csv(path: str, today: dt.date | None) -> list[dict[str, Any]]:
         raise CommandError(f"{path}: cannot read the file: {error.strerror or error}") from None
 
 
-def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[str, Any]]:
+def _signals_from_database(
+    client_id: int, today: dt.date | None
+) -> tuple[list[dict[str, Any]], DropoutModel]:
+    """The client's signals, and the dropout model they were estimated with (the clinic's
+    recalibrated one, or the published one)."""
     from rapport.cli import _check_database, _setup_django
 
     _setup_django()
@@ -139,20 +159,23 @@ def _signals_from_database(client_id: int, today: dt.date | None) -> list[dict[s
         data.checkin_instrument,
         clinic_dropout_model(client.clinic_id),
     )
-    return [signals_for_series(data.series, config)]
+    return [signals_for_series(data.series, config)], config.dropout
 
 
 def cmd_signals(args: argparse.Namespace) -> None:
     today = _today(args.today)
     if args.from_csv:
-        results = _signals_from_csv(args.from_csv, today)
+        from rapport.monitoring.signals.dropout import DEFAULT_DROPOUT_MODEL
+
+        # A file has no clinic: its estimates come from the published model.
+        results, model = _signals_from_csv(args.from_csv, today), DEFAULT_DROPOUT_MODEL
     else:
-        results = _signals_from_database(args.client, today)
+        results, model = _signals_from_database(args.client, today)
     if args.json:
         json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        _print_human(results)
+        _print_human(results, model)
 
 
 # --- rapport recompute-alerts --------------------------------------------------------------
