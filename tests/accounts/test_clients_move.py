@@ -19,7 +19,7 @@ def test_the_admin_moves_a_leaving_therapists_clients_without_seeing_them(
     listing = http.get("/manage/users/").content.decode()
     assert f'href="/manage/users/{therapist_a.pk}/clients/"' in listing
     page = http.get(f"/manage/users/{therapist_a.pk}/clients/").content.decode()
-    assert "has 2 clients" in page
+    assert "has 2 current clients." in page
     assert '<button type="submit" class="primary">Move clients</button>' in page
     assert CANARY not in page and "Second Client" not in page  # a count, never who
 
@@ -67,7 +67,8 @@ def test_the_edit_page_of_a_therapist_with_clients_says_to_move_them_before_deac
     http = login(admin_user)
     page = http.get(f"/manage/users/{therapist_a.pk}/").content.decode()
     assert (
-        "has 1 client. Move the client to a colleague before making this account inactive" in page
+        "has 1 current client. Move the client to a colleague before making this account inactive"
+        in page
     )
     assert f'href="/manage/users/{therapist_a.pk}/clients/">Move clients</a>' in page
     assert CANARY not in page  # a count, never who

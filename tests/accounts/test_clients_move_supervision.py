@@ -39,7 +39,7 @@ def test_a_move_that_leaves_the_old_supervisor_without_the_clients_asks_first(
         Client.objects.filter(clinic=therapist_a.clinic)
     )
     assert (
-        "These 2 clients are supervised now by Supervisor; once with Therapist.B, by nobody. "
+        "The 2 current clients are supervised now by Supervisor; once with Therapist.B, by nobody. "
         "Supervisor will no longer see them, nor their alerts and risk answers." in page
     )
     assert "Move them anyway" in page

@@ -46,7 +46,7 @@ def sam(clinic) -> User:
 def test_the_edit_page_names_the_supervisor_who_still_sees_the_clients(login, admin_user, sam):
     page = _text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
     assert (
-        "sam@test.invalid has 1 client. Move the client to a colleague before making this "
+        "sam@test.invalid has 1 current client. Move the client to a colleague before making this "
         "account inactive: otherwise the client has no therapist. Morgan Lee (supervisor) "
         "still sees these clients; nobody else does. Move clients" in page
     )
@@ -58,7 +58,7 @@ def test_an_inactive_therapists_page_says_who_sees_the_clients_meanwhile(login, 
     User.objects.filter(pk=sam.pk).update(is_active=False)
     page = _text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
     assert (
-        "sam@test.invalid is inactive and still has 1 client, who has no therapist until "
+        "sam@test.invalid is inactive and still has 1 current client, who has no therapist until "
         "moved to a colleague. Morgan Lee (supervisor) still sees these clients; nobody else "
         "does." in page
     )

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from rapport.accounts import services
 from rapport.accounts.models import Role, User
 from rapport.accounts.selectors import (
+    ClientCounts,
     LeftBehind,
     SupervisorsOf,
     left_behind_by_deactivation,
@@ -541,7 +542,7 @@ class ClientsMoveForm(ConfirmTick, forms.Form):
 
     to_user = _ColleagueWithSupervisorsField(label=_("Move them to"), queryset=User.objects.none())
 
-    def __init__(self, *args, from_user, client_count: int, **kwargs):
+    def __init__(self, *args, from_user, client_counts: ClientCounts, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["to_user"]).queryset = (
             User.objects.filter(
@@ -568,7 +569,7 @@ class ClientsMoveForm(ConfirmTick, forms.Form):
                     label=_("Move them anyway"),
                     required=False,
                     help_text=supervision_change_warning(
-                        self.supervision_change, to_user=target, count=client_count
+                        self.supervision_change, to_user=target, counts=client_counts
                     ),
                 ),
                 about=str(target.pk),
@@ -582,14 +583,35 @@ class ClientsMoveForm(ConfirmTick, forms.Form):
             return None
 
 
-def supervision_change_warning(change, *, to_user: User, count: int) -> str:
+def client_counts_text(counts: ClientCounts) -> str:
+    """ "12 current and 3 former clients", "1 current client", "no clients": how many of a
+    colleague's clients their caseload lists and how many it lists as former, as the users
+    list counts them. One total ("15 clients") read as a caseload larger than theirs."""
+    if counts.current and counts.former:
+        return ngettext(
+            "%(current)d current and %(former)d former client",
+            "%(current)d current and %(former)d former clients",
+            counts.total,
+        ) % {"current": counts.current, "former": counts.former}
+    if counts.current:
+        return ngettext("%(count)d current client", "%(count)d current clients", counts.current) % {
+            "count": counts.current
+        }
+    if counts.former:
+        return ngettext("%(count)d former client", "%(count)d former clients", counts.former) % {
+            "count": counts.former
+        }
+    return str(_("no clients"))
+
+
+def supervision_change_warning(change, *, to_user: User, counts: ClientCounts) -> str:
     """What the move changes for supervision, before it is made."""
     text = ngettext(
         "This client is supervised now by %(before)s; once with %(to)s, by %(after)s.",
-        "These %(count)d clients are supervised now by %(before)s; once with %(to)s, by %(after)s.",
-        count,
+        "The %(clients)s are supervised now by %(before)s; once with %(to)s, by %(after)s.",
+        counts.total,
     ) % {
-        "count": count,
+        "clients": client_counts_text(counts),
         "before": staff_names(change.before.seeing),
         "to": to_user,
         "after": staff_names(change.after.seeing),

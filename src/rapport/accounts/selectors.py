@@ -22,6 +22,7 @@ __all__ = [
     "ACCESS_HISTORY_DAYS",
     "ClientCounts",
     "client_counts_by_therapist",
+    "client_counts_of",
     "LeftBehind",
     "access_notices_recent",
     "access_notices_unseen",
@@ -179,12 +180,22 @@ class ClientCounts:
 
 
 def client_counts_by_therapist(clinic) -> dict[int, ClientCounts]:
-    """Each colleague's ``ClientCounts`` in ``clinic`` by user id (none listed: no client).
-    Former as ``clinic.selectors.CaseloadRow.is_former``: an episode, and none open."""
+    """Each colleague's ``ClientCounts`` in ``clinic`` by user id (none listed: no client)."""
+    return _client_counts(Client.objects.filter(therapist__clinic_id=clinic.pk))
+
+
+def client_counts_of(user: User) -> ClientCounts:
+    """``user``'s ``ClientCounts``: every client "Move clients" moves, current and former
+    apart, for the clinic admin (counts, never who)."""
+    return _client_counts(user.clients.all()).get(user.pk, ClientCounts())
+
+
+def _client_counts(clients: QuerySet[Client]) -> dict[int, ClientCounts]:
+    """The ``ClientCounts`` of ``clients`` by therapist id. Former as
+    ``clinic.selectors.CaseloadRow.is_former``: an episode, and none open."""
     episodes = Episode.objects.filter(client=OuterRef("pk"))
     rows = (
-        Client.objects.filter(therapist__clinic_id=clinic.pk)
-        .annotate(
+        clients.annotate(
             has_episode=Exists(episodes),
             has_open_episode=Exists(episodes.exclude(phase=Phase.CLOSED)),
         )

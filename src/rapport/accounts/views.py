@@ -25,6 +25,7 @@ from rapport.accounts.forms import (
     SupervisionForm,
     UserCreateForm,
     UserEditForm,
+    client_counts_text,
     deactivation_done,
     other_supervisors_of,
     staff_names,
@@ -43,6 +44,7 @@ from rapport.accounts.selectors import (
     ClientCounts,
     access_notices_recent,
     client_counts_by_therapist,
+    client_counts_of,
     supervision_links_in_clinic_of,
     supervision_links_seeing_clients_of,
     supervision_links_suspended_over,
@@ -141,7 +143,7 @@ def user_create(request):
 def user_edit(request, user_id):
     user = _user_in_my_clinic(request, user_id)
     initial = {f: getattr(user, f) for f in ("full_name", "role", "is_trainee", "is_active")}
-    count = user.clients.count()
+    counts = client_counts_of(user)
     # Read before the save changes them: the page and the message describe the account
     # as the admin found it.
     note = supervision_links_note(
@@ -165,7 +167,7 @@ def user_edit(request, user_id):
 
     # Unticking "Active" over clients in care asks for a tick whose text says all this
     # (the count, who still sees them, the move): said again above the form, it read twice.
-    context = {} if form.left_behind else _clients_left_behind(user, count)
+    context = {} if form.left_behind else _clients_left_behind(user, counts)
     if note:
         context["intro"] = f"{context['intro']} {note}" if "intro" in context else note
     return service_form_page(
@@ -179,29 +181,29 @@ def user_edit(request, user_id):
     )
 
 
-def _clients_left_behind(user: User, count: int) -> dict:
+def _clients_left_behind(user: User, counts: ClientCounts) -> dict:
     """Made inactive, a therapist's clients have no therapist: say so where the admin
     unticks "Active", with who still sees them (their supervisors: clinic.selectors opens
     a supervisee's clients whether or not the supervisee is active) and the way to move
-    them (a count, never who)."""
-    if not count:
+    them (counts, current and former apart as on the users list, never who)."""
+    if not counts:
         return {}
-    names = {"email": user.email, "count": count}
+    names = {"email": user.email, "clients": client_counts_text(counts)}
     if user.is_active:
         text = ngettext(
-            "%(email)s has %(count)d client. Move the client to a colleague before making "
+            "%(email)s has %(clients)s. Move the client to a colleague before making "
             "this account inactive: otherwise the client has no therapist.",
-            "%(email)s has %(count)d clients. Move them to a colleague before making this "
+            "%(email)s has %(clients)s. Move them to a colleague before making this "
             "account inactive: otherwise they have no therapist.",
-            count,
+            counts.total,
         )
     else:
         text = ngettext(
-            "%(email)s is inactive and still has %(count)d client, who has no therapist "
+            "%(email)s is inactive and still has %(clients)s, who has no therapist "
             "until moved to a colleague.",
-            "%(email)s is inactive and still has %(count)d clients, who have no therapist "
+            "%(email)s is inactive and still has %(clients)s, who have no therapist "
             "until moved to a colleague.",
-            count,
+            counts.total,
         )
     return {
         "intro": f"{text % names} {still_seeing(supervisors_of(user))}",
@@ -219,8 +221,8 @@ def clients_move(request, user_id):
     admin sees how many, never who (DESIGN §5), and who supervises them before and after:
     a supervisor who loses them would otherwise not know their alerts went elsewhere."""
     user = _user_in_my_clinic(request, user_id)
-    count = user.clients.count()
-    form = ClientsMoveForm(request.POST or None, from_user=user, client_count=count)
+    counts = client_counts_of(user)
+    form = ClientsMoveForm(request.POST or None, from_user=user, client_counts=counts)
 
     def move(data):
         moved = services.clients_move(
@@ -240,12 +242,12 @@ def clients_move(request, user_id):
         return moved
 
     intro = ngettext(
-        "%(email)s has %(count)d client. Their new therapist sees their record, alerts "
+        "%(email)s has %(clients)s. Their new therapist sees their record, alerts "
         "and check-ins from now on; the move is in each client's audit trail.",
-        "%(email)s has %(count)d clients. Their new therapist sees their records, alerts "
+        "%(email)s has %(clients)s. Their new therapist sees their records, alerts "
         "and check-ins from now on; the move is in each client's audit trail.",
-        count,
-    ) % {"email": user.email, "count": count}
+        counts.total,
+    ) % {"email": user.email, "clients": client_counts_text(counts)}
     return service_form_page(
         request,
         form,
