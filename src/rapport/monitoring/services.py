@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring import series as _series
 from rapport.monitoring.current import LATE_KEY, CurrentSignal, current_signals
+from rapport.monitoring.current import _dropout as _dropout_signals
 from rapport.monitoring.dropout_calibration import clinic_dropout_models, dropout_model_to_json
 from rapport.monitoring.instruments import CHECKIN, kind_of
 from rapport.monitoring.models import (
@@ -47,7 +48,12 @@ from rapport.monitoring.news import news_since, seen_now, shown_version
 from rapport.monitoring.news import reason as news_reason
 from rapport.monitoring.selectors import late_seen, passed_over
 from rapport.monitoring.series import EpisodeSeries, detector_config, load_inputs, load_many
-from rapport.monitoring.signals import DropoutModel, TrajectoryModel
+from rapport.monitoring.signals import (
+    DetectorConfig,
+    DropoutModel,
+    TrajectoryModel,
+    series_as_of,
+)
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
 
 if TYPE_CHECKING:  # the fitting code (pandas, statsmodels) stays out of the web process
@@ -140,7 +146,13 @@ def _sync(
     now: dt.datetime,
     actor,
     late_seen: Mapping[str, Alert] | None = None,
+    dropout_began: Callable[[str, int], int | None] | None = None,
 ) -> SyncResult:
+    """Bring the episode's ``active`` alerts in line with its ``current`` signals.
+
+    ``dropout_began(key, before)``: the earliest session before ``before`` from which the
+    dropout risk has had this key at every session (``_dropout_began``), to correct an
+    onset stored before the onset was kept (below)."""
     episode = episode_series.episode
     today = timezone.localdate(now)
     result = SyncResult(episodes=1)
@@ -182,6 +194,15 @@ def _sync(
             # card's "since session 3" became "since session 4" at every session held,
             # for a risk unchanged since session 3. (Other kinds' keys hold their onset.)
             fields["onset_session"] = alert.onset_session
+            if kind == "dropout_risk" and dropout_began is not None:
+                # An alert stored before that kept the last session its onset had moved
+                # to: where the series shows the same risk at the sessions before it, the
+                # instance began there. Only ever earlier, and not news (``_news`` reads
+                # the estimate and its reasons, which are unchanged): the card's "since
+                # session N" is put right, nothing is raised again.
+                began = dropout_began(alert.signal_key, alert.onset_session)
+                if began is not None and began < alert.onset_session:
+                    fields["onset_session"] = began
         news = _news(alert, item, today)
         changes = [name for name, value in fields.items() if getattr(alert, name) != value]
         new_instance = "signal_key" in changes
@@ -438,22 +459,53 @@ class Prepared:
     now: dt.datetime
 
 
+def _config(
+    item: EpisodeSeries,
+    trajectories: dict[int, dict[str, TrajectoryModel]],
+    dropout: dict[int, DropoutModel | None],
+) -> DetectorConfig:
+    clinic_id = item.episode.client.clinic_id
+    if clinic_id not in trajectories:
+        trajectories[clinic_id] = clinic_trajectories(clinic_id)
+    return detector_config(
+        item.series.instruments,
+        trajectories[clinic_id],
+        item.checkin_instrument,
+        dropout[clinic_id],
+    )
+
+
 def _signals(
     item: EpisodeSeries,
     dismissed: set[tuple[str, str]] | frozenset[tuple[str, str]],
     trajectories: dict[int, dict[str, TrajectoryModel]],
     dropout: dict[int, DropoutModel | None],
 ) -> dict[str, CurrentSignal]:
-    clinic_id = item.episode.client.clinic_id
-    if clinic_id not in trajectories:
-        trajectories[clinic_id] = clinic_trajectories(clinic_id)
-    config = detector_config(
-        item.series.instruments,
-        trajectories[clinic_id],
-        item.checkin_instrument,
-        dropout[clinic_id],
-    )
-    return current_signals(item.series, config, dismissed)
+    return current_signals(item.series, _config(item, trajectories, dropout), dismissed)
+
+
+def _dropout_began(
+    item: EpisodeSeries, config: DetectorConfig, key: str, before: int
+) -> int | None:
+    """The earliest session before ``before`` from which the dropout risk has had ``key``
+    (the same estimate band and reasons) at every attended session up to ``before``, each
+    judged as the series stood at the end of that session's day (``series_as_of``, as
+    the recalibration reads an episode); None when the session before already differs.
+
+    Dropout risk is judged as of the latest session, so the detector has no history to
+    take an onset from (the other kinds do, ``current._onset``); the alert keeps the
+    session its instance was raised at (``_sync``). Before it did, that onset moved to the
+    latest session at every recompute, and this replay is how such a stored onset is put
+    right. It walks back one session at a time and usually stops at the first."""
+    series = item.series
+    attended = [a for a in series.attendance if a.status == "attended" and a.session < before]
+    began = None
+    for point in reversed(attended):
+        found = _dropout_signals(series_as_of(series, point), config)
+        if not any(signal.key == key for signal in found):
+            break
+        began = point.session
+    return began
 
 
 def alerts_prepare(
@@ -565,6 +617,10 @@ def alerts_recompute_many(
                 current = before.current  # nothing it was computed from has changed
             else:
                 current = _signals(item, dismissed[item.episode.pk], known, dropout)
+
+            def began(key: str, before: int, item: EpisodeSeries = item) -> int | None:
+                return _dropout_began(item, _config(item, known, dropout), key, before)
+
             result.add(
                 _sync(
                     item,
@@ -574,6 +630,7 @@ def alerts_recompute_many(
                     now=now,
                     actor=actor,
                     late_seen=seen_late_rows[item.episode.pk],
+                    dropout_began=began,
                 )
             )
         # Reading a client's responses to compute signals is a read of client data.
