@@ -59,14 +59,16 @@ from rapport.measures.errors import InstrumentNotFound
 # -- the client's page --------------------------------------------------------------------
 
 
-def _unavailable(request, status: int, *, checkin=None, risk: bool = False):
+def _unavailable(request, status: int, *, checkin=None, risk: bool = False, unreadable=False):
     """The calm "cannot be used" page. With ``risk`` (a refused submission of ``checkin``
     that answered a risk item at risk) it also holds the crisis section naming the clinic.
+    With ``unreadable`` (a refused form without a usable key, :func:`_refused`) it says the
+    form must be filled in again, and where to get help, whatever the form answered.
     For a tablet link it also offers the therapist's way back (:func:`_tablet_context`):
     tablet mode signed them out, and this page otherwise left them with no way to any staff
     page. It names nobody, as on the thank-you page."""
-    context = {"risk": risk, **_tablet_context(checkin)}
-    if risk:
+    context = {"risk": risk, "unreadable": unreadable, **_tablet_context(checkin)}
+    if risk or unreadable:
         context |= _help_context(checkin.client.clinic)
     response = render(request, "checkins/unavailable.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
@@ -228,7 +230,15 @@ def _refused(request, checkin, form, status: str):
     key: Reload or Forward re-posting it) gets the page a form without a risk answer gets,
     byte for byte, as a repeat on the thank-you page does (:func:`_thanks`): on a shared
     device the next person to press Reload must not learn that the last one answered a risk
-    item at risk."""
+    item at risk.
+
+    A form without a usable key (missing or malformed: a tampered or very old page) cannot
+    be told apart from its own Reload, so its page never shows the crisis section: every
+    send of it got it, and the next person to press Reload on a shared device learnt that
+    the last one answered a risk item at risk. Its page is the same whatever it answered
+    (the clinic's crisis contacts, which depend on no answer, and a plain word that the
+    form must be filled in again); its risk answer still reaches the therapist as a notice.
+    """
     form_key = request.POST.get("form_key", "")
     risk_items = form.endorsed_risk()
     if status == "used" and services.is_stored_submission(checkin, form_key):
@@ -239,21 +249,28 @@ def _refused(request, checkin, form, status: str):
     refusal = services.checkin_refused(
         checkin=checkin, form_key=form_key, risk_items=risk_items, reason=status, request=request
     )
-    risk = bool(risk_items) and not refusal.repeat
+    unreadable = not services.valid_form_key(form_key)
+    risk = bool(risk_items) and not refusal.repeat and not unreadable
     if status == "used":
-        return _not_sent(request, checkin, risk=risk)
-    return _unavailable(request, 410, checkin=checkin, risk=risk)
+        return _not_sent(request, checkin, risk=risk, unreadable=unreadable)
+    return _unavailable(request, 410, checkin=checkin, risk=risk, unreadable=unreadable)
 
 
-def _not_sent(request, checkin, *, risk: bool):
+def _not_sent(request, checkin, *, risk: bool, unreadable: bool = False):
     """Another form sent on a link already used for other answers (a second tab or device):
     say honestly that these answers were not sent. With ``risk`` (this form answered a risk
     item at risk, and this is its first send) the crisis section names the clinic, as the
-    "cannot be used" page does; only this request shows it, drawn from what it carried."""
+    "cannot be used" page does; only this request shows it, drawn from what it carried.
+    With ``unreadable`` (no usable form key) it also says the form could not be checked."""
     page = render(
         request,
         "checkins/not_sent.html",
-        {"risk": risk, **_help_context(checkin.client.clinic), **_tablet_context(checkin)},
+        {
+            "risk": risk,
+            "unreadable": unreadable,
+            **_help_context(checkin.client.clinic),
+            **_tablet_context(checkin),
+        },
         status=410,
     )
     page["X-Robots-Tag"] = "noindex"
