@@ -82,3 +82,22 @@ def test_the_pages_after_send_have_44_px_crisis_numbers(
     phone_360.goto(url)  # the link again: "Your answers were already sent"
     phone_360.get_by_role("heading", name="If you need help now").wait_for()
     assert_tel_targets(phone_360)
+
+
+def test_the_not_sent_page_has_44_px_crisis_numbers(
+    phone_360, live_server, client_a, crisis_contacts
+):
+    """A second tab's risk answer on a link already used: "These answers were not sent"."""
+    _, token = make_link(client_a, "phq9")
+    url = f"{live_server.url}/c/{token}/"
+    second = phone_360.context.new_page()
+    second.goto(url)
+    phone_360.goto(url)
+    fill_phq9(phone_360, item9="Not at all")
+    phone_360.get_by_role("button", name="Send my answers").click()
+    phone_360.get_by_role("heading", level=1, name="Thank you").wait_for()
+    fill_phq9(second, item9="Several days")
+    second.get_by_role("button", name="Send my answers").click()
+    second.get_by_role("heading", name="If you are struggling right now").wait_for()
+    assert "These answers were not sent" in second.content()
+    assert_tel_targets(second)
