@@ -54,20 +54,23 @@ def test_the_move_page_counts_current_and_former_clients_apart(
     assert set(Client.objects.filter(therapist=therapist_b)) == set(moving)
 
 
-def test_a_move_that_changes_supervision_counts_them_apart_in_the_box_to_tick(
+def test_a_move_that_changes_supervision_counts_them_apart_before_and_after(
     login, admin_user, supervisor, therapist_a, therapist_b
 ):
     _caseload_of(therapist_a, current=1, former=1)
 
-    page = login(admin_user).post(
-        f"/manage/users/{therapist_a.pk}/clients/", {"to_user": therapist_b.pk}
-    )
+    http = login(admin_user)
+    url = f"/manage/users/{therapist_a.pk}/clients/"
+    page = http.post(url, {"to_user": therapist_b.pk})
 
     assert page.status_code == 400
     assert (
         "The 1 current and 1 former clients are supervised now by Supervisor; once with"
         in _text(page)
     )
+    tick = {"to_user": therapist_b.pk, "supervision_change_accepted": "on"}
+    done = http.post(url, {**tick, "confirmed_for": therapist_b.pk}, follow=True)
+    assert "The 1 current and 1 former clients are now supervised by nobody" in _text(done)
 
 
 def test_the_edit_page_counts_them_apart_too(login, admin_user, therapist_a):

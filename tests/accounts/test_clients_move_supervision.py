@@ -60,7 +60,7 @@ def test_a_move_that_leaves_the_old_supervisor_without_the_clients_asks_first(
     assert Client.objects.filter(therapist=therapist_b).count() == 2
     assert "Clients moved." in page
     assert (
-        "The 2 clients are now supervised by nobody (before: Supervisor). "
+        "The 2 current clients are now supervised by nobody (before: Supervisor). "
         "No longer seeing them: Supervisor; let them know." in page
     )
     assert CANARY not in page and "Second Client" not in page

@@ -638,15 +638,23 @@ def supervision_change_warning(change, *, to_user: User, counts: ClientCounts) -
     return text
 
 
-def supervision_change_done(change, *, to_user: User, count: int) -> str:
+def supervision_change_done(
+    change, *, to_user: User, count: int, counts: ClientCounts | None = None
+) -> str:
     """What the move changed for supervision, once made: whoever lost sight of the
-    clients should hear it from the admin."""
+    clients should hear it from the admin. ``count`` clients moved; ``counts``, when it
+    holds them, says how many were current and how many former."""
+    clients = (
+        client_counts_text(counts)
+        if counts and counts.total == count
+        else ngettext("%(count)d client", "%(count)d clients", count) % {"count": count}
+    )
     text = ngettext(
         "The client is now supervised by %(after)s (before: %(before)s).",
-        "The %(count)d clients are now supervised by %(after)s (before: %(before)s).",
+        "The %(clients)s are now supervised by %(after)s (before: %(before)s).",
         count,
     ) % {
-        "count": count,
+        "clients": clients,
         "before": staff_names(change.before.seeing),
         "after": staff_names(change.after.seeing),
     }

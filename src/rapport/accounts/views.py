@@ -236,7 +236,11 @@ def clients_move(request, user_id):
             messages.warning(
                 request,
                 supervision_change_done(
-                    form.supervision_change, to_user=data["to_user"], count=moved
+                    form.supervision_change,
+                    to_user=data["to_user"],
+                    # As counted on the page, unless the move found another number.
+                    counts=counts if counts.total == moved else ClientCounts(),
+                    count=moved,
                 ),
             )
         return moved
