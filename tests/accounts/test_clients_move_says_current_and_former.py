@@ -64,13 +64,12 @@ def test_a_move_that_changes_supervision_counts_them_apart_before_and_after(
     page = http.post(url, {"to_user": therapist_b.pk})
 
     assert page.status_code == 400
-    assert (
-        "The 1 current and 1 former clients are supervised now by Supervisor; once with"
-        in _text(page)
+    assert "The 1 current and 1 former client are supervised now by Supervisor; once with" in _text(
+        page
     )
     tick = {"to_user": therapist_b.pk, "supervision_change_accepted": "on"}
     done = http.post(url, {**tick, "confirmed_for": therapist_b.pk}, follow=True)
-    assert "The 1 current and 1 former clients are now supervised by nobody" in _text(done)
+    assert "The 1 current and 1 former client are now supervised by nobody" in _text(done)
 
 
 def test_the_edit_page_counts_them_apart_too(login, admin_user, therapist_a):
@@ -83,7 +82,9 @@ def test_the_edit_page_counts_them_apart_too(login, admin_user, therapist_a):
     ("current", "former", "said"),
     [
         (12, 3, "12 current and 3 former clients"),
-        (1, 1, "1 current and 1 former clients"),
+        (1, 1, "1 current and 1 former client"),
+        (12, 1, "12 current and 1 former client"),
+        (1, 3, "1 current and 3 former clients"),
         (1, 0, "1 current client"),
         (2, 0, "2 current clients"),
         (0, 1, "1 former client"),

@@ -57,7 +57,7 @@ def test_the_set_up_on_the_tablet_keeps_the_codes_off_it_and_returns_to_the_clie
         page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
         secret = page.locator("#authenticator_secret").input_value()
         page.locator("input[name=code]").fill(_code(secret))
-        page.get_by_role("button", name="Activate").click()
+        page.get_by_role("button", name="Turn on two-factor authentication").click()
         page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/$"))
 
         # No code on screen, nothing to download or make anew; where to see them instead.

@@ -591,7 +591,8 @@ def client_counts_text(counts: ClientCounts) -> str:
         return ngettext(
             "%(current)d current and %(former)d former client",
             "%(current)d current and %(former)d former clients",
-            counts.total,
+            # The noun agrees with the number next to it: "12 current and 1 former client".
+            counts.former,
         ) % {"current": counts.current, "former": counts.former}
     if counts.current:
         return ngettext("%(count)d current client", "%(count)d current clients", counts.current) % {
