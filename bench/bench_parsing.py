@@ -15,83 +15,43 @@ is what to compare.
 
 from __future__ import annotations
 
-import argparse
-import functools
-import json
 import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "src"))
-
-from rapport.transcripts.forms import MAX_UPLOAD_BYTES  # noqa: E402
-from rapport.transcripts.parsing import parse_transcript  # noqa: E402
+# What the parser benchmarks share (this folder is on sys.path; it puts src there too).
+from _timing import SENTENCES, SIZE, arguments, best_of, report, vtt_session
+from rapport.transcripts.forms import MAX_UPLOAD_BYTES
 
 __all__ = ["main", "monologue_txt", "session_vtt"]
-
-_LINES = (
-    "I keep thinking about what you said last week about the evenings.",
-    "So the evenings are when it gets hardest.",
-    "Yes, and then I pick up the phone and scroll for hours.",
-    "What would you like those evenings to look like instead?",
-)
-
-
-def _clock(seconds: float) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
 
 
 def session_vtt(size: int) -> bytes:
     """A two-speaker WebVTT session of about ``size`` bytes, turns alternating."""
-    parts = ["WEBVTT", ""]
-    total, cue = 8, 0
-    while total < size:
-        speaker = "Therapist" if cue % 2 == 0 else "Client"
-        block = (
-            f"{cue + 1}\n{_clock(cue * 4.0)} --> {_clock(cue * 4.0 + 3.5)}\n"
-            f"<v {speaker}>{_LINES[cue % len(_LINES)]}</v>\n"
-        )
-        parts.append(block)
-        total += len(block) + 1
-        cue += 1
-    return "\n".join(parts).encode()
+    return vtt_session(size, ("Therapist", "Client"), turn_cues=1)
 
 
 def monologue_txt(size: int) -> bytes:
     """Plain text of about ``size`` bytes: one opening line, then the client's monologue,
     every line unlabeled (so every line continues the same turn)."""
-    lines = ["Therapist: How has the week been?", f"Client: {_LINES[0]}"]
+    lines = ["Therapist: How has the week been?", f"Client: {SENTENCES[0]}"]
     total = sum(len(line) + 1 for line in lines)
     while total < size:
-        line = _LINES[len(lines) % len(_LINES)]
+        line = SENTENCES[len(lines) % len(SENTENCES)]
         lines.append(line)
         total += len(line) + 1
     return "\n".join(lines).encode()
 
 
-def _best_of(repeats: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def _measure(name: str, make: Callable[[int], bytes], filename: str, repeats: int) -> dict:
-    small, large = make(MAX_UPLOAD_BYTES // 4), make(MAX_UPLOAD_BYTES - 1024)
+    small, large = make(MAX_UPLOAD_BYTES // 4), make(SIZE)
     # Reading, not the limits, is measured: 2 MB of one-cue turns is past MAX_TURNS, and 2 MB
     # of monologue lines past MAX_ENTRIES (bench/parser_limits.py times refusing them).
-    parse = functools.partial(
-        parse_transcript, filename=filename, max_turns=sys.maxsize, max_entries=sys.maxsize
-    )
-    parse(small)  # warm-up: caches built on first use
-    small_s = _best_of(repeats, lambda: parse(small))
-    large_s = _best_of(repeats, lambda: parse(large))
+    limits = {"max_turns": sys.maxsize, "max_entries": sys.maxsize}
+    best_of(small, filename, 1, **limits)  # warm-up: caches built on first use
+    small_s, _ = best_of(small, filename, repeats, **limits)
+    large_s, outcome = best_of(large, filename, repeats, **limits)
+    if not outcome.startswith("read"):
+        raise SystemExit(f"{name}: the file was refused ({outcome}), so nothing was timed")
     return {
         "case": name,
         "quarter_limit_bytes": len(small),
@@ -103,15 +63,12 @@ def _measure(name: str, make: Callable[[int], bytes], filename: str, repeats: in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv, repeats=3)
     results = [
         _measure("webvtt_session", session_vtt, "session.vtt", args.repeats),
         _measure("text_monologue", monologue_txt, "session.txt", args.repeats),
     ]
-    print(json.dumps({"benchmark": "transcript_parsing", "results": results}, indent=2))
-    return 0
+    return report({"benchmark": "transcript_parsing", "results": results}, 0)
 
 
 if __name__ == "__main__":

@@ -24,18 +24,11 @@ than ``--limit`` times the ordinary session, or grows faster than linearly (grow
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "src"))
-
-from rapport.transcripts.forms import MAX_UPLOAD_BYTES  # noqa: E402
-from rapport.transcripts.parsing import MAX_TURNS, TranscriptError, parse_transcript  # noqa: E402
+# What the parser benchmarks share (this folder is on sys.path; it puts src there too).
+from _timing import SIZE, arguments, best_of, ordinary_session, report, until, warm_up
+from rapport.transcripts.parsing import MAX_TURNS
 
 __all__ = ["CASES", "main"]
 
@@ -52,44 +45,7 @@ def _repeat(head: bytes, unit: bytes, size: int, tail: bytes = b"") -> bytes:
 
 def _lines(make: Callable[[int], str], size: int, head: str = "") -> bytes:
     """``head``, then lines ``make(0)``, ``make(1)``... up to about ``size`` bytes."""
-    parts, total, n = [head], len(head), 0
-    while total < size:
-        line = make(n) + "\n"
-        parts.append(line)
-        total += len(line)
-        n += 1
-    return "".join(parts).encode()
-
-
-_SENTENCES = (
-    "I keep thinking about what you said last week about the evenings.",
-    "So the evenings are when it gets hardest.",
-    "Yes, and then I pick up the phone and scroll for hours.",
-    "What would you like those evenings to look like instead?",
-)
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:06.3f}"
-
-
-def ordinary_session(size: int) -> bytes:
-    """A two-speaker WebVTT session as Teams exports it (voice tags, cue ids), turns of six
-    caption cues, so that 2 MB (some 3,700 turns) stays under MAX_TURNS: the ordinary file
-    must be read, not refused."""
-    parts, total, cue = ["WEBVTT\n"], 7, 0
-    while total < size:
-        speaker = "Jo Counsellor" if (cue // 6) % 2 == 0 else "Robin"
-        block = (
-            f"\n{cue + 1}\n{_clock(cue * 4.0)} --> {_clock(cue * 4.0 + 3.5)}\n"
-            f"<v {speaker}>{_SENTENCES[cue % len(_SENTENCES)]}</v>\n"
-        )
-        parts.append(block)
-        total += len(block)
-        cue += 1
-    return "".join(parts).encode()
+    return until(size, lambda i: make(i) + "\n", head)
 
 
 def _distinct_speakers(size: int) -> bytes:
@@ -134,32 +90,14 @@ CASES: dict[str, tuple[str, Callable[[int], bytes]]] = {
 }
 
 
-def _time(data: bytes, filename: str, repeats: int) -> tuple[float, str]:
-    """Best time of ``repeats`` parses, and the outcome: turns read, or the error."""
-    best, outcome = float("inf"), ""
-    for _ in range(repeats):
-        start = time.perf_counter()
-        try:
-            parsed = parse_transcript(data, filename, max_bytes=MAX_UPLOAD_BYTES)
-            outcome = f"{len(parsed.turns)} turns, {len(parsed.speakers)} speakers"
-        except TranscriptError as error:
-            outcome = type(error).__name__
-        best = min(best, time.perf_counter() - start)
-    return best, outcome
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--limit", type=float, default=15.0)
-    args = parser.parse_args(argv)
-    size = MAX_UPLOAD_BYTES - 1024
-    parse_transcript(ordinary_session(size // 8), "warm.vtt")  # caches built on first use
-    baseline, baseline_outcome = _time(ordinary_session(size), "session.vtt", args.repeats)
+    args = arguments(__doc__, argv, limit=15.0, repeats=2)
+    warm_up()
+    baseline, baseline_outcome = best_of(ordinary_session(SIZE), "session.vtt", args.repeats)
     results, failed = [], 0
     for name, (filename, make) in CASES.items():
-        limit_s, outcome = _time(make(size), filename, args.repeats)
-        quarter_s, _ = _time(make(size // 4), filename, args.repeats)
+        limit_s, outcome = best_of(make(SIZE), filename, args.repeats)
+        quarter_s, _ = best_of(make(SIZE // 4), filename, args.repeats)
         ratio = limit_s / baseline
         growth = limit_s / max(quarter_s, 1e-6)
         # Growth is noise when both times are a few milliseconds.
@@ -175,16 +113,17 @@ def main(argv: list[str] | None = None) -> int:
                 "slow": slow,
             }
         )
-    report = {
-        "benchmark": "parser_worst_case",
-        "bytes": size,
-        "max_turns": MAX_TURNS,
-        "ordinary_session": {"seconds": round(baseline, 3), "outcome": baseline_outcome},
-        "results": results,
-        "slow_cases": failed,
-    }
-    print(json.dumps(report, indent=2))
-    return 1 if failed else 0
+    return report(
+        {
+            "benchmark": "parser_worst_case",
+            "bytes": SIZE,
+            "max_turns": MAX_TURNS,
+            "ordinary_session": {"seconds": round(baseline, 3), "outcome": baseline_outcome},
+            "results": results,
+            "slow_cases": failed,
+        },
+        failed,
+    )
 
 
 if __name__ == "__main__":
