@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _env import throwaway_environment
+from _env import p95, throwaway_environment, time_page
 
 CLIENTS_PER_CLINIC = 240
 DEEP = 10_000
@@ -108,28 +108,10 @@ def _plan(sql: str) -> list[str]:
 
 
 def _time_page(http, path: str, requests: int) -> tuple[list[float], int, bool, list]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):  # warm caches (templates, registry, connection)
-        assert http.get(path).status_code == 200, path
-    with CaptureQueriesContext(connection) as queries:
-        http.get(path)
-    # Read now: the next request resets Django's query log.
-    query_count = len(queries.captured_queries)
-    counts = any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
-    plans = [_plan(q["sql"]) for q in queries.captured_queries if "audit_auditevent" in q["sql"]]
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = http.get(path)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200, path
-    return times, query_count, counts, plans
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
+    times, queries = time_page(http, path, requests)
+    counts = any("COUNT(" in q["sql"].upper() for q in queries)
+    plans = [_plan(q["sql"]) for q in queries if "audit_auditevent" in q["sql"]]
+    return times, len(queries), counts, plans
 
 
 def _deep_page_path(admin) -> str:
@@ -193,12 +175,12 @@ def audit_bench(rows: int, requests: int) -> dict:
     other.force_login(therapist)
     baseline, baseline_queries, _, _ = _time_page(other, "/clients/new/", requests)
     report["baseline_p50_ms"] = round(statistics.median(baseline) * 1000, 1)
-    report["baseline_p95_ms"] = round(_p95(baseline) * 1000, 1)
+    report["baseline_p95_ms"] = round(p95(baseline) * 1000, 1)
     report["baseline_queries"] = baseline_queries
     for name, times in measured.items():
         report[f"{name}_p50_ms"] = round(statistics.median(times) * 1000, 1)
-        report[f"{name}_p95_ms"] = round(_p95(times) * 1000, 1)
-        report[f"{name}_p95_vs_baseline_p95"] = round(_p95(times) / _p95(baseline), 1)
+        report[f"{name}_p95_ms"] = round(p95(times) * 1000, 1)
+        report[f"{name}_p95_vs_baseline_p95"] = round(p95(times) / p95(baseline), 1)
     return report
 
 

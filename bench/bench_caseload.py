@@ -53,7 +53,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _env import throwaway_environment
+from _env import p95, throwaway_environment, time_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,26 +165,8 @@ def _seed(
 
 
 def _time_page(http, path: str, requests: int) -> tuple[list[float], int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):  # warm caches (templates, registry, connection)
-        assert http.get(path).status_code == 200, path
-    with CaptureQueriesContext(connection) as queries:
-        http.get(path)
-    # Read now: the next request resets Django's query log.
-    query_count = len(queries.captured_queries)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = http.get(path)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200, path
-    return times, query_count
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
+    times, queries = time_page(http, path, requests)
+    return times, len(queries)
 
 
 def _setup() -> None:
@@ -227,10 +209,10 @@ def caseload_bench(clients: int, sessions: int, requests: int) -> dict:
         "recompute_alerts_episodes_per_second": round(result.episodes / recompute, 1),
         "requests_per_page": requests,
         "caseload_p50_ms": round(statistics.median(caseload) * 1000, 1),
-        "caseload_p95_ms": round(_p95(caseload) * 1000, 1),
+        "caseload_p95_ms": round(p95(caseload) * 1000, 1),
         "baseline_p50_ms": round(statistics.median(baseline) * 1000, 1),
-        "baseline_p95_ms": round(_p95(baseline) * 1000, 1),
-        "caseload_p95_vs_baseline_p95": round(_p95(caseload) / _p95(baseline), 1),
+        "baseline_p95_ms": round(p95(baseline) * 1000, 1),
+        "caseload_p95_vs_baseline_p95": round(p95(caseload) / p95(baseline), 1),
         "caseload_queries": caseload_queries,
         "baseline_queries": baseline_queries,
     }
