@@ -4,21 +4,21 @@ its percentage once the clinic's recalibrated model is in use."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from dataclasses import replace
 
 import pytest
-from django.utils import timezone
 
 from rapport.cli import main
-from rapport.clinic.models import Appointment, Attendance
 from rapport.monitoring.dropout_calibration import dropout_model_to_json
 from rapport.monitoring.models import DropoutCalibration
 from rapport.monitoring.signals import DEFAULT_DROPOUT_MODEL, CitedValue, ClinicOutcomes
 from rapport.monitoring.tasks import recompute_alerts
-from tests.monitoring.db.helpers import bulk_history, make_episode
+
+# A falling, weak alliance and one missed appointment: a model score of about 36% on the
+# published model, "higher than usual" (30% to 50%).
+from tests.monitoring.db.test_dropout_calibration import open_client
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cli(monkeypatch):
     monkeypatch.setattr("rapport.cli._setup_django", lambda: None)
-
-
-def _client_at_risk(therapist):
-    """A falling, weak alliance and one missed appointment: a model score of about 36% on
-    the published model, "higher than usual" (30% to 50%)."""
-    client, episode, held = make_episode(therapist, "Open Client", sessions=3, now=timezone.now())
-    Appointment.objects.create(
-        episode=episode,
-        starts_at=held[0].starts_at + dt.timedelta(days=2),
-        attendance=Attendance.NO_SHOW,
-    )
-    bulk_history(client, held, alliance=[38, 38, 30])
-    return client
 
 
 def _dropout_line(capsys, client) -> str:
@@ -51,7 +38,7 @@ def _dropout_line(capsys, client) -> str:
 def test_an_uncalibrated_estimate_is_printed_as_the_band_the_page_shows(
     cli, therapist_a, login, capsys
 ):
-    client = _client_at_risk(therapist_a)
+    client = open_client(therapist_a)
     assert _dropout_line(capsys, client) == (
         "estimated dropout risk: higher than usual (the average is about 20%); no "
         "percentage: the model is not calibrated on a clinic's own endings"
@@ -82,7 +69,7 @@ def test_a_researchers_file_is_printed_as_a_band_too(tmp_path, capsys):
 
 
 def test_a_calibrated_estimate_keeps_its_percentage(cli, therapist_a, capsys):
-    client = _client_at_risk(therapist_a)
+    client = open_client(therapist_a)
     # The clinic's stored model: the published one with the intercept raised, as
     # ``rapport calibrate`` stores it after a clinic with many early endings.
     published = DEFAULT_DROPOUT_MODEL
