@@ -26,8 +26,8 @@ FILL_AGAIN = {
     "used": "This form could not be checked (it may have been out of date or changed), so "
     "nothing on it was sent. To answer the questions again, please ask your therapist for "
     "a new link.",
-    "expired": "The answers on this page could not be sent: the form could not be checked, "
-    "it may have been out of date or changed. Please ask your therapist for a new link and "
+    "expired": "The answers on this page could not be sent: the form could not be checked "
+    "(it may have been out of date or changed). Please ask your therapist for a new link and "
     "fill in the questions again.",
 }
 RISK = {**PHQ9_ZERO, "phq9_9": "2"}
