@@ -22,12 +22,18 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.middleware import AFTER_PASSWORD_CHANGE
 from rapport.clinic.views import home
+from rapport.core.http import client_ip
 
-__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "ClinicAccountAdapter", "on_base_url"]
+__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "NO_ADDRESS", "ClinicAccountAdapter", "on_base_url"]
 
 #: The per-account ceiling on failed logins: its rates are this entry of
 #: settings.ACCOUNT_RATE_LIMITS (where the trade-off is explained).
 LOGIN_FAILED_PER_ACCOUNT = "login_failed_account"
+
+
+#: The address allauth's throttle counts a request under when none reached the server (a
+#: unix-socket bind behind a proxy that sends no X-Forwarded-For).
+NO_ADDRESS = "unknown"
 
 
 class ClinicAccountAdapter(DefaultAccountAdapter):
@@ -114,6 +120,17 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             ctx.update(reset_link_lifetime())
         msg = self.render_mail(template_prefix, email, ctx)
         msg.send()
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address the audit log records (``core.http.client_ip``), which the login
+        throttle counts per. allauth's own refuses the request (403 and a traceback) when
+        the connection has no address, as over ``rapport serve --bind unix:...`` behind a
+        proxy that sends no X-Forwarded-For, and raises when X-Forwarded-For has fewer
+        entries than RAPPORT_TRUSTED_PROXIES. Without an address every such request counts
+        under NO_ADDRESS: the "key" rates still count per account there (the account at
+        NO_ADDRESS), while the "ip" rate is then shared by all of them
+        (docs/operations.md says to send X-Forwarded-For)."""
+        return client_ip(request) or NO_ADDRESS
 
     # Failed logins. allauth counts every attempt before checking the password and takes
     # the count back when the password is right; refused attempts check no password.
