@@ -42,7 +42,7 @@ from rapport.clinic.forms import (
 from rapport.clinic.models import MISSED, Attendance, GoalStatus
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
-from rapport.core.panels import client_panels
+from rapport.core.panels import client_panels, latest
 from rapport.monitoring.forms import RISK_ANSWER
 
 
@@ -97,6 +97,13 @@ def caseload(request):
         and _has_kind(row, kind)
         and (therapist_id is None or row.client.therapist_id == therapist_id)
     ]
+    # A long current caseload lists every client who needs attention and quiet ones up to a
+    # short list (selectors.caseload_short_list); "Show all" lists everyone, and so does a
+    # filter (it searches every client). The audit records exactly the clients listed.
+    total = len(shown)
+    hidden = 0
+    if not (former or kind or therapist_id is not None or request.GET.get("show") == "all"):
+        shown, hidden = selectors.caseload_short_list(shown)
     audit_record_many(
         actor=request.user,
         action=Action.VIEW,
@@ -104,14 +111,20 @@ def caseload(request):
         client_ids=[row.client.pk for row in shown],
         request=request,
     )
+    show_therapist = len(visible) > 1
     context = {
         "rows": shown,
+        "lines": selectors.caseload_lines(
+            shown, viewer=request.user, former=former, show_therapist=show_therapist
+        ),
+        "hidden": hidden,
+        "total": total,
         "now": now,
         "filter_form": form,
         "filtered": bool(kind or therapist_id),
         "former": former,
         "figures": figures,
-        "show_therapist": len(visible) > 1,
+        "show_therapist": show_therapist,
         "is_supervisor": request.user.is_supervisor,
         "own_clients_shown": any(row.client.therapist_id == request.user.pk for row in shown),
         "seen_by": _seen_by(request.user),
@@ -170,6 +183,16 @@ def client_detail(request, client_id):
     # The open episode, wherever it falls in the list: one back-dated before an ended
     # episode is still the current one (the page offered to start another).
     current = next((episode for episode in episodes if episode.is_open), None)
+    for episode in episodes:
+        # Each episode's latest appointments (every one on ``?all=``): a long history
+        # drawn whole made the page grow with every session.
+        episode.appointments_shown = latest(
+            request,
+            list(episode.appointments.all()),
+            "appointments" if episode.is_open else f"appointments-{episode.pk}",
+            anchor="appointments-h" if episode.is_open else f"past-{episode.pk}-h",
+            newest_first=False,
+        )
     context = {
         "client": client,
         "episodes": episodes,
