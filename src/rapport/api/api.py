@@ -14,16 +14,26 @@ body and its Retry-After header when to try again.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
-from ninja import NinjaAPI, Schema
-from ninja.errors import Throttled
+from django.http import HttpResponse
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import Throttled, ValidationError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
-from rapport.api.selectors import expired_token_expiry, live_token, may_be_live
+from rapport.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BadCursor,
+    Position,
+    cursor_for,
+    position_from,
+)
+from rapport.api.selectors import expired_token_expiry, live_token, may_be_live, responses_page
 from rapport.api.throttles import FailedAuthThrottle, TokenRateThrottle, retry_after_seconds
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.selectors import get_client_for_user
-from rapport.measures.selectors import responses_for_client
 
 __all__ = ["api"]
 
@@ -126,6 +136,10 @@ class ResponseOut(Schema):
     instrument: str
     instrument_version: str
     date: datetime
+    received: datetime = Field(
+        description="When Rapport recorded the response (what `since` filters on): for an "
+        "import or a paper form entered later, after `date`."
+    )
     total: float | None
     subscales: dict[str, float | None]
     band: str | None
@@ -133,6 +147,52 @@ class ResponseOut(Schema):
     prorated: bool
     completeness: float
     risk_flags: list[str]
+
+
+class PageIn(Schema):
+    """Where a page starts and how long it is (docs/api.md, "Paging")."""
+
+    limit: int = Field(
+        DEFAULT_LIMIT,
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"Responses per page, 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} if not given.",
+    )
+    cursor: str | None = Field(
+        None,
+        max_length=500,
+        description="The `X-Next-Cursor` of the previous page (also in its `Link` header); "
+        "none for the first page.",
+    )
+    since: datetime | None = Field(
+        None,
+        description="Only responses recorded at or after this moment (ISO 8601 with a "
+        "time zone, e.g. 2026-03-01T00:00:00Z): for a script that fetches what is new.",
+    )
+
+    @field_validator("since")
+    @classmethod
+    def _since_has_a_time_zone(cls, value: datetime | None) -> datetime | None:
+        # A moment without a zone means a different instant on each server: refused
+        # rather than read in the server's zone.
+        if value is not None and value.tzinfo is None:
+            raise ValueError(
+                "since needs a time zone, e.g. 2026-03-01T00:00:00Z or 2026-03-01T09:00:00+01:00"
+            )
+        return value
+
+
+def _invalid_cursor(message: str) -> ValidationError:
+    """A bad cursor as the same 422 as any other bad query value (InvalidRequestOut)."""
+    return ValidationError([{"loc": ["query", "cursor"], "msg": message, "type": "value_error"}])
+
+
+def _next_page_url(request, page: PageIn, cursor: str) -> str:
+    query = {"limit": page.limit, "cursor": cursor}
+    if page.since is not None:
+        query["since"] = page.since.isoformat()
+    path = request.path  # this client's list, whatever prefix the API is mounted under
+    return request.build_absolute_uri(f"{path}?{urlencode(query)}")
 
 
 @api.get(
@@ -144,27 +204,48 @@ class ResponseOut(Schema):
         422: InvalidRequestOut,
         429: ErrorOut,
     },
-    summary="A client's responses to questionnaires, oldest first",
+    summary="A client's responses to questionnaires, oldest first, a page at a time",
     tags=["responses"],
 )
-def client_responses(request, client_id: int):
+def client_responses(request, response: HttpResponse, client_id: int, page: Query[PageIn]):
     """Each response with its instrument, date, total, subscales and band.
 
-    404 when the client does not exist or is outside the token owner's scope; 429 past
-    the rate limits (docs/api.md), with Retry-After.
+    At most `limit` responses (100 unless asked, 500 at most), oldest first by date, then
+    id. When more follow, the `X-Next-Cursor` header holds the cursor for the next page
+    and the `Link` header its URL (`rel="next"`); on the last page neither is sent. Paging
+    by cursor reads each response once, even as new ones are recorded in between.
+
+    404 when the client does not exist or is outside the token owner's scope; 422 for a
+    bad `limit`, `since` or `cursor` (a cursor that was changed, or given for another
+    client: start again without one); 429 past the rate limits (docs/api.md), with
+    Retry-After.
     """
     user = request.auth
     client = get_client_for_user(user, client_id)
-    responses = responses_for_client(client)
+    after = None
+    if page.cursor:  # an empty cursor= is the first page, as a script's first call may send
+        try:
+            after = position_from(page.cursor, client_id=client.pk)
+        except BadCursor as exc:
+            raise _invalid_cursor(str(exc)) from None
+    responses, more = responses_page(
+        client, after=after, received_since=page.since, limit=page.limit
+    )
     audit_record(
         actor=user, action=Action.VIEW, target="api:responses", client_id=client.pk, request=request
     )
+    if more:
+        last = responses[-1]
+        cursor = cursor_for(client.pk, Position(last.administered_at, last.pk))
+        response["X-Next-Cursor"] = cursor
+        response["Link"] = f'<{_next_page_url(request, page, cursor)}>; rel="next"'
     return [
         ResponseOut(
             id=r.pk,
             instrument=r.instrument_id,
             instrument_version=r.instrument_version,
             date=r.administered_at,
+            received=r.received_at,
             total=r.total,
             subscales=r.subscales,
             band=r.band or None,

@@ -1,17 +1,28 @@
-"""Reads for the API: which live token a bearer value is, and whose."""
+"""Reads for the API: which live token a bearer value is, and whose; a page of a client's
+responses."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.mfa import lacks_required_mfa
 from rapport.api.models import ApiToken
+from rapport.api.pagination import Position
 from rapport.api.tokens import PREFIX, hash_token, shown_prefix
+from rapport.measures.models import Response
 
-__all__ = ["LIVE_PREFIXES_KEY", "expired_token_expiry", "live_token", "may_be_live"]
+__all__ = [
+    "LIVE_PREFIXES_KEY",
+    "RESPONSE_FIELDS",
+    "expired_token_expiry",
+    "live_token",
+    "may_be_live",
+    "responses_page",
+]
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is
 # enough to see which tokens are alive.
@@ -90,3 +101,41 @@ def may_be_live(raw: str) -> bool:
         )
         cache.set(LIVE_PREFIXES_KEY, prefixes, LIVE_PREFIXES_SECONDS)
     return shown_prefix(raw) in prefixes
+
+
+#: The columns the API shows of a response. Free-text answers and the follow-up note are
+#: not part of the API, and are not even read: each is decrypted when loaded.
+RESPONSE_FIELDS = (
+    "id",
+    "client_id",
+    "instrument_id",
+    "instrument_version",
+    "administered_at",
+    "received_at",
+    "source",
+    "total",
+    "subscales",
+    "band",
+    "completeness",
+    "prorated",
+    "risk_flags",
+)
+
+
+def responses_page(
+    client, *, after: Position | None, received_since: datetime | None, limit: int
+) -> tuple[list[Response], bool]:
+    """An already-scoped client's responses after ``after`` in (administered_at, id), oldest
+    first, at most ``limit`` of them; and whether more follow.
+
+    ``received_since`` keeps only those recorded at or after that moment (``received_at``,
+    not when they were answered: an import or a paper form entered today may have been
+    answered months ago, and a script syncing since its last run must still get it)."""
+    rows = Response.objects.filter(client=client).only(*RESPONSE_FIELDS)
+    if received_since is not None:
+        rows = rows.filter(received_at__gte=received_since)
+    if after is not None:
+        at = after.administered_at
+        rows = rows.filter(Q(administered_at__gt=at) | Q(administered_at=at, pk__gt=after.id))
+    page = list(rows.order_by("administered_at", "pk")[: limit + 1])
+    return page[:limit], len(page) > limit
