@@ -83,6 +83,13 @@ SECRET_KEY = _secret
 # Encryption keys for free-text client data: newest first. From RAPPORT_ENCRYPTION_KEYS
 # (comma-separated) or RAPPORT_ENCRYPTION_KEY_FILE (one per line).
 _key_file = env_str("RAPPORT_ENCRYPTION_KEY_FILE")
+if env_str("RAPPORT_ENCRYPTION_KEYS") and _key_file:
+    # One would silently win: keys added to the file (a rotation) would then be ignored,
+    # or the file's retired keys missing, and which one wins is not obvious to anyone.
+    raise ConfigError(
+        "RAPPORT_ENCRYPTION_KEYS and RAPPORT_ENCRYPTION_KEY_FILE are both set: set only one "
+        "(the key file is the recommended one)."
+    )
 if env_str("RAPPORT_ENCRYPTION_KEYS"):
     _key_source = "RAPPORT_ENCRYPTION_KEYS"
     ENCRYPTION_KEYS = env_list("RAPPORT_ENCRYPTION_KEYS", [])
@@ -244,6 +251,14 @@ if _database_url:
         ":memory:",
     }
     # A missing folder is left for SQLite to report (`rapport migrate` says so in one line).
+    if _sqlite_file and not Path(_sqlite_name).is_absolute():
+        # A relative path is taken from the folder each command runs in: a cron job (run in
+        # the home folder) would open, or find missing, another database than the server's.
+        raise ConfigError(
+            f"RAPPORT_DATABASE_URL names a relative SQLite path ({_sqlite_name}), which would "
+            "depend on the folder each command runs in: give an absolute one, with four "
+            f"slashes (sqlite:///{Path(_sqlite_name).resolve()})."
+        )
     if _sqlite_file:
         DATABASES["default"]["ENGINE"] = PRIVATE_SQLITE_ENGINE
         PRIVATE_PATHS.append(str(Path(_sqlite_name).resolve()))
