@@ -547,9 +547,15 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             else _quality_reference(transcript.metrics.get("quality_model"))
         ),
         "quality_flags_caveat": _quality_flags_caveat(transcript),
-        "notes": (content.get("notes", []) if content else [])
-        + transcript.analysis_notes
-        + _advice_coded_otherwise(transcript),
+        # The "not rated" note is shown in the quality section; stored in analysis_notes
+        # too (for the CLI and the API), it is not repeated under the metrics.
+        "notes": [
+            note
+            for note in (content.get("notes", []) if content else [])
+            + transcript.analysis_notes
+            + _advice_coded_otherwise(transcript)
+            if note != quality_unrated
+        ],
     }
 
 
