@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -35,6 +36,7 @@ __all__ = [
     "supervising_links",
     "supervisors_in",
     "supervisors_of",
+    "supervisors_of_each",
 ]
 
 #: When a link would open the supervisee's clients with the supervisor's account active:
@@ -124,6 +126,18 @@ class SupervisorsOf:
 def supervisors_of(user: User) -> SupervisorsOf:
     """Who supervises ``user``, by name (staff, never clients)."""
     return supervisors_in(supervising_links().filter(supervisee=user))
+
+
+def supervisors_of_each(user_ids: Iterable[int]) -> dict[int, SupervisorsOf]:
+    """``supervisors_of`` for many colleagues in one query, by user id (each id given is
+    in the result, with no supervisors if it has none): a page that names the supervisors
+    of each colleague in a list (the referrals offered to someone) reads them at once."""
+    ids = set(user_ids)
+    links: dict[int, list[SupervisionLink]] = {pk: [] for pk in ids}
+    if ids:
+        for link in supervising_links().filter(supervisee_id__in=ids):
+            links[link.supervisee_id].append(link)
+    return {pk: supervisors_in(user_links) for pk, user_links in links.items()}
 
 
 def supervising_links() -> QuerySet[SupervisionLink]:

@@ -25,6 +25,7 @@ __all__ = [
     "access_notices_mark_seen",
     "clients_move",
     "clients_move_supervision_change",
+    "supervision_change",
     "mfa_reset",
     "supervision_link_create",
     "supervision_link_delete",
@@ -336,7 +337,13 @@ def clients_move_supervision_change(*, from_user: User, to_user: User) -> Superv
     """How moving ``from_user``'s clients to ``to_user`` changes who supervises them, or
     None when the same supervisors see them after as before, and the same suspended ones
     would see them once made active."""
-    before, after = supervisors_of(from_user), supervisors_of(to_user)
+    return supervision_change(before=supervisors_of(from_user), after=supervisors_of(to_user))
+
+
+def supervision_change(*, before: SupervisorsOf, after: SupervisorsOf) -> SupervisionChange | None:
+    """``clients_move_supervision_change`` from supervisors already read (``supervisors_of``
+    or ``supervisors_of_each``): a page that weighs many moves to one colleague (each
+    referral offered to them) reads every supervisor once, not twice a move."""
 
     def ids(users) -> set[int]:
         return {u.pk for u in users}

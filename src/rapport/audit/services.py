@@ -14,7 +14,13 @@ from rapport.audit.scope import event_clinic_ids
 from rapport.core.http import client_ip
 from rapport.lib.redact import redact_secret_paths
 
-__all__ = ["Action", "audit_page_view", "audit_record", "audit_record_many"]
+__all__ = [
+    "Action",
+    "audit_page_view",
+    "audit_record",
+    "audit_record_each",
+    "audit_record_many",
+]
 
 
 def _actor_fields(actor) -> dict:
@@ -85,13 +91,38 @@ def audit_record_many(
     *, actor, action: str, target: str, client_ids: Iterable[int], request=None
 ) -> None:
     """One row per client, in one query: e.g. a caseload shows many clients at once."""
+    audit_record_each(
+        actor=actor,
+        action=action,
+        rows=[(target, cid) for cid in client_ids],
+        request=request,
+    )
+
+
+def audit_record_each(
+    *, actor, action: str, rows: Iterable[tuple[str, int | None]], request=None
+) -> None:
+    """One row per ``(target, client_id)``, written together (one INSERT where the
+    database allows): a page that shows many things at once, each with its own target
+    (the referrals offered to someone, ``referral:<pk>``), writes the rows
+    ``audit_record`` would write one by one, in the same order, with one request id."""
     base = _actor_fields(actor)
-    target = _target(target)
+    rows = [(_target(target), cid) for target, cid in rows]
+    if not rows:
+        return
     ip = client_ip(request) if request is not None else None
     path = _path(request)
     request_id = _request_id()  # one for all the rows, even outside a request
-    client_ids = list(client_ids)
-    clinic_ids = event_clinic_ids(**base, target=target, client_ids=client_ids)
+    # The clinic each row is filed under, read once per target (audit.scope): for a
+    # signed-in actor it is their clinic, with no query at all.
+    positions: dict[str, list[int]] = {}
+    for index, (target, _cid) in enumerate(rows):
+        positions.setdefault(target, []).append(index)
+    clinic_ids: list[int | None] = [None] * len(rows)
+    for target, indexes in positions.items():
+        found = event_clinic_ids(**base, target=target, client_ids=[rows[i][1] for i in indexes])
+        for index, clinic_id in zip(indexes, found, strict=True):
+            clinic_ids[index] = clinic_id
     AuditEvent.objects.bulk_create(
         AuditEvent(
             **base,
@@ -103,5 +134,5 @@ def audit_record_many(
             path=path,
             request_id=request_id,
         )
-        for cid, clinic_id in zip(client_ids, clinic_ids, strict=True)
+        for (target, cid), clinic_id in zip(rows, clinic_ids, strict=True)
     )

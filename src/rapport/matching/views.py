@@ -15,8 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.accounts.services import clients_move_supervision_change
-from rapport.audit.services import Action, audit_page_view, audit_record
+from rapport.accounts.selectors import supervisors_of_each
+from rapport.accounts.services import supervision_change
+from rapport.audit.services import Action, audit_page_view, audit_record_each
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
 from rapport.matching import selectors, services
@@ -156,36 +157,68 @@ def referral_withdraw(request, client_id):
     return redirect("client_detail", client_id=client.pk)
 
 
+#: How many referrals of each list the page shows before "Show all": the offers made to
+#: someone and those they made only grow, and each one shown is an audited read.
+REFERRALS_SHOWN = 50
+
+
+def _latest(queryset, *, show_all: bool) -> tuple[list, int]:
+    """The first ``REFERRALS_SHOWN`` rows of ``queryset`` (all of them with ``show_all``)
+    and how many there are in all, counted only when some are left out."""
+    if show_all:
+        rows = list(queryset)
+        return rows, len(rows)
+    rows = list(queryset[: REFERRALS_SHOWN + 1])
+    if len(rows) <= REFERRALS_SHOWN:
+        return rows, len(rows)
+    return rows[:REFERRALS_SHOWN], queryset.count()
+
+
 @clinician_required
 @require_http_methods(["GET"])
 def referrals(request):
-    incoming = list(selectors.incoming_referrals(request.user))
+    show_all_offered = request.GET.get("offered") == "all"
+    show_all_made = request.GET.get("made") == "all"
+    incoming, incoming_total = _latest(
+        selectors.incoming_referrals(request.user), show_all=show_all_offered
+    )
+    # As an admin's move says it (accounts.services.clients_move): accepting changes who
+    # supervises the client, and the colleague should know before they accept. Every
+    # supervisor is read at once: the user's own, and those of each referring colleague.
+    supervisors = supervisors_of_each(
+        {request.user.pk, *(referral.from_therapist_id for referral in incoming)}
+    )
+    after = supervisors[request.user.pk]
     for referral in incoming:
-        # As an admin's move says it (accounts.services.clients_move): accepting changes
-        # who supervises the client, and the colleague should know before they accept.
-        change = clients_move_supervision_change(
-            from_user=referral.from_therapist, to_user=request.user
-        )
+        change = supervision_change(before=supervisors[referral.from_therapist_id], after=after)
         referral.supervisors_losing = change.no_longer_seeing(request.user) if change else ()
         referral.supervisors_gaining = (
             tuple(u for u in change.after.seeing if u not in change.before.seeing) if change else ()
         )
-    outgoing = list(selectors.outgoing_referrals(request.user)[:50])
-    # Each offer names a client: a read of their data (their name, the fit's reasons).
-    for referral in (*incoming, *outgoing):
-        audit_record(
-            actor=request.user,
-            action=Action.VIEW,
-            target=f"referral:{referral.pk}",
-            client_id=referral.client_id,
-            request=request,
-        )
+    outgoing, outgoing_total = _latest(
+        selectors.outgoing_referrals(request.user), show_all=show_all_made
+    )
+    # Each offer names a client: a read of their data (their name, the fit's reasons). One
+    # row each, as before, written together.
+    audit_record_each(
+        actor=request.user,
+        action=Action.VIEW,
+        rows=[(f"referral:{r.pk}", r.client_id) for r in (*incoming, *outgoing)],
+        request=request,
+    )
     return render(
         request,
         "matching/referrals.html",
         {
             "incoming": incoming,
+            "incoming_total": incoming_total,
+            "incoming_all": show_all_offered and incoming_total > REFERRALS_SHOWN,
             "outgoing": outgoing,
+            "outgoing_total": outgoing_total,
+            "outgoing_all": show_all_made and outgoing_total > REFERRALS_SHOWN,
+            "shown": REFERRALS_SHOWN,
+            "show_all_offered": show_all_offered,
+            "show_all_made": show_all_made,
             "profile": selectors.profile_of(request.user),
             "labels": labels(),
         },
