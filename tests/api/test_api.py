@@ -162,8 +162,9 @@ def test_the_token_command_refuses_an_unknown_email(capsys):
 
 
 @pytest.mark.django_db
-def test_the_openapi_document_is_served_and_describes_the_endpoint(client):
-    reply = client.get("/api/v1/openapi.json")
+def test_the_openapi_document_is_served_to_a_token_and_describes_the_endpoint(client, therapist_a):
+    _, raw = api_token_create(actor=None, user=therapist_a)
+    reply = client.get("/api/v1/openapi.json", **bearer(raw))
     assert reply.status_code == 200
     document = reply.json()
     assert document["openapi"].startswith("3.")
@@ -171,6 +172,28 @@ def test_the_openapi_document_is_served_and_describes_the_endpoint(client):
     assert "/api/v1/clients/{client_id}/responses" in document["paths"]
     schemes = document["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_is_401_without_a_live_token(client, therapist_a, login):
+    """It holds no client data, but maps the installation's API for whoever asks."""
+    assert client.get("/api/v1/openapi.json").status_code == 401
+    assert client.get("/api/v1/openapi.json", **bearer("rpt_not-a-real-token")).status_code == 401
+    token, raw = api_token_create(actor=None, user=therapist_a)
+    api_token_revoke(actor=None, token=token)
+    refused = client.get("/api/v1/openapi.json", **bearer(raw))
+    assert refused.status_code == 401 and refused.json() == {"detail": "Unauthorized"}
+    assert "paths" not in refused.content.decode()
+    # A signed-in browser session does not open it either, as it does not open the API.
+    assert login(therapist_a).get("/api/v1/openapi.json").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_expired_token_is_told_so_at_the_openapi_document_too(client, therapist_a):
+    token, raw = api_token_create(actor=None, user=therapist_a)
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    reply = client.get("/api/v1/openapi.json", **bearer(raw))
+    assert reply.status_code == 401 and "This token expired on" in reply.json()["detail"]
 
 
 @pytest.mark.django_db
@@ -184,6 +207,6 @@ def test_a_malformed_client_id_is_the_documented_422(client, therapist_a):
     reply = client.get("/api/v1/clients/abc/responses", **bearer(raw))
     assert reply.status_code == 422
     assert isinstance(reply.json()["detail"], list) and reply.json()["detail"][0]["loc"]
-    document = client.get("/api/v1/openapi.json").json()
+    document = client.get("/api/v1/openapi.json", **bearer(raw)).json()
     answers = document["paths"]["/api/v1/clients/{client_id}/responses"]["get"]["responses"]
     assert set(answers) == {"200", "401", "404", "422", "429"}

@@ -141,10 +141,20 @@ def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_count(client, clock)
 
 
 @pytest.mark.django_db
-def test_the_openapi_document_lists_the_429(client):
-    document = client.get("/api/v1/openapi.json").json()
+def test_the_openapi_document_lists_the_429(client, therapist_a):
+    _, raw = api_token_create(actor=None, user=therapist_a)
+    document = client.get("/api/v1/openapi.json", **bearer(raw)).json()
     answers = document["paths"]["/api/v1/clients/{client_id}/responses"]["get"]["responses"]
     assert "429" in answers
+
+
+@pytest.mark.django_db
+def test_refused_tokens_for_the_openapi_document_count_toward_the_addresss_limit(client, clock):
+    for n in range(60):
+        assert client.get("/api/v1/openapi.json", **bearer(f"rpt_wrong{n}")).status_code == 401
+    refused = client.get("/api/v1/openapi.json", **bearer("rpt_wrong-again"))
+    assert refused.status_code == 429
+    assert refused["Retry-After"] and "try again in" in refused.json()["detail"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ Authentication is a personal access token (``Authorization: Bearer rpt_...``) cr
 ``rapport token create``. A token acts as its user and sees exactly what that user sees on
 the pages: the same scoped selectors answer 404 outside scope, and every read is audited.
 Ninja's interactive docs page loads assets from a CDN, which the CSP forbids, so only the
-OpenAPI document is served (``/api/v1/openapi.json``).
+OpenAPI document is served (``/api/v1/openapi.json``), to a live token like the endpoints.
 
 Calls are rate limited per token, and refused tokens per caller address (``throttles``):
 a live token is never held up by the refused ones sent from its address. A 429 says in its
@@ -14,11 +14,12 @@ body and its Retry-After header when to try again.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from ninja import Field, NinjaAPI, Query, Schema
-from ninja.errors import Throttled, ValidationError
+from ninja.errors import AuthenticationError, Throttled, ValidationError
 from ninja.security import HttpBearer
 from pydantic import field_validator
 
@@ -84,12 +85,33 @@ class TokenAuth(HttpBearer):
         return None
 
 
+def _token_required(view):
+    """The OpenAPI document, for a live token only (else 401, or 429 as for any call).
+
+    It holds no client data, but it maps every endpoint and parameter of an installation
+    for anyone who can reach it; the scripts that use the API have a token anyway. Refused
+    tokens count toward their address's limit, as on the endpoints."""
+
+    @wraps(view)
+    def with_token(request, *args, **kwargs):
+        try:
+            user = TokenAuth()(request)
+        except (Throttled, TokenExpired) as exc:
+            return api.on_exception(request, exc)
+        if user is None:
+            return api.on_exception(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return with_token
+
+
 api = NinjaAPI(
     title="Rapport API",
     version="1",
     description="Scoped, audited access to Rapport's data. See docs/api.md.",
     urls_namespace="api-v1",
     docs_url=None,
+    docs_decorator=_token_required,
     auth=TokenAuth(),
     throttle=[TokenRateThrottle()],
 )
