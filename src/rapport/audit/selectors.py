@@ -30,7 +30,7 @@ from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from rapport.audit.models import Action, AuditEvent
+from rapport.audit.models import CREATED_OR_CHANGED, Action, AuditEvent
 from rapport.audit.scope import OPERATOR_LABELS, as_id, subject_user_ref
 
 __all__ = [
@@ -460,9 +460,10 @@ def supervision_link_grants(links) -> dict[int, tuple[str, datetime]]:
         targets[f"{reopened}:reopened"] = link.pk
     if not targets:
         return {}
-    events = AuditEvent.objects.filter(
-        Q(action=Action.CREATE) | Q(action=Action.UPDATE), target__in=list(targets)
-    ).order_by("at", "pk")
+    # CREATED_OR_CHANGED, as written there: the condition of the index on target.
+    events = AuditEvent.objects.filter(CREATED_OR_CHANGED, target__in=list(targets)).order_by(
+        "at", "pk"
+    )
     grants: dict[int, tuple[str, datetime]] = {}
     for event in events.only("actor_label", "at", "target"):
         pk = targets[event.target]
