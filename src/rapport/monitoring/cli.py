@@ -301,6 +301,7 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     from rapport.monitoring.tasks import recompute_alerts
     from rapport.monitoring.trajectories import clinic_trajectories
 
+    _check_calibrated_instruments(args.instrument or [])
     clinics = Clinic.objects.order_by("pk")
     if args.clinic is not None:
         clinics = clinics.filter(pk=args.clinic)
@@ -386,6 +387,28 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
         raise CommandError(
             "nothing was calibrated; the expected-response bands and the dropout model in use stay"
         )
+
+
+def _check_calibrated_instruments(given: list[str]) -> None:
+    """Each --instrument is an outcome measure (only those have bands to fit): a misspelt
+    id would otherwise read as "no nope scores to calibrate from", and exit 0 under
+    --dry-run, as though the clinic merely lacked data."""
+    from rapport.measures.registry import all_instruments
+    from rapport.monitoring.instruments import canonical, kind_of
+
+    outcome = ", ".join(i.id for i in all_instruments() if i.kind == "outcome")
+    for instrument in given:
+        known = canonical(instrument)
+        if known is None:
+            raise CommandError(
+                f"unknown instrument {instrument!r}: the outcome measures calibrate fits are "
+                f"{outcome}"
+            )
+        if kind_of(known) != "outcome":
+            raise CommandError(
+                f"{instrument!r} is not an outcome measure ({kind_of(known)}): the outcome "
+                f"measures calibrate fits are {outcome}"
+            )
 
 
 def _no_band_fitted(instrument: str, result: CalibrationResult) -> str:
