@@ -25,6 +25,7 @@ import functools
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -260,9 +261,26 @@ def _column(header: Sequence[str], *names: str) -> int | None:
 
 def _open(target: str | os.PathLike[str] | IO[str], mode: str, stack: ExitStack) -> IO[str]:
     if isinstance(target, str | os.PathLike):
-        encoding = "utf-8-sig" if mode == "r" else "utf-8"
-        return stack.enter_context(open(target, mode, encoding=encoding, newline=""))  # noqa: SIM115
+        if mode == "w":
+            return stack.enter_context(_private_output(target))
+        return stack.enter_context(open(target, mode, encoding="utf-8-sig", newline=""))  # noqa: SIM115
     return target
+
+
+def _private_output(path: str | os.PathLike[str]) -> IO[str]:
+    """``path`` opened for writing, readable by this account only (0600), as ``rapport
+    backup`` writes: the output holds every client utterance of the input. Created so from
+    the start (the umask would otherwise leave it readable by every account on the
+    machine); an existing file is overwritten, and made private too if it is a plain file
+    (a device such as /dev/null is left as it is)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)
+        return open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the caller
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_input(source: str | os.PathLike[str] | IO[str]) -> str | bytes:
