@@ -9,6 +9,16 @@ opening phrases, and reports the ratio: about 2 is linear, 4 or more is quadrati
     python bench/lexicon_worst_case.py [--limit 3.0]   (a few minutes)
 
 Exits 1 when a pattern's ratio passes the limit and its time on 2,000 words passes 50 ms.
+
+    python bench/lexicon_worst_case.py --long-turns [--turn-limit 10]   (under a minute)
+
+times the whole lexicon check (``flags._lexicon_hit``: the patterns, then the negations and
+attributions before each phrase) on one long punctuation-free turn of phrases that are all
+skipped ("you pray about it" x 3,000: each "you" before "pray" is an attribution), against a
+normal session of the same size measured in the same run (the demo's synthetic therapist
+turns, repeated), at two sizes. A check that reads the sentence again for every phrase
+shows a ratio in the hundreds that grows with the size; a linear one stays within a few
+times the normal session at both. Exits 1 when a ratio passes ``--turn-limit``.
 """
 
 from __future__ import annotations
@@ -57,10 +67,69 @@ def _patterns(data) -> list[str]:
     ]
 
 
+# Long turns whose every phrase is skipped, so the check reads on to the end: (lexicon, a
+# lead-in, the repeated run). Written for this benchmark.
+LONG_TURNS = (
+    ("religious_advice", "", "you pray about it "),
+    ("medical_advice", "", "you don't need to stop taking your pills and "),
+    ("judgmental", "", "not that you're lazy and how stupid "),
+    ("self_disclosure", "", "you said i had the same problem "),
+)
+
+
+def _best_of(check, lexicon, texts: list[str], repeat: int = 3) -> float:
+    """The shortest of ``repeat`` times to check every text in ``texts``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            check(lexicon, text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def long_turns(limit: float) -> int:
+    """Long skipped turns against a normal session of the same size, in this run."""
+    sys.path.insert(0, str(LEXICONS.parents[2]))
+    from rapport.transcripts.demo import DEMO_SESSIONS
+    from rapport.transcripts.flags import _lexicon_hit, load_lexicon
+
+    normal_turns = [
+        text
+        for _, session in DEMO_SESSIONS
+        for speaker, text, _ in session
+        if "Therapist" in speaker
+    ]
+    failed = 0
+    for name, lead, run in LONG_TURNS:
+        lexicon = load_lexicon(name)
+        for size in (25_000, 50_000):
+            long_turn = lead + run * (size // len(run))
+            normal: list[str] = []
+            while sum(map(len, normal)) < len(long_turn):
+                normal += normal_turns
+            normal_time = _best_of(_lexicon_hit, lexicon, normal)
+            long_time = _best_of(_lexicon_hit, lexicon, [long_turn])
+            ratio = long_time / max(normal_time, 1e-6)
+            slow = ratio > limit
+            failed += slow
+            print(
+                f"{'SLOW' if slow else 'ok':4} {name:16} {len(long_turn) // 1000:3} kB: long turn "
+                f"{long_time * 1000:7.1f} ms, normal session {normal_time * 1000:6.1f} ms, "
+                f"x{ratio:.1f}"
+            )
+    print(f"{failed} long turn(s) over x{limit:g} the normal session")
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=3.0)
+    parser.add_argument("--long-turns", action="store_true", help="time whole long turns")
+    parser.add_argument("--turn-limit", type=float, default=10.0)
     args = parser.parse_args()
+    if args.long_turns:
+        return long_turns(args.turn_limit)
     failed = 0
     for path in sorted(LEXICONS.glob("*.json")):
         for index, source in enumerate(_patterns(json.loads(path.read_text()))):

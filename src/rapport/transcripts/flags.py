@@ -323,6 +323,19 @@ def _is_question(sentence: str) -> bool:
     )
 
 
+# Where the search for a skip phrase before a lexicon match resumes at the next match of the
+# same sentence: this many characters before the previous match. A position further back
+# that held no skip phrase before the previous match holds none before the next either
+# (the text there is the same); one closer may, when a skip phrase runs on into the
+# previous match ("you're calling yourself | lazy"). Skip phrases are a few words long.
+_STRADDLE = 80
+# How far before a lexicon match its negation or attribution is looked for, in characters
+# (about 350 words): a "not" further back in the same sentence is in another clause, and
+# only a punctuation-free caption turn makes a sentence this long (AnnoMI's longest is
+# under 600 characters). Bounds the work per match, so the scan is linear in the turn.
+_SKIP_WINDOW = 2000
+
+
 def _lexicon_hit(
     lexicon: Lexicon, text: str, echo_of: str = "", *, any_echo: bool = False
 ) -> tuple[str, str] | None:
@@ -345,10 +358,21 @@ def _lexicon_hit(
             after = sentences[i + 1 : i + 2] if lexicon.skip_sentence_after else []
             if any(lexicon.skip_sentence.search(s) for s in [sentence, *after]):
                 continue
+        # The skip phrases are looked for in the sentence before the match, read in place
+        # (``endpos``: the search sees the sentence as if it ended there, as a slice would,
+        # without copying it), within _SKIP_WINDOW characters of it. The search for the
+        # next match resumes where this one left off, less _STRADDLE, instead of reading
+        # the sentence again from its start: that made a long punctuation-free turn full of
+        # negated phrases quadratic (a 54 kB turn of "you pray about it" took 85 s).
+        resume = 0
         for match in lexicon.patterns.finditer(sentence):
-            before = sentence[: match.start()]
-            if lexicon.skip_before is not None and lexicon.skip_before.search(before):
-                continue
+            cut = match.start()
+            if lexicon.skip_before is not None:
+                resume = max(resume, cut - _SKIP_WINDOW)
+                skip = lexicon.skip_before.search(sentence, resume, cut)
+                resume = max(resume, min(cut if skip is None else skip.start(), cut - _STRADDLE))
+                if skip is not None:
+                    continue
             topic = _content_words(match.group(0))
             if topic and echo_words and (topic & echo_words if any_echo else topic <= echo_words):
                 continue
