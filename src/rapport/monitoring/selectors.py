@@ -230,6 +230,20 @@ def _trend(snapshot: EpisodeSnapshot | None, kind: str) -> Trend | None:
     return Trend(instrument, tuple(float(v) for v in stored), count)
 
 
+#: The fields of an alert the caseload reads (``triage``, the row's tags, the kind filter,
+#: the team figures): any other would be read with a query for each alert.
+CASELOAD_ALERT_FIELDS: tuple[str, ...] = (
+    "id",
+    "client_id",
+    "episode_id",
+    "kind",
+    "severity",
+    "status",
+    "snoozed_until",
+    "evidence",
+)
+
+
 def triage(rows: list, *, now: dt.datetime) -> list:
     """Attach alerts and trends to caseload rows and order them by need (two queries).
 
@@ -247,11 +261,13 @@ def triage(rows: list, *, now: dt.datetime) -> list:
     alerts: dict[int, list[Alert]] = defaultdict(list)
     snapshots: dict[int, EpisodeSnapshot] = {}
     if episode_ids:
-        # The caseload needs kinds, severities and the size of each change (in the
-        # evidence), not the explanations or encrypted reasons.
+        # The caseload needs kinds, severities, workflow state and the size of each change
+        # (in the evidence), nothing else: not the explanations or encrypted reasons, and
+        # not the timestamps and JSON of what was seen (reading them was 40% of the query's
+        # time on a supervisor's 311 rows; tests/clinic/test_caseload_rendering_cost.py).
         for alert in (
             Alert.objects.filter(episode_id__in=episode_ids, status__in=ACTIVE_STATUSES)
-            .defer("explanation", "source", "dismiss_reason")
+            .only(*CASELOAD_ALERT_FIELDS)
             .order_by("pk")
         ):
             alerts[alert.episode_id].append(alert)
