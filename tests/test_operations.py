@@ -575,6 +575,7 @@ def test_serve_warns_when_the_base_url_host_is_not_an_allowed_host(
     settings, capsys, monkeypatch, clinic
 ):
     settings.WHITENOISE_USE_FINDERS = True
+    settings.HTTPS = True  # plain HTTP for a public address is refused (test_ops_serve)
     settings.BASE_URL = "https://rapport.example.org"
     settings.ALLOWED_HOSTS = ["intranet.example.org"]
     record_exec(monkeypatch)

@@ -131,12 +131,35 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _call("createcachetable", verbosity=args.verbosity)  # the login throttle's counts
 
 
+def _listen_problem(host: str, port: int) -> str | None:
+    """Why a server could not listen on ``host``:``port`` (a port in use, a host that is not
+    this machine's), or None if it can: tried by binding a socket and closing it at once,
+    with SO_REUSEADDR as servers set it (a port left in TIME_WAIT is not "in use")."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (OSError, UnicodeError) as error:
+        return f"cannot resolve the host {host!r} ({getattr(error, 'strerror', None) or error})"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return "in use"
+            return error.strerror or str(error)
+    return None
+
+
 def _check_demo_place(given: str, port: int) -> Path:
     """Before anything is announced: a folder for the data that this account can write
     in (created, private, if it is missing), and a free port. Problems name --data-dir,
     what the user typed, not the RAPPORT_DATA_DIR the demo sets from it. Returns the
     folder."""
-    import socket
     import tempfile
 
     from rapport.lib.private_files import private_dir
@@ -150,11 +173,8 @@ def _check_demo_place(given: str, port: int) -> Path:
     in_the_way = next((p for p in data_dir.parents if p.exists() and not p.is_dir()), None)
     if in_the_way is not None:
         raise CommandError(f"--data-dir {data_dir}: {in_the_way} is a file, not a folder")
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            raise CommandError(f"port {port} is in use: choose another with --port") from None
+    if _listen_problem("127.0.0.1", port):
+        raise CommandError(f"port {port} is in use: choose another with --port")
     try:
         private_dir(data_dir)
         with tempfile.TemporaryFile(dir=data_dir):
@@ -267,6 +287,10 @@ def gunicorn_argv(bind: str, workers: int, app: str = "rapport.wsgi:application"
         # Check-in tokens and password-reset keys never reach the access log.
         "--logger-class",
         "rapport.lib.access_log.RedactingLogger",
+        # gunicorn 27 otherwise opens a control socket at ~/.gunicorn/gunicorn.ctl, one path
+        # for every server the account runs (a second `rapport serve` would take it over);
+        # Rapport is run and stopped through its service manager, not gunicornc.
+        "--no-control-socket",
     ]
 
 
@@ -281,6 +305,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
             "RAPPORT_DEBUG is on: debug pages would show code and settings to anyone and "
             "cookies would not be Secure; unset it, or pass --allow-debug to serve anyway"
         )
+    if not settings.HTTPS and not args.allow_insecure_http and not _only_this_machine(args.bind):
+        # Behind a TLS proxy too, HTTPS off means cookies without Secure, no HSTS and
+        # http:// check-in links: the proxy says the request came over TLS with
+        # X-Forwarded-Proto, which only RAPPORT_HTTPS=1 reads (docs/operations.md).
+        raise CommandError(
+            "RAPPORT_HTTPS is off: sign-in cookies would not be Secure, there would be no HSTS "
+            "and check-in links would start with http://; behind a TLS proxy set "
+            "RAPPORT_HTTPS=1 (it reads X-Forwarded-Proto), or pass --allow-insecure-http to "
+            "serve plain HTTP anyway"
+        )
+    _check_bind(args.bind)
     _check_database()
     if not settings.WHITENOISE_USE_FINDERS:
         try:
@@ -296,6 +331,43 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _run_start_tasks()
     argv = gunicorn_argv(args.bind, args.workers)
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+def _only_this_machine(bind: str) -> bool:
+    """Whether a server listening on ``bind`` and linking to RAPPORT_BASE_URL is reached from
+    this machine alone (both on loopback: one practitioner's own computer), where plain
+    HTTP crosses no network."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    def loopback(host: str | None) -> bool:
+        host = (host or "").strip("[]").lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    if bind.startswith("unix:"):
+        return False  # a socket is for a proxy, which answers the network
+    return loopback(bind.rpartition(":")[0]) and loopback(urlsplit(settings.BASE_URL).hostname)
+
+
+def _check_bind(bind: str) -> None:
+    """A TCP address to listen on is free: gunicorn would otherwise retry for 5 s, logging
+    an error each time, before giving up."""
+    if bind.startswith("unix:"):
+        return
+    host, _colon, port = bind.rpartition(":")
+    problem = _listen_problem(host.strip("[]"), int(port))
+    if problem is not None:
+        raise CommandError(
+            f"cannot listen on {bind}: {problem}; choose another address with --bind or "
+            "RAPPORT_BIND, or stop what is using it"
+        )
 
 
 def _warn_base_url_host() -> None:
@@ -349,7 +421,7 @@ def cmd_createuser(args: argparse.Namespace) -> None:
                 full_name=args.name,
             )
     except ValidationError as error:
-        raise CommandError("; ".join(error.messages)) from None
+        raise CommandError(" ".join(error.messages)) from None
     print(f"Created {user.role} {user.email} in {clinic.name}.")
 
 
@@ -399,9 +471,14 @@ def cmd_set_password(args: argparse.Namespace) -> None:
         # "cli", not None ("system"): the audit log tells an operator's hand from the app's.
         user_set_password(actor="cli", user=user, password=password, temporary=not args.own)
     except ValidationError as error:
-        raise CommandError("; ".join(error.messages)) from None
+        raise CommandError(" ".join(error.messages)) from None
     then = "" if args.own else " they must choose their own at their next sign-in;"
-    print(f"Set a new password for {user.email};{then} their other sessions have ended.")
+    # From the command line there is no session of the operator's own: every one of the
+    # user's ends (the password no longer matches it), and their API tokens are revoked.
+    print(
+        f"Set a new password for {user.email};{then} their signed-in sessions and API "
+        "tokens have ended."
+    )
 
 
 def cmd_keygen(args: argparse.Namespace) -> None:
@@ -688,6 +765,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-debug",
         action="store_true",
         help="serve even with RAPPORT_DEBUG on (debug pages, no Secure cookies): not for a clinic",
+    )
+    serve.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="serve even with RAPPORT_HTTPS off (cookies without Secure, no HSTS, http:// "
+        "check-in links): not for a clinic; behind a TLS proxy set RAPPORT_HTTPS=1 instead",
     )
     serve.set_defaults(handler=cmd_serve)
 
