@@ -195,6 +195,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A session ends SESSION_MAX_HOURS after its sign-in, however active (below).
+    "rapport.accounts.middleware.SessionLifetimeMiddleware",
     "rapport.accounts.middleware.RequirePasswordChangeMiddleware",
     "rapport.accounts.middleware.RequireMFAMiddleware",
     "rapport.core.middleware.NoStoreMiddleware",
@@ -347,6 +349,11 @@ MFA_ADAPTER = "rapport.accounts.mfa_adapter.ClinicMFAAdapter"
 # the last request, and closing the browser ends it.
 SESSION_TIMEOUT_MINUTES = env_int("RAPPORT_SESSION_TIMEOUT_MINUTES", 30, minimum=1, maximum=24 * 60)
 SESSION_COOKIE_AGE = SESSION_TIMEOUT_MINUTES * 60
+# And however active, a session ends this many hours after its sign-in (default 12): the
+# idle timeout alone keeps a session used now and then open for ever
+# (rapport.accounts.middleware.SessionLifetimeMiddleware; the API's tokens and a client's
+# check-in pages are not sessions of staff, and are not affected).
+SESSION_MAX_HOURS = env_int("RAPPORT_SESSION_MAX_HOURS", 12, minimum=1, maximum=7 * 24)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from rapport.accounts.middleware import AFTER_PASSWORD_CHANGE
+from rapport.accounts.security_audit import sign_in_refused
 from rapport.clinic.views import home
 from rapport.core.http import client_ip
 
@@ -147,6 +148,16 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         return super()._get_login_attempts_cache_key(request, **credentials)
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """The throttle's check before a password is checked; a refusal is audited (once
+        per account and address in a while: ``security_audit.sign_in_refused``)."""
+        try:
+            self._throttle(request, **credentials)
+        except ValidationError as refusal:
+            if refusal.code == "too_many_login_attempts":
+                sign_in_refused(email=credentials.get("email"), request=request)
+            raise
+
+    def _throttle(self, request: HttpRequest, **credentials: Any) -> None:
         # Per account at this address and per address first: an address that is already
         # throttled is refused before it can use up the account's ceiling.
         super().pre_authenticate(request, **credentials)

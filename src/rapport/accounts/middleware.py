@@ -1,14 +1,20 @@
 """Enforce a first password of one's own, and the clinic's "MFA required for all staff"
-setting (and, once MFA is set up, offer the way on to where the user was going)."""
+setting (and, once MFA is set up, offer the way on to where the user was going); end a
+session a fixed time after its sign-in (settings.SESSION_MAX_HOURS)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.accounts.mfa import lacks_required_mfa
 
@@ -206,3 +212,71 @@ class RequirePasswordChangeMiddleware:
                 request.session[AFTER_PASSWORD_CHANGE] = request.get_full_path()
             return redirect(change)
         return self.get_response(request)
+
+
+#: When this session's user signed in (seconds since the epoch), set at sign-in: the
+#: idle timeout (SESSION_COOKIE_AGE, renewed by every request) alone would keep a session
+#: that is used now and then open for ever, on a shared computer too.
+SIGNED_IN_AT = "signed_in_at"
+_ENDED_BY_SESSION_LIMIT = "_rapport_ended_by_session_limit"
+
+# Paths a session past its limit still reaches unchanged: the client's check-in pages
+# (a client answering on the clinic's tablet holds no staff session worth ending, and
+# their answers must not be lost to a sign-in page), the API (token auth, not sessions)
+# and static files.
+_SESSION_LIMIT_EXEMPT = ("/c/", "/api/", "/static/")
+
+
+def session_signed_in(request) -> None:
+    """Called at sign-in (``user_logged_in``): the session's lifetime starts now."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SIGNED_IN_AT] = int(timezone.now().timestamp())
+
+
+def ended_by_session_limit(request) -> bool:
+    """Whether this sign-out is :class:`SessionLifetimeMiddleware` ending a session."""
+    return bool(getattr(request, _ENDED_BY_SESSION_LIMIT, False))
+
+
+class SessionLifetimeMiddleware:
+    """A session ends ``settings.SESSION_MAX_HOURS`` after its sign-in, however active it
+    has been: the user signs in again, told why, and comes back to the page they asked
+    for. A session signed in before the sign-in time was kept starts counting on its next
+    request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path_info.startswith(_SESSION_LIMIT_EXEMPT)
+        ):
+            now = int(timezone.now().timestamp())
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            if not isinstance(signed_in_at, int):
+                request.session[SIGNED_IN_AT] = now
+            elif now - signed_in_at > settings.SESSION_MAX_HOURS * 3600:
+                return self._end(request)
+        return self.get_response(request)
+
+    def _end(self, request):
+        setattr(request, _ENDED_BY_SESSION_LIMIT, True)
+        logout(request)  # audited as a sign-out for the session limit
+        hours = settings.SESSION_MAX_HOURS
+        messages.info(
+            request,
+            ngettext(
+                "You were signed in for more than %(hours)d hour: sign in again to go on.",
+                "You were signed in for more than %(hours)d hours: sign in again to go on.",
+                hours,
+            )
+            % {"hours": hours},
+        )
+        login_url = reverse("account_login")
+        if request.method in ("GET", "HEAD"):
+            login_url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(login_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from allauth.account.views import password_reset as allauth_password_reset
@@ -39,6 +40,7 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.accounts.notices import access_notice_text, actor_name
+from rapport.accounts.security_audit import security_event_label
 from rapport.accounts.selectors import (
     ACCESS_HISTORY_DAYS,
     ClientCounts,
@@ -52,9 +54,11 @@ from rapport.accounts.selectors import (
 )
 from rapport.audit.selectors import (
     AdminAuditPage,
+    AdminAuditRow,
     admin_audit_lines,
     admin_audit_page,
     client_record_readers,
+    is_client_data,
     supervision_link_grants,
 )
 from rapport.audit.services import Action, audit_record
@@ -433,10 +437,29 @@ def _audit_context(request, form, page) -> dict:
     return {
         "form": form,
         "page": page,
-        "rows": admin_audit_lines(page.events),
+        "rows": _security_labelled(admin_audit_lines(page.events), page.events),
         "newer_url": link("after", page.newer),
         "older_url": link("before", page.older),
     }
+
+
+def _security_labelled(lines, events) -> list:
+    """The page's lines, a sign-in's or an account-security change's with its own words in
+    the Action column ("Signed in", "Sign-in failed: wrong password"; its user and target
+    stay in What): the stored action alone ("Created", "Changed") says little of these.
+
+    Each event that is not about a client's record is a line of its own, in the events'
+    order (audit.selectors.admin_audit_lines groups client-record rows only), so the n-th
+    such line is the n-th such event."""
+    others = iter([event for event in events if not is_client_data(event)])
+    labelled = []
+    for line in lines:
+        if isinstance(line, AdminAuditRow) and not line.is_client_data:
+            label = security_event_label(next(others).target)
+            if label is not None:
+                line = dataclasses.replace(line, action=label)
+        labelled.append(line)
+    return labelled
 
 
 @clinician_required
