@@ -288,10 +288,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend alone: it signs in by email (and is Django's ModelBackend otherwise,
+# permissions included). With ModelBackend listed too, every failed sign-in checked the
+# password twice (two Argon2 hashes of the server's time for one wrong guess). For an
+# email that is no account's it hashes the password all the same, so a failed sign-in
+# takes as long whether the account exists or not.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 # Argon2 first: new and re-hashed passwords use it (DESIGN §5).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
