@@ -369,6 +369,12 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    # HSTS for the host's subdomains too: a name under Rapport's is never reached over
+    # plain HTTP, where whoever is on the network could answer it and set cookies for
+    # Rapport's. Off (RAPPORT_HSTS_INCLUDE_SUBDOMAINS=0) only where Rapport is served on a
+    # name whose subdomains are other services that still need plain HTTP (a shared
+    # domain's own name, `example.org/rapport` beside `intranet.example.org`).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RAPPORT_HSTS_INCLUDE_SUBDOMAINS", True)
 # How many proxies in front append to X-Forwarded-For (behind a TLS-terminating proxy, 1).
 # The client's address is that many entries from the right: entries further left are
 # whatever the client sent, and trusting them would let anyone choose the address that
