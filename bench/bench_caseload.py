@@ -27,7 +27,8 @@ repository: the database is a temporary SQLite file, deleted afterwards.
    ``--team-supervised`` of them (default 4, so 240 rows). Median wall and CPU time of
    ``--team-requests`` views each (default 9) of the supervisor's caseload, the same
    filtered to open risk answers, and one supervisee's own caseload, against the same
-   baseline page viewed by the supervisor in this part; with queries and HTML size.
+   baseline page viewed by the supervisor in this part; with queries and HTML size. The
+   supervisor's caseload with every row (``?show=all``) and the former clients' list too.
 4. **Whole-clinic re-detection**: reuses ``bench/bench_signals.py`` (100,000 clients x 20
    responses, vectorised ``detect_clinic`` against a per-client ``detect_all`` loop) and
    reports its figures, so the two benchmarks never disagree.
@@ -374,6 +375,10 @@ def supervisor_caseload_bench(
         "supervisor_risk_filter": _median_view(
             as_supervisor, f"/caseload/?kind={RISK_ANSWER}", requests
         ),
+        # A long caseload lists those needing attention and quiet clients up to a short list
+        # (clinic.selectors.caseload_short_list); "Show all" every row, as it was before.
+        "supervisor_show_all": _median_view(as_supervisor, "/caseload/?show=all", requests),
+        "supervisor_former": _median_view(as_supervisor, "/caseload/?clients=former", requests),
         "therapist": _median_view(as_therapist, "/caseload/", requests),
     }
     base = _median_view(as_supervisor, "/clients/new/", requests)
