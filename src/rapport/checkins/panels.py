@@ -27,6 +27,7 @@ from rapport.checkins.instruments import (
 from rapport.checkins.models import RefusedReason, Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
+from rapport.core.panels import Latest, latest, page_now
 from rapport.core.people import name_with_role
 from rapport.lib.charts import (
     Chart,
@@ -228,10 +229,12 @@ def risk_panel(request, client) -> dict | None:
 @dataclass(frozen=True)
 class Series:
     instrument: Instrument
+    #: The table's rows, latest first: the latest few of a long history (``shown``).
     rows: list
     chart_uri: str
     chart_alt: str
     subscale_labels: list
+    shown: Latest | None = None
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -469,7 +472,10 @@ def _series(
     responses,
     counting: Counting,
     episode_starts: Mapping[int, dt.date] | None = None,
+    request=None,
 ) -> Series:
+    """One instrument's chart (every answer) and table: its latest rows, all of them when
+    the page asks (``?all=scores-<instrument>``), or with no ``request``."""
     subscales = [s for s in instrument.subscales if s.id != PUSHED_ITEM]
     numbers = _session_numbers(responses, counting, episode_starts or {})
     rows = [
@@ -482,18 +488,25 @@ def _series(
         for r in reversed(responses)
     ]
     uri, alt = _chart(instrument, responses, counting) if instrument.total else ("", "")
-    return Series(instrument, rows, uri, alt, [s.label for s in subscales])
+    shown = latest(
+        request,
+        rows,
+        f"scores-{instrument.id}",
+        anchor=f"series-{instrument.id}",
+        newest_first=True,
+    )
+    return Series(instrument, list(shown.rows), uri, alt, [s.label for s in subscales], shown)
 
 
 def _comments(responses, superseded: frozenset[int]) -> list[dict]:
     """The latest comments of the answers that count: a client who answered twice for one
     session corrected themselves, and their first comment would repeat or contradict
-    the one that counts."""
+    the one that counts. Only these answers' free text is read (one query)."""
+    counted = [r for r in reversed(responses) if r.pk not in superseded]
+    texts = measure_selectors.text_answers_of(counted)
     comments = []
-    for response in reversed(responses):
-        if response.pk in superseded:
-            continue
-        text = measure_selectors.text_answers(response).get(COMMENT_ITEM)
+    for response in counted:
+        text = texts.get(response.pk, {}).get(COMMENT_ITEM)
         if text:
             comments.append({"response": response, "text": text})
         if len(comments) >= _LATEST_COMMENTS:
@@ -553,7 +566,7 @@ def checkins_panel(request, client) -> dict:
     )
     starts = {pk: starts_at for pk, starts_at, _attendance in sessions}
     not_held = {pk: attendance for pk, _starts_at, attendance in sessions if attendance in MISSED}
-    now = timezone.now()
+    now = page_now()
     grouped = {
         instrument_id: _in_session_order(responses, starts, now=now, not_held=not_held)
         for instrument_id, responses in by_instrument.items()
@@ -584,6 +597,7 @@ def checkins_panel(request, client) -> dict:
                 responses,
                 _counting(instrument_id, instrument, responses, provided),
                 episode_starts,
+                request,
             )
         )
     checkin_responses = grouped.get(SESSION_CHECKIN, [])
@@ -594,11 +608,19 @@ def checkins_panel(request, client) -> dict:
     replaced = _counting(SESSION_CHECKIN, session_checkin, checkin_responses, provided).replaced
     episode = client.episodes.exclude(phase="closed").order_by("-started_on", "-pk").first()
     schedule = selectors.episode_schedule(episode) if episode else None
+    pushed = latest(
+        request,
+        _pushed(session_checkin, checkin_responses, replaced) if session_checkin else [],
+        "pushed",
+        anchor="pushed-h",
+        newest_first=True,
+    )
     return {
         "template": "checkins/panels/checkins.html",
         "series": series,
         "comments": _comments(checkin_responses, replaced),
-        "pushed": _pushed(session_checkin, checkin_responses, replaced) if session_checkin else [],
+        "pushed": list(pushed.rows),
+        "pushed_shown": pushed,
         "appointments": _open_episodes_appointments(client, episode),
         "schedule": schedule,
         "before_label": selectors.instrument_label(schedule.before) if schedule else "",

@@ -42,7 +42,7 @@ from rapport.clinic.forms import (
 from rapport.clinic.models import MISSED, Attendance, GoalStatus
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors, service_form_page
-from rapport.core.panels import client_panels
+from rapport.core.panels import client_panels, latest
 from rapport.monitoring.forms import RISK_ANSWER
 
 
@@ -183,6 +183,16 @@ def client_detail(request, client_id):
     # The open episode, wherever it falls in the list: one back-dated before an ended
     # episode is still the current one (the page offered to start another).
     current = next((episode for episode in episodes if episode.is_open), None)
+    for episode in episodes:
+        # Each episode's latest appointments (every one on ``?all=``): a long history
+        # drawn whole made the page grow with every session.
+        episode.appointments_shown = latest(
+            request,
+            list(episode.appointments.all()),
+            "appointments" if episode.is_open else f"appointments-{episode.pk}",
+            anchor="appointments-h" if episode.is_open else f"past-{episode.pk}-h",
+            newest_first=False,
+        )
     context = {
         "client": client,
         "episodes": episodes,

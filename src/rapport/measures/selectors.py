@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.http import Http404
 
 from rapport.clinic.selectors import clients_for
+from rapport.core.panels import memoized
 from rapport.core.people import name_with_role, role_word
 from rapport.measures.definitions import Instrument
 from rapport.measures.models import FOLLOWED_UP_RISK, OPEN_RISK, ClinicWording, Response
@@ -29,6 +30,7 @@ __all__ = [
     "responses_for_client",
     "risk_follow_ups_by_others",
     "text_answers",
+    "text_answers_of",
     "unreviewed_risk_responses",
 ]
 
@@ -90,11 +92,26 @@ def responses_for_client(client, *, instrument_id: str | None = None) -> list[Re
     return list(responses.order_by("administered_at", "pk"))
 
 
+#: The encrypted columns ``responses_by_instrument`` leaves unread: every row would be
+#: decrypted for a table that shows neither (two decryptions a row were a third of the
+#: client page's reading time for a long history). ``text_answers_of`` reads the free text
+#: of the few answers whose comments are shown.
+_NOT_IN_TABLES = ("text_answers", "risk_review_note")
+
+
 def responses_by_instrument(client) -> dict[str, list[Response]]:
-    grouped: dict[str, list[Response]] = defaultdict(list)
-    for response in responses_for_client(client):
-        grouped[response.instrument_id].append(response)
-    return dict(grouped)
+    """An already-scoped client's responses by instrument, oldest first, for tables and
+    charts: without their free text (``text_answers_of`` reads it) or follow-up note
+    (``followed_up_risk_responses``). Read once per client page view."""
+
+    def read() -> dict[str, list[Response]]:
+        grouped: dict[str, list[Response]] = defaultdict(list)
+        rows = Response.objects.filter(client=client).defer(*_NOT_IN_TABLES)
+        for response in rows.order_by("administered_at", "pk"):
+            grouped[response.instrument_id].append(response)
+        return dict(grouped)
+
+    return memoized(("responses-by-instrument", client.pk), read)
 
 
 def text_answers(response: Response) -> dict[str, str]:
@@ -104,6 +121,16 @@ def text_answers(response: Response) -> dict[str, str]:
     return json.loads(response.text_answers)
 
 
+def text_answers_of(responses) -> dict[int, dict[str, str]]:
+    """The decrypted free-text answers of these responses (of clients the requesting user
+    may see) by pk, in one query, whether or not their own rows hold the text."""
+    pks = [r.pk for r in responses]
+    if not pks:
+        return {}
+    rows = Response.objects.filter(pk__in=pks).values_list("pk", "text_answers")
+    return {pk: json.loads(text) if text else {} for pk, text in rows}
+
+
 # The risk reads below filter with the conditions of the partial indexes they use
 # (``OPEN_RISK``, ``FOLLOWED_UP_RISK``, see ``Response.Meta.indexes``): SQLite and
 # PostgreSQL use a partial index only for a query that states its condition, and then read
@@ -111,13 +138,18 @@ def text_answers(response: Response) -> dict[str, str]:
 
 
 def unreviewed_risk_responses(client) -> list[Response]:
-    return [
-        r
-        for r in Response.objects.filter(OPEN_RISK, client=client).order_by(
-            "-administered_at", "-pk"
-        )
-        if r.risk_flags
-    ]
+    """An already-scoped client's risk answers nobody has followed up, latest first (the
+    client page's risk notice and monitoring section both ask: read once a page view)."""
+    return memoized(
+        ("unreviewed-risk", client.pk),
+        lambda: [
+            r
+            for r in Response.objects.filter(OPEN_RISK, client=client).order_by(
+                "-administered_at", "-pk"
+            )
+            if r.risk_flags
+        ],
+    )
 
 
 def followed_up_risk_responses(client) -> list[Response]:

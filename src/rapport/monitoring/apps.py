@@ -76,16 +76,17 @@ def counted_responses(client):
     counts and which it replaced, across all their episodes (the check-ins panel charts
     every episode's answers). Counted is what ``series.load_many`` builds the alerts and
     charts from, so the panel cannot drift from it; a constant number of queries however
-    many answers and episodes the client has (the client page calls this on every view).
+    many answers and episodes the client has (the client page calls this on every view,
+    and reads the series once for both).
     """
-    from django.utils import timezone
-
     from rapport.core.hooks import CountedResponses
+    from rapport.core.panels import page_now
     from rapport.monitoring.instruments import stored_ids
-    from rapport.monitoring.series import load_many
+    from rapport.monitoring.selectors import client_series
 
-    episodes = list(client.episodes.select_related("client", "client__therapist"))
-    built = load_many(episodes, now=timezone.now())
+    # On the client page, the very series its monitoring section was built from (read once
+    # per page view, ``selectors.client_series``).
+    built = list(client_series(client, now=page_now()).values())
     counted = {pk for one in built for pk in one.response_ids.values()}
     placed = {pk for one in built for pk in one.placed_ids}
     return CountedResponses(

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from rapport.clinic.models import Attendance, Client, EndReason, Episode, GoalStatus, Phase
 from rapport.clinic.selectors import clients_for
+from rapport.core.panels import memo_active, memoized, page_now
 from rapport.guidance.library import fewer_than_needed, kind_turned_off
 from rapport.guidance.models import Strategy
 from rapport.guidance.selectors import suggestions
@@ -40,7 +41,12 @@ from rapport.monitoring.models import (
     EpisodeSnapshot,
     RepairAction,
 )
-from rapport.monitoring.series import EpisodeSeries, detector_config, load_episode_series
+from rapport.monitoring.series import (
+    EpisodeSeries,
+    detector_config,
+    load_episode_series,
+    load_many,
+)
 from rapport.monitoring.signals import BASE_RATE, DetectorConfig
 from rapport.monitoring.signals.model import KINDS
 from rapport.monitoring.trajectories import clinic_trajectories
@@ -52,6 +58,7 @@ __all__ = [
     "TherapistFigures",
     "Trend",
     "client_monitoring",
+    "client_series",
     "get_alert_for_user",
     "team_figures",
     "triage",
@@ -126,9 +133,22 @@ def _quiet_in_last_transcript(episode: Episode) -> bool:
     return any(isinstance(f, dict) and f.get("kind") == "client_quiet" for f in flags or ())
 
 
+def client_series(client: Client, *, now: dt.datetime) -> dict[int, EpisodeSeries]:
+    """Monitoring's series of each of an already-scoped client's episodes, by episode pk,
+    as of ``now``. The client page needs them twice (its monitoring section, the open
+    episode's; the check-ins section, which answers count in every episode, through
+    ``apps.counted_responses``): built once per page view (``core.panels.memoized``)."""
+
+    def build() -> dict[int, EpisodeSeries]:
+        episodes = list(client.episodes.select_related("client", "client__therapist"))
+        return {one.episode.pk: one for one in load_many(episodes, now=now)}
+
+    return memoized(("monitoring-series", client.pk, now), build)
+
+
 def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> ClientMonitoring:
     """Monitoring for an already-scoped client's current (open) episode."""
-    now = now or timezone.now()
+    now = now or page_now()
     today = timezone.localdate(now)
     episode = (
         client.episodes.exclude(phase=Phase.CLOSED)
@@ -138,7 +158,13 @@ def client_monitoring(client: Client, *, now: dt.datetime | None = None) -> Clie
     )
     if episode is None:
         return ClientMonitoring(None, None, None, [], [], [], [], [], frozenset())
-    episode_series = load_episode_series(episode, now=now)
+    # On the client page, from the series of every episode that its check-ins section
+    # reads too (one build); elsewhere (an alert's page) the open episode's alone.
+    episode_series = (
+        client_series(client, now=now)[episode.pk]
+        if memo_active()
+        else load_episode_series(episode, now=now)
+    )
     config = detector_config(
         episode_series.series.instruments,
         clinic_trajectories(client.clinic_id),

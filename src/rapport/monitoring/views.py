@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from rapport.audit.services import Action, audit_record
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
+from rapport.guidance.models import Strategy
 from rapport.guidance.services import library_load
 from rapport.monitoring import selectors, services
 from rapport.monitoring.answered import alert_answered_apart
@@ -29,13 +31,41 @@ from rapport.monitoring.series import load_episode_series
 __all__ = ["alert_acknowledge", "alert_action", "alert_dismiss", "alert_snooze", "client_panel"]
 
 
+#: Each clinic whose guidance library this process brought up to the shipped one, with how
+#: its strategies stood then (``_strategies_as_they_stand``). A cache, not state: a clinic
+#: missing here (a new process, a new release) is brought up to date on its next page.
+_library_checked: dict[int, tuple] = {}
+
+
+def _strategies_as_they_stand(clinic) -> tuple:
+    """How many strategies the clinic has, its last one, and its last change (one query)."""
+    stand = Strategy.objects.filter(clinic=clinic).aggregate(
+        count=Count("pk"), last=Max("pk"), changed=Max("updated_at")
+    )
+    return (stand["count"], stand["last"], stand["changed"])
+
+
+def _library_up_to_date(clinic) -> None:
+    """``library_load`` (the shipped strategies the clinic lacks added, unedited copies
+    following the release), run when it may have something to do: the first page of the
+    clinic in this process (a release starts new processes), or after the clinic's
+    strategies changed since (added, removed or edited). It read every strategy and parsed
+    the shipped library on every view of a client page; now one small query does."""
+    stand = _strategies_as_they_stand(clinic)
+    if _library_checked.get(clinic.pk) == stand:
+        return
+    if library_load(clinic=clinic):
+        stand = _strategies_as_they_stand(clinic)
+    _library_checked[clinic.pk] = stand
+
+
 def _back(alert) -> str:
     return reverse("client_detail", args=[alert.client_id]) + f"#alert-{alert.pk}"
 
 
 def _view_for(alert):
     """The alert as the client page shows it, with the strategies that fit it."""
-    library_load(clinic=alert.client.clinic)
+    _library_up_to_date(alert.client.clinic)
     monitoring = selectors.client_monitoring(alert.client)
     for view in (*monitoring.alerts, *monitoring.good_news, *monitoring.snoozed):
         if view.alert.pk == alert.pk:
@@ -232,7 +262,7 @@ def client_panel(request, client):
         client_id=client.pk,
         request=request,
     )
-    library_load(clinic=client.clinic)
+    _library_up_to_date(client.clinic)
     monitoring = selectors.client_monitoring(client)
     if monitoring.episode is None:
         return None
