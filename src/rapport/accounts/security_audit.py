@@ -134,16 +134,16 @@ def _account(email) -> User | None:
 def sign_in_failed(*, email, request) -> None:
     """A wrong password (or an email that is no account's): one row, naming the account,
     or "unknown account" without the email typed."""
-    user = _account(email)
+    _attempt_record(_account(email), request, what=SIGN_IN_FAILED, unknown=UNKNOWN_FAILED)
+
+
+def _attempt_record(user, request, *, what: str, unknown: str) -> None:
+    """One row for a sign-in attempt that did not succeed: the account's, or "unknown
+    account" (never the email typed) under ``unknown``."""
     if user is None:
-        audit_record(
-            actor=UNKNOWN_ACCOUNT,
-            action=Action.UPDATE,
-            target=UNKNOWN_FAILED,
-            request=request,
-        )
+        audit_record(actor=UNKNOWN_ACCOUNT, action=Action.UPDATE, target=unknown, request=request)
         return
-    _record(user=user, action=Action.UPDATE, what=SIGN_IN_FAILED, request=request)
+    _record(user=user, action=Action.UPDATE, what=what, request=request)
 
 
 #: A refused attempt costs the attacker nothing (no password is checked), so refusals are
@@ -160,15 +160,7 @@ def sign_in_refused(*, email, request) -> None:
     mark = hashlib.sha256(f"{who}|{address}".encode()).hexdigest()[:32]
     if not cache.add(f"rapport:sign-in-refused:{mark}", 1, REFUSAL_RECORD_WINDOW_SECONDS):
         return
-    if user is None:
-        audit_record(
-            actor=UNKNOWN_ACCOUNT,
-            action=Action.UPDATE,
-            target=UNKNOWN_REFUSED,
-            request=request,
-        )
-        return
-    _record(user=user, action=Action.UPDATE, what=SIGN_IN_REFUSED, request=request)
+    _attempt_record(user, request, what=SIGN_IN_REFUSED, unknown=UNKNOWN_REFUSED)
 
 
 def own_password_chosen(*, user, request, how: str) -> None:
