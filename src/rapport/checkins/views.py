@@ -76,16 +76,21 @@ def _unavailable(request, status: int, *, checkin=None, risk: bool = False, unre
 
 
 def _thanks(request, checkin, response, *, stored_now: bool):
-    """The thank-you page. Only the submission that stored the answers shows anything drawn
-    from them (the crisis section after a risk answer, which names the clinic). A repeat of
-    it (same form key: Reload or Forward re-posting the form, a retry, a double click) gets
-    the page a submission without a risk answer gets, byte for byte: on a shared tablet or
-    phone the next person to press Reload must not learn that the last client reported
-    thoughts of self-harm, nor which clinic they see (docs/checkins.md, "Exactly once")."""
+    """The thank-you page. Every one shows the clinic's crisis contacts, which depend on no
+    answer (as the "already sent" page does): a client who answered a risk item at risk and
+    pressed Send twice (a double click, a second tap on a slow connection) is shown the
+    second request's page, a repeat, and must still see where to turn today.
+
+    Only the submission that stored the answers shows anything drawn from them (the "If you
+    are struggling right now" section after a risk answer, which names the clinic). A
+    repeat (same form key: Reload or Forward re-posting the form, a retry, a double click)
+    gets the page a submission without a risk answer gets, byte for byte: on a shared
+    tablet or phone the next person to press Reload must not learn that the last client
+    reported thoughts of self-harm (docs/checkins.md, "Exactly once")."""
     risk = stored_now and bool(response.endorsed_risk)
     context = {
         "risk": risk,
-        "crisis_text": _crisis_contacts(checkin.client.clinic) if risk else "",
+        "crisis_text": _crisis_contacts(checkin.client.clinic),
         "clinic_name": checkin.client.clinic.name if risk else "",
         **_tablet_context(checkin),
     }
