@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rapport.audit.models import Action, AuditEvent
@@ -125,16 +123,10 @@ def test_new_flag_or_metric_rules_alone_make_an_analysis_out_of_date(client_a, m
 
 
 def test_the_rules_version_follows_the_lexicons_and_rules(tmp_path):
-    import shutil
-
     from rapport.transcripts import analysis
+    from tests.transcripts.test_short_session_estimate_stored_db import rules_copy
 
-    package = Path(analysis.__file__).resolve().parent
-    copy = tmp_path / "transcripts"
-    shutil.copytree(package / "lexicons", copy / "lexicons")
-    for name in ("flags.py", "metrics.py", "quality.py"):
-        shutil.copy(package / name, copy / name)
-    assert analysis.rules_digest(copy) == analysis.rules_version()
+    copy = rules_copy(tmp_path)
     lexicon = copy / "lexicons" / "small_talk.json"
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert analysis.rules_digest(copy) != analysis.rules_version()

@@ -97,7 +97,8 @@ def test_reanalysis_clears_an_estimate_stored_under_older_rules(client_a):
     assert short.metrics["rules_version"] == analysis.rules_version()
 
 
-def _rules_copy(tmp_path: Path) -> Path:
+def rules_copy(tmp_path: Path) -> Path:
+    """A copy of the files the rules digest reads, checked to give the installed digest."""
     package = Path(analysis.__file__).resolve().parent
     copy = tmp_path / "transcripts"
     shutil.copytree(package / "lexicons", copy / "lexicons")
@@ -108,7 +109,7 @@ def _rules_copy(tmp_path: Path) -> Path:
 
 
 def test_a_change_to_the_quality_rules_changes_the_rules_version(tmp_path):
-    copy = _rules_copy(tmp_path)
+    copy = rules_copy(tmp_path)
     rules = copy / "quality.py"
     source = rules.read_text(encoding="utf-8")
     assert "MIN_THERAPIST_UTTERANCES = 10\n" in source
@@ -124,7 +125,7 @@ def test_a_change_to_the_quality_rules_makes_an_analysis_out_of_date(
 ):
     _analysed(client_a, 12)
     assert services.transcripts_reanalyse(coder=RuleCoder()).current == 1
-    copy = _rules_copy(tmp_path)
+    copy = rules_copy(tmp_path)
     rules = copy / "quality.py"
     rules.write_text(rules.read_text(encoding="utf-8").replace("_MAX_RQ = 10.0", "_MAX_RQ = 8.0"))
     monkeypatch.setattr(services, "rules_version", lambda: analysis.rules_digest(copy))
