@@ -19,6 +19,16 @@ normal session of the same size measured in the same run (the demo's synthetic t
 turns, repeated), at two sizes. A check that reads the sentence again for every phrase
 shows a ratio in the hundreds that grows with the size; a linear one stays within a few
 times the normal session at both. Exits 1 when a ratio passes ``--turn-limit``.
+
+    python bench/lexicon_worst_case.py --uploads [--upload-limit 3]   (a few minutes)
+
+times coding and flagging (CPU seconds) of the worst web uploads, a few punctuation-free
+turns of ordinary words or of distinct made-up words, against a normal session of the
+same size in the same run, at 100 and 400 kB. Before 2026-12-07 such turns cost several
+times a normal session (every lexicon pattern tried at every character of a turn that is
+one long sentence; the coder's n-grams of every word); since then the coder reads a turn's
+first 5,000 characters (``coding.CODED_CHARS``) and each pattern runs only on sentences
+holding a word all its matches contain. Exits 1 when a ratio passes ``--upload-limit``.
 """
 
 from __future__ import annotations
@@ -122,14 +132,91 @@ def long_turns(limit: float) -> int:
     return 1 if failed else 0
 
 
+def _upload_cases(size: int) -> dict[str, list[tuple[str, str]]]:
+    """(role, text) turns of about ``size`` characters: a normal session (the demo's
+    synthetic turns, repeated), and the worst cases of a web upload, a few punctuation-free
+    turns of ``size // 4`` characters each: ordinary therapy words, and distinct made-up
+    words (every word a new row for the coder's n-gram tables)."""
+    import random
+
+    from rapport.transcripts.demo import DEMO_SESSIONS
+
+    demo = [
+        ("therapist" if "Therapist" in speaker else "client", text)
+        for _, session in DEMO_SESSIONS
+        for speaker, text, _ in session
+    ]
+    normal: list[tuple[str, str]] = []
+    while sum(len(text) for _, text in normal) < size:
+        normal += demo
+    words = " ".join(text.rstrip(".?!") for _, text in demo).replace(",", "").split()
+    rng = random.Random(7)
+
+    def long_turns(word) -> list[tuple[str, str]]:
+        turns = []
+        for i in range(4):
+            out, n = [], 0
+            while n < size // 4:
+                w = word(n)
+                out.append(w)
+                n += len(w) + 1
+            turns.append(("therapist" if i % 2 == 0 else "client", " ".join(out)))
+        return turns
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return {
+        "normal session": normal,
+        "long ordinary turns": long_turns(lambda n: words[(n // 6) % len(words)]),
+        "long made-up words": long_turns(
+            lambda n: "".join(rng.choice(letters) for _ in range(rng.randint(3, 10)))
+        ),
+    }
+
+
+def uploads(limit: float) -> int:
+    """Flags and codes of the worst web uploads against a normal session, in this run."""
+    sys.path.insert(0, str(LEXICONS.parents[2]))
+    from rapport.transcripts.coding import load_coder
+    from rapport.transcripts.flags import detect_flags
+    from rapport.transcripts.parsing import Turn
+
+    coder = load_coder()
+    roles = {"therapist": "therapist", "client": "client"}
+    failed = 0
+    for size in (100_000, 400_000):
+        times: dict[str, float] = {}
+        for name, pairs in _upload_cases(size).items():
+            turns = [Turn(i, role, text) for i, (role, text) in enumerate(pairs)]
+            start = time.process_time()
+            codes = coder.code_conversation(pairs)
+            coded = time.process_time()
+            list(detect_flags(turns, roles, codes))
+            flagged = time.process_time()
+            times[name] = flagged - start
+            ratio = times[name] / max(times["normal session"], 1e-6)
+            slow = ratio > limit
+            failed += slow
+            print(
+                f"{'SLOW' if slow else 'ok':4} {size // 1000:3} kB {name:20}: code "
+                f"{coded - start:6.2f} s, flags {flagged - coded:6.2f} s (CPU), "
+                f"x{ratio:.1f} the normal session"
+            )
+    print(f"{failed} upload(s) over x{limit:g} the normal session")
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=3.0)
     parser.add_argument("--long-turns", action="store_true", help="time whole long turns")
     parser.add_argument("--turn-limit", type=float, default=10.0)
+    parser.add_argument("--uploads", action="store_true", help="time whole worst uploads")
+    parser.add_argument("--upload-limit", type=float, default=3.0)
     args = parser.parse_args()
     if args.long_turns:
         return long_turns(args.turn_limit)
+    if args.uploads:
+        return uploads(args.upload_limit)
     failed = 0
     for path in sorted(LEXICONS.glob("*.json")):
         for index, source in enumerate(_patterns(json.loads(path.read_text()))):

@@ -26,7 +26,7 @@ import hashlib
 import io
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +164,11 @@ def analyze(
     flags = tuple(detect_flags(turns, roles, codes, flag_settings))
     metrics = session_metrics(turns, roles, codes, flags)
     notes = list(transcript.notes) + list(metrics.notes)
+    # The shipped coder reads a turn's first ``coding.CODED_CHARS`` characters.
+    coded_chars = getattr(coder, "coded_chars", None)
+    cut = coded_from_start_note((t.text for t in turns), coded_chars) if coded_chars else None
+    if cut is not None:
+        notes.append(cut)
     quality: QualityEstimate | None = None
     therapist_turns = sum(1 for turn in turns if roles.get(turn.speaker) == "therapist")
     unrated = unrated_estimate_note(therapist_turns)
@@ -180,6 +185,21 @@ def analyze(
     version = meta.get("version") if isinstance(meta, dict) else None
     return SessionAnalysis(
         transcript, roles, codes, flags, metrics, quality, tuple(notes), version, unrated_by
+    )
+
+
+def coded_from_start_note(texts: Iterable[str], coded_chars: int) -> str | None:
+    """The note for utterances longer than the coder reads (``coded_chars``), if any."""
+    long = sum(1 for text in texts if len(text.strip()) > coded_chars)
+    if not long:
+        return None
+    which = "1 utterance is" if long == 1 else f"{long:,} utterances are"
+    its = "its" if long == 1 else "their"
+    return (
+        f"{which} longer than {coded_chars:,} characters (a whole one-hour session is "
+        f"about 50,000-100,000): coded from {its} first {coded_chars:,} characters only; "
+        "the flags read all of the text. A caption export that lost its speaker labels or "
+        "punctuation can run a session into a few utterances: check the file."
     )
 
 

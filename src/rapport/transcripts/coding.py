@@ -57,6 +57,8 @@ __all__ = [
     "Utterance",
     "adapt_to_session",
     "chain_marginals",
+    "CODED_CHARS",
+    "coded_text",
     "conversation_features",
     "encoder_context",
     "encoder_input",
@@ -124,7 +126,30 @@ def _normalise_role(role: object, index: int) -> str:
 
 
 def _clean(text: object) -> str:
-    return text.strip() if isinstance(text, str) else ""
+    return coded_text(text.strip()) if isinstance(text, str) else ""
+
+
+# The coder reads a turn's first CODED_CHARS characters. Every turn of a real session is
+# far shorter (AnnoMI's longest is 1,212 characters; a one-hour session is 50-100 kB in
+# all), and the encoder reads only a turn's first 64 tokens anyway, but the word and
+# character n-grams read all of it: a 2 MB upload of a few punctuation-free turns of
+# distinct words took most of a request's 60 s and 300 MB there. A longer turn is coded
+# from its start (analysis.analyze notes it on the report), cut at the last space before
+# the limit so no word is cut in two.
+CODED_CHARS = 5_000
+
+
+def coded_text(text: str) -> str:
+    """The part of ``text`` the coder reads: all of it up to CODED_CHARS characters, else
+    its start up to the last whitespace before the limit."""
+    if len(text) <= CODED_CHARS:
+        return text
+    head = text[:CODED_CHARS]
+    if not text[CODED_CHARS].isspace():
+        words = head.rsplit(None, 1)
+        if len(words) == 2:
+            head = words[0]
+    return head.rstrip()
 
 
 # How the turn's last question starts tells an open question from a closed one: MITI 4
@@ -582,6 +607,9 @@ class Coder:
     once) and one classifier per task: ``therapist``, ``client`` and one per main code
     with sub-codes.
     """
+
+    # How much of each turn it reads (analysis.analyze notes the turns cut).
+    coded_chars = CODED_CHARS
 
     def __init__(self, bundle: dict[str, Any]) -> None:
         try:

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import json
 import re
+import re._constants as _sre
+import re._parser as _parser
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .parsing import CLIENT, THERAPIST, Turn
 
@@ -151,16 +153,137 @@ class Lexicon:
     skip_before: re.Pattern[str] | None
     skip_sentence: re.Pattern[str] | None
     skip_questions: bool
-    lists: Mapping[str, re.Pattern[str]]
+    lists: Mapping[str, _Searcher]
     # ``skip_sentence`` also looks at the sentence right after the phrase's: "How was your
     # holiday? Did the anxiety come with you?" ties the holiday to the client's concern.
     skip_sentence_after: bool = False
+    # ``patterns`` with the words that rule each of them out of a sentence (_Prefiltered).
+    prefiltered: _Prefiltered | None = None
 
 
 def _compile(patterns: Sequence[str] | None) -> re.Pattern[str] | None:
     if not patterns:
         return None
+    return _alternation(tuple(patterns))
+
+
+@lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# A lexicon's patterns are one alternation, and Python's ``re`` tries every alternative at
+# every character: on a long punctuation-free turn (one "sentence") that cost 5-25 µs per
+# character per lexicon on a loaded 2-core host, most of a request's 60 s for a 2 MB upload.
+# Most alternatives name a word that any text they match contains ("stupid", "pray",
+# "medication"), so a sentence without it cannot match them, and the alternation of the
+# others finds exactly the same matches: at every position the alternatives that cannot
+# match there fail, whether they are tried or not (the patterns hold no back-reference,
+# whose group numbers would shift; a lexicon with one is not filtered). The words are read
+# off the parsed patterns, not written by hand, so they cannot drift from the lexicon.
+# Only ASCII sentences are filtered: there, a case-insensitive match of an ASCII word is
+# the same as finding it in the lower-cased sentence; elsewhere ("ſ" matches "s" in
+# ``re``) the whole alternation runs, as before.
+
+
+def _literal_sets(items: Any) -> list[frozenset[str]]:
+    """Sets of lower-case ASCII strings such that any text a parsed sequence ``items``
+    matches contains one string of each set (runs of literal characters: one-string sets;
+    a group, a repeat of at least once, or an alternation whose every branch has one)."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            out.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, av in items:
+        if op is _sre.LITERAL and isinstance(av, int) and av < 128:
+            run.append(chr(av).lower())
+            continue
+        close()
+        inner: list[frozenset[str]] = []
+        if op is _sre.SUBPATTERN:
+            inner = _literal_sets(av[-1])
+        elif op is _sre.ATOMIC_GROUP:
+            inner = _literal_sets(av)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            inner = _literal_sets(body) if low >= 1 else []
+        elif op is _sre.BRANCH:
+            branches = [_best(_literal_sets(branch)) for branch in av[1]]
+            known = [b for b in branches if b is not None]
+            if len(known) == len(branches):
+                inner = [frozenset().union(*known)]
+        out.extend(inner)
+    close()
+    return out
+
+
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective set: the longest shortest string, then the fewest strings."""
+    usable = [s for s in sets if s and all(s)]
+    if not usable:
+        return None
+    return max(usable, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+def _has_group_reference(items: Any) -> bool:
+    for op, av in items:
+        if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
+            return True
+        for value in av if isinstance(av, (tuple, list)) else (av,):
+            children = value if isinstance(value, (tuple, list)) else (value,)
+            for child in children:
+                if isinstance(child, _parser.SubPattern) and _has_group_reference(child):
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Prefiltered:
+    """A lexicon's alternation and, for each pattern, the strings one of which any text it
+    matches contains (``None``: no such string known, always tried)."""
+
+    patterns: tuple[str, ...]
+    needs: tuple[frozenset[str] | None, ...]
+
+    @classmethod
+    def of(cls, patterns: Sequence[str]) -> _Prefiltered:
+        parsed = [_parser.parse(f"(?:{p})", re.IGNORECASE) for p in patterns]
+        if any(_has_group_reference(p) for p in parsed):
+            return cls(tuple(patterns), tuple(None for _ in patterns))
+        return cls(tuple(patterns), tuple(_best(_literal_sets(p)) for p in parsed))
+
+    def for_text(self, text: str) -> re.Pattern[str] | None:
+        """The alternation of the patterns that can match in ``text`` (same matches as the
+        whole one), or None when none can."""
+        kept = self.kept(text)
+        return _alternation(kept) if kept else None
+
+    def kept(self, text: str) -> tuple[str, ...]:
+        """The patterns that can match in ``text``: all of them unless it is ASCII."""
+        if not text.isascii():
+            return self.patterns
+        lowered = text.lower()
+        return tuple(
+            pattern
+            for pattern, need in zip(self.patterns, self.needs, strict=True)
+            if need is None or any(word in lowered for word in need)
+        )
+
+
+class _Searcher:
+    """A list of a lexicon's patterns, searched as their alternation (``re.search``), each
+    pattern only where its words are (:class:`_Prefiltered`): the same first match."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.prefiltered = _Prefiltered.of(patterns)
+
+    def search(self, string: str) -> re.Match[str] | None:
+        pattern = self.prefiltered.for_text(string)
+        return None if pattern is None else pattern.search(string)
 
 
 @cache
@@ -169,11 +292,9 @@ def load_lexicon(name: str) -> Lexicon:
     data = json.loads((LEXICON_DIR / f"{name}.json").read_text(encoding="utf-8"))
     named = ("patterns", "skip_before", "skip_sentence")
     lists = {
-        key: pattern
+        key: _Searcher(value)
         for key, value in data.items()
-        if isinstance(value, list) and key not in named
-        for pattern in [_compile(value)]
-        if pattern is not None
+        if isinstance(value, list) and key not in named and value
     }
     return Lexicon(
         kind=data["kind"],
@@ -185,6 +306,7 @@ def load_lexicon(name: str) -> Lexicon:
         skip_questions=bool(data.get("skip_questions", False)),
         lists=lists,
         skip_sentence_after=bool(data.get("skip_sentence_after", False)),
+        prefiltered=_Prefiltered.of(data["patterns"]) if data.get("patterns") else None,
     )
 
 
@@ -365,7 +487,14 @@ def _lexicon_hit(
         # the sentence again from its start: that made a long punctuation-free turn full of
         # negated phrases quadratic (a 54 kB turn of "you pray about it" took 85 s).
         resume = 0
-        for match in lexicon.patterns.finditer(sentence):
+        patterns = (
+            lexicon.patterns
+            if lexicon.prefiltered is None
+            else lexicon.prefiltered.for_text(sentence)
+        )
+        if patterns is None:
+            continue
+        for match in patterns.finditer(sentence):
             cut = match.start()
             if lexicon.skip_before is not None:
                 resume = max(resume, cut - _SKIP_WINDOW)
