@@ -12,9 +12,19 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.clinic.models import Appointment, Client, Clinic, Episode, Goal
+
+# These machines are shared and noisy (two cores, tests in parallel): a property test's
+# speed says nothing about the code under test, so neither the per-example deadline nor
+# the "data generation too slow" health check may fail it. Every other check stays on.
+hypothesis_settings.register_profile(
+    "rapport", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("rapport")
 
 CANARY = "Canary-7f3a"
 PASSWORD = "correct-horse-battery-staple"
