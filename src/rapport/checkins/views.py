@@ -285,7 +285,13 @@ def _not_sent(request, checkin, *, risk: bool, unreadable: bool = False):
 def _already_sent(request, checkin):
     """The link was used for a stored submission (Back or Reload after sending, a second
     tab): say the answers arrived. The clinic's crisis contacts are always there, never
-    depending on the answers: on a shared tablet the next person must learn nothing."""
+    depending on the answers: on a shared tablet the next person must learn nothing.
+
+    Only while the link would still have worked (before its expiry): after that, the page
+    told anyone holding the link, a year later, that its holder sees a therapist, and at
+    which clinic. An expired used link gets the generic "cannot be used" page."""
+    if checkin.expires_at <= timezone.now():
+        return _unavailable(request, 410, checkin=checkin)
     page = render(
         request,
         "checkins/already_sent.html",
