@@ -93,7 +93,10 @@ def test_after_the_grace_period_nothing_is_stored_but_the_crisis_section_shows(
     page = refused.content.decode()
     assert CANNOT in page
     assert CRISIS in page
-    assert "Your answers could not be sent, so your therapist will not see them." in page
+    assert (
+        "Your therapist will be told that your answers could not be sent, but will not see them."
+        in page
+    )
     assert f"please contact {crisis_line.name} or the crisis contacts below today" in page
     assert "Duty line (example)" in page
     assert not Response.objects.exists()

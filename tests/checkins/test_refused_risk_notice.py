@@ -275,3 +275,25 @@ def test_every_refused_submission_is_audited_alike(client, client_a):
         .exclude(target="risk-notices")
         .exists()
     )
+
+
+@pytest.mark.django_db
+def test_the_refused_risk_pages_say_the_therapist_will_be_told(client, client_a):
+    """A notice is recorded for the therapist whenever a risk answer is refused: the pages
+    say so, rather than "your therapist will not see them" as if nobody would know."""
+    checkin, token = make_link(client_a)
+    key = form_key(client.get(f"/c/{token}/").content.decode())
+    expire(checkin)
+    expired = client.post(f"/c/{token}/", {**RISKY, "form_key": key}).content.decode()
+    assert RefusedRiskAnswer.objects.filter(checkin=checkin).exists()
+    assert "Your therapist will be told that your answers could not be sent" in expired
+    assert "so your therapist will not see them" not in expired
+    # A second form on a used link (another tab): "not sent", with the same promise.
+    _, used = make_link(client_a, "core10")
+    other = form_key(client.get(f"/c/{used}/").content.decode())
+    calm = {f"core10_{n}": "0" for n in range(1, 11)}
+    open_and_answer(client, used, calm)
+    risky = {**calm, "core10_6": "2"}
+    page = client.post(f"/c/{used}/", {**risky, "form_key": other}).content.decode()
+    assert "These answers were not sent" in page
+    assert "will be told that the answers on this page could not be sent" in page

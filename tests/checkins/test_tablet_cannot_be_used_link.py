@@ -94,7 +94,10 @@ def test_a_refused_tablet_form_with_a_risk_answer_keeps_the_crisis_section_and_t
     refused = tablet.post(location, {**PHQ9_ZERO, "phq9_9": "3", "form_key": key})
     page = refused.content.decode()
     assert refused.status_code == 410 and CANNOT in page
-    assert "Your answers could not be sent, so your therapist will not see them." in page
+    assert (
+        "Your therapist will be told that your answers could not be sent, but will not see them."
+        in page
+    )
     assert "please tell your therapist when you hand the device back." in page
     assert staff_links(page) == [LINK]
     _names_nobody(page, client_a)
