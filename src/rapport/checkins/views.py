@@ -150,6 +150,17 @@ def answer(request, token):
         form = QuestionnaireForm(
             instrument, initial={"form_key": services.new_form_key(checkin, now=now)}
         )
+        # The page shows the clinic's name and the session's time: a read of the client's
+        # record (DESIGN §5). One row per opening, not per day: a link lives a few days
+        # and is opened a few times, and each opening (a phone found, a link forwarded) is
+        # what an admin reading the log wants to see. The path is redacted (no token).
+        audit_record(
+            actor="client-link",
+            action=Action.VIEW,
+            target=f"checkin:{checkin.pk}:opened",
+            client_id=checkin.client_id,
+            request=request,
+        )
         return _questionnaire(request, instrument, form, checkin, status=200)
     posted_key = request.POST.get("form_key", "")
     # A form opened while the link worked can still be sent for a while after the link
