@@ -13,7 +13,7 @@ from tests.checkins._helpers import make_link
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CRISIS = "If you are struggling right now"
-GENERIC_HELP = "If you ever need help urgently, call your local emergency number."
+GENERIC_HELP = "If you are in immediate danger, call your local emergency number now."
 
 
 def answer_with_risk(page, url: str) -> None:
