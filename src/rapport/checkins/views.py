@@ -333,7 +333,9 @@ def _questionnaire(request, instrument, form, checkin, *, status):
     # The page is no-store, so a reload or leaving and coming back clears every answer: on
     # a questionnaire of about 3 minutes or more (the C-NIP, about 5) the page says so near
     # the top, with the time the link's message gives. Not on the session check-in or the
-    # PHQ-9 (about 1 and 2 minutes), where it would be one more thing to read.
+    # PHQ-9 (about 1 and 2 minutes), where it would be one more thing to read. The "Your
+    # goals" page says it too (without a time: its boxes are optional and free text): what
+    # a client types in their own words is the most to lose and the hardest to type again.
     minutes = services.minutes_to_answer(instrument)
     response = render(
         request,
@@ -356,6 +358,7 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             # Under the privacy line: the clinic's word on sharing beyond it ("" = none).
             "sharing_text": checkin.client.clinic.sharing_text.strip(),
             "long_minutes": minutes if minutes >= 3 else 0,
+            "keep_note": minutes >= 3 or instrument.id == GOALS,
         },
         status=status,
     )
