@@ -79,12 +79,6 @@ class Response(models.Model):
         ordering = ["administered_at", "pk"]
         indexes = [
             models.Index(fields=["client", "instrument_id", "administered_at"]),
-            # A client's answers in the order every reader wants them (the API's pages, by a
-            # keyset on (administered_at, id)): without it each page sorted all of the
-            # client's answers to return 100 of them.
-            models.Index(
-                fields=["client", "administered_at", "id"], name="response_client_order_idx"
-            ),
             # The caseload asks, on every view, which clients have a risk answer nobody has
             # followed up, and who followed one up this week: a few rows among every
             # response the clients ever gave. Partial indexes hold only those rows, so the
