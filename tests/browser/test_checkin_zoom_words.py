@@ -1,10 +1,13 @@
-"""Words stay whole on the client's page at 200% zoom on a small phone.
+"""Words stay whole on the client's page at 200% zoom on a small phone, and the staff pages'
+skip link is a full-size target.
 
 A client-side review found the scale anchors split mid-word ("Par|tly", "Not at | all") at
 200% zoom on a 360 px phone (180 CSS px): the page wrapped with ``overflow-wrap: anywhere``,
 which breaks any word anywhere, not only one that cannot fit. ``break-word`` keeps words
 whole unless a single word is wider than its line; the page must still not scroll sideways
-(an anchor too wide for the room beside its number takes its own line under it)."""
+(an anchor too wide for the room beside its number takes its own line under it). The same
+review measured the "Skip to content" link, on focus, at 40 px tall (WCAG 2.5.5
+wants 44)."""
 
 from __future__ import annotations
 
@@ -73,3 +76,14 @@ def test_at_200_percent_zoom_on_a_360_px_phone_no_anchor_word_is_split(
         assert page.evaluate(
             "document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
         )
+
+
+def test_the_skip_link_is_at_least_44_px_tall_when_focused(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("e => e === document.activeElement")
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0, "on screen when focused"
+    assert box["height"] >= 44, box
+    assert box["width"] >= 44, box
