@@ -41,3 +41,17 @@ def test_a_used_link_past_its_expiry_gets_the_generic_page(client, client_a, cri
     assert ALREADY_SENT not in page and "Your therapist has them" not in page
     assert CRISIS_LINE not in page and crisis_line.name not in page
     assert "If you need help urgently, call your local emergency number." in page
+
+
+@pytest.mark.django_db
+def test_answers_sent_in_the_grace_after_expiry_still_read_as_arrived_on_back(
+    client, client_a, crisis_line
+):
+    """A client who sent answers just after the link expired (the grace for a page already
+    open) and pressed Back must read that they arrived, not that the link cannot be used."""
+    checkin, token = make_link(client_a)
+    open_and_answer(client, token, PHQ9_ZERO)
+    checkin.refresh_from_db()
+    checkin.expires_at = checkin.used_at - timedelta(minutes=1)
+    checkin.save()
+    assert ALREADY_SENT in client.get(f"/c/{token}/").content.decode()

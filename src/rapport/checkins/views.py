@@ -8,6 +8,8 @@ the scoped selectors.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -293,15 +295,24 @@ def _not_sent(request, checkin, *, risk: bool, unreadable: bool = False):
     return page
 
 
+#: How long after its answers came a used link still says "already sent", even past expiry.
+ALREADY_SENT_SHOWN_AFTER_USE = timedelta(hours=1)
+
+
 def _already_sent(request, checkin):
     """The link was used for a stored submission (Back or Reload after sending, a second
     tab): say the answers arrived. The clinic's crisis contacts are always there, never
     depending on the answers: on a shared tablet the next person must learn nothing.
 
-    Only while the link would still have worked (before its expiry): after that, the page
-    told anyone holding the link, a year later, that its holder sees a therapist, and at
-    which clinic. An expired used link gets the generic "cannot be used" page."""
-    if checkin.expires_at <= timezone.now():
+    Only while the link would still have worked (before its expiry), or for
+    ``ALREADY_SENT_SHOWN_AFTER_USE`` after the answers came (a client who sent them in the
+    grace after expiry and pressed Back must still read that they arrived): after that, the
+    page told anyone holding the link, a year later, that its holder sees a therapist, and
+    at which clinic. Later, a used link gets the generic "cannot be used" page."""
+    shown_until = max(
+        checkin.expires_at, (checkin.used_at or checkin.expires_at) + ALREADY_SENT_SHOWN_AFTER_USE
+    )
+    if shown_until <= timezone.now():
         return _unavailable(request, 410, checkin=checkin)
     page = render(
         request,
