@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -115,15 +115,18 @@ def test_the_migration_fills_in_the_snoozes_in_force_from_the_audit_log(
         )
 
     def snoozed_event(alert, actor, days_ago):
-        event = AuditEvent.objects.create(
-            actor_id=actor.pk if actor else None,
-            actor_label=str(actor) if actor else "cli",
-            action="update",
-            client_id=client_a.pk,
-            target=f"alert:{alert.pk}:snoozed",
-        )
         at = now - dt.timedelta(days=days_ago)
-        AuditEvent.objects.filter(pk=event.pk).update(at=at)
+        # Dated back in the transaction that wrote it: on PostgreSQL the audit log refuses
+        # to change a committed row (audit 0007).
+        with transaction.atomic():
+            event = AuditEvent.objects.create(
+                actor_id=actor.pk if actor else None,
+                actor_label=str(actor) if actor else "cli",
+                action="update",
+                client_id=client_a.pk,
+                target=f"alert:{alert.pk}:snoozed",
+            )
+            AuditEvent.objects.filter(pk=event.pk).update(at=at)
         return at
 
     twice = alert("alliance_low", "snoozed")
