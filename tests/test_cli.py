@@ -61,13 +61,13 @@ def test_createuser_is_audited_as_the_command_line_and_keeps_the_operators_passw
     monkeypatch, clinic
 ):
     """As rapport set-password and the token commands: "cli" is an operator's hand,
-    "system" the app's own work. The operator may be making their own account, so they
-    are not made to change the password they just chose."""
+    "system" the app's own work. An operator making their own account (--own) is not made
+    to change the password they just chose."""
     from rapport.accounts.models import User
     from rapport.audit.models import AuditEvent
 
     monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "a-long-enough-passphrase")
-    assert main(["createuser", "--email", "operator@test.invalid", "--role", "admin"]) == 0
+    assert main(["createuser", "--email", "operator@test.invalid", "--role", "admin", "--own"]) == 0
     user = User.objects.get(email="operator@test.invalid")
     event = AuditEvent.objects.get(target=f"user:{user.pk}:role:admin")
     assert (event.actor_label, event.actor_id) == ("cli", None)

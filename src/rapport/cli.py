@@ -419,10 +419,16 @@ def cmd_createuser(args: argparse.Namespace) -> None:
                 role=args.role,
                 password=password,
                 full_name=args.name,
+                # As rapport set-password: whoever typed it knows it, so its owner chooses
+                # their own at their first sign-in, unless --own says it is theirs.
+                temporary=not args.own,
             )
     except ValidationError as error:
         raise CommandError(" ".join(error.messages)) from None
-    print(f"Created {user.role} {user.email} in {clinic.name}.")
+    then = (
+        "" if args.own else "; they will be asked to choose a new password at their first sign-in"
+    )
+    print(f"Created {user.role} {user.email} in {clinic.name}{then}.")
 
 
 def _new_password(prompt: str) -> str:
@@ -806,6 +812,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--clinic",
         default=None,
         help=f"name of the clinic to create when none exists yet (default {DEFAULT_CLINIC_NAME!r})",
+    )
+    createuser.add_argument(
+        "--own",
+        action="store_true",
+        help="the account is yours (the first admin's, say): keep this password (otherwise, "
+        "as whoever typed it knows it, its owner must choose their own at their first sign-in)",
     )
     createuser.set_defaults(handler=cmd_createuser)
 

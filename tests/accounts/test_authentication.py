@@ -159,10 +159,26 @@ def test_a_password_an_admin_set_opens_only_the_page_to_choose_ones_own(
 
 
 @pytest.mark.django_db
-def test_an_operator_creating_an_account_at_the_command_line_is_not_asked_again(clinic):
+def test_an_operator_creating_their_own_account_at_the_command_line_is_not_asked_again(clinic):
     from rapport.accounts.services import user_create
 
     user = user_create(
-        actor=None, clinic=clinic, email="op@test.invalid", role="admin", password="x" * 20
+        actor=None,
+        clinic=clinic,
+        email="op@test.invalid",
+        role="admin",
+        password="x" * 20,
+        temporary=False,
     )
     assert not user.must_change_password
+
+
+@pytest.mark.django_db
+def test_an_account_made_at_the_command_line_for_someone_else_must_choose_its_own(clinic):
+    """Whoever typed the password knows it, an operator as much as an admin."""
+    from rapport.accounts.services import user_create
+
+    user = user_create(
+        actor="cli", clinic=clinic, email="new@test.invalid", role="therapist", password="x" * 20
+    )
+    assert user.must_change_password

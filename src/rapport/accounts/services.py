@@ -67,9 +67,13 @@ def user_create(
     password: str | None = None,
     full_name: str = "",
     is_trainee: bool = False,
+    temporary: bool = True,
     request=None,
 ) -> User:
-    """Create a staff account. ``actor`` None or "cli" means the command line (an operator)."""
+    """Create a staff account. ``actor`` None or "cli" means the command line (an operator).
+    ``temporary``, as for :func:`user_set_password`: whoever typed the password knows it,
+    so the user must choose their own at their first sign-in (False only for an operator
+    making their own account: ``rapport createuser --own``)."""
     _require_admin(actor)
     email = email.strip().lower()
     try:
@@ -91,9 +95,9 @@ def user_create(
     if password:
         validate_password(password, user)
         user.set_password(password)
-        # An admin who typed it knows it: the user chooses their own at first sign-in. An
-        # operator at the command line (actor None or "cli") may be setting their own.
-        user.must_change_password = actor not in (None, "cli")
+        # Whoever typed it knows it (an admin, or an operator at the command line making
+        # someone else's account): the user chooses their own at first sign-in.
+        user.must_change_password = temporary
     else:
         user.set_unusable_password()
     user.save()
