@@ -57,6 +57,7 @@ from rapport.monitoring.signals import (
     detect_reliable_change,
     detect_ruptures,
     rupture_episodes,
+    series_as_of,
 )
 from rapport.monitoring.signals.criteria import EPS
 from rapport.monitoring.signals.model import KINDS, PUSHED_ANSWERS, SEVERITIES
@@ -67,6 +68,7 @@ __all__ = [
     "PUSHED_SEEN",
     "CurrentSignal",
     "current_signals",
+    "dropout_onset",
     "late_answers",
     "repair_held_back",
     "unseen_late",
@@ -339,6 +341,34 @@ def _dropout(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal
         # A new reason or a step up to high risk is new information worth raising again.
         found.append(_make(signal, "", signal.session, f"{signal.severity}:{factors}"))
     return found
+
+
+def dropout_onset(
+    series: ClientSeries, config: DetectorConfig, key: str, before: int
+) -> int | None:
+    """The earliest session before ``before`` from which the dropout risk has had ``key``
+    (the same estimate band and reasons) at every attended session up to ``before``, each
+    judged with ``config`` as the series stood at the end of that session's day
+    (``series_as_of``, as the recalibration reads an episode); None when the session before
+    already differs.
+
+    Dropout risk is judged as of the latest session, so its detector has no history to
+    take an onset from (the other kinds do, ``_onset``): an alert keeps the session its
+    instance was raised at. This replay is how the alert layer puts right an onset stored
+    before it did (``services._sync``), when the onset moved to the latest session at every
+    recompute. It walks back one session at a time and usually stops at the first.
+
+    The answer is only as old as ``config``: with another dropout model (a clinic's
+    recalibration) the same sessions can read otherwise, so the caller replays only with the
+    model the stored onset was judged with."""
+    attended = [a for a in series.attendance if a.status == "attended" and a.session < before]
+    began = None
+    for point in reversed(attended):
+        found = _dropout(series_as_of(series, point), config)
+        if not any(signal.key == key for signal in found):
+            break
+        began = point.session
+    return began
 
 
 def _feedback(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:

@@ -31,8 +31,7 @@ from django.utils import timezone
 from rapport.audit.services import Action, audit_record, audit_record_many
 from rapport.clinic.models import Episode, Phase
 from rapport.monitoring import series as _series
-from rapport.monitoring.current import LATE_KEY, CurrentSignal, current_signals
-from rapport.monitoring.current import _dropout as _dropout_signals
+from rapport.monitoring.current import LATE_KEY, CurrentSignal, current_signals, dropout_onset
 from rapport.monitoring.dropout_calibration import clinic_dropout_models, dropout_model_to_json
 from rapport.monitoring.instruments import CHECKIN, kind_of
 from rapport.monitoring.models import (
@@ -52,7 +51,6 @@ from rapport.monitoring.signals import (
     DetectorConfig,
     DropoutModel,
     TrajectoryModel,
-    series_as_of,
 )
 from rapport.monitoring.trajectories import clinic_trajectories, trajectory_to_json
 
@@ -146,13 +144,13 @@ def _sync(
     now: dt.datetime,
     actor,
     late_seen: Mapping[str, Alert] | None = None,
-    dropout_began: Callable[[str, int], int | None] | None = None,
+    dropout_began: Callable[[Alert], int | None] | None = None,
 ) -> SyncResult:
     """Bring the episode's ``active`` alerts in line with its ``current`` signals.
 
-    ``dropout_began(key, before)``: the earliest session before ``before`` from which the
-    dropout risk has had this key at every session (``_dropout_began``), to correct an
-    onset stored before the onset was kept (below)."""
+    ``dropout_began(alert)``: the earliest session before the stored dropout alert's onset
+    from which the risk has had its key at every session (``current.dropout_onset``), or
+    None, to correct an onset stored before the onset was kept (below)."""
     episode = episode_series.episode
     today = timezone.localdate(now)
     result = SyncResult(episodes=1)
@@ -199,8 +197,10 @@ def _sync(
                 # to: where the series shows the same risk at the sessions before it, the
                 # instance began there. Only ever earlier, and not news (``_news`` reads
                 # the estimate and its reasons, which are unchanged): the card's "since
-                # session N" is put right, nothing is raised again.
-                began = dropout_began(alert.signal_key, alert.onset_session)
+                # session N" is put right, nothing is raised again. Never because the
+                # dropout model changed (``_dropout_onset_unchanged_model``): the card said
+                # "since session 5" and, with nothing new about the client, must not say 3.
+                began = dropout_began(alert)
                 if began is not None and began < alert.onset_session:
                     fields["onset_session"] = began
         news = _news(alert, item, today)
@@ -484,28 +484,45 @@ def _signals(
     return current_signals(item.series, _config(item, trajectories, dropout), dismissed)
 
 
-def _dropout_began(
-    item: EpisodeSeries, config: DetectorConfig, key: str, before: int
+def _dropout_onset_unchanged_model(
+    item: EpisodeSeries,
+    config: DetectorConfig,
+    alert: Alert,
+    calibrated_at: Callable[[int], dt.datetime | None],
 ) -> int | None:
-    """The earliest session before ``before`` from which the dropout risk has had ``key``
-    (the same estimate band and reasons) at every attended session up to ``before``, each
-    judged as the series stood at the end of that session's day (``series_as_of``, as
-    the recalibration reads an episode); None when the session before already differs.
+    """``current.dropout_onset`` for a stored dropout alert, only while its clinic's dropout
+    model is the one the alert was raised under; None (keep the stored onset) otherwise.
 
-    Dropout risk is judged as of the latest session, so the detector has no history to
-    take an onset from (the other kinds do, ``current._onset``); the alert keeps the
-    session its instance was raised at (``_sync``). Before it did, that onset moved to the
-    latest session at every recompute, and this replay is how such a stored onset is put
-    right. It walks back one session at a time and usually stops at the first."""
-    series = item.series
-    attended = [a for a in series.attendance if a.status == "attended" and a.session < before]
-    began = None
-    for point in reversed(attended):
-        found = _dropout_signals(series_as_of(series, point), config)
-        if not any(signal.key == key for signal in found):
-            break
-        began = point.session
-    return began
+    The replay reads the earlier sessions with today's model. A clinic that recalibrated
+    since the alert was raised has other weights, under which the same, unchanged sessions
+    can already show this estimate band and reasons: the onset would move earlier with no
+    new data about the client (a card that said "since session 5" saying "since session 3"
+    after ``rapport calibrate``), and the therapist would read that the risk was there, and
+    missed, two sessions before Rapport said so. Not news either, so nothing would tell them
+    it moved. The onset says when this instance was raised; a new model that sees a new
+    band or new reasons makes a new instance (a new key, raised as of the latest session).
+    A Rapport release that changes the published weights is not dated by any stored row, so
+    it is not seen here: its notes must say so if it changes the model.
+    """
+    newest = calibrated_at(item.episode.client.clinic_id)
+    if newest is not None and newest > alert.first_detected_at:
+        return None
+    return dropout_onset(item.series, config, alert.signal_key, alert.onset_session)
+
+
+def _newest_calibrations(
+    cache: dict[int, dt.datetime | None], clinic_id: int
+) -> dt.datetime | None:
+    """When the clinic's newest dropout model was stored (None: the published one), read
+    once per recompute and only for a clinic with a dropout alert to check."""
+    if clinic_id not in cache:
+        cache[clinic_id] = (
+            DropoutCalibration.objects.filter(clinic_id=clinic_id)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    return cache[clinic_id]
 
 
 def alerts_prepare(
@@ -606,6 +623,7 @@ def alerts_recompute_many(
         loaded = _fresh_series(open_episodes, early, now)
         _store_snapshots(loaded, now)
         _load_dropout_models(dropout, [item.episode.client.clinic_id for item in loaded])
+        calibrated: dict[int, dt.datetime | None] = {}
         for item in loaded:
             before = early.get(item.episode.pk)
             if (
@@ -618,8 +636,11 @@ def alerts_recompute_many(
             else:
                 current = _signals(item, dismissed[item.episode.pk], known, dropout)
 
-            def began(key: str, before: int, item: EpisodeSeries = item) -> int | None:
-                return _dropout_began(item, _config(item, known, dropout), key, before)
+            def began(alert: Alert, item: EpisodeSeries = item) -> int | None:
+                config = _config(item, known, dropout)
+                return _dropout_onset_unchanged_model(
+                    item, config, alert, lambda pk: _newest_calibrations(calibrated, pk)
+                )
 
             result.add(
                 _sync(
