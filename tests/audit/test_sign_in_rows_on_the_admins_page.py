@@ -29,17 +29,17 @@ def test_sign_ins_read_as_such_between_the_client_record_lines(
     page = login(admin_user).get("/manage/audit/").content.decode()
     pk, email = therapist_a.pk, therapist_a.email
     assert _rows(page)[:3] == [
-        [email, "Signed out", f"auth:user:{pk}:sign-out", "—", "198.51.100.7"],
-        [email, "Signed in", f"auth:user:{pk}:sign-in", "—", "198.51.100.7"],
+        [email, "Signed out", f"User “Therapist.A” (auth:user:{pk}:sign-out)", "—", "198.51.100.7"],
+        [email, "Signed in", f"User “Therapist.A” (auth:user:{pk}:sign-in)", "—", "198.51.100.7"],
         [
             email,
             "Sign-in failed: wrong password",
-            f"auth:user:{pk}:sign-in-failed",
+            f"User “Therapist.A” (auth:user:{pk}:sign-in-failed)",
             "—",
             "198.51.100.7",
         ],
     ]
     # The caseload's line (two clients' records, one line) keeps its words, in its place.
     group = page.index('<tr class="audit-group">')
-    assert page.index("sign-out") < group < page.index(f"auth:user:{pk}:sign-in<")
+    assert page.index("sign-out") < group < page.index(f"auth:user:{pk}:sign-in)<")
     assert "<td>Read</td><td><details><summary>2 client records" in page[group:]

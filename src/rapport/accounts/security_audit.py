@@ -20,7 +20,9 @@ Such rows belong to no clinic (``rapport.audit.scope``): an operator reads them 
 database, no clinic's admin does.
 
 The admin's page shows each of these rows with the words of :func:`security_event_label`
-in its Action column.
+in its Action column, and in its What column the account in words
+(:func:`security_event_account`: "User “Alex Example” (auth:user:12:sign-in)"), as it
+names the user of an admin's change to an account ("User “…” (user:12:password)").
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import re
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rapport.audit.services import Action, audit_record
@@ -46,7 +49,9 @@ __all__ = [
     "authenticator_used",
     "mfa_code_rejected",
     "own_password_chosen",
+    "security_event_account",
     "security_event_label",
+    "security_event_user_id",
     "sign_in_failed",
     "sign_in_refused",
     "signed_in",
@@ -95,15 +100,38 @@ _UNKNOWN_TARGETS = {
     UNKNOWN_FAILED: _("Sign-in failed: unknown account"),
     UNKNOWN_REFUSED: _("Sign-in refused: too many failed attempts"),
 }
-_USER_TARGET = re.compile(r"auth:user:[1-9][0-9]*:(.+)")
+_USER_TARGET = re.compile(r"auth:user:([1-9][0-9]*):(.+)")
 
 
 def security_event_label(target: str) -> str | None:
     """How the admin's Audit page words the action of a row written here (None for any
     other row, which keeps the page's usual wording)."""
     match = _USER_TARGET.fullmatch(target)
-    label = _LABELS.get(match.group(1)) if match else _UNKNOWN_TARGETS.get(target)
+    label = _LABELS.get(match.group(2)) if match else _UNKNOWN_TARGETS.get(target)
     return str(label) if label is not None else None
+
+
+def security_event_user_id(target: str) -> int | None:
+    """The id of the account a row written here is about (``auth:user:<id>:…``), or None."""
+    match = _USER_TARGET.fullmatch(target)
+    return int(match.group(1)) if match else None
+
+
+def security_event_account(target: str, names: dict[int, str]) -> str | None:
+    """How the admin's Audit page names the account of a row written here, the stored
+    target after it as for the page's other rows about a user: its user's name (their
+    email where they have none) from ``names`` (the user ids of the admin's clinic, read
+    once for the page), "Deleted account" for an id no longer there, "Unknown account" for
+    an email that was no account's. None for any other row, which keeps its target."""
+    user_id = security_event_user_id(target)
+    if user_id is not None:
+        name = names.get(user_id)
+        if name is None:
+            return gettext("Deleted account (%(target)s)") % {"target": target}
+        return gettext("User “%(name)s” (%(target)s)") % {"name": name, "target": target}
+    if target in _UNKNOWN_TARGETS:
+        return gettext("Unknown account (%(target)s)") % {"target": target}
+    return None
 
 
 def _record(*, user, action: str, what: str, request) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "supervisors_in",
     "supervisors_of",
     "supervisors_of_each",
+    "user_names_in_clinic_of",
 ]
 
 #: When a link would open the supervisee's clients with the supervisor's account active:
@@ -275,3 +276,18 @@ def access_notices_unseen(user) -> list[AccessNotice]:
 def access_notices_recent(user, *, since) -> list[AccessNotice]:
     """``user``'s own notices since ``since``, seen or not, newest first."""
     return list(AccessNotice.objects.filter(user=user, created_at__gte=since).order_by("-pk"))
+
+
+def user_names_in_clinic_of(admin, user_ids: Iterable[int]) -> dict[int, str]:
+    """The name (the email where there is none) of each of ``user_ids`` that is a user of
+    ``admin``'s clinic, by id, in one query: another clinic's user, or one deleted, is
+    absent. For the admin's audit page, which names the account of each sign-in row."""
+    ids = set(user_ids)
+    if not ids or admin.clinic_id is None:
+        return {}
+    return {
+        pk: full_name or email
+        for pk, full_name, email in User.objects.filter(
+            clinic_id=admin.clinic_id, pk__in=ids
+        ).values_list("pk", "full_name", "email")
+    }

@@ -40,7 +40,11 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.accounts.notices import access_notice_text, actor_name
-from rapport.accounts.security_audit import security_event_label
+from rapport.accounts.security_audit import (
+    security_event_account,
+    security_event_label,
+    security_event_user_id,
+)
 from rapport.accounts.selectors import (
     ACCESS_HISTORY_DAYS,
     ClientCounts,
@@ -51,6 +55,7 @@ from rapport.accounts.selectors import (
     supervision_links_seeing_clients_of,
     supervision_links_suspended_over,
     supervisors_of,
+    user_names_in_clinic_of,
 )
 from rapport.audit.selectors import (
     AdminAuditPage,
@@ -437,27 +442,38 @@ def _audit_context(request, form, page) -> dict:
     return {
         "form": form,
         "page": page,
-        "rows": _security_labelled(admin_audit_lines(page.events), page.events),
+        "rows": _security_labelled(request.user, admin_audit_lines(page.events), page.events),
         "newer_url": link("after", page.newer),
         "older_url": link("before", page.older),
     }
 
 
-def _security_labelled(lines, events) -> list:
+def _security_labelled(admin, lines, events) -> list:
     """The page's lines, a sign-in's or an account-security change's with its own words in
-    the Action column ("Signed in", "Sign-in failed: wrong password"; its user and target
-    stay in What): the stored action alone ("Created", "Changed") says little of these.
+    the Action column ("Signed in", "Sign-in failed: wrong password"): the stored action
+    alone ("Created", "Changed") says little of these; and with its account in words in
+    What ("User “Alex Example” (auth:user:12:sign-in)"), as the page names the user of
+    other rows about one: "auth:user:12" alone told the admin nobody. The names are read
+    in one query for the page, never one per row.
 
     Each event that is not about a client's record is a line of its own, in the events'
     order (audit.selectors.admin_audit_lines groups client-record rows only), so the n-th
     such line is the n-th such event."""
-    others = iter([event for event in events if not is_client_data(event)])
+    others = [event for event in events if not is_client_data(event)]
+    names = user_names_in_clinic_of(
+        admin, {pk for event in others if (pk := security_event_user_id(event.target))}
+    )
+    remaining = iter(others)
     labelled = []
     for line in lines:
         if isinstance(line, AdminAuditRow) and not line.is_client_data:
-            label = security_event_label(next(others).target)
+            target = next(remaining).target
+            label = security_event_label(target)
             if label is not None:
                 line = dataclasses.replace(line, action=label)
+            account = security_event_account(target, names)
+            if account is not None:
+                line = dataclasses.replace(line, what=account)
         labelled.append(line)
     return labelled
 
