@@ -21,6 +21,7 @@ __all__ = [
     "Instrument",
     "Item",
     "Kind",
+    "Labelling",
     "Norms",
     "Number",
     "Option",
@@ -186,6 +187,21 @@ class Norms:
 
 
 @dataclass(frozen=True, slots=True)
+class Labelling:
+    """How an instrument shipped in paraphrase is named once a clinic loads the published
+    wording (a wording file that says ``"verbatim": true``): the attribution shown to the
+    client, the source shown to clinicians, and whether it is the validated measure.
+
+    The shipped C-NIP is a paraphrase: its scores are not the validated inventory's, so it
+    ships ``validated: false`` with an "adapted from" attribution. With the published
+    wording loaded in every text the client reads, it is the inventory again."""
+
+    attribution: str
+    source: str
+    validated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Instrument:
     """A complete, validated instrument definition."""
 
@@ -222,6 +238,9 @@ class Instrument:
     #: and stays in the page's footer with the attribution. Not the instrument's wording,
     #: so never licensed; "" lets the page fall back to a neutral title.
     client_title: str = ""
+    #: The labels that replace ``attribution``, ``source`` and ``validated`` when a clinic
+    #: loads the published wording of an instrument shipped in paraphrase; None otherwise.
+    verbatim_labelling: Labelling | None = None
 
     @property
     def sendable(self) -> bool:

@@ -32,6 +32,7 @@ from rapport.measures.definitions import (
     Figure,
     Instrument,
     Item,
+    Labelling,
     Norms,
     Option,
     Reliability,
@@ -83,6 +84,7 @@ _TOP_KEYS = (
     "attribution",
     "requires_licensed_wording",
     "validated",
+    "verbatim_labelling",
     "notes",
     "instructions",
     "option_sets",
@@ -200,9 +202,30 @@ def parse_instrument(data: Any, file: str = "<instrument>") -> Instrument:
         validated=root.flag("validated", True),
         notes=root.text("notes", "", allow_empty=True),
         client_title=_parse_client_title(root),
+        verbatim_labelling=_parse_verbatim_labelling(root),
     )
     _check_placeholders(root, instrument)
     return instrument
+
+
+def _parse_verbatim_labelling(root: Node) -> Labelling | None:
+    # Only for an instrument Rapport ships in paraphrase (C-NIP): what it is called once a
+    # clinic loads the published wording. A licensed one's labels are the published ones.
+    node = root.optional_child("verbatim_labelling")
+    if node is None:
+        return None
+    node.check_keys(("attribution", "source", "validated"))
+    if root.flag("validated", True):
+        raise root.error(
+            "verbatim_labelling",
+            "only for an instrument shipped in paraphrase, which is not validated as shipped "
+            "(set 'validated' to false)",
+        )
+    return Labelling(
+        attribution=node.text("attribution"),
+        source=node.text("source"),
+        validated=node.flag("validated", True),
+    )
 
 
 def _parse_client_title(root: Node) -> str:

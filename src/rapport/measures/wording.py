@@ -12,12 +12,20 @@ The repository ships licensed instruments (ORS, SRS, WAI-SR) with placeholder te
       "anchors": {                                labels by value; "*" applies to every item
         "*": {"0": "...", "10": "..."},
         "ors_4": {"0": "..."}
-      }
+      },
+      "verbatim": true                            optional: see below
     }
 
 :func:`parse_wording_file` checks it against the instrument and :func:`apply_wording` returns
 a copy of the instrument with that wording, which is then sendable to clients. The same file
 format can carry a translation of a free instrument.
+
+``"verbatim": true`` is the clinic saying the file holds the published wording, word for word,
+of an instrument Rapport ships in paraphrase (the C-NIP). It must then replace every text the
+client reads (instructions, each item, every option and anchor label), and the instrument takes
+its published labels (``Instrument.verbatim_labelling``: attribution, source, validated).
+Without it, a clinic's file for such an instrument (a translation of Rapport's paraphrase, say)
+keeps the "adapted from" labels: loading a file is not checking it against the publication.
 
 Errors (see :mod:`rapport.measures.errors`)::
 
@@ -39,7 +47,7 @@ from rapport.measures.registry import client_facing_texts, client_title_problem,
 
 __all__ = ["apply_wording", "parse_wording_file"]
 
-_KEYS = {"instrument", "version", "client_title", "instructions", "items", "anchors"}
+_KEYS = {"instrument", "version", "client_title", "instructions", "items", "anchors", "verbatim"}
 _ALL_ITEMS = "*"
 
 
@@ -90,6 +98,15 @@ def apply_wording(instrument: Instrument, wording: Mapping[str, Any]) -> Instrum
         client_title=normal.get("client_title") or instrument.client_title,
         wording_loaded=True,
     )
+    published = instrument.verbatim_labelling
+    if normal.get("verbatim") and published is not None:
+        # The published wording throughout: the inventory itself, named as such.
+        worded = replace(
+            worded,
+            attribution=published.attribution,
+            source=published.source,
+            validated=published.validated,
+        )
     leftovers = [name for name, text in client_facing_texts(worded) if PLACEHOLDER_MARK in text]
     if leftovers:
         raise WordingError(
@@ -117,6 +134,7 @@ def _normalise(instrument: Instrument, data: Mapping[str, Any]) -> dict[str, Any
     instructions = _instructions(data, problems)
     items = _item_wording(instrument, data.get("items"), problems)
     anchors = _anchors(instrument, data.get("anchors", {}), problems)
+    verbatim = _verbatim(instrument, data, instructions, items, anchors, problems)
     if problems:
         raise WordingError(f"Wording file for {instrument.id}: " + "; ".join(problems) + ".")
     normal: dict[str, Any] = {
@@ -128,7 +146,50 @@ def _normalise(instrument: Instrument, data: Mapping[str, Any]) -> dict[str, Any
     }
     if client_title:
         normal["client_title"] = client_title
+    if verbatim:
+        normal["verbatim"] = True
     return normal
+
+
+def _verbatim(
+    instrument: Instrument,
+    data: Mapping[str, Any],
+    instructions: str,
+    items: Mapping[str, str],
+    anchors: Mapping[str, Mapping[int, str]],
+    problems: list[str],
+) -> bool:
+    # The clinic vouches for the published wording; Rapport checks only that nothing of its
+    # own paraphrase is left in front of the client under the published name.
+    value = data.get("verbatim", False)
+    if not isinstance(value, bool):
+        problems.append("'verbatim' must be true or false")
+        return False
+    if not value:
+        return False
+    if instrument.verbatim_labelling is None:
+        problems.append(
+            f"'verbatim' is for an instrument Rapport ships in paraphrase; {instrument.id} "
+            f"is not one"
+        )
+        return False
+    left = []
+    if instrument.instructions and not instructions.strip():
+        left.append("instructions")
+    for item in instrument.items:
+        if item.id not in items:
+            continue  # reported as missing already
+        labels = {**anchors.get(_ALL_ITEMS, {}), **anchors.get(item.id, {})}
+        unlabelled = sorted(_labelled_values(item) - set(labels))
+        if unlabelled:
+            left.append(f"labels {', '.join(map(str, unlabelled))} of {item.id}")
+    if left:
+        problems.append(
+            "'verbatim' needs the published text of everything the client reads; still "
+            f"Rapport's paraphrase: {'; '.join(left)}"
+        )
+        return False
+    return True
 
 
 def _client_title(data: Mapping[str, Any], problems: list[str]) -> str:
