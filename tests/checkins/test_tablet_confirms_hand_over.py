@@ -23,6 +23,7 @@ from rapport.checkins.services import checkin_create
 
 PHQ9 = {f"phq9_{n}": 0 for n in range(1, 10)}
 STOPS = "link made at {} for this session will stop working"
+HAND_OVER = "/checkins/tablet/hand-over/?for="
 
 
 def tablet_form(appointment, **extra):
@@ -36,6 +37,14 @@ def confirm_value(page: str) -> str:
     return page.split('name="confirm" value="')[1].split('"')[0]
 
 
+def asked_to_confirm(http, url, data):
+    """POST the Tablet form; the question comes back on a GET page of its own
+    (POST/redirect/GET); returns that page's response."""
+    posted = http.post(url, data)
+    assert posted.status_code == 302 and posted["Location"].startswith(HAND_OVER)
+    return http.get(posted["Location"])
+
+
 @pytest.mark.django_db
 def test_the_sent_link_is_named_and_kept_until_the_therapist_confirms(login, therapist_a, client_a):
     upcoming = appointment_of(client_a, past=False)
@@ -45,7 +54,7 @@ def test_the_sent_link_is_named_and_kept_until_the_therapist_confirms(login, the
     http = login(therapist_a)
     url, data = tablet_form(upcoming)
 
-    asked = http.post(url, data)
+    asked = asked_to_confirm(http, url, data)
     page = asked.content.decode()
     assert asked.status_code == 200
     made = date_format(timezone.localtime(sent.created_at), "D j M, H:i")
@@ -68,12 +77,12 @@ def test_a_link_made_meanwhile_asks_again(login, therapist_a, client_a):
     checkin_create(actor=therapist_a, appointment=upcoming, instrument_id="phq9", timing="before")
     http = login(therapist_a)
     url, data = tablet_form(upcoming)
-    confirmed = confirm_value(http.post(url, data).content.decode())
+    confirmed = confirm_value(asked_to_confirm(http, url, data).content.decode())
     # A colleague's tab sends a new link before the confirmation arrives.
     newer, _ = checkin_create(
         actor=therapist_a, appointment=upcoming, instrument_id="phq9", timing="before"
     )
-    again = http.post(url, {**data, "confirm": confirmed})
+    again = asked_to_confirm(http, url, {**data, "confirm": confirmed})
     assert again.status_code == 200 and "will stop working" in again.content.decode()
     newer.refresh_from_db()
     assert newer.revoked_at is None
@@ -87,7 +96,7 @@ def test_an_answer_already_stored_is_said_to_be_replaced_before_handing_over(
     record_answer(client_a, "phq9", PHQ9, key="early", ago=timedelta(hours=2), appointment=upcoming)
     http = login(therapist_a)
     url, data = tablet_form(upcoming)
-    page = http.post(url, data).content.decode()
+    page = asked_to_confirm(http, url, data).content.decode()
     assert "PHQ-9 was already answered for this appointment on" in page
     assert "the newer answers replace the earlier ones in Monitoring" in page
     assert not CheckIn.objects.exists()

@@ -18,6 +18,9 @@ urlpatterns = [
     # Tablet mode: after signing in again from the thank-you page, back to the client the
     # therapist was with (the target is kept in the session, so this address names nobody).
     path("checkins/tablet/return/", views.tablet_return, name="checkin_tablet_return"),
+    # Tablet mode's "Hand the tablet over?" (POST/redirect/GET after checkin_new): the
+    # question is kept in the session, so this address names nobody either.
+    path("checkins/tablet/hand-over/", views.tablet_confirm, name="checkin_tablet_confirm"),
     path("checkins/<int:checkin_id>/revoke/", views.checkin_revoke, name="checkin_revoke"),
     path(
         "responses/<int:response_id>/risk-reviewed/",

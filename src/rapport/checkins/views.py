@@ -8,6 +8,7 @@ the scoped selectors.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -444,8 +445,7 @@ def checkin_new(request, appointment_id):
                 if hand_over.needs_confirming and (
                     request.POST.get("confirm") != hand_over.fingerprint
                 ):
-                    audit_page_view(request, client.pk)
-                    return _confirm_hand_over(request, form, appointment, hand_over)
+                    return _ask_to_confirm_hand_over(request, form, appointment)
             checkin, token = services.checkin_create(
                 actor=request.user,
                 appointment=appointment,
@@ -481,23 +481,67 @@ def checkin_new(request, appointment_id):
     )
 
 
-def _confirm_hand_over(request, form, appointment, hand_over):
+#: Tablet mode's *Hand the tablet over?* questions waiting for an answer, by an opaque key
+#: (the ``for`` of its address): the appointment, questionnaire and timing each is about.
+#: Kept in the server-side session, so the page's address names nobody, and dropped with
+#: the session when the hand-over signs the therapist out.
+_HAND_OVERS = "checkin_tablet_hand_overs"
+_HAND_OVERS_KEPT = 5
+
+
+def _ask_to_confirm_hand_over(request, form, appointment):
     """Before tablet mode revokes the link already sent for this session and questionnaire,
-    or takes a second answer to it: say so, and hand over only once confirmed."""
+    or takes a second answer to it: ask first, on a page of its own (POST/redirect/GET).
+
+    The question used to be the response to the *Tablet* button's POST, so Back from the
+    client's questions (or their thank-you page) reached a page the browser could only show
+    by sending the form again ("Confirm Form Resubmission", net::ERR_CACHE_MISS) on the
+    device the client holds. Each question has its own key, so two tabs each keep theirs."""
+    key = secrets.token_urlsafe(9)
+    pending = dict(request.session.get(_HAND_OVERS, {}))
+    pending[key] = {
+        "appointment": appointment.pk,
+        "instrument": form.cleaned_data["instrument"],
+        "timing": form.cleaned_data["timing"],
+    }
+    for stale in list(pending)[:-_HAND_OVERS_KEPT]:
+        del pending[stale]
+    request.session[_HAND_OVERS] = pending
+    return redirect(f"{reverse('checkin_tablet_confirm')}?{urlencode({'for': key})}")
+
+
+@clinician_required
+@require_http_methods(["GET"])
+def tablet_confirm(request):
+    """*Hand the tablet over?*: what handing over would undo, worked out afresh at each
+    showing (a link made meanwhile is named, and confirming covers what the page shows);
+    the form posts to :func:`checkin_new`, which checks it all again before handing over.
+
+    The address names nobody (the question is kept in this session, :data:`_HAND_OVERS`):
+    after the hand-over, Back on the tablet leads here signed out, so to the sign-in page;
+    signing in there, or a question this session no longer holds, goes where signing in
+    from the tablet's pages goes (:func:`tablet_return`). The appointment is read through
+    the scoped helper: a client the user may no longer see is not found."""
+    pending = request.session.get(_HAND_OVERS, {}).get(request.GET.get("for", ""))
+    if pending is None:
+        return redirect("checkin_tablet_return")
+    appointment = clinic_selectors.get_appointment_for_user(request.user, pending["appointment"])
     client = appointment.episode.client
+    hand_over = selectors.hand_over_for(appointment, pending["instrument"])
+    audit_page_view(request, client.pk)
     return render(
         request,
         "checkins/tablet_confirm.html",
         {
             "client": client,
             "appointment": appointment,
-            "instrument_label": selectors.instrument_label(form.cleaned_data["instrument"]),
+            "instrument_label": selectors.instrument_label(pending["instrument"]),
             "open_links": hand_over.open_links,
             "earlier": hand_over.earlier,
             "grace_hours": int(services.FORM_GRACE.total_seconds() // 3600),
             "fields": {
-                "instrument": form.cleaned_data["instrument"],
-                "timing": form.cleaned_data["timing"],
+                "instrument": pending["instrument"],
+                "timing": pending["timing"],
                 "mode": Mode.TABLET,
                 "confirm": hand_over.fingerprint,
             },
