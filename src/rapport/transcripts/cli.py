@@ -260,6 +260,22 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
             print(f"    {kind.replace('_', ' ')}: utterance {shown}", file=out)
     else:
         print("  Flags: none", file=out)
+    if analysis.notes:
+        # What was cut, skipped or left unrated (a turn coded from its start only, a
+        # session too short to rate): the summary's figures are read with these.
+        print(f"  Notes ({len(analysis.notes)}):", file=out)
+        for note in analysis.notes:
+            print(f"    - {note}", file=out)
+
+
+def _print_notes(name: str, analysis, out: IO[str]) -> None:
+    """Each note of a --json run as one line on stderr (``note: FILE: NOTE``): stdout keeps
+    the documented JSON (JSON_KEYS) alone, which has no room for them, and a researcher
+    would otherwise never hear that a turn was coded from its first 5,000 characters or
+    that a session was too short to rate. Notes are Rapport's own sentences, with counts
+    and line numbers, never words of the transcript."""
+    for note in analysis.notes:
+        print(f"note: {name}: {' '.join(note.split())}", file=out)
 
 
 def cmd_analyze(args: argparse.Namespace) -> None:
@@ -282,6 +298,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         else:
             if args.json:
                 results.append({"file": file.name, **data} if folder else data)
+                _print_notes(file.name, analysis, sys.stderr)
             else:
                 _summary(file.name, analysis, sys.stdout)
         if folder:
