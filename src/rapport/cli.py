@@ -38,17 +38,28 @@ def _setup_django() -> None:
 
 
 def _check_database(
-    *, migrated: bool = True, keys: bool = True, demo_dir: Path | None = None
+    *,
+    migrated: bool = True,
+    keys: bool = True,
+    secret_key: bool = True,
+    demo_dir: Path | None = None,
 ) -> None:
     """The database answers and, unless ``migrated`` is False (migrate, demo), has every
-    table this version needs, and (unless ``keys`` is False: rotate-key, which says more
-    about its own keys) the encryption keys open what it stores: otherwise one line saying
-    what to do (naming the database it opened), not a traceback. ``demo_dir``: the demo's
-    --data-dir, named instead of the settings the demo does not read from the user."""
+    table this version needs, (unless ``keys`` is False: rotate-key, which says more
+    about its own keys) the encryption keys open what it stores, and (unless ``secret_key``
+    is False: migrate --new-secret-key) RAPPORT_SECRET_KEY is the key it was set up with:
+    otherwise one line saying what to do (naming the database it opened), not a traceback.
+    ``demo_dir``: the demo's --data-dir, named instead of the settings the demo does not
+    read from the user."""
     from django.db import connection
     from django.db.utils import Error as DatabaseError
 
-    from rapport.core.operations import database_description, encryption_key_mismatch, sqlite_path
+    from rapport.core.operations import (
+        database_description,
+        encryption_key_mismatch,
+        secret_key_mismatch,
+        sqlite_path,
+    )
 
     path = sqlite_path()
     if migrated and path is not None and _no_database(path):
@@ -64,6 +75,7 @@ def _check_database(
         connection.ensure_connection()
         pending = migrated and _pending_migrations(connection)
         unreadable = keys and encryption_key_mismatch()
+        other_secret_key = secret_key and secret_key_mismatch()
     except DatabaseError as error:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -94,6 +106,22 @@ def _check_database(
             "decrypted with any key in RAPPORT_ENCRYPTION_KEYS / RAPPORT_ENCRYPTION_KEY_FILE. "
             f"Configure the key(s) {database_description()} was written with (see "
             "docs/operations.md, 'Keys'); nothing was changed"
+        )
+    if other_secret_key and demo_dir is not None:
+        raise CommandError(
+            f"the demo's secret key ({demo_dir / 'secret-key'}) is not the key its database "
+            f"{path} in --data-dir {demo_dir} was set up with (give another --data-dir, or "
+            "move that folder away); nothing was changed"
+        )
+    if other_secret_key:
+        # Everything signed with the key would fail quietly: the check-in links clients
+        # hold, sign-in sessions, API cursors (a backup restored with a new key, say).
+        raise CommandError(
+            "RAPPORT_SECRET_KEY is not the key this database was set up with: the check-in "
+            "links clients hold, sign-in sessions and API cursors it signed would all fail; "
+            f"restore the matching key from your backup of {database_description()} (if it "
+            "is lost, or was changed on purpose, run 'rapport migrate --new-secret-key', see "
+            "docs/operations.md, 'Restore'); nothing was changed"
         )
 
 
@@ -126,9 +154,27 @@ def _call(name: str, *args, **options) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     _setup_django()
-    _check_database(migrated=False)
+    _check_database(migrated=False, secret_key=not args.new_secret_key)
     _call("migrate", interactive=False, verbosity=args.verbosity)
     _call("createcachetable", verbosity=args.verbosity)  # the login throttle's counts
+    _record_secret_key(replace=args.new_secret_key)
+    if args.new_secret_key:
+        print(
+            "Recorded RAPPORT_SECRET_KEY as this database's key: links, sessions and API "
+            "cursors signed with the old key no longer work."
+        )
+
+
+def _record_secret_key(*, replace: bool = False) -> None:
+    """Store the secret key's fingerprint where none is yet (``replace``: over another's,
+    audited: an operator chose to give up what the old key signed)."""
+    from rapport.core.operations import secret_key_record
+
+    if secret_key_record(replace=replace) and replace:
+        from rapport.audit.models import Action
+        from rapport.audit.services import audit_record
+
+        audit_record(actor="cli", action=Action.UPDATE, target="secret-key-fingerprint")
 
 
 def _listen_problem(host: str, port: int) -> str | None:
@@ -250,6 +296,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _check_database(migrated=False, demo_dir=data_dir)
     _call("migrate", interactive=False, verbosity=0)
     _call("createcachetable", verbosity=0)
+    _record_secret_key()
     _call("seed_demo")
     _run_start_tasks()
     url = f"http://127.0.0.1:{args.port}/"
@@ -317,6 +364,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         )
     _check_bind(args.bind)
     _check_database()
+    _record_secret_key()  # a database set up before the check has none yet
     if not settings.WHITENOISE_USE_FINDERS:
         try:
             _call("collectstatic", interactive=False, verbosity=0)
@@ -793,6 +841,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_int_range(0, 3),
         default=1,
         help="0 prints nothing, 1 each migration (default), 2 and 3 more detail",
+    )
+    migrate.add_argument(
+        "--new-secret-key",
+        action="store_true",
+        help="record the configured RAPPORT_SECRET_KEY as this database's key, replacing "
+        "the one it was set up with (only when that key is lost or was changed on purpose: "
+        "check-in links, sessions and API cursors it signed stop working)",
     )
     migrate.set_defaults(handler=cmd_migrate)
 

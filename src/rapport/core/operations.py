@@ -26,6 +26,9 @@ __all__ = [
     "encryption_key_mismatch",
     "live_only_tables",
     "pg_dump_command",
+    "secret_key_fingerprint",
+    "secret_key_mismatch",
+    "secret_key_record",
     "sqlite_backup",
     "sqlite_path",
 ]
@@ -146,6 +149,77 @@ def _mfa_secret_unreadable(data, ring) -> bool:
             except CryptoError:
                 return True
     return False
+
+
+# --- the secret key -------------------------------------------------------------------
+
+#: The name of the secret key's row in ``core.KeyFingerprint``.
+SECRET_KEY_NAME = "secret-key"  # noqa: S105 - a row name, not a secret
+#: The fixed label the fingerprint is an HMAC of. Changing it makes every stored fingerprint
+#: a mismatch: never change it.
+_SECRET_KEY_LABEL = b"rapport: the RAPPORT_SECRET_KEY this database was set up with"
+
+
+def secret_key_fingerprint(key: str | None = None) -> str:
+    """An HMAC-SHA256 of a fixed label under ``key`` (default: the configured SECRET_KEY),
+    in hex: equal for the same key, and telling nothing about the key to whoever reads the
+    database or a backup of it (the key is never stored)."""
+    import hashlib
+    import hmac
+
+    secret = settings.SECRET_KEY if key is None else key
+    return hmac.new(secret.encode(), _SECRET_KEY_LABEL, hashlib.sha256).hexdigest()
+
+
+def _fingerprint_table_exists() -> bool:
+    from rapport.core.models import KeyFingerprint
+
+    return KeyFingerprint._meta.db_table in connection.introspection.table_names()
+
+
+def secret_key_mismatch() -> bool:
+    """Whether this database was set up with another RAPPORT_SECRET_KEY than the one
+    configured (its stored fingerprint is not this key's).
+
+    Everything signed with the key fails quietly under another one: the check-in links
+    clients hold ("This link cannot be used"), sign-in sessions, API cursors. A backup
+    restored onto a new machine with a new key is the usual cause; found here, before
+    anything is served. False when nothing is stored yet (a database from before this
+    check, or before ``rapport migrate``): :func:`secret_key_record` stores it."""
+    import hmac
+
+    from rapport.core.models import KeyFingerprint
+
+    if not _fingerprint_table_exists():
+        return False
+    stored = (
+        KeyFingerprint.objects.filter(name=SECRET_KEY_NAME)
+        .values_list("fingerprint", flat=True)
+        .first()
+    )
+    return stored is not None and not hmac.compare_digest(stored, secret_key_fingerprint())
+
+
+def secret_key_record(*, replace: bool = False) -> bool:
+    """Store the configured secret key's fingerprint if the database has none yet (at
+    ``rapport migrate`` and at each start of ``rapport serve`` or ``rapport demo``: an
+    existing database gets one at its first start after the upgrade). ``replace``: store
+    it over another key's (``rapport migrate --new-secret-key``, after the key was changed
+    on purpose). Returns whether anything was written."""
+    from rapport.core.models import KeyFingerprint
+
+    fingerprint = secret_key_fingerprint()
+    if replace:
+        KeyFingerprint.objects.update_or_create(
+            name=SECRET_KEY_NAME, defaults={"fingerprint": fingerprint}
+        )
+        return True
+    # get_or_create: two processes starting at once store one row, and neither
+    # overwrites a fingerprint another key stored.
+    _row, created = KeyFingerprint.objects.get_or_create(
+        name=SECRET_KEY_NAME, defaults={"fingerprint": fingerprint}
+    )
+    return created
 
 
 # --- backup ---------------------------------------------------------------------------
