@@ -416,6 +416,7 @@ def serve(name, *args, **options):
 
 cli._call = serve
 cli._run_start_tasks = lambda: None
+cli._record_secret_key = lambda **kwargs: None  # migrate is skipped: no table to write to
 sys.exit(cli.main(sys.argv[3:]))
 """
 
