@@ -754,6 +754,8 @@ POSTS: dict[str, Post] = {
     "transcript_report": READ_ONLY,
     "transcript_roles": Post(lambda t: {"speaker_0": "therapist", "speaker_1": "client"}),
     "transcript_delete": Post(lambda t: {"what": "text"}),
+    # Cancel on the roles page of an upload awaiting roles (the world's transcript is one).
+    "transcript_discard": BUTTON,
     # Referral to a better-matched colleague (rapport.matching): proposed by the client's own
     # therapist, with the client's consent; withdrawn by them while open.
     "referral_find": Post(_referral_proposal, prepare=_colleague_profile),

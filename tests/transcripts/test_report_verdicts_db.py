@@ -54,7 +54,7 @@ def test_each_verdict_says_whether_the_value_meets_its_reference(
     assert shown["Reflections per question"] == "Meets the reference for fair, not for good"
     assert shown["Open questions (% of questions)"] == "Meets the reference"
     # Therapist input has no threshold: context, not a value missing its verdict.
-    label = "Therapist input: information, advice, options (% of therapist turns)"
+    label = "Therapist input: information, advice, options (% of therapist utterances)"
     assert shown[label] == "For context (no threshold)"
     assert "Below the standard" not in page
     assert "below 50%" in page  # the reference the verdict is read against
@@ -72,5 +72,5 @@ def test_a_value_on_too_few_behaviours_is_not_rated_and_context_is_not_called_un
     transcript.save(update_fields=["metrics"])
     shown = verdicts(http.get(f"/transcripts/{transcript.pk}/").content.decode())
     assert shown["Open questions (% of questions)"] == "Not rated"
-    label = "Therapist input: information, advice, options (% of therapist turns)"
+    label = "Therapist input: information, advice, options (% of therapist utterances)"
     assert shown[label] == "For context (no threshold)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db.models import prefetch_related_objects
 
 from rapport.audit.services import Action, audit_record
@@ -23,6 +25,7 @@ def transcripts_panel(request, client) -> dict:
     """
     services.transcripts_enforce_retention_for_client(client)
     transcripts = list(selectors.transcripts_for_client(client))
+    _number_parts(transcripts)
     audit_record(
         actor=request.user,
         action=Action.VIEW,
@@ -35,6 +38,17 @@ def transcripts_panel(request, client) -> dict:
         "transcripts": transcripts,
         "upload_appointments": _upload_targets(client),
     }
+
+
+def _number_parts(transcripts: list) -> None:
+    """Set ``part`` and ``parts`` on each transcript, in list order (session, then upload):
+    a session uploaded in two files showed two identical rows with identical links."""
+    parts = Counter(transcript.appointment_id for transcript in transcripts)
+    seen: Counter[int] = Counter()
+    for transcript in transcripts:
+        seen[transcript.appointment_id] += 1
+        transcript.part = seen[transcript.appointment_id]
+        transcript.parts = parts[transcript.appointment_id]
 
 
 def _upload_targets(client) -> list[Appointment]:

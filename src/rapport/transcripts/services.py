@@ -41,6 +41,7 @@ __all__ = [
     "transcript_analyse",
     "transcript_delete",
     "transcript_delete_text",
+    "transcript_discard_upload",
     "transcript_enforce_retention",
     "transcript_set_roles",
     "transcript_upload",
@@ -411,6 +412,28 @@ def transcript_delete(*, actor, transcript: Transcript, request=None) -> None:
     audit_record(
         actor=actor, action=Action.DELETE, target=target, client_id=client_id, request=request
     )
+
+
+@transaction.atomic
+def transcript_discard_upload(*, actor, transcript: Transcript, request=None) -> None:
+    """Delete an upload whose roles were never confirmed: *Cancel* on the roles page.
+
+    A clinician who cancels right after uploading expects nothing kept; the file's text
+    (what was said, the names) otherwise stayed stored, listed as waiting for roles. Only
+    a transcript not yet analysed is discarded so: an analysed one holds a report, deleted
+    only from the delete page, where the person chooses between the text and everything.
+    The row is locked and checked under the lock, so a role confirmation sent at the same
+    moment (which analyses it) and this cannot both win. Audited as the deletion it is.
+    """
+    locked = Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
+    if locked is None:  # discarded or deleted by another request meanwhile: nothing left
+        return
+    if locked.status == TranscriptStatus.ANALYSED:
+        raise ValidationError(
+            "This transcript has been analysed, so it is not discarded here: use "
+            "Delete on its report to delete its text or its analysis."
+        )
+    transcript_delete(actor=actor, transcript=locked, request=request)
 
 
 # The clinic's rule "delete transcript text after N days" (Clinic.transcript_retention_days)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("transcripts/<int:transcript_id>/", views.transcript_report, name="transcript_report"),
     path("transcripts/<int:transcript_id>/roles/", views.transcript_roles, name="transcript_roles"),
     path(
+        "transcripts/<int:transcript_id>/discard/",
+        views.transcript_discard,
+        name="transcript_discard",
+    ),
+    path(
         "transcripts/<int:transcript_id>/delete/",
         views.transcript_delete,
         name="transcript_delete",

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.audit.services import Action, audit_page_view, audit_record
 from rapport.clinic.selectors import get_appointment_for_user
@@ -91,7 +91,7 @@ METRIC_LABELS = {
     "percent_open_questions": gettext_lazy("Open questions (% of questions)"),
     "percent_complex_reflections": gettext_lazy("Complex reflections (% of reflections)"),
     "percent_therapist_input": gettext_lazy(
-        "Therapist input: information, advice, options (% of therapist turns)"
+        "Therapist input: information, advice, options (% of therapist utterances)"
     ),
     "therapist_talk_share": gettext_lazy("Therapist's share of the words"),
     "therapist_talk_share_by_time": gettext_lazy("Therapist's share of the speaking time"),
@@ -277,16 +277,28 @@ def transcript_upload(request, appointment_id):
                         request,
                         _(
                             "This session already had a transcript: this one is part "
-                            "%(part)s of the session (delete it if it was uploaded by mistake)."
+                            "%(part)s of the session (Cancel on this page deletes it if it "
+                            "was uploaded by mistake)."
                         )
                         % {"part": part},
                     )
             return redirect("transcript_roles", transcript_id=transcript.pk)
     audit_page_view(request, client.pk)
+    # Said before the upload, not only after: a second file for the session becomes its
+    # next part, which the clinician learnt only once it was stored.
+    existing = list(
+        appointment.transcripts.defer("content", "utterances").order_by("uploaded_at", "pk")
+    )
     return render(
         request,
         "transcripts/upload.html",
-        {"form": form, "client": client, "appointment": appointment},
+        {
+            "form": form,
+            "client": client,
+            "appointment": appointment,
+            "existing_transcripts": existing,
+            "next_part": len(existing) + 1,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -415,6 +427,29 @@ def transcript_delete(request, transcript_id):
         {"form": form, "transcript": transcript, "client": client},
         status=400 if form.errors else 200,
     )
+
+
+@clinician_required
+@require_POST
+def transcript_discard(request, transcript_id):
+    """*Cancel* on the roles page of a new upload: the upload is deleted, nothing kept.
+
+    A POST (with its CSRF token) from a button, never a link: a link that deletes could be
+    followed by a prefetch or a crawler. Scoped as every transcript page (404 outside the
+    sender's clients). An analysed transcript is not discarded here (its roles page is a
+    correction, whose cancel keeps the report): the delete page offers its choices.
+    """
+    transcript = selectors.get_transcript_for_user(request.user, transcript_id)
+    client = transcript.appointment.episode.client
+    try:
+        services.transcript_discard_upload(
+            actor=request.user, transcript=transcript, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("transcript_report", transcript_id=transcript.pk)
+    messages.success(request, _("Upload cancelled: the transcript was deleted, nothing is kept."))
+    return redirect("client_detail", client_id=client.pk)
 
 
 # --- report building --------------------------------------------------------------------
