@@ -321,6 +321,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# No mail to an address that has no account. allauth's default mails it an invitation to
+# sign up, which is closed here (a dead end for a clinician who mistyped their address),
+# and lets anyone make the server mail any address. The reset page still answers the same
+# either way ("If that address has an account..."), so it tells nobody who has one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_FORMS = {"change_password": "rapport.accounts.forms.OwnPasswordChangeForm"}
 # Throttle failed logins (allauth's limiter, DESIGN §5). A limit per account alone lets
 # anyone who knows a clinician's email lock them out (5 wrong passwords from anywhere stop
