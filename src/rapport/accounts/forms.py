@@ -43,6 +43,38 @@ class UserCreateForm(forms.Form):
         ),
     )
 
+    def clean_email(self) -> str:
+        # Checked here as well as by services.user_create, so that a taken address is
+        # reported in the same round as a weak password, not one round after it.
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this email address already exists."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            # The service checks it again; here its refusal comes next to the field, with
+            # the form's other errors. The name and email typed are what "too like the
+            # user's name or email" compares with.
+            candidate = User(
+                email=cleaned.get("email") or self.data.get("email", ""),
+                full_name=cleaned.get("full_name") or "",
+            )
+            try:
+                services.user_password_check(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        if self.errors and "password" not in self.errors:
+            # The password is never sent back to the page: say so, or it looks lost.
+            again = _("Type it again: a password is not shown back on the page. %(rules)s") % {
+                "rules": self.fields["password"].help_text
+            }
+            # The bound field read the help text when validation made it: both are set.
+            self.fields["password"].help_text = self["password"].help_text = again
+        return cleaned
+
 
 class UserEditForm(ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to

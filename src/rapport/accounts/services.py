@@ -31,6 +31,7 @@ __all__ = [
     "supervision_link_delete",
     "supervision_links_ended_by_role_change",
     "user_create",
+    "user_password_check",
     "user_set_password",
     "user_update",
 ]
@@ -55,6 +56,18 @@ def _check_trainee(*, role: str, is_trainee: bool) -> None:
         raise ValidationError(
             {"is_trainee": "Only a therapist can be a trainee: untick it or choose Therapist."}
         )
+
+
+def user_password_check(password: str, user: User) -> None:
+    """Django's password rules (settings.AUTH_PASSWORD_VALIDATORS) for ``user``'s new
+    password, each refusal tied to the "password" field: a form shows it next to the
+    password, in the same round as its other errors (UserCreateForm), and the command line
+    prints the messages alone. ``user`` need not be saved: the rule against a password like
+    the user's name or email reads them from it."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from None
 
 
 @transaction.atomic
@@ -93,7 +106,7 @@ def user_create(
         email=email, role=role, clinic=clinic, full_name=full_name.strip(), is_trainee=is_trainee
     )
     if password:
-        validate_password(password, user)
+        user_password_check(password, user)
         user.set_password(password)
         # Whoever typed it knows it (an admin, or an operator at the command line making
         # someone else's account): the user chooses their own at first sign-in.
@@ -118,7 +131,7 @@ def user_set_password(
     ``temporary``: whoever typed it knows it, so the user must choose their own at their
     next sign-in (False only for an operator setting their own)."""
     _require_admin(actor)
-    validate_password(password, user)
+    user_password_check(password, user)
     user.set_password(password)
     user.must_change_password = temporary
     user.save(update_fields=["password", "must_change_password"])
