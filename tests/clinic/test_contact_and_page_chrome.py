@@ -16,7 +16,7 @@ from rapport.clinic.services import client_create, client_update
 
 pytestmark = pytest.mark.django_db
 
-PHONE_MESSAGE = "Enter a phone number of at least 6 digits"
+PHONE_MESSAGE = "Enter a phone number of 6 to 15 digits"
 
 
 # --- phone ------------------------------------------------------------------------------

@@ -39,7 +39,14 @@ class ClientForm(forms.Form):
     display_name = forms.CharField(
         label=_("Name"), max_length=200, help_text=_("As the client likes to be called.")
     )
-    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900)
+    # Django's own messages ("Ensure this value is greater than or equal to 1900.") are
+    # replaced by the range in words, as the service says it (services._validate_birth_year).
+    birth_year = forms.IntegerField(
+        label=_("Birth year"),
+        required=False,
+        min_value=1900,
+        error_messages={"invalid": _("Enter the birth year as four digits, such as 1985.")},
+    )
     # Said for what they are used: check-in links can be emailed; no reminder is sent by
     # text message, and the phone is what a therapist dials after a risk answer.
     email = forms.EmailField(
@@ -49,14 +56,34 @@ class ClientForm(forms.Form):
         label=_("Phone"),
         required=False,
         max_length=40,
+        error_messages={"max_length": services.PHONE_MESSAGE},
         help_text=_("Shown on the client's page, to call them (after a risk answer, say)."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The year changes while the server runs: said when the form is made.
+        self.fields["birth_year"].error_messages["min_value"] = birth_year_message()
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")
         if year is not None and year > timezone.localdate().year:
-            raise forms.ValidationError(_("The birth year cannot be in the future."))
+            raise forms.ValidationError(birth_year_message())
         return year
+
+    def clean_phone(self):
+        # Checked here too, not only by the service: said at once with the form's other
+        # problems, not on a second sending after they are put right.
+        phone = self.cleaned_data.get("phone", "")
+        try:
+            services.validate_phone(phone)
+        except ValidationError as problem:
+            raise forms.ValidationError(problem.message_dict["phone"]) from None
+        return phone
+
+
+def birth_year_message() -> str:
+    return _("Enter a birth year from 1900 to %(year)s.") % {"year": timezone.localdate().year}
 
 
 class ClientCreateForm(ClientForm):
@@ -198,7 +225,15 @@ class AppointmentForm(ConfirmTick, forms.Form):
     starts_at = forms.DateTimeField(label=_("Date and time"), widget=DateTimeInput)
     modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
     duration_minutes = forms.IntegerField(
-        label=_("Length (minutes)"), min_value=5, max_value=480, initial=50
+        label=_("Length (minutes)"),
+        min_value=5,
+        max_value=480,
+        initial=50,
+        error_messages={
+            "invalid": _("Enter the length in whole minutes, such as 50."),
+            "min_value": _("A session lasts 5 to 480 minutes: enter a length in that range."),
+            "max_value": _("A session lasts 5 to 480 minutes: enter a length in that range."),
+        },
     )
 
     def __init__(self, *args, episode, user, **kwargs) -> None:

@@ -41,6 +41,7 @@ from rapport.core import hooks
 
 __all__ = [
     "CLASHED_MEANWHILE",
+    "PHONE_MESSAGE",
     "RESTORE_CLASHES",
     "ClashNotConfirmed",
     "RestoreClashes",
@@ -58,6 +59,7 @@ __all__ = [
     "goal_update",
     "locked_appointment",
     "validate_care_date",
+    "validate_phone",
 ]
 
 
@@ -67,7 +69,7 @@ def _current_year() -> int:
 
 def _validate_birth_year(birth_year: int | None) -> None:
     if birth_year is not None and not (1900 <= birth_year <= _current_year()):
-        raise ValidationError({"birth_year": f"Enter a year between 1900 and {_current_year()}."})
+        raise ValidationError({"birth_year": f"Enter a birth year from 1900 to {_current_year()}."})
 
 
 #: Dates of care: from 1900 (earlier is a typo, never a record) to a few years ahead (a
@@ -122,25 +124,32 @@ def _check_after_the_last_ending(client: Client, started_on: date) -> None:
         )
 
 
-#: Digits, spaces and the usual separators; a phone number has at least 6 digits (the
-#: shortest local numbers in use). Anything else ("abc", an email) cannot be dialled, and
-#: a reminder sent to it would silently go nowhere.
-_PHONE_CHARACTERS = re.compile(r"[0-9 +\-().]*")
+#: Digits, spaces and the usual separators, a "+" only in front; a phone number has 6 digits
+#: at least (the shortest local numbers in use) and 15 at most (ITU-T E.164's longest
+#: international number), not counting a "(0)" trunk prefix written inside an international
+#: number ("+44 (0)20 7946 0958"), which is not dialled (Client.phone_to_dial). Anything else
+#: ("abc", an email, an extension) cannot be dialled after a risk answer.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 \-().]*")
 _PHONE_MIN_DIGITS = 6
+_PHONE_MAX_DIGITS = 15
+PHONE_MESSAGE = (
+    f"Enter a phone number of {_PHONE_MIN_DIGITS} to {_PHONE_MAX_DIGITS} digits, as you would "
+    "dial it: digits, spaces, brackets, dashes or dots, and + in front for an international "
+    "number, such as +44 20 7946 0958 or (0161) 496-0000."
+)
 
 
-def _validate_phone(phone: str) -> None:
+def validate_phone(phone: str) -> None:
+    """Refuse a phone number that cannot be dialled (ValidationError on "phone")."""
     phone = phone.strip()
     if not phone:
         return
-    digits = sum(character.isdigit() for character in phone)
-    if not _PHONE_CHARACTERS.fullmatch(phone) or digits < _PHONE_MIN_DIGITS:
-        raise ValidationError(
-            {
-                "phone": f"Enter a phone number of at least {_PHONE_MIN_DIGITS} digits, using "
-                "only digits, spaces and + - ( ) ."
-            }
-        )
+    digits = sum(character.isdigit() for character in phone.replace("(0)", ""))
+    if (
+        not _PHONE_CHARACTERS.fullmatch(phone)
+        or not _PHONE_MIN_DIGITS <= digits <= _PHONE_MAX_DIGITS
+    ):
+        raise ValidationError({"phone": PHONE_MESSAGE})
 
 
 @transaction.atomic
@@ -160,7 +169,7 @@ def client_create(
     if not display_name.strip():
         raise ValidationError({"display_name": "Enter a name for this client."})
     _validate_birth_year(birth_year)
-    _validate_phone(phone)
+    validate_phone(phone)
     key = form_key.strip() or None
     earlier = Client.objects.filter(creation_key=key, therapist=therapist).first() if key else None
     if earlier is not None:
@@ -198,7 +207,7 @@ def client_update(*, actor, client: Client, request=None, **fields) -> Client:
         raise ValidationError({"display_name": "Enter a name for this client."})
     _validate_birth_year(fields.get("birth_year", client.birth_year))
     if "phone" in fields:
-        _validate_phone(str(fields["phone"] or ""))
+        validate_phone(str(fields["phone"] or ""))
     for name, value in fields.items():
         setattr(client, name, value.strip() if isinstance(value, str) else value)
     client.save()

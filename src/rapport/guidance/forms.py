@@ -51,6 +51,11 @@ class StrategyForm(forms.Form):
         min_value=0,
         max_value=100,
         initial=50,
+        error_messages={
+            "invalid": _("Enter the priority as a whole number from 0 to 100."),
+            "min_value": _("Enter the priority as a whole number from 0 to 100."),
+            "max_value": _("Enter the priority as a whole number from 0 to 100."),
+        },
         help_text=_("Among strategies that fit equally well, higher comes first."),
     )
     show_goals = forms.BooleanField(label=_("Show the client's goals with it"), required=False)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["APPROACHES", "FOCUS_AREAS", "LANGUAGES", "MAX_LANGUAGES", "labels"]
+__all__ = [
+    "APPROACHES",
+    "FOCUS_AREAS",
+    "LANGUAGES",
+    "MAX_LANGUAGES",
+    "labels",
+    "languages_by_name",
+]
 
 FOCUS_AREAS = (
     ("anxiety", _("Anxiety")),
@@ -63,6 +70,13 @@ LANGUAGES = (
 )
 #: A profile lists at most this many languages.
 MAX_LANGUAGES = 6
+
+
+def languages_by_name() -> list[tuple[str, str]]:
+    """LANGUAGES as a form lists them: by name in the reader's language, not by code (by
+    code, German came before English and Persian before French). Sorted when the list is
+    shown, as the names are translated then."""
+    return sorted(((code, str(label)) for code, label in LANGUAGES), key=lambda c: c[1].casefold())
 
 
 def labels() -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.matching.choices import APPROACHES, FOCUS_AREAS, LANGUAGES, MAX_LANGUAGES
+from rapport.matching.choices import APPROACHES, FOCUS_AREAS, MAX_LANGUAGES, languages_by_name
 from rapport.matching.models import STYLE_FIELDS
 from rapport.matching.scoring import SCALES
 from rapport.matching.services import DECLINE_REASON_MAX
@@ -38,6 +38,10 @@ def _ticks(label, choices, help_text="") -> forms.MultipleChoiceField:
     )
 
 
+def _language_needed_choices() -> list[tuple[str, Any]]:
+    return [("", _("None needed")), *languages_by_name()]
+
+
 class ProfileForm(forms.Form):
     focus_areas = _ticks(
         _("What you work with"),
@@ -51,7 +55,7 @@ class ProfileForm(forms.Form):
     )
     languages = _ticks(
         _("Languages you work in"),
-        LANGUAGES,
+        languages_by_name,
         help_text=_(
             "At most %(n)d. When a client needs a language, only colleagues who work in it "
             "are offered."
@@ -66,6 +70,11 @@ class ProfileForm(forms.Form):
         required=False,
         min_value=1,
         max_value=500,
+        error_messages={
+            "invalid": _("Enter a whole number of clients from 1 to 500, or leave it empty."),
+            "min_value": _("Enter a whole number of clients from 1 to 500, or leave it empty."),
+            "max_value": _("Enter a whole number of clients from 1 to 500, or leave it empty."),
+        },
         help_text=_(
             "Clients with an open episode count. At capacity, you are not offered referrals. "
             "Leave it empty for no limit."
@@ -111,7 +120,7 @@ class NeedsForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("A language the client needs their therapist to speak"),
-        choices=[("", _("None needed"))] + list(LANGUAGES),
+        choices=_language_needed_choices,
         required=False,
     )
 
