@@ -97,7 +97,7 @@ def test_after_the_grace_period_nothing_is_stored_but_the_crisis_section_shows(
         "Your therapist will be told that your answers could not be sent, but will not see them."
         in page
     )
-    assert f"please contact {crisis_line.name} or the crisis contacts below today" in page
+    assert f"Please contact {crisis_line.name} or the crisis contacts below today" in page
     assert "Duty line (example)" in page
     assert not Response.objects.exists()
 

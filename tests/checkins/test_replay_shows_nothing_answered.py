@@ -76,6 +76,6 @@ def test_the_first_answer_with_risk_keeps_its_crisis_section(
     client, client_a, clinic_with_crisis_line
 ):
     _, _, first = answered_with_risk(client, client_a)
-    assert f"please contact {clinic_with_crisis_line.name} or the crisis contacts" in first
+    assert f"Please contact {clinic_with_crisis_line.name} or the crisis contacts" in first
     assert "If you are in immediate danger, call your local emergency number now." in first
     assert "If you need help now" not in first  # the section says it already

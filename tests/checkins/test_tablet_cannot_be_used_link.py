@@ -98,7 +98,7 @@ def test_a_refused_tablet_form_with_a_risk_answer_keeps_the_crisis_section_and_t
         "Your therapist will be told that your answers could not be sent, but will not see them."
         in page
     )
-    assert "please tell your therapist when you hand the device back." in page
+    assert "Please tell your therapist how you are feeling when you hand the device back." in page
     assert staff_links(page) == [LINK]
     _names_nobody(page, client_a)
 

@@ -37,7 +37,7 @@ def test_with_the_default_text_the_page_says_the_therapist_may_not_read_it_in_ti
     box = crisis_box(open_and_answer(client, token, RISK_ANSWER).content.decode())
     assert NOT_BEFORE_NEXT_SESSION in box
     # The clinic by its name, not "the clinic": the client may see several services.
-    assert f"If you are struggling now, please contact {clinic.name} today." in box
+    assert f"Please contact {clinic.name} today." in box
     assert EMERGENCY in box
     # No crisis line was set: none is pointed to, and the shipped text ("tell your
     # therapist today") is not shown as if it were the clinic's.
@@ -54,7 +54,7 @@ def test_a_clinics_own_crisis_line_is_pointed_to_and_shown(client, client_a, cli
     _, token = make_link(client_a)
     box = crisis_box(open_and_answer(client, token, RISK_ANSWER).content.decode())
     assert NOT_BEFORE_NEXT_SESSION in box
-    assert f"please contact {clinic.name} or the crisis contacts below today" in box
+    assert f"Please contact {clinic.name} or the crisis contacts below today" in box
     # The numbers are tap-to-call links (the tags read as spaces here).
     assert "Duty line (example): 0100 000 000 , 9am to 9pm." in box
     assert "Out of hours: 0100 000 111 ." in box
@@ -65,6 +65,6 @@ def test_a_clinics_own_crisis_line_is_pointed_to_and_shown(client, client_a, cli
 def test_on_the_tablet_the_client_is_asked_to_tell_the_therapist_in_the_room(client, client_a):
     _, token = make_link(client_a, mode="tablet")
     box = crisis_box(open_and_answer(client, token, RISK_ANSWER).content.decode())
-    assert "please tell them when you hand the device back" in box
+    assert "please tell them how you are feeling when you hand the device back" in box
     assert NOT_BEFORE_NEXT_SESSION not in box
     assert EMERGENCY in box

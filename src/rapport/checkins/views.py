@@ -349,6 +349,14 @@ def _questionnaire(request, instrument, form, checkin, *, status):
     # goals" page says it too (without a time: its boxes are optional and free text): what
     # a client types in their own words is the most to lose and the hardest to type again.
     minutes = services.minutes_to_answer(instrument)
+    session_line = _session_line(checkin, instrument)
+    # The session check-in's title is "About your session": the page read "About your
+    # session today" above the heading "About your session". When the line naming the
+    # session begins with the title, it is the heading itself, and not said twice.
+    heading = ""
+    title = (instrument.client_title or "").strip()
+    if title and session_line.casefold().startswith(title.casefold()):
+        heading, session_line = session_line, ""
     response = render(
         request,
         "checkins/answer.html",
@@ -361,7 +369,8 @@ def _questionnaire(request, instrument, form, checkin, *, status):
             # On the tablet, "I'd rather not answer now" leads to the therapist's way back.
             **_tablet_context(checkin),
             "clinic_name": checkin.client.clinic.name,
-            "session_line": _session_line(checkin, instrument),
+            "session_line": session_line,
+            "heading": heading,
             # Said on every page of a measure with a risk item, whatever is answered.
             "risk_instrument": bool(instrument.risk_items),
             # A line of help under each risk item itself (from the instrument's definition).
