@@ -58,7 +58,10 @@ def test_the_library_offers_no_one_click_disable_for_the_safety_strategy(login, 
     page = login(admin_user).get("/manage/guidance/").content.decode()
     row = row_of(page, safety.title)
     assert "(safety)" in row
-    assert f'<a href="/manage/guidance/{safety.pk}/toggle/">Disable…</a>' in row
+    assert (
+        f'<a href="/manage/guidance/{safety.pk}/toggle/" aria-label="Disable strategy: '
+        f'{safety.title}… (asks you to confirm)">Disable…</a>'
+    ) in row
     assert "<form" not in row
 
 
