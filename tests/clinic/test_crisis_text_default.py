@@ -47,7 +47,7 @@ def test_a_text_rapport_shipped_is_not_shown_as_the_clinics_own(client, client_a
     Clinic.objects.filter(pk=clinic.pk).update(crisis_text=stored)
     _, token = make_link(client_a)
     box = crisis_box(open_and_answer(client, token, {**PHQ9_ZERO, "phq9_9": "1"}).content.decode())
-    assert f"If you are struggling now, please contact {clinic.name} today." in box
+    assert f"Please contact {clinic.name} today." in box
     assert "crisis contacts" not in box
     assert "tell your therapist today" not in box
     assert "your GP or a crisis line" not in box
