@@ -644,11 +644,13 @@ def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) 
     Safety information and the session's business are never advice
     (:func:`_is_safety_or_session_business`).
     """
-    if code is None or code.code not in ("therapist_input", "reflection"):
+    if code is None or code.code not in ("therapist_input", "reflection", "question"):
         return False
     if _is_repair(turn.text) or _is_safety_or_session_business(turn.text):
         return False
     lists = load_lexicon("advice").lists
+    if code.code == "question":
+        return _tells_before_asking(turn.text, lists.get("unmistakable_advice"))
     if code.code == "reflection":
         strong = lists.get("unmistakable_advice")
         return strong is not None and strong.search(turn.text) is not None
@@ -659,6 +661,35 @@ def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) 
         phrases is not None
         and phrases.search(turn.text) is not None
         and not _starts_with_reflection(turn.text)
+    )
+
+
+# A sentence that starts with what the client has to do, before a question, often sets out
+# their circumstances for the question: "You have to be up at six. What time do you go to
+# bed?" Left out of the advice read in a turn coded as a question; "you should", "you
+# ought to", "you'd better" and instructions ("Just ignore him.") stay.
+_OBLIGATION_OPENER = re.compile(
+    r"^\W*(?:(?:so|well|okay|ok|now|and|but|honestly),?\s+)?"
+    r"you(?:['’]ve got to| (?:need to|have to|got to))\b",
+    re.IGNORECASE,
+)
+
+
+def _tells_before_asking(text: str, strong: _Searcher | None) -> bool:
+    """A turn coded as a question that also tells the client what to do: "You should just
+    ignore him. Did you try that?" The coder gives each utterance one code, and a question
+    beside advice is coded a question, so the advice sentence was never read. Only a
+    sentence that is not itself a question counts (a tag question or a suggestion phrased
+    as one, "Just stop, okay?", is not: :func:`_is_question`), with wording that can only
+    be advice (``unmistakable_advice``, as for a turn coded a reflection): "What do you
+    think you should do?" and "Do you feel you need to stop?" ask; "You should feel proud
+    of that. How did it go?" affirms (the lexicon leaves it out)."""
+    if strong is None:
+        return False
+    return any(
+        strong.search(sentence) is not None
+        for sentence in (s.strip() for s in _sentences(text))
+        if not _is_question(sentence) and _OBLIGATION_OPENER.search(sentence) is None
     )
 
 
