@@ -231,6 +231,15 @@ def client_create(request):
         success=_("Client added."),
         next_url=lambda client: _client_url(client.pk),
         title=_("New client"),
+        # A supervisor's caseload lists their supervisees' clients beside their own, each
+        # with a therapist: the same form gave no hint whose client the new one would be.
+        intro=_(
+            "The new client will be yours: they join your own caseload, with you as their "
+            "therapist, not a supervisee's. A supervisee adds their own clients, and a clinic "
+            "admin can move a client to another therapist."
+        )
+        if request.user.is_supervisor
+        else "",
     )
 
 
