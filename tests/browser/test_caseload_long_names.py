@@ -1,4 +1,4 @@
-"""A long client name on the caseload wraps inside its cell instead of widening the page.
+"""A long client or therapist name on the caseload wraps in its cell, not widening the page.
 
 Staff review finding 3: renamed "Wolfeschlegelsteinhausenbergerdorff-Smith" (a real kind of
 surname), a therapist's caseload on a 768 px tablet was 1,000 px wide, the table's cells
@@ -23,12 +23,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SURNAME = "Wolfeschlegelsteinhausenbergerdorff-Smith"
 NO_SPACE = "Q" * 200
+THERAPIST = "Konstantinopoulou" * 6
 
 
 @pytest.fixture
 def long_names(therapist_a, therapist_b, supervisor):
-    """Therapist A's clients with long names, trends drawn, and a supervisor of A and B."""
+    """Therapist A's clients with long names, trends drawn, and a supervisor of A and B;
+    A's own name long too (the supervisor's Therapist column)."""
     SupervisionLink.objects.create(supervisor=supervisor, supervisee=therapist_b)
+    therapist_a.full_name = THERAPIST
+    therapist_a.save(update_fields=["full_name"])
     now = timezone.now()
     for name in (f"Anna {SURNAME}", NO_SPACE):
         client, _episode, held = make_episode(
@@ -51,6 +55,9 @@ def test_a_long_client_name_wraps_in_the_caseload(
         names = page.locator("table.caseload tbody th a")
         # Every letter is there, broken over lines, not cut.
         assert sorted(names.all_inner_texts()) == sorted([f"Anna {SURNAME}", NO_SPACE])
+        if who == "supervisor":
+            therapists = page.locator("table.caseload tbody td").filter(has_text=THERAPIST)
+            assert therapists.count() == 2
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert_no_sideways_scroll(page)
     finally:
