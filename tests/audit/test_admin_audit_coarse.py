@@ -39,14 +39,26 @@ HIDDEN = [
 
 
 def _rows(page: str) -> list[list[str]]:
-    """The audit table's cells, row by row, without the time (it differs by the second)."""
+    """The audit table's cells, row by row, without the time (it differs by the second):
+    who, what happened (its words, without the stored event under them: see
+    :func:`_details`), client id, address."""
     body = page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
     body = body.split("<tbody>", 1)[1]
     rows = [
-        re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]
+        [cell.split("<br>", 1)[0] for cell in re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]]
         for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     ]
     return [row for row in rows if row]  # not the "No matching events." line
+
+
+def _details(page: str) -> list[str]:
+    """The smaller line under each row's words: the event as stored ("" where none)."""
+    body = _table(page).split("<tbody>", 1)[1]
+    details = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
+        found = re.search(r'<small class="meta">(.*?)</small>', row, flags=re.S)
+        details.append(found.group(1) if found else "")
+    return details
 
 
 def _table(page: str) -> str:
@@ -92,15 +104,19 @@ def test_the_admin_page_shows_client_events_only_as_read_or_changed(
         table = _table(page)
         for word in HIDDEN:
             assert word not in table, (query, word)
-        client_rows = [row for row in _rows(page) if row[3] in (str(client_a.pk), str(other.pk))]
-        for who, action, what, _client, _address in client_rows:
-            assert (action, what) in (("Read", "Client record"), ("Changed", "Client record"))
+        client_rows = [row for row in _rows(page) if row[2] in (str(client_a.pk), str(other.pk))]
+        for who, what, _client, _address in client_rows:
+            assert what in ("Read client record", "Changed client record")
             assert who in (therapist_a.email, "client link")
+        assert '<small class="meta">' not in table  # nothing of the event as stored
     # Both clients are listed, each with their submission and the therapist's reads.
     everything = _rows(http.get("/manage/audit/").content.decode())
     for client in (client_a, other):
-        mine = {(row[0], row[1]) for row in everything if row[3] == str(client.pk)}
-        assert {("client link", "Changed"), (therapist_a.email, "Read")} <= mine
+        mine = {(row[0], row[1]) for row in everything if row[2] == str(client.pk)}
+        assert {
+            ("client link", "Changed client record"),
+            (therapist_a.email, "Read client record"),
+        } <= mine
 
 
 def test_an_action_filter_cannot_pick_the_follow_up_out_of_the_changes(
@@ -117,7 +133,7 @@ def test_an_action_filter_cannot_pick_the_follow_up_out_of_the_changes(
             rows = _rows(
                 http.get("/manage/audit/", {"action": coarse, "client": client.pk}).content.decode()
             )
-            shown = "Changed" if coarse == CLIENT_CHANGED else "Read"
+            shown = "Changed client record" if coarse == CLIENT_CHANGED else "Read client record"
             assert rows and rows == [row for row in every if row[1] == shown], (client, coarse)
             for action in fine:
                 page = http.get("/manage/audit/", {"action": action, "client": client.pk})
@@ -160,11 +176,12 @@ def test_events_about_users_and_settings_keep_their_detail(login, admin_user):
         },
     )
     created = AuditEvent.objects.get(action=Action.CREATE, target__startswith="user:")
-    what = f"User “New Person” ({created.target})"
-    rows = _rows(http.get("/manage/audit/").content.decode())
-    assert [admin_user.email, "Created", what, "—", "127.0.0.1"] in rows
-    rows = _rows(http.get("/manage/audit/", {"action": "create"}).content.decode())
-    assert [admin_user.email, "Created", what, "—", "127.0.0.1"] in rows
+    row = [admin_user.email, "Created account — New Person", "—", "127.0.0.1"]
+    for query in ({}, {"action": "create"}, {"action": "staff-accounts"}):
+        page = http.get("/manage/audit/", query).content.decode()
+        assert row in _rows(page), query
+        # The event as stored, under the words, for an investigation.
+        assert f"Created · {created.target}" in _details(page)
 
 
 @pytest.mark.parametrize(
@@ -185,9 +202,10 @@ def test_every_event_with_a_client_reads_as_a_coarse_label(
 ):
     event = audit_record(actor=therapist_a, action=action, target=target, client_id=client_a.pk)
     row = admin_audit_row(event)
-    assert (row.actor_label, row.action, row.what, row.client_id) == (
+    assert (row.actor_label, row.action, row.what, row.client_id, row.detail) == (
         therapist_a.email,
         shown,
-        "Client record",
+        f"{shown} client record",
         client_a.pk,
+        "",
     )

@@ -1,5 +1,5 @@
 """One caseload view writes a "Read" row per client shown; on the clinic admin's audit page
-those rows of one request are one line, "Read" "3 client records", with each client's row
+those rows of one request are one line, "Read 3 client records", with each client's row
 listed inside it. A filter on one client still shows that client's row alone, and the
 grouping never reveals more than the rows it groups (DESIGN §5)."""
 
@@ -55,13 +55,13 @@ def test_one_caseload_view_is_one_line_listing_each_client(
     lines = _lines(http.get("/manage/audit/").content.decode())
     groups = [cells for attrs, cells in lines if "audit-group" in attrs]
     assert len(groups) == 1
-    who, action, what, clients, address = groups[0]
-    assert (who, action, clients, address) == (therapist_a.email, "Read", "3 clients", "127.0.0.1")
-    assert "<details>" in what and _text(what).startswith("3 client records")
+    who, what, clients, address = groups[0]
+    assert (who, clients, address) == (therapist_a.email, "3 clients", "127.0.0.1")
+    assert "<details>" in what and _text(what).startswith("Read 3 client records")
     listed = re.findall(r'<a href="\?client=(\d+)">(\d+)</a>', what)
     assert sorted(int(a) for a, b in listed) == sorted(c.pk for c in caseload_of_three)
     # No per-client "Read" line of the caseload is left beside the group.
-    singles = [cells for attrs, cells in lines if not attrs and cells[1] == "Read"]
+    singles = [cells for attrs, cells in lines if not attrs and cells[1] == "Read client record"]
     assert singles == []
     # Nothing of the stored target reaches the page, grouped or not.
     assert "caseload" not in _text(what)
@@ -70,9 +70,9 @@ def test_one_caseload_view_is_one_line_listing_each_client(
 def test_a_second_view_is_a_second_line(caseload_of_three, login, admin_user, therapist_a):
     login(therapist_a).get("/caseload/")
     lines = _lines(login(admin_user).get("/manage/audit/").content.decode())
-    assert [cells[2].split("</summary>")[0] for attrs, cells in lines if attrs] == [
-        "<details><summary>3 client records",
-        "<details><summary>3 client records",
+    assert [cells[1].split("</summary>")[0] for attrs, cells in lines if attrs] == [
+        "<details><summary>Read 3 client records",
+        "<details><summary>Read 3 client records",
     ]
 
 
@@ -86,7 +86,7 @@ def test_a_filter_on_one_client_shows_that_clients_row_alone(
                 http.get("/manage/audit/", {**query, "client": client.pk}).content.decode()
             )
             assert lines == [
-                ("", [therapist_a.email, "Read", "Client record", str(client.pk), "127.0.0.1"])
+                ("", [therapist_a.email, "Read client record", str(client.pk), "127.0.0.1"])
             ], (query, client)
     # The group's links keep the other filters and pick the one client.
     page = http.get("/manage/audit/", {"action": CLIENT_READ}).content.decode()
@@ -98,7 +98,7 @@ def test_the_action_and_actor_filters_keep_the_group(caseload_of_three, login, a
     http = login(admin_user)
     for query in ({"action": CLIENT_READ}, {"actor": "therapist.a"}):
         lines = _lines(http.get("/manage/audit/", query).content.decode())
-        assert [cells[3] for attrs, cells in lines if attrs] == ["3 clients"], query
+        assert [cells[2] for attrs, cells in lines if attrs] == ["3 clients"], query
 
 
 def _event(request_id, actor, client_id, action=Action.VIEW, target="caseload") -> AuditEvent:
@@ -176,7 +176,7 @@ def test_a_client_page_view_is_one_line_for_that_client(login, admin_user, thera
     for query in ({}, {"client": client_a.pk}, {"action": CLIENT_READ}):
         lines = _lines(http.get("/manage/audit/", query).content.decode())
         assert lines == [
-            ("", [therapist_a.email, "Read", "Client record", str(client_a.pk), "127.0.0.1"])
+            ("", [therapist_a.email, "Read client record", str(client_a.pk), "127.0.0.1"])
         ], query
 
 
@@ -189,7 +189,7 @@ def test_events_about_users_and_settings_of_one_request_stay_one_a_line(
             audit_record(actor=admin_user, action=Action.UPDATE, target=f"user:{user.pk}:full_name")
     lines = admin_audit_lines(audit_events_for(admin_user))
     assert [type(line) for line in lines] == [AdminAuditRow, AdminAuditRow]
-    assert [line.what for line in lines] == [
-        f"User “{user.full_name or user.email}” (user:{user.pk}:full_name)"
+    assert [(line.what, line.detail) for line in lines] == [
+        (f"Changed name — {user.full_name or user.email}", f"Changed · user:{user.pk}:full_name")
         for user in (therapist_b, therapist_a)
     ]

@@ -29,8 +29,9 @@ def other_admin(db):
 
 
 def _shown(admin) -> list[tuple[str, str, str]]:
+    """Each row's actor, words, and the event as stored under them."""
     return [
-        (row.actor_label, row.action, row.what)
+        (row.actor_label, row.what, row.detail)
         for row in map(admin_audit_row, audit_events_for(admin))
     ]
 
@@ -43,8 +44,8 @@ def test_token_commands_on_a_clinics_user_reach_only_that_clinics_admin(
     assert main(["token", "revoke", "--prefix", raw[:12]]) == 0
     token = AuditEvent.objects.get(action=Action.CREATE).target  # api-token:<n>:user:<id>
     assert _shown(admin_user) == [
-        ("cli", "Changed", f"User “Therapist.A” ({token}:revoked)"),
-        ("cli", "Created", f"User “Therapist.A” ({token})"),
+        ("cli", "Revoked an API token — Therapist.A", f"Changed · {token}:revoked"),
+        ("cli", "Created an API token — Therapist.A", f"Created · {token}"),
     ]
     assert _shown(other_admin) == []
 
@@ -55,7 +56,11 @@ def test_set_password_at_the_command_line_reaches_the_clinics_admin_as_cli(
     monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", "a-new-long-enough-passphrase")
     assert main(["set-password", "--email", therapist_a.email]) == 0
     assert _shown(admin_user) == [
-        ("cli", "Changed", f"User “Therapist.A” (user:{therapist_a.pk}:password)"),
+        (
+            "cli",
+            "Set a new password — Therapist.A",
+            f"Changed · user:{therapist_a.pk}:password",
+        ),
     ]
     assert _shown(other_admin) == []
 
@@ -66,7 +71,11 @@ def test_an_account_made_by_the_system_reaches_its_clinics_admin(admin_user, oth
     )
     assert _shown(admin_user) == []
     assert _shown(other_admin) == [
-        ("system", "Created", f"User “new.there@test.invalid” (user:{theirs.pk}:role:therapist)")
+        (
+            "system",
+            "Created account — new.there@test.invalid",
+            f"Created · user:{theirs.pk}:role:therapist",
+        )
     ]
 
 
@@ -80,10 +89,20 @@ def test_an_operators_work_naming_the_clinic_reaches_only_its_admin(admin_user, 
     audit_record(actor="cli", action=Action.UPDATE, target=f"dropout-calibration:clinic:{ours}0")
     audit_record(actor="cli", action=Action.VIEW, target=f"report:clinic:{ours}:all")
     assert _shown(admin_user) == [
-        ("cli", "Viewed", f"report:clinic:{ours}:all"),
-        ("cli", "Changed", f"dropout-calibration:clinic:{ours}"),
+        ("cli", "Viewed a clinic report", f"Viewed · report:clinic:{ours}:all"),
+        (
+            "cli",
+            "Recalibrated the dropout-risk model",
+            f"Changed · dropout-calibration:clinic:{ours}",
+        ),
     ]
-    assert _shown(other_admin) == [("cli", "Changed", f"dropout-calibration:clinic:{theirs}")]
+    assert _shown(other_admin) == [
+        (
+            "cli",
+            "Recalibrated the dropout-risk model",
+            f"Changed · dropout-calibration:clinic:{theirs}",
+        )
+    ]
 
 
 def test_an_installations_event_reaches_no_clinics_admin(admin_user, other_admin):
@@ -100,7 +119,12 @@ def test_only_operators_events_are_scoped_by_whom_they_name(admin_user, other_ad
     audit_record(actor="client link", action=Action.UPDATE, target=f"user:{therapist_a.pk}:y")
     assert _shown(admin_user) == []
     assert _shown(other_admin) == [
-        (other_admin.email, "Changed", f"user:{therapist_a.pk}:x"),
+        # Not named: no user of that admin's clinic.
+        (
+            other_admin.email,
+            "Changed account — Deleted account",
+            f"Changed · user:{therapist_a.pk}:x",
+        ),
     ]
 
 
@@ -108,5 +132,5 @@ def test_the_command_lines_work_on_a_client_record_stays_coarse(admin_user, othe
     audit_record(
         actor="cli", action=Action.CREATE, target="checkin:3:phq9:link", client_id=client_a.pk
     )
-    assert _shown(admin_user) == [("cli", "Changed", "Client record")]
+    assert _shown(admin_user) == [("cli", "Changed client record", "")]
     assert _shown(other_admin) == []

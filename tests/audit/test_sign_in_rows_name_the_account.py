@@ -1,7 +1,8 @@
-"""The admin's Audit page names the account of a sign-in row in words, as it names the
-user of the page's other rows about one ("User “Therapist.A” (user:5:password)"): the
-stored target alone ("auth:user:12:sign-in") told the admin nobody. The names are read in
-one query for the page, not one per row, and only of the admin's own clinic."""
+"""The admin's Audit page says what a sign-in row was and whose account in words ("Signed
+in — Therapist.A"), as it words the page's other rows about one user ("Set a new password
+— Therapist.A"): the stored target alone ("auth:user:12:sign-in") told the admin nobody;
+it stays on the smaller line under the words. The names are read in one query for the
+page, not one per row, and only of the admin's own clinic."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from tests.audit.test_admin_audit_coarse import _rows
+from tests.audit.test_admin_audit_coarse import _details, _rows
 from tests.conftest import make_user
 
 from rapport.accounts import security_audit
@@ -23,17 +24,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _what(page: str) -> list[str]:
-    """The What cell of each row."""
-    return [row[2] for row in _rows(page)]
+    """What each row says happened, in words."""
+    return [row[1] for row in _rows(page)]
 
 
 def test_a_sign_in_row_names_the_account_not_only_its_number(login, therapist_a, admin_user):
     security_audit.signed_in(user=therapist_a, request=None)
     page = login(admin_user).get("/manage/audit/").content.decode()
-    [what] = [cell for cell in _what(page) if "sign-in" in cell]
-    assert what == f"User “Therapist.A” (auth:user:{therapist_a.pk}:sign-in)"
-    assert what != f"auth:user:{therapist_a.pk}:sign-in"
-    assert "<td>Signed in</td>" in page
+    assert _what(page) == ["Signed in — Therapist.A"]
+    # The event as stored, for an investigation, under the words.
+    assert _details(page) == [f"Created · auth:user:{therapist_a.pk}:sign-in"]
 
 
 def test_an_account_without_a_name_is_named_by_its_email(login, clinic, admin_user):
@@ -42,16 +42,16 @@ def test_an_account_without_a_name_is_named_by_its_email(login, clinic, admin_us
     nameless.save()
     security_audit.own_password_chosen(user=nameless, request=None, how="changed")
     page = login(admin_user).get("/manage/audit/").content.decode()
-    assert f"User “no.name@test.invalid” (auth:user:{nameless.pk}:own-password:changed)" in (
-        _what(page)
-    )
+    assert _what(page) == ["Changed own password — no.name@test.invalid"]
+    assert _details(page) == [f"Changed · auth:user:{nameless.pk}:own-password:changed"]
 
 
 def test_an_account_that_is_no_longer_there_reads_as_deleted(login, admin_user):
     # Written by the admin, so the row is the clinic's; the id is no user's (any more).
     audit_record(actor=admin_user, action=Action.CREATE, target="auth:user:987654:sign-in")
     page = login(admin_user).get("/manage/audit/").content.decode()
-    assert "Deleted account (auth:user:987654:sign-in)" in _what(page)
+    assert _what(page) == ["Signed in — Deleted account"]
+    assert _details(page) == ["Created · auth:user:987654:sign-in"]
 
 
 def test_the_names_cost_one_query_whatever_the_number_of_rows(login, clinic, admin_user):
@@ -67,7 +67,7 @@ def test_the_names_cost_one_query_whatever_the_number_of_rows(login, clinic, adm
     with CaptureQueriesContext(connection) as many:
         page = http.get("/manage/audit/").content.decode()
     assert len(many.captured_queries) == len(one.captured_queries)
-    named = [w for w in _what(page) if re.match(r"User “(Person|Other)\d” \(auth:user:", w)]
+    named = [w for w in _what(page) if re.fullmatch(r"Signed (in|out) — (Person|Other)\d", w)]
     assert len(named) == 13
 
 
@@ -81,5 +81,6 @@ def test_another_clinics_account_is_not_named(login, admin_user):
         actor=admin_user, action=Action.CREATE, target=f"auth:user:{other_admin.pk}:sign-in"
     )
     page = login(admin_user).get("/manage/audit/").content.decode()
-    assert f"Deleted account (auth:user:{other_admin.pk}:sign-in)" in _what(page)
+    assert _what(page) == ["Signed in — Deleted account"]
+    assert _details(page) == [f"Created · auth:user:{other_admin.pk}:sign-in"]
     assert other_admin.full_name not in page

@@ -1,11 +1,12 @@
-"""The admin's Audit page words sign-ins and account-security changes ("Signed in",
-"Sign-in failed: wrong password") instead of the stored action alone ("Created",
-"Changed"), beside the rows about client records, which keep their coarse words."""
+"""The admin's Audit page words sign-ins and account-security changes ("Signed in —
+Therapist.A", "Sign-in failed: wrong password — …") instead of the stored action alone
+("Created", "Changed"), beside the rows about client records, which keep their coarse
+words."""
 
 from __future__ import annotations
 
 import pytest
-from tests.audit.test_admin_audit_coarse import _rows
+from tests.audit.test_admin_audit_coarse import _details, _rows
 from tests.conftest import PASSWORD, make_client
 
 pytestmark = pytest.mark.django_db
@@ -29,17 +30,16 @@ def test_sign_ins_read_as_such_between_the_client_record_lines(
     page = login(admin_user).get("/manage/audit/").content.decode()
     pk, email = therapist_a.pk, therapist_a.email
     assert _rows(page)[:3] == [
-        [email, "Signed out", f"User “Therapist.A” (auth:user:{pk}:sign-out)", "—", "198.51.100.7"],
-        [email, "Signed in", f"User “Therapist.A” (auth:user:{pk}:sign-in)", "—", "198.51.100.7"],
-        [
-            email,
-            "Sign-in failed: wrong password",
-            f"User “Therapist.A” (auth:user:{pk}:sign-in-failed)",
-            "—",
-            "198.51.100.7",
-        ],
+        [email, "Signed out — Therapist.A", "—", "198.51.100.7"],
+        [email, "Signed in — Therapist.A", "—", "198.51.100.7"],
+        [email, "Sign-in failed: wrong password — Therapist.A", "—", "198.51.100.7"],
+    ]
+    assert _details(page)[:3] == [
+        f"Deleted · auth:user:{pk}:sign-out",
+        f"Created · auth:user:{pk}:sign-in",
+        f"Changed · auth:user:{pk}:sign-in-failed",
     ]
     # The caseload's line (two clients' records, one line) keeps its words, in its place.
     group = page.index('<tr class="audit-group">')
-    assert page.index("sign-out") < group < page.index(f"auth:user:{pk}:sign-in)<")
-    assert "<td>Read</td><td><details><summary>2 client records" in page[group:]
+    assert page.index("sign-out") < group < page.index(f"auth:user:{pk}:sign-in<")
+    assert "<td><details><summary>Read 2 client records" in page[group:]

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from tests.audit.test_admin_audit_coarse import _details
 
 from rapport.audit.models import Action
 from rapport.audit.selectors import admin_audit_row, audit_events_for
@@ -29,7 +30,7 @@ def rows(page: str) -> list[list[str]]:
     body = page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
     body = body.split("<tbody>", 1)[1]
     found = [
-        re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]
+        [cell.split("<br>", 1)[0] for cell in re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]]
         for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     ]
     return [row for row in found if row]
@@ -57,20 +58,28 @@ def test_a_disabled_strategy_is_named_on_the_audit_page(login, admin_user, clini
         actor=admin_user, strategy=library["check-safety"], enabled=False, confirmed=True
     )
     audit_record(actor=admin_user, action=Action.UPDATE, target=f"strategy:{other.pk}")
-    shown = [row[2] for row in rows(login(admin_user).get("/manage/audit/").content.decode())]
+    page = login(admin_user).get("/manage/audit/").content.decode()
+    shown = list(zip([row[1] for row in rows(page)], _details(page), strict=True))
     safety = library["check-safety"].pk
-    assert f"Strategy “{SAFETY}” (strategy:{safety}:disabled)" in shown
-    assert f"Strategy “{RUPTURE}” (strategy:{other.pk}:disabled)" in shown
-    assert f"Strategy “{RUPTURE}” (strategy:{other.pk})" in shown
+    assert (f"Turned off a strategy — “{SAFETY}”", f"Changed · strategy:{safety}:disabled") in shown
+    assert (f"Turned off a strategy — “{RUPTURE}”", f"Changed · strategy:{other.pk}:disabled") in (
+        shown
+    )
+    assert (f"Changed a strategy — “{RUPTURE}”", f"Changed · strategy:{other.pk}") in shown
 
 
-def test_other_targets_are_shown_as_stored(admin_user, library):
+def test_other_targets_are_worded_by_their_kind_and_shown_as_stored(admin_user, library):
     safety = library["check-safety"].pk
     # user:0 is nobody (ids start at 1): a user of the clinic would be named.
     for target in ["guidance-library:3", "user:0", f"strategyx:{safety}", f"x{safety}:strategy"]:
         audit_record(actor=admin_user, action=Action.UPDATE, target=target)
-    shown = {admin_audit_row(e).what for e in audit_events_for(admin_user)}
-    assert shown == {"guidance-library:3", "user:0", f"strategyx:{safety}", f"x{safety}:strategy"}
+    shown = {(row.what, row.detail) for row in map(admin_audit_row, audit_events_for(admin_user))}
+    assert shown == {
+        ("Updated the guidance library", "Changed · guidance-library:3"),
+        ("Changed account", "Changed · user:0"),
+        ("Changed: strategyx", f"Changed · strategyx:{safety}"),
+        (f"Changed: x{safety}", f"Changed · x{safety}:strategy"),
+    }
 
 
 def test_another_clinics_strategy_is_not_named(admin_user, library):
@@ -79,7 +88,11 @@ def test_another_clinics_strategy_is_not_named(admin_user, library):
     theirs = Strategy.objects.get(clinic=elsewhere, slug="check-safety")
     audit_record(actor=admin_user, action=Action.UPDATE, target=f"strategy:{theirs.pk}:disabled")
     [event] = audit_events_for(admin_user)
-    assert admin_audit_row(event).what == f"strategy:{theirs.pk}:disabled"
+    row = admin_audit_row(event)
+    assert (row.what, row.detail) == (
+        "Turned off a strategy",
+        f"Changed · strategy:{theirs.pk}:disabled",
+    )
 
 
 def test_an_event_with_a_client_stays_coarse_whatever_its_target(
@@ -89,7 +102,7 @@ def test_an_event_with_a_client_stays_coarse_whatever_its_target(
     audit_record(actor=therapist_a, action=Action.UPDATE, target=target, client_id=client_a.pk)
     [event] = audit_events_for(admin_user, client_id=client_a.pk)
     row = admin_audit_row(event)
-    assert (row.action, row.what) == ("Changed", "Client record")
+    assert (row.action, row.what, row.detail) == ("Changed", "Changed client record", "")
 
 
 def page_queries(http) -> int:
@@ -107,6 +120,9 @@ def test_the_titles_cost_no_query_per_row(login, admin_user, library):
         audit_record(actor=admin_user, action=Action.UPDATE, target=f"strategy:{strategy.pk}")
     assert page_queries(http) == few
     assert (
-        sum("Strategy “" in row[2] for row in rows(http.get("/manage/audit/").content.decode()))
+        sum(
+            row[1].startswith("Changed a strategy — “")
+            for row in rows(http.get("/manage/audit/").content.decode())
+        )
         == 30
     )

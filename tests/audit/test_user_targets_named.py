@@ -27,7 +27,7 @@ def rows(page: str) -> list[list[str]]:
     body = page.split('<table class="audit">', 1)[1].split("</table>", 1)[0]
     body = body.split("<tbody>", 1)[1]
     found = [
-        re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]
+        [cell.split("<br>", 1)[0] for cell in re.findall(r"<td>(.*?)</td>", row, flags=re.S)[1:]]
         for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
     ]
     return [row for row in found if row]
@@ -36,11 +36,12 @@ def rows(page: str) -> list[list[str]]:
 def test_a_deactivation_and_a_reactivation_name_the_user_and_differ(login, admin_user, therapist_b):
     user_update(actor=admin_user, user=therapist_b, is_active=False)
     user_update(actor=admin_user, user=therapist_b, is_active=True)
-    shown = [row[2] for row in rows(login(admin_user).get("/manage/audit/").content.decode())]
-    assert shown == [
-        f"User “Therapist.B” (user:{therapist_b.pk}:reactivated)",
-        f"User “Therapist.B” (user:{therapist_b.pk}:deactivated)",
+    page = login(admin_user).get("/manage/audit/").content.decode()
+    assert [row[1] for row in rows(page)] == [
+        "Made account active again — Therapist.B",
+        "Made account inactive — Therapist.B",
     ]
+    assert f'<small class="meta">Changed · user:{therapist_b.pk}:reactivated</small>' in page
 
 
 def test_a_user_without_a_name_is_named_by_email(admin_user, clinic):
@@ -49,16 +50,16 @@ def test_a_user_without_a_name_is_named_by_email(admin_user, clinic):
     nameless.save()
     audit_record(actor=admin_user, action=Action.UPDATE, target=f"user:{nameless.pk}:full_name")
     [event] = audit_events_for(admin_user)
-    assert admin_audit_row(event).what == (
-        f"User “no.name@test.invalid” (user:{nameless.pk}:full_name)"
-    )
+    assert admin_audit_row(event).what == "Changed name — no.name@test.invalid"
 
 
 def test_a_token_event_names_its_user(admin_user, therapist_a):
     token, _raw = api_token_create(actor="cli", user=therapist_a)
     [event] = audit_events_for(admin_user)
-    assert admin_audit_row(event).what == (
-        f"User “Therapist.A” (api-token:{token.pk}:user:{therapist_a.pk})"
+    row = admin_audit_row(event)
+    assert (row.what, row.detail) == (
+        "Created an API token — Therapist.A",
+        f"Created · api-token:{token.pk}:user:{therapist_a.pk}",
     )
 
 
@@ -67,7 +68,12 @@ def test_a_user_of_another_clinic_is_not_named(admin_user):
     theirs = make_user(elsewhere, "theirs@test.invalid", Role.THERAPIST)
     audit_record(actor=admin_user, action=Action.UPDATE, target=f"user:{theirs.pk}:deactivated")
     [event] = audit_events_for(admin_user)
-    assert admin_audit_row(event).what == f"user:{theirs.pk}:deactivated"
+    # An id that is no user of the clinic reads as a deleted account, never another's name.
+    row = admin_audit_row(event)
+    assert (row.what, row.detail) == (
+        "Made account inactive — Deleted account",
+        f"Changed · user:{theirs.pk}:deactivated",
+    )
 
 
 def test_the_names_are_read_in_the_pages_own_query(login, admin_user, clinic):
@@ -78,7 +84,7 @@ def test_the_names_are_read_in_the_pages_own_query(login, admin_user, clinic):
     def queries_for_the_page() -> int:
         with CaptureQueriesContext(connection) as captured:
             page = http.get("/manage/audit/").content.decode()
-        assert "User “Person" in page
+        assert "Made account inactive — Person" in page
         return len(captured.captured_queries)
 
     user_update(actor=admin_user, user=people[0], is_active=False)

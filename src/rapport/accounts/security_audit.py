@@ -19,10 +19,10 @@ says what was tried, and the address the attempt came from is kept as for every 
 Such rows belong to no clinic (``rapport.audit.scope``): an operator reads them in the
 database, no clinic's admin does.
 
-The admin's page shows each of these rows with the words of :func:`security_event_label`
-in its Action column, and in its What column the account in words
-(:func:`security_event_account`: "User “Alex Example” (auth:user:12:sign-in)"), as it
-names the user of an admin's change to an account ("User “…” (user:12:password)").
+The admin's page shows each of these rows in words, what happened and whose account
+(:func:`security_event_words`: "Signed in — Alex Example"), as it words an admin's change to
+an account ("Set a new password — Alex Example"), with the stored action and target on a
+smaller line under them ("Created · auth:user:12:sign-in").
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ __all__ = [
     "security_event_account",
     "security_event_label",
     "security_event_user_id",
+    "security_event_words",
     "sign_in_failed",
     "sign_in_refused",
     "signed_in",
@@ -118,20 +119,30 @@ def security_event_user_id(target: str) -> int | None:
 
 
 def security_event_account(target: str, names: dict[int, str]) -> str | None:
-    """How the admin's Audit page names the account of a row written here, the stored
-    target after it as for the page's other rows about a user: its user's name (their
-    email where they have none) from ``names`` (the user ids of the admin's clinic, read
-    once for the page), "Deleted account" for an id no longer there, "Unknown account" for
-    an email that was no account's. None for any other row, which keeps its target."""
+    """The account of a row written here, in words: its user's name (their email where
+    they have none) from ``names`` (the user ids of the admin's clinic, read once for the
+    page), "Deleted account" for an id no longer there, "Unknown account" for an email that
+    was no account's. None for any other row."""
     user_id = security_event_user_id(target)
     if user_id is not None:
         name = names.get(user_id)
-        if name is None:
-            return gettext("Deleted account (%(target)s)") % {"target": target}
-        return gettext("User “%(name)s” (%(target)s)") % {"name": name, "target": target}
+        return name if name is not None else gettext("Deleted account")
     if target in _UNKNOWN_TARGETS:
-        return gettext("Unknown account (%(target)s)") % {"target": target}
+        return gettext("Unknown account")
     return None
+
+
+def security_event_words(target: str, names: dict[int, str]) -> str | None:
+    """What the admin's Audit page says a row written here was, in words: what happened
+    and whose account ("Signed in — Alex Example", "Sign-in failed: wrong password —
+    Deleted account"); the page keeps the stored target on a line under it. None for any
+    other row. An ending without words of its own (a kind of second factor added later)
+    reads as an account-security change, never as the stored target alone."""
+    account = security_event_account(target, names)
+    if account is None:
+        return None
+    label = security_event_label(target) or gettext("Account security change")
+    return f"{label} — {account}"
 
 
 def _record(*, user, action: str, what: str, request) -> None:

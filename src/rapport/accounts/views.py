@@ -41,9 +41,9 @@ from rapport.accounts.forms import (
 from rapport.accounts.models import Role, SupervisionLink, User
 from rapport.accounts.notices import access_notice_text, actor_name
 from rapport.accounts.security_audit import (
-    security_event_account,
     security_event_label,
     security_event_user_id,
+    security_event_words,
 )
 from rapport.accounts.selectors import (
     ACCESS_HISTORY_DAYS,
@@ -443,18 +443,21 @@ def _audit_context(request, form, page) -> dict:
         "form": form,
         "page": page,
         "rows": _security_labelled(request.user, admin_audit_lines(page.events), page.events),
+        # Times are shown in the server's zone (RAPPORT_TIME_ZONE; a clinic has none of its
+        # own), named on the page: an incident is matched against other clocks.
+        "time_zone": settings.TIME_ZONE,
         "newer_url": link("after", page.newer),
         "older_url": link("before", page.older),
     }
 
 
 def _security_labelled(admin, lines, events) -> list:
-    """The page's lines, a sign-in's or an account-security change's with its own words in
-    the Action column ("Signed in", "Sign-in failed: wrong password"): the stored action
-    alone ("Created", "Changed") says little of these; and with its account in words in
-    What ("User “Alex Example” (auth:user:12:sign-in)"), as the page names the user of
-    other rows about one: "auth:user:12" alone told the admin nobody. The names are read
-    in one query for the page, never one per row.
+    """The page's lines, a sign-in's or an account-security change's in its own words,
+    what happened and whose account ("Signed in — Alex Example", "Sign-in failed: wrong
+    password — Deleted account"), where the stored action alone ("Created", "Changed")
+    said little and "auth:user:12" nobody; the stored action and target stay on the
+    line under them (audit.selectors.AdminAuditRow.detail). The names are read in one
+    query for the page, never one per row.
 
     Each event that is not about a client's record is a line of its own, in the events'
     order (audit.selectors.admin_audit_lines groups client-record rows only), so the n-th
@@ -468,12 +471,10 @@ def _security_labelled(admin, lines, events) -> list:
     for line in lines:
         if isinstance(line, AdminAuditRow) and not line.is_client_data:
             target = next(remaining).target
-            label = security_event_label(target)
-            if label is not None:
-                line = dataclasses.replace(line, action=label)
-            account = security_event_account(target, names)
-            if account is not None:
-                line = dataclasses.replace(line, what=account)
+            words = security_event_words(target, names)
+            if words is not None:
+                label = security_event_label(target) or line.action
+                line = dataclasses.replace(line, action=label, what=words)
         labelled.append(line)
     return labelled
 

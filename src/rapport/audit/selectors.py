@@ -30,16 +30,23 @@ from django.db.models.query import ModelIterable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from rapport.audit.display import DELETED_ACCOUNT, event_detail, settings_event_words
 from rapport.audit.models import CREATED_OR_CHANGED, Action, AuditEvent
 from rapport.audit.scope import OPERATOR_LABELS, as_id, subject_user_ref
 
 __all__ = [
+    "ACCOUNT_SECURITY",
     "ACTION_FILTER_CHOICES",
     "CLIENT_CHANGED",
     "CLIENT_CREATED",
     "CLIENT_READ",
+    "FAILED_SIGN_INS",
     "OPERATOR_LABELS",
     "PAGE_SIZE",
+    "SCHEDULED_OR_COMMAND_LINE",
+    "SETTINGS_CHANGED",
+    "SIGN_INS",
+    "STAFF_ACCOUNTS",
     "AdminAuditGroup",
     "AdminAuditPage",
     "AdminAuditRow",
@@ -81,7 +88,10 @@ _CLIENT_DATA = Q(client_id__isnull=False)
 @dataclass(frozen=True)
 class AdminAuditRow:
     """One line of the admin's audit page: for client data, who, when, which client and
-    whether the record was read or changed; nothing of what in it."""
+    whether the record was read or changed; nothing of what in it. ``what`` says what
+    happened in words ("Made account inactive — Sam Lee", "Read client record"), and
+    ``detail`` the stored action and target under them for an event about users and
+    settings ("Changed · user:7:deactivated"; empty for client data)."""
 
     at: datetime
     actor_label: str
@@ -93,6 +103,7 @@ class AdminAuditRow:
     request_id: uuid.UUID | None = None
     # Whether it is about a client's record (and may join a group of them).
     is_client_data: bool = False
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,11 +122,14 @@ class AdminAuditGroup:
 
 
 def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
+    detail = ""
     if is_client_data(event):
         action = _coarse_client_action(event)
-        what = _("Client record")
+        what = _client_record_words(action, 1)
     else:
-        action, what = event.get_action_display(), _settings_target(event)
+        action = event.get_action_display()
+        what = _settings_words(event)
+        detail = event_detail(str(action), event.target)
     return AdminAuditRow(
         at=event.at,
         actor_label=event.actor_label,
@@ -125,7 +139,20 @@ def admin_audit_row(event: AuditEvent) -> AdminAuditRow:
         ip_address=event.ip_address,
         request_id=event.request_id,
         is_client_data=is_client_data(event),
+        detail=detail,
     )
+
+
+def _client_record_words(action: str, count: int) -> str:
+    """ "Read client record", "Changed 12 client records": the coarse action and the
+    record, nothing of what in it (:func:`is_client_data`)."""
+    if action == _("Read"):
+        text = ngettext("Read client record", "Read %(count)d client records", count)
+    elif action == _("Created"):
+        text = ngettext("Created client record", "Created %(count)d client records", count)
+    else:
+        text = ngettext("Changed client record", "Changed %(count)d client records", count)
+    return text % {"count": count} if count != 1 else text
 
 
 def admin_audit_lines(events: Iterable[AuditEvent]) -> list[AdminAuditRow | AdminAuditGroup]:
@@ -171,8 +198,7 @@ def _run_lines(run: list[AdminAuditRow]) -> list[AdminAuditRow | AdminAuditGroup
             at=first.at,
             actor_label=first.actor_label,
             action=first.action,
-            what=ngettext("%(count)d client record", "%(count)d client records", count)
-            % {"count": count},
+            what=_client_record_words(first.action, count),
             ip_address=first.ip_address,
             client_count=count,
             rows=tuple(newest.values()),
@@ -188,17 +214,17 @@ def _coarse_client_action(event: AuditEvent) -> str:
     return _("Changed")
 
 
-def _settings_target(event: AuditEvent) -> str:
-    """The target of an event about users and settings, with the strategy's title for a
-    change to the guidance library (read with the page, see :func:`_with_strategy_titles`)
-    and the user's name for an event about one user (:func:`_with_subject_user_names`)."""
-    title = getattr(event, "strategy_title", None)
-    if title:
-        return _("Strategy “%(title)s” (%(target)s)") % {"title": title, "target": event.target}
-    name = getattr(event, "subject_user_name", None)
-    if name:
-        return _("User “%(name)s” (%(target)s)") % {"name": name, "target": event.target}
-    return event.target
+def _settings_words(event: AuditEvent) -> str:
+    """What an event about users and settings did, in words (:mod:`rapport.audit.display`),
+    with the strategy's title for a change to the guidance library and the user's name for
+    an event about one user ("Deleted account" for an id no longer the clinic's), both read
+    with the page (:func:`_attach_names`)."""
+    return settings_event_words(
+        action=event.action,
+        target=event.target,
+        user_name=getattr(event, "subject_user_name", None),
+        strategy_title=getattr(event, "strategy_title", None),
+    )
 
 
 _STRATEGY_PREFIX = "strategy:"
@@ -242,7 +268,11 @@ def _attach_names(events: list[AuditEvent], clinic_id: int | None) -> None:
     for event in events:
         strategy, user = strategy_refs[event.pk], user_refs[event.pk]
         event.strategy_title = titles.get(strategy) if strategy else None  # type: ignore[attr-defined]
-        event.subject_user_name = names.get(user) if user else None  # type: ignore[attr-defined]
+        # An id that is no user of the clinic: the account was deleted (a target of this
+        # clinic's row never names another clinic's user; if one did, it is not named).
+        event.subject_user_name = (  # type: ignore[attr-defined]
+            names.get(user, str(DELETED_ACCOUNT)) if user else None
+        )
 
 
 class _NamedEvents(ModelIterable):
@@ -349,14 +379,74 @@ def admin_audit_page(
     )
 
 
-# The action filter's choices: client records only as read, created or changed (see
-# :func:`is_client_data`), users and settings by their exact action. A client's own
-# submission is never an event about users or settings, so it has no choice of its own.
-# Each label says which kind it is about: a closed list shows the chosen label without
-# its group, and "Changed" twice could not be told apart.
+# The action filter's choices. First by the kind of event an admin looks for (sign-ins,
+# failed sign-ins, passwords and second factors, staff accounts, settings), each a
+# condition on the stored action and the target's first part or ending (no kind of its own
+# is stored: a sign-in is a created ``auth:user:<id>:sign-in``, rapport.accounts.
+# security_audit); then client records only as read, created or changed (see
+# :func:`is_client_data`); then users and settings by their exact stored action, sign-ins
+# and the like apart (a sign-in listed under "User or setting created" was found by no
+# one). A client's own submission is never an event about users or settings, so it has
+# no choice of its own. Each label says which kind it is about: a closed list shows the
+# chosen label without its group, and "Changed" twice could not be told apart.
+SIGN_INS = "sign-ins"
+FAILED_SIGN_INS = "failed-sign-ins"
+ACCOUNT_SECURITY = "account-security"
+STAFF_ACCOUNTS = "staff-accounts"
+SETTINGS_CHANGED = "settings"
+SCHEDULED_OR_COMMAND_LINE = "system"
 CLIENT_READ = "client-read"
 CLIENT_CREATED = "client-created"
 CLIENT_CHANGED = "client-changed"
+
+# The targets of rapport.accounts.security_audit (written there; matched here by their
+# shape, as audit cannot import accounts).
+_AUTH = Q(target__startswith="auth:")
+_OWN_SECURITY = (
+    Q(target__startswith="auth:user:")
+    & (Q(target__contains=":own-password:") | Q(target__contains=":mfa:"))
+    & ~Q(target__endswith=":sign-in-failed:mfa-code")
+)
+_KINDS: dict[str, Q] = {
+    SIGN_INS: _AUTH
+    & (
+        (Q(action=Action.CREATE) & Q(target__endswith=":sign-in"))
+        | (
+            Q(action=Action.DELETE)
+            & (Q(target__endswith=":sign-out") | Q(target__endswith=":sign-out:session-limit"))
+        )
+    ),
+    FAILED_SIGN_INS: _AUTH
+    & Q(action=Action.UPDATE)
+    & (
+        Q(target__endswith=":sign-in-failed")
+        | Q(target__endswith=":sign-in-failed:mfa-code")
+        | Q(target__endswith=":sign-in-refused")
+    ),
+    # Passwords, second factors and API tokens: the ways into an account, its user's own
+    # changes and those an admin or the command line made.
+    ACCOUNT_SECURITY: _OWN_SECURITY
+    | (
+        Q(target__startswith="user:")
+        & (Q(target__endswith=":password") | Q(target__endswith=":mfa"))
+    )
+    | Q(target__startswith="api-token:"),
+    STAFF_ACCOUNTS: (
+        Q(target__startswith="user:")
+        & ~Q(target__endswith=":password")
+        & ~Q(target__endswith=":mfa")
+    )
+    | Q(target__startswith="supervision:"),
+    SETTINGS_CHANGED: ~Q(action=Action.VIEW)
+    & (
+        Q(target__startswith="clinic-settings:")
+        | Q(target="checkin-schedule")
+        | Q(target__startswith="wording:")
+        | Q(target__startswith="strategy:")
+        | Q(target__startswith="matching-profile:")
+    ),
+    SCHEDULED_OR_COMMAND_LINE: Q(actor_label__in=OPERATOR_LABELS),
+}
 _SETTINGS_ACTION_LABELS = {
     Action.VIEW: gettext_lazy("User or setting viewed"),
     Action.CREATE: gettext_lazy("User or setting created"),
@@ -367,6 +457,17 @@ _SETTINGS_ACTION_LABELS = {
 ACTION_FILTER_CHOICES = [
     ("", gettext_lazy("Any")),
     (
+        gettext_lazy("Kind of event"),
+        [
+            (SIGN_INS, gettext_lazy("Sign-ins and sign-outs")),
+            (FAILED_SIGN_INS, gettext_lazy("Failed or refused sign-ins")),
+            (ACCOUNT_SECURITY, gettext_lazy("Passwords, two-factor and API tokens")),
+            (STAFF_ACCOUNTS, gettext_lazy("Staff accounts and supervision links")),
+            (SETTINGS_CHANGED, gettext_lazy("Clinic settings, wording and strategies changed")),
+            (SCHEDULED_OR_COMMAND_LINE, gettext_lazy("Scheduled runs and command line")),
+        ],
+    ),
+    (
         gettext_lazy("Client records"),
         [
             (CLIENT_READ, gettext_lazy("Client record read")),
@@ -375,7 +476,7 @@ ACTION_FILTER_CHOICES = [
         ],
     ),
     (
-        gettext_lazy("Users and settings"),
+        gettext_lazy("Users and settings, by stored action"),
         [(str(value), label) for value, label in _SETTINGS_ACTION_LABELS.items()],
     ),
 ]
@@ -385,14 +486,18 @@ def _action_matches(action: str) -> Q:
     """An action filter narrows client-data events only as far as the page shows them,
     read, created (the record itself) or changed: "Changed" must not pick out the one
     update a risk follow-up writes from a client's own submissions (see
-    :func:`is_client_data`). An exact action is a filter on users and settings only."""
+    :func:`is_client_data`), and no kind of event picks out any of them. An exact action is
+    a filter on users and settings only, sign-ins and the account's own security changes
+    apart (they have kinds of their own)."""
     if action == CLIENT_READ:
         return _CLIENT_DATA & Q(action__in=sorted(_READ_ACTIONS))
     if action == CLIENT_CREATED:
         return _CLIENT_DATA & _CLIENT_CREATION
     if action == CLIENT_CHANGED:
         return _CLIENT_DATA & Q(action__in=sorted(_CHANGE_ACTIONS)) & ~_CLIENT_CREATION
-    return ~_CLIENT_DATA & Q(action=action)
+    if action in _KINDS:
+        return ~_CLIENT_DATA & _KINDS[action]
+    return ~_CLIENT_DATA & ~_AUTH & Q(action=action)
 
 
 # -- what a clinician is shown about access to their own clients ---------------------------
