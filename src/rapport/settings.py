@@ -326,7 +326,13 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # and lets anyone make the server mail any address. The reset page still answers the same
 # either way ("If that address has an account..."), so it tells nobody who has one.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
-ACCOUNT_FORMS = {"change_password": "rapport.accounts.forms.OwnPasswordChangeForm"}
+# allauth's forms with the app's labels (its flows unchanged): rapport.accounts.forms.
+ACCOUNT_FORMS = {
+    "change_password": "rapport.accounts.forms.OwnPasswordChangeForm",
+    "reset_password": "rapport.accounts.forms.ResetPasswordByEmailForm",
+    "reset_password_from_key": "rapport.accounts.forms.ResetPasswordFromLinkForm",
+    "reauthenticate": "rapport.accounts.forms.ReauthenticateWithPasswordForm",
+}
 # Throttle failed logins (allauth's limiter, DESIGN §5). A limit per account alone lets
 # anyone who knows a clinician's email lock them out (5 wrong passwords from anywhere stop
 # the right one everywhere); no limit per account at all lets a guessing run spread over

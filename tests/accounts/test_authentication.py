@@ -23,7 +23,15 @@ def test_repeated_failed_logins_are_throttled(client, therapist_a):
     # Even the right password is refused while throttled.
     response = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
     assert response.status_code == 200
-    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    # How long to wait (settings.ACCOUNT_RATE_LIMITS: 5 minutes, an hour after 10 tries) and
+    # whom to ask, in the app's words ("sign in", never "login").
+    page = response.content.decode()
+    assert (
+        "Too many wrong passwords, so signing in is paused. Try again in 5 minutes (up to 1 "
+        "hour after many tries). If you still cannot sign in, ask your clinic&#x27;s "
+        "administrator."
+    ) in page
+    assert "login" not in page.split('<div class="error-summary"', 1)[1].split("</div>", 1)[0]
     assert "_auth_user_id" not in client.session
 
 

@@ -43,6 +43,10 @@ def test_an_account_made_for_someone_else_asks_for_their_own_password_at_first_s
     page = response.content.decode()
     assert "<h1>Change password</h1>" in page
     assert "choose your own" in page
+    # Made at the command line, not by a clinic admin: the page says only what is true.
+    assert "Your password was set for you by someone else: choose your own to go on." in page
+    assert "Your current password was set for you by someone else, so they know it too." in page
+    assert "clinic admin" not in page
     # Nothing else opens until they have.
     assert client.get("/caseload/")["Location"] == CHANGE
 

@@ -40,8 +40,8 @@ def test_the_password_the_admin_set_is_refused_as_the_new_one(client, login, adm
     assert response.status_code == 200  # the form again, not a redirect
     assert "Password successfully changed." not in page
     assert response.context["form"].errors["password1"] == [
-        "This is the password your clinic admin set, so they know it. Choose a new one that "
-        "only you know."
+        "This is the password that was set for you, so someone else knows it. Choose a new one "
+        "that only you know."
     ]
     user.refresh_from_db()
     assert user.must_change_password and user.check_password(ADMINS_CHOICE)
@@ -76,7 +76,7 @@ def test_the_change_page_looks_like_the_apps_forms_and_says_why_it_opened(
     assert "<title>Change password · Rapport</title>" in page
     assert "<h1>Change password</h1>" in page
     assert '<button type="submit" class="primary">Change password</button>' in page
-    assert "Your clinic admin set your current password, so they know it too." in page
+    assert "Your current password was set for you by someone else, so they know it too." in page
     assert ">Cancel</a>" not in page  # nowhere else opens until it is done
     for label in ("Current password", "New password", "New password again"):
         assert f'>{label} <span class="req"' in page
@@ -91,5 +91,5 @@ def test_a_voluntary_change_has_no_admin_explanation_and_can_be_cancelled(login,
     with OWN_FORM:
         page = login(therapist_a).get(CHANGE).content.decode()
     assert "<h1>Change password</h1>" in page
-    assert "Your clinic admin set your current password" not in page
+    assert "set for you by someone else" not in page
     assert ">Cancel</a>" in page

@@ -9,7 +9,7 @@ import re
 import pytest
 from tests.conftest import PASSWORD
 
-THROTTLED = "Too many failed login attempts"
+THROTTLED = "Too many wrong passwords, so signing in is paused."
 
 
 def _sign_in(client, email, password, address):

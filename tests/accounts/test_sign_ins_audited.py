@@ -100,7 +100,7 @@ def test_a_throttled_account_is_one_refusal_row_however_often_it_is_tried(client
     before = _last_pk()
     for _ in range(3):  # refused, the password unchecked: no "failed" row, one "refused"
         page = _sign_in(client, therapist_a.email, PASSWORD)
-        assert "Too many failed login attempts" in page.content.decode()
+        assert "Too many wrong passwords, so signing in is paused." in page.content.decode()
     _the_one_row(before, user=therapist_a, action=Action.UPDATE, what="sign-in-refused")
 
 

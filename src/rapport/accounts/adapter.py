@@ -19,13 +19,20 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.accounts.middleware import AFTER_PASSWORD_CHANGE
 from rapport.accounts.security_audit import sign_in_refused
 from rapport.clinic.views import home
 from rapport.core.http import client_ip
 
-__all__ = ["LOGIN_FAILED_PER_ACCOUNT", "NO_ADDRESS", "ClinicAccountAdapter", "on_base_url"]
+__all__ = [
+    "LOGIN_FAILED_PER_ACCOUNT",
+    "NO_ADDRESS",
+    "ClinicAccountAdapter",
+    "on_base_url",
+    "sign_in_paused_message",
+]
 
 #: The per-account ceiling on failed logins: its rates are this entry of
 #: settings.ACCOUNT_RATE_LIMITS (where the trade-off is explained).
@@ -42,6 +49,19 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    @property
+    def error_messages(self) -> dict:  # type: ignore[override]
+        """allauth's messages, with those staff meet in the app's words: a sign-in refused
+        by the throttle says how long to wait and whom to ask (allauth's said "Too many
+        failed login attempts. Try again later."), and a wrong current password on the
+        password change page says so (allauth's said "Please type your current
+        password.", to someone who had typed one)."""
+        return {
+            **DefaultAccountAdapter.error_messages,
+            "too_many_login_attempts": sign_in_paused_message(),
+            "enter_current_password": _("That is not your current password."),
+        }
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """Each role's landing page (a clinic admin may not open the caseload)."""
@@ -78,8 +98,8 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         if user is not None and user.must_change_password and user.check_password(password):
             raise ValidationError(
                 _(
-                    "This is the password your clinic admin set, so they know it. Choose "
-                    "a new one that only you know."
+                    "This is the password that was set for you, so someone else knows it. "
+                    "Choose a new one that only you know."
                 ),
                 code="password_set_by_admin",
             )
@@ -184,6 +204,43 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             action=LOGIN_FAILED_PER_ACCOUNT,
             key=self._account_key(request, **credentials),
         )
+
+
+def sign_in_paused_message() -> str:
+    """What a sign-in refused by the throttle says: how long the shortest of the failed
+    sign-in limits (settings.ACCOUNT_RATE_LIMITS) holds, and the longest, which many
+    tries reach; then whom to ask."""
+    rates = [
+        rate
+        for action in ("login_failed", LOGIN_FAILED_PER_ACCOUNT)
+        for rate in ratelimit.parse_rates(settings.ACCOUNT_RATE_LIMITS.get(action))
+    ]
+    durations = sorted({int(rate.duration) for rate in rates}) or [300]
+    shortest, longest = _duration_in_words(durations[0]), _duration_in_words(durations[-1])
+    if shortest == longest:
+        wait = _("Try again in %(wait)s.") % {"wait": shortest}
+    else:
+        wait = _("Try again in %(wait)s (up to %(longest)s after many tries).") % {
+            "wait": shortest,
+            "longest": longest,
+        }
+    return " ".join(
+        [
+            _("Too many wrong passwords, so signing in is paused."),
+            wait,
+            _("If you still cannot sign in, ask your clinic's administrator."),
+        ]
+    )
+
+
+def _duration_in_words(seconds: int) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    if seconds >= 60:
+        minutes = -(-seconds // 60)  # rounded up: never promise a shorter wait
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from typing import cast
 
-from allauth.account.forms import ChangePasswordForm
+from allauth.account.forms import (
+    ChangePasswordForm,
+    PasswordVerificationMixin,
+    ReauthenticateForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+)
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db.models import Prefetch
@@ -780,22 +786,82 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False, choices=ACTION_FILTER_CHOICES)
 
 
-class OwnPasswordChangeForm(ChangePasswordForm):
+def _in_the_apps_words(form: forms.Form, labels: dict) -> None:
+    """allauth's fields with the app's sentence-case labels (no colon: the app's form
+    template adds none), and without the placeholders allauth adds: a visible label
+    already names each field."""
+    for name, label in labels.items():
+        form.fields[name].label = label
+    for field in form.fields.values():
+        field.widget.attrs.pop("placeholder", None)
+
+
+class _NewPasswordTwice:
+    """The new password typed twice, the second checked against the first whether or not
+    the first meets the rules: allauth compared them only once the first passed, so a
+    short password typed two different ways was reported as short alone, and the
+    mismatch only on the next try. Its message is tied to the second field."""
+
+    def clean(self):
+        form = cast(forms.Form, self)
+        # Past allauth's PasswordVerificationMixin, whose check this replaces.
+        cleaned = super(PasswordVerificationMixin, self).clean()  # type: ignore[misc]
+        first = form.data.get(form.add_prefix("password1"), "")
+        second = form.data.get(form.add_prefix("password2"), "")
+        if first and second and first != second and not form.has_error("password2"):
+            form.add_error(
+                "password2",
+                _("This is not the same as the new password above. Type the same password twice."),
+            )
+        return cleaned
+
+
+class OwnPasswordChangeForm(_NewPasswordTwice, ChangePasswordForm):
     """allauth's password change in the words of the app's other forms (settings
     ACCOUNT_FORMS): sentence-case labels, and the password rules as one help line under
     the field (allauth's is an HTML list, which a field's help line cannot hold). Refusing
     the password an admin set is the account adapter's ``clean_password``, so a reset
-    by email refuses it too."""
+    by email refuses it too. A wrong current password is "not your current password"
+    (the adapter's ``enter_current_password``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {
-            "oldpassword": _("Current password"),
-            "password1": _("New password"),
-            "password2": _("New password again"),
-        }
-        for name, label in labels.items():
-            self.fields[name].label = label
-            # allauth repeats the label as a placeholder: a visible label already names it.
-            self.fields[name].widget.attrs.pop("placeholder", None)
+        _in_the_apps_words(
+            self,
+            {
+                "oldpassword": _("Current password"),
+                "password1": _("New password"),
+                "password2": _("New password again"),
+            },
+        )
         self.fields["password1"].help_text = " ".join(password_validators_help_texts())
+
+
+class ResetPasswordByEmailForm(ResetPasswordForm):
+    """allauth's "forgot your password" form (settings ACCOUNT_FORMS), its field in the
+    app's words; what it does is allauth's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_the_apps_words(self, {"email": _("Email")})
+        self.fields["email"].help_text = _("The address you sign in with.")
+
+
+class ResetPasswordFromLinkForm(_NewPasswordTwice, ResetPasswordKeyForm):
+    """allauth's form behind the emailed reset link (settings ACCOUNT_FORMS), with the
+    labels and the one help line of the password change page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_the_apps_words(
+            self, {"password1": _("New password"), "password2": _("New password again")}
+        )
+        self.fields["password1"].help_text = " ".join(password_validators_help_texts())
+
+
+class ReauthenticateWithPasswordForm(ReauthenticateForm):
+    """allauth's "confirm access" form (settings ACCOUNT_FORMS), in the app's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _in_the_apps_words(self, {"password": _("Your password")})

@@ -205,7 +205,7 @@ class RequirePasswordChangeMiddleware:
         ):
             messages.info(
                 request,
-                _("Your password was set by a clinic admin: choose your own to go on."),
+                _("Your password was set for you by someone else: choose your own to go on."),
             )
             if request.method in ("GET", "HEAD"):
                 # As for AFTER_MFA_SET_UP: not escaped, so its reader checks the host.
