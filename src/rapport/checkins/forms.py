@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.checkins.instruments import GOALS
@@ -372,6 +373,12 @@ NOT_LOADED_HELP = _(
     "Greyed-out questionnaires cannot be sent yet: their wording is not loaded. A clinic admin "
     "can load the clinic's licensed wording file under Check-in settings."
 )
+#: The same, on the Check-in settings page itself, read by the admin who loads the file
+#: there: sending them to "Check-in settings" would point to the page they are on.
+NOT_LOADED_HERE_HELP = _(
+    "Greyed-out questionnaires cannot be sent yet: their wording is not loaded. Load the "
+    "clinic's licensed wording file under “Licensed wording” below."
+)
 
 
 class _InstrumentSelect(forms.Select):
@@ -392,7 +399,7 @@ class _InstrumentSelect(forms.Select):
         return option
 
 
-def _instrument_choices(statuses, *, blank_label=None, none_label=None):
+def _instrument_choices(statuses, *, blank_label=None, none_label=None, for_admin=False):
     choices = []
     if blank_label is not None:
         choices.append(("", blank_label))
@@ -400,7 +407,9 @@ def _instrument_choices(statuses, *, blank_label=None, none_label=None):
         choices.append((NONE, none_label))
     for status in statuses:
         label = status.instrument.short_title
-        if not status.sendable:
+        if not status.sendable and for_admin:
+            label = _("%(name)s (wording not loaded)") % {"name": label}
+        elif not status.sendable:
             label = _(
                 "%(name)s (wording not loaded: an admin can load the clinic's licensed file)"
             ) % {"name": label}
@@ -408,15 +417,15 @@ def _instrument_choices(statuses, *, blank_label=None, none_label=None):
     return choices
 
 
-def _offer(field, statuses, choices) -> None:
+def _offer(field, statuses, choices, *, help_text=NOT_LOADED_HELP) -> None:
     """Give ``field`` its ``choices``, the questionnaires without their wording disabled and
-    the reason said under the field."""
+    the reason said under the field (``help_text``)."""
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
     not_loaded = [s.instrument.id for s in statuses if not s.sendable]
     field.widget = _InstrumentSelect(choices=field.choices, disabled_values=not_loaded)
     if not_loaded:
-        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(NOT_LOADED_HELP)]))
+        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(help_text)]))
 
 
 def _schedulable(statuses):
@@ -426,15 +435,18 @@ def _schedulable(statuses):
 
 
 class ClinicScheduleForm(forms.Form):
+    """The clinic's default schedule, on the Check-in settings page, where the admin also
+    loads the licensed wording (so its help points below, not to another page)."""
+
     before_instrument = forms.ChoiceField(label=_("Before each appointment"))
     after_instrument = forms.ChoiceField(label=_("After each appointment"))
 
     def __init__(self, *args, statuses, **kwargs):
         super().__init__(*args, **kwargs)
         statuses = _schedulable(statuses)
-        choices = _instrument_choices(statuses, blank_label=_("Nothing"))
+        choices = _instrument_choices(statuses, blank_label=_("Nothing"), for_admin=True)
         for name in ("before_instrument", "after_instrument"):
-            _offer(self.fields[name], statuses, choices)
+            _offer(self.fields[name], statuses, choices, help_text=NOT_LOADED_HERE_HELP)
 
 
 class EpisodeScheduleForm(forms.Form):
@@ -457,11 +469,27 @@ class CheckinCreateForm(forms.Form):
     instrument = forms.ChoiceField(label=_("Questionnaire"))
     timing = forms.ChoiceField(
         label=_("When"),
-        choices=Timing.choices,
+        # "Other" alone left the therapist guessing (staff review 17): the label says it is
+        # neither, the help says what each does (services._check_sendable and the client
+        # page's heading, views._session_line). The stored value stays "other".
+        choices=[
+            (value, _("Other (neither before nor after)") if value == Timing.OTHER else label)
+            for value, label in Timing.choices
+        ],
         initial=Timing.AFTER,
         # The goals link is stored as "other" whatever is chosen (services.checkin_create):
-        # said here, so "After the session" is not read as recording a rating of it.
-        help_text=_("Client’s goals are not about a session: for them this is not used."),
+        # said here too, so "After the session" is not read as recording a rating of it.
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "Before the session: how the client has been coming into it; it can be sent "
+                "until the session ends. After the session: the client’s view of the session, "
+                "once it has started. Other: neither, for a questionnaire that is not about "
+                "the session (the client’s preferences, say): the client’s page names the "
+                "appointment without saying before or after."
+            ),
+            _("Client’s goals are not about a session: for them this is not used."),
+        ),
     )
     mode = forms.ChoiceField(
         label=_("How"),
