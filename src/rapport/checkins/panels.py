@@ -27,7 +27,7 @@ from rapport.checkins.instruments import (
 from rapport.checkins.models import RefusedReason, Timing
 from rapport.clinic.models import MISSED, Appointment
 from rapport.core import hooks
-from rapport.core.panels import Latest, latest, page_now
+from rapport.core.panels import Latest, latest, memoized, page_now
 from rapport.core.people import name_with_role
 from rapport.lib.charts import (
     Chart,
@@ -46,6 +46,7 @@ from rapport.measures.services import RISK_NOTE_MAX
 
 __all__ = [
     "checkins_panel",
+    "clinic_instrument",
     "follow_up",
     "refused_follow_up",
     "refused_risk_answer",
@@ -56,6 +57,41 @@ __all__ = [
 RISK_ORDER = 1
 CHECKINS_ORDER = 30
 _LATEST_COMMENTS = 5
+
+
+def clinic_instrument(clinic, instrument_id: str) -> Instrument:
+    """The instrument as this clinic shows it (``measures.selectors.instrument_for_clinic``),
+    read once a page view: which instruments have a wording file is one query for the page,
+    and only one with a file loaded is read again, once. Not the shipped definition
+    (``get_instrument``): with the published C-NIP wording loaded ("verbatim": true), the
+    clinic's C-NIP is the validated inventory, with its published source, and the pages
+    must not keep calling it "adapted" and "not a validated measure" (docs/instruments.md).
+
+    Raises :class:`~rapport.measures.errors.InstrumentNotFound` for an unknown id."""
+    worded = memoized(
+        ("clinic-worded-instruments", clinic.pk),
+        lambda: frozenset(
+            status.instrument.id
+            for status in measure_selectors.instrument_statuses(clinic)
+            if status.wording is not None
+        ),
+    )
+    if instrument_id not in worded:
+        return get_instrument(instrument_id)
+    return memoized(
+        ("clinic-instrument", clinic.pk, instrument_id),
+        lambda: measure_selectors.instrument_for_clinic(clinic, instrument_id),
+    )
+
+
+def _unvalidated(instrument: Instrument) -> str:
+    """What the score table says about an instrument that is not a validated measure:
+    "adapted" for a published instrument Rapport ships in its own paraphrase (it has
+    published labels to take once the clinic loads the published wording: the C-NIP),
+    "own" for a tool Rapport wrote (the session check-in), "" for a validated measure."""
+    if instrument.validated:
+        return ""
+    return "adapted" if instrument.verbatim_labelling is not None else "own"
 
 
 def _option_label(instrument: Instrument, item_id: str, value) -> str:
@@ -235,6 +271,9 @@ class Series:
     chart_alt: str
     subscale_labels: list
     shown: Latest | None = None
+    #: Not a validated measure: "own" (Rapport's tool) or "adapted" (a paraphrase of a
+    #: published one); "" for a validated measure (``_unvalidated``).
+    unvalidated: str = ""
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -482,7 +521,11 @@ def _series(
         {
             "response": r,
             "session": numbers.get(r.pk, ""),
-            "subscales": [r.subscales.get(s.id) for s in subscales],
+            # Each value at the precision its scale is scored to (the definition's
+            # ``decimals``): C-NIP scale means as "0.00" here as on the preferences panel.
+            "subscales": [
+                {"value": r.subscales.get(s.id), "decimals": s.decimals} for s in subscales
+            ],
             "superseded": r.pk in counting.replaced,
         }
         for r in reversed(responses)
@@ -495,7 +538,15 @@ def _series(
         anchor=f"series-{instrument.id}",
         newest_first=True,
     )
-    return Series(instrument, list(shown.rows), uri, alt, [s.label for s in subscales], shown)
+    return Series(
+        instrument,
+        list(shown.rows),
+        uri,
+        alt,
+        [s.label for s in subscales],
+        shown,
+        _unvalidated(instrument),
+    )
 
 
 def _comments(responses, superseded: frozenset[int]) -> list[dict]:
@@ -579,7 +630,10 @@ def checkins_panel(request, client) -> dict:
         request=request,
     )
     provided = hooks.counted_responses(client) if grouped else None
-    episode_starts = dict(client.episodes.values_list("pk", "started_on")) if grouped else {}
+    # The client's episodes, read once for the session numbers' "(episode from …)" and the
+    # open episode below (the clinic's C-NIP wording costs the page a query: not this one).
+    episodes = list(client.episodes.order_by("-started_on", "-pk"))
+    episode_starts = {e.pk: e.started_on for e in episodes} if grouped else {}
     series = []
     for instrument_id, responses in sorted(grouped.items()):
         if instrument_id == GOALS:
@@ -588,7 +642,7 @@ def checkins_panel(request, client) -> dict:
             # as a questionnaire with "scores" to discuss.
             continue
         try:
-            instrument = get_instrument(instrument_id)
+            instrument = clinic_instrument(client.clinic, instrument_id)
         except InstrumentNotFound:
             continue
         series.append(
@@ -606,7 +660,7 @@ def checkins_panel(request, client) -> dict:
     except InstrumentNotFound:
         session_checkin = None
     replaced = _counting(SESSION_CHECKIN, session_checkin, checkin_responses, provided).replaced
-    episode = client.episodes.exclude(phase="closed").order_by("-started_on", "-pk").first()
+    episode = next((e for e in episodes if e.phase != "closed"), None)
     schedule = selectors.episode_schedule(episode) if episode else None
     pushed = latest(
         request,

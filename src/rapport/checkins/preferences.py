@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapport.audit.services import Action, audit_record
+from rapport.checkins.panels import clinic_instrument
 from rapport.measures.definitions import Instrument
 from rapport.measures.models import Response
 from rapport.measures.registry import all_instruments
@@ -35,6 +36,8 @@ class ScaleLeaning:
     score: float | None
     pole: str | None
     strong: bool
+    #: Places the score is shown to: the scale's ``decimals``, as in the score table.
+    decimals: int = 2
 
 
 def preferences_panel(request, client) -> dict | None:
@@ -78,17 +81,28 @@ def _scales(instrument: Instrument, scores: dict) -> list[ScaleLeaning]:
         leaning = leanings(instrument, scores)[subscale.id]
         score = None if leaning.score is None else float(leaning.score)
         scales.append(
-            ScaleLeaning(subscale.label, subscale.poles, score, leaning.pole, leaning.strong)
+            ScaleLeaning(
+                subscale.label,
+                subscale.poles,
+                score,
+                leaning.pole,
+                leaning.strong,
+                subscale.decimals,
+            )
         )
     return scales
 
 
 def _latest_preferences(client) -> tuple[Response, Instrument] | None:
-    """The newest answered preferences questionnaire, with its instrument."""
-    preference_ids = {i.id: i for i in all_instruments() if i.kind == "preferences"}
+    """The newest answered preferences questionnaire, with its instrument as the clinic
+    shows it: with the published C-NIP wording loaded ("verbatim"), its published source,
+    not the shipped paraphrase's "Adapted from …" (``panels.clinic_instrument``)."""
+    preference_ids = [i.id for i in all_instruments() if i.kind == "preferences"]
     response = (
         Response.objects.filter(client=client, instrument_id__in=preference_ids)
         .order_by("-administered_at", "-pk")
         .first()
     )
-    return None if response is None else (response, preference_ids[response.instrument_id])
+    if response is None:
+        return None
+    return response, clinic_instrument(client.clinic, response.instrument_id)
