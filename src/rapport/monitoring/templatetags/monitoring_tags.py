@@ -91,21 +91,11 @@ def _sparkline(instrument: str, values: tuple[float, ...], sessions: tuple[int, 
         high=high,
         threshold=reference,
         color=color,
-        label=_spark_label(instrument, values[-1]),
+        # No label drawn in the image: at the caseload's size it was about 8 px and did not
+        # grow with the browser's text size (WCAG 1.4.4). The caseload writes the same as
+        # HTML text under the line (trend_caption).
     )
     return svg_data_uri(svg)
-
-
-#: The arrow beside the latest value, pointing the way that is better.
-_ARROWS = {"lower": "\u2193", "higher": "\u2191"}
-
-
-def _spark_label(instrument: str, latest: float) -> str:
-    """What the sparkline writes beside its line: the latest value and, with an arrow,
-    which way is better ("12 ↓ better" for the PHQ-9, "23 ↑ better" for the check-in)."""
-    better = _better(instrument)
-    arrow = _ARROWS.get(better)
-    return f"{_number(latest)} {arrow} better" if arrow else _number(latest)
 
 
 @register.filter
