@@ -788,6 +788,14 @@ POSTS: dict[str, Post] = {
         sender="admin",
         writes_client_data=False,
     ),
+    # A colleague who cannot sign in (accounts.views.user_password, user_mfa_reset): their
+    # account only, no client data.
+    "manage_user_password": Post(
+        lambda t: {"password": "a-long-temporary-password"},
+        sender="admin",
+        writes_client_data=False,
+    ),
+    "manage_user_mfa_reset": Post(sender="admin", writes_client_data=False),
     "manage_clients_move": Post(
         lambda t: {
             "to_user": t.colleague.pk,

@@ -82,6 +82,35 @@ class UserCreateForm(forms.Form):
         return cleaned
 
 
+class TemporaryPasswordForm(forms.Form):
+    """The password a clinic admin sets for a colleague who cannot sign in: the rules of
+    any password, each refusal next to the field; the colleague chooses their own at their
+    next sign-in (``services.user_set_password`` with ``temporary``)."""
+
+    password = forms.CharField(
+        label=_("Temporary password"),
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        help_text=_(
+            "At least 12 characters, and not like their name or email. Give it to them "
+            "privately: when they next sign in they must choose their own before anything "
+            "else opens."
+        ),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        try:
+            services.user_password_check(password, self.user)
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.message_dict["password"]) from None
+        return password
+
+
 class UserEditForm(ConfirmTick, forms.Form):
     """A staff account's details. When the chosen role ends supervision links, a box to
     tick appears with whom they link (staff names and a count, never clients), as on the

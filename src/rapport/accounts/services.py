@@ -27,6 +27,7 @@ __all__ = [
     "clients_move_supervision_change",
     "supervision_change",
     "mfa_reset",
+    "sign_in_pause_clear",
     "supervision_link_create",
     "supervision_link_delete",
     "supervision_links_ended_by_role_change",
@@ -518,7 +519,7 @@ def access_notices_mark_seen(*, user: User, ids=None) -> int:
 
 
 @transaction.atomic
-def mfa_reset(*, actor, user) -> int:
+def mfa_reset(*, actor, user, request=None) -> int:
     """Remove every second factor of ``user`` (a lost or replaced phone), through allauth's
     model and its ``authenticator_removed`` signal; returns how many were removed.
 
@@ -537,14 +538,29 @@ def mfa_reset(*, actor, user) -> int:
         )
         removed += 1
     _end_sessions(user)
-    audit_record(actor=actor, action=Action.DELETE, target=f"user:{user.pk}:mfa")
-    account_access_changed(user, change=AccountChange.MFA_RESET, actor=actor)
+    audit_record(actor=actor, action=Action.DELETE, target=f"user:{user.pk}:mfa", request=request)
+    account_access_changed(user, change=AccountChange.MFA_RESET, actor=actor, request=request)
     if removed:
         # Without them the password alone signs in, and whoever signs in first sets up the
         # next authenticator: the way to take the account over, so its owner is told, by
         # whom and when, as for a password set by someone else.
         _notify(user, AccessNoticeKind.MFA_RESET, actor=actor)
     return removed
+
+
+def sign_in_pause_clear(*, user: User, request) -> None:
+    """Lift the pause on ``user``'s sign-in after too many wrong passwords, as far as it
+    can be named from here: an admin has just set them a new password, which is what a
+    reset by email does too, so the same counts go (the adapter's hook that allauth calls
+    after a reset by email). Those are the account's ceiling from every address and the
+    account's counts at the address of ``request`` (the admin's; in a clinic often the
+    colleague's too; allauth clears that address's own count with them). The counts at any
+    other address are stored under a hash of the account *and* that address, which nothing
+    here knows: they end by themselves. ``rapport set-password`` has no request, so no
+    address, and does not call this."""
+    from allauth.account.adapter import get_adapter
+
+    get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
 
 
 def _end_sessions(user) -> None:

@@ -24,6 +24,7 @@ from rapport.accounts.forms import (
     ClientsMoveForm,
     ClinicSettingsForm,
     SupervisionForm,
+    TemporaryPasswordForm,
     UserCreateForm,
     UserEditForm,
     client_counts_text,
@@ -186,7 +187,99 @@ def user_edit(request, user_id):
         success=_("User saved."),
         next_url=reverse("manage_users"),
         title=_("Edit %(email)s") % {"email": user.email},
+        template="accounts/user_edit.html",
+        person=user,
+        own_account=user == request.user,
+        has_mfa=_has_mfa(user),
         **context,
+    )
+
+
+def _has_mfa(user: User) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exists()
+
+
+def _colleague_in_my_clinic(request, user_id) -> User | None:
+    """Someone else's account in the admin's clinic (404 for any other); None for the
+    admin's own, which they change on their own password and two-factor pages, where their
+    current password or code is asked for first."""
+    user = _user_in_my_clinic(request, user_id)
+    return None if user == request.user else user
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_password(request, user_id):
+    """A temporary password for a colleague who cannot sign in (forgotten, or paused after
+    too many wrong ones): the same service as ``rapport set-password``, so the same audit
+    row, the same notice to them, their sessions and API tokens ended; they choose their
+    own at their next sign-in. Then the pause on their sign-in is lifted where it can be
+    (``services.sign_in_pause_clear``)."""
+    user = _colleague_in_my_clinic(request, user_id)
+    if user is None:
+        return redirect("account_change_password")
+    form = TemporaryPasswordForm(request.POST or None, user=user)
+
+    def save(data):
+        services.user_set_password(
+            actor=request.user, user=user, password=data["password"], request=request
+        )
+        services.sign_in_pause_clear(user=user, request=request)
+        return user
+
+    return service_form_page(
+        request,
+        form,
+        save,
+        success=_(
+            "Temporary password set for %(email)s. Give it to them privately: when they next "
+            "sign in they must choose their own. Their signed-in sessions and API tokens have "
+            "ended."
+        )
+        % {"email": user.email},
+        next_url=reverse("manage_user_edit", args=[user.pk]),
+        template="accounts/user_password.html",
+        title=_("Set a temporary password for %(email)s") % {"email": user.email},
+        person=user,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_mfa_reset(request, user_id):
+    """Turn off a colleague's two-factor authentication (a lost or replaced phone), after a
+    page that says what it does (GET); only the POST from it does it. The same service as
+    ``rapport reset-mfa``: audited, their sessions and API tokens ended, and they are told
+    who did it."""
+    user = _colleague_in_my_clinic(request, user_id)
+    if user is None:
+        return redirect("mfa_index")
+    if request.method == "POST":
+        removed = services.mfa_reset(actor=request.user, user=user, request=request)
+        if removed:
+            done = _(
+                "Two-factor authentication is off for %(email)s. Their signed-in sessions "
+                "and API tokens have ended. They set it up again when they next sign in (if "
+                "the clinic requires it) or on their own security page."
+            )
+        else:
+            done = _(
+                "%(email)s had no two-factor authentication to turn off. Their signed-in "
+                "sessions and API tokens have ended."
+            )
+        messages.success(request, done % {"email": user.email})
+        return redirect("manage_user_edit", user.pk)
+    return render(
+        request,
+        "accounts/user_mfa_reset.html",
+        {
+            "title": _("Turn off two-factor authentication for %(email)s?") % {"email": user.email},
+            "person": user,
+            "has_mfa": _has_mfa(user),
+            "mfa_required": user.clinic.require_mfa,
+        },
     )
 
 
