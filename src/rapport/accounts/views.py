@@ -271,13 +271,19 @@ def user_mfa_reset(request, user_id):
             )
         messages.success(request, done % {"email": user.email})
         return redirect("manage_user_edit", user.pk)
+    has_mfa = _has_mfa(user)
+    title = (
+        _("Turn off two-factor authentication for %(email)s?")
+        if has_mfa
+        else _("Two-factor authentication of %(email)s")
+    )
     return render(
         request,
         "accounts/user_mfa_reset.html",
         {
-            "title": _("Turn off two-factor authentication for %(email)s?") % {"email": user.email},
+            "title": title % {"email": user.email},
             "person": user,
-            "has_mfa": _has_mfa(user),
+            "has_mfa": has_mfa,
             "mfa_required": user.clinic.require_mfa,
         },
     )
