@@ -357,6 +357,13 @@ MFA_TOTP_ISSUER = "Rapport"
 # TOTP secrets and recovery-code seeds are stored encrypted with RAPPORT_ENCRYPTION_KEYS:
 # in plain text, a copy of the database would hand out everyone's second factor.
 MFA_ADAPTER = "rapport.accounts.mfa_adapter.ClinicMFAAdapter"
+# allauth's two-factor forms with the app's labels, no placeholders (its checks and flows
+# unchanged): rapport.accounts.mfa_forms.
+MFA_FORMS = {
+    "authenticate": "rapport.accounts.mfa_forms.SignInCodeForm",
+    "reauthenticate": "rapport.accounts.mfa_forms.ConfirmAccessWithCodeForm",
+    "activate_totp": "rapport.accounts.mfa_forms.ActivateAuthenticatorAppForm",
+}
 
 # Log out after inactivity (default 30 minutes): the session expires that long after
 # the last request, and closing the browser ends it.
