@@ -740,8 +740,19 @@ def supervision_change_done(
 
 
 class SupervisionForm(forms.Form):
-    supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none())
-    supervisee = forms.ModelChoiceField(label=_("Supervisee"), queryset=User.objects.none())
+    # A meaningful empty choice, not Django's "---------" (read aloud as "dash dash dash").
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a supervisor"),
+        error_messages={"required": _("Choose a supervisor.")},
+    )
+    supervisee = forms.ModelChoiceField(
+        label=_("Supervisee"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a supervisee"),
+        error_messages={"required": _("Choose a supervisee.")},
+    )
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -800,6 +811,10 @@ class ClinicSettingsForm(forms.Form):
         label=_("Delete transcript text after (days, 0 = keep)"),
         min_value=0,
         max_value=3650,
+        error_messages={
+            key: _("Enter a number of days from 0 (keep the text) to 3650 (ten years).")
+            for key in ("invalid", "min_value", "max_value", "required")
+        },
         help_text=_(
             "Counted from the upload. After that many days, what was said and the speakers' "
             "names are deleted the first time anyone opens the transcript, and by the daily "
@@ -811,8 +826,18 @@ class ClinicSettingsForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("User email contains"), required=False, max_length=254)
-    client = forms.IntegerField(label=_("Client id"), required=False, min_value=1)
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=ACTION_FILTER_CHOICES)
+    client = forms.IntegerField(
+        label=_("Client id"),
+        required=False,
+        min_value=1,
+        error_messages={
+            key: _("A client id is a whole number, 1 or more.") for key in ("invalid", "min_value")
+        },
+    )
+    # It holds kinds of event (sign-ins, settings changed...) as well as the stored actions.
+    action = forms.ChoiceField(
+        label=_("Kind of event"), required=False, choices=ACTION_FILTER_CHOICES
+    )
 
 
 def _in_the_apps_words(form: forms.Form, labels: dict) -> None:
