@@ -16,7 +16,24 @@ middleware and session but no audit data), so the ratios hold on a slower machin
 * **deep page**: the page 10,000 events down (``?page=201`` where the page counts its
   pages, the *Older* link's cursor there where it pages by keyset);
 * **client filter**: ``/manage/audit/?client=<id>``, one client's rows;
-* **actor filter**: ``/manage/audit/?actor=therapist``.
+* **actor filter**: ``/manage/audit/?actor=therapist``;
+* **kind filters**: ``/manage/audit/?action=<kind>``, a kind of event: failed sign-ins (one
+  row, the oldest of the log: the page looks through every row of its kind's index to
+  find it), scheduled runs (none) and sign-ins (many). These are timed twice, when a
+  quarter of the log is written and when all of it is, and the ratio of the two p50s is
+  reported (``kind_<name>_growth``): about 1 when the page's time does not grow with the
+  log (the reads of client records that make it up), about 4 when it walks the log. The
+  page's own query is timed alone too (``kind_<name>_query_growth``, the median of 30
+  calls of ``admin_audit_page``): the page's other work, the same at both sizes, and the
+  load of the machine move it less.
+
+Each "day" of a clinic (ten of its requests) also writes its therapist's sign-in and
+sign-out (``auth:user:<id>:…``, as rapport.accounts.security_audit does).
+
+The cost of writing one audit row is reported too (``insert_*_us``): a read of a client
+record, most of what the log is written with (every page view of a client), and a row about
+no client (a sign-in), each the median microseconds of an ``INSERT`` in one transaction
+(rolled back), so that the cost of the indexes, not of committing, is what is compared.
 
 Each page's query count, whether any of its queries counts rows (``COUNT(``) and
 SQLite's plan of each of its queries on the log are reported too. The same script runs
@@ -62,15 +79,21 @@ def _seed_clinic(name: str):
     return admin, therapist, clients
 
 
-def _write_log(clinics, rows: int) -> None:
-    """``rows`` audit rows written through the audit service as the pages write them, the
-    clinics' requests taking turns (so each clinic's rows are spread over the whole log)."""
+def _write_log(clinics, rows: int, step: int = 0) -> int:
+    """Audit rows written through the audit service as the pages write them, up to ``rows``
+    in the log, the clinics' requests taking turns from ``step`` (so each clinic's rows are
+    spread over the whole log); the next step."""
     from rapport.audit.context import audit_scope
-    from rapport.audit.models import Action
+    from rapport.audit.models import Action, AuditEvent
     from rapport.audit.services import audit_record, audit_record_many
 
-    written = 0
-    step = 0
+    written = AuditEvent.objects.count()
+    if step == 0:  # one failed sign-in, the oldest row of the first clinic
+        admin, therapist, _clients = clinics[0]
+        audit_record(
+            actor=therapist, action=Action.UPDATE, target=f"auth:user:{therapist.pk}:sign-in-failed"
+        )
+        written += 1
     while written < rows:
         admin, therapist, clients = clinics[step % len(clinics)]
         kind = (step // len(clinics)) % 10
@@ -90,12 +113,17 @@ def _write_log(clinics, rows: int) -> None:
                         client_id=clients[step % len(clients)].pk,
                     )
                     written += 1
-            else:  # the admin's work on a user
+            else:  # the admin's work on a user; the therapist's day signed in and out
                 audit_record(
                     actor=admin, action=Action.UPDATE, target=f"user:{therapist.pk}:full_name"
                 )
-                written += 1
+                for action, what in ((Action.CREATE, "sign-in"), (Action.DELETE, "sign-out")):
+                    audit_record(
+                        actor=therapist, action=action, target=f"auth:user:{therapist.pk}:{what}"
+                    )
+                written += 3
         step += 1
+    return step
 
 
 def _plan(sql: str) -> list[str]:
@@ -126,6 +154,54 @@ def _deep_page_path(admin) -> str:
     return f"/manage/audit/?before={cursor}"
 
 
+KIND_PAGES = {
+    "kind_failed_sign_ins": "/manage/audit/?action=failed-sign-ins",
+    "kind_scheduled_runs": "/manage/audit/?action=system",
+    "kind_sign_ins": "/manage/audit/?action=sign-ins",
+}
+
+
+def _insert_us(therapist, client_id: int | None, target: str, count: int = 2000) -> float:
+    """The median microseconds of one ``INSERT`` of an audit row, in a transaction rolled
+    back (the log is left as it was; the commit, the same whatever the indexes, is not
+    timed)."""
+    from django.db import transaction
+
+    from rapport.audit.models import Action, AuditEvent
+
+    times = []
+    with transaction.atomic():
+        for _ in range(count):
+            started = time.perf_counter()
+            AuditEvent.objects.create(
+                actor=therapist,
+                actor_label=therapist.email,
+                action=Action.VIEW,
+                target=target,
+                client_id=client_id,
+                clinic_id=therapist.clinic_id,
+            )
+            times.append(time.perf_counter() - started)
+        transaction.set_rollback(True)
+    return round(statistics.median(times) * 1e6, 1)
+
+
+def _kind_query_ms(admin, repeats: int = 30) -> dict[str, float]:
+    """The median milliseconds of the page's query of each kind (``admin_audit_page``)."""
+    from rapport.audit.selectors import admin_audit_page
+
+    medians = {}
+    for name, path in KIND_PAGES.items():
+        kind = path.rsplit("=", 1)[1]
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            admin_audit_page(admin, action=kind)
+            times.append(time.perf_counter() - started)
+        medians[name] = statistics.median(times) * 1000
+    return medians
+
+
 def audit_bench(rows: int, requests: int) -> dict:
     import django
 
@@ -144,19 +220,25 @@ def audit_bench(rows: int, requests: int) -> dict:
     started = time.perf_counter()
     with transaction.atomic():  # one commit: the seed is not what is measured
         clinics = [_seed_clinic("Bench clinic"), _seed_clinic("Other clinic")]
-        _write_log(clinics, rows)
+        step = _write_log(clinics, rows // 4)
     admin, therapist, clients = clinics[0]
     client = clients[0]
-    seeded = time.perf_counter() - started
-    keyset = any(f.name == "clinic_id" for f in AuditEvent._meta.get_fields())
-
     http = HttpClient()
     http.force_login(admin)
+    # The kind filters on a quarter of the log, then on all of it.
+    quarter_rows = AuditEvent.objects.count()
+    quarter = {name: time_page(http, path, requests)[0] for name, path in KIND_PAGES.items()}
+    quarter_queries = _kind_query_ms(admin)
+    with transaction.atomic():
+        _write_log(clinics, rows, step)
+    seeded = time.perf_counter() - started
+    keyset = any(f.name == "clinic_id" for f in AuditEvent._meta.get_fields())
     pages = {
         "page_1": "/manage/audit/",
         "deep_page": _deep_page_path(admin),
         "client_filter": f"/manage/audit/?client={client.pk}",
         "actor_filter": "/manage/audit/?actor=therapist",
+        **KIND_PAGES,
     }
     report: dict = {
         "audit_rows": AuditEvent.objects.count(),
@@ -181,6 +263,17 @@ def audit_bench(rows: int, requests: int) -> dict:
         report[f"{name}_p50_ms"] = round(statistics.median(times) * 1000, 1)
         report[f"{name}_p95_ms"] = round(p95(times) * 1000, 1)
         report[f"{name}_p95_vs_baseline_p95"] = round(p95(times) / p95(baseline), 1)
+    report["kind_growth_rows"] = [quarter_rows, report["audit_rows"]]
+    for name, times in quarter.items():
+        report[f"{name}_p50_ms_at_quarter"] = round(statistics.median(times) * 1000, 1)
+        report[f"{name}_growth"] = round(
+            statistics.median(measured[name]) / statistics.median(times), 2
+        )
+    for name, ms in _kind_query_ms(admin).items():
+        report[f"{name}_query_ms"] = [round(quarter_queries[name], 2), round(ms, 2)]
+        report[f"{name}_query_growth"] = round(ms / quarter_queries[name], 2)
+    report["insert_client_read_us"] = _insert_us(therapist, client.pk, "client")
+    report["insert_no_client_us"] = _insert_us(therapist, None, f"auth:user:{therapist.pk}:sign-in")
     return report
 
 
