@@ -38,7 +38,7 @@ def test_the_password_the_admin_set_is_refused_as_the_new_one(client, login, adm
     )
     page = response.content.decode()
     assert response.status_code == 200  # the form again, not a redirect
-    assert "Password successfully changed." not in page
+    assert "Your password has been changed." not in page
     assert response.context["form"].errors["password1"] == [
         "This is the password that was set for you, so someone else knows it. Choose a new one "
         "that only you know."
@@ -61,7 +61,7 @@ def test_after_choosing_their_own_the_user_goes_on_where_home_sends_them(
     assert response.status_code == 302
     assert response["Location"] == landing
     page = client.get(landing).content.decode()
-    assert "Password successfully changed." in page
+    assert "Your password has been changed." in page
     user.refresh_from_db()
     assert not user.must_change_password and user.check_password(OWN)
 

@@ -40,7 +40,7 @@ def test_the_change_leads_on_to_the_page_the_sign_in_was_going_to(
     done = _change(client)
     assert done.status_code == 302 and done["Location"] == page
     shown = client.get(page).content.decode()
-    assert "Password successfully changed." in shown and CANARY in shown
+    assert "Your password has been changed." in shown and CANARY in shown
     # Taken once: a later voluntary change goes to the landing page.
     assert AFTER_PASSWORD_CHANGE not in client.session
 

@@ -1,5 +1,5 @@
 """Handing the tablet to the client leaves none of the therapist's messages behind: the
-client's questionnaire never shows "Successfully signed in as <therapist>." or any other
+client's questionnaire never shows "You are signed in as <therapist>." or any other
 staff notice (checkins.views._hand_over)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def test_the_sign_in_message_is_not_shown_on_the_clients_questionnaire(
 ):
     cache.clear()  # the sign-in throttle
     # Signed in, and the page after it never fetched (a redirect not followed, another tab):
-    # allauth's "Successfully signed in as ..." is still waiting in the messages cookie.
+    # "You are signed in as ..." (allauth's logged_in message) is still waiting in the messages cookie.
     signed_in = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
     assert signed_in.status_code == 302
     assert "messages" in client.cookies and client.cookies["messages"].value
@@ -56,4 +56,4 @@ def test_a_client_page_never_shows_a_staff_message_left_in_the_browser(
     assert 'class="messages"' not in html
     assert "signed in" not in html.lower()
     staff_page = client.get("/caseload/")
-    assert "Successfully signed in" in staff_page.content.decode()
+    assert "You are signed in as" in staff_page.content.decode()

@@ -570,7 +570,7 @@ def _hand_over(request, token, client):
     which client the therapist was with, for :func:`tablet_return`.
 
     The therapist's pending messages are dropped first: logging out ends the session but
-    not the messages cookie, so allauth's "Successfully signed in as <name>." (queued at
+    not the messages cookie, so the "You are signed in as <name>." message (queued at
     sign-in, shown on the next page rendered) appeared on the client's questionnaire."""
     for _message in messages.get_messages(request):
         pass  # read, so none is kept for the next page
