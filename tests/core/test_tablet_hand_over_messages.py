@@ -16,7 +16,8 @@ def test_the_sign_in_message_is_not_shown_on_the_clients_questionnaire(
 ):
     cache.clear()  # the sign-in throttle
     # Signed in, and the page after it never fetched (a redirect not followed, another tab):
-    # "You are signed in as ..." (allauth's logged_in message) is still waiting in the messages cookie.
+    # "You are signed in as ..." (allauth's logged_in message) still waits in the messages
+    # cookie.
     signed_in = client.post("/accounts/login/", {"login": therapist_a.email, "password": PASSWORD})
     assert signed_in.status_code == 302
     assert "messages" in client.cookies and client.cookies["messages"].value
