@@ -77,3 +77,26 @@ def rate_short_sessions(monkeypatch: Any) -> None:
     from rapport.transcripts import quality
 
     monkeypatch.setattr(quality, "MIN_THERAPIST_UTTERANCES", 1)
+
+
+# A session around one therapist turn: an opening and a closing long enough that the turn
+# is neither (small talk and goodbyes are read differently there), the client speaking
+# right before it.
+_OPENING = [("T", "Hello, come in."), ("C", "Hi, thanks for seeing me today.")] * 5
+_CLOSING = [
+    ("C", "I will think about what we said."),
+    ("T", "Good."),
+    ("C", "Thanks for today."),
+    ("T", "See you next week."),
+]
+
+
+def flags_on_one_turn(client: str, therapist: str, therapist_code: Code) -> list[str]:
+    """The kinds of flag raised on ``therapist``'s turn (coded ``therapist_code``), said
+    right after ``client`` in the middle of a session; every other turn uncoded."""
+    from rapport.transcripts.flags import detect_flags
+
+    turns = turns_of(*_OPENING, ("C", client), ("T", therapist), *_CLOSING)
+    at = len(_OPENING) + 1
+    codes: list[Code | None] = [None] * at + [therapist_code] + [None] * len(_CLOSING)
+    return sorted(f.kind for f in detect_flags(turns, ROLES, codes) if f.utterance == at)

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.transcripts.flags import detect_flags
-from tests.transcripts._helpers import ROLES, code, turns_of
+from tests.transcripts._helpers import code, flags_on_one_turn
 
-OPENING = [("T", "Hello, come in."), ("C", "Hi, thanks for seeing me today.")] * 5
-N = len(OPENING)
-CLOSING = [
-    ("C", "I will think about what we said."),
-    ("T", "Good."),
-    ("C", "Thanks for today."),
-    ("T", "See you next week."),
-]
 CLIENT = "My brother keeps calling me names in front of my friends and it really gets to me."
 
 
 def _flags_on(therapist: str, therapist_code, client: str = CLIENT) -> list[str]:
-    turns = turns_of(*OPENING, ("C", client), ("T", therapist), *CLOSING)
-    codes = [None] * (N + 1) + [therapist_code] + [None] * len(CLOSING)
-    return sorted(f.kind for f in detect_flags(turns, ROLES, codes) if f.utterance == N + 1)
+    return flags_on_one_turn(client, therapist, therapist_code)
 
 
 @pytest.mark.parametrize(

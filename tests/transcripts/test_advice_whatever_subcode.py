@@ -7,24 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.transcripts.flags import detect_flags
-from tests.transcripts._helpers import ROLES, code, turns_of
+from tests.transcripts._helpers import code, flags_on_one_turn
 
-OPENING = [("T", "Hello, come in."), ("C", "Hi, thanks for seeing me today.")] * 5
-N = len(OPENING)
-CLOSING = [
-    ("C", "I will think about what we said."),
-    ("T", "Good."),
-    ("C", "Thanks for today."),
-    ("T", "See you next week."),
-]
 CLIENT = "My landlord keeps putting the rent up and I can't sleep for worrying."
 
 
 def _flags_on(therapist: str, therapist_code) -> list[str]:
-    turns = turns_of(*OPENING, ("C", CLIENT), ("T", therapist), *CLOSING)
-    codes = [None] * (N + 1) + [therapist_code] + [None] * len(CLOSING)
-    return sorted(f.kind for f in detect_flags(turns, ROLES, codes) if f.utterance == N + 1)
+    return flags_on_one_turn(CLIENT, therapist, therapist_code)
 
 
 BOTH = ["advice", "intervention_without_reflection"]
