@@ -17,6 +17,14 @@ migration is applied: 503 with one word of reason when the database is unreachab
 migrated (a new release started before ``rapport migrate``), so a load balancer stops
 sending traffic to a process that can only answer 500. The reason names no host, user or
 error text.
+
+Likewise once per process until it holds: the process's RAPPORT_SECRET_KEY is the one the
+database was set up with (``operations.secret_key_mismatch``, the check every command
+makes). A process started with another key (a backup restored with a new one, a second
+server configured apart) answers every page, but the check-in links clients hold, sign-in
+sessions and API cursors it signed fail quietly: 503 ``secret key mismatch``, naming neither
+key nor fingerprint. No fingerprint stored yet holds (``rapport serve`` and ``rapport
+migrate`` store this key's before anything is served).
 """
 
 from __future__ import annotations
@@ -30,13 +38,18 @@ HEALTH_PATH = "/healthz"
 #: Set once every migration is found applied: migrations are not unapplied under a
 #: running process, so the check (which reads the migration files) runs only until then.
 _migrated = False
+#: Set once the secret key is found to be the database's: a process's key does not change.
+_secret_key_held = False
 
 
 def database_problem() -> str | None:
-    """None when the database answers and is fully migrated, else a short reason."""
-    global _migrated
+    """None when the database answers, is fully migrated and was set up with this
+    process's secret key, else a short reason."""
+    global _migrated, _secret_key_held
     from django.db import connection
     from django.db.utils import Error as DatabaseError
+
+    from rapport.core.operations import secret_key_mismatch
 
     try:
         with connection.cursor() as cursor:
@@ -49,6 +62,10 @@ def database_problem() -> str | None:
             if executor.migration_plan(executor.loader.graph.leaf_nodes()):
                 return "database not migrated"
             _migrated = True
+        if not _secret_key_held:
+            if secret_key_mismatch():
+                return "secret key mismatch"
+            _secret_key_held = True
     except DatabaseError:
         return "database unreachable"
     return None
