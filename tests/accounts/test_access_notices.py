@@ -8,10 +8,10 @@ records (accounts.services._notify, accounts.views.clients_access)."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from django.test import Client as HttpClient
+from tests.accounts._helpers import page_text, section
 from tests.conftest import CANARY, make_client, make_user
 
 from rapport.accounts.models import AccessNotice, Role, SupervisionLink, User
@@ -28,24 +28,13 @@ ADMINS_CHOICE = "admin-chose-this-Passw0rd!x"
 ADMINS_SECOND = "admin-own-second-Passw0rd!y"
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page))).strip()
-
-
 def _notices(http) -> str | None:
     """The caseload's box of changes to who can see the clients, as text, or None."""
     page = http.get("/caseload/").content.decode()
     match = re.search(
         r'<div class="notice warn" role="status" id="access-notices">(.*?)</div>', page, flags=re.S
     )
-    return _text(match.group(1)) if match else None
-
-
-def _section(page: str, ident: str) -> str:
-    """The text from the element with ``id=ident`` to the next heading."""
-    match = re.search(rf'id="{ident}"[^>]*>(.*?)(<h2|</main>|$)', page, flags=re.S)
-    assert match, ident
-    return _text(match.group(1))
+    return page_text(match.group(1)) if match else None
 
 
 def test_the_admin_escalation_is_shown_to_the_therapist(admin_user, therapist_a, client_a):
@@ -84,9 +73,9 @@ def test_the_admin_escalation_is_shown_to_the_therapist(admin_user, therapist_a,
         "now see all your clients' records." in notices
     )
     page = therapist.get("/caseload/access/").content.decode()
-    assert "Kind Colleague shadow@test.invalid" in _section(page, "supervisors")
-    assert "admin@test.invalid" in _section(page, "supervisors")  # linked by
-    readers = _section(page, "readers")
+    assert "Kind Colleague shadow@test.invalid" in section(page, "supervisors")
+    assert "admin@test.invalid" in section(page, "supervisors")  # linked by
+    readers = section(page, "readers")
     assert re.search(r"shadow@test\.invalid Supervisor \d+ 1 ", readers), readers
     assert CANARY not in page  # staff and counts, never a client
 
@@ -104,7 +93,7 @@ def test_a_notice_stays_on_the_caseload_until_marked_seen(admin_user, therapist_
     assert response.status_code == 302
     assert _notices(http) is None
     # Still listed on the page, as seen.
-    changes = _section(http.get("/caseload/access/").content.decode(), "changes")
+    changes = section(http.get("/caseload/access/").content.decode(), "changes")
     assert "linked sup2@test.invalid to you as your supervisor" in changes
     assert "not yet marked seen" not in changes
 

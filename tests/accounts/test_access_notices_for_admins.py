@@ -6,10 +6,10 @@ caseload only, which an admin never opens: they were never shown. An admin's sta
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from django.test import Client as HttpClient
+from tests.accounts._helpers import page_text
 from tests.conftest import make_user
 
 from rapport.accounts.models import AccessNotice, Role, User
@@ -21,10 +21,6 @@ MFA_NOTICE = (
     "an operator at the command line removed your account's second factors (authenticator "
     "app and recovery codes) and ended your sessions."
 )
-
-
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 
 def _signed_in(user: User) -> HttpClient:
@@ -45,7 +41,7 @@ def _notices(http: HttpClient) -> tuple[str, list[str]] | None:
     box = match.group(1)
     form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', box, flags=re.S)
     assert form and form.group(1) == "/caseload/access/seen/"
-    return _text(box), re.findall(r'name="notice" value="(\d+)"', form.group(2))
+    return page_text(box), re.findall(r'name="notice" value="(\d+)"', form.group(2))
 
 
 def _second_factors(user: User) -> None:

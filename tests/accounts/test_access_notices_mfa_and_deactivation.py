@@ -7,10 +7,10 @@ signs in first sets up the next authenticator), and a supervisor's account made 
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from django.test import Client as HttpClient
+from tests.accounts._helpers import page_text
 from tests.conftest import make_user
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind, Role, User
@@ -32,10 +32,6 @@ SUSPENDED_NOTICE = (
 )
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page))).strip()
-
-
 def _notices(user: User) -> str | None:
     """The box of changes at the top of ``user``'s caseload, as text, or None."""
     http = HttpClient()
@@ -44,7 +40,7 @@ def _notices(user: User) -> str | None:
     match = re.search(
         r'<div class="notice warn" role="status" id="access-notices">(.*?)</div>', page, flags=re.S
     )
-    return _text(match.group(1)) if match else None
+    return page_text(match.group(1)) if match else None
 
 
 def _changes(user: User) -> str:
@@ -54,7 +50,7 @@ def _changes(user: User) -> str:
     page = http.get("/caseload/access/").content.decode()
     match = re.search(r'id="changes"[^>]*>(.*?)</(ul|p)>', page, flags=re.S)
     assert match
-    return _text(match.group(1))
+    return page_text(match.group(1))
 
 
 def test_a_reset_of_second_factors_at_the_command_line_is_told_on_the_next_caseload(

@@ -10,11 +10,20 @@ templates are the app's."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.urls import reverse
+from tests.accounts._helpers import (
+    field_errors,
+    heading,
+    invalid,
+    label,
+    main_text,
+    page_html,
+    summary_links,
+    visible_text,
+)
 from tests.accounts.test_mfa_set_up_continues import ACTIVATE, _signed_in
 from tests.conftest import PASSWORD
 
@@ -34,51 +43,8 @@ ALLAUTH_WORDS = (
 )
 
 
-def _html(response) -> str:
-    return response.content.decode()
-
-
-def _text(response) -> str:
-    html = re.sub(r"<(script|style).*?</\1>", " ", _html(response), flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def _main_text(response) -> str:
-    html = _html(response).split("<main", 1)[1].split("</main>", 1)[0]
-    html = re.sub(r"<(script|style).*?</\1>", " ", "<main" + html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def _heading(response) -> str:
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", _html(response), flags=re.S)
-    assert match
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
-
-
-def _label(response, field_id: str) -> str:
-    match = re.search(rf'<label for="{field_id}">(.*?)</label>', _html(response), flags=re.S)
-    assert match, field_id
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
-
-
-def _field_errors(response, field: str) -> str:
-    match = re.search(rf'<div id="id_{field}_error">(.*?)</div>', _html(response), re.S)
-    return unescape(" ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())) if match else ""
-
-
-def _summary_links(response) -> list[str]:
-    match = re.search(r'<div class="error-summary" role="alert">(.*?)</div>', _html(response), re.S)
-    assert match, "no error summary"
-    return re.findall(r'<a href="#([^"]+)">', match.group(1))
-
-
-def _invalid(response, name: str) -> bool:
-    tags = re.findall(rf'<input[^>]*name="{name}"[^>]*>', _html(response))
-    return any('aria-invalid="true"' in tag for tag in tags)
-
-
 def _no_allauth_words(response) -> None:
-    text = _main_text(response)
+    text = main_text(response)
     assert [words for words in ALLAUTH_WORDS if words in text] == []
 
 
@@ -90,23 +56,23 @@ def reset_by_mail(settings):
 def test_the_reset_page_asks_in_the_apps_words_and_summarises_an_error(client, reset_by_mail):
     url = reverse("account_reset_password")
     page = client.get(url)
-    assert _heading(page) == "Reset your password"
-    assert _label(page, "id_email") == "Email *"
-    assert "Send the link" in _text(page)
-    assert '<a href="/accounts/login/">Back to sign in</a>' in _html(page)
-    assert "placeholder" not in _html(page).split("<main", 1)[1]
+    assert heading(page) == "Reset your password"
+    assert label(page, "id_email") == "Email *"
+    assert "Send the link" in visible_text(page)
+    assert '<a href="/accounts/login/">Back to sign in</a>' in page_html(page)
+    assert "placeholder" not in page_html(page).split("<main", 1)[1]
     _no_allauth_words(page)
 
     bad = client.post(url, {"email": "not an address"})
-    assert _summary_links(bad) == ["id_email"]
-    assert _field_errors(bad, "email") == "Enter a valid email address."
-    assert _invalid(bad, "email")
+    assert summary_links(bad) == ["id_email"]
+    assert field_errors(bad, "email") == "Enter a valid email address."
+    assert invalid(bad, "email")
 
 
 def test_the_done_page_says_the_same_to_everyone_and_whom_to_ask(client, reset_by_mail):
     page = client.get(reverse("account_reset_password_done"))
-    assert _heading(page) == "Check your email"
-    text = _main_text(page)
+    assert heading(page) == "Check your email"
+    text = main_text(page)
     assert "If the address you typed has an account here, we have emailed it a link" in text
     assert "ask your clinic's administrator" in text
     _no_allauth_words(page)
@@ -123,17 +89,17 @@ def test_the_emailed_link_opens_a_form_like_the_password_change(
     client, therapist_a, reset_by_mail, mailoutbox
 ):
     url, page = _reset_form(client, therapist_a, mailoutbox)
-    assert _heading(page) == "Choose a new password"
-    assert _label(page, "id_password1") == "New password *"
-    assert _label(page, "id_password2") == "New password again *"
-    assert "at least 12 characters" in _text(page)
+    assert heading(page) == "Choose a new password"
+    assert label(page, "id_password1") == "New password *"
+    assert label(page, "id_password2") == "New password again *"
+    assert "at least 12 characters" in visible_text(page)
     _no_allauth_words(page)
 
     # A short password typed two ways: both problems at once, each on its field.
     bad = client.post(url, {"password1": "abc", "password2": "abd"})
-    assert _summary_links(bad) == ["id_password1", "id_password2"]
-    assert "too short" in _field_errors(bad, "password1")
-    assert _field_errors(bad, "password2") == (
+    assert summary_links(bad) == ["id_password1", "id_password2"]
+    assert "too short" in field_errors(bad, "password1")
+    assert field_errors(bad, "password2") == (
         "This is not the same as the new password above. Type the same password twice."
     )
     therapist_a.refresh_from_db()
@@ -144,7 +110,7 @@ def test_the_emailed_link_opens_a_form_like_the_password_change(
         {"password1": "a-new-one-of-my-own-42", "password2": "a-new-one-of-my-own-42"},
         follow=True,
     )
-    assert _heading(done) == "Password changed"
+    assert heading(done) == "Password changed"
     _no_allauth_words(done)
     therapist_a.refresh_from_db()
     assert therapist_a.check_password("a-new-one-of-my-own-42")
@@ -152,8 +118,8 @@ def test_the_emailed_link_opens_a_form_like_the_password_change(
 
 def test_a_link_that_no_longer_works_says_so_and_offers_a_new_one(client, reset_by_mail):
     page = client.get("/accounts/password/reset/key/1-not-a-real-key/", follow=True)
-    assert _heading(page) == "This link no longer works"
-    assert '<a href="/accounts/password/reset/">Ask for a new link</a>' in _html(page)
+    assert heading(page) == "This link no longer works"
+    assert '<a href="/accounts/password/reset/">Ask for a new link</a>' in page_html(page)
     _no_allauth_words(page)
 
 
@@ -161,32 +127,32 @@ def test_confirm_access_asks_for_the_password_and_summarises_a_wrong_one(login, 
     http = login(therapist_a)
     url = reverse("account_reauthenticate")
     page = http.get(url)
-    assert _heading(page) == "Confirm access"
-    assert _label(page, "id_password") == "Your password *"
+    assert heading(page) == "Confirm access"
+    assert label(page, "id_password") == "Your password *"
     _no_allauth_words(page)
 
     wrong = http.post(url, {"password": "not-my-password"})
-    assert _summary_links(wrong) == ["id_password"]
-    assert _field_errors(wrong, "password") == "Incorrect password."
-    assert _invalid(wrong, "password")
+    assert summary_links(wrong) == ["id_password"]
+    assert field_errors(wrong, "password") == "Incorrect password."
+    assert invalid(wrong, "password")
 
 
 def test_the_qr_code_is_described_and_the_secret_is_text_under_a_label(client, therapist_a):
     http = _signed_in(client, therapist_a)
     page = http.get(ACTIVATE)
     secret = http.session[SECRET_SESSION_KEY]
-    [img] = re.findall(r"<img [^>]*>", _html(page).split("<main", 1)[1])
+    [img] = re.findall(r"<img [^>]*>", page_html(page).split("<main", 1)[1])
     assert 'alt="QR code for your authenticator app"' in img
     assert secret not in img
-    assert _label(page, "authenticator_secret") == "Setup key, if you cannot scan the code"
-    [field] = re.findall(r'<input [^>]*id="authenticator_secret"[^>]*>', _html(page))
+    assert label(page, "authenticator_secret") == "Setup key, if you cannot scan the code"
+    [field] = re.findall(r'<input [^>]*id="authenticator_secret"[^>]*>', page_html(page))
     assert f'value="{secret}"' in field and "readonly" in field and "disabled" not in field
     _no_allauth_words(page)
 
     wrong = http.post(ACTIVATE, {"code": "000000"})
-    assert _summary_links(wrong) == ["id_code"]
-    assert _field_errors(wrong, "code") == "Incorrect code."
-    assert _invalid(wrong, "code")
+    assert summary_links(wrong) == ["id_code"]
+    assert field_errors(wrong, "code") == "Incorrect code."
+    assert invalid(wrong, "code")
 
 
 def test_a_wrong_current_password_and_two_different_new_ones_are_each_said(login, therapist_a):
@@ -197,10 +163,10 @@ def test_a_wrong_current_password_and_two_different_new_ones_are_each_said(login
     page = http.post(
         url, {"oldpassword": "not-my-password", "password1": "abc", "password2": "abd"}
     )
-    assert _summary_links(page) == ["id_oldpassword", "id_password1", "id_password2"]
-    assert _field_errors(page, "oldpassword") == "That is not your current password."
-    assert "too short" in _field_errors(page, "password1")
-    assert _field_errors(page, "password2") == (
+    assert summary_links(page) == ["id_oldpassword", "id_password1", "id_password2"]
+    assert field_errors(page, "oldpassword") == "That is not your current password."
+    assert "too short" in field_errors(page, "password1")
+    assert field_errors(page, "password2") == (
         "This is not the same as the new password above. Type the same password twice."
     )
     # Two good but different new passwords: one message, on the second field.
@@ -212,8 +178,8 @@ def test_a_wrong_current_password_and_two_different_new_ones_are_each_said(login
             "password2": "a-new-one-of-my-own-43",
         },
     )
-    assert _summary_links(page) == ["id_password2"]
-    assert _field_errors(page, "password2") == (
+    assert summary_links(page) == ["id_password2"]
+    assert field_errors(page, "password2") == (
         "This is not the same as the new password above. Type the same password twice."
     )
     therapist_a.refresh_from_db()

@@ -7,7 +7,8 @@ own read "No one supervises you" as being about the clients they oversee."""
 from __future__ import annotations
 
 import pytest
-from tests.accounts.test_clients_access_page import PAGE, _page, _section
+from tests.accounts._helpers import section
+from tests.accounts.test_clients_access_page import PAGE, _page
 from tests.conftest import make_client
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def test_a_supervisor_with_no_clients_of_their_own_is_told_what_the_page_covers(
     supervisor, client_a
 ):
     page = _page(supervisor)
-    assert _section(page, "supervisor-scope") == (
+    assert section(page, "supervisor-scope") == (
         "You have no clients of your own. The clients of the therapists you supervise are not "
         "counted here: who else sees them is on each therapist's own page. This page lists the "
         "changes an admin makes to your account, and who supervises you."
@@ -27,7 +28,7 @@ def test_a_supervisor_with_no_clients_of_their_own_is_told_what_the_page_covers(
 def test_a_supervisor_with_clients_of_their_own_is_told_how_many(supervisor, client_a):
     make_client(supervisor, "Sue S.")
     page = _page(supervisor)
-    assert _section(page, "supervisor-scope").startswith(
+    assert section(page, "supervisor-scope").startswith(
         "You have 1 current client of your own: this page is about them and your account. The "
         "clients of the therapists you supervise are not counted here"
     )

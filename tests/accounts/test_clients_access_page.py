@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html import unescape
 
 import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
+from tests.accounts._helpers import section
 from tests.conftest import make_client, make_user
 
 from rapport.accounts.models import Role, SupervisionLink
@@ -20,12 +20,6 @@ from rapport.audit.services import audit_record
 
 pytestmark = pytest.mark.django_db
 PAGE = "/caseload/access/"
-
-
-def _section(page: str, ident: str) -> str:
-    match = re.search(rf'id="{ident}"[^>]*>(.*?)(<h2|</main>|$)', page, flags=re.S)
-    assert match, ident
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", match.group(1)))).strip()
 
 
 def _page(user) -> str:
@@ -60,10 +54,10 @@ def test_a_therapist_sees_their_supervisor_who_linked_it_and_its_reads(
     _read(sup, client_a)
     _read(therapist_a, client_a)  # their own reads are not listed
     page = _page(therapist_a)
-    supervisors = _section(page, "supervisors")
+    supervisors = section(page, "supervisors")
     assert "Lead lead@test.invalid" in supervisors
     assert supervisors.endswith("admin@test.invalid")
-    readers = _section(page, "readers")
+    readers = section(page, "readers")
     assert re.match(
         r"Account Role Reads Clients Last read lead@test\.invalid Supervisor 2 1 ", readers
     ), readers
@@ -72,12 +66,12 @@ def test_a_therapist_sees_their_supervisor_who_linked_it_and_its_reads(
 
 def test_reads_older_than_90_days_are_not_listed(therapist_a, client_a, supervisor):
     _read(supervisor, client_a, days_ago=91)
-    readers = _section(_page(therapist_a), "readers")
+    readers = section(_page(therapist_a), "readers")
     assert readers == "No one else read your clients' records in the last 90 days."
 
 
 def test_a_link_made_before_the_log_kept_it_says_not_recorded(therapist_a, supervisor):
-    assert _section(_page(therapist_a), "supervisors").endswith("not recorded")
+    assert section(_page(therapist_a), "supervisors").endswith("not recorded")
 
 
 def test_a_therapist_sees_only_their_own_clients_readers(
@@ -86,7 +80,7 @@ def test_a_therapist_sees_only_their_own_clients_readers(
     _read(supervisor, client_a)
     page_b = _page(therapist_b)
     assert "supervisor@test.invalid" not in page_b
-    assert _section(page_b, "supervisors").startswith("No one supervises you")
+    assert section(page_b, "supervisors").startswith("No one supervises you")
 
 
 def test_a_supervisor_sees_the_page_for_themselves_only(clinic, therapist_a, supervisor, client_a):
@@ -94,8 +88,8 @@ def test_a_supervisor_sees_the_page_for_themselves_only(clinic, therapist_a, sup
     own = make_client(supervisor, "Sue S.")
     _read(therapist_a, own)  # cannot happen through the pages; the log is what counts
     page = _page(supervisor)
-    assert "therapist.a@test.invalid Therapist 1 1" in _section(page, "readers")
-    assert "supervisor@test.invalid" not in _section(page, "readers")
+    assert "therapist.a@test.invalid Therapist 1 1" in section(page, "readers")
+    assert "supervisor@test.invalid" not in section(page, "readers")
 
 
 def test_a_clinic_admin_has_no_such_page(admin_user):
@@ -121,5 +115,5 @@ def test_the_caseload_links_to_the_page(therapist_a):
 def test_a_suspended_supervisor_is_listed_apart(therapist_a, supervisor):
     type(supervisor).objects.filter(pk=supervisor.pk).update(is_active=False)
     page = _page(therapist_a)
-    assert "supervisor@test.invalid (since" in _section(page, "suspended")
+    assert "supervisor@test.invalid (since" in section(page, "suspended")
     assert SupervisionLink.objects.filter(supervisor=supervisor).exists()

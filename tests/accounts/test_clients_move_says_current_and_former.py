@@ -5,11 +5,9 @@ move, former ones included."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import pytest
 from django.utils import timezone
+from tests.accounts._helpers import visible_text
 from tests.conftest import CANARY, make_client
 
 from rapport.accounts.forms import client_counts_text
@@ -21,11 +19,6 @@ pytestmark = pytest.mark.django_db
 
 def _close(client) -> None:
     Episode.objects.filter(client=client).update(phase=Phase.CLOSED, ended_on=timezone.localdate())
-
-
-def _text(response) -> str:
-    html = re.sub(r"<(script|style).*?</\1>", " ", response.content.decode(), flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def _caseload_of(therapist_a, current: int, former: int) -> list[Client]:
@@ -44,7 +37,7 @@ def test_the_move_page_counts_current_and_former_clients_apart(
     http = login(admin_user)
     url = f"/manage/users/{therapist_a.pk}/clients/"
 
-    text = _text(http.get(url))
+    text = visible_text(http.get(url))
 
     assert f"{therapist_a.email} has 2 current and 3 former clients. Their new therapist" in text
     assert "5 clients" not in text
@@ -64,17 +57,18 @@ def test_a_move_that_changes_supervision_counts_them_apart_before_and_after(
     page = http.post(url, {"to_user": therapist_b.pk})
 
     assert page.status_code == 400
-    assert "The 1 current and 1 former client are supervised now by Supervisor; once with" in _text(
-        page
+    assert (
+        "The 1 current and 1 former client are supervised now by Supervisor; once with"
+        in visible_text(page)
     )
     tick = {"to_user": therapist_b.pk, "supervision_change_accepted": "on"}
     done = http.post(url, {**tick, "confirmed_for": therapist_b.pk}, follow=True)
-    assert "The 1 current and 1 former client are now supervised by nobody" in _text(done)
+    assert "The 1 current and 1 former client are now supervised by nobody" in visible_text(done)
 
 
 def test_the_edit_page_counts_them_apart_too(login, admin_user, therapist_a):
     _caseload_of(therapist_a, current=0, former=2)
-    text = _text(login(admin_user).get(f"/manage/users/{therapist_a.pk}/"))
+    text = visible_text(login(admin_user).get(f"/manage/users/{therapist_a.pk}/"))
     assert f"{therapist_a.email} has 2 former clients. Move them to a colleague" in text
 
 

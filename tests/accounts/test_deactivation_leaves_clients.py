@@ -7,13 +7,11 @@ deactivation without the tick; with no client in an open episode, no tick is ask
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from tests.accounts._clinical_facts import alert, risk_answer
+from tests.accounts._helpers import page_text
 from tests.conftest import CANARY, make_client, make_user
 
 from rapport.accounts import services
@@ -66,10 +64,6 @@ def _fields(user: User, **extra) -> dict:
     return {"full_name": user.full_name, "role": user.role, **extra}
 
 
-def _text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
-
-
 def test_deactivating_a_therapist_in_care_names_what_is_left_and_asks_for_a_tick(
     login, admin_user, sam
 ):
@@ -77,8 +71,8 @@ def test_deactivating_a_therapist_in_care_names_what_is_left_and_asks_for_a_tick
     admin = login(admin_user)
     response = admin.post(_page(sam), _fields(sam))
     assert response.status_code == 400
-    assert LEFT in _text(response)
-    assert "Make inactive anyway" in _text(response)
+    assert LEFT in page_text(response)
+    assert "Make inactive anyway" in page_text(response)
     assert f'href="/manage/users/{sam.pk}/clients/"' in response.content.decode()
     # Counts only: the admin sees no client (DESIGN §5).
     for name in (CANARY, "Second Client", "Former Client"):
@@ -92,11 +86,11 @@ def test_deactivating_a_therapist_in_care_names_what_is_left_and_asks_for_a_tick
         _fields(sam, deactivation_accepted="on", deactivation_confirmed_for=confirmed),
         follow=True,
     )
-    assert "User saved." in _text(response)
+    assert "User saved." in page_text(response)
     assert (
         "Sam Okafor is inactive now, leaving 2 clients in an open episode of care without "
         "their therapist. Morgan Lee (supervisor) still sees these clients; nobody else "
-        "does." in _text(response)
+        "does." in page_text(response)
     )
     sam.refresh_from_db()
     assert not sam.is_active
@@ -115,7 +109,7 @@ def test_the_tick_holds_only_for_what_the_warning_counted(login, admin_user, sam
         _page(sam), _fields(sam, deactivation_accepted="on", deactivation_confirmed_for=confirmed)
     )
     assert response.status_code == 400
-    assert "Sam Okafor's caseload has 3 clients in an open episode of care." in _text(response)
+    assert "Sam Okafor's caseload has 3 clients in an open episode of care." in page_text(response)
     sam.refresh_from_db()
     assert sam.is_active
 
@@ -148,8 +142,8 @@ def test_nothing_left_behind_asks_no_tick(login, admin_user, therapist_a):
     former = make_client(therapist_a, "Former Client")
     former.episodes.update(phase=Phase.CLOSED, ended_on=timezone.localdate())
     response = login(admin_user).post(_page(therapist_a), _fields(therapist_a), follow=True)
-    assert "User saved." in _text(response)
-    assert "Make inactive anyway" not in _text(response)
+    assert "User saved." in page_text(response)
+    assert "Make inactive anyway" not in page_text(response)
     therapist_a.refresh_from_db()
     assert not therapist_a.is_active
 
@@ -161,7 +155,7 @@ def test_without_a_supervisor_the_warning_says_nobody_else_sees_them(
     assert response.status_code == 400
     assert (
         "No supervisor is linked: nobody else sees these clients, their alerts or their risk "
-        "answers." in _text(response)
+        "answers." in page_text(response)
     )
 
 
@@ -181,7 +175,7 @@ def test_a_role_change_and_a_deactivation_at_once_each_need_their_own_tick(
     )
     response = admin.post(_page(morgan), sent)
     assert response.status_code == 400
-    assert "1 client in an open episode of care" in _text(response)
+    assert "1 client in an open episode of care" in page_text(response)
     morgan.refresh_from_db()
     assert morgan.role == Role.SUPERVISOR and morgan.is_active
 
@@ -190,7 +184,7 @@ def test_a_role_change_and_a_deactivation_at_once_each_need_their_own_tick(
         "deactivation_confirmed_for": form["deactivation_confirmed_for"].value(),
     }
     response = admin.post(_page(morgan), sent, follow=True)
-    assert "User saved." in _text(response)
+    assert "User saved." in page_text(response)
     morgan.refresh_from_db()
     assert morgan.role == Role.THERAPIST and not morgan.is_active
     assert not SupervisionLink.objects.filter(supervisor=morgan).exists()

@@ -6,11 +6,11 @@ it (DESIGN §5; docs/checkins.md, what an admin sees)."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 from tests.accounts._clinical_facts import alert, risk_answer
+from tests.accounts._helpers import page_text
 from tests.conftest import make_client
 
 from rapport.clinic.models import Phase
@@ -34,10 +34,6 @@ def _as_read(response) -> str:
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
     page = re.sub(r'nonce="[^"]*"', "", page)
     return page
-
-
-def _text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def _deactivation_pages(admin, user) -> tuple[str, str, str]:
@@ -69,7 +65,7 @@ def test_the_deactivation_pages_read_the_same_whatever_waits_for_the_clients(
         _unticked(therapist_a, deactivation_accepted="on", deactivation_confirmed_for=before[2]),
         follow=True,
     )
-    text = _text(response)
+    text = page_text(response)
     assert "User saved." in text
     assert "leaving 1 client in an open episode of care without their therapist." in text
     assert "risk answer nobody" not in text and "open alert" not in text
@@ -90,7 +86,7 @@ def test_an_ended_episode_asks_no_tick_whatever_waits_in_it(
         alert(client)
     client.episodes.update(phase=Phase.CLOSED, ended_on=client.episodes.get().started_on)
     response = login(admin_user).post(_page(therapist_a), _unticked(therapist_a), follow=True)
-    text = _text(response)
+    text = page_text(response)
     assert "User saved." in text
     assert "Make inactive anyway" not in text
     therapist_a.refresh_from_db()
@@ -102,7 +98,7 @@ def test_the_deactivation_warning_is_said_once(
 ):
     """The tick names what is left and who still sees it; the page above it said the same."""
     response = login(admin_user).post(_page(therapist_a), _unticked(therapist_a))
-    text = _text(response)
+    text = page_text(response)
     assert response.status_code == 400
     assert text.count("(supervisor) still sees these clients; nobody else does.") == 1
     assert text.count("Move their clients to a colleague first.") == 1

@@ -5,10 +5,8 @@ right password, and /accounts/ leads somewhere that exists."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
+from tests.accounts._helpers import page_text
 from tests.conftest import PASSWORD, make_client, make_user
 
 from rapport.accounts.models import Role, SupervisionLink, User
@@ -19,10 +17,6 @@ SWITCHED_OFF = (
     "This account has been switched off by your clinic's administrator. If you think this "
     "is a mistake, contact them."
 )
-
-
-def _text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def _named(user: User, name: str) -> User:
@@ -44,7 +38,7 @@ def sam(clinic) -> User:
 
 
 def test_the_edit_page_names_the_supervisor_who_still_sees_the_clients(login, admin_user, sam):
-    page = _text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
+    page = page_text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
     assert (
         "sam@test.invalid has 1 current client. Move the client to a colleague before making this "
         "account inactive: otherwise the client has no therapist. Morgan Lee (supervisor) "
@@ -56,7 +50,7 @@ def test_the_edit_page_names_the_supervisor_who_still_sees_the_clients(login, ad
 
 def test_an_inactive_therapists_page_says_who_sees_the_clients_meanwhile(login, admin_user, sam):
     User.objects.filter(pk=sam.pk).update(is_active=False)
-    page = _text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
+    page = page_text(login(admin_user).get(f"/manage/users/{sam.pk}/"))
     assert (
         "sam@test.invalid is inactive and still has 1 current client, who has no therapist until "
         "moved to a colleague. Morgan Lee (supervisor) still sees these clients; nobody else "
@@ -67,7 +61,7 @@ def test_an_inactive_therapists_page_says_who_sees_the_clients_meanwhile(login, 
 def test_without_an_active_supervisor_the_page_says_nobody_else_sees_them(
     login, admin_user, therapist_a, client_a
 ):
-    page = _text(login(admin_user).get(f"/manage/users/{therapist_a.pk}/"))
+    page = page_text(login(admin_user).get(f"/manage/users/{therapist_a.pk}/"))
     assert "No supervisor is linked: nobody else sees these clients" in page
 
 
@@ -76,8 +70,8 @@ def test_a_switched_off_account_is_told_whom_to_ask(client, therapist_a):
     response = client.post(
         "/accounts/login/", {"login": therapist_a.email, "password": PASSWORD}, follow=True
     )
-    assert SWITCHED_OFF in _text(response)
-    assert "This account is inactive." not in _text(response)
+    assert SWITCHED_OFF in page_text(response)
+    assert "This account is inactive." not in page_text(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -89,8 +83,8 @@ def test_a_wrong_password_on_a_switched_off_account_tells_nothing_more(client, t
         {"login": therapist_a.email, "password": "not-the-password-at-all"},
         follow=True,
     )
-    assert "not correct" in _text(response)
-    assert "switched off" not in _text(response)
+    assert "not correct" in page_text(response)
+    assert "switched off" not in page_text(response)
 
 
 def test_accounts_leads_a_signed_in_user_to_their_security_page(login, therapist_a):

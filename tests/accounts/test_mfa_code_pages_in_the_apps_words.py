@@ -15,14 +15,15 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
-from tests.accounts.test_account_pages_in_the_apps_words import (
-    _field_errors,
-    _heading,
-    _html,
-    _invalid,
-    _label,
-    _main_text,
-    _summary_links,
+from tests.accounts._helpers import (
+    field_errors,
+    heading,
+    invalid,
+    label,
+    main_html,
+    main_text,
+    page_html,
+    summary_links,
 )
 from tests.accounts.test_mfa_set_up_continues import ACTIVATE, _set_up_totp, _signed_in
 from tests.conftest import PASSWORD
@@ -34,18 +35,14 @@ SECURITY_LINK = '<a href="/accounts/2fa/">Back to Security</a>'
 ALLAUTH_WORDS = ("Please enter", "authenticator code:", "Deactivate", "Are you sure?")
 
 
-def _main(response) -> str:
-    return _html(response).split("<main", 1)[1].split("</main>", 1)[0]
-
-
 def _no_placeholder(response) -> None:
-    assert "placeholder" not in _main(response)
+    assert "placeholder" not in main_html(response)
 
 
 def _app_form(response, action: str) -> None:
     """The app's form layout (clinic/form.html, includes/form_fields.html), not allauth's."""
     assert re.search(
-        rf'<form method="post" action="{re.escape(action)}" class="stack"', _main(response)
+        rf'<form method="post" action="{re.escape(action)}" class="stack"', main_html(response)
     )
 
 
@@ -73,24 +70,24 @@ def test_the_second_step_of_signing_in_labels_the_code_and_summarises_a_wrong_on
     http = _at_second_step(with_app, therapist_a)
     url = reverse("mfa_authenticate")
     page = http.get(url)
-    assert _heading(page) == "Two-factor authentication"
-    assert _label(page, "id_code") == CODE_LABEL
+    assert heading(page) == "Two-factor authentication"
+    assert label(page, "id_code") == CODE_LABEL
     _no_placeholder(page)
     _app_form(page, url)
-    text = _main_text(page)
+    text = main_text(page)
     assert "signing in takes one more step" in text
     assert "No phone with the app and no recovery codes? Ask your clinic's administrator" in text
     assert [w for w in ALLAUTH_WORDS if w in text] == []
     # The way back ends the half-done sign-in (allauth's "logout-from-stage").
     assert (
         '<button type="submit" form="logout-from-stage" class="link">Back to sign in</button>'
-        in (_html(page))
+        in (page_html(page))
     )
 
     wrong = http.post(url, {"code": "000000"})
-    assert _summary_links(wrong) == ["id_code"]
-    assert _field_errors(wrong, "code") == "Incorrect code."
-    assert _invalid(wrong, "code")
+    assert summary_links(wrong) == ["id_code"]
+    assert field_errors(wrong, "code") == "Incorrect code."
+    assert invalid(wrong, "code")
     assert "_auth_user_id" not in http.session
 
     # allauth's check is unchanged: a recovery code signs in, once.
@@ -103,38 +100,38 @@ def test_the_second_step_of_signing_in_labels_the_code_and_summarises_a_wrong_on
 def test_confirm_access_with_a_code_labels_it_and_offers_the_way_back(with_app):
     url = reverse("mfa_reauthenticate")
     page = with_app.get(url)
-    assert _heading(page) == "Confirm access"
-    assert _label(page, "id_code") == CODE_LABEL
+    assert heading(page) == "Confirm access"
+    assert label(page, "id_code") == CODE_LABEL
     _no_placeholder(page)
     _app_form(page, url)
-    assert SECURITY_LINK in _main(page)
+    assert SECURITY_LINK in main_html(page)
 
     wrong = with_app.post(url, {"code": "000000"})
-    assert _summary_links(wrong) == ["id_code"]
-    assert _field_errors(wrong, "code") == "Incorrect code."
-    assert _invalid(wrong, "code")
+    assert summary_links(wrong) == ["id_code"]
+    assert field_errors(wrong, "code") == "Incorrect code."
+    assert invalid(wrong, "code")
 
 
 def test_the_set_up_code_has_a_label_and_no_placeholder(client, therapist_a):
     page = _signed_in(client, therapist_a).get(ACTIVATE)
-    assert _label(page, "id_code") == "Authenticator code *"
-    assert "The 6-digit code the app shows now." in _main_text(page)
+    assert label(page, "id_code") == "Authenticator code *"
+    assert "The 6-digit code the app shows now." in main_text(page)
     _no_placeholder(page)
 
 
 def test_turning_the_app_off_says_what_goes_with_it_and_offers_the_way_back(with_app):
     url = reverse("mfa_deactivate_totp")
     page = with_app.get(url)
-    assert _heading(page) == "Turn off the authenticator app"
+    assert heading(page) == "Turn off the authenticator app"
     _app_form(page, url)
-    text = _main_text(page)
+    text = main_text(page)
     assert (
         "Signing in will then ask only for your password, and your recovery codes stop working."
         in text
     )
     assert [w for w in ALLAUTH_WORDS if w in text] == []
-    assert SECURITY_LINK in _main(page)
-    assert "error-summary" not in _main(page)
+    assert SECURITY_LINK in main_html(page)
+    assert "error-summary" not in main_html(page)
 
 
 def test_a_refused_turn_off_is_summarised(with_app, therapist_a, monkeypatch):
@@ -144,22 +141,22 @@ def test_a_refused_turn_off_is_summarised(with_app, therapist_a, monkeypatch):
     url = reverse("mfa_deactivate_totp")
     page = with_app.post(url)
     assert page.status_code == 200
-    assert '<div class="error-summary" role="alert">' in _main(page)
+    assert '<div class="error-summary" role="alert">' in main_html(page)
     assert Authenticator.objects.filter(user=therapist_a, type="totp").exists()
 
 
 def test_generating_codes_says_what_they_are_and_offers_the_way_back(with_app, monkeypatch):
     url = reverse("mfa_generate_recovery_codes")
     page = with_app.get(url)
-    assert _heading(page) == "Recovery codes"
+    assert heading(page) == "Recovery codes"
     _app_form(page, url)
-    text = _main_text(page)
+    text = main_text(page)
     assert (
         "Each recovery code signs you in once, in place of a code from your authenticator app"
         in text
     )
     assert "The codes you have now will stop working." in text
-    assert SECURITY_LINK in _main(page)
+    assert SECURITY_LINK in main_html(page)
 
     # A refusal (allauth's check) is summarised, not dropped.
     monkeypatch.setattr(
@@ -167,22 +164,24 @@ def test_generating_codes_says_what_they_are_and_offers_the_way_back(with_app, m
     )
     refused = with_app.post(url)
     assert refused.status_code == 200
-    assert '<div class="error-summary" role="alert">' in _main(refused)
+    assert '<div class="error-summary" role="alert">' in main_html(refused)
 
 
 def test_the_codes_are_a_labelled_read_only_field_with_a_help_line(with_app, therapist_a):
     page = with_app.get(reverse("mfa_view_recovery_codes"))
-    assert _label(page, "recovery_codes") == "Unused codes"
-    [area] = re.findall(r"<textarea [^>]*>", _main(page))
+    assert label(page, "recovery_codes") == "Unused codes"
+    [area] = re.findall(r"<textarea [^>]*>", main_html(page))
     assert "readonly" in area and 'aria-describedby="recovery_codes_helptext"' in area
-    help_line = re.search(r'<p class="help" id="recovery_codes_helptext">(.*?)</p>', _main(page))
+    help_line = re.search(
+        r'<p class="help" id="recovery_codes_helptext">(.*?)</p>', main_html(page)
+    )
     assert help_line and "Each code signs you in once" in help_line.group(1)
     for code in _unused_codes(therapist_a):
-        assert code in area + _main(page)
+        assert code in area + main_html(page)
     assert '<a class="button" href="/accounts/2fa/recovery-codes/download/">Download codes</a>' in (
-        _main(page)
+        main_html(page)
     )
-    assert SECURITY_LINK in _main(page)
+    assert SECURITY_LINK in main_html(page)
 
 
 def test_the_downloaded_file_says_what_the_codes_are(with_app, therapist_a):

@@ -7,11 +7,11 @@ forms still work: each carries its CSRF field and does what it did."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
+from tests.accounts._helpers import heading, page_html, visible_text
 from tests.accounts.test_mfa_set_up_continues import ACTIVATE, _set_up_totp, _signed_in
 
 pytestmark = pytest.mark.django_db
@@ -27,35 +27,22 @@ ALLAUTH_WORDS = (
 )
 
 
-def _html(response) -> str:
-    return response.content.decode()
-
-
-def _text(response) -> str:
-    html = re.sub(r"<(script|style).*?</\1>", " ", _html(response), flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
 def _title(response) -> str:
-    match = re.search(r"<title>(.*?)</title>", _html(response), flags=re.S)
+    match = re.search(r"<title>(.*?)</title>", page_html(response), flags=re.S)
     assert match
     return " ".join(match.group(1).split())
 
 
-def _heading(response) -> str:
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", _html(response), flags=re.S)
-    assert match
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
-
-
 def _buttons(response) -> list[str]:
-    found = re.findall(r"<button[^>]*>(.*?)</button>", _html(response), flags=re.S)
+    found = re.findall(r"<button[^>]*>(.*?)</button>", page_html(response), flags=re.S)
     return [" ".join(re.sub(r"<[^>]+>", " ", b).split()) for b in found]
 
 
 def _form_with_csrf(response, action: str) -> None:
     form = re.search(
-        rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', _html(response), flags=re.S
+        rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>',
+        page_html(response),
+        flags=re.S,
     )
     assert form, action
     assert 'name="csrfmiddlewaretoken"' in form.group(1)
@@ -71,10 +58,10 @@ def test_setting_up_the_app_turns_on_two_factor_authentication(client, therapist
     http = _signed_in(client, therapist_a)
     page = http.get(ACTIVATE)
     assert _title(page) == "Set up an authenticator app · Rapport"
-    assert _heading(page) == "Set up an authenticator app"
+    assert heading(page) == "Set up an authenticator app"
     assert "Turn on two-factor authentication" in _buttons(page)
     _form_with_csrf(page, ACTIVATE)
-    _no_allauth_words(_text(page))
+    _no_allauth_words(visible_text(page))
 
     codes_page = _set_up_totp(http)
     assert "Two-factor authentication with an authenticator app is on." in codes_page
@@ -87,8 +74,8 @@ def test_the_recovery_codes_pages_say_recovery_codes(client, therapist_a):
 
     codes = http.get(reverse("mfa_view_recovery_codes"))
     assert _title(codes) == "Recovery codes · Rapport"
-    assert _heading(codes) == "Recovery codes"
-    text = _text(codes)
+    assert heading(codes) == "Recovery codes"
+    text = visible_text(codes)
     assert "Recovery codes 10 of 10 recovery codes left. Unused codes" in text
     assert "Download codes Generate new codes" in text
     _no_allauth_words(text)
@@ -96,11 +83,11 @@ def test_the_recovery_codes_pages_say_recovery_codes(client, therapist_a):
     generate_url = reverse("mfa_generate_recovery_codes")
     generate = http.get(generate_url)
     assert _title(generate) == "Recovery codes · Rapport"
-    assert _heading(generate) == "Recovery codes"
-    assert "The codes you have now will stop working. Are you sure?" in _text(generate)
+    assert heading(generate) == "Recovery codes"
+    assert "The codes you have now will stop working. Are you sure?" in visible_text(generate)
     assert _buttons(generate)[-1] == "Generate new codes"
     _form_with_csrf(generate, generate_url)
-    _no_allauth_words(_text(generate))
+    _no_allauth_words(visible_text(generate))
 
     # The form still makes new codes.
     old = set(
@@ -120,12 +107,12 @@ def test_turning_the_app_off_says_so_in_the_same_words(client, therapist_a):
 
     page = http.get(url)
     assert _title(page) == "Turn off the authenticator app · Rapport"
-    assert _heading(page) == "Turn off the authenticator app"
+    assert heading(page) == "Turn off the authenticator app"
     assert _buttons(page)[-1] == "Turn off two-factor authentication"
     _form_with_csrf(page, url)
-    _no_allauth_words(_text(page))
+    _no_allauth_words(visible_text(page))
 
     done = http.post(url, follow=True)
-    assert "Two-factor authentication is off: no authenticator app is set up." in _text(done)
-    assert "deactivated" not in _text(done)
+    assert "Two-factor authentication is off: no authenticator app is set up." in visible_text(done)
+    assert "deactivated" not in visible_text(done)
     assert not Authenticator.objects.filter(user=therapist_a, type="totp").exists()

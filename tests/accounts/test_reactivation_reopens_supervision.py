@@ -5,11 +5,9 @@ audited. With no link to reopen, no tick is asked."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from django.core.exceptions import ValidationError
+from tests.accounts._helpers import page_text
 from tests.conftest import CANARY, make_client, make_user
 
 from rapport.accounts import services
@@ -55,10 +53,6 @@ def _reactivate(user: User, **extra) -> dict:
     return {"full_name": user.full_name, "role": user.role, "is_active": "on", **extra}
 
 
-def _text(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
-
-
 def _reopened_events():
     return AuditEvent.objects.filter(action="update", target__endswith=":reopened")
 
@@ -69,8 +63,8 @@ def test_reactivating_a_supervisor_names_the_links_it_reopens_and_asks_for_a_tic
     admin = login(admin_user)
     response = admin.post(_page(morgan), _reactivate(morgan))
     assert response.status_code == 400
-    assert WARNING in _text(response)
-    assert "Open these supervision links again" in _text(response)
+    assert WARNING in page_text(response)
+    assert "Open these supervision links again" in page_text(response)
     assert CANARY not in response.content.decode()
     assert "Second Client" not in response.content.decode()
     morgan.refresh_from_db()
@@ -83,10 +77,10 @@ def test_reactivating_a_supervisor_names_the_links_it_reopens_and_asks_for_a_tic
         _reactivate(morgan, supervision_reopen_accepted="on", confirmed_for=confirmed),
         follow=True,
     )
-    assert "User saved." in _text(response)
+    assert "User saved." in page_text(response)
     assert (
         "2 supervision links are open again: Morgan Lee sees the clients of Alex Rivera, Sam "
-        "Okafor again. Let them know." in _text(response)
+        "Okafor again. Let them know." in page_text(response)
     )
     morgan.refresh_from_db()
     assert morgan.is_active
@@ -112,7 +106,7 @@ def test_a_tick_given_for_other_links_is_asked_again(login, admin_user, clinic, 
         _reactivate(morgan, supervision_reopen_accepted="on", confirmed_for=confirmed),
     )
     assert response.status_code == 400
-    assert "Alex Rivera (2 clients), Kim Lee (no clients)." in _text(response)
+    assert "Alex Rivera (2 clients), Kim Lee (no clients)." in page_text(response)
     morgan.refresh_from_db()
     assert not morgan.is_active
 
@@ -145,8 +139,8 @@ def test_reactivated_with_another_role_the_links_end_instead(login, admin_user, 
     admin = login(admin_user)
     response = admin.post(_page(morgan), _reactivate(morgan, role=Role.THERAPIST))
     assert response.status_code == 400
-    assert "End these supervision links" in _text(response)
-    assert "Open these supervision links again" not in _text(response)
+    assert "End these supervision links" in page_text(response)
+    assert "Open these supervision links again" not in page_text(response)
     confirmed = response.context["form"]["confirmed_for"].value()
     response = admin.post(
         _page(morgan),

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from tests.accounts._helpers import page_text
 from tests.conftest import make_client, make_user
 
 from rapport.accounts import services
@@ -59,10 +60,6 @@ def _edit(user: User, role: str, **extra) -> dict:
     return {"full_name": user.full_name, "role": role, "is_active": "on", **extra}
 
 
-def _text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-
-
 def _supervision_rows(page: str) -> list[str]:
     """The links in force on the supervision page, as "supervisor -> supervisee"."""
     in_force = page.split("<h1>", 1)[1].split("<h2", 1)[0]
@@ -78,14 +75,16 @@ def test_a_supervisor_made_therapist_and_back_sees_none_of_the_former_supervisee
     assert login(morgan).get(f"/clients/{alex_client.pk}/").status_code == 200
     admin = login(admin_user)
     page = f"/manage/users/{morgan.pk}/"
-    assert "Morgan Lee supervises 2 therapists: Alex Rivera, Sam Okafor." in _text(admin.get(page))
+    assert "Morgan Lee supervises 2 therapists: Alex Rivera, Sam Okafor." in page_text(
+        admin.get(page)
+    )
 
     # Role set to Therapist without the tick: warned, whom by name, and nothing changes.
     response = admin.post(page, _edit(morgan, Role.THERAPIST))
     assert response.status_code == 400
-    assert WARNING in _text(response)
-    assert "End these supervision links" in _text(response)
-    assert "Alex's Client" not in _text(response) and "Sam's Client" not in _text(response)
+    assert WARNING in page_text(response)
+    assert "End these supervision links" in page_text(response)
+    assert "Alex's Client" not in page_text(response) and "Sam's Client" not in page_text(response)
     morgan.refresh_from_db()
     assert morgan.role == Role.SUPERVISOR
     assert SupervisionLink.objects.filter(supervisor=morgan).count() == 2
@@ -100,10 +99,10 @@ def test_a_supervisor_made_therapist_and_back_sees_none_of_the_former_supervisee
         _edit(morgan, Role.THERAPIST, supervision_end_accepted="on", confirmed_for=confirmed),
         follow=True,
     )
-    assert "User saved." in _text(response)
+    assert "User saved." in page_text(response)
     assert (
         "2 supervision links ended: Morgan Lee no longer supervises Alex Rivera, Sam Okafor."
-        in _text(response)
+        in page_text(response)
     )
     morgan.refresh_from_db()
     assert morgan.role == Role.THERAPIST
@@ -167,7 +166,7 @@ def test_a_tick_given_for_other_links_is_asked_again(login, admin_user, clinic, 
         page, _edit(morgan, Role.THERAPIST, supervision_end_accepted="on", confirmed_for=confirmed)
     )
     assert response.status_code == 400
-    assert "Morgan Lee supervises 2 therapists: Alex Rivera, Sam Okafor." in _text(response)
+    assert "Morgan Lee supervises 2 therapists: Alex Rivera, Sam Okafor." in page_text(response)
     morgan.refresh_from_db()
     assert morgan.role == Role.SUPERVISOR
     assert SupervisionLink.objects.filter(supervisor=morgan).count() == 2
@@ -180,7 +179,7 @@ def test_a_supervisee_made_admin_leaves_their_supervisor_after_confirmation(
     page = f"/manage/users/{alex.pk}/"
     response = admin.post(page, _edit(alex, Role.ADMIN))
     assert response.status_code == 400
-    assert "Alex Rivera is supervised by Morgan Lee." in _text(response)
+    assert "Alex Rivera is supervised by Morgan Lee." in page_text(response)
     confirmed = response.context["form"]["confirmed_for"].value()
     response = admin.post(
         page, _edit(alex, Role.ADMIN, supervision_end_accepted="on", confirmed_for=confirmed)
@@ -199,7 +198,7 @@ def test_a_deactivated_supervisor_keeps_links_listed_apart_as_opening_nothing(
     page = f"/manage/users/{morgan.pk}/"
     assert (
         "Made inactive, they see none of the clients until made active again; given another "
-        "role, the link ends." in _text(admin.get(page))
+        "role, the link ends." in page_text(admin.get(page))
     )
     assert admin.post(page, {"full_name": "Morgan Lee", "role": Role.SUPERVISOR}).status_code == 302
 
@@ -208,10 +207,10 @@ def test_a_deactivated_supervisor_keeps_links_listed_apart_as_opening_nothing(
     assert (
         "Links that open nothing now Supervisor Supervisee Why Actions Morgan Lee Alex Rivera "
         "Supervisor's account inactive: made active again, they see this supervisee's "
-        "clients again." in _text(supervision)
+        "clients again." in page_text(supervision)
     )
     assert supervision_links_seeing_clients_of(alex) == []
-    assert "keeps a supervision link to 1 therapist (Alex Rivera) while inactive" in _text(
+    assert "keeps a supervision link to 1 therapist (Alex Rivera) while inactive" in page_text(
         admin.get(page)
     )
 
@@ -243,13 +242,13 @@ def test_a_leftover_link_of_a_non_supervisor_is_listed_apart_and_ends_on_promoti
     admin = login(admin_user)
     supervision = admin.get("/manage/supervision/")
     assert _supervision_rows(supervision.content.decode()) == []
-    assert "No supervision link opens any client now." in _text(supervision)
-    assert "Former Sup Alex Rivera Not a supervisor (Therapist)" in _text(supervision)
+    assert "No supervision link opens any client now." in page_text(supervision)
+    assert "Former Sup Alex Rivera Not a supervisor (Therapist)" in page_text(supervision)
 
     page = f"/manage/users/{former.pk}/"
     response = admin.post(page, _edit(former, Role.SUPERVISOR))
     assert response.status_code == 400
-    assert "Former Sup is still linked as the supervisor of 1 therapist (Alex Rivera)" in _text(
+    assert "Former Sup is still linked as the supervisor of 1 therapist (Alex Rivera)" in page_text(
         response
     )
     confirmed = response.context["form"]["confirmed_for"].value()

@@ -6,9 +6,7 @@ also leaves a signed, long-lived cookie that outlives the session."""
 
 from __future__ import annotations
 
-import re
 import time
-from html import unescape
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
@@ -17,6 +15,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.test import Client
+from tests.accounts._helpers import page_text
 from tests.checkins._helpers import tablet_started
 from tests.conftest import PASSWORD
 
@@ -34,10 +33,6 @@ def _code() -> str:
     if period - time.time() % period < 2:  # a code read at the end of its period fails
         time.sleep(period - time.time() % period + 0.05)
     return format_hotp_value(hotp_value(SECRET, int(time.time()) // period))
-
-
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 @pytest.fixture
@@ -72,7 +67,7 @@ def _assert_codes_withheld(http, user, codes: list[str]) -> None:
     page = _codes_page(http)
     assert page.status_code == 200
     html = page.content.decode()
-    assert NOT_HERE in _text(html)
+    assert NOT_HERE in page_text(html)
     for code in codes:
         assert code not in html
     assert "Download codes" not in html and DOWNLOAD not in html
@@ -128,7 +123,7 @@ def test_a_device_that_never_was_in_tablet_mode_sees_the_codes(login, therapist_
     _sign_in(own_device, therapist_a)
     assert SHARED_DEVICE_COOKIE not in own_device.cookies
     page = _codes_page(own_device).content.decode()
-    assert codes[0] in page and "Download codes" in page and NOT_HERE not in _text(page)
+    assert codes[0] in page and "Download codes" in page and NOT_HERE not in page_text(page)
     assert own_device.get(DOWNLOAD).status_code == 200
 
 
@@ -139,4 +134,4 @@ def test_an_unsigned_cookie_does_not_mark_the_device(therapist_a, codes):
     http.cookies[SHARED_DEVICE_COOKIE] = "1"
     _sign_in(http, therapist_a)
     page = _codes_page(http).content.decode()
-    assert codes[0] in page and NOT_HERE not in _text(page)
+    assert codes[0] in page and NOT_HERE not in page_text(page)

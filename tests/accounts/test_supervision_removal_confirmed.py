@@ -6,10 +6,9 @@ notified as before; the list's "Remove" is a link to the page, no longer a one-c
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
+from tests.accounts._helpers import visible_text
 from tests.conftest import make_user
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind, Role, SupervisionLink, User
@@ -43,12 +42,6 @@ def link(morgan, sam):
     return SupervisionLink.objects.create(supervisor=morgan, supervisee=sam)
 
 
-def _text(response) -> str:
-    html = response.content.decode()
-    html = re.sub(r"<(script|style).*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#x27;", "'").split())
-
-
 def test_the_list_offers_remove_as_a_link_to_a_page_not_a_one_click_form(login, admin_user, link):
     page = login(admin_user).get(reverse("manage_supervision")).content.decode()
     url = reverse("manage_supervision_delete", args=[link.pk])
@@ -58,7 +51,7 @@ def test_the_list_offers_remove_as_a_link_to_a_page_not_a_one_click_form(login, 
 
 def test_the_page_says_what_removing_does_and_removes_nothing(login, admin_user, link):
     response = login(admin_user).get(reverse("manage_supervision_delete", args=[link.pk]))
-    text = _text(response)
+    text = visible_text(response)
     assert response.status_code == 200
     assert "Remove Morgan Lee's supervision of Sam Okafor?" in text
     assert (
@@ -81,14 +74,14 @@ def test_the_page_says_what_removing_does_and_removes_nothing(login, admin_user,
 def test_the_page_names_who_still_supervises(clinic, login, admin_user, link, sam):
     other = _named(make_user(clinic, "ria@test.invalid", Role.SUPERVISOR), "Ria Stone")
     SupervisionLink.objects.create(supervisor=other, supervisee=sam)
-    text = _text(login(admin_user).get(reverse("manage_supervision_delete", args=[link.pk])))
+    text = visible_text(login(admin_user).get(reverse("manage_supervision_delete", args=[link.pk])))
     assert "Sam Okafor is still supervised by Ria Stone." in text
     assert "no other supervisor" not in text
 
 
 def test_a_therapist_not_in_training_left_unsupervised_is_said_so_too(login, admin_user, link, sam):
     _named(sam, "Sam Okafor", is_trainee=False)
-    text = _text(login(admin_user).get(reverse("manage_supervision_delete", args=[link.pk])))
+    text = visible_text(login(admin_user).get(reverse("manage_supervision_delete", args=[link.pk])))
     assert "Sam Okafor has no other supervisor: without this link" in text
     assert "trainee" not in text
 
@@ -108,7 +101,7 @@ def test_the_post_removes_it_audits_tells_and_says_the_trainee_is_unsupervised(
     assert (
         "Morgan Lee no longer supervises Sam Okafor; Sam Okafor has been told. Sam Okafor is "
         "a trainee therapist and now has no supervisor."
-    ) in _text(response)
+    ) in visible_text(response)
 
 
 def test_a_link_of_another_clinic_is_not_found(login, link):

@@ -10,6 +10,7 @@ import html
 import re
 
 import pytest
+from tests.accounts._helpers import page_text
 from tests.conftest import CANARY, make_user
 
 from rapport.accounts.models import Role, SupervisionLink, User
@@ -30,11 +31,6 @@ def _inactive(user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.refresh_from_db()
     return user
-
-
-def _text(response) -> str:
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-    return html.unescape(page)
 
 
 def _move_page(therapist: User) -> str:
@@ -60,9 +56,9 @@ def test_the_move_page_names_a_suspended_supervisor_apart(
     assert (
         "therapist.a@test.invalid has no supervisor who sees the clients now. Suspended, "
         "account inactive: Supervisor, who sees none of the clients now and will again once "
-        "made active." in _text(page)
+        "made active." in page_text(page)
     )
-    assert "is supervised by Supervisor" not in _text(page)
+    assert "is supervised by Supervisor" not in page_text(page)
     assert CANARY not in page.content.decode()
 
 
@@ -89,9 +85,9 @@ def test_a_move_away_from_a_suspended_supervisor_says_they_will_not_see_the_clie
         "This client is supervised now by Supervisor; once with Therapist.B, by Supervisor. "
         "Suspended supervisors (inactive accounts: they see nothing now, and will once made "
         "active again): Away now; nobody once with Therapist.B. Made active again, Away will "
-        "not see them." in _text(response)
+        "not see them." in page_text(response)
     )
-    assert "Away will no longer see them" not in _text(response)
+    assert "Away will no longer see them" not in page_text(response)
 
     confirmed = response.context["form"]["confirmed_for"].value()
     response = http.post(
@@ -106,7 +102,7 @@ def test_a_move_away_from_a_suspended_supervisor_says_they_will_not_see_the_clie
     assert Client.objects.get(pk=client_a.pk).therapist == therapist_b
     assert (
         "The client is now supervised by Supervisor (before: Supervisor). Suspended, will not "
-        "see them once made active again: Away; let them know." in _text(response)
+        "see them once made active again: Away; let them know." in page_text(response)
     )
     assert away.pk not in {u.pk for u in supervisors_of(therapist_b).suspended}
 
@@ -121,9 +117,9 @@ def test_a_move_to_a_colleague_with_a_suspended_supervisor_does_not_count_them_a
     assert (
         "once with Therapist.B, by Supervisor. Suspended supervisors (inactive accounts: they "
         "see nothing now, and will once made active again): nobody now; Away once with "
-        "Therapist.B." in _text(response)
+        "Therapist.B." in page_text(response)
     )
-    assert "by Supervisor, Away" not in _text(response)
+    assert "by Supervisor, Away" not in page_text(response)
 
 
 def _caseload_line(http, line_id: str) -> str | None:

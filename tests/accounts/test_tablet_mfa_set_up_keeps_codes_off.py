@@ -16,6 +16,7 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from tests.accounts._helpers import page_text
 from tests.checkins._helpers import SIGN_IN_AGAIN, TABLET_RETURN, tablet_answered
 from tests.conftest import CANARY, PASSWORD
 
@@ -62,10 +63,6 @@ def _continue_link(page: str) -> str | None:
     return unescape(match.group(1)) if match else None
 
 
-def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
-
-
 @pytest.fixture
 def on_the_tablet(login, therapist_a, client_a, clinic):
     """Tablet mode for client A; the clinic turns on its MFA rule while the client answers;
@@ -94,7 +91,7 @@ def test_the_set_up_on_the_tablet_shows_no_code_and_still_leads_back_to_the_clie
     assert "Unused codes" not in page
     assert "Download codes" not in page and DOWNLOAD not in page
     assert "Generate new codes" not in page and GENERATE not in page
-    assert NOT_HERE in _text(page)
+    assert NOT_HERE in page_text(page)
     assert "Continue to the page you were going to." in page
     assert "Once you have saved your recovery codes" not in page
     assert _continue_link(page) == TABLET_RETURN
@@ -117,7 +114,7 @@ def test_on_the_tablet_the_codes_are_not_downloaded_nor_made_anew(on_the_tablet,
     # Back with the client and later in the same session: still the shared tablet.
     http.get(TABLET_RETURN)
     later = http.get(RECOVERY_CODES).content.decode()
-    assert NOT_HERE in _text(later) and codes[0] not in later
+    assert NOT_HERE in page_text(later) and codes[0] not in later
     assert http.get(DOWNLOAD)["Location"] == RECOVERY_CODES
 
 
@@ -132,6 +129,6 @@ def test_on_the_therapists_own_device_the_codes_are_shown_and_downloaded(
     page = _set_up(client)
     codes = _codes(therapist_a)
     assert codes[0] in page and "Unused codes" in page and "Download codes" in page
-    assert NOT_HERE not in _text(page)
+    assert NOT_HERE not in page_text(page)
     download = client.get(DOWNLOAD)
     assert download.status_code == 200 and codes[0] in download.content.decode()
