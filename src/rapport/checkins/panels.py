@@ -156,10 +156,25 @@ def _risk_items(response, instrument: Instrument) -> list[dict]:
     return items
 
 
-def risk_answer(response) -> dict | None:
+def _worded(clinic, instrument_id: str) -> Instrument | None:
+    """The instrument whose wording the risk notices quote: the clinic's
+    (:func:`clinic_instrument`, read once a page), so a clinic that loaded its own wording
+    (a translation, licensed wording) sees in the notice the question and answer its client
+    was shown, as the score table beside it does. A wording file changes words only: which
+    items are risk items, and from which answer, stay the definition's."""
     try:
-        instrument = get_instrument(response.instrument_id)
+        return clinic_instrument(clinic, instrument_id)
     except InstrumentNotFound:
+        return None
+
+
+def risk_answer(response, clinic=None) -> dict | None:
+    """One open risk answer in words, quoting the clinic's wording of the instrument
+    (``clinic``, else the client's: the follow-up page passes none)."""
+    instrument = _worded(
+        clinic if clinic is not None else response.client.clinic, response.instrument_id
+    )
+    if instrument is None:
         return None
     return {
         "response": response,
@@ -168,10 +183,10 @@ def risk_answer(response) -> dict | None:
     }
 
 
-def follow_up(response) -> dict | None:
+def follow_up(response, clinic=None) -> dict | None:
     """A followed-up risk answer with who recorded the follow-up (name and role: a
     therapist must see when their supervisor closed it), when, and their note."""
-    answer = risk_answer(response)
+    answer = risk_answer(response, clinic)
     if answer is None:
         return None
     return answer | {
@@ -194,13 +209,13 @@ _REFUSED_BECAUSE = {
 }
 
 
-def refused_risk_answer(notice) -> dict:
+def refused_risk_answer(notice, clinic=None) -> dict:
     """A risk answer sent on a link that could no longer be used, in words: when, which
-    question (never the answer: none was kept), and why the link refused it."""
-    try:
-        instrument: Instrument | None = get_instrument(notice.instrument_id)
-    except InstrumentNotFound:
-        instrument = None
+    question (never the answer: none was kept), and why the link refused it. The question
+    in the clinic's wording (``clinic``, else the client's), as :func:`risk_answer`."""
+    instrument = _worded(
+        clinic if clinic is not None else notice.client.clinic, notice.instrument_id
+    )
     items: list[dict[str, object]] = []
     for item_id in notice.items:
         if instrument is None or item_id not in instrument.item_ids:
@@ -221,8 +236,8 @@ def refused_risk_answer(notice) -> dict:
     }
 
 
-def refused_follow_up(notice) -> dict:
-    return refused_risk_answer(notice) | {
+def refused_follow_up(notice, clinic=None) -> dict:
+    return refused_risk_answer(notice, clinic) | {
         "by": name_with_role(notice.reviewed_by) if notice.reviewed_by else "",
         "on": notice.reviewed_at,
         "note": notice.review_note,
@@ -243,13 +258,14 @@ def risk_panel(request, client) -> dict | None:
         client_id=client.pk,
         request=request,
     )
-    notices = [n for n in map(risk_answer, open_answers) if n is not None]
-    history = [f for f in map(follow_up, followed_up) if f is not None]
+    clinic = client.clinic
+    notices = [n for n in (risk_answer(r, clinic) for r in open_answers) if n is not None]
+    history = [f for f in (follow_up(r, clinic) for r in followed_up) if f is not None]
     # Risk answers sent on a link that could no longer be used: nothing of them was stored,
     # so this notice is the only way they reach anyone (read under the same audit row).
     refused_open, refused_done = selectors.refused_risk_answers_for_user(request.user, client)
-    refused = [refused_risk_answer(n) for n in refused_open]
-    refused_history = [refused_follow_up(n) for n in refused_done]
+    refused = [refused_risk_answer(n, clinic) for n in refused_open]
+    refused_history = [refused_follow_up(n, clinic) for n in refused_done]
     if not notices and not history and not refused and not refused_history:
         return None
     return {
@@ -593,6 +609,12 @@ def _pushed(instrument: Instrument, responses, superseded: frozenset[int]) -> li
     return rows
 
 
+def _wording_of(instrument: Instrument | None, item_id: str) -> str:
+    if instrument is None or item_id not in instrument.item_ids:
+        return ""
+    return instrument.item(item_id).wording
+
+
 def _labelled(checkins):
     for checkin in checkins:
         checkin.instrument_label = selectors.instrument_label(checkin.instrument_id)
@@ -655,10 +677,9 @@ def checkins_panel(request, client) -> dict:
             )
         )
     checkin_responses = grouped.get(SESSION_CHECKIN, [])
-    try:
-        session_checkin = get_instrument(SESSION_CHECKIN)
-    except InstrumentNotFound:
-        session_checkin = None
+    # The clinic's check-in, as the score table above reads it: the "felt pushed" answers
+    # are labelled in the words the client chose from (a translation, say).
+    session_checkin = _worded(client.clinic, SESSION_CHECKIN)
     replaced = _counting(SESSION_CHECKIN, session_checkin, checkin_responses, provided).replaced
     episode = next((e for e in episodes if e.phase != "closed"), None)
     schedule = selectors.episode_schedule(episode) if episode else None
@@ -673,6 +694,8 @@ def checkins_panel(request, client) -> dict:
         "template": "checkins/panels/checkins.html",
         "series": series,
         "comments": _comments(checkin_responses, replaced),
+        # The comments' heading quotes the question as the clinic asks it (its wording file).
+        "comment_question": _wording_of(session_checkin, COMMENT_ITEM),
         "pushed": list(pushed.rows),
         "pushed_shown": pushed,
         "appointments": _open_episodes_appointments(client, episode),
