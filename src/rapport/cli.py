@@ -517,7 +517,7 @@ def cmd_set_password(args: argparse.Namespace) -> None:
     _check_database()
     from django.core.exceptions import ValidationError
 
-    from rapport.accounts.services import user_set_password
+    from rapport.accounts.services import sign_in_pause_clear, user_set_password
 
     user = _staff_account(args.email)
     password = _new_password("New password: ")
@@ -526,6 +526,9 @@ def cmd_set_password(args: argparse.Namespace) -> None:
         user_set_password(actor="cli", user=user, password=password, temporary=not args.own)
     except ValidationError as error:
         raise CommandError(" ".join(error.messages)) from None
+    # As an admin's temporary password on the web: a colleague paused after too many wrong
+    # passwords can sign in with the new one at once.
+    sign_in_pause_clear(user=user)
     then = "" if args.own else " they must choose their own at their next sign-in;"
     # From the command line there is no session of the operator's own: every one of the
     # user's ends (the password no longer matches it), and their API tokens are revoked.

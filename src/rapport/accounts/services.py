@@ -548,7 +548,7 @@ def mfa_reset(*, actor, user, request=None) -> int:
     return removed
 
 
-def sign_in_pause_clear(*, user: User, request) -> None:
+def sign_in_pause_clear(*, user: User, request=None) -> None:
     """Lift the pause on ``user``'s sign-in after too many wrong passwords, as far as it
     can be named from here: an admin has just set them a new password, which is what a
     reset by email does too, so the same counts go (the adapter's hook that allauth calls
@@ -556,11 +556,36 @@ def sign_in_pause_clear(*, user: User, request) -> None:
     account's counts at the address of ``request`` (the admin's; in a clinic often the
     colleague's too; allauth clears that address's own count with them). The counts at any
     other address are stored under a hash of the account *and* that address, which nothing
-    here knows: they end by themselves. ``rapport set-password`` has no request, so no
-    address, and does not call this."""
-    from allauth.account.adapter import get_adapter
+    here knows: they end by themselves.
 
-    get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
+    No ``request`` (``rapport set-password``): one to RAPPORT_BASE_URL from no address
+    (:func:`_request_from_the_command_line`), so the account's ceiling goes, and its counts
+    at no address (a server that receives none: docs/operations.md)."""
+    from contextlib import suppress
+
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import DisallowedHost
+
+    if request is None:
+        request = _request_from_the_command_line()
+    # DisallowedHost: RAPPORT_BASE_URL's host is not in RAPPORT_ALLOWED_HOSTS (every command
+    # warns of it); nobody signs in there, so no count is kept under it.
+    with suppress(DisallowedHost):
+        get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
+
+
+def _request_from_the_command_line():
+    """A request to RAPPORT_BASE_URL's host from no address, for the login throttle's counts
+    (allauth names an account after the host it was signed in at: the public address, where
+    staff sign in)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.http import HttpRequest
+
+    request = HttpRequest()
+    request.META["HTTP_HOST"] = urlsplit(settings.BASE_URL).netloc
+    return request
 
 
 def _end_sessions(user) -> None:

@@ -1,0 +1,74 @@
+"""``rapport set-password`` lifts the account's pause on signing in after too many wrong
+passwords, as an admin's "Set a temporary password" on the web does (the same service,
+``accounts.services.sign_in_pause_clear``): the colleague who asked can sign in with the
+new password at once, from wherever they are."""
+
+from __future__ import annotations
+
+import pytest
+from tests.conftest import PASSWORD
+
+from rapport.cli import main
+
+NEW_PASSWORD = "a-new-long-enough-passphrase"
+THROTTLED = "Too many wrong passwords, so signing in is paused."
+
+
+def _sign_in(client, email, password, address, host):
+    client.logout()
+    return client.post(
+        "/accounts/login/",
+        {"login": email, "password": password},
+        REMOTE_ADDR=address,
+        HTTP_HOST=host,
+    )
+
+
+def _signed_in(client, response) -> bool:
+    return response.status_code == 302 and "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("base_url", "host"),
+    [("https://rapport.example.org", "rapport.example.org"), ("http://127.0.0.1:8101", None)],
+)
+def test_set_password_lifts_the_accounts_pause_on_signing_in(
+    client, therapist_a, settings, monkeypatch, capsys, base_url, host
+):
+    host = host or base_url.removeprefix("http://")
+    settings.BASE_URL = base_url
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "rapport.example.org"]
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed_account": "3/1h/key",
+    }
+    # Wrong passwords from three places: the account is paused everywhere, even for the
+    # right password from a fourth.
+    for n in range(3):
+        _sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}", host)
+    paused = _sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9", host)
+    assert THROTTLED in paused.content.decode()
+
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", NEW_PASSWORD)
+    assert main(["set-password", "--email", therapist_a.email]) == 0
+    assert f"Set a new password for {therapist_a.email}" in capsys.readouterr().out
+
+    response = _sign_in(client, therapist_a.email, NEW_PASSWORD, "10.9.9.9", host)
+    assert THROTTLED not in response.content.decode()
+    assert _signed_in(client, response)
+    # The password was set for them: they choose their own first.
+    assert client.get("/caseload/")["Location"] == "/accounts/password/change/"
+
+
+@pytest.mark.django_db
+def test_set_password_works_when_the_base_urls_host_is_not_served(
+    client, therapist_a, settings, monkeypatch
+):
+    """RAPPORT_BASE_URL's host outside RAPPORT_ALLOWED_HOSTS (every command warns of it):
+    the password is still set, and nothing is paused under a host nobody signs in at."""
+    settings.BASE_URL = "https://not-served.example.org"
+    monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", NEW_PASSWORD)
+    assert main(["set-password", "--email", therapist_a.email]) == 0
+    therapist_a.refresh_from_db()
+    assert therapist_a.check_password(NEW_PASSWORD)
