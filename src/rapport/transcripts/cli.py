@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,11 +47,20 @@ def cmd_code(args: argparse.Namespace) -> None:
     import csv
 
     from rapport.transcripts.analysis import code_csv
-    from rapport.transcripts.parsing import TranscriptError
+    from rapport.transcripts.parsing import CsvColumnsError, TranscriptError
 
     source = Path(args.input)
+    if source.is_dir():
+        raise CommandError(f"{args.input}: is a folder; `rapport code` reads one CSV file")
     if not source.is_file():
         raise CommandError(f"{args.input}: no such file")
+    if args.output != "-" and _same_file(source, Path(args.output)):
+        # Coding in place would overwrite a 'code', 'subcode' or 'confidence' column the
+        # input already has (expert codes, say) with no copy left to compare against.
+        raise CommandError(
+            f"{args.output} is the input file; write the coded CSV to another file "
+            "(the input is left as it is)"
+        )
     if _is_caption_file(source):
         # Read as a CSV, a caption file failed with "Line 5 of the CSV file has 2 cells but
         # the header names 1 columns", which says nothing of what to do instead.
@@ -58,7 +71,22 @@ def cmd_code(args: argparse.Namespace) -> None:
         )
     coder = _load_coder(args.model)
     try:
-        count = code_csv(source, sys.stdout if args.output == "-" else Path(args.output), coder)
+        if args.output == "-":
+            count = code_csv(source, sys.stdout, coder)
+        else:
+            with _replaced_whole(Path(args.output), bom=_has_bom(source)) as out:
+                count = code_csv(source, out, coder)
+    except CsvColumnsError as error:
+        if _is_text_transcript(source):
+            # Read as a CSV, "Therapist: How are you, Sam?" failed with "Line 2 of the CSV
+            # file has 2 cells but the header names 1 columns".
+            raise CommandError(
+                f"{args.input}: this is a plain-text transcript ('Speaker: text' lines), "
+                "not a CSV of utterances; `rapport code` reads a CSV with 'role' or "
+                f"'speaker' and 'text' columns. To code a transcript, use `rapport analyze "
+                f"{args.input} --json`."
+            ) from None
+        raise CommandError(f"{args.input}: {error}") from None
     except TranscriptError as error:
         raise CommandError(f"{args.input}: {error}") from None
     except UnicodeDecodeError:
@@ -73,7 +101,73 @@ def cmd_code(args: argparse.Namespace) -> None:
         target = args.input if doing == "read" else args.output
         raise CommandError(f"cannot {doing} {target}: {error.strerror or error}") from None
     if args.output != "-":
-        print(f"Coded {count} utterances into {args.output}.", file=sys.stderr)
+        print(f"Coded {_count(count, 'utterance')} into {args.output}.", file=sys.stderr)
+
+
+def _same_file(source: Path, output: Path) -> bool:
+    try:
+        return output.exists() and source.samefile(output)
+    except OSError:
+        return False  # the write or the read says why
+
+
+def _has_bom(path: Path) -> bool:
+    """Whether the input starts with a byte-order mark, as Excel's "CSV UTF-8" and
+    "Unicode text" files do: the output then starts with one too, or Excel would open the
+    coded file as ANSI and garble every accented letter of it."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(3)
+    except OSError:
+        return False  # code_csv says why it cannot be read
+    return head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+
+
+@contextmanager
+def _replaced_whole(target: Path, *, bom: bool) -> Iterator[IO[str]]:
+    """A stream whose text replaces ``target`` only once the block has finished: written
+    to a private (0600) file beside it and renamed over it, so an error, a full disk or
+    Ctrl-C half-way leaves no half-written OUT file and an existing one as it was. A
+    target that is not a plain file (``/dev/null``, a pipe) is written to directly."""
+    real = Path(os.path.realpath(target))
+    if real.exists() and not real.is_file():
+        with open(real, "w", encoding="utf-8", newline="") as direct:  # noqa: PTH123
+            yield direct
+        return
+    fd, part = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".part")
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:  # noqa: PTH123
+            if bom:
+                out.write("\ufeff")
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, real)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+
+
+def _is_text_transcript(path: Path) -> bool:
+    """Whether a file ``rapport code`` could not read as a CSV is a plain-text transcript
+    ("Speaker: text" lines): its first line names no text column, and the parser reads it
+    as one."""
+    from rapport.transcripts.parsing import (
+        CSV_DELIMITERS,
+        TEXT_COLUMNS,
+        TranscriptError,
+        find_csv_column,
+        parse_transcript,
+    )
+
+    try:
+        data = path.read_bytes()
+        first = data.decode("utf-8-sig").split("\n", 1)[0]
+        if any(find_csv_column(first.split(d), TEXT_COLUMNS) is not None for d in CSV_DELIMITERS):
+            return False
+        return parse_transcript(data, path.name).format == "txt"
+    except (OSError, UnicodeDecodeError, TranscriptError):
+        return False
 
 
 def _is_caption_file(path: Path) -> bool:
@@ -146,17 +240,23 @@ def _is_transcript_file(path: Path) -> bool:
     # or network share, which are binary and would each be reported as unreadable.
     if path.name.startswith("."):
         return False
-    return path.is_file() and path.suffix.lower() in SUFFIXES
+    # A broken link (a session moved or deleted after it was linked in) is kept, so that
+    # it is named as unreadable rather than dropping out of the run without a word.
+    broken_link = path.is_symlink() and not path.exists()
+    return (path.is_file() or broken_link) and path.suffix.lower() in SUFFIXES
 
 
 def _analyze_file(path: Path, therapist: str | None, coder) -> tuple[dict[str, Any], Any]:
     from rapport.transcripts.analysis import analysis_to_json, analyze
     from rapport.transcripts.parsing import guess_roles, parse_transcript
 
+    if path.is_symlink() and not path.exists():
+        raise CommandError(f"a link to {os.readlink(path)}, which does not exist")
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise CommandError(f"{path.name}: cannot read the file ({error.strerror})") from None
+        # Not prefixed with the name: the caller names the file ("rapport: a.vtt: ...").
+        raise CommandError(f"cannot read the file ({error.strerror})") from None
     transcript = parse_transcript(data, path.name)
     roles = guess_roles(transcript, therapist)
     analysis = analyze(transcript, roles, coder)

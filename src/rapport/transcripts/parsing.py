@@ -2087,6 +2087,9 @@ def normalise_role(value: str | None) -> str:
     Raises :class:`UnknownRoleError` for anything else.
     """
     role = _ROLE_ALIASES.get((value or "").strip().lower())
+    if role is None and not (value or "").strip():
+        # "Unknown role ''" read as a bug; the cell is simply empty.
+        raise UnknownRoleError("The role is empty: each role must be 'therapist' or 'client'.")
     if role is None:
         raise UnknownRoleError(
             f"Unknown role {value!r}: each role must be 'therapist' or 'client'."
