@@ -54,13 +54,16 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
     def error_messages(self) -> dict:  # type: ignore[override]
         """allauth's messages, with those staff meet in the app's words: a sign-in refused
         by the throttle says how long to wait and whom to ask (allauth's said "Too many
-        failed login attempts. Try again later."), and a wrong current password on the
+        failed login attempts. Try again later."), a wrong current password on the
         password change page says so (allauth's said "Please type your current
-        password.", to someone who had typed one)."""
+        password.", to someone who had typed one), and a wrong email or password on the
+        sign-in page says it plainly (allauth's said "The email address and/or password
+        you specified are not correct."); it still does not say which of the two."""
         return {
             **DefaultAccountAdapter.error_messages,
             "too_many_login_attempts": sign_in_paused_message(),
             "enter_current_password": _("That is not your current password."),
+            "email_password_mismatch": _("The email address or password is not correct."),
         }
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
