@@ -384,6 +384,16 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
+    # "__Host-": browsers accept these cookies only if set over HTTPS, Secure, with Path=/
+    # and no Domain, so neither a sibling subdomain nor a plain-HTTP answer on the network
+    # can set or overwrite the session or CSRF cookie (session fixation, a chosen CSRF
+    # token). Django's defaults for SESSION_/CSRF_COOKIE_PATH ("/") and _DOMAIN (None)
+    # are what the prefix needs: keep them. Over plain HTTP (demo, debug) browsers would
+    # refuse such cookies, so the usual names stay. Changing the names signs everyone out
+    # once (docs/configuration.md).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("RAPPORT_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
