@@ -280,3 +280,16 @@ def test_analyze_with_a_therapist_not_in_the_file_is_one_line(tmp_path, capsys):
     err = one_line_error(capsys)
     assert "There is no speaker called 'Kim' in this transcript" in err
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("output", ["", "coded/"])
+def test_code_refuses_an_output_that_names_no_file(tmp_path, capsys, monkeypatch, output):
+    monkeypatch.chdir(tmp_path)
+    Path("in.csv").write_text("role,text\ntherapist,Hi?\nclient,Hello.\n", encoding="utf-8")
+    assert main(["code", "in.csv", "-o", output]) == 2
+    err = one_line_error(capsys)
+    assert err in (
+        "rapport: -o is empty: name the file to write, or '-' for the screen\n",
+        "rapport: cannot write coded/: a folder, not a file\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no file "coded"

@@ -13,6 +13,7 @@ Bad input prints one clear line on stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -49,6 +50,8 @@ def cmd_code(args: argparse.Namespace) -> None:
     from rapport.transcripts.analysis import code_csv
     from rapport.transcripts.parsing import CsvColumnsError, TranscriptError
 
+    if not args.output:
+        raise CommandError("-o is empty: name the file to write, or '-' for the screen")
     source = Path(args.input)
     if source.is_dir():
         raise CommandError(f"{args.input}: is a folder; `rapport code` reads one CSV file")
@@ -74,7 +77,7 @@ def cmd_code(args: argparse.Namespace) -> None:
         if args.output == "-":
             count = code_csv(source, sys.stdout, coder)
         else:
-            with _replaced_whole(Path(args.output), bom=_has_bom(source)) as out:
+            with _replaced_whole(args.output, bom=_has_bom(source)) as out:
                 count = code_csv(source, out, coder)
     except CsvColumnsError as error:
         if _is_text_transcript(source):
@@ -124,11 +127,14 @@ def _has_bom(path: Path) -> bool:
 
 
 @contextmanager
-def _replaced_whole(target: Path, *, bom: bool) -> Iterator[IO[str]]:
+def _replaced_whole(target: str, *, bom: bool) -> Iterator[IO[str]]:
     """A stream whose text replaces ``target`` only once the block has finished: written
     to a private (0600) file beside it and renamed over it, so an error, a full disk or
     Ctrl-C half-way leaves no half-written OUT file and an existing one as it was. A
     target that is not a plain file (``/dev/null``, a pipe) is written to directly."""
+    if target.endswith(("/", os.sep)):
+        # "out/" names a folder: Path() and realpath() drop the slash and wrote a file "out".
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file", target)
     real = Path(os.path.realpath(target))
     if real.exists() and not real.is_file():
         with open(real, "w", encoding="utf-8", newline="") as direct:  # noqa: PTH123
