@@ -135,6 +135,17 @@ class FlagSettings:
     summary_words: int = 30
     # A change/sustain balance needs a few client statements before it means anything.
     min_change_sustain: int = 3
+    # The clinician's role includes medication information (a nurse, pharmacist, GP or
+    # psychiatrist): then the medical-advice flag is not raised, since telling a patient
+    # how to take their paracetamol or antibiotics is their job, not outside their role.
+    # A therapist label that names such a role ("Nurse:", "Pharmacist:") sets it too
+    # (:func:`_medical_role`); callers that know the clinician's profession pass it.
+    medical_role: bool = False
+    # An announced role-play (rehearsing the client's feared conversation, CBT for social
+    # anxiety, assertiveness practice) lasts at most this many turns without a marker of
+    # its end: "Any plans for the weekend?" in it is the rehearsal, not the therapist's
+    # small talk (:func:`_role_play`).
+    role_play_turns: int = 16
 
 
 # ---------------------------------------------------------------------------------------
@@ -425,11 +436,12 @@ _TAG_QUESTION = re.compile(
 )
 
 
-# "Why don't you pray about it?" and "Have you tried praying?" are suggestions in the
-# form of a question (MITI 4.2.1 codes them by what they do: Persuade).
+# "Why don't you pray about it?", "Have you tried praying?" and "Have you thought about
+# going back to church?" are suggestions in the form of a question (MITI 4.2.1 codes them
+# by what they do: Persuade).
 _SUGGESTION_QUESTION = re.compile(
     r"^\W*(?:(?:so|and|well|maybe|okay|ok|then),?\s+)?(?:why (?:don't|do not|not)|"
-    r"have you (?:ever )?tried|how about|what about)\b",
+    r"have you (?:ever )?(?:tried|thought about|thought of|considered)|how about|what about)\b",
     re.IGNORECASE,
 )
 
@@ -573,6 +585,82 @@ _LEXICON_FLAGS = (
 )
 
 
+# A therapist label naming a role whose work includes medication: nurses (RN, RMN, CPN,
+# nurse practitioner), midwives, pharmacists, GPs, physicians, psychiatrists, prescribers.
+# Not "Dr" or "Doctor": a psychologist is a doctor too, and gives no medication advice.
+_MEDICAL_ROLE_LABEL = re.compile(
+    r"\b(?:nurse|rn|rmn|cpn|np|midwife|pharmacist|gp|physician|psychiatrist|"
+    r"(?:nurse )?prescriber|health visitor)\b",
+    re.IGNORECASE,
+)
+
+
+def _medical_role(turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings) -> bool:
+    """Whether the clinician's role includes medication information: said by the caller
+    (``FlagSettings.medical_role``) or by the therapist's speaker label ("Nurse")."""
+    if settings.medical_role:
+        return True
+    therapists = {t.speaker for t in turns if _role(t, roles) == THERAPIST}
+    return any(_MEDICAL_ROLE_LABEL.search(name) for name in therapists)
+
+
+# A therapist turn that sets up a role-play ("I'll play a colleague at the drinks",
+# "Let's role-play it", "Pretend I'm your boss"), one that ends it ("Let's pause the
+# role-play there", "Okay, pause.", "Out of role now") and, once a role-play has been
+# played, one that starts it again ("Let's do it once more").
+_ROLE_PLAY_START = re.compile(
+    r"\brole[- ]?play|\bi(?:['’]ll| will) (?:play|be) (?:a|an|your|the|him|her|them)\b|"
+    r"\bpretend (?:that )?i(?:['’]m| am)\b|\b(?:let['’]s|we(?:['’]ll| will| could| can)) "
+    r"(?:rehearse|act (?:it|this|that) out)\b",
+    re.IGNORECASE,
+)
+_ROLE_PLAY_END = re.compile(
+    r"\b(?:pause|stop|end|finish|leave|step out of|come out of)\b(?: (?:the|that|our) "
+    r"role[- ]?play| (?:it )?(?:there|here)\b)|^\W*(?:(?:okay|ok|right|and|so),?\s+)?"
+    r"(?:let['’]s )?(?:pause|stop|cut)\b|\bout of (?:role|character)\b",
+    re.IGNORECASE,
+)
+_ROLE_PLAY_AGAIN = re.compile(
+    r"\b(?:do|try|run|play|practise|practice) (?:it|that|this|the (?:scene|conversation)) "
+    r"(?:again|once more|one more time)\b",
+    re.IGNORECASE,
+)
+
+
+def _role_play(
+    turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings
+) -> frozenset[int]:
+    """The turns of a role-play the therapist announced: from the turn after the one
+    setting it up to the turn before the therapist ends it, ``role_play_turns`` at most.
+
+    Rehearsing the conversation the client fears (CBT for social anxiety, assertiveness
+    training: Clark & Wells 1995; Hofmann & Otto 2008) has the therapist speak a
+    colleague's small talk ("Any plans for the weekend? Did you watch the match?") and
+    ask the closed questions that colleague would ask: the rehearsal, not the therapist's
+    small talk or an interview. The announcement and the debrief after it stay in the
+    therapist's own voice and are read as usual.
+    """
+    inside: set[int] = set()
+    played = False
+    end = -1
+    for turn in turns:
+        in_play = turn.index <= end
+        if _role(turn, roles) == THERAPIST:
+            if in_play and _ROLE_PLAY_END.search(turn.text):
+                end = -1
+                continue
+            if not in_play and (
+                _ROLE_PLAY_START.search(turn.text)
+                or (played and _ROLE_PLAY_AGAIN.search(turn.text))
+            ):
+                end = turn.index + settings.role_play_turns
+                played = True
+                continue
+        if in_play:
+            inside.add(turn.index)
+    return frozenset(inside)
+
+
 def _lexicon_flags(
     turns: Sequence[Turn],
     roles: Mapping[str, str],
@@ -580,6 +668,8 @@ def _lexicon_flags(
     settings: FlagSettings,
 ) -> Iterator[Flag]:
     session_start = _session_start(turns)
+    medical_role = _medical_role(turns, roles, settings)
+    role_play = _role_play(turns, roles, settings)
     for turn in turns:
         if _role(turn, roles) != THERAPIST:
             continue
@@ -588,7 +678,13 @@ def _lexicon_flags(
         code = _code(codes, turn.index)
         is_reflection = code is not None and code.code == "reflection"
         for kind, name in _LEXICON_FLAGS:
-            if kind == "off_topic_small_talk" and courtesy:
+            if kind == "off_topic_small_talk" and (courtesy or turn.index in role_play):
+                continue
+            # In a role-play the therapist speaks as someone else ("I went to Italy last
+            # summer" as the colleague at the coffee machine): not their own life.
+            if kind == "self_disclosure" and turn.index in role_play:
+                continue
+            if kind == "medical_advice" and medical_role:
                 continue
             lexicon = load_lexicon(name)
             hit = _lexicon_hit(
@@ -651,7 +747,11 @@ def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) 
     lists = load_lexicon("advice").lists
     if code.code == "question":
         return _tells_before_asking(turn.text, lists.get("unmistakable_advice"))
-    if code.code == "reflection":
+    # A turn that announces a summary ("Let's summarise. ... this week you'll practise
+    # sitting in the car three times.") recaps what the client said and agreed: MI3 ch. 5
+    # and MITI 4.2.1 treat a summary as a reflection, so it is read as one here, whatever
+    # the coder made of the plan it recaps (often advice in a CBT session's closing).
+    if code.code == "reflection" or _opens_with_summary(turn.text):
         strong = lists.get("unmistakable_advice")
         return strong is not None and strong.search(turn.text) is not None
     if code.subcode == "advice" and coder_advice:
@@ -828,7 +928,14 @@ def _starts_with_reflection(text: str) -> bool:
     sentences = _sentences(text)
     if openers is None or not sentences or sentences[0].rstrip().endswith("?"):
         return False
-    return openers.search(sentences[0].strip()) is not None
+    return openers.search(sentences[0].strip()) is not None or _opens_with_summary(text)
+
+
+def _opens_with_summary(text: str) -> bool:
+    """A turn that opens by announcing a summary ("Let's summarise.", "To sum up, ...",
+    ``summary_openers`` in ``advice.json``): a collecting reflection (MI3 ch. 5)."""
+    openers = load_lexicon("advice").lists.get("summary_openers")
+    return openers is not None and openers.search(text.lstrip()) is not None
 
 
 # A reply of this many words or more is a new statement even when it opens with "yes".
@@ -840,6 +947,18 @@ def _agrees(text: str) -> bool:
     agreement = load_lexicon("advice").lists.get("client_agreement")
     short = _words(text) <= _AGREEMENT_MAX_WORDS
     return short and agreement is not None and agreement.search(text.strip()) is not None
+
+
+def _assents(text: str) -> bool:
+    """A short reply agreeing to what was just proposed and committing to it, with
+    nothing else in it ("Okay. I think I can do that.", ``client_assent`` in
+    ``advice.json``)."""
+    assent = load_lexicon("advice").lists.get("client_assent")
+    return (
+        _words(text) <= _AGREEMENT_MAX_WORDS
+        and assent is not None
+        and (assent.search(text.strip()) is not None)
+    )
 
 
 def _asks_permission(text: str) -> bool:
@@ -873,7 +992,10 @@ def _intervention_flags(
     for turn in turns:
         code = _code(codes, turn.index)
         if _role(turn, roles) == CLIENT:
-            if _words(turn.text) >= settings.quiet_words and not (invited and _agrees(turn.text)):
+            # "Okay. I think I can do that." to the plan just proposed raises nothing to
+            # reflect, whatever the therapist's turn before it (_assents).
+            agreed = (invited and _agrees(turn.text)) or _assents(turn.text)
+            if _words(turn.text) >= settings.quiet_words and not agreed:
                 reflected = _client_asked(turn.text)
             continue
         if _asks_permission(turn.text):
@@ -971,7 +1093,8 @@ def _closed_question_flags(
     best practice there. The closed questions before it still make a run of their own.
     """
     run: list[Turn] = []
-    assessment = _risk_assessment(turns, roles, codes)
+    # The closed questions of a role-play are the part the therapist plays.
+    assessment = _risk_assessment(turns, roles, codes) | _role_play(turns, roles, settings)
 
     def close_run() -> Iterator[Flag]:
         if len(run) >= settings.closed_question_run:
