@@ -167,8 +167,12 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
 
     def _account_key(self, request: HttpRequest, **credentials: Any) -> str:
         """The account as allauth names it (site and lowercased sign-in email), whether or
-        not it exists: the throttle must not tell."""
-        return super()._get_login_attempts_cache_key(request, **credentials)
+        not it exists: the throttle must not tell. The site is RAPPORT_BASE_URL's host, not
+        the request's: allauth takes the ``Host`` header, so under a wildcard or a second
+        allowed name (or another port, which the host check ignores) a paused account
+        could be tried afresh by naming another host."""
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"{mail_site().domain}:{login}"
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """The throttle's check before a password is checked; a refusal is audited (once

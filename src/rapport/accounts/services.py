@@ -558,34 +558,16 @@ def sign_in_pause_clear(*, user: User, request=None) -> None:
     other address are stored under a hash of the account *and* that address, which nothing
     here knows: they end by themselves.
 
-    No ``request`` (``rapport set-password``): one to RAPPORT_BASE_URL from no address
-    (:func:`_request_from_the_command_line`), so the account's ceiling goes, and its counts
-    at no address (a server that receives none: docs/operations.md)."""
-    from contextlib import suppress
-
+    No ``request`` (``rapport set-password``): a bare one from no address, so the account's
+    ceiling goes, and its counts at no address (a server that receives none:
+    docs/operations.md). The account is named after RAPPORT_BASE_URL's host whatever the
+    request's (the adapter's ``_account_key``), so no host needs naming here."""
     from allauth.account.adapter import get_adapter
-    from django.core.exceptions import DisallowedHost
-
-    if request is None:
-        request = _request_from_the_command_line()
-    # DisallowedHost: RAPPORT_BASE_URL's host is not in RAPPORT_ALLOWED_HOSTS (every command
-    # warns of it); nobody signs in there, so no count is kept under it.
-    with suppress(DisallowedHost):
-        get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
-
-
-def _request_from_the_command_line():
-    """A request to RAPPORT_BASE_URL's host from no address, for the login throttle's counts
-    (allauth names an account after the host it was signed in at: the public address, where
-    staff sign in)."""
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
     from django.http import HttpRequest
 
-    request = HttpRequest()
-    request.META["HTTP_HOST"] = urlsplit(settings.BASE_URL).netloc
-    return request
+    if request is None:
+        request = HttpRequest()
+    get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
 
 
 def _end_sessions(user) -> None:
