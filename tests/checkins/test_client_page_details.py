@@ -4,6 +4,7 @@ the C-NIP's answers, and no CSRF cookie."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from tests.checkins._helpers import CHECKIN_ANSWERS, PHQ9_ZERO, form_key, make_link
 
 from rapport.measures.models import Response
@@ -110,7 +111,8 @@ def test_opening_the_questionnaire_sets_no_cookie(client, client_a):
     _, token = make_link(client_a, "session-checkin")
     response = client.get(f"/c/{token}/")
     assert response.status_code == 200
-    assert "csrftoken" not in response.cookies
+    # The app's own name (with RAPPORT_HTTPS on, "__Host-csrftoken"), not Django's default.
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
     assert not response.has_header("Set-Cookie") and not response.cookies
     assert "csrfmiddlewaretoken" not in response.content.decode()
     # And it can be sent without one.

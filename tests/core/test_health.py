@@ -7,6 +7,7 @@ import logging
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.db.utils import OperationalError
 
@@ -22,7 +23,10 @@ def test_it_answers_ok_in_plain_text_after_one_cheap_query(client, django_assert
     assert response.content == b"ok"
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
-    assert "sessionid" not in response.cookies
+    # The app's own names (with RAPPORT_HTTPS on, "__Host-sessionid"), not Django's default.
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
+    assert not response.has_header("Set-Cookie") and not response.cookies
 
 
 @pytest.mark.django_db
