@@ -723,7 +723,41 @@ def _echo_counts(kind: str, is_reflection: bool) -> bool:
 _INTERVENTION_SUBCODES = frozenset({"advice", "information", "options", None})
 
 
-def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) -> bool:
+# In a session with two or more clients (couples or family work), the therapist directs
+# the people in the room to speak to each other: "Tell him what you just told me.", "Turn
+# to Maya and tell her that.", "Can you ask her about it?", "Talk to each other about it."
+# This is an enactment (Emotionally Focused Therapy: Johnson 2004; Gottman's couple
+# therapy), the work of the session, not advice about the client's life: "tell him" is
+# then the partner across the room, not a third party to confront. Only with two client
+# speakers; with one, "tell him" is someone outside the room and stays advice.
+_ENACTMENT = re.compile(
+    r"^\W*(?:(?:so|okay|ok|now|and|then|maybe|right|well|just|please),?\s+){0,3}"
+    r"(?:[a-z]+,\s+)?(?:(?:can|could|would|will) you\s+)?(?:(?:just|please|now)\s+)?"
+    r"(?:turn (?:to|towards) (?:him|her|them|each other|your partner|[a-z]+)(?: now)?,?"
+    r"\s+and\s+)?(?:tell|ask|talk to|speak to|say (?:that|this|it) to)\s+"
+    r"(?:him|her|them|each other|one another|your (?:partner|wife|husband))\b",
+    re.IGNORECASE,
+)
+
+
+def _several_clients(turns: Sequence[Turn], roles: Mapping[str, str]) -> bool:
+    """Two or more client speakers: a couple or a family in the room."""
+    return len({t.speaker for t in turns if _role(t, roles) != THERAPIST}) >= 2
+
+
+def _without_enactment(text: str) -> str:
+    """The turn without its sentences directing the clients to speak to each other."""
+    kept = [s for s in _sentences(text) if _ENACTMENT.search(s.strip()) is None]
+    return " ".join(s.strip() for s in kept)
+
+
+def _is_advice(
+    turn: Turn,
+    code: CodeLike | None,
+    *,
+    coder_advice: bool = True,
+    several_clients: bool = False,
+) -> bool:
     """Whether a therapist turn gives advice.
 
     The coder's advice sub-code is its weakest call (F1 about .35, docs/coder.md: most
@@ -738,29 +772,44 @@ def _is_advice(turn: Turn, code: CodeLike | None, *, coder_advice: bool = True) 
     With ``coder_advice=False`` only the wording counts, not the coder's advice sub-code:
     the goodbye ("Let's talk about it more next week. Take care.") is often coded advice.
     Safety information and the session's business are never advice
-    (:func:`_is_safety_or_session_business`).
+    (:func:`_is_safety_or_session_business`). With ``several_clients`` (a couple or a
+    family), a sentence directing the clients to speak to each other is an enactment
+    (:data:`_ENACTMENT`) and is left out of the reading; the coder's advice sub-code, which
+    cannot say which sentence it took for advice, no longer counts for such a turn.
     """
     if code is None or code.code not in ("therapist_input", "reflection", "question"):
         return False
     if _is_repair(turn.text) or _is_safety_or_session_business(turn.text):
         return False
+    text = turn.text
+    if several_clients:
+        text = _without_enactment(turn.text)
+        if not text:
+            return False
+        coder_advice = coder_advice and text == " ".join(s.strip() for s in _sentences(turn.text))
     lists = load_lexicon("advice").lists
     if code.code == "question":
-        return _tells_before_asking(turn.text, lists.get("unmistakable_advice"))
+        return _tells_before_asking(text, lists.get("unmistakable_advice"))
     # A turn that announces a summary ("Let's summarise. ... this week you'll practise
     # sitting in the car three times.") recaps what the client said and agreed: MI3 ch. 5
     # and MITI 4.2.1 treat a summary as a reflection, so it is read as one here, whatever
     # the coder made of the plan it recaps (often advice in a CBT session's closing).
-    if code.code == "reflection" or _opens_with_summary(turn.text):
+    if code.code == "reflection" or _opens_with_summary(text):
         strong = lists.get("unmistakable_advice")
-        return strong is not None and strong.search(turn.text) is not None
+        return strong is not None and strong.search(text) is not None
     if code.subcode == "advice" and coder_advice:
+        return True
+    # Wording that is advice even in a turn coded as a reflection is advice in therapist
+    # input of any sub-code too: "And pour everything in the house down the sink tonight."
+    # coded information is still an instruction (MITI 4.2.1 codes Persuade by what is said).
+    strong = lists.get("unmistakable_advice")
+    if strong is not None and strong.search(text) is not None:
         return True
     phrases = lists.get("advice_phrases")
     return (
         phrases is not None
-        and phrases.search(turn.text) is not None
-        and not _starts_with_reflection(turn.text)
+        and phrases.search(text) is not None
+        and not _starts_with_reflection(text)
     )
 
 
@@ -859,11 +908,14 @@ def _advice_flags(
 ) -> Iterator[Flag]:
     lexicon = load_lexicon("advice")
     goodbye = len(turns) - _GOODBYE_TURNS
+    several = _several_clients(turns, roles)
     for turn in turns:
         # In the goodbye, only advice wording counts, not the coder's advice sub-code.
         by_coder = turn.index < goodbye
         code = _code(codes, turn.index)
-        if _role(turn, roles) != THERAPIST or not _is_advice(turn, code, coder_advice=by_coder):
+        if _role(turn, roles) != THERAPIST or not _is_advice(
+            turn, code, coder_advice=by_coder, several_clients=several
+        ):
             continue
         if _was_solicited(turns, roles, turn.index):
             continue
@@ -989,6 +1041,7 @@ def _intervention_flags(
     """
     reflected = True  # nothing to reflect before the client has spoken
     invited = False  # the last therapist turn reflected or asked permission
+    several = _several_clients(turns, roles)
     for turn in turns:
         code = _code(codes, turn.index)
         if _role(turn, roles) == CLIENT:
@@ -1004,7 +1057,7 @@ def _intervention_flags(
         if code is None:
             invited = False
             continue
-        advice = _is_advice(turn, code)
+        advice = _is_advice(turn, code, several_clients=several)
         # A turn coded as a reflection whose wording is advice ("What you should do is
         # apologise to her tonight.") reflects nothing.
         if _starts_with_reflection(turn.text) or (code.code == "reflection" and not advice):
@@ -1018,13 +1071,16 @@ def _intervention_flags(
             # Thanking the client for their feedback and changing course is a repair, not
             # an intervention: it leaves the client's statement still to be reflected.
             and not _is_repair(turn.text)
+            # Directing a couple to speak to each other ("Tell him what you just told
+            # me.") is the session's enactment, not an intervention in their lives.
+            and not (several and not _without_enactment(turn.text))
             # The goodbye ("Let's pick this up next week. Take care.") is coded information
             # and is no intervention. Only the last two turns: the whole closing stretch
             # is a third of a short session, where interventions do happen. Advice by its
             # wording ("You should just stop drinking.") is advice there too.
             and (
                 turn.index < len(turns) - _GOODBYE_TURNS
-                or _is_advice(turn, code, coder_advice=False)
+                or _is_advice(turn, code, coder_advice=False, several_clients=several)
             )
         ):
             yield _flag(

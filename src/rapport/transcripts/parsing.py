@@ -2063,8 +2063,12 @@ def _size(n: int) -> str:
 # ---------------------------------------------------------------------------------------
 
 # Labels that name the role outright. Matched on whole words of the speaker label.
+# Nurses, midwives, pharmacists and health visitors hold the clinician's side of the
+# conversation in their consultations (wound care, antenatal and medication reviews, home
+# visits) and are labelled by their profession, as "Nurse:" / "Patient:" transcripts are.
 _THERAPIST_LABEL = re.compile(
     r"\b(therapist|counsell?or|clinician|psychologist|psychotherapist|practitioner|"
+    r"nurse|midwife|pharmacist|health visitor|"
     r"interviewer|dr|doctor|prof|th|t|"
     # Credentials clinicians put in their display name ("Jo Smith, LCSW").
     r"lcsw|lmft|lpcc?|lcpc|mft|msw|psyd|phd)\b\.?",
