@@ -326,6 +326,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # and lets anyone make the server mail any address. The reset page still answers the same
 # either way ("If that address has an account..."), so it tells nobody who has one.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Mail the account's owner when its password or two-factor set-up changes (password
+# changed or reset, authenticator app turned on or off, recovery codes made anew): if
+# someone else took the account over, its owner hears of it in their mailbox, not only at
+# their next sign-in. The wording is the app's (templates/account/email/, mfa/email/).
+# Without a mail server the mail is discarded like any other (EMAIL_BACKEND below).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # allauth's forms with the app's labels (its flows unchanged): rapport.accounts.forms.
 ACCOUNT_FORMS = {
     "change_password": "rapport.accounts.forms.OwnPasswordChangeForm",

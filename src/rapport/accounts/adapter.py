@@ -5,6 +5,7 @@ every address in an email is on settings.BASE_URL, never on the request's Host h
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,6 +34,8 @@ __all__ = [
     "on_base_url",
     "sign_in_paused_message",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: The per-account ceiling on failed logins: its rates are this entry of
 #: settings.ACCOUNT_RATE_LIMITS (where the trade-off is explained).
@@ -144,6 +147,22 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
             ctx.update(reset_link_lifetime())
         msg = self.render_mail(template_prefix, email, ctx)
         msg.send()
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None):
+        """allauth's mail to the owner of an account whose password or two-factor set-up
+        has just changed (settings.ACCOUNT_EMAIL_NOTIFICATIONS), but a mail server that
+        fails is logged, without the address, and the change stands: allauth's would end
+        the request in an error page after the change was saved (the password changed,
+        the authenticator app turned on), and the person would think it had not been."""
+        try:
+            super().send_notification_mail(template_prefix, user, context=context, email=email)
+        except Exception as error:  # noqa: BLE001 - any failure of the mail path, logged
+            logger.warning(
+                "%s for user %s: email failed (%s)",
+                template_prefix,
+                getattr(user, "pk", None),
+                type(error).__name__,
+            )
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The address the audit log records (``core.http.client_ip``), which the login

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind, Role, SupervisionLink, User
+from rapport.accounts.notices import BY_OPERATOR, access_notice_by, actor_name
 from rapport.accounts.selectors import (
     SupervisorsOf,
     left_behind_by_deactivation,
@@ -22,6 +25,7 @@ from rapport.core.hooks import AccountChange, account_access_changed
 
 __all__ = [
     "SupervisionChange",
+    "access_notice_mail",
     "access_notices_mark_seen",
     "clients_move",
     "clients_move_supervision_change",
@@ -37,6 +41,8 @@ __all__ = [
     "user_update",
 ]
 
+
+logger = logging.getLogger(__name__)
 
 _MAX_NAME = User._meta.get_field("full_name").max_length or 200
 _MAX_EMAIL = User._meta.get_field("email").max_length or 254
@@ -119,7 +125,9 @@ def user_create(
     target = f"user:{user.pk}:role:{role}" + (",trainee" if is_trainee else "")
     audit_record(actor=actor, action=Action.CREATE, target=target, request=request)
     if user.must_change_password:
-        _notify(user, AccessNoticeKind.PASSWORD_SET, actor=actor)
+        # Not mailed: the account is new, so no one had it to lose, and the admin hands
+        # the password over themselves.
+        _notify(user, AccessNoticeKind.PASSWORD_SET, actor=actor, mail=False)
     return user
 
 
@@ -490,11 +498,30 @@ def _actor_label(actor) -> str:
     return "cli"
 
 
-def _notify(user: User, kind: str, *, actor, other: User | None = None, count=None) -> None:
+#: The notices that are mailed too (templates/accounts/email/<prefix>_subject.txt and
+#: _message.txt), when the clinic has a mail server: someone else can now sign in as the
+#: user, the sign of an account being taken over, which its owner should hear of in their
+#: mailbox at once, not at their next sign-in (by then it may be too late, or never, if
+#: the new password keeps them out). The other kinds (a supervisor linked or unlinked,
+#: clients moved, a supervisor made inactive) stay on the caseload alone: they change who
+#: sees which records, not who can sign in as the user, come often in a clinic's
+#: ordinary running and would teach staff to ignore these mails; and a mail about clients
+#: would put the clinic's business in inboxes. No mail names a client.
+_MAILED_NOTICES: dict[str, str] = {
+    AccessNoticeKind.PASSWORD_SET: "accounts/email/password_set_by_other",
+    AccessNoticeKind.MFA_RESET: "accounts/email/mfa_reset_by_other",
+}
+
+
+def _notify(
+    user: User, kind: str, *, actor, other: User | None = None, count=None, mail: bool = True
+) -> None:
     """Tell ``user``, on their caseload until they mark it seen, of a change to who can see
     their clients or sign in as them (``AccessNotice``). The audit log says so too, but
-    only the admin, who may be the one who did it, reads that (DESIGN §5)."""
-    AccessNotice.objects.create(
+    only the admin, who may be the one who did it, reads that (DESIGN §5). A password set
+    or second factors removed are mailed to them too (``_MAILED_NOTICES``; not with
+    ``mail`` False), once the change is committed."""
+    notice = AccessNotice.objects.create(
         user=user,
         kind=kind,
         actor=actor if isinstance(actor, User) else None,
@@ -502,6 +529,38 @@ def _notify(user: User, kind: str, *, actor, other: User | None = None, count=No
         other_label=other.email if other is not None else "",
         count=count,
     )
+    if mail and kind in _MAILED_NOTICES:
+        # After the commit: no mail for a change rolled back, and a mail server that
+        # fails cannot undo the change (access_notice_mail logs it and returns).
+        transaction.on_commit(partial(access_notice_mail, notice))
+
+
+def access_notice_mail(notice: AccessNotice) -> bool:
+    """Mail ``notice`` (a kind of ``_MAILED_NOTICES``) to its user through the account
+    adapter's mail path (allauth's templates and greeting, links on settings.BASE_URL):
+    who did it, when, and whom to ask. Returns whether it was sent. A failure is logged
+    without the address and swallowed: the admin's action is done and must stand."""
+    from allauth.account.adapter import get_adapter
+    from django.urls import reverse
+
+    context = {
+        "by": actor_name(notice.actor_label),
+        "by_operator": access_notice_by(notice) == BY_OPERATOR,
+        "timestamp": notice.created_at,
+        "login_url": reverse("account_login"),
+    }
+    try:
+        get_adapter().send_mail(_MAILED_NOTICES[notice.kind], notice.user.email, context)
+    except Exception as error:  # noqa: BLE001 - any failure of the mail path, logged
+        logger.warning(
+            "access notice %s (%s) for user %s: email failed (%s)",
+            notice.pk,
+            notice.kind,
+            notice.user_id,
+            type(error).__name__,
+        )
+        return False
+    return True
 
 
 @transaction.atomic
