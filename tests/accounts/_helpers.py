@@ -87,3 +87,26 @@ def summary_links(page) -> list[str]:
 def invalid(page, name: str) -> bool:
     tags = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page_html(page))
     return any('aria-invalid="true"' in tag for tag in tags)
+
+
+# -- signing in -------------------------------------------------------------------------
+
+#: What the sign-in page says while the failed sign-in throttle holds.
+THROTTLED = "Too many wrong passwords, so signing in is paused."
+
+
+def sign_in(client, email: str, password: str, address: str = "127.0.0.1", host=None):
+    """Post the sign-in form afresh (signed out first) from ``address``, naming ``host``
+    in the request's Host header if given."""
+    client.logout()
+    extra = {"HTTP_HOST": host} if host else {}
+    return client.post(
+        "/accounts/login/",
+        {"login": email, "password": password},
+        REMOTE_ADDR=address,
+        **extra,
+    )
+
+
+def signed_in(client, response) -> bool:
+    return response.status_code == 302 and "_auth_user_id" in client.session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 
 
@@ -13,3 +14,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def with_mfa(therapist_a):
+    """``therapist_a`` with an authenticator app and recovery codes set up."""
+    Authenticator.objects.create(
+        user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    Authenticator.objects.create(
+        user=therapist_a, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "y"}
+    )
+    return therapist_a

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
+from tests.accounts._helpers import THROTTLED, sign_in, signed_in
 from tests.conftest import PASSWORD, make_user
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind
@@ -14,7 +15,6 @@ from rapport.audit.models import AuditEvent
 from rapport.clinic.models import Clinic
 
 TEMPORARY = "a-temporary-passphrase-9"
-THROTTLED = "Too many wrong passwords, so signing in is paused."
 
 
 def _password_url(user) -> str:
@@ -25,33 +25,11 @@ def _mfa_url(user) -> str:
     return f"/manage/users/{user.pk}/two-factor/"
 
 
-def _sign_in(client, email, password, address="127.0.0.1"):
-    client.logout()
-    return client.post(
-        "/accounts/login/", {"login": email, "password": password}, REMOTE_ADDR=address
-    )
-
-
-def _signed_in(client, response) -> bool:
-    return response.status_code == 302 and "_auth_user_id" in client.session
-
-
 @pytest.fixture
 def other_clinics_therapist(db):
     return make_user(
         Clinic.objects.create(name="Other Clinic"), "elsewhere@test.invalid", "therapist"
     )
-
-
-@pytest.fixture
-def with_mfa(therapist_a):
-    Authenticator.objects.create(
-        user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"}
-    )
-    Authenticator.objects.create(
-        user=therapist_a, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "y"}
-    )
-    return therapist_a
 
 
 # -- the edit page says what the admin can do -------------------------------------------
@@ -102,8 +80,8 @@ def test_a_temporary_password_makes_the_colleague_choose_their_own_at_next_sign_
     ).exists()
 
     # Their next sign-in opens only the page where they choose their own.
-    response = _sign_in(client, therapist_a.email, TEMPORARY)
-    assert _signed_in(client, response)
+    response = sign_in(client, therapist_a.email, TEMPORARY)
+    assert signed_in(client, response)
     landing = client.get("/caseload/", follow=True)
     assert landing.redirect_chain[-1][0] == "/accounts/password/change/"
     assert "Your current password was set for you by someone else" in landing.content.decode()
@@ -135,11 +113,11 @@ def test_the_temporary_password_lifts_the_accounts_pause_on_signing_in(
     }
     # Wrong passwords from three places: the account is paused everywhere.
     for n in range(3):
-        _sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}")
-    assert THROTTLED in _sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9").content.decode()
+        sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}")
+    assert THROTTLED in sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9").content.decode()
 
     login(admin_user).post(_password_url(therapist_a), {"password": TEMPORARY})
-    assert _signed_in(client, _sign_in(client, therapist_a.email, TEMPORARY, "10.9.9.9"))
+    assert signed_in(client, sign_in(client, therapist_a.email, TEMPORARY, "10.9.9.9"))
 
 
 @pytest.mark.django_db
@@ -148,13 +126,13 @@ def test_the_temporary_password_lifts_the_pause_at_the_admins_address(
 ):
     # Five wrong passwords in the clinic, where the admin is too.
     for _ in range(5):
-        _sign_in(client, therapist_a.email, "wrong-password", "127.0.0.1")
-    assert THROTTLED in _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1").content.decode()
+        sign_in(client, therapist_a.email, "wrong-password", "127.0.0.1")
+    assert THROTTLED in sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1").content.decode()
 
     login(admin_user).post(
         _password_url(therapist_a), {"password": TEMPORARY}, REMOTE_ADDR="127.0.0.1"
     )
-    assert _signed_in(client, _sign_in(client, therapist_a.email, TEMPORARY, "127.0.0.1"))
+    assert signed_in(client, sign_in(client, therapist_a.email, TEMPORARY, "127.0.0.1"))
 
 
 # -- turning off two-factor authentication ----------------------------------------------

@@ -6,26 +6,12 @@ new password at once, from wherever they are."""
 from __future__ import annotations
 
 import pytest
+from tests.accounts._helpers import THROTTLED, sign_in, signed_in
 from tests.conftest import PASSWORD
 
 from rapport.cli import main
 
 NEW_PASSWORD = "a-new-long-enough-passphrase"
-THROTTLED = "Too many wrong passwords, so signing in is paused."
-
-
-def _sign_in(client, email, password, address, host):
-    client.logout()
-    return client.post(
-        "/accounts/login/",
-        {"login": email, "password": password},
-        REMOTE_ADDR=address,
-        HTTP_HOST=host,
-    )
-
-
-def _signed_in(client, response) -> bool:
-    return response.status_code == 302 and "_auth_user_id" in client.session
 
 
 @pytest.mark.django_db
@@ -46,17 +32,17 @@ def test_set_password_lifts_the_accounts_pause_on_signing_in(
     # Wrong passwords from three places: the account is paused everywhere, even for the
     # right password from a fourth.
     for n in range(3):
-        _sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}", host)
-    paused = _sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9", host)
+        sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}", host)
+    paused = sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9", host)
     assert THROTTLED in paused.content.decode()
 
     monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", NEW_PASSWORD)
     assert main(["set-password", "--email", therapist_a.email]) == 0
     assert f"Set a new password for {therapist_a.email}" in capsys.readouterr().out
 
-    response = _sign_in(client, therapist_a.email, NEW_PASSWORD, "10.9.9.9", host)
+    response = sign_in(client, therapist_a.email, NEW_PASSWORD, "10.9.9.9", host)
     assert THROTTLED not in response.content.decode()
-    assert _signed_in(client, response)
+    assert signed_in(client, response)
     # The password was set for them: they choose their own first.
     assert client.get("/caseload/")["Location"] == "/accounts/password/change/"
 

@@ -7,39 +7,27 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.accounts._helpers import THROTTLED, sign_in, signed_in
 from tests.conftest import PASSWORD
-
-THROTTLED = "Too many wrong passwords, so signing in is paused."
-
-
-def _sign_in(client, email, password, address):
-    client.logout()
-    return client.post(
-        "/accounts/login/", {"login": email, "password": password}, REMOTE_ADDR=address
-    )
 
 
 def _fail(client, email, address, times=5):
     for _ in range(times):
-        response = _sign_in(client, email, "wrong-password", address)
+        response = sign_in(client, email, "wrong-password", address)
         assert THROTTLED not in response.content.decode()
-
-
-def _signed_in(client, response) -> bool:
-    return response.status_code == 302 and "_auth_user_id" in client.session
 
 
 @pytest.mark.django_db
 def test_failures_from_another_address_do_not_lock_out_the_right_password_here(client, therapist_a):
     _fail(client, therapist_a.email, "127.0.0.2")
-    assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
 
 
 @pytest.mark.django_db
 def test_five_failures_from_one_address_throttle_that_address(client, therapist_a):
     _fail(client, therapist_a.email, "127.0.0.2")
-    response = _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.2")
-    assert not _signed_in(client, response)
+    response = sign_in(client, therapist_a.email, PASSWORD, "127.0.0.2")
+    assert not signed_in(client, response)
     assert THROTTLED in response.content.decode()
 
 
@@ -47,9 +35,9 @@ def test_five_failures_from_one_address_throttle_that_address(client, therapist_
 def test_many_accounts_tried_from_one_address_throttle_that_address(client, therapist_a):
     for n in range(4):
         _fail(client, f"nobody{n}@test.invalid", "127.0.0.2")
-    response = _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.2")
+    response = sign_in(client, therapist_a.email, PASSWORD, "127.0.0.2")
     assert THROTTLED in response.content.decode()
-    assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
 
 
 @pytest.mark.django_db
@@ -57,8 +45,8 @@ def test_the_throttle_does_not_tell_whether_the_account_exists(client, therapist
     unknown = "no.such.person@test.invalid"
     _fail(client, therapist_a.email, "127.0.0.2")
     _fail(client, unknown, "127.0.0.2")  # a second address's worth: 10 of its 20
-    known_page = _sign_in(client, therapist_a.email, "wrong-password", "127.0.0.2")
-    unknown_page = _sign_in(client, unknown, "wrong-password", "127.0.0.2")
+    known_page = sign_in(client, therapist_a.email, "wrong-password", "127.0.0.2")
+    unknown_page = sign_in(client, unknown, "wrong-password", "127.0.0.2")
     assert known_page.status_code == unknown_page.status_code
     assert known_page.context["form"].errors == unknown_page.context["form"].errors
     assert THROTTLED in str(known_page.context["form"].errors)
@@ -78,11 +66,11 @@ def test_a_guessing_run_spread_over_many_addresses_meets_the_per_account_ceiling
     # 30 failures in the hour, no address over its own limit.
     for n in range(10):
         _fail(client, therapist_a.email, f"198.51.100.{n}", times=3)
-    response = _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1")
-    assert not _signed_in(client, response)
+    response = sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1")
+    assert not signed_in(client, response)
     assert THROTTLED in response.content.decode()
     # Only that account: a colleague at the same address signs in.
-    assert _signed_in(client, _sign_in(client, therapist_b.email, PASSWORD, "127.0.0.1"))
+    assert signed_in(client, sign_in(client, therapist_b.email, PASSWORD, "127.0.0.1"))
 
 
 @pytest.mark.django_db
@@ -94,14 +82,14 @@ def test_the_ceiling_refuses_without_counting_against_the_address(client, therap
     _fail(client, therapist_a.email, "198.51.100.1", times=3)
     # The person at their own address is refused while the ceiling holds ...
     for _ in range(6):
-        refused = _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1")
+        refused = sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1")
         assert THROTTLED in refused.content.decode()
     # ... and once it lifts, those refusals have not throttled their address.
     settings.ACCOUNT_RATE_LIMITS = {
         **settings.ACCOUNT_RATE_LIMITS,
         "login_failed_account": "30/1h/key",
     }
-    assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1"))
 
 
 @pytest.mark.django_db
@@ -111,7 +99,7 @@ def test_successful_logins_do_not_count_towards_the_ceiling(client, therapist_a,
         "login_failed_account": "2/1h/key",
     }
     for n in range(4):
-        assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, f"10.0.0.{n}"))
+        assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, f"10.0.0.{n}"))
 
 
 @pytest.mark.django_db
@@ -131,8 +119,8 @@ def test_one_address_alone_cannot_reach_the_per_account_ceiling(client, therapis
     monkeypatch.setattr(ratelimit, "time", fake)
     throttled = 0
     for _ in range(30):
-        page = _sign_in(client, therapist_a.email, "wrong-password", "203.0.113.9")
+        page = sign_in(client, therapist_a.email, "wrong-password", "203.0.113.9")
         throttled += THROTTLED in page.content.decode()
         clock["now"] += 120
     assert throttled == 20  # the eleventh wrong password of the hour on was refused
-    assert _signed_in(client, _sign_in(client, therapist_a.email, PASSWORD, "198.51.100.1"))
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "198.51.100.1"))

@@ -5,19 +5,8 @@ which Django's host check ignores) a paused account could otherwise be tried afr
 from __future__ import annotations
 
 import pytest
+from tests.accounts._helpers import THROTTLED, sign_in
 from tests.conftest import PASSWORD
-
-THROTTLED = "Too many wrong passwords, so signing in is paused."
-
-
-def _sign_in(client, email, password, address, host):
-    client.logout()
-    return client.post(
-        "/accounts/login/",
-        {"login": email, "password": password},
-        REMOTE_ADDR=address,
-        HTTP_HOST=host,
-    )
 
 
 @pytest.mark.django_db
@@ -32,9 +21,9 @@ def test_a_paused_account_stays_paused_under_another_host(
         "login_failed_account": "3/1h/key",
     }
     for n in range(3):
-        _sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}", "a.example.org")
+        sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}", "a.example.org")
 
-    response = _sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9", other_host)
+    response = sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9", other_host)
 
     assert THROTTLED in response.content.decode()
     assert "_auth_user_id" not in client.session

@@ -15,7 +15,6 @@ import smtplib
 import pytest
 from allauth.account.adapter import get_adapter
 from allauth.core.context import request_context
-from allauth.mfa.models import Authenticator
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import RequestFactory
 from tests.conftest import CANARY, PASSWORD
@@ -53,17 +52,6 @@ class FailingBackend(BaseEmailBackend):
 @pytest.fixture(autouse=True)
 def _base_url(settings):
     settings.BASE_URL = BASE
-
-
-@pytest.fixture
-def with_mfa(therapist_a):
-    Authenticator.objects.create(
-        user=therapist_a, type=Authenticator.Type.TOTP, data={"secret": "x"}
-    )
-    Authenticator.objects.create(
-        user=therapist_a, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "y"}
-    )
-    return therapist_a
 
 
 def _text(mail) -> str:
