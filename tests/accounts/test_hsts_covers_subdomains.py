@@ -5,12 +5,8 @@ shared domain's own name, whose other subdomains still need plain HTTP."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-from tests.core.test_settings import good_env
+from tests.core.test_settings import stdout_under_settings
 
 _HEADER = """
 import django
@@ -25,16 +21,8 @@ print(response.get("Strict-Transport-Security", "none"))
 
 
 def _hsts_header(tmp_path, **env_overrides) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
-    env.update(
-        good_env(tmp_path, RAPPORT_ALLOWED_HOSTS="rapport.example.org", **env_overrides),
-        DJANGO_SETTINGS_MODULE="rapport.settings",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", _HEADER], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    out = stdout_under_settings(tmp_path, _HEADER, **env_overrides)
+    return out.strip()
 
 
 def test_hsts_includes_subdomains_by_default(tmp_path):

@@ -9,14 +9,11 @@ own (as tests/accounts/test_hsts_covers_subdomains.py does)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from tests.conftest import PASSWORD
-from tests.core.test_settings import good_env
+from tests.core.test_settings import stdout_under_settings
 
 # What a response sets, through Django's own middleware: the CSRF cookie as any form page
 # sets it, the session cookie as a sign-in does (cookie-stored sessions here only so that
@@ -50,16 +47,8 @@ print(json.dumps({
 
 
 def _cookies(tmp_path, **env_overrides) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
-    env.update(
-        good_env(tmp_path, RAPPORT_ALLOWED_HOSTS="rapport.example.org", **env_overrides),
-        DJANGO_SETTINGS_MODULE="rapport.settings",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", _COOKIES], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    out = stdout_under_settings(tmp_path, _COOKIES, **env_overrides)
+    return json.loads(out)
 
 
 def _attributes(set_cookie: str) -> set[str]:

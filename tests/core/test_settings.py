@@ -149,6 +149,22 @@ def good_env(tmp_path, **overrides):
     }
 
 
+def stdout_under_settings(tmp_path, script: str, **env_overrides) -> str:
+    """What ``script`` prints, run in a fresh process whose settings are built from
+    :func:`good_env` (served at rapport.example.org) plus ``env_overrides``, with none of
+    this process's RAPPORT_ variables: settings are read once per process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(
+        good_env(tmp_path, RAPPORT_ALLOWED_HOSTS="rapport.example.org", **env_overrides),
+        DJANGO_SETTINGS_MODULE="rapport.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def assert_one_line_naming(result, variable):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
