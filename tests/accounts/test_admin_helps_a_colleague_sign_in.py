@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
-from tests.accounts._helpers import THROTTLED, sign_in, signed_in
+from tests.accounts._helpers import THROTTLED, page_text, sign_in, signed_in
 from tests.conftest import PASSWORD, make_user
 
 from rapport.accounts.models import AccessNotice, AccessNoticeKind
@@ -15,6 +15,11 @@ from rapport.audit.models import AuditEvent
 from rapport.clinic.models import Clinic
 
 TEMPORARY = "a-temporary-passphrase-9"
+#: Said only when the new password also lifted a pause on signing in.
+PAUSE_LIFTED = (
+    "Their sign-in was paused after too many wrong passwords: the pause is lifted, so they "
+    "can sign in now."
+)
 
 
 def _password_url(user) -> str:
@@ -69,6 +74,7 @@ def test_a_temporary_password_makes_the_colleague_choose_their_own_at_next_sign_
     assert response["Location"] == f"/manage/users/{therapist_a.pk}/"
     message = client.get(response["Location"]).content.decode()
     assert f"Temporary password set for {therapist_a.email}." in message
+    assert PAUSE_LIFTED not in page_text(message)  # there was none
 
     therapist_a.refresh_from_db()
     assert therapist_a.must_change_password and therapist_a.check_password(TEMPORARY)
@@ -116,7 +122,8 @@ def test_the_temporary_password_lifts_the_accounts_pause_on_signing_in(
         sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}")
     assert THROTTLED in sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9").content.decode()
 
-    login(admin_user).post(_password_url(therapist_a), {"password": TEMPORARY})
+    done = login(admin_user).post(_password_url(therapist_a), {"password": TEMPORARY}, follow=True)
+    assert PAUSE_LIFTED in page_text(done)
     assert signed_in(client, sign_in(client, therapist_a.email, TEMPORARY, "10.9.9.9"))
 
 
@@ -129,9 +136,10 @@ def test_the_temporary_password_lifts_the_pause_at_the_admins_address(
         sign_in(client, therapist_a.email, "wrong-password", "127.0.0.1")
     assert THROTTLED in sign_in(client, therapist_a.email, PASSWORD, "127.0.0.1").content.decode()
 
-    login(admin_user).post(
-        _password_url(therapist_a), {"password": TEMPORARY}, REMOTE_ADDR="127.0.0.1"
+    done = login(admin_user).post(
+        _password_url(therapist_a), {"password": TEMPORARY}, REMOTE_ADDR="127.0.0.1", follow=True
     )
+    assert PAUSE_LIFTED in page_text(done)
     assert signed_in(client, sign_in(client, therapist_a.email, TEMPORARY, "127.0.0.1"))
 
 

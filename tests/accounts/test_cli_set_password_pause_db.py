@@ -58,3 +58,51 @@ def test_set_password_works_when_the_base_urls_host_is_not_served(
     assert main(["set-password", "--email", therapist_a.email]) == 0
     therapist_a.refresh_from_db()
     assert therapist_a.check_password(NEW_PASSWORD)
+
+
+def _pause_everywhere(client, user, settings) -> None:
+    """Wrong passwords from three places past a ceiling of three: paused everywhere."""
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed_account": "3/1h/key",
+    }
+    for n in range(3):
+        sign_in(client, user.email, "wrong-password", f"198.51.100.{n}")
+    assert THROTTLED in sign_in(client, user.email, PASSWORD, "10.9.9.9").content.decode()
+
+
+@pytest.mark.django_db
+def test_lifting_the_pause_says_whether_there_was_one(client, therapist_a, settings):
+    """What the command and the admin's page can tell the colleague: "you can sign in
+    again now" only when a pause was in fact lifted."""
+    from rapport.accounts.services import sign_in_pause_clear
+
+    assert sign_in_pause_clear(user=therapist_a) is False  # nothing to lift
+    _pause_everywhere(client, therapist_a, settings)
+    assert sign_in_pause_clear(user=therapist_a) is True
+    # Lifted: asking again finds nothing, and the account signs in.
+    assert sign_in_pause_clear(user=therapist_a) is False
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "10.9.9.9"))
+
+
+@pytest.mark.django_db
+def test_a_few_wrong_passwords_are_no_pause(client, therapist_a, settings):
+    for n in range(2):
+        sign_in(client, therapist_a.email, "wrong-password", f"198.51.100.{n}")
+    from rapport.accounts.services import sign_in_pause_clear
+
+    assert sign_in_pause_clear(user=therapist_a) is False
+
+
+@pytest.mark.django_db
+def test_a_pause_at_the_admins_address_is_said_to_be_lifted(client, therapist_a, rf):
+    """On the web the counts at the admin's address go too (often the colleague's, in a
+    clinic): five wrong passwords from there pause the account there."""
+    from rapport.accounts.services import sign_in_pause_clear
+
+    for _ in range(5):
+        sign_in(client, therapist_a.email, "wrong-password", "203.0.113.5")
+    assert THROTTLED in sign_in(client, therapist_a.email, PASSWORD, "203.0.113.5").content.decode()
+    admins_request = rf.post("/manage/users/1/password/", REMOTE_ADDR="203.0.113.5")
+    assert sign_in_pause_clear(user=therapist_a, request=admins_request) is True
+    assert signed_in(client, sign_in(client, therapist_a.email, PASSWORD, "203.0.113.5"))

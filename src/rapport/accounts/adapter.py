@@ -220,6 +220,28 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         # A successful login takes back its count under every limit, the ceiling too.
         self._login_failed_rl_usage.usage.extend(ceiling.usage)
 
+    def sign_in_paused(self, request: HttpRequest, *, email: str) -> bool:
+        """Whether the account with ``email`` is paused now by one of the counts that
+        ``_delete_login_attempts_cached_email`` clears for ``request``: its counts at the
+        request's address, or its ceiling from every address. A look only: nothing is
+        counted (``dry_run``), so asking does not bring a pause nearer."""
+        counts = (
+            ("login_failed", self._get_login_attempts_cache_key(request, email=email)),
+            (LOGIN_FAILED_PER_ACCOUNT, self._account_key(request, email=email)),
+        )
+        return any(
+            ratelimit.consume(
+                request,
+                app="allauth.account",
+                action=action,
+                key=key,
+                dry_run=True,
+                limit_get=True,
+            )
+            is None
+            for action, key in counts
+        )
+
     def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
         """After a password reset by email allauth clears the failed-login counts (the reset
         proved the mailbox and is rate-limited itself): the account's ceiling too."""

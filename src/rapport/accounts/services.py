@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -607,7 +608,7 @@ def mfa_reset(*, actor, user, request=None) -> int:
     return removed
 
 
-def sign_in_pause_clear(*, user: User, request=None) -> None:
+def sign_in_pause_clear(*, user: User, request=None) -> bool:
     """Lift the pause on ``user``'s sign-in after too many wrong passwords, as far as it
     can be named from here: an admin has just set them a new password, which is what a
     reset by email does too, so the same counts go (the adapter's hook that allauth calls
@@ -617,6 +618,9 @@ def sign_in_pause_clear(*, user: User, request=None) -> None:
     other address are stored under a hash of the account *and* that address, which nothing
     here knows: they end by themselves.
 
+    Returns whether a pause was lifted: whether one of those counts had paused the
+    account (so the admin or operator can tell the colleague they can sign in again now).
+
     No ``request`` (``rapport set-password``): a bare one from no address, so the account's
     ceiling goes, and its counts at no address (a server that receives none:
     docs/operations.md). The account is named after RAPPORT_BASE_URL's host whatever the
@@ -624,9 +628,14 @@ def sign_in_pause_clear(*, user: User, request=None) -> None:
     from allauth.account.adapter import get_adapter
     from django.http import HttpRequest
 
+    from rapport.accounts.adapter import ClinicAccountAdapter
+
     if request is None:
         request = HttpRequest()
-    get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)
+    adapter = cast(ClinicAccountAdapter, get_adapter(request))
+    paused = adapter.sign_in_paused(request, email=user.email)
+    adapter._delete_login_attempts_cached_email(request, email=user.email)
+    return paused
 
 
 def _end_sessions(user) -> None:

@@ -226,7 +226,15 @@ def user_password(request, user_id):
         services.user_set_password(
             actor=request.user, user=user, password=data["password"], request=request
         )
-        services.sign_in_pause_clear(user=user, request=request)
+        if services.sign_in_pause_clear(user=user, request=request):
+            # So the admin can tell the colleague they may sign in now, not in an hour.
+            messages.info(
+                request,
+                _(
+                    "Their sign-in was paused after too many wrong passwords: the pause is "
+                    "lifted, so they can sign in now."
+                ),
+            )
         return user
 
     return service_form_page(
