@@ -135,3 +135,22 @@ def _other_way(response) -> tuple[str, str]:
 
 def _unused_codes(user) -> list[str]:
     return Authenticator.objects.get(user=user, type="recovery_codes").wrap().get_unused_codes()
+
+
+def test_recovery_codes_asked_for_without_an_app_say_to_set_one_up(client, therapist_a):
+    """allauth's refusal said "You cannot generate recovery codes without having
+    two-factor authentication enabled.": not what to do about it."""
+    http = _signed_in(client, therapist_a)
+    refused = http.post(reverse("mfa_generate_recovery_codes"))
+    assert refused.status_code == 200
+    # In the form's error summary, which takes the focus.
+    summary = re.search(
+        r'<div class="error-summary" role="alert">(.*?)</div>', main_html(refused), re.S
+    )
+    assert summary is not None
+    assert " ".join(unescape(re.sub(r"<[^>]+>", " ", summary.group(1))).split()) == (
+        "Recovery codes come with an authenticator app: set up the app first, on your "
+        "Security page."
+    )
+    assert "You cannot generate recovery codes" not in page_text(refused)
+    assert not Authenticator.objects.filter(user=therapist_a).exists()

@@ -133,7 +133,10 @@ def test_confirm_access_asks_for_the_password_and_summarises_a_wrong_one(login, 
 
     wrong = http.post(url, {"password": "not-my-password"})
     assert summary_links(wrong) == ["id_password"]
-    assert field_errors(wrong, "password") == "Incorrect password."
+    # allauth's said "Incorrect password.", and not what to type.
+    assert field_errors(wrong, "password") == (
+        "That is not your password. Type the password you sign in with."
+    )
     assert invalid(wrong, "password")
 
 
@@ -151,7 +154,11 @@ def test_the_qr_code_is_described_and_the_secret_is_text_under_a_label(client, t
 
     wrong = http.post(ACTIVATE, {"code": "000000"})
     assert summary_links(wrong) == ["id_code"]
-    assert field_errors(wrong, "code") == "Incorrect code."
+    # Setting up asks for the app's code only (allauth's said "Incorrect code.").
+    assert field_errors(wrong, "code") == (
+        "That code did not work. Enter the code your authenticator app shows now: each one "
+        "lasts about 30 seconds."
+    )
     assert invalid(wrong, "code")
 
 

@@ -32,6 +32,11 @@ pytestmark = pytest.mark.django_db
 
 CODE_LABEL = "6-digit code from your authenticator app, or a recovery code *"
 SECURITY_LINK = '<a href="/accounts/2fa/">Back to Security</a>'
+#: A wrong code where a recovery code is taken too (allauth's said "Incorrect code.").
+WRONG_CODE = (
+    "That code did not work. Enter the code your authenticator app shows now, or a "
+    "recovery code you have not used yet."
+)
 ALLAUTH_WORDS = ("Please enter", "authenticator code:", "Deactivate", "Are you sure?")
 
 
@@ -86,7 +91,7 @@ def test_the_second_step_of_signing_in_labels_the_code_and_summarises_a_wrong_on
 
     wrong = http.post(url, {"code": "000000"})
     assert summary_links(wrong) == ["id_code"]
-    assert field_errors(wrong, "code") == "Incorrect code."
+    assert field_errors(wrong, "code") == WRONG_CODE
     assert invalid(wrong, "code")
     assert "_auth_user_id" not in http.session
 
@@ -108,7 +113,7 @@ def test_confirm_access_with_a_code_labels_it_and_offers_the_way_back(with_app):
 
     wrong = with_app.post(url, {"code": "000000"})
     assert summary_links(wrong) == ["id_code"]
-    assert field_errors(wrong, "code") == "Incorrect code."
+    assert field_errors(wrong, "code") == WRONG_CODE
     assert invalid(wrong, "code")
 
 

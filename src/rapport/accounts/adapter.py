@@ -61,12 +61,17 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         password change page says so (allauth's said "Please type your current
         password.", to someone who had typed one), and a wrong email or password on the
         sign-in page says it plainly (allauth's said "The email address and/or password
-        you specified are not correct."); it still does not say which of the two."""
+        you specified are not correct."); it still does not say which of the two; and a
+        wrong password on the confirm access page says what to type (allauth's said
+        "Incorrect password.")."""
         return {
             **DefaultAccountAdapter.error_messages,
             "too_many_login_attempts": sign_in_paused_message(),
             "enter_current_password": _("That is not your current password."),
             "email_password_mismatch": _("The email address or password is not correct."),
+            "incorrect_password": _(
+                "That is not your password. Type the password you sign in with."
+            ),
         }
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:

@@ -1,4 +1,5 @@
-"""Second-factor secrets encrypted at rest with the clinic's keys (DESIGN §5).
+"""Second-factor secrets encrypted at rest with the clinic's keys (DESIGN §5), and
+allauth's two-factor messages in the app's words.
 
 allauth keeps each TOTP secret, and the seed its recovery codes are derived from, in
 ``mfa_authenticator.data``, and passes them through the MFA adapter's ``encrypt`` and
@@ -9,9 +10,11 @@ with the keys and format of client free text (``rapport.lib.crypto``, newest key
 
 from __future__ import annotations
 
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from rapport.core.fields import keyring
 from rapport.lib.crypto import KeyRing
@@ -19,8 +22,28 @@ from rapport.lib.crypto import KeyRing
 __all__ = ["ClinicMFAAdapter", "encrypt_stored_mfa_secrets"]
 
 
+#: The page that sets up an authenticator app: only the app's code is asked for there.
+_SET_UP_PAGE = "mfa_activate_totp"
+
+
 class ClinicMFAAdapter(DefaultMFAAdapter):
-    """allauth's MFA, with its stored secrets encrypted (settings.MFA_ADAPTER)."""
+    """allauth's MFA, with its stored secrets encrypted and its messages in the app's words
+    (settings.MFA_ADAPTER)."""
+
+    @property
+    def error_messages(self) -> dict:  # type: ignore[override]
+        """allauth's, with those staff meet in the app's words, saying what to do next:
+        a wrong code (allauth's said "Incorrect code.") and recovery codes asked for with
+        no authenticator app (allauth's said "You cannot generate recovery codes without
+        having two-factor authentication enabled.")."""
+        return {
+            **DefaultMFAAdapter.error_messages,
+            "incorrect_code": _wrong_code_message(),
+            "cannot_generate_recovery_codes": _(
+                "Recovery codes come with an authenticator app: set up the app first, on "
+                "your Security page."
+            ),
+        }
 
     def encrypt(self, text: str) -> str:
         return keyring().encrypt(text)
@@ -33,6 +56,24 @@ class ClinicMFAAdapter(DefaultMFAAdapter):
         if not KeyRing.is_encrypted(encrypted_text):
             return encrypted_text
         return keyring().decrypt(encrypted_text)
+
+
+def _wrong_code_message() -> str:
+    """A wrong code, said for the page it was typed on: setting up the app asks only for
+    the app's code (the recovery codes come after), signing in and confirming access take
+    a recovery code too. A code from the app is only good for about 30 seconds (a phone
+    whose clock is off gives codes that never work)."""
+    request = allauth_context.request
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name == _SET_UP_PAGE:
+        return _(
+            "That code did not work. Enter the code your authenticator app shows now: each "
+            "one lasts about 30 seconds."
+        )
+    return _(
+        "That code did not work. Enter the code your authenticator app shows now, or a "
+        "recovery code you have not used yet."
+    )
 
 
 def _under_newest_key(ring: KeyRing, value: str) -> str:
