@@ -252,8 +252,11 @@ def _is_transcript_file(path: Path) -> bool:
     return (path.is_file() or broken_link) and path.suffix.lower() in SUFFIXES
 
 
-def _analyze_file(path: Path, therapist: str | None, coder) -> tuple[dict[str, Any], Any]:
+def _analyze_file(
+    path: Path, therapist: str | None, coder, *, medical_role: bool = False
+) -> tuple[dict[str, Any], Any]:
     from rapport.transcripts.analysis import analysis_to_json, analyze
+    from rapport.transcripts.flags import FlagSettings
     from rapport.transcripts.parsing import guess_roles, parse_transcript
 
     if path.is_symlink() and not path.exists():
@@ -265,7 +268,9 @@ def _analyze_file(path: Path, therapist: str | None, coder) -> tuple[dict[str, A
         raise CommandError(f"cannot read the file ({error.strerror})") from None
     transcript = parse_transcript(data, path.name)
     roles = guess_roles(transcript, therapist)
-    analysis = analyze(transcript, roles, coder)
+    analysis = analyze(
+        transcript, roles, coder, flag_settings=FlagSettings(medical_role=medical_role)
+    )
     full = analysis_to_json(analysis)
     return {key: full[key] for key in JSON_KEYS}, analysis
 
@@ -313,7 +318,8 @@ def _print_serious_flags_caveat(analysis, out: IO[str]) -> None:
         )
 
 
-def _summary(name: str, analysis, out: IO[str]) -> None:
+def _summary(name: str, analysis, out: IO[str], *, medical_role: bool = False) -> None:
+    from rapport.transcripts.flags import names_medical_role
     from rapport.transcripts.metrics import REFERENCES
 
     transcript, metrics = analysis.transcript, analysis.metrics
@@ -366,6 +372,19 @@ def _summary(name: str, analysis, out: IO[str]) -> None:
             print(f"    {kind.replace('_', ' ')}: utterance {shown}", file=out)
     else:
         print("  Flags: none", file=out)
+    # Said, so that no medical-advice flag is not read as no medication advice given.
+    if medical_role:
+        print(
+            "  Medical advice: not flagged (--medical-role: medication information is part "
+            "of the clinician's role)",
+            file=out,
+        )
+    elif any(r == "therapist" and names_medical_role(s) for s, r in analysis.roles.items()):
+        print(
+            "  Medical advice: not flagged (the therapist's speaker label names a role that "
+            "includes medication information)",
+            file=out,
+        )
     if analysis.notes:
         # What was cut, skipped or left unrated (a turn coded from its start only, a
         # session too short to rate): the summary's figures are read with these.
@@ -395,7 +414,9 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     failed = 0
     for number, file in enumerate(files, start=1):
         try:
-            data, analysis = _analyze_file(file, args.therapist, coder)
+            data, analysis = _analyze_file(
+                file, args.therapist, coder, medical_role=args.medical_role
+            )
         except (TranscriptError, CommandError) as error:
             if not folder:
                 raise CommandError(f"{file.name}: {error}") from None
@@ -406,7 +427,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
                 results.append({"file": file.name, **data} if folder else data)
                 _print_notes(file.name, analysis, sys.stderr)
             else:
-                _summary(file.name, analysis, sys.stdout)
+                _summary(file.name, analysis, sys.stdout, medical_role=args.medical_role)
         if folder:
             _progress(sys.stderr, number, len(files), file.name)
     if args.json:
@@ -502,6 +523,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     analyze.add_argument("input", metavar="INPUT", help="transcript file or folder")
     analyze.add_argument(
         "--therapist", metavar="NAME", help="the speaker who is the therapist (default: guessed)"
+    )
+    analyze.add_argument(
+        "--medical-role",
+        action="store_true",
+        help=(
+            "medication information is part of the clinician's role (nurse, midwife, "
+            "pharmacist, prescriber): how to take a medicine is not flagged as medical "
+            "advice. A therapist named 'Nurse', 'Pharmacist' or 'GP' in the transcript "
+            "counts as this too"
+        ),
     )
     analyze.add_argument(
         "--json",

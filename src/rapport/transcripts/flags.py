@@ -43,6 +43,7 @@ __all__ = [
     "FlagSettings",
     "detect_flags",
     "load_lexicon",
+    "names_medical_role",
 ]
 
 FLAG_KINDS: tuple[str, ...] = (
@@ -595,13 +596,19 @@ _MEDICAL_ROLE_LABEL = re.compile(
 )
 
 
+def names_medical_role(name: str) -> bool:
+    """Whether a therapist's speaker label ("Nurse", "Jess (RN)") names a role whose work
+    includes medication information."""
+    return _MEDICAL_ROLE_LABEL.search(name) is not None
+
+
 def _medical_role(turns: Sequence[Turn], roles: Mapping[str, str], settings: FlagSettings) -> bool:
     """Whether the clinician's role includes medication information: said by the caller
     (``FlagSettings.medical_role``) or by the therapist's speaker label ("Nurse")."""
     if settings.medical_role:
         return True
     therapists = {t.speaker for t in turns if _role(t, roles) == THERAPIST}
-    return any(_MEDICAL_ROLE_LABEL.search(name) for name in therapists)
+    return any(names_medical_role(name) for name in therapists)
 
 
 # A therapist turn that sets up a role-play ("I'll play a colleague at the drinks",

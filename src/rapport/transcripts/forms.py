@@ -118,9 +118,17 @@ def roles_fit_in_one_request(speaker_count: int) -> bool:
 
 
 class RolesForm(forms.Form):
-    """One role choice per speaker, pre-filled with the guess (or the last confirmed roles)."""
+    """One role choice per speaker, pre-filled with the guess (or the last confirmed roles),
+    and whether medication information is part of the clinician's role in this session."""
 
-    def __init__(self, *args, speakers: list[str], roles: dict[str, str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        speakers: list[str],
+        roles: dict[str, str],
+        medical_role: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.speakers = speakers
         for index, name in enumerate(speakers):
@@ -130,6 +138,22 @@ class RolesForm(forms.Form):
                 initial=roles.get(name, CLIENT),
                 widget=forms.Select,
             )
+        # After the speakers: it is about the therapist once they are named. A nurse,
+        # midwife, pharmacist or prescriber telling a patient how to take a medicine is
+        # doing their job; for a counsellor it is advice outside their role (PRACTICES.md).
+        self.fields["medical_role"] = forms.BooleanField(
+            label=_(
+                "Medication information is part of my role in this session (nurse, midwife, "
+                "pharmacist, prescriber)"
+            ),
+            help_text=_(
+                "Then explaining how to take a medicine is not flagged as medical advice. "
+                "Leave it unticked for counselling and psychotherapy. A therapist speaker "
+                "named 'Nurse', 'Pharmacist' or 'GP' in the transcript counts as ticked."
+            ),
+            required=False,
+            initial=medical_role,
+        )
 
     def clean(self):
         cleaned = super().clean()

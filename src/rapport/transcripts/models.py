@@ -68,6 +68,14 @@ class Transcript(models.Model):
     digest = models.CharField(max_length=64, blank=True, db_index=True)
     speaker_count = models.PositiveSmallIntegerField(default=0)
     turn_count = models.PositiveIntegerField(default=0)
+    # Said by the clinician when confirming the roles: medication information is part of
+    # their role in this session (a nurse, midwife, pharmacist or prescriber), so telling
+    # the patient how to take a medicine is not flagged as medical advice outside the
+    # therapist's role (flags.FlagSettings.medical_role). Not free text, so not encrypted;
+    # kept for re-analysis (services.transcripts_reanalyse) like the confirmed roles.
+    medical_role = models.BooleanField(
+        _("medication information is part of the clinician's role"), default=False
+    )
 
     # --- encrypted free text (NULL once deleted) ---------------------------------------
     content = EncryptedTextField(null=True, blank=True)

@@ -30,6 +30,7 @@ from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import MISSED, Appointment, Attendance, Clinic
 from rapport.core.erase import forget_deleted_rows_after_commit
 from rapport.transcripts.analysis import analysis_to_json, analyze, rules_version
+from rapport.transcripts.flags import FlagSettings
 from rapport.transcripts.models import TextDeletion, Transcript, TranscriptStatus
 from rapport.transcripts.parsing import CLIENT, ROLES, THERAPIST, Turn, guess_roles
 from rapport.transcripts.parsing import Transcript as ParsedTranscript
@@ -289,6 +290,8 @@ def _store_analysis(
 def transcript_analyse(transcript: Transcript, roles: Mapping[str, str], coder=None) -> None:
     """Run the pure pipeline on the stored text with ``roles`` and keep the result.
 
+    The flags are read with the transcript's stored ``medical_role`` (what the clinician
+    said when confirming the roles), so re-analysis keeps it as it keeps the roles.
     Does not save or audit: :func:`transcript_set_roles` does both.
     """
     content = transcript.read_content()
@@ -305,15 +308,28 @@ def transcript_analyse(transcript: Transcript, roles: Mapping[str, str], coder=N
                 "The utterance coder is not installed on this server, so the session "
                 "cannot be analysed. Ask your administrator to install the coder model."
             ) from None
-    result = analyze(parsed, dict(roles), coder)
+    settings = FlagSettings(medical_role=transcript.medical_role)
+    result = analyze(parsed, dict(roles), coder, flag_settings=settings)
     content["roles"] = dict(roles)
     _store_analysis(transcript, content, parsed, analysis_to_json(result))
 
 
 def transcript_set_roles(
-    *, actor, transcript: Transcript, roles: Mapping[str, str], request=None, coder=None
+    *,
+    actor,
+    transcript: Transcript,
+    roles: Mapping[str, str],
+    medical_role: bool | None = None,
+    request=None,
+    coder=None,
 ) -> Transcript:
     """Confirm or correct who is the therapist and who the client, then (re)analyse.
+
+    ``medical_role``: whether medication information is part of the clinician's role in
+    this session (a nurse, midwife, pharmacist or prescriber), so the medical-advice flag
+    is not raised; ``None`` keeps what is stored. A change of it is audited on its own
+    (``transcript:N:medical_role``), beside the roles' update, since it changes which
+    flags the report shows.
 
     Text past the clinic's retention limit is deleted first (in its own transaction, so
     the refusal below does not undo it), never analysed again.
@@ -324,17 +340,41 @@ def transcript_set_roles(
             "The text of this transcript has been deleted, so its roles can no longer be "
             "changed. The codes and metrics from the last analysis are kept."
         )
-    return _set_roles(actor=actor, transcript=transcript, roles=roles, request=request, coder=coder)
+    return _set_roles(
+        actor=actor,
+        transcript=transcript,
+        roles=roles,
+        medical_role=medical_role,
+        request=request,
+        coder=coder,
+    )
 
 
 @transaction.atomic
 def _set_roles(
-    *, actor, transcript: Transcript, roles: Mapping[str, str], request=None, coder=None
+    *,
+    actor,
+    transcript: Transcript,
+    roles: Mapping[str, str],
+    medical_role: bool | None,
+    request=None,
+    coder=None,
 ) -> Transcript:
     transcript = _locked(transcript.pk)
     content = transcript.read_content() or {}
     checked = _validate_roles(content.get("speakers", []), roles)
+    changed = medical_role is not None and medical_role != transcript.medical_role
+    if medical_role is not None:
+        transcript.medical_role = medical_role
     _analyse_and_audit(transcript, checked, coder, actor=actor, what="roles", request=request)
+    if changed:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            target=_target(transcript, "medical_role"),
+            client_id=transcript.appointment.episode.client_id,
+            request=request,
+        )
     logger.info("transcript %s analysed: %s turns", transcript.pk, transcript.turn_count)
     return transcript
 
@@ -573,7 +613,8 @@ def transcripts_reanalyse(*, everything: bool = False, coder=None) -> Reanalysis
     For after installing a retrained coder or quality model, or a release that changes the
     flags or metrics: a client's trend compares
     sessions, and codes from two models differ in ways that are not the client's or the
-    therapist's doing. The roles a person confirmed are kept. Each transcript is analysed
+    therapist's doing. The roles a person confirmed are kept, and so is what they said of
+    the clinician's role (``Transcript.medical_role``). Each transcript is analysed
     in its own transaction and audited as a system action, so an interrupted run keeps
     its progress and the next run picks up the rest.
     """

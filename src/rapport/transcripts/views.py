@@ -26,6 +26,7 @@ from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
 from rapport.lib.charts import Chart, Line, line_chart_svg, svg_data_uri
 from rapport.transcripts import quality, selectors, services
+from rapport.transcripts.flags import names_medical_role
 from rapport.transcripts.forms import (
     DeleteForm,
     RolesForm,
@@ -332,12 +333,17 @@ def transcript_roles(request, transcript_id):
         request.POST if request.method == "POST" else None,
         speakers=content["speakers"],
         roles=content.get("roles", {}),
+        medical_role=transcript.medical_role,
     )
     _label_role_choices(form)
     if request.method == "POST" and form.is_valid():
         try:
             services.transcript_set_roles(
-                actor=request.user, transcript=transcript, roles=form.roles, request=request
+                actor=request.user,
+                transcript=transcript,
+                roles=form.roles,
+                medical_role=form.cleaned_data["medical_role"],
+                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -582,6 +588,7 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             else _quality_reference(transcript.metrics.get("quality_model"))
         ),
         "quality_flags_caveat": _quality_flags_caveat(transcript),
+        "medical_role_note": _medical_role_note(transcript, content),
         # The "not rated" note is shown in the quality section; stored in analysis_notes
         # too (for the CLI and the API), it is not repeated under the metrics.
         "notes": [
@@ -592,6 +599,29 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
             if note != quality_unrated
         ],
     }
+
+
+def _medical_role_note(transcript: Transcript, content: dict[str, Any] | None) -> str | None:
+    """Why no medical-advice flag can appear in this report, when none could be raised:
+    the clinician said medication information is part of their role in this session, or
+    the therapist's speaker label names such a role ("Nurse"). A report silent about it
+    would read as a session with no medication advice in it."""
+    if transcript.medical_role:
+        return _(
+            "Medical-advice flags were not raised in this session: when the roles were "
+            "confirmed, medication information was said to be part of the clinician's role "
+            "(nurse, midwife, pharmacist, prescriber)."
+        )
+    if content is None:
+        return None
+    roles = content.get("roles", {})
+    if any(role == "therapist" and names_medical_role(name) for name, role in roles.items()):
+        return _(
+            "Medical-advice flags were not raised in this session: the therapist's speaker "
+            "label names a role that includes medication information (nurse, midwife, "
+            "pharmacist, prescriber)."
+        )
+    return None
 
 
 # The flags of advice, found in the words, beside the coder's codes.
