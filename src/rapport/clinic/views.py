@@ -23,7 +23,13 @@ from rapport.accounts.selectors import (
     supervision_links_seeing_clients_of,
     supervision_links_suspended_over,
 )
-from rapport.audit.services import Action, audit_page_view, audit_record, audit_record_many
+from rapport.audit.services import (
+    Action,
+    audit_batch,
+    audit_page_view,
+    audit_record,
+    audit_record_many,
+)
 from rapport.clinic import selectors, services
 from rapport.clinic.forms import (
     AppointmentDeleteForm,
@@ -170,6 +176,16 @@ def _has_kind(row, kind: str) -> bool:
 
 @clinician_required
 def client_detail(request, client_id):
+    # The page's reads (its own and each panel's, seven rows) go to the log in one INSERT
+    # when the block ends, however it ends: before the page is rendered, so a page that
+    # fails to render, or a panel that fails after others read, leaves every read recorded.
+    with audit_batch():
+        context = _client_page(request, client_id)
+    return render(request, "clinic/client_detail.html", context)
+
+
+def _client_page(request, client_id):
+    """What the client page shows, every read of it audited (inside ``audit_batch``)."""
     client = selectors.get_client_for_user(request.user, client_id)
     audit_record(
         actor=request.user,
@@ -212,7 +228,7 @@ def client_detail(request, client_id):
         "notices": notices,
         "panels": sections,
     }
-    return render(request, "clinic/client_detail.html", context)
+    return context
 
 
 def _client_url(client_id) -> str:
