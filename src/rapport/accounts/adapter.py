@@ -31,6 +31,7 @@ __all__ = [
     "LOGIN_FAILED_PER_ACCOUNT",
     "NO_ADDRESS",
     "ClinicAccountAdapter",
+    "codes_paused_message",
     "on_base_url",
     "sign_in_paused_message",
 ]
@@ -63,10 +64,16 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         sign-in page says it plainly (allauth's said "The email address and/or password
         you specified are not correct."); it still does not say which of the two; and a
         wrong password on the confirm access page says what to type (allauth's said
-        "Incorrect password.")."""
+        "Incorrect password."). On the two-factor code pages, allauth's pause after too
+        many wrong codes (its "login_failed" limits, counted per user there) speaks of
+        codes, not passwords (``codes_paused_message``): there it also stands for its
+        "rate_limited" ("Be patient, you are sending too many requests.")."""
+        on_code_page = _url_name(allauth_context.request) in _CODE_PAGES
+        paused = codes_paused_message() if on_code_page else sign_in_paused_message()
         return {
             **DefaultAccountAdapter.error_messages,
-            "too_many_login_attempts": sign_in_paused_message(),
+            **({"rate_limited": paused} if on_code_page else {}),
+            "too_many_login_attempts": paused,
             "enter_current_password": _("That is not your current password."),
             "email_password_mismatch": _("The email address or password is not correct."),
             "incorrect_password": _(
@@ -259,31 +266,61 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         )
 
 
+#: allauth's two-factor code pages (signing in, confirming access, setting up the app),
+#: where its limit on wrong codes refuses with the account adapter's messages.
+_CODE_PAGES = frozenset({"mfa_authenticate", "mfa_reauthenticate", "mfa_activate_totp"})
+
+
+def _url_name(request: HttpRequest | None) -> str | None:
+    match = getattr(request, "resolver_match", None)
+    return None if match is None else match.url_name
+
+
 def sign_in_paused_message() -> str:
     """What a sign-in refused by the throttle says: how long the shortest of the failed
     sign-in limits (settings.ACCOUNT_RATE_LIMITS) holds, and the longest, which many
     tries reach; then whom to ask."""
+    return " ".join(
+        [
+            _("Too many wrong passwords, so signing in is paused."),
+            _paused_for(("login_failed", LOGIN_FAILED_PER_ACCOUNT)),
+            _("If you still cannot sign in, ask your clinic's administrator."),
+        ]
+    )
+
+
+def codes_paused_message() -> str:
+    """What a two-factor code refused by allauth's limit on wrong codes says: it counts
+    under the "login_failed" limits (per user), so those say how long; then the way out
+    for someone who no longer has the app (an admin turns two-factor off)."""
+    return " ".join(
+        [
+            _("Too many wrong codes, so codes are not accepted for now."),
+            _paused_for(("login_failed",)),
+            _(
+                "If you no longer have your authenticator app or your recovery codes, ask "
+                "your clinic's administrator to turn two-factor authentication off for you."
+            ),
+        ]
+    )
+
+
+def _paused_for(actions: tuple[str, ...]) -> str:
+    """How long the shortest of ``actions``' limits holds, and the longest, which many
+    tries reach."""
     rates = [
         rate
-        for action in ("login_failed", LOGIN_FAILED_PER_ACCOUNT)
+        for action in actions
         for rate in ratelimit.parse_rates(settings.ACCOUNT_RATE_LIMITS.get(action))
     ]
     durations = sorted({int(rate.duration) for rate in rates}) or [300]
     shortest, longest = _duration_in_words(durations[0]), _duration_in_words(durations[-1])
     if shortest == longest:
-        wait = _("Try again in %(wait)s.") % {"wait": shortest}
-    else:
-        wait = _("Try again in %(wait)s (up to %(longest)s after many tries).") % {
-            "wait": shortest,
-            "longest": longest,
-        }
-    return " ".join(
-        [
-            _("Too many wrong passwords, so signing in is paused."),
-            wait,
-            _("If you still cannot sign in, ask your clinic's administrator."),
-        ]
-    )
+        return _("Try again in %(wait)s.") % {"wait": shortest}
+    return _("Try again in %(wait)s (up to %(longest)s after many tries).") % {
+        "wait": shortest,
+        "longest": longest,
+    }
 
 
 def _duration_in_words(seconds: int) -> str:
