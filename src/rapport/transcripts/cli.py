@@ -530,8 +530,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help=(
             "medication information is part of the clinician's role (nurse, midwife, "
             "pharmacist, prescriber): how to take a medicine is not flagged as medical "
-            "advice. A therapist named 'Nurse', 'Pharmacist' or 'GP' in the transcript "
-            "counts as this too"
+            "advice, nor taking a prescribed medicine as prescribed as advice, nor "
+            "examination findings and narrating the care being given as interventions "
+            "without a reflection. A therapist named 'Nurse', 'Pharmacist' or 'GP' in the "
+            "transcript counts as this too"
         ),
     )
     analyze.add_argument(

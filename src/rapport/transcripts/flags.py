@@ -764,6 +764,7 @@ def _is_advice(
     *,
     coder_advice: bool = True,
     several_clients: bool = False,
+    medical_role: bool = False,
 ) -> bool:
     """Whether a therapist turn gives advice.
 
@@ -782,7 +783,10 @@ def _is_advice(
     (:func:`_is_safety_or_session_business`). With ``several_clients`` (a couple or a
     family), a sentence directing the clients to speak to each other is an enactment
     (:data:`_ENACTMENT`) and is left out of the reading; the coder's advice sub-code, which
-    cannot say which sentence it took for advice, no longer counts for such a turn.
+    cannot say which sentence it took for advice, no longer counts for such a turn. With
+    ``medical_role``, so are the clinician's examination findings, the narration of the
+    care they are giving and an instruction to take a medicine as prescribed
+    (:func:`_within_the_clinical_role`), in the same way.
     """
     if code is None or code.code not in ("therapist_input", "reflection", "question"):
         return False
@@ -794,6 +798,14 @@ def _is_advice(
         if not text:
             return False
         coder_advice = coder_advice and text == " ".join(s.strip() for s in _sentences(turn.text))
+    if medical_role:
+        kept = " ".join(
+            s.strip() for s in _sentences(text) if not _within_the_clinical_role(s.strip())
+        )
+        if not kept:
+            return False
+        coder_advice = coder_advice and kept == " ".join(s.strip() for s in _sentences(text))
+        text = kept
     lists = load_lexicon("advice").lists
     if code.code == "question":
         return _tells_before_asking(text, lists.get("unmistakable_advice"))
@@ -847,6 +859,83 @@ def _tells_before_asking(text: str, strong: _Searcher | None) -> bool:
         for sentence in (s.strip() for s in _sentences(text))
         if not _is_question(sentence) and _OBLIGATION_OPENER.search(sentence) is None
     )
+
+
+def _has_advice_wording(sentence: str) -> bool:
+    lists = load_lexicon("advice").lists
+    return any(
+        p is not None and p.search(sentence) is not None
+        for p in (lists.get("advice_phrases"), lists.get("unmistakable_advice"))
+    )
+
+
+def _is_clinical_care(sentence: str) -> bool:
+    """A sentence reporting what the clinician finds on examination or measures ("The
+    wound edges look pink and healthy.", "It's 9.2, a bit high but not worrying.") or
+    narrating the care they are giving ("I'm just going to clean around it now."):
+    ``clinical_findings`` and ``procedure_narration`` in ``advice.json``, with no advice
+    wording beside it ("The wound looks fine, but you should stop smoking.").
+
+    Read only for a clinician whose role includes it (``FlagSettings.medical_role``): a
+    nurse telling the patient what she sees and does is the session's own procedure, which
+    consent and good care ask her to say aloud, not an intervention in the patient's life
+    (as the session's business is not: :func:`_is_safety_or_session_business`). In a
+    counselling session "it looks like ..." is a reflection, and none of this is read.
+    """
+    lists = load_lexicon("advice").lists
+    care = (lists.get("clinical_findings"), lists.get("procedure_narration"))
+    if not any(p is not None and p.search(sentence) is not None for p in care):
+        return False
+    return not _has_advice_wording(sentence)
+
+
+def _takes_as_prescribed(sentence: str) -> bool:
+    """An instruction to take a prescribed medicine as prescribed ("Try to take the
+    metformin with each meal as prescribed."): ``as_prescribed`` with a verb of taking
+    (``as_prescribed_taking``) and no change to the medicine (``medicine_changes``: "take
+    it as prescribed but skip the evening dose" changes it).
+
+    Supporting the prescriber's plan is a nurse's or pharmacist's job (the reason for
+    ``FlagSettings.medical_role``), so it is not unsolicited advice from them. It is still
+    information for the intervention rule: PRACTICES.md asks for a reflection before
+    information in nursing care too.
+    """
+    lists = load_lexicon("advice").lists
+    phrase, taking = lists.get("as_prescribed"), lists.get("as_prescribed_taking")
+    changes = lists.get("medicine_changes")
+    return (
+        phrase is not None
+        and taking is not None
+        and phrase.search(sentence) is not None
+        and taking.search(sentence) is not None
+        and (changes is None or changes.search(sentence) is None)
+    )
+
+
+def _within_the_clinical_role(sentence: str) -> bool:
+    """A sentence that is no advice from a clinician whose role includes medication."""
+    return _is_clinical_care(sentence) or _takes_as_prescribed(sentence)
+
+
+# "Good." before the finding ("Good. I'm going to clean it with saline now."): a word of
+# acknowledgement, no sentence of its own.
+_ACKNOWLEDGEMENT = re.compile(r"\W*(?:good|great|lovely|fine|perfect|brilliant)\W*", re.I)
+
+
+def _only_clinical_care(text: str) -> bool:
+    """A turn made only of examination findings and narration of the care being given
+    (:func:`_is_clinical_care`), with at most an "okay" or "good" beside them."""
+    filler = load_lexicon("risk").lists.get("fillers")
+    found = False
+    for sentence in (s.strip() for s in _sentences(text)):
+        if filler is not None and filler.search(sentence) is not None:
+            continue
+        if _ACKNOWLEDGEMENT.fullmatch(sentence) is not None:
+            continue
+        if not _is_clinical_care(sentence):
+            return False
+        found = True
+    return found
 
 
 def _is_safety_or_session_business(text: str) -> bool:
@@ -911,17 +1000,21 @@ def _client_asked(text: str) -> bool:
 
 
 def _advice_flags(
-    turns: Sequence[Turn], roles: Mapping[str, str], codes: Sequence[CodeLike | None]
+    turns: Sequence[Turn],
+    roles: Mapping[str, str],
+    codes: Sequence[CodeLike | None],
+    settings: FlagSettings,
 ) -> Iterator[Flag]:
     lexicon = load_lexicon("advice")
     goodbye = len(turns) - _GOODBYE_TURNS
     several = _several_clients(turns, roles)
+    medical_role = _medical_role(turns, roles, settings)
     for turn in turns:
         # In the goodbye, only advice wording counts, not the coder's advice sub-code.
         by_coder = turn.index < goodbye
         code = _code(codes, turn.index)
         if _role(turn, roles) != THERAPIST or not _is_advice(
-            turn, code, coder_advice=by_coder, several_clients=several
+            turn, code, coder_advice=by_coder, several_clients=several, medical_role=medical_role
         ):
             continue
         if _was_solicited(turns, roles, turn.index):
@@ -1043,12 +1136,16 @@ def _intervention_flags(
     a client's "yes, that's exactly it" to a reflection or "sure" to a permission question
     confirms rather than raising something new to reflect. Nor is a repair (thanks for the
     client's feedback, the therapist's own way of working: :func:`_is_repair`) an
-    intervention. Only the first intervention after each client statement is flagged, not
+    intervention, nor, from a clinician whose role includes medication, a turn of
+    examination findings and narration of the care being given
+    (:func:`_only_clinical_care`). Only the first intervention after each client
+    statement is flagged, not
     every sentence of it, and none in the goodbye (the last two turns).
     """
     reflected = True  # nothing to reflect before the client has spoken
     invited = False  # the last therapist turn reflected or asked permission
     several = _several_clients(turns, roles)
+    medical_role = _medical_role(turns, roles, settings)
     for turn in turns:
         code = _code(codes, turn.index)
         if _role(turn, roles) == CLIENT:
@@ -1075,6 +1172,11 @@ def _intervention_flags(
             (advice or (code.code == "therapist_input" and code.subcode in _INTERVENTION_SUBCODES))
             and not reflected
             and not _is_safety_or_session_business(turn.text)
+            # A nurse's examination findings and narration of the care she is giving ("The
+            # wound edges look pink and healthy.", "I'm just going to clean around it
+            # now.") are the session's own procedure: like its business, they leave the
+            # client's statement still to be reflected.
+            and not (medical_role and _only_clinical_care(turn.text))
             # Thanking the client for their feedback and changing course is a repair, not
             # an intervention: it leaves the client's statement still to be reflected.
             and not _is_repair(turn.text)
@@ -1498,7 +1600,7 @@ def detect_flags(
     flags: list[Flag] = list(_lexicon_flags(turns, roles, codes, settings))
     flags.extend(_quiet_flags(turns, roles, codes, settings))
     if codes is not None:
-        flags.extend(_advice_flags(turns, roles, codes))
+        flags.extend(_advice_flags(turns, roles, codes, settings))
         flags.extend(_intervention_flags(turns, roles, codes, settings))
         flags.extend(_closed_question_flags(turns, roles, codes, settings))
         flags.extend(_change_sustain_flags(turns, roles, codes, settings))
