@@ -528,7 +528,7 @@ def cmd_set_password(args: argparse.Namespace) -> None:
         raise CommandError(" ".join(error.messages)) from None
     # As an admin's temporary password on the web: a colleague paused after too many wrong
     # passwords can sign in with the new one at once.
-    sign_in_pause_clear(user=user)
+    lifted = sign_in_pause_clear(user=user)
     then = "" if args.own else " they must choose their own at their next sign-in;"
     # From the command line there is no session of the operator's own: every one of the
     # user's ends (the password no longer matches it), and their API tokens are revoked.
@@ -536,6 +536,12 @@ def cmd_set_password(args: argparse.Namespace) -> None:
         f"Set a new password for {user.email};{then} their signed-in sessions and API "
         "tokens have ended."
     )
+    if lifted:
+        # Else the operator cannot tell the colleague they may sign in at once.
+        print(
+            "Their sign-in was paused after too many wrong passwords: the pause is lifted, "
+            "so they can sign in now."
+        )
 
 
 def cmd_keygen(args: argparse.Namespace) -> None:

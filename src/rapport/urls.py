@@ -4,6 +4,10 @@ from rapport.accounts import views as account_views
 from rapport.clinic import views as clinic_views
 from rapport.core.health import healthz
 
+# allauth's rate-limit refusals (it looks this up on the root URLconf): the app's 429 page
+# with a Retry-After header (rapport.accounts.rate_limits).
+handler429 = "rapport.accounts.rate_limits.too_many_requests"
+
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -12,6 +12,10 @@ from tests.conftest import PASSWORD
 from rapport.cli import main
 
 NEW_PASSWORD = "a-new-long-enough-passphrase"
+LIFTED = (
+    "Their sign-in was paused after too many wrong passwords: the pause is lifted, so they "
+    "can sign in now."
+)
 
 
 @pytest.mark.django_db
@@ -38,7 +42,9 @@ def test_set_password_lifts_the_accounts_pause_on_signing_in(
 
     monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", NEW_PASSWORD)
     assert main(["set-password", "--email", therapist_a.email]) == 0
-    assert f"Set a new password for {therapist_a.email}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Set a new password for {therapist_a.email}" in out
+    assert LIFTED in out
 
     response = sign_in(client, therapist_a.email, NEW_PASSWORD, "10.9.9.9", host)
     assert THROTTLED not in response.content.decode()
@@ -49,13 +55,14 @@ def test_set_password_lifts_the_accounts_pause_on_signing_in(
 
 @pytest.mark.django_db
 def test_set_password_works_when_the_base_urls_host_is_not_served(
-    client, therapist_a, settings, monkeypatch
+    client, therapist_a, settings, monkeypatch, capsys
 ):
     """RAPPORT_BASE_URL's host outside RAPPORT_ALLOWED_HOSTS (every command warns of it):
     the password is still set, and nothing is paused under a host nobody signs in at."""
     settings.BASE_URL = "https://not-served.example.org"
     monkeypatch.setenv("RAPPORT_NEW_USER_PASSWORD", NEW_PASSWORD)
     assert main(["set-password", "--email", therapist_a.email]) == 0
+    assert LIFTED not in capsys.readouterr().out  # nothing was paused
     therapist_a.refresh_from_db()
     assert therapist_a.check_password(NEW_PASSWORD)
 

@@ -88,7 +88,9 @@ def test_confirm_access_authenticator_set_up_and_password_change(page, live_serv
     found += axe_violations(page)
     page.get_by_label("Your password").fill("not-my-password")
     page.get_by_role("button", name="Confirm").click()
-    summary_has_focus(page, "Your password: Incorrect password.")
+    summary_has_focus(
+        page, "Your password: That is not your password. Type the password you sign in with."
+    )
     found += axe_violations(page)
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
@@ -101,7 +103,11 @@ def test_confirm_access_authenticator_set_up_and_password_change(page, live_serv
     found += axe_violations(page)
     page.get_by_label("Authenticator code").fill("000000")
     page.get_by_role("button", name="Turn on two-factor authentication").click()
-    summary_has_focus(page, "Authenticator code: Incorrect code.")
+    summary_has_focus(
+        page,
+        "Authenticator code: That code did not work. Enter the code your authenticator app "
+        "shows now: each one lasts about 30 seconds.",
+    )
     found += axe_violations(page)
 
     page.goto(f"{live_server.url}/accounts/password/change/")

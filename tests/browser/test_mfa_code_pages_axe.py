@@ -38,7 +38,11 @@ def test_the_code_pages_are_labelled_summarise_errors_and_pass_axe(
     found += axe_violations(page)
     page.get_by_label(CODE).fill("000000")
     page.get_by_role("button", name="Sign in", exact=True).click()
-    summary_has_focus(page, f"{CODE}: Incorrect code.")
+    summary_has_focus(
+        page,
+        f"{CODE}: That code did not work. Enter the code your authenticator app shows now, "
+        "or a recovery code you have not used yet.",
+    )
     found += axe_violations(page)
     page.get_by_label(CODE).fill(codes[0])
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -50,7 +54,11 @@ def test_the_code_pages_are_labelled_summarise_errors_and_pass_axe(
     found += axe_violations(page)
     page.get_by_label(CODE).fill("000000")
     page.get_by_role("button", name="Confirm").click()
-    summary_has_focus(page, f"{CODE}: Incorrect code.")
+    summary_has_focus(
+        page,
+        f"{CODE}: That code did not work. Enter the code your authenticator app shows now, "
+        "or a recovery code you have not used yet.",
+    )
     found += axe_violations(page)
     page.get_by_label(CODE).fill(codes[1])
     page.get_by_role("button", name="Confirm").click()
