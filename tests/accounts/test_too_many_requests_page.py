@@ -31,12 +31,6 @@ def reset_by_mail(settings):
     settings.PASSWORD_RESET_BY_EMAIL = True
 
 
-@pytest.fixture
-def with_handler(settings):
-    """The app's 429 handler on the root URLconf, where allauth looks for it."""
-    settings.ROOT_URLCONF = "tests.accounts._urls_with_429_handler"
-
-
 def _reset_until_refused(client, email: str):
     """Ask for a reset for ``email`` until allauth refuses (its default is five a minute
     for one address); the refusal."""
@@ -94,7 +88,7 @@ def test_too_many_password_changes_get_the_apps_page_in_the_signed_in_layout(cli
 
 
 def test_the_refusal_says_when_to_retry_in_a_retry_after_header(
-    client, therapist_a, reset_by_mail, mailoutbox, with_handler
+    client, therapist_a, reset_by_mail, mailoutbox
 ):
     refused = _reset_until_refused(client, therapist_a.email)
     _assert_the_apps_429(refused)
@@ -102,7 +96,7 @@ def test_the_refusal_says_when_to_retry_in_a_retry_after_header(
 
 
 def test_a_longer_limit_is_said_as_it_is_set(
-    client, therapist_a, reset_by_mail, mailoutbox, with_handler, settings
+    client, therapist_a, reset_by_mail, mailoutbox, settings
 ):
     """The wait is the limit's own, not a fixed "few minutes": a clinic that sets resets
     for one address to three an hour is told to wait an hour."""
@@ -114,7 +108,7 @@ def test_a_longer_limit_is_said_as_it_is_set(
 
 
 def test_too_many_confirm_access_tries_wait_for_the_confirm_access_limit(
-    client, therapist_a, with_handler, settings
+    client, therapist_a, settings
 ):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reauthenticate": "3/5m/user"}
     client.force_login(therapist_a)
@@ -136,13 +130,12 @@ def test_a_page_not_known_waits_for_the_longest_limit_that_ends_there(rf, settin
     assert "The limit lifts on its own: wait 2 hours, then try again." in main_text(answer)
 
 
-def test_without_the_handler_the_page_still_says_how_long(
-    client, therapist_a, reset_by_mail, mailoutbox
-):
-    """allauth's own handler renders the same template: the words are the same, only the
-    header is missing."""
-    refused = _reset_until_refused(client, therapist_a.email)
-    _assert_the_apps_429(refused)
+def test_rapport_urls_names_the_apps_429_handler():
+    """allauth looks for ``handler429`` on the root URLconf only: without it the page
+    has the same words but no Retry-After header."""
+    import rapport.urls
+
+    assert rapport.urls.handler429 == "rapport.accounts.rate_limits.too_many_requests"
 
 
 def test_every_action_that_ends_on_the_page_has_a_limit():
