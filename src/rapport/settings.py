@@ -200,6 +200,9 @@ MIDDLEWARE = [
     "rapport.accounts.middleware.RequirePasswordChangeMiddleware",
     "rapport.accounts.middleware.RequireMFAMiddleware",
     "rapport.core.middleware.NoStoreMiddleware",
+    # On the clinic's shared tablet, signed out: the way to the sign-in page names no client
+    # record (Back after the hand-over reached /accounts/login/?next=/clients/<id>/).
+    "rapport.checkins.middleware.TabletSignInMiddleware",
 ]
 
 # Uploads never touch the disk: Django's default handler writes a file over 2.5 MB to the

@@ -7,23 +7,13 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from django.conf import settings
 from tests.browser._helpers import question, send_sign_in
 from tests.browser.test_tablet_sign_in_again import hand_the_tablet_over
 from tests.conftest import CANARY
 
-MIDDLEWARE = "rapport.checkins.middleware.TabletSignInMiddleware"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # The live server's stack is rapport.settings' own: until it lists the middleware
-    # (tests/checkins/test_tablet_back_names_no_client.py says so), this is the bug.
-    pytest.mark.xfail(
-        MIDDLEWARE not in settings.MIDDLEWARE,
-        strict=True,
-        reason="rapport.settings.MIDDLEWARE does not list TabletSignInMiddleware yet",
-    ),
 ]
 
 

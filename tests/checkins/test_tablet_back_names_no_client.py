@@ -31,9 +31,6 @@ def installed(settings):
         settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rapport.settings.MIDDLEWARE does not list it yet (not this area's file)"
-)
 def test_the_settings_list_the_middleware():
     from rapport import settings as app_settings
 
