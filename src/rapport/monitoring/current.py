@@ -8,7 +8,9 @@ back). This module asks the same detectors about the latest data only:
 * change and trajectory: intake against the latest score of each outcome measure;
 * alliance low: the latest rating; rupture: the latest rupture episode, open while it is
   unrepaired and the rating is still below the pre-rupture level; repaired: the latest
-  rupture episode was repaired (good news until a new rupture comes);
+  rupture episode was repaired and the latest rating still holds the repair (at least the
+  pre-rupture level less the tolerance): good news until a new rupture comes or the rating
+  falls back;
 * pushed or overridden: the latest check-in's answer, and a "pushed" answer the therapist
   has not seen yet even if a later check-in said "no" (``PUSHED_SEEN``);
 * dropout risk and missing check-ins: already judged as of ``series.today``.
@@ -192,7 +194,13 @@ def _alliance(
                     "ruptures_this_episode": len(episodes),
                 }
                 found.append(_make(replace(signal, evidence=evidence), instrument, latest.session))
-        elif not repair_held_back(instrument, latest.repaired_session, unseen):
+        elif last.score >= latest.level - tolerance - EPS and not repair_held_back(
+            instrument, latest.repaired_session, unseen
+        ):
+            # Good news only while the repair holds: a rating back below the pre-rupture
+            # level (38, 33, 38, then 33 again) is no repair to show beside a low alliance,
+            # even when the fall is too small against a recent level that still counts the
+            # ruptured rating to open a new rupture.
             signal = next(
                 s
                 for s in signals
