@@ -79,6 +79,17 @@ class AuditEvent(models.Model):
             # once however rarely the client appears in the clinic's log (SQLite, without
             # statistics, would otherwise walk the clinic's index to find them).
             models.Index(fields=["clinic_id", "client_id", "at"], name="audit_clinic_client_at"),
+            # Who other than a clinician read their clients' records lately ("Who can see
+            # your clients": audit.selectors.client_record_readers): each client's rows of
+            # the last 90 days found at once, not every row the client ever had (the index
+            # on client_id alone: the time grew with the log, 3 times for a year of it
+            # against its last quarter; bench/bench_audit_readers.py).
+            # The action and the actor are in it too, so the clinician's own reads, most of
+            # those rows, are passed over in the index (SQLite reads a row from the table
+            # only for the readers it counts).
+            models.Index(
+                fields=["client_id", "at", "action", "actor_id"], name="audit_client_at_reads"
+            ),
             # Who created or reopened a supervision link, by its target ("Who can see your
             # clients": audit.selectors.supervision_link_grants): found at once, not by
             # reading the whole log. Only the rows that create or change something, a small
