@@ -255,8 +255,11 @@ def test_accepting_moves_the_client_audited_and_told(
 def test_a_second_accept_changes_nothing(login, therapist_b, client_a, offered):
     http = login(therapist_b)
     http.post("/referrals/respond/", {"referral": offered.pk, "decision": "accept"})
-    again = http.post("/referrals/respond/", {"referral": offered.pk, "decision": "accept"})
-    assert again.status_code == 404
+    again = http.post(
+        "/referrals/respond/", {"referral": offered.pk, "decision": "accept"}, follow=True
+    )
+    assert again.redirect_chain == [("/referrals/", 302)]
+    assert "You already accepted this referral: nothing changed." in text(again)
     with pytest.raises(ValidationError, match="already accepted"):
         services.referral_accept(actor=therapist_b, referral=offered)
     assert AccessNotice.objects.count() == 2
@@ -302,12 +305,13 @@ def test_the_referrer_withdraws_an_open_offer(login, therapist_a, therapist_b, c
     assert offered.status == ReferralStatus.WITHDRAWN
     assert "Offered to" not in text(http.get(f"/clients/{client_a.pk}/"))
     assert "No referral offered to you." in text(login(therapist_b).get("/referrals/"))
-    assert (
-        login(therapist_b)
-        .post("/referrals/respond/", {"referral": offered.pk, "decision": "accept"})
-        .status_code
-        == 404
+    late = login(therapist_b).post(
+        "/referrals/respond/", {"referral": offered.pk, "decision": "accept"}, follow=True
     )
+    assert late.redirect_chain == [("/referrals/", 302)]
+    assert "The referring colleague withdrew this referral before you answered" in text(late)
+    offered.refresh_from_db()
+    assert offered.status == ReferralStatus.WITHDRAWN
     assert Client.objects.get(pk=client_a.pk).therapist == therapist_a
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ClientPreferences",
     "candidates_for",
     "client_leanings",
+    "answered_offer",
     "get_client_for_own_therapist",
     "get_incoming_referral",
     "incoming_referrals",
@@ -198,3 +199,19 @@ def get_incoming_referral(user, referral_id) -> Referral:
         return incoming_referrals(user).get(pk=int(referral_id))
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise Http404("No such referral") from None
+
+
+def answered_offer(user, referral_id) -> Referral | None:
+    """A referral once offered to ``user`` and no longer open (accepted, declined or
+    withdrawn), or None: a second answer (a double click, a page left open while the
+    referrer withdrew) is told what became of the offer instead of "not found". Its status
+    is all it says, and the offer was made to ``user``."""
+    try:
+        pk = int(referral_id)
+    except (ValueError, TypeError):
+        return None
+    return (
+        Referral.objects.filter(pk=pk, to_therapist=user, client__clinic_id=user.clinic_id)
+        .exclude(status=ReferralStatus.PROPOSED)
+        .first()
+    )

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rapport.accounts.selectors import supervisors_of_each
@@ -23,7 +24,7 @@ from rapport.core.forms import add_service_errors
 from rapport.matching import selectors, services
 from rapport.matching.choices import labels
 from rapport.matching.forms import DecisionForm, NeedsForm, ProfileForm, ProposeForm
-from rapport.matching.models import STYLE_FIELDS
+from rapport.matching.models import STYLE_FIELDS, ReferralStatus
 
 __all__ = ["profile_edit", "referral_find", "referral_respond", "referral_withdraw", "referrals"]
 
@@ -225,16 +226,45 @@ def referrals(request):
     )
 
 
+#: What an answer to an offer no longer open says (a double click, two tabs, a page left
+#: open while the referrer withdrew): what became of it, and that nothing changed.
+_ANSWERED = {
+    ReferralStatus.ACCEPTED: _lazy("You already accepted this referral: nothing changed."),
+    ReferralStatus.DECLINED: _lazy("You already declined this referral: nothing changed."),
+    ReferralStatus.WITHDRAWN: _lazy(
+        "The referring colleague withdrew this referral before you answered: nothing changed. "
+        "The client stays with them."
+    ),
+}
+
+
+def _answered(request, referral_id):
+    """A redirect saying what became of an offer no longer open, or None."""
+    answered = selectors.answered_offer(request.user, referral_id)
+    if answered is None:
+        return None
+    messages.info(request, str(_ANSWERED[answered.status]))
+    return redirect("referrals")
+
+
 @clinician_required
 @require_POST
 def referral_respond(request):
+    if done := _answered(request, request.POST.get("referral")):
+        return done
     form = DecisionForm(request.POST)
     if not form.is_valid():
         # The referral is looked up first: nobody learns anything of someone else's offer.
         selectors.get_incoming_referral(request.user, request.POST.get("referral"))
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("referrals")
-    referral = selectors.get_incoming_referral(request.user, form.cleaned_data["referral"])
+    try:
+        referral = selectors.get_incoming_referral(request.user, form.cleaned_data["referral"])
+    except Http404:
+        # Answered in the meantime (two tabs sent together): said, as above.
+        if done := _answered(request, form.cleaned_data["referral"]):
+            return done
+        raise
     try:
         if form.cleaned_data["decision"] == DecisionForm.ACCEPT:
             services.referral_accept(actor=request.user, referral=referral, request=request)

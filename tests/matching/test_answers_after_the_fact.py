@@ -1,0 +1,93 @@
+"""An answer to a referral offer that is no longer open (a double click, two tabs, a page
+left open while the referrer withdrew) says what became of the offer and changes nothing,
+instead of a bare "not found"; nobody else learns anything of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rapport.accounts.models import AccessNotice, Role
+from rapport.audit.models import AuditEvent
+from rapport.clinic.models import Client
+from rapport.matching.models import Referral, ReferralStatus, TherapistProfile
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.fixture
+def offered(login, therapist_a, therapist_b, client_a):
+    TherapistProfile.objects.create(user=therapist_b, focus_areas=["anxiety"])
+    response = login(therapist_a).post(
+        f"/clients/{client_a.pk}/referral/",
+        {"focus_areas": ["anxiety"], "to_therapist": therapist_b.pk, "consent": "on"},
+    )
+    assert response.status_code == 302
+    return Referral.objects.get()
+
+
+def answer(http, referral, decision, reason=""):
+    return http.post(
+        "/referrals/respond/",
+        {"referral": referral.pk, "decision": decision, "reason": reason},
+        follow=True,
+    )
+
+
+def test_a_second_accept_says_it_was_accepted_and_moves_nothing(
+    login, therapist_b, client_a, offered
+):
+    http = login(therapist_b)
+    first = answer(http, offered, "accept")
+    assert first.redirect_chain == [(f"/clients/{client_a.pk}/", 302)]
+    again = answer(http, offered, "accept")
+    assert again.status_code == 200
+    assert again.redirect_chain == [("/referrals/", 302)]
+    assert "You already accepted this referral: nothing changed." in text(again)
+    assert AuditEvent.objects.filter(target__startswith="client:therapist:").count() == 1
+    assert AccessNotice.objects.count() == 2
+
+
+def test_declining_twice_says_it_was_declined(login, therapist_b, offered):
+    http = login(therapist_b)
+    answer(http, offered, "decline", "My caseload is full.")
+    # The second click of Decline, or Accept in a tab left open.
+    for decision, reason in (("decline", "My caseload is full."), ("accept", "")):
+        again = answer(http, offered, decision, reason)
+        assert again.redirect_chain == [("/referrals/", 302)]
+        assert "You already declined this referral: nothing changed." in text(again)
+    offered.refresh_from_db()
+    assert offered.status == ReferralStatus.DECLINED
+
+
+def test_an_answer_after_a_withdrawal_says_the_referrer_withdrew(
+    login, therapist_a, therapist_b, client_a, offered
+):
+    login(therapist_a).post(f"/clients/{client_a.pk}/referral/withdraw/")
+    http = login(therapist_b)
+    # Declining without a reason, the form's own error, is not what they need to hear.
+    for decision in ("accept", "decline"):
+        late = answer(http, offered, decision)
+        assert late.redirect_chain == [("/referrals/", 302)]
+        assert "The referring colleague withdrew this referral before you answered" in text(late)
+    offered.refresh_from_db()
+    assert offered.status == ReferralStatus.WITHDRAWN
+    assert Client.objects.get(pk=client_a.pk).therapist == therapist_a
+
+
+def test_someone_else_learns_nothing_of_an_answered_offer(
+    login, therapist_a, therapist_b, clinic, offered
+):
+    answer(login(therapist_b), offered, "decline", "My caseload is full.")
+    someone = make_user(clinic, "someone@test.invalid", Role.THERAPIST)
+    for user in (someone, therapist_a):
+        response = login(user).post(
+            "/referrals/respond/", {"referral": offered.pk, "decision": "accept"}
+        )
+        assert response.status_code == 404
