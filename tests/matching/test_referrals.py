@@ -48,9 +48,9 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def propose(http, client, to, **extra):
+def propose(http, client, to, follow=False, **extra):
     data = {"focus_areas": ["anxiety"], "language": "", "to_therapist": to.pk, "consent": "on"}
-    return http.post(f"/clients/{client.pk}/referral/", {**data, **extra})
+    return http.post(f"/clients/{client.pk}/referral/", {**data, **extra}, follow=follow)
 
 
 # -- the profile ---------------------------------------------------------------------------
@@ -186,11 +186,18 @@ def test_proposing_stores_the_referral_with_consent_and_the_fit(
     ).exists()
     page = text(http.get(f"/clients/{client_a.pk}/"))
     assert "Offered to Therapist.B on" in page and "Withdraw the referral" in page
-    # Sent twice (a double click): still one offer.
-    again = propose(http, client_a, therapist_b)
-    assert again.status_code == 400
-    assert "already has a referral waiting" in text(again)
+    # Sent twice (a double click): still one offer, and the second sending is told so.
+    again = propose(http, client_a, therapist_b, follow=True)
+    assert again.redirect_chain == [(f"/clients/{client_a.pk}/", 302)]
+    assert "The referral to Therapist.B was already offered: nothing changed." in text(again)
+    assert 'class="error-summary"' not in text(again)
     assert Referral.objects.count() == 1
+    # Another colleague while this one waits: an error, and still one offer.
+    other = propose(http, client_a, colleagues["c"])
+    assert other.status_code == 400
+    assert "already has a referral waiting for an answer: withdraw it first" in text(other)
+    assert Referral.objects.count() == 1
+    assert AuditEvent.objects.filter(action="create", target__startswith="referral:").count() == 1
 
 
 def test_an_excluded_colleague_cannot_be_chosen(

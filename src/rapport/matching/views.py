@@ -96,6 +96,16 @@ def referral_find(request, client_id):
                     request=request,
                 )
             except ValidationError as error:
+                same = selectors.open_referral(client)
+                if same is not None and same.to_therapist_id == data["to_therapist"]:
+                    # The same offer sent twice (a double click, a resent form): it stands
+                    # once, and the second sending is told so, not shown an error.
+                    messages.info(
+                        request,
+                        _("The referral to %(name)s was already offered: nothing changed.")
+                        % {"name": same.to_therapist.full_name or same.to_therapist.email},
+                    )
+                    return redirect("client_detail", client_id=client.pk)
                 add_service_errors(propose_form, error)
             else:
                 messages.success(
