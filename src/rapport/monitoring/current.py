@@ -382,7 +382,8 @@ def dropout_onset(
 def _feedback(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
     found = []
     checkin = config.feedback.checkin_instrument or ""
-    received = [o.session for o in series.observations if o.instrument == checkin]
+    counted = config.feedback.answered_by(checkin)
+    received = [o.session for o in series.observations if o.instrument in counted]
     # The silence began after the last check-in that came (0: none ever came).
     since = max(received, default=0)
     for signal in detect_feedback_missing(series, config.feedback):

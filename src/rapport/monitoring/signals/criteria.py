@@ -371,3 +371,16 @@ class FeedbackCriteria:
     max_days: CitedValue = CitedValue(
         28, f"{RAPPORT_DEFAULT}: four weeks covers weekly and fortnightly sessions"
     )
+    #: Other after-session measures whose answer about a session counts as that session's
+    #: check-in. A clinic that changes its check-in (from the session check-in to the SRS,
+    #: once it has loaded the licensed wording) must not read the weeks answered on the old
+    #: one as silence ("No check-in has come yet ... for 50 days" to a client who answered
+    #: every week). ``None``: the configuration's alliance measures
+    #: (``DetectorConfig.from_criteria`` fills them in).
+    other_checkins: tuple[str, ...] | None = None
+
+    def answered_by(self, instrument: str) -> frozenset[str]:
+        """The measures whose answer counts for an expected check-in of ``instrument``: the
+        check-in and the other after-session measures for any of them, else itself."""
+        family = {*(self.other_checkins or ()), *filter(None, [self.checkin_instrument])}
+        return frozenset(family) if instrument in family else frozenset({instrument})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapport.monitoring.signals.alliance import detect_alliance_low, detect_pushed, detect_ruptures
 from rapport.monitoring.signals.change import detect_reliable_change
@@ -50,7 +50,8 @@ class DetectorConfig:
 
         Outcome measures get the default trajectory unless one is given (and none when
         they lack the cut-off it needs); the first alliance measure is the expected
-        per-session check-in unless ``feedback`` says otherwise.
+        per-session check-in unless ``feedback`` says otherwise; answers on the other
+        alliance measures count as check-ins too unless ``feedback.other_checkins`` is set.
         """
         items = list(criteria)
         change = {c.instrument: c for c in items if isinstance(c, ChangeCriteria)}
@@ -64,6 +65,11 @@ class DetectorConfig:
                     continue  # no cut-off: reliable change still works, trajectory does not
         if feedback is None:
             feedback = FeedbackCriteria(checkin_instrument=next(iter(alliance), None))
+        if feedback.other_checkins is None:
+            # An answer on any alliance measure about a session is that session's feedback
+            # (FeedbackCriteria.other_checkins).
+            others = tuple(i for i in alliance if i != feedback.checkin_instrument)
+            feedback = replace(feedback, other_checkins=others)
         return cls(
             change=change,
             trajectories=dict(trajectories),

@@ -47,16 +47,16 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
     session = series.latest_session
     if not expected or session is None:
         return ()
-    latest = _latest_checkins(series, {e.instrument for e in expected})
-    received = {(o.instrument, o.session) for o in series.observations}
+    counted = frozenset().union(*(criteria.answered_by(e.instrument) for e in expected))
+    latest = _latest_checkins(series, counted)
     rules: list[str] = []
     evidence: dict[str, Any] = {"today": series.today.isoformat()}
     in_a_row = int(criteria.consecutive_missing.value)
     recent = expected[-in_a_row:]
-    if len(recent) == in_a_row and not any(_came_after(e, latest) for e in recent):
+    if len(recent) == in_a_row and not any(_came_after(e, latest, criteria) for e in recent):
         rules.append(f"the last {in_a_row} expected check-ins are missing")
         evidence["missing_sessions"] = [e.session for e in recent]
-    gap = _days_without_checkin(series, expected, received)
+    gap = _days_without_checkin(series, expected, counted)
     if gap is not None and gap >= int(criteria.max_days.value) and _still_attending(series, gap):
         rules.append(f"no check-in for {gap} days while sessions continue")
         evidence["days_without_checkin"] = gap
@@ -89,7 +89,7 @@ def detect_feedback_missing(series: ClientSeries, criteria: FeedbackCriteria) ->
     )
 
 
-def _latest_checkins(series: ClientSeries, instruments: set[str]) -> dict[str, int]:
+def _latest_checkins(series: ClientSeries, instruments: frozenset[str]) -> dict[str, int]:
     """The latest session each expected check-in instrument was answered for."""
     latest: dict[str, int] = {}
     for o in series.observations:
@@ -98,17 +98,21 @@ def _latest_checkins(series: ClientSeries, instruments: set[str]) -> dict[str, i
     return latest
 
 
-def _came_after(expected: ExpectedCheckin, latest: dict[str, int]) -> bool:
+def _came_after(
+    expected: ExpectedCheckin, latest: dict[str, int], criteria: FeedbackCriteria
+) -> bool:
     """Whether a check-in of this instrument came for this session or a later one.
 
     A check-in answered for a later session shows the check-ins have not stopped, whatever
     became of this one: it may be for a session held today (not yet counted as due, see
     ``expected_checkins``), or for one nobody marked attended. Matching only the exact
     session said "the last 2 expected check-ins are missing" to a client who had just
-    answered for that day's session.
+    answered for that day's session. The answer may be on another after-session measure
+    (``FeedbackCriteria.answered_by``): a client of a clinic that moved from one check-in to
+    another has not gone silent.
     """
-    answered = latest.get(expected.instrument)
-    return answered is not None and answered >= expected.session
+    answered = [latest[i] for i in criteria.answered_by(expected.instrument) if i in latest]
+    return bool(answered) and max(answered) >= expected.session
 
 
 def _what_happened(latest: dict[str, int]) -> str:
@@ -123,10 +127,10 @@ def _what_happened(latest: dict[str, int]) -> str:
 def _days_without_checkin(
     series: ClientSeries,
     expected: list[ExpectedCheckin],
-    received: set[tuple[str, int]],
+    instruments: frozenset[str],
 ) -> int | None:
-    """Days since the last check-in arrived (or since the first was due), if dates are known."""
-    instruments = {e.instrument for e in expected}
+    """Days since the last check-in (of ``instruments``) arrived, or since the first was
+    due, if dates are known."""
     answered = [
         o.date for o in series.observations if o.instrument in instruments and o.date is not None
     ]
