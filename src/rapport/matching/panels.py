@@ -5,6 +5,7 @@ reason, and the way to find a better-matched colleague."""
 from __future__ import annotations
 
 from rapport.audit.services import Action, audit_record
+from rapport.matching import selectors
 from rapport.matching.models import Referral, ReferralStatus
 
 __all__ = ["REFERRAL_ORDER", "referral_panel"]
@@ -36,6 +37,8 @@ def referral_panel(request, client) -> dict | None:
         "template": "matching/panel.html",
         "client": client,
         "open_referral": open_referral,
+        "unanswerable": open_referral is not None
+        and not selectors.colleague_can_answer(open_referral),
         # The colleague's answer, until the therapist refers again.
         "declined": declined if declined is not None and referrals[0] is declined else None,
     }

@@ -25,6 +25,7 @@ __all__ = [
     "candidates_for",
     "client_leanings",
     "answered_offer",
+    "colleague_can_answer",
     "get_client_for_own_therapist",
     "get_incoming_referral",
     "incoming_referrals",
@@ -171,6 +172,19 @@ def open_referral(client: Client) -> Referral | None:
         )
         .select_related("to_therapist", "from_therapist")
         .first()
+    )
+
+
+def colleague_can_answer(referral: Referral) -> bool:
+    """Whether the colleague offered ``referral`` can still answer it: an active clinician
+    of the client's clinic. One whose account was deactivated, or made an admin, never
+    will, and the client would wait on an offer nobody sees: the referrer is told, to
+    withdraw it and refer again."""
+    colleague = referral.to_therapist
+    return (
+        colleague.is_active
+        and colleague.role in (Role.THERAPIST, Role.SUPERVISOR)
+        and colleague.clinic_id == referral.client.clinic_id
     )
 
 
