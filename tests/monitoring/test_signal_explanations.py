@@ -196,3 +196,10 @@ def test_each_kind_cites_the_figures_and_sources_of_the_design():
     feedback = found["feedback_missing", None].source
     assert "two in a row is a pattern. Rapport default" in feedback
     assert "Lambert, Whipple & Kleinstäuber (2018); de Jong et al. (2021)" in feedback
+
+
+def test_a_low_total_just_under_the_threshold_does_not_read_as_the_threshold():
+    (signal,) = detect_alliance_low(series(scores("srs", [35.96])), criteria_for("srs"))
+    assert "rated the relationship 35.96 out of 40 at session 1, below 36." in (signal.explanation)
+    (signal,) = detect_alliance_low(series(scores("srs", [35.5])), criteria_for("srs"))
+    assert "rated the relationship 35.5 out of 40 at session 1, below 36." in signal.explanation

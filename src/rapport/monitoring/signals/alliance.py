@@ -78,6 +78,8 @@ def detect_alliance_low(series: ClientSeries, criteria: AllianceCriteria) -> tup
 def _low(criteria: AllianceCriteria, now: Observation) -> Signal:
     assert criteria.low_threshold is not None
     threshold = criteria.low_threshold
+    # A total of 35.96 must not read "rated 36.0 out of 40, below 36".
+    score, limit = apart(now.score, float(threshold.value))
     return Signal(
         kind="alliance_low",
         severity="medium",
@@ -90,8 +92,8 @@ def _low(criteria: AllianceCriteria, now: Observation) -> Signal:
             "subscales": {k: number(v) for k, v in sorted(now.subscales.items())},
         },
         explanation=(
-            f"The client rated the relationship {_out_of(criteria, now.score)} at session "
-            f"{now.session}, below {number(threshold.value)}. Ask, without defending, what "
+            f"The client rated the relationship {_out_of(criteria, score)} at session "
+            f"{now.session}, below {limit}. Ask, without defending, what "
             f"would make the sessions fit them better (goals, way of working, bond)."
             f"{_borrowed_note(threshold)}"
         ),
@@ -110,11 +112,12 @@ def _borrowed_note(threshold: CitedValue) -> str:
     )
 
 
-def _out_of(criteria: AllianceCriteria, score: float) -> str:
-    """A score with its scale, "12 out of 40", when the scale's maximum is known."""
+def _out_of(criteria: AllianceCriteria, score: str) -> str:
+    """A score as read (``spoken``) with its scale, "12 out of 40", when the scale's maximum
+    is known."""
     if criteria.scale_max is None:
-        return spoken(score)
-    return f"{spoken(score)} out of {spoken(criteria.scale_max)}"
+        return score
+    return f"{score} out of {spoken(criteria.scale_max)}"
 
 
 def rupture_episodes(
