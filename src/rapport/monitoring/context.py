@@ -65,16 +65,34 @@ def _low_parts(series: ClientSeries, config: DetectorConfig) -> set[str]:
 
 
 def _alliance_facts(series: ClientSeries, config: DetectorConfig) -> tuple[int, bool]:
-    """Ruptures this episode, and whether the alliance was low at the last few check-ins."""
-    ruptures = 0
+    """Ruptures this episode, and whether the alliance was low at the last few check-ins.
+
+    One rupture seen on two measures (the check-in after each session and a WAI-SR every
+    few) is one rupture: a rupture on another measure that begins while a counted one is
+    still open (from its session to its repair, or to the end of its repair window) is not
+    counted again. Counted per measure, a single drop read as "repeated ruptures" and
+    "persistent poor fit", and the alert offered a referral.
+    """
+    spans: list[tuple[int, int]] = []
     persistent_low = False
-    for instrument, criteria in config.alliance.items():
-        observations = series.of(instrument)
-        ruptures += len(rupture_episodes(observations, criteria))
+    for criteria in config.alliance.values():
+        observations = series.of(criteria.instrument)
+        window = int(criteria.repair_window.value)
+        for episode in rupture_episodes(observations, criteria):
+            end = episode.repaired_session
+            spans.append((episode.session, episode.session + window if end is None else end))
         if criteria.low_threshold is not None and len(observations) >= POOR_FIT_RUN:
             threshold = float(criteria.low_threshold.value)
             recent = observations[-POOR_FIT_RUN:]
             persistent_low = persistent_low or all(o.score < threshold for o in recent)
+    ruptures = 0
+    open_until = None
+    for start, end in sorted(spans):
+        if open_until is not None and start <= open_until:
+            open_until = max(open_until, end)
+            continue
+        ruptures += 1
+        open_until = end
     return ruptures, persistent_low
 
 
