@@ -76,7 +76,8 @@ class ProfileForm(forms.Form):
             "max_value": _("Enter a whole number of clients from 1 to 500, or leave it empty."),
         },
         help_text=_(
-            "Clients with an open episode count. At capacity, you are not offered referrals. "
+            "Your current clients count (as your caseload lists them: in therapy, or waiting to "
+            "start). At capacity, you are not offered referrals. "
             "Leave it empty for no limit."
         ),
     )

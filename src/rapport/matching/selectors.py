@@ -7,7 +7,7 @@ them, the fit's reasons) until they accept it."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from rapport.accounts.models import Role, User
@@ -113,14 +113,17 @@ def _eligible_colleagues(client: Client) -> QuerySet[User]:
 
 
 def _current_caseloads(user_ids: list[int]) -> dict[int, int]:
-    """Clients with an episode still open, per therapist: former clients take no place."""
+    """Current clients per therapist, as their caseload counts them (``clinic.selectors``):
+    an open episode, or none started yet (a client waiting for their first session takes
+    a place too). Former clients, whose episodes have all ended, take none."""
+    episodes = Episode.objects.filter(client_id=OuterRef("pk"))
     rows = (
-        Episode.objects.filter(client__therapist_id__in=user_ids)
-        .exclude(phase=Phase.CLOSED)
-        .values("client__therapist_id")
-        .annotate(n=Count("client_id", distinct=True))
+        Client.objects.filter(therapist_id__in=user_ids)
+        .filter(~Exists(episodes) | Exists(episodes.exclude(phase=Phase.CLOSED)))
+        .values("therapist_id")
+        .annotate(n=Count("pk"))
     )
-    return {row["client__therapist_id"]: row["n"] for row in rows}
+    return {row["therapist_id"]: row["n"] for row in rows}
 
 
 def candidates_for(client: Client) -> tuple[list[scoring.Candidate], list[User]]:
