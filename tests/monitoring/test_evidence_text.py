@@ -172,3 +172,19 @@ def test_the_template_filter_reads_the_alert_kind():
         ("Counts as a rupture", "a drop of 4 points or more"),
         ("Drop", "6.5 points"),
     ]
+
+
+def test_a_dropout_risk_names_the_measure_the_client_is_better_on_as_its_explanation_does():
+    config = config_for(["phq9", "session-checkin"])
+    client = series(
+        scores("phq9", [24, 20, 13]),
+        scores("session-checkin", [38, 38, 26]),
+        attended=[1, 2, 3],
+        missed=[4, 5],
+    )
+    (risk,) = detect_dropout_risk(client, change=config.change, alliance=config.alliance)
+    assert "reliably better on the PHQ-9 (24 to 13)" in risk.explanation
+    rows = _rows(risk)
+    assert rows["Reliably better on"] == "PHQ-9"
+    assert "Reliably improved on" not in rows
+    assert risk.evidence["reliably_improved_on"] == "phq9"  # the CSV/JSON key is unchanged

@@ -111,6 +111,12 @@ class _Evidence:
         title, short = self.instrument.title, self.instrument.short_title
         return [("Measure", title if short in ("", title) else f"{title} ({short})")]
 
+    def improved_on(self, value: Any) -> list[Row]:
+        """The measure a dropout risk's client is reliably better on, by the name the
+        explanation gives it ("PHQ-9"), not its id ("phq9")."""
+        instrument = _instrument(value)
+        return [("Reliably better on", instrument.short_title if instrument else str(value))]
+
     @property
     def calibrated(self) -> bool:
         """A dropout estimate from a model recalibrated on this clinic's ended episodes: only
@@ -470,6 +476,7 @@ _ROWS: dict[str, Callable[[_Evidence, Any], list[Row]]] = {
     "consecutive_missing": _simple("Check-ins missing in a row"),
     "later_session": _simple("Later check-in, about session"),
     "later_answer": _simple("Its answer"),
+    "reliably_improved_on": _Evidence.improved_on,
 }
 
 
