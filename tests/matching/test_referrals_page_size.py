@@ -139,12 +139,15 @@ def test_a_long_list_of_offers_says_how_many_and_shows_all_on_request(login, the
     http = login(therapist_b)
 
     page = text(http.get("/referrals/"))
-    assert page.count('class="primary">Accept</button>') == REFERRALS_SHOWN
+    assert (
+        page.count('class="primary">Accept<span class="sr-only"> the referral of')
+        == REFERRALS_SHOWN
+    )
     assert f"The latest {REFERRALS_SHOWN} of {total} offers." in page
     assert f"Show all {total} offers made to you" in page
 
     page = text(http.get("/referrals/?offered=all"))
-    assert page.count('class="primary">Accept</button>') == total
+    assert page.count('class="primary">Accept<span class="sr-only"> the referral of') == total
     assert f"All {total} offers." in page
 
 
