@@ -98,6 +98,10 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     consent_recorded_at = models.DateTimeField(_("client consent recorded"))
     responded_at = models.DateTimeField(null=True, blank=True)
+    # When the referrer first saw the colleague's decline (the client page's referral
+    # section, or the referrals page): until then their caseload says a referral was
+    # declined, so a client who agreed to move is not left waiting on an answer nobody read.
+    decline_seen_at = models.DateTimeField(null=True, blank=True)
     # Why the colleague declined, in their words (about the client: encrypted).
     decline_reason = EncryptedTextField(_("reason"), blank=True, default="")
 

@@ -5,7 +5,7 @@ reason, and the way to find a better-matched colleague."""
 from __future__ import annotations
 
 from rapport.audit.services import Action, audit_record
-from rapport.matching import selectors
+from rapport.matching import selectors, services
 from rapport.matching.models import Referral, ReferralStatus
 
 __all__ = ["REFERRAL_ORDER", "referral_panel"]
@@ -33,6 +33,9 @@ def referral_panel(request, client) -> dict | None:
         client_id=client.pk,
         request=request,
     )
+    shown_declined = declined if declined is not None and referrals[0] is declined else None
+    if declined is not None:
+        services.declines_seen(actor=request.user, client=client)
     return {
         "template": "matching/panel.html",
         "client": client,
@@ -40,5 +43,5 @@ def referral_panel(request, client) -> dict | None:
         "unanswerable": open_referral is not None
         and not selectors.colleague_can_answer(open_referral),
         # The colleague's answer, until the therapist refers again.
-        "declined": declined if declined is not None and referrals[0] is declined else None,
+        "declined": shown_declined,
     }

@@ -26,6 +26,7 @@ __all__ = [
     "client_leanings",
     "answered_offer",
     "colleague_can_answer",
+    "declines_unseen",
     "get_client_for_own_therapist",
     "get_incoming_referral",
     "incoming_referrals",
@@ -231,4 +232,16 @@ def answered_offer(user, referral_id) -> Referral | None:
         Referral.objects.filter(pk=pk, to_therapist=user, client__clinic_id=user.clinic_id)
         .exclude(status=ReferralStatus.PROPOSED)
         .first()
+    )
+
+
+def declines_unseen(user) -> QuerySet[Referral]:
+    """Referrals ``user`` made that a colleague declined and ``user`` has not seen yet, of
+    clients still theirs: the client agreed to move and stays, and needs to hear so."""
+    return Referral.objects.filter(
+        from_therapist=user,
+        status=ReferralStatus.DECLINED,
+        decline_seen_at__isnull=True,
+        client__therapist=user,
+        client__clinic_id=user.clinic_id,
     )

@@ -24,6 +24,7 @@ from rapport.matching.scoring import STYLE_MAX
 __all__ = [
     "DECLINE_REASON_MAX",
     "client_move_to",
+    "declines_seen",
     "profile_save",
     "referral_accept",
     "referral_decline",
@@ -263,3 +264,22 @@ def client_move_to(*, actor, client: Client, to_user: User, request=None) -> Non
             other_label=other.email,
             count=1,
         )
+
+
+def declines_seen(*, actor: User, client: Client | None = None, referrals=()) -> None:
+    """``actor`` has now read the declines of referrals they made: of ``client`` (the client
+    page's referral section shows the latest, and older ones were answered by a newer
+    referral), or those among ``referrals`` (the referrals page lists each with its reason).
+    Their caseload stops saying so. Marks the reader's own notice only: the page read is
+    audited where it is made."""
+    unseen = Referral.objects.filter(
+        from_therapist=actor, status=ReferralStatus.DECLINED, decline_seen_at__isnull=True
+    )
+    if client is not None:
+        unseen = unseen.filter(client=client)
+    else:
+        ids = [r.pk for r in referrals if r.status == ReferralStatus.DECLINED]
+        if not ids:
+            return
+        unseen = unseen.filter(pk__in=ids)
+    unseen.update(decline_seen_at=timezone.now())

@@ -209,6 +209,9 @@ def referrals(request):
     outgoing, outgoing_total = _latest(
         selectors.outgoing_referrals(request.user), show_all=show_all_made
     )
+    # The "Made by you" list shows each decline and its reason: read, so the caseload
+    # stops saying a colleague declined.
+    services.declines_seen(actor=request.user, referrals=outgoing)
     # Each offer names a client: a read of their data (their name, the fit's reasons). One
     # row each, as before, written together.
     audit_record_each(
