@@ -6,11 +6,13 @@ that it resolves itself when the signal clears (the alliance recovered, check-in
 back). This module asks the same detectors about the latest data only:
 
 * change and trajectory: intake against the latest score of each outcome measure;
-* alliance low: the latest rating; rupture: the latest rupture episode, open while it is
-  unrepaired and the rating is still below the pre-rupture level; repaired: the latest
-  rupture episode was repaired and the latest rating still holds the repair (at least the
-  pre-rupture level less the tolerance): good news until a new rupture comes or the rating
-  falls back;
+* alliance low: the latest rating (a later one on another measure with a threshold takes
+  over); a measure the client has not rated for ``repair_window`` sessions while rating
+  another alliance measure holds no alliance state (``signals.superseded``); rupture: the
+  latest rupture episode, open while it is unrepaired and the rating is still below the
+  pre-rupture level; repaired: the latest rupture episode was repaired and the latest
+  rating still holds the repair (at least the pre-rupture level less the tolerance): good
+  news until a new rupture comes or the rating falls back;
 * pushed or overridden: the latest check-in's answer, and a "pushed" answer the therapist
   has not seen yet even if a later check-in said "no" (``PUSHED_SEEN``);
 * dropout risk and missing check-ins: already judged as of ``series.today``.
@@ -60,6 +62,7 @@ from rapport.monitoring.signals import (
     detect_ruptures,
     rupture_episodes,
     series_as_of,
+    superseded,
 )
 from rapport.monitoring.signals.criteria import EPS
 from rapport.monitoring.signals.model import KINDS, PUSHED_ANSWERS, SEVERITIES
@@ -164,12 +167,23 @@ def _alliance(
 ) -> list[CurrentSignal]:
     """``unseen``: late answers, low or pushed, the therapist has not seen yet."""
     found: list[CurrentSignal] = []
+    rated = [i for i, c in config.alliance.items() if c.low_threshold is not None]
     for instrument, criteria in config.alliance.items():
         observations = series.of(instrument)
-        if not observations:
+        if not observations or superseded(
+            series, instrument, config.alliance, int(criteria.repair_window.value)
+        ):
+            # Given way to another measure (a clinic that moved from the check-in to the
+            # SRS): its last rating is no longer the latest word on the relationship.
             continue
         last = observations[-1]
-        for signal in detect_alliance_low(_only(series, (last,)), criteria):
+        # Low is about the latest rating: a later one on another measure with a threshold
+        # (the SRS after the check-in) says whether the alliance is low now, as the dropout
+        # estimate's weak_alliance reads it.
+        latest_low = detect_alliance_low(_only(series, (last,)), criteria)
+        if superseded(series, instrument, rated, 1):
+            latest_low = ()
+        for signal in latest_low:
             history = detect_alliance_low(series, criteria)
             found.append(
                 _make(signal, instrument, _onset(history, signal.kind, instrument, last.session))

@@ -15,6 +15,7 @@ from rapport.monitoring.signals.alliance import (
     detect_pushed,
     detect_ruptures,
     rupture_episodes,
+    superseded,
 )
 from rapport.monitoring.signals.change import detect_reliable_change
 from rapport.monitoring.signals.clinic import CLINIC_KINDS, detect_clinic
@@ -118,4 +119,5 @@ __all__ = [
     "reference_population",
     "rupture_episodes",
     "series_as_of",
+    "superseded",
 ]

@@ -11,7 +11,7 @@ with better outcome (Eubanks, Muran & Safran 2018).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rapport.monitoring.signals._util import apart, number, onsets, spoken
@@ -31,6 +31,7 @@ __all__ = [
     "detect_pushed",
     "detect_ruptures",
     "rupture_episodes",
+    "superseded",
 ]
 
 PUSHED_SOURCE = (
@@ -155,6 +156,30 @@ def rupture_episodes(
             )
             episodes.append(open_episode)
     return episodes
+
+
+def superseded(
+    series: ClientSeries, instrument: str, alliance: Collection[str], sessions: int
+) -> bool:
+    """Whether the client has rated at least ``sessions`` sessions after this measure's last
+    rating on the other alliance measures (``alliance``) and not on this one.
+
+    A clinic that moves from the session check-in to the SRS (once it has loaded the
+    licensed wording) never asks the check-in again: its last rating, a rupture say, would
+    otherwise stay the check-in's "latest" for the rest of the episode, whatever the SRS
+    has said since. A measure given every few sessions (the WAI-SR) gives way to the
+    per-session check-in in the same way until it is given again.
+    """
+    own = series.of(instrument)
+    if not own:
+        return False
+    last = own[-1].session
+    later = {
+        o.session
+        for o in series.observations
+        if o.instrument in alliance and o.instrument != instrument and o.session > last
+    }
+    return len(later) >= sessions
 
 
 def _repaired(episode: RuptureEpisode, now: Observation) -> RuptureEpisode:

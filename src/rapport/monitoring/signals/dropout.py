@@ -18,7 +18,7 @@ from typing import Any
 
 from scipy.optimize import brentq
 
-from rapport.monitoring.signals.alliance import rupture_episodes
+from rapport.monitoring.signals.alliance import rupture_episodes, superseded
 from rapport.monitoring.signals.criteria import EPS, AllianceCriteria, ChangeCriteria
 from rapport.monitoring.signals.model import (
     AttendanceRecord,
@@ -364,9 +364,13 @@ def _weak_alliance(series: ClientSeries, alliance: Mapping[str, AllianceCriteria
 
 
 def _falling_alliance(series: ClientSeries, alliance: Mapping[str, AllianceCriteria]) -> bool:
-    """The latest rupture was not repaired and the rating is still below its old level."""
+    """The latest rupture was not repaired and the rating is still below its old level, on
+    a measure still in use (``superseded``: a clinic that moved from the check-in to the
+    SRS does not carry the check-in's last rupture for the rest of the episode)."""
     for criteria in alliance.values():
         observations = series.of(criteria.instrument)
+        if superseded(series, criteria.instrument, alliance, int(criteria.repair_window.value)):
+            continue
         episodes = rupture_episodes(observations, criteria)
         if not episodes or episodes[-1].repaired_session is not None:
             continue
