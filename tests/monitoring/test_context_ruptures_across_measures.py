@@ -50,3 +50,22 @@ def test_two_ruptures_on_one_measure_or_on_two_at_different_times_are_repeated()
         scores("wai-sr", [4.5, 4.5, 4.5, 4.5, 4.5, 4.5, 4.5, 3.8]),
     )
     assert {"repeated_rupture", "poor_fit"} <= found
+
+
+def test_a_low_run_on_a_measure_the_srs_has_replaced_is_no_persistent_poor_fit():
+    low_checkins = scores("session-checkin", [30, 30, 30])
+    config = config_for(["session-checkin", "srs"])
+
+    def found(*observations):
+        return guidance_context(
+            series(*observations, attended=range(1, 6)),
+            config,
+            phase="maintaining",
+            mandated=False,
+            trainee=False,
+            has_goals=True,
+            active_kinds=[],
+        )
+
+    assert "poor_fit" in found(low_checkins)
+    assert "poor_fit" not in found(low_checkins, scores("srs", [38], first=4))

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rapport.monitoring.instruments import CHECKIN, CHECKIN_PARTS, PART_LOW_BELOW
-from rapport.monitoring.signals import ClientSeries, DetectorConfig, rupture_episodes
+from rapport.monitoring.signals import (
+    ClientSeries,
+    DetectorConfig,
+    rupture_episodes,
+    superseded,
+)
 
 __all__ = ["EARLY_SESSIONS", "POOR_FIT_RUN", "YOUNG_BELOW", "guidance_context"]
 
@@ -75,13 +80,20 @@ def _alliance_facts(series: ClientSeries, config: DetectorConfig) -> tuple[int, 
     """
     spans: list[tuple[int, int]] = []
     persistent_low = False
+    rated = [i for i, c in config.alliance.items() if c.low_threshold is not None]
     for criteria in config.alliance.values():
         observations = series.of(criteria.instrument)
         window = int(criteria.repair_window.value)
         for episode in rupture_episodes(observations, criteria):
             end = episode.repaired_session
             spans.append((episode.session, episode.session + window if end is None else end))
-        if criteria.low_threshold is not None and len(observations) >= POOR_FIT_RUN:
+        # Low at its last check-ins, unless a later rating on another measure with a
+        # threshold says how it is now (a clinic that moved from the check-in to the SRS).
+        if (
+            criteria.low_threshold is not None
+            and len(observations) >= POOR_FIT_RUN
+            and not superseded(series, criteria.instrument, rated, 1)
+        ):
             threshold = float(criteria.low_threshold.value)
             recent = observations[-POOR_FIT_RUN:]
             persistent_low = persistent_low or all(o.score < threshold for o in recent)
