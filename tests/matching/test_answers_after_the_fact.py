@@ -91,3 +91,40 @@ def test_someone_else_learns_nothing_of_an_answered_offer(
             "/referrals/respond/", {"referral": offered.pk, "decision": "accept"}
         )
         assert response.status_code == 404
+
+
+def test_a_withdrawal_after_the_accept_says_the_colleague_accepted(
+    login, therapist_a, therapist_b, client_a, offered
+):
+    answer(login(therapist_b), offered, "accept")
+    http = login(therapist_a)
+    late = http.post(f"/clients/{client_a.pk}/referral/withdraw/", follow=True)
+    assert late.redirect_chain == [("/referrals/", 302)]
+    assert "Therapist.B had already accepted the referral: the client is with them now." in text(
+        late
+    )
+    offered.refresh_from_db()
+    assert offered.status == ReferralStatus.ACCEPTED
+    assert Client.objects.get(pk=client_a.pk).therapist == therapist_b
+    # Nothing more than that: the client's page stays out of reach, and a GET is a 404.
+    assert http.get(f"/clients/{client_a.pk}/").status_code == 404
+    assert http.get(f"/clients/{client_a.pk}/referral/withdraw/").status_code == 404
+
+
+def test_a_withdrawal_of_someone_elses_client_is_still_a_404(login, clinic, client_a, offered):
+    someone = make_user(clinic, "someone2@test.invalid", Role.THERAPIST)
+    assert login(someone).post(f"/clients/{client_a.pk}/referral/withdraw/").status_code == 404
+
+
+def test_a_referrer_who_supervises_the_colleague_is_told_too(
+    login, therapist_a, therapist_b, client_a, offered
+):
+    from rapport.accounts.models import SupervisionLink
+
+    therapist_a.role = Role.SUPERVISOR
+    therapist_a.save()
+    SupervisionLink.objects.create(supervisor=therapist_a, supervisee=therapist_b)
+    answer(login(therapist_b), offered, "accept")
+    late = login(therapist_a).post(f"/clients/{client_a.pk}/referral/withdraw/", follow=True)
+    assert late.redirect_chain == [("/referrals/", 302)]
+    assert "Therapist.B had already accepted the referral" in text(late)

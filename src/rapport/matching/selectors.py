@@ -24,6 +24,7 @@ __all__ = [
     "ClientPreferences",
     "candidates_for",
     "client_leanings",
+    "accepted_referral_made",
     "answered_offer",
     "colleague_can_answer",
     "declines_unseen",
@@ -244,4 +245,24 @@ def declines_unseen(user) -> QuerySet[Referral]:
         decline_seen_at__isnull=True,
         client__therapist=user,
         client__clinic_id=user.clinic_id,
+    )
+
+
+def accepted_referral_made(user, client_id) -> Referral | None:
+    """The latest referral ``user`` made of ``client_id`` that a colleague accepted, or
+    None: what a withdrawal sent after the accept is told (the client is no longer the
+    user's, and the accept was already told on their caseload)."""
+    try:
+        pk = int(client_id)
+    except (ValueError, TypeError):
+        return None
+    return (
+        Referral.objects.filter(
+            client_id=pk,
+            from_therapist=user,
+            status=ReferralStatus.ACCEPTED,
+            client__clinic_id=user.clinic_id,
+        )
+        .select_related("to_therapist")
+        .first()
     )

@@ -9,7 +9,7 @@ client data is audited."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -152,7 +152,21 @@ def referral_find(request, client_id):
 @clinician_required
 def referral_withdraw(request, client_id):
     # Scope first, then the method: outside the scope a GET is a 404 like any client URL.
-    client = selectors.get_client_for_own_therapist(request.user, client_id)
+    try:
+        client = selectors.get_client_for_own_therapist(request.user, client_id)
+    except (Http404, PermissionDenied):
+        # The colleague accepted meanwhile (a page left open): the client is theirs now,
+        # which the referrer was told on their caseload; say so rather than "not found"
+        # (or "forbidden", for a referrer who supervises the colleague).
+        accepted = selectors.accepted_referral_made(request.user, client_id)
+        if accepted is None or request.method != "POST":
+            raise
+        messages.info(
+            request,
+            _("%(name)s had already accepted the referral: the client is with them now.")
+            % {"name": accepted.to_therapist.full_name or accepted.to_therapist.email},
+        )
+        return redirect("referrals")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     referral = selectors.open_referral(client)
