@@ -14,13 +14,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rapport.audit.services import Action, audit_page_view, audit_record
+from rapport.audit.services import Action, audit_batch, audit_page_view, audit_record
 from rapport.clinic.selectors import get_appointment_for_user
 from rapport.core.decorators import clinician_required
 from rapport.core.forms import add_service_errors
@@ -387,14 +388,37 @@ def _too_many_speakers(request, transcript: Transcript, count: int):
 
 @clinician_required
 def transcript_report(request, transcript_id):
+    # The page reads the transcript and the analysis of every other session of the client
+    # (the trend): two audit rows, written in one INSERT when the block ends, before the
+    # page is rendered (as the client page does).
+    with audit_batch():
+        context = _report_page(request, transcript_id)
+    if isinstance(context, HttpResponse):
+        return context
+    return render(request, "transcripts/report.html", context)
+
+
+def _report_page(request, transcript_id) -> dict[str, Any] | HttpResponse:
+    """What the report shows, every read of it audited (inside ``audit_batch``), or the
+    roles page to go to first."""
     transcript = selectors.get_transcript_for_user(request.user, transcript_id)
     services.transcript_enforce_retention(transcript)
     if not transcript.is_analysed and transcript.has_text:
         return redirect("transcript_roles", transcript_id=transcript.pk)
     _audit_view(request, transcript)
     client = transcript.appointment.episode.client
+    # The trend shows the codes, metrics and flag counts of the client's other sessions:
+    # a read of each of them, recorded against the client (as the client page's
+    # transcripts panel is), not only of the transcript this report is about.
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        target="transcripts-trend",
+        client_id=client.pk,
+        request=request,
+    )
     content = transcript.read_content()
-    context = {
+    return {
         "transcript": transcript,
         "client": client,
         "appointment": transcript.appointment,
@@ -407,7 +431,6 @@ def transcript_report(request, transcript_id):
         **_report(transcript, content),
         **_trend(client),
     }
-    return render(request, "transcripts/report.html", context)
 
 
 @clinician_required
