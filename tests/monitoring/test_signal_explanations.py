@@ -203,3 +203,10 @@ def test_a_low_total_just_under_the_threshold_does_not_read_as_the_threshold():
     assert "rated the relationship 35.96 out of 40 at session 1, below 36." in (signal.explanation)
     (signal,) = detect_alliance_low(series(scores("srs", [35.5])), criteria_for("srs"))
     assert "rated the relationship 35.5 out of 40 at session 1, below 36." in signal.explanation
+
+
+def test_a_repair_reads_its_rating_as_a_therapist_reads_it():
+    checkins = scores("checkin", [38, 38, 38, 30, 112 / 3])
+    repaired = [s for s in detect_ruptures(series(checkins), CHECKIN) if s.session == 5]
+    (signal,) = repaired
+    assert signal.explanation.startswith("The relationship rating is back to 37.3 at session 5")

@@ -271,7 +271,7 @@ def _repair(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             ),
         },
         explanation=(
-            f"The relationship rating is back to {number(episode.repaired_score)} at session "
+            f"The relationship rating is back to {spoken(episode.repaired_score)} at session "
             f"{episode.repaired_session}, near its level before the drop at session "
             f"{episode.session}. Repaired ruptures go with better outcomes."
         ),
