@@ -42,8 +42,8 @@ def roles_payload(transcript: Transcript, roles: dict[str, str]) -> dict[str, st
     return {f"speaker_{i}": roles[name] for i, name in enumerate(speakers)}
 
 
-def upload_and_confirm(http, appointment, name="session.vtt", roles=None) -> Transcript:
-    response = upload(http, appointment, name)
+def upload_and_confirm(http, appointment, name="session.vtt", roles=None, data=None) -> Transcript:
+    response = upload(http, appointment, name, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     transcript = Transcript.objects.latest("pk")
     content = transcript.read_content()

@@ -17,7 +17,7 @@ from django.utils import dateformat, timezone
 
 from rapport.clinic.models import Appointment
 from tests.transcripts._helpers import rate_short_sessions
-from tests.transcripts.fixtures_db import use_rule_coder
+from tests.transcripts.fixtures_db import fixture_bytes, use_rule_coder
 from tests.transcripts.test_transcript_pages_db import upload_and_confirm
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +39,13 @@ def three_sessions(login, therapist_a, client_a, monkeypatch):
     ]
     http = login(therapist_a)
     transcripts = []
-    for appointment, (value, rating, open_q, closed_q) in zip(
-        appointments, OPEN_QUESTIONS, strict=True
+    for i, (appointment, (value, rating, open_q, closed_q)) in enumerate(
+        zip(appointments, OPEN_QUESTIONS, strict=True)
     ):
-        transcript = upload_and_confirm(http, appointment, "session.vtt")
+        # A file of its own for each session (the last cue ends a second later each time):
+        # the same file is refused for a second session of the client.
+        data = fixture_bytes("session.vtt").replace(b"00:01:00.000", b"00:01:0%d.000" % i)
+        transcript = upload_and_confirm(http, appointment, "session.vtt", data=data)
         transcript.metrics["values"]["percent_open_questions"] = value
         transcript.metrics["ratings"]["percent_open_questions"] = rating
         transcript.metrics["counts"].update(open_questions=open_q, closed_questions=closed_q)

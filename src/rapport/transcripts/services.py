@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from rapport.audit.services import Action, audit_record
 from rapport.clinic.models import MISSED, Appointment, Attendance, Clinic
@@ -106,6 +106,7 @@ def transcript_upload(
         existing = None
     if existing is not None:
         return _already_uploaded(existing)
+    _check_not_in_another_session(appointment, digest)
     speakers = list(parsed.speakers)
     index = {name: i for i, name in enumerate(speakers)}
     guessed = guess_roles(parsed)
@@ -162,6 +163,34 @@ def _stored_copy(appointment: Appointment, digest: str) -> Transcript | None:
     return Transcript.objects.filter(
         appointment=appointment, digest=digest, text_deleted_at__isnull=True
     ).first()
+
+
+def _check_not_in_another_session(appointment: Appointment, digest: str) -> None:
+    """Refuse a file already stored for another session of the same client (a file first
+    uploaded to the wrong session, then to the right one): one conversation in two
+    sessions is counted twice in the trend across the client's sessions, and one of the
+    two reports is dated to a session it is not of. Held whether or not that copy's text
+    was deleted: its codes and metrics still count. Nothing is said of another client's
+    transcripts."""
+    other = (
+        Transcript.objects.filter(
+            appointment__episode__client_id=_client_id(appointment), digest=digest
+        )
+        .exclude(appointment=appointment)
+        .select_related("appointment")
+        .only("pk", "appointment__starts_at")
+        .first()
+    )
+    if other is None:
+        return
+    when = formats.date_format(timezone.localtime(other.appointment.starts_at), "D j M Y, H:i")
+    raise ValidationError(
+        "This file is already stored for this client's session of %(when)s. One conversation "
+        "in two sessions would be counted twice across the client's sessions. If that "
+        "session was the wrong one, delete the transcript there (Delete… on its report, or "
+        "Cancel on its roles page), then upload the file here.",
+        params={"when": when},
+    )
 
 
 def _already_uploaded(existing: Transcript) -> Transcript:
