@@ -299,6 +299,9 @@ def transcript_upload(request, appointment_id):
             "client": client,
             "appointment": appointment,
             "existing_transcripts": existing,
+            # Its file is stored again as a new part (documented): said here, before the
+            # trend counts one conversation twice.
+            "text_deleted_parts": any(not earlier.has_text for earlier in existing),
             "next_part": len(existing) + 1,
         },
         status=400 if form.errors else 200,
