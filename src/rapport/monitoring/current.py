@@ -28,6 +28,13 @@ rupture was never noticed, so it was never repaired. Seen means acknowledged (or
 logged, or dismissed): the caller passes those instances in ``dismissed``, as it passes the
 dismissed ones, and they are passed over. Answers on time behave as before.
 
+A **late outcome score** (a PHQ-9 about session 3 answered after session 4's) is never the
+latest either, so intake against the latest score never saw it: a reliable deterioration at
+session 3 reached no one. A late score that is reliably worse than intake, or not on track
+for its session, is a current signal of that kind (``_late_outcome``), shown until seen as a
+late answer is, unless the score of the next session says the same (it raised that alert, or
+raises it now: no news). Once seen, the alerts follow the latest score again.
+
 A **"pushed" answer** ("a little" or "yes") is shown until the therapist has seen it, like
 a late answer: a "yes" at 19 Oct followed by a "no" a week later closed before anyone read
 it, while the rupture alert of the same session did not mention it. When the latest answer
@@ -317,40 +324,98 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
 
+def _as_late(
+    series: ClientSeries,
+    signal: Signal,
+    now: Observation,
+    later: Observation,
+    what: str = "check-in",
+    why: str = "the later rating does not show this was heard or repaired",
+) -> CurrentSignal:
+    """``signal`` about the late answer ``now`` (came after ``later``, about a later
+    session), introduced by when it came: ``what`` names the questionnaire, ``why`` says
+    why it is shown."""
+    assert now.date is not None and later.date is not None
+    held = _session_day(series, now.session)
+    about = f"session {now.session}" + (f" ({_day(held)})" if held else "")
+    intro = (
+        f"The {what} about {about} was answered on {_day(now.date)}, after the one about "
+        f"session {later.session} had been counted: {why}. "
+    )
+    evidence = {
+        **signal.evidence,
+        "late": True,
+        "answered_on": now.date.isoformat(),
+        "session_date": held.isoformat() if held else None,
+        "after_session": later.session,
+        "after_answered_on": later.date.isoformat(),
+        "rule": (
+            f"{signal.evidence['rule']}; answered after the answer about a later "
+            f"session: shown until acknowledged"
+        ),
+    }
+    late = replace(signal, evidence=evidence, explanation=intro + signal.explanation)
+    part = f"late:{now.session}:{now.date.isoformat()}"
+    return _make(late, now.instrument, now.session, part)
+
+
 def _late(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
     """A signal for each late alliance answer that is low or says pushed/overridden: what
     the detectors say about that answer alone, introduced by when it came."""
     found: list[CurrentSignal] = []
     for now, later in late_answers(series):
-        assert now.date is not None and later.date is not None
         alone = _only(series, (now,))
         signals = list(detect_pushed(alone))
         criteria = config.alliance.get(now.instrument)
         if criteria is not None:
             signals[:0] = detect_alliance_low(alone, criteria)
-        held = _session_day(series, now.session)
-        about = f"session {now.session}" + (f" ({_day(held)})" if held else "")
-        intro = (
-            f"The check-in about {about} was answered on {_day(now.date)}, after the one "
-            f"about session {later.session} had been counted: the later rating does not "
-            f"show this was heard or repaired. "
-        )
-        for signal in signals:
-            evidence = {
-                **signal.evidence,
-                "late": True,
-                "answered_on": now.date.isoformat(),
-                "session_date": held.isoformat() if held else None,
-                "after_session": later.session,
-                "after_answered_on": later.date.isoformat(),
-                "rule": (
-                    f"{signal.evidence['rule']}; answered after the answer about a later "
-                    f"session: shown until acknowledged"
-                ),
-            }
-            late = replace(signal, evidence=evidence, explanation=intro + signal.explanation)
-            part = f"late:{now.session}:{now.date.isoformat()}"
-            found.append(_make(late, now.instrument, now.session, part))
+        found.extend(_as_late(series, signal, now, later) for signal in signals)
+    return found
+
+
+def _worse(
+    series: ClientSeries, config: DetectorConfig, instrument: str, pair: Sequence[Observation]
+) -> list[Signal]:
+    """What intake against one later score says that a therapist must hear: a reliable
+    deterioration, not on track."""
+    alone = _only(series, pair)
+    found = [
+        s
+        for s in detect_reliable_change(alone, config.change[instrument])
+        if s.kind == "reliable_deterioration"
+    ]
+    model = config.trajectories.get(instrument)
+    if model is not None:
+        found += detect_not_on_track(alone, model)
+    return found
+
+
+#: Why a late outcome score is shown (``_late_outcome``).
+LATE_OUTCOME = "the alerts follow the latest score, so this one was never shown"
+
+
+def _late_outcome(series: ClientSeries, config: DetectorConfig) -> list[CurrentSignal]:
+    """A late outcome score (``late_answers``) that is reliably worse than intake, or not on
+    track, while the score of the next session is not: the alerts compare intake with the
+    latest score, so it was never shown. It is a current signal of its kind, introduced by
+    when it came, until seen; one the next score also says is no news (that score raised it,
+    or raises it now)."""
+    late = dict(late_answers(series))
+    found: list[CurrentSignal] = []
+    for instrument in config.change:
+        observations = series.of(instrument)
+        for index in range(1, len(observations) - 1):
+            now = observations[index]
+            if now not in late:
+                continue
+            intake, following = observations[0], observations[index + 1]
+            said = {s.kind for s in _worse(series, config, instrument, (intake, following))}
+            name = config.change[instrument].name
+            found.extend(
+                _as_late(series, signal, now, late[now], name, LATE_OUTCOME)
+                for signal in _worse(series, config, instrument, (intake, now))
+                if signal.kind not in said
+            )
     return found
 
 
@@ -444,6 +509,7 @@ def current_signals(
     unseen = _answers_of(series, late)
     candidates = (
         late
+        + _late_outcome(series, config)
         + _outcome(series, config)
         + _alliance(series, config, unseen)
         + _pushed(series, dismissed)
