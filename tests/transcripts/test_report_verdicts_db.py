@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def verdicts(page: str) -> dict[str, str]:
-    """Each metric row's label and its verdict."""
+    """Each metric row's label and its verdict (in the metrics table: the flags-by-kind
+    table before it has row headers too)."""
+    table = re.search(r'<table class="metrics">.*?</table>', page, re.DOTALL)
+    assert table is not None
+    page = table.group(0)
     rows = re.findall(
         r'<th scope="row">(.*?)</th>\s*<td>.*?</td>\s*<td><span class="[^"]*">(.*?)</span>',
         page,

@@ -585,6 +585,7 @@ def _report(transcript: Transcript, content: dict[str, Any] | None) -> dict[str,
     quality_unrated = selectors.quality_unrated_note(transcript)
     return {
         "flags": flags,
+        "flags_by_kind": _flags_by_kind(flags),
         "flag_groups": _flag_groups(flags),
         "flags_summary": _flags_summary(flags),
         "utterances": utterances,
@@ -695,6 +696,26 @@ def _flag_groups(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for group in groups.values():
         group["labels"] = [str(flag["label"]) for flag in group["flags"]]
     return list(groups.values())
+
+
+def _flags_by_kind(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How many flags of each kind, in the order each kind first appears, with the first
+    one's utterance and the kind's source (issue 5: flags by kind beside the metrics). A
+    long session had 109 flags on 62 cards and no way to see that most were of one kind."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for flag in flags:
+        kind = kinds.setdefault(
+            flag["kind"],
+            {
+                "label": flag["label"],
+                "count": 0,
+                "first_turn": flag["turn"],
+                "first_anchor": flag["anchor"],
+                "source": flag["source"],
+            },
+        )
+        kind["count"] += 1
+    return list(kinds.values())
 
 
 def _flags_summary(flags: list[dict[str, Any]]) -> str:
