@@ -87,8 +87,8 @@ def test_a_rupture_says_the_fall_and_the_rule_in_plain_words():
     criteria = criteria_for("session-checkin")
     (rupture,) = detect_ruptures(series(scores("session-checkin", [32, 32, 32, 12])), criteria)
     assert rupture.explanation.startswith(
-        "The relationship rating fell to 12 at session 4 from a recent level of 32, a drop of "
-        "20 points; a drop of 4 or more counts as a rupture."
+        "The relationship rating fell to 12 out of 40 at session 4 from a recent level of 32, a "
+        "drop of 20 points; a drop of 4 or more counts as a rupture."
     )
     # The source keeps the rule's origin, and the evidence its numbers.
     assert "a tenth of the scale range" in rupture.source
@@ -210,3 +210,20 @@ def test_a_repair_reads_its_rating_as_a_therapist_reads_it():
     repaired = [s for s in detect_ruptures(series(checkins), CHECKIN) if s.session == 5]
     (signal,) = repaired
     assert signal.explanation.startswith("The relationship rating is back to 37.3 at session 5")
+
+
+@pytest.mark.parametrize("instrument", ["session-checkin", "srs"])
+def test_rupture_and_repair_give_the_scale_as_a_low_alliance_does(instrument):
+    """ "Fell to 30" alone left the reader to know the measure runs to 40; the low-alliance
+    explanation of the same rating said "30 out of 40"."""
+    criteria = criteria_for(instrument)
+    found = series(scores(instrument, [38, 38, 38, 30, 38]))
+    (low,) = detect_alliance_low(found, criteria)
+    rupture, repair = detect_ruptures(found, criteria)
+    assert "rated the relationship 30 out of 40 at session 4" in low.explanation
+    assert rupture.explanation.startswith(
+        "The relationship rating fell to 30 out of 40 at session 4 from a recent level of 38,"
+    )
+    assert repair.explanation.startswith(
+        "The relationship rating is back to 38 out of 40 at session 5, near its level"
+    )

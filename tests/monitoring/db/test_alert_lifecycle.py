@@ -63,7 +63,7 @@ def test_a_rupture_raises_one_open_alert_with_its_evidence_explanation_and_sourc
     assert rupture.onset_session == 4 and rupture.client_id == client.pk
     assert rupture.evidence["score"] == 29 and rupture.evidence["threshold"] == 4
     assert rupture.evidence["latest_score"] == 30
-    assert "fell to 29 at session 4" in rupture.explanation
+    assert "fell to 29 out of 40 at session 4" in rupture.explanation
     assert "Zlotnick" in rupture.source
 
 

@@ -45,7 +45,7 @@ def test_the_client_page_shows_the_alert_with_evidence_source_strategies_and_for
     client, alert = ruptured
     page = login(therapist_a).get(f"/clients/{client.pk}/").content.decode()
     assert f'id="alert-{alert.pk}"' in page
-    assert "Alliance rupture" in page and "fell to 29 at session 4" in page
+    assert "Alliance rupture" in page and "fell to 29 out of 40 at session 4" in page
     assert "Evidence and source" in page and "Zlotnick" in page
     section = page[page.index(f'id="alert-{alert.pk}"') :]
     section = section[: section.index("</article>")]
@@ -204,6 +204,6 @@ def test_every_alert_page_shows_what_the_therapist_could_do(login, therapist_a, 
     Until 2026-12-07 only the 'log what you did' page did."""
     client, alert = ruptured
     page = login(therapist_a).get(f"/alerts/{alert.pk}/{name}/").content.decode()
-    assert "fell to 29 at session 4" in page
+    assert "fell to 29 out of 40 at session 4" in page
     assert "Suggested strategies" in page and "Name what you noticed" in page
     assert "<q>Go back to my evening class</q>" in page

@@ -228,11 +228,11 @@ def _rupture(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             "rule": f"drop of at least {number(drop.value)} points below {episode.baseline}",
         },
         explanation=(
-            f"The relationship rating fell to {spoken(episode.score)} at session "
-            f"{episode.session} from {_from_level(criteria, episode)}, a drop of {fell} points; "
-            f"a drop of {counts} or more counts as a rupture. A single drop is a weak marker, "
-            f"so treat it as a prompt: name it, invite the client's view, and take your share "
-            f"of it."
+            f"The relationship rating fell to {_out_of(criteria, spoken(episode.score))} at "
+            f"session {episode.session} from {_from_level(criteria, episode)}, a drop of {fell} "
+            f"points; a drop of {counts} or more counts as a rupture. A single drop is a weak "
+            f"marker, so treat it as a prompt: name it, invite the client's view, and take your "
+            f"share of it."
         ),
         source=f"{drop.source}; {LARSSON_2018}",
     )
@@ -271,7 +271,8 @@ def _repair(criteria: AllianceCriteria, episode: RuptureEpisode) -> Signal:
             ),
         },
         explanation=(
-            f"The relationship rating is back to {spoken(episode.repaired_score)} at session "
+            f"The relationship rating is back to "
+            f"{_out_of(criteria, spoken(episode.repaired_score))} at session "
             f"{episode.repaired_session}, near its level before the drop at session "
             f"{episode.session}. Repaired ruptures go with better outcomes."
         ),
