@@ -18,6 +18,7 @@ from django.utils import timezone
 from rapport.monitoring import services
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
+from tests.monitoring.db.conftest import text
 from tests.monitoring.db.helpers import NOW, make_episode, outcome_answers, outcomes, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
@@ -55,7 +56,7 @@ def answer_late(ben, total: int) -> dt.datetime:
     return at
 
 
-def test_a_late_reliably_worse_phq9_is_an_alert_explained_as_late(therapist_a, ben):
+def test_a_late_reliably_worse_phq9_is_an_alert_explained_as_late(login, therapist_a, ben):
     client, episode, held = ben
     assert "reliable_deterioration" not in active(episode)
     answered = answer_late(ben, 20)
@@ -71,6 +72,10 @@ def test_a_late_reliably_worse_phq9_is_an_alert_explained_as_late(therapist_a, b
     assert alert.evidence["late"] is True and alert.evidence["after_session"] == 4
     assert alert.evidence["score"] == 20
     assert "shown until acknowledged" in alert.evidence["rule"]
+    # The client page shows it, with when it came.
+    page = text(login(therapist_a).get(f"/clients/{client.pk}/").content.decode())
+    assert f"The PHQ-9 about session 3 ({day(held[2].starts_at)}) was answered on" in page
+    assert "went from 10 at session 1 to 20 at session 3" in page
 
     # Seen, it gives way to what the latest score says (10 to 11: nothing), for good.
     for item in active(episode).values():
