@@ -52,7 +52,7 @@ def test_the_client_with_a_rupture_comes_first_with_strategies_on_the_client_pag
     page.wait_for_url(f"{live_server.url}/clients/**")
     alert = page.locator("article.alert", has=page.get_by_role("heading", name="Alliance rupture"))
     assert alert.count() == 1
-    assert "fell to 28 at session 5" in alert.inner_text()
+    assert "fell to 28 out of 40 at session 5" in alert.inner_text()
     strategies = alert.locator("ol.strategies > li")
     assert 2 <= strategies.count() <= 4
     assert "Name what you noticed" in strategies.first.inner_text()
