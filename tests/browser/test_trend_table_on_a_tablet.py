@@ -39,7 +39,7 @@ def test_the_trend_table_fits_without_scrolling_sideways(
     assert page.evaluate(_FITS)
     assert_no_sideways_scroll(page)
     # Every value still says which column it is, the flags count included.
-    flags = page.locator("table.trend td[data-label='Flags']")
+    flags = page.locator("table.trend tbody td[data-label='Flags']")
     assert flags.is_visible()
     assert flags.bounding_box()["x"] + flags.bounding_box()["width"] <= width
 

@@ -62,6 +62,7 @@ def trend_cells(page: str) -> list[str]:
     """Each session's reflections-per-question cell in the trend table, text only."""
     table = page.split('<table class="trend">', 1)[1].split("</table>", 1)[0]
     headers = re.findall(r'<th scope="col">(.*?)</th>', table)
+    table = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]  # the sessions, not the references
     column = headers.index("Reflections per question")
     cells = []
     for row in re.findall(r"<tr[^>]*>\s*<th scope=\"row\">.*?</tr>", table, re.DOTALL):

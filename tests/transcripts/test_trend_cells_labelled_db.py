@@ -22,7 +22,9 @@ def test_every_trend_cell_names_its_column(login, therapist_a, client_a, monkeyp
     page = http.get(f"/transcripts/{transcript.pk}/").content.decode()
     table = page.split('<table class="trend">', 1)[1].split("</table>", 1)[0]
     headers = re.findall(r'<th scope="col">(.*?)</th>', table)
-    labels = re.findall(r'<td data-label="(.*?)">', table)
+    # The session rows (the reference row of the table's foot is labelled the same way).
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    labels = re.findall(r'<td data-label="(.*?)">', body)
     assert headers[0] == "Session"
     assert labels == headers[1:]
     assert labels[-2:] == ["Quality estimate (0 to 1)", "Flags"]

@@ -908,6 +908,28 @@ def _trend_alt(rows: list[selectors.TrendRow], drawn: list[str]) -> str:
     return " ".join(parts)
 
 
+def _short_reference(name: str) -> str:
+    """A metric's reference in a few words, for a column of the trend table: "Fair from 1,
+    good from 2", "Good below 50%", "No threshold". Its full wording and its source are in
+    the Metrics table of the same page."""
+    ref = REFERENCES.get(name)
+    if ref is None or (ref.good is None and ref.fair is None):
+        return str(_("No threshold"))
+
+    def shown(value: float) -> str:
+        text = _format_metric(name, value)
+        return text[:-3] if text.endswith(".00") else text
+
+    if not ref.higher_is_better:
+        return _("Good below %(good)s") % {"good": shown(ref.good)} if ref.good else ""
+    if ref.fair is not None and ref.good is not None:
+        return _("Fair from %(fair)s, good from %(good)s") % {
+            "fair": shown(ref.fair),
+            "good": shown(ref.good),
+        }
+    return _("Good from %(good)s") % {"good": shown(ref.good or ref.fair or 0)}
+
+
 def _trend(client) -> dict[str, Any]:
     rows = selectors.client_trend(client)
     chart: str | None = None
@@ -918,6 +940,10 @@ def _trend(client) -> dict[str, Any]:
     return {
         "trend_rows": [_trend_row(i, row) for i, row in enumerate(rows)],
         "trend_headers": [TREND_LABELS[name] for name in selectors.TREND_METRICS],
+        "trend_references": [
+            {"label": TREND_LABELS[name], "text": _short_reference(name)}
+            for name in selectors.TREND_METRICS
+        ],
         "trend_chart": chart,
         "trend_alt": alt,
         "trend_min_rated": MIN_RATED,
