@@ -154,15 +154,17 @@ def test_another_late_answer_after_one_was_seen_is_raised(therapist_a, ada):
         services.alert_acknowledge(actor=therapist_a, alert=alert, now=now)
     recompute_alerts(now=now)
     # The client answers about session 2 again on a later day (a correction): new news.
+    # A day after the first late answer, not "tomorrow less an hour", which is the same
+    # day when the test runs in the first hour after midnight.
     tomorrow = now + dt.timedelta(days=1)
     record(
         client,
         CHECKIN,
         checkin_answers(9, 9, 9, 9, pushed=1),
-        at=tomorrow - HOUR,
+        at=tomorrow,
         appointment=held[1],
     )
-    recompute_alerts(now=tomorrow)
+    recompute_alerts(now=tomorrow + HOUR)
     pushed = active(episode)["pushed_or_overridden"]
     assert pushed.status == AlertStatus.OPEN and pushed.acknowledged_at is None
     assert pushed.evidence["answer"] == "a little" and pushed.severity == "low"
