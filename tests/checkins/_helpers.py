@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import timedelta
 from html import unescape
@@ -21,6 +22,14 @@ CHECKIN_ANSWERS = {
     "pushed": "0",
     "differently": "",
 }
+
+
+def started_earlier_today(minutes: int = 55):
+    """A start ``minutes`` ago, or at midnight when that would be yesterday (a test run in
+    the first hour of the day): a session that took place *today*, in the clinic's time."""
+    now = timezone.now()
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time()))
+    return max(now - dt.timedelta(minutes=minutes), midnight)
 
 
 def appointment_of(client, *, past: bool = True):

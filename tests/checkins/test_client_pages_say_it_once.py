@@ -15,7 +15,6 @@ Review findings (the pages as the client reads them):
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -27,6 +26,7 @@ from tests.checkins._helpers import (
     appointment_of,
     make_link,
     open_and_answer,
+    started_earlier_today,
 )
 
 from rapport.checkins.services import checkin_create
@@ -175,7 +175,7 @@ def test_the_session_check_in_names_its_session_once_in_its_heading(client, clie
 @pytest.mark.django_db
 def test_a_session_today_is_called_today_once(client, client_a):
     today = Appointment.objects.create(
-        episode=client_a.episodes.get(), starts_at=timezone.now() - timedelta(minutes=55)
+        episode=client_a.episodes.get(), starts_at=started_earlier_today()
     )
     _, token = checkin_create(
         actor=None, appointment=today, instrument_id="session-checkin", timing="after"

@@ -9,12 +9,10 @@ and Rapport's own wording says "this session", not "today". Licensed or validate
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
-from tests.checkins._helpers import appointment_of, make_link
+from tests.checkins._helpers import appointment_of, make_link, started_earlier_today
 
 from rapport.checkins.services import checkin_create
 from rapport.clinic.models import Appointment
@@ -54,7 +52,7 @@ def test_a_questionnaire_before_a_session_says_before_which_one(client, client_a
 @pytest.mark.django_db
 def test_a_session_today_is_called_today(client, client_a):
     today = Appointment.objects.create(
-        episode=client_a.episodes.get(), starts_at=timezone.now() - timedelta(minutes=55)
+        episode=client_a.episodes.get(), starts_at=started_earlier_today()
     )
     _, token = checkin_create(
         actor=None, appointment=today, instrument_id="session-checkin", timing="after"
