@@ -17,6 +17,7 @@ from rapport.clinic.models import Appointment, Attendance, Client, Episode, Goal
 from rapport.measures.models import Response
 from rapport.measures.scoring import score
 from rapport.monitoring.instruments import CHECKIN
+from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.signals.adapter import find_instrument
 
 try:  # the colleague's writing service, once it lands
@@ -212,3 +213,19 @@ def as_shown(alert, data: dict | None = None) -> dict:
     from rapport.monitoring.services import alert_version
 
     return {**(data or {}), "shown": alert_version(Alert.objects.get(pk=alert.pk))}
+
+
+def active(episode) -> dict[str, Alert]:
+    """The episode's alerts still shown (neither resolved nor dismissed), by kind."""
+    return {
+        a.kind: a
+        for a in Alert.objects.filter(episode=episode).exclude(
+            status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED]
+        )
+    }
+
+
+def day(moment: dt.datetime) -> str:
+    """``moment``'s date as the pages write it ("7 Dec")."""
+    local = timezone.localdate(moment)
+    return f"{local.day} {local:%b}"

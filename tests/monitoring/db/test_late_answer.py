@@ -21,25 +21,11 @@ from rapport.monitoring.instruments import CHECKIN
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
 from tests.monitoring.db.conftest import text
-from tests.monitoring.db.helpers import as_shown, checkin_answers, make_episode, record
+from tests.monitoring.db.helpers import active, as_shown, checkin_answers, day, make_episode, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 HOUR = dt.timedelta(hours=1)
-
-
-def day(moment: dt.datetime) -> str:
-    local = timezone.localdate(moment)
-    return f"{local.day} {local:%b}"
-
-
-def active(episode) -> dict[str, Alert]:
-    return {
-        a.kind: a
-        for a in Alert.objects.filter(episode=episode).exclude(
-            status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED]
-        )
-    }
 
 
 def rows(episode) -> set[tuple[str, str, str]]:

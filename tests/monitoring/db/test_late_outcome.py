@@ -13,29 +13,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from rapport.monitoring import services
 from rapport.monitoring.models import Alert, AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
 from tests.monitoring.db.conftest import text
-from tests.monitoring.db.helpers import NOW, make_episode, outcome_answers, outcomes, record
+from tests.monitoring.db.helpers import (
+    NOW,
+    active,
+    day,
+    make_episode,
+    outcome_answers,
+    outcomes,
+    record,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
-
-
-def day(moment: dt.datetime) -> str:
-    local = timezone.localdate(moment)
-    return f"{local.day} {local:%b}"
-
-
-def active(episode) -> dict[str, Alert]:
-    return {
-        a.kind: a
-        for a in Alert.objects.filter(episode=episode).exclude(
-            status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED]
-        )
-    }
 
 
 @pytest.fixture

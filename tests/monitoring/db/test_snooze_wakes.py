@@ -15,25 +15,16 @@ from rapport.clinic.models import Appointment, Attendance
 from rapport.clinic.selectors import caseload_for
 from rapport.monitoring import services
 from rapport.monitoring.instruments import CHECKIN
-from rapport.monitoring.models import Alert, AlertStatus
+from rapport.monitoring.models import AlertStatus
 from rapport.monitoring.tasks import recompute_alerts
 from tests.monitoring.db.conftest import text
-from tests.monitoring.db.helpers import NOW, checkin_answers, checkins, make_episode, record
+from tests.monitoring.db.helpers import NOW, active, checkin_answers, checkins, make_episode, record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("hooks_off")]
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
 TODAY = NOW.date()  # Europe/London is on UTC in March
-
-
-def active(episode) -> dict[str, Alert]:
-    return {
-        a.kind: a
-        for a in Alert.objects.filter(episode=episode).exclude(
-            status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED]
-        )
-    }
 
 
 def answer_session_2_late(client, held, *, pushed, at=NOW + DAY - HOUR, parts=(9, 9, 9, 9)):
