@@ -4,32 +4,21 @@ instead of a bare "not found"; nobody else learns anything of it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from rapport.accounts.models import AccessNotice, Role
 from rapport.audit.models import AuditEvent
 from rapport.clinic.models import Client
-from rapport.matching.models import Referral, ReferralStatus, TherapistProfile
+from rapport.matching.models import ReferralStatus
 from tests.conftest import make_user
+from tests.matching._helpers import offer_for_anxiety, text
 
 pytestmark = pytest.mark.django_db
 
 
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 @pytest.fixture
 def offered(login, therapist_a, therapist_b, client_a):
-    TherapistProfile.objects.create(user=therapist_b, focus_areas=["anxiety"])
-    response = login(therapist_a).post(
-        f"/clients/{client_a.pk}/referral/",
-        {"focus_areas": ["anxiety"], "to_therapist": therapist_b.pk, "consent": "on"},
-    )
-    assert response.status_code == 302
-    return Referral.objects.get()
+    return offer_for_anxiety(login, therapist_a, therapist_b, client_a)
 
 
 def answer(http, referral, decision, reason=""):

@@ -5,30 +5,19 @@ referrer had no reason to open."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from rapport.matching.models import Referral, TherapistProfile
+from tests.matching._helpers import offer_for_anxiety, text
 
 pytestmark = pytest.mark.django_db
 
 LINE = "A colleague declined a referral you made: the client stays with you; let them know."
 
 
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 @pytest.fixture
 def declined(login, therapist_a, therapist_b, client_a):
-    TherapistProfile.objects.create(user=therapist_b, focus_areas=["anxiety"])
-    response = login(therapist_a).post(
-        f"/clients/{client_a.pk}/referral/",
-        {"focus_areas": ["anxiety"], "to_therapist": therapist_b.pk, "consent": "on"},
-    )
-    assert response.status_code == 302
-    referral = Referral.objects.get()
+    referral = offer_for_anxiety(login, therapist_a, therapist_b, client_a)
     login(therapist_b).post(
         "/referrals/respond/",
         {"referral": referral.pk, "decision": "decline", "reason": "My caseload is full."},

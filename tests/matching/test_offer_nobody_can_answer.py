@@ -4,31 +4,19 @@ so and points to Withdraw."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from rapport.accounts.models import Role
-from rapport.matching.models import Referral, TherapistProfile
+from tests.matching._helpers import offer_for_anxiety, text
 
 pytestmark = pytest.mark.django_db
 
 WARNING = "cannot answer it any more"
 
 
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
 @pytest.fixture
 def offered(login, therapist_a, therapist_b, client_a):
-    TherapistProfile.objects.create(user=therapist_b, focus_areas=["anxiety"])
-    response = login(therapist_a).post(
-        f"/clients/{client_a.pk}/referral/",
-        {"focus_areas": ["anxiety"], "to_therapist": therapist_b.pk, "consent": "on"},
-    )
-    assert response.status_code == 302
-    return Referral.objects.get()
+    return offer_for_anxiety(login, therapist_a, therapist_b, client_a)
 
 
 def test_an_offer_the_colleague_can_answer_has_no_warning(login, therapist_a, client_a, offered):

@@ -15,6 +15,7 @@ from rapport.matching import services
 from rapport.matching.models import Referral, ReferralStatus, TherapistProfile
 from rapport.measures.services import response_record
 from tests.conftest import make_client, make_user
+from tests.matching._helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,6 @@ def cnip(client, warm_support: int):
         idempotency_key=f"cnip-{client.pk}",
         administered_at=timezone.now(),
     )
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def propose(http, client, to, follow=False, **extra):

@@ -15,12 +15,9 @@ from rapport.audit.models import AuditEvent
 from rapport.matching.models import Referral
 from rapport.matching.views import REFERRALS_SHOWN
 from tests.conftest import make_client, make_user
+from tests.matching._helpers import text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def offer(client, from_therapist, to_therapist) -> Referral:
