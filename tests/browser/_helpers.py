@@ -94,6 +94,16 @@ def question(page, number: int, total: int):
     return page.get_by_role("group", name=re.compile(rf"^Question {number} of {total}\b"))
 
 
+def send_session_checkin(page, *, pushed: str = "No") -> None:
+    """Answer the session check-in (8, 7, 9 and 8 of 10; ``pushed`` to "did you feel pushed
+    or overridden?") and send it: the thank-you page."""
+    for number, value in enumerate(["8", "7", "9", "8"], start=1):
+        question(page, number, 6).get_by_label(value, exact=True).check()
+    question(page, 5, 6).get_by_label(pushed, exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you"
+
+
 def fill_phq9(page, *, item9: str = "Nearly every day", skip: int | None = None) -> None:
     """Answer the PHQ-9's nine items "Not at all" but item 9 (thoughts of self-harm, the
     risk item), which gets ``item9``; leave item ``skip`` unanswered."""
